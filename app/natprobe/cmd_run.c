@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* natprobe run -c FILE: the live probe. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "np_app.h"
+
+volatile bool np_force_quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	np_force_quit = true;
+}
+
+static const char run_usage[] =
+	"Usage: natprobe run -c FILE [--duration SEC] [--idle-exit SEC] [-- EAL-ARGS...]\n"
+	"See natprobe --help and config/natprobe.yaml.\n";
+
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || end == s || !(v > 0) || v > 1e7) {
+		np_err("run: %s wants a number of seconds > 0, got '%s'", opt, s);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, char ***eal)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	opterr = 0;
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			app->conf_path = optarg;
+			break;
+		case 'd':
+			if (parse_seconds("--duration", optarg, &app->duration_s) < 0)
+				return -EINVAL;
+			break;
+		case 'i':
+			if (parse_seconds("--idle-exit", optarg, &app->idle_exit_s) < 0)
+				return -EINVAL;
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			return 1;
+		default:
+			np_err("run: unknown or incomplete option '%s'; see natprobe --help",
+			       argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (app->conf_path == NULL) {
+		np_err("run: -c FILE is required; see natprobe --help");
+		return -EINVAL;
+	}
+	/* getopt stops at "--" (consumed) or the first non-option. */
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0) {
+		np_err("run: unexpected argument '%s'; EAL arguments go after --", argv[optind]);
+		return -EINVAL;
+	}
+	*n_eal = argc - optind;
+	*eal = argv + optind;
+	return 0;
+}
+
+static int create_workers(struct np_app *app)
+{
+	const struct np_conf *c = &app->conf;
+
+	app->n_workers = c->eal.n_workers;
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		unsigned int lcore = c->eal.worker_lcores[i];
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		struct np_worker *w;
+		char name[RTE_RING_NAMESIZE];
+
+		if (!rte_lcore_is_enabled(lcore)) {
+			np_err("eal.worker_lcores: lcore %u is not available on this machine", lcore);
+			return -EINVAL;
+		}
+		w = rte_zmalloc_socket("np_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL) {
+			np_err("cannot allocate worker %u state: out of DPDK memory "
+			       "(eal.memory_mb)", i);
+			return -ENOMEM;
+		}
+		w->id = i;
+		w->lcore = lcore;
+		w->conf = c;
+		snprintf(name, sizeof(name), "np_events_%u", i);
+		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
+						 c->datapath.event_ring_size, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->events == NULL) {
+			np_err("cannot create event ring %s: %s", name, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		app->workers[i] = w;
+		app->worker_stats[i] = &w->stats;
+	}
+	return 0;
+}
+
+static void release(struct np_app *app)
+{
+	np_ports_close(app);
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		if (app->workers[i] == NULL)
+			continue;
+		rte_ring_free(app->workers[i]->events);
+		rte_free(app->workers[i]);
+		app->workers[i] = NULL;
+	}
+	rte_mempool_free(app->pool);
+	app->pool = NULL;
+}
+
+int np_cmd_run(int argc, char **argv)
+{
+	static struct np_app app;	/* large; one per process */
+	char err[1024];
+	char **eal_args = NULL;
+	int n_eal = 0;
+	int ret;
+
+	memset(&app, 0, sizeof(app));
+	ret = parse_args(&app, argc, argv, &n_eal, &eal_args);
+	if (ret != 0)
+		return ret > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
+	if (np_conf_load(app.conf_path, &app.conf, err, sizeof(err)) < 0) {
+		np_err("%s", err);
+		return NP_EXIT_USAGE;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (np_eal_init(&app, n_eal, eal_args) < 0) {
+		np_conf_free(&app.conf);
+		return NP_EXIT_USAGE;
+	}
+	if (create_workers(&app) < 0 || np_ports_init(&app) < 0) {
+		release(&app);
+		rte_eal_cleanup();
+		np_conf_free(&app.conf);
+		return NP_EXIT_USAGE;
+	}
+	for (unsigned int i = 0; i < app.n_workers; i++) {
+		ret = rte_eal_remote_launch(np_worker_main, app.workers[i], app.workers[i]->lcore);
+		if (ret != 0) {
+			np_err("cannot launch worker on lcore %u: %s", app.workers[i]->lcore,
+			       rte_strerror(-ret));
+			np_force_quit = true;
+			rte_eal_mp_wait_lcore();
+			release(&app);
+			rte_eal_cleanup();
+			np_conf_free(&app.conf);
+			return NP_EXIT_USAGE;
+		}
+	}
+	np_control_loop(&app);
+	np_force_quit = true;
+	rte_eal_mp_wait_lcore();
+	np_control_print_counters(&app, stdout);
+	release(&app);
+	rte_eal_cleanup();
+	np_conf_free(&app.conf);
+	return NP_EXIT_OK;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* natprobe: subcommand dispatch and --help. */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "np_app.h"
+
+static const char usage[] =
+	"Usage: natprobe COMMAND [OPTIONS]\n"
+	"\n"
+	"An inline DPDK probe that finds SIP failures caused by NAT.\n"
+	"\n"
+	"Commands:\n"
+	"  run -c FILE [--duration SEC] [--idle-exit SEC] [-- EAL-ARGS...]\n"
+	"      Run the live probe (inline or passive segments) from a YAML config.\n"
+	"      EAL settings come from the config; arguments after -- are added to them.\n"
+	"      --duration SEC   stop after SEC seconds\n"
+	"      --idle-exit SEC  stop once no frame has arrived for SEC seconds\n"
+	"                       (replaying captures through net_pcap ports)\n"
+	"      Counters are printed on exit (Prometheus text format) and every\n"
+	"      export.stats_interval_s seconds when set. SIGINT/SIGTERM stop it.\n"
+	"\n"
+	"  analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] SEG=FILE...\n"
+	"      Offline analysis of captures (pcap, pcapng) or Expressway logs,\n"
+	"      one per segment, through the same pipeline.\n"
+	"\n"
+	"  dump-sip [--json] [SEG=]FILE\n"
+	"      Print every SIP message parsed from a capture, one per line.\n"
+	"\n"
+	"  check-config FILE\n"
+	"      Validate a config; errors name the field and line.\n"
+	"\n"
+	"  --help, -h       this text\n"
+	"  --version        print the version\n"
+	"\n"
+	"Exit status: 0 success, 1 runtime failure, 2 bad command line, config,\n"
+	"input or startup error (one line on stderr says which).\n"
+	"Documentation: docs/ (operator guide, deployment, performance).\n";
+
+void np_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("natprobe: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct np_command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct np_command commands[] = {
+	{ "run", np_cmd_run },
+	{ "check-config", np_cmd_check_config },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		np_err("no command given; see natprobe --help");
+		return NP_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		fputs(usage, stdout);
+		return NP_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("natprobe %s\n", NP_VERSION);
+		return NP_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	np_err("unknown command '%s'; see natprobe --help", argv[1]);
+	return NP_EXIT_USAGE;
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_APP_H
+#define NP_APP_H
+
+/*
+ * The natprobe program: the pieces shared by the subcommand drivers, the
+ * EAL/port setup, the worker loop and the control loop. DPDK types live here
+ * and in app/ only; the libraries under lib/ never see them.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "np_conf.h"
+#include "np_counters.h"
+#include "np_pkt.h"
+
+#define NP_NO_PORT UINT16_MAX
+#define NP_MAX_BURST 512
+#define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
+
+/* Exit codes of every subcommand. */
+#define NP_EXIT_OK 0
+#define NP_EXIT_FAIL 1		/* stopped by a runtime failure after start */
+#define NP_EXIT_USAGE 2		/* bad command line, config, input or startup */
+
+/* Set by the signal handler only; every loop polls it. */
+extern volatile bool np_force_quit;
+
+/* Worker -> control event, a fixed 64-byte element of an rte_ring_elem ring. */
+enum np_event_type {
+	NP_EV_BAD_FRAME = 1,	/* a frame the parser could not take (class in .cls) */
+};
+
+struct np_event {
+	uint16_t type;		/* enum np_event_type */
+	uint8_t segment;
+	uint8_t cls;		/* enum np_pkt_class */
+	uint16_t port;		/* config port index */
+	uint16_t len;		/* frame length */
+	uint64_t tsc;		/* rte_rdtsc() when the frame was seen */
+	uint8_t head[48];	/* first bytes of the frame */
+};
+
+/* One rx queue a worker polls, and where its frames go. */
+struct np_rxq {
+	uint16_t port_id;	/* ethdev port id */
+	uint16_t queue;
+	uint16_t out_port_id;	/* NP_NO_PORT when passive */
+	uint16_t out_queue;
+	uint8_t port;		/* config index of the rx port (counters) */
+	uint8_t out_port;	/* config index of the tx port */
+	uint8_t segment;
+};
+
+struct np_worker {
+	unsigned int id;
+	unsigned int lcore;
+	unsigned int n_rxq;
+	struct np_rxq rxq[NP_MAX_PORTS];
+	struct rte_ring *events;
+	const struct np_conf *conf;
+	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
+	struct np_stats stats;
+} __rte_cache_aligned;
+
+struct np_app {
+	struct np_conf conf;
+	const char *conf_path;
+	uint16_t port_id[NP_MAX_PORTS];	/* config index -> ethdev port id */
+	bool port_started[NP_MAX_PORTS];
+	struct rte_mempool *pool;
+	unsigned int n_workers;
+	struct np_worker *workers[NP_MAX_WORKERS];
+	struct np_stats control_stats;	/* NIC-level counters, written by control */
+	const struct np_stats *worker_stats[NP_MAX_WORKERS];
+	double duration_s;		/* --duration, 0 = until a signal */
+	double idle_exit_s;		/* --idle-exit, 0 = never */
+	uint64_t events_seen[8];	/* per np_event_type, control side */
+};
+
+/* eal_setup.c */
+int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
+
+/* ports.c */
+int np_ports_init(struct np_app *app);
+void np_ports_close(struct np_app *app);
+void np_ports_read_hw_stats(struct np_app *app);
+
+/* worker.c */
+int np_worker_main(void *arg);
+
+/* control.c */
+int np_control_loop(struct np_app *app);
+void np_control_print_counters(struct np_app *app, FILE *f);
+
+/* subcommand drivers */
+int np_cmd_run(int argc, char **argv);
+int np_cmd_check_config(int argc, char **argv);
+
+/* Print "natprobe: ..." as one line on stderr. */
+void np_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* NP_APP_H */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop: poll, classify, forward. No locks, syscalls, malloc or
+ * printf here. Forwarding never depends on inspection: every frame received
+ * on an inline port is sent out of its peer unchanged, whatever it is.
+ */
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include "np_app.h"
+
+static inline void emit_bad_frame(struct np_worker *w, const struct np_rxq *r, unsigned int cls,
+				  const uint8_t *data, uint32_t len, uint64_t now)
+{
+	struct np_event ev;
+	uint32_t n = len < sizeof(ev.head) ? len : sizeof(ev.head);
+
+	ev.type = NP_EV_BAD_FRAME;
+	ev.segment = r->segment;
+	ev.cls = (uint8_t)cls;
+	ev.port = r->port;
+	ev.len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+	ev.tsc = now;
+	memset(ev.head, 0, sizeof(ev.head));
+	rte_memcpy(ev.head, data, n);
+	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) == 0)
+		w->stats.worker[NP_WK_EVENTS]++;
+	else
+		w->stats.worker[NP_WK_EVENT_DROPS]++;
+}
+
+/* Look at one frame. Never changes it. */
+static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
+			   uint64_t now)
+{
+	struct np_stats *st = &w->stats;
+	uint32_t len = rte_pktmbuf_pkt_len(m);
+	const uint8_t *data;
+	struct np_pkt_info pi;
+	int cls;
+
+	st->segment[r->segment][NP_SEG_PACKETS]++;
+	st->segment[r->segment][NP_SEG_BYTES] += len;
+	if (unlikely(len > w->conf->datapath.mtu)) {
+		st->segment[r->segment][NP_SEG_OVERSIZE]++;
+		return;
+	}
+	if (likely(m->nb_segs == 1)) {
+		data = rte_pktmbuf_mtod(m, const uint8_t *);
+	} else {
+		data = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)NP_LINEAR_MAX), w->linear);
+		if (data == NULL)
+			return;
+	}
+	cls = np_pkt_parse(data, len, &pi);
+	st->frame_class[r->segment][cls]++;
+	if (unlikely(cls >= NP_PKT_RUNT))
+		emit_bad_frame(w, r, (unsigned int)cls, data, len, now);
+}
+
+static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
+			   uint16_t n, const uint32_t *lens)
+{
+	uint64_t *out = w->stats.port[r->out_port];
+	uint16_t sent = 0;
+	unsigned int tries = 0;
+
+	do {
+		sent += rte_eth_tx_burst(r->out_port_id, r->out_queue, pkts + sent, n - sent);
+	} while (sent < n && tries++ < w->conf->datapath.tx_retries);
+	for (uint16_t i = 0; i < sent; i++)
+		out[NP_PORT_TX_BYTES] += lens[i];
+	out[NP_PORT_TX_PACKETS] += sent;
+	if (unlikely(sent < n)) {
+		for (uint16_t i = sent; i < n; i++)
+			out[NP_PORT_DROPPED_BYTES] += lens[i];
+		out[NP_PORT_DROPPED_PACKETS] += n - sent;
+		rte_pktmbuf_free_bulk(pkts + sent, n - sent);
+	}
+}
+
+static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst)
+{
+	struct rte_mbuf *pkts[NP_MAX_BURST];
+	uint32_t lens[NP_MAX_BURST];
+	uint64_t *in = w->stats.port[r->port];
+	uint64_t t0, bytes = 0;
+	uint16_t n;
+
+	w->stats.worker[NP_WK_POLLS]++;
+	n = rte_eth_rx_burst(r->port_id, r->queue, pkts, (uint16_t)burst);
+	if (n == 0)
+		return;
+	t0 = rte_rdtsc();
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
+		bytes += lens[i];
+		inspect(w, r, pkts[i], t0);
+	}
+	in[NP_PORT_RX_PACKETS] += n;
+	in[NP_PORT_RX_BYTES] += bytes;
+	w->stats.worker[NP_WK_PACKETS] += n;
+	w->stats.worker[NP_WK_BURSTS]++;
+	if (r->out_port_id != NP_NO_PORT)
+		forward(w, r, pkts, n, lens);
+	else
+		rte_pktmbuf_free_bulk(pkts, n);
+	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
+}
+
+int np_worker_main(void *arg)
+{
+	struct np_worker *w = arg;
+	const unsigned int burst = w->conf->datapath.burst_size;
+	uint64_t start = rte_rdtsc();
+
+	while (!np_force_quit) {
+		for (unsigned int i = 0; i < w->n_rxq; i++)
+			poll_queue(w, &w->rxq[i], burst);
+		w->stats.worker[NP_WK_TOTAL_CYCLES] = rte_rdtsc() - start;
+	}
+	return 0;
+}

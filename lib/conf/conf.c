@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Loading: libcyaml into the raw document, then defaults and rules. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_internal.h"
+
+/* libcyaml reports through a log callback: keep the first error and its backtrace. */
+struct cyaml_log_buf {
+	char first[256];	/* first error message */
+	char trace[8][96];	/* "in mapping field 'x'", innermost first */
+	unsigned int n_trace;
+	bool in_trace;
+};
+
+static void trim_nl(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+static void cyaml_log_capture(cyaml_log_t level, void *ctx, const char *fmt, va_list args)
+{
+	struct cyaml_log_buf *b = ctx;
+	char line[256];
+
+	if (level < CYAML_LOG_ERROR)
+		return;
+	vsnprintf(line, sizeof(line), fmt, args);
+	trim_nl(line);
+	if (strstr(line, "Backtrace:") != NULL) {
+		b->in_trace = true;
+		return;
+	}
+	if (b->in_trace) {
+		if (b->n_trace < 8)
+			snprintf(b->trace[b->n_trace++], sizeof(b->trace[0]), "%s", line);
+		return;
+	}
+	if (b->first[0] == '\0')
+		snprintf(b->first, sizeof(b->first), "%s", line);
+}
+
+/* Quoted name in "...'name'..." or "...: name" into @p out. */
+static bool extract_name(const char *s, char *out, size_t outlen)
+{
+	const char *q = strchr(s, '\'');
+	const char *e;
+
+	if (q != NULL && (e = strchr(q + 1, '\'')) != NULL) {
+		snprintf(out, outlen, "%.*s", (int)(e - q - 1), q + 1);
+		return true;
+	}
+	q = strrchr(s, ':');
+	if (q == NULL)
+		return false;
+	q++;
+	while (*q == ' ')
+		q++;
+	snprintf(out, outlen, "%s", q);
+	return out[0] != '\0';
+}
+
+/*
+ * Build "ports[1].device" from libcyaml's backtrace lines ("in mapping field
+ * 'device'", "in sequence entry '1'", innermost first).
+ */
+static void trace_to_path(const struct cyaml_log_buf *b, char *out, size_t outlen)
+{
+	out[0] = '\0';
+	for (int i = (int)b->n_trace - 1; i >= 0; i--) {
+		char name[96];
+		size_t n = strlen(out);
+
+		if (!extract_name(b->trace[i], name, sizeof(name)))
+			continue;
+		/* libcyaml counts sequence entries from 1; natprobe's paths count from 0. */
+		if (strstr(b->trace[i], "sequence") != NULL)
+			snprintf(out + n, outlen - n, "[%ld]", strtol(name, NULL, 10) - 1);
+		else if (strstr(b->trace[i], "field") != NULL)
+			snprintf(out + n, outlen - n, "%s%s", n ? "." : "", name);
+	}
+}
+
+/* Turn libcyaml's message into our "FIELD: what; allowed" pair. */
+static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct conf_err *e)
+{
+	char name[96];
+	const char *m = b->first;
+
+	trace_to_path(b, e->field, sizeof(e->field));
+	if (strncmp(m, "Load: ", 6) == 0)
+		m += 6;
+	if (strstr(m, "Unexpected key") != NULL && extract_name(m, name, sizeof(name))) {
+		size_t n = strlen(e->field);
+
+		snprintf(e->field + n, sizeof(e->field) - n, "%s%s", n ? "." : "", name);
+		snprintf(e->msg, sizeof(e->msg),
+			 "unknown key; see config/natprobe.yaml for the keys allowed here");
+		return;
+	}
+	if (strstr(m, "Missing required mapping field") != NULL &&
+	    extract_name(m, name, sizeof(name))) {
+		size_t n = strlen(e->field);
+
+		snprintf(e->field + n, sizeof(e->field) - n, "%s%s", n ? "." : "", name);
+		snprintf(e->msg, sizeof(e->msg), "required key is missing");
+		return;
+	}
+	/* A sequence-length error is about the sequence, not its first entry. */
+	if (strstr(m, "entries") != NULL) {
+		char *br = strrchr(e->field, '[');
+
+		if (br != NULL)
+			*br = '\0';
+	}
+	if (e->field[0] == '\0')
+		snprintf(e->field, sizeof(e->field), "(document)");
+	if (m[0] != '\0')
+		snprintf(e->msg, sizeof(e->msg), "%s", m);
+	else
+		snprintf(e->msg, sizeof(e->msg), "%s", cyaml_strerror(rc));
+	/* libcyaml words some errors as "Invalid UINT value: 'abc'": add what is allowed. */
+	if (strstr(m, "UINT") != NULL || strstr(m, "uint") != NULL)
+		strncat(e->msg, "; expected a non-negative integer",
+			sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strstr(e->field, ".mode") != NULL)
+		strncat(e->msg, "; allowed: inline, passive", sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strstr(e->field, ".log_level") != NULL)
+		strncat(e->msg, "; allowed: emerg alert crit err warning notice info debug",
+			sizeof(e->msg) - strlen(e->msg) - 1);
+}
+
+int np_conf_defaults(struct np_conf *conf)
+{
+	static const uint16_t sip_ports[] = NP_DEF_SIP_PORTS;
+
+	memset(conf, 0, sizeof(*conf));
+	conf->eal.main_lcore = NP_DEF_MAIN_LCORE;
+	conf->eal.n_workers = 1;
+	conf->eal.worker_lcores[0] = NP_DEF_WORKER_LCORE;
+	conf->eal.no_huge = NP_DEF_NO_HUGE;
+	conf->eal.memory_mb = NP_DEF_MEMORY_MB;
+	snprintf(conf->eal.file_prefix, sizeof(conf->eal.file_prefix), "%s", NP_DEF_FILE_PREFIX);
+	conf->eal.log_level = NP_DEF_LOG_LEVEL;
+	conf->datapath.burst_size = NP_DEF_BURST_SIZE;
+	conf->datapath.mbufs = NP_DEF_MBUFS;
+	conf->datapath.mbuf_cache = NP_DEF_MBUF_CACHE;
+	conf->datapath.mtu = NP_DEF_MTU;
+	conf->datapath.event_ring_size = NP_DEF_EVENT_RING_SIZE;
+	conf->datapath.tx_retries = NP_DEF_TX_RETRIES;
+	conf->datapath.flow_table_size = NP_DEF_FLOW_TABLE_SIZE;
+	conf->datapath.tcp_reasm_buffers = NP_DEF_TCP_REASM_BUFFERS;
+	conf->sip.n_ports = sizeof(sip_ports) / sizeof(sip_ports[0]);
+	memcpy(conf->sip.ports, sip_ports, sizeof(sip_ports));
+	snprintf(conf->export.metrics_listen, sizeof(conf->export.metrics_listen), "%s",
+		 NP_DEF_METRICS_LISTEN);
+	snprintf(conf->export.records_file, sizeof(conf->export.records_file), "%s",
+		 NP_DEF_RECORDS_FILE);
+	conf->export.stats_interval_s = NP_DEF_STATS_INTERVAL_S;
+	return 0;
+}
+
+void np_conf_free(struct np_conf *conf)
+{
+	free(conf->nat.static_nat);
+	conf->nat.static_nat = NULL;
+	conf->nat.n_static = 0;
+}
+
+static void format_err(const char *path, const struct conf_lines *cl, const struct conf_err *e,
+		       char *err, size_t errlen)
+{
+	unsigned int line = conf_lines_find(cl, e->field);
+
+	/* Fall back to the nearest enclosing field that has a line. */
+	if (line == 0) {
+		char f[128];
+		char *cut;
+
+		snprintf(f, sizeof(f), "%s", e->field);
+		while (line == 0) {
+			char *dot = strrchr(f, '.');
+			char *br = strrchr(f, '[');
+
+			cut = dot == NULL ? br : br == NULL ? dot : dot > br ? dot : br;
+			if (cut == NULL)
+				break;
+			*cut = '\0';
+			line = conf_lines_find(cl, f);
+		}
+	}
+	if (line > 0)
+		snprintf(err, errlen, "%s:%u: %s: %s", path, line, e->field, e->msg);
+	else
+		snprintf(err, errlen, "%s: %s: %s", path, e->field, e->msg);
+}
+
+int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errlen)
+{
+	struct cyaml_log_buf logbuf;
+	cyaml_config_t cfg = {
+		.log_fn = cyaml_log_capture,
+		.log_ctx = &logbuf,
+		.mem_fn = cyaml_mem,
+		.log_level = CYAML_LOG_ERROR,
+		.flags = CYAML_CFG_DEFAULT,
+	};
+	struct raw_conf *raw = NULL;
+	struct conf_lines *cl;
+	struct conf_err e;
+	cyaml_err_t rc;
+	FILE *fp;
+	int ret;
+
+	memset(&logbuf, 0, sizeof(logbuf));
+	memset(&e, 0, sizeof(e));
+	np_conf_defaults(conf);
+	fp = fopen(path, "rb");
+	if (fp == NULL) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return ret;
+	}
+	fclose(fp);
+
+	cl = conf_lines_read(path);
+	rc = cyaml_load_file(path, &cfg, &np_conf_raw_schema, (cyaml_data_t **)&raw, NULL);
+	if (rc != CYAML_OK) {
+		cyaml_error(&logbuf, rc, &e);
+		format_err(path, cl, &e, err, errlen);
+		conf_lines_free(cl);
+		return -EINVAL;
+	}
+	if (raw == NULL) {
+		snprintf(err, errlen, "%s: (document): empty; a config needs ports and segments",
+			 path);
+		conf_lines_free(cl);
+		return -EINVAL;
+	}
+	ret = conf_validate(raw, conf, &e);
+	if (ret < 0) {
+		format_err(path, cl, &e, err, errlen);
+		np_conf_free(conf);
+	}
+	cyaml_free(&cfg, &np_conf_raw_schema, raw, 0);
+	conf_lines_free(cl);
+	return ret;
+}
+
+static int parse_addr(const char *s, struct np_addr *a)
+{
+	struct in_addr v4;
+
+	if (inet_pton(AF_INET, s, &v4) == 1) {
+		np_addr_from_v4(a, v4.s_addr);
+		return 4;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1)
+		return 6;
+	return -EINVAL;
+}
+
+int np_conf_parse_static_nat(const char *text, struct np_static_nat *out)
+{
+	char priv[64];
+	const char *eq = strchr(text, '=');
+	int f1, f2;
+
+	if (eq == NULL || (size_t)(eq - text) >= sizeof(priv))
+		return -EINVAL;
+	snprintf(priv, sizeof(priv), "%.*s", (int)(eq - text), text);
+	f1 = parse_addr(priv, &out->priv);
+	f2 = parse_addr(eq + 1, &out->pub);
+	if (f1 < 0 || f2 < 0 || f1 != f2)
+		return -EINVAL;
+	return 0;
+}
+
+int conf_addr_parse(const char *s, struct np_addr *a)
+{
+	return parse_addr(s, a) < 0 ? -EINVAL : 0;
+}
+
+int np_conf_add_static_nat(struct np_conf *conf, const struct np_static_nat *e)
+{
+	struct np_static_nat *n;
+
+	if (conf->nat.n_static >= NP_MAX_STATIC_NAT)
+		return -ENOSPC;
+	n = realloc(conf->nat.static_nat, (conf->nat.n_static + 1) * sizeof(*n));
+	if (n == NULL)
+		return -ENOMEM;
+	n[conf->nat.n_static++] = *e;
+	conf->nat.static_nat = n;
+	return 0;
+}
+
+int np_conf_port_index(const struct np_conf *conf, const char *name)
+{
+	for (unsigned int i = 0; i < conf->n_ports; i++)
+		if (strcmp(conf->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *np_seg_mode_name(enum np_seg_mode mode)
+{
+	return mode == NP_SEG_INLINE ? "inline" : "passive";
+}
+
+int np_conf_parse_listen(const char *text, char *host, size_t hostlen, uint16_t *port)
+{
+	const char *colon;
+	const char *h = text;
+	size_t hl;
+	char *end;
+	unsigned long p;
+
+	if (text[0] == '[') {
+		const char *rb = strchr(text, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -EINVAL;
+		h = text + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon == NULL || strchr(text, ':') != colon)
+			return -EINVAL;
+		hl = (size_t)(colon - text);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return -EINVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || p == 0 || p > 65535)
+		return -EINVAL;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	{
+		struct np_addr a;
+
+		if (parse_addr(host, &a) < 0)
+			return -EINVAL;
+	}
+	*port = (uint16_t)p;
+	return 0;
+}

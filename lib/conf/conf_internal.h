@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_CONF_INTERNAL_H
+#define NP_CONF_INTERNAL_H
+
+#include <cyaml/cyaml.h>
+
+#include "np_conf.h"
+
+/*
+ * The YAML document as libcyaml loads it. Optional scalars are pointers so
+ * that "absent" (NULL: take the default) differs from an explicit 0, which
+ * may be out of range.
+ */
+struct raw_eal {
+	unsigned int *main_lcore;
+	unsigned int *worker_lcores;
+	unsigned int worker_lcores_count;
+	bool *no_huge;
+	unsigned int *memory_mb;
+	char *file_prefix;
+	enum np_log_level *log_level;
+	char **extra_args;
+	unsigned int extra_args_count;
+};
+
+struct raw_port {
+	char *name;
+	char *device;
+	unsigned int *rx_descriptors;
+	unsigned int *tx_descriptors;
+};
+
+struct raw_segment {
+	char *name;
+	enum np_seg_mode mode;
+	char **ports;
+	unsigned int ports_count;
+};
+
+struct raw_datapath {
+	unsigned int *burst_size;
+	unsigned int *mbufs;
+	unsigned int *mbuf_cache;
+	unsigned int *mtu;
+	unsigned int *event_ring_size;
+	unsigned int *tx_retries;
+	unsigned int *flow_table_size;
+	unsigned int *tcp_reasm_buffers;
+};
+
+struct raw_sip {
+	unsigned int *ports;
+	unsigned int ports_count;
+};
+
+struct raw_static_nat {
+	char *private_addr;
+	char *public_addr;
+};
+
+struct raw_nat {
+	struct raw_static_nat *static_nat;
+	unsigned int static_nat_count;
+};
+
+struct raw_export {
+	char *metrics_listen;
+	char *records_file;
+	unsigned int *stats_interval_s;
+};
+
+struct raw_conf {
+	struct raw_eal *eal;
+	struct raw_port *ports;
+	unsigned int ports_count;
+	struct raw_segment *segments;
+	unsigned int segments_count;
+	struct raw_datapath *datapath;
+	struct raw_sip *sip;
+	struct raw_nat *nat;
+	struct raw_export *export;
+};
+
+extern const cyaml_schema_value_t np_conf_raw_schema;
+
+/* Line lookup: "eal.worker_lcores", "ports[1].device", ... -> line (1-based), 0 if unknown. */
+struct conf_lines;
+struct conf_lines *conf_lines_read(const char *path);
+unsigned int conf_lines_find(const struct conf_lines *cl, const char *field);
+void conf_lines_free(struct conf_lines *cl);
+
+/* An error being reported: field path and message, formatted by conf.c. */
+struct conf_err {
+	char field[128];
+	char msg[320];
+};
+
+/*
+ * Cross-field and range rules that libcyaml cannot express. Each returns 0
+ * or -EINVAL with @p e filled in. Run in order after the raw document is
+ * converted.
+ */
+int conf_addr_parse(const char *s, struct np_addr *a);
+
+int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e);
+
+#endif /* NP_CONF_INTERNAL_H */

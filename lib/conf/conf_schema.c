@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* libcyaml schema of natprobe's YAML config, beside the structs it fills. */
+
+#include "conf_internal.h"
+
+#define OPT (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+#define OPT_STR (CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER)
+
+static const cyaml_schema_value_t uint_entry = {
+	CYAML_VALUE_UINT(CYAML_FLAG_DEFAULT, unsigned int),
+};
+
+static const cyaml_schema_value_t string_entry = {
+	CYAML_VALUE_STRING(CYAML_FLAG_POINTER, char, 0, CYAML_UNLIMITED),
+};
+
+static const cyaml_strval_t log_level_strings[] = {
+	{ "emerg", NP_LOG_EMERG },     { "alert", NP_LOG_ALERT }, { "crit", NP_LOG_CRIT },
+	{ "err", NP_LOG_ERR },	       { "warning", NP_LOG_WARNING },
+	{ "notice", NP_LOG_NOTICE },   { "info", NP_LOG_INFO },	  { "debug", NP_LOG_DEBUG },
+};
+
+static const cyaml_strval_t mode_strings[] = {
+	{ "inline", NP_SEG_INLINE },
+	{ "passive", NP_SEG_PASSIVE },
+};
+
+static const cyaml_schema_field_t eal_fields[] = {
+	CYAML_FIELD_UINT_PTR("main_lcore", OPT, struct raw_eal, main_lcore),
+	CYAML_FIELD_SEQUENCE("worker_lcores", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER,
+			     struct raw_eal, worker_lcores, &uint_entry, 1, NP_MAX_WORKERS),
+	CYAML_FIELD_BOOL_PTR("no_huge", OPT, struct raw_eal, no_huge),
+	CYAML_FIELD_UINT_PTR("memory_mb", OPT, struct raw_eal, memory_mb),
+	CYAML_FIELD_STRING_PTR("file_prefix", OPT_STR, struct raw_eal, file_prefix, 1, 63),
+	CYAML_FIELD_ENUM_PTR("log_level", OPT | CYAML_FLAG_STRICT, struct raw_eal, log_level,
+			     log_level_strings, CYAML_ARRAY_LEN(log_level_strings)),
+	CYAML_FIELD_SEQUENCE("extra_args", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER,
+			     struct raw_eal, extra_args, &string_entry, 0, NP_MAX_EXTRA_ARGS),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t port_fields[] = {
+	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct raw_port, name, 1, NP_NAME_MAX),
+	CYAML_FIELD_STRING_PTR("device", CYAML_FLAG_POINTER, struct raw_port, device, 1,
+			       NP_DEVICE_MAX),
+	CYAML_FIELD_UINT_PTR("rx_descriptors", OPT, struct raw_port, rx_descriptors),
+	CYAML_FIELD_UINT_PTR("tx_descriptors", OPT, struct raw_port, tx_descriptors),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t port_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_port, port_fields),
+};
+
+static const cyaml_schema_field_t segment_fields[] = {
+	CYAML_FIELD_STRING_PTR("name", CYAML_FLAG_POINTER, struct raw_segment, name, 1,
+			       NP_NAME_MAX),
+	CYAML_FIELD_ENUM("mode", CYAML_FLAG_STRICT, struct raw_segment, mode, mode_strings,
+			 CYAML_ARRAY_LEN(mode_strings)),
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_segment, ports,
+			     &string_entry, 1, NP_MAX_SEGMENT_PORTS),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t segment_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_segment, segment_fields),
+};
+
+static const cyaml_schema_field_t datapath_fields[] = {
+	CYAML_FIELD_UINT_PTR("burst_size", OPT, struct raw_datapath, burst_size),
+	CYAML_FIELD_UINT_PTR("mbufs", OPT, struct raw_datapath, mbufs),
+	CYAML_FIELD_UINT_PTR("mbuf_cache", OPT, struct raw_datapath, mbuf_cache),
+	CYAML_FIELD_UINT_PTR("mtu", OPT, struct raw_datapath, mtu),
+	CYAML_FIELD_UINT_PTR("event_ring_size", OPT, struct raw_datapath, event_ring_size),
+	CYAML_FIELD_UINT_PTR("tx_retries", OPT, struct raw_datapath, tx_retries),
+	CYAML_FIELD_UINT_PTR("flow_table_size", OPT, struct raw_datapath, flow_table_size),
+	CYAML_FIELD_UINT_PTR("tcp_reasm_buffers", OPT, struct raw_datapath, tcp_reasm_buffers),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t sip_fields[] = {
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_sip,
+			     ports, &uint_entry, 0, NP_MAX_SIP_PORTS),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t static_nat_fields[] = {
+	CYAML_FIELD_STRING_PTR("private", CYAML_FLAG_POINTER, struct raw_static_nat,
+			       private_addr, 1, 63),
+	CYAML_FIELD_STRING_PTR("public", CYAML_FLAG_POINTER, struct raw_static_nat, public_addr,
+			       1, 63),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t static_nat_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_static_nat, static_nat_fields),
+};
+
+static const cyaml_schema_field_t nat_fields[] = {
+	CYAML_FIELD_SEQUENCE("static", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_nat,
+			     static_nat, &static_nat_entry, 0, NP_MAX_STATIC_NAT),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t export_fields[] = {
+	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_STR, struct raw_export, metrics_listen, 0,
+			       63),
+	CYAML_FIELD_STRING_PTR("records_file", OPT_STR, struct raw_export, records_file, 0,
+			       4095),
+	CYAML_FIELD_UINT_PTR("stats_interval_s", OPT, struct raw_export, stats_interval_s),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_field_t top_fields[] = {
+	CYAML_FIELD_MAPPING_PTR("eal", OPT, struct raw_conf, eal, eal_fields),
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_conf, ports, &port_entry, 1,
+			     NP_MAX_PORTS),
+	CYAML_FIELD_SEQUENCE("segments", CYAML_FLAG_POINTER, struct raw_conf, segments,
+			     &segment_entry, 1, NP_MAX_SEGMENTS),
+	CYAML_FIELD_MAPPING_PTR("datapath", OPT, struct raw_conf, datapath, datapath_fields),
+	CYAML_FIELD_MAPPING_PTR("sip", OPT, struct raw_conf, sip, sip_fields),
+	CYAML_FIELD_MAPPING_PTR("nat", OPT, struct raw_conf, nat, nat_fields),
+	CYAML_FIELD_MAPPING_PTR("export", OPT, struct raw_conf, export, export_fields),
+	CYAML_FIELD_END,
+};
+
+const cyaml_schema_value_t np_conf_raw_schema = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_POINTER, struct raw_conf, top_fields),
+};

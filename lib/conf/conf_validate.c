@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Rules libcyaml 1.3 cannot express (ranges, names, cross references), one
+ * function per rule, applied while the raw document becomes a struct np_conf.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf_internal.h"
+
+static int fail(struct conf_err *e, const char *fmt_field, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* fmt_field is "FIELD\x1fMESSAGE": one format for both halves. */
+static int fail(struct conf_err *e, const char *fmt, ...)
+{
+	char buf[512];
+	char *sep;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	sep = strchr(buf, '\x1f');
+	if (sep == NULL) {
+		snprintf(e->field, sizeof(e->field), "(document)");
+		snprintf(e->msg, sizeof(e->msg), "%.319s", buf);
+	} else {
+		*sep = '\0';
+		snprintf(e->field, sizeof(e->field), "%.127s", buf);
+		snprintf(e->msg, sizeof(e->msg), "%.319s", sep + 1);
+	}
+	return -EINVAL;
+}
+
+#define SEP "\x1f"
+
+static bool is_pow2(unsigned int v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+static int range(struct conf_err *e, const char *field, const unsigned int *v, unsigned int lo,
+		 unsigned int hi, unsigned int *out)
+{
+	if (v == NULL)
+		return 0;
+	if (*v < lo || *v > hi)
+		return fail(e, "%s" SEP "%u is out of range; allowed %u..%u", field, *v, lo, hi);
+	*out = *v;
+	return 0;
+}
+
+static int pow2_range(struct conf_err *e, const char *field, const unsigned int *v,
+		      unsigned int lo, unsigned int hi, unsigned int *out)
+{
+	if (v != NULL && !is_pow2(*v))
+		return fail(e, "%s" SEP "%u is not a power of two; allowed %u..%u, power of two",
+			    field, *v, lo, hi);
+	return range(e, field, v, lo, hi, out);
+}
+
+static int name_ok(struct conf_err *e, const char *field, const char *name)
+{
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return fail(e, "%s" SEP "'%s' has a character outside [A-Za-z0-9_-]", field,
+				    name);
+	return 0;
+}
+
+static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct conf_err *e)
+{
+	if (range(e, "eal.main_lcore", r->main_lcore, 0, NP_MAX_LCORE, &c->eal.main_lcore))
+		return -EINVAL;
+	if (r->worker_lcores == NULL)
+		return 0;
+	if (r->worker_lcores_count == 0)
+		return fail(e, "eal.worker_lcores" SEP "empty; give 1..%d lcore ids",
+			    NP_MAX_WORKERS);
+	if (r->worker_lcores_count > NP_MAX_WORKERS)
+		return fail(e, "eal.worker_lcores" SEP "%u lcores; at most %d workers",
+			    r->worker_lcores_count, NP_MAX_WORKERS);
+	for (unsigned int i = 0; i < r->worker_lcores_count; i++) {
+		unsigned int l = r->worker_lcores[i];
+
+		if (l > NP_MAX_LCORE)
+			return fail(e, "eal.worker_lcores[%u]" SEP "lcore %u; allowed 0..%d", i, l,
+				    NP_MAX_LCORE);
+		if (l == c->eal.main_lcore)
+			return fail(e, "eal.worker_lcores[%u]" SEP
+				    "lcore %u is the main lcore; workers need lcores of their own",
+				    i, l);
+		for (unsigned int j = 0; j < i; j++)
+			if (r->worker_lcores[j] == l)
+				return fail(e, "eal.worker_lcores[%u]" SEP "lcore %u listed twice",
+					    i, l);
+		c->eal.worker_lcores[i] = l;
+	}
+	c->eal.n_workers = r->worker_lcores_count;
+	return 0;
+}
+
+static int rule_eal_misc(const struct raw_eal *r, struct np_conf *c, struct conf_err *e)
+{
+	if (r->no_huge != NULL)
+		c->eal.no_huge = *r->no_huge;
+	if (range(e, "eal.memory_mb", r->memory_mb, 0, 1u << 20, &c->eal.memory_mb))
+		return -EINVAL;
+	if (r->file_prefix != NULL) {
+		if (name_ok(e, "eal.file_prefix", r->file_prefix))
+			return -EINVAL;
+		snprintf(c->eal.file_prefix, sizeof(c->eal.file_prefix), "%s", r->file_prefix);
+	}
+	if (r->log_level != NULL)
+		c->eal.log_level = *r->log_level;
+	for (unsigned int i = 0; i < r->extra_args_count; i++) {
+		if (strlen(r->extra_args[i]) >= sizeof(c->eal.extra_args[0]))
+			return fail(e, "eal.extra_args[%u]" SEP "longer than %zu characters", i,
+				    sizeof(c->eal.extra_args[0]) - 1);
+		snprintf(c->eal.extra_args[i], sizeof(c->eal.extra_args[0]), "%s",
+			 r->extra_args[i]);
+	}
+	c->eal.n_extra_args = r->extra_args_count;
+	return 0;
+}
+
+/* "0000:01:00.0" or "01:00.0" */
+static bool is_pci_address(const char *s)
+{
+	unsigned int d, b, dv, f;
+	char tail;
+
+	return sscanf(s, "%x:%x:%x.%x%c", &d, &b, &dv, &f, &tail) == 4 ||
+	       sscanf(s, "%x:%x.%x%c", &b, &dv, &f, &tail) == 3;
+}
+
+static int rule_ports(const struct raw_conf *r, struct np_conf *c, struct conf_err *e)
+{
+	char f[64];
+
+	for (unsigned int i = 0; i < r->ports_count; i++) {
+		const struct raw_port *rp = &r->ports[i];
+		struct np_conf_port *p = &c->ports[i];
+		unsigned int v;
+
+		snprintf(f, sizeof(f), "ports[%u].name", i);
+		if (name_ok(e, f, rp->name))
+			return -EINVAL;
+		for (unsigned int j = 0; j < i; j++) {
+			if (strcmp(c->ports[j].name, rp->name) == 0)
+				return fail(e, "%s" SEP "port name '%s' already used by ports[%u]",
+					    f, rp->name, j);
+			if (strcmp(c->ports[j].device, rp->device) == 0)
+				return fail(e, "ports[%u].device" SEP
+					    "device '%s' already used by ports[%u]",
+					    i, rp->device, j);
+		}
+		snprintf(p->name, sizeof(p->name), "%s", rp->name);
+		snprintf(p->device, sizeof(p->device), "%s", rp->device);
+		p->is_vdev = !is_pci_address(rp->device);
+		if (p->is_vdev && strncmp(rp->device, "net_", 4) != 0 &&
+		    strncmp(rp->device, "eth_", 4) != 0)
+			return fail(e, "ports[%u].device" SEP
+				    "'%s' is neither a PCI address (0000:01:00.0) nor a vdev "
+				    "string (net_pcap0,rx_pcap=...)",
+				    i, rp->device);
+		p->segment = -1;
+		v = NP_DEF_RX_DESC;
+		snprintf(f, sizeof(f), "ports[%u].rx_descriptors", i);
+		if (pow2_range(e, f, rp->rx_descriptors, 64, 16384, &v))
+			return -EINVAL;
+		p->rx_desc = (uint16_t)v;
+		v = NP_DEF_TX_DESC;
+		snprintf(f, sizeof(f), "ports[%u].tx_descriptors", i);
+		if (pow2_range(e, f, rp->tx_descriptors, 64, 16384, &v))
+			return -EINVAL;
+		p->tx_desc = (uint16_t)v;
+	}
+	c->n_ports = r->ports_count;
+	return 0;
+}
+
+static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct conf_err *e)
+{
+	char f[64];
+
+	for (unsigned int i = 0; i < r->segments_count; i++) {
+		const struct raw_segment *rs = &r->segments[i];
+		struct np_conf_segment *s = &c->segments[i];
+
+		snprintf(f, sizeof(f), "segments[%u].name", i);
+		if (name_ok(e, f, rs->name))
+			return -EINVAL;
+		for (unsigned int j = 0; j < i; j++)
+			if (strcmp(c->segments[j].name, rs->name) == 0)
+				return fail(e, "%s" SEP "segment name '%s' already used by "
+					    "segments[%u]", f, rs->name, j);
+		snprintf(s->name, sizeof(s->name), "%s", rs->name);
+		s->mode = rs->mode;
+		if (rs->mode == NP_SEG_INLINE && rs->ports_count != 2)
+			return fail(e, "segments[%u].ports" SEP
+				    "an inline segment needs exactly 2 ports, got %u", i,
+				    rs->ports_count);
+		for (unsigned int k = 0; k < rs->ports_count; k++) {
+			int p = np_conf_port_index(c, rs->ports[k]);
+
+			if (p < 0)
+				return fail(e, "segments[%u].ports[%u]" SEP
+					    "no port named '%s' in ports", i, k, rs->ports[k]);
+			if (c->ports[p].segment >= 0)
+				return fail(e, "segments[%u].ports[%u]" SEP
+					    "port '%s' is already used by segment '%s'; a port "
+					    "belongs to one segment once", i, k, rs->ports[k],
+					    c->segments[c->ports[p].segment].name);
+			c->ports[p].segment = (int)i;
+			s->port[k] = (uint8_t)p;
+		}
+		s->n_ports = rs->ports_count;
+	}
+	c->n_segments = r->segments_count;
+	for (unsigned int i = 0; i < c->n_ports; i++)
+		if (c->ports[i].segment < 0)
+			return fail(e, "ports[%u].name" SEP
+				    "port '%s' is in no segment; list it in a segment's ports",
+				    i, c->ports[i].name);
+	return 0;
+}
+
+static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct conf_err *e)
+{
+	if (range(e, "datapath.burst_size", r->burst_size, 1, 512, &c->datapath.burst_size) ||
+	    range(e, "datapath.mbufs", r->mbufs, 1023, 16777215, &c->datapath.mbufs) ||
+	    range(e, "datapath.mbuf_cache", r->mbuf_cache, 0, 512, &c->datapath.mbuf_cache) ||
+	    range(e, "datapath.mtu", r->mtu, 64, 9600, &c->datapath.mtu) ||
+	    pow2_range(e, "datapath.event_ring_size", r->event_ring_size, 64, 1u << 20,
+		       &c->datapath.event_ring_size) ||
+	    range(e, "datapath.tx_retries", r->tx_retries, 0, 64, &c->datapath.tx_retries) ||
+	    range(e, "datapath.flow_table_size", r->flow_table_size, 1024, 1u << 24,
+		  &c->datapath.flow_table_size) ||
+	    range(e, "datapath.tcp_reasm_buffers", r->tcp_reasm_buffers, 0, 1u << 20,
+		  &c->datapath.tcp_reasm_buffers))
+		return -EINVAL;
+	if (c->datapath.mbuf_cache > c->datapath.mbufs / 1.5)
+		return fail(e, "datapath.mbuf_cache" SEP
+			    "%u is too large for %u mbufs; at most mbufs / 1.5",
+			    c->datapath.mbuf_cache, c->datapath.mbufs);
+	return 0;
+}
+
+static int rule_sip(const struct raw_sip *r, struct np_conf *c, struct conf_err *e)
+{
+	if (r->ports == NULL)
+		return 0;
+	for (unsigned int i = 0; i < r->ports_count; i++) {
+		if (r->ports[i] == 0 || r->ports[i] > 65535)
+			return fail(e, "sip.ports[%u]" SEP "%u is not a port; allowed 1..65535", i,
+				    r->ports[i]);
+		for (unsigned int j = 0; j < i; j++)
+			if (r->ports[j] == r->ports[i])
+				return fail(e, "sip.ports[%u]" SEP "port %u listed twice", i,
+					    r->ports[i]);
+		c->sip.ports[i] = (uint16_t)r->ports[i];
+	}
+	c->sip.n_ports = r->ports_count;
+	return 0;
+}
+
+static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct conf_err *e)
+{
+	for (unsigned int i = 0; i < r->static_nat_count; i++) {
+		struct np_static_nat sn;
+		int ret;
+
+		if (conf_addr_parse(r->static_nat[i].private_addr, &sn.priv) < 0)
+			return fail(e, "nat.static[%u].private" SEP
+				    "'%s' is not an IPv4 or IPv6 address", i,
+				    r->static_nat[i].private_addr);
+		if (conf_addr_parse(r->static_nat[i].public_addr, &sn.pub) < 0)
+			return fail(e, "nat.static[%u].public" SEP
+				    "'%s' is not an IPv4 or IPv6 address", i,
+				    r->static_nat[i].public_addr);
+		if (np_addr_is_v4(&sn.priv) != np_addr_is_v4(&sn.pub))
+			return fail(e, "nat.static[%u].public" SEP
+				    "address family differs from private; both IPv4 or both "
+				    "IPv6", i);
+		ret = np_conf_add_static_nat(c, &sn);
+		if (ret < 0)
+			return fail(e, "nat.static[%u]" SEP "cannot add: %s", i, strerror(-ret));
+	}
+	return 0;
+}
+
+static int rule_export(const struct raw_export *r, struct np_conf *c, struct conf_err *e)
+{
+	if (r->metrics_listen != NULL) {
+		char host[64];
+		uint16_t port;
+
+		if (r->metrics_listen[0] != '\0' &&
+		    np_conf_parse_listen(r->metrics_listen, host, sizeof(host), &port) < 0)
+			return fail(e, "export.metrics_listen" SEP
+				    "'%s' is not ADDRESS:PORT (127.0.0.1:9109, [::1]:9109) or \"\"",
+				    r->metrics_listen);
+		snprintf(c->export.metrics_listen, sizeof(c->export.metrics_listen), "%s",
+			 r->metrics_listen);
+	}
+	if (r->records_file != NULL)
+		snprintf(c->export.records_file, sizeof(c->export.records_file), "%s",
+			 r->records_file);
+	return range(e, "export.stats_interval_s", r->stats_interval_s, 0, 86400,
+		     &c->export.stats_interval_s);
+}
+
+int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e)
+{
+	static const struct raw_eal no_eal;
+	static const struct raw_datapath no_datapath;
+	static const struct raw_sip no_sip;
+	static const struct raw_nat no_nat;
+	static const struct raw_export no_export;
+
+	if (rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e) ||
+	    rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e) || rule_ports(raw, conf, e) ||
+	    rule_segments(raw, conf, e) ||
+	    rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e) ||
+	    rule_sip(raw->sip ? raw->sip : &no_sip, conf, e) ||
+	    rule_static_nat(raw->nat ? raw->nat : &no_nat, conf, e) ||
+	    rule_export(raw->export ? raw->export : &no_export, conf, e))
+		return -EINVAL;
+	return 0;
+}

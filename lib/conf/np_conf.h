@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_CONF_H
+#define NP_CONF_H
+
+/**
+ * @file
+ * natprobe's YAML configuration: schema (libcyaml), defaults, validation.
+ *
+ * The file format is documented, key by key, in config/natprobe.yaml. Every
+ * default is one of the NP_DEF_* constants below and nowhere else. Loading
+ * yields a plain, fully defaulted struct np_conf; nothing here touches DPDK.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "np_pkt.h"
+
+/* Limits. */
+#define NP_NAME_MAX 31		/**< port and segment names, characters */
+#define NP_DEVICE_MAX 511	/**< port device string, characters */
+#define NP_MAX_PORTS 32
+#define NP_MAX_SEGMENTS 16
+#define NP_MAX_SEGMENT_PORTS 8
+#define NP_MAX_WORKERS 64
+#define NP_MAX_LCORE 127	/**< highest lcore id accepted (RTE_MAX_LCORE - 1) */
+#define NP_MAX_SIP_PORTS 64
+#define NP_MAX_STATIC_NAT 4096
+#define NP_MAX_EXTRA_ARGS 32
+
+/* Defaults: the single place they live. */
+#define NP_DEF_MAIN_LCORE 0
+#define NP_DEF_WORKER_LCORE 1
+#define NP_DEF_NO_HUGE false
+#define NP_DEF_MEMORY_MB 0
+#define NP_DEF_FILE_PREFIX "natprobe"
+#define NP_DEF_LOG_LEVEL NP_LOG_NOTICE
+#define NP_DEF_RX_DESC 1024
+#define NP_DEF_TX_DESC 1024
+#define NP_DEF_BURST_SIZE 32
+#define NP_DEF_MBUFS 16383
+#define NP_DEF_MBUF_CACHE 256
+#define NP_DEF_MTU 1518
+#define NP_DEF_EVENT_RING_SIZE 4096
+#define NP_DEF_TX_RETRIES 4
+#define NP_DEF_FLOW_TABLE_SIZE 65536
+#define NP_DEF_TCP_REASM_BUFFERS 4096
+#define NP_DEF_SIP_PORTS { 5060, 5061, 7001, 7003 }
+#define NP_DEF_METRICS_LISTEN "127.0.0.1:9109"
+#define NP_DEF_RECORDS_FILE ""
+#define NP_DEF_STATS_INTERVAL_S 0
+
+/** Segment attachment mode. */
+enum np_seg_mode {
+	NP_SEG_INLINE = 0,	/**< port pair, bump in the wire */
+	NP_SEG_PASSIVE,		/**< rx-only ports (SPAN, TAP) */
+};
+
+/** EAL log levels, same numbering as RTE_LOG_*. */
+enum np_log_level {
+	NP_LOG_EMERG = 1, NP_LOG_ALERT, NP_LOG_CRIT, NP_LOG_ERR,
+	NP_LOG_WARNING, NP_LOG_NOTICE, NP_LOG_INFO, NP_LOG_DEBUG,
+};
+
+struct np_conf_port {
+	char name[NP_NAME_MAX + 1];
+	char device[NP_DEVICE_MAX + 1];	/**< PCI address or vdev string */
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	bool is_vdev;			/**< device is a vdev string, not a PCI address */
+	int segment;			/**< index of the segment using it, -1 if none */
+};
+
+struct np_conf_segment {
+	char name[NP_NAME_MAX + 1];
+	enum np_seg_mode mode;
+	unsigned int n_ports;
+	uint8_t port[NP_MAX_SEGMENT_PORTS];	/**< indices into np_conf.ports */
+};
+
+/** One static NAT entry: @c priv is seen as @c pub on the other side. */
+struct np_static_nat {
+	struct np_addr priv;
+	struct np_addr pub;
+};
+
+struct np_conf {
+	struct {
+		unsigned int main_lcore;
+		unsigned int n_workers;
+		unsigned int worker_lcores[NP_MAX_WORKERS];
+		bool no_huge;
+		unsigned int memory_mb;
+		char file_prefix[64];
+		enum np_log_level log_level;
+		unsigned int n_extra_args;
+		char extra_args[NP_MAX_EXTRA_ARGS][256];
+	} eal;
+	unsigned int n_ports;
+	struct np_conf_port ports[NP_MAX_PORTS];
+	unsigned int n_segments;
+	struct np_conf_segment segments[NP_MAX_SEGMENTS];
+	struct {
+		unsigned int burst_size;
+		unsigned int mbufs;
+		unsigned int mbuf_cache;
+		unsigned int mtu;
+		unsigned int event_ring_size;
+		unsigned int tx_retries;
+		unsigned int flow_table_size;
+		unsigned int tcp_reasm_buffers;
+	} datapath;
+	struct {
+		unsigned int n_ports;
+		uint16_t ports[NP_MAX_SIP_PORTS];
+	} sip;
+	struct {
+		unsigned int n_static;
+		struct np_static_nat *static_nat;	/**< heap; freed by np_conf_free() */
+	} nat;
+	struct {
+		char metrics_listen[64];	/**< "" when disabled */
+		char records_file[4096];	/**< "" when disabled */
+		unsigned int stats_interval_s;
+	} export;
+};
+
+/**
+ * Fill @p conf with every default and no ports or segments.
+ * @return 0.
+ */
+int np_conf_defaults(struct np_conf *conf);
+
+/**
+ * Load and validate a YAML config file.
+ *
+ * @param path    file to read
+ * @param conf    filled in on success (call np_conf_free() when done); on
+ *                failure it holds nothing that needs freeing
+ * @param err     on failure, one line without newline:
+ *                "FILE:LINE: FIELD: what is wrong; what is allowed"
+ *                (":LINE" left out when the line is unknown)
+ * @param errlen  size of @p err
+ * @return 0, -ENOENT/-EACCES/... when the file cannot be read, -EINVAL when
+ *         it is not valid YAML or breaks the schema or a rule.
+ */
+int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errlen);
+
+/** Release what np_conf_load() allocated. Safe on a defaulted or zeroed conf. */
+void np_conf_free(struct np_conf *conf);
+
+/**
+ * Parse "PRIV=PUB" (two IPv4 or two IPv6 addresses), as given to
+ * `--static-nat`.
+ * @return 0, or -EINVAL when either side is not an address or the
+ *         families differ.
+ */
+int np_conf_parse_static_nat(const char *text, struct np_static_nat *out);
+
+/**
+ * Append a static NAT entry to @p conf (used for `--static-nat`).
+ * @return 0, -ENOSPC past NP_MAX_STATIC_NAT, -ENOMEM.
+ */
+int np_conf_add_static_nat(struct np_conf *conf, const struct np_static_nat *e);
+
+/** Index of the port named @p name, or -1. */
+int np_conf_port_index(const struct np_conf *conf, const char *name);
+
+/** "inline" or "passive". */
+const char *np_seg_mode_name(enum np_seg_mode mode);
+
+/**
+ * Split "HOST:PORT" / "[V6]:PORT" into @p host (size @p hostlen) and port.
+ * @return 0, or -EINVAL.
+ */
+int np_conf_parse_listen(const char *text, char *host, size_t hostlen, uint16_t *port);
+
+#endif /* NP_CONF_H */

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_COUNTERS_H
+#define NP_COUNTERS_H
+
+/**
+ * @file
+ * Every counter natprobe keeps, declared once: name, help, type, and the
+ * label it is kept per (port, segment, segment+class, worker). Prometheus,
+ * DPDK telemetry and the report printed at exit all read this table.
+ *
+ * Storage is one struct np_stats per worker lcore (plus one for the control
+ * thread). Only its owner writes it, with plain increments; readers sum the
+ * structs and accept a value that is a few packets old. No atomics, no locks.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "np_conf.h"
+#include "np_pkt.h"
+
+enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
+
+/* X(ENUM, "name after natprobe_", "help", type) */
+#define NP_PORT_COUNTERS(X)                                                                        \
+	X(PORT_RX_PACKETS, "port_rx_packets_total", "Frames received on the port", NP_CTR_COUNTER) \
+	X(PORT_RX_BYTES, "port_rx_bytes_total", "Bytes received on the port", NP_CTR_COUNTER)      \
+	X(PORT_TX_PACKETS, "port_tx_packets_total", "Frames transmitted on the port",              \
+	  NP_CTR_COUNTER)                                                                          \
+	X(PORT_TX_BYTES, "port_tx_bytes_total", "Bytes transmitted on the port", NP_CTR_COUNTER)   \
+	X(PORT_DROPPED_PACKETS, "port_dropped_packets_total",                                      \
+	  "Frames to forward out of the port that tx could not take after the retries; freed",   \
+	  NP_CTR_COUNTER)                                                                          \
+	X(PORT_DROPPED_BYTES, "port_dropped_bytes_total",                                          \
+	  "Bytes of the frames counted in natprobe_port_dropped_packets_total", NP_CTR_COUNTER)    \
+	X(PORT_RX_MISSED, "port_rx_missed_total",                                                  \
+	  "Frames the NIC dropped because rx queues were full (ethdev imissed)", NP_CTR_COUNTER)   \
+	X(PORT_RX_ERRORS, "port_rx_errors_total", "Erroneous frames reported by the NIC",          \
+	  NP_CTR_COUNTER)                                                                          \
+	X(PORT_RX_NOMBUF, "port_rx_nombuf_total",                                                  \
+	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)
+
+#define NP_SEGMENT_COUNTERS(X)                                                                     \
+	X(SEG_PACKETS, "segment_packets_total", "Frames seen on the segment, all ports",           \
+	  NP_CTR_COUNTER)                                                                          \
+	X(SEG_BYTES, "segment_bytes_total", "Bytes seen on the segment, all ports", NP_CTR_COUNTER) \
+	X(SEG_OVERSIZE, "segment_oversize_frames_total",                                           \
+	  "Frames longer than datapath.mtu (forwarded, not inspected)", NP_CTR_COUNTER)
+
+#define NP_WORKER_COUNTERS(X)                                                                      \
+	X(WK_PACKETS, "worker_packets_total", "Frames handled by the worker", NP_CTR_COUNTER)      \
+	X(WK_BURSTS, "worker_bursts_total", "Rx bursts that returned at least one frame",          \
+	  NP_CTR_COUNTER)                                                                          \
+	X(WK_POLLS, "worker_polls_total", "Rx polls, empty ones included", NP_CTR_COUNTER)         \
+	X(WK_BUSY_CYCLES, "worker_busy_cycles_total",                                              \
+	  "TSC cycles spent on bursts that carried frames", NP_CTR_COUNTER)                        \
+	X(WK_TOTAL_CYCLES, "worker_cycles_total", "TSC cycles the worker ran", NP_CTR_COUNTER)     \
+	X(WK_EVENTS, "events_total", "Events pushed to the control thread", NP_CTR_COUNTER)        \
+	X(WK_EVENT_DROPS, "event_ring_drops_total",                                                \
+	  "Events dropped because the worker's event ring was full", NP_CTR_COUNTER)
+
+#define NP_CTR_ENUM(e, n, h, t) NP_##e,
+enum np_port_ctr { NP_PORT_COUNTERS(NP_CTR_ENUM) NP_PORT_CTR_MAX };
+enum np_segment_ctr { NP_SEGMENT_COUNTERS(NP_CTR_ENUM) NP_SEGMENT_CTR_MAX };
+enum np_worker_ctr { NP_WORKER_COUNTERS(NP_CTR_ENUM) NP_WORKER_CTR_MAX };
+#undef NP_CTR_ENUM
+
+/** Counter definition: one row of the table. */
+struct np_ctr_def {
+	const char *name;	/**< without the "natprobe_" prefix */
+	const char *help;
+	enum np_ctr_type type;
+};
+
+extern const struct np_ctr_def np_port_ctr_defs[NP_PORT_CTR_MAX];
+extern const struct np_ctr_def np_segment_ctr_defs[NP_SEGMENT_CTR_MAX];
+extern const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX];
+/** natprobe_segment_frames_total{segment,class}: one series per np_pkt_class. */
+extern const struct np_ctr_def np_frame_class_def;
+
+/** One thread's counters. Written only by its owner. */
+struct np_stats {
+	uint64_t port[NP_MAX_PORTS][NP_PORT_CTR_MAX];
+	uint64_t segment[NP_MAX_SEGMENTS][NP_SEGMENT_CTR_MAX];
+	uint64_t frame_class[NP_MAX_SEGMENTS][NP_PKT_CLASS_MAX];
+	uint64_t worker[NP_WORKER_CTR_MAX];
+} __attribute__((aligned(64)));
+
+/** What a report reads: the config for names, and every thread's counters. */
+struct np_stats_src {
+	const struct np_conf *conf;
+	unsigned int n_workers;
+	const struct np_stats *const *workers;	/**< n_workers entries, worker i = index i */
+	const struct np_stats *control;		/**< NIC-level port counters; may be NULL */
+};
+
+/** Sum of every thread's counters into @p out (worker[] counters are summed too). */
+void np_stats_sum(const struct np_stats_src *src, struct np_stats *out);
+
+/**
+ * Write every counter in Prometheus text exposition format (version 0.0.4):
+ * a # HELP and # TYPE line per family, then one sample per label set, names
+ * prefixed "natprobe_".
+ * @return 0, or -EIO when writing to @p f failed.
+ */
+int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src);
+
+/**
+ * Write JSON-escaped @p s (no quotes added) to @p f.
+ * @return 0 or -EIO.
+ */
+int np_json_escape(FILE *f, const char *s);
+
+#endif /* NP_COUNTERS_H */

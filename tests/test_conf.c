@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of lib/conf: loading, defaults, rules, error lines. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+
+#include <cmocka.h>
+
+#include "np_conf.h"
+
+static char tmp_path[64];
+
+/* Write @p yaml to a temp file, load it, return np_conf_load's result. */
+static int load_text(const char *yaml, struct np_conf *c, char *err, size_t errlen)
+{
+	int fd;
+	int ret;
+
+	snprintf(tmp_path, sizeof(tmp_path), "/tmp/np_test_conf_XXXXXX");
+	fd = mkstemp(tmp_path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	ret = np_conf_load(tmp_path, c, err, errlen);
+	unlink(tmp_path);
+	return ret;
+}
+
+#define MINIMAL                                                                                   \
+	"ports:\n"                                                                                \
+	"  - name: a\n"                                                                           \
+	"    device: net_null0\n"                                                                 \
+	"  - name: b\n"                                                                           \
+	"    device: net_null1\n"                                                                 \
+	"segments:\n"                                                                             \
+	"  - name: inside\n"                                                                      \
+	"    mode: inline\n"                                                                      \
+	"    ports: [a, b]\n"
+
+static void test_minimal_gets_defaults(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_ports, 2);
+	assert_int_equal(c.n_segments, 1);
+	assert_int_equal(c.segments[0].mode, NP_SEG_INLINE);
+	assert_int_equal(c.segments[0].port[0], 0);
+	assert_int_equal(c.segments[0].port[1], 1);
+	assert_true(c.ports[0].is_vdev);
+	assert_int_equal(c.ports[0].segment, 0);
+	assert_int_equal(c.datapath.burst_size, NP_DEF_BURST_SIZE);
+	assert_int_equal(c.datapath.mtu, NP_DEF_MTU);
+	assert_int_equal(c.ports[1].rx_desc, NP_DEF_RX_DESC);
+	assert_int_equal(c.eal.n_workers, 1);
+	assert_int_equal(c.eal.worker_lcores[0], NP_DEF_WORKER_LCORE);
+	assert_string_equal(c.export.metrics_listen, NP_DEF_METRICS_LISTEN);
+	assert_int_equal(c.sip.n_ports, 4);
+	assert_int_equal(c.sip.ports[3], 7003);
+	np_conf_free(&c);
+}
+
+static void test_shipped_config_is_valid(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(np_conf_load(NP_SOURCE_ROOT "/config/natprobe.yaml", &c, err,
+				      sizeof(err)), 0);
+	assert_false(c.ports[0].is_vdev);
+	assert_string_equal(c.ports[0].device, "0000:01:00.0");
+	np_conf_free(&c);
+}
+
+static void test_explicit_values_and_static_nat(void **state)
+{
+	struct np_conf c;
+	char err[512];
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL "eal:\n  main_lcore: 2\n  worker_lcores: [0, 3]\n"
+				   "  no_huge: true\n  memory_mb: 0\n"
+				   "datapath:\n  mbuf_cache: 0\n  tx_retries: 0\n"
+				   "nat:\n  static:\n    - private: 10.0.10.2\n"
+				   "      public: 64.100.0.10\n"
+				   "export:\n  metrics_listen: \"[::1]:9100\"\n",
+				   &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.eal.main_lcore, 2);
+	assert_int_equal(c.eal.n_workers, 2);
+	assert_int_equal(c.eal.worker_lcores[1], 3);
+	assert_true(c.eal.no_huge);
+	assert_int_equal(c.datapath.mbuf_cache, 0);
+	assert_int_equal(c.datapath.tx_retries, 0);
+	assert_int_equal(c.nat.n_static, 1);
+	assert_string_equal(np_addr_str(&c.nat.static_nat[0].pub, buf, sizeof(buf)),
+			    "64.100.0.10");
+	np_conf_free(&c);
+}
+
+struct bad_case {
+	const char *yaml;
+	const char *fragment;	/* must appear in the error line */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ MINIMAL "bogus: 1\n", ":10: bogus: unknown key" },
+	{ MINIMAL "datapath:\n  burst_size: 0\n", ":11: datapath.burst_size: 0 is out of range" },
+	{ MINIMAL "datapath:\n  burst_size: lots\n", "datapath.burst_size" },
+	{ MINIMAL "datapath:\n  event_ring_size: 1000\n", "not a power of two" },
+	{ MINIMAL "eal:\n  worker_lcores: [0]\n", "eal.worker_lcores[0]: lcore 0 is the main" },
+	{ MINIMAL "eal:\n  worker_lcores: []\n", "eal.worker_lcores: Insufficient entries" },
+	{ MINIMAL "eal:\n  worker_lcores: [1, 1]\n", "listed twice" },
+	{ MINIMAL "eal:\n  log_level: loud\n", "eal.log_level" },
+	{ MINIMAL "nat:\n  static:\n    - private: 10.0.0.1\n      public: 999.1.1.1\n",
+	  ":13: nat.static[0].public: '999.1.1.1' is not" },
+	{ MINIMAL "export:\n  metrics_listen: localhost\n", "export.metrics_listen" },
+	{ MINIMAL "sip:\n  ports: [5060, 70000]\n", "sip.ports[1]" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: inline\n"
+	  "    ports: [a]\n",
+	  ":7: segments[0].ports: an inline segment needs exactly 2 ports, got 1" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: passive\n"
+	  "    ports: [a]\n  - name: t\n    mode: passive\n    ports: [a]\n",
+	  "segments[1].ports[0]: port 'a' is already used by segment 's'" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: tap\n"
+	  "    ports: [a]\n", "segments[0].mode: Invalid ENUM value: tap; allowed: inline, passive" },
+	{ "ports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: net_null1\n"
+	  "segments:\n  - name: s\n    mode: inline\n    ports: [a, a]\n",
+	  ":4: ports[1].name: port name 'a' already used" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n"
+	  "    mode: passive\n    ports: [zz]\n", "no port named 'zz'" },
+	{ "ports:\n  - name: a\n    device: net_null0\n    rx_descriptors: 100\nsegments:\n"
+	  "  - name: s\n    mode: passive\n    ports: [a]\n",
+	  ":4: ports[0].rx_descriptors: 100 is not a power of two" },
+	{ "segments:\n  - name: s\n    mode: passive\n    ports: [a]\n", "ports: required key" },
+	{ "", "empty" },
+	{ "[1, 2", "(document)" },
+};
+
+static void test_bad_configs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		struct np_conf c;
+		char err[512] = "";
+
+		if (load_text(bad_cases[i].yaml, &c, err, sizeof(err)) == 0)
+			fail_msg("case %zu loaded but should fail with '%s'", i,
+				 bad_cases[i].fragment);
+		if (strstr(err, bad_cases[i].fragment) == NULL)
+			fail_msg("case %zu: error '%s' lacks '%s'", i, err, bad_cases[i].fragment);
+		if (strchr(err, '\n') != NULL)
+			fail_msg("case %zu: error is more than one line: '%s'", i, err);
+	}
+}
+
+static void test_missing_file(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(np_conf_load("/nonexistent/natprobe.yaml", &c, err, sizeof(err)),
+			 -ENOENT);
+	assert_non_null(strstr(err, "cannot read"));
+}
+
+static void test_static_nat_arg(void **state)
+{
+	struct np_static_nat sn;
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(np_conf_parse_static_nat("10.0.10.2=64.100.0.10", &sn), 0);
+	assert_string_equal(np_addr_str(&sn.priv, buf, sizeof(buf)), "10.0.10.2");
+	assert_int_equal(np_conf_parse_static_nat("2001:db8::1=2001:db8:1::1", &sn), 0);
+	assert_false(np_addr_is_v4(&sn.pub));
+	assert_int_equal(np_conf_parse_static_nat("10.0.10.2=2001:db8::1", &sn), -EINVAL);
+	assert_int_equal(np_conf_parse_static_nat("10.0.10.2", &sn), -EINVAL);
+	assert_int_equal(np_conf_parse_static_nat("10.0.10=1.2.3.4", &sn), -EINVAL);
+}
+
+static void test_parse_listen(void **state)
+{
+	char host[64];
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(np_conf_parse_listen("127.0.0.1:9109", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 9109);
+	assert_int_equal(np_conf_parse_listen("[::1]:80", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(np_conf_parse_listen("localhost", host, sizeof(host), &port), -EINVAL);
+	assert_int_equal(np_conf_parse_listen("1.2.3.4:0", host, sizeof(host), &port), -EINVAL);
+	assert_int_equal(np_conf_parse_listen("1.2.3.4:99999", host, sizeof(host), &port),
+			 -EINVAL);
+	assert_int_equal(np_conf_parse_listen("::1:80", host, sizeof(host), &port), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_minimal_gets_defaults),
+		cmocka_unit_test(test_shipped_config_is_valid),
+		cmocka_unit_test(test_explicit_values_and_static_nat),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_static_nat_arg),
+		cmocka_unit_test(test_parse_listen),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

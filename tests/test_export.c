@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of lib/export: the counters table and its Prometheus form. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "np_counters.h"
+
+static struct np_conf conf;
+static struct np_stats w0, w1, ctl;
+
+static void setup_conf(void)
+{
+	np_conf_defaults(&conf);
+	conf.n_ports = 2;
+	snprintf(conf.ports[0].name, sizeof(conf.ports[0].name), "c_side");
+	snprintf(conf.ports[1].name, sizeof(conf.ports[1].name), "fw_side");
+	conf.ports[0].segment = 0;
+	conf.ports[1].segment = 0;
+	conf.n_segments = 1;
+	snprintf(conf.segments[0].name, sizeof(conf.segments[0].name), "inside");
+	memset(&w0, 0, sizeof(w0));
+	memset(&w1, 0, sizeof(w1));
+	memset(&ctl, 0, sizeof(ctl));
+}
+
+/* Render the counters and return the text (caller frees). */
+static char *render(void)
+{
+	const struct np_stats *ws[2] = { &w0, &w1 };
+	struct np_stats_src src = { &conf, 2, ws, &ctl };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(np_stats_write_prometheus(f, &src), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_sums_workers(void **state)
+{
+	char *txt;
+
+	(void)state;
+	setup_conf();
+	w0.port[1][NP_PORT_RX_PACKETS] = 5;
+	w1.port[1][NP_PORT_RX_PACKETS] = 7;
+	ctl.port[0][NP_PORT_RX_MISSED] = 3;
+	w1.frame_class[0][NP_PKT_RUNT] = 2;
+	txt = render();
+	assert_non_null(strstr(txt, "natprobe_port_rx_packets_total{port=\"fw_side\","
+				    "segment=\"inside\"} 12\n"));
+	assert_non_null(strstr(txt, "natprobe_port_rx_missed_total{port=\"c_side\","
+				    "segment=\"inside\"} 3\n"));
+	assert_non_null(strstr(txt, "natprobe_segment_frames_total{segment=\"inside\","
+				    "class=\"runt\"} 2\n"));
+	free(txt);
+}
+
+static void test_worker_series_are_per_worker(void **state)
+{
+	char *txt;
+
+	(void)state;
+	setup_conf();
+	w0.worker[NP_WK_PACKETS] = 10;
+	w1.worker[NP_WK_PACKETS] = 20;
+	txt = render();
+	assert_non_null(strstr(txt, "natprobe_worker_packets_total{worker=\"0\"} 10\n"));
+	assert_non_null(strstr(txt, "natprobe_worker_packets_total{worker=\"1\"} 20\n"));
+	free(txt);
+}
+
+/* Every family has HELP and TYPE before its first sample, and each name appears once. */
+static void test_every_family_has_help_and_type(void **state)
+{
+	char *txt, *line, *save = NULL;
+	char seen[64][64];
+	unsigned int n_seen = 0;
+	char last_type[64] = "";
+
+	(void)state;
+	setup_conf();
+	txt = render();
+	for (line = strtok_r(txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64];
+
+		if (sscanf(line, "# TYPE %63s", name) == 1) {
+			for (unsigned int i = 0; i < n_seen; i++)
+				assert_string_not_equal(seen[i], name);
+			assert_true(n_seen < 64);
+			snprintf(seen[n_seen++], sizeof(seen[0]), "%s", name);
+			snprintf(last_type, sizeof(last_type), "%s", name);
+		} else if (line[0] != '#') {
+			size_t n = strcspn(line, "{ ");
+
+			assert_true(strncmp(line, "natprobe_", 9) == 0);
+			assert_int_equal(n, strlen(last_type));
+			assert_memory_equal(line, last_type, n);
+		}
+	}
+	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1);
+	free(txt);
+}
+
+static void test_json_escape(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	np_json_escape(f, "a\"b\\c\n\x01");
+	fclose(f);
+	assert_string_equal(buf, "a\\\"b\\\\c\\u000a\\u0001");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sums_workers),
+		cmocka_unit_test(test_worker_series_are_per_worker),
+		cmocka_unit_test(test_every_family_has_help_and_type),
+		cmocka_unit_test(test_json_escape),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
