@@ -32,6 +32,9 @@ static const char usage[] =
 	"  check-config FILE\n"
 	"      Validate a config; errors name the field and line.\n"
 	"\n"
+	"  list-counters\n"
+	"      Print the reference of every counter (Markdown; docs/counters.md).\n"
+	"\n"
 	"  --help, -h       this text\n"
 	"  --version        print the version\n"
 	"\n"
@@ -50,6 +53,16 @@ void np_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static int cmd_list_counters(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1) {
+		np_err("list-counters takes no arguments");
+		return NP_EXIT_USAGE;
+	}
+	return np_counters_write_markdown(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAIL;
+}
+
 struct np_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -58,6 +71,7 @@ struct np_command {
 static const struct np_command commands[] = {
 	{ "run", np_cmd_run },
 	{ "check-config", np_cmd_check_config },
+	{ "list-counters", cmd_list_counters },
 };
 
 int main(int argc, char **argv)

@@ -171,7 +171,7 @@ static unsigned int mbufs_needed(const struct np_app *app)
 	unsigned int need = 0;
 
 	for (unsigned int p = 0; p < app->conf.n_ports; p++)
-		need += (app->conf.ports[p].rx_desc + app->conf.ports[p].tx_desc) * app->n_workers;
+		need += app->conf.ports[p].rx_desc * app->n_workers;
 	need += app->n_workers * app->conf.datapath.burst_size +
 		(app->n_workers + 1) * app->conf.datapath.mbuf_cache;
 	return need;

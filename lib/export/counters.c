@@ -94,3 +94,24 @@ int np_json_escape(FILE *f, const char *s)
 	}
 	return ferror(f) ? -EIO : 0;
 }
+
+static void md_rows(FILE *f, const struct np_ctr_def *defs, unsigned int n, const char *labels)
+{
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "| `natprobe_%s` | %s | %s | %s |\n", defs[i].name,
+			defs[i].type == NP_CTR_COUNTER ? "counter" : "gauge", labels, defs[i].help);
+}
+
+int np_counters_write_markdown(FILE *f)
+{
+	fputs("| name | type | labels | meaning |\n|---|---|---|---|\n", f);
+	md_rows(f, np_port_ctr_defs, NP_PORT_CTR_MAX, "port, segment");
+	md_rows(f, np_segment_ctr_defs, NP_SEGMENT_CTR_MAX, "segment");
+	md_rows(f, &np_frame_class_def, 1, "segment, class");
+	md_rows(f, np_worker_ctr_defs, NP_WORKER_CTR_MAX, "worker");
+	fputs("\nFrame classes (label `class`):", f);
+	for (unsigned int k = 0; k < NP_PKT_CLASS_MAX; k++)
+		fprintf(f, "%s `%s`", k ? "," : "", np_pkt_class_name(k));
+	fputs(".\n", f);
+	return ferror(f) ? -EIO : 0;
+}

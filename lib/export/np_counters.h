@@ -106,6 +106,13 @@ void np_stats_sum(const struct np_stats_src *src, struct np_stats *out);
 int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src);
 
 /**
+ * Write the counter reference as a Markdown table (name, type, labels, help),
+ * the source of docs/counters.md.
+ * @return 0, or -EIO when writing to @p f failed.
+ */
+int np_counters_write_markdown(FILE *f);
+
+/**
  * Write JSON-escaped @p s (no quotes added) to @p f.
  * @return 0 or -EIO.
  */

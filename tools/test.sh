@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The whole test suite: unit tests (meson), the same unit tests under
+# AddressSanitizer + UndefinedBehaviorSanitizer, short fuzz runs, and the
+# end-to-end suites (dts/, the real binary on DPDK virtual devices).
+# Run tools/setup.sh first (the README's test command does both).
+# Ends with one line: "N passed, N failed".
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+build=${NP_BUILD_DIR:-build}
+asan=${NP_ASAN_DIR:-build-asan}
+fuzz=${NP_FUZZ_DIR:-build-fuzz}
+fuzz_seconds=${NP_FUZZ_SECONDS:-20}
+logs=$(mktemp -d /tmp/natprobe-test.XXXXXX)
+passed=0
+failed=0
+
+# Add the counts of a meson test log to the totals.
+count_meson() {
+	local log=$1 ok fail
+	ok=$(grep -E '^Ok:' "$log" | awk '{print $2}')
+	fail=$(grep -E '^(Fail|Timeout|Unexpected Pass):' "$log" | awk '{s+=$2} END {print s+0}')
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0}))
+	if [ -z "$ok" ]; then
+		echo "test: $log has no meson summary: counted as a failure"
+		failed=$((failed + 1))
+	fi
+}
+
+echo "== unit tests ($build)"
+ninja -C "$build" >"$logs/build.log" 2>&1 || { cat "$logs/build.log"; echo "0 passed, 1 failed"; exit 1; }
+meson test -C "$build" --print-errorlogs 2>&1 | tee "$logs/unit.log"
+count_meson "$logs/unit.log"
+
+echo "== unit tests under ASan+UBSan ($asan)"
+if [ ! -f "$asan/build.ninja" ]; then
+	meson setup "$asan" -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false \
+		>"$logs/asan-setup.log" 2>&1
+fi
+if ninja -C "$asan" >"$logs/asan-build.log" 2>&1; then
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
+		meson test -C "$asan" --print-errorlogs 2>&1 | tee "$logs/asan.log"
+	count_meson "$logs/asan.log"
+else
+	tail -30 "$logs/asan-build.log"
+	failed=$((failed + 1))
+fi
+
+echo "== fuzz smoke runs (${fuzz_seconds}s each, $fuzz)"
+if [ -d tests/fuzz ]; then
+	if [ ! -f "$fuzz/build.ninja" ]; then
+		CC=clang meson setup "$fuzz" -Dfuzz=true -Dbuildtype=debugoptimized \
+			-Db_sanitize=address,undefined -Db_lundef=false >"$logs/fuzz-setup.log" 2>&1
+	fi
+	targets=$(ninja -C "$fuzz" -t targets all 2>/dev/null | grep -Eo '^tests/fuzz/fuzz_[a-z0-9_]+' | sort -u)
+	if ninja -C "$fuzz" $targets >"$logs/fuzz-build.log" 2>&1; then
+		for f in "$fuzz"/tests/fuzz/fuzz_*; do
+			[ -x "$f" ] || continue
+			name=$(basename "$f")
+			corpus=tests/fuzz/corpus/${name#fuzz_}
+			work=$(mktemp -d)
+			if [ -d "$corpus" ]; then cp -r "$corpus"/. "$work"/; fi
+			if (cd "$logs" && "$root/$f" -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+				-timeout=10 "$work" >"$logs/$name.log" 2>&1); then
+				echo "ok   $name ($(grep -Eo 'Done [0-9]+ runs' "$logs/$name.log"))"
+				passed=$((passed + 1))
+			else
+				echo "FAIL $name: see $logs/$name.log"
+				tail -40 "$logs/$name.log"
+				failed=$((failed + 1))
+			fi
+			rm -rf "$work"
+		done
+	else
+		tail -30 "$logs/fuzz-build.log"
+		failed=$((failed + 1))
+	fi
+fi
+
+echo "== end-to-end suites (dts/)"
+NATPROBE_BIN="$root/$build/app/natprobe/natprobe" /usr/bin/python3 -m pytest -q -p no:cacheprovider \
+	dts 2>&1 | tee "$logs/dts.log"
+p=$(grep -Eo '[0-9]+ passed' "$logs/dts.log" | tail -1 | awk '{print $1}')
+f=$(grep -Eo '[0-9]+ (failed|error|errors)' "$logs/dts.log" | awk '{s+=$1} END {print s+0}')
+passed=$((passed + ${p:-0}))
+failed=$((failed + ${f:-0}))
+if [ -z "$p" ] && [ "${f:-0}" -eq 0 ]; then
+	echo "test: the dts run reported nothing: counted as a failure"
+	failed=$((failed + 1))
+fi
+
+echo "logs: $logs"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
