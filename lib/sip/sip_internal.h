@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_SIP_INTERNAL_H
+#define NP_SIP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hs/hs.h>
+
+#include "np_sip.h"
+
+/** Hyperscan expression ids: one per recognised header. */
+enum sip_hdr {
+	SIP_H_VIA = 0,
+	SIP_H_ROUTE,
+	SIP_H_RECORD_ROUTE,
+	SIP_H_PATH,
+	SIP_H_SERVICE_ROUTE,
+	SIP_H_CONTACT,
+	SIP_H_FROM,
+	SIP_H_TO,
+	SIP_H_CALL_ID,
+	SIP_H_CSEQ,
+	SIP_H_CONTENT_LENGTH,
+	SIP_H_CONTENT_TYPE,
+	SIP_H_CONTENT_ENCODING,
+	SIP_H_SUPPORTED,
+	SIP_H_SUBJECT,
+	SIP_H_EVENT,
+	SIP_H_WARNING,
+	SIP_H_USER_AGENT,
+	SIP_H_SERVER,
+	SIP_H_MAX_FORWARDS,
+	SIP_H_MAX
+};
+
+/** Compact forms get ids offset by SIP_H_COMPACT so the flag can be set. */
+#define SIP_H_COMPACT 64u
+
+struct sip_match {
+	uint32_t end;	/**< offset just after the ':' (start of the value) */
+	uint32_t id;	/**< enum sip_hdr (+ SIP_H_COMPACT) */
+};
+
+struct np_sip_db {
+	hs_database_t *hs;
+	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
+};
+
+struct np_sip_scratch {
+	hs_scratch_t *hs;
+	uint32_t n;		/**< matches recorded */
+	bool overflow;		/**< more than NP_SIP_MAX_MATCHES */
+	struct sip_match m[NP_SIP_MAX_MATCHES];
+};
+
+static inline bool sip_is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static inline char sip_lc(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+static inline bool sip_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/** RFC 3261 token characters. */
+static inline bool sip_is_token(char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_is_digit(c))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*': case '_':
+	case '+': case '`': case '\'': case '~':
+		return true;
+	default:
+		return false;
+	}
+}
+
+static inline struct np_sip_view sip_view(const char *p, size_t len)
+{
+	struct np_sip_view v = { p, (uint32_t)len };
+	return v;
+}
+
+/** Trim SP, HT, CR, LF on both ends. */
+static inline struct np_sip_view sip_trim(struct np_sip_view v)
+{
+	while (v.len && (sip_is_ws(v.p[0]) || v.p[0] == '\r' || v.p[0] == '\n')) {
+		v.p++;
+		v.len--;
+	}
+	while (v.len && (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' ||
+			 v.p[v.len - 1] == '\n'))
+		v.len--;
+	return v;
+}
+
+static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (sip_lc(a[i]) != sip_lc(b[i]))
+			return false;
+	return true;
+}
+
+static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size_t blen)
+{
+	return alen >= blen && sip_eq_ci(a, blen, b, blen);
+}
+
+/**
+ * Parse a decimal Content-Length: optional white space (SP, HT, CR, LF),
+ * digits, optional white space. @return 0 and *out, or -1 (empty,
+ * non-numeric, negative, above NP_SIP_MAX_BODY_LEN).
+ */
+int sip_parse_clen(const char *p, size_t len, uint32_t *out);
+
+/** Strict dotted quad. */
+bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a);
+
+/** IPv6 text (no brackets). */
+bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
+
+/** Parse one Via value into @p via (raw already set). @return 0 or -1. */
+int sip_via_parse(struct np_sip_via *via);
+
+/** Split @p v at commas outside quotes and <>; call @p fn per trimmed non-empty piece. */
+typedef void (*sip_split_fn)(struct np_sip_view piece, void *arg);
+void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg);
+
+/** Fill from/to. */
+void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na);
+
+/** Append the SDP lines of @p body to @p sdp (no reset). @return lines seen. */
+unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp);
+
+/**
+ * Walk a multipart body, appending the SDP of each application/sdp part
+ * (recursing into nested multipart up to a small depth).
+ * @return number of SDP parts found.
+ */
+unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view boundary,
+			       struct np_sip_sdp *sdp, unsigned int depth);
+
+/** Content-Type value helpers: media type before ';', trimmed; boundary param. */
+struct np_sip_view sip_ct_media(struct np_sip_view ct);
+struct np_sip_view sip_ct_boundary(struct np_sip_view ct);
+
+#endif /* NP_SIP_INTERNAL_H */

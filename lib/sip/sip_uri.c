@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* URIs, name-addrs, parameters, Via values, host literals. */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "sip_internal.h"
+
+bool np_sip_view_eq_ci(struct np_sip_view v, const char *s)
+{
+	return s && sip_eq_ci(v.p, v.len, s, strlen(s));
+}
+
+int sip_parse_clen(const char *p, size_t len, uint32_t *out)
+{
+	size_t i = 0;
+	uint64_t val = 0;
+	bool digits = false;
+
+	while (i < len && (sip_is_ws(p[i]) || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	while (i < len && sip_is_digit(p[i])) {
+		val = val * 10 + (uint64_t)(p[i] - '0');
+		if (val > NP_SIP_MAX_BODY_LEN)
+			return -1;
+		digits = true;
+		i++;
+	}
+	while (i < len && (sip_is_ws(p[i]) || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	if (!digits || i != len)
+		return -1;
+	*out = (uint32_t)val;
+	return 0;
+}
+
+bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
+{
+	uint8_t q[4];
+	unsigned int part = 0, val = 0, nd = 0;
+
+	if (len < 7 || len > 15)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || p[i] == '.') {
+			if (nd == 0 || part > 3)
+				return false;
+			q[part++] = (uint8_t)val;
+			val = 0;
+			nd = 0;
+			continue;
+		}
+		if (!sip_is_digit(p[i]) || ++nd > 3)
+			return false;
+		val = val * 10 + (unsigned int)(p[i] - '0');
+		if (val > 255)
+			return false;
+	}
+	if (part != 4)
+		return false;
+	memset(a->b, 0, 10);
+	a->b[10] = 0xff;
+	a->b[11] = 0xff;
+	memcpy(&a->b[12], q, 4);
+	return true;
+}
+
+bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a)
+{
+	char tmp[INET6_ADDRSTRLEN];
+
+	if (len < 2 || len >= sizeof(tmp) || memchr(p, '\0', len))
+		return false;
+	memcpy(tmp, p, len);
+	tmp[len] = '\0';
+	return inet_pton(AF_INET6, tmp, a->b) == 1;
+}
+
+int np_sip_host_parse(struct np_sip_view v, struct np_addr *a)
+{
+	v = sip_trim(v);
+	if (!v.len)
+		return NP_SIP_HOST_NONE;
+	if (v.p[0] == '[') {
+		if (v.len > 2 && v.p[v.len - 1] == ']' && sip_parse_ipv6(v.p + 1, v.len - 2, a))
+			return NP_SIP_HOST_IPV6;
+		return NP_SIP_HOST_NAME;
+	}
+	if (sip_parse_ipv4(v.p, v.len, a))
+		return NP_SIP_HOST_IPV4;
+	if (memchr(v.p, ':', v.len) && sip_parse_ipv6(v.p, v.len, a))
+		return NP_SIP_HOST_IPV6;
+	return NP_SIP_HOST_NAME;
+}
+
+/* 1..5 digits, <= 65535. */
+static bool parse_port(const char *p, size_t len, uint16_t *port)
+{
+	uint32_t v = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (!sip_is_digit(p[i]))
+			return false;
+		v = v * 10 + (uint32_t)(p[i] - '0');
+	}
+	if (v > 65535)
+		return false;
+	*port = (uint16_t)v;
+	return true;
+}
+
+bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
+{
+	const char *p = params.p, *end = params.p + params.len;
+	size_t nlen;
+
+	if (!p || !name)
+		return false;
+	nlen = strlen(name);
+	p = memchr(p, ';', params.len);
+	while (p && p < end) {
+		const char *n0, *n1, *v0 = NULL, *v1 = NULL;
+		bool quote = false;
+
+		p++; /* past ';' */
+		while (p < end && sip_is_ws(*p))
+			p++;
+		n0 = p;
+		while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
+			p++;
+		n1 = p;
+		while (p < end && sip_is_ws(*p))
+			p++;
+		if (p < end && *p == '=') {
+			p++;
+			while (p < end && sip_is_ws(*p))
+				p++;
+			v0 = p;
+			while (p < end && (quote || *p != ';')) {
+				if (*p == '"')
+					quote = !quote;
+				else if (*p == '\\' && quote && p + 1 < end)
+					p++;
+				p++;
+			}
+			v1 = p;
+			while (v1 > v0 && sip_is_ws(v1[-1]))
+				v1--;
+		}
+		if (sip_eq_ci(n0, (size_t)(n1 - n0), name, nlen)) {
+			if (val)
+				*val = v0 ? sip_view(v0, (size_t)(v1 - v0)) : sip_view(n1, 0);
+			return true;
+		}
+		while (p < end && *p != ';')
+			p++;
+	}
+	return false;
+}
+
+bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_sip_view *val)
+{
+	if (!u)
+		return false;
+	return np_sip_param_find(u->params, name, val) || np_sip_param_find(u->hparams, name, val);
+}
+
+/* Index of the first '<' outside a quoted string, or -1. */
+static long find_langle(struct np_sip_view v)
+{
+	bool quote = false;
+
+	for (uint32_t i = 0; i < v.len; i++) {
+		char c = v.p[i];
+
+		if (quote) {
+			if (c == '\\' && i + 1 < v.len)
+				i++;
+			else if (c == '"')
+				quote = false;
+		} else if (c == '"') {
+			quote = true;
+		} else if (c == '<') {
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static struct np_sip_view strip_quotes(struct np_sip_view v)
+{
+	v = sip_trim(v);
+	if (v.len >= 2 && v.p[0] == '"' && v.p[v.len - 1] == '"') {
+		v.p++;
+		v.len -= 2;
+	}
+	return v;
+}
+
+static struct np_sip_view from_semicolon(const char *p, const char *end)
+{
+	const char *s = memchr(p, ';', (size_t)(end - p));
+
+	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
+}
+
+int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
+{
+	const char *p, *end, *q, *hp, *hp_end, *at;
+	long lt;
+
+	if (!u)
+		return -EINVAL;
+	memset(u, 0, sizeof(*u));
+	v = sip_trim(v);
+	if (!v.p)
+		return -EINVAL;
+	lt = find_langle(v);
+	if (lt >= 0) {
+		const char *gt = memchr(v.p + lt + 1, '>', v.len - (size_t)lt - 1);
+
+		u->angle = true;
+		u->display = strip_quotes(sip_view(v.p, (size_t)lt));
+		if (!gt) {
+			u->uri = sip_view(v.p + lt + 1, v.len - (size_t)lt - 1);
+			return -EINVAL;
+		}
+		u->uri = sip_view(v.p + lt + 1, (size_t)(gt - (v.p + lt + 1)));
+		u->hparams = from_semicolon(gt + 1, v.p + v.len);
+	} else {
+		u->uri = v;
+	}
+	u->uri = sip_trim(u->uri);
+	p = u->uri.p;
+	end = p + u->uri.len;
+	if (!p)
+		return -EINVAL;
+
+	/* scheme */
+	q = p;
+	while (q < end && (sip_is_token(*q) && *q != '%' && *q != '*'))
+		q++;
+	if (q == p || q >= end || *q != ':')
+		return -EINVAL;
+	u->scheme = sip_view(p, (size_t)(q - p));
+	p = q + 1;
+
+	/* headers (?...) end the part that matters */
+	q = memchr(p, '?', (size_t)(end - p));
+	if (q)
+		end = q;
+
+	if (!np_sip_view_eq_ci(u->scheme, "sip") && !np_sip_view_eq_ci(u->scheme, "sips")) {
+		at = memchr(p, '@', (size_t)(end - p));
+		if (!at) {
+			/* tel:, urn:, ...: no host */
+			q = memchr(p, ';', (size_t)(end - p));
+			u->user = sip_view(p, (size_t)((q ? q : end) - p));
+			u->params = from_semicolon(p, end);
+			return 0;
+		}
+	} else {
+		at = memchr(p, '@', (size_t)(end - p));
+	}
+	if (at) {
+		q = memchr(p, ':', (size_t)(at - p)); /* user:password */
+		u->user = sip_view(p, (size_t)((q ? q : at) - p));
+		p = at + 1;
+	}
+
+	hp = p;
+	if (hp < end && *hp == '[') {
+		q = memchr(hp, ']', (size_t)(end - hp));
+		if (!q)
+			return -EINVAL;
+		u->host = sip_view(hp + 1, (size_t)(q - hp - 1));
+		if (!sip_parse_ipv6(u->host.p, u->host.len, &u->addr))
+			return -EINVAL;
+		u->host_type = NP_SIP_HOST_IPV6;
+		hp_end = q + 1;
+	} else {
+		q = hp;
+		while (q < end && *q != ':' && *q != ';')
+			q++;
+		u->host = sip_view(hp, (size_t)(q - hp));
+		hp_end = q;
+		if (!u->host.len)
+			return -EINVAL;
+		u->host_type = sip_parse_ipv4(u->host.p, u->host.len, &u->addr) ?
+				       NP_SIP_HOST_IPV4 : NP_SIP_HOST_NAME;
+	}
+	if (hp_end < end && *hp_end == ':') {
+		const char *ps = hp_end + 1;
+
+		q = ps;
+		while (q < end && *q != ';')
+			q++;
+		if (!parse_port(ps, (size_t)(q - ps), &u->port))
+			return -EINVAL;
+		hp_end = q;
+	}
+	if (hp_end < end && *hp_end != ';')
+		return -EINVAL;
+	u->params = from_semicolon(hp_end, end);
+	return 0;
+}
+
+void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na)
+{
+	const char *end;
+	struct np_sip_view params;
+	long lt;
+
+	memset(na, 0, sizeof(*na));
+	v = sip_trim(v);
+	na->raw = v;
+	if (!v.p)
+		return;
+	end = v.p + v.len;
+	lt = find_langle(v);
+	if (lt >= 0) {
+		const char *s = v.p + lt + 1;
+		const char *gt = memchr(s, '>', (size_t)(end - s));
+
+		na->uri = sip_view(s, (size_t)((gt ? gt : end) - s));
+		params = gt ? from_semicolon(gt + 1, end) : sip_view(NULL, 0);
+	} else {
+		params = from_semicolon(v.p, end);
+		na->uri = sip_view(v.p, params.p ? (size_t)(params.p - v.p) : v.len);
+	}
+	na->uri = sip_trim(na->uri);
+	np_sip_param_find(params, "tag", &na->tag);
+}
+
+void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
+{
+	bool quote = false, angle = false;
+	uint32_t start = 0;
+
+	for (uint32_t i = 0; i <= v.len; i++) {
+		struct np_sip_view piece;
+
+		if (i < v.len) {
+			char c = v.p[i];
+
+			if (quote) {
+				if (c == '\\' && i + 1 < v.len)
+					i++;
+				else if (c == '"')
+					quote = false;
+				continue;
+			}
+			if (angle) {
+				if (c == '>')
+					angle = false;
+				continue;
+			}
+			if (c == '"') {
+				quote = true;
+				continue;
+			}
+			if (c == '<') {
+				angle = true;
+				continue;
+			}
+			if (c != ',')
+				continue;
+		}
+		piece = sip_trim(sip_view(v.p + start, i - start));
+		if (piece.len)
+			fn(piece, arg);
+		start = i + 1;
+	}
+}
+
+int sip_via_parse(struct np_sip_via *via)
+{
+	const char *p = via->raw.p, *end = via->raw.p + via->raw.len, *q;
+	int slashes = 0;
+
+	if (!p)
+		return -1;
+	/* sent-protocol: name / version / transport, with optional LWS around '/' */
+	while (p < end && slashes < 2) {
+		if (*p == '/')
+			slashes++;
+		else if (!sip_is_token(*p) && !sip_is_ws(*p))
+			return -1;
+		p++;
+	}
+	if (slashes < 2)
+		return -1;
+	while (p < end && sip_is_ws(*p))
+		p++;
+	q = p;
+	while (q < end && sip_is_token(*q))
+		q++;
+	if (q == p)
+		return -1;
+	via->transport = sip_view(p, (size_t)(q - p));
+	p = q;
+	while (p < end && sip_is_ws(*p))
+		p++;
+	if (p == q && p < end)
+		return -1; /* transport must be followed by LWS */
+
+	/* sent-by */
+	if (p < end && *p == '[') {
+		q = memchr(p, ']', (size_t)(end - p));
+		if (!q)
+			return -1;
+		via->host = sip_view(p + 1, (size_t)(q - p - 1));
+		if (sip_parse_ipv6(via->host.p, via->host.len, &via->addr))
+			via->host_type = NP_SIP_HOST_IPV6;
+		else
+			return -1;
+		p = q + 1;
+	} else {
+		q = p;
+		while (q < end && *q != ':' && *q != ';' && !sip_is_ws(*q))
+			q++;
+		if (q == p)
+			return -1;
+		via->host = sip_view(p, (size_t)(q - p));
+		via->host_type = sip_parse_ipv4(p, (size_t)(q - p), &via->addr) ?
+					 NP_SIP_HOST_IPV4 : NP_SIP_HOST_NAME;
+		p = q;
+	}
+	while (p < end && sip_is_ws(*p))
+		p++;
+	if (p < end && *p == ':') {
+		p++;
+		while (p < end && sip_is_ws(*p))
+			p++;
+		q = p;
+		while (q < end && sip_is_digit(*q))
+			q++;
+		if (!parse_port(p, (size_t)(q - p), &via->port)) {
+			via->host_type = NP_SIP_HOST_NONE;
+			return -1;
+		}
+		p = q;
+	}
+	via->params = from_semicolon(p, end);
+	if (via->params.p) {
+		struct np_sip_view v;
+
+		np_sip_param_find(via->params, "branch", &via->branch);
+		if (np_sip_param_find(via->params, "received", &via->received))
+			via->received_type = (uint8_t)np_sip_host_parse(via->received,
+									&via->received_addr);
+		if (np_sip_param_find(via->params, "rport", &v)) {
+			via->has_rport = true;
+			if (v.len && !parse_port(v.p, v.len, &via->rport))
+				via->rport = 0;
+		}
+	}
+	return 0;
+}
