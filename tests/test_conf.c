@@ -120,7 +120,7 @@ static const struct bad_case bad_cases[] = {
 	{ MINIMAL "datapath:\n  burst_size: lots\n", "datapath.burst_size" },
 	{ MINIMAL "datapath:\n  event_ring_size: 1000\n", "not a power of two" },
 	{ MINIMAL "eal:\n  worker_lcores: [0]\n", "eal.worker_lcores[0]: lcore 0 is the main" },
-	{ MINIMAL "eal:\n  worker_lcores: []\n", "eal.worker_lcores: Insufficient entries" },
+	{ MINIMAL "eal:\n  worker_lcores: []\n", "eal.worker_lcores: has 0 entries; needs at least 1" },
 	{ MINIMAL "eal:\n  worker_lcores: [1, 1]\n", "listed twice" },
 	{ MINIMAL "eal:\n  log_level: loud\n", "eal.log_level" },
 	{ MINIMAL "nat:\n  static:\n    - private: 10.0.0.1\n      public: 999.1.1.1\n",
@@ -134,7 +134,7 @@ static const struct bad_case bad_cases[] = {
 	  "    ports: [a]\n  - name: t\n    mode: passive\n    ports: [a]\n",
 	  "segments[1].ports[0]: port 'a' is already used by segment 's'" },
 	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: tap\n"
-	  "    ports: [a]\n", "segments[0].mode: Invalid ENUM value: tap; allowed: inline, passive" },
+	  "    ports: [a]\n", "segments[0].mode: 'tap' is not allowed; allowed: inline, passive" },
 	{ "ports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: net_null1\n"
 	  "segments:\n  - name: s\n    mode: inline\n    ports: [a, a]\n",
 	  ":4: ports[1].name: port name 'a' already used" },
@@ -143,7 +143,8 @@ static const struct bad_case bad_cases[] = {
 	{ "ports:\n  - name: a\n    device: net_null0\n    rx_descriptors: 100\nsegments:\n"
 	  "  - name: s\n    mode: passive\n    ports: [a]\n",
 	  ":4: ports[0].rx_descriptors: 100 is not a power of two" },
-	{ "segments:\n  - name: s\n    mode: passive\n    ports: [a]\n", "ports: required key" },
+	{ "segments:\n  - name: s\n    mode: passive\n    ports: [a]\n", "ports: required key 'ports' is missing" },
+	{ MINIMAL "eal:\n  no_huge: maybe\n", ":11: eal.no_huge: 'maybe' is not allowed; allowed: true" },
 	{ "", "empty" },
 	{ "[1, 2", "(document)" },
 };

@@ -125,6 +125,20 @@ static void test_json_escape(void **state)
 	free(buf);
 }
 
+/* Valid UTF-8 passes through; stray high bytes become \u00XX, so the JSON stays valid. */
+static void test_json_escape_utf8(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	(void)state;
+	np_json_escape_n(f, "\xc3\xa9-\xff-\xe2\x82", 7);
+	fclose(f);
+	assert_string_equal(buf, "\xc3\xa9-\\u00ff-\\u00e2\\u0082");
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +146,7 @@ int main(void)
 		cmocka_unit_test(test_worker_series_are_per_worker),
 		cmocka_unit_test(test_every_family_has_help_and_type),
 		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_escape_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

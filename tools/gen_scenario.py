@@ -563,7 +563,8 @@ def malformed_frames():
         + b"\0" * 6)
     add("tcp", "IPv4 TCP with a wrong TCP checksum (L4 checksums are not verified)",
         _eth() / IP(src=A4, dst=B4, id=7) / TCP(sport=40007, dport=80, flags="A", chksum=0xBEEF))
-    big = _eth() / Dot1Q(vlan=100) / IP(src=A4, dst=B4, id=8) / TCP(sport=40008, dport=5060, flags="A")
+    big = (_eth() / Dot1Q(vlan=100) / IP(src=A4, dst=B4, id=8) /
+           TCP(sport=40008, dport=5060, flags="A"))
     add("tcp", "1518-byte frame: 802.1Q IPv4 TCP, full-size payload",
         big / Raw(rng.randbytes(1518 - len(big))))
     jumbo = _eth() / IP(src=A4, dst=B4, id=9) / TCP(sport=40009, dport=5060, flags="A")
@@ -703,8 +704,9 @@ def generate(name, outdir):
     if name == "malformed":
         return {"frames": gen_malformed(outdir)}
     if name not in SCENARIOS:
-        raise SystemExit("gen_scenario.py: unknown scenario '%s' (known: %s)"
+        sys.stderr.write("gen_scenario.py: unknown scenario '%s' (known: %s)\n"
                          % (name, ", ".join(list(SCENARIOS) + ["malformed"])))
+        raise SystemExit(2)
     return gen_traversal(name, outdir)
 
 

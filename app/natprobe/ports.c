@@ -166,17 +166,6 @@ static void assign_queues(struct np_app *app, unsigned int s, bool rss)
 	}
 }
 
-static unsigned int mbufs_needed(const struct np_app *app)
-{
-	unsigned int need = 0;
-
-	for (unsigned int p = 0; p < app->conf.n_ports; p++)
-		need += app->conf.ports[p].rx_desc * app->n_workers;
-	need += app->n_workers * app->conf.datapath.burst_size +
-		(app->n_workers + 1) * app->conf.datapath.mbuf_cache;
-	return need;
-}
-
 int np_ports_init(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -184,12 +173,18 @@ int np_ports_init(struct np_app *app)
 	int ret;
 
 	for (unsigned int p = 0; p < c->n_ports; p++) {
-		if (find_port(&c->ports[p], &app->port_id[p]) != 0) {
-			np_err("port '%s': no such device '%s' (is it bound to a DPDK driver, "
-			       "or is the vdev string right?)", c->ports[p].name,
+		if (find_port(&c->ports[p], &app->port_id[p]) == 0)
+			continue;
+		if (c->ports[p].is_vdev)
+			np_err("port '%s': virtual device '%s' did not start (unknown driver, "
+			       "bad or missing argument such as a file that does not exist, or a "
+			       "vdev name used twice; eal.log_level: info shows why)",
+			       c->ports[p].name, c->ports[p].device);
+		else
+			np_err("port '%s': no DPDK port at PCI address %s (bind it to vfio-pci "
+			       "with dpdk-devbind.py; see docs/deploy.md)", c->ports[p].name,
 			       c->ports[p].device);
-			return -ENODEV;
-		}
+		return -ENODEV;
 	}
 	if (c->datapath.mtu > data_room)
 		data_room = c->datapath.mtu;
@@ -213,9 +208,6 @@ int np_ports_init(struct np_app *app)
 		}
 		assign_queues(app, s, rss);
 	}
-	if (mbufs_needed(app) > c->datapath.mbufs)
-		np_err("warning: datapath.mbufs %u is below the %u the rx/tx rings can hold; "
-		       "rx may run out of mbufs", c->datapath.mbufs, mbufs_needed(app));
 	return 0;
 }
 

@@ -39,27 +39,28 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 {
 	struct np_stats *st = &w->stats;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
+	uint32_t avail = len;
 	const uint8_t *data;
 	struct np_pkt_info pi;
 	int cls;
 
 	st->segment[r->segment][NP_SEG_PACKETS]++;
 	st->segment[r->segment][NP_SEG_BYTES] += len;
-	if (unlikely(len > w->conf->datapath.mtu)) {
-		st->segment[r->segment][NP_SEG_OVERSIZE]++;
-		return;
-	}
 	if (likely(m->nb_segs == 1)) {
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
 	} else {
-		data = rte_pktmbuf_read(m, 0, RTE_MIN(len, (uint32_t)NP_LINEAR_MAX), w->linear);
-		if (data == NULL)
+		avail = RTE_MIN(len, (uint32_t)NP_LINEAR_MAX);
+		data = rte_pktmbuf_read(m, 0, avail, w->linear);
+		if (unlikely(data == NULL))
 			return;
 	}
-	cls = np_pkt_parse(data, len, &pi);
+	cls = np_pkt_parse(data, avail, &pi);
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
 		emit_bad_frame(w, r, (unsigned int)cls, data, len, now);
+	/* Longer than the configured MTU: classified and forwarded, not inspected further. */
+	if (unlikely(len > w->conf->datapath.mtu))
+		st->segment[r->segment][NP_SEG_OVERSIZE]++;
 }
 
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,

@@ -89,50 +89,89 @@ static void trace_to_path(const struct cyaml_log_buf *b, char *out, size_t outle
 	}
 }
 
+/* Friendlier words for libcyaml's "SEQUENCE", "MAPPING_START", ... */
+static const char *yaml_kind(const char *ev)
+{
+	if (strncmp(ev, "SEQUENCE", 8) == 0)
+		return "a list";
+	if (strncmp(ev, "MAPPING", 7) == 0)
+		return "a mapping";
+	if (strncmp(ev, "SCALAR", 6) == 0)
+		return "a single value";
+	return ev;
+}
+
 /* Turn libcyaml's message into our "FIELD: what; allowed" pair. */
 static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct conf_err *e)
 {
-	char name[96];
+	struct cyaml_log_buf trimmed = *b;
+	char name[96], what[64], got[64];
 	const char *m = b->first;
+	unsigned int have, min;
 
-	trace_to_path(b, e->field, sizeof(e->field));
 	if (strncmp(m, "Load: ", 6) == 0)
 		m += 6;
-	if (strstr(m, "Unexpected key") != NULL && extract_name(m, name, sizeof(name))) {
-		size_t n = strlen(e->field);
-
-		snprintf(e->field + n, sizeof(e->field) - n, "%s%s", n ? "." : "", name);
-		snprintf(e->msg, sizeof(e->msg),
-			 "unknown key; see config/natprobe.yaml for the keys allowed here");
-		return;
+	/*
+	 * For a missing key libcyaml's innermost backtrace entry is the last key
+	 * it read in that mapping, not the mapping: leave it out.
+	 */
+	if (strstr(m, "Missing required mapping field") != NULL && trimmed.n_trace > 0 &&
+	    strstr(trimmed.trace[0], "mapping field") != NULL) {
+		memmove(trimmed.trace[0], trimmed.trace[1],
+			sizeof(trimmed.trace[0]) * (trimmed.n_trace - 1));
+		trimmed.n_trace--;
 	}
-	if (strstr(m, "Missing required mapping field") != NULL &&
+	trace_to_path(&trimmed, e->field, sizeof(e->field));
+	if ((strstr(m, "Unexpected key") != NULL ||
+	     strstr(m, "Missing required mapping field") != NULL) &&
 	    extract_name(m, name, sizeof(name))) {
 		size_t n = strlen(e->field);
 
 		snprintf(e->field + n, sizeof(e->field) - n, "%s%s", n ? "." : "", name);
-		snprintf(e->msg, sizeof(e->msg), "required key is missing");
+		if (strstr(m, "Unexpected key") != NULL)
+			snprintf(e->msg, sizeof(e->msg),
+				 "unknown key; see config/natprobe.yaml for the keys allowed here");
+		else
+			snprintf(e->msg, sizeof(e->msg), "required key '%s' is missing", name);
 		return;
 	}
-	/* A sequence-length error is about the sequence, not its first entry. */
-	if (strstr(m, "entries") != NULL) {
+	if (e->field[0] == '\0')
+		snprintf(e->field, sizeof(e->field), "(document)");
+	if (sscanf(m, "Insufficient entries (%u of %u min)", &have, &min) == 2) {
+		char *br = strrchr(e->field, '[');	/* about the list, not an entry */
+
+		if (br != NULL)
+			*br = '\0';
+		snprintf(e->msg, sizeof(e->msg), "has %u entries; needs at least %u", have, min);
+	} else if (sscanf(m, "Excessive entries (%u of %u max)", &have, &min) == 2) {
 		char *br = strrchr(e->field, '[');
 
 		if (br != NULL)
 			*br = '\0';
-	}
-	if (e->field[0] == '\0')
-		snprintf(e->field, sizeof(e->field), "(document)");
-	if (m[0] != '\0')
+		snprintf(e->msg, sizeof(e->msg), "has %u entries; at most %u allowed", have, min);
+	} else if (sscanf(m, "Expecting %63s got event: %63s", what, got) == 2) {
+		size_t n = strlen(what);
+
+		if (n > 0 && what[n - 1] == ',')
+			what[n - 1] = '\0';
+		snprintf(e->msg, sizeof(e->msg), "wrong type: expected %s, got %s",
+			 yaml_kind(what), yaml_kind(got));
+	} else if (strstr(m, "Invalid ENUM value") != NULL && extract_name(m, name, sizeof(name))) {
+		snprintf(e->msg, sizeof(e->msg), "'%s' is not allowed", name);
+	} else if ((strstr(m, "uint") != NULL || strstr(m, "UINT") != NULL) &&
+		   extract_name(m, name, sizeof(name))) {
+		snprintf(e->msg, sizeof(e->msg), "'%s' is not a non-negative integer", name);
+	} else if (strstr(m, "Invalid BOOL") != NULL && extract_name(m, name, sizeof(name))) {
+		snprintf(e->msg, sizeof(e->msg), "'%s' is not a boolean; use true or false", name);
+	} else if (m[0] != '\0') {
 		snprintf(e->msg, sizeof(e->msg), "%s", m);
-	else
+	} else {
 		snprintf(e->msg, sizeof(e->msg), "%s", cyaml_strerror(rc));
-	/* libcyaml words some errors as "Invalid UINT value: 'abc'": add what is allowed. */
-	if (strstr(m, "UINT") != NULL || strstr(m, "uint") != NULL)
-		strncat(e->msg, "; expected a non-negative integer",
-			sizeof(e->msg) - strlen(e->msg) - 1);
-	else if (strstr(e->field, ".mode") != NULL)
+	}
+	if (strstr(e->field, ".mode") != NULL)
 		strncat(e->msg, "; allowed: inline, passive", sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strstr(e->field, "no_huge") != NULL)
+		strncat(e->msg, "; allowed: true, false", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, ".log_level") != NULL)
 		strncat(e->msg, "; allowed: emerg alert crit err warning notice info debug",
 			sizeof(e->msg) - strlen(e->msg) - 1);

@@ -15,7 +15,7 @@ struct raw_eal {
 	unsigned int *main_lcore;
 	unsigned int *worker_lcores;
 	unsigned int worker_lcores_count;
-	bool *no_huge;
+	int *no_huge;		/* strict boolean, see conf_schema.c */
 	unsigned int *memory_mb;
 	char *file_prefix;
 	enum np_log_level *log_level;

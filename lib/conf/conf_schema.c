@@ -20,6 +20,11 @@ static const cyaml_strval_t log_level_strings[] = {
 	{ "notice", NP_LOG_NOTICE },   { "info", NP_LOG_INFO },	  { "debug", NP_LOG_DEBUG },
 };
 
+/* libcyaml 1.3 reads any unknown word as true: booleans are strict enums here. */
+static const cyaml_strval_t bool_strings[] = {
+	{ "false", 0 }, { "true", 1 }, { "no", 0 }, { "yes", 1 }, { "off", 0 }, { "on", 1 },
+};
+
 static const cyaml_strval_t mode_strings[] = {
 	{ "inline", NP_SEG_INLINE },
 	{ "passive", NP_SEG_PASSIVE },
@@ -29,7 +34,8 @@ static const cyaml_schema_field_t eal_fields[] = {
 	CYAML_FIELD_UINT_PTR("main_lcore", OPT, struct raw_eal, main_lcore),
 	CYAML_FIELD_SEQUENCE("worker_lcores", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER,
 			     struct raw_eal, worker_lcores, &uint_entry, 1, NP_MAX_WORKERS),
-	CYAML_FIELD_BOOL_PTR("no_huge", OPT, struct raw_eal, no_huge),
+	CYAML_FIELD_ENUM_PTR("no_huge", OPT | CYAML_FLAG_STRICT, struct raw_eal, no_huge,
+			     bool_strings, CYAML_ARRAY_LEN(bool_strings)),
 	CYAML_FIELD_UINT_PTR("memory_mb", OPT, struct raw_eal, memory_mb),
 	CYAML_FIELD_STRING_PTR("file_prefix", OPT_STR, struct raw_eal, file_prefix, 1, 63),
 	CYAML_FIELD_ENUM_PTR("log_level", OPT | CYAML_FLAG_STRICT, struct raw_eal, log_level,

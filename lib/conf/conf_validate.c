@@ -108,7 +108,7 @@ static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct co
 static int rule_eal_misc(const struct raw_eal *r, struct np_conf *c, struct conf_err *e)
 {
 	if (r->no_huge != NULL)
-		c->eal.no_huge = *r->no_huge;
+		c->eal.no_huge = *r->no_huge != 0;
 	if (range(e, "eal.memory_mb", r->memory_mb, 0, 1u << 20, &c->eal.memory_mb))
 		return -EINVAL;
 	if (r->file_prefix != NULL) {

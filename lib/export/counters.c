@@ -80,17 +80,56 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 	return ferror(f) ? -EIO : 0;
 }
 
-int np_json_escape(FILE *f, const char *s)
+/* Length of a valid UTF-8 sequence at @p s (1..4), or 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t left)
 {
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
 
-		if (ch == '"' || ch == '\\')
+	if (n == 0 || n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+int np_json_escape_n(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch >= 0x80) {
+			size_t n = utf8_len((const unsigned char *)s + i, len - i);
+
+			if (n == 0) {
+				fprintf(f, "\\u%04x", ch);	/* not UTF-8: read as Latin-1 */
+			} else {
+				fwrite(s + i, 1, n, f);
+				i += n - 1;
+			}
+		} else if (ch == '"' || ch == '\\')
 			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
+		else if (ch < 0x20 || ch == 0x7f)
 			fprintf(f, "\\u%04x", ch);
 		else
 			fputc(ch, f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+int np_json_escape(FILE *f, const char *s)
+{
+	return np_json_escape_n(f, s, strlen(s));
+}
+
+int np_json_str(FILE *f, const char *s, size_t len)
+{
+	if (s == NULL) {
+		fputs("null", f);
+	} else {
+		fputc('"', f);
+		np_json_escape_n(f, s, len);
+		fputc('"', f);
 	}
 	return ferror(f) ? -EIO : 0;
 }

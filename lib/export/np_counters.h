@@ -118,4 +118,14 @@ int np_counters_write_markdown(FILE *f);
  */
 int np_json_escape(FILE *f, const char *s);
 
+/**
+ * Write @p len bytes of @p s JSON-escaped (no quotes added); bytes that are
+ * not printable ASCII or UTF-8 continuation are written as \u00XX.
+ * @return 0 or -EIO.
+ */
+int np_json_escape_n(FILE *f, const char *s, size_t len);
+
+/** Write @p s (or null when NULL) as a JSON string with quotes. @return 0 or -EIO. */
+int np_json_str(FILE *f, const char *s, size_t len);
+
 #endif /* NP_COUNTERS_H */

@@ -7,79 +7,92 @@
 
 #include "sip_internal.h"
 
-struct sip_name {
-	const char *expr;
-	unsigned int id;
+#define N(s, id) { s, sizeof(s) - 1, id }
+#define C(s, id) { s, sizeof(s) - 1, (id) + SIP_H_COMPACT }
+
+const struct sip_hdr_name sip_hdr_names[] = {
+	N("via", SIP_H_VIA), C("v", SIP_H_VIA),
+	N("route", SIP_H_ROUTE),
+	N("record-route", SIP_H_RECORD_ROUTE),
+	N("path", SIP_H_PATH),
+	N("service-route", SIP_H_SERVICE_ROUTE),
+	N("contact", SIP_H_CONTACT), C("m", SIP_H_CONTACT),
+	N("from", SIP_H_FROM), C("f", SIP_H_FROM),
+	N("to", SIP_H_TO), C("t", SIP_H_TO),
+	N("call-id", SIP_H_CALL_ID), C("i", SIP_H_CALL_ID),
+	N("cseq", SIP_H_CSEQ),
+	N("content-length", SIP_H_CONTENT_LENGTH), C("l", SIP_H_CONTENT_LENGTH),
+	N("content-type", SIP_H_CONTENT_TYPE), C("c", SIP_H_CONTENT_TYPE),
+	N("content-encoding", SIP_H_CONTENT_ENCODING), C("e", SIP_H_CONTENT_ENCODING),
+	N("supported", SIP_H_SUPPORTED), C("k", SIP_H_SUPPORTED),
+	N("subject", SIP_H_SUBJECT), C("s", SIP_H_SUBJECT),
+	N("event", SIP_H_EVENT), C("o", SIP_H_EVENT),
+	N("warning", SIP_H_WARNING),
+	N("user-agent", SIP_H_USER_AGENT),
+	N("server", SIP_H_SERVER),
+	N("max-forwards", SIP_H_MAX_FORWARDS),
 };
+
+#undef N
+#undef C
+
+const unsigned int sip_n_hdr_names = sizeof(sip_hdr_names) / sizeof(sip_hdr_names[0]);
+
+#define SIP_N_EXPR (sizeof(sip_hdr_names) / sizeof(sip_hdr_names[0]) + 1)
+#define SIP_EXPR_LEN 32
+
+int sip_hdr_lookup(const char *p, size_t len)
+{
+	for (unsigned int i = 0; i < sip_n_hdr_names; i++)
+		if (sip_eq_ci(p, len, sip_hdr_names[i].name, sip_hdr_names[i].len))
+			return sip_hdr_names[i].id;
+	return -1;
+}
 
 /*
- * One expression per header name form. MULTILINE makes '^' match after every
- * LF; the scan starts after the start line, so '^' also covers the first
- * header. A folded continuation line starts with SP/HT and never matches.
- * The match end is just after the ':', where the value starts.
+ * The scan covers the header lines with the LF that ends the start line in
+ * front, so every header line starts right after an LF. "\nname:" (caseless)
+ * is a pure literal, which Hyperscan matches several times faster than
+ * "^name[ \t]*:" with MULTILINE; the rare "name :" form is caught by one
+ * bounded expression and classified in C. Folded continuation lines start
+ * with SP/HT and never match. A match ends just after the ':', where the value
+ * starts.
  */
-static const struct sip_name sip_names[] = {
-	{ "^via[ \\t]*:", SIP_H_VIA },
-	{ "^v[ \\t]*:", SIP_H_VIA + SIP_H_COMPACT },
-	{ "^route[ \\t]*:", SIP_H_ROUTE },
-	{ "^record-route[ \\t]*:", SIP_H_RECORD_ROUTE },
-	{ "^path[ \\t]*:", SIP_H_PATH },
-	{ "^service-route[ \\t]*:", SIP_H_SERVICE_ROUTE },
-	{ "^contact[ \\t]*:", SIP_H_CONTACT },
-	{ "^m[ \\t]*:", SIP_H_CONTACT + SIP_H_COMPACT },
-	{ "^from[ \\t]*:", SIP_H_FROM },
-	{ "^f[ \\t]*:", SIP_H_FROM + SIP_H_COMPACT },
-	{ "^to[ \\t]*:", SIP_H_TO },
-	{ "^t[ \\t]*:", SIP_H_TO + SIP_H_COMPACT },
-	{ "^call-id[ \\t]*:", SIP_H_CALL_ID },
-	{ "^i[ \\t]*:", SIP_H_CALL_ID + SIP_H_COMPACT },
-	{ "^cseq[ \\t]*:", SIP_H_CSEQ },
-	{ "^content-length[ \\t]*:", SIP_H_CONTENT_LENGTH },
-	{ "^l[ \\t]*:", SIP_H_CONTENT_LENGTH + SIP_H_COMPACT },
-	{ "^content-type[ \\t]*:", SIP_H_CONTENT_TYPE },
-	{ "^c[ \\t]*:", SIP_H_CONTENT_TYPE + SIP_H_COMPACT },
-	{ "^content-encoding[ \\t]*:", SIP_H_CONTENT_ENCODING },
-	{ "^e[ \\t]*:", SIP_H_CONTENT_ENCODING + SIP_H_COMPACT },
-	{ "^supported[ \\t]*:", SIP_H_SUPPORTED },
-	{ "^k[ \\t]*:", SIP_H_SUPPORTED + SIP_H_COMPACT },
-	{ "^subject[ \\t]*:", SIP_H_SUBJECT },
-	{ "^s[ \\t]*:", SIP_H_SUBJECT + SIP_H_COMPACT },
-	{ "^event[ \\t]*:", SIP_H_EVENT },
-	{ "^o[ \\t]*:", SIP_H_EVENT + SIP_H_COMPACT },
-	{ "^warning[ \\t]*:", SIP_H_WARNING },
-	{ "^user-agent[ \\t]*:", SIP_H_USER_AGENT },
-	{ "^server[ \\t]*:", SIP_H_SERVER },
-	{ "^max-forwards[ \\t]*:", SIP_H_MAX_FORWARDS },
-};
-
-#define SIP_N_NAMES (sizeof(sip_names) / sizeof(sip_names[0]))
+static const char sip_ws_name_expr[] = "\\n[a-z-]{1,32}[ \\t]+:";
 
 struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 {
-	const char *exprs[SIP_N_NAMES];
-	unsigned int flags[SIP_N_NAMES];
-	unsigned int ids[SIP_N_NAMES];
+	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
+	const char *exprs[SIP_N_EXPR];
+	unsigned int flags[SIP_N_EXPR];
+	unsigned int ids[SIP_N_EXPR];
 	hs_compile_error_t *cerr = NULL;
 	struct np_sip_db *db;
+	unsigned int n = 0;
 
 	if (errbuf && errlen)
 		errbuf[0] = '\0';
-	for (size_t i = 0; i < SIP_N_NAMES; i++) {
-		exprs[i] = sip_names[i].expr;
-		flags[i] = HS_FLAG_CASELESS | HS_FLAG_MULTILINE;
-		ids[i] = sip_names[i].id;
+	for (unsigned int i = 0; i < sip_n_hdr_names; i++, n++) {
+		snprintf(bufs[n], SIP_EXPR_LEN, "\\n%s:", sip_hdr_names[i].name);
+		exprs[n] = bufs[n];
+		flags[n] = HS_FLAG_CASELESS;
+		ids[n] = sip_hdr_names[i].id;
 	}
+	exprs[n] = sip_ws_name_expr;
+	flags[n] = HS_FLAG_CASELESS;
+	ids[n] = SIP_H_WS_NAME;
+	n++;
 	db = calloc(1, sizeof(*db));
 	if (!db) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (hs_compile_multi(exprs, flags, ids, SIP_N_NAMES, HS_MODE_BLOCK, NULL, &db->hs,
+	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &db->hs,
 			     &cerr) != HS_SUCCESS) {
 		if (errbuf && errlen) {
 			int idx = cerr ? cerr->expression : -1;
 			snprintf(errbuf, errlen, "expression %d (`%s`): %s", idx,
-				 idx >= 0 && (size_t)idx < SIP_N_NAMES ? exprs[idx] : "",
+				 idx >= 0 && (unsigned int)idx < n ? exprs[idx] : "",
 				 cerr && cerr->message ? cerr->message : "unknown error");
 		}
 		hs_free_compile_error(cerr);

@@ -37,6 +37,21 @@ enum sip_hdr {
 
 /** Compact forms get ids offset by SIP_H_COMPACT so the flag can be set. */
 #define SIP_H_COMPACT 64u
+/** Id of the expression for "name<SP/HT>+:" lines; the C pass classifies the name. */
+#define SIP_H_WS_NAME 63u
+
+/** A header name form the database recognises. */
+struct sip_hdr_name {
+	const char *name;	/**< lower case */
+	uint8_t len;
+	uint8_t id;		/**< enum sip_hdr, + SIP_H_COMPACT for compact forms */
+};
+
+extern const struct sip_hdr_name sip_hdr_names[];
+extern const unsigned int sip_n_hdr_names;
+
+/** Id (as in sip_hdr_names) of a header name, any case; -1 when not recognised. */
+int sip_hdr_lookup(const char *p, size_t len);
 
 struct sip_match {
 	uint32_t end;	/**< offset just after the ':' (start of the value) */
@@ -130,6 +145,14 @@ bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a);
 
 /** IPv6 text (no brackets). */
 bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
+
+/**
+ * Next parameter of a ";a=b;c" list. *pp points at (or before) the next ';'
+ * and is advanced; values may be quoted (';' inside quotes is kept).
+ * @return false when there are no more parameters.
+ */
+bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
+		    struct np_sip_view *val, bool *has_val);
 
 /** Parse one Via value into @p via (raw already set). @return 0 or -1. */
 int sip_via_parse(struct np_sip_via *via);

@@ -665,7 +665,7 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	}
 
 	hdr_end = find_hdr_end(m, mlen, &eol);
-	region = nl + 1;
+	region = nl; /* the start line's LF: every header line follows an LF */
 	if (hdr_end) {
 		rend = m + hdr_end - eol;
 		if (eol == 1)
@@ -676,12 +676,12 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		truncated = true;
 		rend = (const char *)memrchr(m, '\n', mlen) + 1;
 	}
-	if (rend < region)
-		rend = region; /* start line directly followed by the empty line */
+	if (rend < region + 1)
+		rend = region + 1; /* start line directly followed by the empty line */
 
 	s->n = 0;
 	s->overflow = false;
-	if (rend > region) {
+	if (rend > region + 1) {
 		rc = hs_scan(db->hs, region, (unsigned int)(rend - region), 0, s->hs, on_match, s);
 		if (rc != HS_SUCCESS && !(rc == HS_SCAN_TERMINATED && s->overflow))
 			return fail(out, NP_SIP_E_SCAN, -EIO);
@@ -689,10 +689,25 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	sort_matches(s);
 	for (uint32_t i = 0; i < s->n; i++) {
 		const char *v = region + s->m[i].end;
+		unsigned int id = s->m[i].id;
 
 		if (v > rend)
 			continue;
-		dispatch(out, s->m[i].id, slice_value(out, v, rend), &st);
+		if (id == SIP_H_WS_NAME) { /* "Name  :": find the name back from the ':' */
+			const char *ne = v - 1, *ns;
+			int hid;
+
+			while (ne > region && sip_is_ws(ne[-1]))
+				ne--;
+			ns = ne;
+			while (ns > region && ns[-1] != '\n')
+				ns--;
+			hid = sip_hdr_lookup(ns, (size_t)(ne - ns));
+			if (hid < 0)
+				continue;
+			id = (unsigned int)hid;
+		}
+		dispatch(out, id, slice_value(out, v, rend), &st);
 	}
 	if (s->overflow)
 		return fail(out, NP_SIP_E_TOO_MANY_HEADERS, -E2BIG);

@@ -112,51 +112,68 @@ static bool parse_port(const char *p, size_t len, uint16_t *port)
 	return true;
 }
 
+bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
+		    struct np_sip_view *val, bool *has_val)
+{
+	const char *p = *pp, *n0, *n1, *v0 = NULL, *v1 = NULL;
+	bool quote = false;
+
+	if (!p || p >= end)
+		return false;
+	p = memchr(p, ';', (size_t)(end - p));
+	if (!p)
+		return false;
+	p++;
+	while (p < end && sip_is_ws(*p))
+		p++;
+	n0 = p;
+	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
+		p++;
+	n1 = p;
+	while (p < end && sip_is_ws(*p))
+		p++;
+	if (p < end && *p == '=') {
+		p++;
+		while (p < end && sip_is_ws(*p))
+			p++;
+		v0 = p;
+		while (p < end && (quote || *p != ';')) {
+			if (*p == '"')
+				quote = !quote;
+			else if (*p == '\\' && quote && p + 1 < end)
+				p++;
+			p++;
+		}
+		v1 = p;
+		while (v1 > v0 && sip_is_ws(v1[-1]))
+			v1--;
+	}
+	while (p < end && *p != ';')
+		p++;
+	*pp = p;
+	*name = sip_view(n0, (size_t)(n1 - n0));
+	*val = v0 ? sip_view(v0, (size_t)(v1 - v0)) : sip_view(n1, 0);
+	*has_val = v0 != NULL;
+	return true;
+}
+
 bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
 {
-	const char *p = params.p, *end = params.p + params.len;
+	const char *p = params.p, *end;
+	struct np_sip_view n, v;
 	size_t nlen;
+	bool has_val;
 
 	if (!p || !name)
 		return false;
+	end = p + params.len;
 	nlen = strlen(name);
-	p = memchr(p, ';', params.len);
-	while (p && p < end) {
-		const char *n0, *n1, *v0 = NULL, *v1 = NULL;
-		bool quote = false;
-
-		p++; /* past ';' */
-		while (p < end && sip_is_ws(*p))
-			p++;
-		n0 = p;
-		while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
-			p++;
-		n1 = p;
-		while (p < end && sip_is_ws(*p))
-			p++;
-		if (p < end && *p == '=') {
-			p++;
-			while (p < end && sip_is_ws(*p))
-				p++;
-			v0 = p;
-			while (p < end && (quote || *p != ';')) {
-				if (*p == '"')
-					quote = !quote;
-				else if (*p == '\\' && quote && p + 1 < end)
-					p++;
-				p++;
-			}
-			v1 = p;
-			while (v1 > v0 && sip_is_ws(v1[-1]))
-				v1--;
-		}
-		if (sip_eq_ci(n0, (size_t)(n1 - n0), name, nlen)) {
+	while (sip_param_next(&p, end, &n, &v, &has_val)) {
+		if (sip_eq_ci(n.p, n.len, name, nlen)) {
 			if (val)
-				*val = v0 ? sip_view(v0, (size_t)(v1 - v0)) : sip_view(n1, 0);
+				*val = v;
 			return true;
 		}
-		while (p < end && *p != ';')
-			p++;
 	}
 	return false;
 }
@@ -340,6 +357,14 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 	bool quote = false, angle = false;
 	uint32_t start = 0;
 
+	if (!v.p || !v.len)
+		return;
+	if (!memchr(v.p, ',', v.len)) { /* the common case: one value */
+		v = sip_trim(v);
+		if (v.len)
+			fn(v, arg);
+		return;
+	}
 	for (uint32_t i = 0; i <= v.len; i++) {
 		struct np_sip_view piece;
 
@@ -378,11 +403,14 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 
 int sip_via_parse(struct np_sip_via *via)
 {
-	const char *p = via->raw.p, *end = via->raw.p + via->raw.len, *q;
+	const char *p = via->raw.p, *end, *q;
+	struct np_sip_view name, val;
+	bool has_val;
 	int slashes = 0;
 
 	if (!p)
 		return -1;
+	end = p + via->raw.len;
 	/* sent-protocol: name / version / transport, with optional LWS around '/' */
 	while (p < end && slashes < 2) {
 		if (*p == '/')
@@ -445,16 +473,21 @@ int sip_via_parse(struct np_sip_via *via)
 		p = q;
 	}
 	via->params = from_semicolon(p, end);
-	if (via->params.p) {
-		struct np_sip_view v;
-
-		np_sip_param_find(via->params, "branch", &via->branch);
-		if (np_sip_param_find(via->params, "received", &via->received))
-			via->received_type = (uint8_t)np_sip_host_parse(via->received,
-									&via->received_addr);
-		if (np_sip_param_find(via->params, "rport", &v)) {
+	/* one pass over the parameters: Vias carry several and this is per message */
+	p = via->params.p;
+	while (sip_param_next(&p, end, &name, &val, &has_val)) {
+		if (name.len == 6 && sip_eq_ci(name.p, 6, "branch", 6)) {
+			if (!via->branch.p)
+				via->branch = val;
+		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
+			if (!via->received.p) {
+				via->received = val;
+				via->received_type = (uint8_t)np_sip_host_parse(val,
+										&via->received_addr);
+			}
+		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
 			via->has_rport = true;
-			if (v.len && !parse_port(v.p, v.len, &via->rport))
+			if (!has_val || !parse_port(val.p, val.len, &via->rport))
 				via->rport = 0;
 		}
 	}
