@@ -35,7 +35,7 @@ static void setup_conf(void)
 static char *render(void)
 {
 	const struct np_stats *ws[2] = { &w0, &w1 };
-	struct np_stats_src src = { &conf, 2, ws, &ctl };
+	struct np_stats_src src = { .conf = &conf, .n_workers = 2, .workers = ws, .control = &ctl };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -357,6 +357,28 @@ static void test_name_case(void **state)
 	assert_false(msg.flags & NP_SIP_F_COMPACT);
 }
 
+static void test_space_before_colon(void **state)
+{
+	static const char m[] =
+		"BYE sip:x@example.com SIP/2.0\r\n"
+		"v :SIP/2.0/UDP 192.0.2.1:5061\r\n"
+		"X-Route : <sip:192.0.2.99;lr>\r\n"
+		"Route\t \t: <sip:192.0.2.9;lr>\r\n"
+		"l\t: 2\r\n"
+		"\r\nok";
+	struct np_sip_frame_info fi;
+
+	(void)state;
+	assert_int_equal(parse_str(m), 0);
+	assert_int_equal(msg.n_via, 1);
+	assert_int_equal(msg.via[0].port, 5061);
+	assert_int_equal(msg.route.n, 1); /* X-Route is not Route */
+	assert_view(msg.route.v[0], "<sip:192.0.2.9;lr>");
+	assert_view(msg.body, "ok");
+	assert_int_equal(np_sip_frame((const uint8_t *)m, strlen(m), &fi), NP_SIP_FRAME_COMPLETE);
+	assert_int_equal(fi.msg_len, msg.msg_len);
+}
+
 static void test_folded_headers(void **state)
 {
 	static const char m[] =
@@ -917,7 +939,14 @@ static void test_content_length_huge(void **state)
 
 static void test_content_length_missing(void **state)
 {
+	static const char udp_sdp[] =
+		"SIP/2.0 200 OK\r\nContent-Type: application/sdp\r\n\r\n"
+		"v=0\r\nc=IN IP4 10.9.9.9\r\nm=audio 7078 RTP/AVP 0\r\n";
+
 	(void)state;
+	assert_int_equal(parse_str(udp_sdp), 0); /* UDP: the body is the rest */
+	assert_true(msg.has_sdp);
+	assert_v4(&msg.sdp.c[0].addr, "10.9.9.9");
 	assert_int_equal(parse_cl("", "datagram body"), 0);
 	assert_true(msg.flags & NP_SIP_F_NO_CONTENT_LENGTH);
 	assert_false(msg.has_content_length);
@@ -1209,6 +1238,7 @@ int main(void)
 		cmocka_unit_test(test_service_looks_like_sip),
 		cmocka_unit_test(test_compact_names),
 		cmocka_unit_test(test_name_case),
+		cmocka_unit_test(test_space_before_colon),
 		cmocka_unit_test(test_folded_headers),
 		cmocka_unit_test(test_comma_lists),
 		cmocka_unit_test(test_ipv6_hosts),

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -94,6 +96,53 @@ static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, cha
 	return 0;
 }
 
+static void *socket_alloc(size_t size, size_t align, void *ctx)
+{
+	return rte_malloc_socket("np_flow", size, (unsigned int)align, (int)(intptr_t)ctx);
+}
+
+static void socket_free(void *p, void *ctx)
+{
+	(void)ctx;
+	rte_free(p);
+}
+
+/* The worker's inspector, in memory of the worker's socket. */
+static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
+{
+	const struct np_conf *c = &app->conf;
+	struct np_det_inspect_sink sink = np_worker_sink;
+	struct np_det_inspect_conf ic;
+	struct timespec ts;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.flow.size = c->datapath.flow_table_size;
+	ic.flow.reasm_buffers = c->datapath.tcp_reasm_buffers;
+	ic.flow.alloc = socket_alloc;
+	ic.flow.free = socket_free;
+	ic.flow.alloc_ctx = (void *)(intptr_t)socket;
+	ic.flow.n_sip_ports = c->sip.n_ports;
+	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
+	ic.frag_datagrams = 1024;
+	ic.sip_db = app->sip_db;
+	sink.ctx = w;
+	w->ins = np_det_inspect_create(&ic, &sink);
+	if (w->ins == NULL) {
+		np_err("cannot create worker %u's flow table (%u flows, %u reassembly buffers): %s "
+		       "(datapath.flow_table_size, datapath.tcp_reasm_buffers, eal.memory_mb)",
+		       w->id, c->datapath.flow_table_size, c->datapath.tcp_reasm_buffers,
+		       strerror(errno));
+		return -ENOMEM;
+	}
+	app->inspect_stats[w->id] = np_det_inspect_stats(w->ins);
+	app->flow_stats[w->id] = np_det_inspect_flow_stats(w->ins);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->tsc_base = rte_rdtsc();
+	w->ns_base = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	w->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	return 0;
+}
+
 static int create_workers(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -122,10 +171,17 @@ static int create_workers(struct np_app *app)
 		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
 						 c->datapath.event_ring_size, socket,
 						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->events == NULL) {
-			np_err("cannot create event ring %s: %s", name, rte_strerror(rte_errno));
+		snprintf(name, sizeof(name), "np_sip_%u", i);
+		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
+						     c->datapath.event_ring_size, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->events == NULL || w->sip_events == NULL) {
+			np_err("cannot create the event rings of worker %u: %s (datapath."
+			       "event_ring_size, eal.memory_mb)", i, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
+		if (create_inspector(app, w, socket) < 0)
+			return -ENOMEM;
 		app->workers[i] = w;
 		app->worker_stats[i] = &w->stats;
 	}
@@ -139,11 +195,14 @@ static void release(struct np_app *app)
 		if (app->workers[i] == NULL)
 			continue;
 		rte_ring_free(app->workers[i]->events);
+		rte_ring_free(app->workers[i]->sip_events);
+		np_det_inspect_destroy(app->workers[i]->ins);
 		rte_free(app->workers[i]);
 		app->workers[i] = NULL;
 	}
 	rte_mempool_free(app->pool);
 	app->pool = NULL;
+	np_control_fini(app);
 }
 
 int np_cmd_run(int argc, char **argv)
@@ -168,7 +227,7 @@ int np_cmd_run(int argc, char **argv)
 		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;
 	}
-	if (create_workers(&app) < 0 || np_ports_init(&app) < 0) {
+	if (np_control_init(&app) < 0 || create_workers(&app) < 0 || np_ports_init(&app) < 0) {
 		release(&app);
 		rte_eal_cleanup();
 		np_conf_free(&app.conf);
@@ -190,6 +249,7 @@ int np_cmd_run(int argc, char **argv)
 	np_control_loop(&app);
 	np_force_quit = true;
 	rte_eal_mp_wait_lcore();
+	np_control_drain(&app);
 	np_control_print_counters(&app, stdout);
 	release(&app);
 	rte_eal_cleanup();

@@ -4,7 +4,11 @@
  * NIC counters, prints counters on request, and decides when to stop.
  */
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,17 +33,22 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 		if (app->events_seen[NP_EV_BAD_FRAME] <= NP_BAD_FRAME_LOG_MAX)
 			rte_log(RTE_LOG_INFO, np_logtype,
 				"natprobe: segment %s port %s: %s frame of %u bytes (forwarded)\n",
-				app->conf.segments[ev->segment].name, app->conf.ports[ev->port].name,
-				np_pkt_class_name(ev->cls), ev->len);
+				app->conf.segments[ev->bad.segment].name,
+				app->conf.ports[ev->bad.port].name, np_pkt_class_name(ev->bad.cls),
+				ev->bad.len);
+		break;
+	case NP_EV_FLOW:
+		np_det_correlator_flow(app->corr, &ev->flow);
 		break;
 	default:
 		break;
 	}
 }
 
-/* Drain every worker's ring once. @return events handled. */
+/* Drain every worker's rings once. @return events handled. */
 static unsigned int drain(struct np_app *app)
 {
+	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
 	struct np_event evs[NP_DRAIN_BURST];
 	unsigned int total = 0;
 
@@ -53,8 +62,105 @@ static unsigned int drain(struct np_app *app)
 				handle_event(app, &evs[i]);
 			total += n;
 		} while (n == NP_DRAIN_BURST);
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
+							   sizeof(sips[0]), RTE_DIM(sips), NULL);
+			for (unsigned int i = 0; i < n; i++)
+				np_det_correlator_sip(app->corr, &sips[i]);
+			total += n;
+		} while (n == RTE_DIM(sips));
 	}
 	return total;
+}
+
+/* Correlator output: one JSON line per record, flushed as written. */
+static void on_record(void *ctx, const struct np_det_record *r)
+{
+	struct np_app *app = ctx;
+
+	if (app->records == NULL)
+		return;
+	if (np_record_write_json(app->records, r, &app->names) == 0 && fflush(app->records) == 0) {
+		app->records_written++;
+	} else {
+		app->records_failed++;
+		clearerr(app->records);
+	}
+}
+
+/* Open (append, mode 0640) the records file. */
+static FILE *open_records(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return NULL;
+	return fdopen(fd, "a");
+}
+
+int np_control_init(struct np_app *app)
+{
+	struct np_det_correlator_conf cc;
+	char err[256];
+
+	app->sip_db = np_sip_db_create(err, sizeof(err));
+	if (app->sip_db == NULL) {
+		np_err("SIP matcher: %s", err);
+		return -EINVAL;
+	}
+	if (app->conf.export.records_file[0] != '\0') {
+		app->records = open_records(app->conf.export.records_file);
+		if (app->records == NULL) {
+			np_err("export.records_file: cannot open '%s': %s",
+			       app->conf.export.records_file, strerror(errno));
+			return -EINVAL;
+		}
+	}
+	for (unsigned int s = 0; s < app->conf.n_segments; s++)
+		app->segment_names[s] = app->conf.segments[s].name;
+	app->names.n_segments = app->conf.n_segments;
+	app->names.segments = app->segment_names;
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = app->conf.n_segments;
+	for (unsigned int s = 0; s < app->conf.n_segments; s++)
+		cc.segment_names[s] = app->segment_names[s];
+	cc.static_nat = app->conf.nat.static_nat;
+	cc.n_static = app->conf.nat.n_static;
+	cc.record = on_record;
+	cc.ctx = app;
+	app->corr = np_det_correlator_create(&cc);
+	if (app->corr == NULL) {
+		np_err("cannot create the correlator: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void np_control_fini(struct np_app *app)
+{
+	np_det_correlator_destroy(app->corr);
+	app->corr = NULL;
+	np_sip_db_destroy(app->sip_db);
+	app->sip_db = NULL;
+	if (app->records != NULL)
+		fclose(app->records);
+	app->records = NULL;
+}
+
+/* After the workers stopped: take what is left in the rings, settle incidents. */
+void np_control_drain(struct np_app *app)
+{
+	while (drain(app) > 0)
+		;
+	np_det_correlator_finish(app->corr, 0);
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static uint64_t rx_total(const struct np_app *app)
@@ -73,6 +179,12 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.n_workers = app->n_workers,
 		.workers = app->worker_stats,
 		.control = &app->control_stats,
+		.inspect = app->inspect_stats,
+		.flow = app->flow_stats,
+		.correlator = app->corr ? np_det_correlator_stats(app->corr) : NULL,
+		.nat = app->corr ? np_nat_learner_stats(np_det_correlator_learner(app->corr)) : NULL,
+		.records_written = app->records_written,
+		.records_failed = app->records_failed,
 	};
 
 	np_ports_read_hw_stats(app);
@@ -101,6 +213,7 @@ int np_control_loop(struct np_app *app)
 			uint64_t rx = rx_total(app);
 
 			np_ports_read_hw_stats(app);
+			np_det_correlator_tick(app->corr, wall_ns());
 			if (rx != last_rx) {
 				last_rx = rx;
 				last_change = now;

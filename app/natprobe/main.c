@@ -71,6 +71,8 @@ struct np_command {
 static const struct np_command commands[] = {
 	{ "run", np_cmd_run },
 	{ "check-config", np_cmd_check_config },
+	{ "analyze", np_cmd_analyze },
+	{ "dump-sip", np_cmd_dump_sip },
 	{ "list-counters", cmd_list_counters },
 };
 

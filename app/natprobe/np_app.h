@@ -17,7 +17,9 @@
 
 #include "np_conf.h"
 #include "np_counters.h"
+#include "np_detect.h"
 #include "np_pkt.h"
+#include "np_record.h"
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
@@ -31,19 +33,31 @@
 /* Set by the signal handler only; every loop polls it. */
 extern volatile bool np_force_quit;
 
-/* Worker -> control event, a fixed 64-byte element of an rte_ring_elem ring. */
+/*
+ * Worker -> control: two single-producer/single-consumer rings per worker,
+ * fixed-size elements (rte_ring_elem). Small events (flow events, bad
+ * frames) in one; SIP summaries, much larger, in the other. A full ring
+ * drops the event and counts it; forwarding never waits.
+ */
 enum np_event_type {
-	NP_EV_BAD_FRAME = 1,	/* a frame the parser could not take (class in .cls) */
+	NP_EV_BAD_FRAME = 1,	/* a frame the parser could not take (class in .bad.cls) */
+	NP_EV_FLOW,		/* a flow event (lib/flow) */
 };
 
 struct np_event {
 	uint16_t type;		/* enum np_event_type */
-	uint8_t segment;
-	uint8_t cls;		/* enum np_pkt_class */
-	uint16_t port;		/* config port index */
-	uint16_t len;		/* frame length */
-	uint64_t tsc;		/* rte_rdtsc() when the frame was seen */
-	uint8_t head[48];	/* first bytes of the frame */
+	uint16_t pad;
+	uint32_t pad2;
+	union {
+		struct {
+			uint8_t segment;
+			uint8_t cls;	/* enum np_pkt_class */
+			uint16_t port;	/* config port index */
+			uint16_t len;	/* frame length */
+			uint8_t head[32]; /* first bytes of the frame */
+		} bad;
+		struct np_flow_event flow;
+	};
 };
 
 /* One rx queue a worker polls, and where its frames go. */
@@ -63,6 +77,11 @@ struct np_worker {
 	unsigned int n_rxq;
 	struct np_rxq rxq[NP_MAX_PORTS];
 	struct rte_ring *events;
+	struct rte_ring *sip_events;
+	struct np_det_inspect *ins;
+	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
+	uint64_t ns_base;
+	double ns_per_tsc;
 	const struct np_conf *conf;
 	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
 	struct np_stats stats;
@@ -78,6 +97,16 @@ struct np_app {
 	struct np_worker *workers[NP_MAX_WORKERS];
 	struct np_stats control_stats;	/* NIC-level counters, written by control */
 	const struct np_stats *worker_stats[NP_MAX_WORKERS];
+	const struct np_det_inspect_stats *inspect_stats[NP_MAX_WORKERS];
+	const struct np_flow_stats *flow_stats[NP_MAX_WORKERS];
+	struct np_sip_db *sip_db;
+	struct np_nat_xlat *xlat;
+	struct np_det_correlator *corr;
+	struct np_record_names names;
+	const char *segment_names[NP_MAX_SEGMENTS];
+	FILE *records;			/* export.records_file, or NULL */
+	uint64_t records_written;
+	uint64_t records_failed;
 	double duration_s;		/* --duration, 0 = until a signal */
 	double idle_exit_s;		/* --idle-exit, 0 = never */
 	uint64_t events_seen[8];	/* per np_event_type, control side */
@@ -93,14 +122,20 @@ void np_ports_read_hw_stats(struct np_app *app);
 
 /* worker.c */
 int np_worker_main(void *arg);
+extern const struct np_det_inspect_sink np_worker_sink;	/* ctx: the worker */
 
 /* control.c */
+int np_control_init(struct np_app *app);
+void np_control_fini(struct np_app *app);
 int np_control_loop(struct np_app *app);
+void np_control_drain(struct np_app *app);
 void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* subcommand drivers */
 int np_cmd_run(int argc, char **argv);
 int np_cmd_check_config(int argc, char **argv);
+int np_cmd_analyze(int argc, char **argv);
+int np_cmd_dump_sip(int argc, char **argv);
 
 /* Print "natprobe: ..." as one line on stderr. */
 void np_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -13,29 +13,59 @@
 
 #include "np_app.h"
 
-static inline void emit_bad_frame(struct np_worker *w, const struct np_rxq *r, unsigned int cls,
-				  const uint8_t *data, uint32_t len, uint64_t now)
+static inline void push(struct np_worker *w, struct rte_ring *ring, const void *ev,
+			unsigned int size)
 {
-	struct np_event ev;
-	uint32_t n = len < sizeof(ev.head) ? len : sizeof(ev.head);
-
-	ev.type = NP_EV_BAD_FRAME;
-	ev.segment = r->segment;
-	ev.cls = (uint8_t)cls;
-	ev.port = r->port;
-	ev.len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
-	ev.tsc = now;
-	memset(ev.head, 0, sizeof(ev.head));
-	rte_memcpy(ev.head, data, n);
-	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) == 0)
+	if (rte_ring_sp_enqueue_elem(ring, (void *)(uintptr_t)ev, size) == 0)
 		w->stats.worker[NP_WK_EVENTS]++;
 	else
 		w->stats.worker[NP_WK_EVENT_DROPS]++;
 }
 
+static inline void emit_bad_frame(struct np_worker *w, const struct np_rxq *r, unsigned int cls,
+				  const uint8_t *data, uint32_t len)
+{
+	struct np_event ev;
+	uint32_t n = len < sizeof(ev.bad.head) ? len : sizeof(ev.bad.head);
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = NP_EV_BAD_FRAME;
+	ev.bad.segment = r->segment;
+	ev.bad.cls = (uint8_t)cls;
+	ev.bad.port = r->port;
+	ev.bad.len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
+	rte_memcpy(ev.bad.head, data, n);
+	push(w, w->events, &ev, sizeof(ev));
+}
+
+/* Inspector sink: flow events and SIP summaries go to the control thread. */
+static void on_flow_event(void *ctx, const struct np_flow_event *fe)
+{
+	struct np_worker *w = ctx;
+	struct np_event ev;
+
+	ev.type = NP_EV_FLOW;
+	ev.pad = 0;
+	ev.pad2 = 0;
+	ev.flow = *fe;
+	push(w, w->events, &ev, sizeof(ev));
+}
+
+static void on_sip(void *ctx, const struct np_det_sip *s)
+{
+	struct np_worker *w = ctx;
+
+	push(w, w->sip_events, s, sizeof(*s));
+}
+
+const struct np_det_inspect_sink np_worker_sink = {
+	.flow_event = on_flow_event,
+	.sip = on_sip,
+};
+
 /* Look at one frame. Never changes it. */
 static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
-			   uint64_t now)
+			   uint64_t now_ns)
 {
 	struct np_stats *st = &w->stats;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -57,10 +87,13 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	cls = np_pkt_parse(data, avail, &pi);
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
-		emit_bad_frame(w, r, (unsigned int)cls, data, len, now);
+		emit_bad_frame(w, r, (unsigned int)cls, data, len);
 	/* Longer than the configured MTU: classified and forwarded, not inspected further. */
-	if (unlikely(len > w->conf->datapath.mtu))
+	if (unlikely(len > w->conf->datapath.mtu)) {
 		st->segment[r->segment][NP_SEG_OVERSIZE]++;
+		return;
+	}
+	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);
 }
 
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
@@ -89,7 +122,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	struct rte_mbuf *pkts[NP_MAX_BURST];
 	uint32_t lens[NP_MAX_BURST];
 	uint64_t *in = w->stats.port[r->port];
-	uint64_t t0, bytes = 0;
+	uint64_t t0, now_ns, bytes = 0;
 	uint16_t n;
 
 	w->stats.worker[NP_WK_POLLS]++;
@@ -97,12 +130,13 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	if (n == 0)
 		return;
 	t0 = rte_rdtsc();
+	now_ns = w->ns_base + (uint64_t)((double)(t0 - w->tsc_base) * w->ns_per_tsc);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += lens[i];
-		inspect(w, r, pkts[i], t0);
+		inspect(w, r, pkts[i], now_ns);
 	}
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;
@@ -115,16 +149,28 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
 }
 
+#define NP_EXPIRE_EVERY 64	/* loops between ageing steps */
+#define NP_EXPIRE_WORK 32	/* flows looked at per ageing step */
+
 int np_worker_main(void *arg)
 {
 	struct np_worker *w = arg;
 	const unsigned int burst = w->conf->datapath.burst_size;
 	uint64_t start = rte_rdtsc();
+	unsigned int loops = 0;
 
 	while (!np_force_quit) {
 		for (unsigned int i = 0; i < w->n_rxq; i++)
 			poll_queue(w, &w->rxq[i], burst);
-		w->stats.worker[NP_WK_TOTAL_CYCLES] = rte_rdtsc() - start;
+		if (unlikely(++loops == NP_EXPIRE_EVERY)) {
+			uint64_t now = rte_rdtsc();
+
+			loops = 0;
+			np_det_inspect_expire(w->ins, w->ns_base + (uint64_t)((double)(now -
+						w->tsc_base) * w->ns_per_tsc), NP_EXPIRE_WORK);
+			w->stats.worker[NP_WK_TOTAL_CYCLES] = now - start;
+		}
 	}
+	w->stats.worker[NP_WK_TOTAL_CYCLES] = rte_rdtsc() - start;
 	return 0;
 }

@@ -45,6 +45,123 @@ static void family(FILE *f, const struct np_ctr_def *d)
 		d->type == NP_CTR_COUNTER ? "counter" : "gauge");
 }
 
+static void family_raw(FILE *f, const char *name, const char *help, bool gauge)
+{
+	fprintf(f, "# HELP natprobe_%s %s\n# TYPE natprobe_%s %s\n", name, help, name,
+		gauge ? "gauge" : "counter");
+}
+
+static void write_sip(FILE *f, const struct np_stats_src *src)
+{
+	const struct np_conf *c = src->conf;
+	static const char *const cls[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+
+	family_raw(f, "sip_requests_total", "SIP requests parsed, by segment and method", false);
+	for (unsigned int s = 0; s < c->n_segments && s < NP_DET_MAX_SEGMENTS; s++)
+		for (unsigned int m = NP_SIP_M_OTHER; m < NP_SIP_M_MAX; m++) {
+			uint64_t v = 0;
+
+			for (unsigned int w = 0; w < src->n_workers; w++)
+				v += src->inspect[w]->sip[s].requests[m];
+			fprintf(f, "natprobe_sip_requests_total{segment=\"%s\",method=\"%s\"} %lu\n",
+				c->segments[s].name, np_sip_method_name(m), (unsigned long)v);
+		}
+	family_raw(f, "sip_responses_total", "SIP responses parsed, by segment and status class",
+		   false);
+	for (unsigned int s = 0; s < c->n_segments && s < NP_DET_MAX_SEGMENTS; s++)
+		for (unsigned int k = 1; k <= 6; k++) {
+			uint64_t v = 0;
+
+			for (unsigned int w = 0; w < src->n_workers; w++)
+				v += src->inspect[w]->sip[s].responses[k];
+			fprintf(f, "natprobe_sip_responses_total{segment=\"%s\",class=\"%s\"} %lu\n",
+				c->segments[s].name, cls[k], (unsigned long)v);
+		}
+	family_raw(f, "sip_parse_errors_total",
+		   "SIP messages that could not be parsed, by segment and kind", false);
+	for (unsigned int s = 0; s < c->n_segments && s < NP_DET_MAX_SEGMENTS; s++)
+		for (unsigned int k = 1; k < NP_SIP_E_MAX; k++) {
+			uint64_t v = 0;
+
+			for (unsigned int w = 0; w < src->n_workers; w++)
+				v += src->inspect[w]->sip[s].errors[k];
+			fprintf(f, "natprobe_sip_parse_errors_total{segment=\"%s\",kind=\"%s\"} %lu\n",
+				c->segments[s].name, np_sip_err_name(k), (unsigned long)v);
+		}
+	family_raw(f, "ip_fragments_total", "IP fragments by outcome (reassembled datagrams, held, "
+		   "dropped)", false);
+	{
+		uint64_t held = 0, done = 0, dropped = 0;
+
+		for (unsigned int w = 0; w < src->n_workers; w++) {
+			held += src->inspect[w]->frag_held;
+			done += src->inspect[w]->frag_reassembled;
+			dropped += src->inspect[w]->frag_dropped;
+		}
+		fprintf(f, "natprobe_ip_fragments_total{outcome=\"held\"} %lu\n", (unsigned long)held);
+		fprintf(f, "natprobe_ip_fragments_total{outcome=\"reassembled\"} %lu\n",
+			(unsigned long)done);
+		fprintf(f, "natprobe_ip_fragments_total{outcome=\"dropped\"} %lu\n",
+			(unsigned long)dropped);
+	}
+}
+
+static void write_flow(FILE *f, const struct np_stats_src *src)
+{
+	for (unsigned int k = 0; k < NP_FLOW_STATS_N; k++) {
+		char name[96];
+		uint64_t v = 0;
+
+		snprintf(name, sizeof(name), "%s%s", np_flow_stat_names[k],
+			 np_flow_stat_is_gauge[k] ? "" : "_total");
+		family_raw(f, name, np_flow_stat_help[k], np_flow_stat_is_gauge[k]);
+		for (unsigned int w = 0; w < src->n_workers; w++)
+			v += ((const uint64_t *)src->flow[w])[k];
+		fprintf(f, "natprobe_%s %lu\n", name, (unsigned long)v);
+	}
+}
+
+static void write_detect(FILE *f, const struct np_stats_src *src)
+{
+	const struct np_det_correlator_stats *cs = src->correlator;
+
+	family_raw(f, "anomalies_total", "Anomalies raised, by type (docs/anomalies.md)", false);
+	for (unsigned int t = 0; t < NP_DET_NAT_REFLECTION_MISROUTE; t++)
+		fprintf(f, "natprobe_anomalies_total{type=\"%s\"} %lu\n", np_det_type_name(t),
+			(unsigned long)cs->anomalies[t]);
+	family_raw(f, "incidents_total", "Incidents raised, by type", false);
+	fprintf(f, "natprobe_incidents_total{type=\"%s\"} %lu\n",
+		np_det_type_name(NP_DET_NAT_REFLECTION_MISROUTE),
+		(unsigned long)cs->incidents[NP_DET_NAT_REFLECTION_MISROUTE]);
+	family_raw(f, "control_sip_messages_total", "SIP summaries the control thread correlated",
+		   false);
+	fprintf(f, "natprobe_control_sip_messages_total %lu\n", (unsigned long)cs->sip_messages);
+	family_raw(f, "control_flow_events_total", "Flow events the control thread correlated",
+		   false);
+	fprintf(f, "natprobe_control_flow_events_total %lu\n", (unsigned long)cs->flow_events);
+	family_raw(f, "transactions_dropped_total",
+		   "SIP transactions forgotten before an answer because the table was full", false);
+	fprintf(f, "natprobe_transactions_dropped_total %lu\n",
+		(unsigned long)cs->transactions_dropped);
+	family_raw(f, "records_written_total", "Records appended to the records file", false);
+	fprintf(f, "natprobe_records_written_total %lu\n", (unsigned long)src->records_written);
+	family_raw(f, "records_failed_total", "Records that could not be written (disk full, ...)",
+		   false);
+	fprintf(f, "natprobe_records_failed_total %lu\n", (unsigned long)src->records_failed);
+}
+
+static void write_nat(FILE *f, const struct np_nat_stats *ns)
+{
+	for (unsigned int k = 0; k < NP_NAT_STAT_MAX; k++) {
+		char name[96];
+		bool gauge = k == NP_NAT_STAT_BINDINGS_ACTIVE || k == NP_NAT_STAT_STATIC_ENTRIES;
+
+		snprintf(name, sizeof(name), "nat_%s%s", np_nat_stat_names[k], gauge ? "" : "_total");
+		family_raw(f, name, np_nat_stat_help[k], gauge);
+		fprintf(f, "natprobe_%s %lu\n", name, (unsigned long)ns->v[k]);
+	}
+}
+
 int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 {
 	const struct np_conf *c = src->conf;
@@ -77,6 +194,14 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 			fprintf(f, "natprobe_%s{worker=\"%u\"} %lu\n", np_worker_ctr_defs[k].name, w,
 				(unsigned long)src->workers[w]->worker[k]);
 	}
+	if (src->inspect != NULL)
+		write_sip(f, src);
+	if (src->flow != NULL)
+		write_flow(f, src);
+	if (src->correlator != NULL)
+		write_detect(f, src);
+	if (src->nat != NULL)
+		write_nat(f, src->nat);
 	return ferror(f) ? -EIO : 0;
 }
 

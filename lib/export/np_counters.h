@@ -17,6 +17,9 @@
 #include <stdio.h>
 
 #include "np_conf.h"
+#include "np_detect.h"
+#include "np_flow.h"
+#include "np_nat.h"
 #include "np_pkt.h"
 
 enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
@@ -92,6 +95,14 @@ struct np_stats_src {
 	unsigned int n_workers;
 	const struct np_stats *const *workers;	/**< n_workers entries, worker i = index i */
 	const struct np_stats *control;		/**< NIC-level port counters; may be NULL */
+	/** Per worker (n_workers entries), or NULL: SIP, fragment and flow counters. */
+	const struct np_det_inspect_stats *const *inspect;
+	const struct np_flow_stats *const *flow;
+	/** Control thread: anomaly/incident counters and the binding learner; may be NULL. */
+	const struct np_det_correlator_stats *correlator;
+	const struct np_nat_stats *nat;
+	uint64_t records_written;	/**< records appended to export.records_file */
+	uint64_t records_failed;	/**< records that could not be written */
 };
 
 /** Sum of every thread's counters into @p out (worker[] counters are summed too). */

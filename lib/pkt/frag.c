@@ -71,6 +71,9 @@ struct frag_slot {
 	uint8_t next_hdr;	/* IPv6: the fragment header's next header */
 };
 
+_Static_assert(sizeof(struct frag_slot) == NP_FRAG_SLOT_META_BYTES, "update np_frag.h");
+_Static_assert(sizeof(struct frag_iv) == 4, "update np_frag.h");
+
 struct np_frag_table {
 	struct np_frag_conf conf;
 	struct np_frag_stats stats;
@@ -367,6 +370,7 @@ v6_fragment(const uint8_t *f, const struct np_pkt_info *pi, uint32_t end, struct
 	unsigned int n = 0;
 	uint16_t fo;
 
+	in->nh_off = 0;
 	if (o > stop)
 		return -1;
 	while (o < stop) {

@@ -37,18 +37,21 @@
  * - When every slot is busy, the oldest is reclaimed if it has expired;
  *   otherwise the new datagram's fragment is dropped (table full) and the
  *   datagrams in progress go on.
- * - The rebuilt frame is the first fragment's (offset 0) headers followed by
- *   the data: Ethernet header and VLAN tags as they were; IPv4 header with its
- *   options, MF and offset cleared (DF kept), total length and checksum
- *   recomputed; IPv6 header and the extension headers before the fragment
- *   header, the fragment header removed, the next header before it and the
- *   payload length fixed. It parses as the unfragmented packet would.
+ * - The rebuilt frame is the headers of the first fragment (offset 0; the
+ *   first copy received when it came more than once) followed by the data:
+ *   Ethernet header and VLAN tags as they were; IPv4 header with its options,
+ *   MF and offset cleared (DF kept), total length and checksum recomputed;
+ *   IPv6 header and the extension headers before the fragment header, the
+ *   fragment header removed, the next header before it and the payload
+ *   length fixed. It parses as the unfragmented packet would.
  *
- * Memory: one block from conf.alloc of np_frag_table_memsize() bytes, about
- * max_datagrams * (NP_FRAG_HDR_ROOM + max_datagram_len + 4 *
- * max_frags_per_datagram + 88) rounded up to 64-byte lines, plus 8 bytes per
- * slot of hash buckets and a fixed header. With the defaults below (65535
- * bytes, 64 fragments) a slot is 66,560 bytes: 1024 slots take 65 MiB.
+ * Memory: one block from conf.alloc of np_frag_table_memsize() bytes, at most
+ * NP_FRAG_TABLE_FIXED_BYTES + max_datagrams * NP_FRAG_SLOT_BYTES(), allocated
+ * at create; nothing after. A slot is its buffer (NP_FRAG_HDR_ROOM +
+ * max_datagram_len, rounded up to 64), 88 bytes of metadata, 4 bytes per
+ * allowed fragment (the list of byte ranges held) and up to 8 bytes of hash
+ * buckets. With the defaults below (65535 bytes, 64 fragments) a slot is
+ * 66,400 bytes: 1024 slots take 64.8 MiB.
  */
 
 #include <stddef.h>
@@ -61,6 +64,21 @@
  * header. A first fragment with more headers than this drops its datagram
  * (counted as too long). */
 #define NP_FRAG_HDR_ROOM 512
+
+/** Bytes of one slot's metadata (a private struct; frag.c checks the size). */
+#define NP_FRAG_SLOT_META_BYTES 88
+
+/**
+ * Bytes one datagram slot takes, at most, for a max_datagram_len and a
+ * max_frags_per_datagram: buffer rounded up to 64 bytes, metadata, range
+ * list (4 bytes a fragment), hash buckets (up to 8 bytes).
+ */
+#define NP_FRAG_SLOT_BYTES(max_len, max_frags)                                                    \
+	((((size_t)NP_FRAG_HDR_ROOM + (max_len) + 63) & ~(size_t)63) + NP_FRAG_SLOT_META_BYTES +  \
+	 4 * (size_t)(max_frags) + 8)
+
+/** Bytes a table takes besides its slots, at most (header and alignment). */
+#define NP_FRAG_TABLE_FIXED_BYTES 1024
 
 /** Largest allowed np_frag_conf::max_datagram_len (the IP length limit). */
 #define NP_FRAG_MAX_DATAGRAM_LEN 65535

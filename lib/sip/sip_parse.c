@@ -209,9 +209,13 @@ int np_sip_frame(const uint8_t *buf, size_t len, struct np_sip_frame_info *fi)
 		}
 		c = memchr(ls, ':', (size_t)(nl - ls));
 		if (c) {
-			struct np_sip_view name = sip_trim(sip_view(ls, (size_t)(c - ls)));
+			const char *ne = c;
 
-			if (np_sip_view_eq_ci(name, "content-length") || np_sip_view_eq_ci(name, "l")) {
+			/* same name rule as the Hyperscan expressions: name *(SP / HT) ":" */
+			while (ne > ls && sip_is_ws(ne[-1]))
+				ne--;
+			if (sip_eq_ci(ls, (size_t)(ne - ls), "content-length", 14) ||
+			    sip_eq_ci(ls, (size_t)(ne - ls), "l", 1)) {
 				uint32_t v;
 
 				ve = value_end(c + 1, hend);

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np_app.h"
+#include "offline.h"
+
+#define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */
+#define NP_OFFLINE_EXPIRE_WORK 256
+
+int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char name[NP_NAME_MAX + 1];
+	const char *path;
+	unsigned int s;
+
+	if (o->n_inputs >= NP_CAPTURE_MAX) {
+		snprintf(err, errlen, "at most %d inputs", NP_CAPTURE_MAX);
+		return -1;
+	}
+	if (eq != NULL && eq != arg) {
+		size_t n = (size_t)(eq - arg);
+
+		if (n > NP_NAME_MAX) {
+			snprintf(err, errlen, "segment name '%.*s' is longer than %d characters",
+				 (int)n, arg, NP_NAME_MAX);
+			return -1;
+		}
+		memcpy(name, arg, n);
+		name[n] = '\0';
+		path = eq + 1;
+		for (size_t i = 0; i < n; i++)
+			if (!(name[i] == '_' || name[i] == '-' || (name[i] >= '0' && name[i] <= '9') ||
+			      (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z'))) {
+				snprintf(err, errlen, "segment name '%s' has a character outside "
+					 "[A-Za-z0-9_-]", name);
+				return -1;
+			}
+	} else {
+		const char *base = strrchr(arg, '/');
+		const char *dot;
+
+		base = base ? base + 1 : arg;
+		dot = strchr(base, '.');
+		snprintf(name, sizeof(name), "%.*s", (int)(dot && dot > base ? dot - base :
+							   (long)strlen(base)), base);
+		if (name[0] == '\0')
+			snprintf(name, sizeof(name), "capture");
+		path = arg;
+	}
+	if (path[0] == '\0') {
+		snprintf(err, errlen, "'%s': no file after '='", arg);
+		return -1;
+	}
+	for (s = 0; s < o->n_segments; s++)
+		if (strcmp(o->segment_name[s], name) == 0)
+			break;
+	if (s == o->n_segments) {
+		snprintf(o->segment_name[s], sizeof(o->segment_name[s]), "%s", name);
+		o->segment_ptr[s] = o->segment_name[s];
+		o->n_segments++;
+	}
+	o->input_path[o->n_inputs] = path;
+	o->input_segment[o->n_inputs] = (uint8_t)s;
+	o->n_inputs++;
+	return 0;
+}
+
+int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
+		    size_t errlen)
+{
+	struct np_det_inspect_conf ic;
+	char dberr[256];
+
+	for (unsigned int i = 0; i < o->n_inputs; i++)
+		if (np_capture_open(&o->cap, o->input_path[i], err, errlen) < 0)
+			return -1;
+	o->db = np_sip_db_create(dberr, sizeof(dberr));
+	if (o->db == NULL) {
+		snprintf(err, errlen, "SIP matcher: %s", dberr);
+		return -1;
+	}
+	memset(&ic, 0, sizeof(ic));
+	ic.flow.size = o->conf.datapath.flow_table_size;
+	ic.flow.reasm_buffers = o->conf.datapath.tcp_reasm_buffers;
+	ic.flow.n_sip_ports = o->conf.sip.n_ports;
+	memcpy(ic.flow.sip_ports, o->conf.sip.ports, sizeof(uint16_t) * o->conf.sip.n_ports);
+	ic.frag_datagrams = 1024;
+	ic.sip_db = o->db;
+	o->ins = np_det_inspect_create(&ic, sink);
+	if (o->ins == NULL) {
+		snprintf(err, errlen, "cannot create the inspector: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
+{
+	struct np_frame f;
+
+	while (np_capture_next(&o->cap, &f) == 1) {
+		struct np_pkt_info pi;
+		int cls = np_pkt_parse(f.data, f.len, &pi);
+
+		o->frames++;
+		o->bytes += f.wire_len;
+		o->frame_class[cls]++;
+		if (o->first_ns == 0)
+			o->first_ns = f.ts_ns;
+		if (f.ts_ns > o->last_ns)
+			o->last_ns = f.ts_ns;
+		np_det_inspect_frame(o->ins, o->input_segment[f.input], f.data, f.len, &pi,
+				     o->last_ns);
+		if (o->frames % NP_OFFLINE_EXPIRE_EVERY == 0) {
+			np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
+			if (tick != NULL)
+				tick(ctx, o->last_ns);
+		}
+	}
+	/* End of the captures: age what the capture time allows, no further. */
+	while (np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK) ==
+	       NP_OFFLINE_EXPIRE_WORK)
+		;
+	if (tick != NULL)
+		tick(ctx, o->last_ns);
+	return o->frames;
+}
+
+void np_offline_warnings(const struct np_offline *o)
+{
+	for (unsigned int i = 0; i < o->cap.n; i++) {
+		if (o->cap.in[i].error[0] != '\0')
+			np_err("warning: %s; the frames before it were analysed",
+			       o->cap.in[i].error);
+		if (o->cap.in[i].skipped > 0)
+			np_err("warning: %s: %lu frames skipped (not IP on a raw or cooked link)",
+			       o->cap.in[i].path, (unsigned long)o->cap.in[i].skipped);
+	}
+}
+
+void np_offline_close(struct np_offline *o)
+{
+	np_det_inspect_destroy(o->ins);
+	np_sip_db_destroy(o->db);
+	np_capture_close(&o->cap);
+	np_conf_free(&o->conf);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_OFFLINE_H
+#define NP_OFFLINE_H
+
+/*
+ * The offline pipeline shared by `analyze` and `dump-sip`: SEG=FILE inputs
+ * read in time order, every frame through the same parser and inspector the
+ * workers use. Single-threaded, no EAL.
+ */
+
+#include "capture.h"
+#include "np_conf.h"
+#include "np_detect.h"
+
+struct np_offline {
+	struct np_conf conf;
+	unsigned int n_inputs;
+	const char *input_path[NP_CAPTURE_MAX];
+	uint8_t input_segment[NP_CAPTURE_MAX];	/* input -> segment index */
+	unsigned int n_segments;
+	char segment_name[NP_CAPTURE_MAX][NP_NAME_MAX + 1];
+	const char *segment_ptr[NP_CAPTURE_MAX];
+	struct np_capture cap;
+	struct np_sip_db *db;
+	struct np_det_inspect *ins;
+	uint64_t frames;
+	uint64_t bytes;
+	uint64_t frame_class[NP_PKT_CLASS_MAX];
+	uint64_t first_ns, last_ns;
+};
+
+/*
+ * Add an input "SEG=FILE" (or "FILE": the segment is the file name without
+ * directory and extension). @return 0, or -1 with a reason in @p err.
+ */
+int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_t errlen);
+
+/*
+ * Open every input and build the inspector reporting to @p sink.
+ * @return 0, or -1 with a one-line reason in @p err.
+ */
+int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
+		    size_t errlen);
+
+/*
+ * Run every frame through the inspector, calling @p tick (if not NULL) now
+ * and then with the capture time. @return frames read.
+ */
+uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns),
+			void *ctx);
+
+/* Warnings about the inputs (damaged captures, skipped frames) on stderr, one line each. */
+void np_offline_warnings(const struct np_offline *o);
+
+void np_offline_close(struct np_offline *o);
+
+#endif /* NP_OFFLINE_H */

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef NP_DETECT_INTERNAL_H
+#define NP_DETECT_INTERNAL_H
+
+#include <stdio.h>
+
+#include "np_detect.h"
+
+/* An endpoint: address and port (0 = any port) of one protocol. */
+struct det_ep {
+	struct np_addr addr;
+	uint16_t port;
+	uint8_t proto;
+};
+
+/* An SNAT-translated source: T exists only as the firewall's binding of X. */
+struct det_xlat {
+	bool used;
+	struct det_ep t;		/* translated endpoint, seen by the server */
+	struct det_ep x;		/* original endpoint, the client's */
+	struct det_ep server_pub;	/* what the client dialled */
+	struct det_ep server;		/* where it was delivered */
+	uint8_t seg_client, seg_server;
+	uint32_t binding_rec;		/* record id of the binding */
+	uint32_t hairpin_rec;		/* record id of hairpin_snat, 0 if none */
+	uint64_t ts_ns;
+};
+
+/* An endpoint a SIP header named, kept a while for late joins. */
+struct det_named {
+	bool used;
+	struct det_ep ep;
+	uint64_t ts_ns;
+	struct np_det_tuple flow;
+	int8_t segment;
+	uint8_t hdr;
+	char method[NP_DET_TEXT_LEN];
+	char call_id[NP_DET_CALLID_LEN];
+	char cseq[NP_DET_TEXT_LEN];
+	char value[NP_DET_VALUE_LEN];
+	bool reported;			/* translated_route raised for it */
+};
+
+/* A refused or unanswered connection attempt, kept a while. */
+struct det_refusal {
+	bool used;
+	struct np_flow_event ev;
+	bool reported;			/* phantom_connect raised for it */
+};
+
+/* A SIP transaction, for sip_timeout. */
+struct det_txn {
+	bool used;
+	bool final_seen;
+	bool reported;
+	uint64_t key;
+	uint64_t req_ns;
+	int8_t segment;
+	struct np_det_tuple flow;	/* of the request */
+	char method[NP_DET_TEXT_LEN];
+	char call_id[NP_DET_CALLID_LEN];
+	char cseq[NP_DET_TEXT_LEN];
+};
+
+/* One message as seen per segment, for alg_rewrite. */
+struct det_sighting {
+	bool used;
+	bool reported;
+	uint64_t key;
+	int8_t segment;
+	uint64_t msg_hash;
+	uint64_t hdr_hash[NP_DET_H_MAX];
+	uint64_t ts_ns;
+};
+
+/* An anomaly remembered for incident building. */
+struct det_anomaly {
+	uint32_t id;
+	uint8_t type;
+	uint64_t ts_ns;
+	int xlat;			/* index in xlat[], -1 if none */
+	struct det_ep endpoint;
+	char call_id[NP_DET_CALLID_LEN];
+	char line[240];			/* one line for the ladder */
+};
+
+#define DET_MAX_XLAT 4096
+#define DET_MAX_NAMED 4096
+#define DET_MAX_REFUSALS 1024
+#define DET_MAX_TXN 16384
+#define DET_MAX_SIGHTINGS 16384
+#define DET_MAX_ANOMALIES 4096
+#define DET_MAX_DEDUPE 16384
+#define DET_MAX_SERVICE_PORTS 4096
+#define DET_MAX_INCIDENTS 256
+
+struct det_incident {
+	bool used;
+	bool written;
+	int xlat;
+	uint64_t last_ns;
+	uint32_t n;
+	uint32_t members[NP_DET_MAX_EVIDENCE];	/* indexes in anomalies[] */
+};
+
+struct np_det_correlator {
+	struct np_det_correlator_conf conf;
+	struct np_nat_learner *learner;
+	struct np_det_correlator_stats stats;
+	uint32_t next_id;
+	uint64_t now_ns;
+	uint64_t t1_ns;
+	uint64_t settle_ns;
+	struct det_xlat xlat[DET_MAX_XLAT];
+	unsigned int n_xlat;
+	struct det_named named[DET_MAX_NAMED];
+	struct det_refusal refusals[DET_MAX_REFUSALS];
+	unsigned int refusal_next;
+	struct det_txn txn[DET_MAX_TXN];
+	struct det_sighting sightings[DET_MAX_SIGHTINGS];
+	uint64_t dedupe[DET_MAX_DEDUPE];
+	struct det_ep service_ports[DET_MAX_SERVICE_PORTS];
+	struct det_anomaly anomalies[DET_MAX_ANOMALIES];
+	unsigned int n_anomalies;
+	struct det_incident incidents[DET_MAX_INCIDENTS];
+	uint32_t binding_rec[DET_MAX_XLAT];	/* binding id % DET_MAX_XLAT -> record id */
+	struct np_det_record rec;		/* being built */
+};
+
+/* correlate.c */
+char *det_ep_str(const struct det_ep *e, char *buf, size_t len);
+bool det_ep_eq(const struct det_ep *a, const struct det_ep *b);
+void det_emit(struct np_det_correlator *c, struct np_det_record *r);
+int det_anomaly_index(const struct np_det_correlator *c, uint32_t id);
+
+/* incident.c */
+void det_incident_consider(struct np_det_correlator *c, unsigned int anomaly_index);
+void det_incident_flush(struct np_det_correlator *c, bool all);
+
+#endif /* NP_DETECT_INTERNAL_H */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Incidents: anomalies that share a NAT binding, an endpoint or a Call-ID
+ * are joined; a NAT-reflection misroute is written once it has its source
+ * NAT evidence (hairpin_snat) and its consequence (translated_route and/or
+ * phantom_connect), after a quiet time so late evidence (the 408) is in it.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "detect_internal.h"
+
+static bool shares_call(const struct np_det_correlator *c, const struct det_incident *in,
+			const struct det_anomaly *a)
+{
+	if (a->call_id[0] == '\0')
+		return false;
+	for (unsigned int i = 0; i < in->n; i++)
+		if (strcmp(c->anomalies[in->members[i]].call_id, a->call_id) == 0)
+			return true;
+	return false;
+}
+
+static bool belongs(const struct np_det_correlator *c, const struct det_incident *in,
+		    const struct det_anomaly *a)
+{
+	const struct det_xlat *x = &c->xlat[in->xlat];
+
+	if (a->xlat == in->xlat)
+		return true;
+	if (a->xlat < 0 && a->endpoint.proto != 0 && det_ep_eq(&a->endpoint, &x->t))
+		return true;
+	return shares_call(c, in, a);
+}
+
+static bool is_member(const struct det_incident *in, unsigned int ai)
+{
+	for (unsigned int i = 0; i < in->n; i++)
+		if (in->members[i] == ai)
+			return true;
+	return false;
+}
+
+static void add_member(struct det_incident *in, unsigned int ai, uint64_t ts)
+{
+	if (in->n < NP_DET_MAX_EVIDENCE - 1 && !is_member(in, ai))
+		in->members[in->n++] = ai;
+	if (ts > in->last_ns)
+		in->last_ns = ts;
+}
+
+/* Pull in earlier anomalies that belong, until nothing changes. */
+static void sweep(struct np_det_correlator *c, struct det_incident *in)
+{
+	bool changed = true;
+
+	while (changed) {
+		changed = false;
+		for (unsigned int i = 0; i < c->n_anomalies; i++) {
+			if (is_member(in, i) || !belongs(c, in, &c->anomalies[i]))
+				continue;
+			add_member(in, i, c->anomalies[i].ts_ns);
+			changed = true;
+		}
+	}
+}
+
+void det_incident_consider(struct np_det_correlator *c, unsigned int ai)
+{
+	const struct det_anomaly *a = &c->anomalies[ai];
+	struct det_incident *free_slot = NULL;
+
+	for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++) {
+		struct det_incident *in = &c->incidents[i];
+
+		if (!in->used) {
+			if (free_slot == NULL)
+				free_slot = in;
+			continue;
+		}
+		if (in->written || !belongs(c, in, a))
+			continue;
+		add_member(in, ai, a->ts_ns);
+		sweep(c, in);
+		return;
+	}
+	if (a->xlat < 0 || free_slot == NULL)
+		return;
+	/* One incident per translation: a written one is not opened again. */
+	for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++)
+		if (c->incidents[i].used && c->incidents[i].xlat == a->xlat)
+			return;
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->xlat = a->xlat;
+	add_member(free_slot, ai, a->ts_ns);
+	sweep(c, free_slot);
+}
+
+static bool has_type(const struct np_det_correlator *c, const struct det_incident *in,
+		     uint8_t type)
+{
+	for (unsigned int i = 0; i < in->n; i++)
+		if (c->anomalies[in->members[i]].type == type)
+			return true;
+	return false;
+}
+
+static bool qualified(const struct np_det_correlator *c, const struct det_incident *in)
+{
+	return has_type(c, in, NP_DET_HAIRPIN_SNAT) &&
+	       (has_type(c, in, NP_DET_TRANSLATED_ROUTE) || has_type(c, in, NP_DET_PHANTOM_CONNECT));
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void clock_str(uint64_t ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ns / 1000000000ull);
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(ns / 1000000ull % 1000));
+}
+
+static void write_incident(struct np_det_correlator *c, struct det_incident *in)
+{
+	const struct det_xlat *x = &c->xlat[in->xlat];
+	struct np_det_record *r = &c->rec;
+	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
+	char sv_host[64], x_host[64], sp_host[64], callp[NP_DET_CALLID_LEN + 16] = "";
+	const char *cl_name, *sv_name, *call = "";
+	bool expressway, refused = false, timeout = false;
+	uint32_t order[NP_DET_MAX_EVIDENCE];
+	uint64_t first = UINT64_MAX;
+	size_t off = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->kind = NP_DET_KIND_INCIDENT;
+	r->type = NP_DET_NAT_REFLECTION_MISROUTE;
+	r->severity = NP_DET_SEV_CRITICAL;
+	r->segment = -1;
+	r->delay_ms = -1;
+	expressway = x->server.port >= 7001 && x->server.port <= 7004;
+	for (unsigned int i = 0; i < in->n; i++) {
+		const struct det_anomaly *a = &c->anomalies[in->members[i]];
+
+		order[i] = in->members[i];
+		if (a->ts_ns < first)
+			first = a->ts_ns;
+		if (a->type == NP_DET_PHANTOM_CONNECT)
+			refused = true;
+		if (a->type == NP_DET_SIP_TIMEOUT)
+			timeout = true;
+		if (a->call_id[0] != '\0' && call[0] == '\0')
+			call = a->call_id;
+		if (strstr(a->line, "SERVICE") != NULL)
+			expressway = true;
+	}
+	r->ts_ns = first;
+	if (call[0] != '\0')
+		snprintf(callp, sizeof(callp), " (Call-ID %s)", call);
+	cl_name = expressway ? "Expressway-C" : "the client";
+	sv_name = expressway ? "Expressway-E" : "the server";
+	det_ep_str(&x->t, t, sizeof(t));
+	det_ep_str(&x->x, xs, sizeof(xs));
+	det_ep_str(&x->server_pub, sp, sizeof(sp));
+	det_ep_str(&x->server, sv, sizeof(sv));
+	np_addr_str(&x->server.addr, sv_host, sizeof(sv_host));
+	np_addr_str(&x->server_pub.addr, sp_host, sizeof(sp_host));
+	if (x->x.port != 0)
+		np_addr_str(&x->x.addr, x_host, sizeof(x_host));
+	else
+		snprintf(x_host, sizeof(x_host), "(not seen on this side)");
+	snprintf(r->endpoint, sizeof(r->endpoint), "%s", t);
+	r->has_binding = true;
+	r->binding.seg_a = x->seg_client;
+	r->binding.seg_b = x->seg_server;
+	r->binding.a.src = x->x.addr;
+	r->binding.a.sport = x->x.port;
+	r->binding.b.src = x->t.addr;
+	r->binding.b.sport = x->t.port;
+	r->binding.proto = x->t.proto;
+
+	/* Evidence: the binding record, then the anomalies, in id order. */
+	if (x->binding_rec != 0)
+		r->evidence[r->n_evidence++] = x->binding_rec;
+	for (unsigned int i = 0; i < in->n && r->n_evidence < NP_DET_MAX_EVIDENCE; i++)
+		r->evidence[r->n_evidence++] = c->anomalies[order[i]].id;
+	qsort(r->evidence, r->n_evidence, sizeof(r->evidence[0]), cmp_u32);
+
+	snprintf(r->detail, sizeof(r->detail),
+		 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
+		 "SIP routes to an address that exists only as a NAT binding",
+		 cl_name, x->x.port ? xs : "", sv_name, sp, t);
+	if (x->x.port != 0)
+		snprintf(r->diagnosis, sizeof(r->diagnosis),
+			 "The firewall translates %s %s to %s, %s's own public address, on the "
+			 "traversal connection to %s (NAT reflection that also translates the "
+			 "source). %s (%s) therefore sees the connection coming from %s and puts "
+			 "that address in the Route header of the SIP requests it sends back%s%s. "
+			 "%s follows the Route to %s, an address that exists only as this NAT "
+			 "binding%s%s.",
+			 cl_name, xs, t, sv_name, sp, sv_name, sv, t, callp, "", cl_name, t,
+			 refused ? ": the connection is refused" : "",
+			 timeout ? ", and it answers 408 Request Timeout. MRA clients log in but "
+				   "get no phone services" : "");
+	else
+		snprintf(r->diagnosis, sizeof(r->diagnosis),
+			 "%s (%s) receives the traversal connection from %s, its own public "
+			 "address: the firewall reflects %s's connection to %s and translates its "
+			 "source. %s then names %s in the Route of its SIP requests%s%s, an address "
+			 "that exists only as a NAT binding%s.",
+			 sv_name, sv, t, cl_name, sp, sv_name, t, callp, "",
+			 timeout ? "; the request times out (408)" : "");
+	snprintf(r->fix[0], sizeof(r->fix[0]),
+		 "Disable source translation on the firewall for %s %s -> %s %s: keep the "
+		 "destination NAT of %s to %s but leave the source %s untranslated, so %s sees "
+		 "%s's real address and routes back to it.",
+		 cl_name, x_host, sv_name, sp_host, sp_host, sv_host, x_host, sv_name, cl_name);
+	snprintf(r->fix[1], sizeof(r->fix[1]),
+		 "Or give %s a second NIC facing %s (dual-NIC deployment) so no NAT reflection is "
+		 "needed, and make sure the internal firewall between %s and %s does not translate "
+		 "the source of %s's traffic either.",
+		 sv_name, cl_name, cl_name, sv_name, cl_name);
+
+	/* Ladder, in time order. */
+	for (unsigned int i = 0; i < in->n; i++)
+		for (unsigned int j = i + 1; j < in->n; j++)
+			if (c->anomalies[order[j]].ts_ns < c->anomalies[order[i]].ts_ns) {
+				uint32_t tmp = order[i];
+
+				order[i] = order[j];
+				order[j] = tmp;
+			}
+	for (unsigned int i = 0; i < in->n && off < sizeof(r->ladder) - 1; i++) {
+		const struct det_anomaly *a = &c->anomalies[order[i]];
+		char ts[16];
+
+		clock_str(a->ts_ns, ts, sizeof(ts));
+		off += (size_t)snprintf(r->ladder + off, sizeof(r->ladder) - off, "%s  [%u] %s\n",
+					ts, a->id, a->line);
+	}
+	det_emit(c, r);
+	in->written = true;
+}
+
+void det_incident_flush(struct np_det_correlator *c, bool all)
+{
+	for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++) {
+		struct det_incident *in = &c->incidents[i];
+
+		if (!in->used || in->written || !qualified(c, in))
+			continue;
+		if (all || c->now_ns - in->last_ns >= c->settle_ns)
+			write_incident(c, in);
+	}
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker side of detection: fragments -> flows -> SIP messages ->
+ * summaries. Everything is allocated at create time.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np_detect.h"
+#include "np_frag.h"
+
+#define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)
+
+struct np_det_inspect {
+	struct np_flow_table *flows;
+	struct np_frag_table *frags;
+	struct np_sip_scratch *scratch;
+	const struct np_sip_db *db;
+	struct np_det_inspect_sink sink;
+	struct np_flow_sink flow_sink;
+	struct np_det_inspect_stats stats;
+	struct np_sip_msg msg;
+	struct np_det_sip sum;
+};
+
+static void on_flow_event(void *ctx, const struct np_flow_event *ev)
+{
+	struct np_det_inspect *ins = ctx;
+
+	if (ins->sink.flow_event != NULL)
+		ins->sink.flow_event(ins->sink.ctx, ev);
+}
+
+/* Headers usable even though the parse stopped in the body on purpose. */
+static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flags)
+{
+	if (rc == 0)
+		return true;
+	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_BODY_SKIPPED))
+		return m->hdr_len > 0;
+	if (m->err == NP_SIP_E_BAD_CONTENT_LENGTH && (flow_flags & NP_FLOW_MSG_F_BAD_LENGTH))
+		return true;
+	return false;
+}
+
+static void on_sip(void *ctx, const struct np_flow_msg *fm)
+{
+	struct np_det_inspect *ins = ctx;
+	struct np_det_sip_stats *st = &ins->stats.sip[fm->segment % NP_DET_MAX_SEGMENTS];
+	struct np_sip_msg *m = &ins->msg;
+	struct np_det_sip *s = &ins->sum;
+	int rc;
+
+	rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
+	if (!headers_usable(rc, m, fm->flags)) {
+		st->errors[m->err < NP_SIP_E_MAX ? m->err : NP_SIP_E_SCAN]++;
+		if (ins->sink.sip_error != NULL)
+			ins->sink.sip_error(ins->sink.ctx, fm, m);
+		return;
+	}
+	if (m->is_request)
+		st->requests[m->method < NP_SIP_M_MAX ? m->method : NP_SIP_M_OTHER]++;
+	else
+		st->responses[m->status / 100 <= 6 ? m->status / 100 : 0]++;
+	if (ins->sink.sip_full != NULL)
+		ins->sink.sip_full(ins->sink.ctx, fm, m);
+	if (ins->sink.sip == NULL)
+		return;
+	np_det_sip_summarise(m, fm->data, m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len,
+			     s);
+	s->flow.src = fm->src;
+	s->flow.dst = fm->dst;
+	s->flow.sport = fm->sport;
+	s->flow.dport = fm->dport;
+	s->flow.proto = fm->proto;
+	s->ts_ns = fm->ts_ns;
+	s->segment = fm->segment;
+	s->flow_flags = fm->flags;
+	ins->sink.sip(ins->sink.ctx, s);
+}
+
+static void *frag_alloc(void *ctx, size_t size)
+{
+	const struct np_flow_conf *fc = ctx;
+
+	return fc->alloc(size, 64, fc->alloc_ctx);
+}
+
+static void frag_free(void *ctx, void *p)
+{
+	const struct np_flow_conf *fc = ctx;
+
+	fc->free(p, fc->alloc_ctx);
+}
+
+/* The inspector keeps its own copy of the flow conf for the frag allocator. */
+struct np_det_inspect_mem {
+	struct np_det_inspect ins;
+	struct np_flow_conf fc;
+};
+
+struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *conf,
+					     const struct np_det_inspect_sink *sink)
+{
+	struct np_det_inspect_mem *mem;
+	struct np_det_inspect *ins;
+	int err;
+
+	if (conf == NULL || conf->sip_db == NULL || sink == NULL) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (conf->flow.alloc != NULL)
+		mem = conf->flow.alloc(sizeof(*mem), 64, conf->flow.alloc_ctx);
+	else
+		mem = aligned_alloc(64, (sizeof(*mem) + 63) & ~(size_t)63);
+	if (mem == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(mem, 0, sizeof(*mem));
+	ins = &mem->ins;
+	mem->fc = conf->flow;
+	ins->db = conf->sip_db;
+	ins->sink = *sink;
+	ins->flow_sink.event = on_flow_event;
+	ins->flow_sink.sip = on_sip;
+	ins->flow_sink.ctx = ins;
+	ins->flows = np_flow_table_create(&conf->flow);
+	if (ins->flows == NULL)
+		goto fail;
+	ins->scratch = np_sip_scratch_clone(conf->sip_db);
+	if (ins->scratch == NULL)
+		goto fail;
+	if (conf->frag_datagrams > 0) {
+		struct np_frag_conf frc = {
+			.max_datagrams = conf->frag_datagrams,
+			.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
+			.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
+			.timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns :
+							      NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
+		};
+
+		if (conf->flow.alloc != NULL) {
+			frc.alloc = frag_alloc;
+			frc.free = frag_free;
+			frc.alloc_ctx = &mem->fc;
+		}
+		ins->frags = np_frag_table_create(&frc);
+		if (ins->frags == NULL)
+			goto fail;
+	}
+	return ins;
+fail:
+	err = errno ? errno : ENOMEM;
+	np_det_inspect_destroy(ins);
+	errno = err;
+	return NULL;
+}
+
+void np_det_inspect_destroy(struct np_det_inspect *ins)
+{
+	struct np_det_inspect_mem *mem = (struct np_det_inspect_mem *)ins;
+	struct np_flow_conf fc;
+
+	if (ins == NULL)
+		return;
+	fc = mem->fc;
+	np_flow_table_destroy(ins->flows);
+	np_frag_table_destroy(ins->frags);
+	np_sip_scratch_destroy(ins->scratch);
+	if (fc.alloc != NULL)
+		fc.free(mem, fc.alloc_ctx);
+	else
+		free(mem);
+}
+
+int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+{
+	switch (pi->cls) {
+	case NP_PKT_TCP:
+	case NP_PKT_UDP:
+	case NP_PKT_ICMP:
+	case NP_PKT_TRUNCATED:
+		np_flow_process(ins->flows, segment, pi, frame, now_ns, &ins->flow_sink);
+		return 0;
+	case NP_PKT_FRAGMENT: {
+		struct np_frag_result r;
+		struct np_pkt_info whole;
+		int rc;
+
+		if (ins->frags == NULL)
+			return 0;
+		rc = np_frag_add(ins->frags, segment, frame, len, pi, now_ns, &r);
+		if (rc < 0) {
+			ins->stats.frag_dropped++;
+			return 0;
+		}
+		if (rc == 0) {
+			ins->stats.frag_held++;
+			return 0;
+		}
+		ins->stats.frag_reassembled++;
+		if (np_pkt_parse(r.frame, r.len, &whole) == NP_PKT_UDP ||
+		    whole.cls == NP_PKT_TCP)
+			np_flow_process(ins->flows, segment, &whole, r.frame, now_ns,
+					&ins->flow_sink);
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
+				   unsigned int max_work)
+{
+	unsigned int done = np_flow_expire(ins->flows, now_ns, max_work, &ins->flow_sink);
+
+	if (ins->frags != NULL && done < max_work)
+		done += np_frag_expire(ins->frags, now_ns, max_work - done);
+	return done;
+}
+
+const struct np_det_inspect_stats *np_det_inspect_stats(const struct np_det_inspect *ins)
+{
+	return &ins->stats;
+}
+
+const struct np_flow_stats *np_det_inspect_flow_stats(const struct np_det_inspect *ins)
+{
+	return np_flow_stats(ins->flows);
+}

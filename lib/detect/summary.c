@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* np_sip_msg -> struct np_det_sip: what crosses the worker -> control ring. */
+
+#include <string.h>
+
+#include "np_detect.h"
+
+static const char *const hdr_names[NP_DET_H_MAX] = {
+	[NP_DET_H_VIA] = "Via",
+	[NP_DET_H_ROUTE] = "Route",
+	[NP_DET_H_RECORD_ROUTE] = "Record-Route",
+	[NP_DET_H_PATH] = "Path",
+	[NP_DET_H_SERVICE_ROUTE] = "Service-Route",
+	[NP_DET_H_CONTACT] = "Contact",
+	[NP_DET_H_SDP_C] = "SDP c=",
+};
+
+const char *np_det_hdr_name(unsigned int hdr)
+{
+	return hdr < NP_DET_H_MAX ? hdr_names[hdr] : "unknown";
+}
+
+/* Copy a view into a fixed field, cut and NUL-terminated. */
+static void put(char *dst, size_t size, struct np_sip_view v)
+{
+	size_t n = v.p == NULL ? 0 : v.len;
+
+	if (n >= size)
+		n = size - 1;
+	if (n > 0)
+		memcpy(dst, v.p, n);
+	dst[n] = '\0';
+}
+
+/* FNV-1a, 64 bit: cheap and good enough to tell two copies of a message apart. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+
+static void add_addr(struct np_det_sip *out, unsigned int hdr, unsigned int index,
+		     struct np_sip_view value, uint8_t host_type, const struct np_addr *a,
+		     uint16_t port)
+{
+	struct np_det_addr *d;
+
+	out->hdr_hash[hdr] = hash_bytes(out->hdr_hash[hdr], value.p, value.p ? value.len : 0);
+	if (out->n_addrs >= NP_DET_MAX_ADDRS)
+		return;
+	d = &out->addrs[out->n_addrs++];
+	d->hdr = (uint8_t)hdr;
+	d->index = (uint8_t)(index > 255 ? 255 : index);
+	d->host_type = host_type;
+	d->pad = 0;
+	d->port = port;
+	if (a != NULL)
+		d->addr = *a;
+	else
+		memset(&d->addr, 0, sizeof(d->addr));
+	put(d->value, sizeof(d->value), value);
+}
+
+static void add_values(struct np_det_sip *out, unsigned int hdr, const struct np_sip_values *vals)
+{
+	for (unsigned int i = 0; i < vals->n; i++) {
+		struct np_sip_uri u;
+
+		if (np_sip_uri_parse(vals->v[i], &u) == 0)
+			add_addr(out, hdr, i, vals->v[i], u.host_type, &u.addr, u.port);
+		else
+			add_addr(out, hdr, i, vals->v[i], NP_SIP_HOST_NONE, NULL, 0);
+	}
+}
+
+void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t len,
+			  struct np_det_sip *out)
+{
+	out->ts_ns = 0;
+	out->msg_hash = hash_bytes(FNV_BASIS, raw, len);
+	for (unsigned int h = 0; h < NP_DET_H_MAX; h++)
+		out->hdr_hash[h] = FNV_BASIS;
+	out->cseq = m->cseq;
+	out->status = m->status;
+	out->is_request = m->is_request;
+	out->method = m->method;
+	out->cseq_method = m->cseq_method;
+	out->warning_code = m->n_warning > 0 ? m->warning[0].code : 0;
+	out->has_sdp = m->has_sdp;
+	out->n_addrs = 0;
+	put(out->method_text, sizeof(out->method_text), m->method_text);
+	put(out->cseq_text, sizeof(out->cseq_text), m->cseq_raw);
+	put(out->call_id, sizeof(out->call_id), m->call_id);
+	put(out->branch, sizeof(out->branch),
+	    m->n_via > 0 ? m->via[0].branch : (struct np_sip_view){ NULL, 0 });
+	put(out->from_tag, sizeof(out->from_tag), m->from.tag);
+	put(out->to_tag, sizeof(out->to_tag), m->to.tag);
+	put(out->ruri, sizeof(out->ruri), m->ruri);
+	put(out->warning_agent, sizeof(out->warning_agent),
+	    m->n_warning > 0 ? m->warning[0].agent : (struct np_sip_view){ NULL, 0 });
+
+	for (unsigned int i = 0; i < m->n_via; i++)
+		add_addr(out, NP_DET_H_VIA, i, m->via[i].raw, m->via[i].host_type, &m->via[i].addr,
+			 m->via[i].port);
+	add_values(out, NP_DET_H_ROUTE, &m->route);
+	add_values(out, NP_DET_H_RECORD_ROUTE, &m->record_route);
+	add_values(out, NP_DET_H_PATH, &m->path);
+	add_values(out, NP_DET_H_SERVICE_ROUTE, &m->service_route);
+	add_values(out, NP_DET_H_CONTACT, &m->contact);
+	if (m->has_sdp)
+		for (unsigned int i = 0; i < m->sdp.n_c; i++)
+			add_addr(out, NP_DET_H_SDP_C, i, m->sdp.c[i].addr_text, m->sdp.c[i].type,
+				 &m->sdp.c[i].addr, 0);
+}

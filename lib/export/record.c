@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Records as JSON lines (the contract in docs/records.md) and as report text. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "np_counters.h"
+#include "np_record.h"
+
+char *np_record_ts(uint64_t ts_ns, char *buf, size_t len)
+{
+	time_t s = (time_t)(ts_ns / 1000000000ull);
+	struct tm tm;
+	char tmp[24];
+
+	gmtime_r(&s, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03uZ", tmp, (unsigned int)(ts_ns / 1000000ull % 1000));
+	return buf;
+}
+
+static const char *seg(const struct np_record_names *n, int i)
+{
+	if (n == NULL || i < 0 || (unsigned int)i >= n->n_segments)
+		return "?";
+	return n->segments[i];
+}
+
+static void kv_str(FILE *f, const char *k, const char *v, bool comma)
+{
+	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
+	np_json_str(f, v, strlen(v));
+}
+
+static const char *proto_name(uint8_t p)
+{
+	return p == 6 ? "tcp" : p == 17 ? "udp" : "ip";
+}
+
+static void flow_json(FILE *f, const struct np_det_tuple *t)
+{
+	char s[64], d[64];
+
+	np_endpoint_str(&t->src, t->sport, s, sizeof(s));
+	np_endpoint_str(&t->dst, t->dport, d, sizeof(d));
+	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", proto_name(t->proto),
+		s, d);
+}
+
+static void binding_short(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
+{
+	const struct np_nat_binding *b = &r->binding;
+	char a[64], t[64];
+
+	np_endpoint_str(&b->a.src, b->a.sport, a, sizeof(a));
+	np_endpoint_str(&b->b.src, b->b.sport, t, sizeof(t));
+	fputs(",\"binding\":{", f);
+	if (b->a.sport != 0 && b->seg_a != b->seg_b) {
+		kv_str(f, seg(n, b->seg_a), a, false);
+		kv_str(f, seg(n, b->seg_b), t, true);
+	} else {
+		kv_str(f, seg(n, b->seg_b), t, false);
+	}
+	fputc('}', f);
+}
+
+static void binding_full(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
+{
+	const struct np_nat_binding *b = &r->binding;
+	char as[64], ad[64], bs[64], bd[64];
+	bool comma = false;
+
+	np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
+	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
+	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
+	np_endpoint_str(&b->b.dst, b->b.dport, bd, sizeof(bd));
+	fprintf(f, ",\"proto\":\"%s\",\"segments\":{", proto_name(b->proto));
+	np_json_str(f, seg(n, b->seg_a), strlen(seg(n, b->seg_a)));
+	fprintf(f, ":{\"src\":\"%s\",\"dst\":\"%s\"},", as, ad);
+	np_json_str(f, seg(n, b->seg_b), strlen(seg(n, b->seg_b)));
+	fprintf(f, ":{\"src\":\"%s\",\"dst\":\"%s\"}},\"changed\":[", bs, bd);
+	if (b->changed & NP_NAT_CHANGED_SRC) {
+		fputs("\"src\"", f);
+		comma = true;
+	}
+	if (b->changed & NP_NAT_CHANGED_DST)
+		fprintf(f, "%s\"dst\"", comma ? "," : "");
+	fprintf(f, "],\"seq_offset\":%" PRId64 ",\"static\":%s", (int64_t)b->seq_offset,
+		b->is_static ? "true" : "false");
+}
+
+int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
+{
+	char ts[40];
+
+	fprintf(f, "{\"kind\":\"%s\",\"id\":%u,\"type\":\"%s\",\"severity\":\"%s\",\"ts\":\"%s\"",
+		np_det_kind_name(r->kind), r->id, np_det_type_name(r->type),
+		np_det_severity_name(r->severity), np_record_ts(r->ts_ns, ts, sizeof(ts)));
+	if (r->segment >= 0)
+		kv_str(f, "segment", seg(n, r->segment), true);
+	if (r->has_flow)
+		flow_json(f, &r->flow);
+	if (r->has_sip) {
+		fputs(",\"sip\":{", f);
+		kv_str(f, "method", r->sip.method, false);
+		kv_str(f, "call_id", r->sip.call_id, true);
+		kv_str(f, "cseq", r->sip.cseq, true);
+		if (r->sip.header[0] != '\0') {
+			kv_str(f, "header", r->sip.header, true);
+			kv_str(f, "value", r->sip.value, true);
+		}
+		fputc('}', f);
+	}
+	if (r->endpoint[0] != '\0')
+		kv_str(f, "endpoint", r->endpoint, true);
+	if (r->kind == NP_DET_KIND_BINDING)
+		binding_full(f, r, n);
+	else if (r->has_binding)
+		binding_short(f, r, n);
+	if (r->timeout_kind[0] != '\0')
+		kv_str(f, "timeout", r->timeout_kind, true);
+	if (r->delay_ms >= 0)
+		fprintf(f, ",\"delay_ms\":%" PRId64, r->delay_ms);
+	if (r->kind == NP_DET_KIND_INCIDENT) {
+		fputs(",\"evidence\":[", f);
+		for (unsigned int i = 0; i < r->n_evidence; i++)
+			fprintf(f, "%s%u", i ? "," : "", r->evidence[i]);
+		fputc(']', f);
+	}
+	kv_str(f, "detail", r->detail, true);
+	if (r->kind == NP_DET_KIND_INCIDENT) {
+		kv_str(f, "diagnosis", r->diagnosis, true);
+		fputs(",\"fixes\":[", f);
+		np_json_str(f, r->fix[0], strlen(r->fix[0]));
+		fputc(',', f);
+		np_json_str(f, r->fix[1], strlen(r->fix[1]));
+		fputc(']', f);
+	}
+	fputs("}\n", f);
+	return ferror(f) ? -EIO : 0;
+}
+
+int np_record_write_text(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
+{
+	char ts[40];
+
+	np_record_ts(r->ts_ns, ts, sizeof(ts));
+	if (r->kind == NP_DET_KIND_INCIDENT) {
+		fprintf(f, "INCIDENT #%u %s (%s) at %s\n", r->id, np_det_type_name(r->type),
+			np_det_severity_name(r->severity), ts);
+		fprintf(f, "  %s\n\n  Diagnosis: %s\n\n  Evidence:\n", r->detail, r->diagnosis);
+		for (const char *p = r->ladder; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t len = e ? (size_t)(e - p) : strlen(p);
+
+			fprintf(f, "    %.*s\n", (int)len, p);
+			p += len + (e ? 1 : 0);
+		}
+		fprintf(f, "\n  Fix: %s\n  %s\n\n", r->fix[0], r->fix[1]);
+	} else if (r->kind == NP_DET_KIND_ANOMALY) {
+		fprintf(f, "#%-4u %-9s %-24s %s %s: %s\n", r->id, np_det_severity_name(r->severity),
+			np_det_type_name(r->type), ts, seg(n, r->segment), r->detail);
+	} else {
+		fprintf(f, "#%-4u binding   %s\n", r->id, r->detail);
+	}
+	return ferror(f) ? -EIO : 0;
+}

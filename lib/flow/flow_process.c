@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Per-frame entry: flow lookup, TCP state and events, fingerprints, UDP SIP. */
+
+#include <errno.h>
+#include <string.h>
+
+#include "flow_internal.h"
+
+/* Sequence distance below which a SYN counts as old (a retransmission), not a new ISN. */
+#define FLOW_SYN_WINDOW (1u << 30)
+
+/* Reorder the flow in its list when its position is older than the list's quantum. */
+static inline void
+flow_touch(struct np_flow_table *t, uint32_t idx, uint64_t now_ns)
+{
+	struct flow_hot *e = &t->hot[idx];
+
+	if (now_ns > e->last_ns && now_ns - e->last_ns >= t->quantum[e->lst])
+		flow_move(t, idx, e->lst, now_ns);
+}
+
+static void
+emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int dir,
+		 const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct np_flow_event ev;
+
+	t->stats.fingerprints++;
+	if (!sink || !sink->event)
+		return;
+	flow_event_init(e, &ev, NP_FLOW_EV_FINGERPRINT, now_ns);
+	ev.dir = (uint8_t)dir;
+	ev.fp.hash = np_flow_fp_hash(p, n < NP_FLOW_FP_BYTES ? n : NP_FLOW_FP_BYTES);
+	ev.fp.len = n;
+	sink->event(sink->ctx, &ev);
+}
+
+/* ---- TCP ------------------------------------------------------------------------------------- */
+
+static inline bool
+tcp_pending(const struct flow_hot *e)
+{
+	return e->state == NP_FLOW_TCP_SYN_SENT || e->state == NP_FLOW_TCP_UNANSWERED;
+}
+
+static inline bool
+tcp_open(const struct flow_hot *e)
+{
+	return e->state == NP_FLOW_TCP_ESTABLISHED || e->state == NP_FLOW_TCP_MIDSTREAM;
+}
+
+static void
+tcp_refused(struct np_flow_table *t, uint32_t idx, const struct np_pkt_info *pi,
+	    unsigned int reason, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_hot *e = &t->hot[idx];
+	uint64_t syn_ns = t->cold[idx].syn_ns;
+	struct np_flow_event ev;
+
+	flow_event_init(e, &ev, NP_FLOW_EV_TCP_REFUSED, now_ns);
+	ev.refused.syn_ns = syn_ns;
+	ev.refused.delay_ns = now_ns > syn_ns ? now_ns - syn_ns : 0;
+	ev.refused.reason = (uint8_t)reason;
+	ev.refused.syn_retx = e->syn_retx;
+	if (reason == NP_FLOW_REFUSED_ICMP) {
+		ev.refused.icmp_type = pi->icmp_type;
+		ev.refused.icmp_code = pi->icmp_code;
+		t->stats.tcp_refused_icmp++;
+	} else {
+		t->stats.tcp_refused_rst++;
+	}
+	e->state = NP_FLOW_TCP_REFUSED;
+	flow_move(t, idx, FLOW_LST_GRACE, now_ns);
+	flow_emit(sink, &ev);
+}
+
+static void
+tcp_closed(struct np_flow_table *t, uint32_t idx, unsigned int dir, unsigned int reason,
+	   uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_hot *e = &t->hot[idx];
+	struct np_flow_event ev;
+
+	flow_event_init(e, &ev, NP_FLOW_EV_CLOSED, now_ns);
+	ev.dir = (uint8_t)dir;
+	ev.closed.reason = (uint8_t)reason;
+	e->state = NP_FLOW_TCP_CLOSED;
+	t->stats.tcp_closed++;
+	flow_move(t, idx, FLOW_LST_GRACE, now_ns);
+	flow_emit(sink, &ev);
+}
+
+/* A new flow for a TCP packet; pure RSTs never get here. */
+static uint32_t
+tcp_new(struct np_flow_table *t, const struct flow_key *k, bool side,
+	const struct np_pkt_info *pi, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	uint8_t fl = pi->tcp_flags & (TCP_SYN | TCP_ACK);
+	struct flow_hot *e;
+	struct flow_cold *c;
+	uint32_t idx;
+
+	if (fl == TCP_SYN) {
+		idx = flow_create(t, k, side, FLOW_LST_SYN, now_ns, sink);
+		e = &t->hot[idx];
+		c = &t->cold[idx];
+		e->state = NP_FLOW_TCP_SYN_SENT;
+		c->next_seq[0] = pi->tcp_seq + 1;
+		e->dflags[0] |= FLOW_D_SEQ;
+		return idx;
+	}
+	/* a SYN-ACK seen first: its receiver initiated the connection */
+	idx = flow_create(t, k, fl == (TCP_SYN | TCP_ACK) ? !side : side, FLOW_LST_TCP, now_ns,
+			  sink);
+	e = &t->hot[idx];
+	e->state = NP_FLOW_TCP_MIDSTREAM;
+	if (fl == (TCP_SYN | TCP_ACK)) {
+		t->cold[idx].next_seq[1] = pi->tcp_seq + 1;
+		e->dflags[1] |= FLOW_D_SEQ;
+	}
+	return idx;
+}
+
+/* A SYN or SYN-ACK on an existing flow. @return the flow's index (a new one on reuse). */
+static uint32_t
+tcp_syn(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct flow_key *k,
+	bool side, const struct np_pkt_info *pi, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_hot *e = &t->hot[idx];
+	struct flow_cold *c = &t->cold[idx];
+	struct np_flow_event ev;
+
+	if (pi->tcp_flags & TCP_ACK) {
+		bool answerable = tcp_pending(e) || e->state == NP_FLOW_TCP_REFUSED;
+
+		if (dir != 1 || !answerable || pi->tcp_ack != c->next_seq[0])
+			return idx; /* retransmitted or unrelated SYN-ACK */
+		flow_event_init(e, &ev, NP_FLOW_EV_TCP_ESTABLISHED, now_ns);
+		ev.est.syn_ns = c->syn_ns;
+		ev.est.synack_ns = now_ns;
+		ev.est.syn_retx = e->syn_retx;
+		e->state = NP_FLOW_TCP_ESTABLISHED;
+		c->next_seq[1] = pi->tcp_seq + 1;
+		e->dflags[1] |= FLOW_D_SEQ;
+		t->stats.tcp_established++;
+		flow_move(t, idx, FLOW_LST_TCP, now_ns);
+		flow_emit(sink, &ev);
+		return idx;
+	}
+	if (tcp_pending(e)) {
+		if (dir == 0) {
+			/* same attempt: a retransmission (a new ISN here is a quick retry) */
+			c->next_seq[0] = pi->tcp_seq + 1;
+			if (e->syn_retx < UINT8_MAX)
+				e->syn_retx++;
+			t->stats.tcp_syn_retransmits++;
+		}
+		return idx; /* dir 1: simultaneous open, not tracked */
+	}
+	switch (e->state) {
+	case NP_FLOW_TCP_REFUSED:
+		/* the refused SYN again (after an ICMP error the client may retry it) */
+		if (dir == 0 && pi->tcp_seq + 1 == c->next_seq[0]) {
+			if (e->syn_retx < UINT8_MAX)
+				e->syn_retx++;
+			t->stats.tcp_syn_retransmits++;
+			return idx;
+		}
+		break;
+	case NP_FLOW_TCP_ESTABLISHED:
+	case NP_FLOW_TCP_MIDSTREAM:
+		/* a late copy of the connection's own SYN: behind what was sent since */
+		if ((e->dflags[dir] & FLOW_D_SEQ) &&
+		    c->next_seq[dir] - (pi->tcp_seq + 1) <= FLOW_SYN_WINDOW)
+			return idx;
+		break;
+	default:
+		break; /* closed: the tuple is being used again */
+	}
+	/* a new connection on this tuple: the old flow ends, the SYN's sender initiates */
+	flow_remove(t, idx, NP_FLOW_EXP_REUSED, now_ns, sink);
+	return tcp_new(t, k, side, pi, now_ns, sink);
+}
+
+static void
+tcp_rst(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct np_pkt_info *pi,
+	uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	const struct flow_hot *e = &t->hot[idx];
+
+	if (tcp_pending(e)) {
+		if (dir == 1 &&
+		    (!(pi->tcp_flags & TCP_ACK) || pi->tcp_ack == t->cold[idx].next_seq[0]))
+			tcp_refused(t, idx, pi, NP_FLOW_REFUSED_RST, now_ns, sink);
+	} else if (tcp_open(e)) {
+		tcp_closed(t, idx, dir, NP_FLOW_CLOSE_RST, now_ns, sink);
+	}
+}
+
+/* A TLS record header: content type 20..24, version 3.x (SSL 3.0 to TLS 1.3). */
+static inline bool
+is_tls_record(const uint8_t *p, uint32_t n)
+{
+	return n >= 3 && p[0] >= 0x14 && p[0] <= 0x18 && p[1] == 0x03 && p[2] <= 0x04;
+}
+
+static void
+tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t segment,
+	    const struct np_pkt_info *pi, const uint8_t *p, uint32_t n, uint64_t now_ns,
+	    const struct np_flow_sink *sink)
+{
+	struct flow_hot *e = &t->hot[idx];
+	uint32_t seq = pi->tcp_seq + ((pi->tcp_flags & TCP_SYN) ? 1 : 0);
+	struct flow_pkt pk;
+
+	if (!(e->dflags[dir] & FLOW_D_STARTED)) {
+		bool sip = np_sip_looks_like_sip(p, n);
+
+		e->dflags[dir] |= FLOW_D_STARTED;
+		emit_fingerprint(t, e, dir, p, n, now_ns, sink);
+		if (sip && !(e->flags & FLOW_F_SIP)) {
+			e->flags |= FLOW_F_SIP;
+			/* the other side already spoke: find its next message start */
+			if (e->dflags[!dir] & FLOW_D_STARTED)
+				e->dflags[!dir] = (uint8_t)((e->dflags[!dir] & ~FLOW_D_SEQ &
+							     ~FLOW_D_SOL) | FLOW_D_RESYNC);
+		} else if ((e->flags & FLOW_F_SIP) && !(e->dflags[!dir] & FLOW_D_STARTED) &&
+			   is_tls_record(p, n)) {
+			/* SIP over TLS opens with a TLS record: nothing to frame, ever */
+			e->flags &= (uint8_t)~FLOW_F_SIP;
+		} else if ((e->flags & FLOW_F_SIP) && !flow_maybe_sip(p, n)) {
+			/* SIP port, not SIP here (mid-message pickup, binary): wait for a start */
+			e->dflags[dir] |= FLOW_D_RESYNC | FLOW_D_SOL;
+		}
+	}
+	if (!(e->flags & FLOW_F_SIP))
+		return;
+	pk.pi = pi;
+	pk.sink = sink;
+	pk.now_ns = now_ns;
+	pk.segment = segment;
+	pk.dir = (uint8_t)dir;
+	pk.proto = FLOW_PROTO_TCP;
+	flow_reasm_data(t, idx, seq, p, n, &pk);
+}
+
+static int
+process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_key k;
+	bool side = flow_key_make(&k, segment, FLOW_PROTO_TCP, &pi->src, pi->sport, &pi->dst,
+				  pi->dport);
+	uint32_t idx = flow_lookup(t, &k);
+	uint8_t fl = pi->tcp_flags;
+	unsigned int dir;
+
+	if (idx == FLOW_NIL) {
+		if (fl & TCP_RST)
+			return -ENOTSUP;
+		idx = tcp_new(t, &k, side, pi, now_ns, sink);
+	} else {
+		flow_touch(t, idx, now_ns);
+		if (fl & TCP_RST) {
+			dir = side != !!(t->hot[idx].flags & FLOW_F_INIT_B);
+			tcp_rst(t, idx, dir, pi, now_ns, sink);
+			return 0;
+		}
+		if (fl & TCP_SYN) {
+			dir = side != !!(t->hot[idx].flags & FLOW_F_INIT_B);
+			idx = tcp_syn(t, idx, dir, &k, side, pi, now_ns, sink);
+		}
+	}
+	dir = side != !!(t->hot[idx].flags & FLOW_F_INIT_B);
+	if (n)
+		tcp_payload(t, idx, dir, segment, pi, p, n, now_ns, sink);
+	if ((fl & TCP_FIN) && tcp_open(&t->hot[idx]))
+		tcp_closed(t, idx, dir, NP_FLOW_CLOSE_FIN, now_ns, sink);
+	return 0;
+}
+
+/* ---- UDP ------------------------------------------------------------------------------------- */
+
+static bool
+only_crlf(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (p[i] != '\r' && p[i] != '\n')
+			return false;
+	return true;
+}
+
+static int
+process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_key k;
+	bool side = flow_key_make(&k, segment, FLOW_PROTO_UDP, &pi->src, pi->sport, &pi->dst,
+				  pi->dport);
+	uint32_t idx = flow_lookup(t, &k);
+	struct flow_hot *e;
+	unsigned int dir;
+
+	if (idx == FLOW_NIL)
+		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
+	else
+		flow_touch(t, idx, now_ns);
+	e = &t->hot[idx];
+	dir = side != !!(e->flags & FLOW_F_INIT_B);
+	if (!n)
+		return 0;
+	if (!(e->dflags[dir] & FLOW_D_STARTED)) {
+		e->dflags[dir] |= FLOW_D_STARTED;
+		emit_fingerprint(t, e, dir, p, n, now_ns, sink);
+	}
+	if (((e->flags & FLOW_F_SIP_PORT) || np_sip_looks_like_sip(p, n)) &&
+	    !(p[0] <= '\r' && only_crlf(p, n))) {
+		struct flow_pkt pk = {
+			.pi = pi,
+			.sink = sink,
+			.now_ns = now_ns,
+			.segment = segment,
+			.dir = (uint8_t)dir,
+			.proto = FLOW_PROTO_UDP,
+		};
+
+		t->stats.sip_udp_msgs++;
+		flow_deliver(&pk, p, n, 0);
+	}
+	return 0;
+}
+
+/* ---- ICMP ------------------------------------------------------------------------------------ */
+
+static int
+process_icmp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+	     uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	struct flow_key k;
+	bool side, unreach;
+	uint32_t idx;
+
+	unreach = pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4
+				       : pi->icmp_type == 1;
+	if (!unreach || !pi->icmp_inner.valid || pi->icmp_inner.proto != FLOW_PROTO_TCP)
+		return -ENOTSUP;
+	side = flow_key_make(&k, segment, FLOW_PROTO_TCP, &pi->icmp_inner.src, pi->icmp_inner.sport,
+			     &pi->icmp_inner.dst, pi->icmp_inner.dport);
+	idx = flow_lookup(t, &k);
+	/* the quoted packet must be the initiator's (its SYN) and the attempt still pending */
+	if (idx == FLOW_NIL || side != !!(t->hot[idx].flags & FLOW_F_INIT_B) ||
+	    !tcp_pending(&t->hot[idx])) {
+		t->stats.icmp_unmatched++;
+		return 0;
+	}
+	tcp_refused(t, idx, pi, NP_FLOW_REFUSED_ICMP, now_ns, sink);
+	return 0;
+}
+
+void
+np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)
+{
+	struct flow_key k;
+
+	if (!t || !pi || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
+		return;
+	flow_key_make(&k, segment, pi->cls == NP_PKT_TCP ? FLOW_PROTO_TCP : FLOW_PROTO_UDP,
+		      &pi->src, pi->sport, &pi->dst, pi->dport);
+	__builtin_prefetch(&t->slots[k.hash & t->mask]);
+}
+
+int
+np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+		const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink)
+{
+	const uint8_t *p;
+
+	if (!t || !pi)
+		return -EINVAL;
+	p = frame ? frame + pi->payload_off : NULL;
+	switch (pi->cls) {
+	case NP_PKT_TCP:
+		if (!frame && pi->payload_len)
+			return -EINVAL;
+		return process_tcp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+	case NP_PKT_UDP:
+		if (!frame && pi->payload_len)
+			return -EINVAL;
+		return process_udp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+	case NP_PKT_ICMP:
+		return process_icmp(t, segment, pi, now_ns, sink);
+	case NP_PKT_TRUNCATED:
+		/* snaplen-cut capture: the TCP header is there, the payload is not all there */
+		if (pi->l4_proto == FLOW_PROTO_TCP && pi->l4_off &&
+		    pi->payload_off >= pi->l4_off + 20u)
+			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink);
+		return -ENOTSUP;
+	default:
+		return -ENOTSUP;
+	}
+}

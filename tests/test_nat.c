@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests of lib/nat: binding learner, translation table, address classes. */
+
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+
+#include <cmocka.h>
+
+#include "np_nat.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define TCP 6
+#define UDP 17
+#define SEG_IN 0
+#define SEG_DMZ 1
+
+static struct np_addr A(const char *s)
+{
+	struct np_addr a;
+	struct in_addr v4;
+
+	memset(&a, 0, sizeof(a));
+	if (inet_pton(AF_INET, s, &v4) == 1)
+		np_addr_from_v4(&a, v4.s_addr);
+	else
+		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
+	return a;
+}
+
+static bool addr_eq(const struct np_addr *a, const char *s)
+{
+	struct np_addr b = A(s);
+
+	return memcmp(a, &b, sizeof(b)) == 0;
+}
+
+static struct np_nat_fp FP(uint8_t seg, uint8_t proto, uint8_t dir, const char *src,
+			   uint16_t sport, const char *dst, uint16_t dport, uint64_t hash,
+			   uint32_t len, uint32_t seq, uint64_t ts)
+{
+	struct np_nat_fp f;
+
+	memset(&f, 0, sizeof(f));
+	f.segment = seg;
+	f.proto = proto;
+	f.dir = dir;
+	f.src = A(src);
+	f.dst = A(dst);
+	f.sport = sport;
+	f.dport = dport;
+	f.hash = hash;
+	f.len = len;
+	f.tcp_seq = seq;
+	f.ts_ns = ts;
+	return f;
+}
+
+/* The seed's traversal connection, initiator direction, on each segment. */
+static struct np_nat_fp seed_in(uint8_t dir, uint64_t hash, uint32_t seq, uint64_t ts)
+{
+	return FP(SEG_IN, TCP, dir, "10.0.30.2", 27901, "64.100.0.10", 7003, hash, 517, seq, ts);
+}
+
+static struct np_nat_fp seed_dmz(uint8_t dir, uint64_t hash, uint32_t seq, uint64_t ts)
+{
+	return FP(SEG_DMZ, TCP, dir, "64.100.0.10", 4401, "10.0.10.2", 7003, hash, 517, seq, ts);
+}
+
+static struct np_nat_learner *learner(uint32_t max_bindings, uint32_t max_pending)
+{
+	struct np_nat_learner_conf c;
+	struct np_nat_learner *l;
+
+	memset(&c, 0, sizeof(c));
+	c.max_bindings = max_bindings;
+	c.max_pending = max_pending;
+	l = np_nat_learner_create(&c);
+	assert_non_null(l);
+	return l;
+}
+
+static uint64_t stat(const struct np_nat_learner *l, enum np_nat_stat s)
+{
+	return np_nat_learner_stats(l)->v[s];
+}
+
+static void assert_seed_binding(const struct np_nat_binding *b)
+{
+	assert_int_equal(b->proto, TCP);
+	assert_int_equal(b->seg_a, SEG_IN);
+	assert_int_equal(b->seg_b, SEG_DMZ);
+	assert_true(addr_eq(&b->a.src, "10.0.30.2"));
+	assert_int_equal(b->a.sport, 27901);
+	assert_true(addr_eq(&b->a.dst, "64.100.0.10"));
+	assert_int_equal(b->a.dport, 7003);
+	assert_true(addr_eq(&b->b.src, "64.100.0.10"));
+	assert_int_equal(b->b.sport, 4401);
+	assert_true(addr_eq(&b->b.dst, "10.0.10.2"));
+	assert_int_equal(b->b.dport, 7003);
+	assert_int_equal(b->changed, NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST);
+	assert_int_equal(b->seg_orig, SEG_IN);
+	assert_false(b->is_static);
+	assert_true(b->id != 0);
+}
+
+/* ---- learner ---- */
+
+static void test_seed_inside_first(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0xabc, 1000, 10 * SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = seed_dmz(0, 0xabc, 1000, 10 * SEC + 3 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_int_equal(b.first_seen_ns, 10 * SEC + 3 * MS);
+	assert_true(b.seq_known);
+	assert_int_equal(b.seq_offset, 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_AMBIGUOUS), 0);
+	np_nat_learner_free(l);
+}
+
+static void test_seed_dmz_first(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_dmz(0, 0xabc, 1000, 10 * SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = seed_in(0, 0xabc, 1000, 10 * SEC + 1 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_true(np_nat_binding_find(l, SEG_DMZ, TCP, &b.b, NULL));
+	assert_true(np_nat_binding_find(l, SEG_IN, TCP, &b.a, NULL));
+	np_nat_learner_free(l);
+}
+
+static void test_join_on_answer_then_both_agree(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0x111, 5, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = seed_in(1, 0x222, 9, SEC + 5 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	/* dmz reports the answer first: joins on direction 1 */
+	f = seed_dmz(1, 0x222, 9, SEC + 4 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_false(b.seq_known);
+	/* then the agreeing request: same binding, offset now known */
+	f = seed_dmz(0, 0x111, 5, SEC + 1 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_true(np_nat_binding_find(l, SEG_IN, TCP, &b.a, &b));
+	assert_true(b.seq_known);
+	assert_int_equal(b.seq_offset, 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 1);
+	np_nat_learner_free(l);
+}
+
+static void test_other_direction_disagrees(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0x111, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_in(1, 0x222, 0, SEC + MS);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(1, 0x333, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = seed_dmz(0, 0x111, 0, SEC + 2 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	np_nat_learner_free(l);
+}
+
+static void test_contradicted_binding_withdrawn(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0x111, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0x111, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
+	f = seed_in(1, 0x222, 0, SEC + 2 * MS);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(1, 0x999, 0, SEC + 2 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 1);
+	np_nat_learner_free(l);
+}
+
+static void test_tcp_seq_offset(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0xabc, 4000000000u, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 123456, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_true(b.seq_known);
+	assert_int_equal(b.seq_offset, (int64_t)123456 - 4000000000ll);
+	assert_int_equal((uint32_t)(4000000000u + (uint64_t)b.seq_offset), 123456);
+	np_nat_learner_free(l);
+}
+
+static void test_dnat_only(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = FP(SEG_DMZ, TCP, 0, "10.0.30.2", 27901, "10.0.10.2", 7003, 0x77, 300, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = FP(SEG_IN, TCP, 0, "10.0.30.2", 27901, "64.100.0.10", 7003, 0x77, 300, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_int_equal(b.changed, NP_NAT_CHANGED_DST);
+	assert_int_equal(b.seg_orig, SEG_IN);
+	assert_true(addr_eq(&b.a.dst, "64.100.0.10"));
+	assert_true(addr_eq(&b.b.dst, "10.0.10.2"));
+	np_nat_learner_free(l);
+}
+
+static void test_untranslated_not_kept(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f;
+
+	(void)state;
+	f = FP(SEG_IN, UDP, 0, "10.0.30.2", 5060, "10.0.10.2", 5060, 0x5, 400, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f.segment = SEG_DMZ;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_UNTRANSLATED), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	np_nat_learner_free(l);
+}
+
+static void test_ambiguous_before_join(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f;
+
+	(void)state;
+	/* identical keepalives on two inside flows, then on two dmz flows */
+	f = FP(SEG_IN, TCP, 0, "10.0.30.2", 1001, "64.100.0.10", 7003, 0xcafe, 4, 0, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = FP(SEG_IN, TCP, 0, "10.0.30.3", 1002, "64.100.0.10", 7003, 0xcafe, 4, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4001, "10.0.10.2", 7003, 0xcafe, 4, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4002, "10.0.10.2", 7003, 0xcafe, 4, 0, SEC + 2 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 0);
+	assert_true(stat(l, NP_NAT_STAT_AMBIGUOUS) >= 2);
+	np_nat_learner_free(l);
+}
+
+static void test_ambiguous_after_join_withdrawn(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_xlat *x = np_nat_xlat_create(64, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e;
+	struct np_nat_fp f;
+
+	(void)state;
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	f = FP(SEG_IN, TCP, 0, "10.0.30.2", 1001, "64.100.0.10", 7003, 0xcafe, 4, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4001, "10.0.10.2", 7003, 0xcafe, 4, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
+	assert_true(np_nat_xlat_lookup(x, &f.src, 4001, TCP, &e));
+	/* a second inside flow with the same bytes: the join was a guess */
+	f = FP(SEG_IN, TCP, 0, "10.0.30.3", 1002, "64.100.0.10", 7003, 0xcafe, 4, 0, SEC + 900 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_AMBIGUOUS), 1);
+	assert_false(np_nat_xlat_lookup(x, &e.addr, 4001, TCP, &e));
+	assert_int_equal(np_nat_xlat_count(x), 0);
+	/* its dmz twin finds two inside flows: no new binding either */
+	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4002, "10.0.10.2", 7003, 0xcafe, 4, 0, SEC + 901 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	np_nat_learner_free(l);
+	np_nat_xlat_free(x);
+}
+
+static void test_outside_window(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0xabc, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 0, SEC + NP_NAT_DEFAULT_WINDOW_NS + 1);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	/* exactly at the window edge joins */
+	f = seed_in(0, 0xdef, 0, 10 * SEC);
+	f.sport = 27902;
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xdef, 0, 10 * SEC + NP_NAT_DEFAULT_WINDOW_NS);
+	f.sport = 4402;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
+	np_nat_learner_free(l);
+}
+
+static void test_pending_overflow(void **state)
+{
+	struct np_nat_learner *l = learner(0, 4);
+	struct np_nat_fp f;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 10; i++) {
+		f = seed_in(0, 0x1000 + i, 0, SEC + i * MS);
+		f.sport = (uint16_t)(2000 + i);
+		assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	}
+	assert_int_equal(stat(l, NP_NAT_STAT_PENDING_DROPPED), 6);
+	/* the oldest are gone, the newest still join */
+	f = seed_dmz(0, 0x1000, 0, SEC + 20 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	f = seed_dmz(0, 0x1009, 0, SEC + 21 * MS);
+	f.sport = 4500;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
+	np_nat_learner_free(l);
+}
+
+static void test_expired_pending_not_counted(void **state)
+{
+	struct np_nat_learner *l = learner(0, 2);
+	struct np_nat_fp f;
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		f = seed_in(0, 0x1000 + i, 0, (uint64_t)i * 10 * SEC);
+		f.sport = (uint16_t)(2000 + i);
+		np_nat_fingerprint(l, &f, NULL);
+	}
+	assert_int_equal(stat(l, NP_NAT_STAT_PENDING_DROPPED), 0);
+	np_nat_learner_free(l);
+}
+
+struct many_ctx {
+	unsigned int n, bad;
+};
+
+static int check_many(void *ctx, const struct np_nat_binding *b)
+{
+	struct many_ctx *m = ctx;
+	unsigned int i = b->b.sport - 1024u;
+	char want[32];
+
+	m->n++;
+	snprintf(want, sizeof(want), "10.1.%u.%u", i >> 8, i & 255);
+	if (i >= 10000 || !addr_eq(&b->a.src, want) || b->a.sport != 10000 + i % 50000 ||
+	    !addr_eq(&b->b.src, "198.51.100.1") || !addr_eq(&b->b.dst, "10.0.10.2") ||
+	    b->changed != (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST) || b->seg_orig != SEG_IN ||
+	    !b->seq_known || b->seq_offset != (int64_t)(i * 7u) - (int64_t)i)
+		m->bad++;
+	return 0;
+}
+
+static void test_10000_flows(void **state)
+{
+	struct np_nat_learner *l = learner(16384, 32768);
+	struct np_nat_xlat *x = np_nat_xlat_create(32768, NULL, NULL, NULL);
+	struct many_ctx m = {0, 0};
+	struct np_nat_xlat_entry e;
+	unsigned int i, learned = 0;
+
+	(void)state;
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	for (i = 0; i < 10000; i++) {
+		char src[32];
+		uint64_t t = SEC + (uint64_t)i * 100000, h = 0x9e3779b97f4a7c15ull * (i + 1);
+		struct np_nat_fp fi, fd;
+
+		snprintf(src, sizeof(src), "10.1.%u.%u", i >> 8, i & 255);
+		fi = FP(SEG_IN, TCP, 0, src, (uint16_t)(10000 + i % 50000), "203.0.113.10", 5061,
+			h, 100 + i % 1000, i, t);
+		fd = FP(SEG_DMZ, TCP, 0, "198.51.100.1", (uint16_t)(1024 + i), "10.0.10.2", 5061,
+			h, 100 + i % 1000, i * 7u, t + 50000);
+		if (i & 1) {
+			learned += np_nat_fingerprint(l, &fd, NULL) == 1;
+			learned += np_nat_fingerprint(l, &fi, NULL) == 1;
+		} else {
+			learned += np_nat_fingerprint(l, &fi, NULL) == 1;
+			learned += np_nat_fingerprint(l, &fd, NULL) == 1;
+		}
+		fi.dir = fd.dir = 1;
+		fi.hash = fd.hash = ~h;
+		fi.ts_ns += 2 * MS;
+		fd.ts_ns += 2 * MS;
+		assert_int_equal(np_nat_fingerprint(l, &fd, NULL), 0);
+		assert_int_equal(np_nat_fingerprint(l, &fi, NULL), 0);
+	}
+	assert_int_equal(learned, 10000);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 10000);
+	assert_int_equal(stat(l, NP_NAT_STAT_AMBIGUOUS), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_PENDING_DROPPED), 0);
+	assert_int_equal(np_nat_binding_foreach(l, check_many, &m), 0);
+	assert_int_equal(m.n, 10000);
+	assert_int_equal(m.bad, 0);
+	/* every translated source, the shared public port, the public address */
+	for (i = 0; i < 10000; i++) {
+		struct np_addr s = A("198.51.100.1");
+		char want[32];
+
+		snprintf(want, sizeof(want), "10.1.%u.%u", i >> 8, i & 255);
+		assert_true(np_nat_xlat_lookup(x, &s, (uint16_t)(1024 + i), TCP, &e));
+		assert_int_equal(e.kind, NP_NAT_X_SNAT_SOURCE);
+		assert_true(addr_eq(&e.orig, want));
+	}
+	e.addr = A("203.0.113.10");
+	assert_true(np_nat_xlat_lookup(x, &e.addr, 5061, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_DNAT_PUBLIC);
+	assert_true(addr_eq(&e.orig, "10.0.10.2"));
+	assert_int_equal(e.orig_port, 5061);
+	assert_int_equal(np_nat_xlat_count(x), 10002);
+	/* all expire together, and take their entries along */
+	assert_int_equal(np_nat_expire(l, 100 * SEC), 10000);
+	assert_int_equal(np_nat_xlat_count(x), 0);
+	np_nat_learner_free(l);
+	np_nat_xlat_free(x);
+}
+
+static void test_expiry_after_grace(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_xlat *x = np_nat_xlat_create(64, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e;
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	f = seed_in(0, 0xabc, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_int_equal(np_nat_flow_seen(l, SEG_IN, TCP, &b.a, 20 * SEC), 1);
+	assert_int_equal(np_nat_flow_seen(l, SEG_IN, UDP, &b.a, 25 * SEC), 0);
+	assert_int_equal(np_nat_expire(l, 35 * SEC), 0);
+	assert_int_equal(np_nat_expire(l, 50 * SEC), 0); /* exactly grace: kept */
+	assert_true(np_nat_xlat_lookup(x, &b.b.src, 4401, TCP, &e));
+	assert_int_equal(np_nat_expire(l, 50 * SEC + 1), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_EXPIRED), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+	assert_false(np_nat_binding_find(l, SEG_IN, TCP, &b.a, NULL));
+	assert_false(np_nat_xlat_lookup(x, &b.b.src, 4401, TCP, &e));
+	assert_int_equal(np_nat_xlat_count(x), 0);
+	np_nat_learner_free(l);
+	np_nat_xlat_free(x);
+}
+
+static void test_seed_publishes_xlat(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_xlat *x = np_nat_xlat_create(64, NULL, NULL, NULL);
+	struct np_addr pub = A("64.100.0.10");
+	struct np_nat_xlat_entry e;
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = seed_in(0, 0xabc, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	/* attached after the fact: published at once */
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	assert_int_equal(np_nat_xlat_count(x), 3);
+	assert_true(np_nat_xlat_lookup(x, &pub, 4401, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_SNAT_SOURCE);
+	assert_true(addr_eq(&e.orig, "10.0.30.2"));
+	assert_int_equal(e.orig_port, 27901);
+	assert_int_equal(e.seg, SEG_IN);
+	assert_int_equal(e.binding_id, b.id);
+	assert_true(np_nat_xlat_lookup(x, &pub, 7003, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_DNAT_PUBLIC);
+	assert_true(addr_eq(&e.orig, "10.0.10.2"));
+	assert_int_equal(e.orig_port, 7003);
+	assert_int_equal(e.seg, SEG_DMZ);
+	/* any other port of the public address: the whole-address entry */
+	assert_true(np_nat_xlat_lookup(x, &pub, 5061, UDP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_DNAT_PUBLIC);
+	assert_int_equal(e.port, 0);
+	assert_true(addr_eq(&e.orig, "10.0.10.2"));
+	assert_int_equal(e.orig_port, 0);
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	assert_int_equal(np_nat_learner_attach_xlat(l, (struct np_nat_xlat *)&pub), -EBUSY);
+	np_nat_learner_free(l);
+	np_nat_xlat_free(x);
+}
+
+static int count_static(void *ctx, const struct np_nat_binding *b)
+{
+	if (b->is_static)
+		(*(unsigned int *)ctx)++;
+	return 0;
+}
+
+static void test_static_entries(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_xlat *x = np_nat_xlat_create(64, NULL, NULL, NULL);
+	struct np_static_nat sn = {A("10.0.10.2"), A("64.100.0.10")};
+	struct np_static_nat sn2 = {A("10.0.10.3"), A("64.100.0.10")};
+	struct np_nat_xlat_entry e;
+	unsigned int n = 0;
+	struct np_nat_fp f;
+
+	(void)state;
+	assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+	assert_int_equal(np_nat_add_static(l, &sn), 0);
+	assert_int_equal(np_nat_add_static(l, &sn), -EEXIST);
+	assert_int_equal(np_nat_add_static(l, &sn2), -EEXIST);
+	sn2.pub = sn2.priv;
+	assert_int_equal(np_nat_add_static(l, &sn2), -EINVAL);
+	assert_int_equal(stat(l, NP_NAT_STAT_STATIC_ENTRIES), 1);
+	assert_int_equal(np_nat_binding_foreach(l, count_static, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(np_nat_xlat_lookup(x, &sn.pub, 443, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_STATIC_PUBLIC);
+	assert_true(addr_eq(&e.orig, "10.0.10.2"));
+	assert_int_equal(e.seg, NP_NAT_SEG_ANY);
+	/* a learned binding keeps its port entries; the address stays static */
+	f = seed_in(0, 0xabc, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
+	assert_true(np_nat_xlat_lookup(x, &sn.pub, 9999, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_STATIC_PUBLIC);
+	assert_true(np_nat_xlat_lookup(x, &sn.pub, 4401, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_SNAT_SOURCE);
+	/* static entries never expire */
+	assert_int_equal(np_nat_expire(l, 1000 * SEC), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_STATIC_ENTRIES), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 1);
+	assert_true(np_nat_xlat_lookup(x, &sn.pub, 9999, TCP, &e));
+	assert_int_equal(e.kind, NP_NAT_X_STATIC_PUBLIC);
+	assert_int_equal(np_nat_xlat_count(x), 1);
+	np_nat_learner_free(l);
+	np_nat_xlat_free(x);
+}
+
+static void test_table_full(void **state)
+{
+	struct np_nat_learner *l = learner(1, 0);
+	struct np_static_nat sn = {A("10.0.10.2"), A("64.100.0.10")};
+	struct np_nat_fp f;
+
+	(void)state;
+	assert_int_equal(np_nat_add_static(l, &sn), 0);
+	f = seed_in(0, 0xabc, 0, SEC);
+	np_nat_fingerprint(l, &f, NULL);
+	f = seed_dmz(0, 0xabc, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_TABLE_FULL), 1);
+	sn.pub = A("64.100.0.11");
+	assert_int_equal(np_nat_add_static(l, &sn), -ENOSPC);
+	np_nat_learner_free(l);
+}
+
+static void test_learner_errors(void **state)
+{
+	struct np_nat_learner_conf c;
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_fp f = seed_in(0, 1, 0, 0);
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.max_bindings = NP_NAT_MAX_TABLE + 1;
+	errno = 0;
+	assert_null(np_nat_learner_create(&c));
+	assert_int_equal(errno, EINVAL);
+	assert_null(np_nat_learner_create(NULL));
+	f.dir = 2;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), -EINVAL);
+	f.dir = 0;
+	f.segment = NP_MAX_SEGMENTS;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), -EINVAL);
+	f.segment = 0;
+	f.proto = 0;
+	assert_int_equal(np_nat_fingerprint(l, &f, NULL), -EINVAL);
+	assert_int_equal(np_nat_fingerprint(NULL, &f, NULL), -EINVAL);
+	assert_int_equal(np_nat_expire(NULL, 0), -EINVAL);
+	assert_int_equal(np_nat_flow_seen(l, NP_MAX_SEGMENTS, TCP, &(struct np_nat_tuple){0}, 0),
+			 -EINVAL);
+	np_nat_learner_free(l);
+}
+
+static void test_stat_names(void **state)
+{
+	static const char *const want[] = {"bindings_active", "bindings_learned",
+					   "bindings_expired", "ambiguous", "pending_dropped",
+					   "static_entries", "table_full"};
+	unsigned int i, j, found;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		found = 0;
+		for (j = 0; j < NP_NAT_STAT_MAX; j++)
+			found += strcmp(np_nat_stat_names[j], want[i]) == 0;
+		assert_int_equal(found, 1);
+	}
+	for (j = 0; j < NP_NAT_STAT_MAX; j++)
+		assert_true(np_nat_stat_help[j] && np_nat_stat_help[j][0]);
+	assert_true(np_nat_stat_gauge[NP_NAT_STAT_BINDINGS_ACTIVE]);
+	assert_false(np_nat_stat_gauge[NP_NAT_STAT_BINDINGS_LEARNED]);
+}
+
+/* ---- translation table ---- */
+
+static struct np_nat_xlat_entry XE(const char *addr, uint16_t port, uint8_t proto, uint8_t kind,
+				   const char *orig, uint16_t orig_port, uint8_t seg)
+{
+	struct np_nat_xlat_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.addr = A(addr);
+	e.port = port;
+	e.proto = proto;
+	e.kind = kind;
+	e.orig = A(orig);
+	e.orig_port = orig_port;
+	e.seg = seg;
+	e.binding_id = 7;
+	return e;
+}
+
+static void test_xlat_kinds_and_fallback(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e, o;
+	struct np_addr a;
+
+	(void)state;
+	e = XE("64.100.0.10", 4401, TCP, NP_NAT_X_SNAT_SOURCE, "10.0.30.2", 27901, 0);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	e = XE("64.100.0.10", 7003, TCP, NP_NAT_X_DNAT_PUBLIC, "10.0.10.2", 7003, 1);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	e = XE("2001:db8::10", 0, 0, NP_NAT_X_STATIC_PUBLIC, "fd00::10", 0, NP_NAT_SEG_ANY);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	a = A("64.100.0.10");
+	assert_true(np_nat_xlat_lookup(x, &a, 4401, TCP, &o));
+	assert_int_equal(o.kind, NP_NAT_X_SNAT_SOURCE);
+	assert_int_equal(o.orig_port, 27901);
+	assert_int_equal(o.binding_id, 7);
+	assert_true(np_nat_xlat_lookup(x, &a, 7003, TCP, &o));
+	assert_int_equal(o.kind, NP_NAT_X_DNAT_PUBLIC);
+	assert_false(np_nat_xlat_lookup(x, &a, 7003, UDP, &o)); /* protocol is part of the key */
+	assert_false(np_nat_xlat_lookup(x, &a, 4402, TCP, &o)); /* no whole-address entry yet */
+	assert_false(np_nat_xlat_lookup(x, &a, 0, 0, &o));
+	e = XE("64.100.0.10", 0, 0, NP_NAT_X_DNAT_PUBLIC, "10.0.10.2", 0, 1);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	assert_true(np_nat_xlat_lookup(x, &a, 4402, TCP, &o));
+	assert_int_equal(o.port, 0);
+	assert_true(np_nat_xlat_lookup(x, &a, 4401, TCP, &o)); /* the exact entry wins */
+	assert_int_equal(o.kind, NP_NAT_X_SNAT_SOURCE);
+	a = A("2001:db8::10");
+	assert_true(np_nat_xlat_lookup(x, &a, 5061, TCP, &o));
+	assert_int_equal(o.kind, NP_NAT_X_STATIC_PUBLIC);
+	assert_true(addr_eq(&o.orig, "fd00::10"));
+	a = A("64.100.0.11");
+	assert_false(np_nat_xlat_lookup(x, &a, 7003, TCP, &o));
+	assert_int_equal(np_nat_xlat_count(x), 4);
+	np_nat_xlat_free(x);
+}
+
+static void test_xlat_refs_and_replace(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e, o, s;
+
+	(void)state;
+	e = XE("64.100.0.10", 7003, TCP, NP_NAT_X_DNAT_PUBLIC, "10.0.10.2", 7003, 1);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	e.binding_id = 8;
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	assert_true(np_nat_xlat_lookup(x, &e.addr, 7003, TCP, &o));
+	assert_int_equal(o.binding_id, 8);
+	assert_int_equal(np_nat_xlat_del(x, &e), 0);
+	assert_true(np_nat_xlat_lookup(x, &e.addr, 7003, TCP, &o)); /* one reference left */
+	/* another answer replaces; the old holder cannot delete the new one */
+	o = e;
+	o.orig = A("10.0.10.9");
+	assert_int_equal(np_nat_xlat_add(x, &o), 0);
+	assert_int_equal(np_nat_xlat_del(x, &e), -ENOENT);
+	assert_int_equal(np_nat_xlat_del(x, &o), 0);
+	assert_false(np_nat_xlat_lookup(x, &e.addr, 7003, TCP, &o));
+	assert_int_equal(np_nat_xlat_del(x, &e), -ENOENT);
+	/* a static answer is only replaced by a static one */
+	s = XE("64.100.0.10", 0, 0, NP_NAT_X_STATIC_PUBLIC, "10.0.10.2", 0, NP_NAT_SEG_ANY);
+	assert_int_equal(np_nat_xlat_add(x, &s), 0);
+	e = XE("64.100.0.10", 0, 0, NP_NAT_X_DNAT_PUBLIC, "10.0.10.3", 0, 1);
+	assert_int_equal(np_nat_xlat_add(x, &e), -EEXIST);
+	/* bad entries */
+	e.proto = TCP;
+	assert_int_equal(np_nat_xlat_add(x, &e), -EINVAL);
+	e.proto = 0;
+	e.kind = 9;
+	assert_int_equal(np_nat_xlat_add(x, &e), -EINVAL);
+	assert_int_equal(np_nat_xlat_add(NULL, &e), -EINVAL);
+	np_nat_xlat_free(x);
+}
+
+static void test_xlat_full_and_reuse(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(8, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e, o;
+	unsigned int i, round;
+
+	(void)state;
+	errno = 0;
+	assert_null(np_nat_xlat_create(0, NULL, NULL, NULL));
+	assert_int_equal(errno, EINVAL);
+	for (i = 0; i < 8; i++) {
+		e = XE("64.100.0.10", (uint16_t)(1000 + i), TCP, NP_NAT_X_SNAT_SOURCE, "10.0.0.1",
+		       (uint16_t)i, 0);
+		assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	}
+	e.port = 2000;
+	assert_int_equal(np_nat_xlat_add(x, &e), -ENOSPC);
+	/* churn: tombstones are reused and every live key stays reachable */
+	for (round = 0; round < 1000; round++) {
+		i = round % 8;
+		e = XE("64.100.0.10", (uint16_t)(1000 + i + 8 * (round / 8)), TCP,
+		       NP_NAT_X_SNAT_SOURCE, "10.0.0.1", (uint16_t)i, 0);
+		assert_int_equal(np_nat_xlat_del(x, &e), 0);
+		e.port = (uint16_t)(e.port + 8);
+		assert_int_equal(np_nat_xlat_add(x, &e), 0);
+		assert_true(np_nat_xlat_lookup(x, &e.addr, e.port, TCP, &o));
+	}
+	assert_int_equal(np_nat_xlat_count(x), 8);
+	assert_true(x->max_dist <= x->mask);
+	np_nat_xlat_free(x);
+}
+
+/* Entry for churn key @p k, version @p v: every field derived from (k, v). */
+static struct np_nat_xlat_entry conc_entry(uint32_t k, uint16_t v)
+{
+	struct np_nat_xlat_entry e;
+	uint64_t h = 0x9e3779b97f4a7c15ull * (((uint64_t)k << 16 | v) + 1);
+	uint32_t a = 0x0b000000u | k;
+
+	memset(&e, 0, sizeof(e));
+	np_addr_from_v4(&e.addr, htonl(a));
+	e.port = k % 5 == 0 ? 0 : (uint16_t)(1000 + k);
+	e.proto = e.port ? TCP : 0;
+	e.kind = e.port ? (uint8_t)(1 + k % 2) : NP_NAT_X_DNAT_PUBLIC;
+	memcpy(e.orig.b, &h, 8);
+	memcpy(e.orig.b + 8, &k, 4);
+	memcpy(e.orig.b + 12, &v, 2);
+	e.orig_port = v;
+	e.seg = (uint8_t)((k + v) & 7);
+	e.binding_id = (uint32_t)(h >> 32);
+	return e;
+}
+
+#define CONC_STABLE 64
+#define CONC_CHURN 1500
+#define CONC_CAPACITY 1024
+
+struct conc {
+	struct np_nat_xlat *x;
+	volatile int stop;
+	uint64_t hits, misses, bad, stable_miss, lookups, writes, bad_writes;
+};
+
+static void *conc_writer(void *arg)
+{
+	struct conc *c = arg;
+	static uint16_t ver[CONC_CHURN];
+	static bool live[CONC_CHURN];
+	uint64_t r = 88172645463325252ull;
+	uint32_t nlive = 0;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		uint32_t k;
+		struct np_nat_xlat_entry e;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		k = CONC_STABLE + (uint32_t)(r % CONC_CHURN);
+		if (live[k - CONC_STABLE]) {
+			e = conc_entry(k, ver[k - CONC_STABLE]);
+			if (r & (1ull << 40)) {
+				c->bad_writes += np_nat_xlat_del(c->x, &e) != 0;
+				live[k - CONC_STABLE] = false;
+				nlive--;
+			} else {
+				e = conc_entry(k, ++ver[k - CONC_STABLE]);
+				c->bad_writes += np_nat_xlat_add(c->x, &e) != 0;
+			}
+		} else if (nlive + CONC_STABLE < CONC_CAPACITY) {
+			e = conc_entry(k, ++ver[k - CONC_STABLE]);
+			c->bad_writes += np_nat_xlat_add(c->x, &e) != 0;
+			live[k - CONC_STABLE] = true;
+			nlive++;
+		}
+		c->writes++;
+	}
+	return NULL;
+}
+
+static void *conc_reader(void *arg)
+{
+	struct conc *c = arg;
+	uint64_t r = 0x2545f4914f6cdd1dull;
+
+	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+		uint32_t k;
+		struct np_nat_xlat_entry want, got;
+
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		k = (uint32_t)(r % (CONC_STABLE + CONC_CHURN));
+		want = conc_entry(k, 0);
+		c->lookups++;
+		if (!np_nat_xlat_lookup(c->x, &want.addr, want.port, want.proto, &got)) {
+			if (k < CONC_STABLE)
+				c->stable_miss++;
+			c->misses++;
+			continue;
+		}
+		c->hits++;
+		want = conc_entry(k, got.orig_port);
+		if (k < CONC_STABLE && got.orig_port != 0)
+			c->bad++;
+		else if (memcmp(&want, &got, sizeof(want)) != 0)
+			c->bad++;
+	}
+	return NULL;
+}
+
+static void test_xlat_concurrent(void **state)
+{
+	struct conc c;
+	pthread_t w, rd;
+	uint32_t k;
+	struct timespec ts = {1, 0};
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.x = np_nat_xlat_create(CONC_CAPACITY, NULL, NULL, NULL);
+	assert_non_null(c.x);
+	for (k = 0; k < CONC_STABLE; k++) {
+		struct np_nat_xlat_entry e = conc_entry(k, 0);
+
+		assert_int_equal(np_nat_xlat_add(c.x, &e), 0);
+	}
+	assert_int_equal(pthread_create(&rd, NULL, conc_reader, &c), 0);
+	assert_int_equal(pthread_create(&w, NULL, conc_writer, &c), 0);
+	nanosleep(&ts, NULL);
+	__atomic_store_n(&c.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(w, NULL);
+	pthread_join(rd, NULL);
+	print_message("concurrent: %llu writes, %llu lookups, %llu hits, %llu misses\n",
+		      (unsigned long long)c.writes, (unsigned long long)c.lookups,
+		      (unsigned long long)c.hits, (unsigned long long)c.misses);
+	assert_int_equal(c.bad, 0);
+	assert_int_equal(c.bad_writes, 0);
+	assert_int_equal(c.stable_miss, 0);
+	assert_true(c.writes > 1000);
+	assert_true(c.hits > 1000);
+	assert_true(c.misses > 0);
+	np_nat_xlat_free(c.x);
+}
+
+/* ---- address classes ---- */
+
+static void test_addr_classes(void **state)
+{
+	static const struct {
+		const char *a;
+		bool priv, pub;
+	} t[] = {
+		{"10.0.30.2", true, false},	{"172.16.0.1", true, false},
+		{"172.31.255.255", true, false}, {"172.32.0.1", false, true},
+		{"192.168.1.1", true, false},	{"100.64.0.1", true, false},
+		{"100.127.255.255", true, false}, {"100.128.0.1", false, true},
+		{"127.0.0.1", true, false},	{"169.254.1.1", true, false},
+		{"64.100.0.10", false, true},	{"8.8.8.8", false, true},
+		{"203.0.113.5", false, true},	{"0.0.0.0", false, false},
+		{"224.0.0.5", false, false},	{"255.255.255.255", false, false},
+		{"::1", true, false},		{"fd00::1", true, false},
+		{"fc00::1", true, false},	{"fe80::1", true, false},
+		{"febf::1", true, false},	{"2001:db8::1", false, true},
+		{"2a00:1450::1", false, true},	{"::", false, false},
+		{"ff02::1", false, false},
+	};
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct np_addr a = A(t[i].a);
+
+		if (np_nat_addr_is_private(&a) != t[i].priv || np_nat_addr_is_public(&a) != t[i].pub)
+			fail_msg("%s: private %d public %d", t[i].a, np_nat_addr_is_private(&a),
+				 np_nat_addr_is_public(&a));
+	}
+	assert_false(np_nat_addr_is_private(NULL));
+	assert_false(np_nat_addr_is_public(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_inside_first),
+		cmocka_unit_test(test_seed_dmz_first),
+		cmocka_unit_test(test_join_on_answer_then_both_agree),
+		cmocka_unit_test(test_other_direction_disagrees),
+		cmocka_unit_test(test_contradicted_binding_withdrawn),
+		cmocka_unit_test(test_tcp_seq_offset),
+		cmocka_unit_test(test_dnat_only),
+		cmocka_unit_test(test_untranslated_not_kept),
+		cmocka_unit_test(test_ambiguous_before_join),
+		cmocka_unit_test(test_ambiguous_after_join_withdrawn),
+		cmocka_unit_test(test_outside_window),
+		cmocka_unit_test(test_pending_overflow),
+		cmocka_unit_test(test_expired_pending_not_counted),
+		cmocka_unit_test(test_10000_flows),
+		cmocka_unit_test(test_expiry_after_grace),
+		cmocka_unit_test(test_seed_publishes_xlat),
+		cmocka_unit_test(test_static_entries),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_learner_errors),
+		cmocka_unit_test(test_stat_names),
+		cmocka_unit_test(test_xlat_kinds_and_fallback),
+		cmocka_unit_test(test_xlat_refs_and_replace),
+		cmocka_unit_test(test_xlat_full_and_reuse),
+		cmocka_unit_test(test_xlat_concurrent),
+		cmocka_unit_test(test_addr_classes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
