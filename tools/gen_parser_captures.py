@@ -43,7 +43,6 @@ Usage: gen_parser_captures.py OUTDIR
 import json
 import os
 import re
-import struct
 import sys
 import time
 
@@ -206,6 +205,16 @@ class Sip:
         return len(self.data)
 
 
+class Keepalive:
+    """CRLF keep-alive bytes on a TCP stream (RFC 5626 3.5.1): no SIP message."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def __len__(self):
+        return len(self.data)
+
+
 def endpoint(ip, port):
     return ("[%s]:%d" if ":" in ip else "%s:%d") % (ip, port)
 
@@ -307,6 +316,9 @@ class Tcp:
             self._emit(ts + 200, o, "A")
         off = 0
         for m in msgs:
+            if isinstance(m, Keepalive):
+                off += len(m)
+                continue
             first = next(w for w in where if w[0] <= off < w[1])
             last = next(w for w in where if w[0] < off + len(m) <= w[1])
             self.cap.expect(m, "tcp", self.ep[d], self.ep[o], last[2], last[3],
@@ -360,13 +372,13 @@ def invite(call_id, via, frm, to, contact, body, extra=(), ruri="sip:bob@example
 
 
 def response(code, reason, vias, frm, to, call_id, cseq, extra=(), body=b"",
-             ctype="application/sdp"):
+             ctype="application/sdp", cl_name="Content-Length"):
     hdrs = [("Via", v) for v in vias] + [
         ("From", frm), ("To", to), ("Call-ID", call_id), ("CSeq", cseq)] + list(extra) + [
         ("Server", "natprobe-gen-uas/1.0")]
     if body:
         hdrs.append(("Content-Type", ctype))
-    return Sip("SIP/2.0 %d %s" % (code, reason), hdrs, body)
+    return Sip("SIP/2.0 %d %s" % (code, reason), hdrs, body, cl_name=cl_name)
 
 
 def request(method, ruri, via, frm, to, call_id, cseq, extra=(), body=b"", ctype=None):
@@ -384,9 +396,10 @@ def request(method, ruri, via, frm, to, call_id, cseq, extra=(), body=b"", ctype
 def cap_tcp_split():
     cap = Capture("tcp_split", "INVITE over TCP whose header section is cut inside a "
                   "header name (Rou|te), inside a value (Call-ID) and between the CR and "
-                  "LF of a header line; its SDP body is cut too. The 200 OK's header "
-                  "section ends cut between CR and LF of the empty line, its body is cut "
-                  "in two. 100 Trying and ACK are single segments.")
+                  "LF of a header line; its SDP body is cut too. The 100 Trying is cut "
+                  "inside the name Content-Le|ngth; the 200 OK's header section is cut "
+                  "between CR and LF of the empty line, its body cut in two; the ACK is "
+                  "cut between the last header's CRLF and the empty line.")
     cli, srv = (UA, 40001), (PROXY, 5060)
     c = Tcp(cap, cli, srv, 0x1A2B3C4D, 0x5E6F7081)
     t = c.handshake(T0_US + 100000)
@@ -406,7 +419,7 @@ def cap_tcp_split():
     cut_body = body_at + 60                                   # inside the SDP
     t = c.send(t, "c", [inv], cuts=[cut_name, cut_value, cut_crlf, cut_body])
     trying = response(100, "Trying", [via], frm, to, cid, "1 INVITE")
-    t = c.send(t + 5000, "s", [trying])
+    t = c.send(t + 5000, "s", [trying], cuts=[trying.data.index(b"Content-Length") + 10])
     to_tag = to + ";tag=b2split"
     ok = response(200, "OK", [via], frm, to_tag, cid, "1 INVITE",
                   extra=[("Contact", "<sip:bob@%s:5060;transport=tcp>" % PEER),
@@ -418,16 +431,17 @@ def cap_tcp_split():
     ack = request("ACK", "sip:bob@%s:5060;transport=tcp" % PEER,
                   "SIP/2.0/TCP %s:%d;branch=z9hG4bK-split-2;rport" % cli, frm, to_tag, cid,
                   "1 ACK", extra=[("Route", "<sip:%s;lr>" % PEER)])
-    t = c.send(t + 5000, "c", [ack])
+    t = c.send(t + 5000, "c", [ack], cuts=[ack.data.index(b"\r\n\r\n") + 2])
     c.close(t + 5000)
     return cap
 
 
 def cap_tcp_multi():
     cap = Capture("tcp_multi", "TCP: one segment carries a request (OPTIONS), a "
-                  "provisional (100) and a final response with a body (200 OK + SDP); "
-                  "later one segment ends in the middle of a BYE and the next carries "
-                  "the rest of it plus a whole 200 OK.")
+                  "provisional (100) and a final response with a body (200 OK + SDP, "
+                  "compact l: framing); then a CRLF keep-alive ping and pong; later one "
+                  "segment ends in the middle of a BYE and the next carries the rest of "
+                  "it plus a whole 200 OK.")
     cli, srv = (UA2, 40002), (PROXY, 5060)
     c = Tcp(cap, cli, srv, 0x0BADCAFE, 0x7E57F00D, ipid=0x2200)
     t = c.handshake(T0_US + 200000)
@@ -442,12 +456,16 @@ def cap_tcp_multi():
                   "SIP/2.0/TCP %s:5060;branch=z9hG4bK-multi-ka" % PROXY,
                   "<sip:proxy@example.org>;tag=p1ka", "<sip:carol@example.com>",
                   "ka-99@198.51.100.20", "7 OPTIONS")
-    trying = response(100, "Trying", [via], frm, to, cid, "1 INVITE")
+    trying = response(100, "Trying", [via], frm, to, cid, "1 INVITE",
+                      cl_name="content-length")
     to_tag = to + ";tag=d2multi"
     ok = response(200, "OK", [via], frm, to_tag, cid, "1 INVITE",
                   extra=[("Contact", "<sip:dave@%s:5060;transport=tcp>" % PEER)],
-                  body=audio_sdp(PEER, 30002, origin="dave"))
+                  body=audio_sdp(PEER, 30002, origin="dave"), cl_name="l")
     t = c.send(t + 10000, "s", [opt, trying, ok])
+    # RFC 5626 keep-alive: CRLF CRLF ping, CRLF pong (not SIP messages)
+    t = c.send(t + 5000, "c", [Keepalive(b"\r\n\r\n")])
+    t = c.send(t + 500, "s", [Keepalive(b"\r\n")])
     ack = request("ACK", "sip:dave@%s:5060;transport=tcp" % PEER,
                   "SIP/2.0/TCP %s:%d;branch=z9hG4bK-multi-2;rport" % cli, frm, to_tag, cid,
                   "1 ACK")
@@ -471,7 +489,11 @@ def cap_tcp_multi():
 def cap_compact_case():
     cap = Capture("compact_case", "UDP: an INVITE with compact header names only "
                   "(v f t i m l c k s e), its 180 with upper/lower/mixed-case full names "
-                  "(VIA, record-route, cAll-Id, ...), and a MESSAGE mixing both.")
+                  "(VIA, record-route, cAll-Id, ...), and a MESSAGE mixing both; two "
+                  "names are followed by white space before the colon (RFC 3261 HCOLON); "
+                  "the MESSAGE has headers whose names start or end like address "
+                  "headers (Call-Info, X-Route, X-Via, Contact-Info) and a text/plain "
+                  "body that looks like Route/Contact/Via headers and SDP.")
     a, b = (UA, 5060), (PROXY, 5060)
     cid = "compact-1d2e3f@192.0.2.10"
     body = audio_sdp(UA, 49172)
@@ -499,27 +521,35 @@ def cap_compact_case():
         ("FROM", "<sip:alice@example.com>;tag=cmp-a1"),
         ("to", "<sip:bob@example.com>;TAG=cmp-b2"),
         ("cAll-Id", cid),
-        ("cseq", "11 INVITE"),
+        ("cseq\t", "11 INVITE"),
         ("CONTACT", "<sip:bob@203.0.113.30:5060>"),
     ], b"", cl_name="content-LENGTH", expect={
         "record_route": ["<sip:198.51.100.20;lr>", "<sip:203.0.113.30;lr>"],
         "to_tag": "cmp-b2", "call_id": cid, "cseq": "11 INVITE", "content_length": 0})
     cap.udp(T0_US + 310000, b, a, ring, ident=0x4001)
-    text = b"hello, compact world"
+    # A body that looks like headers and SDP: none of it is reported.
+    text = (b"hello, compact world\r\nRoute: <sip:203.0.113.66;lr>\r\n"
+            b"Contact: <sip:x@203.0.113.67>\r\nv: SIP/2.0/UDP 203.0.113.69\r\n"
+            b"c=IN IP4 203.0.113.68\r\n")
     msg = Sip("MESSAGE sip:bob@example.com SIP/2.0", [
         ("V", "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-compact-2"),
         ("Max-forwards", "70"),
         ("F", "<sip:alice@example.com>;tag=cmp-a3"),
         ("T", "<sip:bob@example.com>"),
-        ("I", "compact-msg-77@192.0.2.10"),
+        ("I ", "compact-msg-77@192.0.2.10"),
         ("CSEQ", "12 MESSAGE"),
         ("M", "<sip:alice@192.0.2.10:5060>"),
         ("ROUTE", "<sip:198.51.100.20;lr>"),
+        ("Call-Info", "<http://www.example.com/alice/photo.jpg> ;purpose=icon"),
+        ("X-Route", "<sip:203.0.113.97;lr>"),
+        ("X-Via", "SIP/2.0/UDP 203.0.113.98"),
+        ("Contact-Info", "<sip:203.0.113.95>"),
         ("C", "text/plain"),
         ("user-agent", "natprobe-gen/1.0"),
     ], text, cl_name="L", expect={
         "via": ["SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-compact-2"],
         "route": ["<sip:198.51.100.20;lr>"], "call_id": "compact-msg-77@192.0.2.10",
+        "contact": ["<sip:alice@192.0.2.10:5060>"], "sdp_c": [],
         "content_length": len(text)})
     cap.udp(T0_US + 320000, a, b, msg, ident=0x3002)
     return cap
@@ -529,7 +559,8 @@ def cap_folded():
     cap = Capture("folded", "UDP: folded header lines (RFC 3261 7.3.1): Via folded "
                   "before its parameters and after a comma, Route folded after a comma "
                   "and with a tab, Contact whose value starts on the continuation line, "
-                  "Subject over three lines.")
+                  "Subject over three lines, and a Subject whose continuation lines "
+                  "start with 'Route:' and 'Via:' (not headers).")
     a, b = (UA, 5060), (PROXY, 5060)
     cid = "folded-5a6b@192.0.2.10"
     inv = Sip("INVITE sip:bob@example.com SIP/2.0", [
@@ -545,6 +576,8 @@ def cap_folded():
         ("CSeq", "21\r\n INVITE"),
         ("Contact", "\r\n <sip:alice@192.0.2.10:5060>;expires=3600"),
         ("Subject", "a subject\r\n  folded over\r\n\tthree lines"),
+        ("Subject", "continuation lines that look like headers\r\n Route: "
+                    "<sip:203.0.113.96;lr>\r\n\tVia: SIP/2.0/UDP 203.0.113.95"),
         ("Content-Type", "application/sdp"),
     ], audio_sdp(UA, 49174), expect={
         "via": ["SIP/2.0/UDP 192.0.2.10:5060 ;branch=z9hG4bK-fold-1;rport",
@@ -584,14 +617,15 @@ def cap_comma_lists():
                   "several comma-separated values, commas inside quoted display names "
                   "(with an escaped quote) and inside <...> URI parameters and headers, "
                   "several Via lines mixed with comma lists; a REGISTER with Path and "
-                  "its 200 with Service-Route.")
+                  "its 200 with Service-Route; a REGISTER with Contact: *.")
     a, b = (UA, 5060), (PROXY, 5060)
     cid = "comma-8e9f@192.0.2.10"
     inv = Sip("INVITE sip:bob@example.com SIP/2.0", [
         ("Via", "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-comma-1,SIP/2.0/UDP "
                 "10.0.0.5:5060;branch=z9hG4bK-comma-0 , SIP/2.0/TCP 10.0.0.6;branch=z9hG4bK-c00"),
         ("Via", "SIP/2.0/UDP 10.0.0.7:5070;branch=z9hG4bK-comma-000"),
-        ("Via", "SIP/2.0/UDP 10.0.0.8:5080;branch=z9hG4bK-c4, SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-c5"),
+        ("Via", "SIP/2.0/UDP 10.0.0.8:5080;branch=z9hG4bK-c4, "
+                "SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-c5"),
         ("Max-Forwards", "70"),
         ("Route", '<sip:198.51.100.20;lr>, "Proxy, Outbound" <sip:198.51.100.21;lr>,'
                   '<sip:203.0.113.30;lr;foo=a,b>'),
@@ -651,6 +685,17 @@ def cap_comma_lists():
         ("Contact", "<sip:alice@10.0.0.5:5060;transport=udp>;expires=600"),
     ], expect={"service_route": ["<sip:203.0.113.33;lr;orig>", "<sip:198.51.100.23;lr>"]})
     cap.udp(T0_US + 530000, (PEER, 5060), b, reg_ok, ident=0x7701)
+    unreg = Sip("REGISTER sip:example.com SIP/2.0", [
+        ("Via", "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-reg-2"),
+        ("Max-Forwards", "70"),
+        ("From", "<sip:alice@example.com>;tag=reg-a3"),
+        ("To", "<sip:alice@example.com>"),
+        ("Call-ID", "reg-43@192.0.2.10"),
+        ("CSeq", "2 REGISTER"),
+        ("Contact", "*"),
+        ("Expires", "0"),
+    ], expect={"contact": ["*"]})
+    cap.udp(T0_US + 540000, a, b, unreg, ident=0x7002)
     return cap
 
 
@@ -695,16 +740,19 @@ def big_sdp(ip, v6=False):
 def cap_frag_invite():
     cap = Capture("frag_invite", "A UDP INVITE of ~3300 bytes (SDP ~3000) sent as IPv4 "
                   "fragments (MTU 1500), its 100 Trying; the same over IPv6 (fragment "
-                  "header, MTU 1500) and its 100 Trying.")
-    for v6, (src, dst), t, ident in ((False, ((UA, 5060), (PROXY, 5060)), 700000, 0x8001),
-                                     (True, ((V6_A, 5060), (V6_B, 5060)), 750000, 0x8002)):
+                  "header, MTU 1500) and its 100 Trying; the same over IPv4 again with "
+                  "the fragments sent last first, and its 100 Trying.")
+    for v6, (src, dst), t, ident, rev in (
+            (False, ((UA, 5060), (PROXY, 5060)), 700000, 0x8001, False),
+            (True, ((V6_A, 5060), (V6_B, 5060)), 750000, 0x8002, False),
+            (False, ((UA2, 5062), (PROXY, 5060)), 780000, 0x8003, True)):
         ip = src[0]
         host = "[%s]" % ip if v6 else ip
-        cid = "frag-%s@%s" % ("v6" if v6 else "v4", host)
-        via = "SIP/2.0/UDP %s:5060;branch=z9hG4bK-frag-%d" % (host, ident)
+        cid = "frag-%s%s@%s" % ("v6" if v6 else "v4", "-rev" if rev else "", host)
+        via = "SIP/2.0/UDP %s:%d;branch=z9hG4bK-frag-%d" % (host, src[1], ident)
         frm = "<sip:alice@example.com>;tag=frag-%d" % ident
         inv = invite(cid, via, frm, "<sip:bob@example.com>",
-                     "<sip:alice@%s:5060>" % host, big_sdp(ip, v6))
+                     "<sip:alice@%s:%d>" % (host, src[1]), big_sdp(ip, v6))
         if v6:
             whole = bytes(IPv6(src=src[0], dst=dst[0]) / UDP(sport=src[1], dport=dst[1]) /
                           Raw(inv.data))
@@ -728,6 +776,8 @@ def cap_frag_invite():
                           flags="MF" if more else 0, frag=off // 8) / Raw(chunk))
             frames.append(pkt)
         tt = T0_US + t
+        if rev:
+            frames.reverse()
         for i, pkt in enumerate(frames):
             n = cap.add(tt + 100 * i, pkt)
         # the last fragment completes the datagram (whether this counts as
@@ -764,7 +814,8 @@ def cap_vlan():
 
 def cap_multipart():
     cap = Capture("multipart", "An INVITE with a multipart/mixed body: application/sdp "
-                  "then application/pidf+xml; its 200 OK with a plain SDP.")
+                  "then application/pidf+xml; its 200 OK with a plain SDP; an UPDATE "
+                  "whose multipart/mixed body has the SDP second (boundary unquoted).")
     a, b = (UA, 5060), (PROXY, 5060)
     boundary = "unique-boundary-1"
     sdp = audio_sdp("192.0.2.10", 49184)
@@ -790,6 +841,19 @@ def cap_multipart():
                   extra=[("Contact", "<sip:bob@198.51.100.20:5060>")],
                   body=audio_sdp("198.51.100.20", 30006, origin="bob"))
     cap.udp(T0_US + 920000, b, a, ok, ident=0xC001)
+    boundary2 = "b2-sdp-last"
+    sdp2 = audio_sdp("192.0.2.10", 49186)
+    body2 = (b"--" + boundary2.encode() + b"\r\nContent-Type: application/pidf+xml\r\n\r\n" +
+             pidf + b"\r\n--" + boundary2.encode() +
+             b"\r\nContent-Type: application/sdp\r\n\r\n" + sdp2 +
+             b"\r\n--" + boundary2.encode() + b"--\r\n")
+    upd = Sip("UPDATE sip:bob@198.51.100.20:5060 SIP/2.0", [
+        ("Via", "SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK-mp-2"), ("Max-Forwards", "70"),
+        ("From", frm), ("To", "<sip:bob@example.com>;tag=mp-b2"), ("Call-ID", cid),
+        ("CSeq", "2 UPDATE"), ("Contact", "<sip:alice@192.0.2.10:5060>"),
+        ("Content-Type", "multipart/mixed; boundary=%s" % boundary2),
+    ], body2, sdp=sdp_read(sdp2))
+    cap.udp(T0_US + 940000, a, b, upd, ident=0xB002)
     return cap
 
 
@@ -873,7 +937,7 @@ def cap_seed_service():
             end = (lst[-1][0] if lst else 0) + len(p[TCP].payload)
             lst.append((end, t, i + 1))
     for d, dst, msgs in ((e, cl, (ka, svc)), (cl, e, (resp, ok))):
-        off, prev_end = 0, 0
+        off = 0
         segs = stream[d]
         for m in msgs:
             start = off

@@ -54,10 +54,11 @@ if [ -d tests/fuzz ]; then
 		CC=clang meson setup "$fuzz" -Dfuzz=true -Dbuildtype=debugoptimized \
 			-Db_sanitize=address,undefined -Db_lundef=false >"$logs/fuzz-setup.log" 2>&1
 	fi
+	ninja -C "$fuzz" build.ninja >/dev/null 2>&1	# regenerate first: the target list may grow
 	targets=$(ninja -C "$fuzz" -t targets all 2>/dev/null | grep -Eo '^tests/fuzz/fuzz_[a-z0-9_]+' | sort -u)
 	if ninja -C "$fuzz" $targets >"$logs/fuzz-build.log" 2>&1; then
 		for f in "$fuzz"/tests/fuzz/fuzz_*; do
-			[ -x "$f" ] || continue
+			[ -f "$f" ] && [ -x "$f" ] || continue
 			name=$(basename "$f")
 			corpus=tests/fuzz/corpus/${name#fuzz_}
 			work=$(mktemp -d)

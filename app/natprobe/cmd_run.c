@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,31 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	return 0;
 }
 
+/*
+ * Lcore ids are CPU ids (EAL -l): check they exist and we may run on them
+ * before EAL does, so the error names the config field.
+ */
+static int check_lcores(const struct np_conf *c)
+{
+	cpu_set_t cpus;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0)
+		return 0;	/* cannot tell: let EAL decide */
+	if (!CPU_ISSET(c->eal.main_lcore, &cpus)) {
+		np_err("eal.main_lcore: CPU %u is not available to natprobe on this machine (%d "
+		       "CPUs usable)", c->eal.main_lcore, CPU_COUNT(&cpus));
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < c->eal.n_workers; i++)
+		if (!CPU_ISSET(c->eal.worker_lcores[i], &cpus)) {
+			np_err("eal.worker_lcores[%u]: CPU %u is not available to natprobe on this "
+			       "machine (%d CPUs usable)", i, c->eal.worker_lcores[i],
+			       CPU_COUNT(&cpus));
+			return -EINVAL;
+		}
+	return 0;
+}
+
 static int create_workers(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -219,6 +245,10 @@ int np_cmd_run(int argc, char **argv)
 		return ret > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 	if (np_conf_load(app.conf_path, &app.conf, err, sizeof(err)) < 0) {
 		np_err("%s", err);
+		return NP_EXIT_USAGE;
+	}
+	if (check_lcores(&app.conf) < 0) {
+		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;
 	}
 	signal(SIGINT, on_signal);

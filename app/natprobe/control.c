@@ -17,7 +17,9 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "metrics.h"
 #include "np_app.h"
+#include "telemetry.h"
 
 #define NP_DRAIN_BURST 64
 #define NP_BAD_FRAME_LOG_MAX 20	/* bad frames described in the log, then only counted */
@@ -78,6 +80,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 {
 	struct np_app *app = ctx;
 
+	np_telemetry_record(app, r);
 	if (app->records == NULL)
 		return;
 	if (np_record_write_json(app->records, r, &app->names) == 0 && fflush(app->records) == 0) {
@@ -133,11 +136,15 @@ int np_control_init(struct np_app *app)
 		np_err("cannot create the correlator: %s", strerror(errno));
 		return -ENOMEM;
 	}
+	if (np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
+		return -EINVAL;
 	return 0;
 }
 
 void np_control_fini(struct np_app *app)
 {
+	np_metrics_stop(app);
+	np_telemetry_fini(app);
 	np_det_correlator_destroy(app->corr);
 	app->corr = NULL;
 	np_sip_db_destroy(app->sip_db);
@@ -208,12 +215,14 @@ int np_control_loop(struct np_app *app)
 
 		if (drain(app) == 0)
 			usleep(1000);
+		np_metrics_poll(app);
 		now = rte_get_timer_cycles();
 		if (now >= next_hw) {
 			uint64_t rx = rx_total(app);
 
 			np_ports_read_hw_stats(app);
 			np_det_correlator_tick(app->corr, wall_ns());
+			np_telemetry_update(app);
 			if (rx != last_rx) {
 				last_rx = rx;
 				last_change = now;

@@ -21,6 +21,8 @@
 #include "np_pkt.h"
 #include "np_record.h"
 
+struct np_metrics;
+
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
@@ -110,6 +112,7 @@ struct np_app {
 	double duration_s;		/* --duration, 0 = until a signal */
 	double idle_exit_s;		/* --idle-exit, 0 = never */
 	uint64_t events_seen[8];	/* per np_event_type, control side */
+	struct np_metrics *metrics;	/* /metrics endpoint (metrics.h), NULL when off */
 };
 
 /* eal_setup.c */

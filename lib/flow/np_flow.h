@@ -16,7 +16,8 @@
  * Usage, per worker:
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
- *  - per TCP, UDP or ICMP frame: np_pkt_parse(), then np_flow_process();
+ *  - per TCP, UDP or ICMP frame: np_pkt_parse(), then np_flow_process()
+ *    (for a burst: np_flow_prefetch() on every frame first, then process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -24,8 +25,10 @@
  * flow, fingerprint, TCP outcome, close, expiry) and complete SIP messages.
  * Callbacks must not call back into the same table.
  *
- * Memory: NP_FLOW_BYTES_PER_FLOW (at most 128) bytes per flow of conf.size,
- * hash index included, plus conf.reasm_buffers * NP_FLOW_REASM_BUF_LEN for
+ * Memory: at most NP_FLOW_BYTES_PER_FLOW (128) bytes per flow of conf.size,
+ * hash index included (a 64-byte entry for what every packet touches, 32
+ * bytes of sequence and reassembly state, and 16 to 32 bytes of index:
+ * linear probing at load <= 1/2), plus conf.reasm_buffers * NP_FLOW_REASM_BUF_LEN for
  * reassembly, plus 8 KiB for the SIP port map. All of it is allocated at
  * create time; np_flow_table_mem() says how much.
  *

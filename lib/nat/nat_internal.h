@@ -8,15 +8,9 @@
 
 #define NAT_NIL UINT32_MAX
 
-/* 64-bit finaliser (splitmix64): every input bit reaches every output bit. */
 static inline uint64_t nat_mix64(uint64_t h)
 {
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
+	return np_nat__mix64(h);
 }
 
 /* Hash @p n bytes (a multiple of 8) with @p seed. */

@@ -251,19 +251,27 @@ int np_nat_xlat_del(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e);
 /** Live entries in the table (writer side). 0 for NULL. */
 uint32_t np_nat_xlat_count(const struct np_nat_xlat *x);
 
+/** 64-bit finaliser (splitmix64): every input bit reaches every output bit. Private. */
+static inline uint64_t np_nat__mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
 /** Hash of a key; the same function places entries (private, used inline). */
 static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const struct np_addr *a,
 					 uint16_t port, uint8_t proto)
 {
-	uint64_t lo, hi, h;
+	uint64_t lo, hi;
 
 	memcpy(&lo, a->b, 8);
 	memcpy(&hi, a->b + 8, 8);
-	h = x->seed ^ ((uint64_t)port << 8 | proto);
-	h = (h ^ lo) * 0x9e3779b97f4a7c15ull;
-	h = (h ^ (h >> 29) ^ hi) * 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (uint32_t)h;
+	return (uint32_t)np_nat__mix64(np_nat__mix64(x->seed ^ lo) ^ hi ^
+				       ((uint64_t)port << 8 | proto));
 }
 
 /** One exact-key probe (private, used inline by np_nat_xlat_lookup()). */

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * /metrics over libmicrohttpd, driven from the control loop (see metrics.h).
+ *
+ * We bind the listening socket ourselves and hand it to libmicrohttpd
+ * (MHD_OPTION_LISTEN_SOCKET): bind errors then come back as an errno we can
+ * name in one line, and the socket is created exactly as configured.
+ * The daemon runs in external mode (no MHD_USE_INTERNAL_POLLING_THREAD),
+ * with epoll rather than select(): after rte_eal_init() a process can hold
+ * more than FD_SETSIZE descriptors (one per hugepage), and select() mode
+ * refuses a socket numbered above that. MHD_run() never blocks in this mode.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+
+#include "metrics.h"
+#include "np_app.h"
+
+#define NP_METRICS_BACKLOG 16
+#define NP_METRICS_MAX_CONNS 32		/* scrapers are few; bounds control-thread work */
+#define NP_METRICS_MAX_CONNS_PER_IP 8
+#define NP_METRICS_CONN_TIMEOUT_S 10	/* idle keep-alive or stalled clients */
+#define NP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+struct np_metrics {
+	struct MHD_Daemon *daemon;
+	struct np_app *app;
+	uint64_t next_poll;	/* TSC: MHD_run() at most once per poll_cycles */
+	uint64_t poll_cycles;
+};
+
+static int np_logtype = -1;
+
+static const char index_page[] =
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>natprobe</title></head>\n"
+	"<body><h1>natprobe</h1><p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>"
+	"</body></html>\n";
+static const char not_found[] = "404 not found: natprobe serves /metrics\n";
+static const char not_allowed[] = "405 method not allowed: use GET or HEAD\n";
+static const char no_memory[] = "500 cannot render the counters (out of memory)\n";
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	rte_vlog(RTE_LOG_INFO, np_logtype, fmt, ap);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
+			     const char *type, struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	if (resp == NULL)
+		return MHD_NO;	/* libmicrohttpd closes the connection */
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result reply_static(struct MHD_Connection *conn, unsigned int status,
+				    const char *type, const char *body)
+{
+	return reply(conn, status, type,
+		     MHD_create_response_from_buffer(strlen(body), (void *)(uintptr_t)body,
+						     MHD_RESPMEM_PERSISTENT));
+}
+
+/* The counters, rendered now, on the control thread. */
+static enum MHD_Result reply_metrics(struct np_metrics *m, struct MHD_Connection *conn)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (f == NULL)
+		return reply_static(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", no_memory);
+	np_control_print_counters(m->app, f);
+	if (ferror(f) != 0) {
+		fclose(f);
+		free(buf);
+		return reply_static(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain", no_memory);
+	}
+	fclose(f);
+	return reply(conn, MHD_HTTP_OK, NP_METRICS_CONTENT_TYPE,
+		     MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+{
+	static int headers_seen;	/* its address marks a request whose headers were seen */
+	struct np_metrics *m = cls;
+
+	(void)version;
+	(void)upload_data;
+	/* Refused at once: the body, if any, is never read (and the connection is closed). */
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return reply_static(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", not_allowed);
+	/*
+	 * Answer on the second call, once the whole request is in: a response
+	 * queued on the first call makes libmicrohttpd close the connection,
+	 * and Prometheus keeps its connection open between scrapes.
+	 */
+	if (*req_cls == NULL) {
+		*req_cls = &headers_seen;
+		return MHD_YES;
+	}
+	if (*upload_data_size != 0) {
+		*upload_data_size = 0;	/* a GET with a body: discard it */
+		return MHD_YES;
+	}
+	if (strcmp(url, "/metrics") == 0)
+		return reply_metrics(m, conn);
+	if (strcmp(url, "/") == 0)
+		return reply_static(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_page);
+	return reply_static(conn, MHD_HTTP_NOT_FOUND, "text/plain", not_found);
+}
+
+/* A listening TCP socket on host:port. @return the fd, or a negative errno. */
+static int listen_on(const char *host, uint16_t port, bool *v6)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1;
+	int fd, err;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		len = sizeof(*sin);
+		*v6 = false;
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		len = sizeof(*sin6);
+		*v6 = true;
+	} else {
+		return -EINVAL;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* Restart without waiting for TIME_WAIT; a live listener still gets EADDRINUSE. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, NP_METRICS_BACKLOG) < 0) {
+		err = errno;
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+int np_metrics_start(struct np_app *app)
+{
+	const char *listen = app->conf.export.metrics_listen;
+	struct np_metrics *m;
+	char host[NP_ADDR_STRLEN];
+	unsigned int flags = MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+	uint16_t port;
+	bool v6 = false;
+	int fd;
+
+	app->metrics = NULL;
+	if (listen[0] == '\0')
+		return 0;
+	if (np_logtype < 0)
+		np_logtype = rte_log_register_type_and_pick_level("natprobe.metrics",
+								  RTE_LOG_NOTICE);
+	if (np_conf_parse_listen(listen, host, sizeof(host), &port) < 0) {
+		np_err("export.metrics_listen: '%s' is not HOST:PORT or [IPV6]:PORT", listen);
+		return -EINVAL;
+	}
+	fd = listen_on(host, port, &v6);
+	if (fd < 0) {
+		np_err("export.metrics_listen: cannot listen on %s: %s%s", listen, strerror(-fd),
+		       fd == -EADDRINUSE ? " (another natprobe or service holds the port; change "
+					   "the address or set it to \"\" to disable /metrics)" : "");
+		return fd;
+	}
+	m = calloc(1, sizeof(*m));
+	if (m == NULL) {
+		close(fd);
+		np_err("export.metrics_listen: out of memory");
+		return -ENOMEM;
+	}
+	m->app = app;
+	m->poll_cycles = rte_get_timer_hz() / 1000;
+	if (v6)
+		flags |= MHD_USE_IPv6;
+	m->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
+				     MHD_OPTION_LISTEN_SOCKET, fd,
+				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS,
+				     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				     (unsigned int)NP_METRICS_MAX_CONNS_PER_IP,
+				     MHD_OPTION_CONNECTION_TIMEOUT,
+				     (unsigned int)NP_METRICS_CONN_TIMEOUT_S,
+				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				     MHD_OPTION_END);
+	if (m->daemon == NULL) {
+		/* fd not closed: whether libmicrohttpd already did varies by version. */
+		free(m);
+		np_err("export.metrics_listen: cannot start the HTTP server on %s "
+		       "(libmicrohttpd refused; see the log at level info)", listen);
+		return -EIO;
+	}
+	app->metrics = m;
+	rte_log(RTE_LOG_NOTICE, np_logtype,
+		"natprobe: serving Prometheus metrics on http://%s/metrics\n", listen);
+	return 0;
+}
+
+void np_metrics_poll(struct np_app *app)
+{
+	struct np_metrics *m = app->metrics;
+	uint64_t now;
+
+	if (m == NULL)
+		return;
+	now = rte_get_timer_cycles();
+	if (now < m->next_poll)
+		return;
+	m->next_poll = now + m->poll_cycles;
+	MHD_run(m->daemon);
+}
+
+void np_metrics_stop(struct np_app *app)
+{
+	struct np_metrics *m = app->metrics;
+
+	if (m == NULL)
+		return;
+	MHD_stop_daemon(m->daemon);	/* closes the listening socket too */
+	free(m);
+	app->metrics = NULL;
+}

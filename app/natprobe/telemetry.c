@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * /natprobe/ telemetry commands (see telemetry.h).
+ *
+ * Two threads meet here: the control thread writes the snapshot, DPDK's
+ * telemetry thread reads it in the command callbacks. The snapshot is built
+ * outside the lock and copied in under it; callbacks hold the lock while
+ * they fill the reply (no I/O, microseconds). Nothing here is on the
+ * packet path.
+ *
+ * DPDK 22.11 telemetry limits shape the replies: dict keys are
+ * [A-Za-z0-9_/] (names are written with '-' turned into '_'), at most 256
+ * entries per dict, strings at most 127 bytes, containers only arrays, and a
+ * whole reply within 16 kB.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_common.h>
+#include <rte_telemetry.h>
+
+#include "np_app.h"
+#include "np_record.h"
+#include "telemetry.h"
+
+#define TEL_STR RTE_TEL_MAX_STRING_LEN		/* 128: longest string value, with NUL */
+#define TEL_KEY_LEN (2 * (NP_NAME_MAX + 1) + 32)
+/* A binding's line before DPDK cuts it to TEL_STR - 1 (long IPv6 or names only). */
+#define TEL_LINE_LEN (4 * NP_ENDPOINT_STRLEN + 2 * (NP_NAME_MAX + 1) + 16)
+#define TEL_BINDINGS_REFRESH_NS 1000000000ull	/* re-walk unchanged bindings this often */
+
+enum { P_RX, P_TX, P_DROPPED, P_RX_MISSED, P_MAX };
+
+struct tel_port {
+	char name[NP_NAME_MAX + 1];
+	char key[NP_NAME_MAX + 1];	/* name usable as a telemetry dict key */
+	char device[TEL_STR];
+	char segment[NP_NAME_MAX + 1];
+	const char *mode;
+};
+
+struct tel_segment {
+	char name[NP_NAME_MAX + 1];
+	char key[NP_NAME_MAX + 1];
+};
+
+/* What the control thread refreshes. */
+struct tel_snapshot {
+	uint64_t ts_ns;			/* wall clock of the refresh; 0 = never */
+	uint64_t port[NP_MAX_PORTS][P_MAX];
+	uint64_t seg_packets[NP_MAX_SEGMENTS];
+	uint64_t seg_sip[NP_MAX_SEGMENTS];
+	uint64_t anomalies[NP_DET_TYPE_MAX];
+	uint64_t incidents[NP_DET_TYPE_MAX];
+	uint64_t bindings_active;
+	uint64_t static_entries;
+	uint64_t flows_active;
+	uint64_t events;
+	uint64_t event_drops;
+	uint64_t records_written;
+	uint64_t records_failed;
+	uint64_t busy_cycles[NP_MAX_WORKERS];
+	uint64_t cycles[NP_MAX_WORKERS];
+	unsigned int n_bindings;
+	struct np_nat_binding bindings[NP_TEL_MAX_BINDINGS];
+};
+
+/* One anomaly or incident, as /natprobe/anomalies shows it. */
+struct tel_record {
+	uint32_t id;
+	char kind[12];
+	char type[32];
+	char severity[12];
+	char ts[40];
+	char segment[NP_NAME_MAX + 1];
+	char detail[TEL_STR];
+};
+
+static struct {
+	pthread_mutex_t lock;
+	bool registered;
+	bool active;			/* between init and fini */
+	unsigned int n_ports;
+	unsigned int n_segments;
+	unsigned int n_workers;
+	struct tel_port port[NP_MAX_PORTS];
+	struct tel_segment seg[NP_MAX_SEGMENTS];
+	struct tel_snapshot snap;
+	uint64_t n_records;		/* anomalies and incidents seen */
+	struct tel_record rec[NP_TEL_MAX_RECORDS];	/* ring: rec[n % MAX] */
+} tel = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Control thread only: the snapshot being built, and when bindings were walked. */
+static struct tel_snapshot next;
+static uint64_t bindings_sig = UINT64_MAX;
+static uint64_t bindings_walked_ns;
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Copy @p src into @p dst (size @p len), cut at a UTF-8 character boundary. */
+static void copy_cut(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= len) {
+		n = len - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void make_key(char *dst, size_t len, const char *name)
+{
+	copy_cut(dst, len, name);
+	for (char *p = dst; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+static const char *seg_name(unsigned int s)
+{
+	return s < tel.n_segments ? tel.seg[s].name : "?";
+}
+
+static const char *proto_name(uint8_t proto, char *buf, size_t len)
+{
+	if (proto == 6)
+		return "tcp";
+	if (proto == 17)
+		return "udp";
+	snprintf(buf, len, "%u", proto);
+	return buf;
+}
+
+/* "inside 10.0.30.2:27901->64.100.0.10:7003 = dmz 64.100.0.10:4401->10.0.10.2:7003" */
+static void binding_line(const struct np_nat_binding *b, char *buf, size_t len)
+{
+	char e[4][NP_ENDPOINT_STRLEN];
+
+	if (b->is_static) {
+		np_addr_str(&b->a.src, e[0], sizeof(e[0]));
+		np_addr_str(&b->b.src, e[1], sizeof(e[1]));
+		snprintf(buf, len, "static %s = %s", e[0], e[1]);
+		return;
+	}
+	np_endpoint_str(&b->a.src, b->a.sport, e[0], sizeof(e[0]));
+	np_endpoint_str(&b->a.dst, b->a.dport, e[1], sizeof(e[1]));
+	np_endpoint_str(&b->b.src, b->b.sport, e[2], sizeof(e[2]));
+	np_endpoint_str(&b->b.dst, b->b.dport, e[3], sizeof(e[3]));
+	snprintf(buf, len, "%s %s->%s = %s %s->%s", seg_name(b->seg_a), e[0], e[1],
+		 seg_name(b->seg_b), e[2], e[3]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Command callbacks: telemetry thread, under tel.lock                 */
+
+static int not_running(struct rte_tel_data *d)
+{
+	rte_tel_data_string(d, "natprobe is not running");
+	return 0;
+}
+
+static struct rte_tel_data *u64_array(const uint64_t *v, unsigned int n)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+
+	if (a == NULL)
+		return NULL;
+	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+	for (unsigned int i = 0; i < n; i++)
+		rte_tel_data_add_array_u64(a, v[i]);
+	return a;
+}
+
+static void stats_fill(struct rte_tel_data *d)
+{
+	static const char *const pnames[P_MAX] = { "rx_packets", "tx_packets", "dropped_packets",
+						   "rx_missed" };
+	const struct tel_snapshot *s = &tel.snap;
+	struct rte_tel_data *a;
+	char key[TEL_KEY_LEN];
+
+	rte_tel_data_start_dict(d);
+	for (unsigned int p = 0; p < tel.n_ports; p++)
+		for (unsigned int k = 0; k < P_MAX; k++) {
+			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key, pnames[k]);
+			rte_tel_data_add_dict_u64(d, key, s->port[p][k]);
+		}
+	for (unsigned int g = 0; g < tel.n_segments; g++) {
+		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
+		rte_tel_data_add_dict_u64(d, key, s->seg_packets[g]);
+		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
+		rte_tel_data_add_dict_u64(d, key, s->seg_sip[g]);
+	}
+	for (unsigned int t = 0; t < NP_DET_NAT_REFLECTION_MISROUTE; t++) {
+		snprintf(key, sizeof(key), "anomalies/%s", np_det_type_name(t));
+		rte_tel_data_add_dict_u64(d, key, s->anomalies[t]);
+	}
+	snprintf(key, sizeof(key), "incidents/%s",
+		 np_det_type_name(NP_DET_NAT_REFLECTION_MISROUTE));
+	rte_tel_data_add_dict_u64(d, key, s->incidents[NP_DET_NAT_REFLECTION_MISROUTE]);
+	rte_tel_data_add_dict_u64(d, "bindings_active", s->bindings_active);
+	rte_tel_data_add_dict_u64(d, "nat_static_entries", s->static_entries);
+	rte_tel_data_add_dict_u64(d, "flows_active", s->flows_active);
+	rte_tel_data_add_dict_u64(d, "events", s->events);
+	rte_tel_data_add_dict_u64(d, "event_ring_drops", s->event_drops);
+	rte_tel_data_add_dict_u64(d, "records_written", s->records_written);
+	rte_tel_data_add_dict_u64(d, "records_failed", s->records_failed);
+	rte_tel_data_add_dict_u64(d, "workers", tel.n_workers);
+	a = u64_array(s->busy_cycles, tel.n_workers);
+	if (a != NULL)
+		rte_tel_data_add_dict_container(d, "worker_busy_cycles", a, 0);
+	a = u64_array(s->cycles, tel.n_workers);
+	if (a != NULL)
+		rte_tel_data_add_dict_container(d, "worker_cycles", a, 0);
+	rte_tel_data_add_dict_u64(d, "snapshot_age_ms",
+				  s->ts_ns ? (wall_ns() - s->ts_ns) / 1000000 : 0);
+}
+
+static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel.lock);
+	if (!tel.active) {
+		pthread_mutex_unlock(&tel.lock);
+		return not_running(d);
+	}
+	stats_fill(d);
+	pthread_mutex_unlock(&tel.lock);
+	return 0;
+}
+
+static int ports_fill(struct rte_tel_data *d, const char *params)
+{
+	const struct tel_snapshot *s = &tel.snap;
+	char key[TEL_KEY_LEN];
+
+	rte_tel_data_start_dict(d);
+	if (params != NULL && params[0] != '\0') {
+		for (unsigned int p = 0; p < tel.n_ports; p++) {
+			const struct tel_port *tp = &tel.port[p];
+
+			if (strcmp(params, tp->name) != 0)
+				continue;
+			rte_tel_data_add_dict_string(d, "name", tp->name);
+			rte_tel_data_add_dict_string(d, "device", tp->device);
+			rte_tel_data_add_dict_string(d, "segment", tp->segment);
+			rte_tel_data_add_dict_string(d, "mode", tp->mode);
+			rte_tel_data_add_dict_u64(d, "rx_packets", s->port[p][P_RX]);
+			rte_tel_data_add_dict_u64(d, "tx_packets", s->port[p][P_TX]);
+			rte_tel_data_add_dict_u64(d, "dropped_packets", s->port[p][P_DROPPED]);
+			rte_tel_data_add_dict_u64(d, "rx_missed", s->port[p][P_RX_MISSED]);
+			return 0;
+		}
+		return -EINVAL;	/* no such port: the reply is null */
+	}
+	for (unsigned int p = 0; p < tel.n_ports; p++) {
+		const struct tel_port *tp = &tel.port[p];
+
+		snprintf(key, sizeof(key), "%s/device", tp->key);
+		rte_tel_data_add_dict_string(d, key, tp->device);
+		snprintf(key, sizeof(key), "%s/segment", tp->key);
+		rte_tel_data_add_dict_string(d, key, tp->segment);
+		snprintf(key, sizeof(key), "%s/mode", tp->key);
+		rte_tel_data_add_dict_string(d, key, tp->mode);
+		snprintf(key, sizeof(key), "%s/rx_packets", tp->key);
+		rte_tel_data_add_dict_u64(d, key, s->port[p][P_RX]);
+		snprintf(key, sizeof(key), "%s/tx_packets", tp->key);
+		rte_tel_data_add_dict_u64(d, key, s->port[p][P_TX]);
+	}
+	return 0;
+}
+
+static int cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret;
+
+	(void)cmd;
+	pthread_mutex_lock(&tel.lock);
+	if (!tel.active) {
+		pthread_mutex_unlock(&tel.lock);
+		return not_running(d);
+	}
+	ret = ports_fill(d, params);
+	pthread_mutex_unlock(&tel.lock);
+	return ret;
+}
+
+static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *b)
+{
+	char buf[TEL_LINE_LEN], ep[NP_ENDPOINT_STRLEN];
+
+	rte_tel_data_add_dict_u64(d, "id", b->id);
+	rte_tel_data_add_dict_string(d, "kind", b->is_static ? "static" : "learned");
+	if (b->is_static) {
+		rte_tel_data_add_dict_string(d, "private", np_addr_str(&b->a.src, ep, sizeof(ep)));
+		rte_tel_data_add_dict_string(d, "public", np_addr_str(&b->b.src, ep, sizeof(ep)));
+		return;
+	}
+	rte_tel_data_add_dict_string(d, "proto", proto_name(b->proto, buf, sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "segment_a", seg_name(b->seg_a));
+	rte_tel_data_add_dict_string(d, "a_src", np_endpoint_str(&b->a.src, b->a.sport, ep,
+								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "a_dst", np_endpoint_str(&b->a.dst, b->a.dport, ep,
+								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "segment_b", seg_name(b->seg_b));
+	rte_tel_data_add_dict_string(d, "b_src", np_endpoint_str(&b->b.src, b->b.sport, ep,
+								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "b_dst", np_endpoint_str(&b->b.dst, b->b.dport, ep,
+								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "pre_nat_segment", seg_name(b->seg_orig));
+	rte_tel_data_add_dict_string(d, "changed",
+				     b->changed == (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST) ?
+				     "src,dst" : b->changed & NP_NAT_CHANGED_SRC ? "src" : "dst");
+	if (b->seq_known) {
+		snprintf(buf, sizeof(buf), "%" PRId64, b->seq_offset);
+		rte_tel_data_add_dict_string(d, "seq_offset", buf);
+	}
+	rte_tel_data_add_dict_string(d, "first_seen", np_record_ts(b->first_seen_ns, buf,
+								     sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "last_seen", np_record_ts(b->last_seen_ns, buf,
+								    sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "line", (binding_line(b, buf, sizeof(buf)), buf));
+}
+
+static int bindings_fill(struct rte_tel_data *d, const char *params)
+{
+	const struct tel_snapshot *s = &tel.snap;
+	char key[16], line[TEL_LINE_LEN];
+
+	rte_tel_data_start_dict(d);
+	if (params != NULL && params[0] != '\0') {
+		char *end;
+		unsigned long id = strtoul(params, &end, 10);
+
+		if (*end != '\0')
+			return -EINVAL;
+		for (unsigned int i = 0; i < s->n_bindings; i++)
+			if (s->bindings[i].id == id) {
+				binding_detail(d, &s->bindings[i]);
+				return 0;
+			}
+		return -ENOENT;	/* not listed: the reply is null */
+	}
+	rte_tel_data_add_dict_u64(d, "bindings_active", s->bindings_active);
+	rte_tel_data_add_dict_u64(d, "listed", s->n_bindings);
+	for (unsigned int i = 0; i < s->n_bindings; i++) {
+		snprintf(key, sizeof(key), "%u", s->bindings[i].id);
+		binding_line(&s->bindings[i], line, sizeof(line));
+		rte_tel_data_add_dict_string(d, key, line);
+	}
+	return 0;
+}
+
+static int cmd_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret;
+
+	(void)cmd;
+	pthread_mutex_lock(&tel.lock);
+	if (!tel.active) {
+		pthread_mutex_unlock(&tel.lock);
+		return not_running(d);
+	}
+	ret = bindings_fill(d, params);
+	pthread_mutex_unlock(&tel.lock);
+	return ret;
+}
+
+static void anomalies_fill(struct rte_tel_data *d)
+{
+	uint64_t first = tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
+	char key[16];
+
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "records_seen", tel.n_records);
+	for (uint64_t n = first; n < tel.n_records; n++) {
+		const struct tel_record *r = &tel.rec[n % NP_TEL_MAX_RECORDS];
+		struct rte_tel_data *a = rte_tel_data_alloc();
+
+		if (a == NULL)
+			break;
+		rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
+		rte_tel_data_add_array_string(a, r->kind);
+		rte_tel_data_add_array_string(a, r->type);
+		rte_tel_data_add_array_string(a, r->severity);
+		rte_tel_data_add_array_string(a, r->ts);
+		rte_tel_data_add_array_string(a, r->segment);
+		rte_tel_data_add_array_string(a, r->detail);
+		snprintf(key, sizeof(key), "%u", r->id);
+		rte_tel_data_add_dict_container(d, key, a, 0);
+	}
+}
+
+static int cmd_anomalies(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel.lock);
+	if (!tel.active) {
+		pthread_mutex_unlock(&tel.lock);
+		return not_running(d);
+	}
+	anomalies_fill(d);
+	pthread_mutex_unlock(&tel.lock);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Control thread                                                      */
+
+static const struct {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} commands[] = {
+	/* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
+	{ "/natprobe/stats", cmd_stats,
+	  "Counters: ports, segments, anomalies and incidents by type, bindings, flows, "
+	  "event ring drops." },
+	{ "/natprobe/ports", cmd_ports,
+	  "Ports: device, segment, mode, rx/tx packets. Parameter: a port name." },
+	{ "/natprobe/bindings", cmd_bindings,
+	  "NAT bindings (first 100). Parameter: a binding id for its details." },
+	{ "/natprobe/anomalies", cmd_anomalies,
+	  "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]." },
+};
+
+int np_telemetry_init(struct np_app *app)
+{
+	const struct np_conf *c = &app->conf;
+
+	pthread_mutex_lock(&tel.lock);
+	tel.n_ports = c->n_ports;
+	tel.n_segments = c->n_segments;
+	tel.n_workers = c->eal.n_workers;
+	for (unsigned int s = 0; s < c->n_segments; s++) {
+		copy_cut(tel.seg[s].name, sizeof(tel.seg[s].name), c->segments[s].name);
+		make_key(tel.seg[s].key, sizeof(tel.seg[s].key), c->segments[s].name);
+	}
+	for (unsigned int p = 0; p < c->n_ports; p++) {
+		struct tel_port *tp = &tel.port[p];
+		int s = c->ports[p].segment;
+
+		copy_cut(tp->name, sizeof(tp->name), c->ports[p].name);
+		make_key(tp->key, sizeof(tp->key), c->ports[p].name);
+		copy_cut(tp->device, sizeof(tp->device), c->ports[p].device);
+		copy_cut(tp->segment, sizeof(tp->segment), s >= 0 ? c->segments[s].name : "");
+		tp->mode = s >= 0 ? np_seg_mode_name(c->segments[s].mode) : "unused";
+	}
+	memset(&tel.snap, 0, sizeof(tel.snap));
+	tel.n_records = 0;
+	tel.active = true;
+	pthread_mutex_unlock(&tel.lock);
+	memset(&next, 0, sizeof(next));
+	bindings_sig = UINT64_MAX;
+	if (tel.registered)
+		return 0;
+	for (unsigned int i = 0; i < RTE_DIM(commands); i++) {
+		int ret = rte_telemetry_register_cmd(commands[i].path, commands[i].fn,
+						     commands[i].help);
+
+		if (ret < 0) {
+			np_err("cannot register the DPDK telemetry command %s: %s",
+			       commands[i].path, strerror(-ret));
+			return ret;
+		}
+	}
+	tel.registered = true;
+	return 0;
+}
+
+static int copy_binding(void *ctx, const struct np_nat_binding *b)
+{
+	struct tel_snapshot *s = ctx;
+
+	if (s->n_bindings >= NP_TEL_MAX_BINDINGS)
+		return 1;	/* stop the walk */
+	s->bindings[s->n_bindings++] = *b;
+	return 0;
+}
+
+void np_telemetry_update(struct np_app *app)
+{
+	static struct np_stats sum;	/* large; control thread only */
+	const struct np_det_correlator_stats *cs = np_det_correlator_stats(app->corr);
+	struct np_nat_learner *l = np_det_correlator_learner(app->corr);
+	const struct np_nat_stats *ns = np_nat_learner_stats(l);
+	struct np_stats_src src = {
+		.conf = &app->conf,
+		.n_workers = app->n_workers,
+		.workers = app->worker_stats,
+		.control = &app->control_stats,
+	};
+	uint64_t now = wall_ns(), sig;
+
+	if (!tel.active)
+		return;
+	np_stats_sum(&src, &sum);
+	next.ts_ns = now;
+	for (unsigned int p = 0; p < app->conf.n_ports; p++) {
+		next.port[p][P_RX] = sum.port[p][NP_PORT_RX_PACKETS];
+		next.port[p][P_TX] = sum.port[p][NP_PORT_TX_PACKETS];
+		next.port[p][P_DROPPED] = sum.port[p][NP_PORT_DROPPED_PACKETS];
+		next.port[p][P_RX_MISSED] = sum.port[p][NP_PORT_RX_MISSED];
+	}
+	for (unsigned int g = 0; g < app->conf.n_segments; g++) {
+		uint64_t sip = 0;
+
+		next.seg_packets[g] = sum.segment[g][NP_SEG_PACKETS];
+		for (unsigned int w = 0; w < app->n_workers && g < NP_DET_MAX_SEGMENTS; w++) {
+			const struct np_det_sip_stats *ss = &app->inspect_stats[w]->sip[g];
+
+			for (unsigned int m = 0; m < NP_SIP_M_MAX; m++)
+				sip += ss->requests[m];
+			for (unsigned int k = 0; k < RTE_DIM(ss->responses); k++)
+				sip += ss->responses[k];
+		}
+		next.seg_sip[g] = sip;
+	}
+	memcpy(next.anomalies, cs->anomalies, sizeof(next.anomalies));
+	memcpy(next.incidents, cs->incidents, sizeof(next.incidents));
+	next.bindings_active = ns->v[NP_NAT_STAT_BINDINGS_ACTIVE];
+	next.static_entries = ns->v[NP_NAT_STAT_STATIC_ENTRIES];
+	next.flows_active = 0;
+	for (unsigned int w = 0; w < app->n_workers; w++)
+		next.flows_active += app->flow_stats[w]->flows_active;
+	next.events = sum.worker[NP_WK_EVENTS];
+	next.event_drops = sum.worker[NP_WK_EVENT_DROPS];
+	next.records_written = app->records_written;
+	next.records_failed = app->records_failed;
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		next.busy_cycles[w] = app->worker_stats[w]->worker[NP_WK_BUSY_CYCLES];
+		next.cycles[w] = app->worker_stats[w]->worker[NP_WK_TOTAL_CYCLES];
+	}
+	/* Walk the binding table only when it changed, or now and then for last_seen. */
+	sig = ns->v[NP_NAT_STAT_BINDINGS_ACTIVE] + ns->v[NP_NAT_STAT_BINDINGS_LEARNED] +
+	      ns->v[NP_NAT_STAT_BINDINGS_EXPIRED] + ns->v[NP_NAT_STAT_BINDINGS_WITHDRAWN] +
+	      ns->v[NP_NAT_STAT_STATIC_ENTRIES];
+	if (sig != bindings_sig || now - bindings_walked_ns >= TEL_BINDINGS_REFRESH_NS) {
+		next.n_bindings = 0;
+		np_nat_binding_foreach(l, copy_binding, &next);
+		bindings_sig = sig;
+		bindings_walked_ns = now;
+	}
+	pthread_mutex_lock(&tel.lock);
+	memcpy(&tel.snap, &next, sizeof(next));
+	pthread_mutex_unlock(&tel.lock);
+}
+
+void np_telemetry_record(struct np_app *app, const struct np_det_record *r)
+{
+	struct tel_record *t;
+
+	(void)app;
+	if (!tel.active || (r->kind != NP_DET_KIND_ANOMALY && r->kind != NP_DET_KIND_INCIDENT))
+		return;
+	pthread_mutex_lock(&tel.lock);
+	t = &tel.rec[tel.n_records % NP_TEL_MAX_RECORDS];
+	t->id = r->id;
+	copy_cut(t->kind, sizeof(t->kind), np_det_kind_name(r->kind));
+	copy_cut(t->type, sizeof(t->type), np_det_type_name(r->type));
+	copy_cut(t->severity, sizeof(t->severity), np_det_severity_name(r->severity));
+	np_record_ts(r->ts_ns, t->ts, sizeof(t->ts));
+	copy_cut(t->segment, sizeof(t->segment), r->segment >= 0 ? seg_name(r->segment) : "");
+	copy_cut(t->detail, sizeof(t->detail), r->detail);
+	tel.n_records++;
+	pthread_mutex_unlock(&tel.lock);
+}
+
+void np_telemetry_fini(struct np_app *app)
+{
+	(void)app;
+	pthread_mutex_lock(&tel.lock);
+	tel.active = false;
+	pthread_mutex_unlock(&tel.lock);
+}

@@ -1,0 +1,116 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Start-up and shutdown of `natprobe run`: signals, start-up errors."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (SCENARIOS, Counters, config_text, pcap_device, require_binary)
+
+SEED = SCENARIOS / "seed_misroute"
+
+
+def start(natprobe_bin, cfg, *extra):
+    require_binary(natprobe_bin)
+    return subprocess.Popen([str(natprobe_bin), "run", "-c", str(cfg), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def stop(p, sig, limit_s):
+    """Send @sig, wait at most 10 s; return (rc, out, err, seconds to exit)."""
+    t0 = time.monotonic()
+    p.send_signal(sig)
+    try:
+        out, err = p.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        out, err = p.communicate()
+        pytest.fail("natprobe ignored signal %d for 10 s" % sig)
+    return p.returncode, out, err, time.monotonic() - t0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_busy_probe_fast(probe, natprobe_bin, tmp_path, sig):
+    """Steps: run an inline pair fed by an endless replay (infinite_rx) so the
+    worker is busy and events flow; after 2 s send the signal.
+    Verifies: exit 0 within 1 s (1.5 s allowed on a loaded test machine),
+    final counters printed with traffic forwarded and nothing dropped."""
+    ports = [("gen", "net_pcap0,rx_pcap=%s,infinite_rx=1" % (SEED / "inside.pcap")),
+             ("sink", "net_null0,no-rx=1")]
+    cfg = probe.config(config_text(ports, [("s", "inline", ["gen", "sink"])]))
+    p = start(natprobe_bin, cfg)
+    time.sleep(2)
+    assert p.poll() is None, p.stderr.read()
+    rc, out, err, took = stop(p, sig, 1.5)
+    assert rc == 0, err
+    assert took < 1.5, "took %.2f s to stop" % took
+    c = Counters.parse(out)
+    fwd = c.value("natprobe_port_tx_packets_total", port="sink")
+    assert fwd > 1000
+    assert fwd == c.value("natprobe_port_rx_packets_total", port="gen")
+    assert c.value("natprobe_port_dropped_packets_total", port="sink") == 0
+
+
+def test_stats_interval_prints_periodically(probe, natprobe_bin, tmp_path):
+    """Steps: run with export.stats_interval_s: 1 for 3.5 s (--duration).
+    Verifies: at least 3 timestamped counter blocks before the final one,
+    with growing rx counts."""
+    ports = [("gen", "net_pcap0,rx_pcap=%s,infinite_rx=1" % (SEED / "inside.pcap")),
+             ("sink", "net_null0,no-rx=1")]
+    text = config_text(ports, [("s", "inline", ["gen", "sink"])]).replace(
+        'export:\n  metrics_listen: ""', 'export:\n  metrics_listen: ""\n  stats_interval_s: 1')
+    r = probe.run_config(text, idle_exit=None, extra_args=["--duration", "3.5"])
+    assert r.rc == 0, r.describe()
+    blocks = r.stdout.split("# natprobe counters at ")[1:]
+    assert len(blocks) >= 3
+    rx = [Counters.parse(b).value("natprobe_port_rx_packets_total", port="gen") for b in blocks]
+    assert rx == sorted(rx) and rx[-1] > rx[0]
+
+
+@pytest.mark.parametrize("eal_extra,fragment", [
+    ("  worker_lcores: [%d]\n" % (os.cpu_count() + 5), "lcore"),
+])
+def test_unavailable_lcore_exits_2(probe, eal_extra, fragment):
+    """Steps: a config whose worker lcore does not exist on this machine.
+    Verifies: exit 2 and one line on stderr naming the lcore problem."""
+    ports = [("a", pcap_device(0, rx=SEED / "inside.pcap"))]
+    text = config_text(ports, [("s", "passive", ["a"])]).replace(
+        "  worker_lcores: [1]\n", eal_extra)
+    r = probe.run_config(text)
+    assert r.rc == 2, r.describe()
+    assert len(r.stderr_lines()) == 1, r.describe()
+    assert fragment in r.stderr
+
+
+def test_unwritable_records_file_exits_2(probe, tmp_path):
+    """Steps: export.records_file in a directory that does not exist.
+    Verifies: exit 2, one line naming export.records_file."""
+    ports = [("a", pcap_device(0, rx=SEED / "inside.pcap"))]
+    text = config_text(ports, [("s", "passive", ["a"])]).replace(
+        'export:\n  metrics_listen: ""',
+        'export:\n  metrics_listen: ""\n  records_file: %s/none/r.jsonl' % tmp_path)
+    r = probe.run_config(text)
+    assert r.rc == 2, r.describe()
+    assert len(r.stderr_lines()) == 1 and "export.records_file" in r.stderr, r.describe()
+
+
+@pytest.mark.parametrize("args,fragment", [
+    (["run"], "-c FILE is required"),
+    (["run", "-c"], "option"),
+    (["run", "-c", "x.yaml", "--duration", "0"], "--duration"),
+    (["run", "-c", "x.yaml", "--idle-exit", "abc"], "--idle-exit"),
+    (["run", "-c", "x.yaml", "stray"], "unexpected argument"),
+    (["frobnicate"], "--help"),
+    ([], "--help"),
+])
+def test_bad_command_line_exits_2(probe, args, fragment):
+    """Steps: natprobe with a bad command line.
+    Verifies: exit 2, exactly one line on stderr, mentioning the problem."""
+    r = probe.run(*args)
+    assert r.rc == 2, r.describe()
+    assert len(r.stderr_lines()) == 1, r.describe()
+    assert fragment in r.stderr, r.describe()

@@ -1,0 +1,417 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Monitoring a live probe: the Prometheus /metrics endpoint and the
+/natprobe/ DPDK telemetry commands (docs/monitoring.md).
+
+Every case runs `natprobe run` on net_pcap virtual devices fed by the
+seed_misroute captures: the inside port replays its capture forever
+(`infinite_rx=1`), so the probe keeps running and its rx counters keep
+growing; the dmz port plays its capture once, so the seed's NAT binding is
+learned. Each process is bounded by --duration and killed in a finally.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from conftest import (
+    Counters, SCENARIOS, config_text, load_yaml, pcap_device, require_binary, unique_prefix,
+)
+
+SEED = SCENARIOS / "seed_misroute"
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+START_TIMEOUT_S = 15    # until /metrics answers
+RUN_BOUND_S = 40        # --duration of every probe: the last resort if a kill fails
+HTTP_TIMEOUT_S = 5
+TELEMETRY_CLIENT = shutil.which("dpdk-telemetry.py") or "/usr/bin/dpdk-telemetry.py"
+
+
+def free_port(host="127.0.0.1", family=socket.AF_INET):
+    """A TCP port nothing listens on now."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def seed_binding_line():
+    """The seed traversal connection as /natprobe/bindings writes it."""
+    t = load_yaml(SEED / "scenario.yaml")["traversal"]
+    return "inside %s->%s = dmz %s->%s" % (t["inside"]["src"], t["inside"]["dst"],
+                                           t["dmz"]["src"], t["dmz"]["dst"])
+
+
+class LiveProbe:
+    """One `natprobe run` in the background, output in files under tmp_path."""
+
+    def __init__(self, binary, tmp_path, listen, name="probe"):
+        self.bin = require_binary(binary)
+        self.tmp = tmp_path
+        self.listen = listen
+        self.prefix = unique_prefix()
+        self.name = name
+        text = config_text(
+            [("c_side", pcap_device(0, "%s,infinite_rx=1" % (SEED / "inside.pcap"))),
+             ("e_side", pcap_device(1, SEED / "dmz.pcap"))],
+            [("inside", "passive", ["c_side"]), ("dmz", "passive", ["e_side"])],
+            file_prefix=self.prefix)
+        assert 'metrics_listen: ""' in text
+        text = text.replace('metrics_listen: ""', 'metrics_listen: "%s"' % listen)
+        self.cfg = tmp_path / ("%s.yaml" % name)
+        self.cfg.write_text(text)
+        self.out = tmp_path / ("%s.out" % name)
+        self.err = tmp_path / ("%s.err" % name)
+        self.proc = None
+
+    def start(self, duration=RUN_BOUND_S):
+        with open(self.out, "w") as out, open(self.err, "w") as err:
+            self.proc = subprocess.Popen(
+                [str(self.bin), "run", "-c", str(self.cfg), "--duration", str(duration)],
+                stdout=out, stderr=err, start_new_session=True)
+        return self
+
+    def wait(self, timeout):
+        """Exit code, or fail the test when still running after timeout."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail("natprobe still running after %.0f s\n%s" % (timeout, self.describe()),
+                        pytrace=False)
+
+    def stop(self):
+        """SIGINT, then SIGKILL after 10 s. Safe to call twice."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        try:
+            self.proc.send_signal(signal.SIGINT)
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stderr(self):
+        return self.err.read_text() if self.err.exists() else ""
+
+    def stdout(self):
+        return self.out.read_text() if self.out.exists() else ""
+
+    def describe(self):
+        rc = None if self.proc is None else self.proc.poll()
+        return ("natprobe run -c %s (listen %s), rc=%s\n--- config ---\n%s--- stdout ---\n%s\n"
+                "--- stderr ---\n%s" % (self.cfg, self.listen, rc, self.cfg.read_text(),
+                                        self.stdout()[-3000:], self.stderr()[-3000:]))
+
+    def url(self, path):
+        return "http://%s%s" % (self.listen, path)
+
+    def wait_ready(self, timeout=START_TIMEOUT_S):
+        """Until GET /metrics answers 200 (the probe is in its control loop)."""
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail("natprobe exited before serving /metrics\n" + self.describe(),
+                            pytrace=False)
+            try:
+                status, _, _ = http(self.url("/metrics"))
+                if status == 200:
+                    return
+                last = "HTTP %d" % status
+            except OSError as e:
+                last = repr(e)
+            time.sleep(0.2)
+        pytest.fail("/metrics did not answer within %d s (last: %s)\n%s"
+                    % (timeout, last, self.describe()), pytrace=False)
+
+
+def http(url, method="GET", data=None):
+    """(status, headers, body bytes); HTTP errors are answers, not exceptions."""
+    req = urllib.request.Request(url, method=method, data=data)
+    try:
+        with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_S) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+@pytest.fixture
+def live(natprobe_bin, tmp_path):
+    """A started probe on a free loopback port, stopped after the test."""
+    p = LiveProbe(natprobe_bin, tmp_path, "127.0.0.1:%d" % free_port())
+    try:
+        p.start()
+        p.wait_ready()
+        yield p
+    finally:
+        p.stop()
+
+
+def scrape(live):
+    status, headers, body = http(live.url("/metrics"))
+    assert status == 200, "GET /metrics: HTTP %d\n%s" % (status, live.describe())
+    return headers, body.decode("utf-8")
+
+
+# --------------------------------------------------------------------------
+# /metrics
+# --------------------------------------------------------------------------
+
+def test_metrics_scrape(live):
+    """/metrics serves every counter in Prometheus text format, live.
+
+    Steps:
+      1. natprobe run, inside port replaying the seed capture forever,
+         export.metrics_listen on 127.0.0.1 and a free port.
+      2. GET /metrics twice, 1 s apart.
+    Verifies:
+      - 200 with Content-Type text/plain; version=0.0.4; charset=utf-8.
+      - every sample is named natprobe_*; every family has # HELP and
+        # TYPE lines, and every # TYPE is counter or gauge.
+      - the families the contract names are there: port rx/tx/dropped,
+        segment packets, SIP messages, flows and bindings active,
+        anomalies and incidents by type, event ring drops, worker cycles.
+      - natprobe_port_rx_packets_total of the replaying port grows between
+        the scrapes; the dmz port stays at its capture's 10 frames.
+    """
+    headers, first = scrape(live)
+    assert headers.get("Content-Type") == CONTENT_TYPE, headers.get("Content-Type")
+    time.sleep(1.0)
+    _, second = scrape(live)
+
+    families = set()
+    for line in first.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        assert name.startswith("natprobe_"), "sample without the natprobe_ prefix: %r" % line
+        families.add(name)
+    c1, c2 = Counters.parse(first), Counters.parse(second)
+    for fam in families:
+        assert fam in c1.help and c1.help[fam].strip(), "no # HELP for %s" % fam
+        assert c1.types.get(fam) in ("counter", "gauge"), "# TYPE of %s: %r" % (
+            fam, c1.types.get(fam))
+    for fam in c1.types:
+        assert fam.startswith("natprobe_"), "family without the natprobe_ prefix: %s" % fam
+    for want in ["natprobe_port_rx_packets_total", "natprobe_port_tx_packets_total",
+                 "natprobe_port_dropped_packets_total", "natprobe_segment_packets_total",
+                 "natprobe_sip_requests_total", "natprobe_flows_active",
+                 "natprobe_nat_bindings_active", "natprobe_anomalies_total",
+                 "natprobe_incidents_total", "natprobe_event_ring_drops_total",
+                 "natprobe_worker_busy_cycles_total", "natprobe_worker_cycles_total"]:
+        assert want in families, "%s missing from /metrics:\n%s" % (want, first[:3000])
+
+    rx1 = c1.get("natprobe_port_rx_packets_total", port="c_side")
+    rx2 = c2.get("natprobe_port_rx_packets_total", port="c_side")
+    assert rx1 is not None and rx2 is not None
+    assert rx2 > rx1 > 0, "rx of the replaying port did not grow: %s then %s" % (rx1, rx2)
+    assert c2.get("natprobe_port_rx_packets_total", port="e_side") == 10
+
+
+def test_metrics_promtool(live):
+    """promtool accepts the exposition.
+
+    Steps:
+      1. Scrape /metrics of a live probe.
+      2. promtool check metrics < output.
+    Verifies:
+      - promtool exits 0 and reports no problem (lint included).
+    """
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool not installed (Debian package prometheus; tools/setup.sh "
+                    "installs it)")
+    _, text = scrape(live)
+    r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 0 and not r.stdout.strip() and not r.stderr.strip(), \
+        "promtool check metrics: rc=%d\n%s\n%s" % (r.returncode, r.stdout, r.stderr)
+
+
+def test_metrics_other_paths_and_methods(live):
+    """Only GET/HEAD of / and /metrics are served.
+
+    Steps:
+      1. GET /, GET /nope, GET /metrics/x, HEAD /metrics, POST /metrics
+         (with a body), PUT /, DELETE /metrics on a live probe.
+      2. GET /metrics again.
+    Verifies:
+      - / answers 200 with a page linking /metrics.
+      - unknown paths answer 404; POST/PUT/DELETE answer 405 with
+        Allow: GET, HEAD.
+      - HEAD /metrics answers 200, the Prometheus content type, no body.
+      - the endpoint still serves /metrics afterwards.
+    """
+    status, headers, body = http(live.url("/"))
+    assert status == 200 and b'href="/metrics"' in body, (status, body)
+    for path in ["/nope", "/metrics/x", "/metricsx"]:
+        status, _, _ = http(live.url(path))
+        assert status == 404, "GET %s: HTTP %d" % (path, status)
+    status, headers, body = http(live.url("/metrics"), method="HEAD")
+    assert status == 200 and body == b"", (status, body[:200])
+    assert headers.get("Content-Type") == CONTENT_TYPE
+    for method, path, data in [("POST", "/metrics", b"x=1" * 1000), ("PUT", "/", b"x"),
+                               ("DELETE", "/metrics", None)]:
+        status, headers, _ = http(live.url(path), method=method, data=data)
+        assert status == 405, "%s %s: HTTP %d" % (method, path, status)
+        assert headers.get("Allow") == "GET, HEAD", headers.get("Allow")
+    status, _, body = http(live.url("/metrics"))
+    assert status == 200 and b"natprobe_port_rx_packets_total" in body
+
+
+def test_metrics_port_in_use(live, natprobe_bin, tmp_path):
+    """A second probe on the same metrics address refuses to start.
+
+    Steps:
+      1. A live probe serves /metrics on 127.0.0.1:PORT.
+      2. Start a second natprobe run (own file prefix) with the same
+         export.metrics_listen.
+    Verifies:
+      - the second exits 2 within 30 s, with exactly one line on stderr
+        naming export.metrics_listen and the address in use.
+      - the first keeps serving /metrics.
+    """
+    second = LiveProbe(natprobe_bin, tmp_path, live.listen, name="second")
+    try:
+        second.start(duration=20)
+        rc = second.wait(30)
+        lines = [ln for ln in second.stderr().splitlines() if ln.strip()]
+        assert rc == 2, "expected exit 2\n" + second.describe()
+        assert len(lines) == 1, "expected one line on stderr\n" + second.describe()
+        assert lines[0].startswith("natprobe: export.metrics_listen:"), lines[0]
+        assert live.listen in lines[0] and "in use" in lines[0], lines[0]
+    finally:
+        second.stop()
+    status, _, _ = http(live.url("/metrics"))
+    assert status == 200
+
+
+def test_metrics_ipv6_loopback(natprobe_bin, tmp_path):
+    """export.metrics_listen takes an IPv6 address in brackets.
+
+    Steps:
+      1. natprobe run with export.metrics_listen "[::1]:PORT".
+      2. GET http://[::1]:PORT/metrics.
+    Verifies:
+      - 200 and natprobe_ samples. Skipped where the host has no IPv6
+        loopback.
+    """
+    try:
+        port = free_port("::1", socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 loopback on this host")
+    p = LiveProbe(natprobe_bin, tmp_path, "[::1]:%d" % port)
+    try:
+        p.start()
+        p.wait_ready()
+        _, text = scrape(p)
+        assert "natprobe_port_rx_packets_total" in text
+    finally:
+        p.stop()
+
+
+# --------------------------------------------------------------------------
+# DPDK telemetry
+# --------------------------------------------------------------------------
+
+def telemetry(prefix, *commands, timeout=15):
+    """Replies to commands sent through dpdk-telemetry.py -f prefix, in order."""
+    if not os.path.isfile(TELEMETRY_CLIENT):
+        pytest.fail("dpdk-telemetry.py not found (Debian package dpdk; tools/setup.sh "
+                    "installs it)", pytrace=False)
+    r = subprocess.run(["/usr/bin/python3", TELEMETRY_CLIENT, "-f", prefix],
+                       input="".join(c + "\n" for c in commands), capture_output=True,
+                       text=True, timeout=timeout)
+    replies = []
+    for line in r.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            replies.append(json.loads(line))
+    assert len(replies) == len(commands), \
+        "dpdk-telemetry.py -f %s: %d replies to %d commands\nrc=%d\n%s\n%s" % (
+            prefix, len(replies), len(commands), r.returncode, r.stdout[-3000:],
+            r.stderr[-3000:])
+    return [rep[cmd.split(",", 1)[0]] for rep, cmd in zip(replies, commands)]
+
+
+def test_telemetry_commands(live):
+    """/natprobe/ telemetry commands answer from a live probe.
+
+    Steps:
+      1. A live probe on the seed captures (file prefix of its config).
+      2. Through dpdk-telemetry.py, until the binding shows (at most 15 s):
+         /natprobe/stats, /natprobe/bindings, then /natprobe/ports,
+         /natprobe/ports,c_side, /natprobe/bindings,ID, /natprobe/anomalies,
+         and /help for each command.
+    Verifies:
+      - /natprobe/stats: per port rx/tx/dropped (c_side rx > 0, e_side rx
+        10), segment packets, every anomaly type and the incident type,
+        bindings_active >= 1, flows_active, event_ring_drops, worker cycles.
+      - /natprobe/bindings lists the seed's traversal binding
+        "inside 10.0.30.2:27901->64.100.0.10:7003 = dmz
+        64.100.0.10:4401->10.0.10.2:7003"; /natprobe/bindings,ID details it.
+      - /natprobe/ports: device, segment, mode per port.
+      - /natprobe/anomalies: the seed's anomalies and incident, by id.
+      - every command has a help string.
+    """
+    want = seed_binding_line()
+    deadline = time.monotonic() + 15
+    while True:
+        stats, bindings = telemetry(live.prefix, "/natprobe/stats", "/natprobe/bindings")
+        if want in bindings.values() or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert want in bindings.values(), "seed binding not listed: %s\n%s" % (
+        bindings, live.describe())
+    assert bindings["bindings_active"] >= 1 and bindings["listed"] >= 1, bindings
+
+    assert stats["ports/c_side/rx_packets"] > 0, stats
+    assert stats["ports/e_side/rx_packets"] == 10, stats
+    for key in ["ports/c_side/tx_packets", "ports/c_side/dropped_packets",
+                "ports/c_side/rx_missed", "segments/inside/packets",
+                "segments/dmz/sip_messages", "flows_active", "event_ring_drops",
+                "incidents/nat_reflection_misroute"]:
+        assert key in stats, "%s missing: %s" % (key, stats)
+    for t in ["hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
+              "private_via_contact", "sdp_address_mismatch", "alg_rewrite"]:
+        assert "anomalies/" + t in stats, "anomalies/%s missing: %s" % (t, stats)
+    assert stats["bindings_active"] >= 1
+    assert len(stats["worker_cycles"]) == stats["workers"] == 1, stats
+
+    bid = next(k for k, v in bindings.items() if v == want)
+    ports, one_port, detail, anomalies, *helps = telemetry(
+        live.prefix, "/natprobe/ports", "/natprobe/ports,c_side", "/natprobe/bindings," + bid,
+        "/natprobe/anomalies", "/help,/natprobe/stats", "/help,/natprobe/ports",
+        "/help,/natprobe/bindings", "/help,/natprobe/anomalies")
+    assert ports["c_side/segment"] == "inside" and ports["e_side/mode"] == "passive", ports
+    assert "inside.pcap" in ports["c_side/device"], ports
+    assert one_port["name"] == "c_side" and one_port["rx_packets"] > 0, one_port
+    assert detail["proto"] == "tcp" and detail["line"] == want, detail
+    assert detail["a_src"] == "10.0.30.2:27901" and detail["b_src"] == "64.100.0.10:4401"
+    kinds = {(v[0], v[1]) for k, v in anomalies.items() if k != "records_seen"}
+    for t in load_yaml(SEED / "scenario.yaml")["expect"]:
+        kind = "incident" if t == "nat_reflection_misroute" else "anomaly"
+        assert (kind, t) in kinds, "%s %s not in /natprobe/anomalies: %s" % (kind, t, anomalies)
+    for h, cmd in zip(helps, ["stats", "ports", "bindings", "anomalies"]):
+        assert h.get("/natprobe/" + cmd), "no help for /natprobe/%s: %s" % (cmd, h)
+
+
+def test_telemetry_unknown_parameters(live):
+    """Telemetry commands given an unknown port or binding reply null.
+
+    Steps:
+      1. /natprobe/ports,nosuchport and /natprobe/bindings,999999 and
+         /natprobe/bindings,abc through dpdk-telemetry.py.
+    Verifies:
+      - each reply is null (DPDK's convention for a bad parameter), and
+        the probe keeps serving /natprobe/stats.
+    """
+    r = telemetry(live.prefix, "/natprobe/ports,nosuchport", "/natprobe/bindings,999999",
+                  "/natprobe/bindings,abc", "/natprobe/stats")
+    assert r[0] is None and r[1] is None and r[2] is None, r[:3]
+    assert r[3]["ports/e_side/rx_packets"] >= 0
