@@ -175,6 +175,8 @@ class Flow:
         self.ident[d] = (ident + 1) & 0xFFFF
         if payload and d not in self.first:
             self.first[d] = (payload, t_in, t_dmz)
+        if out is None:          # planning only (truth()): no frames
+            return t_dmz if d == "c" else t_in
         for seg, t, ttl in (("inside", t_in, ttl_in), ("dmz", t_dmz, ttl_dmz)):
             c = self.cli if seg == "inside" else self.pub
             if seg == "inside":
@@ -208,8 +210,11 @@ class Flow:
                   ack=ci + 1 + len(c_payload), window=509)
 
     def truth(self):
+        """[proto, inside src, dst, dmz src, dmz seq - inside seq (mod 2^32)];
+        the destination is the same on both segments."""
         p = "tcp" if self.proto == TCP else "udp"
-        return [p, "%s:%d" % self.cli, "%s:%d" % self.srv, "%s:%d" % self.pub]
+        return [p, "%s:%d" % self.cli, "%s:%d" % self.srv, "%s:%d" % self.pub,
+                self.seq_offset & 0xFFFFFFFF]
 
 
 class Nat:
@@ -360,12 +365,13 @@ N_KEEPALIVE = 20
 COLLECTOR = ("203.0.113.200", 9000)
 
 
-def plan_nat_10k():
-    """Returns (out, flows): frames per segment (unsorted) and the flows."""
+def plan_nat_10k(build=True):
+    """Returns (out, flows): frames per segment (unsorted; None unless build)
+    and the flows."""
     rng = random.Random("natprobe/nat_10k_flows")
     nat, ports = Nat(rng), Ports(rng)
     clients = ["10.1.%d.%d" % (i // 250, i % 250 + 2) for i in range(4000)]
-    out = {"inside": [], "dmz": []}
+    out = {"inside": [], "dmz": []} if build else None
     flows = []
     specs = []
     for i in range(N_TCP - N_KEEPALIVE):
@@ -461,10 +467,11 @@ def _hex(rng, n):
     return rng.randbytes(n).hex()
 
 
-def plan_healthy_sip():
+def plan_healthy_sip(build=True):
+    """Returns (out, flows, SIP messages per segment); out is None unless build."""
     rng = random.Random("natprobe/healthy_sip_10k")
     nat, ports = Nat(rng), Ports(rng)
-    out = {"inside": [], "dmz": []}
+    out = {"inside": [], "dmz": []} if build else None
     flows = []
     nsip = [0]
 
@@ -679,14 +686,14 @@ def _sorted(out):
 
 
 def truth(name):
-    """Ground truth without writing captures: dict with `bindings` (rows
-    [proto, inside src, dst, dmz src]; the destination is not translated),
+    """Ground truth without building captures: dict with `bindings` (rows of
+    Flow.truth(): proto, inside src, dst, dmz src, TCP sequence offset),
     `ambiguous` (rows), `digest`, and per-scenario counts."""
     if name == "nat_10k_flows":
-        _, flows = plan_nat_10k()
+        _, flows = plan_nat_10k(build=False)
         extra = {}
     elif name == "healthy_sip_10k":
-        _, flows, n = plan_healthy_sip()
+        _, flows, n = plan_healthy_sip(build=False)
         extra = {"sip_messages": n}
     else:
         raise KeyError(name)

@@ -170,6 +170,7 @@ static void remember(struct np_det_correlator *c, const struct np_det_record *r,
 	a->type = r->type;
 	a->ts_ns = r->ts_ns;
 	a->xlat = xlat;
+	a->segment = r->type == NP_DET_HAIRPIN_SNAT ? -1 : r->segment;
 	if (ep != NULL)
 		a->endpoint = *ep;
 	snprintf(a->call_id, sizeof(a->call_id), "%s", call_id ? call_id : "");
@@ -239,7 +240,13 @@ static bool service_known(const struct np_det_correlator *c, const struct det_ep
 {
 	uint64_t h = fnv(FNV0, e, sizeof(*e));
 
-	return det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e);
+	if (det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e))
+		return true;
+	/* What clients dial through a known translation is a service too. */
+	for (unsigned int i = 0; i < c->n_xlat; i++)
+		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].server_pub, e))
+			return true;
+	return false;
 }
 
 /* ---- anomaly rules ----------------------------------------------------- */
@@ -277,8 +284,8 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 			 t);
 	det_emit(c, r);
 	x->hairpin_rec = r->id;
-	snprintf(line, sizeof(line), "%s %s -> %s is %s %s -> %s (source translated)",
-		 seg_name(c, x->seg_client), xs, sp, seg_name(c, x->seg_server), t, sv);
+	snprintf(line, sizeof(line), "%s -> %s leaves the firewall as %s -> %s (source translated)",
+		 xs, sp, t, sv);
 	remember(c, r, xi, &x->t, NULL, line);
 }
 
@@ -315,8 +322,8 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 			 "seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
 	}
 	det_emit(c, r);
-	snprintf(line, sizeof(line), "%s %s %s: %s %s", seg_name(c, n->segment), n->method,
-		 n->cseq, np_det_hdr_name(n->hdr), n->value);
+	snprintf(line, sizeof(line), "%s (CSeq %s): %s %s", n->method, n->cseq,
+		 np_det_hdr_name(n->hdr), n->value);
 	remember(c, r, xi, &n->ep, n->call_id, line);
 }
 
@@ -366,7 +373,7 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	if (n != NULL)
 		rec_set_sip(r, n->method, n->call_id, n->cseq, np_det_hdr_name(n->hdr), n->value);
 	det_emit(c, r);
-	snprintf(line, sizeof(line), "%s %s -> %s SYN, %s", seg_name(c, ev->segment), src, ep,
+	snprintf(line, sizeof(line), "SYN %s -> %s, %s", src, ep,
 		 refused ? (ev->refused.reason == NP_FLOW_REFUSED_RST ? "RST" : "ICMP unreachable")
 			 : "no answer");
 	remember(c, r, xi, &tgt, n ? n->call_id : NULL, line);
@@ -593,9 +600,14 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 		raise_translated_route(c, n, xi, false);
 		return;
 	}
-	/* A server's own public address, on a port nothing was seen listening on. */
-	if (a->hdr != NP_DET_H_CONTACT && a->port != 0 && is_server_public(c, &a->addr) &&
-	    !service_known(c, &ep))
+	/*
+	 * A route set naming a server's own public address on a port nothing was
+	 * seen listening on. (Not Via or Contact: a server behind static NAT
+	 * rightly advertises its public address there.)
+	 */
+	if ((a->hdr == NP_DET_H_ROUTE || a->hdr == NP_DET_H_RECORD_ROUTE ||
+	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) && a->port != 0 &&
+	    is_server_public(c, &a->addr) && !service_known(c, &ep))
 		raise_translated_route(c, n, -1, true);
 }
 
@@ -731,9 +743,8 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 			 "%s (Call-ID %s) got no final answer in %" PRId64 " ms (64 x T1)",
 			 t->method, t->call_id, r->delay_ms);
 	det_emit(c, r);
-	snprintf(line, sizeof(line), "%s %u %s (%s, %" PRId64 " ms)",
-		 seg_name(c, resp ? resp->segment : t->segment), resp ? resp->status : 0,
-		 t->cseq, fast ? "fast" : "timer", r->delay_ms);
+	snprintf(line, sizeof(line), "%u to %s (%s timeout, %" PRId64 " ms after the request)",
+		 resp ? resp->status : 0, t->cseq, fast ? "fast" : "timer", r->delay_ms);
 	remember(c, r, -1, NULL, t->call_id, line);
 }
 

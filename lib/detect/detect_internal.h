@@ -81,6 +81,7 @@ struct det_anomaly {
 	int xlat;			/* index in xlat[], -1 if none */
 	struct det_ep endpoint;
 	char call_id[NP_DET_CALLID_LEN];
+	int8_t segment;			/* where it was seen; -1 across segments */
 	char line[240];			/* one line for the ladder */
 };
 

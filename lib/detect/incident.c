@@ -243,13 +243,26 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 				order[i] = order[j];
 				order[j] = tmp;
 			}
+	/* One lane per side of the firewall: C | FW | E. */
+	off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
+				"time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
+				expressway ? "C" : "client", expressway ? "E" : "server",
+				c->conf.segment_names[x->seg_client] ?: "?", cl_name,
+				c->conf.segment_names[x->seg_server] ?: "?", sv_name);
 	for (unsigned int i = 0; i < in->n && off < sizeof(r->ladder) - 1; i++) {
 		const struct det_anomaly *a = &c->anomalies[order[i]];
-		char ts[16];
+		bool all = a->segment < 0;
+		bool cl = all || a->segment == x->seg_client;
+		bool sv_side = all || a->segment == x->seg_server;
+		char ts[16], id[12];
 
 		clock_str(a->ts_ns, ts, sizeof(ts));
-		off += (size_t)snprintf(r->ladder + off, sizeof(r->ladder) - off, "%s  [%u] %s\n",
-					ts, a->id, a->line);
+		snprintf(id, sizeof(id), "[%u]", a->id);
+		off += (size_t)snprintf(r->ladder + off, sizeof(r->ladder) - off,
+					"%s  %-5s %*s | %s | %-*s %s\n", ts, id, expressway ? 1 : 6,
+					cl ? (expressway ? "C" : "client") : "", all ? "FW" : "  ",
+					expressway ? 1 : 6,
+					sv_side ? (expressway ? "E" : "server") : "", a->line);
 	}
 	det_emit(c, r);
 	in->written = true;

@@ -1,0 +1,457 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/detect's correlator: SIP messages (parsed from text by
+ * lib/sip, summarised as the workers do) and flow events go in, records come
+ * out. One case per rule of the anomaly catalogue.
+ */
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "np_detect.h"
+
+#define MS 1000000ull
+#define T0 (1461049753ull * 1000000000ull)
+
+static struct np_sip_db *db;
+static struct np_sip_scratch *scratch;
+static struct np_sip_msg msg;
+
+static struct np_det_record recs[64];
+static unsigned int n_recs;
+
+static void on_record(void *ctx, const struct np_det_record *r)
+{
+	(void)ctx;
+	if (n_recs < 64)
+		recs[n_recs++] = *r;
+}
+
+static unsigned int count(uint8_t type)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < n_recs; i++)
+		n += recs[i].type == type && recs[i].kind != NP_DET_KIND_BINDING;
+	return n;
+}
+
+static const struct np_det_record *find(uint8_t type)
+{
+	for (unsigned int i = 0; i < n_recs; i++)
+		if (recs[i].type == type)
+			return &recs[i];
+	return NULL;
+}
+
+static struct np_addr ip(const char *s)
+{
+	struct np_addr a;
+	struct in_addr v4;
+
+	assert_int_equal(inet_pton(AF_INET, s, &v4), 1);
+	np_addr_from_v4(&a, v4.s_addr);
+	return a;
+}
+
+static struct np_det_correlator *corr(const struct np_static_nat *sn, unsigned int n_sn)
+{
+	static const char *names[2] = { "inside", "dmz" };
+	struct np_det_correlator_conf cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = 2;
+	cc.segment_names[0] = names[0];
+	cc.segment_names[1] = names[1];
+	cc.static_nat = sn;
+	cc.n_static = n_sn;
+	cc.record = on_record;
+	n_recs = 0;
+	return np_det_correlator_create(&cc);
+}
+
+/* Parse @p text (\n line ends become CRLF) and feed its summary. */
+static void sip(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const char *src,
+		uint16_t sport, const char *dst, uint16_t dport, uint8_t proto, const char *text)
+{
+	static char buf[8192];
+	static struct np_det_sip s;
+	size_t n = 0;
+
+	for (const char *p = text; *p && n < sizeof(buf) - 2; p++) {
+		if (*p == '\n')
+			buf[n++] = '\r';
+		buf[n++] = *p;
+	}
+	assert_int_equal(np_sip_parse(db, scratch, (const uint8_t *)buf, n, &msg), 0);
+	memset(&s, 0, sizeof(s));
+	np_det_sip_summarise(&msg, (const uint8_t *)buf, n, &s);
+	s.flow.src = ip(src);
+	s.flow.dst = ip(dst);
+	s.flow.sport = sport;
+	s.flow.dport = dport;
+	s.flow.proto = proto;
+	s.ts_ns = ts;
+	s.segment = seg;
+	np_det_correlator_sip(c, &s);
+}
+
+static void flow_ev(struct np_det_correlator *c, uint8_t type, uint8_t seg, uint64_t ts,
+		    const char *src, uint16_t sport, const char *dst, uint16_t dport,
+		    struct np_flow_event *proto_ev)
+{
+	struct np_flow_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (proto_ev != NULL)
+		ev = *proto_ev;
+	ev.type = type;
+	ev.segment = seg;
+	ev.proto = 6;
+	ev.src = ip(src);
+	ev.dst = ip(dst);
+	ev.sport = sport;
+	ev.dport = dport;
+	ev.ts_ns = ts;
+	np_det_correlator_flow(c, &ev);
+}
+
+static void fingerprint(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const char *src,
+			uint16_t sport, const char *dst, uint16_t dport, uint8_t dir,
+			uint64_t hash)
+{
+	struct np_flow_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.dir = dir;
+	ev.fp.hash = hash;
+	ev.fp.len = 100;
+	flow_ev(c, NP_FLOW_EV_FINGERPRINT, seg, ts, src, sport, dst, dport, &ev);
+}
+
+static const char service[] =
+	"SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport\n"
+	"Call-ID: abcd12345678@127.0.0.1\n"
+	"CSeq: 4616 SERVICE\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+	"To: <sip:serviceserver@cucm02.example.local>\n"
+	"Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
+	"Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
+	"Content-Length: 0\n\n";
+
+static const char timeout408[] =
+	"SIP/2.0 408 Request Timeout\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;received=64.100.0.10;rport=7003\n"
+	"Call-ID: abcd12345678@127.0.0.1\n"
+	"CSeq: 4616 SERVICE\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+	"To: <sip:serviceserver@cucm02.example.local>;tag=bbbb\n"
+	"Warning: 399 10.0.30.2 \"Request Timeout\"\n"
+	"Content-Length: 0\n\n";
+
+/* The seed, event by event, in a given order of arrival. */
+static void seed(struct np_det_correlator *c, bool sip_first)
+{
+	if (sip_first)
+		sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+	flow_ev(c, NP_FLOW_EV_NEW, 0, T0, "10.0.30.2", 27901, "64.100.0.10", 7003, NULL);
+	flow_ev(c, NP_FLOW_EV_NEW, 1, T0, "64.100.0.10", 4401, "10.0.10.2", 7003, NULL);
+	fingerprint(c, 1, T0 + 9 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 1, 0x1234);
+	fingerprint(c, 0, T0 + 9 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 1, 0x1234);
+	if (!sip_first)
+		sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+	sip(c, 0, T0 + 11 * MS, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
+	{
+		struct np_flow_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.refused.reason = NP_FLOW_REFUSED_RST;
+		ev.refused.delay_ns = 1 * MS;
+		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 13 * MS, "10.0.30.2", 27921,
+			"64.100.0.10", 4401, &ev);
+	}
+	sip(c, 0, T0 + 20 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 6, timeout408);
+	sip(c, 1, T0 + 20 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 6, timeout408);
+}
+
+static void test_seed_incident(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	const struct np_det_record *inc;
+
+	(void)state;
+	seed(c, false);
+	np_det_correlator_finish(c, T0 + 30 * MS);
+	assert_int_equal(count(NP_DET_HAIRPIN_SNAT), 1);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	inc = find(NP_DET_NAT_REFLECTION_MISROUTE);
+	assert_int_equal(inc->n_evidence, 5);	/* binding + 4 anomalies */
+	assert_non_null(strstr(inc->diagnosis, "10.0.30.2:27901"));
+	assert_non_null(strstr(inc->diagnosis, "64.100.0.10:4401"));
+	assert_string_equal(find(NP_DET_SIP_TIMEOUT)->timeout_kind, "fast");
+	assert_string_equal(find(NP_DET_TRANSLATED_ROUTE)->sip.header, "Route");
+	np_det_correlator_destroy(c);
+}
+
+/* The SERVICE arrives before the binding is learned: the Route is re-checked. */
+static void test_late_binding_still_finds_route(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	seed(c, true);
+	np_det_correlator_finish(c, T0 + 30 * MS);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	np_det_correlator_destroy(c);
+}
+
+/* An incident is held until it settles, then written by tick. */
+static void test_incident_waits_to_settle(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	seed(c, false);
+	np_det_correlator_tick(c, T0 + 25 * MS);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 0);
+	np_det_correlator_tick(c, T0 + 3000 * MS);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	np_det_correlator_finish(c, T0 + 4000 * MS);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	np_det_correlator_destroy(c);
+}
+
+/* Destination NAT only: a binding, nothing wrong. */
+static void test_dnat_only_is_healthy(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	fingerprint(c, 0, T0, "10.0.30.2", 27901, "64.100.0.10", 7003, 0, 0x77);
+	fingerprint(c, 1, T0 + MS, "10.0.30.2", 27901, "10.0.10.2", 7003, 0, 0x77);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(n_recs, 1);
+	assert_int_equal(recs[0].kind, NP_DET_KIND_BINDING);
+	assert_int_equal(recs[0].binding.changed, NP_NAT_CHANGED_DST);
+	np_det_correlator_destroy(c);
+}
+
+/* One segment with static NAT: a flow from the server's own public address. */
+static void test_static_hairpin(void **state)
+{
+	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
+	struct np_det_correlator *c = corr(&sn, 1);
+
+	(void)state;
+	flow_ev(c, NP_FLOW_EV_NEW, 1, T0, "64.100.0.10", 4401, "10.0.10.2", 7003, NULL);
+	sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_HAIRPIN_SNAT), 1);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	np_det_correlator_destroy(c);
+}
+
+static void test_private_via_contact(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	static const char reg[] =
+		"REGISTER sip:example.com SIP/2.0\n"
+		"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr1\n"
+		"Call-ID: reg1@10.1.2.3\n"
+		"CSeq: 1 REGISTER\n"
+		"From: <sip:alice@example.com>;tag=1\n"
+		"To: <sip:alice@example.com>\n"
+		"Contact: <sip:alice@10.1.2.3:5060>\n"
+		"Content-Length: 0\n\n";
+
+	(void)state;
+	/* From a public address: the phone does not know it is behind NAT. */
+	sip(c, 0, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, reg);
+	/* The same from a private address (inside the NAT): fine. */
+	sip(c, 1, T0 + MS, "10.1.2.3", 5060, "203.0.113.5", 5060, 17, reg);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);	/* top Via and Contact */
+	assert_int_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->segment, 0);
+	np_det_correlator_destroy(c);
+}
+
+static const char invite_sdp[] =
+	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+	"Call-ID: call1@198.51.100.7\n"
+	"CSeq: 1 INVITE\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:bob@example.com>\n"
+	"Contact: <sip:alice@198.51.100.7:5060>\n"
+	"Content-Type: application/sdp\n"
+	"Content-Length: 80\n\n"
+	"v=0\no=- 1 1 IN IP4 192.168.1.20\ns=-\nc=IN IP4 192.168.1.20\nt=0 0\n"
+	"m=audio 4000 RTP/AVP 0\n";
+
+static void test_sdp_private_address(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 1);
+	assert_string_equal(find(NP_DET_SDP_ADDRESS_MISMATCH)->endpoint, "192.168.1.20");
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 0);
+	np_det_correlator_destroy(c);
+}
+
+/* The same message differs across the firewall: an ALG rewrote the Contact. */
+static void test_alg_rewrite(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	char rewritten[sizeof(invite_sdp) + 16];
+	char *p;
+
+	(void)state;
+	snprintf(rewritten, sizeof(rewritten), "%s", invite_sdp);
+	p = strstr(rewritten, "alice@198.51.100.7:5060>");
+	memcpy(p, "alice@198.51.100.9:5060>", 24);
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	sip(c, 1, T0 + MS, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, rewritten);
+	/* byte-identical copies raise nothing */
+	sip(c, 1, T0 + 2 * MS, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, rewritten);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_ALG_REWRITE), 1);
+	assert_non_null(strstr(find(NP_DET_ALG_REWRITE)->detail, "Contact"));
+	np_det_correlator_destroy(c);
+}
+
+static void test_identical_copies_no_alg(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	sip(c, 1, T0 + MS, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_ALG_REWRITE), 0);
+	np_det_correlator_destroy(c);
+}
+
+/* No final answer in 64 x T1: a timer timeout. A provisional answer does not count. */
+static void test_timer_timeout(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	static const char trying[] =
+		"SIP/2.0 100 Trying\n"
+		"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+		"Call-ID: call1@198.51.100.7\n"
+		"CSeq: 1 INVITE\n"
+		"From: <sip:alice@example.com>;tag=1\n"
+		"To: <sip:bob@example.com>\n"
+		"Content-Length: 0\n\n";
+
+	(void)state;
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	sip(c, 0, T0 + 5 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, trying);
+	np_det_correlator_tick(c, T0 + 31000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);
+	np_det_correlator_tick(c, T0 + 33000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
+	assert_string_equal(find(NP_DET_SIP_TIMEOUT)->timeout_kind, "timer");
+	np_det_correlator_destroy(c);
+}
+
+/* A refused connect to an endpoint a Route just named, without any binding. */
+static void test_phantom_named_endpoint(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	struct np_flow_event ev;
+
+	(void)state;
+	sip(c, 0, T0, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
+	memset(&ev, 0, sizeof(ev));
+	ev.refused.reason = NP_FLOW_REFUSED_RST;
+	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 2 * MS, "10.0.30.2", 27921, "64.100.0.10",
+		4401, &ev);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1);
+	assert_int_equal(find(NP_DET_PHANTOM_CONNECT)->severity, NP_DET_SEV_WARNING);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 0);
+	np_det_correlator_destroy(c);
+}
+
+/* A refused connect to an unrelated endpoint is not a phantom. */
+static void test_plain_refusal_is_not_phantom(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	struct np_flow_event ev;
+
+	(void)state;
+	memset(&ev, 0, sizeof(ev));
+	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0, "10.0.30.2", 27921, "192.0.2.80", 443, &ev);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(n_recs, 0);
+	np_det_correlator_destroy(c);
+}
+
+static void test_names_are_stable(void **state)
+{
+	(void)state;
+	assert_string_equal(np_det_type_name(NP_DET_HAIRPIN_SNAT), "hairpin_snat");
+	assert_string_equal(np_det_type_name(NP_DET_NAT_REFLECTION_MISROUTE),
+			    "nat_reflection_misroute");
+	assert_string_equal(np_det_type_name(NP_DET_SDP_ADDRESS_MISMATCH), "sdp_address_mismatch");
+	assert_string_equal(np_det_kind_name(NP_DET_KIND_INCIDENT), "incident");
+	assert_string_equal(np_det_hdr_name(NP_DET_H_RECORD_ROUTE), "Record-Route");
+	assert_string_equal(np_det_type_name(200), "unknown");
+}
+
+static int setup(void **state)
+{
+	char err[256];
+
+	(void)state;
+	db = np_sip_db_create(err, sizeof(err));
+	scratch = db ? np_sip_scratch_clone(db) : NULL;
+	return scratch ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	np_sip_scratch_destroy(scratch);
+	np_sip_db_destroy(db);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_incident),
+		cmocka_unit_test(test_late_binding_still_finds_route),
+		cmocka_unit_test(test_incident_waits_to_settle),
+		cmocka_unit_test(test_dnat_only_is_healthy),
+		cmocka_unit_test(test_static_hairpin),
+		cmocka_unit_test(test_private_via_contact),
+		cmocka_unit_test(test_sdp_private_address),
+		cmocka_unit_test(test_alg_rewrite),
+		cmocka_unit_test(test_identical_copies_no_alg),
+		cmocka_unit_test(test_timer_timeout),
+		cmocka_unit_test(test_phantom_named_endpoint),
+		cmocka_unit_test(test_plain_refusal_is_not_phantom),
+		cmocka_unit_test(test_names_are_stable),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SIP-only micro-benchmark: what a worker spends per SIP message on parsing
+ * (np_sip_parse) and summarising (np_det_sip_summarise), without the flow
+ * table, framing or the NIC.
+ *
+ *   bench_sip [-n PASSES] [-1] [-d] CAPTURE.pcap
+ *
+ * Every UDP payload of CAPTURE that np_sip_looks_like_sip() accepts is kept
+ * (one message per datagram). Default: one warm-up pass, then PASSES (100)
+ * timed passes over all messages; prints messages/s and ns/message.
+ * -1: one pass, untimed, for instruction counts under callgrind:
+ *
+ *   valgrind --tool=callgrind --toggle-collect=bench_pass ./bench_sip -1 CAPTURE
+ *
+ * (instructions per message = the total reported / the messages printed).
+ * -d: print each message's summary (hashes excluded), to compare builds.
+ *
+ * Captures: tools/bench's make_profile() writes the benchmark's SIP-only
+ * traffic ("sip900"); any capture with SIP over UDP works.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+
+#include "np_detect.h"
+#include "np_pkt.h"
+#include "np_sip.h"
+
+#define BENCH_DEFAULT_PASSES 100u
+
+struct bench_msg {
+	uint8_t *data;
+	uint32_t len;
+};
+
+struct bench {
+	struct bench_msg *msgs;
+	size_t n, cap;
+	uint64_t bytes;
+	const struct np_sip_db *db;
+	struct np_sip_scratch *scratch;
+	struct np_sip_msg *msg;
+	struct np_det_sip *sum;
+	uint64_t parse_errors;
+};
+
+static int add_msg(struct bench *b, const uint8_t *p, uint32_t len)
+{
+	struct bench_msg *m;
+
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? 2 * b->cap : 1024;
+		struct bench_msg *nm = realloc(b->msgs, cap * sizeof(*nm));
+
+		if (!nm)
+			return -ENOMEM;
+		b->msgs = nm;
+		b->cap = cap;
+	}
+	m = &b->msgs[b->n];
+	m->data = malloc(len ? len : 1);
+	if (!m->data)
+		return -ENOMEM;
+	memcpy(m->data, p, len);
+	m->len = len;
+	b->n++;
+	b->bytes += len;
+	return 0;
+}
+
+static int load(struct bench *b, const char *path)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *h;
+	const u_char *pkt;
+	pcap_t *pc;
+	int rc;
+
+	pc = pcap_open_offline(path, errbuf);
+	if (!pc) {
+		fprintf(stderr, "bench_sip: %s: %s\n", path, errbuf);
+		return -1;
+	}
+	if (pcap_datalink(pc) != DLT_EN10MB) {
+		fprintf(stderr, "bench_sip: %s: not an Ethernet capture\n", path);
+		pcap_close(pc);
+		return -1;
+	}
+	while ((rc = pcap_next_ex(pc, &h, &pkt)) == 1) {
+		struct np_pkt_info pi;
+		const uint8_t *pl;
+
+		if (np_pkt_parse(pkt, h->caplen, &pi) != NP_PKT_UDP)
+			continue;
+		pl = pkt + pi.payload_off;
+		if (!np_sip_looks_like_sip(pl, pi.payload_len))
+			continue;
+		if (add_msg(b, pl, pi.payload_len) < 0) {
+			fprintf(stderr, "bench_sip: out of memory\n");
+			pcap_close(pc);
+			return -1;
+		}
+	}
+	if (rc == -1)
+		fprintf(stderr, "bench_sip: %s: %s\n", path, pcap_geterr(pc));
+	pcap_close(pc);
+	return rc == -1 ? -1 : 0;
+}
+
+/* One message the way the worker handles a datagram (lib/detect/inspect.c). */
+static inline uint64_t bench_one(struct bench *b, const struct bench_msg *bm)
+{
+	struct np_sip_msg *m = b->msg;
+	int rc;
+
+	rc = np_sip_parse(b->db, b->scratch, bm->data, bm->len, m);
+	if (rc != 0) {
+		b->parse_errors++;
+		return 0;
+	}
+	np_det_sip_summarise(m, bm->data, m->msg_len && m->msg_len <= bm->len ? m->msg_len : bm->len,
+			     b->sum);
+	return b->sum->msg_hash ^ b->sum->n_addrs;
+}
+
+/* One pass over every message; kept out of line so callgrind can collect just this. */
+__attribute__((noinline)) uint64_t bench_pass(struct bench *b);
+__attribute__((noinline)) uint64_t bench_pass(struct bench *b)
+{
+	uint64_t acc = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		acc += bench_one(b, &b->msgs[i]);
+	return acc;
+}
+
+static const char *host_type_name(unsigned int t)
+{
+	static const char *const names[] = { "none", "name", "ipv4", "ipv6" };
+
+	return t < 4 ? names[t] : "?";
+}
+
+static void dump(struct bench *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct bench_msg *bm = &b->msgs[i];
+		const struct np_det_sip *s = b->sum;
+		int rc = np_sip_parse(b->db, b->scratch, bm->data, bm->len, b->msg);
+
+		if (rc != 0) {
+			printf("%zu: error %s\n", i, np_sip_err_name(b->msg->err));
+			continue;
+		}
+		(void)bench_one(b, bm);
+		printf("%zu: req=%d method=%u/%s status=%u cseq=%" PRIu32 "/%u/%s call_id=%s "
+		       "branch=%s from_tag=%s to_tag=%s ruri=%s warning=%u/%s sdp=%d\n",
+		       i, s->is_request, s->method, s->method_text, s->status, s->cseq,
+		       s->cseq_method, s->cseq_text, s->call_id, s->branch, s->from_tag, s->to_tag,
+		       s->ruri, s->warning_code, s->warning_agent, s->has_sdp);
+		for (unsigned int a = 0; a < s->n_addrs; a++) {
+			const struct np_det_addr *d = &s->addrs[a];
+			char ab[NP_ADDR_STRLEN];
+
+			np_addr_str(&d->addr, ab, sizeof(ab));
+			printf("  %s[%u] %s %s port %u: %s\n", np_det_hdr_name(d->hdr), d->index,
+			       host_type_name(d->host_type),
+			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6 ?
+				       ab : "-",
+			       d->port, d->value);
+		}
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: bench_sip [-n PASSES] [-1] [-d] CAPTURE.pcap\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct bench b = { 0 };
+	unsigned long passes = BENCH_DEFAULT_PASSES;
+	bool once = false, do_dump = false;
+	struct np_sip_db *db;
+	char errbuf[256];
+	uint64_t acc = 0;
+	double t0, t1;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:1dh")) != -1) {
+		switch (opt) {
+		case 'n': {
+			char *end;
+
+			errno = 0;
+			passes = strtoul(optarg, &end, 10);
+			if (errno || *end || passes == 0) {
+				fprintf(stderr, "bench_sip: -n: a positive number, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		}
+		case '1':
+			once = true;
+			break;
+		case 'd':
+			do_dump = true;
+			break;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		usage();
+		return 2;
+	}
+	if (load(&b, argv[optind]) < 0)
+		return 1;
+	if (b.n == 0) {
+		fprintf(stderr, "bench_sip: %s: no SIP over UDP\n", argv[optind]);
+		return 1;
+	}
+	db = np_sip_db_create(errbuf, sizeof(errbuf));
+	if (!db) {
+		fprintf(stderr, "bench_sip: np_sip_db_create: %s\n", errbuf);
+		return 1;
+	}
+	b.db = db;
+	b.scratch = np_sip_scratch_clone(db);
+	b.msg = aligned_alloc(64, (sizeof(*b.msg) + 63) & ~(size_t)63);
+	b.sum = aligned_alloc(64, (sizeof(*b.sum) + 63) & ~(size_t)63);
+	if (!b.scratch || !b.msg || !b.sum) {
+		fprintf(stderr, "bench_sip: out of memory\n");
+		return 1;
+	}
+	memset(b.msg, 0, sizeof(*b.msg));
+	memset(b.sum, 0, sizeof(*b.sum));
+
+	printf("messages: %zu (%.1f bytes on average)\n", b.n, (double)b.bytes / (double)b.n);
+	if (do_dump) {
+		dump(&b);
+	} else if (once) {
+		acc = bench_pass(&b);
+		printf("one pass: %" PRIu64 " parse errors (checksum %016" PRIx64 ")\n",
+		       b.parse_errors, acc);
+	} else {
+		acc = bench_pass(&b); /* warm-up */
+		b.parse_errors = 0;
+		t0 = now_s();
+		for (unsigned long i = 0; i < passes; i++)
+			acc += bench_pass(&b);
+		t1 = now_s();
+		printf("passes: %lu, parse errors per pass: %" PRIu64 " (checksum %016" PRIx64 ")\n",
+		       passes, b.parse_errors / passes, acc);
+		printf("%.0f messages/s, %.1f ns/message\n",
+		       (double)b.n * (double)passes / (t1 - t0),
+		       (t1 - t0) * 1e9 / ((double)b.n * (double)passes));
+	}
+
+	for (size_t i = 0; i < b.n; i++)
+		free(b.msgs[i].data);
+	free(b.msgs);
+	free(b.msg);
+	free(b.sum);
+	np_sip_scratch_destroy(b.scratch);
+	np_sip_db_destroy(db);
+	return 0;
+}
