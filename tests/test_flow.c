@@ -469,7 +469,7 @@ static void
 test_stat_names(void **state)
 {
 	(void)state;
-	assert_int_equal(NP_FLOW_STATS_N, 23);
+	assert_int_equal(NP_FLOW_STATS_N, 24);
 	assert_string_equal(np_flow_stat_names[0], "flows_active");
 	assert_string_equal(np_flow_stat_names[1], "flows_created");
 	assert_true(np_flow_stat_is_gauge[0]);
@@ -1153,6 +1153,11 @@ test_udp_sip(void **state)
 	feed(t, &F, 1 * SEC);
 	assert_int_equal(rec.n_msg, 2);
 	assert_int_equal(st(t)->sip_udp_msgs, 2);
+	/* STUN keep-alive (RFC 5626) on a SIP port: counted, not delivered as SIP */
+	mk_udp(&F, C_IP, 5060, S_IP, 5060, stun, sizeof(stun));
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 2);
+	assert_int_equal(st(t)->sip_udp_not_sip, 1);
 	np_flow_table_destroy(t);
 }
 

@@ -30,24 +30,24 @@
 #include "np_app.h"
 
 #define NP_METRICS_BACKLOG 16
-#define NP_METRICS_MAX_CONNS 32		/* scrapers are few; bounds control-thread work */
+#define NP_METRICS_MAX_CONNS 32 /* scrapers are few; bounds control-thread work */
 #define NP_METRICS_MAX_CONNS_PER_IP 8
-#define NP_METRICS_CONN_TIMEOUT_S 10	/* idle keep-alive or stalled clients */
+#define NP_METRICS_CONN_TIMEOUT_S 10 /* idle keep-alive or stalled clients */
 #define NP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct np_metrics {
 	struct MHD_Daemon *daemon;
 	struct np_app *app;
-	uint64_t next_poll;	/* TSC: MHD_run() at most once per poll_cycles */
+	uint64_t next_poll; /* TSC: MHD_run() at most once per poll_cycles */
 	uint64_t poll_cycles;
 };
 
 static int np_logtype = -1;
 
 static const char index_page[] =
-	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>natprobe</title></head>\n"
-	"<body><h1>natprobe</h1><p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>"
-	"</body></html>\n";
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>natprobe</title></head>\n"
+    "<body><h1>natprobe</h1><p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>"
+    "</body></html>\n";
 static const char not_found[] = "404 not found: natprobe serves /metrics\n";
 static const char not_allowed[] = "405 method not allowed: use GET or HEAD\n";
 static const char no_memory[] = "500 cannot render the counters (out of memory)\n";
@@ -58,13 +58,13 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	rte_vlog(RTE_LOG_INFO, np_logtype, fmt, ap);
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status,
-			     const char *type, struct MHD_Response *resp)
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+			     struct MHD_Response *resp)
 {
 	enum MHD_Result ret;
 
 	if (resp == NULL)
-		return MHD_NO;	/* libmicrohttpd closes the connection */
+		return MHD_NO; /* libmicrohttpd closes the connection */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
@@ -103,10 +103,10 @@ static enum MHD_Result reply_metrics(struct np_metrics *m, struct MHD_Connection
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-				  const char *method, const char *version,
-				  const char *upload_data, size_t *upload_data_size, void **req_cls)
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_data_size, void **req_cls)
 {
-	static int headers_seen;	/* its address marks a request whose headers were seen */
+	static int headers_seen; /* its address marks a request whose headers were seen */
 	struct np_metrics *m = cls;
 
 	(void)version;
@@ -124,7 +124,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		*upload_data_size = 0;	/* a GET with a body: discard it */
+		*upload_data_size = 0; /* a GET with a body: discard it */
 		return MHD_YES;
 	}
 	if (strcmp(url, "/metrics") == 0)
@@ -187,8 +187,8 @@ int np_metrics_start(struct np_app *app)
 	if (listen[0] == '\0')
 		return 0;
 	if (np_logtype < 0)
-		np_logtype = rte_log_register_type_and_pick_level("natprobe.metrics",
-								  RTE_LOG_NOTICE);
+		np_logtype =
+		    rte_log_register_type_and_pick_level("natprobe.metrics", RTE_LOG_NOTICE);
 	if (np_conf_parse_listen(listen, host, sizeof(host), &port) < 0) {
 		np_err("export.metrics_listen: '%s' is not HOST:PORT or [IPV6]:PORT", listen);
 		return -EINVAL;
@@ -197,7 +197,8 @@ int np_metrics_start(struct np_app *app)
 	if (fd < 0) {
 		np_err("export.metrics_listen: cannot listen on %s: %s%s", listen, strerror(-fd),
 		       fd == -EADDRINUSE ? " (another natprobe or service holds the port; change "
-					   "the address or set it to \"\" to disable /metrics)" : "");
+					   "the address or set it to \"\" to disable /metrics)"
+					 : "");
 		return fd;
 	}
 	m = calloc(1, sizeof(*m));
@@ -210,20 +211,18 @@ int np_metrics_start(struct np_app *app)
 	m->poll_cycles = rte_get_timer_hz() / 1000;
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
-				     MHD_OPTION_LISTEN_SOCKET, fd,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				     (unsigned int)NP_METRICS_MAX_CONNS_PER_IP,
-				     MHD_OPTION_CONNECTION_TIMEOUT,
-				     (unsigned int)NP_METRICS_CONN_TIMEOUT_S,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				     MHD_OPTION_END);
+	m->daemon = MHD_start_daemon(
+	    flags, port, NULL, NULL, on_request, m, MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS_PER_IP,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NP_METRICS_CONN_TIMEOUT_S,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (m->daemon == NULL) {
 		/* fd not closed: whether libmicrohttpd already did varies by version. */
 		free(m);
 		np_err("export.metrics_listen: cannot start the HTTP server on %s "
-		       "(libmicrohttpd refused; see the log at level info)", listen);
+		       "(libmicrohttpd refused; see the log at level info)",
+		       listen);
 		return -EIO;
 	}
 	app->metrics = m;
@@ -252,7 +251,7 @@ void np_metrics_stop(struct np_app *app)
 
 	if (m == NULL)
 		return;
-	MHD_stop_daemon(m->daemon);	/* closes the listening socket too */
+	MHD_stop_daemon(m->daemon); /* closes the listening socket too */
 	free(m);
 	app->metrics = NULL;
 }

@@ -29,17 +29,17 @@
 #include "np_record.h"
 #include "telemetry.h"
 
-#define TEL_STR RTE_TEL_MAX_STRING_LEN		/* 128: longest string value, with NUL */
+#define TEL_STR RTE_TEL_MAX_STRING_LEN /* 128: longest string value, with NUL */
 #define TEL_KEY_LEN (2 * (NP_NAME_MAX + 1) + 32)
 /* A binding's line before DPDK cuts it to TEL_STR - 1 (long IPv6 or names only). */
 #define TEL_LINE_LEN (4 * NP_ENDPOINT_STRLEN + 2 * (NP_NAME_MAX + 1) + 16)
-#define TEL_BINDINGS_REFRESH_NS 1000000000ull	/* re-walk unchanged bindings this often */
+#define TEL_BINDINGS_REFRESH_NS 1000000000ull /* re-walk unchanged bindings this often */
 
 enum { P_RX, P_TX, P_DROPPED, P_RX_MISSED, P_MAX };
 
 struct tel_port {
 	char name[NP_NAME_MAX + 1];
-	char key[NP_NAME_MAX + 1];	/* name usable as a telemetry dict key */
+	char key[NP_NAME_MAX + 1]; /* name usable as a telemetry dict key */
 	char device[TEL_STR];
 	char segment[NP_NAME_MAX + 1];
 	const char *mode;
@@ -52,7 +52,7 @@ struct tel_segment {
 
 /* What the control thread refreshes. */
 struct tel_snapshot {
-	uint64_t ts_ns;			/* wall clock of the refresh; 0 = never */
+	uint64_t ts_ns; /* wall clock of the refresh; 0 = never */
 	uint64_t port[NP_MAX_PORTS][P_MAX];
 	uint64_t seg_packets[NP_MAX_SEGMENTS];
 	uint64_t seg_sip[NP_MAX_SEGMENTS];
@@ -85,16 +85,16 @@ struct tel_record {
 static struct {
 	pthread_mutex_t lock;
 	bool registered;
-	bool active;			/* between init and fini */
+	bool active; /* between init and fini */
 	unsigned int n_ports;
 	unsigned int n_segments;
 	unsigned int n_workers;
 	struct tel_port port[NP_MAX_PORTS];
 	struct tel_segment seg[NP_MAX_SEGMENTS];
 	struct tel_snapshot snap;
-	uint64_t n_records;		/* anomalies and incidents seen */
-	struct tel_record rec[NP_TEL_MAX_RECORDS];	/* ring: rec[n % MAX] */
-} tel = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	uint64_t n_records;			   /* anomalies and incidents seen */
+	struct tel_record rec[NP_TEL_MAX_RECORDS]; /* ring: rec[n % MAX] */
+} tel = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Control thread only: the snapshot being built, and when bindings were walked. */
 static struct tel_snapshot next;
@@ -188,8 +188,8 @@ static struct rte_tel_data *u64_array(const uint64_t *v, unsigned int n)
 
 static void stats_fill(struct rte_tel_data *d)
 {
-	static const char *const pnames[P_MAX] = { "rx_packets", "tx_packets", "dropped_packets",
-						   "rx_missed" };
+	static const char *const pnames[P_MAX] = {"rx_packets", "tx_packets", "dropped_packets",
+						  "rx_missed"};
 	const struct tel_snapshot *s = &tel.snap;
 	struct rte_tel_data *a;
 	char key[TEL_KEY_LEN];
@@ -267,7 +267,7 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 			rte_tel_data_add_dict_u64(d, "rx_missed", s->port[p][P_RX_MISSED]);
 			return 0;
 		}
-		return -EINVAL;	/* no such port: the reply is null */
+		return -EINVAL; /* no such port: the reply is null */
 	}
 	for (unsigned int p = 0; p < tel.n_ports; p++) {
 		const struct tel_port *tp = &tel.port[p];
@@ -314,27 +314,29 @@ static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *
 	}
 	rte_tel_data_add_dict_string(d, "proto", proto_name(b->proto, buf, sizeof(buf)));
 	rte_tel_data_add_dict_string(d, "segment_a", seg_name(b->seg_a));
-	rte_tel_data_add_dict_string(d, "a_src", np_endpoint_str(&b->a.src, b->a.sport, ep,
-								  sizeof(ep)));
-	rte_tel_data_add_dict_string(d, "a_dst", np_endpoint_str(&b->a.dst, b->a.dport, ep,
-								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "a_src",
+				     np_endpoint_str(&b->a.src, b->a.sport, ep, sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "a_dst",
+				     np_endpoint_str(&b->a.dst, b->a.dport, ep, sizeof(ep)));
 	rte_tel_data_add_dict_string(d, "segment_b", seg_name(b->seg_b));
-	rte_tel_data_add_dict_string(d, "b_src", np_endpoint_str(&b->b.src, b->b.sport, ep,
-								  sizeof(ep)));
-	rte_tel_data_add_dict_string(d, "b_dst", np_endpoint_str(&b->b.dst, b->b.dport, ep,
-								  sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "b_src",
+				     np_endpoint_str(&b->b.src, b->b.sport, ep, sizeof(ep)));
+	rte_tel_data_add_dict_string(d, "b_dst",
+				     np_endpoint_str(&b->b.dst, b->b.dport, ep, sizeof(ep)));
 	rte_tel_data_add_dict_string(d, "pre_nat_segment", seg_name(b->seg_orig));
 	rte_tel_data_add_dict_string(d, "changed",
-				     b->changed == (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST) ?
-				     "src,dst" : b->changed & NP_NAT_CHANGED_SRC ? "src" : "dst");
+				     b->changed == (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST)
+					 ? "src,dst"
+				     : b->changed & NP_NAT_CHANGED_SRC ? "src"
+								       : "dst");
 	if (b->seq_known) {
 		snprintf(buf, sizeof(buf), "%" PRId64, b->seq_offset);
 		rte_tel_data_add_dict_string(d, "seq_offset", buf);
 	}
-	rte_tel_data_add_dict_string(d, "first_seen", np_record_ts(b->first_seen_ns, buf,
-								     sizeof(buf)));
-	rte_tel_data_add_dict_string(d, "last_seen", np_record_ts(b->last_seen_ns, buf,
-								    sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "first_seen",
+				     np_record_ts(b->first_seen_ns, buf, sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "last_seen",
+				     np_record_ts(b->last_seen_ns, buf, sizeof(buf)));
 	rte_tel_data_add_dict_string(d, "line", (binding_line(b, buf, sizeof(buf)), buf));
 }
 
@@ -355,7 +357,7 @@ static int bindings_fill(struct rte_tel_data *d, const char *params)
 				binding_detail(d, &s->bindings[i]);
 				return 0;
 			}
-		return -ENOENT;	/* not listed: the reply is null */
+		return -ENOENT; /* not listed: the reply is null */
 	}
 	rte_tel_data_add_dict_u64(d, "bindings_active", s->bindings_active);
 	rte_tel_data_add_dict_u64(d, "listed", s->n_bindings);
@@ -384,7 +386,8 @@ static int cmd_bindings(const char *cmd, const char *params, struct rte_tel_data
 
 static void anomalies_fill(struct rte_tel_data *d)
 {
-	uint64_t first = tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
+	uint64_t first =
+	    tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
 	char key[16];
 
 	rte_tel_data_start_dict(d);
@@ -429,16 +432,16 @@ static const struct {
 	telemetry_cb fn;
 	const char *help;
 } commands[] = {
-	/* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
-	{ "/natprobe/stats", cmd_stats,
-	  "Counters: ports, segments, anomalies and incidents by type, bindings, flows, "
-	  "event ring drops." },
-	{ "/natprobe/ports", cmd_ports,
-	  "Ports: device, segment, mode, rx/tx packets. Parameter: a port name." },
-	{ "/natprobe/bindings", cmd_bindings,
-	  "NAT bindings (first 100). Parameter: a binding id for its details." },
-	{ "/natprobe/anomalies", cmd_anomalies,
-	  "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]." },
+    /* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
+    {"/natprobe/stats", cmd_stats,
+     "Counters: ports, segments, anomalies and incidents by type, bindings, flows, "
+     "event ring drops."},
+    {"/natprobe/ports", cmd_ports,
+     "Ports: device, segment, mode, rx/tx packets. Parameter: a port name."},
+    {"/natprobe/bindings", cmd_bindings,
+     "NAT bindings (first 100). Parameter: a binding id for its details."},
+    {"/natprobe/anomalies", cmd_anomalies,
+     "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]."},
 };
 
 int np_telemetry_init(struct np_app *app)
@@ -472,8 +475,8 @@ int np_telemetry_init(struct np_app *app)
 	if (tel.registered)
 		return 0;
 	for (unsigned int i = 0; i < RTE_DIM(commands); i++) {
-		int ret = rte_telemetry_register_cmd(commands[i].path, commands[i].fn,
-						     commands[i].help);
+		int ret =
+		    rte_telemetry_register_cmd(commands[i].path, commands[i].fn, commands[i].help);
 
 		if (ret < 0) {
 			np_err("cannot register the DPDK telemetry command %s: %s",
@@ -490,22 +493,22 @@ static int copy_binding(void *ctx, const struct np_nat_binding *b)
 	struct tel_snapshot *s = ctx;
 
 	if (s->n_bindings >= NP_TEL_MAX_BINDINGS)
-		return 1;	/* stop the walk */
+		return 1; /* stop the walk */
 	s->bindings[s->n_bindings++] = *b;
 	return 0;
 }
 
 void np_telemetry_update(struct np_app *app)
 {
-	static struct np_stats sum;	/* large; control thread only */
+	static struct np_stats sum; /* large; control thread only */
 	const struct np_det_correlator_stats *cs = np_det_correlator_stats(app->corr);
 	struct np_nat_learner *l = np_det_correlator_learner(app->corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
 	struct np_stats_src src = {
-		.conf = &app->conf,
-		.n_workers = app->n_workers,
-		.workers = app->worker_stats,
-		.control = &app->control_stats,
+	    .conf = &app->conf,
+	    .n_workers = app->n_workers,
+	    .workers = app->worker_stats,
+	    .control = &app->control_stats,
 	};
 	uint64_t now = wall_ns(), sig;
 

@@ -20,7 +20,7 @@
 
 #include "np_detect.h"
 
-#define NP_TEL_MAX_BINDINGS 100	/* keeps a listing under the 16 kB telemetry reply */
+#define NP_TEL_MAX_BINDINGS 100 /* keeps a listing under the 16 kB telemetry reply */
 #define NP_TEL_MAX_RECORDS 32
 
 struct np_app;

@@ -289,13 +289,26 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	remember(c, r, xi, &x->t, NULL, line);
 }
 
+/*
+ * Did the owner of translation @p x send the message that named its own
+ * translated endpoint? A client that learned its public mapping (STUN,
+ * rport, a configured public address) rightly advertises it in its Via and
+ * Contact: that is how NAT traversal is meant to work, not a misroute.
+ */
+static bool named_by_owner(const struct det_named *n, const struct det_xlat *x)
+{
+	struct det_ep from = ep_of(&n->flow.src, n->flow.sport, x->t.proto);
+
+	return det_ep_eq(&from, &x->t) || (x->x.port != 0 && det_ep_eq(&from, &x->x));
+}
+
 static void raise_translated_route(struct np_det_correlator *c, struct det_named *n, int xi,
 				   bool public_only)
 {
 	struct np_det_record *r;
 	char ep[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], line[512];
 
-	if (n->reported)
+	if (n->reported || (xi >= 0 && named_by_owner(n, &c->xlat[xi])))
 		return;
 	/* With a binding: once per message and value. Without: once per endpoint. */
 	if (xi >= 0 ? dedupe(c, fnv_str(fnv_str(fnv_str(fnv_str(FNV0, "troute"), n->call_id),
@@ -815,6 +828,10 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 		const struct np_det_addr *a = &s->addrs[i];
 
 		if (a->hdr == NP_DET_H_SDP_C)
+			continue;
+		/* Only the sender's own Via says something about routing; lower Vias and
+		 * the Vias of responses are copies. */
+		if (a->hdr == NP_DET_H_VIA && (!s->is_request || a->index > 0))
 			continue;
 		if (a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6)
 			remember_named(c, s, a);

@@ -298,7 +298,9 @@ struct parser {
 	uint32_t ent_lines;	/* physical lines in it */
 	bool ent_open;
 	bool ent_too_long;
-	bool ent_sipmsg;	/* "SIPMSG:" seen: continuation lines are message lines */
+	uint8_t ent_sip;	/* enum dump_state */
+	size_t ent_bar;		/* offset of the dump's opening '|' */
+	uint32_t ent_quotes;	/* '"' before the dump: odd means a value is still open */
 	uint64_t ent_ts;	/* syslog stamp (UTC when ent_zoned) */
 	bool ent_zoned;
 	size_t ent_prefix;	/* length of the stamp */
@@ -596,13 +598,52 @@ static bool has_control(const char *s, size_t n)
 	return false;
 }
 
-static void sipmsg_check(struct parser *p, size_t from)
-{
-	size_t i = from > 7 ? from - 7 : 0;
+/* Where an entry stands with its SIPMSG dump. */
+enum dump_state {
+	DUMP_NONE = 0,	/* no "SIPMSG:" (yet) */
+	DUMP_LABEL,	/* "SIPMSG:" seen, no '|' yet */
+	DUMP_OPEN,	/* inside the dump: continuation lines are message lines */
+	DUMP_CLOSED,	/* the entry ends with the closing '|' */
+};
 
-	for (; !p->ent_sipmsg && i + 7 <= p->ent_len; i++)
-		if (p->ent[i] == 'S' && memcmp(p->ent + i, "SIPMSG:", 7) == 0)
-			p->ent_sipmsg = true;
+/* Update the dump state and quote count for the bytes appended from @p from. */
+static void dump_track(struct parser *p, size_t from)
+{
+	size_t i = from;
+	size_t e = p->ent_len;
+
+	if (p->ent_sip == DUMP_NONE) {
+		/* From a little before @p from: the label may straddle the join. */
+		for (i = from > 6 ? from - 6 : 0; i < e; i++) {
+			if (p->ent_quotes % 2 == 0 && i + 7 <= e &&
+			    memcmp(p->ent + i, "SIPMSG:", 7) == 0) {
+				p->ent_sip = DUMP_LABEL;
+				i += 7;
+				break;
+			}
+			if (i >= from && p->ent[i] == '"')
+				p->ent_quotes++;
+		}
+	}
+	if (p->ent_sip == DUMP_LABEL) {
+		const char *bar = memchr(p->ent + i, '|', e - i);
+
+		if (bar == NULL)
+			return;
+		p->ent_bar = (size_t)(bar - p->ent);
+		p->ent_sip = DUMP_OPEN;
+	}
+	if (p->ent_sip >= DUMP_OPEN) {
+		while (e > p->ent_bar + 1 && xl_ws(p->ent[e - 1]))
+			e--;
+		p->ent_sip = (e > p->ent_bar + 1 && p->ent[e - 1] == '|') ? DUMP_CLOSED : DUMP_OPEN;
+	}
+}
+
+/* Does a line that continues nothing in particular look like more of an entry? */
+static bool looks_continued(const char *s, size_t n)
+{
+	return memchr(s, '=', n) != NULL || (n >= 7 && memcmp(s, "SIPMSG:", 7) == 0);
 }
 
 /* ---- summaries ------------------------------------------------------------- */
@@ -1068,7 +1109,8 @@ int np_explog_parse(const char *buf, size_t len, struct np_explog *log)
 			entry_finish(&p);
 			p.ent_len = 0;
 			p.ent_too_long = false;
-			p.ent_sipmsg = false;
+			p.ent_sip = DUMP_NONE;
+			p.ent_quotes = 0;
 			p.ent_open = true;
 			p.ent_line = lineno;
 			p.ent_lines = 1;
@@ -1080,31 +1122,39 @@ int np_explog_parse(const char *buf, size_t len, struct np_explog *log)
 			} else if (ent_reserve(&p, l) == 0) {
 				memcpy(p.ent, s, l);
 				p.ent_len = l;
-				sipmsg_check(&p, 0);
+				dump_track(&p, 0);
 			}
-		} else if (!p.ent_open || has_control(s, l)) {
-			log->st.garbled++;
-			continue;
 		} else {
 			const char *sep;
 			size_t from = p.ent_len;
 
-			p.ent_lines++;
-			if (fold > 0 && prev_len == fold)
-				sep = "";
-			else if (p.ent_sipmsg)
-				sep = "\n";
+			if (!p.ent_open || has_control(s, l))
+				sep = NULL;
+			else if (fold > 0 && prev_len == fold)
+				sep = "";	/* folded at a fixed width */
+			else if (p.ent_sip == DUMP_LABEL || p.ent_sip == DUMP_OPEN)
+				sep = "\n";	/* a line of the message (or a wrap in it) */
 			else if (fold == 0 && prev_last == '-')
-				sep = "";
+				sep = "";	/* a word wrapped after its hyphen */
+			else if (p.ent_sip == DUMP_NONE && (p.ent_quotes % 2 == 1 ||
+							     looks_continued(s, l)))
+				sep = " ";	/* word-wrapped */
 			else
-				sep = " ";
+				sep = NULL;
+			if (sep == NULL) {
+				log->st.garbled++;
+				prev_len = 0;
+				prev_last = '\0';
+				continue;
+			}
+			p.ent_lines++;
 			if (!p.ent_too_long && ent_reserve(&p, l + 1) == 0) {
 				size_t k = strlen(sep);
 
 				memcpy(p.ent + p.ent_len, sep, k);
 				memcpy(p.ent + p.ent_len + k, s, l);
 				p.ent_len += k + l;
-				sipmsg_check(&p, from);
+				dump_track(&p, from + k);
 			}
 		}
 		prev_len = l;

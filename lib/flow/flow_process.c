@@ -313,6 +313,16 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 		e->dflags[dir] |= FLOW_D_STARTED;
 		emit_fingerprint(t, e, dir, p, n, now_ns, sink);
 	}
+	/*
+	 * On a SIP port, a datagram that cannot start a SIP message (STUN
+	 * keep-alives of RFC 5626 start with 0x00/0x01, RTP with 0x80) is not
+	 * SIP: counted, not delivered as an unparsable message.
+	 */
+	if ((e->flags & FLOW_F_SIP_PORT) && !np_sip_looks_like_sip(p, n) &&
+	    !(p[0] >= 'A' && p[0] <= 'z') && !(p[0] <= '\r' && only_crlf(p, n))) {
+		t->stats.sip_udp_not_sip++;
+		return 0;
+	}
 	if (((e->flags & FLOW_F_SIP_PORT) || np_sip_looks_like_sip(p, n)) &&
 	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		struct flow_pkt pk = {

@@ -280,6 +280,7 @@ struct np_flow_sink {
 	X(tcp_closed, "TCP flows closed by FIN or RST", 0)                                         \
 	X(icmp_unmatched, "ICMP unreachable quoting TCP that matched no pending SYN", 0)          \
 	X(sip_udp_msgs, "SIP messages delivered from UDP datagrams", 0)                            \
+	X(sip_udp_not_sip, "Datagrams on SIP ports that cannot be SIP (STUN, RTP); not parsed", 0) \
 	X(reasm_msgs_in_place, "SIP over TCP messages delivered from one segment, no copy", 0)    \
 	X(reasm_msgs_reassembled, "SIP over TCP messages completed in a reassembly buffer", 0)   \
 	X(reasm_retransmits, "TCP segments carrying already seen data (ignored)", 0)              \
