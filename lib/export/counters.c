@@ -273,6 +273,36 @@ int np_counters_write_markdown(FILE *f)
 	md_rows(f, np_segment_ctr_defs, NP_SEGMENT_CTR_MAX, "segment");
 	md_rows(f, &np_frame_class_def, 1, "segment, class");
 	md_rows(f, np_worker_ctr_defs, NP_WORKER_CTR_MAX, "worker");
+	fputs("| `natprobe_sip_requests_total` | counter | segment, method | SIP requests parsed |\n"
+	      "| `natprobe_sip_responses_total` | counter | segment, class | SIP responses parsed, "
+	      "by status class (1xx..6xx) |\n"
+	      "| `natprobe_sip_parse_errors_total` | counter | segment, kind | SIP messages that "
+	      "could not be parsed |\n"
+	      "| `natprobe_ip_fragments_total` | counter | outcome | IP fragments held, datagrams "
+	      "reassembled, fragments dropped |\n", f);
+	for (unsigned int k = 0; k < NP_FLOW_STATS_N; k++)
+		fprintf(f, "| `natprobe_%s%s` | %s | | %s |\n", np_flow_stat_names[k],
+			np_flow_stat_is_gauge[k] ? "" : "_total",
+			np_flow_stat_is_gauge[k] ? "gauge" : "counter", np_flow_stat_help[k]);
+	fputs("| `natprobe_anomalies_total` | counter | type | Anomalies raised, by type "
+	      "(docs/anomalies.md) |\n"
+	      "| `natprobe_incidents_total` | counter | type | Incidents raised, by type |\n"
+	      "| `natprobe_control_sip_messages_total` | counter | | SIP summaries the control "
+	      "thread correlated |\n"
+	      "| `natprobe_control_flow_events_total` | counter | | Flow events the control thread "
+	      "correlated |\n"
+	      "| `natprobe_transactions_dropped_total` | counter | | SIP transactions forgotten "
+	      "before an answer because the table was full |\n"
+	      "| `natprobe_records_written_total` | counter | | Records appended to the records "
+	      "file |\n"
+	      "| `natprobe_records_failed_total` | counter | | Records that could not be written |\n",
+	      f);
+	for (unsigned int k = 0; k < NP_NAT_STAT_MAX; k++) {
+		bool gauge = k == NP_NAT_STAT_BINDINGS_ACTIVE || k == NP_NAT_STAT_STATIC_ENTRIES;
+
+		fprintf(f, "| `natprobe_nat_%s%s` | %s | | %s |\n", np_nat_stat_names[k],
+			gauge ? "" : "_total", gauge ? "gauge" : "counter", np_nat_stat_help[k]);
+	}
 	fputs("\nFrame classes (label `class`):", f);
 	for (unsigned int k = 0; k < NP_PKT_CLASS_MAX; k++)
 		fprintf(f, "%s `%s`", k ? "," : "", np_pkt_class_name(k));
