@@ -114,3 +114,37 @@ def test_bad_command_line_exits_2(probe, args, fragment):
     assert r.rc == 2, r.describe()
     assert len(r.stderr_lines()) == 1, r.describe()
     assert fragment in r.stderr, r.describe()
+
+
+def test_sighup_reopens_records_file(probe, natprobe_bin, tmp_path):
+    """Steps: run with a records file on the seed replay; once the incident is
+    written, rotate the file (rename it) and send SIGHUP; then stop.
+    Verifies: the rotated file keeps the records; a new, empty records file
+    appears at the configured path (mode 0640) after SIGHUP; the probe keeps
+    running and exits 0 on SIGTERM."""
+    rec = tmp_path / "records.jsonl"
+    ports = [("a", "net_pcap0,rx_pcap=%s" % (SEED / "inside.pcap")),
+             ("b", "net_pcap1,rx_pcap=%s" % (SEED / "dmz.pcap"))]
+    text = config_text(ports, [("inside", "passive", ["a"]), ("dmz", "passive", ["b"])]).replace(
+        'export:\n  metrics_listen: ""', 'export:\n  metrics_listen: ""\n  records_file: %s' % rec)
+    cfg = probe.config(text)
+    p = start(natprobe_bin, cfg)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "incident" not in (
+                rec.read_text() if rec.exists() else ""):
+            time.sleep(0.1)
+        assert "incident" in rec.read_text()
+        rotated = tmp_path / "records.jsonl.1"
+        rec.rename(rotated)
+        p.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not rec.exists():
+            time.sleep(0.05)
+        assert rec.exists(), "records file not reopened after SIGHUP"
+        assert (rec.stat().st_mode & 0o777) == 0o640
+        assert p.poll() is None, "natprobe stopped on SIGHUP"
+    finally:
+        rc, out, err, took = stop(p, signal.SIGTERM, 10)
+    assert rc == 0, err
+    assert "nat_reflection_misroute" in rotated.read_text()

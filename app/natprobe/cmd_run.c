@@ -22,11 +22,15 @@
 #include "np_app.h"
 
 volatile bool np_force_quit;
+volatile bool np_reopen_records;
 
+/* Only flags: the control loop acts on them. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	np_force_quit = true;
+	if (sig == SIGHUP)
+		np_reopen_records = true;
+	else
+		np_force_quit = true;
 }
 
 static const char run_usage[] =
@@ -253,6 +257,7 @@ int np_cmd_run(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	if (np_eal_init(&app, n_eal, eal_args) < 0) {
 		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;

@@ -141,6 +141,27 @@ int np_control_init(struct np_app *app)
 	return 0;
 }
 
+/* SIGHUP: close and reopen the records file, so a rotated file is let go. */
+void np_control_reopen_records(struct np_app *app)
+{
+	FILE *f;
+
+	if (app->conf.export.records_file[0] == '\0')
+		return;
+	f = open_records(app->conf.export.records_file);
+	if (f == NULL) {
+		rte_log(RTE_LOG_ERR, np_logtype,
+			"natprobe: export.records_file: cannot reopen '%s': %s; still writing the "
+			"old file\n", app->conf.export.records_file, strerror(errno));
+		return;
+	}
+	if (app->records != NULL)
+		fclose(app->records);
+	app->records = f;
+	rte_log(RTE_LOG_NOTICE, np_logtype, "natprobe: reopened %s\n",
+		app->conf.export.records_file);
+}
+
 void np_control_fini(struct np_app *app)
 {
 	np_metrics_stop(app);
@@ -228,6 +249,10 @@ int np_control_loop(struct np_app *app)
 				last_change = now;
 			}
 			next_hw = now + hz / 10;
+		}
+		if (np_reopen_records) {
+			np_reopen_records = false;
+			np_control_reopen_records(app);
 		}
 		if (app->idle_exit_s > 0 && now - last_change >= (uint64_t)(app->idle_exit_s * hz))
 			break;

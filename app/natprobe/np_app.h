@@ -34,6 +34,8 @@ struct np_metrics;
 
 /* Set by the signal handler only; every loop polls it. */
 extern volatile bool np_force_quit;
+/* Set by SIGHUP: reopen export.records_file (log rotation). */
+extern volatile bool np_reopen_records;
 
 /*
  * Worker -> control: two single-producer/single-consumer rings per worker,
@@ -132,6 +134,7 @@ int np_control_init(struct np_app *app);
 void np_control_fini(struct np_app *app);
 int np_control_loop(struct np_app *app);
 void np_control_drain(struct np_app *app);
+void np_control_reopen_records(struct np_app *app);
 void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* subcommand drivers */
