@@ -6,7 +6,8 @@ Every case runs `natprobe run` on net_pcap virtual devices fed by the
 seed_misroute captures: the inside port replays its capture forever
 (`infinite_rx=1`), so the probe keeps running and its rx counters keep
 growing; the dmz port plays its capture once, so the seed's NAT binding is
-learned. Each process is bounded by --duration and killed in a finally.
+learned. The seed's static NAT (scenario.yaml) is configured too, as the
+operator would. Each process is bounded by --duration and killed in a finally.
 """
 
 import json
@@ -57,11 +58,13 @@ class LiveProbe:
         self.listen = listen
         self.prefix = unique_prefix()
         self.name = name
+        static = [(e["private"], e["public"])
+                  for e in load_yaml(SEED / "scenario.yaml").get("static_nat", [])]
         text = config_text(
             [("c_side", pcap_device(0, "%s,infinite_rx=1" % (SEED / "inside.pcap"))),
              ("e_side", pcap_device(1, SEED / "dmz.pcap"))],
             [("inside", "passive", ["c_side"]), ("dmz", "passive", ["e_side"])],
-            file_prefix=self.prefix)
+            file_prefix=self.prefix, nat_static=static)
         assert 'metrics_listen: ""' in text
         text = text.replace('metrics_listen: ""', 'metrics_listen: "%s"' % listen)
         self.cfg = tmp_path / ("%s.yaml" % name)
@@ -355,7 +358,9 @@ def test_telemetry_commands(live):
         bindings_active >= 1, flows_active, event_ring_drops, worker cycles.
       - /natprobe/bindings lists the seed's traversal binding
         "inside 10.0.30.2:27901->64.100.0.10:7003 = dmz
-        64.100.0.10:4401->10.0.10.2:7003"; /natprobe/bindings,ID details it.
+        64.100.0.10:4401->10.0.10.2:7003" and the static entry
+        "static 10.0.10.2 = 64.100.0.10"; /natprobe/bindings,ID details the
+        learned one.
       - /natprobe/ports: device, segment, mode per port.
       - /natprobe/anomalies: the seed's anomalies and incident, by id.
       - every command has a help string.
@@ -375,7 +380,11 @@ def test_telemetry_commands(live):
         time.sleep(0.5)
     assert want in bindings.values(), "seed binding not listed: %s\n%s" % (
         bindings, live.describe())
-    assert bindings["bindings_active"] >= 1 and bindings["listed"] >= 1, bindings
+    assert bindings["bindings_active"] >= 2 and bindings["listed"] >= 2, bindings
+    for e in load_yaml(SEED / "scenario.yaml")["static_nat"]:
+        line = "static %s = %s" % (e["private"], e["public"])
+        assert line in bindings.values(), "%r not listed: %s" % (line, bindings)
+    assert stats["nat_static_entries"] == 1, stats
 
     assert stats["ports/c_side/rx_packets"] > 0, stats
     assert stats["ports/e_side/rx_packets"] == 10, stats

@@ -242,7 +242,7 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	    range(e, "datapath.tx_retries", r->tx_retries, 0, 64, &c->datapath.tx_retries) ||
 	    range(e, "datapath.flow_table_size", r->flow_table_size, 1024, 1u << 24,
 		  &c->datapath.flow_table_size) ||
-	    range(e, "datapath.tcp_reasm_buffers", r->tcp_reasm_buffers, 0, 1u << 20,
+	    range(e, "datapath.tcp_reasm_buffers", r->tcp_reasm_buffers, 0, 65536,
 		  &c->datapath.tcp_reasm_buffers))
 		return -EINVAL;
 	if (c->datapath.mbuf_cache > c->datapath.mbufs / 1.5)

@@ -48,17 +48,22 @@ static bool tok_char(char c)
 	       c == '%' || c == '*' || c == '+' || c == '`' || c == '\'' || c == '~';
 }
 
+#define XL_NAME_MAX 64
+
 /*
  * Does a header line start at @p i? It must follow white space (not a '-'
  * wrapped onto the next line), be a name, ':' and white space or the end.
- * After a line break any name will do; after a space only a known one.
- * @return the name's length, 0 when not a header start.
+ * After a line break any name will do; after a space only a known one. A
+ * name wrapped after one of its hyphens ("Record-" / "Route:") is one name.
+ * @return the bytes up to the ':' (0 when not a header start); the name,
+ *         unwrapped, in @p name (XL_NAME_MAX bytes).
  */
-static size_t header_at(const char *s, size_t len, size_t i)
+static size_t header_at(const char *s, size_t len, size_t i, char *name, size_t *nlen)
 {
 	size_t j = i;
 	char before;
 
+	*nlen = 0;
 	if (i == 0)
 		return 0;
 	before = s[i - 1];
@@ -68,13 +73,23 @@ static size_t header_at(const char *s, size_t len, size_t i)
 		return 0;
 	if (!xl_alpha(s[i]))
 		return 0;
-	while (j < len && tok_char(s[j]))
-		j++;
+	while (j < len) {
+		if (tok_char(s[j])) {
+			if (*nlen == XL_NAME_MAX)
+				return 0;
+			name[(*nlen)++] = s[j++];
+		} else if (s[j] == '\n' && before == '\n' && s[j - 1] == '-' && j + 1 < len &&
+			   tok_char(s[j + 1])) {
+			j++;
+		} else {
+			break;
+		}
+	}
 	if (j >= len || s[j] != ':')
 		return 0;
 	if (j + 1 < len && !xl_ws(s[j + 1]))
 		return 0;
-	if (before == '\n' || xl_known_header(s + i, j - i))
+	if (before == '\n' || xl_known_header(name, *nlen))
 		return j - i;
 	return 0;
 }
@@ -147,7 +162,12 @@ static void put_body(struct xl_out *o, const char *s, size_t a, size_t b)
 /* After "Content-Length:" at @p i: where the body starts, or 0 when headers go on. */
 static size_t body_after_length(const char *s, size_t len, size_t i, size_t *digits_end)
 {
-	size_t j = i + strlen("content-length:");
+	char name[XL_NAME_MAX];
+	size_t nlen, j = i;
+
+	while (j < len && s[j] != ':')
+		j++;
+	j++;
 
 	while (j < len && (s[j] == ' ' || s[j] == '\t'))
 		j++;
@@ -158,7 +178,7 @@ static size_t body_after_length(const char *s, size_t len, size_t i, size_t *dig
 	*digits_end = j;
 	while (j < len && xl_ws(s[j]))
 		j++;
-	if (j >= len || header_at(s, len, j) > 0)
+	if (j >= len || header_at(s, len, j, name, &nlen) > 0)
 		return 0;
 	return j;
 }
@@ -178,7 +198,8 @@ size_t np_explog_rebuild(const char *s, size_t len, char *out, size_t cap)
 		i++;
 	piece = i;
 	for (; i < len; i++) {
-		size_t nl;
+		char name[XL_NAME_MAX];
+		size_t nl, nlen;
 
 		if (s[i] == '\n' && i > piece) {
 			/* A blank line: end of the header section. */
@@ -195,12 +216,12 @@ size_t np_explog_rebuild(const char *s, size_t len, char *out, size_t cap)
 		}
 		if (i == piece)
 			continue;
-		nl = header_at(s, len, i);
+		nl = header_at(s, len, i, name, &nlen);
 		if (nl == 0)
 			continue;
 		put_piece(&o, s, piece, i);
 		piece = i;
-		if (nl == strlen("content-length") && xl_ieq(s + i, nl, "content-length")) {
+		if (xl_ieq(name, nlen, "content-length")) {
 			size_t dend = 0, b = body_after_length(s, len, i, &dend);
 
 			if (b > 0) {

@@ -85,7 +85,7 @@ struct np_nat_learner {
 	uint32_t cursor;
 	uint32_t *fheads;
 	uint32_t fmask;
-	uint32_t *kheads;
+	uint32_t *kheads;	/* 2 * (kmask + 1): direction 0, then direction 1 */
 	uint32_t kmask;
 
 	struct bslot *bind;
@@ -141,8 +141,9 @@ static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t
 {
 	uint64_t h = nat_mix64(hash ^ l->seed);
 
-	h = nat_mix64(h ^ ((uint64_t)len << 16 | (uint64_t)dir << 8 | proto));
-	return (uint32_t)h & l->kmask;
+	h = nat_mix64(h ^ ((uint64_t)len << 16 | proto));
+	/* Each direction has its own heads: the links of a chain are per direction. */
+	return ((uint32_t)h & l->kmask) + (dir ? l->kmask + 1 : 0);
 }
 
 /* ---- pending flows ---- */
@@ -878,12 +879,12 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		c.free = default_free;
 	}
 	fn = nat_pow2(c.max_pending);
-	kn = nat_pow2(2 * c.max_pending);
+	kn = nat_pow2(c.max_pending);
 	bn = nat_pow2(2 * c.max_bindings);
 	off_pend = ALIGN8(sizeof(*l));
 	off_fh = ALIGN8(off_pend + (size_t)c.max_pending * sizeof(struct pend));
 	off_kh = ALIGN8(off_fh + (size_t)fn * sizeof(uint32_t));
-	off_bind = ALIGN8(off_kh + (size_t)kn * sizeof(uint32_t));
+	off_bind = ALIGN8(off_kh + 2 * (size_t)kn * sizeof(uint32_t));
 	off_bh = ALIGN8(off_bind + (size_t)c.max_bindings * sizeof(struct bslot));
 	size = off_bh + (size_t)bn * sizeof(uint32_t);
 	m = c.alloc(c.alloc_ctx, size);
@@ -907,7 +908,7 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	l->bheads = (uint32_t *)(m + off_bh);
 	l->bmask = bn - 1;
 	memset(l->fheads, 0xff, (size_t)fn * sizeof(uint32_t));
-	memset(l->kheads, 0xff, (size_t)kn * sizeof(uint32_t));
+	memset(l->kheads, 0xff, 2 * (size_t)kn * sizeof(uint32_t));
 	memset(l->bheads, 0xff, (size_t)bn * sizeof(uint32_t));
 	for (s = 0; s < l->nbind; s++)
 		l->bind[s].free_next = s + 1 < l->nbind ? s + 1 : NAT_NIL;

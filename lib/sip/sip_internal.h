@@ -5,12 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
-#include <hs/hs.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "np_sip.h"
 
-/** Hyperscan expression ids: one per recognised header. */
+/** Recognised headers (ids in sip_hdr_names and the scratch matches). */
 enum sip_hdr {
 	SIP_H_VIA = 0,
 	SIP_H_ROUTE,
@@ -37,8 +40,8 @@ enum sip_hdr {
 
 /** Compact forms get ids offset by SIP_H_COMPACT so the flag can be set. */
 #define SIP_H_COMPACT 64u
-/** Id of the expression for "name<SP/HT>+:" lines; the C pass classifies the name. */
-#define SIP_H_WS_NAME 63u
+/** Id of a "name<SP/HT>+:" line whose name is not recognised (still counts as a match). */
+#define SIP_H_UNKNOWN 255u
 
 /** A header name form the database recognises. */
 struct sip_hdr_name {
@@ -53,22 +56,54 @@ extern const unsigned int sip_n_hdr_names;
 /** Id (as in sip_hdr_names) of a header name, any case; -1 when not recognised. */
 int sip_hdr_lookup(const char *p, size_t len);
 
+/** One recognised header line, in message order. */
 struct sip_match {
-	uint32_t end;	/**< offset just after the ':' (start of the value) */
+	uint32_t val;	/**< offset of the value (just after the ':') from the scan start */
+	uint32_t eol;	/**< offset of the LF ending the line's first physical line */
 	uint32_t id;	/**< enum sip_hdr (+ SIP_H_COMPACT) */
 };
 
+/** Longest header name recognised (content-encoding). */
+#define SIP_NAME_MAX 16u
+/** Name lengths the vector classifier handles (the ':' must be in the first 16 bytes). */
+#define SIP_FAST_NAME_MAX 15u
+
+/**
+ * The "compiled" header-name set, built once by np_sip_db_create() and then
+ * only read. fast[len - 1][first letter & 31] lists up to two candidates
+ * (index + 1 into pat/orm/id) for the vector classifier: a name matches when
+ * (bytes | orm) == pat over its length (orm is 0x20 on letters, so case is
+ * ignored there, and 0 on '-', which must be exact).
+ */
 struct np_sip_db {
-	hs_database_t *hs;
-	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
+	uint8_t fast[SIP_FAST_NAME_MAX][32][2];
+	uint8_t pat[64][16] __attribute__((aligned(16)));
+	uint8_t orm[64][16] __attribute__((aligned(16)));
+	uint8_t id[64];
+	uint8_t n;
 };
 
 struct np_sip_scratch {
-	hs_scratch_t *hs;
 	uint32_t n;		/**< matches recorded */
 	bool overflow;		/**< more than NP_SIP_MAX_MATCHES */
 	struct sip_match m[NP_SIP_MAX_MATCHES];
 };
+
+/* Character classes, one table lookup each (sip_ctype[]). */
+#define SIP_C_WS	0x01u	/**< SP HT */
+#define SIP_C_LWS	0x02u	/**< SP HT CR LF (what sip_trim strips) */
+#define SIP_C_DIGIT	0x04u
+#define SIP_C_TOKEN	0x08u	/**< RFC 3261 token */
+#define SIP_C_NAME	0x10u	/**< header-name characters the classifier accepts: A-Z a-z - */
+#define SIP_C_SCHEME	0x20u	/**< URI scheme characters accepted: token minus % and * */
+#define SIP_C_UPPER	0x40u	/**< A-Z and '-' (request-line method signature) */
+
+extern const uint8_t sip_ctype[256];
+
+static inline bool sip_ct(char c, unsigned int cls)
+{
+	return (sip_ctype[(uint8_t)c] & cls) != 0;
+}
 
 static inline bool sip_is_ws(char c)
 {
@@ -82,21 +117,13 @@ static inline char sip_lc(char c)
 
 static inline bool sip_is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return (unsigned char)(c - '0') < 10;
 }
 
 /** RFC 3261 token characters. */
 static inline bool sip_is_token(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_is_digit(c))
-		return true;
-	switch (c) {
-	case '-': case '.': case '!': case '%': case '*': case '_':
-	case '+': case '`': case '\'': case '~':
-		return true;
-	default:
-		return false;
-	}
+	return sip_ct(c, SIP_C_TOKEN);
 }
 
 static inline struct np_sip_view sip_view(const char *p, size_t len)
@@ -108,21 +135,50 @@ static inline struct np_sip_view sip_view(const char *p, size_t len)
 /** Trim SP, HT, CR, LF on both ends. */
 static inline struct np_sip_view sip_trim(struct np_sip_view v)
 {
-	while (v.len && (sip_is_ws(v.p[0]) || v.p[0] == '\r' || v.p[0] == '\n')) {
+	while (v.len && sip_ct(v.p[0], SIP_C_LWS)) {
 		v.p++;
 		v.len--;
 	}
-	while (v.len && (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' ||
-			 v.p[v.len - 1] == '\n'))
+	while (v.len && sip_ct(v.p[v.len - 1], SIP_C_LWS))
 		v.len--;
 	return v;
 }
 
+/* Eight bytes with A-Z turned into a-z (other bytes unchanged), for sip_eq_ci. */
+static inline uint64_t sip_lc8(uint64_t w)
+{
+	const uint64_t h = 0x8080808080808080ull, l7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t x = w & l7;
+	uint64_t ge_a = x + 0x3f3f3f3f3f3f3f3full;	/* bit 7 set when byte >= 'A' */
+	uint64_t gt_z = x + 0x2525252525252525ull;	/* bit 7 set when byte > 'Z' */
+	uint64_t upper = (ge_a & ~gt_z) & ~w & h;
+
+	return w | (upper >> 2);
+}
+
+static inline uint64_t sip_load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/** Equal ignoring ASCII case (A-Z only, as sip_lc). */
 static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t blen)
 {
+	size_t i;
+
 	if (alen != blen)
 		return false;
-	for (size_t i = 0; i < alen; i++)
+	if (alen >= 8) {
+		for (i = 0; i + 8 < alen; i += 8)
+			if (sip_lc8(sip_load8(a + i)) != sip_lc8(sip_load8(b + i)))
+				return false;
+		/* the last 8 bytes, overlapping the previous word */
+		return sip_lc8(sip_load8(a + alen - 8)) == sip_lc8(sip_load8(b + alen - 8));
+	}
+	for (i = 0; i < alen; i++)
 		if (sip_lc(a[i]) != sip_lc(b[i]))
 			return false;
 	return true;
@@ -131,6 +187,82 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
 static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size_t blen)
 {
 	return alen >= blen && sip_eq_ci(a, blen, b, blen);
+}
+
+/*
+ * The LF bytes of [base + off, base + len), in order, found 64 bytes at a time
+ * (a bit mask per block: SSE2 compares on x86, a plain loop elsewhere), so
+ * walking lines costs a few instructions per line instead of a memchr call
+ * each. Reads only inside [base, base + len): the last, short block is read
+ * as the 64 bytes ending at base + len when there are that many, else copied.
+ */
+struct sip_lf {
+	const char *base;
+	size_t len;
+	size_t blk;		/* offset of the current block */
+	uint64_t mask;		/* LFs of the current block not returned yet */
+};
+
+static inline uint64_t sip_lf_mask64(const char *p)
+{
+#if defined(__SSE2__)
+	const __m128i lf = _mm_set1_epi8('\n');
+	uint64_t m0 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), lf));
+	uint64_t m1 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), lf));
+	uint64_t m2 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), lf));
+	uint64_t m3 = (uint16_t)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), lf));
+
+	return m0 | (m1 << 16) | (m2 << 32) | (m3 << 48);
+#else
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < 64; i++)
+		m |= (uint64_t)(p[i] == '\n') << i;
+	return m;
+#endif
+}
+
+/* LF mask of the block at off (bit i: base[off + i]); bits past len are 0. */
+static inline uint64_t sip_lf_block(const char *base, size_t len, size_t off)
+{
+	size_t n = len - off;
+	char tmp[64];
+
+	if (n >= 64)
+		return sip_lf_mask64(base + off);
+	if (len >= 64)
+		return sip_lf_mask64(base + len - 64) >> (64 - n);
+	memset(tmp, 0, sizeof(tmp));
+	memcpy(tmp, base + off, n);
+	return sip_lf_mask64(tmp);
+}
+
+static inline void sip_lf_init(struct sip_lf *it, const char *base, size_t off, size_t len)
+{
+	it->base = base;
+	it->len = len;
+	it->blk = off;
+	it->mask = off < len ? sip_lf_block(base, len, off) : 0;
+}
+
+/** Next LF, or NULL when there is none left. */
+static inline const char *sip_lf_next(struct sip_lf *it)
+{
+	const char *lf;
+
+	while (!it->mask) {
+		it->blk += 64;
+		if (it->blk >= it->len)
+			return NULL;
+		it->mask = sip_lf_block(it->base, it->len, it->blk);
+	}
+	lf = it->base + it->blk + (unsigned int)__builtin_ctzll(it->mask);
+	it->mask &= it->mask - 1;
+	return lf;
 }
 
 /**
