@@ -25,8 +25,11 @@ MAC_FW_DMZ = bytes.fromhex("005056a1fe02")  # firewall, dmz
 MAC_E = bytes.fromhex("005056a10a02")       # Expressway-E, dmz
 
 # Every two-segment scenario under tests/fixtures/scenarios/.
+# The Expressway traversal family (tools/gen_scenario.py): one TCP connection
+# per side, frames told apart by MAC. Scale scenarios have their own suite.
 TRAVERSAL_SCENARIOS = sorted(p.name for p in SCENARIOS.iterdir()
-                             if (p / "inside.pcap").is_file() and (p / "dmz.pcap").is_file())
+                             if (p / "inside.pcap").is_file() and (p / "dmz.pcap").is_file()
+                             and "\ntraversal:" in (p / "scenario.yaml").read_text())
 
 
 def split_by_source(frames, left_mac):

@@ -464,6 +464,75 @@ static void test_10000_flows(void **state)
 	np_nat_xlat_free(x);
 }
 
+/*
+ * Tiny tables, many hash seeds: chains collide, pending slots are recycled
+ * while in the window, bindings expire and are reused. Every flow is fed
+ * right after its twin, so every one must join; every tenth has a
+ * keepalive twin on the same segment and must not.
+ */
+static void test_small_tables_many_seeds(void **state)
+{
+	unsigned int seed, i;
+
+	(void)state;
+	for (seed = 1; seed <= 200; seed++) {
+		struct np_nat_learner_conf c = {.max_bindings = 32, .max_pending = 8,
+						.grace_ns = SEC, .hash_seed = seed * 0x9e37ull};
+		struct np_nat_learner *l = np_nat_learner_create(&c);
+		struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
+		unsigned int learned = 0, want = 0;
+
+		assert_non_null(l);
+		assert_int_equal(np_nat_learner_attach_xlat(l, x), 0);
+		for (i = 0; i < 300; i++) {
+			uint64_t t = SEC + (uint64_t)i * 100 * MS;
+			uint64_t h = i % 10 == 0 ? 0xfeed : 0x1000 + i;
+			struct np_nat_fp fi, fd, fk;
+			struct np_nat_binding b;
+			char src[32];
+
+			snprintf(src, sizeof(src), "10.2.%u.%u", i >> 8, i & 255);
+			fi = FP(SEG_IN, UDP, 0, src, 5060, "64.100.0.10", 5060, h, 60, 0, t);
+			fd = FP(SEG_DMZ, UDP, 0, "64.100.0.10", (uint16_t)(3000 + i), "10.0.10.2",
+				5060, h, 60, 0, t + MS);
+			fk = fi;
+			fk.sport = 5061;
+			fk.ts_ns = t + 2 * MS;
+			learned += np_nat_fingerprint(l, &fi, NULL) == 1;
+			learned += np_nat_fingerprint(l, &fd, &b) == 1;
+			if (i % 10 == 0) {
+				/* keepalive twin: withdraws what was just learned */
+				assert_int_equal(np_nat_fingerprint(l, &fk, NULL), 0);
+				assert_false(np_nat_binding_find(l, SEG_IN, UDP,
+								 &(struct np_nat_tuple){fi.src, fi.dst,
+									 fi.sport, fi.dport}, NULL));
+			} else {
+				want++;
+				assert_true(addr_eq(&b.a.src, src));
+				assert_int_equal(b.b.sport, 3000 + i);
+			}
+			fi.dir = fd.dir = 1;
+			fi.hash = fd.hash = ~h;
+			fi.ts_ns += 3 * MS;
+			fd.ts_ns += 3 * MS;
+			assert_int_equal(np_nat_fingerprint(l, &fd, NULL), 0);
+			assert_int_equal(np_nat_fingerprint(l, &fi, NULL), 0);
+			np_nat_expire(l, t);
+			assert_true(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE) <= 12);
+		}
+		assert_int_equal(learned, want + 30);
+		assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), want + 30);
+		assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 30);
+		assert_true(stat(l, NP_NAT_STAT_PENDING_DROPPED) > 0);
+		assert_int_equal(stat(l, NP_NAT_STAT_TABLE_FULL), 0);
+		np_nat_expire(l, 1000 * SEC);
+		assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
+		assert_int_equal(np_nat_xlat_count(x), 0);
+		np_nat_learner_free(l);
+		np_nat_xlat_free(x);
+	}
+}
+
 static void test_expiry_after_grace(void **state)
 {
 	struct np_nat_learner *l = learner(0, 0);
@@ -963,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_pending_overflow),
 		cmocka_unit_test(test_expired_pending_not_counted),
 		cmocka_unit_test(test_10000_flows),
+		cmocka_unit_test(test_small_tables_many_seeds),
 		cmocka_unit_test(test_expiry_after_grace),
 		cmocka_unit_test(test_seed_publishes_xlat),
 		cmocka_unit_test(test_static_entries),

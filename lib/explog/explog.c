@@ -707,7 +707,8 @@ static bool summary_parse(const char *s, size_t n, struct summary *sm)
 #undef XL_FIELD
 	}
 	return sm->call_id_n > 0 && sm->cseq_n > 0 && sm->method_n > 0 &&
-	       (sm->is_request || sm->code_n == 3);
+	       (sm->is_request || (sm->code_n == 3 && xl_digit(sm->code[0]) &&
+				   xl_digit(sm->code[1]) && xl_digit(sm->code[2])));
 }
 
 static const char *reason_phrase(unsigned int code)
@@ -1007,7 +1008,10 @@ static int summaries_resolve(struct np_explog *log)
 			goto out;
 		e->text_off = off;
 		e->text_len = (uint32_t)need;
-		np_explog_msg_info(np_explog_text(log, e), need, &mi);
+		if (np_explog_msg_info(np_explog_text(log, e), need, &mi) < 0) {
+			log->st.garbled++;	/* a method or URI that makes no start line */
+			continue;
+		}
 		e->is_request = mi.is_request;
 		e->status = mi.status;
 		e->proto = mi.proto;

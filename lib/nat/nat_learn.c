@@ -895,7 +895,7 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	memset(m, 0, size);
 	l = (struct np_nat_learner *)m;
 	l->conf = c;
-	l->seed = nat_seed();
+	l->seed = c.hash_seed ? c.hash_seed : nat_seed();
 	l->next_id = 1;
 	l->pend = (struct pend *)(m + off_pend);
 	l->npend = c.max_pending;

@@ -481,6 +481,12 @@ struct np_nat_learner_conf {
 	uint64_t window_ns;
 	/** Idle time after which a learned binding expires; 0 = default. */
 	uint64_t grace_ns;
+	/**
+	 * Seed of the learner's hash tables, or 0 for a random one. Results do
+	 * not depend on it (only speed under collisions); tests fix it to
+	 * reproduce a run.
+	 */
+	uint64_t hash_seed;
 	/** Allocator (see np_nat_xlat_create()), or NULL for calloc(). */
 	void *(*alloc)(void *ctx, size_t size);
 	/** Releases what alloc returned; NULL exactly when alloc is NULL. */
