@@ -405,6 +405,139 @@ static void test_plain_refusal_is_not_phantom(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* ---- the inspector (worker side) ------------------------------------------ */
+
+static struct np_det_sip last_sum;
+static unsigned int n_sums;
+
+static void on_sum(void *ctx, const struct np_det_sip *sum)
+{
+	(void)ctx;
+	last_sum = *sum;
+	n_sums++;
+}
+
+/* Ethernet + IPv4 + UDP frame carrying @p text (\n becomes CRLF). */
+static size_t udp_frame(uint8_t *f, const char *src, uint16_t sport, const char *dst,
+			uint16_t dport, const char *text)
+{
+	size_t n = 0;
+	uint32_t sum = 0;
+	struct in_addr a;
+
+	memset(f, 0, 64);
+	f[12] = 0x08;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			f[42 + n++] = '\r';
+		f[42 + n++] = (uint8_t)*p;
+	}
+	f[14] = 0x45;
+	f[16] = (uint8_t)((20 + 8 + n) >> 8);
+	f[17] = (uint8_t)(20 + 8 + n);
+	f[22] = 64;
+	f[23] = 17;
+	inet_pton(AF_INET, src, &a);
+	memcpy(f + 26, &a, 4);
+	inet_pton(AF_INET, dst, &a);
+	memcpy(f + 30, &a, 4);
+	for (int i = 14; i < 34; i += 2)
+		sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[24] = (uint8_t)(~sum >> 8);
+	f[25] = (uint8_t)~sum;
+	f[34] = (uint8_t)(sport >> 8);
+	f[35] = (uint8_t)sport;
+	f[36] = (uint8_t)(dport >> 8);
+	f[37] = (uint8_t)dport;
+	f[38] = (uint8_t)((8 + n) >> 8);
+	f[39] = (uint8_t)(8 + n);
+	return 42 + n;
+}
+
+/* A Route naming a translated source is marked by the worker's table lookup. */
+static void test_inspector_marks_translated_source(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(1024, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e;
+	struct np_det_inspect_conf ic;
+	struct np_det_inspect_sink sink = { .sip = on_sum };
+	struct np_det_inspect *ins;
+	static uint8_t frame[4096];
+	struct np_pkt_info pi;
+	size_t len;
+	unsigned int hit = 0;
+
+	(void)state;
+	assert_non_null(x);
+	memset(&e, 0, sizeof(e));
+	e.addr = ip("64.100.0.10");
+	e.port = 4401;
+	e.proto = 17;
+	e.kind = NP_NAT_X_SNAT_SOURCE;
+	e.orig = ip("10.0.30.2");
+	e.orig_port = 27901;
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	memset(&ic, 0, sizeof(ic));
+	ic.flow.size = 64;
+	ic.flow.sip_ports[0] = 5060;
+	ic.flow.n_sip_ports = 1;
+	ic.sip_db = db;
+	ic.xlat = x;
+	ins = np_det_inspect_create(&ic, &sink);
+	assert_non_null(ins);
+	len = udp_frame(frame, "10.0.10.2", 5060, "64.100.0.10", 4401, service);
+	assert_int_equal(np_pkt_parse(frame, (uint32_t)len, &pi), NP_PKT_UDP);
+	n_sums = 0;
+	np_det_inspect_frame(ins, 1, frame, (uint32_t)len, &pi, T0);
+	assert_int_equal(n_sums, 1);
+	for (unsigned int i = 0; i < last_sum.n_addrs; i++)
+		if (last_sum.addrs[i].xlat_kind == NP_NAT_X_SNAT_SOURCE) {
+			hit++;
+			assert_int_equal(last_sum.addrs[i].hdr, NP_DET_H_ROUTE);
+			assert_int_equal(last_sum.addrs[i].port, 4401);
+		}
+	assert_int_equal(hit, 1);
+	assert_int_equal(np_det_inspect_stats(ins)->xlat_snat_named, 1);
+	assert_int_equal(np_det_inspect_stats(ins)->sip[1].requests[NP_SIP_M_SERVICE], 1);
+	np_det_inspect_destroy(ins);
+	np_nat_xlat_free(x);
+}
+
+/* The correlator trusts the worker's mark even without the binding's details. */
+static void test_correlator_uses_worker_mark(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	static struct np_det_sip s;
+	static char buf[4096];
+	size_t n = 0;
+
+	(void)state;
+	for (const char *p = service; *p; p++) {
+		if (*p == '\n')
+			buf[n++] = '\r';
+		buf[n++] = *p;
+	}
+	assert_int_equal(np_sip_parse(db, scratch, (const uint8_t *)buf, n, &msg), 0);
+	memset(&s, 0, sizeof(s));
+	np_det_sip_summarise(&msg, (const uint8_t *)buf, n, &s);
+	for (unsigned int i = 0; i < s.n_addrs; i++)
+		if (s.addrs[i].port == 4401)
+			s.addrs[i].xlat_kind = NP_NAT_X_SNAT_SOURCE;
+	s.flow.src = ip("10.0.10.2");
+	s.flow.dst = ip("64.100.0.10");
+	s.flow.sport = 7003;
+	s.flow.dport = 4401;
+	s.flow.proto = 6;
+	s.ts_ns = T0;
+	np_det_correlator_sip(c, &s);
+	np_det_correlator_finish(c, T0);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	assert_non_null(strstr(find(NP_DET_TRANSLATED_ROUTE)->detail, "translation table"));
+	np_det_correlator_destroy(c);
+}
+
 static void test_names_are_stable(void **state)
 {
 	(void)state;
@@ -450,6 +583,8 @@ int main(void)
 		cmocka_unit_test(test_timer_timeout),
 		cmocka_unit_test(test_phantom_named_endpoint),
 		cmocka_unit_test(test_plain_refusal_is_not_phantom),
+		cmocka_unit_test(test_inspector_marks_translated_source),
+		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_names_are_stable),
 	};
 

@@ -217,7 +217,8 @@ static void test_rebuild_oneline(void **state)
 	static const char dump[] =
 		"SIP/2.0 408 Request Timeout Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;"
 		"rport=7003 Call-ID: abc@127.0.0.1 CSeq: 4616 SERVICE From: <sip:a@b>;tag=1 To: "
-		"<sip:c@d>;tag=2 Warning: 399 10.0.30.2:5061 \"Request Timeout\" Content-Length: 0 ";
+		"<sip:c@d>;tag=2 Warning: 399 10.0.30.2:5061 \"Request Timeout\" "
+		"Content-Length: 0 ";
 	static const char want[] =
 		"SIP/2.0 408 Request Timeout\r\n"
 		"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport=7003\r\n"
@@ -375,7 +376,8 @@ static void check_seed(const struct np_explog *log)
 	assert_int_equal(log->e[0].cseq, 4616);
 	t = text_of(log, 0);
 	assert_non_null(strstr(t, "\r\nRoute: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>"
-				  "\r\nRoute: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\r\n"));
+				  "\r\nRoute: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>"
+				  "\r\n"));
 	assert_non_null(strstr(t, "\r\nVia: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;"
 				  "branch=z9hG4bKa1;proxy-call-id=c1;rport\r\nVia: SIP/2.0/TCP "));
 	assert_non_null(strstr(t, "\r\nCall-ID: abcd12345678@127.0.0.1\r\nCSeq: 4616 SERVICE\r\n"));
@@ -563,12 +565,13 @@ static void test_summary_only(void **state)
 		"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1 Call-ID: cid@h CSeq: 4616 "
 		"SERVICE From: <sip:p@h>;tag=f1 To: <sip:s@h> Content-Length: 0 |\n"
 		PFX "UTCTime=\"2016-04-19 07:09:13,982\" Module=\"network.sip\" Level=\"INFO\": "
-		"Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" Dst-ip=\"64.100.0.10\" "
-		"Dst-port=\"7003\" Detail=\"Sending Response Code=408, Method=SERVICE, CSeq=4616, "
-		"To=sip:s@h, Call-ID=cid@h, From-Tag=f1, To-Tag=t2, Msg-Hash=1\"\n"
+		"Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
+		"Dst-ip=\"64.100.0.10\" Dst-port=\"7003\" Detail=\"Sending Response Code=408, "
+		"Method=SERVICE, CSeq=4616, To=sip:s@h, Call-ID=cid@h, From-Tag=f1, To-Tag=t2, "
+		"Msg-Hash=1\"\n"
 		PFX "UTCTime=\"2016-04-19 07:09:14,000\" Module=\"network.sip\" Level=\"INFO\": "
-		"Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"5060\" Src-ip=\"10.0.30.9\" "
-		"Src-port=\"5060\" Detail=\"Receive Request Method=OPTIONS, "
+		"Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"5060\" "
+		"Src-ip=\"10.0.30.9\" Src-port=\"5060\" Detail=\"Receive Request Method=OPTIONS, "
 		"Request-URI=sip:10.0.30.2, CSeq=9, Call-ID=k@h\"\n";
 	static const char want_408[] =
 		"SIP/2.0 408 Request Timeout\r\n"
@@ -642,7 +645,7 @@ static void test_garbled_lines(void **state)
 		"Src-ip=\"10.0.30.2\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
 		"Detail=\"TCP Connecting\"\n"
 		"----- cut here -----\n"						/* 2 */
-		"\x01\x02\x03 binary\n"							/* 3 */
+		"\x01\x02\x03 binary\n"						/* 3 */
 		PFX "UTCTime=\"2016-04-19 07:0\n"					/* 4 */
 		PFX "UTCTime=\"2016-04-19 07:09:13,100\" Module=\"network.tcp\" Level=\"DEBUG\": "
 		"Src-ip=\"10.0.30.999\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
@@ -743,7 +746,8 @@ static void test_hostile_entries(void **state)
 			     "Src-ip=\"2.2.2.2\" Src-port=\"2\" Detail=\"Receive Response Code=4, "
 			     "Method=X, CSeq=1, Call-ID=a\"\n");
 	assert_int_equal(np_explog_parse(buf, n, &log), 0);
-	assert_int_equal(log.n, 1);	/* only the INVITE: its Content-Length is lib/sip's affair */
+	/* Only the INVITE: its Content-Length is lib/sip's affair. */
+	assert_int_equal(log.n, 1);
 	assert_true(log.e[0].is_request);
 	np_explog_free(&log);
 	free(buf);

@@ -25,8 +25,7 @@
 #define SEG_IN 0
 #define SEG_DMZ 1
 
-static struct np_addr A(const char *s)
-{
+static struct np_addr A(const char *s) {
 	struct np_addr a;
 	struct in_addr v4;
 
@@ -38,17 +37,17 @@ static struct np_addr A(const char *s)
 	return a;
 }
 
-static bool addr_eq(const struct np_addr *a, const char *s)
+static bool
+addr_eq(const struct np_addr *a, const char *s)
 {
 	struct np_addr b = A(s);
 
 	return memcmp(a, &b, sizeof(b)) == 0;
 }
 
-static struct np_nat_fp FP(uint8_t seg, uint8_t proto, uint8_t dir, const char *src,
-			   uint16_t sport, const char *dst, uint16_t dport, uint64_t hash,
-			   uint32_t len, uint32_t seq, uint64_t ts)
-{
+static struct np_nat_fp FP(uint8_t seg, uint8_t proto, uint8_t dir, const char *src, uint16_t sport,
+			   const char *dst, uint16_t dport, uint64_t hash, uint32_t len,
+			   uint32_t seq, uint64_t ts) {
 	struct np_nat_fp f;
 
 	memset(&f, 0, sizeof(f));
@@ -67,7 +66,8 @@ static struct np_nat_fp FP(uint8_t seg, uint8_t proto, uint8_t dir, const char *
 }
 
 /* The seed's traversal connection, initiator direction, on each segment. */
-static struct np_nat_fp seed_in(uint8_t dir, uint64_t hash, uint32_t seq, uint64_t ts)
+static struct np_nat_fp
+seed_in(uint8_t dir, uint64_t hash, uint32_t seq, uint64_t ts)
 {
 	return FP(SEG_IN, TCP, dir, "10.0.30.2", 27901, "64.100.0.10", 7003, hash, 517, seq, ts);
 }
@@ -305,7 +305,8 @@ static void test_ambiguous_after_join_withdrawn(void **state)
 	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 1);
 	assert_true(np_nat_xlat_lookup(x, &f.src, 4001, TCP, &e));
 	/* a second inside flow with the same bytes: the join was a guess */
-	f = FP(SEG_IN, TCP, 0, "10.0.30.3", 1002, "64.100.0.10", 7003, 0xcafe, 4, 0, SEC + 900 * MS);
+	f = FP(SEG_IN, TCP, 0, "10.0.30.3", 1002, "64.100.0.10", 7003, 0xcafe, 4, 0,
+	       SEC + 900 * MS);
 	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
 	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
 	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 1);
@@ -313,7 +314,8 @@ static void test_ambiguous_after_join_withdrawn(void **state)
 	assert_false(np_nat_xlat_lookup(x, &e.addr, 4001, TCP, &e));
 	assert_int_equal(np_nat_xlat_count(x), 0);
 	/* its dmz twin finds two inside flows: no new binding either */
-	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4002, "10.0.10.2", 7003, 0xcafe, 4, 0, SEC + 901 * MS);
+	f = FP(SEG_DMZ, TCP, 0, "64.100.0.10", 4002, "10.0.10.2", 7003, 0xcafe, 4, 0,
+	       SEC + 901 * MS);
 	assert_int_equal(np_nat_fingerprint(l, &f, NULL), 0);
 	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 0);
 	np_nat_learner_free(l);
@@ -415,10 +417,10 @@ static void test_10000_flows(void **state)
 		struct np_nat_fp fi, fd;
 
 		snprintf(src, sizeof(src), "10.1.%u.%u", i >> 8, i & 255);
-		fi = FP(SEG_IN, TCP, 0, src, (uint16_t)(10000 + i % 50000), "203.0.113.10", 5061,
-			h, 100 + i % 1000, i, t);
-		fd = FP(SEG_DMZ, TCP, 0, "198.51.100.1", (uint16_t)(1024 + i), "10.0.10.2", 5061,
-			h, 100 + i % 1000, i * 7u, t + 50000);
+		fi = FP(SEG_IN, TCP, 0, src, (uint16_t)(10000 + i % 50000), "203.0.113.10", 5061, h,
+			100 + i % 1000, i, t);
+		fd = FP(SEG_DMZ, TCP, 0, "198.51.100.1", (uint16_t)(1024 + i), "10.0.10.2", 5061, h,
+			100 + i % 1000, i * 7u, t + 50000);
 		if (i & 1) {
 			learned += np_nat_fingerprint(l, &fd, NULL) == 1;
 			learned += np_nat_fingerprint(l, &fi, NULL) == 1;
@@ -476,8 +478,10 @@ static void test_small_tables_many_seeds(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 200; seed++) {
-		struct np_nat_learner_conf c = {.max_bindings = 32, .max_pending = 8,
-						.grace_ns = SEC, .hash_seed = seed * 0x9e37ull};
+		struct np_nat_learner_conf c = {.max_bindings = 32,
+						.max_pending = 8,
+						.grace_ns = SEC,
+						.hash_seed = seed * 0x9e37ull};
 		struct np_nat_learner *l = np_nat_learner_create(&c);
 		struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
 		unsigned int learned = 0, want = 0;
@@ -503,9 +507,10 @@ static void test_small_tables_many_seeds(void **state)
 			if (i % 10 == 0) {
 				/* keepalive twin: withdraws what was just learned */
 				assert_int_equal(np_nat_fingerprint(l, &fk, NULL), 0);
-				assert_false(np_nat_binding_find(l, SEG_IN, UDP,
-								 &(struct np_nat_tuple){fi.src, fi.dst,
-									 fi.sport, fi.dport}, NULL));
+				assert_false(np_nat_binding_find(
+				    l, SEG_IN, UDP,
+				    &(struct np_nat_tuple){fi.src, fi.dst, fi.sport, fi.dport},
+				    NULL));
 			} else {
 				want++;
 				assert_true(addr_eq(&b.a.src, src));
@@ -701,9 +706,9 @@ static void test_learner_errors(void **state)
 
 static void test_stat_names(void **state)
 {
-	static const char *const want[] = {"bindings_active", "bindings_learned",
-					   "bindings_expired", "ambiguous", "pending_dropped",
-					   "static_entries", "table_full"};
+	static const char *const want[] = {
+	    "bindings_active", "bindings_learned", "bindings_expired", "ambiguous",
+	    "pending_dropped", "static_entries",   "table_full"};
 	unsigned int i, j, found;
 
 	(void)state;
@@ -722,8 +727,7 @@ static void test_stat_names(void **state)
 /* ---- translation table ---- */
 
 static struct np_nat_xlat_entry XE(const char *addr, uint16_t port, uint8_t proto, uint8_t kind,
-				   const char *orig, uint16_t orig_port, uint8_t seg)
-{
+				   const char *orig, uint16_t orig_port, uint8_t seg) {
 	struct np_nat_xlat_entry e;
 
 	memset(&e, 0, sizeof(e));
@@ -738,7 +742,8 @@ static struct np_nat_xlat_entry XE(const char *addr, uint16_t port, uint8_t prot
 	return e;
 }
 
-static void test_xlat_kinds_and_fallback(void **state)
+static void
+test_xlat_kinds_and_fallback(void **state)
 {
 	struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
 	struct np_nat_xlat_entry e, o;
@@ -869,6 +874,7 @@ static struct np_nat_xlat_entry conc_entry(uint32_t k, uint16_t v)
 
 #define CONC_STABLE 64
 #define CONC_CHURN 1500
+#define CONC_HOT 8 /* churn keys rewritten half of the time, to make reads collide */
 #define CONC_CAPACITY 1024
 
 struct conc {
@@ -892,10 +898,10 @@ static void *conc_writer(void *arg)
 		r ^= r << 13;
 		r ^= r >> 7;
 		r ^= r << 17;
-		k = CONC_STABLE + (uint32_t)(r % CONC_CHURN);
+		k = CONC_STABLE + (uint32_t)(r & 1 ? (r >> 1) % CONC_HOT : (r >> 1) % CONC_CHURN);
 		if (live[k - CONC_STABLE]) {
 			e = conc_entry(k, ver[k - CONC_STABLE]);
-			if (r & (1ull << 40)) {
+			if ((r >> 40) % 8 == 0) {
 				c->bad_writes += np_nat_xlat_del(c->x, &e) != 0;
 				live[k - CONC_STABLE] = false;
 				nlive--;
@@ -926,7 +932,10 @@ static void *conc_reader(void *arg)
 		r ^= r << 13;
 		r ^= r >> 7;
 		r ^= r << 17;
-		k = (uint32_t)(r % (CONC_STABLE + CONC_CHURN));
+		if (r & 1)
+			k = CONC_STABLE + (uint32_t)((r >> 1) % CONC_HOT);
+		else
+			k = (uint32_t)((r >> 1) % (CONC_STABLE + CONC_CHURN));
 		want = conc_entry(k, 0);
 		c->lookups++;
 		if (!np_nat_xlat_lookup(c->x, &want.addr, want.port, want.proto, &got)) {
@@ -987,19 +996,31 @@ static void test_addr_classes(void **state)
 		const char *a;
 		bool priv, pub;
 	} t[] = {
-		{"10.0.30.2", true, false},	{"172.16.0.1", true, false},
-		{"172.31.255.255", true, false}, {"172.32.0.1", false, true},
-		{"192.168.1.1", true, false},	{"100.64.0.1", true, false},
-		{"100.127.255.255", true, false}, {"100.128.0.1", false, true},
-		{"127.0.0.1", true, false},	{"169.254.1.1", true, false},
-		{"64.100.0.10", false, true},	{"8.8.8.8", false, true},
-		{"203.0.113.5", false, true},	{"0.0.0.0", false, false},
-		{"224.0.0.5", false, false},	{"255.255.255.255", false, false},
-		{"::1", true, false},		{"fd00::1", true, false},
-		{"fc00::1", true, false},	{"fe80::1", true, false},
-		{"febf::1", true, false},	{"2001:db8::1", false, true},
-		{"2a00:1450::1", false, true},	{"::", false, false},
-		{"ff02::1", false, false},
+	    {"10.0.30.2", true, false},
+	    {"172.16.0.1", true, false},
+	    {"172.31.255.255", true, false},
+	    {"172.32.0.1", false, true},
+	    {"192.168.1.1", true, false},
+	    {"100.64.0.1", true, false},
+	    {"100.127.255.255", true, false},
+	    {"100.128.0.1", false, true},
+	    {"127.0.0.1", true, false},
+	    {"169.254.1.1", true, false},
+	    {"64.100.0.10", false, true},
+	    {"8.8.8.8", false, true},
+	    {"203.0.113.5", false, true},
+	    {"0.0.0.0", false, false},
+	    {"224.0.0.5", false, false},
+	    {"255.255.255.255", false, false},
+	    {"::1", true, false},
+	    {"fd00::1", true, false},
+	    {"fc00::1", true, false},
+	    {"fe80::1", true, false},
+	    {"febf::1", true, false},
+	    {"2001:db8::1", false, true},
+	    {"2a00:1450::1", false, true},
+	    {"::", false, false},
+	    {"ff02::1", false, false},
 	};
 	unsigned int i;
 
@@ -1007,7 +1028,8 @@ static void test_addr_classes(void **state)
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		struct np_addr a = A(t[i].a);
 
-		if (np_nat_addr_is_private(&a) != t[i].priv || np_nat_addr_is_public(&a) != t[i].pub)
+		if (np_nat_addr_is_private(&a) != t[i].priv ||
+		    np_nat_addr_is_public(&a) != t[i].pub)
 			fail_msg("%s: private %d public %d", t[i].a, np_nat_addr_is_private(&a),
 				 np_nat_addr_is_public(&a));
 	}
@@ -1018,32 +1040,32 @@ static void test_addr_classes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_inside_first),
-		cmocka_unit_test(test_seed_dmz_first),
-		cmocka_unit_test(test_join_on_answer_then_both_agree),
-		cmocka_unit_test(test_other_direction_disagrees),
-		cmocka_unit_test(test_contradicted_binding_withdrawn),
-		cmocka_unit_test(test_tcp_seq_offset),
-		cmocka_unit_test(test_dnat_only),
-		cmocka_unit_test(test_untranslated_not_kept),
-		cmocka_unit_test(test_ambiguous_before_join),
-		cmocka_unit_test(test_ambiguous_after_join_withdrawn),
-		cmocka_unit_test(test_outside_window),
-		cmocka_unit_test(test_pending_overflow),
-		cmocka_unit_test(test_expired_pending_not_counted),
-		cmocka_unit_test(test_10000_flows),
-		cmocka_unit_test(test_small_tables_many_seeds),
-		cmocka_unit_test(test_expiry_after_grace),
-		cmocka_unit_test(test_seed_publishes_xlat),
-		cmocka_unit_test(test_static_entries),
-		cmocka_unit_test(test_table_full),
-		cmocka_unit_test(test_learner_errors),
-		cmocka_unit_test(test_stat_names),
-		cmocka_unit_test(test_xlat_kinds_and_fallback),
-		cmocka_unit_test(test_xlat_refs_and_replace),
-		cmocka_unit_test(test_xlat_full_and_reuse),
-		cmocka_unit_test(test_xlat_concurrent),
-		cmocka_unit_test(test_addr_classes),
+	    cmocka_unit_test(test_seed_inside_first),
+	    cmocka_unit_test(test_seed_dmz_first),
+	    cmocka_unit_test(test_join_on_answer_then_both_agree),
+	    cmocka_unit_test(test_other_direction_disagrees),
+	    cmocka_unit_test(test_contradicted_binding_withdrawn),
+	    cmocka_unit_test(test_tcp_seq_offset),
+	    cmocka_unit_test(test_dnat_only),
+	    cmocka_unit_test(test_untranslated_not_kept),
+	    cmocka_unit_test(test_ambiguous_before_join),
+	    cmocka_unit_test(test_ambiguous_after_join_withdrawn),
+	    cmocka_unit_test(test_outside_window),
+	    cmocka_unit_test(test_pending_overflow),
+	    cmocka_unit_test(test_expired_pending_not_counted),
+	    cmocka_unit_test(test_10000_flows),
+	    cmocka_unit_test(test_small_tables_many_seeds),
+	    cmocka_unit_test(test_expiry_after_grace),
+	    cmocka_unit_test(test_seed_publishes_xlat),
+	    cmocka_unit_test(test_static_entries),
+	    cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_learner_errors),
+	    cmocka_unit_test(test_stat_names),
+	    cmocka_unit_test(test_xlat_kinds_and_fallback),
+	    cmocka_unit_test(test_xlat_refs_and_replace),
+	    cmocka_unit_test(test_xlat_full_and_reuse),
+	    cmocka_unit_test(test_xlat_concurrent),
+	    cmocka_unit_test(test_addr_classes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -195,16 +195,20 @@ int np_cmd_analyze(int argc, char **argv)
 	cc.ctx = &a;
 	a.names.n_segments = o.n_segments;
 	a.names.segments = o.segment_ptr;
-	a.corr = np_det_correlator_create(&cc);
+	o.xlat = np_nat_xlat_create(NP_APP_XLAT_CAPACITY, NULL, NULL, NULL);
+	cc.xlat = o.xlat;
+	a.corr = o.xlat ? np_det_correlator_create(&cc) : NULL;
 	if (a.corr == NULL) {
 		np_err("analyze: cannot create the correlator: out of memory");
+		np_nat_xlat_free(o.xlat);
 		np_conf_free(&o.conf);
 		return NP_EXIT_FAIL;
 	}
 	if (np_offline_open(&o, &sink, err, sizeof(err)) < 0) {
 		np_err("analyze: %s", err);
-		np_det_correlator_destroy(a.corr);
 		np_offline_close(&o);
+		np_det_correlator_destroy(a.corr);
+		np_nat_xlat_free(o.xlat);
 		return NP_EXIT_USAGE;
 	}
 	np_offline_run(&o, on_tick, &a);
@@ -218,7 +222,8 @@ int np_cmd_analyze(int argc, char **argv)
 		rc = NP_EXIT_FAIL;
 	}
 	free(a.recs);
-	np_det_correlator_destroy(a.corr);
 	np_offline_close(&o);
+	np_det_correlator_destroy(a.corr);
+	np_nat_xlat_free(o.xlat);
 	return rc;
 }

@@ -130,6 +130,7 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
 	ic.frag_datagrams = 1024;
 	ic.sip_db = app->sip_db;
+	ic.xlat = app->xlat;
 	sink.ctx = w;
 	w->ins = np_det_inspect_create(&ic, &sink);
 	if (w->ins == NULL) {

@@ -123,7 +123,13 @@ int np_control_init(struct np_app *app)
 		app->segment_names[s] = app->conf.segments[s].name;
 	app->names.n_segments = app->conf.n_segments;
 	app->names.segments = app->segment_names;
+	app->xlat = np_nat_xlat_create(NP_APP_XLAT_CAPACITY, NULL, NULL, NULL);
+	if (app->xlat == NULL) {
+		np_err("cannot create the translation table: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	memset(&cc, 0, sizeof(cc));
+	cc.xlat = app->xlat;
 	cc.n_segments = app->conf.n_segments;
 	for (unsigned int s = 0; s < app->conf.n_segments; s++)
 		cc.segment_names[s] = app->segment_names[s];
@@ -168,6 +174,8 @@ void np_control_fini(struct np_app *app)
 	np_telemetry_fini(app);
 	np_det_correlator_destroy(app->corr);
 	app->corr = NULL;
+	np_nat_xlat_free(app->xlat);	/* after the workers and the learner are gone */
+	app->xlat = NULL;
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
 	if (app->records != NULL)

@@ -267,8 +267,10 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 			bool sender_first;
 
 			orient(e, sp, n_sp, &sender_first);
-			ci = sender_first ? conn_new(in, &e->src, e->sport, &e->dst, e->dport, e->proto)
-					  : conn_new(in, &e->dst, e->dport, &e->src, e->sport, e->proto);
+			if (sender_first)
+				ci = conn_new(in, &e->src, e->sport, &e->dst, e->dport, e->proto);
+			else
+				ci = conn_new(in, &e->dst, e->dport, &e->src, e->sport, e->proto);
 			if (ci == NONE) {
 				rc = -ENOMEM;
 				goto out;
@@ -416,9 +418,10 @@ static int find_twins(struct np_explog_input **in, unsigned int n)
 		}
 		if (segs >= 2 && !dup) {
 			for (size_t x = a; x < b; x++) {
-				const struct np_explog_entry *e = &in[s[x].input]->log.e[s[x].entry];
+				struct np_explog_input *ix = in[s[x].input];
+				const struct np_explog_entry *e = &ix->log.e[s[x].entry];
 
-				in[s[x].input]->twin[s[x].entry] = true;
+				ix->twin[s[x].entry] = true;
 				if (!e->from_summary)
 					dump = e;
 			}
@@ -525,7 +528,10 @@ static int build_actions(struct np_explog_input *in)
 			c->announced = true;
 		}
 		if (e->kind == NP_EXPLOG_TCP) {
-			uint64_t syn = c->connecting != NONE ? log->e[c->connecting].ts_ns : e->ts_ns;
+			uint64_t syn = e->ts_ns;
+
+			if (c->connecting != NONE)
+				syn = log->e[c->connecting].ts_ns;
 
 			if (e->tcp == NP_EXPLOG_TCP_CONNECTING && c->outcome == OUT_UNANSWERED &&
 			    c->connecting == i) {

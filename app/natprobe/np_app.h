@@ -26,6 +26,7 @@ struct np_metrics;
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
+#define NP_APP_XLAT_CAPACITY (1u << 17)	/* translation table entries (2 per binding) */
 
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0

@@ -87,7 +87,7 @@ static int open_log(struct np_offline *o, unsigned int i, char *err, size_t errl
 	{
 		const struct np_explog_stats *ls = np_explog_input_log_stats(o->log[i]);
 
-		slot->frames = ls->sip_dumps + ls->sip_summaries + ls->tcp;	/* entries used */
+		slot->frames = ls->sip_dumps + ls->sip_summaries + ls->tcp; /* entries used */
 	}
 	o->cap.n++;
 	o->n_logs++;
@@ -128,6 +128,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	memcpy(ic.flow.sip_ports, o->conf.sip.ports, sizeof(uint16_t) * o->conf.sip.n_ports);
 	ic.frag_datagrams = 1024;
 	ic.sip_db = o->db;
+	ic.xlat = o->xlat;
 	o->ins = np_det_inspect_create(&ic, sink);
 	if (o->ins == NULL) {
 		snprintf(err, errlen, "cannot create the inspector: %s", strerror(errno));
@@ -176,7 +177,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 		int li = o->n_logs > 0 ? next_log(o, &lts) : -1;
 		int cls;
 
-		/* Log entries before the frame that waits (a frame's bytes stay valid meanwhile). */
+		/* Log entries before the waiting frame (whose bytes stay valid meanwhile). */
 		if (li >= 0 && (!have || lts < f.ts_ns)) {
 			seen(o, np_explog_input_step(o->log[li], &o->sink));
 			if (++log_events % NP_OFFLINE_EXPIRE_EVERY == 0 && tick != NULL)

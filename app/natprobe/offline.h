@@ -33,6 +33,7 @@ struct np_offline {
 	struct np_det_inspect_sink sink;
 	struct np_sip_db *db;
 	struct np_det_inspect *ins;
+	struct np_nat_xlat *xlat;	/* shared with the correlator, as on the live path */
 	uint64_t frames;
 	uint64_t bytes;
 	uint64_t frame_class[NP_PKT_CLASS_MAX];

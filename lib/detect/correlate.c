@@ -329,6 +329,10 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the firewall's translation of %s: an address that exists "
 			 "only as a NAT binding", np_det_hdr_name(n->hdr), ep, xs);
+	} else if (!public_only) {
+		snprintf(r->detail, sizeof(r->detail),
+			 "%s names %s, which the translation table holds as a translated source: an "
+			 "address that exists only as a NAT binding", np_det_hdr_name(n->hdr), ep);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, a server's public address with a port nothing listens on, "
@@ -611,6 +615,15 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	xi = xlat_find(c, &ep);
 	if (xi >= 0) {
 		raise_translated_route(c, n, xi, false);
+		return;
+	}
+	/*
+	 * The worker's lookup in the shared translation table found a translated
+	 * source this thread no longer keeps details of (its own table is
+	 * bounded): still a misroute, reported without the binding.
+	 */
+	if (a->xlat_kind == NP_NAT_X_SNAT_SOURCE) {
+		raise_translated_route(c, n, -1, false);
 		return;
 	}
 	/*

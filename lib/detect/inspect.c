@@ -18,6 +18,7 @@ struct np_det_inspect {
 	struct np_frag_table *frags;
 	struct np_sip_scratch *scratch;
 	const struct np_sip_db *db;
+	const struct np_nat_xlat *xlat;
 	struct np_det_inspect_sink sink;
 	struct np_flow_sink flow_sink;
 	struct np_det_inspect_stats stats;
@@ -28,6 +29,13 @@ struct np_det_inspect {
 static void on_flow_event(void *ctx, const struct np_flow_event *ev)
 {
 	struct np_det_inspect *ins = ctx;
+	struct np_nat_xlat_entry e;
+
+	/* A connection attempt to an endpoint that exists only as a NAT binding. */
+	if (ins->xlat != NULL && ev->type == NP_FLOW_EV_NEW && ev->proto == 6 &&
+	    np_nat_xlat_lookup(ins->xlat, &ev->dst, ev->dport, ev->proto, &e) &&
+	    e.kind == NP_NAT_X_SNAT_SOURCE)
+		ins->stats.xlat_syn_to_snat++;
 
 	if (ins->sink.flow_event != NULL)
 		ins->sink.flow_event(ins->sink.ctx, ev);
@@ -43,6 +51,25 @@ static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flag
 	if (m->err == NP_SIP_E_BAD_CONTENT_LENGTH && (flow_flags & NP_FLOW_MSG_F_BAD_LENGTH))
 		return true;
 	return false;
+}
+
+/* Ask the translation table about every address the message names. */
+static void mark_translations(struct np_det_inspect *ins, struct np_det_sip *s)
+{
+	for (unsigned int i = 0; i < s->n_addrs; i++) {
+		struct np_det_addr *a = &s->addrs[i];
+		struct np_nat_xlat_entry e;
+
+		if (a->host_type != NP_SIP_HOST_IPV4 && a->host_type != NP_SIP_HOST_IPV6)
+			continue;
+		if (!np_nat_xlat_lookup(ins->xlat, &a->addr, a->port ? a->port : 5060,
+					s->flow.proto, &e))
+			continue;
+		a->xlat_kind = e.kind;
+		ins->stats.xlat_sip_hits++;
+		if (e.kind == NP_NAT_X_SNAT_SOURCE)
+			ins->stats.xlat_snat_named++;
+	}
 }
 
 static void on_sip(void *ctx, const struct np_flow_msg *fm)
@@ -78,6 +105,8 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	s->ts_ns = fm->ts_ns;
 	s->segment = fm->segment;
 	s->flow_flags = fm->flags;
+	if (ins->xlat != NULL)
+		mark_translations(ins, s);
 	ins->sink.sip(ins->sink.ctx, s);
 }
 
@@ -124,6 +153,7 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 	ins = &mem->ins;
 	mem->fc = conf->flow;
 	ins->db = conf->sip_db;
+	ins->xlat = conf->xlat;
 	ins->sink = *sink;
 	ins->flow_sink.event = on_flow_event;
 	ins->flow_sink.sip = on_sip;

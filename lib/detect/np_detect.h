@@ -61,7 +61,7 @@ struct np_det_addr {
 	uint8_t hdr;		/**< enum np_det_hdr */
 	uint8_t index;		/**< position among that header's values (0 = top) */
 	uint8_t host_type;	/**< enum np_sip_host_type */
-	uint8_t pad;
+	uint8_t xlat_kind;	/**< enum np_nat_xlat_kind the worker found for it; 0 none */
 	uint16_t port;		/**< 0 when the value names none */
 	struct np_addr addr;	/**< when host_type is IPV4 / IPV6 */
 	char value[NP_DET_VALUE_LEN]; /**< the value as written (truncated, NUL-terminated) */
@@ -130,6 +130,9 @@ struct np_det_inspect_stats {
 	uint64_t frag_held;		/**< fragments waiting for their datagram */
 	uint64_t frag_reassembled;	/**< datagrams rebuilt */
 	uint64_t frag_dropped;		/**< fragments dropped (see lib/pkt np_frag stats) */
+	uint64_t xlat_sip_hits;		/**< SIP addresses the translation table knows */
+	uint64_t xlat_snat_named;	/**< ... of them translated sources (misroute risk) */
+	uint64_t xlat_syn_to_snat;	/**< TCP connection attempts to a translated source */
 };
 
 struct np_det_inspect_conf {
@@ -137,6 +140,11 @@ struct np_det_inspect_conf {
 	uint32_t frag_datagrams;	/**< IP datagrams reassembled at once; 0 = no reassembly */
 	uint64_t frag_timeout_ns;	/**< 0 = 2 s */
 	const struct np_sip_db *sip_db;	/**< compiled once, shared; the inspector clones scratch */
+	/**
+	 * The translation table the control thread publishes bindings into, read
+	 * lock-free per SIP address and per connection attempt; may be NULL.
+	 */
+	const struct np_nat_xlat *xlat;
 };
 
 /** Where the inspector reports. Any member may be NULL. */

@@ -413,8 +413,8 @@ static enum entry_result sip_entry(struct parser *p, const struct attrs *at, uin
 		return ENT_IGNORED;
 	if (at->sipmsg == NULL && d == NULL)
 		return ENT_IGNORED;
-	if (at->sipmsg == NULL && !(d->vlen >= 4 && (xl_ieq(d->val, 4, "send") ||
-						     (d->vlen >= 6 && xl_ieq(d->val, 6, "receiv")))))
+	if (at->sipmsg == NULL && !(d->vlen >= 4 && xl_ieq(d->val, 4, "send")) &&
+	    !(d->vlen >= 6 && xl_ieq(d->val, 6, "receiv")))
 		return ENT_IGNORED;
 	if (!endpoint(at, "Local", &local, &lport))
 		return ENT_GARBLED;
@@ -719,7 +719,8 @@ static const char *reason_phrase(unsigned int code)
 	} r[] = {
 		{ 100, "Trying" }, { 180, "Ringing" }, { 183, "Session Progress" },
 		{ 200, "OK" }, { 202, "Accepted" }, { 401, "Unauthorized" },
-		{ 403, "Forbidden" }, { 404, "Not Found" }, { 407, "Proxy Authentication Required" },
+		{ 403, "Forbidden" }, { 404, "Not Found" },
+		{ 407, "Proxy Authentication Required" },
 		{ 408, "Request Timeout" }, { 480, "Temporarily Unavailable" },
 		{ 481, "Call/Transaction Does Not Exist" }, { 486, "Busy Here" },
 		{ 487, "Request Terminated" }, { 488, "Not Acceptable Here" },
@@ -952,7 +953,7 @@ static int summaries_resolve(struct np_explog *log)
 		struct summary sm;
 		const char *detail, *req = NULL;
 		size_t req_len = 0, need;
-		uint64_t t;
+		uint64_t t, k;
 		uint16_t status = 0;
 		uint32_t off;
 		int64_t j;
@@ -976,15 +977,16 @@ static int summaries_resolve(struct np_explog *log)
 		}
 		t = xl_txn_hash(sm.call_id, sm.call_id_n, summary_cseq(&sm), sm.method,
 				sm.method_n);
-		j = index_find(&x, log, dup_key(t, sm.is_request, status, &e->src, e->sport, &e->dst,
-						e->dport), e->ts_ns, NP_EXPLOG_SUMMARY_WINDOW_NS, false);
+		k = dup_key(t, sm.is_request, status, &e->src, e->sport, &e->dst, e->dport);
+		j = index_find(&x, log, k, e->ts_ns, NP_EXPLOG_SUMMARY_WINDOW_NS, false);
 		if (j >= 0) {
 			log->st.summaries_dup++;
 			continue;
 		}
 		if (!sm.is_request) {
-			j = index_find(&x, log, dup_key(t, true, 0, &e->dst, e->dport, &e->src,
-							e->sport), e->ts_ns, 64ull * NS_PER_S, true);
+			/* Its request: the other way, within a transaction's life (64 x T1). */
+			k = dup_key(t, true, 0, &e->dst, e->dport, &e->src, e->sport);
+			j = index_find(&x, log, k, e->ts_ns, 32ull * NS_PER_S, true);
 			if (j >= 0) {
 				req = np_explog_text(log, &log->e[j]);
 				req_len = log->e[j].text_len;

@@ -117,10 +117,10 @@ struct np_explog_entry {
 struct np_explog_stats {
 	uint64_t lines;		/**< lines read */
 	uint64_t entries;	/**< entries (a timestamped line with its continuations) */
-	uint64_t tvcs;		/**< entries from tvcs with a usable time: the log's signature */
+	uint64_t tvcs;		/**< entries from tvcs with a usable time (the log's mark) */
 	uint64_t sip_dumps;	/**< SIP messages from SIPMSG dumps */
 	uint64_t sip_summaries;	/**< SIP messages synthesised from summaries */
-	uint64_t summaries_dup;	/**< summaries of a message whose dump is present (not used) */
+	uint64_t summaries_dup;	/**< summaries of a message whose dump is present (unused) */
 	uint64_t tcp;		/**< TCP events */
 	uint64_t ignored;	/**< entries understood and not needed (other modules, ...) */
 	uint64_t garbled;	/**< lines not understood: outside any entry, control

@@ -104,6 +104,24 @@ static void write_sip(FILE *f, const struct np_stats_src *src)
 		fprintf(f, "natprobe_ip_fragments_total{outcome=\"dropped\"} %lu\n",
 			(unsigned long)dropped);
 	}
+	family_raw(f, "translation_hits_total",
+		   "Workers' lookups in the shared translation table that hit: SIP addresses, SIP "
+		   "addresses that are translated sources, connection attempts to one", false);
+	{
+		uint64_t sip = 0, snat = 0, syn = 0;
+
+		for (unsigned int w = 0; w < src->n_workers; w++) {
+			sip += src->inspect[w]->xlat_sip_hits;
+			snat += src->inspect[w]->xlat_snat_named;
+			syn += src->inspect[w]->xlat_syn_to_snat;
+		}
+		fprintf(f, "natprobe_translation_hits_total{what=\"sip_address\"} %lu\n",
+			(unsigned long)sip);
+		fprintf(f, "natprobe_translation_hits_total{what=\"sip_translated_source\"} %lu\n",
+			(unsigned long)snat);
+		fprintf(f, "natprobe_translation_hits_total{what=\"syn_to_translated_source\"} %lu\n",
+			(unsigned long)syn);
+	}
 }
 
 static void write_flow(FILE *f, const struct np_stats_src *src)
@@ -279,7 +297,10 @@ int np_counters_write_markdown(FILE *f)
 	      "| `natprobe_sip_parse_errors_total` | counter | segment, kind | SIP messages that "
 	      "could not be parsed |\n"
 	      "| `natprobe_ip_fragments_total` | counter | outcome | IP fragments held, datagrams "
-	      "reassembled, fragments dropped |\n", f);
+	      "reassembled, fragments dropped |\n"
+	      "| `natprobe_translation_hits_total` | counter | what | Workers' lookups in the shared "
+	      "translation table that hit (SIP addresses, translated sources named, connection "
+	      "attempts to a translated source) |\n", f);
 	for (unsigned int k = 0; k < NP_FLOW_STATS_N; k++)
 		fprintf(f, "| `natprobe_%s%s` | %s | | %s |\n", np_flow_stat_names[k],
 			np_flow_stat_is_gauge[k] ? "" : "_total",

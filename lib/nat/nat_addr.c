@@ -21,12 +21,12 @@ static bool in4(uint32_t v, uint32_t net, unsigned int len)
 
 static bool v4_private(uint32_t v)
 {
-	return in4(v, 0x0a000000, 8) ||		/* 10/8 */
-	       in4(v, 0xac100000, 12) ||	/* 172.16/12 */
-	       in4(v, 0xc0a80000, 16) ||	/* 192.168/16 */
-	       in4(v, 0x64400000, 10) ||	/* 100.64/10 */
-	       in4(v, 0x7f000000, 8) ||		/* 127/8 */
-	       in4(v, 0xa9fe0000, 16);		/* 169.254/16 */
+	return in4(v, 0x0a000000, 8) ||	 /* 10/8 */
+	       in4(v, 0xac100000, 12) || /* 172.16/12 */
+	       in4(v, 0xc0a80000, 16) || /* 192.168/16 */
+	       in4(v, 0x64400000, 10) || /* 100.64/10 */
+	       in4(v, 0x7f000000, 8) ||	 /* 127/8 */
+	       in4(v, 0xa9fe0000, 16);	 /* 169.254/16 */
 }
 
 static bool v6_loopback(const struct np_addr *a)
@@ -42,10 +42,9 @@ bool np_nat_addr_is_private(const struct np_addr *a)
 		return false;
 	if (np_addr_is_v4(a))
 		return v4_private(v4_of(a));
-	return v6_loopback(a) ||
-	       (a->b[0] & 0xfe) == 0xfc ||				/* fc00::/7 */
-	       (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
-	       (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0xc0);		/* fec0::/10 */
+	return v6_loopback(a) || (a->b[0] & 0xfe) == 0xfc ||	/* fc00::/7 */
+	       (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) || /* fe80::/10 */
+	       (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0xc0);	/* fec0::/10 */
 }
 
 bool np_nat_addr_is_public(const struct np_addr *a)
@@ -55,7 +54,7 @@ bool np_nat_addr_is_public(const struct np_addr *a)
 	if (!a)
 		return false;
 	if (!np_addr_is_v4(a))
-		return (a->b[0] & 0xe0) == 0x20;			/* 2000::/3 */
+		return (a->b[0] & 0xe0) == 0x20; /* 2000::/3 */
 	v = v4_of(a);
 	return !v4_private(v) && !in4(v, 0, 8) && (v >> 28) != 0xe && (v >> 28) != 0xf;
 }

@@ -56,19 +56,19 @@ struct fpv {
 struct pend {
 	struct flow_key k;
 	struct fpv fp[2];
-	uint64_t last_ts;	/* latest fingerprint */
-	uint32_t fb, fnext, fprev;		/* flow chain */
-	uint32_t kb[2], knext[2], kprev[2];	/* fingerprint chains, per direction */
-	uint8_t have;		/* bit per direction */
+	uint64_t last_ts;		    /* latest fingerprint */
+	uint32_t fb, fnext, fprev;	    /* flow chain */
+	uint32_t kb[2], knext[2], kprev[2]; /* fingerprint chains, per direction */
+	uint8_t have;			    /* bit per direction */
 	bool ambiguous;
 	bool live;
 };
 
 struct bslot {
 	struct np_nat_binding b;
-	uint32_t nb[2], nnext[2], nprev[2];	/* index node per side */
+	uint32_t nb[2], nnext[2], nprev[2]; /* index node per side */
 	uint32_t free_next;
-	uint8_t published;	/* bits: which of the binding's entries hold a reference */
+	uint8_t published; /* bits: which of the binding's entries hold a reference */
 	bool used;
 };
 
@@ -77,7 +77,7 @@ struct np_nat_learner {
 	struct np_nat_stats st;
 	struct np_nat_xlat *x;
 	uint64_t seed;
-	uint64_t now;		/* latest fingerprint time */
+	uint64_t now; /* latest fingerprint time */
 	uint32_t next_id;
 
 	struct pend *pend;
@@ -85,7 +85,7 @@ struct np_nat_learner {
 	uint32_t cursor;
 	uint32_t *fheads;
 	uint32_t fmask;
-	uint32_t *kheads;	/* 2 * (kmask + 1): direction 0, then direction 1 */
+	uint32_t *kheads; /* 2 * (kmask + 1): direction 0, then direction 1 */
 	uint32_t kmask;
 
 	struct bslot *bind;
@@ -136,8 +136,8 @@ static uint32_t flow_hash(const struct np_nat_learner *l, const struct flow_key 
 	return (uint32_t)nat_hash_words(k, sizeof(*k), l->seed);
 }
 
-static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t dir,
-			  uint64_t hash, uint32_t len)
+static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t dir, uint64_t hash,
+			  uint32_t len)
 {
 	uint64_t h = nat_mix64(hash ^ l->seed);
 
@@ -273,8 +273,7 @@ static void index_unlink(struct np_nat_learner *l, uint32_t s, unsigned int side
  * Next index node after @p node (NAT_NIL: the chain start) whose side key
  * is @p k; returns the node (slot * 2 + side) or NAT_NIL.
  */
-static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k,
-			   uint32_t node)
+static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
 {
 	struct flow_key sk;
 
@@ -489,7 +488,8 @@ static unsigned int orig_side(const struct np_nat_binding *b, const struct pend 
 	}
 	if (vote)
 		return vote > 0 ? 0 : 1;
-	/* The initiator's payload reaches the upstream wire first, the answer the downstream one. */
+	/* The initiator's payload reaches the upstream wire first, the answer the downstream one.
+	 */
 	if ((pa->have & 1) && (pb->have & 1) && pa->fp[0].ts != pb->fp[0].ts)
 		return pa->fp[0].ts < pb->fp[0].ts ? 0 : 1;
 	if ((pa->have & 2) && (pb->have & 2) && pa->fp[1].ts != pb->fp[1].ts)
@@ -649,7 +649,8 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 				same[ns++] = q;
 			continue;
 		}
-		if ((p->have & (1u << od)) && (r->have & (1u << od)) && !same_fp(&r->fp[od], &p->fp[od]))
+		if ((p->have & (1u << od)) && (r->have & (1u << od)) &&
+		    !same_fp(&r->fp[od], &p->fp[od]))
 			continue;
 		if (no < NP_NAT_MAX_CANDIDATES)
 			other[no++] = q;

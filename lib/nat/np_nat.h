@@ -100,14 +100,14 @@ enum np_nat_xlat_kind {
  * 44 bytes, no implicit padding (copied word by word by the reader).
  */
 struct np_nat_xlat_entry {
-	struct np_addr addr;	/**< key: the endpoint's address */
-	uint16_t port;		/**< key: host order; 0 = every port and protocol */
-	uint8_t proto;		/**< key: IP protocol; must be 0 when port is 0 */
-	uint8_t kind;		/**< enum np_nat_xlat_kind */
-	struct np_addr orig;	/**< answer: pre-NAT endpoint or real server */
-	uint16_t orig_port;	/**< answer: host order; 0 with a port-0 key */
-	uint8_t seg;		/**< answer: segment where @c orig is seen, or NP_NAT_SEG_ANY */
-	uint8_t pad;		/**< zero */
+	struct np_addr addr; /**< key: the endpoint's address */
+	uint16_t port;	     /**< key: host order; 0 = every port and protocol */
+	uint8_t proto;	     /**< key: IP protocol; must be 0 when port is 0 */
+	uint8_t kind;	     /**< enum np_nat_xlat_kind */
+	struct np_addr orig; /**< answer: pre-NAT endpoint or real server */
+	uint16_t orig_port;  /**< answer: host order; 0 with a port-0 key */
+	uint8_t seg;	     /**< answer: segment where @c orig is seen, or NP_NAT_SEG_ANY */
+	uint8_t pad;	     /**< zero */
 	/**
 	 * The binding that most recently published the entry (0 for entries
 	 * added directly). Entries shared by several bindings (a DNAT public
@@ -178,12 +178,12 @@ struct np_nat_xlat_slot {
  *   number of slots even when tombstones accumulate.
  */
 struct np_nat_xlat {
-	struct np_nat_xlat_slot *slots;	/**< 2^n slots */
+	struct np_nat_xlat_slot *slots; /**< 2^n slots */
 	uint32_t mask;			/**< slots - 1 */
 	uint32_t max_dist;		/**< atomic: longest probe distance used */
 	uint64_t seed;			/**< hash seed */
 	/* Writer only. */
-	uint32_t *refs;			/**< references per slot */
+	uint32_t *refs; /**< references per slot */
 	uint32_t capacity;
 	uint32_t live;
 	uint32_t tombs;
@@ -341,8 +341,8 @@ static inline bool np_nat_xlat_lookup(const struct np_nat_xlat *x, const struct 
 /** Suggested defaults; a 0 in struct np_nat_learner_conf selects them. */
 #define NP_NAT_DEFAULT_MAX_BINDINGS 65536
 #define NP_NAT_DEFAULT_MAX_PENDING 65536
-#define NP_NAT_DEFAULT_WINDOW_NS (2ull * 1000000000ull)	/**< 2 s */
-#define NP_NAT_DEFAULT_GRACE_NS (30ull * 1000000000ull)	/**< 30 s */
+#define NP_NAT_DEFAULT_WINDOW_NS (2ull * 1000000000ull) /**< 2 s */
+#define NP_NAT_DEFAULT_GRACE_NS (30ull * 1000000000ull) /**< 30 s */
 
 /** Largest max_bindings / max_pending. */
 #define NP_NAT_MAX_TABLE (1u << 22)
@@ -351,39 +351,39 @@ static inline bool np_nat_xlat_lookup(const struct np_nat_xlat *x, const struct 
 #define NP_NAT_MAX_CANDIDATES 32
 
 /** Bits of np_nat_binding::changed. */
-#define NP_NAT_CHANGED_SRC 0x01	/**< the initiator's source address or port differs */
-#define NP_NAT_CHANGED_DST 0x02	/**< the destination address or port differs */
+#define NP_NAT_CHANGED_SRC 0x01 /**< the initiator's source address or port differs */
+#define NP_NAT_CHANGED_DST 0x02 /**< the destination address or port differs */
 
 /** Binding events, for np_nat_learner_conf::on_event. */
 enum np_nat_event {
-	NP_NAT_EV_LEARNED = 0,	/**< a binding was learned (also returned by np_nat_fingerprint()) */
-	NP_NAT_EV_STATIC,	/**< a static entry was added */
-	NP_NAT_EV_EXPIRED,	/**< a binding was idle for the grace period */
-	NP_NAT_EV_WITHDRAWN,	/**< a learned binding turned out ambiguous or contradicted */
+	NP_NAT_EV_LEARNED = 0, /**< a binding was learned (also returned by np_nat_fingerprint()) */
+	NP_NAT_EV_STATIC,      /**< a static entry was added */
+	NP_NAT_EV_EXPIRED,     /**< a binding was idle for the grace period */
+	NP_NAT_EV_WITHDRAWN,   /**< a learned binding turned out ambiguous or contradicted */
 };
 
 /** A flow's initiator tuple on one segment. 36 bytes. */
 struct np_nat_tuple {
 	struct np_addr src;
 	struct np_addr dst;
-	uint16_t sport;		/**< host order */
-	uint16_t dport;		/**< host order */
+	uint16_t sport; /**< host order */
+	uint16_t dport; /**< host order */
 };
 
 /** One fingerprint, as a worker reports it. */
 struct np_nat_fp {
-	uint8_t segment;	/**< 0..NP_MAX_SEGMENTS-1 */
-	uint8_t proto;		/**< IP protocol, not 0 */
-	uint8_t dir;		/**< 0: initiator -> responder payload, 1: the answer */
+	uint8_t segment; /**< 0..NP_MAX_SEGMENTS-1 */
+	uint8_t proto;	 /**< IP protocol, not 0 */
+	uint8_t dir;	 /**< 0: initiator -> responder payload, 1: the answer */
 	uint8_t pad;
-	struct np_addr src;	/**< the flow's initiator tuple, whatever @c dir */
+	struct np_addr src; /**< the flow's initiator tuple, whatever @c dir */
 	struct np_addr dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint32_t len;		/**< payload bytes of that first packet */
-	uint64_t hash;		/**< hash of its first payload bytes */
-	uint32_t tcp_seq;	/**< TCP sequence number of its first payload byte */
-	uint64_t ts_ns;		/**< capture time */
+	uint32_t len;	  /**< payload bytes of that first packet */
+	uint64_t hash;	  /**< hash of its first payload bytes */
+	uint32_t tcp_seq; /**< TCP sequence number of its first payload byte */
+	uint64_t ts_ns;	  /**< capture time */
 };
 
 /**
@@ -399,13 +399,13 @@ struct np_nat_fp {
  * SRC|DST (1:1 NAT translates both ways), is_static.
  */
 struct np_nat_binding {
-	uint32_t id;		/**< 1, 2, ...; never reused by one learner */
-	uint8_t proto;		/**< IP protocol; 0 for static */
+	uint32_t id;   /**< 1, 2, ...; never reused by one learner */
+	uint8_t proto; /**< IP protocol; 0 for static */
 	uint8_t seg_a;
 	uint8_t seg_b;
-	uint8_t changed;	/**< NP_NAT_CHANGED_* bits; never 0 */
-	struct np_nat_tuple a;	/**< initiator tuple on seg_a */
-	struct np_nat_tuple b;	/**< initiator tuple on seg_b */
+	uint8_t changed;       /**< NP_NAT_CHANGED_* bits; never 0 */
+	struct np_nat_tuple a; /**< initiator tuple on seg_a */
+	struct np_nat_tuple b; /**< initiator tuple on seg_b */
 	/**
 	 * Segment (seg_a or seg_b) on which the initiator's packets are still
 	 * pre-NAT: its source is the original one and its destination the
@@ -424,29 +424,29 @@ struct np_nat_binding {
 	 * values). Non-zero when the firewall randomises sequence numbers.
 	 */
 	int64_t seq_offset;
-	uint64_t first_seen_ns;	/**< time of the joining fingerprint; 0 for static */
+	uint64_t first_seen_ns; /**< time of the joining fingerprint; 0 for static */
 	uint64_t last_seen_ns;	/**< latest fingerprint or np_nat_flow_seen(); 0 for static */
 };
 
 /* X(ENUM, "name", gauge, "help") */
-#define NP_NAT_STATS(X)                                                                            \
-	X(FINGERPRINTS, "fingerprints", false, "Fingerprints given to np_nat_fingerprint()")       \
+#define NP_NAT_STATS(X)                                                                           \
+	X(FINGERPRINTS, "fingerprints", false, "Fingerprints given to np_nat_fingerprint()")      \
 	X(BINDINGS_ACTIVE, "bindings_active", true, "Bindings in the table now, static included") \
-	X(BINDINGS_LEARNED, "bindings_learned", false, "Bindings learned from fingerprints")       \
-	X(BINDINGS_EXPIRED, "bindings_expired", false,                                             \
-	  "Learned bindings removed after the grace period without traffic")                       \
-	X(BINDINGS_WITHDRAWN, "bindings_withdrawn", false,                                         \
-	  "Learned bindings removed because a later fingerprint made them ambiguous or "           \
-	  "contradicted them")                                                                     \
-	X(AMBIGUOUS, "ambiguous", false,                                                           \
-	  "Joins refused because a fingerprint matched several flows of one segment")              \
-	X(UNTRANSLATED, "untranslated", false,                                                     \
-	  "Flows seen with the same tuple on two segments (no NAT; not a binding)")                \
-	X(PENDING_DROPPED, "pending_dropped", false,                                               \
-	  "Pending flows dropped, oldest first, to make room while still in the window")           \
+	X(BINDINGS_LEARNED, "bindings_learned", false, "Bindings learned from fingerprints")      \
+	X(BINDINGS_EXPIRED, "bindings_expired", false,                                            \
+	  "Learned bindings removed after the grace period without traffic")                      \
+	X(BINDINGS_WITHDRAWN, "bindings_withdrawn", false,                                        \
+	  "Learned bindings removed because a later fingerprint made them ambiguous or "          \
+	  "contradicted them")                                                                    \
+	X(AMBIGUOUS, "ambiguous", false,                                                          \
+	  "Joins refused because a fingerprint matched several flows of one segment")             \
+	X(UNTRANSLATED, "untranslated", false,                                                    \
+	  "Flows seen with the same tuple on two segments (no NAT; not a binding)")               \
+	X(PENDING_DROPPED, "pending_dropped", false,                                              \
+	  "Pending flows dropped, oldest first, to make room while still in the window")          \
 	X(STATIC_ENTRIES, "static_entries", true, "Static NAT entries in the table")              \
 	X(TABLE_FULL, "table_full", false, "Bindings not kept because the table was full")        \
-	X(XLAT_FULL, "xlat_full", false,                                                           \
+	X(XLAT_FULL, "xlat_full", false,                                                          \
 	  "Translation table entries not published because it was full")
 
 #define NP_NAT_STAT_ENUM(e, n, g, h) NP_NAT_STAT_##e,

@@ -97,8 +97,11 @@ struct np_sip_scratch {
 #define SIP_C_NAME	0x10u	/**< header-name characters the classifier accepts: A-Z a-z - */
 #define SIP_C_SCHEME	0x20u	/**< URI scheme characters accepted: token minus % and * */
 #define SIP_C_UPPER	0x40u	/**< A-Z and '-' (request-line method signature) */
+#define SIP_C_PNAME_END	0x80u	/**< = ; SP HT: end of a parameter name */
+#define SIP_C_HOST_END	0x100u	/**< : ; : end of a URI host */
+#define SIP_C_VHOST_END	0x200u	/**< : ; SP HT: end of a Via sent-by host */
 
-extern const uint8_t sip_ctype[256];
+extern const uint16_t sip_ctype[256];
 
 static inline bool sip_ct(char c, unsigned int cls)
 {
@@ -285,6 +288,10 @@ bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
  */
 bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		    struct np_sip_view *val, bool *has_val);
+
+/** np_sip_param_find() with the name's length given. */
+bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
+		    struct np_sip_view *val);
 
 /** Parse one Via value into @p via (raw already set). @return 0 or -1. */
 int sip_via_parse(struct np_sip_via *via);

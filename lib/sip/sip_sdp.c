@@ -173,7 +173,7 @@ struct np_sip_view sip_ct_boundary(struct np_sip_view ct)
 {
 	struct np_sip_view b;
 
-	if (!np_sip_param_find(ct, "boundary", &b))
+	if (!ct.p || !sip_param_find(ct, "boundary", 8, &b))
 		return sip_view(NULL, 0);
 	if (b.len >= 2 && b.p[0] == '"' && b.p[b.len - 1] == '"') {
 		b.p++;

@@ -37,32 +37,46 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
-	uint8_t q[4];
-	unsigned int part = 0, val = 0, nd = 0;
+	const char *e = p + len;
+	unsigned int parts = 0;
+	uint32_t q = 0;
 
 	if (len < 7 || len > 15)
 		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || p[i] == '.') {
-			if (nd == 0 || part > 3)
-				return false;
-			q[part++] = (uint8_t)val;
-			val = 0;
-			nd = 0;
-			continue;
+	/* four parts of 1..3 digits, each <= 255, separated by single dots */
+	for (;;) {
+		unsigned int d = (unsigned int)(uint8_t)*p - '0', v;
+
+		if (d > 9)
+			return false;
+		v = d;
+		p++;
+		if (p < e && (d = (unsigned int)(uint8_t)*p - '0') <= 9) {
+			v = v * 10 + d;
+			p++;
+			if (p < e && (d = (unsigned int)(uint8_t)*p - '0') <= 9) {
+				v = v * 10 + d;
+				p++;
+			}
 		}
-		if (!sip_is_digit(p[i]) || ++nd > 3)
+		if (v > 255)
 			return false;
-		val = val * 10 + (unsigned int)(p[i] - '0');
-		if (val > 255)
+		q = q << 8 | v;
+		if (++parts == 4)
+			break;
+		if (p >= e - 1 || *p != '.')
 			return false;
+		p++;
 	}
-	if (part != 4)
+	if (p != e)
 		return false;
 	memset(a->b, 0, 10);
 	a->b[10] = 0xff;
 	a->b[11] = 0xff;
-	memcpy(&a->b[12], q, 4);
+	a->b[12] = (uint8_t)(q >> 24);
+	a->b[13] = (uint8_t)(q >> 16);
+	a->b[14] = (uint8_t)(q >> 8);
+	a->b[15] = (uint8_t)q;
 	return true;
 }
 
@@ -116,18 +130,17 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		    struct np_sip_view *val, bool *has_val)
 {
 	const char *p = *pp, *n0, *n1, *v0 = NULL, *v1 = NULL;
-	bool quote = false;
 
 	if (!p || p >= end)
 		return false;
-	p = memchr(p, ';', (size_t)(end - p));
-	if (!p)
-		return false;
+	while (*p != ';')
+		if (++p == end)
+			return false;
 	p++;
 	while (p < end && sip_is_ws(*p))
 		p++;
 	n0 = p;
-	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
+	while (p < end && !sip_ct(*p, SIP_C_PNAME_END))
 		p++;
 	n1 = p;
 	while (p < end && sip_is_ws(*p))
@@ -137,12 +150,20 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		while (p < end && sip_is_ws(*p))
 			p++;
 		v0 = p;
-		while (p < end && (quote || *p != ';')) {
-			if (*p == '"')
-				quote = !quote;
-			else if (*p == '\\' && quote && p + 1 < end)
+		/* up to the next ';' outside a quoted string (\ escapes inside one) */
+		for (;;) {
+			while (p < end && *p != ';' && *p != '"')
 				p++;
+			if (p >= end || *p == ';')
+				break;
 			p++;
+			while (p < end && *p != '"') {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				p++;
+			}
+			if (p < end)
+				p++;
 		}
 		v1 = p;
 		while (v1 > v0 && sip_is_ws(v1[-1]))
@@ -157,17 +178,16 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 	return true;
 }
 
-bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
+bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
+		    struct np_sip_view *val)
 {
 	const char *p = params.p, *end;
 	struct np_sip_view n, v;
-	size_t nlen;
 	bool has_val;
 
-	if (!p || !name)
+	if (!p)
 		return false;
 	end = p + params.len;
-	nlen = strlen(name);
 	while (sip_param_next(&p, end, &n, &v, &has_val)) {
 		if (sip_eq_ci(n.p, n.len, name, nlen)) {
 			if (val)
@@ -176,6 +196,13 @@ bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_si
 		}
 	}
 	return false;
+}
+
+bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
+{
+	if (!params.p || !name)
+		return false;
+	return sip_param_find(params, name, strlen(name), val);
 }
 
 bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_sip_view *val)
@@ -188,23 +215,25 @@ bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_si
 /* Index of the first '<' outside a quoted string, or -1. */
 static long find_langle(struct np_sip_view v)
 {
-	bool quote = false;
+	const char *p = v.p, *end = v.p + v.len;
 
-	for (uint32_t i = 0; i < v.len; i++) {
-		char c = v.p[i];
-
-		if (quote) {
-			if (c == '\\' && i + 1 < v.len)
-				i++;
-			else if (c == '"')
-				quote = false;
-		} else if (c == '"') {
-			quote = true;
-		} else if (c == '<') {
-			return (long)i;
+	for (;;) {
+		while (p < end && *p != '<' && *p != '"')
+			p++;
+		if (p >= end)
+			return -1;
+		if (*p == '<')
+			return (long)(p - v.p);
+		p++; /* a quoted string: '\\' escapes the next character */
+		while (p < end && *p != '"') {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			p++;
 		}
+		if (p >= end)
+			return -1;
+		p++;
 	}
-	return -1;
 }
 
 static struct np_sip_view strip_quotes(struct np_sip_view v)
@@ -224,6 +253,13 @@ static struct np_sip_view from_semicolon(const char *p, const char *end)
 	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
 }
 
+/* "sip" or "sips", any case. */
+static inline bool is_sip_scheme(struct np_sip_view s)
+{
+	return (s.len == 3 || (s.len == 4 && sip_lc(s.p[3]) == 's')) && sip_lc(s.p[0]) == 's' &&
+	       sip_lc(s.p[1]) == 'i' && sip_lc(s.p[2]) == 'p';
+}
+
 int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 {
 	const char *p, *end, *q, *hp, *hp_end, *at;
@@ -240,47 +276,45 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		const char *gt = memchr(v.p + lt + 1, '>', v.len - (size_t)lt - 1);
 
 		u->angle = true;
-		u->display = strip_quotes(sip_view(v.p, (size_t)lt));
+		if (lt > 0)
+			u->display = strip_quotes(sip_view(v.p, (size_t)lt));
+		else
+			u->display = sip_view(v.p, 0);
 		if (!gt) {
 			u->uri = sip_view(v.p + lt + 1, v.len - (size_t)lt - 1);
 			return -EINVAL;
 		}
 		u->uri = sip_view(v.p + lt + 1, (size_t)(gt - (v.p + lt + 1)));
 		u->hparams = from_semicolon(gt + 1, v.p + v.len);
+		u->uri = sip_trim(u->uri);
 	} else {
-		u->uri = v;
+		u->uri = v; /* already trimmed */
 	}
-	u->uri = sip_trim(u->uri);
 	p = u->uri.p;
 	end = p + u->uri.len;
-	if (!p)
-		return -EINVAL;
 
 	/* scheme */
 	q = p;
-	while (q < end && (sip_is_token(*q) && *q != '%' && *q != '*'))
+	while (q < end && sip_ct(*q, SIP_C_SCHEME))
 		q++;
 	if (q == p || q >= end || *q != ':')
 		return -EINVAL;
 	u->scheme = sip_view(p, (size_t)(q - p));
 	p = q + 1;
 
-	/* headers (?...) end the part that matters */
-	q = memchr(p, '?', (size_t)(end - p));
-	if (q)
-		end = q;
+	/* one pass to the end of the part that matters (headers, ?..., end it), noting '@' */
+	at = NULL;
+	for (q = p; q < end && *q != '?'; q++)
+		if (*q == '@' && !at)
+			at = q;
+	end = q;
 
-	if (!np_sip_view_eq_ci(u->scheme, "sip") && !np_sip_view_eq_ci(u->scheme, "sips")) {
-		at = memchr(p, '@', (size_t)(end - p));
-		if (!at) {
-			/* tel:, urn:, ...: no host */
-			q = memchr(p, ';', (size_t)(end - p));
-			u->user = sip_view(p, (size_t)((q ? q : end) - p));
-			u->params = from_semicolon(p, end);
-			return 0;
-		}
-	} else {
-		at = memchr(p, '@', (size_t)(end - p));
+	if (!at && !is_sip_scheme(u->scheme)) {
+		/* tel:, urn:, ...: no host */
+		q = memchr(p, ';', (size_t)(end - p));
+		u->user = sip_view(p, (size_t)((q ? q : end) - p));
+		u->params = q ? sip_view(q, (size_t)(end - q)) : sip_view(NULL, 0);
+		return 0;
 	}
 	if (at) {
 		q = memchr(p, ':', (size_t)(at - p)); /* user:password */
@@ -300,7 +334,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		hp_end = q + 1;
 	} else {
 		q = hp;
-		while (q < end && *q != ':' && *q != ';')
+		while (q < end && !sip_ct(*q, SIP_C_HOST_END))
 			q++;
 		u->host = sip_view(hp, (size_t)(q - hp));
 		hp_end = q;
@@ -321,7 +355,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 	}
 	if (hp_end < end && *hp_end != ';')
 		return -EINVAL;
-	u->params = from_semicolon(hp_end, end);
+	u->params = hp_end < end ? sip_view(hp_end, (size_t)(end - hp_end)) : sip_view(NULL, 0);
 	return 0;
 }
 
@@ -349,7 +383,7 @@ void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na)
 		na->uri = sip_view(v.p, params.p ? (size_t)(params.p - v.p) : v.len);
 	}
 	na->uri = sip_trim(na->uri);
-	np_sip_param_find(params, "tag", &na->tag);
+	sip_param_find(params, "tag", 3, &na->tag);
 }
 
 void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
@@ -448,7 +482,7 @@ int sip_via_parse(struct np_sip_via *via)
 		p = q + 1;
 	} else {
 		q = p;
-		while (q < end && *q != ':' && *q != ';' && !sip_is_ws(*q))
+		while (q < end && !sip_ct(*q, SIP_C_VHOST_END))
 			q++;
 		if (q == p)
 			return -1;
