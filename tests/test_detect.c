@@ -405,6 +405,40 @@ static void test_plain_refusal_is_not_phantom(void **state)
 	np_det_correlator_destroy(c);
 }
 
+static uint64_t bindings_active(struct np_det_correlator *c)
+{
+	return np_nat_learner_stats(np_det_correlator_learner(c))->v[NP_NAT_STAT_BINDINGS_ACTIVE];
+}
+
+/* A binding lives while either of its flows does, then the grace period (30 s). */
+static void test_binding_lives_with_its_flows(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	const uint64_t S = 1000 * MS;
+
+	(void)state;
+	fingerprint(c, 0, T0, "10.0.30.2", 27901, "64.100.0.10", 7003, 0, 0x99);
+	fingerprint(c, 1, T0 + MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 0, 0x99);
+	assert_int_equal(bindings_active(c), 1);
+	/* flows alive: still there long after the grace period */
+	for (uint64_t t = 1; t <= 100; t++)
+		np_det_correlator_tick(c, T0 + t * S);
+	assert_int_equal(bindings_active(c), 1);
+	/* one flow gone: still alive through the other */
+	flow_ev(c, NP_FLOW_EV_EXPIRED, 0, T0 + 101 * S, "10.0.30.2", 27901, "64.100.0.10", 7003,
+		NULL);
+	np_det_correlator_tick(c, T0 + 140 * S);
+	assert_int_equal(bindings_active(c), 1);
+	/* both gone: removed once the grace has passed */
+	flow_ev(c, NP_FLOW_EV_EXPIRED, 1, T0 + 141 * S, "64.100.0.10", 4401, "10.0.10.2", 7003,
+		NULL);
+	np_det_correlator_tick(c, T0 + 160 * S);
+	assert_int_equal(bindings_active(c), 1);
+	np_det_correlator_tick(c, T0 + 175 * S);
+	assert_int_equal(bindings_active(c), 0);
+	np_det_correlator_destroy(c);
+}
+
 /* ---- the inspector (worker side) ------------------------------------------ */
 
 static struct np_det_sip last_sum;
@@ -583,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_timer_timeout),
 		cmocka_unit_test(test_phantom_named_endpoint),
 		cmocka_unit_test(test_plain_refusal_is_not_phantom),
+		cmocka_unit_test(test_binding_lives_with_its_flows),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_names_are_stable),

@@ -346,7 +346,7 @@ def phantom_connect(out, seg, t, isn, ipid):
 # Scenarios
 # --------------------------------------------------------------------------
 
-def traversal_scenario(name, snat, tls, seq_offset, healthy):
+def traversal_scenario(name, snat, tls, seq_offset, healthy, dnat=True):
     """The traversal connection C -> E, seen inside and in the DMZ.
 
     snat:       the firewall also translates the source to 64.100.0.10:4401
@@ -354,6 +354,9 @@ def traversal_scenario(name, snat, tls, seq_offset, healthy):
     seq_offset: the firewall shifts C's TCP sequence numbers on the dmz side
     healthy:    C answers the SERVICE itself (200 OK); otherwise it follows the
                 Route, gets a RST, and answers 408
+    dnat:       C dials E's public address, which the firewall translates to
+                10.0.10.2; without it (dual-NIC Expressway-E) C dials E's internal
+                address directly and nothing is translated at all
     """
     rng = random.Random("natprobe/" + name)
     out = {"inside": [], "dmz": []}
@@ -362,8 +365,8 @@ def traversal_scenario(name, snat, tls, seq_offset, healthy):
     phantom_isn = rng.getrandbits(32)
     dmz_cli = (EXPE_PUB, SNAT_PORT) if snat else (EXPC, C_PORT)
     views = {
-        "inside": View((EXPC, C_PORT), (EXPE_PUB, TRAV_PORT), MAC_C, MAC_FW_IN, 64, 63,
-                       s2c_delay=FW_LATENCY_US),
+        "inside": View((EXPC, C_PORT), (EXPE_PUB if dnat else EXPE_PRIV, TRAV_PORT), MAC_C,
+                       MAC_FW_IN, 64, 63, s2c_delay=FW_LATENCY_US),
         "dmz": View(dmz_cli, (EXPE_PRIV, TRAV_PORT), MAC_FW_DMZ, MAC_E, 63, 64,
                     cli_seq_offset=seq_offset, c2s_delay=FW_LATENCY_US),
     }
@@ -427,6 +430,14 @@ SCENARIOS = {
                     "Route names it, C processes the SERVICE itself and answers 200 OK.",
         expect=[],
         forbid=list(ANOMALY_TYPES)),
+    "dual_nic_no_nat": dict(
+        snat=False, dnat=False, tls=False, seq_offset=0, healthy=True,
+        description="The seed's second fix: Expressway-E has a second NIC facing "
+                    "Expressway-C, which connects to 10.0.10.2:7003 directly; the "
+                    "firewall routes without any NAT, both wires carry the same "
+                    "4-tuple, Route names 10.0.30.2:27901 and C answers 200 OK.",
+        expect=[],
+        forbid=list(ANOMALY_TYPES)),
     "seq_randomised": dict(
         snat=True, tls=False, seq_offset=0x1F2E3D4C, healthy=False,
         description="As seed_misroute, but the firewall also shifts C's TCP sequence "
@@ -444,7 +455,8 @@ def yaml_list(items):
 
 def gen_traversal(name, outdir):
     sc = SCENARIOS[name]
-    out = traversal_scenario(name, sc["snat"], sc["tls"], sc["seq_offset"], sc["healthy"])
+    out = traversal_scenario(name, sc["snat"], sc["tls"], sc["seq_offset"], sc["healthy"],
+                             sc.get("dnat", True))
     os.makedirs(outdir, exist_ok=True)
     for seg in ("inside", "dmz"):
         write_pcap(os.path.join(outdir, seg + ".pcap"), out[seg])
@@ -479,7 +491,8 @@ def gen_traversal(name, outdir):
         "static_nat:             # known to the operator (analyze --static-nat PRIV=PUB)",
         "  - {private: %s, public: %s}" % (EXPE_PRIV, EXPE_PUB),
         "traversal:              # the same TCP connection on both segments",
-        '  inside: {src: "%s:%d", dst: "%s:%d"}' % (EXPC, C_PORT, EXPE_PUB, TRAV_PORT),
+        '  inside: {src: "%s:%d", dst: "%s:%d"}' % (EXPC, C_PORT, EXPE_PUB if sc.get("dnat", True)
+                                                     else EXPE_PRIV, TRAV_PORT),
         '  dmz: {src: "%s", dst: "%s:%d"}' % (dmz_src, EXPE_PRIV, TRAV_PORT),
         "  dmz_seq_offset: %d" % sc["seq_offset"],
     ]

@@ -457,6 +457,17 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	}
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
+	{
+		struct det_live *lv = &c->live[b->id % DET_MAX_LIVE];
+
+		lv->id = b->id;
+		lv->mask = 3;
+		lv->proto = b->proto;
+		lv->seg_a = b->seg_a;
+		lv->seg_b = b->seg_b;
+		lv->a = b->a;
+		lv->b = b->b;
+	}
 	if (!(b->changed & NP_NAT_CHANGED_SRC))
 		return;
 	/* The client side is the one whose destination is the public (dialled) address. */
@@ -540,6 +551,44 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 	}
 }
 
+/* A flow left a worker's table: its binding starts its grace once both have. */
+static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *ev)
+{
+	struct np_nat_tuple t = { .src = ev->src, .dst = ev->dst, .sport = ev->sport,
+				  .dport = ev->dport };
+	struct np_nat_binding b;
+	struct det_live *lv;
+
+	if (!np_nat_binding_find(c->learner, ev->segment, ev->proto, &t, &b))
+		return;
+	lv = &c->live[b.id % DET_MAX_LIVE];
+	if (lv->id != b.id)
+		return;
+	lv->mask &= (uint8_t)~(ev->segment == lv->seg_a ? 1u : 2u);
+	np_nat_flow_seen(c->learner, ev->segment, ev->proto, &t, ev->ts_ns);
+	if (lv->mask == 0)
+		lv->id = 0;
+}
+
+/*
+ * Once a second: keep bindings whose flows are alive, let the learner drop
+ * the others after its grace period (and their translation table entries).
+ */
+static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
+{
+	if (now_ns < c->next_expire_ns)
+		return;
+	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
+	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
+		const struct det_live *lv = &c->live[i];
+
+		if (lv->id != 0)
+			np_nat_flow_seen(c->learner, (lv->mask & 1) ? lv->seg_a : lv->seg_b,
+					 lv->proto, (lv->mask & 1) ? &lv->a : &lv->b, now_ns);
+	}
+	np_nat_expire(c->learner, now_ns);
+}
+
 void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_event *ev)
 {
 	struct np_nat_binding b;
@@ -562,6 +611,9 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 			on_binding(c, &b);
 		break;
 	}
+	case NP_FLOW_EV_EXPIRED:
+		flow_gone(c, ev);
+		break;
 	case NP_FLOW_EV_TCP_ESTABLISHED: {
 		struct det_ep svc = ep_of(&ev->dst, ev->dport, ev->proto);
 
@@ -874,6 +926,7 @@ void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
 		c->now_ns = now_ns;
 	check_txn_timers(c, c->now_ns);
 	det_incident_flush(c, false);
+	expire_bindings(c, c->now_ns);
 }
 
 void np_det_correlator_finish(struct np_det_correlator *c, uint64_t now_ns)

@@ -95,6 +95,21 @@ struct det_anomaly {
 #define DET_MAX_SERVICE_PORTS 4096
 #define DET_MAX_INCIDENTS 256
 
+/*
+ * Which of a learned binding's two flows are still in a worker's flow table.
+ * A binding lives while either does, then the learner's grace period.
+ */
+struct det_live {
+	uint32_t id;			/* binding id; 0 = free */
+	uint8_t mask;			/* bit 0: flow on seg_a alive, bit 1: on seg_b */
+	uint8_t proto;
+	uint8_t seg_a, seg_b;
+	struct np_nat_tuple a, b;
+};
+
+#define DET_MAX_LIVE 65536
+#define DET_EXPIRE_EVERY_NS 1000000000ull
+
 struct det_incident {
 	bool used;
 	bool written;
@@ -125,6 +140,8 @@ struct np_det_correlator {
 	unsigned int n_anomalies;
 	struct det_incident incidents[DET_MAX_INCIDENTS];
 	uint32_t binding_rec[DET_MAX_XLAT];	/* binding id % DET_MAX_XLAT -> record id */
+	struct det_live live[DET_MAX_LIVE];	/* binding id % DET_MAX_LIVE */
+	uint64_t next_expire_ns;
 	struct np_det_record rec;		/* being built */
 };
 
