@@ -431,13 +431,10 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 }
 
 /* Orient a binding: which side is the client (pre-NAT) and which the server. */
-static void on_binding(struct np_det_correlator *c, const struct np_nat_binding *b)
+/* Write the record of binding @p b (as the learner holds it now). */
+static void write_binding(struct np_det_correlator *c, const struct np_nat_binding *b)
 {
-	const struct np_nat_tuple *cl, *sv;
-	uint8_t seg_cl, seg_sv;
 	struct np_det_record *r;
-	struct det_xlat *x;
-	int xi;
 
 	r = rec_new(c, NP_DET_KIND_BINDING, NP_DET_BINDING_LEARNED, NP_DET_SEV_INFO, -1,
 		    b->first_seen_ns);
@@ -457,6 +454,52 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	}
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
+	for (unsigned int i = 0; i < c->n_xlat; i++)
+		if (c->xlat[i].used && c->xlat[i].binding_id == b->id)
+			c->xlat[i].binding_rec = r->id;
+}
+
+/*
+ * Binding records wait until the join window has passed: a second flow with
+ * the same fingerprint inside it makes the join ambiguous (the learner
+ * withdraws it: no record), and the other direction's first payload, which
+ * gives the sequence-number offset, usually arrives within it too.
+ */
+static void flush_bindings(struct np_det_correlator *c, bool all)
+{
+	unsigned int kept = 0;
+
+	for (unsigned int i = 0; i < c->n_pending_bindings; i++) {
+		const struct np_nat_binding *p = &c->pending_bindings[i];
+		struct np_nat_binding now;
+
+		if (!all && c->now_ns < p->first_seen_ns + c->binding_window_ns) {
+			c->pending_bindings[kept++] = *p;
+			continue;
+		}
+		if (np_nat_binding_find(c->learner, p->seg_a, p->proto, &p->a, &now) &&
+		    now.id == p->id) {
+			write_binding(c, &now);
+			continue;
+		}
+		/* Withdrawn: forget the translation it announced. */
+		for (unsigned int k = 0; k < c->n_xlat; k++)
+			if (c->xlat[k].used && c->xlat[k].binding_id == p->id)
+				c->xlat[k].used = false;
+	}
+	c->n_pending_bindings = kept;
+}
+
+static void on_binding(struct np_det_correlator *c, const struct np_nat_binding *b)
+{
+	const struct np_nat_tuple *cl, *sv;
+	uint8_t seg_cl, seg_sv;
+	struct det_xlat *x;
+	int xi;
+
+	if (c->n_pending_bindings == DET_MAX_PENDING_BINDINGS)
+		flush_bindings(c, true);
+	c->pending_bindings[c->n_pending_bindings++] = *b;
 	{
 		struct det_live *lv = &c->live[b->id % DET_MAX_LIVE];
 
@@ -497,7 +540,8 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->server = ep_of(&sv->dst, sv->dport, b->proto);
 	x->seg_client = seg_cl;
 	x->seg_server = seg_sv;
-	x->binding_rec = r->id;
+	x->binding_id = b->id;
+	x->binding_rec = 0;
 	x->ts_ns = b->first_seen_ns;
 	/* NAT reflection with source translation: the server sees its own public address. */
 	if (addr_eq(&sv->src, &cl->dst)) {
@@ -604,7 +648,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		struct np_nat_fp fp = {
 			.segment = ev->segment, .proto = ev->proto, .dir = ev->dir,
 			.src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport,
-			.hash = ev->fp.hash, .len = ev->fp.len, .ts_ns = ev->ts_ns,
+			.hash = ev->fp.hash, .len = ev->fp.len, .tcp_seq = ev->fp.seq,
+			.ts_ns = ev->ts_ns,
 		};
 
 		if (np_nat_fingerprint(c->learner, &fp, &b) == 1)
@@ -925,6 +970,7 @@ void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
 	if (now_ns > c->now_ns)
 		c->now_ns = now_ns;
 	check_txn_timers(c, c->now_ns);
+	flush_bindings(c, false);
 	det_incident_flush(c, false);
 	expire_bindings(c, c->now_ns);
 }
@@ -934,6 +980,7 @@ void np_det_correlator_finish(struct np_det_correlator *c, uint64_t now_ns)
 	if (now_ns > c->now_ns)
 		c->now_ns = now_ns;
 	check_txn_timers(c, c->now_ns);
+	flush_bindings(c, true);
 	det_incident_flush(c, true);
 }
 
@@ -954,6 +1001,7 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->conf = *conf;
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
+	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	memset(&lc, 0, sizeof(lc));
 	c->learner = np_nat_learner_create(&lc);
 	if (c->learner == NULL) {

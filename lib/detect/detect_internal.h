@@ -21,7 +21,8 @@ struct det_xlat {
 	struct det_ep server_pub;	/* what the client dialled */
 	struct det_ep server;		/* where it was delivered */
 	uint8_t seg_client, seg_server;
-	uint32_t binding_rec;		/* record id of the binding */
+	uint32_t binding_id;		/* learner's binding id; 0 for static */
+	uint32_t binding_rec;		/* record id of the binding; 0 until written */
 	uint32_t hairpin_rec;		/* record id of hairpin_snat, 0 if none */
 	uint64_t ts_ns;
 };
@@ -108,6 +109,7 @@ struct det_live {
 };
 
 #define DET_MAX_LIVE 65536
+#define DET_MAX_PENDING_BINDINGS 4096
 #define DET_EXPIRE_EVERY_NS 1000000000ull
 
 struct det_incident {
@@ -141,6 +143,10 @@ struct np_det_correlator {
 	struct det_incident incidents[DET_MAX_INCIDENTS];
 	uint32_t binding_rec[DET_MAX_XLAT];	/* binding id % DET_MAX_XLAT -> record id */
 	struct det_live live[DET_MAX_LIVE];	/* binding id % DET_MAX_LIVE */
+	/* Learned bindings whose record waits out the join window (ambiguity, seq offset). */
+	struct np_nat_binding pending_bindings[DET_MAX_PENDING_BINDINGS];
+	unsigned int n_pending_bindings;
+	uint64_t binding_window_ns;
 	uint64_t next_expire_ns;
 	struct np_det_record rec;		/* being built */
 };

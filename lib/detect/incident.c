@@ -273,7 +273,7 @@ void det_incident_flush(struct np_det_correlator *c, bool all)
 	for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++) {
 		struct det_incident *in = &c->incidents[i];
 
-		if (!in->used || in->written || !qualified(c, in))
+		if (!in->used || in->written || !qualified(c, in) || !c->xlat[in->xlat].used)
 			continue;
 		if (all || c->now_ns - in->last_ns >= c->settle_ns)
 			write_incident(c, in);

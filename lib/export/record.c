@@ -87,8 +87,11 @@ static void binding_full(FILE *f, const struct np_det_record *r, const struct np
 	}
 	if (b->changed & NP_NAT_CHANGED_DST)
 		fprintf(f, "%s\"dst\"", comma ? "," : "");
-	fprintf(f, "],\"seq_offset\":%" PRId64 ",\"static\":%s", (int64_t)b->seq_offset,
-		b->is_static ? "true" : "false");
+	if (b->seq_known)
+		fprintf(f, "],\"seq_offset\":%" PRId64, (int64_t)b->seq_offset);
+	else
+		fputs("],\"seq_offset\":null", f);
+	fprintf(f, ",\"static\":%s", b->is_static ? "true" : "false");
 }
 
 int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np_record_names *n)

@@ -21,7 +21,8 @@ flow_touch(struct np_flow_table *t, uint32_t idx, uint64_t now_ns)
 
 static void
 emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int dir,
-		 const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+		 const uint8_t *p, uint32_t n, uint32_t seq, uint64_t now_ns,
+		 const struct np_flow_sink *sink)
 {
 	struct np_flow_event ev;
 
@@ -32,6 +33,7 @@ emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int
 	ev.dir = (uint8_t)dir;
 	ev.fp.hash = np_flow_fp_hash(p, n < NP_FLOW_FP_BYTES ? n : NP_FLOW_FP_BYTES);
 	ev.fp.len = n;
+	ev.fp.seq = seq;
 	sink->event(sink->ctx, &ev);
 }
 
@@ -217,7 +219,7 @@ tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t seg
 		bool sip = np_sip_looks_like_sip(p, n);
 
 		e->dflags[dir] |= FLOW_D_STARTED;
-		emit_fingerprint(t, e, dir, p, n, now_ns, sink);
+		emit_fingerprint(t, e, dir, p, n, seq, now_ns, sink);
 		if (sip && !(e->flags & FLOW_F_SIP)) {
 			e->flags |= FLOW_F_SIP;
 			/* the other side already spoke: find its next message start */
@@ -311,7 +313,7 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 		return 0;
 	if (!(e->dflags[dir] & FLOW_D_STARTED)) {
 		e->dflags[dir] |= FLOW_D_STARTED;
-		emit_fingerprint(t, e, dir, p, n, now_ns, sink);
+		emit_fingerprint(t, e, dir, p, n, 0, now_ns, sink);
 	}
 	/*
 	 * On a SIP port, a datagram that cannot start a SIP message (STUN

@@ -200,6 +200,8 @@ struct np_flow_event {
 		struct {
 			uint64_t hash;		/**< np_flow_fp_hash() of the first bytes */
 			uint32_t len;		/**< payload length of that packet */
+			uint32_t seq;		/**< TCP: sequence number of its first byte;
+						 *   0 for UDP */
 		} fp;				/**< FINGERPRINT */
 		struct {
 			uint64_t syn_ns;	/**< first SYN */
