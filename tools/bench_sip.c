@@ -4,11 +4,13 @@
  * (np_sip_parse) and summarising (np_det_sip_summarise), without the flow
  * table, framing or the NIC.
  *
- *   bench_sip [-n PASSES] [-1] [-d] CAPTURE.pcap
+ *   bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] CAPTURE.pcap
  *
  * Every UDP payload of CAPTURE that np_sip_looks_like_sip() accepts is kept
- * (one message per datagram). Default: one warm-up pass, then PASSES (100)
- * timed passes over all messages; prints messages/s and ns/message.
+ * (one message per datagram). Default: one warm-up pass, then ROUNDS (5)
+ * rounds of PASSES (100) timed passes over all messages; prints messages/s
+ * and ns/message of the best round (the least disturbed by other work on the
+ * machine) and of the median one.
  * -1: one pass, untimed, for instruction counts under callgrind:
  *
  *   valgrind --tool=callgrind --toggle-collect=bench_pass ./bench_sip -1 CAPTURE
@@ -35,6 +37,8 @@
 #include "np_sip.h"
 
 #define BENCH_DEFAULT_PASSES 100u
+#define BENCH_DEFAULT_ROUNDS 5u
+#define BENCH_MAX_ROUNDS 101u
 
 struct bench_msg {
 	uint8_t *data;
@@ -188,36 +192,51 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static unsigned long parse_count(const char *opt, const char *arg, unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || v == 0 || v > max) {
+		fprintf(stderr, "bench_sip: %s: a number from 1 to %lu, not '%s'\n", opt, max, arg);
+		exit(2);
+	}
+	return v;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_sip [-n PASSES] [-1] [-d] CAPTURE.pcap\n");
+	fprintf(stderr, "usage: bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] CAPTURE.pcap\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct bench b = { 0 };
-	unsigned long passes = BENCH_DEFAULT_PASSES;
+	unsigned long passes = BENCH_DEFAULT_PASSES, rounds = BENCH_DEFAULT_ROUNDS;
+	double ns[BENCH_MAX_ROUNDS];
 	bool once = false, do_dump = false;
 	struct np_sip_db *db;
 	char errbuf[256];
 	uint64_t acc = 0;
-	double t0, t1;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:1dh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:1dh")) != -1) {
 		switch (opt) {
-		case 'n': {
-			char *end;
-
-			errno = 0;
-			passes = strtoul(optarg, &end, 10);
-			if (errno || *end || passes == 0) {
-				fprintf(stderr, "bench_sip: -n: a positive number, not '%s'\n",
-					optarg);
-				return 2;
-			}
+		case 'n':
+			passes = parse_count("-n", optarg, 1000000000ul);
 			break;
-		}
+		case 'r':
+			rounds = parse_count("-r", optarg, BENCH_MAX_ROUNDS);
+			break;
 		case '1':
 			once = true;
 			break;
@@ -265,15 +284,20 @@ int main(int argc, char **argv)
 	} else {
 		acc = bench_pass(&b); /* warm-up */
 		b.parse_errors = 0;
-		t0 = now_s();
-		for (unsigned long i = 0; i < passes; i++)
-			acc += bench_pass(&b);
-		t1 = now_s();
-		printf("passes: %lu, parse errors per pass: %" PRIu64 " (checksum %016" PRIx64 ")\n",
-		       passes, b.parse_errors / passes, acc);
-		printf("%.0f messages/s, %.1f ns/message\n",
-		       (double)b.n * (double)passes / (t1 - t0),
-		       (t1 - t0) * 1e9 / ((double)b.n * (double)passes));
+		for (unsigned long r = 0; r < rounds; r++) {
+			double t0 = now_s(), t1;
+
+			for (unsigned long i = 0; i < passes; i++)
+				acc += bench_pass(&b);
+			t1 = now_s();
+			ns[r] = (t1 - t0) * 1e9 / ((double)b.n * (double)passes);
+		}
+		qsort(ns, rounds, sizeof(ns[0]), cmp_double);
+		printf("rounds: %lu of %lu passes, parse errors per pass: %" PRIu64
+		       " (checksum %016" PRIx64 ")\n",
+		       rounds, passes, b.parse_errors / (passes * rounds), acc);
+		printf("best: %.0f messages/s, %.1f ns/message; median: %.1f ns/message\n",
+		       1e9 / ns[0], ns[0], ns[rounds / 2]);
 	}
 
 	for (size_t i = 0; i < b.n; i++)

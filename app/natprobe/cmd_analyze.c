@@ -83,9 +83,12 @@ static void report(struct analyze_ctx *a)
 		putchar('\n');
 	}
 	printf("== Read\n");
-	for (unsigned int i = 0; i < a->o->n_inputs; i++)
-		printf("  %-10s %s: %lu frames\n", a->o->segment_name[a->o->input_segment[i]],
-		       a->o->input_path[i], (unsigned long)a->o->cap.in[i].frames);
+	for (unsigned int i = 0; i < a->o->n_inputs; i++) {
+		char desc[160];
+
+		printf("  %-10s %s: %s\n", a->o->segment_name[a->o->input_segment[i]],
+		       a->o->input_path[i], np_offline_input_desc(a->o, i, desc, sizeof(desc)));
+	}
 	if (a->o->frames > 0)
 		printf("  time       %s .. %s\n", np_record_ts(a->o->first_ns, t0, sizeof(t0)),
 		       np_record_ts(a->o->last_ns, t1, sizeof(t1)));

@@ -62,6 +62,7 @@ struct np_explog_input {
 	size_t n_act, cap_act, next;
 	struct np_sip_scratch *scratch;
 	const struct np_sip_db *db;
+	const struct np_nat_xlat *xlat;
 	struct np_sip_msg msg;
 	struct np_det_sip sum;
 	struct np_explog_input_stats st;
@@ -572,18 +573,21 @@ static int build_actions(struct np_explog_input *in)
 			a->entry = (uint32_t)i;
 		}
 	}
-	qsort(in->act, in->n_act, sizeof(in->act[0]), by_time);
+	if (in->n_act > 1)
+		qsort(in->act, in->n_act, sizeof(in->act[0]), by_time);
 	return 0;
 }
 
 int np_explog_input_prepare(struct np_explog_input **in, unsigned int n,
-			    const struct np_sip_db *db, const uint16_t *server_ports,
-			    unsigned int n_server_ports, char *err, size_t errlen)
+			    const struct np_sip_db *db, const struct np_nat_xlat *xlat,
+			    const uint16_t *server_ports, unsigned int n_server_ports, char *err,
+			    size_t errlen)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		if (group(in[i], server_ports, n_server_ports) < 0)
 			goto oom;
 		in[i]->db = db;
+		in[i]->xlat = xlat;
 		in[i]->scratch = np_sip_scratch_clone(db);
 		if (in[i]->scratch == NULL)
 			goto oom;
@@ -648,7 +652,17 @@ static void deliver_sip(struct np_explog_input *in, const struct np_explog_entry
 	in->sum.ts_ns = fm.ts_ns;
 	in->sum.segment = fm.segment;
 	in->sum.flow_flags = 0;
+	in->sum.from_log = true;
 	in->sum.msg_hash = e->canon_hash;
+	for (unsigned int i = 0; in->xlat != NULL && i < in->sum.n_addrs; i++) {
+		struct np_det_addr *a = &in->sum.addrs[i];
+		struct np_nat_xlat_entry x;
+
+		if ((a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6) &&
+		    np_nat_xlat_lookup(in->xlat, &a->addr, a->port ? a->port : 5060,
+				       in->sum.flow.proto, &x))
+			a->xlat_kind = x.kind;
+	}
 	sink->sip(sink->ctx, &in->sum);
 }
 

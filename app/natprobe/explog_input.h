@@ -61,11 +61,15 @@ struct np_explog_input *np_explog_input_open(const char *path, uint8_t segment, 
 /*
  * After every log is open: find the messages logged on two segments, build
  * each input's event list. @p server_ports: extra server ports (configured
- * SIP ports). @return 0, or -1 with a reason in @p err (out of memory).
+ * SIP ports). @p xlat: the translation table the correlator publishes into,
+ * looked up for every address a logged message names, as the inspector does
+ * for captured ones; may be NULL.
+ * @return 0, or -1 with a reason in @p err (out of memory).
  */
 int np_explog_input_prepare(struct np_explog_input **in, unsigned int n,
-			    const struct np_sip_db *db, const uint16_t *server_ports,
-			    unsigned int n_server_ports, char *err, size_t errlen);
+			    const struct np_sip_db *db, const struct np_nat_xlat *xlat,
+			    const uint16_t *server_ports, unsigned int n_server_ports, char *err,
+			    size_t errlen);
 
 /* Time of the next event, UINT64_MAX when done. */
 uint64_t np_explog_input_next_ts(const struct np_explog_input *in);

@@ -791,6 +791,9 @@ static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
 
 static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 {
+	/* What an ALG rewrote can only be seen on the wire on both sides. */
+	if (s->from_log)
+		return;
 	uint64_t key = msg_key(s, true);
 	struct det_sighting *g = &c->sightings[key % DET_MAX_SIGHTINGS];
 	struct np_det_record *r;

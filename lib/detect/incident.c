@@ -200,9 +200,9 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	qsort(r->evidence, r->n_evidence, sizeof(r->evidence[0]), cmp_u32);
 
 	snprintf(r->detail, sizeof(r->detail),
-		 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
+		 "NAT reflection with source translation: %s%s%s reaches %s %s as %s, so "
 		 "SIP routes to an address that exists only as a NAT binding",
-		 cl_name, x->x.port ? xs : "", sv_name, sp, t);
+		 cl_name, x->x.port ? " " : "", x->x.port ? xs : "", sv_name, sp, t);
 	if (x->x.port != 0)
 		snprintf(r->diagnosis, sizeof(r->diagnosis),
 			 "The firewall translates %s %s to %s, %s's own public address, on the "

@@ -91,6 +91,8 @@ struct np_det_sip {
 	uint8_t n_addrs;
 	bool is_request;
 	bool has_sdp;
+	bool from_log;		/**< read from a diagnostic log, not the wire: msg_hash is
+				 *   over the text without white space */
 	uint8_t flow_flags;	/**< NP_FLOW_MSG_F_* */
 	char method_text[NP_DET_TEXT_LEN];
 	char cseq_text[NP_DET_TEXT_LEN];	/**< "4616 SERVICE" */

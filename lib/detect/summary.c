@@ -20,15 +20,38 @@ const char *np_det_hdr_name(unsigned int hdr)
 	return hdr < NP_DET_H_MAX ? hdr_names[hdr] : "unknown";
 }
 
+/*
+ * Copy n bytes (values are short: a call to memcpy costs more than the copy)
+ * with overlapping 16/8/4-byte moves; reads [src, src+n), writes [dst, dst+n).
+ */
+static inline void copy_short(char *dst, const char *src, size_t n)
+{
+	if (n >= 16) {
+		size_t i;
+
+		for (i = 0; i + 16 < n; i += 16)
+			memcpy(dst + i, src + i, 16);
+		memcpy(dst + n - 16, src + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(dst, src, 8);
+		memcpy(dst + n - 8, src + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(dst, src, 4);
+		memcpy(dst + n - 4, src + n - 4, 4);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			dst[i] = src[i];
+	}
+}
+
 /* Copy a view into a fixed field, cut and NUL-terminated. */
-static void put(char *dst, size_t size, struct np_sip_view v)
+static inline void put(char *dst, size_t size, struct np_sip_view v)
 {
 	size_t n = v.p == NULL ? 0 : v.len;
 
 	if (n >= size)
 		n = size - 1;
-	if (n > 0)
-		memcpy(dst, v.p, n);
+	copy_short(dst, v.p, n);
 	dst[n] = '\0';
 }
 
@@ -76,6 +99,16 @@ static uint64_t hash_bytes(uint64_t seed, const void *p, size_t len)
 	uint64_t h0 = (uint32_t)seed, h1 = seed >> 32, h2 = ~h0, h3 = ~h1;
 	size_t i = 0;
 
+	for (; i + 64 <= len; i += 64) {
+		h0 = _mm_crc32_u64(h0, load64(b + i));
+		h1 = _mm_crc32_u64(h1, load64(b + i + 8));
+		h2 = _mm_crc32_u64(h2, load64(b + i + 16));
+		h3 = _mm_crc32_u64(h3, load64(b + i + 24));
+		h0 = _mm_crc32_u64(h0, load64(b + i + 32));
+		h1 = _mm_crc32_u64(h1, load64(b + i + 40));
+		h2 = _mm_crc32_u64(h2, load64(b + i + 48));
+		h3 = _mm_crc32_u64(h3, load64(b + i + 56));
+	}
 	for (; i + 32 <= len; i += 32) {
 		h0 = _mm_crc32_u64(h0, load64(b + i));
 		h1 = _mm_crc32_u64(h1, load64(b + i + 8));
@@ -161,6 +194,7 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 	out->cseq_method = m->cseq_method;
 	out->warning_code = m->n_warning > 0 ? m->warning[0].code : 0;
 	out->has_sdp = m->has_sdp;
+	out->from_log = false;
 	out->n_addrs = 0;
 	put(out->method_text, sizeof(out->method_text), m->method_text);
 	put(out->cseq_text, sizeof(out->cseq_text), m->cseq_raw);

@@ -1173,7 +1173,8 @@ int np_explog_parse(const char *buf, size_t len, struct np_explog *log)
 		p.err = summaries_resolve(log);
 	if (p.err != 0)
 		return p.err;
-	qsort(log->e, log->n, sizeof(log->e[0]), by_time);
+	if (log->n > 1)
+		qsort(log->e, log->n, sizeof(log->e[0]), by_time);
 	return 0;
 }
 

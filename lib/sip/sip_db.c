@@ -60,6 +60,15 @@ const uint16_t sip_ctype[256] = {
 	0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x038, 0x000, 0x000, 0x000, 0x028, 0x000,
 };
 
+uint64_t sip_mask_short(const char *p, size_t n, char a, char b)
+{
+	char tmp[64];
+
+	memset(tmp, 0, sizeof(tmp));
+	memcpy(tmp, p, n);
+	return sip_mask64(tmp, a, b) & ((1ull << n) - 1); /* n < 64; a or b may be NUL */
+}
+
 int sip_hdr_lookup(const char *p, size_t len)
 {
 	for (unsigned int i = 0; i < sip_n_hdr_names; i++)

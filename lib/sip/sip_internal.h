@@ -167,6 +167,16 @@ static inline uint64_t sip_load8(const char *p)
 	return w;
 }
 
+/* 4 <= n <= 8 bytes as one word (two overlapping 4-byte loads): equal bytes, equal words. */
+static inline uint64_t sip_load4x2(const char *p, size_t n)
+{
+	uint32_t lo, hi;
+
+	memcpy(&lo, p, 4);
+	memcpy(&hi, p + n - 4, 4);
+	return (uint64_t)hi << 32 | lo;
+}
+
 /** Equal ignoring ASCII case (A-Z only, as sip_lc). */
 static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -181,6 +191,8 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
 		/* the last 8 bytes, overlapping the previous word */
 		return sip_lc8(sip_load8(a + alen - 8)) == sip_lc8(sip_load8(b + alen - 8));
 	}
+	if (alen >= 4)
+		return sip_lc8(sip_load4x2(a, alen)) == sip_lc8(sip_load4x2(b, alen));
 	for (i = 0; i < alen; i++)
 		if (sip_lc(a[i]) != sip_lc(b[i]))
 			return false;
@@ -193,11 +205,120 @@ static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size
 }
 
 /*
+ * First byte of [p, end) equal to a or b (pass a twice for one byte), or end.
+ * Reads only inside [lo, end), lo <= p: 16 bytes at a time, the last short
+ * chunk as the 16 bytes ending at end when there are that many from lo.
+ */
+static inline const char *sip_find2(const char *p, const char *end, const char *lo, char a, char b)
+{
+#if defined(__SSE2__)
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	unsigned int m;
+
+	while (end - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+
+		m = (unsigned int)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - lo >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+
+		m = (unsigned int)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+		m >>= 16 - (unsigned int)(end - p);
+		return m ? p + __builtin_ctz(m) : end;
+	}
+#else
+	(void)lo;
+#endif
+	while (p < end && *p != a && *p != b)
+		p++;
+	return p;
+}
+
+/* As sip_find2, for any of four bytes. */
+static inline const char *sip_find4(const char *p, const char *end, const char *lo, char a, char b,
+				    char c, char d)
+{
+#if defined(__SSE2__)
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	const __m128i vc = _mm_set1_epi8(c), vd = _mm_set1_epi8(d);
+	unsigned int m;
+
+#define SIP_FIND4_MASK(x)                                                                          \
+	(unsigned int)_mm_movemask_epi8(                                                           \
+		_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)),           \
+			     _mm_or_si128(_mm_cmpeq_epi8(x, vc), _mm_cmpeq_epi8(x, vd))))
+	while (end - p >= 16) {
+		m = SIP_FIND4_MASK(_mm_loadu_si128((const __m128i *)(const void *)p));
+		if (m)
+			return p + __builtin_ctz(m);
+		p += 16;
+	}
+	if (p < end && end - lo >= 16) {
+		m = SIP_FIND4_MASK(_mm_loadu_si128((const __m128i *)(const void *)(end - 16)));
+		m >>= 16 - (unsigned int)(end - p);
+		return m ? p + __builtin_ctz(m) : end;
+	}
+#undef SIP_FIND4_MASK
+#else
+	(void)lo;
+#endif
+	while (p < end && *p != a && *p != b && *p != c && *p != d)
+		p++;
+	return p;
+}
+
+/* Bit i set when p[i] is a or b, for the 64 bytes at p. */
+static inline uint64_t sip_mask64(const char *p, char a, char b)
+{
+#if defined(__SSE2__)
+	const __m128i va = _mm_set1_epi8(a), vb = _mm_set1_epi8(b);
+	uint64_t m[4];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
+
+		m[i] = (uint16_t)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(x, va), _mm_cmpeq_epi8(x, vb)));
+	}
+	return m[0] | (m[1] << 16) | (m[2] << 32) | (m[3] << 48);
+#else
+	uint64_t m = 0;
+
+	for (unsigned int i = 0; i < 64; i++)
+		m |= (uint64_t)(p[i] == a || p[i] == b) << i;
+	return m;
+#endif
+}
+
+/* sip_mask64() of fewer than 64 bytes (n), through a copy. */
+uint64_t sip_mask_short(const char *p, size_t n, char a, char b);
+
+/*
+ * sip_mask64() of the block at base + off, for a buffer of len bytes: bits
+ * past the end are 0. Reads only [base, base + len): a short last block is
+ * read as the 64 bytes ending at base + len when there are that many.
+ */
+static inline uint64_t sip_block(const char *base, size_t len, size_t off, char a, char b)
+{
+	size_t n = len - off;
+
+	if (n >= 64)
+		return sip_mask64(base + off, a, b);
+	if (len >= 64)
+		return sip_mask64(base + len - 64, a, b) >> (64 - n);
+	return sip_mask_short(base + off, n, a, b);
+}
+
+/*
  * The LF bytes of [base + off, base + len), in order, found 64 bytes at a time
- * (a bit mask per block: SSE2 compares on x86, a plain loop elsewhere), so
- * walking lines costs a few instructions per line instead of a memchr call
- * each. Reads only inside [base, base + len): the last, short block is read
- * as the 64 bytes ending at base + len when there are that many, else copied.
+ * (a bit mask per block), so walking lines costs a few instructions per line
+ * instead of a memchr call each.
  */
 struct sip_lf {
 	const char *base;
@@ -206,50 +327,12 @@ struct sip_lf {
 	uint64_t mask;		/* LFs of the current block not returned yet */
 };
 
-static inline uint64_t sip_lf_mask64(const char *p)
-{
-#if defined(__SSE2__)
-	const __m128i lf = _mm_set1_epi8('\n');
-	uint64_t m0 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), lf));
-	uint64_t m1 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), lf));
-	uint64_t m2 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 32)), lf));
-	uint64_t m3 = (uint16_t)_mm_movemask_epi8(
-		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 48)), lf));
-
-	return m0 | (m1 << 16) | (m2 << 32) | (m3 << 48);
-#else
-	uint64_t m = 0;
-
-	for (unsigned int i = 0; i < 64; i++)
-		m |= (uint64_t)(p[i] == '\n') << i;
-	return m;
-#endif
-}
-
-/* LF mask of the block at off (bit i: base[off + i]); bits past len are 0. */
-static inline uint64_t sip_lf_block(const char *base, size_t len, size_t off)
-{
-	size_t n = len - off;
-	char tmp[64];
-
-	if (n >= 64)
-		return sip_lf_mask64(base + off);
-	if (len >= 64)
-		return sip_lf_mask64(base + len - 64) >> (64 - n);
-	memset(tmp, 0, sizeof(tmp));
-	memcpy(tmp, base + off, n);
-	return sip_lf_mask64(tmp);
-}
-
 static inline void sip_lf_init(struct sip_lf *it, const char *base, size_t off, size_t len)
 {
 	it->base = base;
 	it->len = len;
 	it->blk = off;
-	it->mask = off < len ? sip_lf_block(base, len, off) : 0;
+	it->mask = off < len ? sip_block(base, len, off, '\n', '\n') : 0;
 }
 
 /** Next LF, or NULL when there is none left. */
@@ -261,7 +344,7 @@ static inline const char *sip_lf_next(struct sip_lf *it)
 		it->blk += 64;
 		if (it->blk >= it->len)
 			return NULL;
-		it->mask = sip_lf_block(it->base, it->len, it->blk);
+		it->mask = sip_block(it->base, it->len, it->blk, '\n', '\n');
 	}
 	lf = it->base + it->blk + (unsigned int)__builtin_ctzll(it->mask);
 	it->mask &= it->mask - 1;
@@ -281,14 +364,6 @@ bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a);
 /** IPv6 text (no brackets). */
 bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
 
-/**
- * Next parameter of a ";a=b;c" list. *pp points at (or before) the next ';'
- * and is advanced; values may be quoted (';' inside quotes is kept).
- * @return false when there are no more parameters.
- */
-bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
-		    struct np_sip_view *val, bool *has_val);
-
 /** np_sip_param_find() with the name's length given. */
 bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
 		    struct np_sip_view *val);
@@ -296,11 +371,14 @@ bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
 /** Parse one Via value into @p via (raw already set). @return 0 or -1. */
 int sip_via_parse(struct np_sip_via *via);
 
-/** Split @p v at commas outside quotes and <>; call @p fn per trimmed non-empty piece. */
+/**
+ * Split @p v (trimmed, as slice_value() makes header values) at commas outside
+ * quotes and <>; call @p fn per trimmed non-empty piece.
+ */
 typedef void (*sip_split_fn)(struct np_sip_view piece, void *arg);
 void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg);
 
-/** Fill from/to. */
+/** Fill from/to from a trimmed header value. */
 void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na);
 
 /** Append the SDP lines of @p body to @p sdp (no reset). @return lines seen. */

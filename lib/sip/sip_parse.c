@@ -66,8 +66,16 @@ int np_sip_method_from(const char *p, size_t len)
 		return NP_SIP_M_OTHER;
 	for (unsigned int i = 0; i < 4 && by_len[len][i]; i++) {
 		const char *n = sip_method_names[by_len[len][i]];
+		bool eq;
 
-		if (n[0] == p[0] && memcmp(n, p, len) == 0)
+		if (len >= 8)
+			eq = sip_load8(n) == sip_load8(p) &&
+			     sip_load8(n + len - 8) == sip_load8(p + len - 8);
+		else if (len >= 4)
+			eq = sip_load4x2(n, len) == sip_load4x2(p, len);
+		else
+			eq = n[0] == p[0] && n[1] == p[1] && n[2] == p[2];
+		if (eq)
 			return by_len[len][i];
 	}
 	return NP_SIP_M_OTHER;
@@ -285,9 +293,7 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 	msg->method_text = sip_view(s, (size_t)(p - s));
 	while (p < e && sip_is_ws(*p))
 		p++;
-	q = p;
-	while (q < e && !sip_is_ws(*q))
-		q++;
+	q = sip_find2(p, e, s, ' ', '\t');
 	if (q == p || q >= e)
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
@@ -417,7 +423,10 @@ static struct np_sip_view slice_value(struct np_sip_msg *msg, const char *v, con
 	struct np_sip_view first;
 	uint32_t start;
 
-	first = sip_trim(sip_view(v, (size_t)(nl - v)));
+	first = sip_view(v, (size_t)(nl - v));
+	if (first.len && nl[-1] == '\r') /* the usual line end, and LWS that sip_trim() drops */
+		first.len--;
+	first = sip_trim(first);
 	if (nl + 1 >= end || !sip_is_ws(nl[1])) {
 		if (!first.len)
 			first.p = v; /* present but empty */
@@ -465,6 +474,7 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		     struct hdr_state *st)
 {
 	struct list_arg la = { msg, NULL };
+	const char *semi;
 
 	if (id >= SIP_H_COMPACT) {
 		msg->flags |= NP_SIP_F_COMPACT;
@@ -528,8 +538,10 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 			return;
 		}
 		msg->content_type = v;
-		msg->content_type_media = sip_ct_media(v);
-		msg->boundary = sip_ct_boundary(v);
+		semi = sip_find2(v.p, v.p + v.len, v.p, ';', ';');
+		msg->content_type_media = sip_trim(sip_view(v.p, (size_t)(semi - v.p)));
+		if (semi < v.p + v.len) /* parameters: maybe a boundary */
+			msg->boundary = sip_ct_boundary(v);
 		return;
 	case SIP_H_CONTENT_ENCODING:
 		set_single(msg, &msg->content_encoding, v);

@@ -37,46 +37,53 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
-	const char *e = p + len;
-	unsigned int parts = 0;
-	uint32_t q = 0;
+	char t[24] = { 0 }; /* the text, NUL-padded: no bounds checks below */
+	const char *q = t;
+	uint32_t addr = 0;
 
 	if (len < 7 || len > 15)
 		return false;
-	/* four parts of 1..3 digits, each <= 255, separated by single dots */
-	for (;;) {
-		unsigned int d = (unsigned int)(uint8_t)*p - '0', v;
-
-		if (d > 9)
-			return false;
-		v = d;
-		p++;
-		if (p < e && (d = (unsigned int)(uint8_t)*p - '0') <= 9) {
-			v = v * 10 + d;
-			p++;
-			if (p < e && (d = (unsigned int)(uint8_t)*p - '0') <= 9) {
-				v = v * 10 + d;
-				p++;
-			}
-		}
-		if (v > 255)
-			return false;
-		q = q << 8 | v;
-		if (++parts == 4)
-			break;
-		if (p >= e - 1 || *p != '.')
-			return false;
-		p++;
+	if (len >= 8) {
+		memcpy(t, p, 8);
+		memcpy(t + len - 8, p + len - 8, 8);
+	} else {
+		memcpy(t, p, 4);
+		memcpy(t + len - 4, p + len - 4, 4);
 	}
-	if (p != e)
+	/* four parts of 1..3 digits, each <= 255, separated by single dots */
+	for (unsigned int part = 0; part < 4; part++) {
+		unsigned int d0 = (unsigned int)(uint8_t)q[0] - '0';
+		unsigned int d1 = (unsigned int)(uint8_t)q[1] - '0';
+		unsigned int d2 = (unsigned int)(uint8_t)q[2] - '0';
+		unsigned int v;
+
+		if (d0 > 9)
+			return false;
+		if (d1 > 9) {
+			v = d0;
+			q += 1;
+		} else if (d2 > 9) {
+			v = d0 * 10 + d1;
+			q += 2;
+		} else {
+			v = d0 * 100 + d1 * 10 + d2;
+			if (v > 255)
+				return false;
+			q += 3;
+		}
+		addr = addr << 8 | v;
+		if (part < 3 && *q++ != '.')
+			return false;
+	}
+	if ((size_t)(q - t) != len)
 		return false;
 	memset(a->b, 0, 10);
 	a->b[10] = 0xff;
 	a->b[11] = 0xff;
-	a->b[12] = (uint8_t)(q >> 24);
-	a->b[13] = (uint8_t)(q >> 16);
-	a->b[14] = (uint8_t)(q >> 8);
-	a->b[15] = (uint8_t)q;
+	a->b[12] = (uint8_t)(addr >> 24);
+	a->b[13] = (uint8_t)(addr >> 16);
+	a->b[14] = (uint8_t)(addr >> 8);
+	a->b[15] = (uint8_t)addr;
 	return true;
 }
 
@@ -126,16 +133,22 @@ static bool parse_port(const char *p, size_t len, uint16_t *port)
 	return true;
 }
 
-bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
-		    struct np_sip_view *val, bool *has_val)
+/*
+ * Next parameter of a ";a=b;c" list. *pp points at (or before) the next ';'
+ * and is advanced; values may be quoted (';' inside quotes is kept). Reads
+ * only [lo, end) (lo <= *pp: the start of the list). Returns false when there
+ * are no more parameters.
+ */
+static inline bool param_next(const char **pp, const char *end, const char *lo,
+			      struct np_sip_view *name, struct np_sip_view *val, bool *has_val)
 {
 	const char *p = *pp, *n0, *n1, *v0 = NULL, *v1 = NULL;
 
 	if (!p || p >= end)
 		return false;
-	while (*p != ';')
-		if (++p == end)
-			return false;
+	p = sip_find2(p, end, lo, ';', ';');
+	if (p == end)
+		return false;
 	p++;
 	while (p < end && sip_is_ws(*p))
 		p++;
@@ -150,10 +163,9 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		while (p < end && sip_is_ws(*p))
 			p++;
 		v0 = p;
-		/* up to the next ';' outside a quoted string (\ escapes inside one) */
+		/* up to the next ';' outside a quoted string (\\ escapes inside one) */
 		for (;;) {
-			while (p < end && *p != ';' && *p != '"')
-				p++;
+			p = sip_find2(p, end, lo, ';', '"');
 			if (p >= end || *p == ';')
 				break;
 			p++;
@@ -168,9 +180,9 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		v1 = p;
 		while (v1 > v0 && sip_is_ws(v1[-1]))
 			v1--;
+	} else {
+		p = sip_find2(p, end, lo, ';', ';');
 	}
-	while (p < end && *p != ';')
-		p++;
 	*pp = p;
 	*name = sip_view(n0, (size_t)(n1 - n0));
 	*val = v0 ? sip_view(v0, (size_t)(v1 - v0)) : sip_view(n1, 0);
@@ -188,7 +200,7 @@ bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
 	if (!p)
 		return false;
 	end = p + params.len;
-	while (sip_param_next(&p, end, &n, &v, &has_val)) {
+	while (param_next(&p, end, params.p, &n, &v, &has_val)) {
 		if (sip_eq_ci(n.p, n.len, name, nlen)) {
 			if (val)
 				*val = v;
@@ -246,11 +258,11 @@ static struct np_sip_view strip_quotes(struct np_sip_view v)
 	return v;
 }
 
-static struct np_sip_view from_semicolon(const char *p, const char *end)
+static struct np_sip_view from_semicolon(const char *p, const char *end, const char *lo)
 {
-	const char *s = memchr(p, ';', (size_t)(end - p));
+	const char *s = sip_find2(p, end, lo, ';', ';');
 
-	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
+	return s < end ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
 }
 
 /* "sip" or "sips", any case. */
@@ -273,19 +285,19 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		return -EINVAL;
 	lt = find_langle(v);
 	if (lt >= 0) {
-		const char *gt = memchr(v.p + lt + 1, '>', v.len - (size_t)lt - 1);
+		const char *gt = sip_find2(v.p + lt + 1, v.p + v.len, v.p, '>', '>');
 
 		u->angle = true;
 		if (lt > 0)
 			u->display = strip_quotes(sip_view(v.p, (size_t)lt));
 		else
 			u->display = sip_view(v.p, 0);
-		if (!gt) {
+		if (gt == v.p + v.len) {
 			u->uri = sip_view(v.p + lt + 1, v.len - (size_t)lt - 1);
 			return -EINVAL;
 		}
 		u->uri = sip_view(v.p + lt + 1, (size_t)(gt - (v.p + lt + 1)));
-		u->hparams = from_semicolon(gt + 1, v.p + v.len);
+		u->hparams = from_semicolon(gt + 1, v.p + v.len, v.p);
 		u->uri = sip_trim(u->uri);
 	} else {
 		u->uri = v; /* already trimmed */
@@ -302,11 +314,13 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 	u->scheme = sip_view(p, (size_t)(q - p));
 	p = q + 1;
 
-	/* one pass to the end of the part that matters (headers, ?..., end it), noting '@' */
+	/* headers (?...) end the part that matters; note the first '@' before them */
 	at = NULL;
-	for (q = p; q < end && *q != '?'; q++)
-		if (*q == '@' && !at)
-			at = q;
+	q = sip_find2(p, end, v.p, '?', '@');
+	if (q < end && *q == '@') {
+		at = q;
+		q = sip_find2(q + 1, end, v.p, '?', '?');
+	}
 	end = q;
 
 	if (!at && !is_sip_scheme(u->scheme)) {
@@ -317,8 +331,8 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		return 0;
 	}
 	if (at) {
-		q = memchr(p, ':', (size_t)(at - p)); /* user:password */
-		u->user = sip_view(p, (size_t)((q ? q : at) - p));
+		q = sip_find2(p, at, v.p, ':', ':'); /* user:password */
+		u->user = sip_view(p, (size_t)(q - p));
 		p = at + 1;
 	}
 
@@ -333,9 +347,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		u->host_type = NP_SIP_HOST_IPV6;
 		hp_end = q + 1;
 	} else {
-		q = hp;
-		while (q < end && !sip_ct(*q, SIP_C_HOST_END))
-			q++;
+		q = sip_find2(hp, end, v.p, ':', ';');
 		u->host = sip_view(hp, (size_t)(q - hp));
 		hp_end = q;
 		if (!u->host.len)
@@ -366,20 +378,19 @@ void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na)
 	long lt;
 
 	memset(na, 0, sizeof(*na));
-	v = sip_trim(v);
-	na->raw = v;
+	na->raw = v; /* trimmed already */
 	if (!v.p)
 		return;
 	end = v.p + v.len;
 	lt = find_langle(v);
 	if (lt >= 0) {
 		const char *s = v.p + lt + 1;
-		const char *gt = memchr(s, '>', (size_t)(end - s));
+		const char *gt = sip_find2(s, end, v.p, '>', '>');
 
-		na->uri = sip_view(s, (size_t)((gt ? gt : end) - s));
-		params = gt ? from_semicolon(gt + 1, end) : sip_view(NULL, 0);
+		na->uri = sip_view(s, (size_t)(gt - s));
+		params = gt < end ? from_semicolon(gt + 1, end, v.p) : sip_view(NULL, 0);
 	} else {
-		params = from_semicolon(v.p, end);
+		params = from_semicolon(v.p, end, v.p);
 		na->uri = sip_view(v.p, params.p ? (size_t)(params.p - v.p) : v.len);
 	}
 	na->uri = sip_trim(na->uri);
@@ -393,10 +404,8 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 
 	if (!v.p || !v.len)
 		return;
-	if (!memchr(v.p, ',', v.len)) { /* the common case: one value */
-		v = sip_trim(v);
-		if (v.len)
-			fn(v, arg);
+	if (sip_find2(v.p, v.p + v.len, v.p, ',', ',') == v.p + v.len) {
+		fn(v, arg); /* the common case: one value (v is trimmed and not empty) */
 		return;
 	}
 	for (uint32_t i = 0; i <= v.len; i++) {
@@ -437,7 +446,7 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 
 int sip_via_parse(struct np_sip_via *via)
 {
-	const char *p = via->raw.p, *end, *q;
+	const char *p = via->raw.p, *end, *q, *lo = via->raw.p;
 	struct np_sip_view name, val;
 	bool has_val;
 	int slashes = 0;
@@ -446,10 +455,14 @@ int sip_via_parse(struct np_sip_via *via)
 		return -1;
 	end = p + via->raw.len;
 	/* sent-protocol: name / version / transport, with optional LWS around '/' */
+	if (via->raw.len > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
+		p += 8; /* what the loop below does with the usual spelling */
+		slashes = 2;
+	}
 	while (p < end && slashes < 2) {
 		if (*p == '/')
 			slashes++;
-		else if (!sip_is_token(*p) && !sip_is_ws(*p))
+		else if (!sip_ct(*p, SIP_C_TOKEN | SIP_C_WS))
 			return -1;
 		p++;
 	}
@@ -481,9 +494,7 @@ int sip_via_parse(struct np_sip_via *via)
 			return -1;
 		p = q + 1;
 	} else {
-		q = p;
-		while (q < end && !sip_ct(*q, SIP_C_VHOST_END))
-			q++;
+		q = sip_find4(p, end, lo, ':', ';', ' ', '\t');
 		if (q == p)
 			return -1;
 		via->host = sip_view(p, (size_t)(q - p));
@@ -506,23 +517,34 @@ int sip_via_parse(struct np_sip_via *via)
 		}
 		p = q;
 	}
-	via->params = from_semicolon(p, end);
+	q = sip_find2(p, end, lo, ';', ';');
+	if (q == end)
+		return 0;
+	via->params = sip_view(q, (size_t)(end - q));
 	/* one pass over the parameters: Vias carry several and this is per message */
-	p = via->params.p;
-	while (sip_param_next(&p, end, &name, &val, &has_val)) {
-		if (name.len == 6 && sip_eq_ci(name.p, 6, "branch", 6)) {
-			if (!via->branch.p)
+	p = q;
+	while (param_next(&p, end, lo, &name, &val, &has_val)) {
+		switch (name.len) {
+		case 6:
+			if (!via->branch.p && sip_eq_ci(name.p, 6, "branch", 6))
 				via->branch = val;
-		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
-			if (!via->received.p) {
+			break;
+		case 8:
+			if (!via->received.p && sip_eq_ci(name.p, 8, "received", 8)) {
 				via->received = val;
 				via->received_type = (uint8_t)np_sip_host_parse(val,
 										&via->received_addr);
 			}
-		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
-			via->has_rport = true;
-			if (!has_val || !parse_port(val.p, val.len, &via->rport))
-				via->rport = 0;
+			break;
+		case 5:
+			if (sip_eq_ci(name.p, 5, "rport", 5)) {
+				via->has_rport = true;
+				if (!has_val || !parse_port(val.p, val.len, &via->rport))
+					via->rport = 0;
+			}
+			break;
+		default:
+			break;
 		}
 	}
 	return 0;
