@@ -647,6 +647,13 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 		if (r->k.segment == p->k.segment) {
 			if (ns < NP_NAT_MAX_CANDIDATES)
 				same[ns++] = q;
+			/*
+			 * Enough to call it ambiguous: stop walking. Without this a burst of
+			 * flows opening with the same bytes (keep-alives, probes) costs the
+			 * control thread O(n^2).
+			 */
+			if (ns == NP_NAT_MAX_CANDIDATES)
+				break;
 			continue;
 		}
 		if ((p->have & (1u << od)) && (r->have & (1u << od)) &&
