@@ -1173,6 +1173,287 @@ done:
 	return out;
 }
 
+/* ---- the line classifier and helpers that replaced the Hyperscan scan ---------------------- */
+
+/* Parse a copy of s in a buffer of exactly its length (reads past the end show up under ASan). */
+static int parse_exact(const char *s)
+{
+	static char *copy;
+	size_t n = strlen(s);
+
+	free(copy);
+	copy = malloc(n ? n : 1);
+	assert_non_null(copy);
+	memcpy(copy, s, n);
+	return parse(copy, n);
+}
+
+static void test_names_every_form(void **state)
+{
+	static const char m[] =
+		"OPTIONS sip:x@example.com SIP/2.0\r\n"
+		"Content-Encoding: gzip\r\n"		/* 16 characters: the scalar path */
+		"Call-ID: c1\r\n"			/* shares length and letter with Contact */
+		"Contact: <sip:c@192.0.2.7>\r\n"
+		"Call\rID: not-a-call-id\r\n"		/* CR where '-' is: no name */
+		"Call_ID: nor-this\r\n"
+		"X-Very-Long-Unknown-Header-Name: v\r\n"
+		"Max-Forwards: 70\r\n"
+		"User-Agent: ua\r\n"
+		"Service-Route: <sip:192.0.2.12;lr>\r\n"
+		"Record-Route: <sip:192.0.2.10;lr>\r\n"
+		"Supported: timer\r\n"
+		"Warning: 399 a.example \"x\"\r\n"
+		"To: <sip:x@example.com>\r\n"
+		"CSeq: 9 OPTIONS\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1\r\n"	/* the last line: the 16-byte load reaches the end */
+		"\r\n";
+
+	(void)state;
+	assert_int_equal(parse_exact(m), 0);
+	assert_view(msg.content_encoding, "gzip");
+	assert_view(msg.call_id, "c1");
+	assert_false(msg.flags & NP_SIP_F_DUP_HEADER);
+	assert_int_equal(msg.contact.n, 1);
+	assert_view(msg.max_forwards, "70");
+	assert_view(msg.user_agent, "ua");
+	assert_int_equal(msg.service_route.n, 1);
+	assert_int_equal(msg.record_route.n, 1);
+	assert_view(msg.supported, "timer");
+	assert_int_equal(msg.n_warning, 1);
+	assert_int_equal(msg.warning[0].code, 399);
+	assert_view(msg.to.uri, "sip:x@example.com");
+	assert_int_equal(msg.cseq, 9);
+	assert_int_equal(msg.n_via, 1);
+	assert_view(msg.via[0].host, "192.0.2.1");
+}
+
+static void test_names_at_buffer_end(void **state)
+{
+	(void)state;
+	/* short lines near the end of the buffer, no body, no room for a 16-byte load */
+	assert_int_equal(parse_exact("BYE sip:a@b SIP/2.0\r\nv: SIP/2.0/UDP h\r\nl:0\r\n\r\n"), 0);
+	assert_int_equal(msg.n_via, 1);
+	assert_true(msg.has_content_length);
+	assert_true(msg.flags & NP_SIP_F_COMPACT);
+	/* truncated: the last, partial line is not a header yet */
+	assert_int_equal(parse_exact("BYE sip:a@b SIP/2.0\r\nCall-ID: x\r\nCSeq: 1 BYE"), -EAGAIN);
+	assert_view(msg.call_id, "x");
+	assert_int_equal(msg.cseq_raw.len, 0);
+	/* LF-only lines, a name then white space then ':' */
+	assert_int_equal(parse_exact("BYE sip:a@b SIP/2.0\nCall-ID \t : y\nContent-Encoding :z\n\n"),
+			 0);
+	assert_view(msg.call_id, "y");
+	assert_view(msg.content_encoding, "z");
+	assert_true(msg.flags & NP_SIP_F_LF_ONLY);
+}
+
+static void test_unknown_spaced_names_count(void **state)
+{
+	size_t len;
+	char *m;
+
+	(void)state;
+	/* "name :" lines count towards NP_SIP_MAX_MATCHES even when the name is unknown */
+	m = many_vias(NP_SIP_MAX_MATCHES, "X-Foo : 1\r\n", &len);
+	assert_int_equal(parse(m, len), 0);
+	free(m);
+	m = many_vias(NP_SIP_MAX_MATCHES + 1, "X-Foo : 1\r\n", &len);
+	assert_int_equal(parse(m, len), -E2BIG);
+	free(m);
+	/* ... but "name:" lines with an unknown name do not */
+	m = many_vias(NP_SIP_MAX_MATCHES + 1, "X-Foo: 1\r\n", &len);
+	assert_int_equal(parse(m, len), 0);
+	free(m);
+}
+
+static void test_folded_keeps_order(void **state)
+{
+	static const char m[] =
+		"INVITE sip:b@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1\r\n"
+		"Via: SIP/2.0/UDP\r\n"
+		"\t192.0.2.2:5070\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.3\r\n"
+		"Call-ID: first\r\n"
+		"Call-ID: second\r\n"
+		"Subject: a\r\n"
+		" b\r\n"
+		"\r\n";
+
+	(void)state;
+	assert_int_equal(parse_str(m), 0);
+	assert_int_equal(msg.n_via, 3);
+	assert_view(msg.via[0].host, "192.0.2.1");
+	assert_view(msg.via[1].host, "192.0.2.2");
+	assert_int_equal(msg.via[1].port, 5070);
+	assert_view(msg.via[2].host, "192.0.2.3");
+	assert_view(msg.call_id, "first");
+	assert_true(msg.flags & NP_SIP_F_DUP_HEADER);
+	assert_view(msg.subject, "a b");
+}
+
+static void test_too_long_undoes_headers(void **state)
+{
+	size_t n = NP_SIP_MAX_HDR_LEN + 100;
+	char *m = malloc(n);
+	int off;
+
+	(void)state;
+	assert_non_null(m);
+	memset(m, 'x', n);
+	off = sprintf(m, "INVITE sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1\r\nCall-ID: c\r\n"
+			 "Subject: ");
+	m[off] = 'x'; /* sprintf's NUL */
+	assert_int_equal(parse(m, n), -EMSGSIZE);
+	assert_int_equal(msg.err, NP_SIP_E_HEADER_TOO_LONG);
+	assert_true(msg.is_request);
+	assert_int_equal(msg.n_via, 0);
+	assert_int_equal(msg.call_id.len, 0);
+	assert_null(msg.call_id.p);
+	assert_int_equal(msg.flags, 0);
+	free(m);
+}
+
+
+static void test_ipv4_literals(void **state)
+{
+	static const struct {
+		const char *text;
+		int type;
+	} cases[] = {
+		{ "1.2.3.4", NP_SIP_HOST_IPV4 },	 { "255.255.255.255", NP_SIP_HOST_IPV4 },
+		{ "001.002.003.004", NP_SIP_HOST_IPV4 }, { "0.0.0.0", NP_SIP_HOST_IPV4 },
+		{ "1.2.3.256", NP_SIP_HOST_NAME },	 { "1.2.3.4.", NP_SIP_HOST_NAME },
+		{ "1..2.3", NP_SIP_HOST_NAME },		 { "1.2.3.1234", NP_SIP_HOST_NAME },
+		{ "1234.1.1.1", NP_SIP_HOST_NAME },	 { ".1.2.3.4", NP_SIP_HOST_NAME },
+		{ "1.2.3.4a", NP_SIP_HOST_NAME },	 { "1.2.3.-4", NP_SIP_HOST_NAME },
+		{ "1.2.3.4.5", NP_SIP_HOST_NAME },	 { "1.2.3", NP_SIP_HOST_NAME },
+		{ "999.1.1.1", NP_SIP_HOST_NAME },	 { "1.2.3.00004", NP_SIP_HOST_NAME },
+	};
+	struct np_addr a;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&a, 0, sizeof(a));
+		assert_int_equal(np_sip_host_parse(sv(cases[i].text), &a), cases[i].type);
+	}
+	assert_int_equal(np_sip_host_parse(sv("001.002.003.004"), &a), NP_SIP_HOST_IPV4);
+	assert_v4(&a, "1.2.3.4");
+	/* not NUL-terminated: a digit right after the text is not part of it */
+	assert_int_equal(np_sip_host_parse((struct np_sip_view){ "10.0.0.19", 8 }, &a),
+			 NP_SIP_HOST_IPV4);
+	assert_v4(&a, "10.0.0.1");
+}
+
+static void test_sdp_line_forms(void **state)
+{
+	static const char body[] =
+		"v=0\r\n"
+		"o=user 1 1 IN IP4 192.0.2.1\r\n"
+		"c=IN   IP4\t 192.0.2.2/127/2 \r\n"
+		"m=audio\t49170/2  RTP/AVP 0\r\n"
+		"a=x:" /* a line longer than 64 bytes before the next c= */
+		"0123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+		"c=IN IP4 "
+		"this-is-a-long-host-name-that-makes-the-line-longer-than-64.example.com\r\n"
+		"m=video 0 RTP/AVP 31\n"
+		"c=IN IP6 2001:db8::9";
+	struct np_sip_sdp sdp;
+
+	(void)state;
+	assert_int_equal(np_sip_sdp_parse((const uint8_t *)body, strlen(body), &sdp), 0);
+	assert_int_equal(sdp.o_type, NP_SIP_HOST_IPV4);
+	assert_view(sdp.o_addr_text, "192.0.2.1");
+	assert_int_equal(sdp.n_c, 3);
+	assert_view(sdp.c[0].addr_text, "192.0.2.2");
+	assert_v4(&sdp.c[0].addr, "192.0.2.2");
+	assert_int_equal(sdp.c[0].media, -1);
+	assert_view(sdp.c[1].addr_text,
+		    "this-is-a-long-host-name-that-makes-the-line-longer-than-64.example.com");
+	assert_int_equal(sdp.c[1].type, NP_SIP_HOST_NAME);
+	assert_int_equal(sdp.c[1].media, 0);
+	assert_int_equal(sdp.c[2].type, NP_SIP_HOST_IPV6);
+	assert_int_equal(sdp.c[2].media, 1);
+	assert_int_equal(sdp.n_m, 2);
+	assert_view(sdp.m[0].media, "audio");
+	assert_int_equal(sdp.m[0].port, 49170);
+	assert_int_equal(sdp.m[0].n_ports, 2);
+	assert_view(sdp.m[0].proto, "RTP/AVP");
+	assert_int_equal(sdp.m[1].port, 0);
+	/* a c= line with no address */
+	assert_int_equal(np_sip_sdp_parse((const uint8_t *)"c=IN IP4 \r\n", 11, &sdp), 0);
+	assert_int_equal(sdp.n_c, 1);
+	assert_int_equal(sdp.c[0].type, NP_SIP_HOST_NONE);
+	assert_int_equal(sdp.c[0].addr_text.len, 0);
+}
+
+static void test_multipart_delimiters(void **state)
+{
+	static const char body[] =
+		"x--b1\r\n"			/* not at a line start */
+		"--b1\r\n"
+		"Content-Type: application/sdp\r\n"
+		"\r\n"
+		"v=0\r\n"
+		"c=IN IP4 198.51.100.9\r\n"
+		"text --b1 inside a line\r\n"
+		"--b1--\r\n";
+	char m[1024];
+	int n;
+
+	(void)state;
+	n = snprintf(m, sizeof(m),
+		     "INVITE sip:b@example.com SIP/2.0\r\n"
+		     "Content-Type: multipart/mixed;boundary=b1\r\n"
+		     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+	assert_int_equal(parse(m, (size_t)n), 0);
+	assert_true(msg.has_sdp);
+	assert_int_equal(msg.sdp.n_c, 1);
+	assert_v4(&msg.sdp.c[0].addr, "198.51.100.9");
+	/* the delimiter right at the start of the body, and a body ending inside one */
+	n = snprintf(m, sizeof(m),
+		     "INVITE sip:b@example.com SIP/2.0\r\n"
+		     "Content-Type: multipart/mixed;boundary=b1\r\n\r\n"
+		     "--b1\r\nContent-Type: application/sdp\r\n\r\nc=IN IP4 192.0.2.3\r\n--b");
+	assert_int_equal(parse(m, (size_t)n), 0);
+	assert_int_equal(msg.sdp.n_c, 1);
+	assert_v4(&msg.sdp.c[0].addr, "192.0.2.3");
+}
+
+static void test_method_names_round_trip(void **state)
+{
+	(void)state;
+	for (unsigned int i = NP_SIP_M_INVITE; i < NP_SIP_M_MAX; i++) {
+		const char *n = np_sip_method_name(i);
+
+		assert_int_equal(np_sip_method_from(n, strlen(n)), (int)i);
+	}
+	assert_int_equal(np_sip_method_from("INVITX", 6), NP_SIP_M_OTHER);
+	assert_int_equal(np_sip_method_from("invite", 6), NP_SIP_M_OTHER);
+	assert_int_equal(np_sip_method_from("SUBSCRIBED", 10), NP_SIP_M_OTHER);
+	assert_int_equal(np_sip_method_from("IN", 2), NP_SIP_M_OTHER);
+	assert_int_equal(np_sip_method_from("ACK", 2), NP_SIP_M_OTHER);
+	assert_int_equal(np_sip_method_from("SERVICES", 7), NP_SIP_M_SERVICE);
+	assert_int_equal(np_sip_method_from(NULL, 3), NP_SIP_M_NONE);
+}
+
+static void test_db_errbuf(void **state)
+{
+	char err[64] = "junk";
+	struct np_sip_db *d = np_sip_db_create(err, sizeof(err));
+
+	(void)state;
+	assert_non_null(d);
+	assert_string_equal(err, "");
+	np_sip_db_destroy(d);
+	d = np_sip_db_create(NULL, 0);
+	assert_non_null(d);
+	np_sip_db_destroy(d);
+	np_sip_db_destroy(NULL);
+	np_sip_scratch_destroy(NULL);
+}
+
 static const char *corpus_dir(void)
 {
 	static char dir[1024];
@@ -1272,6 +1553,16 @@ int main(void)
 		cmocka_unit_test(test_names_stable),
 		cmocka_unit_test(test_two_scratches),
 		cmocka_unit_test(test_public_corpus),
+		cmocka_unit_test(test_names_every_form),
+		cmocka_unit_test(test_names_at_buffer_end),
+		cmocka_unit_test(test_unknown_spaced_names_count),
+		cmocka_unit_test(test_folded_keeps_order),
+		cmocka_unit_test(test_too_long_undoes_headers),
+		cmocka_unit_test(test_ipv4_literals),
+		cmocka_unit_test(test_sdp_line_forms),
+		cmocka_unit_test(test_multipart_delimiters),
+		cmocka_unit_test(test_method_names_round_trip),
+		cmocka_unit_test(test_db_errbuf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#if defined(__SSE4_2__)
+#include <nmmintrin.h>
+#endif
+
 #include "np_detect.h"
 
 static const char *const hdr_names[NP_DET_H_MAX] = {
@@ -91,8 +95,6 @@ static inline uint64_t tail_word(const uint8_t *b, size_t len)
 }
 
 #if defined(__SSE4_2__)
-#include <nmmintrin.h>
-
 static uint64_t hash_bytes(uint64_t seed, const void *p, size_t len)
 {
 	const uint8_t *b = p;

@@ -50,33 +50,13 @@ const char *np_sip_method_name(unsigned int m)
 
 int np_sip_method_from(const char *p, size_t len)
 {
-	static const uint8_t by_len[10][4] = {
-		[3] = { NP_SIP_M_ACK, NP_SIP_M_BYE },
-		[4] = { NP_SIP_M_INFO },
-		[5] = { NP_SIP_M_PRACK, NP_SIP_M_REFER },
-		[6] = { NP_SIP_M_INVITE, NP_SIP_M_CANCEL, NP_SIP_M_NOTIFY, NP_SIP_M_UPDATE },
-		[7] = { NP_SIP_M_OPTIONS, NP_SIP_M_PUBLISH, NP_SIP_M_MESSAGE, NP_SIP_M_SERVICE },
-		[8] = { NP_SIP_M_REGISTER },
-		[9] = { NP_SIP_M_SUBSCRIBE },
-	};
-
 	if (!p || !len)
 		return NP_SIP_M_NONE;
-	if (len >= 10)
-		return NP_SIP_M_OTHER;
-	for (unsigned int i = 0; i < 4 && by_len[len][i]; i++) {
-		const char *n = sip_method_names[by_len[len][i]];
-		bool eq;
+	for (unsigned int m = NP_SIP_M_INVITE; m < NP_SIP_M_MAX; m++) {
+		const char *n = sip_method_names[m];
 
-		if (len >= 8)
-			eq = sip_load8(n) == sip_load8(p) &&
-			     sip_load8(n + len - 8) == sip_load8(p + len - 8);
-		else if (len >= 4)
-			eq = sip_load4x2(n, len) == sip_load4x2(p, len);
-		else
-			eq = n[0] == p[0] && n[1] == p[1] && n[2] == p[2];
-		if (eq)
-			return by_len[len][i];
+		if (n[0] == p[0] && strlen(n) == len && memcmp(n, p, len) == 0)
+			return (int)m;
 	}
 	return NP_SIP_M_OTHER;
 }
@@ -144,11 +124,13 @@ bool np_sip_looks_like_sip(const uint8_t *buf, size_t len)
 static size_t find_hdr_end(const char *p, size_t len, unsigned int *eol_len)
 {
 	size_t lim = len < NP_SIP_MAX_HDR_LEN ? len : NP_SIP_MAX_HDR_LEN;
-	const char *e = p + lim, *nl;
-	struct sip_lf it;
+	const char *s = p, *e = p + lim;
 
-	sip_lf_init(&it, p, 0, lim);
-	while ((nl = sip_lf_next(&it)) != NULL) {
+	while (s < e) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s));
+
+		if (!nl)
+			return 0;
 		nl++;
 		if (nl < e && nl[0] == '\n') {
 			*eol_len = 1;
@@ -158,6 +140,7 @@ static size_t find_hdr_end(const char *p, size_t len, unsigned int *eol_len)
 			*eol_len = 2;
 			return (size_t)(nl + 2 - p);
 		}
+		s = nl;
 	}
 	return 0;
 }
@@ -293,7 +276,9 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 	msg->method_text = sip_view(s, (size_t)(p - s));
 	while (p < e && sip_is_ws(*p))
 		p++;
-	q = sip_find2(p, e, s, ' ', '\t');
+	q = p;
+	while (q < e && !sip_is_ws(*q))
+		q++;
 	if (q == p || q >= e)
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
@@ -412,22 +397,18 @@ static void set_single(struct np_sip_msg *msg, struct np_sip_view *dst, struct n
 }
 
 /*
- * The value of the header whose name ends at v (just past ':'), in [v, end),
- * whose first line ends with the LF at nl: trimmed; folded lines joined into
- * msg->join with one SP.
+ * The value of the header whose name ends at v (just past ':'), in [v, end):
+ * trimmed; folded lines joined into msg->join with one SP.
  */
-static struct np_sip_view slice_value(struct np_sip_msg *msg, const char *v, const char *nl,
-				      const char *end)
+static struct np_sip_view slice_value(struct np_sip_msg *msg, const char *v, const char *end)
 {
+	const char *nl = memchr(v, '\n', (size_t)(end - v));
 	const char *q;
 	struct np_sip_view first;
 	uint32_t start;
 
-	first = sip_view(v, (size_t)(nl - v));
-	if (first.len && nl[-1] == '\r') /* the usual line end, and LWS that sip_trim() drops */
-		first.len--;
-	first = sip_trim(first);
-	if (nl + 1 >= end || !sip_is_ws(nl[1])) {
+	first = sip_trim(sip_view(v, (size_t)((nl ? nl : end) - v)));
+	if (!nl || nl + 1 >= end || !sip_is_ws(nl[1])) {
 		if (!first.len)
 			first.p = v; /* present but empty */
 		return first;
@@ -474,7 +455,6 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		     struct hdr_state *st)
 {
 	struct list_arg la = { msg, NULL };
-	const char *semi;
 
 	if (id >= SIP_H_COMPACT) {
 		msg->flags |= NP_SIP_F_COMPACT;
@@ -538,10 +518,8 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 			return;
 		}
 		msg->content_type = v;
-		semi = sip_find2(v.p, v.p + v.len, v.p, ';', ';');
-		msg->content_type_media = sip_trim(sip_view(v.p, (size_t)(semi - v.p)));
-		if (semi < v.p + v.len) /* parameters: maybe a boundary */
-			msg->boundary = sip_ct_boundary(v);
+		msg->content_type_media = sip_ct_media(v);
+		msg->boundary = sip_ct_boundary(v);
 		return;
 	case SIP_H_CONTENT_ENCODING:
 		set_single(msg, &msg->content_encoding, v);
@@ -575,139 +553,22 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 
 /* ---- parse -------------------------------------------------------------------------------- */
 
-#define SIP_NO_MATCH 0xffffu
-
-/*
- * Header line starting at L, ending with the LF at lf, in a buffer ending at
- * bend: the recognised header id (+ SIP_H_COMPACT), SIP_H_UNKNOWN for an
- * unrecognised "name<SP/HT>+:" line (such lines count towards
- * NP_SIP_MAX_MATCHES), or SIP_NO_MATCH. A line matches when it is a known name
- * (any case) followed by ':', or by SP/HT then ':' when the run of name
- * characters [A-Za-z-] is 1..32 long. *val: just after the ':'.
- */
-static unsigned int classify_slow(const char *L, const char *lf, const char **val)
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		    unsigned int flags, void *ctx)
 {
-	const char *p = L;
-	size_t run;
-	int id;
+	struct np_sip_scratch *s = ctx;
 
-	while (p < lf && sip_ct(*p, SIP_C_NAME))
-		p++;
-	run = (size_t)(p - L);
-	if (!run)
-		return SIP_NO_MATCH;
-	if (*p == ':') { /* p <= lf, and *lf is LF: inside the buffer */
-		id = sip_hdr_lookup(L, run);
-		if (id < 0)
-			return SIP_NO_MATCH;
-		*val = p + 1;
-		return (unsigned int)id;
+	(void)from;
+	(void)flags;
+	if (s->n >= NP_SIP_MAX_MATCHES) {
+		/* stop the scan: the message is already too_many_headers */
+		s->overflow = true;
+		return 1;
 	}
-	if (run > 32 || !sip_is_ws(*p))
-		return SIP_NO_MATCH;
-	while (sip_is_ws(*p))
-		p++;
-	if (*p != ':')
-		return SIP_NO_MATCH;
-	*val = p + 1;
-	id = sip_hdr_lookup(L, run);
-	return id < 0 ? SIP_H_UNKNOWN : (unsigned int)id;
-}
-
-static inline unsigned int classify(const struct np_sip_db *db, const char *L, const char *lf,
-				    const char *bend, const char **val)
-{
-#if defined(__SSE2__)
-	if (bend - L >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)L);
-		unsigned int cm = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(':')));
-		unsigned int k, want;
-		const uint8_t *cand;
-
-		if (!cm)
-			return classify_slow(L, lf, val); /* long name, or none */
-		k = (unsigned int)__builtin_ctz(cm);
-		if (k == 0)
-			return SIP_NO_MATCH;
-		if (sip_is_ws(L[k - 1]))
-			return classify_slow(L, lf, val);
-		/* the name, if any, is L[0, k): no white space before the first ':' */
-		cand = db->fast[k - 1][((unsigned int)(uint8_t)L[0] | 0x20u) & 31u];
-		want = (1u << k) - 1;
-		for (unsigned int i = 0; i < 2 && cand[i]; i++) {
-			unsigned int n = cand[i] - 1u;
-			__m128i lc = _mm_or_si128(x, _mm_load_si128((const __m128i *)(const void *)
-									db->orm[n]));
-			unsigned int eq = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
-				lc, _mm_load_si128((const __m128i *)(const void *)db->pat[n])));
-
-			if ((eq & want) == want) {
-				*val = L + k + 1;
-				return db->id[n];
-			}
-		}
-		return SIP_NO_MATCH;
-	}
-#else
-	(void)db;
-#endif
-	(void)bend;
-	return classify_slow(L, lf, val);
-}
-
-/*
- * Walk the header lines after the start line (whose LF is nl), in one pass:
- * find the empty line that ends the header section within NP_SIP_MAX_HDR_LEN
- * bytes of m (as find_hdr_end()), and record every recognised header line in
- * s (offsets from p) - at most NP_SIP_MAX_MATCHES matches, then s->overflow.
- * Only lines whose LF is present are classified.
- * @return the header section length from m, or 0 when its end is not there;
- *         then *last_lf is the last LF of [m, m + min(mlen, max)).
- */
-static size_t scan_headers(const struct np_sip_db *db, struct np_sip_scratch *s, const char *p,
-			   size_t len, const char *m, size_t mlen, const char *nl,
-			   unsigned int *eol, const char **last_lf)
-{
-	size_t lim = mlen < NP_SIP_MAX_HDR_LEN ? mlen : NP_SIP_MAX_HDR_LEN;
-	const char *e = m + lim, *bend = p + len, *q = nl;
-	uint32_t seen = 0;
-	struct sip_lf it;
-
-	sip_lf_init(&it, p, (size_t)(nl + 1 - p), (size_t)(e - p));
-	for (;;) {
-		const char *L = q + 1, *lf, *val;
-		unsigned int id;
-
-		if (L < e && L[0] == '\n') {
-			*eol = 1;
-			return (size_t)(L + 1 - m);
-		}
-		if (L + 1 < e && L[0] == '\r' && L[1] == '\n') {
-			*eol = 2;
-			return (size_t)(L + 2 - m);
-		}
-		lf = sip_lf_next(&it);
-		if (!lf) {
-			*last_lf = q;
-			return 0;
-		}
-		q = lf;
-		if (s->overflow || !sip_ct(L[0], SIP_C_NAME))
-			continue; /* folded continuation lines start with SP/HT */
-		id = classify(db, L, lf, bend, &val);
-		if (id == SIP_NO_MATCH)
-			continue;
-		if (seen++ >= NP_SIP_MAX_MATCHES) {
-			s->overflow = true;
-			continue;
-		}
-		if (id == SIP_H_UNKNOWN)
-			continue;
-		s->m[s->n].val = (uint32_t)(val - p);
-		s->m[s->n].eol = (uint32_t)(lf - p);
-		s->m[s->n].id = id;
-		s->n++;
-	}
+	s->m[s->n].end = (uint32_t)to;
+	s->m[s->n].id = id;
+	s->n++;
+	return 0;
 }
 
 static void msg_reset(struct np_sip_msg *msg)
@@ -741,13 +602,30 @@ static int fail(struct np_sip_msg *msg, enum np_sip_err err, int rc)
 	return rc;
 }
 
+static void sort_matches(struct np_sip_scratch *s)
+{
+	/* Hyperscan reports in end-offset order in practice; keep it robust anyway. */
+	for (uint32_t i = 1; i < s->n; i++) {
+		struct sip_match m = s->m[i];
+		uint32_t j = i;
+
+		if (s->m[j - 1].end <= m.end)
+			continue;
+		while (j > 0 && s->m[j - 1].end > m.end) {
+			s->m[j] = s->m[j - 1];
+			j--;
+		}
+		s->m[j] = m;
+	}
+}
+
 static void parse_body(struct np_sip_msg *msg)
 {
 	struct np_sip_view media = msg->content_type_media;
 
 	if (!msg->body.len)
 		return;
-	if (sip_eq_ci(media.p, media.len, "application/sdp", 15)) {
+	if (np_sip_view_eq_ci(media, "application/sdp")) {
 		msg->has_sdp = sip_sdp_append(msg->body.p, msg->body.len, &msg->sdp) > 0;
 	} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {
 		msg->has_sdp = sip_multipart_sdp(msg->body.p, msg->body.len, msg->boundary,
@@ -760,11 +638,12 @@ static void parse_body(struct np_sip_msg *msg)
 int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
 		 size_t len, struct np_sip_msg *out)
 {
-	const char *p = (const char *)buf, *m, *nl, *rend, *last_lf = NULL;
+	const char *p = (const char *)buf, *m, *nl, *region, *rend;
 	struct hdr_state st = { false };
 	unsigned int eol = 0;
 	size_t skip = 0, mlen, hdr_end, avail;
 	bool truncated = false;
+	hs_error_t rc;
 
 	if (!out)
 		return -EINVAL;
@@ -789,9 +668,8 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		return fail(out, NP_SIP_E_BAD_START_LINE, -EBADMSG);
 	}
 
-	s->n = 0;
-	s->overflow = false;
-	hdr_end = scan_headers(db, s, p, len, m, mlen, nl, &eol, &last_lf);
+	hdr_end = find_hdr_end(m, mlen, &eol);
+	region = nl; /* the start line's LF: every header line follows an LF */
 	if (hdr_end) {
 		rend = m + hdr_end - eol;
 		if (eol == 1)
@@ -800,12 +678,40 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		if (mlen >= NP_SIP_MAX_HDR_LEN)
 			return fail(out, NP_SIP_E_HEADER_TOO_LONG, -EMSGSIZE);
 		truncated = true;
-		rend = last_lf + 1;
+		rend = (const char *)memrchr(m, '\n', mlen) + 1;
 	}
-	for (uint32_t i = 0; i < s->n; i++) {
-		const struct sip_match *mt = &s->m[i];
+	if (rend < region + 1)
+		rend = region + 1; /* start line directly followed by the empty line */
 
-		dispatch(out, mt->id, slice_value(out, p + mt->val, p + mt->eol, rend), &st);
+	s->n = 0;
+	s->overflow = false;
+	if (rend > region + 1) {
+		rc = hs_scan(db->hs, region, (unsigned int)(rend - region), 0, s->hs, on_match, s);
+		if (rc != HS_SUCCESS && !(rc == HS_SCAN_TERMINATED && s->overflow))
+			return fail(out, NP_SIP_E_SCAN, -EIO);
+	}
+	sort_matches(s);
+	for (uint32_t i = 0; i < s->n; i++) {
+		const char *v = region + s->m[i].end;
+		unsigned int id = s->m[i].id;
+
+		if (v > rend)
+			continue;
+		if (id == SIP_H_WS_NAME) { /* "Name  :": find the name back from the ':' */
+			const char *ne = v - 1, *ns;
+			int hid;
+
+			while (ne > region && sip_is_ws(ne[-1]))
+				ne--;
+			ns = ne;
+			while (ns > region && ns[-1] != '\n')
+				ns--;
+			hid = sip_hdr_lookup(ns, (size_t)(ne - ns));
+			if (hid < 0)
+				continue;
+			id = (unsigned int)hid;
+		}
+		dispatch(out, id, slice_value(out, v, rend), &st);
 	}
 	if (s->overflow)
 		return fail(out, NP_SIP_E_TOO_MANY_HEADERS, -E2BIG);

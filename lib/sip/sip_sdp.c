@@ -11,57 +11,18 @@
 /* RFC 2046 limits boundaries to 70 characters; allow some slack. */
 #define SIP_BOUNDARY_MAX 200
 
-/* Next space-separated field of [*p, end); advances *p. lo: start of the readable bytes. */
-static inline struct np_sip_view next_field(const char **p, const char *end, const char *lo)
+/* Next space-separated field of [*p, end); advances *p. */
+static struct np_sip_view next_field(const char **p, const char *end)
 {
 	const char *s = *p, *e;
 
 	while (s < end && sip_is_ws(*s))
 		s++;
-	e = sip_find2(s, end, lo, ' ', '\t');
+	e = s;
+	while (e < end && !sip_is_ws(*e))
+		e++;
 	*p = e;
 	return sip_view(s, (size_t)(e - s));
-}
-
-/*
- * The space-separated fields of one SDP line [p, end), in order. Lines under
- * 64 bytes (all the c=, m= and o= lines in practice) are split with one
- * bit mask of their SP/HT bytes; longer ones with next_field().
- */
-struct sdp_fields {
-	const char *p, *end, *lo;
-	uint64_t ws;		/* SP/HT bytes, and every bit from the line's end on */
-	uint64_t todo;		/* non-SP/HT bytes not returned yet */
-	bool fast;
-};
-
-static inline void fields_init(struct sdp_fields *f, const char *p, const char *end,
-			       const char *body, size_t blen)
-{
-	size_t n = (size_t)(end - p);
-
-	f->p = p;
-	f->end = end;
-	f->lo = body;
-	f->fast = n < 64;
-	f->ws = ~0ull;
-	if (f->fast && n)
-		f->ws = sip_block(body, blen, (size_t)(p - body), ' ', '\t') | (~0ull << n);
-	f->todo = ~f->ws;
-}
-
-static inline struct np_sip_view field_next(struct sdp_fields *f)
-{
-	unsigned int b, e;
-
-	if (!f->fast)
-		return next_field(&f->p, f->end, f->lo);
-	if (!f->todo)
-		return sip_view(f->end, 0);
-	b = (unsigned int)__builtin_ctzll(f->todo);
-	e = b + (unsigned int)__builtin_ctzll(f->ws >> b); /* bits from the end on are set */
-	f->todo &= ~0ull << e;				  /* e <= line length < 64 */
-	return sip_view(f->p + b, e - b);
 }
 
 /* Leading decimal digits of [q, e), saturating above 65535; returns the first non-digit. */
@@ -82,35 +43,35 @@ static uint8_t sdp_addr(struct np_sip_view addrtype, struct np_sip_view text, st
 {
 	if (!text.len)
 		return NP_SIP_HOST_NONE;
-	if (sip_eq_ci(addrtype.p, addrtype.len, "ip4", 3) && sip_parse_ipv4(text.p, text.len, a))
+	if (np_sip_view_eq_ci(addrtype, "IP4") && sip_parse_ipv4(text.p, text.len, a))
 		return NP_SIP_HOST_IPV4;
-	if (sip_eq_ci(addrtype.p, addrtype.len, "ip6", 3) && sip_parse_ipv6(text.p, text.len, a))
+	if (np_sip_view_eq_ci(addrtype, "IP6") && sip_parse_ipv6(text.p, text.len, a))
 		return NP_SIP_HOST_IPV6;
 	return NP_SIP_HOST_NAME;
 }
 
 /* Cut "addr/ttl/n" at the first '/'. */
-static struct np_sip_view cut_slash(struct np_sip_view v, const char *lo)
+static struct np_sip_view cut_slash(struct np_sip_view v)
 {
-	if (v.p)
-		v.len = (uint32_t)(sip_find2(v.p, v.p + v.len, lo, '/', '/') - v.p);
+	const char *s = v.p ? memchr(v.p, '/', v.len) : NULL;
+
+	if (s)
+		v.len = (uint32_t)(s - v.p);
 	return v;
 }
 
-static void sdp_line(char type, const char *p, const char *end, const char *body, size_t blen,
-		     struct np_sip_sdp *sdp, unsigned int *m_seen)
+static void sdp_line(char type, const char *p, const char *end, struct np_sip_sdp *sdp,
+		     unsigned int *m_seen)
 {
 	struct np_sip_view f1, f2, f3;
-	struct sdp_fields f;
 
 	switch (type) {
 	case 'c': {
 		struct np_sip_sdp_conn *c;
 
-		fields_init(&f, p, end, body, blen);
-		(void)field_next(&f); /* nettype IN */
-		f2 = field_next(&f);
-		f3 = cut_slash(field_next(&f), body);
+		(void)next_field(&p, end); /* nettype IN */
+		f2 = next_field(&p, end);
+		f3 = cut_slash(next_field(&p, end));
 		if (sdp->n_c >= NP_SIP_SDP_MAX_C) {
 			sdp->overflow = true;
 			return;
@@ -130,10 +91,9 @@ static void sdp_line(char type, const char *p, const char *end, const char *body
 
 		if (*m_seen < 255)
 			(*m_seen)++;
-		fields_init(&f, p, end, body, blen);
-		f1 = field_next(&f);
-		port = field_next(&f);
-		f3 = field_next(&f);
+		f1 = next_field(&p, end);
+		port = next_field(&p, end);
+		f3 = next_field(&p, end);
 		if (sdp->n_m >= NP_SIP_SDP_MAX_M) {
 			sdp->overflow = true;
 			return;
@@ -154,11 +114,10 @@ static void sdp_line(char type, const char *p, const char *end, const char *body
 	case 'o':
 		if (sdp->o_type != NP_SIP_HOST_NONE)
 			return;
-		fields_init(&f, p, end, body, blen);
 		for (int i = 0; i < 4; i++)
-			(void)field_next(&f); /* username sess-id sess-version nettype */
-		f2 = field_next(&f);
-		f3 = field_next(&f);
+			(void)next_field(&p, end); /* username sess-id sess-version nettype */
+		f2 = next_field(&p, end);
+		f3 = next_field(&p, end);
 		sdp->o_addr_text = f3;
 		sdp->o_type = sdp_addr(f2, f3, &sdp->o_addr);
 		return;
@@ -171,19 +130,16 @@ unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp
 {
 	const char *p = body, *end = body + len;
 	unsigned int lines = 0, m_seen = sdp->n_m;
-	struct sip_lf it;
 
-	sip_lf_init(&it, body, 0, len);
 	while (p < end) {
-		const char *nl = sip_lf_next(&it);
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 
 		if (le > p && le[-1] == '\r')
 			le--;
 		if (le - p >= 2 && p[1] == '=' && p[0] >= 'a' && p[0] <= 'z') {
 			lines++;
-			if (p[0] == 'c' || p[0] == 'm' || p[0] == 'o')
-				sdp_line(p[0], p + 2, le, body, len, sdp, &m_seen);
+			sdp_line(p[0], p + 2, le, sdp, &m_seen);
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -217,7 +173,7 @@ struct np_sip_view sip_ct_boundary(struct np_sip_view ct)
 {
 	struct np_sip_view b;
 
-	if (!ct.p || !sip_param_find(ct, "boundary", 8, &b))
+	if (!np_sip_param_find(ct, "boundary", &b))
 		return sip_view(NULL, 0);
 	if (b.len >= 2 && b.p[0] == '"' && b.p[b.len - 1] == '"') {
 		b.p++;

@@ -37,53 +37,32 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
-	char t[24] = { 0 }; /* the text, NUL-padded: no bounds checks below */
-	const char *q = t;
-	uint32_t addr = 0;
+	uint8_t q[4];
+	unsigned int part = 0, val = 0, nd = 0;
 
 	if (len < 7 || len > 15)
 		return false;
-	if (len >= 8) {
-		memcpy(t, p, 8);
-		memcpy(t + len - 8, p + len - 8, 8);
-	} else {
-		memcpy(t, p, 4);
-		memcpy(t + len - 4, p + len - 4, 4);
-	}
-	/* four parts of 1..3 digits, each <= 255, separated by single dots */
-	for (unsigned int part = 0; part < 4; part++) {
-		unsigned int d0 = (unsigned int)(uint8_t)q[0] - '0';
-		unsigned int d1 = (unsigned int)(uint8_t)q[1] - '0';
-		unsigned int d2 = (unsigned int)(uint8_t)q[2] - '0';
-		unsigned int v;
-
-		if (d0 > 9)
-			return false;
-		if (d1 > 9) {
-			v = d0;
-			q += 1;
-		} else if (d2 > 9) {
-			v = d0 * 10 + d1;
-			q += 2;
-		} else {
-			v = d0 * 100 + d1 * 10 + d2;
-			if (v > 255)
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || p[i] == '.') {
+			if (nd == 0 || part > 3)
 				return false;
-			q += 3;
+			q[part++] = (uint8_t)val;
+			val = 0;
+			nd = 0;
+			continue;
 		}
-		addr = addr << 8 | v;
-		if (part < 3 && *q++ != '.')
+		if (!sip_is_digit(p[i]) || ++nd > 3)
+			return false;
+		val = val * 10 + (unsigned int)(p[i] - '0');
+		if (val > 255)
 			return false;
 	}
-	if ((size_t)(q - t) != len)
+	if (part != 4)
 		return false;
 	memset(a->b, 0, 10);
 	a->b[10] = 0xff;
 	a->b[11] = 0xff;
-	a->b[12] = (uint8_t)(addr >> 24);
-	a->b[13] = (uint8_t)(addr >> 16);
-	a->b[14] = (uint8_t)(addr >> 8);
-	a->b[15] = (uint8_t)addr;
+	memcpy(&a->b[12], q, 4);
 	return true;
 }
 
@@ -133,27 +112,22 @@ static bool parse_port(const char *p, size_t len, uint16_t *port)
 	return true;
 }
 
-/*
- * Next parameter of a ";a=b;c" list. *pp points at (or before) the next ';'
- * and is advanced; values may be quoted (';' inside quotes is kept). Reads
- * only [lo, end) (lo <= *pp: the start of the list). Returns false when there
- * are no more parameters.
- */
-static inline bool param_next(const char **pp, const char *end, const char *lo,
-			      struct np_sip_view *name, struct np_sip_view *val, bool *has_val)
+bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
+		    struct np_sip_view *val, bool *has_val)
 {
 	const char *p = *pp, *n0, *n1, *v0 = NULL, *v1 = NULL;
+	bool quote = false;
 
 	if (!p || p >= end)
 		return false;
-	p = sip_find2(p, end, lo, ';', ';');
-	if (p == end)
+	p = memchr(p, ';', (size_t)(end - p));
+	if (!p)
 		return false;
 	p++;
 	while (p < end && sip_is_ws(*p))
 		p++;
 	n0 = p;
-	while (p < end && !sip_ct(*p, SIP_C_PNAME_END))
+	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
 		p++;
 	n1 = p;
 	while (p < end && sip_is_ws(*p))
@@ -163,26 +137,19 @@ static inline bool param_next(const char **pp, const char *end, const char *lo,
 		while (p < end && sip_is_ws(*p))
 			p++;
 		v0 = p;
-		/* up to the next ';' outside a quoted string (\\ escapes inside one) */
-		for (;;) {
-			p = sip_find2(p, end, lo, ';', '"');
-			if (p >= end || *p == ';')
-				break;
+		while (p < end && (quote || *p != ';')) {
+			if (*p == '"')
+				quote = !quote;
+			else if (*p == '\\' && quote && p + 1 < end)
+				p++;
 			p++;
-			while (p < end && *p != '"') {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				p++;
-			}
-			if (p < end)
-				p++;
 		}
 		v1 = p;
 		while (v1 > v0 && sip_is_ws(v1[-1]))
 			v1--;
-	} else {
-		p = sip_find2(p, end, lo, ';', ';');
 	}
+	while (p < end && *p != ';')
+		p++;
 	*pp = p;
 	*name = sip_view(n0, (size_t)(n1 - n0));
 	*val = v0 ? sip_view(v0, (size_t)(v1 - v0)) : sip_view(n1, 0);
@@ -190,17 +157,18 @@ static inline bool param_next(const char **pp, const char *end, const char *lo,
 	return true;
 }
 
-bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
-		    struct np_sip_view *val)
+bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
 {
 	const char *p = params.p, *end;
 	struct np_sip_view n, v;
+	size_t nlen;
 	bool has_val;
 
-	if (!p)
+	if (!p || !name)
 		return false;
 	end = p + params.len;
-	while (param_next(&p, end, params.p, &n, &v, &has_val)) {
+	nlen = strlen(name);
+	while (sip_param_next(&p, end, &n, &v, &has_val)) {
 		if (sip_eq_ci(n.p, n.len, name, nlen)) {
 			if (val)
 				*val = v;
@@ -208,13 +176,6 @@ bool sip_param_find(struct np_sip_view params, const char *name, size_t nlen,
 		}
 	}
 	return false;
-}
-
-bool np_sip_param_find(struct np_sip_view params, const char *name, struct np_sip_view *val)
-{
-	if (!params.p || !name)
-		return false;
-	return sip_param_find(params, name, strlen(name), val);
 }
 
 bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_sip_view *val)
@@ -227,25 +188,23 @@ bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_si
 /* Index of the first '<' outside a quoted string, or -1. */
 static long find_langle(struct np_sip_view v)
 {
-	const char *p = v.p, *end = v.p + v.len;
+	bool quote = false;
 
-	for (;;) {
-		while (p < end && *p != '<' && *p != '"')
-			p++;
-		if (p >= end)
-			return -1;
-		if (*p == '<')
-			return (long)(p - v.p);
-		p++; /* a quoted string: '\\' escapes the next character */
-		while (p < end && *p != '"') {
-			if (*p == '\\' && p + 1 < end)
-				p++;
-			p++;
+	for (uint32_t i = 0; i < v.len; i++) {
+		char c = v.p[i];
+
+		if (quote) {
+			if (c == '\\' && i + 1 < v.len)
+				i++;
+			else if (c == '"')
+				quote = false;
+		} else if (c == '"') {
+			quote = true;
+		} else if (c == '<') {
+			return (long)i;
 		}
-		if (p >= end)
-			return -1;
-		p++;
 	}
+	return -1;
 }
 
 static struct np_sip_view strip_quotes(struct np_sip_view v)
@@ -258,18 +217,11 @@ static struct np_sip_view strip_quotes(struct np_sip_view v)
 	return v;
 }
 
-static struct np_sip_view from_semicolon(const char *p, const char *end, const char *lo)
+static struct np_sip_view from_semicolon(const char *p, const char *end)
 {
-	const char *s = sip_find2(p, end, lo, ';', ';');
+	const char *s = memchr(p, ';', (size_t)(end - p));
 
-	return s < end ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
-}
-
-/* "sip" or "sips", any case. */
-static inline bool is_sip_scheme(struct np_sip_view s)
-{
-	return (s.len == 3 || (s.len == 4 && sip_lc(s.p[3]) == 's')) && sip_lc(s.p[0]) == 's' &&
-	       sip_lc(s.p[1]) == 'i' && sip_lc(s.p[2]) == 'p';
+	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
 }
 
 int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
@@ -285,54 +237,54 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		return -EINVAL;
 	lt = find_langle(v);
 	if (lt >= 0) {
-		const char *gt = sip_find2(v.p + lt + 1, v.p + v.len, v.p, '>', '>');
+		const char *gt = memchr(v.p + lt + 1, '>', v.len - (size_t)lt - 1);
 
 		u->angle = true;
-		if (lt > 0)
-			u->display = strip_quotes(sip_view(v.p, (size_t)lt));
-		else
-			u->display = sip_view(v.p, 0);
-		if (gt == v.p + v.len) {
+		u->display = strip_quotes(sip_view(v.p, (size_t)lt));
+		if (!gt) {
 			u->uri = sip_view(v.p + lt + 1, v.len - (size_t)lt - 1);
 			return -EINVAL;
 		}
 		u->uri = sip_view(v.p + lt + 1, (size_t)(gt - (v.p + lt + 1)));
-		u->hparams = from_semicolon(gt + 1, v.p + v.len, v.p);
-		u->uri = sip_trim(u->uri);
+		u->hparams = from_semicolon(gt + 1, v.p + v.len);
 	} else {
-		u->uri = v; /* already trimmed */
+		u->uri = v;
 	}
+	u->uri = sip_trim(u->uri);
 	p = u->uri.p;
 	end = p + u->uri.len;
+	if (!p)
+		return -EINVAL;
 
 	/* scheme */
 	q = p;
-	while (q < end && sip_ct(*q, SIP_C_SCHEME))
+	while (q < end && (sip_is_token(*q) && *q != '%' && *q != '*'))
 		q++;
 	if (q == p || q >= end || *q != ':')
 		return -EINVAL;
 	u->scheme = sip_view(p, (size_t)(q - p));
 	p = q + 1;
 
-	/* headers (?...) end the part that matters; note the first '@' before them */
-	at = NULL;
-	q = sip_find2(p, end, v.p, '?', '@');
-	if (q < end && *q == '@') {
-		at = q;
-		q = sip_find2(q + 1, end, v.p, '?', '?');
-	}
-	end = q;
+	/* headers (?...) end the part that matters */
+	q = memchr(p, '?', (size_t)(end - p));
+	if (q)
+		end = q;
 
-	if (!at && !is_sip_scheme(u->scheme)) {
-		/* tel:, urn:, ...: no host */
-		q = memchr(p, ';', (size_t)(end - p));
-		u->user = sip_view(p, (size_t)((q ? q : end) - p));
-		u->params = q ? sip_view(q, (size_t)(end - q)) : sip_view(NULL, 0);
-		return 0;
+	if (!np_sip_view_eq_ci(u->scheme, "sip") && !np_sip_view_eq_ci(u->scheme, "sips")) {
+		at = memchr(p, '@', (size_t)(end - p));
+		if (!at) {
+			/* tel:, urn:, ...: no host */
+			q = memchr(p, ';', (size_t)(end - p));
+			u->user = sip_view(p, (size_t)((q ? q : end) - p));
+			u->params = from_semicolon(p, end);
+			return 0;
+		}
+	} else {
+		at = memchr(p, '@', (size_t)(end - p));
 	}
 	if (at) {
-		q = sip_find2(p, at, v.p, ':', ':'); /* user:password */
-		u->user = sip_view(p, (size_t)(q - p));
+		q = memchr(p, ':', (size_t)(at - p)); /* user:password */
+		u->user = sip_view(p, (size_t)((q ? q : at) - p));
 		p = at + 1;
 	}
 
@@ -347,7 +299,9 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		u->host_type = NP_SIP_HOST_IPV6;
 		hp_end = q + 1;
 	} else {
-		q = sip_find2(hp, end, v.p, ':', ';');
+		q = hp;
+		while (q < end && *q != ':' && *q != ';')
+			q++;
 		u->host = sip_view(hp, (size_t)(q - hp));
 		hp_end = q;
 		if (!u->host.len)
@@ -367,7 +321,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 	}
 	if (hp_end < end && *hp_end != ';')
 		return -EINVAL;
-	u->params = hp_end < end ? sip_view(hp_end, (size_t)(end - hp_end)) : sip_view(NULL, 0);
+	u->params = from_semicolon(hp_end, end);
 	return 0;
 }
 
@@ -378,23 +332,24 @@ void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na)
 	long lt;
 
 	memset(na, 0, sizeof(*na));
-	na->raw = v; /* trimmed already */
+	v = sip_trim(v);
+	na->raw = v;
 	if (!v.p)
 		return;
 	end = v.p + v.len;
 	lt = find_langle(v);
 	if (lt >= 0) {
 		const char *s = v.p + lt + 1;
-		const char *gt = sip_find2(s, end, v.p, '>', '>');
+		const char *gt = memchr(s, '>', (size_t)(end - s));
 
-		na->uri = sip_view(s, (size_t)(gt - s));
-		params = gt < end ? from_semicolon(gt + 1, end, v.p) : sip_view(NULL, 0);
+		na->uri = sip_view(s, (size_t)((gt ? gt : end) - s));
+		params = gt ? from_semicolon(gt + 1, end) : sip_view(NULL, 0);
 	} else {
-		params = from_semicolon(v.p, end, v.p);
+		params = from_semicolon(v.p, end);
 		na->uri = sip_view(v.p, params.p ? (size_t)(params.p - v.p) : v.len);
 	}
 	na->uri = sip_trim(na->uri);
-	sip_param_find(params, "tag", 3, &na->tag);
+	np_sip_param_find(params, "tag", &na->tag);
 }
 
 void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
@@ -404,8 +359,10 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 
 	if (!v.p || !v.len)
 		return;
-	if (sip_find2(v.p, v.p + v.len, v.p, ',', ',') == v.p + v.len) {
-		fn(v, arg); /* the common case: one value (v is trimmed and not empty) */
+	if (!memchr(v.p, ',', v.len)) { /* the common case: one value */
+		v = sip_trim(v);
+		if (v.len)
+			fn(v, arg);
 		return;
 	}
 	for (uint32_t i = 0; i <= v.len; i++) {
@@ -446,7 +403,7 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 
 int sip_via_parse(struct np_sip_via *via)
 {
-	const char *p = via->raw.p, *end, *q, *lo = via->raw.p;
+	const char *p = via->raw.p, *end, *q;
 	struct np_sip_view name, val;
 	bool has_val;
 	int slashes = 0;
@@ -455,14 +412,10 @@ int sip_via_parse(struct np_sip_via *via)
 		return -1;
 	end = p + via->raw.len;
 	/* sent-protocol: name / version / transport, with optional LWS around '/' */
-	if (via->raw.len > 8 && memcmp(p, "SIP/2.0/", 8) == 0) {
-		p += 8; /* what the loop below does with the usual spelling */
-		slashes = 2;
-	}
 	while (p < end && slashes < 2) {
 		if (*p == '/')
 			slashes++;
-		else if (!sip_ct(*p, SIP_C_TOKEN | SIP_C_WS))
+		else if (!sip_is_token(*p) && !sip_is_ws(*p))
 			return -1;
 		p++;
 	}
@@ -494,7 +447,9 @@ int sip_via_parse(struct np_sip_via *via)
 			return -1;
 		p = q + 1;
 	} else {
-		q = sip_find4(p, end, lo, ':', ';', ' ', '\t');
+		q = p;
+		while (q < end && *q != ':' && *q != ';' && !sip_is_ws(*q))
+			q++;
 		if (q == p)
 			return -1;
 		via->host = sip_view(p, (size_t)(q - p));
@@ -517,34 +472,23 @@ int sip_via_parse(struct np_sip_via *via)
 		}
 		p = q;
 	}
-	q = sip_find2(p, end, lo, ';', ';');
-	if (q == end)
-		return 0;
-	via->params = sip_view(q, (size_t)(end - q));
+	via->params = from_semicolon(p, end);
 	/* one pass over the parameters: Vias carry several and this is per message */
-	p = q;
-	while (param_next(&p, end, lo, &name, &val, &has_val)) {
-		switch (name.len) {
-		case 6:
-			if (!via->branch.p && sip_eq_ci(name.p, 6, "branch", 6))
+	p = via->params.p;
+	while (sip_param_next(&p, end, &name, &val, &has_val)) {
+		if (name.len == 6 && sip_eq_ci(name.p, 6, "branch", 6)) {
+			if (!via->branch.p)
 				via->branch = val;
-			break;
-		case 8:
-			if (!via->received.p && sip_eq_ci(name.p, 8, "received", 8)) {
+		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
+			if (!via->received.p) {
 				via->received = val;
 				via->received_type = (uint8_t)np_sip_host_parse(val,
 										&via->received_addr);
 			}
-			break;
-		case 5:
-			if (sip_eq_ci(name.p, 5, "rport", 5)) {
-				via->has_rport = true;
-				if (!has_val || !parse_port(val.p, val.len, &via->rport))
-					via->rport = 0;
-			}
-			break;
-		default:
-			break;
+		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
+			via->has_rport = true;
+			if (!has_val || !parse_port(val.p, val.len, &via->rport))
+				via->rport = 0;
 		}
 	}
 	return 0;
