@@ -145,6 +145,9 @@ static const struct bad_case bad_cases[] = {
 	  ":4: ports[0].rx_descriptors: 100 is not a power of two" },
 	{ "segments:\n  - name: s\n    mode: passive\n    ports: [a]\n", "ports: required key 'ports' is missing" },
 	{ MINIMAL "eal:\n  no_huge: maybe\n", ":11: eal.no_huge: 'maybe' is not allowed; allowed: true" },
+	/* a value quoted in the message holds a newline: still one line */
+	{ "ports:\n  - name: \"a\\nb\"\n    device: net_null0\nsegments:\n  - name: s\n"
+	  "    mode: passive\n    ports: [a]\n", "ports[0].name: 'a b' has a character" },
 	{ "", "empty" },
 	{ "[1, 2", "(document)" },
 };

@@ -240,6 +240,10 @@ static void format_err(const char *path, const struct conf_lines *cl, const stru
 		snprintf(err, errlen, "%s:%u: %s: %s", path, line, e->field, e->msg);
 	else
 		snprintf(err, errlen, "%s: %s: %s", path, e->field, e->msg);
+	/* Values from the file are quoted in messages: keep the error on one line. */
+	for (char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
 int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errlen)
