@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "np_app.h"
@@ -91,6 +92,14 @@ int main(int argc, char **argv)
 		printf("natprobe %s\n", NP_VERSION);
 		return NP_EXIT_OK;
 	}
+	/*
+	 * A fixed mmap threshold: glibc otherwise raises it when the Hyperscan
+	 * compiler frees its large blocks, and the multi-megabyte tables
+	 * allocated next (NAT learner, translation table) then come from the
+	 * heap and are memset by calloc instead of arriving as untouched
+	 * zero pages. Offline start-up cost, mostly.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);

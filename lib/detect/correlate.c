@@ -173,7 +173,7 @@ static void remember(struct np_det_correlator *c, const struct np_det_record *r,
 	a->segment = r->type == NP_DET_HAIRPIN_SNAT ? -1 : r->segment;
 	if (ep != NULL)
 		a->endpoint = *ep;
-	snprintf(a->call_id, sizeof(a->call_id), "%s", call_id ? call_id : "");
+	det_copy_str(a->call_id, sizeof(a->call_id), call_id ? call_id : "");
 	snprintf(a->line, sizeof(a->line), "%.*s", (int)sizeof(a->line) - 1, line ? line : "");
 	c->n_anomalies++;
 	det_incident_consider(c, c->n_anomalies - 1);
@@ -183,11 +183,11 @@ static void rec_set_sip(struct np_det_record *r, const char *method, const char 
 			const char *cseq, const char *header, const char *value)
 {
 	r->has_sip = true;
-	snprintf(r->sip.method, sizeof(r->sip.method), "%s", method);
-	snprintf(r->sip.call_id, sizeof(r->sip.call_id), "%s", call_id);
-	snprintf(r->sip.cseq, sizeof(r->sip.cseq), "%s", cseq);
-	snprintf(r->sip.header, sizeof(r->sip.header), "%s", header ? header : "");
-	snprintf(r->sip.value, sizeof(r->sip.value), "%s", value ? value : "");
+	det_copy_str(r->sip.method, sizeof(r->sip.method), method);
+	det_copy_str(r->sip.call_id, sizeof(r->sip.call_id), call_id);
+	det_copy_str(r->sip.cseq, sizeof(r->sip.cseq), cseq);
+	det_copy_str(r->sip.header, sizeof(r->sip.header), header ? header : "");
+	det_copy_str(r->sip.value, sizeof(r->sip.value), value ? value : "");
 }
 
 static void rec_set_binding(struct np_det_correlator *c, struct np_det_record *r, int xi)
@@ -322,7 +322,7 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 	r->flow = n->flow;
 	rec_set_sip(r, n->method, n->call_id, n->cseq, np_det_hdr_name(n->hdr), n->value);
 	det_ep_str(&n->ep, ep, sizeof(ep));
-	snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
+	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
 	if (xi >= 0) {
 		rec_set_binding(c, r, xi);
 		det_ep_str(&c->xlat[xi].x, xs, sizeof(xs));
@@ -366,7 +366,7 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	r->flow.proto = ev->proto;
 	det_ep_str(&tgt, ep, sizeof(ep));
 	np_endpoint_str(&ev->src, ev->sport, src, sizeof(src));
-	snprintf(r->endpoint, sizeof(r->endpoint), "%s", ep);
+	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
 	if (refused) {
 		r->delay_ms = (int64_t)(ev->refused.delay_ns / NS_PER_MS);
 		snprintf(how, sizeof(how), "refused by %s after %" PRId64 " ms",
@@ -623,6 +623,8 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 	if (now_ns < c->next_expire_ns)
 		return;
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
+	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
+		return;		/* nothing learned: nothing to walk */
 	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
 		const struct det_live *lv = &c->live[i];
 
@@ -704,11 +706,10 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->flow = s->flow;
 	n->segment = (int8_t)s->segment;
 	n->hdr = a->hdr;
-	snprintf(n->method, sizeof(n->method), "%s",
-		 s->is_request ? s->method_text : s->cseq_text);
-	snprintf(n->call_id, sizeof(n->call_id), "%s", s->call_id);
-	snprintf(n->cseq, sizeof(n->cseq), "%s", s->cseq_text);
-	snprintf(n->value, sizeof(n->value), "%s", a->value);
+	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : s->cseq_text);
+	det_copy_str(n->call_id, sizeof(n->call_id), s->call_id);
+	det_copy_str(n->cseq, sizeof(n->cseq), s->cseq_text);
+	det_copy_str(n->value, sizeof(n->value), a->value);
 	xi = xlat_find(c, &ep);
 	if (xi >= 0) {
 		raise_translated_route(c, n, xi, false);
@@ -763,7 +764,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			    s->cseq_text, np_det_hdr_name(a->hdr), a->value);
 		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
 		np_addr_str(&a->addr, ab, sizeof(ab));
-		snprintf(r->endpoint, sizeof(r->endpoint), "%s", ab);
+		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
 		if (type == NP_DET_SDP_ADDRESS_MISMATCH)
 			snprintf(r->detail, sizeof(r->detail),
 				 "SDP c= is the private address %s but the message came from %s: "
@@ -857,7 +858,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 	if (resp != NULL && resp->warning_code)
 		snprintf(r->sip.value, sizeof(r->sip.value), "%u %s", resp->warning_code,
 			 resp->warning_agent);
-	snprintf(r->timeout_kind, sizeof(r->timeout_kind), "%s", fast ? "fast" : "timer");
+	det_copy_str(r->timeout_kind, sizeof(r->timeout_kind), fast ? "fast" : "timer");
 	r->delay_ms = (int64_t)(((resp ? resp->ts_ns : now_ns) - t->req_ns) / NS_PER_MS);
 	if (resp != NULL)
 		snprintf(r->detail, sizeof(r->detail),
@@ -904,11 +905,13 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		t->used = true;
 		t->key = key;
 		t->req_ns = s->ts_ns;
+		if (t->req_ns + 64 * c->t1_ns < c->txn_due_ns)
+			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
 		t->segment = (int8_t)s->segment;
 		t->flow = s->flow;
-		snprintf(t->method, sizeof(t->method), "%s", s->method_text);
-		snprintf(t->call_id, sizeof(t->call_id), "%s", s->call_id);
-		snprintf(t->cseq, sizeof(t->cseq), "%s", s->cseq_text);
+		det_copy_str(t->method, sizeof(t->method), s->method_text);
+		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
+		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
 		return;
 	}
 	if (!t->used || t->key != key || s->status < 200)
@@ -959,13 +962,23 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 static void check_txn_timers(struct np_det_correlator *c, uint64_t now_ns)
 {
 	uint64_t limit = 64 * c->t1_ns;
+	uint64_t due = UINT64_MAX;
 
+	/* A full walk only when some timer may have run out: the sweep runs
+	 * every 100 ms live and every few thousand frames offline. */
+	if (now_ns < c->txn_due_ns)
+		return;
 	for (unsigned int i = 0; i < DET_MAX_TXN; i++) {
 		struct det_txn *t = &c->txn[i];
 
-		if (t->used && !t->final_seen && !t->reported && now_ns - t->req_ns >= limit)
+		if (!t->used || t->final_seen || t->reported)
+			continue;
+		if (now_ns - t->req_ns >= limit)
 			raise_timeout(c, t, NULL, now_ns, false, "no answer");
+		else if (t->req_ns + limit < due)
+			due = t->req_ns + limit;
 	}
+	c->txn_due_ns = due;
 }
 
 void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
@@ -1005,6 +1018,7 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
+	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
 	c->learner = np_nat_learner_create(&lc);
 	if (c->learner == NULL) {

@@ -2,9 +2,30 @@
 #ifndef NP_DETECT_INTERNAL_H
 #define NP_DETECT_INTERNAL_H
 
+#include <string.h>
 #include <stdio.h>
 
 #include "np_detect.h"
+
+/*
+ * Copy the string @p src into @p dst of @p size bytes, cut to fit and always
+ * terminated: what snprintf(dst, size, "%s", src) does, without the format
+ * machinery (several copies per SIP message on the control thread).
+ */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpragmas"
+#pragma GCC diagnostic ignored "-Wunknown-warning-option"
+/* src is terminated; strnlen stops there even when its bound is larger than
+ * the array it sits in, which gcc's overread check cannot know. */
+#pragma GCC diagnostic ignored "-Wstringop-overread"
+static inline void det_copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+#pragma GCC diagnostic pop
 
 /* An endpoint: address and port (0 = any port) of one protocol. */
 struct det_ep {
@@ -148,6 +169,9 @@ struct np_det_correlator {
 	unsigned int n_pending_bindings;
 	uint64_t binding_window_ns;
 	uint64_t next_expire_ns;
+	/* No transaction's no-answer timer runs out before this (a lower bound:
+	 * the sweep skips until then, then recomputes it). */
+	uint64_t txn_due_ns;
 	struct np_det_record rec;		/* being built */
 };
 

@@ -182,7 +182,7 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 		np_addr_str(&x->x.addr, x_host, sizeof(x_host));
 	else
 		snprintf(x_host, sizeof(x_host), "(not seen on this side)");
-	snprintf(r->endpoint, sizeof(r->endpoint), "%s", t);
+	det_copy_str(r->endpoint, sizeof(r->endpoint), t);
 	r->has_binding = true;
 	r->binding.seg_a = x->seg_client;
 	r->binding.seg_b = x->seg_server;

@@ -900,7 +900,8 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		errno = ENOMEM;
 		return NULL;
 	}
-	memset(m, 0, size);
+	if (c.alloc != default_alloc)
+		memset(m, 0, size);	/* calloc's pages arrive zeroed, untouched */
 	l = (struct np_nat_learner *)m;
 	l->conf = c;
 	l->seed = c.hash_seed ? c.hash_seed : nat_seed();

@@ -313,7 +313,22 @@ void np_sip_scratch_destroy(struct np_sip_scratch *s);
  *
  * @return true when it looks like the start of a SIP message.
  */
-bool np_sip_looks_like_sip(const uint8_t *buf, size_t len);
+static inline bool np_sip_looks_like_sip(const uint8_t *buf, size_t len);
+
+/** The out-of-line part of np_sip_looks_like_sip(); call that instead. */
+bool np_sip_looks_like_sip_slow(const uint8_t *buf, size_t len);
+
+static inline bool np_sip_looks_like_sip(const uint8_t *buf, size_t len)
+{
+	/* every SIP start is CR/LF, an upper-case letter or '-': RTP (0x80),
+	 * STUN (0x00/0x01), TLS (0x14..0x18) and most binary payloads stop here */
+	if (!buf || !len)
+		return false;
+	if (!((buf[0] >= 'A' && buf[0] <= 'Z') || buf[0] == '-' || buf[0] == '\r' ||
+	      buf[0] == '\n'))
+		return false;
+	return np_sip_looks_like_sip_slow(buf, len);
+}
 
 /** np_sip_frame() results. */
 enum np_sip_frame_rc {

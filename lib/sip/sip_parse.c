@@ -97,7 +97,7 @@ static bool request_line_sig(const char *s, size_t n)
 	return i == n || s[i] == '\r' || s[i] == '\n';
 }
 
-bool np_sip_looks_like_sip(const uint8_t *buf, size_t len)
+bool np_sip_looks_like_sip_slow(const uint8_t *buf, size_t len)
 {
 	const char *s = (const char *)buf;
 	size_t i = 0, n;
