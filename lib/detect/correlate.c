@@ -49,23 +49,18 @@ const char *np_det_severity_name(unsigned int sev)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
+/* Keys of the correlator's tables: det_hash_bytes() chained. */
+static inline uint64_t key_hash(uint64_t h, const void *p, size_t len)
 {
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return det_hash_bytes(h, p, len);
 }
 
-static uint64_t fnv_str(uint64_t h, const char *s)
+static inline uint64_t key_hash_str(uint64_t h, const char *s)
 {
-	return fnv(fnv(h, s, strlen(s)), "\x1f", 1);
+	return det_hash_bytes(h, s, strlen(s));	/* the length is part of the hash */
 }
 
-#define FNV0 0xcbf29ce484222325ull
+#define KEY_SEED 0xcbf29ce484222325ull
 
 bool det_ep_eq(const struct det_ep *a, const struct det_ep *b)
 {
@@ -231,14 +226,14 @@ static bool is_server_public(const struct np_det_correlator *c, const struct np_
 /* A port something was seen listening on (a connection to it was answered). */
 static void service_add(struct np_det_correlator *c, const struct det_ep *e)
 {
-	uint64_t h = fnv(FNV0, e, sizeof(*e));
+	uint64_t h = key_hash(KEY_SEED, e, sizeof(*e));
 
 	c->service_ports[h % DET_MAX_SERVICE_PORTS] = *e;
 }
 
 static bool service_known(const struct np_det_correlator *c, const struct det_ep *e)
 {
-	uint64_t h = fnv(FNV0, e, sizeof(*e));
+	uint64_t h = key_hash(KEY_SEED, e, sizeof(*e));
 
 	if (det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e))
 		return true;
@@ -259,7 +254,7 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
 	char line[512];
 
-	if (dedupe(c, fnv(fnv_str(FNV0, "hairpin"), &x->t, sizeof(x->t))))
+	if (dedupe(c, key_hash(key_hash_str(KEY_SEED, "hairpin"), &x->t, sizeof(x->t))))
 		return;
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL,
 		    x->seg_server, ts_ns);
@@ -311,9 +306,9 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 	if (n->reported || (xi >= 0 && named_by_owner(n, &c->xlat[xi])))
 		return;
 	/* With a binding: once per message and value. Without: once per endpoint. */
-	if (xi >= 0 ? dedupe(c, fnv_str(fnv_str(fnv_str(fnv_str(FNV0, "troute"), n->call_id),
+	if (xi >= 0 ? dedupe(c, key_hash_str(key_hash_str(key_hash_str(key_hash_str(KEY_SEED, "troute"), n->call_id),
 						n->cseq), n->value))
-		    : dedupe(c, fnv(fnv_str(FNV0, "troute-pub"), &n->ep, sizeof(n->ep))))
+		    : dedupe(c, key_hash(key_hash_str(KEY_SEED, "troute-pub"), &n->ep, sizeof(n->ep))))
 		return;
 	n->reported = true;
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_TRANSLATED_ROUTE,
@@ -398,7 +393,7 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 
 static struct det_named *named_find(struct np_det_correlator *c, const struct det_ep *ep)
 {
-	uint64_t h = fnv(FNV0, ep, sizeof(*ep));
+	uint64_t h = key_hash(KEY_SEED, ep, sizeof(*ep));
 	struct det_named *n = &c->named[h % DET_MAX_NAMED];
 
 	if (n->used && det_ep_eq(&n->ep, ep) && c->now_ns - n->ts_ns <= DET_NAMED_WINDOW_NS)
@@ -692,7 +687,7 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 			   const struct np_det_addr *a)
 {
 	struct det_ep ep = ep_of(&a->addr, a->port ? a->port : 5060, s->flow.proto);
-	uint64_t h = fnv(FNV0, &ep, sizeof(ep));
+	uint64_t h = key_hash(KEY_SEED, &ep, sizeof(ep));
 	struct det_named *n = &c->named[h % DET_MAX_NAMED];
 	int xi;
 
@@ -754,7 +749,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			type = NP_DET_SDP_ADDRESS_MISMATCH;
 		else
 			continue;
-		if (dedupe(c, fnv_str(fnv_str(fnv_str(fnv_str(FNV0, "private"), s->call_id),
+		if (dedupe(c, key_hash_str(key_hash_str(key_hash_str(key_hash_str(KEY_SEED, "private"), s->call_id),
 					      s->cseq_text), a->value)))
 			continue;
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
@@ -783,10 +778,10 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 
 static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
 {
-	uint64_t h = fnv_str(fnv_str(fnv_str(FNV0, s->call_id), s->cseq_text), s->branch);
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
 
 	if (with_status)
-		h = fnv(h, &s->status, sizeof(s->status));
+		h = key_hash(h, &s->status, sizeof(s->status));
 	return h ? h : 1;
 }
 

@@ -3,11 +3,7 @@
 
 #include <string.h>
 
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
-
-#include "np_detect.h"
+#include "detect_internal.h"
 
 static const char *const hdr_names[NP_DET_H_MAX] = {
 	[NP_DET_H_VIA] = "Via",
@@ -59,92 +55,6 @@ static inline void put(char *dst, size_t size, struct np_sip_view v)
 	dst[n] = '\0';
 }
 
-/*
- * Hash of a byte string, chained through seed. Only ever compared with
- * hashes made by this same function (on any worker): equal bytes give equal
- * hashes; nothing else is promised. It runs over every message, so it must be
- * cheap: CRC32C over four interleaved 8-byte lanes (one instruction per 8
- * bytes, SSE4.2), or a multiply-xorshift over 8-byte words elsewhere.
- */
-static inline uint64_t load64(const uint8_t *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-	return w;
-}
-
-static inline uint32_t load32(const uint8_t *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, 4);
-	return w;
-}
-
-/* The last len % 8 bytes (all of them when len < 8) as one word; 0 when none. */
-static inline uint64_t tail_word(const uint8_t *b, size_t len)
-{
-	if (len >= 8)
-		return load64(b + len - 8); /* overlaps bytes already hashed: still a function of b */
-	if (len >= 4)
-		return ((uint64_t)load32(b) << 32) | load32(b + len - 4);
-	if (len > 0)
-		return ((uint64_t)b[0] << 16) | ((uint64_t)b[len >> 1] << 8) | b[len - 1];
-	return 0;
-}
-
-#if defined(__SSE4_2__)
-static uint64_t hash_bytes(uint64_t seed, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h0 = (uint32_t)seed, h1 = seed >> 32, h2 = ~h0, h3 = ~h1;
-	size_t i = 0;
-
-	for (; i + 64 <= len; i += 64) {
-		h0 = _mm_crc32_u64(h0, load64(b + i));
-		h1 = _mm_crc32_u64(h1, load64(b + i + 8));
-		h2 = _mm_crc32_u64(h2, load64(b + i + 16));
-		h3 = _mm_crc32_u64(h3, load64(b + i + 24));
-		h0 = _mm_crc32_u64(h0, load64(b + i + 32));
-		h1 = _mm_crc32_u64(h1, load64(b + i + 40));
-		h2 = _mm_crc32_u64(h2, load64(b + i + 48));
-		h3 = _mm_crc32_u64(h3, load64(b + i + 56));
-	}
-	for (; i + 32 <= len; i += 32) {
-		h0 = _mm_crc32_u64(h0, load64(b + i));
-		h1 = _mm_crc32_u64(h1, load64(b + i + 8));
-		h2 = _mm_crc32_u64(h2, load64(b + i + 16));
-		h3 = _mm_crc32_u64(h3, load64(b + i + 24));
-	}
-	for (; i + 8 <= len; i += 8)
-		h0 = _mm_crc32_u64(h0, load64(b + i));
-	if (i < len)
-		h1 = _mm_crc32_u64(h1, tail_word(b, len));
-	h2 = _mm_crc32_u64(h2, len);
-	return ((h0 ^ _mm_crc32_u32((uint32_t)h3, (uint32_t)h2)) << 32) |
-	       (uint32_t)(h1 ^ _mm_crc32_u32((uint32_t)h2, (uint32_t)h0));
-}
-#else
-static inline uint64_t mix64(uint64_t h)
-{
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
-static uint64_t hash_bytes(uint64_t seed, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h = seed ^ len;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8)
-		h = mix64(h ^ load64(b + i));
-	if (i < len)
-		h = mix64(h ^ tail_word(b, len));
-	return mix64(h);
-}
-#endif
 
 #define HASH_SEED 0xcbf29ce484222325ull
 
@@ -154,7 +64,7 @@ static void add_addr(struct np_det_sip *out, unsigned int hdr, unsigned int inde
 {
 	struct np_det_addr *d;
 
-	out->hdr_hash[hdr] = hash_bytes(out->hdr_hash[hdr], value.p, value.p ? value.len : 0);
+	out->hdr_hash[hdr] = det_hash_bytes(out->hdr_hash[hdr], value.p, value.p ? value.len : 0);
 	if (out->n_addrs >= NP_DET_MAX_ADDRS)
 		return;
 	d = &out->addrs[out->n_addrs++];
@@ -186,7 +96,7 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 			  struct np_det_sip *out)
 {
 	out->ts_ns = 0;
-	out->msg_hash = hash_bytes(HASH_SEED, raw, len);
+	out->msg_hash = det_hash_bytes(HASH_SEED, raw, len);
 	for (unsigned int h = 0; h < NP_DET_H_MAX; h++)
 		out->hdr_hash[h] = HASH_SEED;
 	out->cseq = m->cseq;

@@ -37,27 +37,30 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
+	const char *e = p + len;
 	uint8_t q[4];
-	unsigned int part = 0, val = 0, nd = 0;
 
 	if (len < 7 || len > 15)
 		return false;
-	for (size_t i = 0; i <= len; i++) {
-		if (i == len || p[i] == '.') {
-			if (nd == 0 || part > 3)
+	/* four parts of 1..3 digits, each <= 255, joined by '.', nothing else */
+	for (unsigned int part = 0; part < 4; part++) {
+		unsigned int val = 0, nd = 0;
+
+		if (part > 0) {
+			if (p == e || *p != '.')
 				return false;
-			q[part++] = (uint8_t)val;
-			val = 0;
-			nd = 0;
-			continue;
+			p++;
 		}
-		if (!sip_is_digit(p[i]) || ++nd > 3)
+		while (p < e && nd < 4 && (unsigned char)(*p - '0') < 10) {
+			val = val * 10 + (unsigned int)(*p - '0');
+			p++;
+			nd++;
+		}
+		if (nd == 0 || nd > 3 || val > 255)
 			return false;
-		val = val * 10 + (unsigned int)(p[i] - '0');
-		if (val > 255)
-			return false;
+		q[part] = (uint8_t)val;
 	}
-	if (part != 4)
+	if (p != e)
 		return false;
 	memset(a->b, 0, 10);
 	a->b[10] = 0xff;
