@@ -572,6 +572,71 @@ static void test_correlator_uses_worker_mark(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* Feed @p text as seen on the dmz, with every address on port 22020 marked as
+ * the worker marks a translated source. */
+static void sip_marked(struct np_det_correlator *c, const char *text)
+{
+	static struct np_det_sip s;
+	static char buf[4096];
+	size_t n = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n')
+			buf[n++] = '\r';
+		buf[n++] = *p;
+	}
+	assert_int_equal(np_sip_parse(db, scratch, (const uint8_t *)buf, n, &msg), 0);
+	memset(&s, 0, sizeof(s));
+	np_det_sip_summarise(&msg, (const uint8_t *)buf, n, &s);
+	for (unsigned int i = 0; i < s.n_addrs; i++)
+		if (s.addrs[i].port == 22020)
+			s.addrs[i].xlat_kind = NP_NAT_X_SNAT_SOURCE;
+	s.flow.src = ip("203.0.113.5");
+	s.flow.dst = ip("198.51.100.4");
+	s.flow.sport = 5060;
+	s.flow.dport = 22020;
+	s.flow.proto = 17;
+	s.ts_ns = T0;
+	s.segment = 1;
+	np_det_correlator_sip(c, &s);
+}
+
+static void test_register_answer_contact_is_echo(void **state)
+{
+	static const char ok[] =
+		"SIP/2.0 200 OK\n"
+		"Via: SIP/2.0/UDP 198.51.100.4:22020;branch=z9hG4bKr1;rport=22020\n"
+		"Call-ID: reg1@198.51.100.4\n"
+		"CSeq: 2 REGISTER\n"
+		"From: <sip:2315@example.com>;tag=a1\n"
+		"To: <sip:2315@example.com>;tag=b2\n"
+		"Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
+		"Content-Length: 0\n\n";
+	static const char moved[] =
+		"SIP/2.0 302 Moved Temporarily\n"
+		"Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
+		"Call-ID: call1@198.51.100.9\n"
+		"CSeq: 1 INVITE\n"
+		"From: <sip:9@example.com>;tag=c3\n"
+		"To: <sip:2315@example.com>;tag=d4\n"
+		"Contact: <sip:2315@198.51.100.4:22020>\n"
+		"Content-Length: 0\n\n";
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	/* the registrar echoes the phone's registered (public) contact: no misroute */
+	sip_marked(c, ok);
+	np_det_correlator_finish(c, T0);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 0);
+	np_det_correlator_destroy(c);
+	/* a redirect that sends callers to the same translated address is one */
+	c = corr(NULL, 0);
+	sip_marked(c, moved);
+	np_det_correlator_finish(c, T0);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	np_det_correlator_destroy(c);
+}
+
 static void test_names_are_stable(void **state)
 {
 	(void)state;
@@ -620,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_binding_lives_with_its_flows),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
+		cmocka_unit_test(test_register_answer_contact_is_echo),
 		cmocka_unit_test(test_names_are_stable),
 	};
 

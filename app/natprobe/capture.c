@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -153,15 +154,24 @@ int np_capture_open(struct np_capture *c, const char *path, char *err, size_t er
 		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
 		return -1;
 	}
-	fclose(fp);
 	if (!np_capture_is_pcap(path)) {
+		fclose(fp);
 		snprintf(err, errlen, "%s: not a pcap or pcapng capture", path);
 		return -1;
 	}
+	/* libpcap reads records through this stream: a large buffer turns one
+	 * read(2) per 4 KiB into one per NP_CAPTURE_IOBUF (a third of the
+	 * offline CPU time was system time in reads). */
 	in = &c->in[c->n];
 	memset(in, 0, sizeof(*in));
-	in->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, perr);
+	in->iobuf = malloc(NP_CAPTURE_IOBUF);	/* glibc ignores the size without a buffer */
+	if (in->iobuf != NULL)
+		setvbuf(fp, in->iobuf, _IOFBF, NP_CAPTURE_IOBUF);
+	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (in->pcap == NULL) {
+		fclose(fp);
+		free(in->iobuf);
+		in->iobuf = NULL;
 		snprintf(err, errlen, "%s: %s", path, perr);
 		return -1;
 	}
@@ -173,6 +183,8 @@ int np_capture_open(struct np_capture *c, const char *path, char *err, size_t er
 			 pcap_datalink_val_to_name(in->linktype) ?: "unknown");
 		pcap_close(in->pcap);
 		in->pcap = NULL;
+		free(in->iobuf);
+		in->iobuf = NULL;
 		return -1;
 	}
 	c->n++;
@@ -209,9 +221,13 @@ int np_capture_next(struct np_capture *c, struct np_frame *f)
 
 void np_capture_close(struct np_capture *c)
 {
-	for (unsigned int i = 0; i < c->n; i++)
+	for (unsigned int i = 0; i < c->n; i++) {
 		if (c->in[i].pcap != NULL)
 			pcap_close(c->in[i].pcap);
+		c->in[i].pcap = NULL;
+		free(c->in[i].iobuf);
+		c->in[i].iobuf = NULL;
+	}
 	c->n = 0;
 }
 

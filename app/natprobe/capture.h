@@ -24,8 +24,12 @@ struct np_frame {
 	unsigned int input;	/* index of the input it came from */
 };
 
+/* stdio buffer of each capture file (libpcap reads through it) */
+#define NP_CAPTURE_IOBUF (1u << 20)
+
 struct np_capture_input {
 	pcap_t *pcap;
+	char *iobuf;		/* the stream's buffer; freed after pcap_close() */
 	const char *path;
 	int linktype;
 	bool eof;

@@ -49,10 +49,20 @@ const char *np_det_severity_name(unsigned int sev)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-/* Keys of the correlator's tables: det_hash_bytes() chained. */
+/*
+ * Keys of the correlator's tables: det_hash_bytes() chained, then mixed. The
+ * tables are direct-mapped by key % size, and CRC is linear: without the
+ * multiply, structured keys (neighbouring addresses and ports) would share
+ * slots far more often than random ones and evict each other.
+ */
 static inline uint64_t key_hash(uint64_t h, const void *p, size_t len)
 {
-	return det_hash_bytes(h, p, len);
+	h = det_hash_bytes(h, p, len);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 static inline uint64_t key_hash_str(uint64_t h, const char *s)
@@ -943,6 +953,12 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 		/* Only the sender's own Via says something about routing; lower Vias and
 		 * the Vias of responses are copies. */
 		if (a->hdr == NP_DET_H_VIA && (!s->is_request || a->index > 0))
+			continue;
+		/* A registrar's answer lists the bindings it holds: the REGISTER that
+		 * named them was checked already (and a phone may register the public
+		 * mapping it learned, RFC 5626 / STUN); nothing routes by the echo. */
+		if (a->hdr == NP_DET_H_CONTACT && !s->is_request &&
+		    s->cseq_method == NP_SIP_M_REGISTER)
 			continue;
 		if (a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6)
 			remember_named(c, s, a);
