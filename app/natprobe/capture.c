@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -167,6 +168,8 @@ int np_capture_open(struct np_capture *c, const char *path, char *err, size_t er
 	in->iobuf = malloc(NP_CAPTURE_IOBUF);	/* glibc ignores the size without a buffer */
 	if (in->iobuf != NULL)
 		setvbuf(fp, in->iobuf, _IOFBF, NP_CAPTURE_IOBUF);
+	/* one thread reads it: no lock per fread (two freads per record) */
+	__fsetlocking(fp, FSETLOCKING_BYCALLER);
 	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 	if (in->pcap == NULL) {
 		fclose(fp);

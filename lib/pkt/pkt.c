@@ -92,11 +92,16 @@ static inline uint16_t
 ipv4_csum(const uint8_t *p, uint32_t hl)
 {
 	uint64_t sum = 0;
-	uint32_t w;
+	uint32_t w[5];
 
-	for (uint32_t i = 0; i < hl; i += 4) {
-		memcpy(&w, p + i, sizeof(w));
-		sum += w;
+	if (NP_LIKELY(hl == NP_IPV4_HLEN)) {	/* no options: five words, unrolled */
+		memcpy(w, p, sizeof(w));
+		sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	} else {
+		for (uint32_t i = 0; i < hl; i += 4) {
+			memcpy(w, p + i, sizeof(w[0]));
+			sum += w[0];
+		}
 	}
 	sum = (sum & 0xffffffff) + (sum >> 32);
 	sum = (sum & 0xffff) + (sum >> 16);
