@@ -541,6 +541,27 @@ def test_unreachable_collector_forwarding_unchanged(probe, tmp_path):
     assert h["refused"] >= 1, h
 
 
+def test_collector_unusable_at_start(probe, tmp_path):
+    """A collector address the host cannot send to stops the start, not the probe later.
+
+    Steps:
+      1. natprobe run on the seed captures with hep_collector
+         "[fe80::1]:9060" (a link-local address without an interface: the
+         kernel refuses to connect() to it).
+    Verifies:
+      - exit 2 with exactly one stderr line
+        "natprobe: export.hep_collector: cannot send to [fe80::1]:9060: ...";
+      - no counters: the datapath never started.
+    """
+    text, _ = seed_inline(tmp_path, hep_lines("[fe80::1]:9060"))
+    r = probe.run_config(text)
+    errs = r.stderr_lines()
+    assert r.rc == 2 and len(errs) == 1, r.describe()
+    assert errs[0].startswith("natprobe: export.hep_collector: cannot send to [fe80::1]:9060: "), \
+        r.describe()
+    assert len(r.counters) == 0, r.describe()
+
+
 def test_overload_every_message_accounted(probe, tmp_path):
     """Under load the worker drops HEP copies, counted, and forwards on.
 

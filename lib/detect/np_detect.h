@@ -233,7 +233,7 @@ struct np_det_record {
 	bool has_sip;
 	/**
 	 * The SIP message, when has_sip. An incident has has_sip false but
-	 * sip.call_id set to the first Call-ID among its evidence (or "").
+	 * sip.call_id set to a Call-ID found in its evidence (or "").
 	 */
 	struct {
 		char method[NP_DET_TEXT_LEN];	/**< method, or "408" for a response */

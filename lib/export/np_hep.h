@@ -122,7 +122,7 @@ int np_hep_encode(const struct np_hep_info *h, const void *payload, size_t paylo
  * Addresses, ports, time and correlation id of a record sent as a HEP log
  * (protocol type 100): the record's flow when it has one (else 0.0.0.0:0
  * to 0.0.0.0:0 over UDP), its time, and its Call-ID as correlation id (an
- * incident's is the first Call-ID among its evidence), so HOMER shows it
+ * incident's is the Call-ID found in its evidence), so HOMER shows it
  * beside the SIP dialog. capture_id and auth_key are left for the caller.
  */
 void np_hep_info_from_record(const struct np_det_record *r, struct np_hep_info *h);
