@@ -66,6 +66,31 @@ static void test_minimal_gets_defaults(void **state)
 	assert_string_equal(c.export.metrics_listen, NP_DEF_METRICS_LISTEN);
 	assert_int_equal(c.sip.n_ports, 4);
 	assert_int_equal(c.sip.ports[3], 7003);
+	assert_string_equal(c.export.hep_collector, "");
+	assert_int_equal(c.export.hep_capture_id, NP_DEF_HEP_CAPTURE_ID);
+	assert_string_equal(c.export.hep_password, "");
+	assert_int_equal(c.export.hep_queue_size, NP_DEF_HEP_QUEUE_SIZE);
+	np_conf_free(&c);
+}
+
+static void test_hep_settings(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL "export:\n  hep_collector: \"[2001:db8::9]:9060\"\n"
+				   "  hep_capture_id: 4294967295\n  hep_password: \"my Hep!\"\n"
+				   "  hep_queue_size: 64\n", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.export.hep_collector, "[2001:db8::9]:9060");
+	assert_int_equal(c.export.hep_capture_id, 4294967295u);
+	assert_string_equal(c.export.hep_password, "my Hep!");
+	assert_int_equal(c.export.hep_queue_size, 64);
+	np_conf_free(&c);
+	assert_int_equal(load_text(MINIMAL "export:\n  hep_collector: \"\"\n  hep_capture_id: 0\n",
+				   &c, err, sizeof(err)), 0);
+	assert_string_equal(c.export.hep_collector, "");
+	assert_int_equal(c.export.hep_capture_id, 0);
 	np_conf_free(&c);
 }
 
@@ -127,6 +152,23 @@ static const struct bad_case bad_cases[] = {
 	  ":13: nat.static[0].public: '999.1.1.1' is not" },
 	{ MINIMAL "export:\n  metrics_listen: localhost\n", "export.metrics_listen" },
 	{ MINIMAL "sip:\n  ports: [5060, 70000]\n", "sip.ports[1]" },
+	{ MINIMAL "export:\n  hep_collector: homer:9060\n",
+	  ":11: export.hep_collector: 'homer:9060' is not ADDRESS:PORT" },
+	{ MINIMAL "export:\n  hep_collector: \"10.0.0.1:0\"\n", "export.hep_collector" },
+	{ MINIMAL "export:\n  hep_collector: \"0.0.0.0:9060\"\n",
+	  "export.hep_collector: '0.0.0.0' names no host" },
+	{ MINIMAL "export:\n  hep_capture_id: -1\n", ":11: export.hep_capture_id" },
+	{ MINIMAL "export:\n  hep_capture_id: 4294967296\n",
+	  "export.hep_capture_id: '4294967296' is not a non-negative integer; allowed 0..4294967295" },
+	{ MINIMAL "export:\n  hep_password: \"a\\tb\"\n",
+	  ":11: export.hep_password: character 2 is not printable ASCII" },
+	{ MINIMAL "export:\n  hep_password: "
+		  "\"0123456789012345678901234567890123456789012345678901234567890123456789\"\n",
+	  "export.hep_password: 70 characters; allowed 0..64" },
+	{ MINIMAL "export:\n  hep_queue_size: 1000\n",
+	  ":11: export.hep_queue_size: 1000 is not a power of two; allowed 64..65536" },
+	{ MINIMAL "export:\n  hep_queue_size: 131072\n", "131072 is out of range; allowed 64..65536" },
+	{ MINIMAL "export:\n  hep: on\n", ":11: export.hep: unknown key" },
 	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: inline\n"
 	  "    ports: [a]\n",
 	  ":7: segments[0].ports: an inline segment needs exactly 2 ports, got 1" },
@@ -217,6 +259,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_minimal_gets_defaults),
+		cmocka_unit_test(test_hep_settings),
 		cmocka_unit_test(test_shipped_config_is_valid),
 		cmocka_unit_test(test_explicit_values_and_static_nat),
 		cmocka_unit_test(test_bad_configs),

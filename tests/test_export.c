@@ -108,7 +108,30 @@ static void test_every_family_has_help_and_type(void **state)
 			assert_memory_equal(line, last_type, n);
 		}
 	}
-	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1);
+	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1 +
+					 2 /* hep_sent_total, hep_send_errors_total */);
+	free(txt);
+}
+
+/* The control thread's HEP counters: one family per name, one series per label value. */
+static void test_hep_counters_labelled(void **state)
+{
+	char *txt;
+
+	(void)state;
+	setup_conf();
+	ctl.hep[NP_HEP_SENT_SIP] = 8;
+	ctl.hep[NP_HEP_SENT_RECORD] = 6;
+	ctl.hep[NP_HEP_ERR_REFUSED] = 3;
+	w1.worker[NP_WK_HEP_QUEUE_DROPS] = 2;
+	txt = render();
+	assert_non_null(strstr(txt, "# TYPE natprobe_hep_sent_total counter\n"
+				    "natprobe_hep_sent_total{what=\"sip\"} 8\n"
+				    "natprobe_hep_sent_total{what=\"record\"} 6\n"
+				    "# HELP natprobe_hep_send_errors_total "));
+	assert_non_null(strstr(txt, "natprobe_hep_send_errors_total{error=\"refused\"} 3\n"
+				    "natprobe_hep_send_errors_total{error=\"busy\"} 0\n"));
+	assert_non_null(strstr(txt, "natprobe_hep_queue_drops_total{worker=\"1\"} 2\n"));
 	free(txt);
 }
 
@@ -145,6 +168,7 @@ int main(void)
 		cmocka_unit_test(test_sums_workers),
 		cmocka_unit_test(test_worker_series_are_per_worker),
 		cmocka_unit_test(test_every_family_has_help_and_type),
+		cmocka_unit_test(test_hep_counters_labelled),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_utf8),
 	};

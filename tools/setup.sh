@@ -17,7 +17,7 @@ packages=(
 	# tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive
-	dpdk tshark iproute2 nftables procps prometheus
+	dpdk tshark sngrep iproute2 nftables procps prometheus
 )
 
 sudo=""

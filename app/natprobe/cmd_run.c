@@ -131,6 +131,8 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	ic.frag_datagrams = 1024;
 	ic.sip_db = app->sip_db;
 	ic.xlat = app->xlat;
+	if (app->hep != NULL)
+		sink.sip_full = np_worker_sip_to_hep;
 	sink.ctx = w;
 	w->ins = np_det_inspect_create(&ic, &sink);
 	if (w->ins == NULL) {
@@ -211,9 +213,10 @@ static int create_workers(struct np_app *app)
 			       "event_ring_size, eal.memory_mb)", i, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
-		if (create_inspector(app, w, socket) < 0)
-			return -ENOMEM;
 		app->workers[i] = w;
+		if (np_hep_worker_init(app, w, socket) < 0 ||
+		    create_inspector(app, w, socket) < 0)
+			return -ENOMEM;
 		app->worker_stats[i] = &w->stats;
 	}
 	return 0;
@@ -227,6 +230,7 @@ static void release(struct np_app *app)
 			continue;
 		rte_ring_free(app->workers[i]->events);
 		rte_ring_free(app->workers[i]->sip_events);
+		np_hep_worker_free(app->workers[i]);
 		np_det_inspect_destroy(app->workers[i]->ins);
 		rte_free(app->workers[i]);
 		app->workers[i] = NULL;

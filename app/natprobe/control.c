@@ -52,7 +52,8 @@ static unsigned int drain(struct np_app *app)
 {
 	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
 	struct np_event evs[NP_DRAIN_BURST];
-	unsigned int total = 0;
+	/* SIP messages to HEP first: they leave before the records they lead to. */
+	unsigned int total = np_hep_drain(app);
 
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		unsigned int n;
@@ -81,6 +82,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 	struct np_app *app = ctx;
 
 	np_telemetry_record(app, r);
+	np_hep_record(app, r);
 	if (app->records == NULL)
 		return;
 	if (np_record_write_json(app->records, r, &app->names) == 0 && fflush(app->records) == 0) {
@@ -142,7 +144,7 @@ int np_control_init(struct np_app *app)
 		np_err("cannot create the correlator: %s", strerror(errno));
 		return -ENOMEM;
 	}
-	if (np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
+	if (np_hep_start(app) < 0 || np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -174,6 +176,7 @@ void np_control_fini(struct np_app *app)
 	np_telemetry_fini(app);
 	np_det_correlator_destroy(app->corr);
 	app->corr = NULL;
+	np_hep_stop(app);
 	np_nat_xlat_free(app->xlat);	/* after the workers and the learner are gone */
 	app->xlat = NULL;
 	np_sip_db_destroy(app->sip_db);

@@ -22,6 +22,7 @@
 #include "np_record.h"
 
 struct np_metrics;
+struct np_hep_sender;
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
@@ -65,6 +66,28 @@ struct np_event {
 	};
 };
 
+/*
+ * Worker -> control, HEP export only (export.hep_collector set): each SIP
+ * message, as it was on the wire, copied into a slot of the worker's own
+ * mempool; the slot's pointer travels on a single-producer/single-consumer
+ * ring; the control thread sends it and puts the slot back. No free slot is
+ * a counted drop. Slots are sized for the largest message the flow tracker
+ * hands over (a TCP reassembly buffer).
+ */
+#define NP_HEP_SLOT_DATA NP_FLOW_REASM_BUF_LEN
+
+struct np_hep_slot {
+	struct np_addr src;
+	struct np_addr dst;
+	uint64_t ts_ns;
+	uint32_t len;		/* bytes in data */
+	uint16_t sport;
+	uint16_t dport;
+	uint8_t proto;		/* 6 TCP, 17 UDP */
+	uint8_t segment;
+	uint8_t data[NP_HEP_SLOT_DATA];
+};
+
 /* One rx queue a worker polls, and where its frames go. */
 struct np_rxq {
 	uint16_t port_id;	/* ethdev port id */
@@ -83,6 +106,8 @@ struct np_worker {
 	struct np_rxq rxq[NP_MAX_PORTS];
 	struct rte_ring *events;
 	struct rte_ring *sip_events;
+	struct rte_mempool *hep_pool;	/* HEP export slots; NULL when HEP is off */
+	struct rte_ring *hep_ring;	/* filled slots, to the control thread */
 	struct np_det_inspect *ins;
 	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
@@ -116,6 +141,7 @@ struct np_app {
 	double idle_exit_s;		/* --idle-exit, 0 = never */
 	uint64_t events_seen[8];	/* per np_event_type, control side */
 	struct np_metrics *metrics;	/* /metrics endpoint (metrics.h), NULL when off */
+	struct np_hep_sender *hep;	/* HEP export (hep_export.c), NULL when off */
 };
 
 /* eal_setup.c */
@@ -129,6 +155,16 @@ void np_ports_read_hw_stats(struct np_app *app);
 /* worker.c */
 int np_worker_main(void *arg);
 extern const struct np_det_inspect_sink np_worker_sink;	/* ctx: the worker */
+/* Inspector sip_full callback when HEP export is on: queue the message. */
+void np_worker_sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_sip_msg *m);
+
+/* hep_export.c: HEPv3 to export.hep_collector, sent by the control thread. */
+int np_hep_start(struct np_app *app);
+int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket);
+void np_hep_worker_free(struct np_worker *w);
+unsigned int np_hep_drain(struct np_app *app);
+void np_hep_record(struct np_app *app, const struct np_det_record *r);
+void np_hep_stop(struct np_app *app);
 
 /* control.c */
 int np_control_init(struct np_app *app);

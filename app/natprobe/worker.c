@@ -8,6 +8,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -56,6 +57,43 @@ static void on_sip(void *ctx, const struct np_det_sip *s)
 	struct np_worker *w = ctx;
 
 	push(w, w->sip_events, s, sizeof(*s));
+}
+
+/*
+ * HEP export on: copy the message, as it was on the wire (a TCP message
+ * reassembled), into a slot for the control thread. Runs only when
+ * export.hep_collector is set; otherwise the inspector has no callback to call.
+ */
+void np_worker_sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_sip_msg *m)
+{
+	struct np_worker *w = ctx;
+	struct np_hep_slot *s;
+
+	(void)m;
+	if (unlikely(fm->len > NP_HEP_SLOT_DATA ||
+		     (fm->flags & (NP_FLOW_MSG_F_BODY_SKIPPED | NP_FLOW_MSG_F_BAD_LENGTH)))) {
+		w->stats.worker[NP_WK_HEP_OVERSIZE]++;
+		return;
+	}
+	if (unlikely(rte_mempool_get(w->hep_pool, (void **)&s) != 0)) {
+		w->stats.worker[NP_WK_HEP_QUEUE_DROPS]++;
+		return;
+	}
+	s->src = fm->src;
+	s->dst = fm->dst;
+	s->ts_ns = fm->ts_ns;
+	s->len = fm->len;
+	s->sport = fm->sport;
+	s->dport = fm->dport;
+	s->proto = fm->proto;
+	s->segment = fm->segment;
+	rte_memcpy(s->data, fm->data, fm->len);
+	if (unlikely(rte_ring_sp_enqueue(w->hep_ring, s) != 0)) {
+		rte_mempool_put(w->hep_pool, s);
+		w->stats.worker[NP_WK_HEP_QUEUE_DROPS]++;
+		return;
+	}
+	w->stats.worker[NP_WK_HEP_QUEUED]++;
 }
 
 const struct np_det_inspect_sink np_worker_sink = {

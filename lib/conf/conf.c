@@ -172,6 +172,8 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 		strncat(e->msg, "; allowed: inline, passive", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, "no_huge") != NULL)
 		strncat(e->msg, "; allowed: true, false", sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strcmp(e->field, "export.hep_capture_id") == 0)
+		strncat(e->msg, "; allowed 0..4294967295", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, ".log_level") != NULL)
 		strncat(e->msg, "; allowed: emerg alert crit err warning notice info debug",
 			sizeof(e->msg) - strlen(e->msg) - 1);
@@ -204,6 +206,12 @@ int np_conf_defaults(struct np_conf *conf)
 	snprintf(conf->export.records_file, sizeof(conf->export.records_file), "%s",
 		 NP_DEF_RECORDS_FILE);
 	conf->export.stats_interval_s = NP_DEF_STATS_INTERVAL_S;
+	snprintf(conf->export.hep_collector, sizeof(conf->export.hep_collector), "%s",
+		 NP_DEF_HEP_COLLECTOR);
+	conf->export.hep_capture_id = NP_DEF_HEP_CAPTURE_ID;
+	snprintf(conf->export.hep_password, sizeof(conf->export.hep_password), "%s",
+		 NP_DEF_HEP_PASSWORD);
+	conf->export.hep_queue_size = NP_DEF_HEP_QUEUE_SIZE;
 	return 0;
 }
 

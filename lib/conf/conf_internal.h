@@ -67,6 +67,10 @@ struct raw_export {
 	char *metrics_listen;
 	char *records_file;
 	unsigned int *stats_interval_s;
+	char *hep_collector;
+	unsigned int *hep_capture_id;
+	char *hep_password;
+	unsigned int *hep_queue_size;
 };
 
 struct raw_conf {

@@ -114,6 +114,11 @@ static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_STRING_PTR("records_file", OPT_STR, struct raw_export, records_file, 0,
 			       4095),
 	CYAML_FIELD_UINT_PTR("stats_interval_s", OPT, struct raw_export, stats_interval_s),
+	CYAML_FIELD_STRING_PTR("hep_collector", OPT_STR, struct raw_export, hep_collector, 0, 63),
+	CYAML_FIELD_UINT_PTR("hep_capture_id", OPT, struct raw_export, hep_capture_id),
+	CYAML_FIELD_STRING_PTR("hep_password", OPT_STR, struct raw_export, hep_password, 0,
+			       1023),
+	CYAML_FIELD_UINT_PTR("hep_queue_size", OPT, struct raw_export, hep_queue_size),
 	CYAML_FIELD_END,
 };
 

@@ -316,6 +316,50 @@ static int rule_export(const struct raw_export *r, struct np_conf *c, struct con
 		     &c->export.stats_interval_s);
 }
 
+/* export.hep_*: where HEP goes, and what it carries. */
+static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct conf_err *e)
+{
+	if (r->hep_collector != NULL) {
+		struct np_addr a, any4, any6;
+		char host[64];
+		uint16_t port;
+
+		memset(&any6, 0, sizeof(any6));
+		np_addr_from_v4(&any4, 0);
+		if (r->hep_collector[0] != '\0' &&
+		    np_conf_parse_listen(r->hep_collector, host, sizeof(host), &port) < 0)
+			return fail(e, "export.hep_collector" SEP
+				    "'%s' is not ADDRESS:PORT (127.0.0.1:9060, [::1]:9060) or \"\"",
+				    r->hep_collector);
+		if (r->hep_collector[0] != '\0' && conf_addr_parse(host, &a) == 0 &&
+		    (memcmp(&a, &any4, sizeof(a)) == 0 || memcmp(&a, &any6, sizeof(a)) == 0))
+			return fail(e, "export.hep_collector" SEP
+				    "'%s' names no host; give the collector's address", host);
+		snprintf(c->export.hep_collector, sizeof(c->export.hep_collector), "%s",
+			 r->hep_collector);
+	}
+	if (r->hep_capture_id != NULL)
+		c->export.hep_capture_id = *r->hep_capture_id;
+	if (r->hep_password != NULL) {
+		size_t n = strlen(r->hep_password);
+
+		if (n > NP_HEP_PASSWORD_MAX)
+			return fail(e, "export.hep_password" SEP
+				    "%zu characters; allowed 0..%d printable ASCII characters", n,
+				    NP_HEP_PASSWORD_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (r->hep_password[i] < 0x20 || r->hep_password[i] > 0x7e)
+				return fail(e, "export.hep_password" SEP
+					    "character %zu is not printable ASCII; allowed 0..%d "
+					    "printable ASCII characters", i + 1,
+					    NP_HEP_PASSWORD_MAX);
+		snprintf(c->export.hep_password, sizeof(c->export.hep_password), "%s",
+			 r->hep_password);
+	}
+	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
+			  &c->export.hep_queue_size);
+}
+
 int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e)
 {
 	static const struct raw_eal no_eal;
@@ -330,7 +374,8 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	    rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e) ||
 	    rule_sip(raw->sip ? raw->sip : &no_sip, conf, e) ||
 	    rule_static_nat(raw->nat ? raw->nat : &no_nat, conf, e) ||
-	    rule_export(raw->export ? raw->export : &no_export, conf, e))
+	    rule_export(raw->export ? raw->export : &no_export, conf, e) ||
+	    rule_export_hep(raw->export ? raw->export : &no_export, conf, e))
 		return -EINVAL;
 	return 0;
 }

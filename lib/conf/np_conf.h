@@ -28,6 +28,7 @@
 #define NP_MAX_SIP_PORTS 64
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
+#define NP_HEP_PASSWORD_MAX 64	/**< export.hep_password, characters */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -50,6 +51,10 @@
 #define NP_DEF_METRICS_LISTEN "127.0.0.1:9109"
 #define NP_DEF_RECORDS_FILE ""
 #define NP_DEF_STATS_INTERVAL_S 0
+#define NP_DEF_HEP_COLLECTOR ""
+#define NP_DEF_HEP_CAPTURE_ID 2001
+#define NP_DEF_HEP_PASSWORD ""
+#define NP_DEF_HEP_QUEUE_SIZE 1024
 
 /** Segment attachment mode. */
 enum np_seg_mode {
@@ -123,6 +128,10 @@ struct np_conf {
 		char metrics_listen[64];	/**< "" when disabled */
 		char records_file[4096];	/**< "" when disabled */
 		unsigned int stats_interval_s;
+		char hep_collector[64];		/**< "ADDRESS:PORT"; "" when HEP is off */
+		uint32_t hep_capture_id;	/**< HEP chunk 0x000c */
+		char hep_password[NP_HEP_PASSWORD_MAX + 1]; /**< HEP chunk 0x000e; "" for none */
+		unsigned int hep_queue_size;	/**< SIP messages queued per worker */
 	} export;
 };
 

@@ -168,6 +168,7 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 			expressway = true;
 	}
 	r->ts_ns = first;
+	snprintf(r->sip.call_id, sizeof(r->sip.call_id), "%s", call);
 	if (call[0] != '\0')
 		snprintf(callp, sizeof(callp), " (Call-ID %s)", call);
 	cl_name = expressway ? "Expressway-C" : "the client";

@@ -242,6 +242,10 @@ struct np_det_record {
 	bool has_flow;
 	struct np_det_tuple flow;
 	bool has_sip;
+	/**
+	 * The SIP message, when has_sip. An incident has has_sip false but
+	 * sip.call_id set to a Call-ID found in its evidence (or "").
+	 */
 	struct {
 		char method[NP_DET_TEXT_LEN];	/**< method, or "408" for a response */
 		char call_id[NP_DET_CALLID_LEN];

@@ -14,6 +14,9 @@ const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX] = {
 	NP_WORKER_COUNTERS(NP_CTR_DEF)
 };
 #undef NP_CTR_DEF
+#define NP_CTR_LDEF(e, n, l, v, h, t) [NP_##e] = { n, l, v, h, t },
+const struct np_ctr_ldef np_hep_ctr_defs[NP_HEP_CTR_MAX] = { NP_HEP_COUNTERS(NP_CTR_LDEF) };
+#undef NP_CTR_LDEF
 
 const struct np_ctr_def np_frame_class_def = {
 	"segment_frames_total",
@@ -212,6 +215,14 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 			fprintf(f, "natprobe_%s{worker=\"%u\"} %lu\n", np_worker_ctr_defs[k].name, w,
 				(unsigned long)src->workers[w]->worker[k]);
 	}
+	for (unsigned int k = 0; k < NP_HEP_CTR_MAX; k++) {
+		const struct np_ctr_ldef *d = &np_hep_ctr_defs[k];
+
+		if (k == 0 || strcmp(d->name, np_hep_ctr_defs[k - 1].name) != 0)
+			family_raw(f, d->name, d->help, d->type == NP_CTR_GAUGE);
+		fprintf(f, "natprobe_%s{%s=\"%s\"} %lu\n", d->name, d->label, d->value,
+			(unsigned long)sum.hep[k]);
+	}
 	if (src->inspect != NULL)
 		write_sip(f, src);
 	if (src->flow != NULL)
@@ -291,6 +302,13 @@ int np_counters_write_markdown(FILE *f)
 	md_rows(f, np_segment_ctr_defs, NP_SEGMENT_CTR_MAX, "segment");
 	md_rows(f, &np_frame_class_def, 1, "segment, class");
 	md_rows(f, np_worker_ctr_defs, NP_WORKER_CTR_MAX, "worker");
+	for (unsigned int k = 0; k < NP_HEP_CTR_MAX; k++) {
+		const struct np_ctr_ldef *d = &np_hep_ctr_defs[k];
+
+		if (k == 0 || strcmp(d->name, np_hep_ctr_defs[k - 1].name) != 0)
+			fprintf(f, "| `natprobe_%s` | %s | %s | %s |\n", d->name,
+				d->type == NP_CTR_COUNTER ? "counter" : "gauge", d->label, d->help);
+	}
 	fputs("| `natprobe_sip_requests_total` | counter | segment, method | SIP requests parsed |\n"
 	      "| `natprobe_sip_responses_total` | counter | segment, class | SIP responses parsed, "
 	      "by status class (1xx..6xx) |\n"

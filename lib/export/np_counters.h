@@ -60,13 +60,42 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 	X(WK_TOTAL_CYCLES, "worker_cycles_total", "TSC cycles the worker ran", NP_CTR_COUNTER)     \
 	X(WK_EVENTS, "events_total", "Events pushed to the control thread", NP_CTR_COUNTER)        \
 	X(WK_EVENT_DROPS, "event_ring_drops_total",                                                \
-	  "Events dropped because the worker's event ring was full", NP_CTR_COUNTER)
+	  "Events dropped because the worker's event ring was full", NP_CTR_COUNTER)            \
+	X(WK_HEP_QUEUED, "hep_queued_total",                                                       \
+	  "SIP messages copied to the worker's HEP queue for export.hep_collector", NP_CTR_COUNTER) \
+	X(WK_HEP_QUEUE_DROPS, "hep_queue_drops_total",                                             \
+	  "SIP messages not exported over HEP because the worker's HEP queue was full",            \
+	  NP_CTR_COUNTER)                                                                          \
+	X(WK_HEP_OVERSIZE, "hep_oversize_drops_total",                                             \
+	  "SIP messages not exported over HEP because they are longer than a queue slot "          \
+	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)
+
+/*
+ * The control thread's HEP export counters. One family may span several
+ * adjacent rows, one per value of its label:
+ * X(ENUM, "name after natprobe_", "label", "label value", "help", type)
+ */
+#define NP_HEP_COUNTERS(X)                                                                         \
+	X(HEP_SENT_SIP, "hep_sent_total", "what", "sip",                                           \
+	  "HEP packets handed to the kernel for export.hep_collector, by payload: SIP messages "   \
+	  "(sip), anomaly, incident and binding records (record)", NP_CTR_COUNTER)                \
+	X(HEP_SENT_RECORD, "hep_sent_total", "what", "record", "", NP_CTR_COUNTER)                 \
+	X(HEP_ERR_REFUSED, "hep_send_errors_total", "error", "refused",                            \
+	  "HEP packets lost at send, by error: refused (the collector's host answered ICMP port " \
+	  "unreachable), busy (socket buffer full; natprobe never waits), oversize (a record "     \
+	  "longer than a HEP packet), other", NP_CTR_COUNTER)                                      \
+	X(HEP_ERR_BUSY, "hep_send_errors_total", "error", "busy", "", NP_CTR_COUNTER)              \
+	X(HEP_ERR_OVERSIZE, "hep_send_errors_total", "error", "oversize", "", NP_CTR_COUNTER)      \
+	X(HEP_ERR_OTHER, "hep_send_errors_total", "error", "other", "", NP_CTR_COUNTER)
 
 #define NP_CTR_ENUM(e, n, h, t) NP_##e,
 enum np_port_ctr { NP_PORT_COUNTERS(NP_CTR_ENUM) NP_PORT_CTR_MAX };
 enum np_segment_ctr { NP_SEGMENT_COUNTERS(NP_CTR_ENUM) NP_SEGMENT_CTR_MAX };
 enum np_worker_ctr { NP_WORKER_COUNTERS(NP_CTR_ENUM) NP_WORKER_CTR_MAX };
 #undef NP_CTR_ENUM
+#define NP_CTR_ENUM_L(e, n, l, v, h, t) NP_##e,
+enum np_hep_ctr { NP_HEP_COUNTERS(NP_CTR_ENUM_L) NP_HEP_CTR_MAX };
+#undef NP_CTR_ENUM_L
 
 /** Counter definition: one row of the table. */
 struct np_ctr_def {
@@ -81,12 +110,24 @@ extern const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX];
 /** natprobe_segment_frames_total{segment,class}: one series per np_pkt_class. */
 extern const struct np_ctr_def np_frame_class_def;
 
+/** A row of a labelled table: one series of a family (help is "" after the first row). */
+struct np_ctr_ldef {
+	const char *name;	/**< without the "natprobe_" prefix */
+	const char *label;
+	const char *value;
+	const char *help;
+	enum np_ctr_type type;
+};
+
+extern const struct np_ctr_ldef np_hep_ctr_defs[NP_HEP_CTR_MAX];
+
 /** One thread's counters. Written only by its owner. */
 struct np_stats {
 	uint64_t port[NP_MAX_PORTS][NP_PORT_CTR_MAX];
 	uint64_t segment[NP_MAX_SEGMENTS][NP_SEGMENT_CTR_MAX];
 	uint64_t frame_class[NP_MAX_SEGMENTS][NP_PKT_CLASS_MAX];
 	uint64_t worker[NP_WORKER_CTR_MAX];
+	uint64_t hep[NP_HEP_CTR_MAX];	/**< control thread only */
 } __attribute__((aligned(64)));
 
 /** What a report reads: the config for names, and every thread's counters. */

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * HEPv3 export to export.hep_collector: the control thread's half.
+ *
+ * Workers copy each SIP message into a slot of their own mempool and pass
+ * the pointer on a ring (worker.c, np_worker_sip_to_hep()); the control
+ * thread drains the rings here, encodes the HEP head in front of the slot's
+ * bytes and sends a burst with one sendmmsg() on a non-blocking UDP socket
+ * connect()ed to the collector at start. Records go the same way, their
+ * JSON line as a HEP log. A send that fails is counted, never retried and
+ * never waited for: HEP is a copy for troubleshooting, forwarding and
+ * detection do not depend on it.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "np_app.h"
+#include "np_hep.h"
+
+#define NP_HEP_BURST 32
+#define NP_HEP_SNDBUF (4 << 20)	/* absorbs bursts; the kernel may cap it (wmem_max) */
+#define NP_HEP_JSON_MAX (NP_HEP_MAX_LEN - NP_HEP_MAX_HEAD_LEN)
+
+struct np_hep_sender {
+	int fd;
+	uint32_t capture_id;
+	const char *auth_key;		/* conf string, or NULL */
+	FILE *json;			/* fmemopen() over json_buf: one record at a time */
+	char json_buf[NP_HEP_JSON_MAX + 1];
+	uint8_t head[NP_HEP_BURST][NP_HEP_MAX_HEAD_LEN];
+	struct iovec iov[NP_HEP_BURST][2];
+	struct mmsghdr msg[NP_HEP_BURST];
+};
+
+static void count_error(struct np_app *app, int err)
+{
+	uint64_t *hep = app->control_stats.hep;
+
+	if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS)
+		hep[NP_HEP_ERR_BUSY]++;
+	else if (err == ECONNREFUSED)
+		hep[NP_HEP_ERR_REFUSED]++;
+	else
+		hep[NP_HEP_ERR_OTHER]++;
+}
+
+/* Send msg[0..n): one syscall when all goes well; a failed datagram is counted and skipped. */
+static void send_burst(struct np_app *app, unsigned int n, unsigned int sent_ctr)
+{
+	struct np_hep_sender *s = app->hep;
+	unsigned int i = 0;
+
+	while (i < n) {
+		int r = sendmmsg(s->fd, s->msg + i, n - i, MSG_DONTWAIT);
+
+		if (r < 0) {
+			count_error(app, errno);
+			i++;
+		} else {
+			app->control_stats.hep[sent_ctr] += (unsigned int)r;
+			i += (unsigned int)r;
+		}
+	}
+}
+
+/* Head of the i-th datagram; its iovec points at the head and @p payload. */
+static bool prepare(struct np_hep_sender *s, unsigned int i, const struct np_hep_info *h,
+		    const void *payload, size_t len)
+{
+	int head = np_hep_encode_head(h, len, s->head[i], sizeof(s->head[i]));
+
+	if (head < 0)
+		return false;
+	s->iov[i][0].iov_base = s->head[i];
+	s->iov[i][0].iov_len = (size_t)head;
+	s->iov[i][1].iov_base = (void *)(uintptr_t)payload;
+	s->iov[i][1].iov_len = len;
+	memset(&s->msg[i], 0, sizeof(s->msg[i]));
+	s->msg[i].msg_hdr.msg_iov = s->iov[i];
+	s->msg[i].msg_hdr.msg_iovlen = 2;
+	return true;
+}
+
+unsigned int np_hep_drain(struct np_app *app)
+{
+	struct np_hep_sender *s = app->hep;
+	struct np_hep_slot *slots[NP_HEP_BURST];
+	unsigned int total = 0;
+
+	if (s == NULL)
+		return 0;
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		struct np_worker *wk = app->workers[w];
+		unsigned int n;
+
+		if (wk == NULL || wk->hep_ring == NULL)
+			continue;
+		do {
+			unsigned int ready = 0;
+
+			n = rte_ring_sc_dequeue_burst(wk->hep_ring, (void **)slots, NP_HEP_BURST,
+						      NULL);
+			for (unsigned int i = 0; i < n; i++) {
+				const struct np_hep_slot *sl = slots[i];
+				struct np_hep_info h = {
+					.src = sl->src,
+					.dst = sl->dst,
+					.sport = sl->sport,
+					.dport = sl->dport,
+					.ip_proto = sl->proto,
+					.proto_type = NP_HEP_PROTO_SIP,
+					.capture_id = s->capture_id,
+					.ts_ns = sl->ts_ns,
+					.auth_key = s->auth_key,
+				};
+
+				/* A slot holds at most 16 KiB: the head always fits. */
+				if (prepare(s, ready, &h, sl->data, sl->len))
+					ready++;
+				else
+					app->control_stats.hep[NP_HEP_ERR_OVERSIZE]++;
+			}
+			send_burst(app, ready, NP_HEP_SENT_SIP);
+			if (n > 0)
+				rte_mempool_put_bulk(wk->hep_pool, (void **)slots, n);
+			total += n;
+		} while (n == NP_HEP_BURST);
+	}
+	return total;
+}
+
+void np_hep_record(struct np_app *app, const struct np_det_record *r)
+{
+	struct np_hep_sender *s = app->hep;
+	struct np_hep_info h;
+	long len;
+
+	if (s == NULL)
+		return;
+	rewind(s->json);
+	if (np_record_write_json(s->json, r, &app->names) < 0 || fflush(s->json) != 0 ||
+	    (len = ftell(s->json)) < 0 || len > NP_HEP_JSON_MAX) {
+		clearerr(s->json);
+		app->control_stats.hep[NP_HEP_ERR_OVERSIZE]++;
+		return;
+	}
+	if (len > 0 && s->json_buf[len - 1] == '\n')
+		len--;	/* one JSON object per packet: the line's newline is not part of it */
+	np_hep_info_from_record(r, &h);
+	h.capture_id = s->capture_id;
+	h.auth_key = s->auth_key;
+	if (!prepare(s, 0, &h, s->json_buf, (size_t)len)) {
+		app->control_stats.hep[NP_HEP_ERR_OVERSIZE]++;
+		return;
+	}
+	send_burst(app, 1, NP_HEP_SENT_RECORD);
+}
+
+/* "ADDRESS:PORT" (checked by the config loader) as a socket address. */
+static int collector_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+	char host[64];
+	uint16_t port;
+
+	if (np_conf_parse_listen(text, host, sizeof(host), &port) < 0)
+		return -EINVAL;
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+		in4->sin_family = AF_INET;
+		in4->sin_port = htons(port);
+		*len = sizeof(*in4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		*len = sizeof(*in6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int np_hep_start(struct np_app *app)
+{
+	const struct np_conf *c = &app->conf;
+	struct sockaddr_storage ss;
+	struct np_hep_sender *s;
+	socklen_t sslen;
+	int sndbuf = NP_HEP_SNDBUF;
+
+	if (c->export.hep_collector[0] == '\0')
+		return 0;
+	if (collector_addr(c->export.hep_collector, &ss, &sslen) < 0) {
+		np_err("export.hep_collector: '%s' is not ADDRESS:PORT", c->export.hep_collector);
+		return -EINVAL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		np_err("export.hep_collector: out of memory");
+		return -ENOMEM;
+	}
+	s->capture_id = c->export.hep_capture_id;
+	s->auth_key = c->export.hep_password[0] != '\0' ? c->export.hep_password : NULL;
+	s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&ss, sslen) < 0) {
+		np_err("export.hep_collector: cannot send to %s: %s", c->export.hep_collector,
+		       strerror(errno));
+		if (s->fd >= 0)
+			close(s->fd);
+		free(s);
+		return -EINVAL;
+	}
+	setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	s->json = fmemopen(s->json_buf, sizeof(s->json_buf), "w");
+	if (s->json == NULL) {
+		np_err("export.hep_collector: cannot set up the record buffer: %s",
+		       strerror(errno));
+		close(s->fd);
+		free(s);
+		return -ENOMEM;
+	}
+	app->hep = s;
+	return 0;
+}
+
+void np_hep_stop(struct np_app *app)
+{
+	struct np_hep_sender *s = app->hep;
+
+	if (s == NULL)
+		return;
+	fclose(s->json);
+	close(s->fd);
+	free(s);
+	app->hep = NULL;
+}
+
+int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
+{
+	unsigned int n = app->conf.export.hep_queue_size;
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (app->hep == NULL)
+		return 0;
+	/* Only the worker gets slots; the control thread puts them back. */
+	snprintf(name, sizeof(name), "np_hep_%u", w->id);
+	w->hep_pool = rte_mempool_create(name, n, sizeof(struct np_hep_slot), 0, 0, NULL, NULL,
+					 NULL, NULL, socket, RTE_MEMPOOL_F_SC_GET);
+	/* Room for every slot: the ring is never full while a slot is free. */
+	snprintf(name, sizeof(name), "np_hepq_%u", w->id);
+	w->hep_ring = rte_ring_create(name, n, socket,
+				      RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (w->hep_pool == NULL || w->hep_ring == NULL) {
+		np_err("cannot create worker %u's HEP queue (%u slots of %zu bytes): %s "
+		       "(export.hep_queue_size, eal.memory_mb)", w->id, n,
+		       sizeof(struct np_hep_slot), rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void np_hep_worker_free(struct np_worker *w)
+{
+	rte_ring_free(w->hep_ring);
+	rte_mempool_free(w->hep_pool);
+	w->hep_ring = NULL;
+	w->hep_pool = NULL;
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/export's HEPv3 encoder. Expected packets are written out
+ * byte by byte from the HEP3 specification (sipcapture/HEP), or walked chunk
+ * by chunk with a decoder written here, independent of the encoder.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "np_hep.h"
+
+static const char sip_msg[] = "OPTIONS sip:x SIP/2.0\r\n\r\n";
+
+static void v4(struct np_addr *a, const char *s)
+{
+	struct in_addr in;
+
+	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
+	np_addr_from_v4(a, in.s_addr);
+}
+
+static void v6(struct np_addr *a, const char *s)
+{
+	assert_int_equal(inet_pton(AF_INET6, s, a->b), 1);
+}
+
+static struct np_hep_info seed_info(void)
+{
+	struct np_hep_info h;
+
+	memset(&h, 0, sizeof(h));
+	v4(&h.src, "10.0.30.2");
+	v4(&h.dst, "64.100.0.10");
+	h.sport = 27901;
+	h.dport = 7003;
+	h.ip_proto = 6;
+	h.proto_type = NP_HEP_PROTO_SIP;
+	h.capture_id = 2001;
+	h.ts_ns = 1461049753ull * 1000000000ull + 973456789ull;
+	return h;
+}
+
+/* IPv4, TCP, SIP, no key: every byte as the specification lays it out. */
+static void test_ipv4_sip_bytes(void **state)
+{
+	static const uint8_t want[] = {
+		'H', 'E', 'P', '3', 0x00, 0x7c,			/* total 124 */
+		0x00, 0x00, 0x00, 0x01, 0x00, 0x07, 0x02,	/* family AF_INET */
+		0x00, 0x00, 0x00, 0x02, 0x00, 0x07, 0x06,	/* protocol TCP */
+		0x00, 0x00, 0x00, 0x03, 0x00, 0x0a, 10, 0, 30, 2,	/* IPv4 source */
+		0x00, 0x00, 0x00, 0x04, 0x00, 0x0a, 64, 100, 0, 10,	/* IPv4 destination */
+		0x00, 0x00, 0x00, 0x07, 0x00, 0x08, 0x6c, 0xfd,	/* source port 27901 */
+		0x00, 0x00, 0x00, 0x08, 0x00, 0x08, 0x1b, 0x5b,	/* destination port 7003 */
+		0x00, 0x00, 0x00, 0x09, 0x00, 0x0a, 0x57, 0x15, 0xd9, 0x99, /* 1461049753 s */
+		0x00, 0x00, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0e, 0xda, 0x90, /* 973456 us */
+		0x00, 0x00, 0x00, 0x0b, 0x00, 0x07, 0x01,	/* protocol type SIP */
+		0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a, 0x00, 0x00, 0x07, 0xd1, /* capture id 2001 */
+		0x00, 0x00, 0x00, 0x0f, 0x00, 0x1f,		/* payload, 6 + 25 */
+		'O', 'P', 'T', 'I', 'O', 'N', 'S', ' ', 's', 'i', 'p', ':', 'x', ' ',
+		'S', 'I', 'P', '/', '2', '.', '0', '\r', '\n', '\r', '\n',
+	};
+	struct np_hep_info h = seed_info();
+	uint8_t buf[256];
+	int n;
+
+	(void)state;
+	n = np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf));
+	assert_int_equal(n, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+}
+
+/* An independent reader: walks the chunks, checks the framing. */
+struct chunk_seen {
+	uint16_t type;
+	uint16_t len;		/* value length */
+	const uint8_t *v;
+};
+
+static unsigned int walk(const uint8_t *p, size_t n, struct chunk_seen *out, unsigned int max)
+{
+	unsigned int k = 0;
+	size_t pos = 6;
+
+	assert_true(n >= 6);
+	assert_memory_equal(p, "HEP3", 4);
+	assert_int_equal((size_t)(p[4] << 8 | p[5]), n);
+	while (pos < n) {
+		uint16_t vendor, type, len;
+
+		assert_true(pos + 6 <= n);
+		vendor = (uint16_t)(p[pos] << 8 | p[pos + 1]);
+		type = (uint16_t)(p[pos + 2] << 8 | p[pos + 3]);
+		len = (uint16_t)(p[pos + 4] << 8 | p[pos + 5]);
+		assert_int_equal(vendor, 0);
+		assert_true(len >= 6);
+		assert_true(pos + len <= n);
+		assert_true(k < max);
+		out[k].type = type;
+		out[k].len = (uint16_t)(len - 6);
+		out[k].v = p + pos + 6;
+		k++;
+		pos += len;
+	}
+	assert_int_equal(pos, n);
+	return k;
+}
+
+static const struct chunk_seen *find(const struct chunk_seen *c, unsigned int n, uint16_t type)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (c[i].type == type)
+			return &c[i];
+	return NULL;
+}
+
+static uint32_t be(const struct chunk_seen *c)
+{
+	uint32_t v = 0;
+
+	for (unsigned int i = 0; i < c->len; i++)
+		v = v << 8 | c->v[i];
+	return v;
+}
+
+/* IPv6, UDP, a log with key and correlation id: the optional chunks and the v6 ones. */
+static void test_ipv6_key_correlation(void **state)
+{
+	struct np_hep_info h = seed_info();
+	struct chunk_seen c[32];
+	const struct chunk_seen *x;
+	const char json[] = "{\"kind\":\"anomaly\"}";
+	uint8_t buf[512], a6[16];
+	unsigned int n;
+	int len;
+
+	(void)state;
+	v6(&h.src, "2001:db8::1");
+	v6(&h.dst, "2001:db8::2");
+	h.ip_proto = 17;
+	h.proto_type = NP_HEP_PROTO_LOG;
+	h.capture_id = 0xfedcba98;
+	h.auth_key = "myHep";
+	h.correlation_id = "abcd12345678@127.0.0.1";
+	len = np_hep_encode(&h, json, strlen(json), buf, sizeof(buf));
+	assert_true(len > 0);
+	n = walk(buf, (size_t)len, c, 32);
+	assert_int_equal(n, 13);
+	assert_int_equal(c[n - 1].type, 0x000f);	/* payload last */
+	assert_int_equal(c[n - 1].len, strlen(json));
+	assert_memory_equal(c[n - 1].v, json, strlen(json));
+	assert_int_equal(be(find(c, n, 0x0001)), 10);	/* AF_INET6 */
+	assert_int_equal(be(find(c, n, 0x0002)), 17);
+	assert_null(find(c, n, 0x0003));
+	assert_null(find(c, n, 0x0004));
+	x = find(c, n, 0x0005);
+	assert_non_null(x);
+	assert_int_equal(x->len, 16);
+	inet_pton(AF_INET6, "2001:db8::1", a6);
+	assert_memory_equal(x->v, a6, 16);
+	x = find(c, n, 0x0006);
+	assert_non_null(x);
+	inet_pton(AF_INET6, "2001:db8::2", a6);
+	assert_memory_equal(x->v, a6, 16);
+	assert_int_equal(find(c, n, 0x0007)->len, 2);
+	assert_int_equal(be(find(c, n, 0x0007)), 27901);
+	assert_int_equal(be(find(c, n, 0x0008)), 7003);
+	assert_int_equal(find(c, n, 0x000b)->len, 1);
+	assert_int_equal(be(find(c, n, 0x000b)), 100);
+	assert_int_equal(find(c, n, 0x000c)->len, 4);
+	assert_int_equal(be(find(c, n, 0x000c)), 0xfedcba98);
+	x = find(c, n, 0x000e);
+	assert_non_null(x);
+	assert_int_equal(x->len, 5);
+	assert_memory_equal(x->v, "myHep", 5);
+	x = find(c, n, 0x0011);
+	assert_non_null(x);
+	assert_int_equal(x->len, strlen(h.correlation_id));
+	assert_memory_equal(x->v, h.correlation_id, x->len);
+}
+
+/* Microseconds are the fraction of the second, truncated; "" key and id are left out. */
+static void test_time_and_empty_options(void **state)
+{
+	struct np_hep_info h = seed_info();
+	struct chunk_seen c[32];
+	uint8_t buf[256];
+	unsigned int n;
+	int len;
+
+	(void)state;
+	h.ts_ns = 1000000000ull * 7 + 999999999ull;
+	h.auth_key = "";
+	h.correlation_id = "";
+	len = np_hep_encode(&h, "x", 1, buf, sizeof(buf));
+	assert_true(len > 0);
+	n = walk(buf, (size_t)len, c, 32);
+	assert_int_equal(n, 11);
+	assert_int_equal(be(find(c, n, 0x0009)), 7);
+	assert_int_equal(be(find(c, n, 0x000a)), 999999);
+	assert_null(find(c, n, 0x000e));
+	assert_null(find(c, n, 0x0011));
+}
+
+/* The head alone, then the payload: the same bytes as one encode. */
+static void test_head_then_payload(void **state)
+{
+	struct np_hep_info h = seed_info();
+	uint8_t whole[256], head[NP_HEP_MAX_HEAD_LEN];
+	int n, hl;
+
+	(void)state;
+	h.auth_key = "k";
+	n = np_hep_encode(&h, sip_msg, strlen(sip_msg), whole, sizeof(whole));
+	hl = np_hep_encode_head(&h, strlen(sip_msg), head, sizeof(head));
+	assert_true(hl > 0);
+	assert_int_equal(n, hl + (int)strlen(sip_msg));
+	assert_memory_equal(whole, head, (size_t)hl);
+	assert_memory_equal(whole + hl, sip_msg, strlen(sip_msg));
+}
+
+static void test_errors(void **state)
+{
+	struct np_hep_info h = seed_info();
+	static uint8_t big[NP_HEP_MAX_LEN + 16], out[NP_HEP_MAX_LEN + 16];
+	char key[NP_HEP_MAX_KEY_LEN + 2];
+	uint8_t buf[64];
+	int hl;
+
+	(void)state;
+	/* Total length is 16 bits: 99 bytes of head plus the payload must fit. */
+	hl = np_hep_encode_head(&h, 0, big, sizeof(big));
+	assert_int_equal(hl, 99);
+	assert_int_equal(np_hep_encode(&h, big, NP_HEP_MAX_LEN - 99, out, sizeof(out)),
+			 NP_HEP_MAX_LEN);
+	assert_int_equal(out[4] << 8 | out[5], NP_HEP_MAX_LEN);
+	assert_int_equal(np_hep_encode_head(&h, NP_HEP_MAX_LEN - 98, big, sizeof(big)),
+			 -EMSGSIZE);
+	assert_int_equal(np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf)), -ENOSPC);
+	assert_int_equal(np_hep_encode(&h, big, 40, out, 100), -ENOSPC);	/* head fits, not all */
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	h.auth_key = key;
+	assert_int_equal(np_hep_encode_head(&h, 1, big, sizeof(big)), -EINVAL);
+	key[NP_HEP_MAX_KEY_LEN] = '\0';
+	h.correlation_id = key;
+	assert_true(np_hep_encode_head(&h, 1, big, sizeof(big)) > 0);
+	assert_int_equal(np_hep_encode_head(&h, 1, big, sizeof(big)), 99 + 2 * (6 + 128));
+}
+
+/* The longest head (IPv6, longest key and correlation id) is NP_HEP_MAX_HEAD_LEN. */
+static void test_max_head(void **state)
+{
+	struct np_hep_info h = seed_info();
+	char key[NP_HEP_MAX_KEY_LEN + 1], cid[NP_HEP_MAX_CORRELATION_LEN + 1];
+	uint8_t buf[NP_HEP_MAX_HEAD_LEN];
+
+	(void)state;
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	memset(cid, 'c', sizeof(cid) - 1);
+	cid[sizeof(cid) - 1] = '\0';
+	v6(&h.src, "::1");
+	v6(&h.dst, "::2");
+	h.auth_key = key;
+	h.correlation_id = cid;
+	assert_int_equal(np_hep_encode_head(&h, 100, buf, sizeof(buf)), NP_HEP_MAX_HEAD_LEN);
+	assert_int_equal(np_hep_encode_head(&h, 100, buf, sizeof(buf) - 1), -ENOSPC);
+}
+
+/* Records: the flow and Call-ID when there are some, else zero addresses over UDP. */
+static void test_record_info(void **state)
+{
+	struct np_det_record r;
+	struct np_hep_info h;
+	struct np_addr zero;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.kind = NP_DET_KIND_ANOMALY;
+	r.ts_ns = 1461049753973000000ull;
+	r.has_flow = true;
+	v4(&r.flow.src, "64.100.0.10");
+	v4(&r.flow.dst, "10.0.30.2");
+	r.flow.sport = 7003;
+	r.flow.dport = 27901;
+	r.flow.proto = 6;
+	r.has_sip = true;
+	snprintf(r.sip.call_id, sizeof(r.sip.call_id), "abcd12345678@127.0.0.1");
+	np_hep_info_from_record(&r, &h);
+	assert_memory_equal(&h.src, &r.flow.src, sizeof(h.src));
+	assert_memory_equal(&h.dst, &r.flow.dst, sizeof(h.dst));
+	assert_int_equal(h.sport, 7003);
+	assert_int_equal(h.dport, 27901);
+	assert_int_equal(h.ip_proto, 6);
+	assert_int_equal(h.proto_type, 100);
+	assert_int_equal(h.ts_ns, r.ts_ns);
+	assert_string_equal(h.correlation_id, "abcd12345678@127.0.0.1");
+
+	memset(&r, 0, sizeof(r));
+	r.kind = NP_DET_KIND_INCIDENT;
+	snprintf(r.sip.call_id, sizeof(r.sip.call_id), "c@1");
+	np_hep_info_from_record(&r, &h);
+	np_addr_from_v4(&zero, 0);
+	assert_memory_equal(&h.src, &zero, sizeof(zero));
+	assert_memory_equal(&h.dst, &zero, sizeof(zero));
+	assert_int_equal(h.sport, 0);
+	assert_int_equal(h.ip_proto, 17);
+	assert_string_equal(h.correlation_id, "c@1");
+
+	r.sip.call_id[0] = '\0';
+	np_hep_info_from_record(&r, &h);
+	assert_null(h.correlation_id);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ipv4_sip_bytes),
+		cmocka_unit_test(test_ipv6_key_correlation),
+		cmocka_unit_test(test_time_and_empty_options),
+		cmocka_unit_test(test_head_then_payload),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_max_head),
+		cmocka_unit_test(test_record_info),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
