@@ -194,6 +194,7 @@ int np_cmd_analyze(int argc, char **argv)
 		cc.segment_names[s] = o.segment_name[s];
 	cc.static_nat = o.conf.nat.static_nat;
 	cc.n_static = o.conf.nat.n_static;
+	cc.max_bindings = o.conf.nat.max_bindings;
 	cc.record = on_record;
 	cc.ctx = &a;
 	a.names.n_segments = o.n_segments;

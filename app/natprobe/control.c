@@ -81,24 +81,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 	struct np_app *app = ctx;
 
 	np_telemetry_record(app, r);
-	if (app->records == NULL)
-		return;
-	if (np_record_write_json(app->records, r, &app->names) == 0 && fflush(app->records) == 0) {
-		app->records_written++;
-	} else {
-		app->records_failed++;
-		clearerr(app->records);
-	}
-}
-
-/* Open (append, mode 0640) the records file. */
-static FILE *open_records(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-	if (fd < 0)
-		return NULL;
-	return fdopen(fd, "a");
+	np_records_write(app, r);
 }
 
 int np_control_init(struct np_app *app)
@@ -111,14 +94,8 @@ int np_control_init(struct np_app *app)
 		np_err("SIP matcher: %s", err);
 		return -EINVAL;
 	}
-	if (app->conf.export.records_file[0] != '\0') {
-		app->records = open_records(app->conf.export.records_file);
-		if (app->records == NULL) {
-			np_err("export.records_file: cannot open '%s': %s",
-			       app->conf.export.records_file, strerror(errno));
-			return -EINVAL;
-		}
-	}
+	if (np_records_open(app) < 0)
+		return -EINVAL;
 	for (unsigned int s = 0; s < app->conf.n_segments; s++)
 		app->segment_names[s] = app->conf.segments[s].name;
 	app->names.n_segments = app->conf.n_segments;
@@ -135,6 +112,7 @@ int np_control_init(struct np_app *app)
 		cc.segment_names[s] = app->segment_names[s];
 	cc.static_nat = app->conf.nat.static_nat;
 	cc.n_static = app->conf.nat.n_static;
+	cc.max_bindings = app->conf.nat.max_bindings;
 	cc.record = on_record;
 	cc.ctx = app;
 	app->corr = np_det_correlator_create(&cc);
@@ -147,27 +125,6 @@ int np_control_init(struct np_app *app)
 	return 0;
 }
 
-/* SIGHUP: close and reopen the records file, so a rotated file is let go. */
-void np_control_reopen_records(struct np_app *app)
-{
-	FILE *f;
-
-	if (app->conf.export.records_file[0] == '\0')
-		return;
-	f = open_records(app->conf.export.records_file);
-	if (f == NULL) {
-		rte_log(RTE_LOG_ERR, np_logtype,
-			"natprobe: export.records_file: cannot reopen '%s': %s; still writing the "
-			"old file\n", app->conf.export.records_file, strerror(errno));
-		return;
-	}
-	if (app->records != NULL)
-		fclose(app->records);
-	app->records = f;
-	rte_log(RTE_LOG_NOTICE, np_logtype, "natprobe: reopened %s\n",
-		app->conf.export.records_file);
-}
-
 void np_control_fini(struct np_app *app)
 {
 	np_metrics_stop(app);
@@ -178,9 +135,7 @@ void np_control_fini(struct np_app *app)
 	app->xlat = NULL;
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
-	if (app->records != NULL)
-		fclose(app->records);
-	app->records = NULL;
+	np_records_close(app);
 }
 
 /* After the workers stopped: take what is left in the rings, settle incidents. */
@@ -219,8 +174,9 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.flow = app->flow_stats,
 		.correlator = app->corr ? np_det_correlator_stats(app->corr) : NULL,
 		.nat = app->corr ? np_nat_learner_stats(np_det_correlator_learner(app->corr)) : NULL,
-		.records_written = app->records_written,
-		.records_failed = app->records_failed,
+		.records_written = app->rec.written,
+		.records_failed = app->rec.failed,
+		.records_reopen_failed = app->rec.reopen_failed,
 	};
 
 	np_ports_read_hw_stats(app);
@@ -250,7 +206,10 @@ int np_control_loop(struct np_app *app)
 			uint64_t rx = rx_total(app);
 
 			np_ports_read_hw_stats(app);
-			np_det_correlator_tick(app->corr, wall_ns());
+			uint64_t wall = wall_ns();
+
+			np_det_correlator_tick(app->corr, wall);
+			np_records_tick(app, wall);
 			np_telemetry_update(app);
 			if (rx != last_rx) {
 				last_rx = rx;
@@ -260,7 +219,7 @@ int np_control_loop(struct np_app *app)
 		}
 		if (np_reopen_records) {
 			np_reopen_records = false;
-			np_control_reopen_records(app);
+			np_records_reopen(app);
 		}
 		if (app->idle_exit_s > 0 && now - last_change >= (uint64_t)(app->idle_exit_s * hz))
 			break;

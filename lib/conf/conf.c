@@ -204,6 +204,10 @@ int np_conf_defaults(struct np_conf *conf)
 	snprintf(conf->export.records_file, sizeof(conf->export.records_file), "%s",
 		 NP_DEF_RECORDS_FILE);
 	conf->export.stats_interval_s = NP_DEF_STATS_INTERVAL_S;
+	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
+	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
+	snprintf(conf->security.group, sizeof(conf->security.group), "%s",
+		 NP_DEF_SECURITY_GROUP);
 	return 0;
 }
 

@@ -28,6 +28,8 @@
 #define NP_MAX_SIP_PORTS 64
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
+#define NP_MAX_BINDINGS_LIMIT (1u << 22)	/**< nat.max_bindings, = NP_NAT_MAX_TABLE */
+#define NP_USER_MAX 63		/**< security.user / security.group, characters */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -50,6 +52,9 @@
 #define NP_DEF_METRICS_LISTEN "127.0.0.1:9109"
 #define NP_DEF_RECORDS_FILE ""
 #define NP_DEF_STATS_INTERVAL_S 0
+#define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
+#define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
+#define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
 
 /** Segment attachment mode. */
 enum np_seg_mode {
@@ -118,12 +123,24 @@ struct np_conf {
 	struct {
 		unsigned int n_static;
 		struct np_static_nat *static_nat;	/**< heap; freed by np_conf_free() */
+		unsigned int max_bindings;	/**< bindings held at once, static included */
 	} nat;
 	struct {
 		char metrics_listen[64];	/**< "" when disabled */
 		char records_file[4096];	/**< "" when disabled */
 		unsigned int stats_interval_s;
 	} export;
+	/**
+	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
+	 * process as started; otherwise `run` switches to @c uid / @c gid and
+	 * gives up every capability once the ports, sockets and files are open.
+	 */
+	struct {
+		char user[NP_USER_MAX + 1];	/**< "" when not switching */
+		char group[NP_USER_MAX + 1];	/**< as configured; "" = user's primary group */
+		unsigned int uid;		/**< resolved at load time when user is set */
+		unsigned int gid;
+	} security;
 };
 
 /**
@@ -142,6 +159,10 @@ int np_conf_defaults(struct np_conf *conf);
  *                "FILE:LINE: FIELD: what is wrong; what is allowed"
  *                (":LINE" left out when the line is unknown)
  * @param errlen  size of @p err
+ * security.user and security.group are looked up in this machine's user and
+ * group databases (getpwnam(3), getgrnam(3)) while loading: a name that does
+ * not exist is an error of the field.
+ *
  * @return 0, -ENOENT/-EACCES/... when the file cannot be read, -EINVAL when
  *         it is not valid YAML or breaks the schema or a rule.
  */

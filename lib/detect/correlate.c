@@ -1006,10 +1006,13 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	memset(&lc, 0, sizeof(lc));
+	lc.max_bindings = conf->max_bindings;
 	c->learner = np_nat_learner_create(&lc);
 	if (c->learner == NULL) {
+		int err = errno;
+
 		free(c);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	if (conf->xlat != NULL)
