@@ -133,6 +133,10 @@ struct np_app {
 /* eal_setup.c */
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
 
+/* privs.c: security.user / security.group */
+int np_privs_prepare(struct np_app *app);	/* before EAL init; 0 or -errno, error printed */
+int np_privs_drop(struct np_app *app);		/* after start-up, before the workers run */
+
 /* ports.c */
 int np_ports_init(struct np_app *app);
 void np_ports_close(struct np_app *app);
