@@ -205,6 +205,34 @@ static void test_seed_incident(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/*
+ * More anomalies of one translation than an incident cites: the incident
+ * keeps its first NP_DET_MAX_EVIDENCE records and the correlator goes on
+ * (a full evidence list once made the incident builder loop forever).
+ */
+static void test_incident_evidence_full(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	const struct np_det_record *inc;
+	struct np_flow_event ev;
+
+	(void)state;
+	seed(c, false);
+	memset(&ev, 0, sizeof(ev));
+	ev.refused.reason = NP_FLOW_REFUSED_RST;
+	ev.refused.delay_ns = 1 * MS;
+	for (unsigned int i = 0; i < 2 * NP_DET_MAX_EVIDENCE; i++)
+		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + (14 + i) * MS, "10.0.30.2",
+			(uint16_t)(30000 + i), "64.100.0.10", 4401, &ev);
+	np_det_correlator_finish(c, T0 + 100 * MS);
+	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1 + 2 * NP_DET_MAX_EVIDENCE);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	inc = find(NP_DET_NAT_REFLECTION_MISROUTE);
+	assert_true(inc->n_evidence <= NP_DET_MAX_EVIDENCE);
+	assert_true(inc->n_evidence >= 5);
+	np_det_correlator_destroy(c);
+}
+
 /* The SERVICE arrives before the binding is learned: the Route is re-checked. */
 static void test_late_binding_still_finds_route(void **state)
 {
@@ -606,6 +634,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_incident),
+		cmocka_unit_test(test_incident_evidence_full),
 		cmocka_unit_test(test_late_binding_still_finds_route),
 		cmocka_unit_test(test_incident_waits_to_settle),
 		cmocka_unit_test(test_dnat_only_is_healthy),

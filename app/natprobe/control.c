@@ -47,7 +47,14 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 	}
 }
 
-/* Drain every worker's rings once. @return events handled. */
+/*
+ * Bursts taken from each ring per call. Bounded so that a control thread
+ * that cannot keep up still gets back to its loop (/metrics, timers,
+ * signals); what it leaves fills the ring, and the worker drops and counts.
+ */
+#define NP_DRAIN_MAX_BURSTS 32
+
+/* Drain every worker's rings, at most NP_DRAIN_MAX_BURSTS bursts each. @return events handled. */
 static unsigned int drain(struct np_app *app)
 {
 	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
@@ -55,7 +62,7 @@ static unsigned int drain(struct np_app *app)
 	unsigned int total = 0;
 
 	for (unsigned int w = 0; w < app->n_workers; w++) {
-		unsigned int n;
+		unsigned int n, b = 0;
 
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->events, evs,
@@ -63,14 +70,15 @@ static unsigned int drain(struct np_app *app)
 			for (unsigned int i = 0; i < n; i++)
 				handle_event(app, &evs[i]);
 			total += n;
-		} while (n == NP_DRAIN_BURST);
+		} while (n == NP_DRAIN_BURST && ++b < NP_DRAIN_MAX_BURSTS);
+		b = 0;
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
 							   sizeof(sips[0]), RTE_DIM(sips), NULL);
 			for (unsigned int i = 0; i < n; i++)
 				np_det_correlator_sip(app->corr, &sips[i]);
 			total += n;
-		} while (n == RTE_DIM(sips));
+		} while (n == RTE_DIM(sips) && ++b < NP_DRAIN_MAX_BURSTS);
 	}
 	return total;
 }
