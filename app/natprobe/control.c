@@ -108,7 +108,8 @@ int np_control_init(struct np_app *app)
 		app->segment_names[s] = app->conf.segments[s].name;
 	app->names.n_segments = app->conf.n_segments;
 	app->names.segments = app->segment_names;
-	app->xlat = np_nat_xlat_create(NP_APP_XLAT_CAPACITY, NULL, NULL, NULL);
+	app->xlat = np_nat_xlat_create(np_app_xlat_capacity(app->conf.nat.max_bindings), NULL,
+				       NULL, NULL);
 	if (app->xlat == NULL) {
 		np_err("cannot create the translation table: %s", strerror(errno));
 		return -ENOMEM;

@@ -26,7 +26,11 @@ struct np_metrics;
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
-#define NP_APP_XLAT_CAPACITY (1u << 17)	/* translation table entries (2 per binding) */
+/* Translation table entries for nat.max_bindings bindings: 2 per binding, as most publish. */
+static inline uint32_t np_app_xlat_capacity(unsigned int max_bindings)
+{
+	return max_bindings < 8 ? 16 : 2u * max_bindings;
+}
 
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0
