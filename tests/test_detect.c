@@ -6,6 +6,7 @@
  */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -467,6 +468,40 @@ static void test_binding_lives_with_its_flows(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* nat.max_bindings reaches the learner: a join past it is refused and counted. */
+static void test_max_bindings(void **state)
+{
+	static const char *names[2] = { "inside", "dmz" };
+	struct np_det_correlator_conf cc;
+	struct np_det_correlator *c;
+	const struct np_nat_stats *st;
+
+	(void)state;
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = 2;
+	cc.segment_names[0] = names[0];
+	cc.segment_names[1] = names[1];
+	cc.record = on_record;
+	cc.max_bindings = 2;
+	n_recs = 0;
+	c = np_det_correlator_create(&cc);
+	assert_non_null(c);
+	st = np_nat_learner_stats(np_det_correlator_learner(c));
+	for (unsigned int i = 0; i < 3; i++) {
+		fingerprint(c, 0, T0 + i * MS, "10.0.30.2", (uint16_t)(27901 + i), "64.100.0.10",
+			    7003, 0, 0x100 + i);
+		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i),
+			    "10.0.10.2", 7003, 0, 0x100 + i);
+	}
+	assert_int_equal(bindings_active(c), 2);
+	assert_int_equal(st->v[NP_NAT_STAT_BINDINGS_LEARNED], 2);
+	assert_int_equal(st->v[NP_NAT_STAT_TABLE_FULL], 1);
+	np_det_correlator_destroy(c);
+	cc.max_bindings = NP_NAT_MAX_TABLE + 1;	/* the learner's limit */
+	assert_null(np_det_correlator_create(&cc));
+	assert_int_equal(errno, EINVAL);
+}
+
 /* ---- the inspector (worker side) ------------------------------------------ */
 
 static struct np_det_sip last_sum;
@@ -647,6 +682,7 @@ int main(void)
 		cmocka_unit_test(test_phantom_named_endpoint),
 		cmocka_unit_test(test_plain_refusal_is_not_phantom),
 		cmocka_unit_test(test_binding_lives_with_its_flows),
+		cmocka_unit_test(test_max_bindings),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_names_are_stable),
