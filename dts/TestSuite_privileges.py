@@ -18,9 +18,8 @@ import urllib.request
 
 import pytest
 
-from conftest import (SCENARIOS, Counters, config_text, frames_diff, pcap_device, read_frames,
-                      require_binary, unique_prefix, write_frames)
-from TestSuite_overload import free_listen
+from conftest import (SCENARIOS, Counters, config_text, frames_diff, free_listen, pcap_device,
+                      read_frames, require_binary, unique_prefix, write_frames)
 
 SEED = SCENARIOS / "seed_misroute"
 MAC_C = bytes.fromhex("005056a11e02")

@@ -62,8 +62,10 @@ int np_privs_prepare(struct np_app *app)
 		return -EPERM;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
-		np_err("security.user: cannot set no_new_privs: %s", strerror(errno));
-		return -errno;
+		int err = errno;
+
+		np_err("security.user: cannot set no_new_privs: %s", strerror(err));
+		return -err;
 	}
 	if (capng_get_caps_process() != 0) {
 		np_err("security.user: cannot read the process capabilities");
