@@ -341,3 +341,20 @@ def load_yaml(path):
     import yaml
     with open(path) as f:
         return yaml.safe_load(f)
+
+
+def free_listen():
+    """127.0.0.1:PORT with nothing listening, in 18000..18999 (the range the
+    suites that serve /metrics use, apart from other services)."""
+    import random
+    import socket
+    ports = list(range(18000, 19000))
+    random.Random(os.getpid() ^ time.monotonic_ns()).shuffle(ports)
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return "127.0.0.1:%d" % port
+    pytest.fail("no free loopback port in 18000..18999", pytrace=False)

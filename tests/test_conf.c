@@ -190,6 +190,16 @@ static const struct bad_case bad_cases[] = {
 	/* a value quoted in the message holds a newline: still one line */
 	{ "ports:\n  - name: \"a\\nb\"\n    device: net_null0\nsegments:\n  - name: s\n"
 	  "    mode: passive\n    ports: [a]\n", "ports[0].name: 'a b' has a character" },
+	{ MINIMAL "nat:\n  max_bindings: 0\n", ":11: nat.max_bindings: 0 is out of range; allowed 1..4194304" },
+	{ MINIMAL "nat:\n  max_bindings: 1\n  static:\n    - private: 10.0.0.1\n"
+	  "      public: 64.0.0.1\n    - private: 10.0.0.2\n      public: 64.0.0.2\n",
+	  "nat.max_bindings: 1 is fewer than the 2 static entries" },
+	{ MINIMAL "security:\n  user: no-such-user-np\n",
+	  ":11: security.user: no user 'no-such-user-np' on this machine" },
+	{ MINIMAL "security:\n  user: root\n  group: no-such-group-np\n",
+	  ":12: security.group: no group 'no-such-group-np' on this machine" },
+	{ MINIMAL "security:\n  group: root\n", "security.group: needs security.user" },
+	{ MINIMAL "security:\n  uid: 0\n", "security.uid: unknown key" },
 	{ "", "empty" },
 	{ "[1, 2", "(document)" },
 };
@@ -209,6 +219,40 @@ static void test_bad_configs(void **state)
 		if (strchr(err, '\n') != NULL)
 			fail_msg("case %zu: error is more than one line: '%s'", i, err);
 	}
+}
+
+static void test_nat_and_security_defaults(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nat.max_bindings, NP_DEF_MAX_BINDINGS);
+	assert_string_equal(c.security.user, "");
+	assert_string_equal(c.security.group, "");
+	np_conf_free(&c);
+}
+
+/* root (uid 0, gid 0) exists on every machine the tests run on. */
+static void test_security_user_resolved(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL "nat:\n  max_bindings: 16\nsecurity:\n  user: root\n",
+				   &c, err, sizeof(err)), 0);
+	assert_int_equal(c.nat.max_bindings, 16);
+	assert_string_equal(c.security.user, "root");
+	assert_int_equal(c.security.uid, 0);
+	assert_int_equal(c.security.gid, 0);
+	np_conf_free(&c);
+	assert_int_equal(load_text(MINIMAL "security:\n  user: root\n  group: root\n", &c, err,
+				   sizeof(err)), 0);
+	assert_string_equal(c.security.group, "root");
+	assert_int_equal(c.security.gid, 0);
+	np_conf_free(&c);
 }
 
 static void test_missing_file(void **state)
@@ -263,6 +307,8 @@ int main(void)
 		cmocka_unit_test(test_shipped_config_is_valid),
 		cmocka_unit_test(test_explicit_values_and_static_nat),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_nat_and_security_defaults),
+		cmocka_unit_test(test_security_user_resolved),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_static_nat_arg),
 		cmocka_unit_test(test_parse_listen),

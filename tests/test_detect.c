@@ -6,6 +6,7 @@
  */
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -202,6 +203,34 @@ static void test_seed_incident(void **state)
 	assert_non_null(strstr(inc->diagnosis, "64.100.0.10:4401"));
 	assert_string_equal(find(NP_DET_SIP_TIMEOUT)->timeout_kind, "fast");
 	assert_string_equal(find(NP_DET_TRANSLATED_ROUTE)->sip.header, "Route");
+	np_det_correlator_destroy(c);
+}
+
+/*
+ * More anomalies of one translation than an incident cites: the incident
+ * keeps its first NP_DET_MAX_EVIDENCE records and the correlator goes on
+ * (a full evidence list once made the incident builder loop forever).
+ */
+static void test_incident_evidence_full(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	const struct np_det_record *inc;
+	struct np_flow_event ev;
+
+	(void)state;
+	seed(c, false);
+	memset(&ev, 0, sizeof(ev));
+	ev.refused.reason = NP_FLOW_REFUSED_RST;
+	ev.refused.delay_ns = 1 * MS;
+	for (unsigned int i = 0; i < 2 * NP_DET_MAX_EVIDENCE; i++)
+		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + (14 + i) * MS, "10.0.30.2",
+			(uint16_t)(30000 + i), "64.100.0.10", 4401, &ev);
+	np_det_correlator_finish(c, T0 + 100 * MS);
+	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1 + 2 * NP_DET_MAX_EVIDENCE);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	inc = find(NP_DET_NAT_REFLECTION_MISROUTE);
+	assert_true(inc->n_evidence <= NP_DET_MAX_EVIDENCE);
+	assert_true(inc->n_evidence >= 5);
 	np_det_correlator_destroy(c);
 }
 
@@ -439,6 +468,40 @@ static void test_binding_lives_with_its_flows(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* nat.max_bindings reaches the learner: a join past it is refused and counted. */
+static void test_max_bindings(void **state)
+{
+	static const char *names[2] = { "inside", "dmz" };
+	struct np_det_correlator_conf cc;
+	struct np_det_correlator *c;
+	const struct np_nat_stats *st;
+
+	(void)state;
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = 2;
+	cc.segment_names[0] = names[0];
+	cc.segment_names[1] = names[1];
+	cc.record = on_record;
+	cc.max_bindings = 2;
+	n_recs = 0;
+	c = np_det_correlator_create(&cc);
+	assert_non_null(c);
+	st = np_nat_learner_stats(np_det_correlator_learner(c));
+	for (unsigned int i = 0; i < 3; i++) {
+		fingerprint(c, 0, T0 + i * MS, "10.0.30.2", (uint16_t)(27901 + i), "64.100.0.10",
+			    7003, 0, 0x100 + i);
+		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i),
+			    "10.0.10.2", 7003, 0, 0x100 + i);
+	}
+	assert_int_equal(bindings_active(c), 2);
+	assert_int_equal(st->v[NP_NAT_STAT_BINDINGS_LEARNED], 2);
+	assert_int_equal(st->v[NP_NAT_STAT_TABLE_FULL], 1);
+	np_det_correlator_destroy(c);
+	cc.max_bindings = NP_NAT_MAX_TABLE + 1;	/* the learner's limit */
+	assert_null(np_det_correlator_create(&cc));
+	assert_int_equal(errno, EINVAL);
+}
+
 /* ---- the inspector (worker side) ------------------------------------------ */
 
 static struct np_det_sip last_sum;
@@ -671,6 +734,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_incident),
+		cmocka_unit_test(test_incident_evidence_full),
 		cmocka_unit_test(test_late_binding_still_finds_route),
 		cmocka_unit_test(test_incident_waits_to_settle),
 		cmocka_unit_test(test_dnat_only_is_healthy),
@@ -683,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_phantom_named_endpoint),
 		cmocka_unit_test(test_plain_refusal_is_not_phantom),
 		cmocka_unit_test(test_binding_lives_with_its_flows),
+		cmocka_unit_test(test_max_bindings),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_register_answer_contact_is_echo),

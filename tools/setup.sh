@@ -13,9 +13,9 @@ build=${NP_BUILD_DIR:-build}
 packages=(
 	# build
 	gcc pkg-config meson ninja-build
-	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev
+	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev libcap-ng-dev
 	# tests, fuzzing, sanitizers
-	libcmocka-dev clang libclang-rt-14-dev python3 python3-pytest python3-scapy python3-yaml
+	libcmocka-dev clang libclang-rt-14-dev valgrind python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive
 	dpdk tshark sngrep iproute2 nftables procps prometheus
 )

@@ -3,6 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer, short fuzz runs, and the
 # end-to-end suites (dts/, the real binary on DPDK virtual devices).
 # Run tools/setup.sh first (the README's test command does both).
+# Also: the offline commands (analyze, dump-sip, check-config) under valgrind's
+# memcheck, each leak or memory error a failure.
 # Ends with one line: "N passed, N failed".
 set -uo pipefail
 
@@ -78,6 +80,45 @@ if [ -d tests/fuzz ]; then
 		tail -30 "$logs/fuzz-build.log"
 		failed=$((failed + 1))
 	fi
+fi
+
+echo "== offline commands under valgrind (memcheck, leaks: definite and indirect)"
+# Each check counts as one pass or failure: valgrind's exit code is 1 on a
+# memory error or leak, natprobe's own code must be the one expected.
+seed=tests/fixtures/scenarios/seed_misroute
+leak_check() {
+	local want=$1 name=$2 rc
+	shift 2
+	timeout 300 valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--error-exitcode=1 --log-file="$logs/valgrind-$name.log" \
+		"$build/app/natprobe/natprobe" "$@" >"$logs/valgrind-$name.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then
+		echo "ok   valgrind $name"
+		passed=$((passed + 1))
+	else
+		echo "FAIL valgrind $name: exit $rc, expected $want; see $logs/valgrind-$name.log"
+		grep -E 'definitely|indirectly|Invalid|uninitialised|ERROR SUMMARY' \
+			"$logs/valgrind-$name.log" | head -20
+		failed=$((failed + 1))
+	fi
+}
+if command -v valgrind >/dev/null; then
+	leak_check 0 analyze-seed analyze --static-nat 10.0.10.2=64.100.0.10 \
+		inside="$seed/inside.pcap" dmz="$seed/dmz.pcap"
+	leak_check 0 analyze-json-tls analyze --json \
+		inside=tests/fixtures/scenarios/seed_misroute_tls/inside.pcap \
+		dmz=tests/fixtures/scenarios/seed_misroute_tls/dmz.pcap
+	leak_check 0 analyze-explog analyze -c config/natprobe.yaml \
+		inside=tests/fixtures/explog/expc.log dmz=tests/fixtures/explog/expe.log
+	leak_check 0 dump-sip dump-sip "$seed/inside.pcap"
+	leak_check 0 dump-sip-json dump-sip --json inside="$seed/inside.pcap" dmz="$seed/dmz.pcap"
+	leak_check 0 check-config check-config config/natprobe.yaml
+	leak_check 2 analyze-missing-input analyze inside=/nonexistent/natprobe.pcap
+	leak_check 2 bad-config check-config tests/fixtures/explog/expc.log
+else
+	echo "FAIL valgrind not installed (tools/setup.sh installs it)"
+	failed=$((failed + 1))
 fi
 
 echo "== end-to-end suites (dts/)"

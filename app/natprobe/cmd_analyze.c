@@ -194,11 +194,13 @@ int np_cmd_analyze(int argc, char **argv)
 		cc.segment_names[s] = o.segment_name[s];
 	cc.static_nat = o.conf.nat.static_nat;
 	cc.n_static = o.conf.nat.n_static;
+	cc.max_bindings = o.conf.nat.max_bindings;
 	cc.record = on_record;
 	cc.ctx = &a;
 	a.names.n_segments = o.n_segments;
 	a.names.segments = o.segment_ptr;
-	o.xlat = np_nat_xlat_create(NP_APP_XLAT_CAPACITY, NULL, NULL, NULL);
+	o.xlat = np_nat_xlat_create(np_app_xlat_capacity(o.conf.nat.max_bindings), NULL, NULL,
+				    NULL);
 	cc.xlat = o.xlat;
 	a.corr = o.xlat ? np_det_correlator_create(&cc) : NULL;
 	if (a.corr == NULL) {

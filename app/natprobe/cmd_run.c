@@ -263,11 +263,12 @@ int np_cmd_run(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
-	if (np_eal_init(&app, n_eal, eal_args) < 0) {
+	if (np_privs_prepare(&app) < 0 || np_eal_init(&app, n_eal, eal_args) < 0) {
 		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;
 	}
-	if (np_control_init(&app) < 0 || create_workers(&app) < 0 || np_ports_init(&app) < 0) {
+	if (np_control_init(&app) < 0 || create_workers(&app) < 0 || np_ports_init(&app) < 0 ||
+	    np_privs_drop(&app) < 0) {
 		release(&app);
 		rte_eal_cleanup();
 		np_conf_free(&app.conf);

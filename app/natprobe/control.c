@@ -47,7 +47,14 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 	}
 }
 
-/* Drain every worker's rings once. @return events handled. */
+/*
+ * Bursts taken from each ring per call. Bounded so that a control thread
+ * that cannot keep up still gets back to its loop (/metrics, timers,
+ * signals); what it leaves fills the ring, and the worker drops and counts.
+ */
+#define NP_DRAIN_MAX_BURSTS 32
+
+/* Drain every worker's rings, at most NP_DRAIN_MAX_BURSTS bursts each. @return events handled. */
 static unsigned int drain(struct np_app *app)
 {
 	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
@@ -56,7 +63,7 @@ static unsigned int drain(struct np_app *app)
 	unsigned int total = np_hep_drain(app);
 
 	for (unsigned int w = 0; w < app->n_workers; w++) {
-		unsigned int n;
+		unsigned int n, b = 0;
 
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->events, evs,
@@ -64,14 +71,15 @@ static unsigned int drain(struct np_app *app)
 			for (unsigned int i = 0; i < n; i++)
 				handle_event(app, &evs[i]);
 			total += n;
-		} while (n == NP_DRAIN_BURST);
+		} while (n == NP_DRAIN_BURST && ++b < NP_DRAIN_MAX_BURSTS);
+		b = 0;
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
 							   sizeof(sips[0]), RTE_DIM(sips), NULL);
 			for (unsigned int i = 0; i < n; i++)
 				np_det_correlator_sip(app->corr, &sips[i]);
 			total += n;
-		} while (n == RTE_DIM(sips));
+		} while (n == RTE_DIM(sips) && ++b < NP_DRAIN_MAX_BURSTS);
 	}
 	return total;
 }
@@ -83,24 +91,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 
 	np_telemetry_record(app, r);
 	np_hep_record(app, r);
-	if (app->records == NULL)
-		return;
-	if (np_record_write_json(app->records, r, &app->names) == 0 && fflush(app->records) == 0) {
-		app->records_written++;
-	} else {
-		app->records_failed++;
-		clearerr(app->records);
-	}
-}
-
-/* Open (append, mode 0640) the records file. */
-static FILE *open_records(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-
-	if (fd < 0)
-		return NULL;
-	return fdopen(fd, "a");
+	np_records_write(app, r);
 }
 
 int np_control_init(struct np_app *app)
@@ -113,19 +104,14 @@ int np_control_init(struct np_app *app)
 		np_err("SIP matcher: %s", err);
 		return -EINVAL;
 	}
-	if (app->conf.export.records_file[0] != '\0') {
-		app->records = open_records(app->conf.export.records_file);
-		if (app->records == NULL) {
-			np_err("export.records_file: cannot open '%s': %s",
-			       app->conf.export.records_file, strerror(errno));
-			return -EINVAL;
-		}
-	}
+	if (np_records_open(app) < 0)
+		return -EINVAL;
 	for (unsigned int s = 0; s < app->conf.n_segments; s++)
 		app->segment_names[s] = app->conf.segments[s].name;
 	app->names.n_segments = app->conf.n_segments;
 	app->names.segments = app->segment_names;
-	app->xlat = np_nat_xlat_create(NP_APP_XLAT_CAPACITY, NULL, NULL, NULL);
+	app->xlat = np_nat_xlat_create(np_app_xlat_capacity(app->conf.nat.max_bindings), NULL,
+				       NULL, NULL);
 	if (app->xlat == NULL) {
 		np_err("cannot create the translation table: %s", strerror(errno));
 		return -ENOMEM;
@@ -137,6 +123,7 @@ int np_control_init(struct np_app *app)
 		cc.segment_names[s] = app->segment_names[s];
 	cc.static_nat = app->conf.nat.static_nat;
 	cc.n_static = app->conf.nat.n_static;
+	cc.max_bindings = app->conf.nat.max_bindings;
 	cc.record = on_record;
 	cc.ctx = app;
 	app->corr = np_det_correlator_create(&cc);
@@ -147,27 +134,6 @@ int np_control_init(struct np_app *app)
 	if (np_hep_start(app) < 0 || np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
 		return -EINVAL;
 	return 0;
-}
-
-/* SIGHUP: close and reopen the records file, so a rotated file is let go. */
-void np_control_reopen_records(struct np_app *app)
-{
-	FILE *f;
-
-	if (app->conf.export.records_file[0] == '\0')
-		return;
-	f = open_records(app->conf.export.records_file);
-	if (f == NULL) {
-		rte_log(RTE_LOG_ERR, np_logtype,
-			"natprobe: export.records_file: cannot reopen '%s': %s; still writing the "
-			"old file\n", app->conf.export.records_file, strerror(errno));
-		return;
-	}
-	if (app->records != NULL)
-		fclose(app->records);
-	app->records = f;
-	rte_log(RTE_LOG_NOTICE, np_logtype, "natprobe: reopened %s\n",
-		app->conf.export.records_file);
 }
 
 void np_control_fini(struct np_app *app)
@@ -181,9 +147,7 @@ void np_control_fini(struct np_app *app)
 	app->xlat = NULL;
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
-	if (app->records != NULL)
-		fclose(app->records);
-	app->records = NULL;
+	np_records_close(app);
 }
 
 /* After the workers stopped: take what is left in the rings, settle incidents. */
@@ -222,8 +186,9 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.flow = app->flow_stats,
 		.correlator = app->corr ? np_det_correlator_stats(app->corr) : NULL,
 		.nat = app->corr ? np_nat_learner_stats(np_det_correlator_learner(app->corr)) : NULL,
-		.records_written = app->records_written,
-		.records_failed = app->records_failed,
+		.records_written = app->rec.written,
+		.records_failed = app->rec.failed,
+		.records_reopen_failed = app->rec.reopen_failed,
 	};
 
 	np_ports_read_hw_stats(app);
@@ -253,7 +218,10 @@ int np_control_loop(struct np_app *app)
 			uint64_t rx = rx_total(app);
 
 			np_ports_read_hw_stats(app);
-			np_det_correlator_tick(app->corr, wall_ns());
+			uint64_t wall = wall_ns();
+
+			np_det_correlator_tick(app->corr, wall);
+			np_records_tick(app, wall);
 			np_telemetry_update(app);
 			if (rx != last_rx) {
 				last_rx = rx;
@@ -263,7 +231,7 @@ int np_control_loop(struct np_app *app)
 		}
 		if (np_reopen_records) {
 			np_reopen_records = false;
-			np_control_reopen_records(app);
+			np_records_reopen(app);
 		}
 		if (app->idle_exit_s > 0 && now - last_change >= (uint64_t)(app->idle_exit_s * hz))
 			break;

@@ -27,7 +27,11 @@ struct np_hep_sender;
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
-#define NP_APP_XLAT_CAPACITY (1u << 17)	/* translation table entries (2 per binding) */
+/* Translation table entries for nat.max_bindings bindings: 2 per binding, as most publish. */
+static inline uint32_t np_app_xlat_capacity(unsigned int max_bindings)
+{
+	return max_bindings < 8 ? 16 : 2u * max_bindings;
+}
 
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0
@@ -117,6 +121,20 @@ struct np_worker {
 	struct np_stats stats;
 } __rte_cache_aligned;
 
+/* export.records_file (records.c); written by the control thread only. */
+struct np_records {
+	int fd;				/* -1: not configured, or the file is lost */
+	FILE *mem;			/* open_memstream: one record formatted at a time */
+	char *buf;
+	size_t size;
+	uint64_t written;		/* natprobe_records_written_total */
+	uint64_t failed;		/* natprobe_records_failed_total */
+	uint64_t reopen_failed;		/* natprobe_records_reopen_failures_total */
+	int open_errno;			/* why the last open failed, 0 after a success */
+	bool failing;			/* the last record was lost (log transitions only) */
+	uint64_t next_check_ns;		/* next look at the file (removed? back?) */
+};
+
 struct np_app {
 	struct np_conf conf;
 	const char *conf_path;
@@ -134,9 +152,7 @@ struct np_app {
 	struct np_det_correlator *corr;
 	struct np_record_names names;
 	const char *segment_names[NP_MAX_SEGMENTS];
-	FILE *records;			/* export.records_file, or NULL */
-	uint64_t records_written;
-	uint64_t records_failed;
+	struct np_records rec;		/* export.records_file */
 	double duration_s;		/* --duration, 0 = until a signal */
 	double idle_exit_s;		/* --idle-exit, 0 = never */
 	uint64_t events_seen[8];	/* per np_event_type, control side */
@@ -146,6 +162,10 @@ struct np_app {
 
 /* eal_setup.c */
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
+
+/* privs.c: security.user / security.group */
+int np_privs_prepare(struct np_app *app);	/* before EAL init; 0 or -errno, error printed */
+int np_privs_drop(struct np_app *app);		/* after start-up, before the workers run */
 
 /* ports.c */
 int np_ports_init(struct np_app *app);
@@ -171,7 +191,13 @@ int np_control_init(struct np_app *app);
 void np_control_fini(struct np_app *app);
 int np_control_loop(struct np_app *app);
 void np_control_drain(struct np_app *app);
-void np_control_reopen_records(struct np_app *app);
+
+/* records.c: export.records_file */
+int np_records_open(struct np_app *app);	/* start-up: 0 or -errno, error printed */
+void np_records_close(struct np_app *app);
+void np_records_write(struct np_app *app, const struct np_det_record *r);
+void np_records_reopen(struct np_app *app);	/* SIGHUP */
+void np_records_tick(struct np_app *app, uint64_t now_ns);	/* removed file, retries */
 void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* subcommand drivers */

@@ -65,6 +65,7 @@ struct tel_snapshot {
 	uint64_t event_drops;
 	uint64_t records_written;
 	uint64_t records_failed;
+	uint64_t records_reopen_failed;
 	uint64_t busy_cycles[NP_MAX_WORKERS];
 	uint64_t cycles[NP_MAX_WORKERS];
 	unsigned int n_bindings;
@@ -220,6 +221,7 @@ static void stats_fill(struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "event_ring_drops", s->event_drops);
 	rte_tel_data_add_dict_u64(d, "records_written", s->records_written);
 	rte_tel_data_add_dict_u64(d, "records_failed", s->records_failed);
+	rte_tel_data_add_dict_u64(d, "records_reopen_failures", s->records_reopen_failed);
 	rte_tel_data_add_dict_u64(d, "workers", tel.n_workers);
 	a = u64_array(s->busy_cycles, tel.n_workers);
 	if (a != NULL)
@@ -545,8 +547,9 @@ void np_telemetry_update(struct np_app *app)
 		next.flows_active += app->flow_stats[w]->flows_active;
 	next.events = sum.worker[NP_WK_EVENTS];
 	next.event_drops = sum.worker[NP_WK_EVENT_DROPS];
-	next.records_written = app->records_written;
-	next.records_failed = app->records_failed;
+	next.records_written = app->rec.written;
+	next.records_failed = app->rec.failed;
+	next.records_reopen_failed = app->rec.reopen_failed;
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		next.busy_cycles[w] = app->worker_stats[w]->worker[NP_WK_BUSY_CYCLES];
 		next.cycles[w] = app->worker_stats[w]->worker[NP_WK_TOTAL_CYCLES];

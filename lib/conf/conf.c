@@ -212,6 +212,10 @@ int np_conf_defaults(struct np_conf *conf)
 	snprintf(conf->export.hep_password, sizeof(conf->export.hep_password), "%s",
 		 NP_DEF_HEP_PASSWORD);
 	conf->export.hep_queue_size = NP_DEF_HEP_QUEUE_SIZE;
+	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
+	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
+	snprintf(conf->security.group, sizeof(conf->security.group), "%s",
+		 NP_DEF_SECURITY_GROUP);
 	return 0;
 }
 

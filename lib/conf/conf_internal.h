@@ -61,6 +61,12 @@ struct raw_static_nat {
 struct raw_nat {
 	struct raw_static_nat *static_nat;
 	unsigned int static_nat_count;
+	unsigned int *max_bindings;
+};
+
+struct raw_security {
+	char *user;
+	char *group;
 };
 
 struct raw_export {
@@ -83,6 +89,7 @@ struct raw_conf {
 	struct raw_sip *sip;
 	struct raw_nat *nat;
 	struct raw_export *export;
+	struct raw_security *security;
 };
 
 extern const cyaml_schema_value_t np_conf_raw_schema;

@@ -105,6 +105,7 @@ static const cyaml_schema_value_t static_nat_entry = {
 static const cyaml_schema_field_t nat_fields[] = {
 	CYAML_FIELD_SEQUENCE("static", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_nat,
 			     static_nat, &static_nat_entry, 0, NP_MAX_STATIC_NAT),
+	CYAML_FIELD_UINT_PTR("max_bindings", OPT, struct raw_nat, max_bindings),
 	CYAML_FIELD_END,
 };
 
@@ -122,6 +123,12 @@ static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t security_fields[] = {
+	CYAML_FIELD_STRING_PTR("user", OPT_STR, struct raw_security, user, 0, NP_USER_MAX),
+	CYAML_FIELD_STRING_PTR("group", OPT_STR, struct raw_security, group, 0, NP_USER_MAX),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("eal", OPT, struct raw_conf, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_conf, ports, &port_entry, 1,
@@ -132,6 +139,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("sip", OPT, struct raw_conf, sip, sip_fields),
 	CYAML_FIELD_MAPPING_PTR("nat", OPT, struct raw_conf, nat, nat_fields),
 	CYAML_FIELD_MAPPING_PTR("export", OPT, struct raw_conf, export, export_fields),
+	CYAML_FIELD_MAPPING_PTR("security", OPT, struct raw_conf, security, security_fields),
 	CYAML_FIELD_END,
 };
 

@@ -6,6 +6,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -295,6 +297,20 @@ static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct co
 	return 0;
 }
 
+static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct conf_err *e)
+{
+	if (range(e, "nat.max_bindings", r->max_bindings, 1, NP_MAX_BINDINGS_LIMIT,
+		  &c->nat.max_bindings))
+		return -EINVAL;
+	/* Static entries hold binding slots for the whole run. */
+	if (c->nat.max_bindings < c->nat.n_static)
+		return fail(e, "nat.max_bindings" SEP
+			    "%u is fewer than the %u static entries; allowed %u..%u",
+			    c->nat.max_bindings, c->nat.n_static, c->nat.n_static,
+			    NP_MAX_BINDINGS_LIMIT);
+	return 0;
+}
+
 static int rule_export(const struct raw_export *r, struct np_conf *c, struct conf_err *e)
 {
 	if (r->metrics_listen != NULL) {
@@ -360,6 +376,41 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 			  &c->export.hep_queue_size);
 }
 
+/* Names are looked up here so that check-config reports a user this machine lacks. */
+static int rule_security(const struct raw_security *r, struct np_conf *c, struct conf_err *e)
+{
+	const char *user = r->user != NULL ? r->user : "";
+	const char *group = r->group != NULL ? r->group : "";
+	struct passwd *pw;
+	struct group *gr;
+
+	if (user[0] == '\0') {
+		if (group[0] != '\0')
+			return fail(e, "security.group" SEP
+				    "needs security.user; set both, or neither to keep the user "
+				    "natprobe is started as");
+		return 0;
+	}
+	pw = getpwnam(user);
+	if (pw == NULL)
+		return fail(e, "security.user" SEP
+			    "no user '%s' on this machine; give an existing user name (getent "
+			    "passwd), or \"\" to keep the user natprobe is started as", user);
+	snprintf(c->security.user, sizeof(c->security.user), "%s", user);
+	c->security.uid = pw->pw_uid;
+	c->security.gid = pw->pw_gid;
+	if (group[0] != '\0') {
+		gr = getgrnam(group);
+		if (gr == NULL)
+			return fail(e, "security.group" SEP
+				    "no group '%s' on this machine; give an existing group name "
+				    "(getent group), or \"\" for the user's primary group", group);
+		snprintf(c->security.group, sizeof(c->security.group), "%s", group);
+		c->security.gid = gr->gr_gid;
+	}
+	return 0;
+}
+
 int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e)
 {
 	static const struct raw_eal no_eal;
@@ -367,6 +418,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	static const struct raw_sip no_sip;
 	static const struct raw_nat no_nat;
 	static const struct raw_export no_export;
+	static const struct raw_security no_security;
 
 	if (rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e) ||
 	    rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e) || rule_ports(raw, conf, e) ||
@@ -374,8 +426,10 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	    rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e) ||
 	    rule_sip(raw->sip ? raw->sip : &no_sip, conf, e) ||
 	    rule_static_nat(raw->nat ? raw->nat : &no_nat, conf, e) ||
+	    rule_max_bindings(raw->nat ? raw->nat : &no_nat, conf, e) ||
 	    rule_export(raw->export ? raw->export : &no_export, conf, e) ||
-	    rule_export_hep(raw->export ? raw->export : &no_export, conf, e))
+	    rule_export_hep(raw->export ? raw->export : &no_export, conf, e) ||
+	    rule_security(raw->security ? raw->security : &no_security, conf, e))
 		return -EINVAL;
 	return 0;
 }

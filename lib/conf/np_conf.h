@@ -29,6 +29,8 @@
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
 #define NP_HEP_PASSWORD_MAX 64	/**< export.hep_password, characters */
+#define NP_MAX_BINDINGS_LIMIT (1u << 22)	/**< nat.max_bindings, = NP_NAT_MAX_TABLE */
+#define NP_USER_MAX 63		/**< security.user / security.group, characters */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -55,6 +57,9 @@
 #define NP_DEF_HEP_CAPTURE_ID 2001
 #define NP_DEF_HEP_PASSWORD ""
 #define NP_DEF_HEP_QUEUE_SIZE 1024
+#define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
+#define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
+#define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
 
 /** Segment attachment mode. */
 enum np_seg_mode {
@@ -123,6 +128,7 @@ struct np_conf {
 	struct {
 		unsigned int n_static;
 		struct np_static_nat *static_nat;	/**< heap; freed by np_conf_free() */
+		unsigned int max_bindings;	/**< bindings held at once, static included */
 	} nat;
 	struct {
 		char metrics_listen[64];	/**< "" when disabled */
@@ -133,6 +139,17 @@ struct np_conf {
 		char hep_password[NP_HEP_PASSWORD_MAX + 1]; /**< HEP chunk 0x000e; "" for none */
 		unsigned int hep_queue_size;	/**< SIP messages queued per worker */
 	} export;
+	/**
+	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
+	 * process as started; otherwise `run` switches to @c uid / @c gid and
+	 * gives up every capability once the ports, sockets and files are open.
+	 */
+	struct {
+		char user[NP_USER_MAX + 1];	/**< "" when not switching */
+		char group[NP_USER_MAX + 1];	/**< as configured; "" = user's primary group */
+		unsigned int uid;		/**< resolved at load time when user is set */
+		unsigned int gid;
+	} security;
 };
 
 /**
@@ -151,6 +168,10 @@ int np_conf_defaults(struct np_conf *conf);
  *                "FILE:LINE: FIELD: what is wrong; what is allowed"
  *                (":LINE" left out when the line is unknown)
  * @param errlen  size of @p err
+ * security.user and security.group are looked up in this machine's user and
+ * group databases (getpwnam(3), getgrnam(3)) while loading: a name that does
+ * not exist is an error of the field.
+ *
  * @return 0, -ENOENT/-EACCES/... when the file cannot be read, -EINVAL when
  *         it is not valid YAML or breaks the schema or a rule.
  */

@@ -1025,16 +1025,26 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return NULL;
+	/*
+	 * Touch every page now (calloc's are untouched zero pages): the tables
+	 * are resident from the start, so the process does not grow while they
+	 * fill, and a machine short of memory fails here, not hours later.
+	 */
+	for (size_t off = 0; off < sizeof(*c); off += 4096)
+		((volatile uint8_t *)c)[off] = 0;
 	c->conf = *conf;
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
+	lc.max_bindings = conf->max_bindings;
 	c->learner = np_nat_learner_create(&lc);
 	if (c->learner == NULL) {
+		int err = errno;
+
 		free(c);
-		errno = ENOMEM;
+		errno = err;
 		return NULL;
 	}
 	if (conf->xlat != NULL)

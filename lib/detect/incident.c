@@ -45,12 +45,18 @@ static bool is_member(const struct det_incident *in, unsigned int ai)
 	return false;
 }
 
-static void add_member(struct det_incident *in, unsigned int ai, uint64_t ts)
+/* @return true when @p ai became a member (false: already one, or the list is full). */
+static bool add_member(struct det_incident *in, unsigned int ai, uint64_t ts)
 {
-	if (in->n < NP_DET_MAX_EVIDENCE - 1 && !is_member(in, ai))
+	bool added = false;
+
+	if (in->n < NP_DET_MAX_EVIDENCE - 1 && !is_member(in, ai)) {
 		in->members[in->n++] = ai;
+		added = true;
+	}
 	if (ts > in->last_ns)
 		in->last_ns = ts;
+	return added;
 }
 
 /* Pull in earlier anomalies that belong, until nothing changes. */
@@ -63,8 +69,9 @@ static void sweep(struct np_det_correlator *c, struct det_incident *in)
 		for (unsigned int i = 0; i < c->n_anomalies; i++) {
 			if (is_member(in, i) || !belongs(c, in, &c->anomalies[i]))
 				continue;
-			add_member(in, i, c->anomalies[i].ts_ns);
-			changed = true;
+			/* Only a new member can make others belong (shared Call-ID). */
+			if (add_member(in, i, c->anomalies[i].ts_ns))
+				changed = true;
 		}
 	}
 }

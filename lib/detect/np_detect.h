@@ -279,6 +279,8 @@ struct np_det_correlator_conf {
 	const struct np_static_nat *static_nat;	/**< may be NULL */
 	unsigned int n_static;
 	struct np_nat_xlat *xlat;	/**< translation table to publish into; may be NULL */
+	/** Bindings (static included) the learner holds at once; 0 = NP_NAT_DEFAULT_MAX_BINDINGS. */
+	uint32_t max_bindings;
 	uint64_t t1_ns;			/**< SIP T1; 0 = 500 ms */
 	uint64_t incident_settle_ns;	/**< quiet time before an incident is written; 0 = 2 s */
 	/** Called for every record, in id order. */

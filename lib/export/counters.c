@@ -169,6 +169,11 @@ static void write_detect(FILE *f, const struct np_stats_src *src)
 	family_raw(f, "records_failed_total", "Records that could not be written (disk full, ...)",
 		   false);
 	fprintf(f, "natprobe_records_failed_total %lu\n", (unsigned long)src->records_failed);
+	family_raw(f, "records_reopen_failures_total",
+		   "Reopens of the records file (SIGHUP) that failed; the old file is kept while "
+		   "it has a name", false);
+	fprintf(f, "natprobe_records_reopen_failures_total %lu\n",
+		(unsigned long)src->records_reopen_failed);
 }
 
 static void write_nat(FILE *f, const struct np_nat_stats *ns)
@@ -334,7 +339,10 @@ int np_counters_write_markdown(FILE *f)
 	      "before an answer because the table was full |\n"
 	      "| `natprobe_records_written_total` | counter | | Records appended to the records "
 	      "file |\n"
-	      "| `natprobe_records_failed_total` | counter | | Records that could not be written |\n",
+	      "| `natprobe_records_failed_total` | counter | | Records that could not be written "
+	      "(disk full, ...) |\n"
+	      "| `natprobe_records_reopen_failures_total` | counter | | Reopens of the records file "
+	      "(SIGHUP) that failed; the old file is kept while it has a name |\n",
 	      f);
 	for (unsigned int k = 0; k < NP_NAT_STAT_MAX; k++) {
 		bool gauge = k == NP_NAT_STAT_BINDINGS_ACTIVE || k == NP_NAT_STAT_STATIC_ENTRIES;

@@ -144,6 +144,7 @@ struct np_stats_src {
 	const struct np_nat_stats *nat;
 	uint64_t records_written;	/**< records appended to export.records_file */
 	uint64_t records_failed;	/**< records that could not be written */
+	uint64_t records_reopen_failed;	/**< reopens of the records file (SIGHUP) that failed */
 };
 
 /** Sum of every thread's counters into @p out (worker[] counters are summed too). */

@@ -21,6 +21,10 @@
 #include "nat_internal.h"
 #include "np_nat.h"
 
+/* The config's limits are this library's (lib/conf cannot include np_nat.h). */
+_Static_assert(NP_MAX_BINDINGS_LIMIT == NP_NAT_MAX_TABLE, "nat.max_bindings limit");
+_Static_assert(NP_DEF_MAX_BINDINGS == NP_NAT_DEFAULT_MAX_BINDINGS, "nat.max_bindings default");
+
 #define NP_NAT_STAT_NAME(e, n, g, h) [NP_NAT_STAT_##e] = n,
 #define NP_NAT_STAT_HELP(e, n, g, h) [NP_NAT_STAT_##e] = h,
 #define NP_NAT_STAT_GAUGE(e, n, g, h) [NP_NAT_STAT_##e] = g,
