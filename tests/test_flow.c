@@ -508,16 +508,6 @@ test_bad_args(void **state)
 	np_flow_prefetch(NULL, 0, &pi);
 	np_flow_prefetch(t, 0, NULL);
 	np_flow_prefetch(t, 0, &pi);
-	np_flow_prefetch_entry(NULL, 0, &pi);
-	np_flow_prefetch_entry(t, 0, NULL);
-	np_flow_prefetch_entry(t, 0, &pi);	/* the flow exists */
-	mk_udp(&F, C_IP, 1001, S_IP, 2000, "x", 1);
-	np_pkt_parse(F.b, F.len, &pi);
-	np_flow_prefetch_entry(t, 0, &pi);	/* no such flow yet */
-	/* prefetching reads only: the table is as it was */
-	assert_int_equal(st(t)->flows_active, 1);
-	assert_int_equal(np_flow_process(t, 0, &pi, F.b, 0, NULL), 0);
-	assert_int_equal(st(t)->flows_active, 2);
 	np_flow_table_destroy(t);
 }
 

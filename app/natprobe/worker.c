@@ -134,73 +134,6 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);
 }
 
-#define NP_INSPECT_CHUNK 32	/* frames parsed ahead of their flow lookups */
-#define NP_PREFETCH_AHEAD 4	/* frames between loading a flow entry and using it */
-
-/*
- * Inspect a burst in chunks: parse every frame of a chunk and start loading
- * its flow-index line, then look the flows up, each entry requested a few
- * frames ahead. Flow tables larger than the cache otherwise stall on two
- * misses per frame. Frames are inspected in arrival order either way; a chunk
- * with a chained mbuf (copied into the one linear buffer) goes frame by frame.
- */
-static inline void inspect_burst(struct np_worker *w, const struct np_rxq *r,
-				 struct rte_mbuf **pkts, uint16_t n, uint64_t now_ns)
-{
-	struct np_stats *st = &w->stats;
-	uint64_t *seg = st->segment[r->segment];
-
-	for (uint16_t base = 0; base < n; base += NP_INSPECT_CHUNK) {
-		uint16_t cnt = (uint16_t)RTE_MIN(n - base, NP_INSPECT_CHUNK);
-		struct rte_mbuf **ms = pkts + base;
-		struct np_pkt_info pi[NP_INSPECT_CHUNK];
-		const uint8_t *data[NP_INSPECT_CHUNK];
-		uint32_t len[NP_INSPECT_CHUNK];
-		uint64_t skip = 0;	/* bit i: frame i is not inspected further */
-		bool chained = false;
-
-		for (uint16_t i = 0; i < cnt; i++)
-			chained |= ms[i]->nb_segs != 1;
-		if (unlikely(chained)) {
-			for (uint16_t i = 0; i < cnt; i++)
-				inspect(w, r, ms[i], now_ns);
-			continue;
-		}
-		for (uint16_t i = 0; i < cnt; i++) {
-			int cls;
-
-			if (i + 1 < cnt)
-				rte_prefetch0(rte_pktmbuf_mtod(ms[i + 1], void *));
-			len[i] = rte_pktmbuf_pkt_len(ms[i]);
-			data[i] = rte_pktmbuf_mtod(ms[i], const uint8_t *);
-			seg[NP_SEG_PACKETS]++;
-			seg[NP_SEG_BYTES] += len[i];
-			cls = np_pkt_parse(data[i], len[i], &pi[i]);
-			st->frame_class[r->segment][cls]++;
-			if (unlikely(cls >= NP_PKT_RUNT))
-				emit_bad_frame(w, r, (unsigned int)cls, data[i], len[i]);
-			if (unlikely(len[i] > w->conf->datapath.mtu)) {
-				seg[NP_SEG_OVERSIZE]++;
-				skip |= 1ull << i;
-				continue;
-			}
-			np_det_inspect_prefetch(w->ins, r->segment, &pi[i], 0);
-		}
-		for (uint16_t i = 0; i < cnt && i < NP_PREFETCH_AHEAD; i++)
-			if (!(skip >> i & 1))
-				np_det_inspect_prefetch(w->ins, r->segment, &pi[i], 1);
-		for (uint16_t i = 0; i < cnt; i++) {
-			uint16_t a = (uint16_t)(i + NP_PREFETCH_AHEAD);
-
-			if (a < cnt && !(skip >> a & 1))
-				np_det_inspect_prefetch(w->ins, r->segment, &pi[a], 1);
-			if (!(skip >> i & 1))
-				np_det_inspect_frame(w->ins, r->segment, data[i], len[i], &pi[i],
-						     now_ns);
-		}
-	}
-}
-
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
 			   uint16_t n, const uint32_t *lens)
 {
@@ -237,10 +170,12 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	t0 = rte_rdtsc();
 	now_ns = w->ns_base + (uint64_t)((double)(t0 - w->tsc_base) * w->ns_per_tsc);
 	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += lens[i];
+		inspect(w, r, pkts[i], now_ns);
 	}
-	inspect_burst(w, r, pkts, n, now_ns);
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;
 	w->stats.worker[NP_WK_PACKETS] += n;

@@ -245,15 +245,6 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 	}
 }
 
-void np_det_inspect_prefetch(const struct np_det_inspect *ins, uint8_t segment,
-			     const struct np_pkt_info *pi, unsigned int stage)
-{
-	if (stage == 0)
-		np_flow_prefetch(ins->flows, segment, pi);
-	else
-		np_flow_prefetch_entry(ins->flows, segment, pi);
-}
-
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work)
 {

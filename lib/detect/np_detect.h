@@ -180,17 +180,6 @@ void np_det_inspect_destroy(struct np_det_inspect *ins);
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns);
 
-/**
- * Optional, for bursts: start loading what np_det_inspect_frame() will read
- * for this frame. Stage 0 loads the flow table's index line; stage 1 (a few
- * frames later, when that line has arrived) the flow entry. A worker that
- * runs stage 0 over a whole burst, then stage 1 a few frames ahead of
- * np_det_inspect_frame(), overlaps the table's cache misses. Reads only;
- * ignores frames other than TCP / UDP.
- */
-void np_det_inspect_prefetch(const struct np_det_inspect *ins, uint8_t segment,
-			     const struct np_pkt_info *pi, unsigned int stage);
-
 /** Age flows and fragments; bounded by @p max_work. @return work done. */
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work);

@@ -381,23 +381,6 @@ np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np
 	__builtin_prefetch(&t->slots[k.hash & t->mask]);
 }
 
-void
-np_flow_prefetch_entry(const struct np_flow_table *t, uint8_t segment,
-		       const struct np_pkt_info *pi)
-{
-	const struct flow_slot *s;
-	struct flow_key k;
-
-	if (!t || !pi || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
-		return;
-	flow_key_make(&k, segment, pi->cls == NP_PKT_TCP ? FLOW_PROTO_TCP : FLOW_PROTO_UDP,
-		      &pi->src, pi->sport, &pi->dst, pi->dport);
-	/* the first slot only: with load <= 1/2 the flow is nearly always there */
-	s = &t->slots[k.hash & t->mask];
-	if (s->idx != FLOW_NIL && s->hash == k.hash)
-		__builtin_prefetch(&t->hot[s->idx]);
-}
-
 int
 np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink)

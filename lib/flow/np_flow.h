@@ -17,8 +17,7 @@
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
  *  - per TCP, UDP or ICMP frame: np_pkt_parse(), then np_flow_process()
- *    (for a burst: np_flow_prefetch() on every frame first, then
- *    np_flow_prefetch_entry() a few frames ahead of np_flow_process());
+ *    (for a burst: np_flow_prefetch() on every frame first, then process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -375,15 +374,6 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
  * NP_PKT_TCP / NP_PKT_UDP and NULL arguments.
  */
 void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi);
-
-/**
- * Optional second stage of np_flow_prefetch(): read the hash-index line
- * (loaded by np_flow_prefetch() a few frames earlier) and start loading the
- * flow entry it points at, the other line np_flow_process() reads. Reads
- * nothing but @p pi and the index; same classes and NULL handling.
- */
-void np_flow_prefetch_entry(const struct np_flow_table *t, uint8_t segment,
-			    const struct np_pkt_info *pi);
 
 /**
  * Age the table: report SYNs unanswered for syn_timeout_ns
