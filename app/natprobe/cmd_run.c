@@ -200,6 +200,8 @@ static int create_workers(struct np_app *app)
 		w->id = i;
 		w->lcore = lcore;
 		w->conf = c;
+		w->mtu = c->datapath.mtu;
+		w->tx_retries = c->datapath.tx_retries;
 		snprintf(name, sizeof(name), "np_events_%u", i);
 		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
 						 c->datapath.event_ring_size, socket,

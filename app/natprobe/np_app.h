@@ -117,6 +117,10 @@ struct np_worker {
 	uint64_t ns_base;
 	double ns_per_tsc;
 	const struct np_conf *conf;
+	/* datapath settings read per frame, copied here: the worker's own lines,
+	 * not a pointer into the main thread's np_app */
+	uint32_t mtu;
+	uint32_t tx_retries;
 	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
 	struct np_stats stats;
 } __rte_cache_aligned;

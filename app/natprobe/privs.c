@@ -20,8 +20,15 @@
  *   thread keeps one.
  *
  * docs/deploy.md lists what keeps working and what cannot afterwards.
+ *
+ * libcap-ng is loaded with dlopen() only when security.user is set, not
+ * linked: a library with thread-local storage in the initial set takes
+ * static TLS space that DPDK's plugins (loaded later by EAL) then lack, and
+ * their TLS accesses go the slow way; measured, linking libcap-ng cost
+ * forwarding 10-15 % (docs/performance.md).
  */
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,6 +55,47 @@ static bool wanted(const struct np_app *app)
 	return app->conf.security.user[0] != '\0';
 }
 
+/* The libcap-ng functions used, resolved by load_capng(). */
+static struct {
+	__typeof__(capng_get_caps_process) *get_caps_process;
+	__typeof__(capng_have_capability) *have_capability;
+	__typeof__(capng_have_capabilities) *have_capabilities;
+	__typeof__(capng_clear) *clear;
+	__typeof__(capng_apply) *apply;
+	__typeof__(capng_change_id) *change_id;
+} capng;
+
+static int load_capng(void)
+{
+	void *h;
+
+	if (capng.change_id != NULL)
+		return 0;
+	h = dlopen("libcap-ng.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (h == NULL) {
+		np_err("security.user: cannot load libcap-ng (libcap-ng0): %s", dlerror());
+		return -ENOENT;
+	}
+	capng.get_caps_process = (__typeof__(capng.get_caps_process))dlsym(h,
+								"capng_get_caps_process");
+	capng.have_capability = (__typeof__(capng.have_capability))dlsym(h,
+								"capng_have_capability");
+	capng.have_capabilities = (__typeof__(capng.have_capabilities))dlsym(h,
+								"capng_have_capabilities");
+	capng.clear = (__typeof__(capng.clear))dlsym(h, "capng_clear");
+	capng.apply = (__typeof__(capng.apply))dlsym(h, "capng_apply");
+	capng.change_id = (__typeof__(capng.change_id))dlsym(h, "capng_change_id");
+	if (capng.get_caps_process == NULL || capng.have_capability == NULL ||
+	    capng.have_capabilities == NULL || capng.clear == NULL || capng.apply == NULL ||
+	    capng.change_id == NULL) {
+		np_err("security.user: libcap-ng lacks a function natprobe needs");
+		memset(&capng, 0, sizeof(capng));
+		dlclose(h);
+		return -ENOENT;
+	}
+	return 0;	/* kept loaded for the drop after start-up */
+}
+
 int np_privs_prepare(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -61,20 +109,22 @@ int np_privs_prepare(struct np_app *app)
 		       c->security.gid);
 		return -EPERM;
 	}
+	if (load_capng() < 0)
+		return -ENOENT;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		int err = errno;
 
 		np_err("security.user: cannot set no_new_privs: %s", strerror(err));
 		return -err;
 	}
-	if (capng_get_caps_process() != 0) {
+	if (capng.get_caps_process() != 0) {
 		np_err("security.user: cannot read the process capabilities");
 		return -EPERM;
 	}
 	/* Only a process holding CAP_SETPCAP can shrink the bounding set. */
-	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP)) {
-		capng_clear(CAPNG_SELECT_BOUNDS);
-		if (capng_apply(CAPNG_SELECT_BOUNDS) != 0) {
+	if (capng.have_capability(CAPNG_EFFECTIVE, CAP_SETPCAP)) {
+		capng.clear(CAPNG_SELECT_BOUNDS);
+		if (capng.apply(CAPNG_SELECT_BOUNDS) != 0) {
 			np_err("security.user: cannot empty the capability bounding set");
 			return -EPERM;
 		}
@@ -93,17 +143,17 @@ int np_privs_drop(struct np_app *app)
 			"capabilities\n", (unsigned int)geteuid(), (unsigned int)getegid());
 		return 0;
 	}
-	if (capng_get_caps_process() != 0) {
+	if (capng.get_caps_process() != 0) {
 		np_err("security.user: cannot read the process capabilities");
 		return -EPERM;
 	}
-	capng_clear(CAPNG_SELECT_ALL);
+	capng.clear(CAPNG_SELECT_ALL);
 	if (geteuid() == 0 || getuid() != c->security.uid || getgid() != c->security.gid)
-		ret = capng_change_id((int)c->security.uid, (int)c->security.gid,
+		ret = capng.change_id((int)c->security.uid, (int)c->security.gid,
 				      CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
 					      CAPNG_CLEAR_AMBIENT);
 	else
-		ret = capng_apply(CAPNG_SELECT_ALL);	/* already that user: shed what is left */
+		ret = capng.apply(CAPNG_SELECT_ALL);	/* already that user: shed what is left */
 	if (ret != 0) {
 		np_err("security.user: cannot switch to user '%s' (uid %u) and group %u: %s "
 		       "(libcap-ng %d)", c->security.user, c->security.uid, c->security.gid,
@@ -111,7 +161,7 @@ int np_privs_drop(struct np_app *app)
 		return -EPERM;
 	}
 	if (geteuid() != c->security.uid || getegid() != c->security.gid ||
-	    capng_get_caps_process() != 0 || capng_have_capabilities(CAPNG_SELECT_CAPS) !=
+	    capng.get_caps_process() != 0 || capng.have_capabilities(CAPNG_SELECT_CAPS) !=
 						     CAPNG_NONE) {
 		np_err("security.user: still uid %u, gid %u or capabilities after switching to "
 		       "'%s'", (unsigned int)geteuid(), (unsigned int)getegid(),

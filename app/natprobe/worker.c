@@ -127,7 +127,7 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	if (unlikely(cls >= NP_PKT_RUNT))
 		emit_bad_frame(w, r, (unsigned int)cls, data, len);
 	/* Longer than the configured MTU: classified and forwarded, not inspected further. */
-	if (unlikely(len > w->conf->datapath.mtu)) {
+	if (unlikely(len > w->mtu)) {
 		st->segment[r->segment][NP_SEG_OVERSIZE]++;
 		return;
 	}
@@ -143,7 +143,7 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 
 	do {
 		sent += rte_eth_tx_burst(r->out_port_id, r->out_queue, pkts + sent, n - sent);
-	} while (sent < n && tries++ < w->conf->datapath.tx_retries);
+	} while (sent < n && tries++ < w->tx_retries);
 	for (uint16_t i = 0; i < sent; i++)
 		out[NP_PORT_TX_BYTES] += lens[i];
 	out[NP_PORT_TX_PACKETS] += sent;
