@@ -602,42 +602,13 @@ static void test_inspector_marks_translated_source(void **state)
 	np_nat_xlat_free(x);
 }
 
-/* The correlator trusts the worker's mark even without the binding's details. */
-static void test_correlator_uses_worker_mark(void **state)
-{
-	struct np_det_correlator *c = corr(NULL, 0);
-	static struct np_det_sip s;
-	static char buf[4096];
-	size_t n = 0;
-
-	(void)state;
-	for (const char *p = service; *p; p++) {
-		if (*p == '\n')
-			buf[n++] = '\r';
-		buf[n++] = *p;
-	}
-	assert_int_equal(np_sip_parse(db, scratch, (const uint8_t *)buf, n, &msg), 0);
-	memset(&s, 0, sizeof(s));
-	np_det_sip_summarise(&msg, (const uint8_t *)buf, n, &s);
-	for (unsigned int i = 0; i < s.n_addrs; i++)
-		if (s.addrs[i].port == 4401)
-			s.addrs[i].xlat_kind = NP_NAT_X_SNAT_SOURCE;
-	s.flow.src = ip("10.0.10.2");
-	s.flow.dst = ip("64.100.0.10");
-	s.flow.sport = 7003;
-	s.flow.dport = 4401;
-	s.flow.proto = 6;
-	s.ts_ns = T0;
-	np_det_correlator_sip(c, &s);
-	np_det_correlator_finish(c, T0);
-	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
-	assert_non_null(strstr(find(NP_DET_TRANSLATED_ROUTE)->detail, "translation table"));
-	np_det_correlator_destroy(c);
-}
-
-/* Feed @p text as seen on the dmz, with every address on port 22020 marked as
- * the worker marks a translated source. */
-static void sip_marked(struct np_det_correlator *c, const char *text)
+/*
+ * Feed @p text from src:sport to dst:dport on segment @p seg, every address
+ * on port @p marked flagged as the worker flags a translated source.
+ */
+static void sip_marked(struct np_det_correlator *c, uint8_t seg, const char *src, uint16_t sport,
+		       const char *dst, uint16_t dport, uint8_t proto, uint16_t marked,
+		       const char *text)
 {
 	static struct np_det_sip s;
 	static char buf[4096];
@@ -652,16 +623,29 @@ static void sip_marked(struct np_det_correlator *c, const char *text)
 	memset(&s, 0, sizeof(s));
 	np_det_sip_summarise(&msg, (const uint8_t *)buf, n, &s);
 	for (unsigned int i = 0; i < s.n_addrs; i++)
-		if (s.addrs[i].port == 22020)
+		if (s.addrs[i].port == marked)
 			s.addrs[i].xlat_kind = NP_NAT_X_SNAT_SOURCE;
-	s.flow.src = ip("203.0.113.5");
-	s.flow.dst = ip("198.51.100.4");
-	s.flow.sport = 5060;
-	s.flow.dport = 22020;
-	s.flow.proto = 17;
+	s.flow.src = ip(src);
+	s.flow.dst = ip(dst);
+	s.flow.sport = sport;
+	s.flow.dport = dport;
+	s.flow.proto = proto;
 	s.ts_ns = T0;
-	s.segment = 1;
+	s.segment = seg;
 	np_det_correlator_sip(c, &s);
+}
+
+/* The correlator trusts the worker's mark even without the binding's details. */
+static void test_correlator_uses_worker_mark(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	sip_marked(c, 0, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, 4401, service);
+	np_det_correlator_finish(c, T0);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+	assert_non_null(strstr(find(NP_DET_TRANSLATED_ROUTE)->detail, "translation table"));
+	np_det_correlator_destroy(c);
 }
 
 static void test_register_answer_contact_is_echo(void **state)
@@ -688,13 +672,13 @@ static void test_register_answer_contact_is_echo(void **state)
 
 	(void)state;
 	/* the registrar echoes the phone's registered (public) contact: no misroute */
-	sip_marked(c, ok);
+	sip_marked(c, 1, "203.0.113.5", 5060, "198.51.100.4", 22020, 17, 22020, ok);
 	np_det_correlator_finish(c, T0);
 	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 0);
 	np_det_correlator_destroy(c);
 	/* a redirect that sends callers to the same translated address is one */
 	c = corr(NULL, 0);
-	sip_marked(c, moved);
+	sip_marked(c, 1, "203.0.113.5", 5060, "198.51.100.4", 22020, 17, 22020, moved);
 	np_det_correlator_finish(c, T0);
 	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
 	np_det_correlator_destroy(c);
