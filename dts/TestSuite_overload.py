@@ -19,18 +19,16 @@ Each probe is bounded by --duration and stopped with SIGTERM once /metrics
 shows every frame handled; the suite takes about a minute.
 """
 
-import os
 import random
 import shutil
 import signal
-import subprocess
 import time
 import urllib.request
 
 import pytest
 
-from conftest import (SCENARIOS, Counters, config_text, frames_diff, free_listen, pcap_device,
-                      read_frames, require_binary, unique_prefix, write_frames)
+from conftest import (SCENARIOS, Background, Counters, config_text, frames_diff, free_listen, pcap_device,
+                      read_frames, unique_prefix, write_frames)
 
 SEED = SCENARIOS / "seed_misroute"
 BOUND_S = 60            # --duration of every probe: the last resort if SIGTERM fails
@@ -61,27 +59,17 @@ def total(c, name):
 # The probe
 # --------------------------------------------------------------------------
 
-class Probe:
+class Probe(Background):
     """`natprobe run` in the background with /metrics on a free loopback port."""
 
     def __init__(self, binary, tmp, text):
-        self.bin = require_binary(binary)
         self.listen = free_listen()
         assert 'metrics_listen: ""' in text
         text = text.replace('metrics_listen: ""', 'metrics_listen: "%s"' % self.listen)
-        self.cfg = tmp / "overload.yaml"
-        self.cfg.write_text(text)
-        self.out, self.err = tmp / "probe.out", tmp / "probe.err"
-        with open(self.out, "w") as out, open(self.err, "w") as err:
-            self.proc = subprocess.Popen(
-                [str(self.bin), "run", "-c", str(self.cfg), "--duration", str(BOUND_S)],
-                stdout=out, stderr=err, start_new_session=True)
+        cfg = tmp / "overload.yaml"
+        cfg.write_text(text)
+        super().__init__(binary, cfg, tmp, BOUND_S)
         self.rc = None
-
-    def describe(self):
-        return "natprobe run -c %s rc=%s\n--- config ---\n%s--- stdout ---\n%s\n--- stderr ---\n%s" % (
-            self.cfg, self.proc.poll(), self.cfg.read_text(), self.out.read_text()[-3000:],
-            self.err.read_text()[-3000:])
 
     def scrape(self):
         with urllib.request.urlopen("http://%s/metrics" % self.listen, timeout=5) as r:
@@ -114,24 +102,10 @@ class Probe:
 
     def stop(self):
         """SIGTERM; the counters printed at exit."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                pytest.fail("natprobe ignored SIGTERM\n" + self.describe(), pytrace=False)
-        self.rc = self.proc.returncode
+        self.rc, c = super().stop()
         assert self.rc == 0, self.describe()
-        c = Counters.parse(self.out.read_text())
         assert len(c) > 0, "no counters at exit\n" + self.describe()
         return c
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 @pytest.fixture

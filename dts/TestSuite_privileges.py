@@ -18,8 +18,8 @@ import urllib.request
 
 import pytest
 
-from conftest import (SCENARIOS, Counters, config_text, frames_diff, free_listen, pcap_device,
-                      read_frames, require_binary, unique_prefix, write_frames)
+from conftest import (SCENARIOS, Background, Counters, config_text, frames_diff, free_listen, pcap_device,
+                      read_frames, unique_prefix, write_frames)
 
 SEED = SCENARIOS / "seed_misroute"
 MAC_C = bytes.fromhex("005056a11e02")
@@ -55,19 +55,9 @@ def seed_inline_config(tmp, records, listen, extra=""):
     return text + extra, {tx_a: from_fw, tx_b: from_c}
 
 
-class Running:
+class Running(Background):
     def __init__(self, binary, cfg, tmp):
-        self.out, self.err = tmp / "probe.out", tmp / "probe.err"
-        self.cfg = cfg
-        with open(self.out, "w") as o, open(self.err, "w") as e:
-            self.proc = subprocess.Popen([str(require_binary(binary)), "run", "-c", str(cfg),
-                                          "--duration", str(BOUND_S)], stdout=o, stderr=e,
-                                         start_new_session=True)
-
-    def describe(self):
-        return "rc=%s\n--- config ---\n%s--- stdout ---\n%s\n--- stderr ---\n%s" % (
-            self.proc.poll(), self.cfg.read_text(), self.out.read_text()[-3000:],
-            self.err.read_text()[-3000:])
+        super().__init__(binary, cfg, tmp, BOUND_S)
 
     def wait_stderr(self, text, timeout=15):
         deadline = time.monotonic() + timeout
@@ -78,22 +68,6 @@ class Running:
                 break
             time.sleep(0.1)
         pytest.fail("no %r on stderr\n%s" % (text, self.describe()), pytrace=False)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-                pytest.fail("natprobe ignored SIGTERM\n" + self.describe(), pytrace=False)
-        return self.proc.returncode, Counters.parse(self.out.read_text())
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
 
 
 @pytest.fixture

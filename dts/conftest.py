@@ -358,3 +358,38 @@ def free_listen():
                 continue
             return "127.0.0.1:%d" % port
     pytest.fail("no free loopback port in 18000..18999", pytrace=False)
+
+
+class Background:
+    """`natprobe run -c CFG --duration BOUND_S` in the background, stdout and
+    stderr to files in tmp; stop() sends SIGTERM and returns (rc, counters
+    printed at exit); kill() is the fixture's clean-up."""
+
+    def __init__(self, binary, cfg, tmp, bound_s):
+        self.cfg = cfg
+        self.out, self.err = tmp / "probe.out", tmp / "probe.err"
+        with open(self.out, "w") as o, open(self.err, "w") as e:
+            self.proc = subprocess.Popen([str(require_binary(binary)), "run", "-c", str(cfg),
+                                          "--duration", str(bound_s)], stdout=o, stderr=e,
+                                         start_new_session=True)
+
+    def describe(self):
+        return "natprobe run -c %s rc=%s\n--- config ---\n%s--- stdout ---\n%s\n--- stderr ---\n%s" % (
+            self.cfg, self.proc.poll(), self.cfg.read_text(), self.out.read_text()[-3000:],
+            self.err.read_text()[-3000:])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                pytest.fail("natprobe ignored SIGTERM\n" + self.describe(), pytrace=False)
+        return self.proc.returncode, Counters.parse(self.out.read_text())
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
