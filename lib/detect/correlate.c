@@ -147,30 +147,28 @@ void det_emit(struct np_det_correlator *c, struct np_det_record *r)
 		c->conf.record(c->conf.ctx, r);
 }
 
-int det_anomaly_index(const struct np_det_correlator *c, uint32_t id)
+struct det_anomaly *det_anomaly_get(struct np_det_correlator *c, uint32_t seq)
 {
-	for (unsigned int i = 0; i < c->n_anomalies; i++)
-		if (c->anomalies[i].id == id)
-			return (int)i;
-	return -1;
+	struct det_anomaly *a = &c->anomalies[seq % DET_MAX_ANOMALIES];
+
+	return seq != 0 && a->seq == seq ? a : NULL;
 }
 
-/* Remember an emitted anomaly for incidents, and let the builder look at it. */
-static void remember(struct np_det_correlator *c, const struct np_det_record *r, int xlat,
-		     const struct det_ep *ep, const char *call_id, const char *line)
+/* Remember an anomaly for incidents (its record may still collect repeats). */
+static struct det_anomaly *remember(struct np_det_correlator *c, const struct np_det_record *r,
+				    int xlat, const struct det_ep *ep, const char *call_id,
+				    const char *line)
 {
-	struct det_anomaly *a;
+	uint32_t seq = ++c->next_seq ? c->next_seq : ++c->next_seq;
+	struct det_anomaly *a = &c->anomalies[seq % DET_MAX_ANOMALIES];
 
-	if (c->n_anomalies == DET_MAX_ANOMALIES) {
-		/* Oldest half out: incidents only join anomalies close in time. */
-		memmove(c->anomalies, c->anomalies + DET_MAX_ANOMALIES / 2,
-			sizeof(c->anomalies[0]) * (DET_MAX_ANOMALIES / 2));
-		c->n_anomalies = DET_MAX_ANOMALIES / 2;
-		for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++)
-			c->incidents[i].used = c->incidents[i].used && c->incidents[i].written;
+	if (a->seq != 0 && a->finding >= 0) {
+		/* The ring came round to a finding still open: write it first. */
+		det_finding_close_anomaly(c, a);
 	}
-	a = &c->anomalies[c->n_anomalies];
 	memset(a, 0, sizeof(*a));
+	a->seq = seq;
+	a->finding = -1;
 	a->id = r->id;
 	a->type = r->type;
 	a->ts_ns = r->ts_ns;
@@ -180,15 +178,167 @@ static void remember(struct np_det_correlator *c, const struct np_det_record *r,
 		a->endpoint = *ep;
 	det_copy_str(a->call_id, sizeof(a->call_id), call_id ? call_id : "");
 	snprintf(a->line, sizeof(a->line), "%.*s", (int)sizeof(a->line) - 1, line ? line : "");
-	c->n_anomalies++;
-	det_incident_consider(c, c->n_anomalies - 1);
+	return a;
 }
 
-static void rec_set_sip(struct np_det_record *r, const char *method, const char *call_id,
-			const char *cseq, const char *header, const char *value)
+/* ---- findings: one record per cause, with its repeats counted ---------- */
+
+static void finding_close(struct np_det_correlator *c, struct det_finding *f)
+{
+	struct det_anomaly *a = det_anomaly_get(c, f->anomaly_seq);
+
+	if (!f->used)
+		return;
+	f->used = false;
+	det_emit(c, &f->rec);
+	if (a != NULL) {
+		a->id = f->rec.id;
+		a->finding = -1;
+		if (f->rec.count > 1) {
+			size_t n = strnlen(a->line, sizeof(a->line));
+
+			snprintf(a->line + n, sizeof(a->line) - n, " (x%u)", f->rec.count);
+		}
+	}
+}
+
+void det_finding_close_anomaly(struct np_det_correlator *c, struct det_anomaly *a)
+{
+	if (a->finding >= 0 && a->finding < DET_MAX_FINDINGS &&
+	    c->findings[a->finding].anomaly_seq == a->seq)
+		finding_close(c, &c->findings[a->finding]);
+	a->finding = -1;
+}
+
+/* Was message @p msg counted already? Counts it when not. */
+static bool finding_seen(struct det_finding *f, uint64_t msg)
+{
+	for (unsigned int i = 0; i < DET_FINDING_MSGS && i < f->n_msgs; i++)
+		if (f->msgs[i] == msg)
+			return true;
+	f->msgs[f->n_msgs++ % DET_FINDING_MSGS] = msg;
+	return false;
+}
+
+/*
+ * Report an anomaly. @p key names its cause (type, endpoint, header, ...):
+ * repeats of one cause within the repeat window make one record with a
+ * count. @p msg names the message or attempt that showed it, so that the
+ * same message seen on two segments, or retransmitted, counts once. Of the
+ * copies, the one with the lowest @p rank describes the record, so the
+ * record does not depend on the order copies arrive in (live, workers and
+ * rings interleave). @return the anomaly (new or the one collecting).
+ */
+static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r,
+				  int xlat, const struct det_ep *ep, const char *call_id,
+				  const char *line, uint64_t key, uint64_t msg, uint32_t rank)
+{
+	struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
+	struct det_anomaly *a;
+
+	r->count = 1;
+	r->last_ns = r->ts_ns;
+	if (f->used && f->key == key) {
+		a = det_anomaly_get(c, f->anomaly_seq);
+		if (!finding_seen(f, msg)) {
+			f->rec.count++;
+			if (r->ts_ns > f->rec.last_ns)
+				f->rec.last_ns = r->ts_ns;
+		}
+		if (r->ts_ns < f->rec.ts_ns)
+			f->rec.ts_ns = r->ts_ns;
+		if (rank < f->rank) {
+			uint32_t count = f->rec.count;
+			uint64_t first = f->rec.ts_ns, last = f->rec.last_ns;
+
+			f->rec = *r;
+			f->rec.count = count;
+			f->rec.ts_ns = first;
+			f->rec.last_ns = last;
+			f->rank = rank;
+			if (a != NULL) {
+				a->segment = r->type == NP_DET_HAIRPIN_SNAT ? -1 : r->segment;
+				if (xlat >= 0)
+					a->xlat = xlat;
+				snprintf(a->line, sizeof(a->line), "%.*s", (int)sizeof(a->line) - 1,
+					 line ? line : "");
+			}
+		}
+		return a;
+	}
+	if (f->used)
+		finding_close(c, f);	/* another cause in its slot: written early */
+	memset(f, 0, offsetof(struct det_finding, rec));
+	f->used = true;
+	f->key = key;
+	f->rank = rank;
+	f->msgs[f->n_msgs++] = msg;
+	f->rec = *r;
+	a = remember(c, r, xlat, ep, call_id, line);
+	a->finding = (int)(f - c->findings);
+	f->anomaly_seq = a->seq;
+	if (r->ts_ns + c->window_ns < c->findings_due_ns)
+		c->findings_due_ns = r->ts_ns + c->window_ns;
+	det_incident_consider(c, a);
+	return a;
+}
+
+static int cmp_finding_ts(const void *x, const void *y)
+{
+	const struct det_finding *a = *(struct det_finding *const *)x;
+	const struct det_finding *b = *(struct det_finding *const *)y;
+
+	if (a->rec.ts_ns != b->rec.ts_ns)
+		return a->rec.ts_ns < b->rec.ts_ns ? -1 : 1;
+	return a->key < b->key ? -1 : a->key > b->key;
+}
+
+/* Write the findings whose window has closed (all of them at finish), oldest first. */
+static void findings_flush(struct np_det_correlator *c, bool all)
+{
+	struct det_finding *due[DET_MAX_FINDINGS];
+	uint64_t next = UINT64_MAX;
+	unsigned int n = 0;
+
+	if (!all && c->now_ns < c->findings_due_ns)
+		return;
+	for (unsigned int i = 0; i < DET_MAX_FINDINGS; i++) {
+		struct det_finding *f = &c->findings[i];
+
+		if (!f->used)
+			continue;
+		if (all || c->now_ns >= f->rec.ts_ns + c->window_ns)
+			due[n++] = f;
+		else if (f->rec.ts_ns + c->window_ns < next)
+			next = f->rec.ts_ns + c->window_ns;
+	}
+	qsort(due, n, sizeof(due[0]), cmp_finding_ts);
+	for (unsigned int i = 0; i < n; i++)
+		finding_close(c, due[i]);
+	c->findings_due_ns = next;
+}
+
+/* Key of a finding: a type tag and up to three parts. */
+static uint64_t cause_key(const char *tag, const void *a, size_t alen, const void *b, size_t blen,
+			  const char *text)
+{
+	uint64_t h = key_hash_str(KEY_SEED, tag);
+
+	if (a != NULL)
+		h = key_hash(h, a, alen);
+	if (b != NULL)
+		h = key_hash(h, b, blen);
+	if (text != NULL)
+		h = key_hash_str(h, text);
+	return h ? h : 1;
+}
+
+static void rec_set_sip(struct np_det_record *r, const char *method, uint16_t status,
+			const char *call_id, const char *cseq, const char *header, const char *value)
 {
 	r->has_sip = true;
-	det_copy_str(r->sip.method, sizeof(r->sip.method), method);
+	det_copy_str(r->sip.method, sizeof(r->sip.method), method ? method : "");
+	r->sip.status = status;
 	det_copy_str(r->sip.call_id, sizeof(r->sip.call_id), call_id);
 	det_copy_str(r->sip.cseq, sizeof(r->sip.cseq), cseq);
 	det_copy_str(r->sip.header, sizeof(r->sip.header), header ? header : "");
@@ -199,16 +349,25 @@ static void rec_set_binding(struct np_det_correlator *c, struct np_det_record *r
 {
 	const struct det_xlat *x = &c->xlat[xi];
 
-	(void)c;
 	r->has_binding = true;
 	memset(&r->binding, 0, sizeof(r->binding));
-	r->binding.seg_a = x->seg_client;
+	r->binding.seg_a = x->x.port != 0 ? x->seg_client : x->seg_server;
 	r->binding.seg_b = x->seg_server;
 	r->binding.a.src = x->x.addr;
 	r->binding.a.sport = x->x.port;
 	r->binding.b.src = x->t.addr;
 	r->binding.b.sport = x->t.port;
 	r->binding.proto = x->t.proto;
+}
+
+/* What a message is called in a ladder line: its method, or its status and CSeq. */
+static const char *msg_name(const char *method, uint16_t status, const char *cseq, char *buf,
+			    size_t len)
+{
+	if (method != NULL && method[0] != '\0')
+		return method;
+	snprintf(buf, len, "%u (%s)", status, cseq);
+	return buf;
 }
 
 /* ---- translations ------------------------------------------------------ */
@@ -233,12 +392,50 @@ static bool is_server_public(const struct np_det_correlator *c, const struct np_
 	return false;
 }
 
-/* A port something was seen listening on (a connection to it was answered). */
+/*
+ * The NAT natprobe knows of behind a message's source: the sender @p a
+ * (private) is seen as @p src (the packet's source) through a static NAT,
+ * a learned destination NAT (a server answering from its public address)
+ * or a learned source translation. @return true when one explains it; @p xi
+ * is then the translation's index in xlat[] (or -1 for static and DNAT).
+ */
+static bool nat_explains(const struct np_det_correlator *c, const struct np_det_tuple *f,
+			 const struct np_addr *a, int *xi)
+{
+	struct det_ep from = ep_of(&f->src, f->sport, f->proto);
+	struct np_nat_xlat_entry e;
+
+	*xi = -1;
+	for (unsigned int i = 0; i < c->conf.n_static; i++)
+		if (addr_eq(&c->conf.static_nat[i].pub, &f->src) &&
+		    addr_eq(&c->conf.static_nat[i].priv, a))
+			return true;
+	for (unsigned int i = 0; i < c->n_xlat; i++)
+		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, &from) &&
+		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a))) {
+			*xi = (int)i;
+			return true;
+		}
+	if (c->conf.xlat != NULL &&
+	    np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
+	    (e.kind == NP_NAT_X_DNAT_PUBLIC || e.kind == NP_NAT_X_STATIC_PUBLIC) &&
+	    addr_eq(&e.orig, a))
+		return true;
+	return false;
+}
+
+/*
+ * Services: endpoints something was seen listening on (a TCP connection to
+ * it was answered, or it sent SIP over UDP from that port), and the
+ * addresses that have at least one.
+ */
 static void service_add(struct np_det_correlator *c, const struct det_ep *e)
 {
 	uint64_t h = key_hash(KEY_SEED, e, sizeof(*e));
+	uint64_t ha = key_hash(KEY_SEED, &e->addr, sizeof(e->addr));
 
 	c->service_ports[h % DET_MAX_SERVICE_PORTS] = *e;
+	c->service_addrs[ha % DET_MAX_SERVICE_PORTS] = e->addr;
 }
 
 static bool service_known(const struct np_det_correlator *c, const struct det_ep *e)
@@ -254,17 +451,63 @@ static bool service_known(const struct np_det_correlator *c, const struct det_ep
 	return false;
 }
 
+static bool service_addr_known(const struct np_det_correlator *c, const struct np_addr *a)
+{
+	uint64_t ha = key_hash(KEY_SEED, a, sizeof(*a));
+
+	return addr_eq(&c->service_addrs[ha % DET_MAX_SERVICE_PORTS], a);
+}
+
+/* Endpoints that answered a SIP request: a request to them that gets no answer is news. */
+static void responder_add(struct np_det_correlator *c, const struct det_ep *e)
+{
+	c->responders[key_hash(KEY_SEED, e, sizeof(*e)) % DET_MAX_RESPONDERS] = *e;
+}
+
+static bool responder_known(const struct np_det_correlator *c, const struct det_ep *e)
+{
+	return det_ep_eq(&c->responders[key_hash(KEY_SEED, e, sizeof(*e)) % DET_MAX_RESPONDERS], e);
+}
+
+/* Is the finding behind anomaly @p seq still collecting repeats? */
+static bool still_open(struct np_det_correlator *c, uint32_t seq)
+{
+	const struct det_anomaly *a = det_anomaly_get(c, seq);
+
+	return a != NULL && a->finding >= 0;
+}
+
+/* A translation was withdrawn (ambiguous join): what it alone made is dropped. */
+static void findings_drop_xlat(struct np_det_correlator *c, int xi)
+{
+	for (unsigned int i = 0; i < DET_MAX_FINDINGS; i++) {
+		struct det_finding *f = &c->findings[i];
+		struct det_anomaly *a;
+
+		if (!f->used)
+			continue;
+		a = det_anomaly_get(c, f->anomaly_seq);
+		if (a == NULL || a->xlat != xi)
+			continue;
+		f->used = false;
+		a->seq = 0;
+	}
+}
+
 /* ---- anomaly rules ----------------------------------------------------- */
 
 static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 			  const struct np_det_tuple *server_flow)
 {
 	struct det_xlat *x = &c->xlat[xi];
+	uint64_t key = cause_key("hairpin", &x->t, sizeof(x->t), NULL, 0, NULL);
+	const struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
 	struct np_det_record *r;
 	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
 	char line[512];
 
-	if (dedupe(c, key_hash(key_hash_str(KEY_SEED, "hairpin"), &x->t, sizeof(x->t))))
+	/* Once per translation; while open, a learned binding may improve a static one. */
+	if (!(f->used && f->key == key) && dedupe(c, key))
 		return;
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL,
 		    x->seg_server, ts_ns);
@@ -273,25 +516,28 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	det_ep_str(&x->t, r->endpoint, sizeof(r->endpoint));
 	rec_set_binding(c, r, xi);
 	det_ep_str(&x->t, t, sizeof(t));
-	det_ep_str(&x->x, xs, sizeof(xs));
 	det_ep_str(&x->server_pub, sp, sizeof(sp));
 	det_ep_str(&x->server, sv, sizeof(sv));
-	if (x->x.port != 0)
+	if (x->x.port != 0) {
+		det_ep_str(&x->x, xs, sizeof(xs));
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address: the firewall "
 			 "reflects %s's connection to %s and translates its source too (%s on %s "
 			 "is %s on %s)", sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
 			 seg_name(c, x->seg_server));
-	else
+		snprintf(line, sizeof(line),
+			 "%s -> %s leaves the firewall as %s -> %s (source translated)", xs, sp, t,
+			 sv);
+	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address (static NAT): "
 			 "the firewall reflects the connection and translates its source too", sv,
 			 t);
-	det_emit(c, r);
-	x->hairpin_rec = r->id;
-	snprintf(line, sizeof(line), "%s -> %s leaves the firewall as %s -> %s (source translated)",
-		 xs, sp, t, sv);
-	remember(c, r, xi, &x->t, NULL, line);
+		snprintf(line, sizeof(line),
+			 "a connection to %s arrives from %s, the server's own public address "
+			 "(source translated)", sv, t);
+	}
+	report(c, r, xi, &x->t, NULL, line, key, key, x->x.port != 0 ? 0 : 1);
 }
 
 /*
@@ -311,42 +557,51 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 				   bool public_only)
 {
 	struct np_det_record *r;
-	char ep[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], line[512];
+	char ep[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], line[512], nm[64];
+	uint64_t key, msg;
+	uint32_t rank;
 
-	if (n->reported || (xi >= 0 && named_by_owner(n, &c->xlat[xi])))
+	if (xi >= 0 && named_by_owner(n, &c->xlat[xi]))
 		return;
-	/* With a binding: once per message and value. Without: once per endpoint. */
-	if (xi >= 0 ? dedupe(c, key_hash_str(key_hash_str(key_hash_str(key_hash_str(KEY_SEED, "troute"), n->call_id),
-						n->cseq), n->value))
-		    : dedupe(c, key_hash(key_hash_str(KEY_SEED, "troute-pub"), &n->ep, sizeof(n->ep))))
-		return;
-	n->reported = true;
+	key = cause_key("troute", &n->ep, sizeof(n->ep), &n->hdr, sizeof(n->hdr), NULL);
+	msg = cause_key(n->call_id, NULL, 0, NULL, 0, n->cseq);
+	/* The copy seen where the translated address is followed (the client's side). */
+	rank = (xi >= 0 ? (n->segment == c->xlat[xi].seg_client ? 0u : 1u) : 2u) << 8 |
+	       (uint8_t)n->segment;
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_TRANSLATED_ROUTE,
 		    public_only ? NP_DET_SEV_WARNING : NP_DET_SEV_CRITICAL, n->segment, n->ts_ns);
 	r->has_flow = true;
 	r->flow = n->flow;
-	rec_set_sip(r, n->method, n->call_id, n->cseq, np_det_hdr_name(n->hdr), n->value);
+	rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
+		    n->value);
 	det_ep_str(&n->ep, ep, sizeof(ep));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
-	if (xi >= 0) {
+	if (xi >= 0 && c->xlat[xi].x.port != 0) {
 		rec_set_binding(c, r, xi);
 		det_ep_str(&c->xlat[xi].x, xs, sizeof(xs));
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the firewall's translation of %s: an address that exists "
 			 "only as a NAT binding", np_det_hdr_name(n->hdr), ep, xs);
+	} else if (xi >= 0) {
+		rec_set_binding(c, r, xi);
+		snprintf(r->detail, sizeof(r->detail),
+			 "%s names %s, the address the firewall gives connections it reflects to "
+			 "%s (static NAT): an address that exists only as a NAT binding",
+			 np_det_hdr_name(n->hdr), ep, np_addr_str(&c->xlat[xi].server.addr, xs,
+								   sizeof(xs)));
 	} else if (!public_only) {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, which the translation table holds as a translated source: an "
 			 "address that exists only as a NAT binding", np_det_hdr_name(n->hdr), ep);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
-			 "%s names %s, a server's public address with a port nothing listens on, "
-			 "seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
+			 "%s names %s, a server's public address with a port nothing was seen "
+			 "listening on, seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
 	}
-	det_emit(c, r);
-	snprintf(line, sizeof(line), "%s (CSeq %s): %s %s", n->method, n->cseq,
+	snprintf(line, sizeof(line), "%s (CSeq %s): %s %s",
+		 msg_name(n->method, n->status, n->cseq, nm, sizeof(nm)), n->cseq,
 		 np_det_hdr_name(n->hdr), n->value);
-	remember(c, r, xi, &n->ep, n->call_id, line);
+	report(c, r, xi, &n->ep, n->call_id, line, key, msg, rank);
 }
 
 static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, int xi,
@@ -354,13 +609,21 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 {
 	const struct np_flow_event *ev = &f->ev;
 	struct det_ep tgt = ep_of(&ev->dst, ev->dport, ev->proto);
+	struct det_ep from = ep_of(&ev->src, ev->sport, ev->proto);
 	struct np_det_record *r;
 	char ep[NP_DET_EP_LEN], src[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], how[64], line[512];
+	char nm[64];
 	bool refused = ev->type == NP_FLOW_EV_TCP_REFUSED;
+	const struct det_anomaly *a;
+	uint64_t key, msg;
 
-	if (f->reported)
+	/* Once per attempt; again only while its finding is open (a binding learned late). */
+	if (f->reported && !still_open(c, f->anomaly_seq))
 		return;
 	f->reported = true;
+	key = cause_key("phantom", &tgt, sizeof(tgt), NULL, 0, NULL);
+	msg = cause_key("attempt", &from, sizeof(from), &ev->refused.syn_ns, sizeof(uint64_t),
+			NULL);
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_PHANTOM_CONNECT,
 		    xi >= 0 ? NP_DET_SEV_CRITICAL : NP_DET_SEV_WARNING, ev->segment, ev->ts_ns);
 	r->has_flow = true;
@@ -383,22 +646,31 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	}
 	if (xi >= 0) {
 		rec_set_binding(c, r, xi);
-		det_ep_str(&c->xlat[xi].x, xs, sizeof(xs));
-		snprintf(r->detail, sizeof(r->detail),
-			 "%s connects to %s, which exists only as the firewall's translation of "
-			 "%s: %s", src, ep, xs, how);
+		if (c->xlat[xi].x.port != 0)
+			snprintf(r->detail, sizeof(r->detail),
+				 "%s connects to %s, which exists only as the firewall's translation "
+				 "of %s: %s", src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)),
+				 how);
+		else
+			snprintf(r->detail, sizeof(r->detail),
+				 "%s connects to %s, which exists only as a NAT binding: %s", src,
+				 ep, how);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s connects to %s, which %s of %s just named: %s", src, ep,
-			 np_det_hdr_name(n->hdr), n->method, how);
+			 np_det_hdr_name(n->hdr), msg_name(n->method, n->status, n->cseq, nm,
+							   sizeof(nm)), how);
 	}
 	if (n != NULL)
-		rec_set_sip(r, n->method, n->call_id, n->cseq, np_det_hdr_name(n->hdr), n->value);
-	det_emit(c, r);
+		rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
+			    n->value);
 	snprintf(line, sizeof(line), "SYN %s -> %s, %s", src, ep,
 		 refused ? (ev->refused.reason == NP_FLOW_REFUSED_RST ? "RST" : "ICMP unreachable")
 			 : "no answer");
-	remember(c, r, xi, &tgt, n ? n->call_id : NULL, line);
+	a = report(c, r, xi, &tgt, n ? n->call_id : NULL, line, key, msg,
+		   (xi >= 0 ? 0u : 1u) << 8 | ev->segment);
+	if (a != NULL)
+		f->anomaly_seq = a->seq;
 }
 
 static struct det_named *named_find(struct np_det_correlator *c, const struct det_ep *ep)
@@ -419,7 +691,7 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 	for (unsigned int i = 0; i < DET_MAX_NAMED; i++) {
 		struct det_named *n = &c->named[i];
 
-		if (n->used && !n->reported && det_ep_eq(&n->ep, &x->t) &&
+		if (n->used && det_ep_eq(&n->ep, &x->t) &&
 		    c->now_ns - n->ts_ns <= DET_NAMED_WINDOW_NS)
 			raise_translated_route(c, n, xi, false);
 	}
@@ -427,7 +699,7 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 		struct det_refusal *f = &c->refusals[i];
 		struct det_ep tgt;
 
-		if (!f->used || f->reported)
+		if (!f->used)
 			continue;
 		tgt = ep_of(&f->ev.dst, f->ev.dport, f->ev.proto);
 		if (det_ep_eq(&tgt, &x->t))
@@ -435,28 +707,24 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 	}
 }
 
-/* Orient a binding: which side is the client (pre-NAT) and which the server. */
 /* Write the record of binding @p b (as the learner holds it now). */
 static void write_binding(struct np_det_correlator *c, const struct np_nat_binding *b)
 {
 	struct np_det_record *r;
+	char as[NP_DET_EP_LEN], ad[NP_DET_EP_LEN], bs[NP_DET_EP_LEN], bd[NP_DET_EP_LEN];
 
 	r = rec_new(c, NP_DET_KIND_BINDING, NP_DET_BINDING_LEARNED, NP_DET_SEV_INFO, -1,
 		    b->first_seen_ns);
 	r->has_binding = true;
 	r->binding = *b;
-	{
-		char as[NP_DET_EP_LEN], ad[NP_DET_EP_LEN], bs[NP_DET_EP_LEN], bd[NP_DET_EP_LEN];
-
-		np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
-		np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
-		np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
-		np_endpoint_str(&b->b.dst, b->b.dport, bd, sizeof(bd));
-		snprintf(r->detail, sizeof(r->detail), "%s %s -> %s is %s %s -> %s%s%s",
-			 seg_name(c, b->seg_a), as, ad, seg_name(c, b->seg_b), bs, bd,
-			 (b->changed & NP_NAT_CHANGED_SRC) ? " (source translated)" : "",
-			 (b->changed & NP_NAT_CHANGED_DST) ? " (destination translated)" : "");
-	}
+	np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
+	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
+	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
+	np_endpoint_str(&b->b.dst, b->b.dport, bd, sizeof(bd));
+	snprintf(r->detail, sizeof(r->detail), "%s %s -> %s is %s %s -> %s%s%s",
+		 seg_name(c, b->seg_a), as, ad, seg_name(c, b->seg_b), bs, bd,
+		 (b->changed & NP_NAT_CHANGED_SRC) ? " (source translated)" : "",
+		 (b->changed & NP_NAT_CHANGED_DST) ? " (destination translated)" : "");
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
 	for (unsigned int i = 0; i < c->n_xlat; i++)
@@ -487,10 +755,12 @@ static void flush_bindings(struct np_det_correlator *c, bool all)
 			write_binding(c, &now);
 			continue;
 		}
-		/* Withdrawn: forget the translation it announced. */
+		/* Withdrawn: forget the translation it announced, and what it alone made. */
 		for (unsigned int k = 0; k < c->n_xlat; k++)
-			if (c->xlat[k].used && c->xlat[k].binding_id == p->id)
+			if (c->xlat[k].used && c->xlat[k].binding_id == p->id) {
 				c->xlat[k].used = false;
+				findings_drop_xlat(c, (int)k);
+			}
 	}
 	c->n_pending_bindings = kept;
 }
@@ -500,6 +770,7 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	const struct np_nat_tuple *cl, *sv;
 	uint8_t seg_cl, seg_sv;
 	struct det_xlat *x;
+	struct det_ep t;
 	int xi;
 
 	if (c->n_pending_bindings == DET_MAX_PENDING_BINDINGS)
@@ -530,16 +801,24 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 		seg_cl = b->seg_a;
 		seg_sv = b->seg_b;
 	}
-	if (c->n_xlat == DET_MAX_XLAT) {
-		/* Full: drop the oldest half; their findings are already written. */
-		memmove(c->xlat, c->xlat + DET_MAX_XLAT / 2, sizeof(c->xlat[0]) * DET_MAX_XLAT / 2);
-		c->n_xlat = DET_MAX_XLAT / 2;
+	t = ep_of(&sv->src, sv->sport, b->proto);
+	xi = xlat_find(c, &t);
+	if (xi >= 0 && c->xlat[xi].x.port != 0)
+		xi = -1;	/* a learned translation of its own: keep it, add this one */
+	if (xi < 0) {
+		if (c->n_xlat == DET_MAX_XLAT) {
+			/* Full: drop the oldest half; their findings are already written. */
+			memmove(c->xlat, c->xlat + DET_MAX_XLAT / 2,
+				sizeof(c->xlat[0]) * DET_MAX_XLAT / 2);
+			c->n_xlat = DET_MAX_XLAT / 2;
+		}
+		xi = (int)c->n_xlat++;
 	}
-	xi = (int)c->n_xlat++;
+	/* Else the static NAT view of this very connection: the binding completes it. */
 	x = &c->xlat[xi];
 	memset(x, 0, sizeof(*x));
 	x->used = true;
-	x->t = ep_of(&sv->src, sv->sport, b->proto);
+	x->t = t;
 	x->x = ep_of(&cl->src, cl->sport, b->proto);
 	x->server_pub = ep_of(&cl->dst, cl->dport, b->proto);
 	x->server = ep_of(&sv->dst, sv->dport, b->proto);
@@ -681,6 +960,7 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 		f->used = true;
 		f->reported = false;
+		f->anomaly_seq = 0;
 		f->ev = *ev;
 		if (xi >= 0 || n != NULL)
 			raise_phantom(c, f, xi, n);
@@ -693,6 +973,15 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 /* ---- SIP --------------------------------------------------------------- */
 
+static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
+{
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
+
+	if (with_status)
+		h = key_hash(h, &s->status, sizeof(s->status));
+	return h ? h : 1;
+}
+
 static void remember_named(struct np_det_correlator *c, const struct np_det_sip *s,
 			   const struct np_det_addr *a)
 {
@@ -701,9 +990,8 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	struct det_named *n = &c->named[h % DET_MAX_NAMED];
 	int xi;
 
-	if (n->used && det_ep_eq(&n->ep, &ep) && c->now_ns - n->ts_ns <= DET_NAMED_WINDOW_NS &&
-	    strcmp(n->call_id, s->call_id) == 0)
-		return;		/* same message seen again (other segment, retransmission) */
+	/* The latest message naming the endpoint is kept (copies on other segments too:
+	 * the findings below merge them). */
 	memset(n, 0, sizeof(*n));
 	n->used = true;
 	n->ep = ep;
@@ -711,7 +999,8 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->flow = s->flow;
 	n->segment = (int8_t)s->segment;
 	n->hdr = a->hdr;
-	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : s->cseq_text);
+	n->status = s->is_request ? 0 : s->status;
+	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : "");
 	det_copy_str(n->call_id, sizeof(n->call_id), s->call_id);
 	det_copy_str(n->cseq, sizeof(n->cseq), s->cseq_text);
 	det_copy_str(n->value, sizeof(n->value), a->value);
@@ -731,68 +1020,130 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	}
 	/*
 	 * A route set naming a server's own public address on a port nothing was
-	 * seen listening on. (Not Via or Contact: a server behind static NAT
-	 * rightly advertises its public address there.)
+	 * seen listening on, where other ports of that address were seen
+	 * answering (without that, a capture that starts after the connections
+	 * were made would make every route a suspect). Not Via or Contact: a
+	 * server behind static NAT rightly advertises its public address there.
 	 */
 	if ((a->hdr == NP_DET_H_ROUTE || a->hdr == NP_DET_H_RECORD_ROUTE ||
 	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) && a->port != 0 &&
-	    is_server_public(c, &a->addr) && !service_known(c, &ep))
+	    is_server_public(c, &a->addr) && service_addr_known(c, &a->addr) &&
+	    !service_known(c, &ep))
 		raise_translated_route(c, n, -1, true);
 }
 
+static bool creates_dialog(uint8_t method)
+{
+	return method == NP_SIP_M_INVITE || method == NP_SIP_M_SUBSCRIBE ||
+	       method == NP_SIP_M_REFER;
+}
+
+/*
+ * Private addresses in a message from a public source (docs/anomalies.md,
+ * "private_via_contact" and "sdp_address_mismatch", has the reasons):
+ *  - the top Via of a request, over UDP without rport, when the NAT changed
+ *    the port: responses go to the received address and the Via's port,
+ *    which the NAT does not map (RFC 3261 18.2.2, RFC 3581). Over TCP/TLS
+ *    responses follow the connection; with rport they follow the source.
+ *  - a Contact that will be routed to: of a REGISTER (no Path, no SIP
+ *    outbound) or a dialog-creating request, sent by its author (one Via),
+ *    or of a dialog-creating 1xx/2xx without Record-Route; sent to a public
+ *    address (a private receiver may share the sender's private network).
+ *  - an SDP c= sent to a public address without ICE candidates.
+ * A NAT natprobe knows of (static, learned) that explains the sender's
+ * address makes the record carry that binding: evidence of it, not news.
+ */
 static void check_private(struct np_det_correlator *c, const struct np_det_sip *s)
 {
-	if (np_nat_addr_is_private(&s->flow.src))
+	bool dst_public, single_via = s->n_via <= 1;
+	bool reg = s->is_request && s->method == NP_SIP_M_REGISTER;
+	bool dlg_req = s->is_request && s->to_tag[0] == '\0' && creates_dialog(s->method);
+	bool dlg_resp = !s->is_request && s->status > 100 && s->status < 300 &&
+			creates_dialog(s->cseq_method) && !(s->nat_flags & NP_DET_SIP_RECORD_ROUTE);
+
+	if (!np_nat_addr_is_public(&s->flow.src))
 		return;
+	dst_public = np_nat_addr_is_public(&s->flow.dst);
 	for (unsigned int i = 0; i < s->n_addrs; i++) {
 		const struct np_det_addr *a = &s->addrs[i];
 		bool ipaddr = a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6;
+		char src[NP_DET_EP_LEN], dst[NP_DET_EP_LEN], ab[48], why[NP_DET_DETAIL_LEN], nm[64];
 		struct np_det_record *r;
-		char src[NP_DET_EP_LEN], ab[48];
+		uint16_t via_port;
 		uint8_t type;
+		int xi;
 
 		if (!ipaddr || !np_nat_addr_is_private(&a->addr))
 			continue;
-		if ((a->hdr == NP_DET_H_VIA && a->index == 0) || a->hdr == NP_DET_H_CONTACT)
+		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
+		np_endpoint_str(&s->flow.dst, s->flow.dport, dst, sizeof(dst));
+		np_addr_str(&a->addr, ab, sizeof(ab));
+		switch (a->hdr) {
+		case NP_DET_H_VIA:
+			via_port = s->via_port ? s->via_port : 5060;
+			if (!s->is_request || a->index != 0 || s->flow.proto != 17 ||
+			    s->via_transport != NP_DET_T_UDP || (s->nat_flags & NP_DET_SIP_RPORT) ||
+			    via_port == s->flow.sport)
+				continue;
 			type = NP_DET_PRIVATE_VIA_CONTACT;
-		else if (a->hdr == NP_DET_H_SDP_C)
+			snprintf(why, sizeof(why),
+				 "top Via names the private address %s:%u (UDP, no rport) but the "
+				 "request came from %s: responses go to %s port %u, which the NAT "
+				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
+				 "(RFC 3581)", ab, via_port, src,
+				 np_addr_str(&s->flow.src, nm, sizeof(nm)), via_port);
+			break;
+		case NP_DET_H_CONTACT:
+			if (!dst_public || (s->nat_flags & NP_DET_SIP_OUTBOUND))
+				continue;
+			if (reg) {
+				if (!single_via || (s->nat_flags & (NP_DET_SIP_PATH |
+								     NP_DET_SIP_UNREGISTER)))
+					continue;
+			} else if (!(dlg_req && single_via) && !dlg_resp) {
+				continue;
+			}
+			type = NP_DET_PRIVATE_VIA_CONTACT;
+			snprintf(why, sizeof(why),
+				 "Contact of %s names the private address %s but it went from %s "
+				 "to %s: %s where they cannot arrive", msg_name(
+					 s->is_request ? s->method_text : "", s->status,
+					 s->cseq_text, nm, sizeof(nm)), ab, src, dst,
+				 reg ? "the registrar will send this user's requests"
+				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
+			break;
+		case NP_DET_H_SDP_C:
+			if (!dst_public || (s->nat_flags & NP_DET_SIP_ICE))
+				continue;
 			type = NP_DET_SDP_ADDRESS_MISMATCH;
-		else
+			snprintf(why, sizeof(why),
+				 "SDP c= is the private address %s but the message went from %s to "
+				 "%s, without ICE candidates: media will be sent where it cannot "
+				 "arrive (one-way or no audio)", ab, src, dst);
+			break;
+		default:
 			continue;
-		if (dedupe(c, key_hash_str(key_hash_str(key_hash_str(key_hash_str(KEY_SEED, "private"), s->call_id),
-					      s->cseq_text), a->value)))
-			continue;
+		}
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
 		r->has_flow = true;
 		r->flow = s->flow;
-		rec_set_sip(r, s->is_request ? s->method_text : s->cseq_text, s->call_id,
-			    s->cseq_text, np_det_hdr_name(a->hdr), a->value);
-		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
-		np_addr_str(&a->addr, ab, sizeof(ab));
+		rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
+			    s->call_id, s->cseq_text, np_det_hdr_name(a->hdr), a->value);
 		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
-		if (type == NP_DET_SDP_ADDRESS_MISMATCH)
-			snprintf(r->detail, sizeof(r->detail),
-				 "SDP c= is the private address %s but the message came from %s: "
-				 "media will be sent where it cannot arrive (one-way or no audio)",
-				 ab, src);
-		else
-			snprintf(r->detail, sizeof(r->detail),
-				 "%s%s names the private address %s but the message came from the "
-				 "public address %s: the sender is behind a NAT it does not know of",
-				 a->hdr == NP_DET_H_VIA ? "top " : "", np_det_hdr_name(a->hdr), ab,
-				 src);
-		det_emit(c, r);
-		remember(c, r, -1, NULL, s->call_id, r->detail);
+		if (nat_explains(c, &s->flow, &a->addr, &xi)) {
+			if (xi >= 0)
+				rec_set_binding(c, r, xi);
+			snprintf(r->detail, sizeof(r->detail), "%s (the NAT of %s to %s is known)",
+				 why, ab, np_addr_str(&s->flow.src, nm, sizeof(nm)));
+		} else {
+			det_copy_str(r->detail, sizeof(r->detail), why);
+		}
+		report(c, r, xi, NULL, s->call_id, r->detail,
+		       cause_key(type == NP_DET_SDP_ADDRESS_MISMATCH ? "sdp" : "private", &a->addr,
+				 sizeof(a->addr), &s->flow.src, sizeof(s->flow.src),
+				 np_det_hdr_name(a->hdr)),
+		       msg_key(s, true), s->segment);
 	}
-}
-
-static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
-{
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
-
-	if (with_status)
-		h = key_hash(h, &s->status, sizeof(s->status));
-	return h ? h : 1;
 }
 
 static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
@@ -802,9 +1153,12 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 		return;
 	uint64_t key = msg_key(s, true);
 	struct det_sighting *g = &c->sightings[key % DET_MAX_SIGHTINGS];
+	const struct np_det_tuple *flow;
 	struct np_det_record *r;
-	char what[256] = "";
+	char what[256] = "", src[NP_DET_EP_LEN];
 	size_t off = 0;
+	uint32_t changed = 0;
+	int seg_lo, seg_hi;
 
 	if (!g->used || g->key != key || s->ts_ns - g->ts_ns > DET_NAMED_WINDOW_NS) {
 		memset(g, 0, sizeof(*g));
@@ -814,29 +1168,39 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 		g->msg_hash = s->msg_hash;
 		memcpy(g->hdr_hash, s->hdr_hash, sizeof(g->hdr_hash));
 		g->ts_ns = s->ts_ns;
+		g->flow = s->flow;
 		return;
 	}
 	if (g->segment == s->segment || g->msg_hash == s->msg_hash || g->reported)
 		return;
 	g->reported = true;
 	for (unsigned int h = 0; h < NP_DET_H_MAX; h++)
-		if (g->hdr_hash[h] != s->hdr_hash[h])
+		if (g->hdr_hash[h] != s->hdr_hash[h]) {
+			changed |= 1u << h;
 			off += (size_t)snprintf(what + off, sizeof(what) - off, "%s%s",
 						off ? ", " : "", np_det_hdr_name(h));
-	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_ALG_REWRITE, NP_DET_SEV_WARNING, s->segment,
-		    s->ts_ns);
+		}
+	/* Described from the lower segment, whichever copy came first. */
+	seg_lo = g->segment < s->segment ? g->segment : s->segment;
+	seg_hi = g->segment < s->segment ? s->segment : g->segment;
+	flow = g->segment < s->segment ? &g->flow : &s->flow;
+	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_ALG_REWRITE, NP_DET_SEV_WARNING, seg_lo,
+		    g->ts_ns < s->ts_ns ? g->ts_ns : s->ts_ns);
 	r->has_flow = true;
-	r->flow = s->flow;
-	rec_set_sip(r, s->is_request ? s->method_text : s->cseq_text, s->call_id, s->cseq_text,
-		    "", "");
+	r->flow = *flow;
+	rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
+		    s->call_id, s->cseq_text, "", "");
+	np_endpoint_str(&flow->src, flow->sport, src, sizeof(src));
+	det_copy_str(r->endpoint, sizeof(r->endpoint), src);
 	snprintf(r->detail, sizeof(r->detail),
-		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s%s; a "
-		 "SIP ALG in the firewall rewrote it", s->call_id, s->cseq_text,
-		 seg_name(c, g->segment), seg_name(c, s->segment),
-		 off ? what : "bytes outside the address headers",
-		 off ? " changed" : " changed");
-	det_emit(c, r);
-	remember(c, r, -1, NULL, s->call_id, r->detail);
+		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
+		 "changed; a SIP ALG in the firewall rewrote it", s->call_id, s->cseq_text,
+		 seg_name(c, seg_lo), seg_name(c, seg_hi),
+		 off ? what : "bytes outside the address headers");
+	report(c, r, -1, NULL, s->call_id, r->detail,
+	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
+			 seg_name(c, seg_hi)),
+	       key, 0);
 }
 
 static struct det_txn *txn_slot(struct np_det_correlator *c, uint64_t key)
@@ -845,43 +1209,79 @@ static struct det_txn *txn_slot(struct np_det_correlator *c, uint64_t key)
 }
 
 static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
-			  const struct np_det_sip *resp, uint64_t now_ns, bool fast,
+			  const struct det_final *resp, uint64_t now_ns, bool fast,
 			  const char *why)
 {
+	const struct det_anomaly *a;
 	struct np_det_record *r;
-	char line[512];
+	struct det_ep responder;
+	uint64_t key;
+	char line[512], who[NP_DET_EP_LEN];
+	bool translated = false;
+	uint32_t rank;
 
-	if (t->reported)
-		return;
+	if (resp != NULL) {
+		int xi;
+
+		responder = ep_of(&resp->flow.src, resp->flow.sport, resp->flow.proto);
+		xi = xlat_find(c, &responder);
+		translated = xi >= 0;
+		if (translated && c->xlat[xi].x.port != 0)
+			responder = c->xlat[xi].x;	/* who answered, before the NAT */
+	} else {
+		responder = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
+	}
+	/* The copy nearest the responder: not through a translation, request seen. */
+	rank = ((t->request_seen ? 0u : 2u) + (translated ? 1u : 0u)) << 8 |
+	       (uint8_t)(resp ? resp->segment : t->segment);
 	t->reported = true;
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_SIP_TIMEOUT, NP_DET_SEV_WARNING,
 		    resp ? resp->segment : t->segment, resp ? resp->ts_ns : now_ns);
 	r->has_flow = true;
 	r->flow = resp ? resp->flow : t->flow;
-	rec_set_sip(r, t->method, t->call_id, t->cseq, resp && resp->warning_code ? "Warning" : "",
-		    "");
+	rec_set_sip(r, t->method, resp ? resp->status : 0, t->call_id, t->cseq,
+		    resp && resp->warning_code ? "Warning" : "", "");
 	if (resp != NULL && resp->warning_code)
 		snprintf(r->sip.value, sizeof(r->sip.value), "%u %s", resp->warning_code,
 			 resp->warning_agent);
 	det_copy_str(r->timeout_kind, sizeof(r->timeout_kind), fast ? "fast" : "timer");
-	r->delay_ms = (int64_t)(((resp ? resp->ts_ns : now_ns) - t->req_ns) / NS_PER_MS);
-	if (resp != NULL)
+	det_ep_str(&responder, who, sizeof(who));
+	det_copy_str(r->endpoint, sizeof(r->endpoint), who);
+	if (t->request_seen)
+		r->delay_ms = (int64_t)(((resp ? resp->ts_ns : now_ns) - t->req_ns) / NS_PER_MS);
+	if (resp != NULL && t->request_seen)
 		snprintf(r->detail, sizeof(r->detail),
-			 "%s (Call-ID %s) answered %u after %" PRId64 " ms: %s timeout (%s)",
-			 t->method, t->call_id, resp->status, r->delay_ms, fast ? "fast" : "timer",
-			 why);
+			 "%s (Call-ID %s) answered %u by %s after %" PRId64 " ms: %s timeout (%s)",
+			 t->method, t->call_id, resp->status, who, r->delay_ms,
+			 fast ? "fast" : "timer", why);
+	else if (resp != NULL)
+		snprintf(r->detail, sizeof(r->detail),
+			 "%s (Call-ID %s) answered %u by %s, its request not seen: %s timeout (%s)",
+			 t->method, t->call_id, resp->status, who, fast ? "fast" : "timer", why);
 	else
 		snprintf(r->detail, sizeof(r->detail),
-			 "%s (Call-ID %s) got no final answer in %" PRId64 " ms (64 x T1)",
-			 t->method, t->call_id, r->delay_ms);
-	det_emit(c, r);
-	snprintf(line, sizeof(line), "%u to %s (%s timeout, %" PRId64 " ms after the request)",
-		 resp ? resp->status : 0, t->cseq, fast ? "fast" : "timer", r->delay_ms);
-	remember(c, r, -1, NULL, t->call_id, line);
+			 "%s (Call-ID %s) to %s got no final answer in %" PRId64 " ms (64 x T1), "
+			 "though %s answers other requests", t->method, t->call_id, who,
+			 r->delay_ms, who);
+	if (t->request_seen)
+		snprintf(line, sizeof(line), "%u to %s (%s timeout, %" PRId64 " ms after the request)",
+			 resp ? resp->status : 0, t->cseq, fast ? "fast" : "timer", r->delay_ms);
+	else
+		snprintf(line, sizeof(line), "%u to %s (%s timeout)", resp ? resp->status : 0,
+			 t->cseq, fast ? "fast" : "timer");
+	/* A copy of an answer already reported joins that finding, whatever its key. */
+	a = t->reported && still_open(c, t->anomaly_seq) ? det_anomaly_get(c, t->anomaly_seq)
+							    : NULL;
+	key = a != NULL ? c->findings[a->finding].key
+			: cause_key("timeout", &responder.addr, sizeof(responder.addr), NULL, 0,
+				    t->method);
+	a = report(c, r, -1, NULL, t->call_id, line, key, t->key, rank);
+	if (a != NULL)
+		t->anomaly_seq = a->seq;
 }
 
 /* Did the host that sent @p resp just fail to connect somewhere? */
-static bool responder_refused(const struct np_det_correlator *c, const struct np_det_sip *resp,
+static bool responder_refused(const struct np_det_correlator *c, const struct det_final *resp,
 			      uint64_t since_ns)
 {
 	for (unsigned int i = 0; i < DET_MAX_REFUSALS; i++) {
@@ -894,21 +1294,79 @@ static bool responder_refused(const struct np_det_correlator *c, const struct np
 	return false;
 }
 
+/* Judge a final response to transaction @p t (408 and 503 only). */
+static void judge_final(struct np_det_correlator *c, struct det_txn *t,
+			const struct det_final *s)
+{
+	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
+	bool refused = responder_refused(c, s, since);
+	bool w399 = s->warning_code == 399;
+	bool fast;
+	char why[160];
+
+	/* Judged once; again only while its finding is open (a copy, its request late). */
+	if (t->reported && !still_open(c, t->anomaly_seq))
+		return;
+	if (s->status == 408) {
+		/* A ringing INVITE that times out is a call nobody answered. */
+		if (t->method_id == NP_SIP_M_INVITE && t->ringing)
+			return;
+	} else if (s->status == 503) {
+		/* Unavailable for its own reasons, unless the next hop could not be reached. */
+		if (!refused && !w399)
+			return;
+	} else {
+		return;
+	}
+	fast = refused || w399 ||
+	       (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
+	snprintf(why, sizeof(why), "%s%s%s",
+		 refused ? "the responder's connection to the next hop was refused" : "",
+		 refused && w399 ? "; " : "",
+		 w399 ? "Warning 399: generated locally by the responder" :
+			(!refused ? (fast ? "answered faster than a SIP timer" :
+					    (t->request_seen ? "answered after a SIP timer ran out"
+							     : "a request timer ran out"))
+				  : ""));
+	raise_timeout(c, t, s, s->ts_ns, fast, why);
+}
+
+/* The method of a CSeq value ("4616 SERVICE" -> "SERVICE"). */
+static const char *cseq_method_text(const char *cseq)
+{
+	const char *sp = strrchr(cseq, ' ');
+
+	return sp ? sp + 1 : cseq;
+}
+
 static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s)
 {
 	uint64_t key = msg_key(s, false);
 	struct det_txn *t = txn_slot(c, key);
+	bool known = t->used && t->key == key;
 
 	if (s->is_request) {
 		if (s->method == NP_SIP_M_ACK)
 			return;
-		if (t->used && t->key == key)
+		if (known && t->request_seen)
 			return;		/* retransmission, or the other segment's copy */
+		if (known) {
+			/* Its answer came first (live, copies cross rings): now timed. */
+			t->request_seen = true;
+			t->req_ns = s->ts_ns;
+			t->segment = (int8_t)s->segment;
+			t->flow = s->flow;
+			if (t->final_seen && s->ts_ns <= t->fin.ts_ns)
+				judge_final(c, t, &t->fin);
+			return;
+		}
 		if (t->used && !t->final_seen)
 			c->stats.transactions_dropped++;
 		memset(t, 0, sizeof(*t));
 		t->used = true;
 		t->key = key;
+		t->request_seen = true;
+		t->method_id = s->method;
 		t->req_ns = s->ts_ns;
 		if (t->req_ns + 64 * c->t1_ns < c->txn_due_ns)
 			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
@@ -919,24 +1377,49 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
 		return;
 	}
-	if (!t->used || t->key != key || s->status < 200)
-		return;
-	t->final_seen = true;
-	if (s->status == 408 || s->status == 503) {
-		uint64_t delay = s->ts_ns - t->req_ns;
-		bool refused = responder_refused(c, s, t->req_ns);
-		bool w399 = s->warning_code == 399;
-		bool fast = refused || w399 || delay < DET_FAST_FAILURE_NS;
-		char why[160];
+	{
+		struct det_ep from = ep_of(&s->flow.src, s->flow.sport, s->flow.proto);
 
-		snprintf(why, sizeof(why), "%s%s%s",
-			 refused ? "the responder's connection to the next hop was refused" : "",
-			 refused && w399 ? "; " : "",
-			 w399 ? "Warning 399: generated locally by the responder" :
-				(!refused ? (fast ? "answered faster than a SIP timer" :
-						    "answered after a SIP timer ran out")
-					  : ""));
-		raise_timeout(c, t, s, s->ts_ns, fast, why);
+		responder_add(c, &from);
+	}
+	if (!known) {
+		/* A failure whose request was not seen (one side captured, or it
+		 * crossed before the capture began) still names what failed. */
+		if (s->status != 408 && s->status != 503)
+			return;
+		if (t->used && !t->final_seen)
+			c->stats.transactions_dropped++;
+		memset(t, 0, sizeof(*t));
+		t->used = true;
+		t->key = key;
+		t->method_id = s->cseq_method;
+		t->segment = (int8_t)s->segment;
+		t->flow.src = s->flow.dst;
+		t->flow.dst = s->flow.src;
+		t->flow.sport = s->flow.dport;
+		t->flow.dport = s->flow.sport;
+		t->flow.proto = s->flow.proto;
+		det_copy_str(t->method, sizeof(t->method), cseq_method_text(s->cseq_text));
+		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
+		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
+	}
+	if (s->status < 200) {
+		t->provisional = true;
+		if (s->status > 100)
+			t->ringing = true;
+		return;
+	}
+	{
+		struct det_final fin = {
+			.ts_ns = s->ts_ns, .flow = s->flow, .status = s->status,
+			.warning_code = s->warning_code, .segment = (int8_t)s->segment,
+		};
+
+		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
+		if (!t->final_seen)
+			t->fin = fin;
+		t->final_seen = true;
+		judge_final(c, t, &fin);
 	}
 }
 
@@ -945,6 +1428,12 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 	c->stats.sip_messages++;
 	if (s->ts_ns > c->now_ns)
 		c->now_ns = s->ts_ns;
+	/* A UDP port that sends SIP listens there. */
+	if (s->flow.proto == 17) {
+		struct det_ep from = ep_of(&s->flow.src, s->flow.sport, s->flow.proto);
+
+		service_add(c, &from);
+	}
 	for (unsigned int i = 0; i < s->n_addrs; i++) {
 		const struct np_det_addr *a = &s->addrs[i];
 
@@ -981,13 +1470,26 @@ static void check_txn_timers(struct np_det_correlator *c, uint64_t now_ns)
 		return;
 	for (unsigned int i = 0; i < DET_MAX_TXN; i++) {
 		struct det_txn *t = &c->txn[i];
+		struct det_ep peer;
 
-		if (!t->used || t->final_seen || t->reported)
+		if (!t->used || t->final_seen || t->reported || !t->request_seen)
 			continue;
-		if (now_ns - t->req_ns >= limit)
-			raise_timeout(c, t, NULL, now_ns, false, "no answer");
-		else if (t->req_ns + limit < due)
-			due = t->req_ns + limit;
+		if (now_ns - t->req_ns < limit) {
+			if (t->req_ns + limit < due)
+				due = t->req_ns + limit;
+			continue;
+		}
+		t->reported = true;	/* judged once, whatever the verdict */
+		/*
+		 * Silence is news only from a peer seen answering: one direction
+		 * captured, or a request that began a ringing INVITE, is not a
+		 * timeout.
+		 */
+		peer = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
+		if ((t->method_id == NP_SIP_M_INVITE && t->ringing) ||
+		    !responder_known(c, &peer))
+			continue;
+		raise_timeout(c, t, NULL, now_ns, false, "no answer");
 	}
 	c->txn_due_ns = due;
 }
@@ -999,6 +1501,7 @@ void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
 	check_txn_timers(c, c->now_ns);
 	flush_bindings(c, false);
 	det_incident_flush(c, false);
+	findings_flush(c, false);
 	expire_bindings(c, c->now_ns);
 }
 
@@ -1009,6 +1512,7 @@ void np_det_correlator_finish(struct np_det_correlator *c, uint64_t now_ns)
 	check_txn_timers(c, c->now_ns);
 	flush_bindings(c, true);
 	det_incident_flush(c, true);
+	findings_flush(c, true);
 }
 
 /* ---- life cycle -------------------------------------------------------- */
@@ -1036,6 +1540,9 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
+	c->window_ns = conf->repeat_window_ns ? conf->repeat_window_ns
+					      : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
+	c->findings_due_ns = UINT64_MAX;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
 	lc.max_bindings = conf->max_bindings;

@@ -147,11 +147,11 @@ struct det_named {
 	struct np_det_tuple flow;
 	int8_t segment;
 	uint8_t hdr;
-	char method[NP_DET_TEXT_LEN];
+	uint16_t status;		/* of a response; 0 for a request */
+	char method[NP_DET_TEXT_LEN];	/* of a request; "" for a response */
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
 	char value[NP_DET_VALUE_LEN];
-	bool reported;			/* translated_route raised for it */
 };
 
 /* A refused or unanswered connection attempt, kept a while. */
@@ -159,6 +159,17 @@ struct det_refusal {
 	bool used;
 	struct np_flow_event ev;
 	bool reported;			/* phantom_connect raised for it */
+	uint32_t anomaly_seq;		/* ... as this anomaly */
+};
+
+/* What a transaction's final response said, kept to judge it again. */
+struct det_final {
+	uint64_t ts_ns;
+	struct np_det_tuple flow;
+	uint16_t status;
+	uint16_t warning_code;
+	int8_t segment;
+	char warning_agent[NP_DET_TEXT_LEN];
 };
 
 /* A SIP transaction, for sip_timeout. */
@@ -166,6 +177,11 @@ struct det_txn {
 	bool used;
 	bool final_seen;
 	bool reported;
+	bool request_seen;		/* false: made from a response whose request was not seen */
+	bool provisional;		/* a 1xx was seen */
+	bool ringing;			/* an INVITE got a 1xx above 100: the callee was reached */
+	uint32_t anomaly_seq;		/* its sip_timeout, when reported */
+	uint8_t method_id;		/* enum np_sip_method of the request */
 	uint64_t key;
 	uint64_t req_ns;
 	int8_t segment;
@@ -173,6 +189,7 @@ struct det_txn {
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
+	struct det_final fin;		/* when final_seen */
 };
 
 /* One message as seen per segment, for alg_rewrite. */
@@ -184,11 +201,18 @@ struct det_sighting {
 	uint64_t msg_hash;
 	uint64_t hdr_hash[NP_DET_H_MAX];
 	uint64_t ts_ns;
+	struct np_det_tuple flow;
 };
 
-/* An anomaly remembered for incident building. */
+/*
+ * An anomaly remembered for incident building, from the moment it is first
+ * seen: while its finding collects repeats (id 0) and after it is written.
+ * Kept in a ring: anomalies[seq % DET_MAX_ANOMALIES] while its seq matches.
+ */
 struct det_anomaly {
-	uint32_t id;
+	uint32_t seq;			/* 0 = free */
+	uint32_t id;			/* record id; 0 while the finding is open */
+	int finding;			/* slot in findings[] while open, else -1 */
 	uint8_t type;
 	uint64_t ts_ns;
 	int xlat;			/* index in xlat[], -1 if none */
@@ -196,6 +220,23 @@ struct det_anomaly {
 	char call_id[NP_DET_CALLID_LEN];
 	int8_t segment;			/* where it was seen; -1 across segments */
 	char line[240];			/* one line for the ladder */
+};
+
+/*
+ * A finding collecting its repeats: the record to be written, how many
+ * distinct messages or attempts showed it, and the rank of the copy the
+ * record describes (lower is better: the same message on another segment
+ * may describe it better, whatever order the copies arrive in).
+ */
+#define DET_FINDING_MSGS 4
+struct det_finding {
+	bool used;
+	uint64_t key;
+	uint32_t anomaly_seq;
+	uint32_t rank;
+	uint64_t msgs[DET_FINDING_MSGS];	/* last messages counted: a copy counts once */
+	unsigned int n_msgs;
+	struct np_det_record rec;
 };
 
 #define DET_MAX_XLAT 4096
@@ -207,6 +248,8 @@ struct det_anomaly {
 #define DET_MAX_DEDUPE 16384
 #define DET_MAX_SERVICE_PORTS 4096
 #define DET_MAX_INCIDENTS 256
+#define DET_MAX_FINDINGS 1024
+#define DET_MAX_RESPONDERS 4096
 
 /*
  * Which of a learned binding's two flows are still in a worker's flow table.
@@ -230,7 +273,7 @@ struct det_incident {
 	int xlat;
 	uint64_t last_ns;
 	uint32_t n;
-	uint32_t members[NP_DET_MAX_EVIDENCE];	/* indexes in anomalies[] */
+	uint32_t members[NP_DET_MAX_EVIDENCE];	/* anomaly seqs */
 };
 
 struct np_det_correlator {
@@ -250,8 +293,13 @@ struct np_det_correlator {
 	struct det_sighting sightings[DET_MAX_SIGHTINGS];
 	uint64_t dedupe[DET_MAX_DEDUPE];
 	struct det_ep service_ports[DET_MAX_SERVICE_PORTS];
-	struct det_anomaly anomalies[DET_MAX_ANOMALIES];
-	unsigned int n_anomalies;
+	struct np_addr service_addrs[DET_MAX_SERVICE_PORTS];
+	struct det_anomaly anomalies[DET_MAX_ANOMALIES];	/* ring by seq */
+	uint32_t next_seq;
+	struct det_finding findings[DET_MAX_FINDINGS];
+	uint64_t window_ns;		/* repeat window */
+	uint64_t findings_due_ns;	/* no open finding's window closes before this */
+	struct det_ep responders[DET_MAX_RESPONDERS];	/* endpoints that answered requests */
 	struct det_incident incidents[DET_MAX_INCIDENTS];
 	uint32_t binding_rec[DET_MAX_XLAT];	/* binding id % DET_MAX_XLAT -> record id */
 	struct det_live live[DET_MAX_LIVE];	/* binding id % DET_MAX_LIVE */
@@ -270,10 +318,13 @@ struct np_det_correlator {
 char *det_ep_str(const struct det_ep *e, char *buf, size_t len);
 bool det_ep_eq(const struct det_ep *a, const struct det_ep *b);
 void det_emit(struct np_det_correlator *c, struct np_det_record *r);
-int det_anomaly_index(const struct np_det_correlator *c, uint32_t id);
+/* The anomaly with sequence number @p seq, or NULL when it left the ring. */
+struct det_anomaly *det_anomaly_get(struct np_det_correlator *c, uint32_t seq);
+/* Write the finding of anomaly @p a now, if it is still open. */
+void det_finding_close_anomaly(struct np_det_correlator *c, struct det_anomaly *a);
 
 /* incident.c */
-void det_incident_consider(struct np_det_correlator *c, unsigned int anomaly_index);
+void det_incident_consider(struct np_det_correlator *c, struct det_anomaly *a);
 void det_incident_flush(struct np_det_correlator *c, bool all);
 
 #endif /* NP_DETECT_INTERNAL_H */

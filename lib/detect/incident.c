@@ -14,18 +14,21 @@
 
 #include "detect_internal.h"
 
-static bool shares_call(const struct np_det_correlator *c, const struct det_incident *in,
+static bool shares_call(struct np_det_correlator *c, const struct det_incident *in,
 			const struct det_anomaly *a)
 {
 	if (a->call_id[0] == '\0')
 		return false;
-	for (unsigned int i = 0; i < in->n; i++)
-		if (strcmp(c->anomalies[in->members[i]].call_id, a->call_id) == 0)
+	for (unsigned int i = 0; i < in->n; i++) {
+		const struct det_anomaly *m = det_anomaly_get(c, in->members[i]);
+
+		if (m != NULL && strcmp(m->call_id, a->call_id) == 0)
 			return true;
+	}
 	return false;
 }
 
-static bool belongs(const struct np_det_correlator *c, const struct det_incident *in,
+static bool belongs(struct np_det_correlator *c, const struct det_incident *in,
 		    const struct det_anomaly *a)
 {
 	const struct det_xlat *x = &c->xlat[in->xlat];
@@ -37,21 +40,21 @@ static bool belongs(const struct np_det_correlator *c, const struct det_incident
 	return shares_call(c, in, a);
 }
 
-static bool is_member(const struct det_incident *in, unsigned int ai)
+static bool is_member(const struct det_incident *in, uint32_t seq)
 {
 	for (unsigned int i = 0; i < in->n; i++)
-		if (in->members[i] == ai)
+		if (in->members[i] == seq)
 			return true;
 	return false;
 }
 
-/* @return true when @p ai became a member (false: already one, or the list is full). */
-static bool add_member(struct det_incident *in, unsigned int ai, uint64_t ts)
+/* @return true when @p seq became a member (false: already one, or the list is full). */
+static bool add_member(struct det_incident *in, uint32_t seq, uint64_t ts)
 {
 	bool added = false;
 
-	if (in->n < NP_DET_MAX_EVIDENCE - 1 && !is_member(in, ai)) {
-		in->members[in->n++] = ai;
+	if (in->n < NP_DET_MAX_EVIDENCE - 1 && !is_member(in, seq)) {
+		in->members[in->n++] = seq;
 		added = true;
 	}
 	if (ts > in->last_ns)
@@ -66,19 +69,20 @@ static void sweep(struct np_det_correlator *c, struct det_incident *in)
 
 	while (changed) {
 		changed = false;
-		for (unsigned int i = 0; i < c->n_anomalies; i++) {
-			if (is_member(in, i) || !belongs(c, in, &c->anomalies[i]))
+		for (unsigned int i = 0; i < DET_MAX_ANOMALIES; i++) {
+			const struct det_anomaly *a = &c->anomalies[i];
+
+			if (a->seq == 0 || is_member(in, a->seq) || !belongs(c, in, a))
 				continue;
 			/* Only a new member can make others belong (shared Call-ID). */
-			if (add_member(in, i, c->anomalies[i].ts_ns))
+			if (add_member(in, a->seq, a->ts_ns))
 				changed = true;
 		}
 	}
 }
 
-void det_incident_consider(struct np_det_correlator *c, unsigned int ai)
+void det_incident_consider(struct np_det_correlator *c, struct det_anomaly *a)
 {
-	const struct det_anomaly *a = &c->anomalies[ai];
 	struct det_incident *free_slot = NULL;
 
 	for (unsigned int i = 0; i < DET_MAX_INCIDENTS; i++) {
@@ -91,7 +95,7 @@ void det_incident_consider(struct np_det_correlator *c, unsigned int ai)
 		}
 		if (in->written || !belongs(c, in, a))
 			continue;
-		add_member(in, ai, a->ts_ns);
+		add_member(in, a->seq, a->ts_ns);
 		sweep(c, in);
 		return;
 	}
@@ -104,20 +108,22 @@ void det_incident_consider(struct np_det_correlator *c, unsigned int ai)
 	memset(free_slot, 0, sizeof(*free_slot));
 	free_slot->used = true;
 	free_slot->xlat = a->xlat;
-	add_member(free_slot, ai, a->ts_ns);
+	add_member(free_slot, a->seq, a->ts_ns);
 	sweep(c, free_slot);
 }
 
-static bool has_type(const struct np_det_correlator *c, const struct det_incident *in,
-		     uint8_t type)
+static bool has_type(struct np_det_correlator *c, const struct det_incident *in, uint8_t type)
 {
-	for (unsigned int i = 0; i < in->n; i++)
-		if (c->anomalies[in->members[i]].type == type)
+	for (unsigned int i = 0; i < in->n; i++) {
+		const struct det_anomaly *a = det_anomaly_get(c, in->members[i]);
+
+		if (a != NULL && a->type == type)
 			return true;
+	}
 	return false;
 }
 
-static bool qualified(const struct np_det_correlator *c, const struct det_incident *in)
+static bool qualified(struct np_det_correlator *c, const struct det_incident *in)
 {
 	return has_type(c, in, NP_DET_HAIRPIN_SNAT) &&
 	       (has_type(c, in, NP_DET_TRANSLATED_ROUTE) || has_type(c, in, NP_DET_PHANTOM_CONNECT));
@@ -140,17 +146,39 @@ static void clock_str(uint64_t ns, char *buf, size_t len)
 		 (unsigned int)(ns / 1000000ull % 1000));
 }
 
+static int cmp_anomaly_ts(const void *x, const void *y)
+{
+	const struct det_anomaly *a = *(struct det_anomaly *const *)x;
+	const struct det_anomaly *b = *(struct det_anomaly *const *)y;
+
+	if (a->ts_ns != b->ts_ns)
+		return a->ts_ns < b->ts_ns ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 {
 	const struct det_xlat *x = &c->xlat[in->xlat];
 	struct np_det_record *r = &c->rec;
 	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
-	char sv_host[64], x_host[64], sp_host[64], callp[NP_DET_CALLID_LEN + 16] = "";
+	char sv_host[64], x_host[72] = "", sp_host[64], callp[NP_DET_CALLID_LEN + 16] = "";
 	const char *cl_name, *sv_name, *call = "";
-	bool expressway, refused = false, timeout = false;
-	uint32_t order[NP_DET_MAX_EVIDENCE];
+	bool expressway, refused = false, timeout = false, one_side = x->x.port == 0;
+	struct det_anomaly *mem[NP_DET_MAX_EVIDENCE];
+	unsigned int n = 0;
 	uint64_t first = UINT64_MAX;
 	size_t off = 0;
+
+	/* Its evidence is written first, with what it collected so far. */
+	for (unsigned int i = 0; i < in->n; i++) {
+		struct det_anomaly *a = det_anomaly_get(c, in->members[i]);
+
+		if (a == NULL)
+			continue;
+		det_finding_close_anomaly(c, a);
+		mem[n++] = a;
+	}
+	qsort(mem, n, sizeof(mem[0]), cmp_anomaly_ts);
 
 	memset(r, 0, sizeof(*r));
 	r->kind = NP_DET_KIND_INCIDENT;
@@ -159,10 +187,9 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	r->segment = -1;
 	r->delay_ms = -1;
 	expressway = x->server.port >= 7001 && x->server.port <= 7004;
-	for (unsigned int i = 0; i < in->n; i++) {
-		const struct det_anomaly *a = &c->anomalies[in->members[i]];
+	for (unsigned int i = 0; i < n; i++) {
+		const struct det_anomaly *a = mem[i];
 
-		order[i] = in->members[i];
 		if (a->ts_ns < first)
 			first = a->ts_ns;
 		if (a->type == NP_DET_PHANTOM_CONNECT)
@@ -181,18 +208,18 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	cl_name = expressway ? "Expressway-C" : "the client";
 	sv_name = expressway ? "Expressway-E" : "the server";
 	det_ep_str(&x->t, t, sizeof(t));
-	det_ep_str(&x->x, xs, sizeof(xs));
 	det_ep_str(&x->server_pub, sp, sizeof(sp));
 	det_ep_str(&x->server, sv, sizeof(sv));
 	np_addr_str(&x->server.addr, sv_host, sizeof(sv_host));
 	np_addr_str(&x->server_pub.addr, sp_host, sizeof(sp_host));
-	if (x->x.port != 0)
-		np_addr_str(&x->x.addr, x_host, sizeof(x_host));
-	else
-		snprintf(x_host, sizeof(x_host), "(not seen on this side)");
+	if (!one_side) {
+		det_ep_str(&x->x, xs, sizeof(xs));
+		x_host[0] = ' ';
+		np_addr_str(&x->x.addr, x_host + 1, sizeof(x_host) - 1);
+	}
 	det_copy_str(r->endpoint, sizeof(r->endpoint), t);
 	r->has_binding = true;
-	r->binding.seg_a = x->seg_client;
+	r->binding.seg_a = one_side ? x->seg_server : x->seg_client;
 	r->binding.seg_b = x->seg_server;
 	r->binding.a.src = x->x.addr;
 	r->binding.a.sport = x->x.port;
@@ -203,23 +230,30 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	/* Evidence: the binding record, then the anomalies, in id order. */
 	if (x->binding_rec != 0)
 		r->evidence[r->n_evidence++] = x->binding_rec;
-	for (unsigned int i = 0; i < in->n && r->n_evidence < NP_DET_MAX_EVIDENCE; i++)
-		r->evidence[r->n_evidence++] = c->anomalies[order[i]].id;
+	for (unsigned int i = 0; i < n && r->n_evidence < NP_DET_MAX_EVIDENCE; i++)
+		if (mem[i]->id != 0)
+			r->evidence[r->n_evidence++] = mem[i]->id;
 	qsort(r->evidence, r->n_evidence, sizeof(r->evidence[0]), cmp_u32);
 
-	snprintf(r->detail, sizeof(r->detail),
-		 "NAT reflection with source translation: %s%s%s reaches %s %s as %s, so "
-		 "SIP routes to an address that exists only as a NAT binding",
-		 cl_name, x->x.port ? " " : "", x->x.port ? xs : "", sv_name, sp, t);
-	if (x->x.port != 0)
+	if (!one_side)
+		snprintf(r->detail, sizeof(r->detail),
+			 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
+			 "SIP routes to an address that exists only as a NAT binding",
+			 cl_name, xs, sv_name, sp, t);
+	else
+		snprintf(r->detail, sizeof(r->detail),
+			 "NAT reflection with source translation: %s reaches %s %s as %s, so SIP "
+			 "routes to an address that exists only as a NAT binding",
+			 cl_name, sv_name, sp, t);
+	if (!one_side)
 		snprintf(r->diagnosis, sizeof(r->diagnosis),
 			 "The firewall translates %s %s to %s, %s's own public address, on the "
 			 "traversal connection to %s (NAT reflection that also translates the "
 			 "source). %s (%s) therefore sees the connection coming from %s and puts "
-			 "that address in the Route header of the SIP requests it sends back%s%s. "
+			 "that address in the Route header of the SIP requests it sends back%s. "
 			 "%s follows the Route to %s, an address that exists only as this NAT "
 			 "binding%s%s.",
-			 cl_name, xs, t, sv_name, sp, sv_name, sv, t, callp, "", cl_name, t,
+			 cl_name, xs, t, sv_name, sp, sv_name, sv, t, callp, cl_name, t,
 			 refused ? ": the connection is refused" : "",
 			 timeout ? ", and it answers 408 Request Timeout. MRA clients log in but "
 				   "get no phone services" : "");
@@ -227,13 +261,13 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 		snprintf(r->diagnosis, sizeof(r->diagnosis),
 			 "%s (%s) receives the traversal connection from %s, its own public "
 			 "address: the firewall reflects %s's connection to %s and translates its "
-			 "source. %s then names %s in the Route of its SIP requests%s%s, an address "
+			 "source. %s then names %s in the Route of its SIP requests%s, an address "
 			 "that exists only as a NAT binding%s.",
-			 sv_name, sv, t, cl_name, sp, sv_name, t, callp, "",
+			 sv_name, sv, t, cl_name, sp, sv_name, t, callp,
 			 timeout ? "; the request times out (408)" : "");
 	snprintf(r->fix[0], sizeof(r->fix[0]),
-		 "Disable source translation on the firewall for %s %s -> %s %s: keep the "
-		 "destination NAT of %s to %s but leave the source %s untranslated, so %s sees "
+		 "Disable source translation on the firewall for %s%s -> %s %s: keep the "
+		 "destination NAT of %s to %s but leave the source%s untranslated, so %s sees "
 		 "%s's real address and routes back to it.",
 		 cl_name, x_host, sv_name, sp_host, sp_host, sv_host, x_host, sv_name, cl_name);
 	snprintf(r->fix[1], sizeof(r->fix[1]),
@@ -242,25 +276,23 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 		 "the source of %s's traffic either.",
 		 sv_name, cl_name, cl_name, sv_name, cl_name);
 
-	/* Ladder, in time order. */
-	for (unsigned int i = 0; i < in->n; i++)
-		for (unsigned int j = i + 1; j < in->n; j++)
-			if (c->anomalies[order[j]].ts_ns < c->anomalies[order[i]].ts_ns) {
-				uint32_t tmp = order[i];
-
-				order[i] = order[j];
-				order[j] = tmp;
-			}
 	/* One lane per side of the firewall: C | FW | E. */
-	off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
-				"time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
-				expressway ? "C" : "client", expressway ? "E" : "server",
-				c->conf.segment_names[x->seg_client] ?: "?", cl_name,
-				c->conf.segment_names[x->seg_server] ?: "?", sv_name);
-	for (unsigned int i = 0; i < in->n && off < sizeof(r->ladder) - 1; i++) {
-		const struct det_anomaly *a = &c->anomalies[order[i]];
+	if (!one_side)
+		off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
+					"time          id    %s | FW | %s   (seen on %s: %s side; %s: "
+					"%s side)\n", expressway ? "C" : "client",
+					expressway ? "E" : "server",
+					c->conf.segment_names[x->seg_client] ?: "?", cl_name,
+					c->conf.segment_names[x->seg_server] ?: "?", sv_name);
+	else
+		off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
+					"time          id    %s | FW | %s   (seen on %s: %s side)\n",
+					expressway ? "C" : "client", expressway ? "E" : "server",
+					c->conf.segment_names[x->seg_server] ?: "?", sv_name);
+	for (unsigned int i = 0; i < n && off < sizeof(r->ladder) - 1; i++) {
+		const struct det_anomaly *a = mem[i];
 		bool all = a->segment < 0;
-		bool cl = all || a->segment == x->seg_client;
+		bool cl = all || (!one_side && a->segment == x->seg_client);
 		bool sv_side = all || a->segment == x->seg_server;
 		char ts[16], id[12];
 

@@ -67,6 +67,27 @@ struct np_det_addr {
 	char value[NP_DET_VALUE_LEN]; /**< the value as written (truncated, NUL-terminated) */
 };
 
+/** Transport of a Via (as written in its sent-protocol). */
+enum np_det_transport {
+	NP_DET_T_NONE = 0,	/**< no Via, or not understood */
+	NP_DET_T_UDP,
+	NP_DET_T_TCP,
+	NP_DET_T_TLS,
+	NP_DET_T_SCTP,
+	NP_DET_T_WS,		/**< WS or WSS */
+	NP_DET_T_OTHER,
+};
+
+/* np_det_sip::nat_flags: what a message says about its own NAT traversal. */
+#define NP_DET_SIP_RPORT	(1u << 0) /**< the top Via asks for rport (RFC 3581) */
+#define NP_DET_SIP_OUTBOUND	(1u << 1) /**< a Contact uses SIP outbound (RFC 5626: reg-id,
+					   *   +sip.instance or ;ob): the flow is the route */
+#define NP_DET_SIP_PATH		(1u << 2) /**< a Path header: an edge proxy handles the route */
+#define NP_DET_SIP_ICE		(1u << 3) /**< the SDP offers ICE server-reflexive or relayed
+					   *   candidates: media finds its way through NAT */
+#define NP_DET_SIP_RECORD_ROUTE	(1u << 4) /**< a Record-Route header: proxies stay in the path */
+#define NP_DET_SIP_UNREGISTER	(1u << 5) /**< Expires: 0 or Contact "*": bindings removed */
+
 /** A message's endpoints as it travelled on the wire. */
 struct np_det_tuple {
 	struct np_addr src;
@@ -94,6 +115,10 @@ struct np_det_sip {
 	bool from_log;		/**< read from a diagnostic log, not the wire: msg_hash is
 				 *   over the text without white space */
 	uint8_t flow_flags;	/**< NP_FLOW_MSG_F_* */
+	uint8_t n_via;		/**< Via values in the message (255: that many or more) */
+	uint8_t via_transport;	/**< enum np_det_transport of the top Via */
+	uint8_t nat_flags;	/**< NP_DET_SIP_* */
+	uint16_t via_port;	/**< top Via sent-by port; 0 when absent (5060 applies) */
 	char method_text[NP_DET_TEXT_LEN];
 	char cseq_text[NP_DET_TEXT_LEN];	/**< "4616 SERVICE" */
 	char call_id[NP_DET_CALLID_LEN];
@@ -217,6 +242,7 @@ enum np_det_severity {
 };
 
 #define NP_DET_MAX_EVIDENCE 16
+#define NP_DET_DEFAULT_REPEAT_WINDOW_NS (60ull * 1000000000ull)
 #define NP_DET_DETAIL_LEN 768
 #define NP_DET_EP_LEN 64
 
@@ -236,13 +262,21 @@ struct np_det_record {
 	 * sip.call_id set to a Call-ID found in its evidence (or "").
 	 */
 	struct {
-		char method[NP_DET_TEXT_LEN];	/**< method, or "408" for a response */
+		char method[NP_DET_TEXT_LEN];	/**< request method; "" for a response */
+		uint16_t status;		/**< response status; 0 for a request */
 		char call_id[NP_DET_CALLID_LEN];
 		char cseq[NP_DET_TEXT_LEN];
 		char header[24];
 		char value[NP_DET_VALUE_LEN];
 	} sip;
 	char endpoint[NP_DET_EP_LEN];
+	/**
+	 * Anomalies: how many times the same finding (type, endpoint, header) was
+	 * seen in its window, and when it was last seen (ts_ns is the first). 0 for
+	 * incidents and bindings.
+	 */
+	uint32_t count;
+	uint64_t last_ns;
 	bool has_binding;
 	struct np_nat_binding binding;
 	char timeout_kind[8];		/**< sip_timeout: "fast" or "timer" */
@@ -272,6 +306,13 @@ struct np_det_correlator_conf {
 	uint32_t max_bindings;
 	uint64_t t1_ns;			/**< SIP T1; 0 = 500 ms */
 	uint64_t incident_settle_ns;	/**< quiet time before an incident is written; 0 = 2 s */
+	/**
+	 * Repeats of one finding (same type, endpoint and header) within this
+	 * time of its first sighting make one anomaly record with a count; the
+	 * record is written when the window closes (earlier when an incident
+	 * cites it, at the latest at finish). 0 = NP_DET_DEFAULT_REPEAT_WINDOW_NS.
+	 */
+	uint64_t repeat_window_ns;
 	/** Called for every record, in id order. */
 	void (*record)(void *ctx, const struct np_det_record *r);
 	void *ctx;

@@ -2,6 +2,7 @@
 /* np_sip_msg -> struct np_det_sip: what crosses the worker -> control ring. */
 
 #include <string.h>
+#include <strings.h>
 
 #include "detect_internal.h"
 
@@ -57,6 +58,84 @@ static inline void put(char *dst, size_t size, struct np_sip_view v)
 
 
 #define HASH_SEED 0xcbf29ce484222325ull
+
+static uint8_t transport_of(struct np_sip_view t)
+{
+	static const struct {
+		const char *name;
+		uint8_t len, type;
+	} names[] = {
+		{ "UDP", 3, NP_DET_T_UDP }, { "TCP", 3, NP_DET_T_TCP }, { "TLS", 3, NP_DET_T_TLS },
+		{ "SCTP", 4, NP_DET_T_SCTP }, { "WS", 2, NP_DET_T_WS }, { "WSS", 3, NP_DET_T_WS },
+		{ "TLS-SCTP", 8, NP_DET_T_SCTP },
+	};
+
+	if (t.p == NULL || t.len == 0)
+		return NP_DET_T_NONE;
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (t.len == names[i].len && strncasecmp(t.p, names[i].name, t.len) == 0)
+			return names[i].type;
+	return NP_DET_T_OTHER;
+}
+
+/*
+ * Does the value carry the parameter @p name (";name", ";name=...", any
+ * case)? Parameters of a Contact may sit inside or after the <>: both count.
+ */
+static bool has_param(struct np_sip_view v, const char *name, const char *value)
+{
+	size_t n = strlen(name), vn = value ? strlen(value) : 0;
+
+	if (v.p == NULL)
+		return false;
+	for (uint32_t i = 0; i + 1 + n <= v.len; i++) {
+		const char *p = v.p + i + 1;
+		uint32_t rest = v.len - i - 1 - (uint32_t)n;
+
+		if (v.p[i] != ';' || strncasecmp(p, name, n) != 0)
+			continue;
+		if (value != NULL) {
+			if (rest > vn && p[n] == '=' && strncasecmp(p + n + 1, value, vn) == 0 &&
+			    (rest == vn + 1 || (p[n + 1 + vn] != '\0' &&
+							 strchr(";>, \t", p[n + 1 + vn]) != NULL)))
+				return true;
+			continue;
+		}
+		if (rest == 0 || (p[n] != '\0' && strchr("=;>, \t", p[n]) != NULL))
+			return true;
+	}
+	return false;
+}
+
+static uint8_t nat_flags_of(const struct np_sip_msg *m, bool private_sdp)
+{
+	uint8_t f = 0;
+	bool unreg = m->contact.n > 0;
+
+	if (m->n_via > 0 && m->via[0].has_rport)
+		f |= NP_DET_SIP_RPORT;
+	if (m->path.total > 0)
+		f |= NP_DET_SIP_PATH;
+	if (m->record_route.total > 0)
+		f |= NP_DET_SIP_RECORD_ROUTE;
+	for (unsigned int i = 0; i < m->contact.n; i++) {
+		struct np_sip_view v = m->contact.v[i];
+
+		if (has_param(v, "reg-id", NULL) || has_param(v, "+sip.instance", NULL) ||
+		    has_param(v, "ob", NULL))
+			f |= NP_DET_SIP_OUTBOUND;
+		if (!(v.len == 1 && v.p[0] == '*') && !has_param(v, "expires", "0"))
+			unreg = false;
+	}
+	if (unreg)
+		f |= NP_DET_SIP_UNREGISTER;
+	/* Only asked when it matters: a private c= (the body is not scanned otherwise). */
+	if (private_sdp && m->body.p != NULL &&
+	    (memmem(m->body.p, m->body.len, "typ srflx", 9) != NULL ||
+	     memmem(m->body.p, m->body.len, "typ relay", 9) != NULL))
+		f |= NP_DET_SIP_ICE;
+	return f;
+}
 
 static void add_addr(struct np_det_sip *out, unsigned int hdr, unsigned int index,
 		     struct np_sip_view value, uint8_t host_type, const struct np_addr *a,
@@ -127,8 +206,19 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 	add_values(out, NP_DET_H_PATH, &m->path);
 	add_values(out, NP_DET_H_SERVICE_ROUTE, &m->service_route);
 	add_values(out, NP_DET_H_CONTACT, &m->contact);
+	bool private_sdp = false;
+
 	if (m->has_sdp)
-		for (unsigned int i = 0; i < m->sdp.n_c; i++)
-			add_addr(out, NP_DET_H_SDP_C, i, m->sdp.c[i].addr_text, m->sdp.c[i].type,
-				 &m->sdp.c[i].addr, 0);
+		for (unsigned int i = 0; i < m->sdp.n_c; i++) {
+			const struct np_sip_sdp_conn *c = &m->sdp.c[i];
+
+			add_addr(out, NP_DET_H_SDP_C, i, c->addr_text, c->type, &c->addr, 0);
+			if ((c->type == NP_SIP_HOST_IPV4 || c->type == NP_SIP_HOST_IPV6) &&
+			    np_nat_addr_is_private(&c->addr))
+				private_sdp = true;
+		}
+	out->n_via = (uint8_t)(m->via_total > 255 ? 255 : m->via_total);
+	out->via_transport = m->n_via > 0 ? transport_of(m->via[0].transport) : NP_DET_T_NONE;
+	out->via_port = m->n_via > 0 ? m->via[0].port : 0;
+	out->nat_flags = nat_flags_of(m, private_sdp);
 }

@@ -107,7 +107,14 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 		flow_json(f, &r->flow);
 	if (r->has_sip) {
 		fputs(",\"sip\":{", f);
-		kv_str(f, "method", r->sip.method, false);
+		if (r->sip.method[0] != '\0')
+			kv_str(f, "method", r->sip.method, false);
+		else
+			fputs("\"method\":null", f);
+		if (r->sip.status != 0)
+			fprintf(f, ",\"status\":%u", r->sip.status);
+		else
+			fputs(",\"status\":null", f);
 		kv_str(f, "call_id", r->sip.call_id, true);
 		kv_str(f, "cseq", r->sip.cseq, true);
 		if (r->sip.header[0] != '\0') {
@@ -126,6 +133,13 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 		kv_str(f, "timeout", r->timeout_kind, true);
 	if (r->delay_ms >= 0)
 		fprintf(f, ",\"delay_ms\":%" PRId64, r->delay_ms);
+	if (r->kind == NP_DET_KIND_ANOMALY) {
+		char t0[40], t1[40];
+
+		fprintf(f, ",\"count\":%u,\"first_ts\":\"%s\",\"last_ts\":\"%s\"",
+			r->count ? r->count : 1, np_record_ts(r->ts_ns, t0, sizeof(t0)),
+			np_record_ts(r->last_ns > r->ts_ns ? r->last_ns : r->ts_ns, t1, sizeof(t1)));
+	}
 	if (r->kind == NP_DET_KIND_INCIDENT) {
 		fputs(",\"evidence\":[", f);
 		for (unsigned int i = 0; i < r->n_evidence; i++)
@@ -163,8 +177,14 @@ int np_record_write_text(FILE *f, const struct np_det_record *r, const struct np
 		}
 		fprintf(f, "\n  Fix: %s\n  %s\n\n", r->fix[0], r->fix[1]);
 	} else if (r->kind == NP_DET_KIND_ANOMALY) {
-		fprintf(f, "#%-4u %-9s %-24s %s %s: %s\n", r->id, np_det_severity_name(r->severity),
-			np_det_type_name(r->type), ts, seg(n, r->segment), r->detail);
+		char last[40], times[64] = "";
+
+		if (r->count > 1)
+			snprintf(times, sizeof(times), " [seen %u times, last %s]", r->count,
+				 np_record_ts(r->last_ns, last, sizeof(last)) + 11);
+		fprintf(f, "#%-4u %-9s %-24s %s %s: %s%s\n", r->id,
+			np_det_severity_name(r->severity), np_det_type_name(r->type), ts,
+			seg(n, r->segment), r->detail, times);
 	} else {
 		fprintf(f, "#%-4u binding   %s\n", r->id, r->detail);
 	}
