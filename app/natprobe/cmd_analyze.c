@@ -61,27 +61,157 @@ static void on_tick(void *ctx, uint64_t now_ns)
 	np_det_correlator_tick(((struct analyze_ctx *)ctx)->corr, now_ns);
 }
 
-static void report(struct analyze_ctx *a)
+static int cmp_rec_ts(const void *x, const void *y)
+{
+	const struct np_det_record *a = *(const struct np_det_record *const *)x;
+	const struct np_det_record *b = *(const struct np_det_record *const *)y;
+
+	if (a->ts_ns != b->ts_ns)
+		return a->ts_ns < b->ts_ns ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* "type 2, type 1" of the records of @p kind, in catalogue order. */
+static void by_type(const struct analyze_ctx *a, uint8_t kind, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int t = 0; t < NP_DET_TYPE_MAX; t++) {
+		size_t n = 0;
+
+		for (size_t i = 0; i < a->n_recs; i++)
+			n += a->recs[i].kind == kind && a->recs[i].type == t;
+		if (n > 0 && off < len)
+			off += (size_t)snprintf(buf + off, len - off, "%s%s %zu", off ? ", " : "",
+						np_det_type_name(t), n);
+	}
+}
+
+static size_t n_kind(const struct analyze_ctx *a, uint8_t kind)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_recs; i++)
+		n += a->recs[i].kind == kind;
+	return n;
+}
+
+/* The translated (post-NAT) address of a binding: where the NAT shows the initiator. */
+static const struct np_addr *binding_public(const struct np_det_record *r)
+{
+	const struct np_nat_binding *b = &r->binding;
+
+	return b->seg_orig == b->seg_a ? &b->b.src : &b->a.src;
+}
+
+/* Bindings: a count, grouped by the address the NAT shows, the first few. */
+static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
+{
+	enum { SHOWN = 5, GROUPS = 8 };
+	struct {
+		struct np_addr addr;
+		size_t n;
+	} g[GROUPS];
+	size_t n_g = 0, other = 0, src = 0, dst = 0, shown = 0;
+
+	for (size_t i = 0; i < a->n_recs; i++) {
+		const struct np_det_record *r = &a->recs[i];
+		const struct np_addr *pub;
+		size_t k;
+
+		if (r->kind != NP_DET_KIND_BINDING)
+			continue;
+		src += (r->binding.changed & NP_NAT_CHANGED_SRC) != 0;
+		dst += (r->binding.changed & NP_NAT_CHANGED_DST) != 0;
+		pub = binding_public(r);
+		for (k = 0; k < n_g; k++)
+			if (memcmp(&g[k].addr, pub, sizeof(*pub)) == 0)
+				break;
+		if (k < n_g)
+			g[k].n++;
+		else if (n_g < GROUPS)
+			g[n_g++] = (typeof(g[0])){ *pub, 1 };
+		else
+			other++;
+	}
+	printf("== NAT bindings learned: %zu", n);
+	if (n > 0)
+		printf(" (%zu source translated, %zu destination translated)", src, dst);
+	putchar('\n');
+	if (n == 0) {
+		putchar('\n');
+		return;
+	}
+	printf("  by translated address:");
+	for (size_t k = 0; k < n_g; k++) {
+		char ab[NP_ADDR_STRLEN];
+
+		printf("%s %s (%zu)", k ? "," : "", np_addr_str(&g[k].addr, ab, sizeof(ab)),
+		       g[k].n);
+	}
+	if (other > 0)
+		printf(", others (%zu)", other);
+	putchar('\n');
+	for (size_t i = 0; i < a->n_recs && (all || shown < SHOWN); i++)
+		if (a->recs[i].kind == NP_DET_KIND_BINDING) {
+			np_record_write_text(stdout, &a->recs[i], &a->names);
+			shown++;
+		}
+	if (shown < n)
+		printf("  ... %zu more (all of them with --bindings, or --json)\n", n - shown);
+	putchar('\n');
+}
+
+static void report(struct analyze_ctx *a, bool all_bindings)
 {
 	const struct np_det_correlator_stats *cs = np_det_correlator_stats(a->corr);
 	const struct np_det_inspect_stats *is = np_det_inspect_stats(a->o->ins);
 	const struct np_flow_stats *fs = np_det_inspect_flow_stats(a->o->ins);
-	static const char *const kinds[] = { "Incidents", "Anomalies", "NAT bindings learned" };
-	static const uint8_t order[] = { NP_DET_KIND_INCIDENT, NP_DET_KIND_ANOMALY,
-					 NP_DET_KIND_BINDING };
-	char t0[40], t1[40];
+	size_t n_inc = n_kind(a, NP_DET_KIND_INCIDENT), n_an = n_kind(a, NP_DET_KIND_ANOMALY);
+	size_t n_bind = n_kind(a, NP_DET_KIND_BINDING);
+	const struct np_det_record **order;
+	char types[512], t0[40], t1[40];
 
-	for (unsigned int k = 0; k < 3; k++) {
-		size_t n = 0;
-
-		for (size_t i = 0; i < a->n_recs; i++)
-			n += a->recs[i].kind == order[k];
-		printf("== %s: %zu\n", kinds[k], n);
-		for (size_t i = 0; i < a->n_recs; i++)
-			if (a->recs[i].kind == order[k])
-				np_record_write_text(stdout, &a->recs[i], &a->names);
-		putchar('\n');
+	/* The verdict first: what an operator reads, and what a script greps. */
+	printf("Verdict: ");
+	if (n_inc > 0) {
+		by_type(a, NP_DET_KIND_INCIDENT, types, sizeof(types));
+		printf("%zu incident%s (%s); ", n_inc, n_inc == 1 ? "" : "s", types);
+	} else {
+		printf("no incident; ");
 	}
+	if (n_an > 0) {
+		by_type(a, NP_DET_KIND_ANOMALY, types, sizeof(types));
+		printf("%zu anomal%s (%s); ", n_an, n_an == 1 ? "y" : "ies", types);
+	} else {
+		printf("no anomaly; ");
+	}
+	printf("%zu NAT binding%s learned\n\n", n_bind, n_bind == 1 ? "" : "s");
+
+	printf("== Incidents: %zu\n", n_inc);
+	for (size_t i = 0; i < a->n_recs; i++)
+		if (a->recs[i].kind == NP_DET_KIND_INCIDENT)
+			np_record_write_text(stdout, &a->recs[i], &a->names);
+	putchar('\n');
+
+	printf("== Anomalies: %zu\n", n_an);
+	order = malloc((n_an ? n_an : 1) * sizeof(*order));
+	if (order != NULL) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < a->n_recs; i++)
+			if (a->recs[i].kind == NP_DET_KIND_ANOMALY)
+				order[k++] = &a->recs[i];
+		qsort(order, k, sizeof(*order), cmp_rec_ts);
+		for (size_t i = 0; i < k; i++)
+			np_record_write_text(stdout, order[i], &a->names);
+		free(order);
+	}
+	putchar('\n');
+
+	report_bindings(a, n_bind, all_bindings);
+
 	printf("== Read\n");
 	for (unsigned int i = 0; i < a->o->n_inputs; i++) {
 		char desc[160];
@@ -112,11 +242,10 @@ static void report(struct analyze_ctx *a)
 				errs += is->sip[s].errors[e];
 		printf(", %lu unparsable\n", (unsigned long)errs);
 	}
-	printf("  bindings   %lu; anomalies %zu; incidents %zu\n", (unsigned long)cs->bindings,
-	       (size_t)0 + (size_t)cs->anomalies[0] + cs->anomalies[1] + cs->anomalies[2] +
-		       cs->anomalies[3] + cs->anomalies[4] + cs->anomalies[5] + cs->anomalies[6],
-	       (size_t)cs->incidents[NP_DET_NAT_REFLECTION_MISROUTE]);
 }
+
+/* --fail-on: the findings that make `analyze` exit NP_EXIT_FINDINGS. */
+enum fail_on { FAIL_ON_NONE = 0, FAIL_ON_INCIDENT, FAIL_ON_ANOMALY };
 
 int np_cmd_analyze(int argc, char **argv)
 {
@@ -124,6 +253,8 @@ int np_cmd_analyze(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "static-nat", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "bindings", no_argument, NULL, 'b' },
+		{ "fail-on", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -134,6 +265,8 @@ int np_cmd_analyze(int argc, char **argv)
 	struct np_static_nat extra[64];
 	unsigned int n_extra = 0;
 	const char *conf_path = NULL;
+	enum fail_on fail_on = FAIL_ON_NONE;
+	bool all_bindings = false;
 	char err[1024];
 	int c, rc = NP_EXIT_OK;
 
@@ -157,9 +290,29 @@ int np_cmd_analyze(int argc, char **argv)
 		case 'j':
 			a.json = true;
 			break;
+		case 'b':
+			all_bindings = true;
+			break;
+		case 'f':
+			if (strcmp(optarg, "incident") == 0) {
+				fail_on = FAIL_ON_INCIDENT;
+			} else if (strcmp(optarg, "anomaly") == 0) {
+				fail_on = FAIL_ON_ANOMALY;
+			} else {
+				np_err("analyze: --fail-on '%s': want incident or anomaly", optarg);
+				return NP_EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			puts("Usage: natprobe analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] "
-			     "SEG=FILE...\nOffline analysis of captures, one per segment.");
+			     "[--bindings] [--fail-on incident|anomaly] SEG=FILE...\n"
+			     "Offline analysis of captures, one per segment.\n"
+			     "  --json        one JSON record per line, nothing else on stdout\n"
+			     "  --bindings    list every NAT binding in the report (default: the "
+			     "first few)\n"
+			     "  --fail-on incident|anomaly\n"
+			     "                exit 3 when an incident (or any anomaly or incident) "
+			     "is found");
 			return NP_EXIT_OK;
 		default:
 			np_err("analyze: unknown or incomplete option '%s'; see natprobe --help",
@@ -195,6 +348,7 @@ int np_cmd_analyze(int argc, char **argv)
 	cc.static_nat = o.conf.nat.static_nat;
 	cc.n_static = o.conf.nat.n_static;
 	cc.max_bindings = o.conf.nat.max_bindings;
+	cc.repeat_window_ns = (uint64_t)o.conf.detect.repeat_window_s * 1000000000ull;
 	cc.record = on_record;
 	cc.ctx = &a;
 	a.names.n_segments = o.n_segments;
@@ -219,12 +373,23 @@ int np_cmd_analyze(int argc, char **argv)
 	np_offline_run(&o, on_tick, &a);
 	np_det_correlator_finish(a.corr, o.last_ns);
 	if (!a.json)
-		report(&a);
+		report(&a, all_bindings);
 	fflush(stdout);
 	np_offline_warnings(&o);
 	if (a.oom) {
 		np_err("analyze: out of memory keeping records; use --json");
 		rc = NP_EXIT_FAIL;
+	}
+	if (rc == NP_EXIT_OK && fail_on != FAIL_ON_NONE) {
+		const struct np_det_correlator_stats *cs = np_det_correlator_stats(a.corr);
+		uint64_t inc = 0, an = 0;
+
+		for (unsigned int t = 0; t < NP_DET_TYPE_MAX; t++) {
+			inc += cs->incidents[t];
+			an += cs->anomalies[t];
+		}
+		if (inc > 0 || (fail_on == FAIL_ON_ANOMALY && an > 0))
+			rc = NP_EXIT_FINDINGS;
 	}
 	free(a.recs);
 	np_offline_close(&o);

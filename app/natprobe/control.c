@@ -124,6 +124,7 @@ int np_control_init(struct np_app *app)
 	cc.static_nat = app->conf.nat.static_nat;
 	cc.n_static = app->conf.nat.n_static;
 	cc.max_bindings = app->conf.nat.max_bindings;
+	cc.repeat_window_ns = (uint64_t)app->conf.detect.repeat_window_s * 1000000000ull;
 	cc.record = on_record;
 	cc.ctx = app;
 	app->corr = np_det_correlator_create(&cc);

@@ -37,6 +37,7 @@ static inline uint32_t np_app_xlat_capacity(unsigned int max_bindings)
 #define NP_EXIT_OK 0
 #define NP_EXIT_FAIL 1		/* stopped by a runtime failure after start */
 #define NP_EXIT_USAGE 2		/* bad command line, config, input or startup */
+#define NP_EXIT_FINDINGS 3	/* analyze --fail-on: the analysis ran and found what was asked */
 
 /* Set by the signal handler only; every loop polls it. */
 extern volatile bool np_force_quit;

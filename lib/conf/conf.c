@@ -213,6 +213,7 @@ int np_conf_defaults(struct np_conf *conf)
 		 NP_DEF_HEP_PASSWORD);
 	conf->export.hep_queue_size = NP_DEF_HEP_QUEUE_SIZE;
 	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
+	conf->detect.repeat_window_s = NP_DEF_REPEAT_WINDOW_S;
 	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
 	snprintf(conf->security.group, sizeof(conf->security.group), "%s",
 		 NP_DEF_SECURITY_GROUP);

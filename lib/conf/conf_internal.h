@@ -64,6 +64,10 @@ struct raw_nat {
 	unsigned int *max_bindings;
 };
 
+struct raw_detect {
+	unsigned int *repeat_window_s;
+};
+
 struct raw_security {
 	char *user;
 	char *group;
@@ -88,6 +92,7 @@ struct raw_conf {
 	struct raw_datapath *datapath;
 	struct raw_sip *sip;
 	struct raw_nat *nat;
+	struct raw_detect *detect;
 	struct raw_export *export;
 	struct raw_security *security;
 };

@@ -109,6 +109,11 @@ static const cyaml_schema_field_t nat_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t detect_fields[] = {
+	CYAML_FIELD_UINT_PTR("repeat_window_s", OPT, struct raw_detect, repeat_window_s),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_STR, struct raw_export, metrics_listen, 0,
 			       63),
@@ -138,6 +143,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("datapath", OPT, struct raw_conf, datapath, datapath_fields),
 	CYAML_FIELD_MAPPING_PTR("sip", OPT, struct raw_conf, sip, sip_fields),
 	CYAML_FIELD_MAPPING_PTR("nat", OPT, struct raw_conf, nat, nat_fields),
+	CYAML_FIELD_MAPPING_PTR("detect", OPT, struct raw_conf, detect, detect_fields),
 	CYAML_FIELD_MAPPING_PTR("export", OPT, struct raw_conf, export, export_fields),
 	CYAML_FIELD_MAPPING_PTR("security", OPT, struct raw_conf, security, security_fields),
 	CYAML_FIELD_END,

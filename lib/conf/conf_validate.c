@@ -411,12 +411,19 @@ static int rule_security(const struct raw_security *r, struct np_conf *c, struct
 	return 0;
 }
 
+static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct conf_err *e)
+{
+	return range(e, "detect.repeat_window_s", r->repeat_window_s, 1, 86400,
+		     &c->detect.repeat_window_s);
+}
+
 int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e)
 {
 	static const struct raw_eal no_eal;
 	static const struct raw_datapath no_datapath;
 	static const struct raw_sip no_sip;
 	static const struct raw_nat no_nat;
+	static const struct raw_detect no_detect;
 	static const struct raw_export no_export;
 	static const struct raw_security no_security;
 
@@ -427,6 +434,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	    rule_sip(raw->sip ? raw->sip : &no_sip, conf, e) ||
 	    rule_static_nat(raw->nat ? raw->nat : &no_nat, conf, e) ||
 	    rule_max_bindings(raw->nat ? raw->nat : &no_nat, conf, e) ||
+	    rule_detect(raw->detect ? raw->detect : &no_detect, conf, e) ||
 	    rule_export(raw->export ? raw->export : &no_export, conf, e) ||
 	    rule_export_hep(raw->export ? raw->export : &no_export, conf, e) ||
 	    rule_security(raw->security ? raw->security : &no_security, conf, e))

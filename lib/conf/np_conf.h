@@ -58,6 +58,7 @@
 #define NP_DEF_HEP_PASSWORD ""
 #define NP_DEF_HEP_QUEUE_SIZE 1024
 #define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
+#define NP_DEF_REPEAT_WINDOW_S 60	/**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
 #define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
 #define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
 
@@ -130,6 +131,10 @@ struct np_conf {
 		struct np_static_nat *static_nat;	/**< heap; freed by np_conf_free() */
 		unsigned int max_bindings;	/**< bindings held at once, static included */
 	} nat;
+	struct {
+		/** Repeats of one finding within this many seconds make one record. */
+		unsigned int repeat_window_s;
+	} detect;
 	struct {
 		char metrics_listen[64];	/**< "" when disabled */
 		char records_file[4096];	/**< "" when disabled */
