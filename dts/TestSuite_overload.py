@@ -154,12 +154,17 @@ def assert_losses(c, cause, where, describe, also=()):
     assert not others, "%s: other losses counted: %s\n%s" % (where, others, describe())
 
 
-def run_case(probes, natprobe_bin, tmp, text, frames, cause, expect, also=()):
-    """Start, wait until /metrics shows `frames` handled, check the cause there,
-    stop, check the exit counters and the tx captures. @return (live, exit) counters."""
+def run_case(probes, natprobe_bin, tmp, text, frames, cause, expect, also=(), until=None):
+    """Start, wait until /metrics shows `frames` handled (and the family `until`
+    above 0), check the cause there, stop, check the exit counters and the tx
+    captures. @return (live, exit) counters."""
     p = Probe(natprobe_bin, tmp, text)
     probes.append(p)
+    deadline = time.monotonic() + SETTLE_S
     live = p.wait_handled(frames)
+    while until and total(live, until) < 1 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        live = p.wait_handled(frames)
     assert_losses(live, cause, "/metrics", p.describe, also)
     end = p.stop()
     assert_losses(end, cause, "exit counters", p.describe, also)
@@ -406,7 +411,10 @@ def test_records_file_disk_full(probes, natprobe_bin, tmp_path):
     ports, segs, expect, n = seed_inline(tmp_path)
     text = config(ports, segs, {}, extra_top=SEED_STATIC).replace(
         'metrics_listen: ""', 'metrics_listen: ""\n  records_file: /dev/full')
-    live, end = run_case(probes, natprobe_bin, tmp_path, text, n, "records", expect)
+    # Records are written once their findings settle (the incident 2 s after its
+    # last evidence): /metrics is read once the incident is made.
+    live, end = run_case(probes, natprobe_bin, tmp_path, text, n, "records", expect,
+                         until="natprobe_incidents_total")
     anomalies = total(end, "natprobe_anomalies_total")
     incidents = total(end, "natprobe_incidents_total")
     bindings = end.value("natprobe_nat_bindings_learned_total")
@@ -439,7 +447,9 @@ def test_records_directory_removed(probes, natprobe_bin, tmp_path):
     rdir = tmp_path / "records"
     rdir.mkdir()
     rec = rdir / "records.jsonl"
-    text = config(ports, segs, {}, extra_top=SEED_STATIC).replace(
+    # A 1 s repeat window: the anomalies are written a second before the
+    # incident (2 s after its last evidence), which leaves time to remove DIR.
+    text = config(ports, segs, {}, extra_top=SEED_STATIC + "detect:\n  repeat_window_s: 1\n").replace(
         'metrics_listen: ""', 'metrics_listen: ""\n  records_file: %s' % rec)
     p = Probe(natprobe_bin, tmp_path, text)
     probes.append(p)

@@ -242,6 +242,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 				errs += is->sip[s].errors[e];
 		printf(", %lu unparsable\n", (unsigned long)errs);
 	}
+	printf("  bindings   %zu; anomalies %zu; incidents %zu\n", n_bind, n_an, n_inc);
 }
 
 /* --fail-on: the findings that make `analyze` exit NP_EXIT_FINDINGS. */
