@@ -692,6 +692,376 @@ static void test_register_answer_contact_is_echo(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* ---- precision: what correct NAT traversal shows raises nothing ------- */
+
+/* sip() on a message built from a format. */
+static void sipf(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const char *src,
+		 uint16_t sport, const char *dst, uint16_t dport, uint8_t proto, const char *fmt,
+		 ...)
+{
+	static char text[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	sip(c, seg, ts, src, sport, dst, dport, proto, text);
+}
+
+static const char options_fmt[] =
+	"OPTIONS sip:203.0.113.5 SIP/2.0\n"
+	"Via: SIP/2.0/%s 10.0.30.2:5070;branch=z9hG4bKo%u%s\n"
+	"Call-ID: ka%u@10.0.30.2\n"
+	"CSeq: %u OPTIONS\n"
+	"From: <sip:ka@10.0.30.2>;tag=k1\n"
+	"To: <sip:203.0.113.5>\n"
+	"Contact: <sip:ka@10.0.30.2:5070>\n"
+	"Content-Length: 0\n\n";
+
+/* A keep-alive's answer: its top Via is the requester's, with received. */
+static const char options_ok_fmt[] =
+	"SIP/2.0 200 OK\n"
+	"Via: SIP/2.0/TCP 10.0.30.2:5070;branch=z9hG4bKo%u;received=203.0.113.10;rport=7003\n"
+	"Call-ID: ka%u@10.0.30.2\n"
+	"CSeq: %u OPTIONS\n"
+	"From: <sip:ka@10.0.30.2>;tag=k1\n"
+	"To: <sip:203.0.113.5>;tag=k2\n"
+	"Content-Length: 0\n\n";
+
+static void test_response_via_is_the_requesters(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	/* The example of a false alarm: a 200 to a keep-alive, from a public
+	 * address, whose top Via (the requester's) is private. */
+	for (unsigned int i = 1; i <= 3; i++)
+		sipf(c, 0, T0 + i * 1000 * MS, "203.0.113.10", 7003, "10.0.30.2", 5070, 6,
+		     options_ok_fmt, i, i, i);
+	np_det_correlator_finish(c, T0 + 5000 * MS);
+	assert_int_equal(n_recs, 0);
+	np_det_correlator_destroy(c);
+}
+
+static void test_private_via_needs_udp_without_rport(void **state)
+{
+	struct np_det_correlator *c;
+
+	(void)state;
+	/* Over TCP the response follows the connection; with rport, the source port. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
+	     1, 1);
+	sipf(c, 1, T0 + MS, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP",
+	     2, ";rport", 2, 2);
+	/* UDP without rport, but the NAT kept the port: received + 5070 reaches it. */
+	sipf(c, 1, T0 + 2 * MS, "203.0.113.10", 5070, "203.0.113.5", 5060, 17, options_fmt,
+	     "UDP", 3, "", 3, 3);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(n_recs, 0);
+	np_det_correlator_destroy(c);
+
+	/* UDP, no rport, port changed by the NAT: responses are lost. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 4, "",
+	     4, 4);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Via");
+	assert_non_null(strstr(find(NP_DET_PRIVATE_VIA_CONTACT)->detail, "port 5070"));
+	np_det_correlator_destroy(c);
+}
+
+static const char register_fmt[] =
+	"REGISTER sip:example.com SIP/2.0\n"
+	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr%u;rport\n"
+	"%s"
+	"Call-ID: reg1@10.1.2.3\n"
+	"CSeq: %u REGISTER\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:alice@example.com>\n"
+	"Contact: <sip:alice@10.1.2.3:5060>%s\n"
+	"Content-Length: 0\n\n";
+
+static void test_contact_rules(void **state)
+{
+	struct np_det_correlator *c;
+	(void)state;
+	c = corr(NULL, 0);
+	/* A keep-alive's Contact routes nothing. */
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
+	     1, 1);
+	/* SIP outbound (RFC 5626): the registrar uses the flow. */
+	sipf(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 1,
+	     "", 1, ";reg-id=1;+sip.instance=\"<urn:uuid:1>\"");
+	/* A Path: an edge proxy keeps the route to the phone. */
+	sipf(c, 1, T0 + 2 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
+	     2, "Path: <sip:edge.example.com;lr>\n", 2, "");
+	/* A removal. */
+	sipf(c, 1, T0 + 3 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
+	     3, "", 3, ";expires=0");
+	/* To a private destination: the receiver may share the sender's network. */
+	sipf(c, 1, T0 + 4 * MS, "198.51.100.7", 40000, "10.0.10.5", 5060, 17, register_fmt, 4,
+	     "", 4, "");
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(n_recs, 0);
+	np_det_correlator_destroy(c);
+
+	/* A plain REGISTER from behind an unknown NAT to a public registrar. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 9, "", 9,
+	     "");
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Contact");
+	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->endpoint, "10.1.2.3");
+	np_det_correlator_destroy(c);
+}
+
+static const char invite_fmt[] =
+	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKi%u;rport\n"
+	"%s"
+	"Call-ID: call%u@10.1.2.3\n"
+	"CSeq: 1 INVITE\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:bob@example.com>\n"
+	"Contact: <sip:alice@10.1.2.3:5060>\n"
+	"Content-Type: application/sdp\n"
+	"Content-Length: %zu\n\n%s";
+
+static const char answer_fmt[] =
+	"SIP/2.0 200 OK\n"
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi%u\n"
+	"%s"
+	"Call-ID: call%u@10.1.2.3\n"
+	"CSeq: 1 INVITE\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:bob@example.com>;tag=2\n"
+	"Contact: <sip:bob@192.168.5.5:5060>\n"
+	"Content-Length: 0\n\n";
+
+static const char sdp_plain[] =
+	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
+static const char sdp_ice[] =
+	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
+	"a=candidate:1 1 UDP 2130706431 10.1.2.3 4000 typ host\n"
+	"a=candidate:2 1 UDP 1694498815 198.51.100.7 41000 typ srflx raddr 10.1.2.3 rport 4000\n";
+
+static void test_dialog_contact_and_sdp(void **state)
+{
+	struct np_det_correlator *c;
+
+	(void)state;
+	/* From the phone itself (one Via): the Contact and the SDP are broken. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1, "", 1,
+	     strlen(sdp_plain), sdp_plain);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 1);
+	np_det_correlator_destroy(c);
+
+	/* ICE finds its way through the NAT; a proxy's copy (two Vias) is not the
+	 * author's Contact. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2,
+	     "Via: SIP/2.0/UDP 10.1.2.1:5060;branch=z9hG4bKp2\n", 2, strlen(sdp_ice), sdp_ice);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(n_recs, 0);
+	np_det_correlator_destroy(c);
+
+	/* The answer's Contact is the callee's remote target: broken without a
+	 * Record-Route, the proxies' business with one. */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "198.51.100.9", 5060, "198.51.100.7", 5060, 17, answer_fmt, 3, "", 3);
+	sipf(c, 1, T0 + MS, "198.51.100.9", 5060, "198.51.100.7", 5060, 17, answer_fmt, 4,
+	     "Record-Route: <sip:203.0.113.5;lr>\n", 4);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	assert_null(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.method[0] ? "method" : NULL);
+	assert_int_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.status, 200);
+	np_det_correlator_destroy(c);
+}
+
+static void test_known_nat_is_the_records_binding(void **state)
+{
+	struct np_det_correlator *c = corr(NULL, 0);
+	const struct np_det_record *r;
+
+	(void)state;
+	/* The phone's own connection through the NAT, learned from both sides... */
+	fingerprint(c, 0, T0, "10.1.2.3", 5060, "203.0.113.5", 5060, 0, 0x77);
+	fingerprint(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 0, 0x77);
+	np_det_correlator_tick(c, T0 + 3000 * MS);
+	/* ...then a REGISTER that still names its private address. */
+	sipf(c, 1, T0 + 3000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 6, register_fmt,
+	     1, "", 1, "");
+	np_det_correlator_finish(c, T0 + 4000 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	r = find(NP_DET_PRIVATE_VIA_CONTACT);
+	assert_true(r->has_binding);
+	assert_non_null(strstr(r->detail, "is known"));
+	np_det_correlator_destroy(c);
+}
+
+/* ---- one finding per cause ------------------------------------------- */
+
+static struct np_det_correlator *corr_window(uint64_t window_ns)
+{
+	static const char *names[2] = { "inside", "dmz" };
+	struct np_det_correlator_conf cc;
+
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = 2;
+	cc.segment_names[0] = names[0];
+	cc.segment_names[1] = names[1];
+	cc.record = on_record;
+	cc.repeat_window_ns = window_ns;
+	n_recs = 0;
+	return np_det_correlator_create(&cc);
+}
+
+static void test_repeats_are_one_record(void **state)
+{
+	struct np_det_correlator *c = corr_window(60000 * MS);
+	const struct np_det_record *r;
+
+	(void)state;
+	/* Re-registrations every 10 s: one cause. Each is sent twice (a
+	 * retransmission counts once). */
+	for (unsigned int i = 0; i < 5; i++)
+		for (unsigned int k = 0; k < 2; k++)
+			sipf(c, 1, T0 + (i * 10000 + k) * MS, "198.51.100.7", 40000, "203.0.113.5",
+			     5060, 17, register_fmt, i, "", i + 1, "");
+	np_det_correlator_tick(c, T0 + 45000 * MS);
+	assert_int_equal(n_recs, 0);		/* the window is still open */
+	np_det_correlator_tick(c, T0 + 61000 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
+	r = find(NP_DET_PRIVATE_VIA_CONTACT);
+	assert_int_equal(r->count, 5);
+	assert_int_equal(r->ts_ns, T0);
+	assert_int_equal(r->last_ns, T0 + 40000 * MS);
+	/* A repeat after the window is a new record. */
+	sipf(c, 1, T0 + 70000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17,
+	     register_fmt, 7, "", 8, "");
+	np_det_correlator_finish(c, T0 + 71000 * MS);
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);
+	assert_int_equal(recs[n_recs - 1].count, 1);
+	np_det_correlator_destroy(c);
+}
+
+/* The same message on both segments, in either order: the same record. */
+static void test_copy_order_does_not_matter(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		struct np_det_correlator *c = corr(NULL, 0);
+		const struct np_det_record *r;
+
+		(void)state;
+		seed(c, order == 1);
+		np_det_correlator_finish(c, T0 + 30 * MS);
+		r = find(NP_DET_TRANSLATED_ROUTE);
+		assert_non_null(r);
+		assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
+		assert_int_equal(r->segment, 0);	/* the client's side */
+		assert_int_equal(r->count, 1);
+		r = find(NP_DET_SIP_TIMEOUT);
+		assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
+		assert_int_equal(r->segment, 0);	/* nearest the responder */
+		assert_string_equal(r->endpoint, "10.0.30.2:27901");
+		np_det_correlator_destroy(c);
+	}
+}
+
+/* Static NAT first, then the binding: the record names the client, no placeholder. */
+static void test_static_view_completed_by_binding(void **state)
+{
+	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
+	struct np_det_correlator *c = corr(&sn, 1);
+
+	(void)state;
+	seed(c, false);
+	np_det_correlator_finish(c, T0 + 30 * MS);
+	assert_int_equal(count(NP_DET_HAIRPIN_SNAT), 1);
+	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
+	for (unsigned int i = 0; i < n_recs; i++) {
+		assert_null(strstr(recs[i].detail, "[::]"));
+		assert_null(strstr(recs[i].diagnosis, "[::]"));
+		assert_null(strstr(recs[i].fix[0], "not seen"));
+	}
+	assert_non_null(strstr(find(NP_DET_TRANSLATED_ROUTE)->detail, "10.0.30.2:27901"));
+	np_det_correlator_destroy(c);
+}
+
+/* ---- timeouts -------------------------------------------------------- */
+
+static const char invite_resp_fmt[] =
+	"SIP/2.0 %u %s\n"
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+	"Call-ID: call1@198.51.100.7\n"
+	"CSeq: 1 INVITE\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:bob@example.com>;tag=9\n"
+	"%s"
+	"Content-Length: 0\n\n";
+
+static void test_timeout_rules(void **state)
+{
+	struct np_det_correlator *c;
+	const struct np_det_record *r;
+
+	(void)state;
+	/* A call that rang and nobody answered: not a network failure. */
+	c = corr(NULL, 0);
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	sipf(c, 0, T0 + 50 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
+	     180, "Ringing", "");
+	sipf(c, 0, T0 + 120000 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17,
+	     invite_resp_fmt, 408, "Request Timeout", "");
+	/* A 503 with no sign of an unreachable next hop: unavailable for its own reasons. */
+	np_det_correlator_finish(c, T0 + 130000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);
+	np_det_correlator_destroy(c);
+
+	c = corr(NULL, 0);
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	sipf(c, 0, T0 + 50 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
+	     503, "Service Unavailable", "");
+	np_det_correlator_finish(c, T0 + 1000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);
+	np_det_correlator_destroy(c);
+
+	/* A 408 whose request was not seen (one side captured): still a finding. */
+	c = corr(NULL, 0);
+	sip(c, 0, T0 + 20 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 6, timeout408);
+	np_det_correlator_finish(c, T0 + 1000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
+	r = find(NP_DET_SIP_TIMEOUT);
+	assert_string_equal(r->timeout_kind, "fast");
+	assert_int_equal(r->delay_ms, -1);
+	assert_string_equal(r->sip.method, "SERVICE");
+	assert_int_equal(r->sip.status, 408);
+	np_det_correlator_destroy(c);
+
+	/* ...and when its request shows up after it (rings interleave), it is timed. */
+	c = corr(NULL, 0);
+	sip(c, 0, T0 + 20 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 6, timeout408);
+	sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+	np_det_correlator_finish(c, T0 + 1000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
+	assert_int_equal(find(NP_DET_SIP_TIMEOUT)->delay_ms, 10);
+	np_det_correlator_destroy(c);
+
+	/* No answer from a peer never seen answering anything: one direction
+	 * captured, not a timeout. */
+	c = corr(NULL, 0);
+	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
+	np_det_correlator_finish(c, T0 + 40000 * MS);
+	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);
+	np_det_correlator_destroy(c);
+}
+
 static void test_names_are_stable(void **state)
 {
 	(void)state;
@@ -743,6 +1113,15 @@ int main(void)
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_register_answer_contact_is_echo),
+		cmocka_unit_test(test_response_via_is_the_requesters),
+		cmocka_unit_test(test_private_via_needs_udp_without_rport),
+		cmocka_unit_test(test_contact_rules),
+		cmocka_unit_test(test_dialog_contact_and_sdp),
+		cmocka_unit_test(test_known_nat_is_the_records_binding),
+		cmocka_unit_test(test_repeats_are_one_record),
+		cmocka_unit_test(test_copy_order_does_not_matter),
+		cmocka_unit_test(test_static_view_completed_by_binding),
+		cmocka_unit_test(test_timeout_rules),
 		cmocka_unit_test(test_names_are_stable),
 	};
 
