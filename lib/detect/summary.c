@@ -107,6 +107,32 @@ static bool has_param(struct np_sip_view v, const char *name, const char *value)
 	return false;
 }
 
+/*
+ * Is c= line @p c the address of some active stream? A media-level c= is,
+ * unless its m= is disabled (port 0); the session-level one only for the
+ * active m= lines without a c= of their own (RFC 4566 5.7): a phone that
+ * learned its public address often puts it at media level and leaves its
+ * private one at session level.
+ */
+static bool sdp_c_in_use(const struct np_sip_sdp *sdp, const struct np_sip_sdp_conn *c)
+{
+	if (sdp->overflow)
+		return true;	/* not all lines kept: judge what is there */
+	if (c->media >= 0)
+		return c->media >= sdp->n_m || sdp->m[c->media].port != 0;
+	for (unsigned int k = 0; k < sdp->n_m; k++) {
+		bool own = false;
+
+		if (sdp->m[k].port == 0)
+			continue;
+		for (unsigned int j = 0; j < sdp->n_c && !own; j++)
+			own = sdp->c[j].media == (int8_t)k;
+		if (!own)
+			return true;
+	}
+	return false;
+}
+
 static uint8_t nat_flags_of(const struct np_sip_msg *m, bool private_sdp)
 {
 	uint8_t f = 0;
@@ -212,6 +238,13 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 		for (unsigned int i = 0; i < m->sdp.n_c; i++) {
 			const struct np_sip_sdp_conn *c = &m->sdp.c[i];
 
+			/* Every c= is hashed (alg_rewrite); only those media is sent to are kept. */
+			if (!sdp_c_in_use(&m->sdp, c)) {
+				out->hdr_hash[NP_DET_H_SDP_C] =
+					det_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
+						       c->addr_text.p ? c->addr_text.len : 0);
+				continue;
+			}
 			add_addr(out, NP_DET_H_SDP_C, i, c->addr_text, c->type, &c->addr, 0);
 			if ((c->type == NP_SIP_HOST_IPV4 || c->type == NP_SIP_HOST_IPV6) &&
 			    np_nat_addr_is_private(&c->addr))
