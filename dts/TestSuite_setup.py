@@ -180,6 +180,7 @@ def test_setup_doc_in_step():
 
 SAMPLE_PY = '''import shutil
 import subprocess
+import sys
 
 from conftest import require_program
 

@@ -68,16 +68,25 @@ def require_binary(p):
 # then); TestSuite_setup.py checks each entry against dpkg -S and that every program
 # dts/ runs from outside the base system has one.
 PROGRAM_PACKAGES = {
+    "baresip": "baresip",
+    "capinfos": "wireshark-common",
     "dpdk-telemetry.py": "dpdk-dev",
     "dpdk-testpmd": "dpdk-dev",
     "editcap": "wireshark-common",
     "ip": "iproute2",
+    "kamailio": "kamailio",
+    "kamcmd": "kamailio",
+    "mergecap": "wireshark-common",
     "nft": "nftables",
     "prometheus": "prometheus",
     "promtool": "prometheus",
     "python3": "python3",
+    "sipp": "sip-tester",
+    "sipsak": "sipsak",
     "sngrep": "sngrep",
     "sysctl": "procps",
+    "tcpdump": "tcpdump",
+    "text2pcap": "wireshark-common",
     "tshark": "tshark",
 }
 

@@ -503,11 +503,15 @@ class PyModule:
         for n in ast.walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.funcs.setdefault(n.name, []).append(n)
-        self.imports = {}       # local name -> imported module
+        self.imports = {}       # local name -> the module it was imported from
+        self.modules = set()    # local names of imported modules
         for n in ast.walk(tree):
             if isinstance(n, ast.ImportFrom) and n.module and not n.level:
                 for a in n.names:
                     self.imports[a.asname or a.name] = n.module
+            elif isinstance(n, ast.Import):
+                for a in n.names:
+                    self.modules.add(a.asname or a.name.split(".")[0])
         self._assigns = {}
 
     def enclosing(self, node):
@@ -626,6 +630,8 @@ class PyScanner:
         if isinstance(base, ast.Name) and base.id in self.by_name:
             src = self.by_name[base.id]
             return [(src, f) for f in src.funcs.get(name, []) if not src.is_method(f)]
+        if isinstance(base, ast.Name) and base.id in mod.modules:
+            return []           # subprocess.run, os.path.join: not the tree's
         return [(mod, f) for f in mod.funcs.get(name, []) if mod.is_method(f)]
 
     def seq(self, mod, node, scope, binds, depth):
