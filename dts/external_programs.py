@@ -1107,6 +1107,7 @@ def check(calls, setup=SETUP, known=None):
 
     known: {program: package} for programs that are not installed (the message only)."""
     known = known or {}
+    named = setup_packages(setup)
     have = available(setup)
     by_prog = {}
     for c in calls:
@@ -1121,9 +1122,15 @@ def check(calls, setup=SETUP, known=None):
         r = found[prog]
         if r is None:
             pk = known.get(os.path.basename(prog))
-            hint = ("it ships in Debian package %s: add %s to tools/setup.sh's packages"
-                    % (pk, pk)) if pk else "find its Debian package (apt-file search %s) " \
-                "and add it to tools/setup.sh's packages" % os.path.basename(prog)
+            if pk in named:
+                hint = ("it ships in Debian package %s, which tools/setup.sh installs: run "
+                        "bash tools/setup.sh" % pk)
+            elif pk:
+                hint = "it ships in Debian package %s: add %s to tools/setup.sh's packages" \
+                    % (pk, pk)
+            else:
+                hint = "find its Debian package (apt-file search %s) and add it to " \
+                    "tools/setup.sh's packages" % os.path.basename(prog)
             problems.append(Problem(prog, where, pk, "%s (called at %s) is not installed on "
                                     "this machine: %s" % (prog, at, hint)))
             continue
