@@ -236,6 +236,10 @@ if command -v tool-m >/dev/null; then helper 1; fi
 for f in a b; do tool-n "$f" 2>&1; done
 timeout 3 tool-o && mytool --x
 n=$((1 + 2))
+case "$1" in
+	start|go) tool-r --now ;;
+	*) echo no ;;
+esac
 '''
 
 SAMPLE_MD = '''# Sample
@@ -265,7 +269,7 @@ def test_scanner_on_a_sample_tree(tmp_path):
     Verifies: exactly the external programs are found (through parameters, wrappers,
     shell=True strings, variables, $(...), `command -v`, CC=, sh and console
     blocks), each at the line that calls it; builtins, functions, heredocs, arrays,
-    the tree's own programs, text blocks and list constants are not."""
+    case patterns, the tree's own programs, text blocks and list constants are not."""
     (tmp_path / "dts").mkdir()
     (tmp_path / "tools").mkdir()
     (tmp_path / "docs").mkdir()
@@ -299,6 +303,7 @@ def test_scanner_on_a_sample_tree(tmp_path):
         "tool-m": {"tools/x:21"},
         "tool-n": {"tools/x:22"},
         "tool-o": {"tools/x:23"},
+        "tool-r": {"tools/x:26"},
         "tool-p": {"docs/x.md:4"},
         "tool-q": {"docs/x.md:8"},
     }

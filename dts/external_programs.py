@@ -65,7 +65,7 @@ VARIABLE = re.compile(r"^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*
 # Environment variables whose value is a program (make's and meson's conventions).
 PROGRAM_VARIABLES = {"CC", "CXX", "LD", "AR"}
 SHELL_KEYWORDS_SKIPPED = {"if", "then", "else", "elif", "do", "while", "until", "!", "{",
-                          "}", "time", "fi", "done", "esac"}
+                          "}", "time", "fi", "done"}
 SHELLS = {"sh", "bash", "dash"}
 # Wrappers: name -> (options that take a value, positional arguments before the program).
 WRAPPERS = {
@@ -296,6 +296,7 @@ def _tokens(s):
 def _simple_commands(text):
     """(line, [words]) of each simple command of a shell text; function names defined."""
     cmds, funcs = [], set()
+    pattern = False     # in a case statement, where a pattern (up to its ')') comes next
     for line, logical in _logical_lines(text):
         todo = [logical]
         while todo:
@@ -305,6 +306,17 @@ def _simple_commands(text):
             cur, i = [], 0
             while i < len(toks):
                 t = toks[i]
+                if pattern:
+                    pattern = t not in (")", "esac")
+                    i += 1
+                    continue
+                if t == "case" and not cur:
+                    while i < len(toks) and toks[i] != "in":
+                        i += 1
+                    pattern, i = True, i + 1
+                    continue
+                if t in (";;", ";&", ";;&"):
+                    pattern = True
                 # name() { ...: a function definition
                 paren = 2 if toks[i + 1:i + 2] == ["()"] else \
                     3 if toks[i + 1:i + 3] == ["(", ")"] else 0
@@ -374,7 +386,6 @@ def shell_programs(text, first_line=1):
             elif not (w in ("local", "export", "declare", "readonly", "typeset")):
                 break
     found = []
-    in_case = False
 
     def program_words(words, line):
         """Follow words[0] through variables and wrappers."""
@@ -416,19 +427,12 @@ def shell_programs(text, first_line=1):
                 found.append((m.group(2), line))
             words = words[1:]
         while words and words[0] in SHELL_KEYWORDS_SKIPPED:
-            if words[0] == "esac":
-                in_case = False
             words = words[1:]
         if not words:
             continue
         if words[0] in ("for", "select", "[[", "((", "local", "export", "declare",
                         "readonly", "typeset"):
             continue
-        if words[0] == "case":
-            in_case = True
-            continue
-        if in_case and words[-1].endswith(")"):
-            continue    # a case pattern
         program_words(words, line)
     return found
 
@@ -598,13 +602,10 @@ class PyScanner:
         if mod.is_method(func) and isinstance(call.func, ast.Attribute) and names:
             names = names[1:]
         b = {}
-        for i, a in enumerate(pos):
+        for i, a in enumerate(pos[:len(names)]):
             if isinstance(a, ast.Starred):
-                break
-            if i < len(names):
-                b[names[i]] = [(a, caller_scope, caller_binds)]
-            elif args.vararg:
-                b.setdefault(args.vararg.arg, [])
+                break       # f(*xs): the rest is not known
+            b[names[i]] = [(a, caller_scope, caller_binds)]
         if args.vararg:
             rest = pos[len(names):]
             b[args.vararg.arg] = [(ast.List(elts=rest, ctx=ast.Load()), caller_scope,
