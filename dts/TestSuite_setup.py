@@ -39,8 +39,9 @@ def test_called_programs_come_from_setup_packages(calls):
     dependency of one, or Essential/required; a failure names the program, where it is
     called and the package to add."""
     problems = ep.check(calls, known=PROGRAM_PACKAGES)
-    assert not problems, "%d programs would be missing on a fresh machine:\n%s" % (
-        len(problems), "\n".join(p.message for p in problems))
+    if problems:
+        pytest.fail("%d programs would be missing on a fresh machine:\n%s" % (
+            len(problems), "\n".join(p.message for p in problems)), pytrace=False)
 
 
 def test_imported_modules_come_from_setup_packages():
@@ -50,7 +51,8 @@ def test_imported_modules_come_from_setup_packages():
     imports = ep.python_imports()
     assert "pytest" in imports, "the scan found no import of pytest in dts/"
     problems = ep.check_modules(imports)
-    assert not problems, "\n".join(p.message for p in problems)
+    if problems:
+        pytest.fail("\n".join(p.message for p in problems), pytrace=False)
 
 
 def test_dropping_a_needed_package_is_named(calls, tmp_path):
@@ -106,7 +108,8 @@ def test_program_packages_table_is_right(calls):
         elif not owners[prog] & ep.closure([pkg], graph):
             wrong.append("PROGRAM_PACKAGES says %s comes from %s; dpkg -S says %s"
                          % (prog, pkg, "/".join(sorted(owners[prog]))))
-    assert not wrong, "\n".join(wrong)
+    if wrong:
+        pytest.fail("\n".join(wrong), pytrace=False)
 
 
 def test_suites_require_the_programs_they_run(calls):
@@ -130,7 +133,8 @@ def test_suites_require_the_programs_they_run(calls):
     missing = ["%s runs %s (%s) without require_program(%r)" % (path, name, wheres[0], name)
                for (path, name), wheres in sorted(runs.items())
                if (path, name) not in required and not owners.get(name, set()) & base]
-    assert not missing, "\n".join(missing)
+    if missing:
+        pytest.fail("\n".join(missing), pytrace=False)
 
 
 def test_require_program_names_the_package(tmp_path, monkeypatch):
@@ -163,15 +167,20 @@ def test_setup_doc_in_step():
     package setup.sh does not install."""
     setup = ep.setup_packages()
     doc = [m.group(1) for m in map(DOC_LINE.match, SETUP_DOC.read_text().splitlines()) if m]
+    wrong = []
     dup = sorted({p for p in doc if doc.count(p) > 1})
-    assert not dup, "docs/setup.md explains %s more than once" % dup
-    assert not sorted(set(setup) - set(doc)), \
-        "docs/setup.md does not say why tools/setup.sh installs %s" % sorted(set(setup) - set(doc))
-    assert not sorted(set(doc) - set(setup)), \
-        "docs/setup.md explains %s, which tools/setup.sh does not install" % sorted(
-            set(doc) - set(setup))
-    readme = (REPO_ROOT / "README.md").read_text()
-    assert "docs/setup.md" in readme, "README.md's Documentation list does not link docs/setup.md"
+    if dup:
+        wrong.append("docs/setup.md explains %s more than once" % " ".join(dup))
+    if set(setup) - set(doc):
+        wrong.append("docs/setup.md does not say why tools/setup.sh installs %s"
+                     % " ".join(sorted(set(setup) - set(doc))))
+    if set(doc) - set(setup):
+        wrong.append("docs/setup.md explains %s, which tools/setup.sh does not install"
+                     % " ".join(sorted(set(doc) - set(setup))))
+    if "docs/setup.md" not in (REPO_ROOT / "README.md").read_text():
+        wrong.append("README.md's Documentation list does not link docs/setup.md")
+    if wrong:
+        pytest.fail("\n".join(wrong), pytrace=False)
 
 
 # --------------------------------------------------------------------------
