@@ -504,9 +504,17 @@ class PyModule:
             for c in ast.iter_child_nodes(n):
                 self.parent[c] = n
         self.funcs = {}         # name -> [FunctionDef]
+        self.calls = {}         # called name -> [Call]
+        self.attrs = {}         # attribute name -> [(value, function)] of `x.attr = value`
         for n in ast.walk(tree):
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.funcs.setdefault(n.name, []).append(n)
+            elif isinstance(n, ast.Call) and _name_of(n.func):
+                self.calls.setdefault(_name_of(n.func), []).append(n)
+            elif isinstance(n, ast.Assign):
+                for t in n.targets:
+                    if isinstance(t, ast.Attribute):
+                        self.attrs.setdefault(t.attr, []).append((n.value, self.enclosing(n)))
         self.imports = {}       # local name -> the module it was imported from
         self.modules = set()    # local names of imported modules
         for n in ast.walk(tree):
@@ -556,13 +564,7 @@ class PyModule:
 
     def attr_assigns(self, attr):
         """Values assigned to `<anything>.attr` in this module, each with its function."""
-        out = []
-        for n in ast.walk(self.tree):
-            if isinstance(n, ast.Assign):
-                for t in n.targets:
-                    if isinstance(t, ast.Attribute) and t.attr == attr:
-                        out.append((n.value, self.enclosing(n)))
-        return out
+        return self.attrs.get(attr, [])
 
 
 class PyScanner:
@@ -775,9 +777,7 @@ class PyScanner:
         fname = p.func.name
         method = p.mod.is_method(p.func)
         for m in self.modules if not method else [p.mod]:
-            for n in ast.walk(m.tree):
-                if not isinstance(n, ast.Call) or _name_of(n.func) != fname:
-                    continue
+            for n in m.calls.get(fname, []):
                 if any(f is p.func for _, f in self.functions_called(m, n)):
                     out.append((n, m, m.enclosing(n)))
         return out
