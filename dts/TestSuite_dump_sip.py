@@ -22,7 +22,6 @@ Run:  /usr/bin/python3 -m pytest -q dts/TestSuite_dump_sip.py
 import collections
 import json
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, run_natprobe
+from conftest import FIXTURES, REPO_ROOT, require_program, run_natprobe
 
 PARSER = FIXTURES / "parser"
 EXPECTED_JSON = PARSER / "expected.json"
@@ -54,7 +53,6 @@ ENDPOINT_RE = re.compile(r"^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\]):\d{1,5}$")
 TSHARK_LISTS = {"via": "sip.Via", "route": "sip.Route", "record_route": "sip.Record-Route",
                 "path": "sip.Path", "service_route": "sip.Service-Route",
                 "contact": "sip.Contact"}
-TSHARK = shutil.which("tshark")
 TSHARK_ARGS = [
     # reassemble SIP over TCP: headers and bodies across segments
     "-o", "tcp.desegment_tcp_streams:TRUE",
@@ -199,9 +197,8 @@ def tshark_messages(path):
     messages of one TCP segment into one row and loses which value belongs to
     which message.
     """
-    if TSHARK is None:
-        pytest.skip("tshark is not installed (apt-get install tshark): no second opinion")
-    p = subprocess.run([TSHARK, "-n", "-r", str(path)] + TSHARK_ARGS + ["-Y", "sip", "-T", "pdml"],
+    tshark = require_program("tshark")
+    p = subprocess.run([tshark, "-n", "-r", str(path)] + TSHARK_ARGS + ["-Y", "sip", "-T", "pdml"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TSHARK_TIMEOUT_S)
     assert p.returncode == 0, "tshark failed on %s: %s" % (path, p.stderr.decode()[-2000:])
     root = ET.fromstring(p.stdout)
@@ -497,9 +494,7 @@ def test_pcapng_same_as_pcap(natprobe_bin, tmp_path):
     """Steps: convert tcp_multi.pcap and frag_invite.pcap to pcapng with
     editcap; dump-sip --json both forms.
     Verifies: pcapng input yields the same messages as the pcap."""
-    editcap = shutil.which("editcap")
-    if editcap is None:
-        pytest.skip("editcap (wireshark-common) is not installed")
+    editcap = require_program("editcap")
     for name in ("tcp_multi.pcap", "frag_invite.pcap"):
         ng = tmp_path / (Path(name).stem + ".pcapng")
         subprocess.run([editcap, "-F", "pcapng", str(PARSER / name), str(ng)], check=True,

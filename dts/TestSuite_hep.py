@@ -12,7 +12,6 @@ encoder. Everything stays on loopback; UDP ports are picked free in 19460-19499.
 import json
 import os
 import random
-import shutil
 import signal
 import socket
 import struct
@@ -23,7 +22,7 @@ import time
 import pytest
 
 from conftest import (SCENARIOS, config_text, frames_diff, load_yaml, pcap_device,
-                      read_frames)
+                      read_frames, require_program)
 
 SEED = SCENARIOS / "seed_misroute"
 SIP10K = SCENARIOS / "healthy_sip_10k"
@@ -197,9 +196,7 @@ class Sngrep:
     arrive and closes it on SIGTERM."""
 
     def __init__(self, tmp_path, password=None):
-        self.bin = shutil.which("sngrep")
-        if self.bin is None:
-            pytest.skip("sngrep is not installed (apt-get install sngrep)")
+        self.bin = require_program("sngrep")
         self.port = free_udp_port()
         self.out = tmp_path / "sngrep.pcap"
         rc = tmp_path / "sngreprc"
@@ -263,9 +260,7 @@ def sngrep_factory(tmp_path):
 
 
 def tshark_fields(pcap, fields, display_filter="sip"):
-    if shutil.which("tshark") is None:
-        pytest.fail("tshark is not installed (tools/setup.sh installs it)")
-    cmd = ["tshark", "-r", str(pcap), "-Y", display_filter, "-T", "fields", "-E",
+    cmd = [require_program("tshark"), "-r", str(pcap), "-Y", display_filter, "-T", "fields", "-E",
            "separator=|", "-E", "occurrence=a", "-E", "aggregator=,"]
     for f in fields:
         cmd += ["-e", f]

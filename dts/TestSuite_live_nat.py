@@ -16,13 +16,12 @@ Route naming the source E saw, C's 408 or 200). natprobe runs inside npFW with
 two passive net_af_packet segments on the firewall's veth ends, writes records
 to a file and serves /metrics, which a real Prometheus server scrapes.
 
-Skipped only when network namespaces cannot be created (not root, no `ip netns`).
+Skipped only when network namespaces cannot be created (not root, `ip netns add` fails).
 """
 
 import itertools
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Counters, natprobe_path, require_binary
+from conftest import Counters, natprobe_path, require_binary, require_program
 
 HERE = Path(__file__).resolve().parent
 PEER = HERE / "live_nat_peer.py"
@@ -47,6 +46,7 @@ _ids = itertools.count()
 
 
 def sh(*args, ns=None, check=True, timeout=10):
+    require_program(args[0])
     cmd = (["ip", "netns", "exec", ns] if ns else []) + [str(a) for a in args]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                        timeout=timeout)
@@ -59,8 +59,7 @@ def sh(*args, ns=None, check=True, timeout=10):
 def can_netns():
     if os.geteuid() != 0:
         return "not root: cannot create network namespaces"
-    if not shutil.which("ip"):
-        return "iproute2 (ip) not installed"
+    require_program("ip")
     name = "npchk%d" % os.getpid()
     try:
         r = subprocess.run(["ip", "netns", "add", name], stdout=subprocess.PIPE,
@@ -78,9 +77,7 @@ def _need_netns():
     why = can_netns()
     if why:
         pytest.skip(why)
-    if not shutil.which("nft"):
-        pytest.fail("nft (nftables) not installed: apt-get install -y nftables",
-                    pytrace=False)
+    require_program("nft")
 
 
 class Lab:
@@ -138,6 +135,7 @@ table ip np {
         assert p.returncode == 0, "nft -f failed: %s\n%s" % (p.stderr, rules)
 
     def spawn(self, ns, args, **kw):
+        require_program(args[0])
         p = subprocess.Popen(["ip", "netns", "exec", ns] + [str(a) for a in args],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              start_new_session=True, **kw)
@@ -277,8 +275,7 @@ def types_of(recs):
 
 
 def start_prometheus(lab, tmp_path):
-    if not os.access(PROMETHEUS, os.X_OK):
-        pytest.fail("%s not installed" % PROMETHEUS, pytrace=False)
+    require_program(PROMETHEUS)
     conf = tmp_path / "prometheus.yml"
     conf.write_text("""global:
   scrape_interval: 1s

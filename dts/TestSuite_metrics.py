@@ -12,7 +12,6 @@ operator would. Each process is bounded by --duration and killed in a finally.
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,7 +23,7 @@ import pytest
 
 from conftest import (
     REPO_ROOT, SCENARIOS, Counters, config_text, load_yaml, pcap_device, require_binary,
-    unique_prefix,
+    require_program, unique_prefix,
 )
 
 SEED = SCENARIOS / "seed_misroute"
@@ -32,7 +31,6 @@ CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 START_TIMEOUT_S = 15    # until /metrics answers
 RUN_BOUND_S = 40        # --duration of every probe: the last resort if a kill fails
 HTTP_TIMEOUT_S = 5
-TELEMETRY_CLIENT = shutil.which("dpdk-telemetry.py") or "/usr/bin/dpdk-telemetry.py"
 
 
 def free_port(host="127.0.0.1", family=socket.AF_INET):
@@ -226,10 +224,7 @@ def test_metrics_promtool(live):
     Verifies:
       - promtool exits 0 and reports no problem (lint included).
     """
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool not installed (Debian package prometheus; tools/setup.sh "
-                    "installs it)")
+    promtool = require_program("promtool")
     _, text = scrape(live)
     r = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True,
                        text=True, timeout=30)
@@ -325,10 +320,8 @@ def test_metrics_ipv6_loopback(natprobe_bin, tmp_path):
 
 def telemetry(prefix, *commands, timeout=15):
     """Replies to commands sent through dpdk-telemetry.py -f prefix, in order."""
-    if not os.path.isfile(TELEMETRY_CLIENT):
-        pytest.fail("dpdk-telemetry.py not found (Debian package dpdk; tools/setup.sh "
-                    "installs it)", pytrace=False)
-    r = subprocess.run(["/usr/bin/python3", TELEMETRY_CLIENT, "-f", prefix],
+    client = require_program("dpdk-telemetry.py")
+    r = subprocess.run(["/usr/bin/python3", client, "-f", prefix],
                        input="".join(c + "\n" for c in commands), capture_output=True,
                        text=True, timeout=timeout)
     replies = []
@@ -451,10 +444,7 @@ def test_alert_rules(tmp_path):
         labels, and nothing else (not for the healthy worker).
     """
     import yaml
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool not installed (Debian package prometheus; tools/setup.sh "
-                    "installs it)")
+    promtool = require_program("promtool")
     rules = REPO_ROOT / "config" / "prometheus-alerts.yml"
     r = subprocess.run([promtool, "check", "rules", str(rules)], capture_output=True,
                        text=True, timeout=30)
@@ -560,9 +550,7 @@ def test_dashboard_and_rules_name_real_metrics(live, tmp_path):
     missing = sorted(used - families)
     assert not missing, "not exported by natprobe: %s" % missing
 
-    promtool = shutil.which("promtool")
-    if promtool is None:
-        pytest.skip("promtool not installed: expressions not parsed")
+    promtool = require_program("promtool")
     subst = {"$__rate_interval": "5m", "$__range": "1h", "$instance": ".*"}
     rules = []
     for i, e in enumerate(exprs):

@@ -10,7 +10,6 @@ bounded by --duration and stopped with SIGTERM.
 
 import os
 import pwd
-import shutil
 import signal
 import subprocess
 import time
@@ -19,12 +18,11 @@ import urllib.request
 import pytest
 
 from conftest import (SCENARIOS, Background, Counters, config_text, frames_diff, free_listen, pcap_device,
-                      read_frames, unique_prefix, write_frames)
+                      read_frames, require_program, unique_prefix, write_frames)
 
 SEED = SCENARIOS / "seed_misroute"
 MAC_C = bytes.fromhex("005056a11e02")
 BOUND_S = 40
-TELEMETRY_CLIENT = shutil.which("dpdk-telemetry.py") or "/usr/bin/dpdk-telemetry.py"
 
 
 def status(path):
@@ -148,8 +146,8 @@ def test_drop_to_nobody(natprobe_bin, tmp_path, running):
         time.sleep(0.2)
     assert live.value("natprobe_worker_packets_total", worker="0") == frames, r.describe()
     prefix = [ln.split()[1] for ln in text.splitlines() if "file_prefix:" in ln][0]
-    tel = subprocess.run([TELEMETRY_CLIENT, "-f", prefix], input="/natprobe/stats\n",
-                         capture_output=True, text=True, timeout=15)
+    tel = subprocess.run([require_program("dpdk-telemetry.py"), "-f", prefix],
+                         input="/natprobe/stats\n", capture_output=True, text=True, timeout=15)
     assert '"/natprobe/stats"' in tel.stdout and "segments/inside/packets" in tel.stdout, \
         "telemetry after the drop: %s %s" % (tel.stdout[-500:], tel.stderr[-500:])
 

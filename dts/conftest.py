@@ -12,6 +12,7 @@ Run:  /usr/bin/python3 -m pytest -q dts
 import itertools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -56,6 +57,60 @@ def require_binary(p):
                     "(meson setup build && ninja -C build) or set NATPROBE_BIN" % p,
                     pytrace=False)
     return p
+
+
+# --------------------------------------------------------------------------
+# External programs
+# --------------------------------------------------------------------------
+
+# The Debian package that ships each program the suites (and tools/bench, tools/scale)
+# run. Used only to name the package when a program is absent (dpkg -S cannot tell
+# then); TestSuite_setup.py checks each entry against dpkg -S and that every program
+# dts/ runs from outside the base system has one.
+PROGRAM_PACKAGES = {
+    "baresip": "baresip",
+    "capinfos": "wireshark-common",
+    "dpdk-telemetry.py": "dpdk-dev",
+    "dpdk-testpmd": "dpdk-dev",
+    "editcap": "wireshark-common",
+    "ip": "iproute2",
+    "kamailio": "kamailio",
+    "kamcmd": "kamailio",
+    "mergecap": "wireshark-common",
+    "nft": "nftables",
+    "prometheus": "prometheus",
+    "promtool": "prometheus",
+    "python3": "python3",
+    "sipp": "sip-tester",
+    "sipsak": "sipsak",
+    "sngrep": "sngrep",
+    "sysctl": "procps",
+    "tcpdump": "tcpdump",
+    "text2pcap": "wireshark-common",
+    "tshark": "tshark",
+}
+
+
+def require_program(name):
+    """Path of an external program a test runs: a name looked up in PATH, or an
+    absolute path. When it is absent the running test FAILS with one line that names
+    the Debian package to install (never a skip, never a traceback). A path inside the
+    tree is the tree's own program: require_binary() judges it."""
+    name = str(name)
+    if os.path.isabs(name) and Path(name).resolve().is_relative_to(REPO_ROOT):
+        return str(require_binary(name))
+    if os.path.isabs(name):
+        path = name if os.path.isfile(name) and os.access(name, os.X_OK) else None
+    else:
+        path = shutil.which(name)
+    if path is None:
+        base = os.path.basename(name)
+        pkg = PROGRAM_PACKAGES.get(base)
+        how = ("it ships in Debian package %s: run bash tools/setup.sh (or apt-get install "
+               "-y %s)" % (pkg, pkg)) if pkg else \
+            "install the Debian package that ships it and add that package to tools/setup.sh"
+        pytest.fail("%s is not installed: %s" % (name, how), pytrace=False)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Install every Debian package natprobe's build, tests and demo need, then
-# configure and build it in ./build. Safe to run again: apt skips what is
-# installed, meson reconfigures an existing build dir.
+# Install every Debian package natprobe's build, tests, demo, benchmarks and the
+# docs' commands need, then configure and build it in ./build. Safe to run again:
+# apt skips what is installed, meson reconfigures an existing build dir.
 #
 #   tools/setup.sh            # release build in ./build
 #   NP_BUILD_DIR=b tools/setup.sh
@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${NP_BUILD_DIR:-build}
 
+# One line each on why a package is here: docs/setup.md (dts/TestSuite_setup.py keeps the
+# two in step, and checks that every program the tests, tools and docs call comes from
+# one of these packages or their dependencies).
 packages=(
 	# build
 	gcc pkg-config meson ninja-build
@@ -17,7 +20,11 @@ packages=(
 	# tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev valgrind python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive
-	dpdk tshark sngrep iproute2 nftables procps prometheus
+	dpdk dpdk-dev tshark sngrep iproute2 nftables procps prometheus git time
+	# real SIP software for end-to-end suites
+	kamailio kamailio-tls-modules sip-tester sipsak baresip tcpdump
+	# commands the docs give (deploy, monitoring, Expressway logs)
+	kmod systemd sudo jq
 )
 
 sudo=""
