@@ -39,7 +39,7 @@ def _need_netns():
     why = sipnet.can_netns()
     if why:
         pytest.skip(why)
-    sipnet.need("kamailio", "sipp", "sipsak", "baresip", "tcpdump", "nft", "openssl", "ss")
+    sipnet.need()
 
 
 # --------------------------------------------------------------------------

@@ -22,28 +22,24 @@ from pathlib import Path
 
 import pytest
 
-# Program -> the Debian package that has it (tools/setup.sh installs each).
-PACKAGES = {
-    "kamailio": "kamailio", "sipp": "sip-tester", "sipsak": "sipsak", "baresip": "baresip",
-    "tcpdump": "tcpdump", "nft": "nftables", "openssl": "openssl", "ip": "iproute2",
-    "ss": "iproute2",
-}
+from conftest import require_program
+
 KAMAILIO_MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 BARESIP_MODULES = Path("/usr/lib/baresip/modules")
 
 _ids = itertools.count()
 
 
-def need(*programs):
-    """Fail (not skip) naming the package to install when a program is missing."""
-    missing = [p for p in programs if shutil.which(p) is None]
-    if missing:
-        pytest.fail("missing %s: apt-get install -y %s (tools/setup.sh installs it)"
-                    % (", ".join(missing), " ".join(sorted({PACKAGES[p] for p in missing}))),
-                    pytrace=False)
-    if "kamailio" in programs and not (KAMAILIO_MODULES / "tls.so").exists():
-        pytest.fail("Kamailio's tls module is missing: apt-get install -y "
-                    "kamailio-tls-modules", pytrace=False)
+def need():
+    """Every program a lab runs, or the test fails naming the package to install."""
+    for prog in (require_program("ip"), require_program("nft"), require_program("sysctl"),
+                 require_program("ss"), require_program("tcpdump"), require_program("kamailio"),
+                 require_program("sipp"), require_program("sipsak"), require_program("baresip"),
+                 require_program("openssl")):
+        assert prog
+    if not (KAMAILIO_MODULES / "tls.so").exists():
+        pytest.fail("Kamailio's tls module is missing: it ships in Debian package "
+                    "kamailio-tls-modules: run bash tools/setup.sh", pytrace=False)
 
 
 def can_netns():

@@ -22,7 +22,7 @@ packages=(
 	# peers and tools the tests and benchmarks drive
 	dpdk dpdk-dev tshark sngrep iproute2 nftables procps prometheus git time
 	# real SIP software for end-to-end suites
-	kamailio kamailio-tls-modules sip-tester sipsak baresip tcpdump
+	kamailio kamailio-tls-modules sip-tester sipsak baresip tcpdump openssl
 	# commands the docs give (deploy, monitoring, Expressway logs)
 	kmod systemd sudo jq
 )
