@@ -23,9 +23,12 @@ static const char usage[] =
 	"      Counters are printed on exit (Prometheus text format) and every\n"
 	"      export.stats_interval_s seconds when set. SIGINT/SIGTERM stop it.\n"
 	"\n"
-	"  analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] SEG=FILE...\n"
+	"  analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] [--bindings]\n"
+	"          [--fail-on incident|anomaly] SEG=FILE...\n"
 	"      Offline analysis of captures (pcap, pcapng) or Expressway logs,\n"
-	"      one per segment, through the same pipeline.\n"
+	"      one per segment, through the same pipeline. The report opens with a\n"
+	"      verdict line; --bindings lists every NAT binding; --fail-on exits 3\n"
+	"      when an incident (or any anomaly) is found.\n"
 	"\n"
 	"  dump-sip [--json] [SEG=]FILE\n"
 	"      Print every SIP message parsed from a capture, one per line.\n"
@@ -40,7 +43,8 @@ static const char usage[] =
 	"  --version        print the version\n"
 	"\n"
 	"Exit status: 0 success, 1 runtime failure, 2 bad command line, config,\n"
-	"input or startup error (one line on stderr says which).\n"
+	"input or startup error (one line on stderr says which), 3 analyze --fail-on\n"
+	"found what it was asked to fail on.\n"
 	"Documentation: docs/ (operator guide, deployment, performance).\n";
 
 void np_err(const char *fmt, ...)
