@@ -19,7 +19,8 @@ import urllib.request
 
 import pytest
 
-from conftest import (SCENARIOS, Counters, config_text, free_listen, pcap_device, require_binary,
+from conftest import (REPO_ROOT, SCENARIOS, Counters, config_text, free_listen, pcap_device,
+                      require_binary,
                       unique_prefix)
 
 SEED = SCENARIOS / "seed_misroute"
@@ -448,3 +449,189 @@ def test_log_lines_written_once_not_to_syslog(natprobe_bin, tmp_path):
     lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
     assert any("serving Prometheus metrics" in ln for ln in lines), p.stderr
     assert len(lines) == len(set(lines)), "a line printed twice:\n" + p.stderr
+
+
+# --------------------------------------------------------------------------
+# systemd: readiness, watchdog, the unit
+# --------------------------------------------------------------------------
+
+class Ptrace:
+    """Stop one thread (not the process) with PTRACE_SEIZE + PTRACE_INTERRUPT."""
+    SEIZE, INTERRUPT, DETACH, WALL = 0x4206, 0x4207, 17, 0x40000000
+
+    def __init__(self):
+        self.libc = ctypes.CDLL(None, use_errno=True)
+        self.libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p,
+                                     ctypes.c_void_p]
+        self.libc.ptrace.restype = ctypes.c_long
+
+    def call(self, req, tid):
+        if self.libc.ptrace(req, tid, None, None) != 0:
+            e = ctypes.get_errno()
+            pytest.skip("ptrace(%#x, %d) not permitted here: %s" % (req, tid, os.strerror(e)))
+
+    def stop(self, tid):
+        self.call(self.SEIZE, tid)
+        self.call(self.INTERRUPT, tid)
+        os.waitpid(tid, self.WALL)
+
+    def resume(self, tid):
+        self.call(self.DETACH, tid)
+
+
+def thread_named(pid, name):
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            if open("/proc/%d/task/%s/comm" % (pid, t)).read().strip() == name:
+                return int(t)
+        except OSError:
+            pass
+    pytest.fail("no thread %r in natprobe (threads: %s)" % (
+        name, os.listdir("/proc/%d/task" % pid)), pytrace=False)
+
+
+def read_notify(sock, seconds):
+    """Every datagram natprobe sent on NOTIFY_SOCKET within @seconds, with times."""
+    out, end = [], time.monotonic() + seconds
+    while time.monotonic() < end:
+        sock.settimeout(max(0.01, end - time.monotonic()))
+        try:
+            out.append((time.monotonic(), sock.recv(4096).decode()))
+        except socket.timeout:
+            break
+    return out
+
+
+def test_notify_ready_and_watchdog_fed_only_while_workers_progress(natprobe_bin, tmp_path,
+                                                                   probes):
+    """Type=notify: READY=1 once forwarding, WATCHDOG=1 only while every
+    worker makes progress, STOPPING=1 at the end.
+
+    Steps:
+      1. A datagram socket in tmp as NOTIFY_SOCKET, WATCHDOG_USEC=1 s (what
+         systemd sets for WatchdogSec=1); natprobe run forwarding an endless
+         replay.
+      2. Read the notifications for 3 s; then stop the worker thread alone
+         (ptrace interrupt) for 3 s; then let it run again for 3 s; SIGTERM.
+    Verifies:
+      - READY=1 (with a STATUS=) comes first; WATCHDOG=1 at least every
+        0.75 s while the worker runs;
+      - no WATCHDOG=1 from 1 s after the worker stopped until it runs again,
+        and one line on stderr says which worker made no progress;
+      - WATCHDOG=1 again within 1.5 s of the worker resuming; STOPPING=1 on
+        SIGTERM, exit 0.
+    """
+    sock_path = tmp_path / "notify.sock"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(sock_path))
+    env = dict(os.environ, NOTIFY_SOCKET=str(sock_path), WATCHDOG_USEC="1000000")
+    cfg = tmp_path / "n.yaml"
+    cfg.write_text(busy_inline_config())
+    err = tmp_path / "err"
+    with open(err, "w") as e:
+        p = Probe(natprobe_bin, cfg, subprocess.DEVNULL, e, env=env)
+    probes.append(p)
+    tracer = Ptrace()
+    worker = None
+    try:
+        msgs = read_notify(sock, 3)
+        assert msgs and msgs[0][1].startswith("READY=1\nSTATUS=forwarding"), msgs[:3]
+        feeds = [t for t, m in msgs if m == "WATCHDOG=1"]
+        assert len(feeds) >= 3, msgs
+        assert max(b - a for a, b in zip(feeds, feeds[1:])) < 0.75, feeds
+        worker = thread_named(p.proc.pid, "rte-worker-1")
+        tracer.stop(worker)
+        stopped_at = time.monotonic()
+        msgs = read_notify(sock, 3)
+        late = [t - stopped_at for t, m in msgs if m == "WATCHDOG=1" and t - stopped_at > 1.0]
+        assert not late, "watchdog fed %s s after the worker stopped" % late
+        tracer.resume(worker)
+        resumed_at, worker = time.monotonic(), None
+        msgs = read_notify(sock, 3)
+        back = [t - resumed_at for t, m in msgs if m == "WATCHDOG=1"]
+        assert back and back[0] < 1.5, msgs
+    finally:
+        if worker is not None:
+            tracer.resume(worker)
+    p.proc.send_signal(signal.SIGTERM)
+    msgs = read_notify(sock, 5)
+    assert any(m.startswith("STOPPING=1") for _, m in msgs), msgs
+    assert p.stop() == 0
+    sock.close()
+    assert "worker 0 (lcore 1) made no progress: not feeding the systemd watchdog" in \
+        err.read_text(), err.read_text()
+
+
+def unit_text(tmp_path, bindir):
+    """config/natprobe.service.in filled in as meson does."""
+    text = (REPO_ROOT / "config" / "natprobe.service.in").read_text()
+    return text.replace("@BINDIR@", str(bindir)).replace("@SYSCONFDIR@", "/etc")
+
+
+def test_unit_verifies(natprobe_bin, tmp_path):
+    """systemd-analyze verify accepts the unit.
+
+    Steps:
+      1. The unit with the binary under test as ExecStart; a man page
+         directory holding the built man page (Documentation=man:natprobe(1));
+         systemd-analyze verify.
+    Verifies:
+      - exit 0 and no output: every directive known, every command found,
+        Type=notify with WatchdogSec, ExecReload sending SIGHUP.
+    """
+    import shutil
+    sa = shutil.which("systemd-analyze")
+    if sa is None:
+        pytest.skip("systemd-analyze not installed (Debian package systemd; tools/setup.sh)")
+    binary = require_binary(natprobe_bin)
+    page = binary.parent / "natprobe.1"
+    if not page.is_file():
+        pytest.skip("no man page built beside %s (help2man missing)" % binary)
+    man1 = tmp_path / "man" / "man1"
+    man1.mkdir(parents=True)
+    shutil.copy(page, man1)
+    unit = tmp_path / "natprobe.service"
+    text = unit_text(tmp_path, binary.parent)
+    unit.write_text(text)
+    for want in ("Type=notify", "WatchdogSec=", "ExecReload=/bin/kill -HUP $MAINPID"):
+        assert want in text
+    r = subprocess.run([sa, "verify", str(unit)], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, MANPATH=str(tmp_path / "man"),
+                                SYSTEMD_LOG_LEVEL="notice"))
+    if r.returncode != 0 and "Failed to initialize manager" in r.stderr:
+        pytest.skip("systemd-analyze cannot run here: %s" % r.stderr.strip())
+    assert r.returncode == 0 and r.stdout.strip() == "" and r.stderr.strip() == "", \
+        "systemd-analyze verify:\n%s%s" % (r.stdout, r.stderr)
+
+
+def test_logrotate_snippet(tmp_path):
+    """The logrotate snippet is valid and rotates the records file.
+
+    Steps:
+      1. config/natprobe.logrotate with its path pointed at a records file
+         in tmp and the reload command replaced by a marker file; logrotate
+         --force with a state file in tmp.
+    Verifies:
+      - exit 0; the records file was rotated (records.jsonl.1 holds the old
+        lines) and the postrotate command ran once.
+    """
+    import shutil
+    lr = shutil.which("logrotate")
+    if lr is None:
+        pytest.skip("logrotate not installed (tools/setup.sh installs it)")
+    logs = tmp_path / "log"
+    logs.mkdir()
+    (logs / "records.jsonl").write_text('{"kind":"anomaly"}\n')
+    marker = tmp_path / "reloaded"
+    text = (REPO_ROOT / "config" / "natprobe.logrotate").read_text()
+    assert "/var/log/natprobe/*.jsonl" in text and "systemctl reload natprobe" in text
+    text = text.replace("/var/log/natprobe/*.jsonl", "%s/*.jsonl" % logs)
+    text = re.sub(r"systemctl reload natprobe\.service[^\n]*", "touch %s" % marker, text)
+    conf = tmp_path / "lr.conf"
+    conf.write_text(text)
+    os.chmod(conf, 0o644)
+    r = subprocess.run([lr, "--force", "--state", str(tmp_path / "state"), str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert (logs / "records.jsonl.1").read_text() == '{"kind":"anomaly"}\n'
+    assert marker.exists()
