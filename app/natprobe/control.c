@@ -163,6 +163,7 @@ void np_control_drain(struct np_app *app)
 	while (drain(app) > 0)
 		;
 	np_det_correlator_finish(app->corr, 0);
+	np_hep_flush(app);
 }
 
 static uint64_t wall_ns(void)

@@ -206,6 +206,7 @@ int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket);
 void np_hep_worker_free(struct np_worker *w);
 unsigned int np_hep_drain(struct np_app *app);
 void np_hep_record(struct np_app *app, const struct np_det_record *r);
+void np_hep_flush(struct np_app *app);	/* at the end: send (TCP) or count what waits */
 void np_hep_stop(struct np_app *app);
 
 /* control.c */

@@ -177,6 +177,8 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 		strncat(e->msg, "; allowed: true, false", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strcmp(e->field, "export.hep_capture_id") == 0)
 		strncat(e->msg, "; allowed 0..4294967295", sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strcmp(e->field, "export.hep_transport") == 0)
+		strncat(e->msg, "; allowed: udp, tcp", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, ".log_level") != NULL)
 		strncat(e->msg, "; allowed: emerg alert crit err warning notice info debug",
 			sizeof(e->msg) - strlen(e->msg) - 1);
@@ -215,6 +217,13 @@ int np_conf_defaults(struct np_conf *conf)
 	snprintf(conf->export.hep_password, sizeof(conf->export.hep_password), "%s",
 		 NP_DEF_HEP_PASSWORD);
 	conf->export.hep_queue_size = NP_DEF_HEP_QUEUE_SIZE;
+	/* the host name, as HOMER shows a capture node; "" when it has none */
+	snprintf(conf->export.hep_node_name, sizeof(conf->export.hep_node_name), "%s",
+		 NP_DEF_HEP_NODE_NAME);
+	if (gethostname(conf->export.hep_node_name, sizeof(conf->export.hep_node_name)) != 0)
+		conf->export.hep_node_name[0] = '\0';
+	conf->export.hep_node_name[sizeof(conf->export.hep_node_name) - 1] = '\0';
+	conf->export.hep_transport = NP_DEF_HEP_TRANSPORT;
 	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
 	conf->detect.repeat_window_s = NP_DEF_REPEAT_WINDOW_S;
 	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);

@@ -81,6 +81,8 @@ struct raw_export {
 	unsigned int *hep_capture_id;
 	char *hep_password;
 	unsigned int *hep_queue_size;
+	char *hep_node_name;
+	enum np_hep_transport *hep_transport;
 };
 
 struct raw_conf {

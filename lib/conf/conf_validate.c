@@ -434,6 +434,23 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		snprintf(c->export.hep_password, sizeof(c->export.hep_password), "%s",
 			 r->hep_password);
 	}
+	if (r->hep_node_name != NULL) {
+		size_t n = strlen(r->hep_node_name);
+
+		if (n > NP_HEP_NODE_NAME_MAX)
+			return fail(e, "export.hep_node_name" SEP
+				    "%zu characters; allowed 0..%d printable ASCII characters", n,
+				    NP_HEP_NODE_NAME_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (r->hep_node_name[i] < 0x20 || r->hep_node_name[i] > 0x7e)
+				return fail(e, "export.hep_node_name" SEP
+					    "character %zu is not printable ASCII; allowed 0..%d "
+					    "printable ASCII characters", i + 1, NP_HEP_NODE_NAME_MAX);
+		snprintf(c->export.hep_node_name, sizeof(c->export.hep_node_name), "%s",
+			 r->hep_node_name);
+	}
+	if (r->hep_transport != NULL)
+		c->export.hep_transport = *r->hep_transport;
 	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
 			  &c->export.hep_queue_size);
 }

@@ -29,6 +29,7 @@
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
 #define NP_HEP_PASSWORD_MAX 64	/**< export.hep_password, characters */
+#define NP_HEP_NODE_NAME_MAX 64	/**< export.hep_node_name, characters (= NP_HEP_MAX_NODE_NAME_LEN) */
 #define NP_MAX_BINDINGS_LIMIT (1u << 22)	/**< nat.max_bindings, = NP_NAT_MAX_TABLE */
 #define NP_USER_MAX 63		/**< security.user / security.group, characters */
 #define NP_CONF_MAX_ERRORS 20	/**< errors reported by one load, at most */
@@ -59,10 +60,18 @@
 #define NP_DEF_HEP_CAPTURE_ID 2001
 #define NP_DEF_HEP_PASSWORD ""
 #define NP_DEF_HEP_QUEUE_SIZE 1024
+#define NP_DEF_HEP_NODE_NAME ""		/**< "": this machine's host name */
+#define NP_DEF_HEP_TRANSPORT NP_HEP_UDP
 #define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
 #define NP_DEF_REPEAT_WINDOW_S 60	/**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
 #define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
 #define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
+
+/** How HEP reaches export.hep_collector. */
+enum np_hep_transport {
+	NP_HEP_UDP = 0,		/**< one datagram per packet (the HEP default) */
+	NP_HEP_TCP,		/**< packets one after another on a TCP connection */
+};
 
 /** Segment attachment mode. */
 enum np_seg_mode {
@@ -145,6 +154,9 @@ struct np_conf {
 		uint32_t hep_capture_id;	/**< HEP chunk 0x000c */
 		char hep_password[NP_HEP_PASSWORD_MAX + 1]; /**< HEP chunk 0x000e; "" for none */
 		unsigned int hep_queue_size;	/**< SIP messages queued per worker */
+		/** HEP chunk 0x0013; the host name when not configured */
+		char hep_node_name[NP_HEP_NODE_NAME_MAX + 1];
+		enum np_hep_transport hep_transport;
 	} export;
 	/**
 	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
