@@ -39,6 +39,8 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 def pytest_configure(config):
     # DTS naming: suites are dts/TestSuite_<feature>.py.
     config.addinivalue_line("python_files", "TestSuite_*.py")
+    config.addinivalue_line("markers", "slow: takes a minute or more (the Debian package build); "
+                            "tools/test.sh runs it, -m 'not slow' leaves it out")
 
 
 # --------------------------------------------------------------------------
