@@ -257,11 +257,12 @@ static void test_errors(void **state)
 	assert_int_equal(np_hep_encode_head(&h, 1, big, sizeof(big)), 99 + 2 * (6 + 128));
 }
 
-/* The longest head (IPv6, longest key and correlation id) is NP_HEP_MAX_HEAD_LEN. */
+/* The longest head (IPv6, longest key, correlation id and node name) is NP_HEP_MAX_HEAD_LEN. */
 static void test_max_head(void **state)
 {
 	struct np_hep_info h = seed_info();
 	char key[NP_HEP_MAX_KEY_LEN + 1], cid[NP_HEP_MAX_CORRELATION_LEN + 1];
+	char node[NP_HEP_MAX_NODE_NAME_LEN + 1];
 	uint8_t buf[NP_HEP_MAX_HEAD_LEN];
 
 	(void)state;
@@ -269,8 +270,6 @@ static void test_max_head(void **state)
 	key[sizeof(key) - 1] = '\0';
 	memset(cid, 'c', sizeof(cid) - 1);
 	cid[sizeof(cid) - 1] = '\0';
-	char node[NP_HEP_MAX_NODE_NAME_LEN + 1];
-
 	memset(node, 'n', sizeof(node) - 1);
 	node[sizeof(node) - 1] = '\0';
 	v6(&h.src, "::1");

@@ -50,12 +50,18 @@ static void test_controls_escaped(void **state)
 static void test_c1_and_invalid_utf8(void **state)
 {
 	/* U+009B (CSI as C1), é (valid), a lone continuation byte, 0xff, an overlong '/' */
-	static const char in[] = "a\xc2\x9b" "b\xc3\xa9" "c\x80" "d\xff" "e\xc0\xaf" "f\xe2\x82";
+	static const char in[] = "a\xc2\x9b"
+				 "b\xc3\xa9"
+				 "c\x80"
+				 "d\xff"
+				 "e\xc0\xaf"
+				 "f\xe2\x82";
 	char *out;
 
 	(void)state;
 	out = filtered(in, sizeof(in) - 1, 4096);
-	assert_string_equal(out, "a\\xc2\\x9bb\xc3\xa9" "c\\x80d\\xffe\\xc0\\xaff\\xe2\\x82");
+	assert_string_equal(out, "a\\xc2\\x9bb\xc3\xa9"
+				 "c\\x80d\\xffe\\xc0\\xaff\\xe2\\x82");
 	free(out);
 }
 
@@ -104,11 +110,11 @@ static void test_json_escapes_c1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_controls_escaped),
-		cmocka_unit_test(test_c1_and_invalid_utf8),
-		cmocka_unit_test(test_sequences_split_across_writes),
-		cmocka_unit_test(test_escape_buffer_one_line),
-		cmocka_unit_test(test_json_escapes_c1),
+	    cmocka_unit_test(test_controls_escaped),
+	    cmocka_unit_test(test_c1_and_invalid_utf8),
+	    cmocka_unit_test(test_sequences_split_across_writes),
+	    cmocka_unit_test(test_escape_buffer_one_line),
+	    cmocka_unit_test(test_json_escapes_c1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,8 +30,12 @@
 
 static const char *kind_of(mode_t m)
 {
-	return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
-	       : S_ISBLK(m) ? "a block device" : S_ISDIR(m) ? "a directory" : "not a regular file";
+	return S_ISFIFO(m)   ? "a FIFO"
+	       : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m)  ? "a character device"
+	       : S_ISBLK(m)  ? "a block device"
+	       : S_ISDIR(m)  ? "a directory"
+			     : "not a regular file";
 }
 
 int np_open_output(const char *path, const struct np_file_owner *owner, char *err, size_t errlen)
@@ -49,8 +53,10 @@ int np_open_output(const char *path, const struct np_file_owner *owner, char *er
 	if (fd < 0) {
 		e = errno;
 		if (e == ELOOP)
-			snprintf(err, errlen, "'%s' is a symbolic link; natprobe does not follow links "
-				 "for files it writes: give the file's real path", path);
+			snprintf(err, errlen,
+				 "'%s' is a symbolic link; natprobe does not follow links "
+				 "for files it writes: give the file's real path",
+				 path);
 		else if (e == ENXIO)
 			snprintf(err, errlen, "'%s' is a FIFO or socket, not a regular file", path);
 		else
@@ -69,16 +75,19 @@ int np_open_output(const char *path, const struct np_file_owner *owner, char *er
 		return -EINVAL;
 	}
 	if (st.st_nlink != 1) {
-		snprintf(err, errlen, "'%s' has %lu hard links; natprobe writes only a file with one "
-			 "name", path, (unsigned long)st.st_nlink);
+		snprintf(err, errlen,
+			 "'%s' has %lu hard links; natprobe writes only a file with one "
+			 "name",
+			 path, (unsigned long)st.st_nlink);
 		close(fd);
 		return -EPERM;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid() &&
 	    !(owner != NULL && owner->set && st.st_uid == owner->uid)) {
-		snprintf(err, errlen, "'%s' is owned by uid %u, not by root, the user natprobe runs "
-			 "as (uid %u) or security.user", path, (unsigned int)st.st_uid,
-			 (unsigned int)geteuid());
+		snprintf(err, errlen,
+			 "'%s' is owned by uid %u, not by root, the user natprobe runs "
+			 "as (uid %u) or security.user",
+			 path, (unsigned int)st.st_uid, (unsigned int)geteuid());
 		close(fd);
 		return -EPERM;
 	}
@@ -91,7 +100,7 @@ int np_open_output(const char *path, const struct np_file_owner *owner, char *er
 		unlink(path);
 		return -e;
 	}
-	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND);	/* blocking again: a regular file */
+	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND); /* blocking again: a regular file */
 	return fd;
 }
 
@@ -102,8 +111,10 @@ int np_output_check(const char *path, char *err, size_t errlen)
 
 	if (lstat(path, &st) == 0) {
 		if (S_ISLNK(st.st_mode)) {
-			snprintf(err, errlen, "'%s' is a symbolic link; natprobe does not follow "
-				 "links for files it writes: give the file's real path", path);
+			snprintf(err, errlen,
+				 "'%s' is a symbolic link; natprobe does not follow "
+				 "links for files it writes: give the file's real path",
+				 path);
 			return -ELOOP;
 		}
 		if (!S_ISREG(st.st_mode)) {
@@ -159,9 +170,11 @@ static int check_one(const char *path, bool want_dir, const char *what, const ch
 		return -e;
 	}
 	if (unsafe(&st, want_dir || S_ISDIR(st.st_mode), why, sizeof(why))) {
-		snprintf(err, errlen, "%s: %s'%s' %s: natprobe runs it as root, so it must be "
+		snprintf(err, errlen,
+			 "%s: %s'%s' %s: natprobe runs it as root, so it must be "
 			 "writable only by root or uid %u (chmod go-w, chown), or pass "
-			 "--allow-unsafe-config", what, shown, path, why, (unsigned int)geteuid());
+			 "--allow-unsafe-config",
+			 what, shown, path, why, (unsigned int)geteuid());
 		return -EPERM;
 	}
 	return 0;
@@ -240,8 +253,8 @@ int np_run_inputs_trusted(const char *conf_path, const struct np_conf *c, int n_
 	for (unsigned int i = 0; i < c->eal.n_extra_args; i++)
 		extra[i] = (char *)(uintptr_t)c->eal.extra_args[i];
 	if (ret == 0)
-		ret = check_eal_plugins(c->eal.n_extra_args, extra, "eal.extra_args -d", err,
-					errlen);
+		ret =
+		    check_eal_plugins(c->eal.n_extra_args, extra, "eal.extra_args -d", err, errlen);
 	if (ret == 0 && n_cli > 0)
 		ret = check_eal_plugins((unsigned int)n_cli, cli, "EAL argument -d", err, errlen);
 	return ret;

@@ -31,7 +31,7 @@
 #include "np_app.h"
 #include "np_text.h"
 
-#define NP_LOG_LINE_MAX 2048	/* longer lines are cut (escaped form) */
+#define NP_LOG_LINE_MAX 2048 /* longer lines are cut (escaped form) */
 
 static bool journal_prefix;
 static uint64_t write_failures[NP_OUT_MAX];
@@ -86,7 +86,10 @@ static void emit_line(int prio, const char *text, size_t len)
 	size_t off = 0;
 
 	if (journal_prefix)
-		off = (size_t)snprintf(line, sizeof(line), "<%d>", prio < 0 ? 6 : prio > 7 ? 7 : prio);
+		off = (size_t)snprintf(line, sizeof(line), "<%d>",
+				       prio < 0	  ? 6
+				       : prio > 7 ? 7
+						  : prio);
 	off += np_text_escape(line + off, sizeof(line) - off - 1, text, len);
 	line[off++] = '\n';
 	write_all(line, off);
@@ -124,7 +127,7 @@ void np_err(const char *fmt, ...)
 /* rte_log's stream: DPDK formats one message and flushes; the lcore's level says its priority. */
 static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
 {
-	int level = rte_log_cur_msg_loglevel();	/* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) */
+	int level = rte_log_cur_msg_loglevel(); /* RTE_LOG_EMERG (1) .. RTE_LOG_DEBUG (8) */
 
 	(void)cookie;
 	np_log_text(level >= 1 ? level - 1 : LOG_INFO, buf, size);
@@ -134,7 +137,7 @@ static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
 int np_log_dpdk_start(void)
 {
 	static FILE *stream;
-	cookie_io_functions_t io = { .write = dpdk_log_write };
+	cookie_io_functions_t io = {.write = dpdk_log_write};
 
 	if (stream == NULL) {
 		stream = fopencookie(NULL, "w", io);

@@ -32,10 +32,10 @@
 static struct {
 	__typeof__(sd_notify) *notify;
 	__typeof__(sd_watchdog_enabled) *watchdog_enabled;
-	uint64_t wd_cycles;		/* feed interval (half of WatchdogSec), TSC cycles; 0: off */
+	uint64_t wd_cycles; /* feed interval (half of WatchdogSec), TSC cycles; 0: off */
 	uint64_t next_feed;
 	uint64_t last_progress[NP_MAX_WORKERS];
-	bool stalled;			/* a stall was logged; log the recovery once */
+	bool stalled; /* a stall was logged; log the recovery once */
 	int logtype;
 } sd;
 
@@ -65,9 +65,10 @@ int np_notify_init(void)
 		sd.wd_cycles = (uint64_t)((double)usec / 2e6 * (double)rte_get_timer_hz());
 		rte_log(RTE_LOG_NOTICE, sd.logtype,
 			"natprobe: systemd watchdog every %.1f s, fed while every worker makes "
-			"progress\n", (double)usec / 1e6);
+			"progress\n",
+			(double)usec / 1e6);
 	}
-	return 0;	/* kept loaded for the life of the process */
+	return 0; /* kept loaded for the life of the process */
 }
 
 static void notify_send(const char *state)
@@ -109,7 +110,8 @@ void np_notify_tick(const struct np_app *app, uint64_t now)
 		if (!sd.stalled)
 			rte_log(RTE_LOG_ERR, sd.logtype,
 				"natprobe: worker %d (lcore %u) made no progress: not feeding the "
-				"systemd watchdog\n", stalled, app->workers[stalled]->lcore);
+				"systemd watchdog\n",
+				stalled, app->workers[stalled]->lcore);
 		sd.stalled = true;
 		return;
 	}
