@@ -424,13 +424,14 @@ class Background:
     stderr to files in tmp; stop() sends SIGTERM and returns (rc, counters
     printed at exit); kill() is the fixture's clean-up."""
 
-    def __init__(self, binary, cfg, tmp, bound_s):
+    def __init__(self, binary, cfg, tmp, bound_s, prefix=()):
+        """prefix: a command that ends by exec'ing its arguments (unshare, ...)."""
         self.cfg = cfg
         self.out, self.err = tmp / "probe.out", tmp / "probe.err"
         with open(self.out, "w") as o, open(self.err, "w") as e:
-            self.proc = subprocess.Popen([str(require_binary(binary)), "run", "-c", str(cfg),
-                                          "--duration", str(bound_s)], stdout=o, stderr=e,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(list(prefix) + [str(require_binary(binary)), "run", "-c",
+                                                         str(cfg), "--duration", str(bound_s)],
+                                         stdout=o, stderr=e, start_new_session=True)
 
     def describe(self):
         return "natprobe run -c %s rc=%s\n--- config ---\n%s--- stdout ---\n%s\n--- stderr ---\n%s" % (

@@ -315,7 +315,7 @@ static void test_errors_capped(void **state)
 /* A FIFO as the config is refused at once, never waited on. */
 static void test_fifo_refused(void **state)
 {
-	char path[] = "/tmp/np_test_fifo_XXXXXX";
+	char path[64] = "/tmp/np_test_fifo_XXXXXX";
 	char err[512];
 	struct np_conf c;
 
