@@ -7,12 +7,11 @@ cores: the case is marked slow (pytest -m 'not slow' leaves it out).
 
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, require_program
 
 BUILD_TIMEOUT_S = 900
 
@@ -20,10 +19,8 @@ BUILD_TIMEOUT_S = 900
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
     """tools/build-deb.sh into a scratch folder, then `dpkg -x` into a scratch root."""
-    for tool in ("dpkg-buildpackage", "dh", "lintian"):
-        if shutil.which(tool) is None:
-            pytest.skip("%s not installed (tools/setup.sh installs debhelper, dpkg-dev, "
-                        "lintian)" % tool)
+    for tool in ("dpkg-buildpackage", "lintian"):
+        require_program(tool)
     out = tmp_path_factory.mktemp("deb")
     r = subprocess.run(["bash", str(REPO_ROOT / "tools" / "build-deb.sh"), str(out)],
                        capture_output=True, text=True, timeout=BUILD_TIMEOUT_S)
@@ -104,9 +101,7 @@ def test_packaged_binary_runs(package, tmp_path):
                         "dmz=%s" % (seed / "dmz.pcap")], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 0 and "nat_reflection_misroute" in r.stdout, r.stderr
-    sa = shutil.which("systemd-analyze")
-    if sa is None:
-        pytest.skip("systemd-analyze not installed: unit not verified")
+    sa = require_program("systemd-analyze")
     unit = tmp_path / "natprobe.service"
     unit.write_text((root / "lib/systemd/system/natprobe.service").read_text().replace(
         "/usr/bin/natprobe", str(binary)))

@@ -20,7 +20,7 @@ import urllib.request
 import pytest
 
 from conftest import (REPO_ROOT, SCENARIOS, Counters, config_text, free_listen, pcap_device,
-                      require_binary,
+                      require_binary, require_program,
                       unique_prefix)
 
 SEED = SCENARIOS / "seed_misroute"
@@ -427,10 +427,7 @@ def test_log_lines_written_once_not_to_syslog(natprobe_bin, tmp_path):
         right after) and no datagram carrying a natprobe log line;
       - every stderr line appears once.
     """
-    import shutil
-    strace = shutil.which("strace")
-    if strace is None:
-        pytest.skip("strace not installed (tools/setup.sh installs it)")
+    strace = require_program("strace")
     listen = free_listen()
     cfg = tmp_path / "n.yaml"
     cfg.write_text(busy_inline_config('"%s"' % listen).replace("  file_prefix:",
@@ -580,13 +577,13 @@ def test_unit_verifies(natprobe_bin, tmp_path):
         Type=notify with WatchdogSec, ExecReload sending SIGHUP.
     """
     import shutil
-    sa = shutil.which("systemd-analyze")
-    if sa is None:
-        pytest.skip("systemd-analyze not installed (Debian package systemd; tools/setup.sh)")
+    sa = require_program("systemd-analyze")
     binary = require_binary(natprobe_bin)
     page = binary.parent / "natprobe.1"
     if not page.is_file():
-        pytest.skip("no man page built beside %s (help2man missing)" % binary)
+        require_program("help2man")
+        pytest.fail("no man page built beside %s (meson builds it with help2man)" % binary,
+                    pytrace=False)
     man1 = tmp_path / "man" / "man1"
     man1.mkdir(parents=True)
     shutil.copy(page, man1)
@@ -615,10 +612,7 @@ def test_logrotate_snippet(tmp_path):
       - exit 0; the records file was rotated (records.jsonl.1 holds the old
         lines) and the postrotate command ran once.
     """
-    import shutil
-    lr = shutil.which("logrotate")
-    if lr is None:
-        pytest.skip("logrotate not installed (tools/setup.sh installs it)")
+    lr = require_program("logrotate")
     logs = tmp_path / "log"
     logs.mkdir()
     (logs / "records.jsonl").write_text('{"kind":"anomaly"}\n')
