@@ -97,8 +97,10 @@ gre(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 		return NP_PKT_DECAP_BAD;
 	flags = np_rd16(p);
 	proto = np_rd16(p + 2);
-	if ((flags & GRE_VERSION) != 0)
-		return NP_PKT_DECAP_NONE;	/* PPTP's enhanced GRE: not a mirror tunnel */
+	if ((flags & GRE_VERSION) != 0) {
+		t->encap = NP_PKT_ENCAP_NONE;	/* PPTP's enhanced GRE: not a mirror tunnel */
+		return NP_PKT_DECAP_NONE;
+	}
 	if (flags & GRE_F_ROUTING)
 		return NP_PKT_DECAP_BAD;
 	if (flags & GRE_F_CSUM)
