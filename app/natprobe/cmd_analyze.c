@@ -83,12 +83,7 @@ static void report(struct analyze_ctx *a)
 		putchar('\n');
 	}
 	printf("== Read\n");
-	for (unsigned int i = 0; i < a->o->n_inputs; i++) {
-		char desc[160];
-
-		printf("  %-10s %s: %s\n", a->o->segment_name[a->o->input_segment[i]],
-		       a->o->input_path[i], np_offline_input_desc(a->o, i, desc, sizeof(desc)));
-	}
+	np_offline_report_read(a->o, stdout);
 	if (a->o->frames > 0)
 		printf("  time       %s .. %s\n", np_record_ts(a->o->first_ns, t0, sizeof(t0)),
 		       np_record_ts(a->o->last_ns, t1, sizeof(t1)));
@@ -125,6 +120,7 @@ int np_cmd_analyze(int argc, char **argv)
 		{ "static-nat", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
@@ -159,8 +155,15 @@ int np_cmd_analyze(int argc, char **argv)
 			break;
 		case 'h':
 			puts("Usage: natprobe analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] "
-			     "SEG=FILE...\nOffline analysis of captures, one per segment.");
+			     "[" NP_OFFLINE_USAGE "] [SEG=]FILE[#PART]...\n"
+			     "Offline analysis of captures and Expressway logs (docs/offline.md).");
 			return NP_EXIT_OK;
+		case NP_OFFLINE_OPT_FIRST ... NP_OFFLINE_OPT_LAST:
+			if (np_offline_getopt(&o, c, optarg, err, sizeof(err)) < 0) {
+				np_err("analyze: %s", err);
+				return NP_EXIT_USAGE;
+			}
+			break;
 		default:
 			np_err("analyze: unknown or incomplete option '%s'; see natprobe --help",
 			       argv[optind - 1]);
@@ -189,15 +192,16 @@ int np_cmd_analyze(int argc, char **argv)
 			return NP_EXIT_USAGE;
 		}
 	memset(&cc, 0, sizeof(cc));
-	cc.n_segments = o.n_segments;
-	for (unsigned int s = 0; s < o.n_segments; s++)
-		cc.segment_names[s] = o.segment_name[s];
+	/* every slot: opening the inputs, and reading tunnels, may name more segments */
+	cc.n_segments = NP_OFFLINE_MAX_SEGMENTS;
+	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
+		cc.segment_names[s] = o.segment_ptr[s];
 	cc.static_nat = o.conf.nat.static_nat;
 	cc.n_static = o.conf.nat.n_static;
 	cc.max_bindings = o.conf.nat.max_bindings;
 	cc.record = on_record;
 	cc.ctx = &a;
-	a.names.n_segments = o.n_segments;
+	a.names.n_segments = NP_OFFLINE_MAX_SEGMENTS;
 	a.names.segments = o.segment_ptr;
 	o.xlat = np_nat_xlat_create(np_app_xlat_capacity(o.conf.nat.max_bindings), NULL, NULL,
 				    NULL);
@@ -217,6 +221,15 @@ int np_cmd_analyze(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	np_offline_run(&o, on_tick, &a);
+	if (o.failed) {
+		fflush(stdout);
+		np_err("analyze: %s", o.fail_msg);
+		free(a.recs);
+		np_offline_close(&o);
+		np_det_correlator_destroy(a.corr);
+		np_nat_xlat_free(o.xlat);
+		return NP_EXIT_USAGE;
+	}
 	np_det_correlator_finish(a.corr, o.last_ns);
 	if (!a.json)
 		report(&a);

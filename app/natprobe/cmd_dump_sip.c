@@ -184,6 +184,7 @@ int np_cmd_dump_sip(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
@@ -204,9 +205,17 @@ int np_cmd_dump_sip(int argc, char **argv)
 			d.json = true;
 			break;
 		case 'h':
-			puts("Usage: natprobe dump-sip [--json] [SEG=]FILE...\n"
+			puts("Usage: natprobe dump-sip [--json] [" NP_OFFLINE_USAGE "] "
+			     "[SEG=]FILE[#PART]...\n"
 			     "Print every SIP message parsed from the captures, one per line.");
 			return NP_EXIT_OK;
+		case NP_OFFLINE_OPT_FIRST ... NP_OFFLINE_OPT_LAST:
+			if (np_offline_getopt(&o, c, optarg, err, sizeof(err)) < 0) {
+				np_err("dump-sip: %s", err);
+				np_offline_close(&o);
+				return NP_EXIT_USAGE;
+			}
+			break;
 		default:
 			np_err("dump-sip: unknown option '%s'; see natprobe --help",
 			       argv[optind - 1]);
@@ -229,6 +238,11 @@ int np_cmd_dump_sip(int argc, char **argv)
 	}
 	np_offline_run(&o, NULL, NULL);
 	fflush(stdout);
+	if (o.failed) {
+		np_err("dump-sip: %s", o.fail_msg);
+		np_offline_close(&o);
+		return NP_EXIT_USAGE;
+	}
 	np_offline_warnings(&o);
 	if (d.errors > 0)
 		np_err("dump-sip: %lu SIP messages could not be parsed (not shown)",

@@ -1,126 +1,839 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 
 #include <errno.h>
+#include <glob.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "np_app.h"
 #include "offline.h"
 
 #define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */
 #define NP_OFFLINE_EXPIRE_WORK 256
+#define DIR_SLOTS 1024			/* flows remembered per source for the two-wire test */
+#define TKEYS_MAX 4			/* tunnels named in the "one segment" warning */
+
+enum sel_kind { SEL_NONE = 0, SEL_IFACE_INDEX, SEL_IFACE_NAME, SEL_TUNNEL };
+
+/* One argument: [SEG=]FILE[#SELECTOR]. */
+struct np_offline_map {
+	char *arg;			/* as given, for messages */
+	char *path;
+	char seg_name[NP_NAME_MAX + 1];
+	bool named;			/* SEG= given */
+	uint8_t sel;			/* enum sel_kind */
+	unsigned int sel_index;
+	char sel_name[NP_PCAPNG_NAME_MAX];
+	struct np_tunnel_key key;
+	int segment;			/* -1 until resolved */
+	unsigned int input;
+};
+
+/* One file feeding one segment: the unit of the two-wire test. */
+struct src {
+	unsigned int input;
+	uint64_t first, last, frames;
+	bool bidi;			/* some flow seen in both directions */
+	bool dir_full;
+	unsigned int dir_used;
+	uint64_t *dir_key;		/* DIR_SLOTS flow keys, 0 = free */
+	uint8_t *dir_bits;		/* 1: seen from the lower endpoint, 2: from the higher */
+};
+
+struct np_offline_seg {
+	bool auto_named;
+	uint64_t first, last, frames;
+	unsigned int n_src, cap_src;
+	struct src *src;
+	unsigned int n_tkeys;		/* distinct tunnels merged by a SEG=FILE (warning) */
+	struct np_tunnel_key tkeys[TKEYS_MAX];
+};
+
+struct np_offline_input {
+	const char *path;
+	const char *name;		/* for messages: "standard input" for "-" */
+	int cap;			/* capture number, -1 for a log */
+	struct np_explog_input *log;
+	int default_map;		/* the map without selector, -1 when none */
+	bool auto_named;		/* its default map has no SEG= */
+	bool has_sel;			/* some map selects a part */
+	int *iface_seg;			/* per interface: segment, -1 not read */
+	unsigned int n_iface_seg;
+	unsigned int n_iface_open;	/* interfaces known when it was opened */
+	char ambiguous[320];		/* interfaces that could not be told apart */
+	uint64_t unselected;		/* frames no selector took */
+	uint64_t late_skipped;		/* frames of interfaces described after the first frame */
+	uint64_t seg_frames[NP_OFFLINE_MAX_SEGMENTS];
+	char seg_label[NP_OFFLINE_MAX_SEGMENTS][48];	/* "interface 1 eth2", "vni=100" */
+};
+
+/* ---- names ------------------------------------------------------------- */
+
+static bool name_char(char c)
+{
+	return c == '_' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* @p s made a segment name: characters outside [A-Za-z0-9_-] become '_'. */
+static void sanitize(const char *s, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *s != '\0' && n + 1 < len; s++)
+		out[n++] = name_char(*s) ? *s : '_';
+	out[n] = '\0';
+}
+
+/*
+ * A file's segment name: its name up to the first dot (so tcpdump -C / -W
+ * chunks "c.pcap", "c.pcap1" are all "c"), less the "_NNNNN_YYYYMMDDhhmmss"
+ * that dumpcap's ring buffer, Wireshark and editcap -c / -i add.
+ */
+static void file_stem(const char *path, char *out, size_t len)
+{
+	const char *base = strrchr(path, '/');
+	const char *dot;
+	size_t n;
+
+	base = base ? base + 1 : path;
+	dot = strchr(base, '.');
+	n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
+	if (n > 21 && base[n - 21] == '_' && base[n - 15] == '_') {
+		bool rot = true;
+
+		for (size_t i = n - 20; i < n && rot; i++)
+			rot = i == n - 15 || is_digit(base[i]);
+		if (rot)
+			n -= 21;
+	}
+	{
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "%.*s", (int)(n < 255 ? n : 255), base);
+		sanitize(tmp, out, len);
+	}
+	if (out[0] == '\0')
+		snprintf(out, len, "capture");
+}
+
+/* @p name less its trailing digits and separators ("in_2" -> "in"). */
+static size_t digit_stem_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	while (n > 0 && (is_digit(name[n - 1]) || name[n - 1] == '_' || name[n - 1] == '-'))
+		n--;
+	return n;
+}
+
+static int seg_find(const struct np_offline *o, const char *name)
+{
+	for (unsigned int s = 0; s < o->n_segments; s++)
+		if (strcmp(o->segment_name[s], name) == 0)
+			return (int)s;
+	return -1;
+}
+
+/* The segment named @p name, added when new. @return its index, -1 when all are taken. */
+static int seg_get(struct np_offline *o, const char *name, bool auto_named)
+{
+	int s = seg_find(o, name);
+
+	if (s >= 0)
+		return s;
+	if (o->n_segments == NP_OFFLINE_MAX_SEGMENTS)
+		return -1;
+	s = (int)o->n_segments++;
+	memcpy(o->segment_name[s], name, strnlen(name, NP_NAME_MAX));
+	o->segment_name[s][strnlen(name, NP_NAME_MAX)] = '\0';
+	o->seg[s].auto_named = auto_named;
+	return s;
+}
+
+/* ---- arguments ----------------------------------------------------------- */
+
+static int add_map(struct np_offline *o, const char *arg, const char *path, const char *seg,
+		   bool named, const struct np_offline_map *sel, char *err, size_t errlen)
+{
+	struct np_offline_map *m;
+	unsigned int i;
+
+	if (o->n_maps == o->cap_maps) {
+		unsigned int cap = o->cap_maps ? 2 * o->cap_maps : 16;
+		struct np_offline_map *n = realloc(o->maps, cap * sizeof(*n));
+
+		if (n == NULL)
+			goto oom;
+		o->maps = n;
+		o->cap_maps = cap;
+	}
+	for (i = 0; i < o->n_inputs; i++)
+		if (strcmp(o->inputs[i].path, path) == 0)
+			break;
+	if (i == o->n_inputs) {
+		struct np_offline_input *in;
+
+		if (o->n_inputs == o->cap_inputs) {
+			unsigned int cap = o->cap_inputs ? 2 * o->cap_inputs : 16;
+			struct np_offline_input *n = realloc(o->inputs, cap * sizeof(*n));
+
+			if (n == NULL)
+				goto oom;
+			o->inputs = n;
+			o->cap_inputs = cap;
+		}
+		in = &o->inputs[o->n_inputs++];
+		memset(in, 0, sizeof(*in));
+		in->cap = -1;
+		in->default_map = -1;
+	}
+	m = &o->maps[o->n_maps];
+	memset(m, 0, sizeof(*m));
+	m->arg = strdup(arg);
+	m->path = strdup(path);
+	if (m->arg == NULL || m->path == NULL) {
+		free(m->arg);
+		free(m->path);
+		goto oom;
+	}
+	o->n_maps++;
+	if (o->inputs[i].path == NULL) {
+		o->inputs[i].path = m->path;
+		o->inputs[i].name = strcmp(path, "-") == 0 ? "standard input" : m->path;
+	}
+	snprintf(m->seg_name, sizeof(m->seg_name), "%s", seg);
+	m->named = named;
+	m->sel = sel->sel;
+	m->sel_index = sel->sel_index;
+	memcpy(m->sel_name, sel->sel_name, sizeof(m->sel_name));
+	m->key = sel->key;
+	m->segment = -1;
+	m->input = i;
+	/* SEG= segments are numbered in the order they are given */
+	if (named && seg_get(o, seg, false) < 0) {
+		snprintf(err, errlen, "'%s': more than %d segments", arg, NP_OFFLINE_MAX_SEGMENTS);
+		return -1;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "'%s': out of memory", arg);
+	return -1;
+}
+
+static bool has_glob_chars(const char *s)
+{
+	return strpbrk(s, "*?[") != NULL;
+}
+
+/* First use of a zeroed struct np_offline. */
+static int prep(struct np_offline *o, char *err, size_t errlen)
+{
+	if (o->seg != NULL)
+		return 0;
+	o->seg = calloc(NP_OFFLINE_MAX_SEGMENTS, sizeof(*o->seg));
+	if (o->seg == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	o->ip_checksum = -1;
+	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
+		o->segment_ptr[s] = o->segment_name[s];
+	return 0;
+}
 
 int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');
-	char name[NP_NAME_MAX + 1];
-	const char *path;
-	unsigned int s;
+	const char *hash;
+	struct np_offline_map sel;
+	char name[NP_NAME_MAX + 1] = "";
+	char path[4096];
+	struct stat sb;
+	bool named = false;
 
-	if (o->n_inputs >= NP_CAPTURE_MAX) {
-		snprintf(err, errlen, "at most %d inputs", NP_CAPTURE_MAX);
+	if (prep(o, err, errlen) < 0)
 		return -1;
-	}
+	/* SEG=: a name before the first '=' when it has only name characters */
 	if (eq != NULL && eq != arg) {
 		size_t n = (size_t)(eq - arg);
+		bool ok = true;
 
-		if (n > NP_NAME_MAX) {
-			snprintf(err, errlen, "segment name '%.*s' is longer than %d characters",
-				 (int)n, arg, NP_NAME_MAX);
+		for (size_t i = 0; i < n && ok; i++)
+			ok = name_char(arg[i]);
+		if (!ok && memchr(arg, '/', n) == NULL) {
+			snprintf(err, errlen, "segment name '%.*s' has a character outside "
+				 "[A-Za-z0-9_-]", (int)n, arg);
 			return -1;
 		}
-		memcpy(name, arg, n);
-		name[n] = '\0';
-		path = eq + 1;
-		for (size_t i = 0; i < n; i++)
-			if (!(name[i] == '_' || name[i] == '-' || (name[i] >= '0' && name[i] <= '9') ||
-			      (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z'))) {
-				snprintf(err, errlen, "segment name '%s' has a character outside "
-					 "[A-Za-z0-9_-]", name);
+		if (ok) {
+			if (n > NP_NAME_MAX) {
+				snprintf(err, errlen, "segment name '%.*s' is longer than %d "
+					 "characters", (int)n, arg, NP_NAME_MAX);
 				return -1;
 			}
-	} else {
-		const char *base = strrchr(arg, '/');
-		const char *dot;
-
-		base = base ? base + 1 : arg;
-		dot = strchr(base, '.');
-		snprintf(name, sizeof(name), "%.*s", (int)(dot && dot > base ? dot - base :
-							   (long)strlen(base)), base);
-		if (name[0] == '\0')
-			snprintf(name, sizeof(name), "capture");
-		path = arg;
+			memcpy(name, arg, n);
+			name[n] = '\0';
+			named = true;
+			arg = eq + 1;
+		}
 	}
-	if (path[0] == '\0') {
-		snprintf(err, errlen, "'%s': no file after '='", arg);
+	if (arg[0] == '\0') {
+		snprintf(err, errlen, "'%s=': no file after '='", name);
 		return -1;
 	}
-	for (s = 0; s < o->n_segments; s++)
-		if (strcmp(o->segment_name[s], name) == 0)
-			break;
-	if (s == o->n_segments) {
-		snprintf(o->segment_name[s], sizeof(o->segment_name[s]), "%s", name);
-		o->segment_ptr[s] = o->segment_name[s];
-		o->n_segments++;
+	snprintf(path, sizeof(path), "%s", arg);
+	/* FILE#SELECTOR, unless the whole is a file */
+	memset(&sel, 0, sizeof(sel));
+	hash = strrchr(path, '#');
+	if (hash != NULL && stat(path, &sb) != 0) {
+		const char *s = hash + 1;
+
+		path[hash - path] = '\0';
+		if (s[0] == '\0' || path[0] == '\0') {
+			snprintf(err, errlen, "'%s': nothing %s '#'", arg, s[0] ? "before" : "after");
+			return -1;
+		}
+		if (np_conf_parse_tunnel(s, &sel.key) == 0) {
+			sel.sel = SEL_TUNNEL;
+		} else if (strspn(s, "0123456789") == strlen(s)) {
+			sel.sel = SEL_IFACE_INDEX;
+			sel.sel_index = (unsigned int)strtoul(s, NULL, 10);
+		} else if (strncmp(s, "vni", 3) == 0 || strncmp(s, "gre", 3) == 0 ||
+			   strncmp(s, "erspan", 6) == 0) {
+			snprintf(err, errlen, "'%s': '%s' is not a tunnel; use vni=N, erspan=N, "
+				 "erspan, gre=N or gre", arg, s);
+			return -1;
+		} else {
+			sel.sel = SEL_IFACE_NAME;
+			snprintf(sel.sel_name, sizeof(sel.sel_name), "%.*s",
+				 (int)sizeof(sel.sel_name) - 1, s);
+		}
 	}
-	o->input_path[o->n_inputs] = path;
-	o->input_segment[o->n_inputs] = (uint8_t)s;
-	o->n_inputs++;
+	if (!named)
+		file_stem(path, name, sizeof(name));
+	/* A pattern the shell left alone (quoted, or after SEG=): expand it here. */
+	if (has_glob_chars(path) && stat(path, &sb) != 0) {
+		glob_t g;
+		int rc = glob(path, 0, NULL, &g);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "'%s': no file matches", path);
+			if (rc != GLOB_NOMATCH)
+				snprintf(err, errlen, "'%s': cannot expand: %s", path,
+					 rc == GLOB_NOSPACE ? "out of memory" : "read error");
+			return -1;
+		}
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			char n2[NP_NAME_MAX + 1];
+
+			if (!named)
+				file_stem(g.gl_pathv[i], n2, sizeof(n2));
+			if (add_map(o, arg, g.gl_pathv[i], named ? name : n2, named, &sel, err,
+				    errlen) < 0) {
+				globfree(&g);
+				return -1;
+			}
+		}
+		globfree(&g);
+		return 0;
+	}
+	return add_map(o, arg, path, name, named, &sel, err, errlen);
+}
+
+/* "2016-04-19T07:09:13.5Z", "2016-04-19 07:09:13", or seconds since the epoch. */
+static int parse_time(const char *s, uint64_t *ns)
+{
+	struct tm tm;
+	const char *p;
+	uint64_t frac = 0, scale = 1000000000ull;
+	char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (p == NULL)
+		p = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (p != NULL) {
+		time_t t = timegm(&tm);
+
+		if (t < 0)
+			return -1;
+		*ns = (uint64_t)t * 1000000000ull;
+	} else {
+		unsigned long long v;
+
+		if (!is_digit(s[0]))
+			return -1;
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (errno != 0 || v > 10000000000ull)
+			return -1;
+		*ns = v * 1000000000ull;
+		p = end;
+	}
+	if (*p == '.') {
+		for (p++; is_digit(*p); p++)
+			if (scale > 1) {
+				scale /= 10;
+				frac += (uint64_t)(*p - '0') * scale;
+			}
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p != '\0')
+		return -1;
+	*ns += frac;
 	return 0;
 }
 
-/* A log keeps capture slot c->n, empty, so that input numbers stay capture numbers. */
-static int open_log(struct np_offline *o, unsigned int i, char *err, size_t errlen)
+int np_offline_option(struct np_offline *o, const char *name, const char *value, char *err,
+		      size_t errlen)
 {
-	struct np_capture_input *slot = &o->cap.in[o->cap.n];
-	bool not_log;
-
-	o->log[i] = np_explog_input_open(o->input_path[i], o->input_segment[i], &not_log, err,
-					 errlen);
-	if (o->log[i] == NULL)
+	if (prep(o, err, errlen) < 0)
 		return -1;
-	memset(slot, 0, offsetof(struct np_capture_input, buf));
-	slot->path = o->input_path[i];
-	slot->eof = true;
-	{
-		const struct np_explog_stats *ls = np_explog_input_log_stats(o->log[i]);
-
-		slot->frames = ls->sip_dumps + ls->sip_summaries + ls->tcp; /* entries used */
+	if (strcmp(name, "ip-checksum") == 0) {
+		if (strcmp(value, "auto") == 0)
+			o->ip_checksum = NP_IP_CSUM_AUTO;
+		else if (strcmp(value, "yes") == 0)
+			o->ip_checksum = NP_IP_CSUM_YES;
+		else if (strcmp(value, "no") == 0)
+			o->ip_checksum = NP_IP_CSUM_NO;
+		else {
+			snprintf(err, errlen, "--ip-checksum '%s': want auto, yes or no", value);
+			return -1;
+		}
+		return 0;
 	}
-	o->cap.n++;
-	o->n_logs++;
+	if (strcmp(name, "from") == 0 || strcmp(name, "to") == 0) {
+		uint64_t *t = name[0] == 'f' ? &o->from_ns : &o->to_ns;
+
+		if (parse_time(value, t) < 0) {
+			snprintf(err, errlen, "--%s '%s': want a UTC time (2016-04-19T07:09:13.5Z) or "
+				 "seconds since the epoch", name, value);
+			return -1;
+		}
+		if (o->from_ns && o->to_ns && o->to_ns < o->from_ns) {
+			snprintf(err, errlen, "--to is before --from");
+			return -1;
+		}
+		return 0;
+	}
+	if (strcmp(name, "filter") == 0) {
+		pcap_t *p = pcap_open_dead(DLT_EN10MB, NP_CAPTURE_SNAP);
+
+		if (p == NULL) {
+			snprintf(err, errlen, "--filter: out of memory");
+			return -1;
+		}
+		if (o->have_filter)
+			pcap_freecode(&o->filter);
+		o->have_filter = false;
+		if (pcap_compile(p, &o->filter, value, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+			snprintf(err, errlen, "--filter '%s': %s", value, pcap_geterr(p));
+			pcap_close(p);
+			return -1;
+		}
+		pcap_close(p);
+		o->have_filter = true;
+		o->filter_text = value;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown input option --%s", name);
+	return -1;
+}
+
+int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err,
+		      size_t errlen)
+{
+	static const char *const names[] = { "ip-checksum", "from", "to", "filter" };
+
+	if (code < NP_OFFLINE_OPT_FIRST || code > NP_OFFLINE_OPT_LAST) {
+		snprintf(err, errlen, "unknown input option");
+		return -1;
+	}
+	return np_offline_option(o, names[code - NP_OFFLINE_OPT_FIRST], value, err, errlen);
+}
+
+/* ---- opening ------------------------------------------------------------- */
+
+/* Room for every input's file descriptor (rotated chunks may be thousands). */
+static void raise_fd_limit(unsigned int n)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= n + 64)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > n + 64 ? n + 64 : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/*
+ * Default maps: one per file at most, the same file under two names is one
+ * file; tcpdump -C chunks without an extension ("inside", "inside1", ...)
+ * go with the file they continue.
+ */
+static int check_defaults(struct np_offline *o, char *err, size_t errlen)
+{
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		struct np_offline_map *m = &o->maps[k];
+		struct np_offline_input *in = &o->inputs[m->input];
+
+		if (m->sel != SEL_NONE) {
+			in->has_sel = true;
+			continue;
+		}
+		if (in->default_map >= 0) {
+			const struct np_offline_map *d = &o->maps[in->default_map];
+
+			snprintf(err, errlen, "%s is given twice (%s, %s); one file is one wire: give "
+				 "it once, or split it with FILE#INTERFACE or FILE#vni=N", in->name,
+				 d->arg, m->arg);
+			return -1;
+		}
+		in->default_map = (int)k;
+		in->auto_named = !m->named;
+	}
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		struct np_offline_map *m = &o->maps[k];
+		size_t n = strlen(m->seg_name);
+
+		if (m->named || m->sel != SEL_NONE || n == 0 || !is_digit(m->seg_name[n - 1]))
+			continue;
+		while (n > 0 && is_digit(m->seg_name[n - 1]))
+			n--;
+		for (unsigned int j = 0; j < o->n_maps && n > 0; j++) {
+			const struct np_offline_map *b = &o->maps[j];
+
+			if (j != k && !b->named && strlen(b->seg_name) == n &&
+			    strncmp(b->seg_name, m->seg_name, n) == 0) {
+				m->seg_name[n] = '\0';
+				break;
+			}
+		}
+	}
+	/* the same file under two paths (./a, a, a link) */
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		struct stat a;
+
+		if (strcmp(o->inputs[i].path, "-") == 0 || stat(o->inputs[i].path, &a) != 0 ||
+		    !S_ISREG(a.st_mode))
+			continue;
+		for (unsigned int j = i + 1; j < o->n_inputs; j++) {
+			struct stat b;
+
+			if (strcmp(o->inputs[j].path, "-") != 0 && stat(o->inputs[j].path, &b) == 0 &&
+			    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+				snprintf(err, errlen, "%s and %s are the same file; give it once",
+					 o->inputs[i].path, o->inputs[j].path);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static const char *iface_label(const struct np_capture_iface *ifc, unsigned int i, char *buf,
+			       size_t len)
+{
+	if (ifc->name[0])
+		snprintf(buf, len, "%u %s", i, ifc->name);
+	else if (ifc->descr[0])
+		snprintf(buf, len, "%u '%s'", i, ifc->descr);
+	else
+		snprintf(buf, len, "%u (no name)", i);
+	return buf;
+}
+
+/* "0 eth1, 1 eth2" */
+static void iface_list(const struct np_capture_input *ci, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < ci->n_ifaces && off + 1 < len; i++) {
+		char l[NP_PCAPNG_NAME_MAX + 16];
+
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					iface_label(&ci->ifaces[i], i, l, sizeof(l)));
+	}
+}
+
+/* The segment name an interface gives, "" when it gives none. */
+static void iface_seg_name(const struct np_capture_iface *ifc, char *out, size_t len)
+{
+	const char *n = ifc->name;
+
+	/* \Device\NPF_{GUID} (Windows): the description says more */
+	if (n[0] && strchr(n, '\\') != NULL && ifc->descr[0])
+		n = ifc->descr;
+	else if (!n[0])
+		n = ifc->descr;
+	sanitize(n, out, len);
+}
+
+static int set_iface_seg(struct np_offline_input *in, unsigned int i, int seg)
+{
+	if (i >= in->n_iface_seg) {
+		unsigned int n = i + 8;
+		int *ns = realloc(in->iface_seg, n * sizeof(*ns));
+
+		if (ns == NULL)
+			return -1;
+		for (unsigned int k = in->n_iface_seg; k < n; k++)
+			ns[k] = -2;
+		in->iface_seg = ns;
+		in->n_iface_seg = n;
+	}
+	in->iface_seg[i] = seg;
+	return 0;
+}
+
+/* Interfaces of a capture just opened -> segments (offline.h). */
+static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t errlen)
+{
+	struct np_offline_input *in = &o->inputs[ii];
+	const struct np_capture_input *ci = o->cap.in[in->cap];
+	unsigned int n = ci->n_ifaces, left = 0;
+	char list[512], lbl[NP_PCAPNG_NAME_MAX + 16];
+	char stem[NP_NAME_MAX + 1];
+
+	iface_list(ci, list, sizeof(list));
+	in->n_iface_open = n;
+	for (unsigned int i = 0; i < n; i++)
+		if (set_iface_seg(in, i, -2) < 0)
+			goto oom;
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		struct np_offline_map *m = &o->maps[k];
+		int found = -1;
+
+		if (m->input != ii || (m->sel != SEL_IFACE_INDEX && m->sel != SEL_IFACE_NAME))
+			continue;
+		for (unsigned int i = 0; i < n && found < 0; i++)
+			if ((m->sel == SEL_IFACE_INDEX && m->sel_index == i) ||
+			    (m->sel == SEL_IFACE_NAME && (strcmp(ci->ifaces[i].name, m->sel_name) == 0 ||
+							  strcmp(ci->ifaces[i].descr, m->sel_name) == 0)))
+				found = (int)i;
+		if (found < 0) {
+			snprintf(err, errlen, "%s has no interface %s%s%s (it has: %s)", in->name,
+				 m->sel == SEL_IFACE_NAME ? "'" : "",
+				 m->sel == SEL_IFACE_NAME ? m->sel_name : "",
+				 m->sel == SEL_IFACE_NAME ? "'" : "", list);
+			if (m->sel == SEL_IFACE_INDEX)
+				snprintf(err, errlen, "%s has no interface %u (it has: %s)", in->name,
+					 m->sel_index, list);
+			return -1;
+		}
+		if (in->iface_seg[found] != -2) {
+			snprintf(err, errlen, "%s: interface %d is selected twice (%s)", in->name,
+				 found, m->arg);
+			return -1;
+		}
+		m->segment = seg_get(o, m->seg_name, !m->named);
+		if (m->segment < 0)
+			goto full;
+		in->iface_seg[found] = m->segment;
+		snprintf(in->seg_label[m->segment], sizeof(in->seg_label[0]), "interface %.36s",
+			 iface_label(&ci->ifaces[found], (unsigned int)found, lbl, sizeof(lbl)));
+	}
+	for (unsigned int i = 0; i < n; i++)
+		left += in->iface_seg[i] == -2;
+	if (in->default_map < 0) {
+		for (unsigned int i = 0; i < n; i++)
+			if (in->iface_seg[i] == -2)
+				in->iface_seg[i] = -1;	/* only selected parts are read */
+		return 0;
+	}
+	if (left <= 1 || !in->auto_named) {
+		struct np_offline_map *d = &o->maps[in->default_map];
+
+		if (left > 1) {
+			snprintf(err, errlen, "%s holds %u interfaces (%s): give each its segment "
+				 "(%s=%s#%u ...), or leave out %s= to name the segments after the "
+				 "interfaces", in->name, n, list, d->seg_name, in->path, 0,
+				 d->seg_name);
+			return -1;
+		}
+		d->segment = seg_get(o, d->seg_name, !d->named);
+		if (d->segment < 0)
+			goto full;
+		for (unsigned int i = 0; i < n; i++)
+			if (in->iface_seg[i] == -2)
+				in->iface_seg[i] = d->segment;
+		return 0;
+	}
+	/* Several interfaces, no SEG=: one segment each, named after it. */
+	{
+		char names[64][NP_NAME_MAX + 1];
+		bool apart = true;
+
+		file_stem(in->path, stem, sizeof(stem));
+		for (unsigned int i = 0; i < n && i < 64; i++) {
+			iface_seg_name(&ci->ifaces[i], names[i], sizeof(names[i]));
+			if (names[i][0] == '\0')
+				apart = false;
+			for (unsigned int j = 0; j < i && apart; j++)
+				if (in->iface_seg[j] == -2 && strcmp(names[i], names[j]) == 0)
+					apart = false;
+		}
+		if (n > 64)
+			apart = false;
+		if (!apart)
+			snprintf(in->ambiguous, sizeof(in->ambiguous),
+				 "%s: its interfaces cannot be told apart (%s): read as segments "
+				 "%.20s-if0, %.20s-if1, ...; name them: SEG=%s#0 SEG=%s#1 ...", in->name,
+				 list, stem, stem, in->path, in->path);
+		for (unsigned int i = 0; i < n; i++) {
+			char sn[NP_NAME_MAX + 1];
+			int s;
+
+			if (in->iface_seg[i] != -2)
+				continue;
+			if (apart)
+				snprintf(sn, sizeof(sn), "%s", names[i]);
+			else
+				snprintf(sn, sizeof(sn), "%.20s-if%u", stem, i % 100000);
+			s = seg_get(o, sn, true);
+			if (s < 0)
+				goto full;
+			in->iface_seg[i] = s;
+			snprintf(in->seg_label[s], sizeof(in->seg_label[0]), "interface %.36s",
+				 iface_label(&ci->ifaces[i], i, lbl, sizeof(lbl)));
+		}
+		o->maps[in->default_map].segment = in->iface_seg[0];
+	}
+	return 0;
+full:
+	snprintf(err, errlen, "%s: more than %d segments", in->name, NP_OFFLINE_MAX_SEGMENTS);
+	return -1;
+oom:
+	snprintf(err, errlen, "%s: out of memory", in->name);
+	return -1;
+}
+
+static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t errlen)
+{
+	struct np_offline_input *in = &o->inputs[ii];
+	struct np_instream *st = np_instream_open(in->path, err, errlen);
+	struct np_offline_map *d = in->default_map >= 0 ? &o->maps[in->default_map] : NULL;
+
+	if (st == NULL)
+		return -1;
+	if (np_instream_format(st) == NP_IN_OTHER) {
+		bool not_log;
+		FILE *f;
+		int s;
+
+		if (in->has_sel || d == NULL) {
+			snprintf(err, errlen, "%s: not a pcap or pcapng capture, so it has no "
+				 "interfaces or tunnels to select (#)", in->name);
+			np_instream_close(st);
+			return -1;
+		}
+		s = d->segment = seg_get(o, d->seg_name, !d->named);
+		f = s < 0 ? NULL : np_instream_file(st, 1u << 16);
+		if (f == NULL) {
+			snprintf(err, errlen, "%s: %s", in->name,
+				 s < 0 ? "too many segments" : "out of memory");
+			np_instream_close(st);
+			return -1;
+		}
+		in->log = np_explog_input_open(f, in->name, (uint8_t)s, &not_log, err, errlen);
+		fclose(f);
+		np_instream_close(st);
+		return in->log == NULL ? -1 : 0;
+	}
+	in->cap = np_capture_add(&o->cap, in->name, st, err, errlen);
+	if (in->cap < 0)
+		return -1;
+	if (o->cap.in[in->cap]->fmt == NP_IN_PCAPNG && o->cap.in[in->cap]->n_ifaces == 0) {
+		snprintf(err, errlen, "%s", o->cap.in[in->cap]->error[0] ?
+						    o->cap.in[in->cap]->error :
+						    "no interface described before the first packet");
+		return -1;
+	}
+	if (map_ifaces(o, ii, err, errlen) < 0)
+		return -1;
+	/* tunnel selectors: their segments exist from the start */
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		struct np_offline_map *m = &o->maps[k];
+
+		if (m->input == ii && m->sel == SEL_TUNNEL) {
+			m->segment = seg_get(o, m->seg_name, !m->named);
+			if (m->segment < 0) {
+				snprintf(err, errlen, "%s: more than %d segments", in->name,
+					 NP_OFFLINE_MAX_SEGMENTS);
+				return -1;
+			}
+		}
+	}
 	return 0;
 }
 
 int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
 		    size_t errlen)
 {
-	struct np_explog_input *logs[NP_CAPTURE_MAX];
+	struct np_explog_input **logs = NULL;
 	unsigned int n_logs = 0;
 	struct np_det_inspect_conf ic;
 	char dberr[256];
 
 	o->sink = *sink;
-	for (unsigned int i = 0; i < o->n_inputs; i++) {
-		int rc = np_capture_is_pcap(o->input_path[i]) ?
-				 np_capture_open(&o->cap, o->input_path[i], err, errlen) :
-				 open_log(o, i, err, errlen);
-
-		if (rc < 0)
-			return -1;
-		if (o->log[i] != NULL)
-			logs[n_logs++] = o->log[i];
+	if (o->seg == NULL) {
+		snprintf(err, errlen, "no input");
+		return -1;
 	}
+	if (check_defaults(o, err, errlen) < 0)
+		return -1;
+	raise_fd_limit(o->n_inputs);
+	logs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof(*logs));
+	o->inner = malloc(NP_CAPTURE_SNAP + 64);
+	if (logs == NULL || o->inner == NULL) {
+		free(logs);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		if (open_input(o, i, err, errlen) < 0) {
+			if (errno == EMFILE)
+				snprintf(err + strlen(err), errlen - strlen(err),
+					 " (%u inputs: raise ulimit -n)", o->n_inputs);
+			free(logs);
+			return -1;
+		}
+		if (o->inputs[i].log != NULL)
+			logs[n_logs++] = o->inputs[i].log;
+	}
+	o->cap_input = calloc(o->cap.n ? o->cap.n : 1, sizeof(*o->cap_input));
+	if (o->cap_input == NULL) {
+		free(logs);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (unsigned int i = 0; i < o->n_inputs; i++)
+		if (o->inputs[i].cap >= 0)
+			o->cap_input[o->inputs[i].cap] = i;
 	o->db = np_sip_db_create(dberr, sizeof(dberr));
 	if (o->db == NULL) {
 		snprintf(err, errlen, "SIP matcher: %s", dberr);
+		free(logs);
 		return -1;
 	}
 	if (n_logs > 0 && np_explog_input_prepare(logs, n_logs, o->db, o->xlat, o->conf.sip.ports,
-						  o->conf.sip.n_ports, err, errlen) < 0)
+						  o->conf.sip.n_ports, err, errlen) < 0) {
+		free(logs);
 		return -1;
+	}
+	free(logs);
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = o->conf.datapath.flow_table_size;
 	ic.flow.reasm_buffers = o->conf.datapath.tcp_reasm_buffers;
@@ -137,6 +850,8 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	return 0;
 }
 
+/* ---- reading ------------------------------------------------------------- */
+
 /* The input whose next log entry is earliest, or -1. */
 static int next_log(const struct np_offline *o, uint64_t *ts)
 {
@@ -146,9 +861,9 @@ static int next_log(const struct np_offline *o, uint64_t *ts)
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
 		uint64_t t;
 
-		if (o->log[i] == NULL)
+		if (o->inputs[i].log == NULL)
 			continue;
-		t = np_explog_input_next_ts(o->log[i]);
+		t = np_explog_input_next_ts(o->inputs[i].log);
 		if (t < *ts) {
 			*ts = t;
 			best = (int)i;
@@ -165,35 +880,335 @@ static void seen(struct np_offline *o, uint64_t ts_ns)
 		o->last_ns = ts_ns;
 }
 
+/* Segment of a plain frame of interface @p iface; -1: not read. */
+static int iface_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface)
+{
+	const struct np_capture_input *ci = o->cap.in[in->cap];
+
+	if (iface < in->n_iface_seg && in->iface_seg[iface] != -2)
+		return in->iface_seg[iface];
+	/* An interface described after the first frame. */
+	if (in->default_map >= 0 && in->auto_named) {
+		char sn[NP_NAME_MAX + 1], l[NP_PCAPNG_NAME_MAX + 16];
+		int s;
+
+		iface_seg_name(&ci->ifaces[iface], sn, sizeof(sn));
+		if (sn[0] == '\0' || seg_find(o, sn) >= 0) {
+			char stem[NP_NAME_MAX + 1];
+
+			file_stem(in->path, stem, sizeof(stem));
+			snprintf(sn, sizeof(sn), "%.20s-if%u", stem, iface % 100000);
+		}
+		s = seg_get(o, sn, true);
+		if (s >= 0)
+			snprintf(in->seg_label[s], sizeof(in->seg_label[0]), "interface %.36s",
+				 iface_label(&ci->ifaces[iface], iface, l, sizeof(l)));
+		set_iface_seg(in, iface, s);
+		return s;
+	}
+	set_iface_seg(in, iface, -1);
+	return -1;
+}
+
+static uint8_t tunnel_family(uint8_t encap)
+{
+	switch (encap) {
+	case NP_PKT_ENCAP_VXLAN:
+		return NP_TUNNEL_VXLAN;
+	case NP_PKT_ENCAP_GRE:
+		return NP_TUNNEL_GRE;
+	default:
+		return NP_TUNNEL_ERSPAN;
+	}
+}
+
+/* Segment of a frame decapsulated from tunnel @p t; -1: not read. */
+static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface,
+			  const struct np_pkt_tunnel *t, bool *merged)
+{
+	struct np_tunnel_key key = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+	char sn[NP_NAME_MAX + 1];
+	int s;
+
+	*merged = false;
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		const struct np_offline_map *m = &o->maps[k];
+
+		if (m->sel == SEL_TUNNEL && &o->inputs[m->input] == in &&
+		    np_tunnel_key_match(&m->key, key.family, key.has_id, key.id))
+			return m->segment;
+	}
+	for (unsigned int k = 0; k < o->conf.n_tunnels; k++)
+		if (np_tunnel_key_match(&o->conf.tunnels[k].key, key.family, key.has_id, key.id))
+			return seg_get(o, o->conf.segments[o->conf.tunnels[k].segment].name, false);
+	if (in->default_map < 0 && !(iface < in->n_iface_seg && in->iface_seg[iface] >= 0))
+		return -1;
+	if (!in->auto_named || in->default_map < 0) {
+		*merged = true;	/* into the segment the operator named */
+		return iface_segment(o, in, iface);
+	}
+	/* named after the tunnel: "vxlan-100", "erspan-3", "gre-7", "gre" */
+	if (key.has_id)
+		snprintf(sn, sizeof(sn), "%s-%lu", key.family == NP_TUNNEL_VXLAN ? "vxlan" :
+			 key.family == NP_TUNNEL_GRE ? "gre" : "erspan", (unsigned long)key.id);
+	else
+		snprintf(sn, sizeof(sn), "%s", key.family == NP_TUNNEL_GRE ? "gre" : "erspan");
+	s = seg_get(o, sn, true);
+	if (s < 0)
+		o->seg_full++;
+	return s;
+}
+
+static void note_tunnel(struct np_offline_seg *sg, const struct np_pkt_tunnel *t)
+{
+	struct np_tunnel_key k = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+
+	for (unsigned int i = 0; i < sg->n_tkeys && i < TKEYS_MAX; i++)
+		if (memcmp(&sg->tkeys[i], &k, sizeof(k)) == 0)
+			return;
+	if (sg->n_tkeys < TKEYS_MAX)
+		sg->tkeys[sg->n_tkeys] = k;
+	if (sg->n_tkeys < 255)
+		sg->n_tkeys++;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Note the direction of the frame's flow; sets s->bidi once a flow went both ways. */
+static void note_direction(struct src *s, const struct np_pkt_info *pi)
+{
+	int c = memcmp(pi->src.b, pi->dst.b, sizeof(pi->src.b));
+	const struct np_addr *lo = c <= 0 ? &pi->src : &pi->dst, *hi = c <= 0 ? &pi->dst : &pi->src;
+	uint16_t plo = c <= 0 ? pi->sport : pi->dport, phi = c <= 0 ? pi->dport : pi->sport;
+	uint8_t bit = c < 0 || (c == 0 && pi->sport <= pi->dport) ? 1 : 2;
+	uint64_t h = pi->l4_proto;
+	unsigned int i;
+
+	if (s->bidi || s->dir_full || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
+		return;
+	if (c == 0 && pi->sport == pi->dport)
+		return;			/* a flow to itself: no direction */
+	if (s->dir_key == NULL) {
+		s->dir_key = calloc(DIR_SLOTS, sizeof(*s->dir_key));
+		s->dir_bits = calloc(DIR_SLOTS, 1);
+		if (s->dir_key == NULL || s->dir_bits == NULL) {
+			s->dir_full = true;
+			return;
+		}
+	}
+	for (unsigned int k = 0; k < 16; k += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, lo->b + k, 8);
+		memcpy(&b, hi->b + k, 8);
+		h = mix64(h ^ a) ^ mix64(b + k);
+	}
+	h = mix64(h ^ ((uint64_t)plo << 16 | phi)) | 1;
+	for (i = (unsigned int)(h % DIR_SLOTS);; i = (i + 1) % DIR_SLOTS) {
+		if (s->dir_key[i] == h)
+			break;
+		if (s->dir_key[i] == 0) {
+			if (s->dir_used * 4 >= DIR_SLOTS * 3) {
+				s->dir_full = true;
+				return;
+			}
+			s->dir_key[i] = h;
+			s->dir_used++;
+			break;
+		}
+	}
+	s->dir_bits[i] |= bit;
+	if (s->dir_bits[i] == 3) {
+		s->bidi = true;
+		free(s->dir_key);
+		free(s->dir_bits);
+		s->dir_key = NULL;
+		s->dir_bits = NULL;
+	}
+}
+
+/*
+ * Book a frame of input @p ii on segment @p seg. Two files of one segment
+ * that overlap in time and each hold both directions of their flows are
+ * two wires (or one wire captured twice), not one: stop with a reason.
+ */
+static void account(struct np_offline *o, unsigned int ii, int seg, const struct np_pkt_info *pi,
+		    uint64_t ts)
+{
+	struct np_offline_seg *sg = &o->seg[seg];
+	struct src *s = NULL;
+
+	if (sg->frames == 0 || ts < sg->first)
+		sg->first = ts;
+	if (ts > sg->last)
+		sg->last = ts;
+	sg->frames++;
+	o->inputs[ii].seg_frames[seg]++;
+	for (unsigned int k = 0; k < sg->n_src; k++)
+		if (sg->src[k].input == ii)
+			s = &sg->src[k];
+	if (s == NULL) {
+		if (sg->n_src == sg->cap_src) {
+			unsigned int cap = sg->cap_src ? 2 * sg->cap_src : 4;
+			struct src *n = realloc(sg->src, cap * sizeof(*n));
+
+			if (n == NULL)
+				return;
+			sg->src = n;
+			sg->cap_src = cap;
+		}
+		s = &sg->src[sg->n_src++];
+		memset(s, 0, sizeof(*s));
+		s->input = ii;
+		s->first = ts;
+	}
+	s->last = ts;
+	s->frames++;
+	note_direction(s, pi);
+	if (sg->n_src < 2 || !s->bidi)
+		return;
+	for (unsigned int k = 0; k < sg->n_src; k++) {
+		const struct src *a = &sg->src[k];
+		char t[40];
+
+		if (a == s || !a->bidi || !(a->first < ts && a->last > s->first))
+			continue;
+		np_ts_iso(s->first > a->first ? s->first : a->first, t, sizeof(t));
+		o->failed = true;
+		snprintf(o->fail_msg, sizeof(o->fail_msg),
+			 "segment %s: %s and %s overlap in time (both have frames around %s) and "
+			 "each holds both directions of its connections: two wires, or one wire "
+			 "captured twice; give each its own segment name (SEG=FILE)",
+			 o->segment_name[seg], o->inputs[a->input].name, o->inputs[ii].name, t);
+		return;
+	}
+}
+
+static unsigned int csum_mode(const struct np_offline *o)
+{
+	int v = o->ip_checksum >= 0 ? o->ip_checksum : (int)o->conf.datapath.ip_checksum;
+
+	/* offline, auto accepts any failure: captures hold what the host wrote */
+	return v == NP_IP_CSUM_YES ? NP_PKT_CSUM_VERIFY :
+	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT;
+}
+
+/* One captured frame: window, filter, segment, tunnel, inspection. */
+static void frame(struct np_offline *o, const struct np_frame *f, unsigned int mode)
+{
+	struct np_offline_input *in = NULL;
+	const uint8_t *data = f->data;
+	uint32_t len = f->len;
+	struct np_pkt_info pi;
+	unsigned int ii;
+	int cls, seg;
+
+	if (f->ts_ns < o->from_ns) {
+		o->before_from++;
+		return;
+	}
+	if (o->have_filter) {
+		struct pcap_pkthdr h = { .caplen = f->len, .len = f->wire_len };
+
+		if (pcap_offline_filter(&o->filter, &h, f->data) == 0) {
+			o->filtered++;
+			return;
+		}
+	}
+	ii = o->cap_input[f->input];
+	in = &o->inputs[ii];
+	cls = np_pkt_parse_csum(data, len, mode, &pi);
+	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
+			 pi.cls == NP_PKT_TRUNCATED) &&
+			(pi.l4_proto == 47 || (pi.l4_proto == 17 &&
+					       pi.dport == NP_TUNNEL_VXLAN_PORT)), 0)) {
+		struct np_pkt_tunnel t;
+		int rc = np_pkt_decap(data, len, &pi, &t);
+
+		if (rc == NP_PKT_DECAP_OK) {
+			bool merged;
+
+			o->tunnel[t.encap]++;
+			seg = tunnel_segment(o, in, f->iface, &t, &merged);
+			if (seg < 0) {
+				in->unselected++;
+				return;
+			}
+			if (merged)
+				note_tunnel(&o->seg[seg], &t);
+			if (in->seg_label[seg][0] == '\0') {
+				struct np_tunnel_key k = { tunnel_family(t.encap), t.has_id, t.id };
+
+				np_tunnel_key_str(&k, in->seg_label[seg], sizeof(in->seg_label[0]));
+			}
+			data = np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64, &len);
+			cls = np_pkt_parse_csum(data, len, mode, &pi);
+			goto inspect;
+		}
+		if (rc == NP_PKT_DECAP_BAD)
+			o->tunnel_bad[t.encap]++;
+	}
+	seg = iface_segment(o, in, f->iface);
+	if (seg < 0) {
+		if (f->iface >= in->n_iface_open && in->default_map >= 0)
+			in->late_skipped++;
+		else
+			in->unselected++;
+		return;
+	}
+inspect:
+	if (pi.ip_csum != NP_PKT_IP_CSUM_OK && cls != NP_PKT_BAD_CHECKSUM) {
+		if (pi.ip_csum == NP_PKT_IP_CSUM_ZERO)
+			o->csum_zero++;
+		else
+			o->csum_bad++;
+	}
+	o->frames++;
+	o->bytes += f->wire_len;
+	o->frame_class[cls]++;
+	seen(o, f->ts_ns);
+	account(o, ii, seg, &pi, f->ts_ns);
+	np_det_inspect_frame(o->ins, (uint8_t)seg, data, len, &pi, o->last_ns);
+}
+
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
 {
+	const unsigned int mode = csum_mode(o);
 	struct np_frame f;
+	uint64_t log_events = 0, frames_read = 0;
 	bool have = np_capture_next(&o->cap, &f) == 1;
-	uint64_t log_events = 0;
+	bool any_log = false;
 
-	for (;;) {
-		struct np_pkt_info pi;
+	for (unsigned int i = 0; i < o->n_inputs; i++)
+		any_log |= o->inputs[i].log != NULL;
+	while (!o->failed) {
 		uint64_t lts;
-		int li = o->n_logs > 0 ? next_log(o, &lts) : -1;
-		int cls;
+		int li = any_log ? next_log(o, &lts) : -1;
 
 		/* Log entries before the waiting frame (whose bytes stay valid meanwhile). */
 		if (li >= 0 && (!have || lts < f.ts_ns)) {
-			seen(o, np_explog_input_step(o->log[li], &o->sink));
+			seen(o, np_explog_input_step(o->inputs[li].log, &o->sink));
 			if (++log_events % NP_OFFLINE_EXPIRE_EVERY == 0 && tick != NULL)
 				tick(ctx, o->last_ns);
 			continue;
 		}
 		if (!have)
 			break;
-		cls = np_pkt_parse(f.data, f.len, &pi);
-		o->frames++;
-		o->bytes += f.wire_len;
-		o->frame_class[cls]++;
-		seen(o, f.ts_ns);
-		np_det_inspect_frame(o->ins, o->input_segment[f.input], f.data, f.len, &pi,
-				     o->last_ns);
-		if (o->frames % NP_OFFLINE_EXPIRE_EVERY == 0) {
+		if (o->to_ns != 0 && f.ts_ns > o->to_ns) {
+			/* inputs are merged in time order: nothing after this is wanted */
+			o->after_to++;
+			break;
+		}
+		frame(o, &f, mode);
+		if (++frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
 			np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
 			if (tick != NULL)
 				tick(ctx, o->last_ns);
@@ -209,66 +1224,203 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 	return o->frames;
 }
 
+/* ---- reporting ----------------------------------------------------------- */
+
+static void warn_capture(const struct np_offline *o, const struct np_offline_input *in)
+{
+	const struct np_capture_input *ci = o->cap.in[in->cap];
+
+	if (ci->error[0] != '\0')
+		np_err("warning: %s; the frames before it were analysed", ci->error);
+	if (in->ambiguous[0] != '\0')
+		np_err("warning: %s", in->ambiguous);
+	for (unsigned int i = 0; i < ci->n_ifaces; i++) {
+		const struct np_capture_iface *ifc = &ci->ifaces[i];
+
+		if (!ifc->supported && ifc->frames > 0)
+			np_err("warning: %s: %lu frames of interface %u skipped: link type %u (%s) "
+			       "is not supported", in->name, (unsigned long)ifc->frames, i,
+			       ifc->linktype, pcap_datalink_val_to_name(ifc->linktype) ?: "unknown");
+	}
+	{
+		uint64_t not_ip = 0;
+
+		for (unsigned int i = 0; i < ci->n_ifaces; i++)
+			if (ci->ifaces[i].supported)
+				not_ip += ci->ifaces[i].skipped;
+		if (not_ip > 0)
+			np_err("warning: %s: %lu frames skipped (not IP on a raw or cooked link)",
+			       in->name, (unsigned long)not_ip);
+	}
+	if (in->unselected > 0)
+		np_err("warning: %s: %lu frames skipped: no SEG=%s#... selects their interface or "
+		       "tunnel", in->name, (unsigned long)in->unselected, in->path);
+	if (in->late_skipped > 0)
+		np_err("warning: %s: %lu frames skipped: their interface was described after the "
+		       "first frame; select it by number (SEG=%s#N)", in->name,
+		       (unsigned long)in->late_skipped, in->path);
+}
+
+/* Auto-named segments that look like chunks of one capture and never met in time. */
+static void warn_chunks(const struct np_offline *o)
+{
+	for (unsigned int a = 0; a < o->n_segments; a++)
+		for (unsigned int b = a + 1; b < o->n_segments; b++) {
+			const struct np_offline_seg *x = &o->seg[a], *y = &o->seg[b];
+			size_t la = digit_stem_len(o->segment_name[a]);
+
+			if (!x->auto_named || !y->auto_named || x->frames == 0 || y->frames == 0 ||
+			    la == 0 || la != digit_stem_len(o->segment_name[b]) ||
+			    strncmp(o->segment_name[a], o->segment_name[b], la) != 0 ||
+			    (x->first <= y->last && y->first <= x->last))
+				continue;
+			np_err("warning: segments %s and %s have no time in common and look like "
+			       "chunks of one capture: if they are, give their files one name "
+			       "(SEG=FILE ...), or NAT bindings may be learned between them",
+			       o->segment_name[a], o->segment_name[b]);
+		}
+}
+
 void np_offline_warnings(const struct np_offline *o)
 {
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		const struct np_offline_input *in = &o->inputs[i];
 		const struct np_explog_stats *ls;
 		const struct np_explog_input_stats *is;
 
-		if (o->log[i] == NULL)
+		if (in->cap >= 0) {
+			warn_capture(o, in);
 			continue;
-		ls = np_explog_input_log_stats(o->log[i]);
-		is = np_explog_input_stats(o->log[i]);
+		}
+		if (in->log == NULL)
+			continue;
+		ls = np_explog_input_log_stats(in->log);
+		is = np_explog_input_stats(in->log);
 		if (ls->garbled > 0)
-			np_err("warning: %s: %lu lines not understood (skipped)", o->input_path[i],
+			np_err("warning: %s: %lu lines not understood (skipped)", in->name,
 			       (unsigned long)ls->garbled);
 		if (is->sip_bad > 0)
-			np_err("warning: %s: %lu logged SIP messages could not be parsed",
-			       o->input_path[i], (unsigned long)is->sip_bad);
+			np_err("warning: %s: %lu logged SIP messages could not be parsed", in->name,
+			       (unsigned long)is->sip_bad);
 		if (ls->sip_dumps + ls->sip_summaries + ls->tcp == 0)
 			np_err("warning: %s: no network.sip or network.tcp entries; set those "
-			       "modules to DEBUG (docs/expressway-logs.md)", o->input_path[i]);
+			       "modules to DEBUG (docs/expressway-logs.md)", in->name);
 	}
-	for (unsigned int i = 0; i < o->cap.n; i++) {
-		if (o->log[i] != NULL)
+	for (unsigned int s = 0; s < o->n_segments; s++) {
+		const struct np_offline_seg *sg = &o->seg[s];
+		char a[32], b[32];
+
+		if (sg->n_tkeys < 2)
 			continue;
-		if (o->cap.in[i].error[0] != '\0')
-			np_err("warning: %s; the frames before it were analysed",
-			       o->cap.in[i].error);
-		if (o->cap.in[i].skipped > 0)
-			np_err("warning: %s: %lu frames skipped (not IP on a raw or cooked link)",
-			       o->cap.in[i].path, (unsigned long)o->cap.in[i].skipped);
+		np_tunnel_key_str(&sg->tkeys[0], a, sizeof(a));
+		np_tunnel_key_str(&sg->tkeys[1], b, sizeof(b));
+		np_err("warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
+		       "them apart (SEG1=FILE#%s SEG2=FILE#%s)", o->segment_name[s], sg->n_tkeys, a,
+		       b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
 	}
+	if (o->seg_full > 0)
+		np_err("warning: %lu tunnel frames skipped: more than %d segments",
+		       (unsigned long)o->seg_full, NP_OFFLINE_MAX_SEGMENTS);
+	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
+		if (o->tunnel_bad[e] > 0)
+			np_err("warning: %lu %s headers not understood: those frames were inspected "
+			       "as they are", (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
+	if (o->csum_zero > 0)
+		np_err("note: %lu frames with a zero IPv4 header checksum (captured on a host that "
+		       "offloads checksums): inspected; --ip-checksum yes drops them",
+		       (unsigned long)o->csum_zero);
+	if (o->csum_bad > 0)
+		np_err("warning: %lu frames with a wrong IPv4 header checksum: inspected; "
+		       "--ip-checksum yes drops them", (unsigned long)o->csum_bad);
+	warn_chunks(o);
 }
 
-char *np_offline_input_desc(const struct np_offline *o, unsigned int i, char *buf, size_t len)
+void np_offline_report_read(const struct np_offline *o, FILE *f)
 {
-	const struct np_explog_stats *ls;
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		const struct np_offline_input *in = &o->inputs[i];
+		bool any = false;
 
-	if (i >= o->n_inputs || i >= o->cap.n) {
-		snprintf(buf, len, "not read");
-		return buf;
+		if (in->log != NULL) {
+			const struct np_explog_stats *ls = np_explog_input_log_stats(in->log);
+
+			fprintf(f, "  %-10s %s: Expressway log: %lu entries (%lu SIP, %lu TCP), %lu "
+				"lines not understood\n", o->segment_name[o->maps[in->default_map].segment],
+				in->name, (unsigned long)ls->entries,
+				(unsigned long)(ls->sip_dumps + ls->sip_summaries),
+				(unsigned long)ls->tcp, (unsigned long)ls->garbled);
+			continue;
+		}
+		for (unsigned int s = 0; s < o->n_segments; s++) {
+			if (in->seg_frames[s] == 0)
+				continue;
+			fprintf(f, "  %-10s %s: %lu frames%s%s%s\n", o->segment_name[s], in->name,
+				(unsigned long)in->seg_frames[s], in->seg_label[s][0] ? " (" : "",
+				in->seg_label[s], in->seg_label[s][0] ? ")" : "");
+			any = true;
+		}
+		if (!any)
+			fprintf(f, "  %-10s %s: 0 frames\n", in->default_map >= 0 &&
+				o->maps[in->default_map].segment >= 0 ?
+				o->segment_name[o->maps[in->default_map].segment] : "-", in->name);
 	}
-	if (o->log[i] == NULL) {
-		snprintf(buf, len, "%lu frames", (unsigned long)o->cap.in[i].frames);
-		return buf;
-	}
-	ls = np_explog_input_log_stats(o->log[i]);
-	snprintf(buf, len, "Expressway log: %lu entries (%lu SIP, %lu TCP), %lu lines not "
-		 "understood", (unsigned long)ls->entries,
-		 (unsigned long)(ls->sip_dumps + ls->sip_summaries), (unsigned long)ls->tcp,
-		 (unsigned long)ls->garbled);
-	return buf;
+	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
+		if (o->tunnel[e] > 0)
+			fprintf(f, "  tunnels    %lu frames decapsulated from %s\n",
+				(unsigned long)o->tunnel[e], np_pkt_encap_name(e));
+	if (o->csum_zero > 0)
+		fprintf(f, "  checksums  %lu frames with a zero IPv4 header checksum: checksum "
+			"offloading seen on the capturing host; inspected\n",
+			(unsigned long)o->csum_zero);
+	if (o->csum_bad > 0)
+		fprintf(f, "  checksums  %lu frames with a wrong IPv4 header checksum; inspected\n",
+			(unsigned long)o->csum_bad);
+	if (o->from_ns || o->to_ns)
+		fprintf(f, "  window     %lu frames before --from skipped%s\n",
+			(unsigned long)o->before_from,
+			o->after_to ? "; reading stopped at the first frame after --to" : "");
+	if (o->have_filter)
+		fprintf(f, "  filter     %lu frames did not match '%s'\n", (unsigned long)o->filtered,
+			o->filter_text);
 }
 
 void np_offline_close(struct np_offline *o)
 {
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
-		np_explog_input_close(o->log[i]);
-		o->log[i] = NULL;
+		np_explog_input_close(o->inputs[i].log);
+		o->inputs[i].log = NULL;
+		free(o->inputs[i].iface_seg);
 	}
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		free(o->maps[k].arg);
+		free(o->maps[k].path);
+	}
+	if (o->seg != NULL)
+		for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++) {
+			for (unsigned int k = 0; k < o->seg[s].n_src; k++) {
+				free(o->seg[s].src[k].dir_key);
+				free(o->seg[s].src[k].dir_bits);
+			}
+			free(o->seg[s].src);
+		}
+	free(o->seg);
+	free(o->maps);
+	free(o->inputs);
+	o->seg = NULL;
+	o->maps = NULL;
+	o->inputs = NULL;
+	o->n_maps = o->n_inputs = 0;
+	if (o->have_filter)
+		pcap_freecode(&o->filter);
+	o->have_filter = false;
+	free(o->inner);
+	o->inner = NULL;
+	free(o->cap_input);
+	o->cap_input = NULL;
 	np_det_inspect_destroy(o->ins);
+	o->ins = NULL;
 	np_sip_db_destroy(o->db);
+	o->db = NULL;
 	np_capture_close(&o->cap);
 	np_conf_free(&o->conf);
 }
