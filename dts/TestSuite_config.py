@@ -158,7 +158,7 @@ BAD = [
      r"eal\.log_level", r"notice|debug"),
     ("mtu_too_small",
      lambda t: edit(t, ("  mtu: 1518\n", "  mtu: 63  #<<\n")),
-     r"datapath\.mtu", r"9600"),
+     r"datapath\.mtu", r"65535"),
     ("sip_port_out_of_range",
      lambda t: edit(t, ("  ports: [5060, 5061, 7001, 7003]\n", "  ports: [70000]  #<<\n")),
      r"sip\.ports", r"65535"),
