@@ -157,9 +157,11 @@ def test_pcapng_two_interfaces(probe, tmp_path):
 def test_pcapng_interfaces_mistakes(probe, tmp_path):
     """Steps: analyze the two-interface pcapng under one SEG=, with an
     interface it does not have, with an interface chosen twice; then a
-    mergecap of two pcapngs without interface names (editcap -F pcapng).
+    mergecap -I none of two pcapngs without interface names (editcap -F pcapng).
     Verifies: the first three exit 2 with one line naming the file's
-    interfaces; the unnamed file is not merged silently: one warning line says
+    interfaces; the unnamed file (mergecap -I none: by default mergecap
+    itself merges identical interface descriptions, and the two sides with
+    them) is not merged silently: one warning line says
     its interfaces cannot be told apart, they become two segments (FILE-if0,
     FILE-if1), and the seed incident is still found."""
     f = two_interface_pcapng(tmp_path)
@@ -174,7 +176,7 @@ def test_pcapng_interfaces_mistakes(probe, tmp_path):
     run(need("editcap"), "-F", "pcapng", INSIDE, a)
     run(need("editcap"), "-F", "pcapng", DMZ, b)
     m = tmp_path / "both.pcapng"
-    run(need("mergecap"), "-w", m, a, b)
+    run(need("mergecap"), "-I", "none", "-w", m, a, b)
     r, recs = analyze_json(probe, m)
     bnd = assert_seed(r, recs, "unnamed interfaces")
     assert set(bnd["segments"]) == {"both-if0", "both-if1"}, bnd
@@ -196,6 +198,8 @@ def test_pcapng_by_dumpcap_on_two_veths(probe, tmp_path):
     lab = Netns()
     try:
         ns = lab.ns("d")
+        lab.sh(ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        lab.sh(ns, "sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
         ifs = {side: (lab.ifname(side[0] + "s"), lab.ifname(side[0] + "c"))
                for side in ("inside", "dmz")}
         for s, c in ifs.values():
@@ -204,7 +208,7 @@ def test_pcapng_by_dumpcap_on_two_veths(probe, tmp_path):
                 lab.sh(ns, "ip", "link", "set", i, "up")
         out = tmp_path / "fw.pcapng"
         p = lab.spawn(ns, [need("dumpcap"), "-q", "-i", ifs["inside"][1], "-i",
-                           ifs["dmz"][1], "-c", "22", "-w", out])
+                           ifs["dmz"][1], "-f", "ip", "-c", "22", "-w", out])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not (out.exists() and out.stat().st_size > 0):
             time.sleep(0.1)
@@ -482,10 +486,7 @@ def test_gso_frames_tcpdump_any(probe, tmp_path):
         feats = lab.sh(a, "ethtool", "-k", ia).stdout
         assert "tcp-segmentation-offload: on" in feats, feats
         cap = tmp_path / "any.pcap"
-        td = lab.spawn(a, [need("tcpdump"), "-i", "any", "-U", "-n", "-s", "0", "-w", cap,
-                           "tcp port 5060"])
-        line = td.stderr.readline()
-        assert "listening" in line, line
+        td = lab.tcpdump(a, "any", cap, bpf=["tcp", "port", "5060"])
         srv = lab.spawn(b, [PY, "-c", BIG_SIP, "server", "10.0.40.2:5060"])
         assert "listening" in srv.stdout.readline()
         cli = lab.spawn(a, [PY, "-c", BIG_SIP, "client", "10.0.40.2:5060"])

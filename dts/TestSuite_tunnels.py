@@ -67,10 +67,11 @@ def encapsulate(kind, frame, tid):
     elif kind == "erspan1":
         p = outer / GRE(proto=0x88be) / inner
     elif kind == "erspan2":
-        p = outer / GRE(seqnum_present=1, seqence_number=1, proto=0x88be) / ERSPAN_II(
-            session_id=tid) / inner
+        # scapy's ERSPAN_II defaults to version 0; type II is version 1
+        p = outer / GRE(seqnum_present=1, sequence_number=1, proto=0x88be) / ERSPAN_II(
+            ver=1, session_id=tid) / inner
     elif kind == "erspan3":
-        p = outer / GRE(seqnum_present=1, seqence_number=1, proto=0x22eb) / ERSPAN_III(
+        p = outer / GRE(seqnum_present=1, sequence_number=1, proto=0x22eb) / ERSPAN_III(
             session_id=tid) / inner
     else:
         p = outer / UDP(sport=49152, dport=4789) / VXLAN(vni=tid) / inner
@@ -79,7 +80,7 @@ def encapsulate(kind, frame, tid):
 
 # display filter tshark decodes each with, and the selector naming a side's tunnel
 KINDS = {
-    "gre": ("gre && eth.type == 0x6558", "gre=%d", "gre-%d"),
+    "gre": ("gre.proto == 0x6558", "gre=%d", "gre-%d"),
     "gre_ip": ("gre && gre.proto == 0x0800", "gre=%d", "gre-%d"),
     "erspan1": ("erspan", None, None),
     "erspan2": ("erspan", "erspan=%d", "erspan-%d"),
@@ -152,7 +153,7 @@ def test_tunnel_headers_not_understood(probe, tmp_path):
     from scapy.layers.l2 import GRE, Ether
     t0 = 1461049753 * 10**9
     bad_vx = bytes(Ether() / IP(src="192.0.2.1", dst="192.0.2.2") / UDP(dport=4789) /
-                   (b"\x00" * 8) + bytes(Ether()))
+                   (b"\x00" * 8 + bytes(Ether())))
     bad_es = bytes(Ether() / IP(src="192.0.2.1", dst="192.0.2.2") /
                    GRE(seqnum_present=1, proto=0x88be) / (b"\x20\x00\x00\x01" + b"\x00" * 4))
     f = write_records(tmp_path / "bad.pcap", [(t0, bad_vx), (t0 + 1000, bad_es)])
@@ -171,7 +172,9 @@ def tunnel_config(tmp_path, rx, records, mapped=True):
         segs += [("inside", "tunnel", []), ("dmz", "tunnel", [])]
         extra = ("tunnels:\n  - match: vni=100\n    segment: inside\n"
                  "  - match: vni=200\n    segment: dmz\n")
-    text = config_text([("m", pcap_device(0, rx=rx))], segs, extra=extra)
+    # the mirror port's frames carry the tunnel headers: mtu holds them
+    text = config_text([("m", pcap_device(0, rx=rx))], segs, datapath={"mtu": 9000},
+                       extra=extra)
     return text.replace('export:\n  metrics_listen: ""',
                         'export:\n  metrics_listen: ""\n  records_file: %s' % records)
 

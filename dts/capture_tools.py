@@ -193,18 +193,13 @@ class Netns:
         self.procs.append(p)
         return p
 
-    def tcpdump(self, ns, iface, path, count, bpf=()):
-        """tcpdump in ns writing path; returns once it listens."""
-        p = self.spawn(ns, [need("tcpdump"), "-i", iface, "-U", "-n", "-c", count, "-w", path]
-                       + list(bpf))
-        deadline = time.monotonic() + 10
-        line = ""
-        while time.monotonic() < deadline:
-            line = p.stderr.readline()
-            if "listening on" in line or not line:
-                break
-        if "listening on" not in line:
-            raise AssertionError("tcpdump did not start: %s" % line)
+    def tcpdump(self, ns, iface, path, count=None, bpf=()):
+        """tcpdump in ns writing path (-c count when given); returns once it listens."""
+        # a 64 MiB ring: GSO frames of 64 KiB would overflow the default one
+        p = self.spawn(ns, [need("tcpdump"), "-i", iface, "--immediate-mode", "-B", "65536",
+                            "-U", "-n", "-s", "0", "-w", path]
+                       + (["-c", count] if count else []) + list(bpf))
+        wait_listening(p)
         return p
 
     @staticmethod
@@ -234,6 +229,19 @@ class Netns:
         for name in self.names:       # deleting a namespace deletes its veths
             subprocess.run(["ip", "netns", "del", name], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL, timeout=10)
+
+
+def wait_listening(p, lines=5):
+    """Read tcpdump's stderr until it says it listens (it may say the link type first)."""
+    seen = []
+    for _ in range(lines):
+        line = p.stderr.readline()
+        seen.append(line)
+        if "listening on" in line:
+            return
+        if not line:
+            break
+    raise AssertionError("tcpdump did not start: %s" % "".join(seen))
 
 
 # Sends frames out of interfaces in a namespace, in order, on raw AF_PACKET

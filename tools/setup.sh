@@ -14,10 +14,14 @@ packages=(
 	# build
 	gcc pkg-config meson ninja-build
 	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev libcap-ng-dev
+	# gzip and zstd captures are decompressed in process (app/natprobe/instream.c)
+	zlib1g-dev libzstd-dev
 	# tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev valgrind python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive
 	dpdk tshark sngrep iproute2 nftables procps prometheus
+	# capture forms and offloads (dts/TestSuite_captures.py, TestSuite_tunnels.py, live_nat)
+	tcpdump ethtool gzip zstd
 )
 
 sudo=""

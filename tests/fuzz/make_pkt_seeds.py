@@ -60,14 +60,14 @@ SEEDS = {
     / GRE(key_present=1, key=1, proto=0x6558) / Ether(**E)
     / IP(src="10.0.30.2", dst="64.100.0.10", id=11) / UDP(sport=5060, dport=5060) / SIP,
     "gre_ipv6_payload": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=12)
-    / GRE(chksum_present=1, seqnum_present=1, seqence_number=3, proto=0x86dd)
+    / GRE(chksum_present=1, seqnum_present=1, sequence_number=3, proto=0x86dd)
     / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=5060, dport=5060) / SIP,
     "erspan2": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=13)
-    / GRE(seqnum_present=1, seqence_number=1, proto=0x88be) / ERSPAN_II(session_id=5)
+    / GRE(seqnum_present=1, sequence_number=1, proto=0x88be) / ERSPAN_II(ver=1, session_id=5)
     / Ether(**E) / IP(src="10.0.30.2", dst="64.100.0.10", id=14)
     / TCP(sport=27901, dport=7003, flags="PA") / SIP,
     "erspan3_sub": Ether(**E) / IPv6(src="2001:db8::1", dst="2001:db8::2")
-    / GRE(seqnum_present=1, seqence_number=2, proto=0x22eb) / ERSPAN_III(session_id=6, o=1)
+    / GRE(seqnum_present=1, sequence_number=2, proto=0x22eb) / ERSPAN_III(session_id=6, o=1)
     / ERSPAN_PlatformSpecific() / Ether(**E) / IP(src="10.0.30.2", dst="64.100.0.10", id=15)
     / TCP(sport=27901, dport=7003, flags="PA") / SIP,
     "vxlan": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=16)
