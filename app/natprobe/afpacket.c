@@ -41,8 +41,14 @@
 #define AFP_MBUF_SLACK 32
 #define AFP_DEFAULT_FRAME 2048
 #define AFP_BIG_FRAMECNT 256	/* ring frames per direction when sized for 64 KiB */
-/* the largest ring frame whose copy fits the largest mbuf */
-#define AFP_MAX_FRAMESZ ((NP_MBUF_MAX_ROOM + AFP_MBUF_SLACK) & ~15u)
+/*
+ * Ring frames are a multiple of 128 bytes: the PMD finds frame i at
+ * i * framesz, so frames must tile the blocks exactly, and a block (a
+ * multiple of the page size) of lcm(framesz, page) is then at most 32
+ * frames. The largest such frame whose copy fits the largest mbuf: 65408.
+ */
+#define AFP_FRAME_ALIGN 128u
+#define AFP_MAX_FRAMESZ ((NP_MBUF_MAX_ROOM + AFP_MBUF_SLACK) & ~(AFP_FRAME_ALIGN - 1))
 
 static bool is_afp(const char *dev)
 {
@@ -141,12 +147,22 @@ int np_afp_plan(struct np_app *app)
 			continue;	/* wire-sized frames: the PMD's defaults hold them */
 		{
 			uint32_t want = offl[0] ? NP_MAX_MTU : c->datapath.mtu;
-			uint32_t fs = (want + AFP_MAC_OFF + 15) & ~15u;
-			uint32_t bs;
+			uint32_t fs = (want + AFP_MAC_OFF + AFP_FRAME_ALIGN - 1) & ~(AFP_FRAME_ALIGN - 1);
+			uint32_t bs, per_block;
 
 			if (fs > AFP_MAX_FRAMESZ)
 				fs = AFP_MAX_FRAMESZ;
-			bs = (uint32_t)((fs + (uint32_t)page - 1) / (uint32_t)page * (uint32_t)page);
+			/* the smallest block holding whole frames and whole pages */
+			for (bs = fs; bs % (uint32_t)page != 0; bs += fs)
+				;
+			per_block = bs / fs;
+			if (kv(dev, "framecnt", v, sizeof(v)) && strtoul(v, NULL, 10) % per_block) {
+				np_err("ports[%u].device: framecnt=%s is not a multiple of %u, the ring "
+				       "frames of %u bytes in a block of %u that natprobe chose for the "
+				       "offloads of %s; give a multiple, or give framesz and blocksz "
+				       "too", p, v, per_block, fs, bs, ifname);
+				return -EINVAL;
+			}
 			a->sized = true;
 			a->room = fs - AFP_MBUF_SLACK;
 			a->max_frame = fs - AFP_MAC_OFF;
