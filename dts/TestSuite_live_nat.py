@@ -426,3 +426,41 @@ def test_live_gso_service_whole(lab_factory, tmp_path):
     assert tr and tr[0]["endpoint"] == "%s:%d" % (E_PUB, SNAT_PORT), json.dumps(recs, indent=1)
     assert "binding" in [r["kind"] for r in recs]
     assert "nat_reflection_misroute" in types_of(recs), json.dumps(recs, indent=1)
+
+
+def test_af_packet_framesz_sizes_the_mbufs(tmp_path):
+    """Steps: a veth pair in a namespace; natprobe run, passive net_af_packet
+    on one end, for 1 s: with framesz=9216,blocksz=36864 in the device string
+    (ring frames larger than the default 2048-byte mbufs), then with
+    framesz=70000.
+    Verifies: the first starts and exits 0 (its mbufs are sized to hold the
+    ring frames; the PMD refused to start before); the second exits 2 before
+    starting DPDK with one line naming ports[0].device, framesz and the
+    largest value allowed."""
+    from capture_tools import Netns
+    binary = require_binary(natprobe_path())
+    lab = Netns()
+    try:
+        ns = lab.ns("f")
+        a, b = lab.ifname("fa"), lab.ifname("fb")
+        lab.veth(ns, a, ns, b)
+        for i in (a, b):
+            lab.sh(ns, "ip", "link", "set", i, "up")
+        for framesz, want_rc in (("9216,blocksz=36864", 0), ("70000", 2)):
+            cfg = tmp_path / ("fz%s.yaml" % want_rc)
+            cfg.write_text(
+                "eal:\n  main_lcore: 0\n  worker_lcores: [1]\n  no_huge: true\n"
+                "  memory_mb: 512\n  file_prefix: fz%d%d\n"
+                "ports:\n  - name: p\n    device: \"net_af_packet0,iface=%s,framesz=%s\"\n"
+                "segments:\n  - name: s\n    mode: passive\n    ports: [p]\n"
+                "datapath:\n  mbufs: 4095\nexport:\n  metrics_listen: \"\"\n"
+                % (os.getpid(), want_rc, a, framesz))
+            r = lab.sh(ns, str(binary), "run", "-c", cfg, "--duration", "1", check=False,
+                       timeout=30)
+            assert r.returncode == want_rc, (framesz, r.stdout[-2000:], r.stderr)
+            if want_rc:
+                lines = [x for x in r.stderr.splitlines() if x.strip()]
+                assert len(lines) == 1 and "ports[0].device" in lines[0], r.stderr
+                assert "framesz=70000" in lines[0] and "65408" in lines[0], r.stderr
+    finally:
+        lab.down()
