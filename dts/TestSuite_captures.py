@@ -25,7 +25,7 @@ import pytest
 from capture_tools import (PY, SEED, Netns, analyze_json, can_netns, incidents, need,
                            read_records, report_frames, run, seed_records, text2pcapng,
                            tshark_count, tshark_fields, types_of, write_records)
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, config_text, pcap_device
 
 CORPUS_LARGE = (REPO_ROOT / ".." / "shared" / "corpus" / "real-sip" /
                 "sip-body-large-sip-body-large.pcap")
@@ -85,6 +85,38 @@ def test_seed_zero_ip_checksums(probe, tmp_path):
     assert "bad_checksum 22" in rep.stdout, rep.describe()
     bad = probe.run("analyze", "--ip-checksum", "maybe", *args)
     assert bad.rc == 2 and len(bad.stderr_lines()) == 1 and "auto, yes or no" in bad.stderr
+
+
+def test_live_zero_ip_checksums(probe, tmp_path):
+    """Steps: natprobe run replaying the zero-checksum seed captures on two
+    passive net_pcap ports, with datapath.ip_checksum auto (the default), then
+    yes.
+    Verifies: auto inspects them (the seed incident is written) and counts the
+    22 frames in natprobe_segment_ipv4_checksum_zero_total (12 inside, 10 dmz);
+    yes classes them bad_checksum and raises nothing."""
+    a, b = zero_checksums(INSIDE, tmp_path / "inside.pcap"), zero_checksums(DMZ,
+                                                                             tmp_path / "dmz.pcap")
+    for mode in ("auto", "yes"):
+        rec = tmp_path / ("rec-%s.jsonl" % mode)
+        text = config_text([("a", pcap_device(0, rx=a)), ("b", pcap_device(1, rx=b))],
+                           [("inside", "passive", ["a"]), ("dmz", "passive", ["b"])],
+                           datapath={"ip_checksum": mode})
+        text = text.replace('export:\n  metrics_listen: ""',
+                            'export:\n  metrics_listen: ""\n  records_file: %s' % rec)
+        r = probe.run_config(text, name="%s.yaml" % mode)
+        assert r.rc == 0, r.describe()
+        c = r.counters
+        import json
+        recs = [json.loads(x) for x in rec.read_text().splitlines()] if rec.exists() else []
+        if mode == "auto":
+            assert "nat_reflection_misroute" in types_of(recs), recs
+            assert c.value("natprobe_segment_ipv4_checksum_zero_total", segment="inside") == 12
+            assert c.value("natprobe_segment_ipv4_checksum_zero_total", segment="dmz") == 10
+        else:
+            assert types_of(recs) == set(), recs
+            assert c.value("natprobe_segment_frames_total", segment="inside",
+                           **{"class": "bad_checksum"}) == 12
+            assert c.value("natprobe_segment_ipv4_checksum_zero_total", segment="inside") == 0
 
 
 def test_corpus_sip_body_large(probe):

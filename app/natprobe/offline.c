@@ -985,17 +985,27 @@ static uint64_t mix64(uint64_t h)
 /* Note the direction of the frame's flow; sets s->bidi once a flow went both ways. */
 static void note_direction(struct src *s, const struct np_pkt_info *pi)
 {
-	int c = memcmp(pi->src.b, pi->dst.b, sizeof(pi->src.b));
-	const struct np_addr *lo = c <= 0 ? &pi->src : &pi->dst, *hi = c <= 0 ? &pi->dst : &pi->src;
-	uint16_t plo = c <= 0 ? pi->sport : pi->dport, phi = c <= 0 ? pi->dport : pi->sport;
-	uint8_t bit = c < 0 || (c == 0 && pi->sport <= pi->dport) ? 1 : 2;
+	const struct np_addr *lo, *hi;
+	uint16_t plo, phi;
 	uint64_t h = pi->l4_proto;
 	unsigned int i;
+	uint8_t bit;
+	int c;
 
 	if (s->bidi || s->dir_full || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
 		return;
-	if (c == 0 && pi->sport == pi->dport)
-		return;			/* a flow to itself: no direction */
+	c = memcmp(pi->src.b, pi->dst.b, sizeof(pi->src.b));
+	lo = c <= 0 ? &pi->src : &pi->dst;
+	hi = c <= 0 ? &pi->dst : &pi->src;
+	plo = c < 0 ? pi->sport : pi->dport;
+	phi = c < 0 ? pi->dport : pi->sport;
+	if (c == 0) {			/* one address (loopback): the ports give the order */
+		if (pi->sport == pi->dport)
+			return;		/* a flow to itself: no direction */
+		plo = pi->sport < pi->dport ? pi->sport : pi->dport;
+		phi = pi->sport < pi->dport ? pi->dport : pi->sport;
+	}
+	bit = c < 0 || (c == 0 && pi->sport < pi->dport) ? 1 : 2;
 	if (s->dir_key == NULL) {
 		s->dir_key = calloc(DIR_SLOTS, sizeof(*s->dir_key));
 		s->dir_bits = calloc(DIR_SLOTS, 1);
