@@ -47,6 +47,7 @@ struct src {
 
 struct np_offline_seg {
 	bool auto_named;
+	bool multi;			/* fed by several files: the two-wire test applies */
 	uint64_t first, last, frames;
 	unsigned int n_src, cap_src;
 	struct src *src;
@@ -779,6 +780,34 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 	return 0;
 }
 
+/* Segments that several files feed (known once every input is open). */
+static void mark_multi(struct np_offline *o)
+{
+	int first[NP_OFFLINE_MAX_SEGMENTS];
+
+	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
+		first[s] = -1;
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		const struct np_offline_input *in = &o->inputs[i];
+		bool mine[NP_OFFLINE_MAX_SEGMENTS] = { false };
+
+		for (unsigned int k = 0; k < in->n_iface_seg; k++)
+			if (in->iface_seg[k] >= 0)
+				mine[in->iface_seg[k]] = true;
+		for (unsigned int k = 0; k < o->n_maps; k++)
+			if (o->maps[k].input == i && o->maps[k].segment >= 0)
+				mine[o->maps[k].segment] = true;
+		for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++) {
+			if (!mine[s])
+				continue;
+			if (first[s] < 0)
+				first[s] = (int)i;
+			else
+				o->seg[s].multi = true;
+		}
+	}
+}
+
 int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
 		    size_t errlen)
 {
@@ -813,6 +842,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 		if (o->inputs[i].log != NULL)
 			logs[n_logs++] = o->inputs[i].log;
 	}
+	mark_multi(o);
 	o->cap_input = calloc(o->cap.n ? o->cap.n : 1, sizeof(*o->cap_input));
 	if (o->cap_input == NULL) {
 		free(logs);
@@ -880,14 +910,12 @@ static void seen(struct np_offline *o, uint64_t ts_ns)
 		o->last_ns = ts_ns;
 }
 
-/* Segment of a plain frame of interface @p iface; -1: not read. */
-static int iface_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface)
+/* An interface described after the first frame: its segment, -1 when not read. */
+static int late_iface_segment(struct np_offline *o, struct np_offline_input *in,
+			      unsigned int iface)
 {
 	const struct np_capture_input *ci = o->cap.in[in->cap];
 
-	if (iface < in->n_iface_seg && in->iface_seg[iface] != -2)
-		return in->iface_seg[iface];
-	/* An interface described after the first frame. */
 	if (in->default_map >= 0 && in->auto_named) {
 		char sn[NP_NAME_MAX + 1], l[NP_PCAPNG_NAME_MAX + 16];
 		int s;
@@ -908,6 +936,15 @@ static int iface_segment(struct np_offline *o, struct np_offline_input *in, unsi
 	}
 	set_iface_seg(in, iface, -1);
 	return -1;
+}
+
+/* Segment of a plain frame of interface @p iface; -1: not read. */
+static inline int iface_segment(struct np_offline *o, struct np_offline_input *in,
+				unsigned int iface)
+{
+	if (__builtin_expect(iface < in->n_iface_seg && in->iface_seg[iface] != -2, 1))
+		return in->iface_seg[iface];
+	return late_iface_segment(o, in, iface);
 }
 
 static uint8_t tunnel_family(uint8_t encap)
@@ -1062,6 +1099,8 @@ static void account(struct np_offline *o, unsigned int ii, int seg, const struct
 		sg->last = ts;
 	sg->frames++;
 	o->inputs[ii].seg_frames[seg]++;
+	if (!sg->multi)
+		return;
 	for (unsigned int k = 0; k < sg->n_src; k++)
 		if (sg->src[k].input == ii)
 			s = &sg->src[k];
