@@ -45,8 +45,24 @@ struct np_instream {
 	uint8_t *cbuf;		/* compressed input */
 	bool raw_eof;
 	bool file_open;
+	char *iobuf;		/* the FILE's buffer (glibc ignores a size given without one) */
+	size_t iobuf_size;
 	char error[160];
 };
+
+/* Give @p f a buffer of @p size bytes, kept by @p s for every FILE it hands out. */
+static void set_buffer(struct np_instream *s, FILE *f, size_t size)
+{
+	if (size == 0)
+		return;
+	if (s->iobuf == NULL || s->iobuf_size < size) {
+		free(s->iobuf);
+		s->iobuf = malloc(size);
+		s->iobuf_size = s->iobuf ? size : 0;
+	}
+	if (s->iobuf != NULL)
+		setvbuf(f, s->iobuf, _IOFBF, size);
+}
 
 static const char *name_of(const struct np_instream *s)
 {
@@ -385,8 +401,7 @@ FILE *np_instream_file(struct np_instream *s, size_t bufsize)
 				close(fd);
 			return NULL;
 		}
-		if (bufsize > 0)
-			setvbuf(f, NULL, _IOFBF, bufsize);
+		set_buffer(s, f, bufsize);
 		s->raw_pos = s->raw_len;	/* the put-back bytes are in the file again */
 		s->dec_pos = s->dec_len;
 		return f;
@@ -396,8 +411,7 @@ FILE *np_instream_file(struct np_instream *s, size_t bufsize)
 		return NULL;
 	/* libpcap reads each record with two freads: a large buffer turns
 	 * them into one read(2) per bufsize bytes */
-	if (bufsize > 0)
-		setvbuf(f, NULL, _IOFBF, bufsize);
+	set_buffer(s, f, bufsize);
 	s->file_open = true;
 	return f;
 }
@@ -441,6 +455,7 @@ void np_instream_close(struct np_instream *s)
 	if (s->zs != NULL)
 		ZSTD_freeDStream(s->zs);
 	free(s->cbuf);
+	free(s->iobuf);
 	if (s->own_fd && s->fd >= 0)
 		close(s->fd);
 	free(s);

@@ -47,8 +47,9 @@ enum np_in_comp np_instream_comp(const struct np_instream *s);
 
 /*
  * The stream from its first byte, as a FILE (read only; fclose() it when
- * done: that releases the decompressor, not the file descriptor). Only one
- * FILE at a time. @return NULL with errno set when out of memory.
+ * done, before np_instream_rewind() or np_instream_close(): the FILE's
+ * buffer of @p bufsize bytes belongs to the stream). Only one FILE at a
+ * time. @return NULL with errno set when out of memory.
  */
 FILE *np_instream_file(struct np_instream *s, size_t bufsize);
 

@@ -108,6 +108,10 @@ static void file_stem(const char *path, char *out, size_t len)
 	size_t n;
 
 	base = base ? base + 1 : path;
+	if (strcmp(path, "-") == 0) {
+		snprintf(out, len, "stdin");
+		return;
+	}
 	dot = strchr(base, '.');
 	n = dot && dot > base ? (size_t)(dot - base) : strlen(base);
 	if (n > 21 && base[n - 21] == '_' && base[n - 15] == '_') {
