@@ -1364,7 +1364,16 @@ test_csum_good_every_mode(void **state)
 		assert_int_equal(np_pkt_parse_csum(f.b, f.len, m, &pi), NP_PKT_TCP);
 		assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_OK);
 		assert_memory_equal(&pi, &ref, offsetof(struct np_pkt_info, icmp_inner));
+		assert_int_equal(np_pkt_parser(m)(f.b, f.len, &pi), NP_PKT_TCP);
+		assert_memory_equal(&pi, &ref, offsetof(struct np_pkt_info, icmp_inner));
 	}
+	assert_ptr_equal(np_pkt_parser(NP_PKT_CSUM_VERIFY), np_pkt_parse);
+	assert_ptr_equal(np_pkt_parser(NP_PKT_CSUM_MODE_MAX), np_pkt_parse);
+	/* the parser of a mode gives what np_pkt_parse_csum gives in it */
+	set16(&f, f.l3 + 10, 0);
+	for (unsigned int m = 0; m < NP_PKT_CSUM_MODE_MAX; m++)
+		assert_int_equal(np_pkt_parser(m)(f.b, f.len, &pi),
+				 np_pkt_parse_csum(f.b, f.len, m, &ref));
 }
 
 /* A truncated frame with a zero checksum stays truncated when the checksum is accepted. */

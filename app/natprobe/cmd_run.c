@@ -202,6 +202,7 @@ static int create_workers(struct np_app *app)
 		w->conf = c;
 		w->tx_retries = c->datapath.tx_retries;
 		w->csum_mode = np_app_csum_mode(c->datapath.ip_checksum);
+		w->parse = np_pkt_parser(w->csum_mode);
 		w->n_tunnels = (uint8_t)c->n_tunnels;
 		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);

@@ -140,6 +140,7 @@ struct np_worker {
 	/* datapath settings read per frame, copied here: the worker's own lines,
 	 * not a pointer into the main thread's np_app */
 	uint32_t tx_retries;
+	np_pkt_parse_fn parse;		/* np_pkt_parser(csum_mode) */
 	uint8_t csum_mode;		/* enum np_pkt_csum_mode (datapath.ip_checksum) */
 	uint8_t n_tunnels;		/* tunnels[] entries, copied below */
 	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];

@@ -137,7 +137,7 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 			break;
 		}
 	inner = np_pkt_tunnel_frame(data, &t, w->inner, sizeof(w->inner), &ilen);
-	cls = np_pkt_parse_csum(inner, ilen, w->csum_mode, &ipi);
+	cls = w->parse(inner, ilen, &ipi);
 	if (seg == r->segment) {
 		st->tunnel[r->segment][t.encap][NP_TUN_UNMAPPED]++;
 	} else {
@@ -172,7 +172,7 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		if (unlikely(data == NULL))
 			return;
 	}
-	cls = np_pkt_parse_csum(data, avail, w->csum_mode, &pi);
+	cls = w->parse(data, avail, &pi);
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
 		emit_bad_frame(w, r, (unsigned int)cls, data, len);

@@ -210,6 +210,17 @@ int np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
 int np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode,
 		      struct np_pkt_info *pi);
 
+/** A parser with its checksum mode built in (np_pkt_parser()). */
+typedef int (*np_pkt_parse_fn)(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
+
+/**
+ * The parser of one checksum mode, for a caller that parses every frame in
+ * the same mode (a worker): calling it is np_pkt_parse_csum(frame, len,
+ * @p mode, pi) without choosing the mode per frame.
+ * @return np_pkt_parse for NP_PKT_CSUM_VERIFY or an unknown mode; never NULL.
+ */
+np_pkt_parse_fn np_pkt_parser(unsigned int mode);
+
 /**
  * Stable lower-case name of a class, used as a counter label: "tcp", "udp",
  * "icmp", "ip_other", "fragment", "runt", "non_ip", "unknown_ethertype",

@@ -470,19 +470,43 @@ np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 	return parse_frame(frame, len, pi, NP_PKT_CSUM_VERIFY);
 }
 
-int
-np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
+static int
+parse_accept_zero(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT_ZERO);
+}
+
+static int
+parse_accept(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT);
+}
+
+static int
+parse_ignore(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_IGNORE);
+}
+
+np_pkt_parse_fn
+np_pkt_parser(unsigned int mode)
 {
 	switch (mode) {
 	case NP_PKT_CSUM_ACCEPT_ZERO:
-		return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT_ZERO);
+		return parse_accept_zero;
 	case NP_PKT_CSUM_ACCEPT:
-		return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT);
+		return parse_accept;
 	case NP_PKT_CSUM_IGNORE:
-		return parse_frame(frame, len, pi, NP_PKT_CSUM_IGNORE);
+		return parse_ignore;
 	default:
-		return parse_frame(frame, len, pi, NP_PKT_CSUM_VERIFY);
+		return np_pkt_parse;
 	}
+}
+
+int
+np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
+{
+	return np_pkt_parser(mode)(frame, len, pi);
 }
 
 void
