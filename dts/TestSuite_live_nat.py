@@ -407,7 +407,7 @@ def test_live_gso_service_whole(lab_factory, tmp_path):
     rc, out, err = stop(probe)
     stop(td)
     assert rc == 0, "natprobe rc=%s\n%s" % (rc, err[-3000:])
-    sizes = subprocess.run(["tshark", "-r", str(cap), "-T", "fields", "-e", "frame.len"],
+    sizes = subprocess.run([require_program("tshark"), "-r", str(cap), "-T", "fields", "-e", "frame.len"],
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                            timeout=30).stdout.split()
     assert max(int(x) for x in sizes) > 2048, "no GSO frame crossed the firewall: %s" % sizes

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, require_program
 
 PY = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else "python3"
 SEED = SCENARIOS / "seed_misroute"
@@ -170,7 +170,7 @@ class Netns:
 
     def ns(self, role):
         name = "%s%s%s" % (NETNS_PREFIX, role, self.tag)
-        run("ip", "netns", "add", name, timeout=10)
+        run(require_program("ip"), "netns", "add", name, timeout=10)
         self.names.append(name)
         self.sh(name, "ip", "link", "set", "lo", "up")
         return name

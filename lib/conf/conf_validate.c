@@ -505,7 +505,6 @@ static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct con
 		     &c->detect.repeat_window_s);
 }
 
-int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_errs *e)
 /* tunnels[]: each names a tunnel once and an existing segment; tunnel segments are named. */
 static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
 {
@@ -549,6 +548,7 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 	return 0;
 }
 
+int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_errs *e)
 {
 	static const struct raw_eal no_eal;
 	static const struct raw_datapath no_datapath;
