@@ -44,11 +44,6 @@ struct dump_ctx {
 	uint64_t errors;
 };
 
-static const char *proto_name(uint8_t p)
-{
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "ip";
-}
-
 static void view(FILE *f, struct np_sip_view v)
 {
 	if (v.p == NULL)
@@ -78,7 +73,7 @@ static void dump_json(struct dump_ctx *d, const struct np_flow_msg *fm, const st
 	np_json_str(stdout, d->o->segment_name[fm->segment],
 		    strlen(d->o->segment_name[fm->segment]));
 	printf(",\"ts\":\"%s\",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}",
-	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), proto_name(fm->proto), src, dst);
+	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), np_proto_name(fm->proto), src, dst);
 	fputs(",\"method\":", stdout);
 	if (m->is_request)
 		view(stdout, m->method_text);
@@ -163,7 +158,7 @@ static void dump_text(struct dump_ctx *d, const struct np_flow_msg *fm, const st
 	np_endpoint_str(&fm->src, fm->sport, src, sizeof(src));
 	np_endpoint_str(&fm->dst, fm->dport, dst, sizeof(dst));
 	printf("%s %s %s %s > %s ", d->o->segment_name[fm->segment],
-	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), proto_name(fm->proto), src, dst);
+	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), np_proto_name(fm->proto), src, dst);
 	if (m->is_request)
 		printf("%.*s %.*s", (int)m->method_text.len, m->method_text.p, (int)m->ruri.len,
 		       m->ruri.p);

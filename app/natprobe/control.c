@@ -19,6 +19,7 @@
 
 #include "metrics.h"
 #include "np_app.h"
+#include "np_time.h"
 #include "telemetry.h"
 
 #define NP_DRAIN_BURST 64
@@ -166,14 +167,6 @@ void np_control_drain(struct np_app *app)
 	np_hep_flush(app);
 }
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t rx_total(const struct np_app *app)
 {
 	uint64_t t = 0;
@@ -247,7 +240,7 @@ int np_control_loop(struct np_app *app)
 			uint64_t rx = rx_total(app);
 
 			np_ports_read_hw_stats(app);
-			uint64_t wall = wall_ns();
+			uint64_t wall = np_wall_ns();
 
 			np_det_correlator_tick(app->corr, wall);
 			np_records_tick(app, wall);

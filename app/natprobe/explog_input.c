@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "explog_input.h"
+#include "np_hash.h"
 
 #define NONE UINT32_MAX
 
@@ -91,23 +92,20 @@ struct conn_map {
 static uint64_t tuple_hash(const struct np_addr *a, uint16_t ap, const struct np_addr *b,
 			   uint16_t bp, uint8_t proto)
 {
-	const uint8_t *p[2];
-	uint16_t port[2];
-	uint64_t h = 0xcbf29ce484222325ull;
+	struct {
+		struct np_addr lo, hi;
+		uint16_t lo_port, hi_port;
+		uint8_t proto;
+	} k;	/* both directions of a connection: the same key */
+	bool fwd = ep_cmp(a, ap, b, bp) <= 0;
 
-	if (ep_cmp(a, ap, b, bp) <= 0) {
-		p[0] = a->b, port[0] = ap, p[1] = b->b, port[1] = bp;
-	} else {
-		p[0] = b->b, port[0] = bp, p[1] = a->b, port[1] = ap;
-	}
-	for (int k = 0; k < 2; k++) {
-		for (int i = 0; i < 16; i++)
-			h = (h ^ p[k][i]) * 0x100000001b3ull;
-		h = (h ^ (port[k] & 0xff)) * 0x100000001b3ull;
-		h = (h ^ (port[k] >> 8)) * 0x100000001b3ull;
-	}
-	h = (h ^ proto) * 0x100000001b3ull;
-	return h | 1;
+	memset(&k, 0, sizeof(k));
+	k.lo = fwd ? *a : *b;
+	k.hi = fwd ? *b : *a;
+	k.lo_port = fwd ? ap : bp;
+	k.hi_port = fwd ? bp : ap;
+	k.proto = proto;
+	return np_hash_mix64(np_hash_bytes(0, &k, sizeof(k))) | 1;
 }
 
 static bool conn_is(const struct conn *c, const struct np_addr *a, uint16_t ap,
@@ -185,7 +183,7 @@ static void orient(const struct np_explog_entry *e, const uint16_t *sp, unsigned
 
 	if (s_srv != d_srv)
 		*sender_first = d_srv;
-	else if (e->proto == 6 && e->sport != e->dport)
+	else if (e->proto == NP_IPPROTO_TCP && e->sport != e->dport)
 		*sender_first = e->sport > e->dport;
 	else
 		*sender_first = true;

@@ -312,8 +312,7 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	cls = parse(data, len, &pi);
 	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
 			 pi.cls == NP_PKT_TRUNCATED) &&
-			(pi.l4_proto == 47 || (pi.l4_proto == 17 &&
-					       pi.dport == NP_TUNNEL_VXLAN_PORT)), 0)) {
+			np_pkt_may_be_tunnel(&pi), 0)) {
 		struct np_pkt_tunnel t;
 		int rc = np_pkt_decap(data, len, &pi, &t);
 

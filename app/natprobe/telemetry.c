@@ -26,6 +26,7 @@
 #include <rte_telemetry.h>
 
 #include "np_app.h"
+#include "np_time.h"
 #include "np_record.h"
 #include "telemetry.h"
 
@@ -102,14 +103,6 @@ static struct tel_snapshot next;
 static uint64_t bindings_sig = UINT64_MAX;
 static uint64_t bindings_walked_ns;
 
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Copy @p src into @p dst (size @p len), cut at a UTF-8 character boundary. */
 static void copy_cut(char *dst, size_t len, const char *src)
 {
@@ -135,16 +128,6 @@ static void make_key(char *dst, size_t len, const char *name)
 static const char *seg_name(unsigned int s)
 {
 	return s < tel.n_segments ? tel.seg[s].name : "?";
-}
-
-static const char *proto_name(uint8_t proto, char *buf, size_t len)
-{
-	if (proto == 6)
-		return "tcp";
-	if (proto == 17)
-		return "udp";
-	snprintf(buf, len, "%u", proto);
-	return buf;
 }
 
 /* "inside 10.0.30.2:27901->64.100.0.10:7003 = dmz 64.100.0.10:4401->10.0.10.2:7003" */
@@ -230,7 +213,7 @@ static void stats_fill(struct rte_tel_data *d)
 	if (a != NULL)
 		rte_tel_data_add_dict_container(d, "worker_cycles", a, 0);
 	rte_tel_data_add_dict_u64(d, "snapshot_age_ms",
-				  s->ts_ns ? (wall_ns() - s->ts_ns) / 1000000 : 0);
+				  s->ts_ns ? (np_wall_ns() - s->ts_ns) / 1000000 : 0);
 }
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -314,7 +297,7 @@ static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *
 		rte_tel_data_add_dict_string(d, "public", np_addr_str(&b->b.src, ep, sizeof(ep)));
 		return;
 	}
-	rte_tel_data_add_dict_string(d, "proto", proto_name(b->proto, buf, sizeof(buf)));
+	rte_tel_data_add_dict_string(d, "proto", np_proto_name(b->proto));
 	rte_tel_data_add_dict_string(d, "segment_a", seg_name(b->seg_a));
 	rte_tel_data_add_dict_string(d, "a_src",
 				     np_endpoint_str(&b->a.src, b->a.sport, ep, sizeof(ep)));
@@ -512,7 +495,7 @@ void np_telemetry_update(struct np_app *app)
 	    .workers = app->worker_stats,
 	    .control = &app->control_stats,
 	};
-	uint64_t now = wall_ns(), sig;
+	uint64_t now = np_wall_ns(), sig;
 
 	if (!tel.active)
 		return;

@@ -184,7 +184,7 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	if (unlikely(pi.ip_csum == NP_PKT_IP_CSUM_ZERO) && cls != NP_PKT_BAD_CHECKSUM)
 		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
 	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
-	if (unlikely(pi.l4_proto == 47 || pi.dport == NP_TUNNEL_VXLAN_PORT)) {
+	if (unlikely(np_pkt_may_be_tunnel(&pi))) {
 		inspect_tunnel(w, r, data, avail, &pi, now_ns);
 		return;
 	}

@@ -12,11 +12,10 @@
 #include <string.h>
 
 #include "detect_internal.h"
+#include "np_time.h"
 
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-#define DET_NAMED_WINDOW_NS (64ull * 500 * NS_PER_MS) /* 64 x T1: a SIP transaction's life */
-#define DET_FAST_FAILURE_NS (2ull * NS_PER_S)	/* a refused connect answers well within this */
+#define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */
+#define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S)	/* a refused connect answers well within this */
 
 static const char *const kind_names[] = { "anomaly", "incident", "binding" };
 static const char *const type_names[NP_DET_TYPE_MAX] = {
@@ -50,24 +49,19 @@ const char *np_det_severity_name(unsigned int sev)
 /* ---- small helpers ---------------------------------------------------- */
 
 /*
- * Keys of the correlator's tables: det_hash_bytes() chained, then mixed. The
+ * Keys of the correlator's tables: np_hash_bytes() chained, then mixed. The
  * tables are direct-mapped by key % size, and CRC is linear: without the
  * multiply, structured keys (neighbouring addresses and ports) would share
  * slots far more often than random ones and evict each other.
  */
 static inline uint64_t key_hash(uint64_t h, const void *p, size_t len)
 {
-	h = det_hash_bytes(h, p, len);
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	return h ^ (h >> 33);
+	return np_hash_mix64(np_hash_bytes(h, p, len));
 }
 
 static inline uint64_t key_hash_str(uint64_t h, const char *s)
 {
-	return det_hash_bytes(h, s, strlen(s));	/* the length is part of the hash */
+	return np_hash_str(h, s);	/* the length is part of the hash */
 }
 
 #define KEY_SEED 0xcbf29ce484222325ull
@@ -636,7 +630,7 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	np_endpoint_str(&ev->src, ev->sport, src, sizeof(src));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
 	if (refused) {
-		r->delay_ms = (int64_t)(ev->refused.delay_ns / NS_PER_MS);
+		r->delay_ms = (int64_t)(ev->refused.delay_ns / NP_NS_PER_MS);
 		snprintf(how, sizeof(how), "refused by %s after %" PRId64 " ms",
 			 ev->refused.reason == NP_FLOW_REFUSED_RST ? "TCP RST" : "ICMP unreachable",
 			 r->delay_ms);
@@ -1081,7 +1075,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		switch (a->hdr) {
 		case NP_DET_H_VIA:
 			via_port = s->via_port ? s->via_port : 5060;
-			if (!s->is_request || a->index != 0 || s->flow.proto != 17 ||
+			if (!s->is_request || a->index != 0 || s->flow.proto != NP_IPPROTO_UDP ||
 			    s->via_transport != NP_DET_T_UDP || (s->nat_flags & NP_DET_SIP_RPORT) ||
 			    via_port == s->flow.sport)
 				continue;
@@ -1248,7 +1242,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 	det_ep_str(&responder, who, sizeof(who));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), who);
 	if (t->request_seen)
-		r->delay_ms = (int64_t)(((resp ? resp->ts_ns : now_ns) - t->req_ns) / NS_PER_MS);
+		r->delay_ms = (int64_t)(((resp ? resp->ts_ns : now_ns) - t->req_ns) / NP_NS_PER_MS);
 	if (resp != NULL && t->request_seen)
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s (Call-ID %s) answered %u by %s after %" PRId64 " ms: %s timeout (%s)",
@@ -1429,7 +1423,7 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 	if (s->ts_ns > c->now_ns)
 		c->now_ns = s->ts_ns;
 	/* A UDP port that sends SIP listens there. */
-	if (s->flow.proto == 17) {
+	if (s->flow.proto == NP_IPPROTO_UDP) {
 		struct det_ep from = ep_of(&s->flow.src, s->flow.sport, s->flow.proto);
 
 		service_add(c, &from);
@@ -1537,8 +1531,8 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	for (size_t off = 0; off < sizeof(*c); off += 4096)
 		((volatile uint8_t *)c)[off] = 0;
 	c->conf = *conf;
-	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NS_PER_MS;
-	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NS_PER_S;
+	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NP_NS_PER_MS;
+	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	c->window_ns = conf->repeat_window_ns ? conf->repeat_window_ns
 					      : NP_DET_DEFAULT_REPEAT_WINDOW_NS;

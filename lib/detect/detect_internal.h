@@ -5,104 +5,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#if defined(__SSE4_2__)
-#include <nmmintrin.h>
-#endif
-
 #include "np_detect.h"
+#include "np_hash.h"
 
 /*
  * Copy the string @p src into @p dst of @p size bytes, cut to fit and always
  * terminated: what snprintf(dst, size, "%s", src) does, without the format
  * machinery (several copies per SIP message on the control thread).
  */
-/*
- * Hash of a byte string, chained through seed. Only ever compared with
- * hashes made by this same function (on any worker): equal bytes give equal
- * hashes; nothing else is promised. It runs over every message, so it must be
- * cheap: CRC32C over four interleaved 8-byte lanes (one instruction per 8
- * bytes, SSE4.2), or a multiply-xorshift over 8-byte words elsewhere.
- */
-static inline uint64_t det_load64(const uint8_t *p)
-{
-	uint64_t w;
-
-	memcpy(&w, p, 8);
-	return w;
-}
-
-static inline uint32_t det_load32(const uint8_t *p)
-{
-	uint32_t w;
-
-	memcpy(&w, p, 4);
-	return w;
-}
-
-/* The last len % 8 bytes (all of them when len < 8) as one word; 0 when none. */
-static inline uint64_t det_tail_word(const uint8_t *b, size_t len)
-{
-	if (len >= 8)
-		return det_load64(b + len - 8); /* overlaps bytes already hashed: still a function of b */
-	if (len >= 4)
-		return ((uint64_t)det_load32(b) << 32) | det_load32(b + len - 4);
-	if (len > 0)
-		return ((uint64_t)b[0] << 16) | ((uint64_t)b[len >> 1] << 8) | b[len - 1];
-	return 0;
-}
-
-#if defined(__SSE4_2__)
-static inline uint64_t det_hash_bytes(uint64_t seed, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h0 = (uint32_t)seed, h1 = seed >> 32, h2 = ~h0, h3 = ~h1;
-	size_t i = 0;
-
-	for (; i + 64 <= len; i += 64) {
-		h0 = _mm_crc32_u64(h0, det_load64(b + i));
-		h1 = _mm_crc32_u64(h1, det_load64(b + i + 8));
-		h2 = _mm_crc32_u64(h2, det_load64(b + i + 16));
-		h3 = _mm_crc32_u64(h3, det_load64(b + i + 24));
-		h0 = _mm_crc32_u64(h0, det_load64(b + i + 32));
-		h1 = _mm_crc32_u64(h1, det_load64(b + i + 40));
-		h2 = _mm_crc32_u64(h2, det_load64(b + i + 48));
-		h3 = _mm_crc32_u64(h3, det_load64(b + i + 56));
-	}
-	for (; i + 32 <= len; i += 32) {
-		h0 = _mm_crc32_u64(h0, det_load64(b + i));
-		h1 = _mm_crc32_u64(h1, det_load64(b + i + 8));
-		h2 = _mm_crc32_u64(h2, det_load64(b + i + 16));
-		h3 = _mm_crc32_u64(h3, det_load64(b + i + 24));
-	}
-	for (; i + 8 <= len; i += 8)
-		h0 = _mm_crc32_u64(h0, det_load64(b + i));
-	if (i < len)
-		h1 = _mm_crc32_u64(h1, det_tail_word(b, len));
-	h2 = _mm_crc32_u64(h2, len);
-	return ((h0 ^ _mm_crc32_u32((uint32_t)h3, (uint32_t)h2)) << 32) |
-	       (uint32_t)(h1 ^ _mm_crc32_u32((uint32_t)h2, (uint32_t)h0));
-}
-#else
-static inline uint64_t det_mix64(uint64_t h)
-{
-	h *= 0x9e3779b97f4a7c15ull;
-	return h ^ (h >> 29);
-}
-
-static inline uint64_t det_hash_bytes(uint64_t seed, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-	uint64_t h = seed ^ len;
-	size_t i = 0;
-
-	for (; i + 8 <= len; i += 8)
-		h = det_mix64(h ^ det_load64(b + i));
-	if (i < len)
-		h = det_mix64(h ^ det_tail_word(b, len));
-	return det_mix64(h);
-}
-#endif
-
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wunknown-warning-option"

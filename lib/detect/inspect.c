@@ -32,7 +32,7 @@ static void on_flow_event(void *ctx, const struct np_flow_event *ev)
 	struct np_nat_xlat_entry e;
 
 	/* A connection attempt to an endpoint that exists only as a NAT binding. */
-	if (ins->xlat != NULL && ev->type == NP_FLOW_EV_NEW && ev->proto == 6 &&
+	if (ins->xlat != NULL && ev->type == NP_FLOW_EV_NEW && ev->proto == NP_IPPROTO_TCP &&
 	    np_nat_xlat_lookup(ins->xlat, &ev->dst, ev->dport, ev->proto, &e) &&
 	    e.kind == NP_NAT_X_SNAT_SOURCE)
 		ins->stats.xlat_syn_to_snat++;

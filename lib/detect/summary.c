@@ -169,7 +169,7 @@ static void add_addr(struct np_det_sip *out, unsigned int hdr, unsigned int inde
 {
 	struct np_det_addr *d;
 
-	out->hdr_hash[hdr] = det_hash_bytes(out->hdr_hash[hdr], value.p, value.p ? value.len : 0);
+	out->hdr_hash[hdr] = np_hash_bytes(out->hdr_hash[hdr], value.p, value.p ? value.len : 0);
 	if (out->n_addrs >= NP_DET_MAX_ADDRS)
 		return;
 	d = &out->addrs[out->n_addrs++];
@@ -201,7 +201,7 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 			  struct np_det_sip *out)
 {
 	out->ts_ns = 0;
-	out->msg_hash = det_hash_bytes(HASH_SEED, raw, len);
+	out->msg_hash = np_hash_bytes(HASH_SEED, raw, len);
 	for (unsigned int h = 0; h < NP_DET_H_MAX; h++)
 		out->hdr_hash[h] = HASH_SEED;
 	out->cseq = m->cseq;
@@ -241,7 +241,7 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 			/* Every c= is hashed (alg_rewrite); only those media is sent to are kept. */
 			if (!sdp_c_in_use(&m->sdp, c)) {
 				out->hdr_hash[NP_DET_H_SDP_C] =
-					det_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
+					np_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
 						       c->addr_text.p ? c->addr_text.len : 0);
 				continue;
 			}

@@ -34,18 +34,13 @@ static void kv_str(FILE *f, const char *k, const char *v, bool comma)
 	np_json_str(f, v, strlen(v));
 }
 
-static const char *proto_name(uint8_t p)
-{
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "ip";
-}
-
 static void flow_json(FILE *f, const struct np_det_tuple *t)
 {
 	char s[64], d[64];
 
 	np_endpoint_str(&t->src, t->sport, s, sizeof(s));
 	np_endpoint_str(&t->dst, t->dport, d, sizeof(d));
-	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", proto_name(t->proto),
+	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", np_proto_name(t->proto),
 		s, d);
 }
 
@@ -76,7 +71,7 @@ static void binding_full(FILE *f, const struct np_det_record *r, const struct np
 	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
 	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
 	np_endpoint_str(&b->b.dst, b->b.dport, bd, sizeof(bd));
-	fprintf(f, ",\"proto\":\"%s\",\"segments\":{", proto_name(b->proto));
+	fprintf(f, ",\"proto\":\"%s\",\"segments\":{", np_proto_name(b->proto));
 	np_json_str(f, seg(n, b->seg_a), strlen(seg(n, b->seg_a)));
 	fprintf(f, ":{\"src\":\"%s\",\"dst\":\"%s\"},", as, ad);
 	np_json_str(f, seg(n, b->seg_b), strlen(seg(n, b->seg_b)));

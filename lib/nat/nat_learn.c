@@ -35,7 +35,6 @@ const bool np_nat_stat_gauge[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_GAUGE)
 #undef NP_NAT_STAT_HELP
 #undef NP_NAT_STAT_GAUGE
 
-#define IPPROTO_TCP_ 6
 #define ALIGN8(v) (((v) + 7) & ~(size_t)7)
 
 /* A flow on a segment. Compared with memcmp and hashed as words: pad zeroed. */
@@ -143,9 +142,9 @@ static uint32_t flow_hash(const struct np_nat_learner *l, const struct flow_key 
 static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t dir, uint64_t hash,
 			  uint32_t len)
 {
-	uint64_t h = nat_mix64(hash ^ l->seed);
+	uint64_t h = np_hash_mix64(hash ^ l->seed);
 
-	h = nat_mix64(h ^ ((uint64_t)len << 16 | proto));
+	h = np_hash_mix64(h ^ ((uint64_t)len << 16 | proto));
 	/* Each direction has its own heads: the links of a chain are per direction. */
 	return ((uint32_t)h & l->kmask) + (dir ? l->kmask + 1 : 0);
 }
@@ -503,7 +502,7 @@ static unsigned int orig_side(const struct np_nat_binding *b, const struct pend 
 
 static void set_seq(struct np_nat_binding *b, const struct pend *pa, const struct pend *pb)
 {
-	if (b->proto != IPPROTO_TCP_ || !(pa->have & 1) || !(pb->have & 1))
+	if (b->proto != NP_IPPROTO_TCP || !(pa->have & 1) || !(pb->have & 1))
 		return;
 	b->seq_known = true;
 	b->seq_offset = (int64_t)pb->fp[0].seq - (int64_t)pa->fp[0].seq;

@@ -33,7 +33,7 @@ uint64_t nat_seed(void)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
 		return s;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return nat_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32));
+	return np_hash_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32));
 }
 
 static void *default_alloc(void *ctx, size_t size)

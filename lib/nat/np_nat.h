@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "np_conf.h"
+#include "np_hash.h"
 #include "np_pkt.h"
 
 /* ------------------------------------------------------------------------ */
@@ -251,17 +252,6 @@ int np_nat_xlat_del(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e);
 /** Live entries in the table (writer side). 0 for NULL. */
 uint32_t np_nat_xlat_count(const struct np_nat_xlat *x);
 
-/** 64-bit finaliser (splitmix64): every input bit reaches every output bit. Private. */
-static inline uint64_t np_nat__mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
 /** Hash of a key; the same function places entries (private, used inline). */
 static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const struct np_addr *a,
 					 uint16_t port, uint8_t proto)
@@ -270,7 +260,7 @@ static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const stru
 
 	memcpy(&lo, a->b, 8);
 	memcpy(&hi, a->b + 8, 8);
-	return (uint32_t)np_nat__mix64(np_nat__mix64(x->seed ^ lo) ^ hi ^
+	return (uint32_t)np_hash_mix64(np_hash_mix64(x->seed ^ lo) ^ hi ^
 				       ((uint64_t)port << 8 | proto));
 }
 
