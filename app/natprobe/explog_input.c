@@ -61,11 +61,6 @@ struct np_explog_input {
 	size_t n_conns, cap_conns;
 	struct action *act;
 	size_t n_act, cap_act, next;
-	struct np_sip_scratch *scratch;
-	const struct np_sip_db *db;
-	const struct np_nat_xlat *xlat;
-	struct np_sip_msg msg;
-	struct np_det_sip sum;
 	struct np_explog_input_stats st;
 };
 
@@ -586,19 +581,12 @@ static int build_actions(struct np_explog_input *in)
 }
 
 int np_explog_input_prepare(struct np_explog_input **in, unsigned int n,
-			    const struct np_sip_db *db, const struct np_nat_xlat *xlat,
 			    const uint16_t *server_ports, unsigned int n_server_ports, char *err,
 			    size_t errlen)
 {
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < n; i++)
 		if (group(in[i], server_ports, n_server_ports) < 0)
 			goto oom;
-		in[i]->db = db;
-		in[i]->xlat = xlat;
-		in[i]->scratch = np_sip_scratch_clone(db);
-		if (in[i]->scratch == NULL)
-			goto oom;
-	}
 	if (find_twins(in, n) < 0)
 		goto oom;
 	for (unsigned int i = 0; i < n; i++)
@@ -617,63 +605,31 @@ uint64_t np_explog_input_next_ts(const struct np_explog_input *in)
 	return in->next < in->n_act ? in->act[in->next].ts : UINT64_MAX;
 }
 
+/* A logged message through the inspector's SIP stage, as a captured one goes. */
 static void deliver_sip(struct np_explog_input *in, const struct np_explog_entry *e, uint8_t dir,
-			const struct np_det_inspect_sink *sink)
+			struct np_det_inspect *ins)
 {
-	const char *text = np_explog_text(&in->log, e);
-	struct np_sip_msg *m = &in->msg;
-	struct np_flow_msg fm;
-	int rc;
+	struct np_flow_msg fm = {
+		.data = (const uint8_t *)np_explog_text(&in->log, e),
+		.len = e->text_len,
+		.segment = in->segment,
+		.dir = dir,
+		.proto = e->proto,
+		.flags = NP_FLOW_MSG_F_LOGGED,
+		.sport = e->sport,
+		.dport = e->dport,
+		.src = e->src,
+		.dst = e->dst,
+		.ts_ns = e->ts_ns,
+	};
 
-	memset(&fm, 0, sizeof(fm));
-	fm.data = (const uint8_t *)text;
-	fm.len = e->text_len;
-	fm.segment = in->segment;
-	fm.dir = dir;
-	fm.proto = e->proto;
-	fm.src = e->src;
-	fm.dst = e->dst;
-	fm.sport = e->sport;
-	fm.dport = e->dport;
-	fm.ts_ns = e->ts_ns;
-	rc = np_sip_parse(in->db, in->scratch, fm.data, fm.len, m);
-	/* Logs lose line ends: a body shorter than its Content-Length is expected. */
-	if (rc != 0 && !(rc == -EAGAIN && m->err == NP_SIP_E_TRUNCATED && m->hdr_len > 0)) {
+	if (np_det_inspect_sip(ins, &fm, e->canon_hash) == 0)
+		in->st.sip++;
+	else
 		in->st.sip_bad++;
-		if (sink->sip_error != NULL)
-			sink->sip_error(sink->ctx, &fm, m);
-		return;
-	}
-	in->st.sip++;
-	if (sink->sip_full != NULL)
-		sink->sip_full(sink->ctx, &fm, m);
-	if (sink->sip == NULL)
-		return;
-	np_det_sip_summarise(m, fm.data, m->msg_len && m->msg_len <= fm.len ? m->msg_len : fm.len,
-			     &in->sum);
-	in->sum.flow.src = fm.src;
-	in->sum.flow.dst = fm.dst;
-	in->sum.flow.sport = fm.sport;
-	in->sum.flow.dport = fm.dport;
-	in->sum.flow.proto = fm.proto;
-	in->sum.ts_ns = fm.ts_ns;
-	in->sum.segment = fm.segment;
-	in->sum.flow_flags = 0;
-	in->sum.from_log = true;
-	in->sum.msg_hash = e->canon_hash;
-	for (unsigned int i = 0; in->xlat != NULL && i < in->sum.n_addrs; i++) {
-		struct np_det_addr *a = &in->sum.addrs[i];
-		struct np_nat_xlat_entry x;
-
-		if ((a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6) &&
-		    np_nat_xlat_lookup(in->xlat, &a->addr, a->port ? a->port : 5060,
-				       in->sum.flow.proto, &x))
-			a->xlat_kind = x.kind;
-	}
-	sink->sip(sink->ctx, &in->sum);
 }
 
-uint64_t np_explog_input_step(struct np_explog_input *in, const struct np_det_inspect_sink *sink)
+uint64_t np_explog_input_step(struct np_explog_input *in, struct np_det_inspect *ins)
 {
 	const struct action *a;
 
@@ -682,10 +638,9 @@ uint64_t np_explog_input_step(struct np_explog_input *in, const struct np_det_in
 	a = &in->act[in->next++];
 	if (a->kind == ACT_EVENT) {
 		in->st.flow_events++;
-		if (sink->flow_event != NULL)
-			sink->flow_event(sink->ctx, &a->ev);
+		np_det_inspect_event(ins, &a->ev);
 	} else {
-		deliver_sip(in, &in->log.e[a->entry], in->dir_of[a->entry], sink);
+		deliver_sip(in, &in->log.e[a->entry], in->dir_of[a->entry], ins);
 	}
 	return a->ts;
 }
@@ -704,7 +659,6 @@ void np_explog_input_close(struct np_explog_input *in)
 {
 	if (in == NULL)
 		return;
-	np_sip_scratch_destroy(in->scratch);
 	np_explog_free(&in->log);
 	free(in->conn_of);
 	free(in->dir_of);

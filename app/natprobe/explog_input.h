@@ -7,13 +7,13 @@
  * turned into the events the packet path produces, handed to the same sinks
  * the inspector calls, in time order.
  *
- * - A SIP message -> np_sip_parse() and np_det_sip_summarise() with the
- *   tuple as the logging box saw it (Received: Src -> Local; Sent: Local ->
- *   Dst), proto from the top Via -> sip_full (dump-sip) and sip (analyze).
- *   A message whose body is shorter than its Content-Length (line ends lost
- *   in the log) is used when its header section is complete. Its msg_hash
- *   is the hash of its bytes other than white space, so two logs of the
- *   same message agree whatever their layout.
+ * - A SIP message -> the inspector's SIP stage (np_det_inspect_sip(), the
+ *   one captured messages go through) with the tuple as the logging box saw
+ *   it (Received: Src -> Local; Sent: Local -> Dst), proto from the top Via,
+ *   flagged NP_FLOW_MSG_F_LOGGED: a body shorter than its Content-Length
+ *   (line ends lost in the log) is used when its header section is
+ *   complete, and its msg_hash is the hash of its bytes other than white
+ *   space, so two logs of the same message agree whatever their layout.
  * - Connections: the first entry of a connection (TCP event or SIP
  *   message on a tuple) gives NP_FLOW_EV_NEW, oriented from the initiator:
  *   the `TCP Connecting` side when logged, else the side whose port is not
@@ -63,21 +63,18 @@ struct np_explog_input *np_explog_input_open(FILE *f, const char *path, uint8_t 
 /*
  * After every log is open: find the messages logged on two segments, build
  * each input's event list. @p server_ports: extra server ports (configured
- * SIP ports). @p xlat: the translation table the correlator publishes into,
- * looked up for every address a logged message names, as the inspector does
- * for captured ones; may be NULL.
+ * SIP ports).
  * @return 0, or -1 with a reason in @p err (out of memory).
  */
 int np_explog_input_prepare(struct np_explog_input **in, unsigned int n,
-			    const struct np_sip_db *db, const struct np_nat_xlat *xlat,
 			    const uint16_t *server_ports, unsigned int n_server_ports, char *err,
 			    size_t errlen);
 
 /* Time of the next event, UINT64_MAX when done. */
 uint64_t np_explog_input_next_ts(const struct np_explog_input *in);
 
-/* Deliver the next event to @p sink. @return its time. */
-uint64_t np_explog_input_step(struct np_explog_input *in, const struct np_det_inspect_sink *sink);
+/* Deliver the next event through @p ins (the offline inspector). @return its time. */
+uint64_t np_explog_input_step(struct np_explog_input *in, struct np_det_inspect *ins);
 
 const struct np_explog_stats *np_explog_input_log_stats(const struct np_explog_input *in);
 const struct np_explog_input_stats *np_explog_input_stats(const struct np_explog_input *in);

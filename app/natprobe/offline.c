@@ -378,7 +378,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 
 		/* Log entries before the waiting frame (whose bytes stay valid meanwhile). */
 		if (li >= 0 && (!have || lts < f.ts_ns)) {
-			seen(o, np_explog_input_step(o->inputs[li].log, &o->sink));
+			seen(o, np_explog_input_step(o->inputs[li].log, o->ins));
 			if (++log_events % NP_OFFLINE_EXPIRE_EVERY == 0 && tick != NULL)
 				tick(ctx, o->last_ns);
 			continue;

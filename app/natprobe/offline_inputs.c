@@ -806,7 +806,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 		free(logs);
 		return -1;
 	}
-	if (n_logs > 0 && np_explog_input_prepare(logs, n_logs, o->db, o->xlat, o->conf.sip.ports,
+	if (n_logs > 0 && np_explog_input_prepare(logs, n_logs, o->conf.sip.ports,
 						  o->conf.sip.n_ports, err, errlen) < 0) {
 		free(logs);
 		return -1;

@@ -26,9 +26,8 @@ struct np_det_inspect {
 	struct np_det_sip sum;
 };
 
-static void on_flow_event(void *ctx, const struct np_flow_event *ev)
+void np_det_inspect_event(struct np_det_inspect *ins, const struct np_flow_event *ev)
 {
-	struct np_det_inspect *ins = ctx;
 	struct np_nat_xlat_entry e;
 
 	/* A connection attempt to an endpoint that exists only as a NAT binding. */
@@ -41,12 +40,21 @@ static void on_flow_event(void *ctx, const struct np_flow_event *ev)
 		ins->sink.flow_event(ins->sink.ctx, ev);
 }
 
+static void on_flow_event(void *ctx, const struct np_flow_event *ev)
+{
+	np_det_inspect_event(ctx, ev);
+}
+
 /* Headers usable even though the parse stopped in the body on purpose. */
 static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flags)
 {
 	if (rc == 0)
 		return true;
 	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_BODY_SKIPPED))
+		return m->hdr_len > 0;
+	/* A log loses line ends: a body shorter than its Content-Length is expected. */
+	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_LOGGED) &&
+	    m->err == NP_SIP_E_TRUNCATED)
 		return m->hdr_len > 0;
 	if (m->err == NP_SIP_E_BAD_CONTENT_LENGTH && (flow_flags & NP_FLOW_MSG_F_BAD_LENGTH))
 		return true;
@@ -72,9 +80,8 @@ static void mark_translations(struct np_det_inspect *ins, struct np_det_sip *s)
 	}
 }
 
-static void on_sip(void *ctx, const struct np_flow_msg *fm)
+int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm, uint64_t log_hash)
 {
-	struct np_det_inspect *ins = ctx;
 	struct np_det_sip_stats *st = &ins->stats.sip[fm->segment % NP_DET_MAX_SEGMENTS];
 	struct np_sip_msg *m = &ins->msg;
 	struct np_det_sip *s = &ins->sum;
@@ -85,7 +92,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 		st->errors[m->err < NP_SIP_E_MAX ? m->err : NP_SIP_E_SCAN]++;
 		if (ins->sink.sip_error != NULL)
 			ins->sink.sip_error(ins->sink.ctx, fm, m);
-		return;
+		return -1;
 	}
 	if (m->is_request)
 		st->requests[m->method < NP_SIP_M_MAX ? m->method : NP_SIP_M_OTHER]++;
@@ -94,7 +101,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	if (ins->sink.sip_full != NULL)
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
 	if (ins->sink.sip == NULL)
-		return;
+		return 0;
 	np_det_sip_summarise(m, fm->data, m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len,
 			     s);
 	s->flow.src = fm->src;
@@ -105,9 +112,19 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	s->ts_ns = fm->ts_ns;
 	s->segment = fm->segment;
 	s->flow_flags = fm->flags;
+	if (fm->flags & NP_FLOW_MSG_F_LOGGED) {
+		s->from_log = true;
+		s->msg_hash = log_hash;
+	}
 	if (ins->xlat != NULL)
 		mark_translations(ins, s);
 	ins->sink.sip(ins->sink.ctx, s);
+	return 0;
+}
+
+static void on_sip(void *ctx, const struct np_flow_msg *fm)
+{
+	np_det_inspect_sip(ctx, fm, 0);
 }
 
 static void *frag_alloc(void *ctx, size_t size)

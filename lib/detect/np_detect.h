@@ -209,6 +209,24 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work);
 
+/**
+ * The SIP stage every input shares (packets live and offline, messages read
+ * from diagnostic logs): parse the message, count it for its segment, hand
+ * the full parse to sink->sip_full, then summarise it, look each address it
+ * names up in the translation table, and hand the summary to sink->sip.
+ * A message with NP_FLOW_MSG_F_LOGGED lost its line ends in a log: a body
+ * shorter than its Content-Length is expected, and its summary's msg_hash
+ * is @p log_hash (a hash that does not depend on the log's layout).
+ * @return 0, or -1 when it could not be parsed (sink->sip_error was called).
+ */
+int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm, uint64_t log_hash);
+
+/**
+ * A flow event that did not come from a frame (a log's connection entries):
+ * counted as the inspector counts its own, then handed to sink->flow_event.
+ */
+void np_det_inspect_event(struct np_det_inspect *ins, const struct np_flow_event *ev);
+
 const struct np_det_inspect_stats *np_det_inspect_stats(const struct np_det_inspect *ins);
 const struct np_flow_stats *np_det_inspect_flow_stats(const struct np_det_inspect *ins);
 

@@ -236,6 +236,8 @@ struct np_flow_event {
 					      *   a reassembly buffer and is skipped */
 #define NP_FLOW_MSG_F_BAD_LENGTH (1u << 2)   /**< header section only: Content-Length is
 					      *   unusable; the stream resynchronises after it */
+#define NP_FLOW_MSG_F_LOGGED (1u << 3)	     /**< read from a diagnostic log, not the wire: line
+					      *   ends are lost, a body may be short */
 
 /**
  * One SIP message. data/len are valid only during the callback (they point
