@@ -296,7 +296,7 @@ int np_cmd_analyze(int argc, char **argv)
 	static struct np_offline o;
 	struct analyze_ctx a = { .o = &o };
 	struct np_det_inspect_sink sink = { .flow_event = on_flow, .sip = on_sip, .ctx = &a };
-	struct np_det_correlator_conf cc;
+	struct np_det_control det;
 	struct np_static_nat extra[64];
 	unsigned int n_extra = 0;
 	const char *conf_path = NULL;
@@ -374,34 +374,21 @@ int np_cmd_analyze(int argc, char **argv)
 			np_conf_free(&o.conf);
 			return NP_EXIT_USAGE;
 		}
-	memset(&cc, 0, sizeof(cc));
-	/* every slot: opening the inputs, and reading tunnels, may name more segments */
-	cc.n_segments = NP_OFFLINE_MAX_SEGMENTS;
-	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
-		cc.segment_names[s] = o.segment_ptr[s];
-	cc.static_nat = o.conf.nat.static_nat;
-	cc.n_static = o.conf.nat.n_static;
-	cc.max_bindings = o.conf.nat.max_bindings;
-	cc.repeat_window_ns = (uint64_t)o.conf.detect.repeat_window_s * 1000000000ull;
-	cc.record = on_record;
-	cc.ctx = &a;
 	a.names.n_segments = NP_OFFLINE_MAX_SEGMENTS;
 	a.names.segments = o.segment_ptr;
-	o.xlat = np_nat_xlat_create(np_app_xlat_capacity(o.conf.nat.max_bindings), NULL, NULL,
-				    NULL);
-	cc.xlat = o.xlat;
-	a.corr = o.xlat ? np_det_correlator_create(&cc) : NULL;
-	if (a.corr == NULL) {
-		np_err("analyze: cannot create the correlator: out of memory");
-		np_nat_xlat_free(o.xlat);
+	/* every slot: opening the inputs, and reading tunnels, may name more segments */
+	if (np_det_control_create(&det, &o.conf, NP_OFFLINE_MAX_SEGMENTS, o.segment_ptr, on_record,
+				  &a, err, sizeof(err)) < 0) {
+		np_err("analyze: %s", err);
 		np_conf_free(&o.conf);
 		return NP_EXIT_FAIL;
 	}
+	o.xlat = det.xlat;
+	a.corr = det.corr;
 	if (np_offline_open(&o, &sink, err, sizeof(err)) < 0) {
 		np_err("analyze: %s", err);
 		np_offline_close(&o);
-		np_det_correlator_destroy(a.corr);
-		np_nat_xlat_free(o.xlat);
+		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
 	}
 	np_offline_run(&o, on_tick, &a);
@@ -410,8 +397,7 @@ int np_cmd_analyze(int argc, char **argv)
 		np_err("analyze: %s", o.fail_msg);
 		free(a.recs);
 		np_offline_close(&o);
-		np_det_correlator_destroy(a.corr);
-		np_nat_xlat_free(o.xlat);
+		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
 	}
 	np_det_correlator_finish(a.corr, o.last_ns);
@@ -444,7 +430,6 @@ int np_cmd_analyze(int argc, char **argv)
 	}
 	free(a.recs);
 	np_offline_close(&o);
-	np_det_correlator_destroy(a.corr);
-	np_nat_xlat_free(o.xlat);
+	np_det_control_destroy(&det);
 	return rc;
 }

@@ -185,7 +185,7 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
 	ic.frag_datagrams = 1024;
 	ic.sip_db = app->sip_db;
-	ic.xlat = app->xlat;
+	ic.xlat = app->det.xlat;
 	if (app->hep != NULL)
 		sink.sip_full = np_worker_sip_to_hep;
 	sink.ctx = w;

@@ -41,7 +41,7 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 				ev->bad.len);
 		break;
 	case NP_EV_FLOW:
-		np_det_correlator_flow(app->corr, &ev->flow);
+		np_det_correlator_flow(app->det.corr, &ev->flow);
 		break;
 	default:
 		break;
@@ -78,7 +78,7 @@ static unsigned int drain(struct np_app *app)
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
 							   sizeof(sips[0]), RTE_DIM(sips), NULL);
 			for (unsigned int i = 0; i < n; i++)
-				np_det_correlator_sip(app->corr, &sips[i]);
+				np_det_correlator_sip(app->det.corr, &sips[i]);
 			total += n;
 		} while (n == RTE_DIM(sips) && ++b < NP_DRAIN_MAX_BURSTS);
 	}
@@ -97,7 +97,6 @@ static void on_record(void *ctx, const struct np_det_record *r)
 
 int np_control_init(struct np_app *app)
 {
-	struct np_det_correlator_conf cc;
 	char err[256];
 
 	np_versions_get(&app->versions);
@@ -117,26 +116,9 @@ int np_control_init(struct np_app *app)
 		app->segment_names[s] = app->conf.segments[s].name;
 	app->names.n_segments = app->conf.n_segments;
 	app->names.segments = app->segment_names;
-	app->xlat = np_nat_xlat_create(np_app_xlat_capacity(app->conf.nat.max_bindings), NULL,
-				       NULL, NULL);
-	if (app->xlat == NULL) {
-		np_err("cannot create the translation table: %s", strerror(errno));
-		return -ENOMEM;
-	}
-	memset(&cc, 0, sizeof(cc));
-	cc.xlat = app->xlat;
-	cc.n_segments = app->conf.n_segments;
-	for (unsigned int s = 0; s < app->conf.n_segments; s++)
-		cc.segment_names[s] = app->segment_names[s];
-	cc.static_nat = app->conf.nat.static_nat;
-	cc.n_static = app->conf.nat.n_static;
-	cc.max_bindings = app->conf.nat.max_bindings;
-	cc.repeat_window_ns = (uint64_t)app->conf.detect.repeat_window_s * 1000000000ull;
-	cc.record = on_record;
-	cc.ctx = app;
-	app->corr = np_det_correlator_create(&cc);
-	if (app->corr == NULL) {
-		np_err("cannot create the correlator: %s", strerror(errno));
+	if (np_det_control_create(&app->det, &app->conf, app->conf.n_segments, app->segment_names,
+				  on_record, app, err, sizeof(err)) < 0) {
+		np_err("%s", err);
 		return -ENOMEM;
 	}
 	if (np_hep_start(app) < 0 || np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
@@ -148,11 +130,8 @@ void np_control_fini(struct np_app *app)
 {
 	np_metrics_stop(app);
 	np_telemetry_fini(app);
-	np_det_correlator_destroy(app->corr);
-	app->corr = NULL;
 	np_hep_stop(app);
-	np_nat_xlat_free(app->xlat);	/* after the workers and the learner are gone */
-	app->xlat = NULL;
+	np_det_control_destroy(&app->det);	/* after the workers are gone */
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
 	np_records_close(app);
@@ -163,7 +142,7 @@ void np_control_drain(struct np_app *app)
 {
 	while (drain(app) > 0)
 		;
-	np_det_correlator_finish(app->corr, 0);
+	np_det_correlator_finish(app->det.corr, 0);
 	np_hep_flush(app);
 }
 
@@ -185,8 +164,8 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.control = &app->control_stats,
 		.inspect = app->inspect_stats,
 		.flow = app->flow_stats,
-		.correlator = app->corr ? np_det_correlator_stats(app->corr) : NULL,
-		.nat = app->corr ? np_nat_learner_stats(np_det_correlator_learner(app->corr)) : NULL,
+		.correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
+		.nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr)) : NULL,
 		.records_written = app->rec.written,
 		.records_failed = app->rec.failed,
 		.records_reopen_failed = app->rec.reopen_failed,
@@ -242,7 +221,7 @@ int np_control_loop(struct np_app *app)
 			np_ports_read_hw_stats(app);
 			uint64_t wall = np_wall_ns();
 
-			np_det_correlator_tick(app->corr, wall);
+			np_det_correlator_tick(app->det.corr, wall);
 			np_records_tick(app, wall);
 			np_telemetry_update(app);
 			if (rx != last_rx) {

@@ -31,12 +31,6 @@ struct np_hep_sender;
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
 #define NP_INNER_MAX 65600	/* an IP packet out of GRE, behind a synthetic Ethernet header */
 #define NP_MBUF_MAX_ROOM (UINT16_MAX - RTE_PKTMBUF_HEADROOM)	/* largest mbuf data room */
-/* Translation table entries for nat.max_bindings bindings: 2 per binding, as most publish. */
-static inline uint32_t np_app_xlat_capacity(unsigned int max_bindings)
-{
-	return max_bindings < 8 ? 16 : 2u * max_bindings;
-}
-
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0
 #define NP_EXIT_FAIL 1		/* stopped by a runtime failure after start */
@@ -193,8 +187,7 @@ struct np_app {
 	const struct np_det_inspect_stats *inspect_stats[NP_MAX_WORKERS];
 	const struct np_flow_stats *flow_stats[NP_MAX_WORKERS];
 	struct np_sip_db *sip_db;
-	struct np_nat_xlat *xlat;
-	struct np_det_correlator *corr;
+	struct np_det_control det;	/* translation table + correlator (control side) */
 	struct np_record_names names;
 	const char *segment_names[NP_MAX_SEGMENTS];
 	struct np_records rec;		/* export.records_file */

@@ -486,8 +486,8 @@ static int copy_binding(void *ctx, const struct np_nat_binding *b)
 void np_telemetry_update(struct np_app *app)
 {
 	static struct np_stats sum; /* large; control thread only */
-	const struct np_det_correlator_stats *cs = np_det_correlator_stats(app->corr);
-	struct np_nat_learner *l = np_det_correlator_learner(app->corr);
+	const struct np_det_correlator_stats *cs = np_det_correlator_stats(app->det.corr);
+	struct np_nat_learner *l = np_det_correlator_learner(app->det.corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
 	struct np_stats_src src = {
 	    .conf = &app->conf,

@@ -1572,3 +1572,45 @@ struct np_nat_learner *np_det_correlator_learner(struct np_det_correlator *c)
 {
 	return c->learner;
 }
+
+int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
+			  unsigned int n_segments, const char *const *names,
+			  void (*record)(void *ctx, const struct np_det_record *r), void *ctx,
+			  char *err, size_t errlen)
+{
+	struct np_det_correlator_conf cc;
+
+	memset(dc, 0, sizeof(*dc));
+	dc->xlat = np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL,
+				      NULL);
+	if (dc->xlat == NULL) {
+		snprintf(err, errlen, "cannot create the translation table: %s", strerror(errno));
+		return -1;
+	}
+	memset(&cc, 0, sizeof(cc));
+	cc.n_segments = n_segments;
+	for (unsigned int s = 0; s < n_segments && s < NP_DET_MAX_SEGMENTS; s++)
+		cc.segment_names[s] = names[s];
+	cc.static_nat = conf->nat.static_nat;
+	cc.n_static = conf->nat.n_static;
+	cc.xlat = dc->xlat;
+	cc.max_bindings = conf->nat.max_bindings;
+	cc.repeat_window_ns = (uint64_t)conf->detect.repeat_window_s * NP_NS_PER_S;
+	cc.record = record;
+	cc.ctx = ctx;
+	dc->corr = np_det_correlator_create(&cc);
+	if (dc->corr == NULL) {
+		snprintf(err, errlen, "cannot create the correlator: %s", strerror(errno));
+		np_nat_xlat_free(dc->xlat);
+		dc->xlat = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void np_det_control_destroy(struct np_det_control *dc)
+{
+	np_det_correlator_destroy(dc->corr);
+	np_nat_xlat_free(dc->xlat);
+	memset(dc, 0, sizeof(*dc));
+}

@@ -371,4 +371,37 @@ const struct np_det_correlator_stats *np_det_correlator_stats(const struct np_de
 /** The binding learner inside (for telemetry and reports). */
 struct np_nat_learner *np_det_correlator_learner(struct np_det_correlator *c);
 
+/**
+ * The control side of detection in one piece, as `run` and `analyze` both
+ * build it: the translation table the inspectors read, and the correlator
+ * (with its binding learner and the static NAT entries) that publishes into
+ * it.
+ */
+struct np_det_control {
+	struct np_nat_xlat *xlat;	/**< control: rw (through the learner); workers: ro */
+	struct np_det_correlator *corr;	/**< control thread only */
+};
+
+/** Translation table entries for @p max_bindings bindings: 2 each, as most publish. */
+static inline uint32_t np_det_xlat_capacity(unsigned int max_bindings)
+{
+	return max_bindings < 8 ? 16 : 2u * max_bindings;
+}
+
+/**
+ * Build @p dc from a config: nat.static, nat.max_bindings and
+ * detect.repeat_window_s are taken from @p conf.
+ * @param names   @p n_segments segment names (pointers kept: they must live
+ *                as long as @p dc; an entry may be filled in later)
+ * @param record  called for every record, in id order, with @p ctx
+ * @return 0, or -1 with a one-line reason in @p err (out of memory).
+ */
+int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
+			  unsigned int n_segments, const char *const *names,
+			  void (*record)(void *ctx, const struct np_det_record *r), void *ctx,
+			  char *err, size_t errlen);
+
+/** Free what np_det_control_create() made (after the readers of the table stopped). */
+void np_det_control_destroy(struct np_det_control *dc);
+
 #endif /* NP_DETECT_H */
