@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 
 #define MS 1000000ull
 #define T0 (1461049753ull * 1000000000ull)

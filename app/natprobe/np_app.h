@@ -18,7 +18,7 @@
 
 #include "np_conf.h"
 #include "np_counters.h"
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_pkt.h"
 #include "np_record.h"
 #include "np_tunnel.h"

@@ -25,9 +25,9 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
-#include "explog_input.h"
+#include "np_inspect.h"
 #include "np_conf.h"
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_tunnel.h"
 
 #define NP_OFFLINE_MAX_SEGMENTS NP_DET_MAX_SEGMENTS

@@ -18,7 +18,7 @@
  * docs/monitoring.md shows the output.
  */
 
-#include "np_detect.h"
+#include "np_correlate.h"
 
 #define NP_TEL_MAX_BINDINGS 100 /* keeps a listing under the 16 kB telemetry reply */
 #define NP_TEL_MAX_RECORDS 32

@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include "np_conf.h"
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_flow.h"
 #include "np_nat.h"
 #include "np_pkt.h"

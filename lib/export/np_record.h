@@ -10,7 +10,7 @@
 
 #include <stdio.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 
 /** Segment names, by index, for the "segment" fields. */
 struct np_record_names {

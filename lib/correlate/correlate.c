@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_internal.h"
+#include "correlate_internal.h"
 #include "np_time.h"
 
 #define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */

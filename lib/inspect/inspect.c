@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "np_detect.h"
+#include "np_inspect.h"
 #include "np_frag.h"
 
 #define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)

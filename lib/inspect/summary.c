@@ -4,7 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "detect_internal.h"
+#include "np_hash.h"
+#include "np_inspect.h"
 
 static const char *const hdr_names[NP_DET_H_MAX] = {
 	[NP_DET_H_VIA] = "Via",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * An Expressway diagnostic log as an offline input (see explog_input.h).
+ * An Expressway diagnostic log as an offline input (see np_inspect.h).
  * At open: the log is parsed and its entries grouped into connections. At
  * prepare (every log open): messages logged on two segments are found, and
  * each input's entries become a time-sorted list of actions (flow events
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "explog_input.h"
+#include "np_inspect.h"
 #include "np_hash.h"
 
 #define NONE UINT32_MAX

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef NP_DETECT_INTERNAL_H
-#define NP_DETECT_INTERNAL_H
+#ifndef NP_CORRELATE_INTERNAL_H
+#define NP_CORRELATE_INTERNAL_H
 
 #include <stdio.h>
 #include <string.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_hash.h"
 
 /*
@@ -237,4 +237,4 @@ void det_finding_close_anomaly(struct np_det_correlator *c, struct det_anomaly *
 void det_incident_consider(struct np_det_correlator *c, struct det_anomaly *a);
 void det_incident_flush(struct np_det_correlator *c, bool all);
 
-#endif /* NP_DETECT_INTERNAL_H */
+#endif /* NP_CORRELATE_INTERNAL_H */

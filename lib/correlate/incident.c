@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "detect_internal.h"
+#include "correlate_internal.h"
 
 static bool shares_call(struct np_det_correlator *c, const struct det_incident *in,
 			const struct det_anomaly *a)
