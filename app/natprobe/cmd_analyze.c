@@ -193,7 +193,7 @@ static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 	putchar('\n');
 	for (size_t i = 0; i < a->n_recs && (all || shown < SHOWN); i++)
 		if (a->recs[i].kind == NP_DET_KIND_BINDING) {
-			np_record_write_text(stdout, &a->recs[i], &a->names);
+			np_record_write_text(stdout, &a->recs[i], &a->names, a->recs, a->n_recs);
 			shown++;
 		}
 	if (shown < n)
@@ -230,7 +230,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 	printf("== Incidents: %zu\n", n_inc);
 	for (size_t i = 0; i < a->n_recs; i++)
 		if (a->recs[i].kind == NP_DET_KIND_INCIDENT)
-			np_record_write_text(stdout, &a->recs[i], &a->names);
+			np_record_write_text(stdout, &a->recs[i], &a->names, a->recs, a->n_recs);
 	putchar('\n');
 
 	printf("== Anomalies: %zu\n", n_an);
@@ -243,7 +243,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 				order[k++] = &a->recs[i];
 		qsort(order, k, sizeof(*order), cmp_rec_ts);
 		for (size_t i = 0; i < k; i++)
-			np_record_write_text(stdout, order[i], &a->names);
+			np_record_write_text(stdout, order[i], &a->names, a->recs, a->n_recs);
 		free(order);
 	}
 	putchar('\n');

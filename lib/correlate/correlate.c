@@ -150,8 +150,7 @@ struct det_anomaly *det_anomaly_get(struct np_det_correlator *c, uint32_t seq)
 
 /* Remember an anomaly for incidents (its record may still collect repeats). */
 static struct det_anomaly *remember(struct np_det_correlator *c, const struct np_det_record *r,
-				    int xlat, const struct det_ep *ep, const char *call_id,
-				    const char *line)
+				    int xlat, const struct det_ep *ep, const char *call_id)
 {
 	uint32_t seq = ++c->next_seq ? c->next_seq : ++c->next_seq;
 	struct det_anomaly *a = &c->anomalies[seq % DET_MAX_ANOMALIES];
@@ -171,7 +170,8 @@ static struct det_anomaly *remember(struct np_det_correlator *c, const struct np
 	if (ep != NULL)
 		a->endpoint = *ep;
 	det_copy_str(a->call_id, sizeof(a->call_id), call_id ? call_id : "");
-	snprintf(a->line, sizeof(a->line), "%.*s", (int)sizeof(a->line) - 1, line ? line : "");
+	a->service = r->has_sip && (strcmp(r->sip.method, "SERVICE") == 0 ||
+				    strstr(r->sip.cseq, " SERVICE") != NULL);
 	return a;
 }
 
@@ -188,11 +188,6 @@ static void finding_close(struct np_det_correlator *c, struct det_finding *f)
 	if (a != NULL) {
 		a->id = f->rec.id;
 		a->finding = -1;
-		if (f->rec.count > 1) {
-			size_t n = strnlen(a->line, sizeof(a->line));
-
-			snprintf(a->line + n, sizeof(a->line) - n, " (x%u)", f->rec.count);
-		}
 	}
 }
 
@@ -225,7 +220,7 @@ static bool finding_seen(struct det_finding *f, uint64_t msg)
  */
 static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r,
 				  int xlat, const struct det_ep *ep, const char *call_id,
-				  const char *line, uint64_t key, uint64_t msg, uint32_t rank)
+				  uint64_t key, uint64_t msg, uint32_t rank)
 {
 	struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
 	struct det_anomaly *a;
@@ -254,8 +249,6 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 				a->segment = r->type == NP_DET_HAIRPIN_SNAT ? -1 : r->segment;
 				if (xlat >= 0)
 					a->xlat = xlat;
-				snprintf(a->line, sizeof(a->line), "%.*s", (int)sizeof(a->line) - 1,
-					 line ? line : "");
 			}
 		}
 		return a;
@@ -268,7 +261,7 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 	f->rank = rank;
 	f->msgs[f->n_msgs++] = msg;
 	f->rec = *r;
-	a = remember(c, r, xlat, ep, call_id, line);
+	a = remember(c, r, xlat, ep, call_id);
 	a->finding = (int)(f - c->findings);
 	f->anomaly_seq = a->seq;
 	if (r->ts_ns + c->window_ns < c->findings_due_ns)
@@ -498,7 +491,6 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	const struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
 	struct np_det_record *r;
 	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
-	char line[512];
 
 	/* Once per translation; while open, a learned binding may improve a static one. */
 	if (!(f->used && f->key == key) && dedupe(c, key))
@@ -519,19 +511,13 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 			 "reflects %s's connection to %s and translates its source too (%s on %s "
 			 "is %s on %s)", sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
 			 seg_name(c, x->seg_server));
-		snprintf(line, sizeof(line),
-			 "%s -> %s leaves the firewall as %s -> %s (source translated)", xs, sp, t,
-			 sv);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address (static NAT): "
 			 "the firewall reflects the connection and translates its source too", sv,
 			 t);
-		snprintf(line, sizeof(line),
-			 "a connection to %s arrives from %s, the server's own public address "
-			 "(source translated)", sv, t);
 	}
-	report(c, r, xi, &x->t, NULL, line, key, key, x->x.port != 0 ? 0 : 1);
+	report(c, r, xi, &x->t, NULL, key, key, x->x.port != 0 ? 0 : 1);
 }
 
 /*
@@ -551,7 +537,7 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 				   bool public_only)
 {
 	struct np_det_record *r;
-	char ep[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], line[512], nm[64];
+	char ep[NP_DET_EP_LEN], xs[NP_DET_EP_LEN];
 	uint64_t key, msg;
 	uint32_t rank;
 
@@ -592,10 +578,7 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 			 "%s names %s, a server's public address with a port nothing was seen "
 			 "listening on, seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
 	}
-	snprintf(line, sizeof(line), "%s (CSeq %s): %s %s",
-		 msg_name(n->method, n->status, n->cseq, nm, sizeof(nm)), n->cseq,
-		 np_det_hdr_name(n->hdr), n->value);
-	report(c, r, xi, &n->ep, n->call_id, line, key, msg, rank);
+	report(c, r, xi, &n->ep, n->call_id, key, msg, rank);
 }
 
 static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, int xi,
@@ -605,7 +588,7 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	struct det_ep tgt = ep_of(&ev->dst, ev->dport, ev->proto);
 	struct det_ep from = ep_of(&ev->src, ev->sport, ev->proto);
 	struct np_det_record *r;
-	char ep[NP_DET_EP_LEN], src[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], how[64], line[512];
+	char ep[NP_DET_EP_LEN], src[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], how[64];
 	char nm[64];
 	bool refused = ev->type == NP_FLOW_EV_TCP_REFUSED;
 	const struct det_anomaly *a;
@@ -658,10 +641,10 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	if (n != NULL)
 		rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
 			    n->value);
-	snprintf(line, sizeof(line), "SYN %s -> %s, %s", src, ep,
-		 refused ? (ev->refused.reason == NP_FLOW_REFUSED_RST ? "RST" : "ICMP unreachable")
-			 : "no answer");
-	a = report(c, r, xi, &tgt, n ? n->call_id : NULL, line, key, msg,
+	r->outcome = !refused ? NP_DET_OUTCOME_UNANSWERED
+		     : ev->refused.reason == NP_FLOW_REFUSED_RST ? NP_DET_OUTCOME_RST
+								 : NP_DET_OUTCOME_ICMP;
+	a = report(c, r, xi, &tgt, n ? n->call_id : NULL, key, msg,
 		   (xi >= 0 ? 0u : 1u) << 8 | ev->segment);
 	if (a != NULL)
 		f->anomaly_seq = a->seq;
@@ -1132,7 +1115,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		} else {
 			det_copy_str(r->detail, sizeof(r->detail), why);
 		}
-		report(c, r, xi, NULL, s->call_id, r->detail,
+		report(c, r, xi, NULL, s->call_id,
 		       cause_key(type == NP_DET_SDP_ADDRESS_MISMATCH ? "sdp" : "private", &a->addr,
 				 sizeof(a->addr), &s->flow.src, sizeof(s->flow.src),
 				 np_det_hdr_name(a->hdr)),
@@ -1191,7 +1174,7 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 		 "changed; a SIP ALG in the firewall rewrote it", s->call_id, s->cseq_text,
 		 seg_name(c, seg_lo), seg_name(c, seg_hi),
 		 off ? what : "bytes outside the address headers");
-	report(c, r, -1, NULL, s->call_id, r->detail,
+	report(c, r, -1, NULL, s->call_id,
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
 			 seg_name(c, seg_hi)),
 	       key, 0);
@@ -1210,7 +1193,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 	struct np_det_record *r;
 	struct det_ep responder;
 	uint64_t key;
-	char line[512], who[NP_DET_EP_LEN];
+	char who[NP_DET_EP_LEN];
 	bool translated = false;
 	uint32_t rank;
 
@@ -1257,19 +1240,13 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 			 "%s (Call-ID %s) to %s got no final answer in %" PRId64 " ms (64 x T1), "
 			 "though %s answers other requests", t->method, t->call_id, who,
 			 r->delay_ms, who);
-	if (t->request_seen)
-		snprintf(line, sizeof(line), "%u to %s (%s timeout, %" PRId64 " ms after the request)",
-			 resp ? resp->status : 0, t->cseq, fast ? "fast" : "timer", r->delay_ms);
-	else
-		snprintf(line, sizeof(line), "%u to %s (%s timeout)", resp ? resp->status : 0,
-			 t->cseq, fast ? "fast" : "timer");
 	/* A copy of an answer already reported joins that finding, whatever its key. */
 	a = t->reported && still_open(c, t->anomaly_seq) ? det_anomaly_get(c, t->anomaly_seq)
 							    : NULL;
 	key = a != NULL ? c->findings[a->finding].key
 			: cause_key("timeout", &responder.addr, sizeof(responder.addr), NULL, 0,
 				    t->method);
-	a = report(c, r, -1, NULL, t->call_id, line, key, t->key, rank);
+	a = report(c, r, -1, NULL, t->call_id, key, t->key, rank);
 	if (a != NULL)
 		t->anomaly_seq = a->seq;
 }

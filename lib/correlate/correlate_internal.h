@@ -129,7 +129,7 @@ struct det_anomaly {
 	struct det_ep endpoint;
 	char call_id[NP_DET_CALLID_LEN];
 	int8_t segment;			/* where it was seen; -1 across segments */
-	char line[240];			/* one line for the ladder */
+	bool service;			/* a SIP SERVICE (Expressway traversal) is its message */
 };
 
 /*

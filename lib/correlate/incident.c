@@ -136,16 +136,6 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void clock_str(uint64_t ns, char *buf, size_t len)
-{
-	time_t s = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(ns / 1000000ull % 1000));
-}
-
 static int cmp_anomaly_ts(const void *x, const void *y)
 {
 	const struct det_anomaly *a = *(struct det_anomaly *const *)x;
@@ -156,18 +146,28 @@ static int cmp_anomaly_ts(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+static struct np_det_endpoint endpoint_of(const struct det_ep *e)
+{
+	struct np_det_endpoint out = { .addr = e->addr, .port = e->port, .proto = e->proto };
+
+	return out;
+}
+
+/*
+ * An incident is facts: the translation, which roles, what followed, and
+ * the ids of its evidence. Its diagnosis, fixes and ladder are told by
+ * lib/export from these (np_record.h).
+ */
 static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 {
 	const struct det_xlat *x = &c->xlat[in->xlat];
 	struct np_det_record *r = &c->rec;
-	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN], sv[NP_DET_EP_LEN];
-	char sv_host[64], x_host[72] = "", sp_host[64], callp[NP_DET_CALLID_LEN + 16] = "";
-	const char *cl_name, *sv_name, *call = "";
-	bool expressway, refused = false, timeout = false, one_side = x->x.port == 0;
+	struct np_det_story *st = &r->story;
 	struct det_anomaly *mem[NP_DET_MAX_EVIDENCE];
+	char t[NP_DET_EP_LEN], xs[NP_DET_EP_LEN], sp[NP_DET_EP_LEN];
+	const char *call = "", *cl_name, *sv_name;
 	unsigned int n = 0;
 	uint64_t first = UINT64_MAX;
-	size_t off = 0;
 
 	/* Its evidence is written first, with what it collected so far. */
 	for (unsigned int i = 0; i < in->n; i++) {
@@ -186,40 +186,32 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	r->severity = NP_DET_SEV_CRITICAL;
 	r->segment = -1;
 	r->delay_ms = -1;
-	expressway = x->server.port >= 7001 && x->server.port <= 7004;
+	st->expressway = x->server.port >= 7001 && x->server.port <= 7004;
+	st->client_seen = x->x.port != 0;
 	for (unsigned int i = 0; i < n; i++) {
 		const struct det_anomaly *a = mem[i];
 
 		if (a->ts_ns < first)
 			first = a->ts_ns;
-		if (a->type == NP_DET_PHANTOM_CONNECT)
-			refused = true;
-		if (a->type == NP_DET_SIP_TIMEOUT)
-			timeout = true;
+		st->refused |= a->type == NP_DET_PHANTOM_CONNECT;
+		st->timed_out |= a->type == NP_DET_SIP_TIMEOUT;
+		st->expressway |= a->service;
 		if (a->call_id[0] != '\0' && call[0] == '\0')
 			call = a->call_id;
-		if (strstr(a->line, "SERVICE") != NULL)
-			expressway = true;
 	}
+	st->seg_client = st->client_seen ? x->seg_client : x->seg_server;
+	st->seg_server = x->seg_server;
+	st->client = endpoint_of(&x->x);
+	st->translated = endpoint_of(&x->t);
+	st->server_pub = endpoint_of(&x->server_pub);
+	st->server = endpoint_of(&x->server);
 	r->ts_ns = first;
 	snprintf(r->sip.call_id, sizeof(r->sip.call_id), "%s", call);
-	if (call[0] != '\0')
-		snprintf(callp, sizeof(callp), " (Call-ID %s)", call);
-	cl_name = expressway ? "Expressway-C" : "the client";
-	sv_name = expressway ? "Expressway-E" : "the server";
 	det_ep_str(&x->t, t, sizeof(t));
 	det_ep_str(&x->server_pub, sp, sizeof(sp));
-	det_ep_str(&x->server, sv, sizeof(sv));
-	np_addr_str(&x->server.addr, sv_host, sizeof(sv_host));
-	np_addr_str(&x->server_pub.addr, sp_host, sizeof(sp_host));
-	if (!one_side) {
-		det_ep_str(&x->x, xs, sizeof(xs));
-		x_host[0] = ' ';
-		np_addr_str(&x->x.addr, x_host + 1, sizeof(x_host) - 1);
-	}
 	det_copy_str(r->endpoint, sizeof(r->endpoint), t);
 	r->has_binding = true;
-	r->binding.seg_a = one_side ? x->seg_server : x->seg_client;
+	r->binding.seg_a = st->seg_client;
 	r->binding.seg_b = x->seg_server;
 	r->binding.a.src = x->x.addr;
 	r->binding.a.sport = x->x.port;
@@ -235,75 +227,18 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 			r->evidence[r->n_evidence++] = mem[i]->id;
 	qsort(r->evidence, r->n_evidence, sizeof(r->evidence[0]), cmp_u32);
 
-	if (!one_side)
+	cl_name = st->expressway ? "Expressway-C" : "the client";
+	sv_name = st->expressway ? "Expressway-E" : "the server";
+	if (st->client_seen)
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
-			 "SIP routes to an address that exists only as a NAT binding",
-			 cl_name, xs, sv_name, sp, t);
+			 "SIP routes to an address that exists only as a NAT binding", cl_name,
+			 det_ep_str(&x->x, xs, sizeof(xs)), sv_name, sp, t);
 	else
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s reaches %s %s as %s, so SIP "
-			 "routes to an address that exists only as a NAT binding",
-			 cl_name, sv_name, sp, t);
-	if (!one_side)
-		snprintf(r->diagnosis, sizeof(r->diagnosis),
-			 "The firewall translates %s %s to %s, %s's own public address, on the "
-			 "traversal connection to %s (NAT reflection that also translates the "
-			 "source). %s (%s) therefore sees the connection coming from %s and puts "
-			 "that address in the Route header of the SIP requests it sends back%s. "
-			 "%s follows the Route to %s, an address that exists only as this NAT "
-			 "binding%s%s.",
-			 cl_name, xs, t, sv_name, sp, sv_name, sv, t, callp, cl_name, t,
-			 refused ? ": the connection is refused" : "",
-			 timeout ? ", and it answers 408 Request Timeout. MRA clients log in but "
-				   "get no phone services" : "");
-	else
-		snprintf(r->diagnosis, sizeof(r->diagnosis),
-			 "%s (%s) receives the traversal connection from %s, its own public "
-			 "address: the firewall reflects %s's connection to %s and translates its "
-			 "source. %s then names %s in the Route of its SIP requests%s, an address "
-			 "that exists only as a NAT binding%s.",
-			 sv_name, sv, t, cl_name, sp, sv_name, t, callp,
-			 timeout ? "; the request times out (408)" : "");
-	snprintf(r->fix[0], sizeof(r->fix[0]),
-		 "Disable source translation on the firewall for %s%s -> %s %s: keep the "
-		 "destination NAT of %s to %s but leave the source%s untranslated, so %s sees "
-		 "%s's real address and routes back to it.",
-		 cl_name, x_host, sv_name, sp_host, sp_host, sv_host, x_host, sv_name, cl_name);
-	snprintf(r->fix[1], sizeof(r->fix[1]),
-		 "Or give %s a second NIC facing %s (dual-NIC deployment) so no NAT reflection is "
-		 "needed, and make sure the internal firewall between %s and %s does not translate "
-		 "the source of %s's traffic either.",
-		 sv_name, cl_name, cl_name, sv_name, cl_name);
-
-	/* One lane per side of the firewall: C | FW | E. */
-	if (!one_side)
-		off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
-					"time          id    %s | FW | %s   (seen on %s: %s side; %s: "
-					"%s side)\n", expressway ? "C" : "client",
-					expressway ? "E" : "server",
-					c->conf.segment_names[x->seg_client] ?: "?", cl_name,
-					c->conf.segment_names[x->seg_server] ?: "?", sv_name);
-	else
-		off += (size_t)snprintf(r->ladder, sizeof(r->ladder),
-					"time          id    %s | FW | %s   (seen on %s: %s side)\n",
-					expressway ? "C" : "client", expressway ? "E" : "server",
-					c->conf.segment_names[x->seg_server] ?: "?", sv_name);
-	for (unsigned int i = 0; i < n && off < sizeof(r->ladder) - 1; i++) {
-		const struct det_anomaly *a = mem[i];
-		bool all = a->segment < 0;
-		bool cl = all || (!one_side && a->segment == x->seg_client);
-		bool sv_side = all || a->segment == x->seg_server;
-		char ts[16], id[12];
-
-		clock_str(a->ts_ns, ts, sizeof(ts));
-		snprintf(id, sizeof(id), "[%u]", a->id);
-		off += (size_t)snprintf(r->ladder + off, sizeof(r->ladder) - off,
-					"%s  %-5s %*s | %s | %-*s %s\n", ts, id, expressway ? 1 : 6,
-					cl ? (expressway ? "C" : "client") : "", all ? "FW" : "  ",
-					expressway ? 1 : 6,
-					sv_side ? (expressway ? "E" : "server") : "", a->line);
-	}
+			 "routes to an address that exists only as a NAT binding", cl_name, sv_name,
+			 sp, t);
 	det_emit(c, r);
 	in->written = true;
 }

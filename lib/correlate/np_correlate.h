@@ -58,6 +58,39 @@ enum np_det_severity {
 #define NP_DET_DETAIL_LEN 768
 #define NP_DET_EP_LEN 64
 
+/** How a connection attempt ended (phantom_connect). */
+enum np_det_outcome {
+	NP_DET_OUTCOME_NONE = 0,
+	NP_DET_OUTCOME_RST,		/**< "rst": refused by a TCP RST */
+	NP_DET_OUTCOME_ICMP,		/**< "icmp_unreachable": refused by ICMP/ICMPv6 */
+	NP_DET_OUTCOME_UNANSWERED,	/**< "unanswered": no SYN-ACK in time */
+};
+
+/** An endpoint of an incident's story: address, port (0 = not known) and protocol. */
+struct np_det_endpoint {
+	struct np_addr addr;
+	uint16_t port;
+	uint8_t proto;
+};
+
+/**
+ * What an incident says happened, as facts: lib/export tells the story
+ * (diagnosis, fixes, the evidence ladder, the picture) from these and from
+ * the records the incident cites.
+ */
+struct np_det_story {
+	bool expressway;		/**< the roles are Expressway-C/E (traversal port, SERVICE) */
+	bool client_seen;		/**< the client's own endpoint is known (both sides seen) */
+	bool refused;			/**< a connection to the translated address failed */
+	bool timed_out;			/**< a request timed out (408) */
+	uint8_t seg_client;		/**< segment of the client's side (= seg_server: one side) */
+	uint8_t seg_server;		/**< segment of the server's side */
+	struct np_det_endpoint client;	 /**< the client before NAT (when client_seen) */
+	struct np_det_endpoint translated; /**< what the server sees: the client after NAT */
+	struct np_det_endpoint server_pub; /**< what the client dials: the server's public address */
+	struct np_det_endpoint server;	 /**< the server, after destination NAT */
+};
+
 /** One record. Strings are NUL-terminated; empty means absent. */
 struct np_det_record {
 	uint32_t id;
@@ -93,12 +126,11 @@ struct np_det_record {
 	struct np_nat_binding binding;
 	char timeout_kind[8];		/**< sip_timeout: "fast" or "timer" */
 	int64_t delay_ms;		/**< sip_timeout, phantom_connect: -1 when unknown */
+	uint8_t outcome;		/**< phantom_connect: enum np_det_outcome */
 	uint8_t n_evidence;
 	uint32_t evidence[NP_DET_MAX_EVIDENCE];	/**< ids of the records it joins */
 	char detail[NP_DET_DETAIL_LEN];
-	char diagnosis[1536];		/**< incidents */
-	char fix[2][768];		/**< incidents: the two fixes */
-	char ladder[1024];		/**< incidents: evidence ladder for the human report */
+	struct np_det_story story;	/**< incidents: what happened (lib/export tells it) */
 };
 
 const char *np_det_kind_name(unsigned int kind);
