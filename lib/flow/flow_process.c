@@ -302,6 +302,7 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
+	bool sip;
 
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
@@ -320,12 +321,13 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	 * keep-alives of RFC 5626 start with 0x00/0x01, RTP with 0x80) is not
 	 * SIP: counted, not delivered as an unparsable message.
 	 */
-	if ((e->flags & FLOW_F_SIP_PORT) && !np_sip_looks_like_sip(p, n) &&
-	    !(p[0] >= 'A' && p[0] <= 'z') && !(p[0] <= '\r' && only_crlf(p, n))) {
+	sip = np_sip_looks_like_sip(p, n);	/* each datagram is a message: asked once */
+	if ((e->flags & FLOW_F_SIP_PORT) && !sip && !(p[0] >= 'A' && p[0] <= 'z') &&
+	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		t->stats.sip_udp_not_sip++;
 		return 0;
 	}
-	if (((e->flags & FLOW_F_SIP_PORT) || np_sip_looks_like_sip(p, n)) &&
+	if (((e->flags & FLOW_F_SIP_PORT) || sip) &&
 	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		struct flow_pkt pk = {
 			.pi = pi,
