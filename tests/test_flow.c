@@ -364,16 +364,27 @@ static void
 test_stat_names(void **state)
 {
 	(void)state;
+	const struct np_ctr_desc *r = np_flow_counters.rows;
+	struct np_flow_stats st;
+
 	assert_int_equal(NP_FLOW_STATS_N, 24);
-	assert_string_equal(np_flow_stat_names[0], "flows_active");
-	assert_string_equal(np_flow_stat_names[1], "flows_created");
-	assert_true(np_flow_stat_is_gauge[0]);
-	assert_false(np_flow_stat_is_gauge[1]);
-	assert_string_equal(np_flow_stat_names[NP_FLOW_STATS_N - 1], "reasm_buffers_in_use");
+	assert_int_equal(np_flow_counters.n, NP_FLOW_STATS_N);
+	/* gauges keep their name, counters take _total; each row finds its own field */
+	assert_string_equal(r[0].name, "flows_active");
+	assert_int_equal(r[0].type, NP_CTR_GAUGE);
+	assert_string_equal(r[1].name, "flows_created_total");
+	assert_int_equal(r[1].type, NP_CTR_COUNTER);
+	assert_string_equal(r[NP_FLOW_STATS_N - 1].name, "reasm_buffers_in_use");
+	memset(&st, 0, sizeof(st));
+	st.tcp_refused_rst = 7;
 	for (unsigned int i = 0; i < NP_FLOW_STATS_N; i++) {
-		assert_non_null(np_flow_stat_help[i]);
+		uint64_t v;
+
+		assert_true(r[i].help != NULL && r[i].help[0] != '\0');
+		memcpy(&v, (const uint8_t *)&st + r[i].off, sizeof(v));
+		assert_int_equal(v, strcmp(r[i].name, "tcp_refused_rst_total") == 0 ? 7 : 0);
 		for (unsigned int j = 0; j < i; j++)
-			assert_string_not_equal(np_flow_stat_names[i], np_flow_stat_names[j]);
+			assert_string_not_equal(r[i].name, r[j].name);
 	}
 	assert_string_equal(np_flow_ev_name(NP_FLOW_EV_TCP_REFUSED), "tcp_refused");
 	assert_string_equal(np_flow_ev_name(NP_FLOW_EV_MAX), "unknown");

@@ -155,9 +155,14 @@ static uint64_t rx_total(const struct np_app *app)
 	return t;
 }
 
-void np_control_print_counters(struct np_app *app, FILE *f)
+void np_control_stats_src(struct np_app *app, struct np_stats_src *src)
 {
-	struct np_stats_src src = {
+	app->app_counters.records_written = app->rec.written;
+	app->app_counters.records_failed = app->rec.failed;
+	app->app_counters.records_reopen_failed = app->rec.reopen_failed;
+	app->app_counters.stdout_failures = np_output_failures(NP_OUT_STDOUT);
+	app->app_counters.stderr_failures = np_output_failures(NP_OUT_STDERR);
+	*src = (struct np_stats_src){
 		.conf = &app->conf,
 		.n_workers = app->n_workers,
 		.workers = app->worker_stats,
@@ -165,16 +170,18 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.inspect = app->inspect_stats,
 		.flow = app->flow_stats,
 		.correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
-		.nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr)) : NULL,
-		.records_written = app->rec.written,
-		.records_failed = app->rec.failed,
-		.records_reopen_failed = app->rec.reopen_failed,
+		.nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr))
+				     : NULL,
+		.app = &app->app_counters,
 		.process = &app->process,
 	};
+}
 
-	app->process.stdout_failures = np_output_failures(NP_OUT_STDOUT);
-	app->process.stderr_failures = np_output_failures(NP_OUT_STDERR);
+void np_control_print_counters(struct np_app *app, FILE *f)
+{
+	struct np_stats_src src;
 
+	np_control_stats_src(app, &src);
 	np_ports_read_hw_stats(app);
 	np_stats_write_prometheus(f, &src);
 	if (fflush(f) != 0 || ferror(f)) {

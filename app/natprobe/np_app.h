@@ -199,6 +199,7 @@ struct np_app {
 	struct np_hep_sender *hep;	/* HEP export (hep_export.c), NULL when off */
 	struct np_versions versions;	/* natprobe_build_info labels */
 	struct np_process_info process;	/* natprobe_build_info, process_start_time_seconds */
+	struct np_app_counters app_counters;	/* control: rw at each export */
 };
 
 /* eal_setup.c */
@@ -243,6 +244,8 @@ void np_records_close(struct np_app *app);
 void np_records_write(struct np_app *app, const struct np_det_record *r);
 void np_records_reopen(struct np_app *app);	/* SIGHUP */
 void np_records_tick(struct np_app *app, uint64_t now_ns);	/* removed file, retries */
+/* Every counter source of the live probe, for the walker (np_counters.h). */
+void np_control_stats_src(struct np_app *app, struct np_stats_src *src);
 void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* notify.c: systemd readiness and watchdog (only when NOTIFY_SOCKET is set). */

@@ -36,7 +36,8 @@
 #define TEL_LINE_LEN (4 * NP_ENDPOINT_STRLEN + 2 * (NP_NAME_MAX + 1) + 16)
 #define TEL_BINDINGS_REFRESH_NS 1000000000ull /* re-walk unchanged bindings this often */
 
-enum { P_RX, P_TX, P_DROPPED, P_RX_MISSED, P_MAX };
+#define TEL_MAX_FAMILIES 128
+#define TEL_MAX_SAMPLES 4096
 
 struct tel_port {
 	char name[NP_NAME_MAX + 1];
@@ -51,24 +52,28 @@ struct tel_segment {
 	char key[NP_NAME_MAX + 1];
 };
 
-/* What the control thread refreshes. */
+/* A counter family, and the sum of its series. */
+struct tel_family {
+	char name[64];
+	uint64_t total;
+};
+
+/* One series: its family, its labels as a key path ("inside/INVITE"), its value. */
+struct tel_sample {
+	uint16_t family;
+	int16_t port;	/* a port family's port, else -1 */
+	char key[TEL_KEY_LEN];
+	uint64_t v;
+};
+
+/* What the control thread refreshes: the counters as the walker (np_counters.h) gives them. */
 struct tel_snapshot {
 	uint64_t ts_ns; /* wall clock of the refresh; 0 = never */
-	uint64_t port[NP_MAX_PORTS][P_MAX];
-	uint64_t seg_packets[NP_MAX_SEGMENTS];
-	uint64_t seg_sip[NP_MAX_SEGMENTS];
-	uint64_t anomalies[NP_DET_TYPE_MAX];
-	uint64_t incidents[NP_DET_TYPE_MAX];
 	uint64_t bindings_active;
-	uint64_t static_entries;
-	uint64_t flows_active;
-	uint64_t events;
-	uint64_t event_drops;
-	uint64_t records_written;
-	uint64_t records_failed;
-	uint64_t records_reopen_failed;
-	uint64_t busy_cycles[NP_MAX_WORKERS];
-	uint64_t cycles[NP_MAX_WORKERS];
+	unsigned int n_families;
+	struct tel_family fam[TEL_MAX_FAMILIES];
+	unsigned int n_samples;
+	struct tel_sample s[TEL_MAX_SAMPLES];
 	unsigned int n_bindings;
 	struct np_nat_binding bindings[NP_TEL_MAX_BINDINGS];
 };
@@ -158,78 +163,64 @@ static int not_running(struct rte_tel_data *d)
 	return 0;
 }
 
-static struct rte_tel_data *u64_array(const uint64_t *v, unsigned int n)
+/* The family named @p name, or -1. */
+static int family_index(const char *name)
 {
-	struct rte_tel_data *a = rte_tel_data_alloc();
-
-	if (a == NULL)
-		return NULL;
-	rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-	for (unsigned int i = 0; i < n; i++)
-		rte_tel_data_add_array_u64(a, v[i]);
-	return a;
+	for (unsigned int i = 0; i < tel.snap.n_families; i++)
+		if (strcmp(tel.snap.fam[i].name, name) == 0)
+			return (int)i;
+	return -1;
 }
 
-static void stats_fill(struct rte_tel_data *d)
+/*
+ * No parameter: each counter family (name without natprobe_) and the sum of
+ * its series, the worker count and the snapshot's age. A family name as
+ * parameter: its series, label values joined by '/' ("inside/INVITE"), or
+ * "value" for a family of one series; null for an unknown family.
+ */
+static int stats_fill(struct rte_tel_data *d, const char *params)
 {
-	static const char *const pnames[P_MAX] = {"rx_packets", "tx_packets", "dropped_packets",
-						  "rx_missed"};
 	const struct tel_snapshot *s = &tel.snap;
-	struct rte_tel_data *a;
-	char key[TEL_KEY_LEN];
 
 	rte_tel_data_start_dict(d);
-	for (unsigned int p = 0; p < tel.n_ports; p++)
-		for (unsigned int k = 0; k < P_MAX; k++) {
-			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key, pnames[k]);
-			rte_tel_data_add_dict_u64(d, key, s->port[p][k]);
-		}
-	for (unsigned int g = 0; g < tel.n_segments; g++) {
-		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(d, key, s->seg_packets[g]);
-		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(d, key, s->seg_sip[g]);
+	if (params != NULL && params[0] != '\0') {
+		int f = family_index(params);
+
+		if (f < 0)
+			return -EINVAL;
+		for (unsigned int i = 0; i < s->n_samples; i++)
+			if (s->s[i].family == f)
+				rte_tel_data_add_dict_u64(d, s->s[i].key[0] ? s->s[i].key : "value",
+							  s->s[i].v);
+		return 0;
 	}
-	for (unsigned int t = 0; t < NP_DET_NAT_REFLECTION_MISROUTE; t++) {
-		snprintf(key, sizeof(key), "anomalies/%s", np_det_type_name(t));
-		rte_tel_data_add_dict_u64(d, key, s->anomalies[t]);
-	}
-	snprintf(key, sizeof(key), "incidents/%s",
-		 np_det_type_name(NP_DET_NAT_REFLECTION_MISROUTE));
-	rte_tel_data_add_dict_u64(d, key, s->incidents[NP_DET_NAT_REFLECTION_MISROUTE]);
-	rte_tel_data_add_dict_u64(d, "bindings_active", s->bindings_active);
-	rte_tel_data_add_dict_u64(d, "nat_static_entries", s->static_entries);
-	rte_tel_data_add_dict_u64(d, "flows_active", s->flows_active);
-	rte_tel_data_add_dict_u64(d, "events", s->events);
-	rte_tel_data_add_dict_u64(d, "event_ring_drops", s->event_drops);
-	rte_tel_data_add_dict_u64(d, "records_written", s->records_written);
-	rte_tel_data_add_dict_u64(d, "records_failed", s->records_failed);
-	rte_tel_data_add_dict_u64(d, "records_reopen_failures", s->records_reopen_failed);
+	for (unsigned int f = 0; f < s->n_families; f++)
+		rte_tel_data_add_dict_u64(d, s->fam[f].name, s->fam[f].total);
 	rte_tel_data_add_dict_u64(d, "workers", tel.n_workers);
-	a = u64_array(s->busy_cycles, tel.n_workers);
-	if (a != NULL)
-		rte_tel_data_add_dict_container(d, "worker_busy_cycles", a, 0);
-	a = u64_array(s->cycles, tel.n_workers);
-	if (a != NULL)
-		rte_tel_data_add_dict_container(d, "worker_cycles", a, 0);
 	rte_tel_data_add_dict_u64(d, "snapshot_age_ms",
 				  s->ts_ns ? (np_wall_ns() - s->ts_ns) / 1000000 : 0);
+	return 0;
 }
 
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	int ret;
+
 	(void)cmd;
-	(void)params;
 	pthread_mutex_lock(&tel.lock);
 	if (!tel.active) {
 		pthread_mutex_unlock(&tel.lock);
 		return not_running(d);
 	}
-	stats_fill(d);
+	ret = stats_fill(d, params);
 	pthread_mutex_unlock(&tel.lock);
-	return 0;
+	return ret;
 }
 
+/*
+ * No parameter: device, segment and mode of every port. A port name: that
+ * port, with every per-port counter family (the walker's, by family name).
+ */
 static int ports_fill(struct rte_tel_data *d, const char *params)
 {
 	const struct tel_snapshot *s = &tel.snap;
@@ -246,10 +237,10 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 			rte_tel_data_add_dict_string(d, "device", tp->device);
 			rte_tel_data_add_dict_string(d, "segment", tp->segment);
 			rte_tel_data_add_dict_string(d, "mode", tp->mode);
-			rte_tel_data_add_dict_u64(d, "rx_packets", s->port[p][P_RX]);
-			rte_tel_data_add_dict_u64(d, "tx_packets", s->port[p][P_TX]);
-			rte_tel_data_add_dict_u64(d, "dropped_packets", s->port[p][P_DROPPED]);
-			rte_tel_data_add_dict_u64(d, "rx_missed", s->port[p][P_RX_MISSED]);
+			for (unsigned int i = 0; i < s->n_samples; i++)
+				if (s->s[i].port == (int)p)
+					rte_tel_data_add_dict_u64(d, s->fam[s->s[i].family].name,
+								  s->s[i].v);
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -263,10 +254,6 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_string(d, key, tp->segment);
 		snprintf(key, sizeof(key), "%s/mode", tp->key);
 		rte_tel_data_add_dict_string(d, key, tp->mode);
-		snprintf(key, sizeof(key), "%s/rx_packets", tp->key);
-		rte_tel_data_add_dict_u64(d, key, s->port[p][P_RX]);
-		snprintf(key, sizeof(key), "%s/tx_packets", tp->key);
-		rte_tel_data_add_dict_u64(d, key, s->port[p][P_TX]);
 	}
 	return 0;
 }
@@ -419,10 +406,9 @@ static const struct {
 } commands[] = {
     /* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
     {"/natprobe/stats", cmd_stats,
-     "Counters: ports, segments, anomalies and incidents by type, bindings, flows, "
-     "event ring drops."},
+     "Every counter family and its total. Parameter: a family name for its series."},
     {"/natprobe/ports", cmd_ports,
-     "Ports: device, segment, mode, rx/tx packets. Parameter: a port name."},
+     "Ports: device, segment, mode. Parameter: a port name, with its counters."},
     {"/natprobe/bindings", cmd_bindings,
      "NAT bindings (first 100). Parameter: a binding id for its details."},
     {"/natprobe/anomalies", cmd_anomalies,
@@ -483,60 +469,61 @@ static int copy_binding(void *ctx, const struct np_nat_binding *b)
 	return 0;
 }
 
+/* The walker's visitor (control thread): families and series into the snapshot. */
+static void snap_family(void *ctx, const struct np_ctr_desc *d)
+{
+	struct tel_snapshot *s = ctx;
+
+	if (s->n_families == TEL_MAX_FAMILIES)
+		return;
+	make_key(s->fam[s->n_families].name, sizeof(s->fam[0].name), d->name);
+	s->fam[s->n_families++].total = 0;
+}
+
+static void snap_sample(void *ctx, const struct np_ctr_sample *cs)
+{
+	struct tel_snapshot *s = ctx;
+	struct tel_sample *t;
+	size_t off = 0;
+
+	if (s->n_families == 0 || s->n_samples == TEL_MAX_SAMPLES)
+		return;
+	s->fam[s->n_families - 1].total += cs->v;
+	t = &s->s[s->n_samples++];
+	t->family = (uint16_t)(s->n_families - 1);
+	t->port = -1;
+	t->v = cs->v;
+	t->key[0] = '\0';
+	for (unsigned int i = 0; i < cs->n_labels; i++) {
+		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "segment") == 0)
+			continue;	/* a port's segment is in /natprobe/ports */
+		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "port") == 0)
+			for (unsigned int p = 0; p < tel.n_ports; p++)
+				if (strcmp(tel.port[p].name, cs->l[i].value) == 0)
+					t->port = (int16_t)p;
+		if (off > 0 && off < sizeof(t->key) - 1)
+			t->key[off++] = '/';
+		make_key(t->key + off, sizeof(t->key) - off, cs->l[i].value);
+		off += strlen(t->key + off);
+	}
+}
+
 void np_telemetry_update(struct np_app *app)
 {
-	static struct np_stats sum; /* large; control thread only */
-	const struct np_det_correlator_stats *cs = np_det_correlator_stats(app->det.corr);
 	struct np_nat_learner *l = np_det_correlator_learner(app->det.corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
-	struct np_stats_src src = {
-	    .conf = &app->conf,
-	    .n_workers = app->n_workers,
-	    .workers = app->worker_stats,
-	    .control = &app->control_stats,
-	};
+	const struct np_ctr_visitor v = { snap_family, snap_sample, &next };
+	struct np_stats_src src;
 	uint64_t now = np_wall_ns(), sig;
 
 	if (!tel.active)
 		return;
-	np_stats_sum(&src, &sum);
+	np_control_stats_src(app, &src);
 	next.ts_ns = now;
-	for (unsigned int p = 0; p < app->conf.n_ports; p++) {
-		next.port[p][P_RX] = sum.port[p][NP_PORT_RX_PACKETS];
-		next.port[p][P_TX] = sum.port[p][NP_PORT_TX_PACKETS];
-		next.port[p][P_DROPPED] = sum.port[p][NP_PORT_DROPPED_PACKETS];
-		next.port[p][P_RX_MISSED] = sum.port[p][NP_PORT_RX_MISSED];
-	}
-	for (unsigned int g = 0; g < app->conf.n_segments; g++) {
-		uint64_t sip = 0;
-
-		next.seg_packets[g] = sum.segment[g][NP_SEG_PACKETS];
-		for (unsigned int w = 0; w < app->n_workers && g < NP_DET_MAX_SEGMENTS; w++) {
-			const struct np_det_sip_stats *ss = &app->inspect_stats[w]->sip[g];
-
-			for (unsigned int m = 0; m < NP_SIP_M_MAX; m++)
-				sip += ss->requests[m];
-			for (unsigned int k = 0; k < RTE_DIM(ss->responses); k++)
-				sip += ss->responses[k];
-		}
-		next.seg_sip[g] = sip;
-	}
-	memcpy(next.anomalies, cs->anomalies, sizeof(next.anomalies));
-	memcpy(next.incidents, cs->incidents, sizeof(next.incidents));
 	next.bindings_active = ns->v[NP_NAT_STAT_BINDINGS_ACTIVE];
-	next.static_entries = ns->v[NP_NAT_STAT_STATIC_ENTRIES];
-	next.flows_active = 0;
-	for (unsigned int w = 0; w < app->n_workers; w++)
-		next.flows_active += app->flow_stats[w]->flows_active;
-	next.events = sum.worker[NP_WK_EVENTS];
-	next.event_drops = sum.worker[NP_WK_EVENT_DROPS];
-	next.records_written = app->rec.written;
-	next.records_failed = app->rec.failed;
-	next.records_reopen_failed = app->rec.reopen_failed;
-	for (unsigned int w = 0; w < app->n_workers; w++) {
-		next.busy_cycles[w] = app->worker_stats[w]->worker[NP_WK_BUSY_CYCLES];
-		next.cycles[w] = app->worker_stats[w]->worker[NP_WK_TOTAL_CYCLES];
-	}
+	next.n_families = 0;
+	next.n_samples = 0;
+	np_ctr_walk(&src, &v);
 	/* Walk the binding table only when it changed, or now and then for last_seen. */
 	sig = ns->v[NP_NAT_STAT_BINDINGS_ACTIVE] + ns->v[NP_NAT_STAT_BINDINGS_LEARNED] +
 	      ns->v[NP_NAT_STAT_BINDINGS_EXPIRED] + ns->v[NP_NAT_STAT_BINDINGS_WITHDRAWN] +
@@ -548,7 +535,10 @@ void np_telemetry_update(struct np_app *app)
 		bindings_walked_ns = now;
 	}
 	pthread_mutex_lock(&tel.lock);
-	memcpy(&tel.snap, &next, sizeof(next));
+	memcpy(&tel.snap, &next, offsetof(struct tel_snapshot, s));
+	memcpy(tel.snap.s, next.s, next.n_samples * sizeof(next.s[0]));
+	tel.snap.n_bindings = next.n_bindings;
+	memcpy(tel.snap.bindings, next.bindings, next.n_bindings * sizeof(next.bindings[0]));
 	pthread_mutex_unlock(&tel.lock);
 }
 

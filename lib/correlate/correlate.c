@@ -46,6 +46,39 @@ const char *np_det_severity_name(unsigned int sev)
 	return sev < 3 ? sev_names[sev] : "unknown";
 }
 
+const char *np_det_anomaly_type_name(unsigned int type)
+{
+	return type < NP_DET_NAT_REFLECTION_MISROUTE ? type_names[type] : NULL;
+}
+
+const char *np_det_incident_type_name(unsigned int type)
+{
+	return type == NP_DET_NAT_REFLECTION_MISROUTE ? type_names[type] : NULL;
+}
+
+#define CORR_OFF(member) NP_CTR_OFF(struct np_det_correlator_stats, member)
+static const struct np_ctr_desc correlate_rows[] = {
+	{ .name = "anomalies_total", .help = "Anomalies raised, by type (docs/anomalies.md)",
+	  .type = NP_CTR_COUNTER, .label = "type", .value_name = np_det_anomaly_type_name,
+	  .first = 0, .last = NP_DET_TYPE_MAX, .off = CORR_OFF(anomalies[0]),
+	  .step = sizeof(uint64_t) },
+	{ .name = "incidents_total", .help = "Incidents raised, by type", .type = NP_CTR_COUNTER,
+	  .label = "type", .value_name = np_det_incident_type_name, .first = 0,
+	  .last = NP_DET_TYPE_MAX, .off = CORR_OFF(incidents[0]), .step = sizeof(uint64_t) },
+	NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
+	NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, flow_events),
+	NP_CTR_ROW("transactions_dropped_total",
+		   "SIP transactions forgotten before an answer because the table was full",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, transactions_dropped),
+};
+#undef CORR_OFF
+
+const struct np_ctr_table np_correlate_counters = {
+	correlate_rows, sizeof(correlate_rows) / sizeof(correlate_rows[0])
+};
+
 /* ---- small helpers ---------------------------------------------------- */
 
 /*

@@ -137,6 +137,11 @@ const char *np_det_kind_name(unsigned int kind);
 const char *np_det_type_name(unsigned int type);
 const char *np_det_severity_name(unsigned int sev);
 
+/** The name of @p type when it is an anomaly type (the catalogue's atoms), else NULL. */
+const char *np_det_anomaly_type_name(unsigned int type);
+/** The name of @p type when it is an incident type, else NULL. */
+const char *np_det_incident_type_name(unsigned int type);
+
 /* ------------------------------------------------------------------ */
 /* Control side: the correlator                                        */
 
@@ -172,6 +177,13 @@ struct np_det_correlator_stats {
 	uint64_t transactions_open;	/**< gauge */
 	uint64_t transactions_dropped;	/**< table full */
 };
+
+/**
+ * The correlator's counters table (np_ctr.h), over struct
+ * np_det_correlator_stats: natprobe_anomalies_total{type},
+ * natprobe_incidents_total{type}, natprobe_control_sip_messages_total, ...
+ */
+extern const struct np_ctr_table np_correlate_counters;
 
 struct np_det_correlator;
 

@@ -10,26 +10,18 @@
 /* Timeouts are clamped so that last_ns + timeout + quantum cannot wrap for sane clocks. */
 #define FLOW_MAX_TMO_NS (1ull << 62)
 
-const char *const np_flow_stat_names[] = {
-#define NP_FLOW_STAT_NAME(f, h, g) #f,
-	NP_FLOW_STATS(NP_FLOW_STAT_NAME)
-#undef NP_FLOW_STAT_NAME
+/* The table of lib/flow's counters (np_ctr.h): one row per field, summed over workers. */
+static const struct np_ctr_desc flow_rows[] = {
+#define NP_FLOW_CTR_ROW(f, h, g)                                                                   \
+	NP_CTR_ROW((g) ? #f : #f "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER,                 \
+		   struct np_flow_stats, f),
+	NP_FLOW_STATS(NP_FLOW_CTR_ROW)
+#undef NP_FLOW_CTR_ROW
 };
 
-const char *const np_flow_stat_help[] = {
-#define NP_FLOW_STAT_HELP(f, h, g) h,
-	NP_FLOW_STATS(NP_FLOW_STAT_HELP)
-#undef NP_FLOW_STAT_HELP
-};
+_Static_assert(sizeof(flow_rows) / sizeof(flow_rows[0]) == NP_FLOW_STATS_N, "one row a counter");
 
-const bool np_flow_stat_is_gauge[] = {
-#define NP_FLOW_STAT_GAUGE(f, h, g) g,
-	NP_FLOW_STATS(NP_FLOW_STAT_GAUGE)
-#undef NP_FLOW_STAT_GAUGE
-};
-
-_Static_assert(sizeof(np_flow_stat_names) / sizeof(np_flow_stat_names[0]) == NP_FLOW_STATS_N,
-	       "one name per counter");
+const struct np_ctr_table np_flow_counters = { flow_rows, NP_FLOW_STATS_N };
 
 static const char *const ev_names[NP_FLOW_EV_MAX] = {
 	[NP_FLOW_EV_NEW] = "new",

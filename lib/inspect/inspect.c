@@ -26,6 +26,69 @@ struct np_det_inspect {
 	struct np_det_sip sum;
 };
 
+/* ---- counters --------------------------------------------------------- */
+
+static const char *method_label(unsigned int m)
+{
+	return np_sip_method_name(m);
+}
+
+static const char *class_label(unsigned int k)
+{
+	static const char *const cls[] = { NULL, "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+
+	return k < 7 ? cls[k] : NULL;
+}
+
+static const char *error_label(unsigned int e)
+{
+	return np_sip_err_name(e);
+}
+
+#define INS_OFF(member) NP_CTR_OFF(struct np_det_inspect_stats, member)
+static const struct np_ctr_desc inspect_rows[] = {
+	{ .name = "sip_requests_total", .help = "SIP requests parsed, by segment and method",
+	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "method",
+	  .value_name = method_label, .first = NP_SIP_M_OTHER, .last = NP_SIP_M_MAX,
+	  .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]), .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
+	{ .name = "sip_responses_total",
+	  .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
+	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "class",
+	  .value_name = class_label, .first = 1, .last = 7, .off = INS_OFF(sip[0].responses[1]),
+	  .step = sizeof(uint64_t), .dim_step = sizeof(struct np_det_sip_stats) },
+	{ .name = "sip_parse_errors_total",
+	  .help = "SIP messages that could not be parsed, by segment and kind",
+	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "kind",
+	  .value_name = error_label, .first = 1, .last = NP_SIP_E_MAX,
+	  .off = INS_OFF(sip[0].errors[1]), .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
+	NP_CTR_ROW_L("ip_fragments_total",
+		     "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
+		     "dropped)", NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats,
+		     frag_held),
+	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
+		     struct np_det_inspect_stats, frag_reassembled),
+	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
+		     struct np_det_inspect_stats, frag_dropped),
+	NP_CTR_ROW_L("translation_hits_total",
+		     "Workers' lookups in the shared translation table that hit: SIP addresses, "
+		     "SIP addresses that are translated sources, connection attempts to one",
+		     NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats,
+		     xlat_sip_hits),
+	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
+		     "sip_translated_source", struct np_det_inspect_stats, xlat_snat_named),
+	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
+		     "syn_to_translated_source", struct np_det_inspect_stats, xlat_syn_to_snat),
+};
+#undef INS_OFF
+
+const struct np_ctr_table np_inspect_counters = {
+	inspect_rows, sizeof(inspect_rows) / sizeof(inspect_rows[0])
+};
+
+/* ---- the SIP stage ----------------------------------------------------- */
+
 void np_det_inspect_event(struct np_det_inspect *ins, const struct np_flow_event *ev)
 {
 	struct np_nat_xlat_entry e;

@@ -160,6 +160,15 @@ struct np_det_inspect_stats {
 	uint64_t xlat_syn_to_snat;	/**< TCP connection attempts to a translated source */
 };
 
+/**
+ * The inspector's counters table (np_ctr.h), over struct
+ * np_det_inspect_stats: natprobe_sip_requests_total{segment,method},
+ * natprobe_sip_responses_total{segment,class},
+ * natprobe_sip_parse_errors_total{segment,kind},
+ * natprobe_ip_fragments_total{outcome}, natprobe_translation_hits_total{what}.
+ */
+extern const struct np_ctr_table np_inspect_counters;
+
 struct np_det_inspect_conf {
 	struct np_flow_conf flow;	/**< flow table (sizes, timeouts, SIP ports, allocator) */
 	uint32_t frag_datagrams;	/**< IP datagrams reassembled at once; 0 = no reassembly */

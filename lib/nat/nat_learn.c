@@ -25,15 +25,17 @@
 _Static_assert(NP_MAX_BINDINGS_LIMIT == NP_NAT_MAX_TABLE, "nat.max_bindings limit");
 _Static_assert(NP_DEF_MAX_BINDINGS == NP_NAT_DEFAULT_MAX_BINDINGS, "nat.max_bindings default");
 
-#define NP_NAT_STAT_NAME(e, n, g, h) [NP_NAT_STAT_##e] = n,
-#define NP_NAT_STAT_HELP(e, n, g, h) [NP_NAT_STAT_##e] = h,
-#define NP_NAT_STAT_GAUGE(e, n, g, h) [NP_NAT_STAT_##e] = g,
-const char *const np_nat_stat_names[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_NAME)};
-const char *const np_nat_stat_help[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_HELP)};
-const bool np_nat_stat_gauge[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_GAUGE)};
-#undef NP_NAT_STAT_NAME
-#undef NP_NAT_STAT_HELP
-#undef NP_NAT_STAT_GAUGE
+/* The table of lib/nat's counters (np_ctr.h): natprobe_nat_<name>[_total]. */
+static const struct np_ctr_desc nat_rows[NP_NAT_STAT_MAX] = {
+#define NP_NAT_CTR_ROW(e, n, g, h)                                                                 \
+	[NP_NAT_STAT_##e] = NP_CTR_ROW((g) ? "nat_" n : "nat_" n "_total", h,                     \
+				       (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, struct np_nat_stats,  \
+				       v[NP_NAT_STAT_##e]),
+	NP_NAT_STATS(NP_NAT_CTR_ROW)
+#undef NP_NAT_CTR_ROW
+};
+
+const struct np_ctr_table np_nat_counters = { nat_rows, NP_NAT_STAT_MAX };
 
 #define ALIGN8(v) (((v) + 7) & ~(size_t)7)
 

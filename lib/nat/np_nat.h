@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "np_conf.h"
+#include "np_ctr.h"
 #include "np_hash.h"
 #include "np_pkt.h"
 
@@ -444,12 +445,12 @@ struct np_nat_binding {
 enum np_nat_stat { NP_NAT_STATS(NP_NAT_STAT_ENUM) NP_NAT_STAT_MAX };
 #undef NP_NAT_STAT_ENUM
 
-/** Stable counter names (labels), indexed by enum np_nat_stat. */
-extern const char *const np_nat_stat_names[NP_NAT_STAT_MAX];
-/** One-line help per counter, indexed by enum np_nat_stat. */
-extern const char *const np_nat_stat_help[NP_NAT_STAT_MAX];
-/** True for gauges (a current value), false for counters (only grow). */
-extern const bool np_nat_stat_gauge[NP_NAT_STAT_MAX];
+/**
+ * The counters' table (np_ctr.h), indexed by enum np_nat_stat:
+ * natprobe_nat_bindings_active, natprobe_nat_fingerprints_total, ... (a
+ * learner's struct np_nat_stats).
+ */
+extern const struct np_ctr_table np_nat_counters;
 
 /** A learner's counters; written only by the learner. */
 struct np_nat_stats {
