@@ -48,6 +48,7 @@
 
 #define NP_LINK_POLL_MS 100		/* link read this often */
 #define NP_LINK_RESTART_MS 1000		/* a memif client that is down is restarted this often */
+#define NP_LINK_HANDSHAKE_MS 5000	/* ... but given this long once it reached its server */
 #define NP_LINK_SYNC_WAIT_MS 100	/* longest wait for every worker to leave a port */
 #define NP_GATE_UP_PERIOD_MS 100	/* interrupt windows while every memif port is up */
 #define NP_GATE_UP_WINDOW_US 100
@@ -279,6 +280,9 @@ static void restart_port(struct np_links *l, unsigned int p, uint64_t now)
 	if (lp->restart_logged && level >= 0)
 		rte_log_set_level((uint32_t)memif_log, (uint32_t)level);
 	app->port_started[p] = ret == 0;
+	/* connected to the server's socket: leave the handshake time to finish */
+	if (ret == 0)
+		lp->next_restart = now + ms_cycles(l, NP_LINK_HANDSHAKE_MS);
 	if (ret != 0 && !lp->restart_logged)
 		LOG(WARNING, "port '%s': its memif server does not answer (%s); natprobe tries "
 		    "again every second\n", cp->name, rte_strerror(-ret));
