@@ -27,6 +27,7 @@ import pytest
 
 from conftest import (Background, Counters, config_text, free_listen, natprobe_path,
                       require_program, unique_prefix)
+from TestSuite_metrics import telemetry
 
 BOUND_S = 90            # natprobe's --duration in every case: nothing outlives a test
 TESTPMD_START_S = 30    # a testpmd that shows no prompt by then fails the test
@@ -137,8 +138,9 @@ class Chain:
     def config(self, extra_datapath=""):
         ports = [(p, "net_memif%d,role=%s,socket=%s,id=0" % (i, self.role, self.sock[p]))
                  for i, p in enumerate(("gen", "sink"))]
+        self.prefix = unique_prefix()
         text = config_text(ports, [("bench", "inline", ["gen", "sink"])],
-                           datapath={"mbufs": 8191})
+                           file_prefix=self.prefix, datapath={"mbufs": 8191})
         text = text.replace("  memory_mb: 256\n", "  memory_mb: 512\n")
         text = text.replace("datapath:\n", "datapath:\n" + extra_datapath)
         return text.replace('metrics_listen: ""', 'metrics_listen: "%s"' % self.listen)
@@ -268,7 +270,8 @@ def test_generator_vanishes_and_comes_back(chain):
     times, and started again each time; at last it stops cleanly and natprobe is
     stopped (SIGTERM).
     Verifies: natprobe survives every kill; each time /metrics shows
-    natprobe_port_link_up{port="gen"} 0 within a second of the generator's end,
+    natprobe_port_link_up{port="gen"} 0 within a second of the generator's end
+    (DPDK telemetry /natprobe/ports too: gen/link_up 0, sink/link_up 1),
     and the log has a line "port 'gen' (segment bench): link down; ..."; the link comes
     back up and frames flow again with each new generator; natprobe exits 0 with
     its exit counters, rx on gen at least what /metrics last showed."""
@@ -287,9 +290,13 @@ def test_generator_vanishes_and_comes_back(chain):
         assert wait_for(lambda: len(c.log_lines("port 'gen' (segment bench): link down;"))
                         == cycle + 1, 1), c.probe.describe()
         assert_alive(c)
+    ports, gen = telemetry(c.prefix, "/natprobe/ports", "/natprobe/ports,gen")
+    assert ports["gen/link_up"] == 0 and ports["sink/link_up"] == 1, ports
+    assert gen["link_up"] == 0, gen
     c.start_gen()
     c.wait_link("gen", 1, 10)
     c.start_traffic()
+    assert telemetry(c.prefix, "/natprobe/ports,gen")[0]["link_up"] == 1
     c.gen.stop()
     c.gen.quit()
     last = c.rx()
@@ -383,3 +390,160 @@ def test_link_down_is_logged_and_warned(chain, warn_s):
         assert len(c.log_lines("port '%s' (segment bench): link down at start" % port)) == 1
         warned = c.log_lines("port '%s' (segment bench): link down for 1 s" % port)
         assert len(warned) == (1 if warn_s else 0), c.probe.describe()
+
+
+# --------------------------------------------------------------------------
+# Ports on kernel interfaces whose peer goes away: net_af_packet, net_pcap iface=
+# --------------------------------------------------------------------------
+
+NS_METRICS = "127.0.0.1:9109"   # natprobe's /metrics on the namespace's own loopback
+PY = "/usr/bin/python3"         # the suite's interpreter, run inside the namespace
+
+# Run inside the namespace: wait until a sample of /metrics has a value; print the seconds.
+WAIT_METRIC = r"""
+import re, sys, time, urllib.request
+name, labels, want, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+t0 = time.monotonic()
+while time.monotonic() - t0 < limit:
+    try:
+        text = urllib.request.urlopen("http://%s/metrics", timeout=1).read().decode()
+    except OSError:
+        text = ""
+    m = re.search(r"^%%s\{%%s[^}]*\} (\S+)$" %% (re.escape(name), re.escape(labels)), text, re.M)
+    if m and float(m.group(1)) == want:
+        print("%%.3f" %% (time.monotonic() - t0))
+        sys.exit(0)
+    time.sleep(0.02)
+sys.exit(1)
+""" % NS_METRICS
+
+SEND = r"""
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((sys.argv[1], 0))
+frame = bytes.fromhex("ffffffffffff020000000001080045000020000100004011f9c2c0000201c0000202"
+                      "d431d4310000000000000000")
+for _ in range(int(sys.argv[2])):
+    s.send(frame)
+    time.sleep(0.001)
+"""
+
+
+class Wires:
+    """A network namespace (npm prefix) with two veth pairs a1-a2, b1-b2; IPv6 off, so
+    the only frames on them are the test's."""
+
+    def __init__(self):
+        self.ns = "npm%d_%d" % (os.getpid() % 100000, time.monotonic_ns() % 100000)
+        self.made = False
+
+    def sh(self, *args, check=True):
+        cmd = [require_program("ip"), "netns", "exec", self.ns, require_program(args[0])] + \
+            [str(a) for a in args[1:]]
+        r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=20)
+        if check and r.returncode != 0:
+            raise AssertionError("%s: rc=%d\n%s%s" % (" ".join(cmd), r.returncode, r.stdout,
+                                                      r.stderr))
+        return r
+
+    def up(self):
+        subprocess.run([require_program("ip"), "netns", "add", self.ns], check=True, timeout=10)
+        self.made = True
+        self.sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1")
+        self.sh("sysctl", "-qw", "net.ipv6.conf.default.disable_ipv6=1")
+        self.sh("ip", "link", "set", "lo", "up")
+        for x in ("a", "b"):
+            self.sh("ip", "link", "add", x + "1", "type", "veth", "peer", "name", x + "2")
+            self.sh("ip", "link", "set", x + "1", "up")
+            self.sh("ip", "link", "set", x + "2", "up")
+
+    def send(self, ifname, n):
+        self.sh(PY, "-c", SEND, ifname, n)
+
+    def wait_metric(self, name, labels, want, limit=3):
+        """Seconds until /metrics showed it (None when it did not within limit)."""
+        r = self.sh(PY, "-c", WAIT_METRIC, name, labels, want, limit, check=False)
+        return float(r.stdout) if r.returncode == 0 else None
+
+    def down(self):
+        if self.made:
+            subprocess.run([require_program("ip"), "netns", "del", self.ns], timeout=10)
+
+
+@pytest.fixture
+def wires():
+    if os.geteuid() != 0:
+        pytest.skip("not root: cannot create network namespaces")
+    w = Wires()
+    yield w
+    w.down()
+
+
+@pytest.mark.parametrize("kind", ["af_packet", "pcap"])
+def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
+    """Steps: in a network namespace, natprobe inline on two veth ends a1, b1
+    (net_af_packet iface=, or net_pcap iface=); 200 frames into a2; b2 set down, 200
+    more; b2 up, 200 more; then the veth pair a1-a2 deleted under natprobe; natprobe
+    stopped (SIGTERM).
+    Verifies: the first 200 are forwarded to b; with b2 down natprobe_port_link_up{b}
+    is 0 within a second (the interface's carrier: the PMDs report their link up from
+    start to stop), the log says "port 'b' (segment s): link down; ... (interface b1
+    has no carrier)" and the next 200 are counted as dropped on b; with b2 up the link
+    is 1 again and the last 200 are forwarded; after the deletion link_up{a} is 0 and
+    the log says "(interface a1 is gone)"; natprobe lives through all of it and exits 0
+    with its exit counters: 600 received on a, 400 sent on b, 200 dropped."""
+    wires.up()
+    dev = "net_af_packet%d,iface=%s" if kind == "af_packet" else "net_pcap%d,iface=%s"
+    ports = [("a", dev % (0, "a1")), ("b", dev % (1, "b1"))]
+    text = config_text(ports, [("s", "inline", ["a", "b"])]).replace(
+        'metrics_listen: ""', 'metrics_listen: "%s"' % NS_METRICS)
+    cfg = tmp_path / "natprobe.yaml"
+    cfg.write_text(text)
+    out, err = tmp_path / "probe.out", tmp_path / "probe.err"
+    with open(out, "w") as o, open(err, "w") as e:
+        p = subprocess.Popen([require_program("ip"), "netns", "exec", wires.ns,
+                              str(natprobe_path()), "run", "-c", str(cfg), "--duration",
+                              str(BOUND_S)], stdout=o, stderr=e, start_new_session=True)
+    try:
+        def describe():
+            return "rc=%s\n%s\n%s" % (p.poll(), out.read_text()[-2000:], err.read_text())
+
+        def logged(fragment):
+            return [ln for ln in err.read_text().splitlines() if fragment in ln]
+
+        assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1, 10) is not None, \
+            describe()
+        wires.send("a2", 200)
+        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 200) \
+            is not None, describe()
+        wires.sh("ip", "link", "set", "b2", "down")
+        took = wires.wait_metric("natprobe_port_link_up", 'port="b"', 0)
+        assert took is not None and took < 1.0, describe()
+        assert wait_for(lambda: logged("port 'b' (segment s): link down; natprobe stops "
+                                       "polling it (interface b1 has no carrier)"), 1), describe()
+        wires.send("a2", 200)
+        assert wires.wait_metric("natprobe_port_dropped_packets_total", 'port="b"', 200) \
+            is not None, describe()
+        wires.sh("ip", "link", "set", "b2", "up")
+        assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1) is not None, \
+            describe()
+        wires.send("a2", 200)
+        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 400) \
+            is not None, describe()
+        wires.sh("ip", "link", "del", "a2")
+        assert wires.wait_metric("natprobe_port_link_up", 'port="a"', 0) is not None, \
+            describe()
+        assert wait_for(lambda: logged("(interface a1 is gone)"), 1), describe()
+        assert p.poll() is None, describe()
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=15)
+        assert p.returncode == 0, describe()
+        c = Counters.parse(out.read_text())
+        assert c.value("natprobe_port_rx_packets_total", port="a") == 600, describe()
+        assert c.value("natprobe_port_tx_packets_total", port="b") == 400
+        assert c.value("natprobe_port_dropped_packets_total", port="b") == 200
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()

@@ -354,7 +354,7 @@ def test_telemetry_commands(live):
         64.100.0.10:4401->10.0.10.2:7003" and the static entry
         "static 10.0.10.2 = 64.100.0.10"; /natprobe/bindings,ID details the
         learned one.
-      - /natprobe/ports: device, segment, mode per port.
+      - /natprobe/ports: device, segment, mode, link up per port.
       - /natprobe/anomalies: the seed's anomalies and incident, by id.
       - every command has a help string.
     """
@@ -382,7 +382,7 @@ def test_telemetry_commands(live):
     assert stats["ports/c_side/rx_packets"] > 0, stats
     assert stats["ports/e_side/rx_packets"] == 10, stats
     for key in ["ports/c_side/tx_packets", "ports/c_side/dropped_packets",
-                "ports/c_side/rx_missed", "segments/inside/packets",
+                "ports/c_side/rx_missed", "ports/c_side/link_up", "segments/inside/packets",
                 "segments/dmz/sip_messages", "flows_active", "event_ring_drops",
                 "incidents/nat_reflection_misroute"]:
         assert key in stats, "%s missing: %s" % (key, stats)
@@ -400,6 +400,7 @@ def test_telemetry_commands(live):
     assert ports["c_side/segment"] == "inside" and ports["e_side/mode"] == "passive", ports
     assert "inside.pcap" in ports["c_side/device"], ports
     assert one_port["name"] == "c_side" and one_port["rx_packets"] > 0, one_port
+    assert one_port["link_up"] == 1 and ports["e_side/link_up"] == 1, (one_port, ports)
     assert detail["proto"] == "tcp" and detail["line"] == want, detail
     assert detail["a_src"] == "10.0.30.2:27901" and detail["b_src"] == "64.100.0.10:4401"
     assert expect <= kinds, "%s not in /natprobe/anomalies: %s" % (expect - kinds, anomalies)

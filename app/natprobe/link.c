@@ -13,6 +13,11 @@
  * loop (rte_rcu_qsbr); a change that takes a port away from them waits
  * until every worker has passed one, so no worker is inside a burst on it.
  *
+ * A port on a kernel interface (net_af_packet iface=, net_pcap iface= or
+ * rx_iface=) is up while DPDK says so and the interface is up with a carrier
+ * and still the one natprobe opened: DPDK 22.11's af_packet and pcap PMDs
+ * report their link up from start to stop, whatever the interface does.
+ *
  * A memif client (role=client) connects only when its port starts, and never
  * again once its server went away or refused it: while one is down, natprobe
  * stops and starts it every NP_LINK_RESTART_MS.
@@ -29,10 +34,13 @@
  */
 
 #include <errno.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -65,6 +73,8 @@ struct np_link_port {
 	bool restart_logged;	/* the first failed restart of this down period was logged */
 	uint64_t down_since;	/* timer cycles */
 	uint64_t next_restart;
+	char ifname[IF_NAMESIZE];	/* its kernel interface, "" for none */
+	int ifindex;			/* ... as it was at start */
 };
 
 struct np_links {
@@ -75,6 +85,7 @@ struct np_links {
 	uint64_t next_poll;
 	volatile bool lsc;	/* a link-change interrupt came (interrupt thread) */
 	int logtype;
+	int ifsock;		/* for SIOCGIFFLAGS on kernel interfaces; -1 when none */
 	/* the interrupt gate */
 	bool gate_on;
 	bool gate_pending;	/* a window ended but the interrupt thread is not back yet */
@@ -94,6 +105,19 @@ struct np_links {
 static uint64_t ms_cycles(const struct np_links *l, unsigned int ms)
 {
 	return l->hz * ms / 1000;
+}
+
+/* The value of key=... in a device string ("net_af_packet0,iface=eth1"), or false. */
+static bool get_arg(const char *device, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = strchr(device, ','); p != NULL; p = strchr(p + 1, ','))
+		if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == '=') {
+			snprintf(out, len, "%.*s", (int)strcspn(p + 2 + kl, ","), p + 2 + kl);
+			return true;
+		}
+	return false;
 }
 
 /* "net_memif0,role=client,...": does the device string hold key=value? */
@@ -201,15 +225,51 @@ static void set_up(struct np_links *l, unsigned int p, bool up, uint64_t now)
 	}
 }
 
+/* The kernel interface under a port: up, with a carrier, the one opened at start? */
+static bool iface_up(const struct np_links *l, const struct np_link_port *lp)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", lp->ifname);
+	if (ioctl(l->ifsock, SIOCGIFINDEX, &ifr) != 0 || ifr.ifr_ifindex != lp->ifindex)
+		return false;	/* gone, or deleted and created again */
+	if (ioctl(l->ifsock, SIOCGIFFLAGS, &ifr) != 0)
+		return false;
+	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+}
+
 static bool read_link(const struct np_links *l, unsigned int p, struct rte_eth_link *link)
 {
 	memset(link, 0, sizeof(*link));
 	if (!l->app->port_started[p])
 		return false;
+	if (l->port[p].ifname[0] != '\0' && l->ifsock >= 0 && !iface_up(l, &l->port[p]))
+		return false;
 	/* a PMD that cannot tell (-ENOTSUP) is taken as up: it was started */
 	if (rte_eth_link_get_nowait(l->app->port_id[p], link) != 0)
 		return true;
 	return link->link_status == RTE_ETH_LINK_UP;
+}
+
+/* Why a kernel interface is down, for the log: "eth1 is gone)", ... */
+static const char *iface_state(const struct np_links *l, const struct np_link_port *lp)
+{
+	static char buf[IF_NAMESIZE + 80];
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", lp->ifname);
+	if (ioctl(l->ifsock, SIOCGIFINDEX, &ifr) != 0)
+		snprintf(buf, sizeof(buf), "%s is gone)", lp->ifname);
+	else if (ifr.ifr_ifindex != lp->ifindex)
+		snprintf(buf, sizeof(buf), "%s was deleted and created again: restart natprobe "
+			 "to use the new one)", lp->ifname);
+	else if (ioctl(l->ifsock, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
+		snprintf(buf, sizeof(buf), "%s is down)", lp->ifname);
+	else
+		snprintf(buf, sizeof(buf), "%s has no carrier)", lp->ifname);
+	return buf;
 }
 
 /* Read every link; log changes; warn on long outages. @return true when one changed. */
@@ -237,9 +297,11 @@ static bool poll_links(struct np_links *l, uint64_t now)
 				    link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
 			} else {
 				LOG(WARNING, "port '%s' (segment %s): link down; natprobe stops "
-				    "polling it%s\n", cp->name, c->segments[cp->segment].name,
+				    "polling it%s%s%s\n", cp->name, c->segments[cp->segment].name,
 				    lp->restarts ? " and restarts it every second (memif client)" :
-				    lp->gated ? " until its memif client connects again" : "");
+				    lp->gated ? " until its memif client connects again" : "",
+				    lp->ifname[0] ? " (interface " : "", lp->ifname[0] ?
+				    iface_state(l, lp) : "");
 			}
 		}
 		if (!up && warn > 0 && !lp->warned && now - lp->down_since >= warn) {
@@ -433,6 +495,28 @@ static void gate_stop(struct np_links *l)
 	close(l->efd);
 }
 
+/* net_af_packet and net_pcap on a kernel interface: its name and index, for read_link(). */
+static void kernel_iface(struct np_links *l, unsigned int p)
+{
+	const char *dev = l->app->conf.ports[p].device;
+	struct np_link_port *lp = &l->port[p];
+	static const char *const keys[] = { "iface", "rx_iface", "rx_iface_in", "tx_iface" };
+	bool pcap = strncmp(dev, "net_pcap", 8) == 0 || strncmp(dev, "eth_pcap", 8) == 0;
+
+	lp->ifname[0] = '\0';
+	if (strncmp(dev, "net_af_packet", 13) != 0 && strncmp(dev, "eth_af_packet", 13) != 0 &&
+	    !pcap)
+		return;
+	for (size_t k = 0; k < RTE_DIM(keys) && lp->ifname[0] == '\0'; k++)
+		if ((k == 0 || pcap) && get_arg(dev, keys[k], lp->ifname, sizeof(lp->ifname)))
+			break;
+	if (lp->ifname[0] == '\0')
+		return;
+	if (l->ifsock < 0)
+		l->ifsock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	lp->ifindex = (int)if_nametoindex(lp->ifname);
+}
+
 int np_link_init(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -451,6 +535,7 @@ int np_link_init(struct np_app *app)
 	app->links = l;
 	l->app = app;
 	l->efd = -1;
+	l->ifsock = -1;
 	l->hz = rte_get_timer_hz();
 	l->logtype = rte_log_register_type_and_pick_level("natprobe.link", RTE_LOG_NOTICE);
 	rte_rcu_qsbr_init(l->qsv, app->n_workers);
@@ -468,6 +553,7 @@ int np_link_init(struct np_app *app)
 		struct rte_eth_dev_info di;
 
 		lp->restarts = np_link_restarts(app, p);
+		kernel_iface(l, p);
 		lp->gated = rte_eth_dev_info_get(app->port_id[p], &di) == 0 &&
 			    strcmp(di.driver_name, "net_memif") == 0;
 		any_gated |= lp->gated;
@@ -528,6 +614,8 @@ void np_link_fini(struct np_app *app)
 	for (unsigned int p = 0; p < app->conf.n_ports; p++)
 		rte_eth_dev_callback_unregister(app->port_id[p], RTE_ETH_EVENT_INTR_LSC, on_lsc, l);
 	gate_stop(l);
+	if (l->ifsock >= 0)
+		close(l->ifsock);
 	for (unsigned int w = 0; w < app->n_workers; w++)
 		app->workers[w]->qsv = NULL;
 	rte_free(l->qsv);

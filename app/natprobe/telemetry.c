@@ -35,7 +35,7 @@
 #define TEL_LINE_LEN (4 * NP_ENDPOINT_STRLEN + 2 * (NP_NAME_MAX + 1) + 16)
 #define TEL_BINDINGS_REFRESH_NS 1000000000ull /* re-walk unchanged bindings this often */
 
-enum { P_RX, P_TX, P_DROPPED, P_RX_MISSED, P_MAX };
+enum { P_RX, P_TX, P_DROPPED, P_RX_MISSED, P_LINK_UP, P_MAX };
 
 struct tel_port {
 	char name[NP_NAME_MAX + 1];
@@ -190,7 +190,7 @@ static struct rte_tel_data *u64_array(const uint64_t *v, unsigned int n)
 static void stats_fill(struct rte_tel_data *d)
 {
 	static const char *const pnames[P_MAX] = {"rx_packets", "tx_packets", "dropped_packets",
-						  "rx_missed"};
+						  "rx_missed", "link_up"};
 	const struct tel_snapshot *s = &tel.snap;
 	struct rte_tel_data *a;
 	char key[TEL_KEY_LEN];
@@ -267,6 +267,7 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 			rte_tel_data_add_dict_u64(d, "tx_packets", s->port[p][P_TX]);
 			rte_tel_data_add_dict_u64(d, "dropped_packets", s->port[p][P_DROPPED]);
 			rte_tel_data_add_dict_u64(d, "rx_missed", s->port[p][P_RX_MISSED]);
+			rte_tel_data_add_dict_u64(d, "link_up", s->port[p][P_LINK_UP]);
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -284,6 +285,8 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_u64(d, key, s->port[p][P_RX]);
 		snprintf(key, sizeof(key), "%s/tx_packets", tp->key);
 		rte_tel_data_add_dict_u64(d, key, s->port[p][P_TX]);
+		snprintf(key, sizeof(key), "%s/link_up", tp->key);
+		rte_tel_data_add_dict_u64(d, key, s->port[p][P_LINK_UP]);
 	}
 	return 0;
 }
@@ -439,7 +442,7 @@ static const struct {
      "Counters: ports, segments, anomalies and incidents by type, bindings, flows, "
      "event ring drops."},
     {"/natprobe/ports", cmd_ports,
-     "Ports: device, segment, mode, rx/tx packets. Parameter: a port name."},
+     "Ports: device, segment, mode, rx/tx packets, link up (1/0). Parameter: a port name."},
     {"/natprobe/bindings", cmd_bindings,
      "NAT bindings (first 100). Parameter: a binding id for its details."},
     {"/natprobe/anomalies", cmd_anomalies,
@@ -523,6 +526,7 @@ void np_telemetry_update(struct np_app *app)
 		next.port[p][P_TX] = sum.port[p][NP_PORT_TX_PACKETS];
 		next.port[p][P_DROPPED] = sum.port[p][NP_PORT_DROPPED_PACKETS];
 		next.port[p][P_RX_MISSED] = sum.port[p][NP_PORT_RX_MISSED];
+		next.port[p][P_LINK_UP] = sum.port[p][NP_PORT_LINK_UP];
 	}
 	for (unsigned int g = 0; g < app->conf.n_segments; g++) {
 		uint64_t sip = 0;
