@@ -183,7 +183,8 @@ def marked_line(text):
     return None
 
 
-_ERR = re.compile(r"^natprobe: (?P<file>[^:]+)(?::(?P<line>\d+))?: (?P<field>\S+): (?P<msg>.+)$")
+_ERR = re.compile(r"^natprobe: (?P<file>[^:]+)(?::(?P<line>\d+)(?::(?P<col>\d+))?)?: (?P<field>\S+): "
+                  r"(?P<msg>.+)$")
 
 
 def parse_error(r, path):
@@ -266,7 +267,6 @@ VALID_EDITS = [
     ("limits", lambda t: edit(
         t, ("  burst_size: 32\n", "  burst_size: 512\n"),
         ("    rx_descriptors: 1024\n", "    rx_descriptors: 16384\n    tx_descriptors: 64\n"),
-        ("  worker_lcores: [1]\n", "  worker_lcores: [1, 127]\n"),
         ("  mtu: 1518\n", "  mtu: 9600\n"))),
     ("block_style_lists", lambda t: edit(
         t, ("  worker_lcores: [1]\n", "  worker_lcores:\n    - 1\n"),
@@ -440,3 +440,137 @@ def test_help(probe):
     for word in ("run", "analyze", "dump-sip", "check-config", "--idle-exit", "--duration"):
         assert word in r.stdout, "%r not in --help\n%s" % (word, r.describe())
     assert r.stderr_lines() == [], r.describe()
+
+
+# --------------------------------------------------------------------------
+# Every error at once, where it is, and what was meant
+# --------------------------------------------------------------------------
+
+def error_lines(r, path):
+    """The stderr lines of a rejected config, each checked against the contract."""
+    assert r.rc == 2, r.describe()
+    out = []
+    for ln in r.stderr_lines():
+        m = _ERR.match(ln)
+        assert m and m.group("file") == str(path), "not 'natprobe: FILE[:LINE]: FIELD: " \
+            "message': %r\n%s" % (ln, r.describe())
+        out.append(m)
+    return out
+
+
+def test_all_errors_in_one_run(probe, tmp_path):
+    """check-config and run list every error of a config, one per line.
+
+    Steps:
+      1. The base config with four independent errors (burst_size 0, mtu 63,
+         a bad static NAT address, stats_interval_s out of range); check-config
+         and run it.
+      2. A config with 30 unknown keys.
+    Verifies:
+      - 1: four lines, each on the edited line with the right field, the
+        same from run as from check-config;
+      - 2: 20 lines, then one saying 11 more were not shown (the cap).
+    """
+    text = edit(base_text(tmp_path),
+                ("  burst_size: 32\n", "  burst_size: 0  #<<\n"),
+                ("  mtu: 1518\n", "  mtu: 63  #<<\n"),
+                ("      public: 64.100.0.10\n", "      public: 64.100.0  #<<\n"),
+                ("  stats_interval_s: 0\n", "  stats_interval_s: 100000  #<<\n"))
+    path = probe.config(text)
+    want = [(i, ln) for i, ln in enumerate(text.splitlines(), 1) if ln.endswith("#<<")]
+    got = error_lines(probe.check_config(path), path)
+    assert [(int(m.group("line")), m.group("field")) for m in got] == [
+        (want[0][0], "datapath.burst_size"), (want[1][0], "datapath.mtu"),
+        (want[2][0], "nat.static[0].public"), (want[3][0], "export.stats_interval_s")], got
+    r = probe.run("run", "-c", path, "--idle-exit", "1")
+    assert [m.group(0) for m in error_lines(r, path)] == [m.group(0) for m in got]
+
+    many = base_text(tmp_path) + "".join("key_%d: 1\n" % i for i in range(31))
+    path = probe.config(many, name="many.yaml")
+    got = error_lines(probe.check_config(path), path)
+    assert len(got) == 21, got
+    assert got[-1].group("field") == "(more)" and "11 more errors" in got[-1].group("msg")
+
+
+@pytest.mark.parametrize("edit_pair,line_text,field,hint", [
+    (("  burst_size: 32\n", "  burst_sise: 32\n"), "burst_sise", "datapath.burst_sise",
+     "did you mean 'burst_size'?"),
+    (("  mtu: 1518\n", "  mtu: 1518\n  mbuf_cahce: 64\n"), "mbuf_cahce", "datapath.mbuf_cahce",
+     "did you mean 'mbuf_cache'?"),
+    (("sip:\n", "records_file: /tmp/r.jsonl\nsip:\n"), "records_file", "records_file",
+     "did you mean 'export.records_file' (in another section)?"),
+], ids=["typo", "transposed", "wrong_section"])
+def test_unknown_key_did_you_mean(probe, tmp_path, edit_pair, line_text, field, hint):
+    """An unknown key is named with the key that was probably meant.
+
+    Steps:
+      1. The base config with a misspelt key, or a key put in the wrong
+         section; check-config.
+    Verifies:
+      - one line, on the key's line, FIELD the key's path, the message says
+        unknown key and suggests the right one.
+    """
+    text = edit(base_text(tmp_path), edit_pair)
+    path = probe.config(text)
+    (m,) = error_lines(probe.check_config(path), path)
+    want = [i for i, ln in enumerate(text.splitlines(), 1) if ln.strip().startswith(line_text)]
+    assert int(m.group("line")) == want[0] and m.group("field") == field, m.group(0)
+    assert "unknown key" in m.group("msg") and hint in m.group("msg"), m.group(0)
+
+
+@pytest.mark.parametrize("bad,line,col,problem", [
+    ("  mtu: 1518\n\tmbufs: 4095\n", 2, 1, "found a tab character that violates indentation"),
+    ("  mtu: [1518\n  mbufs: 4095\n", 2, 8, "did not find expected ',' or ']'"),
+    ("  mtu: 1518\n   mbufs: 4095\n", 2, 9, "mapping values are not allowed in this context"),
+], ids=["tab", "unclosed_list", "bad_indent"])
+def test_yaml_syntax_error_line_and_column(probe, tmp_path, bad, line, col, problem):
+    """A YAML syntax error names the line and column where it is.
+
+    Steps:
+      1. The base config with its datapath section replaced by broken YAML;
+         check-config and run.
+    Verifies:
+      - one line "natprobe: FILE:LINE:COLUMN: (yaml): syntax error: ..."
+        with libyaml's problem and the offending character's position
+        (line counted in the file), the same from run.
+    """
+    base = base_text(tmp_path)
+    start = base.index("datapath:\n") + len("datapath:\n")
+    end = base.index("sip:\n")
+    text = base[:start] + bad + base[end:]
+    path = probe.config(text)
+    (m,) = error_lines(probe.check_config(path), path)
+    first = base[:start].count("\n")
+    assert (m.group("field"), int(m.group("line")), int(m.group("col"))) == (
+        "(yaml)", first + line, col), m.group(0)
+    assert problem in m.group("msg"), m.group(0)
+    r = probe.run("run", "-c", path)
+    assert [x.group(0) for x in error_lines(r, path)] == [m.group(0)]
+
+
+@pytest.mark.parametrize("text_edit,fragment", [
+    (("  stats_interval_s: 0\n", "  stats_interval_s: 0\n  hep_collector: \"255.255.255.255:9060\"\n"),
+     "export.hep_collector: 255.255.255.255 is a broadcast address"),
+    (("  stats_interval_s: 0\n", "  stats_interval_s: 0\n  hep_collector: \"239.0.0.1:9060\"\n"),
+     "export.hep_collector: 239.0.0.1 is a multicast address"),
+    (('  metrics_listen: ""\n', '  metrics_listen: "[ff02::1]:9109"\n'),
+     "export.metrics_listen: ff02::1 is a multicast address"),
+    (("  worker_lcores: [1]\n", "  worker_lcores: [1, 127]\n"),
+     "eal.worker_lcores[1]: CPU 127 is not available"),
+], ids=["hep_broadcast", "hep_multicast", "metrics_multicast", "lcore_not_here"])
+def test_check_config_knows_what_run_rejects(probe, tmp_path, text_edit, fragment):
+    """What `run` would refuse and check-config can know, check-config refuses.
+
+    Steps:
+      1. The base config with a broadcast or multicast HEP collector, a
+         multicast /metrics address, or a worker lcore this machine lacks;
+         check-config, then run.
+    Verifies:
+      - both exit 2 with the same single line naming the field.
+    """
+    path = probe.config(edit(base_text(tmp_path), text_edit))
+    r = probe.check_config(path)
+    assert r.rc == 2 and len(r.stderr_lines()) == 1, r.describe()
+    assert fragment in r.stderr, r.describe()
+    r2 = probe.run("run", "-c", path, "--idle-exit", "1")
+    assert r2.rc == 2 and r2.stderr_lines() == r.stderr_lines(), r2.describe()

@@ -678,3 +678,161 @@ def test_good_hep_settings(probe, tmp_path):
                             name="good%d.yaml" % i)
         r = probe.check_config(path)
         assert r.rc == 0 and r.stdout.splitlines() == ["%s: ok" % path], r.describe()
+
+
+# --------------------------------------------------------------------------
+# Node name (chunk 0x0013) and TCP transport
+# --------------------------------------------------------------------------
+
+class TcpReceiver:
+    """A TCP collector: accepts natprobe's connections and keeps the bytes of
+    each; a thread does the reading."""
+
+    def __init__(self, host="127.0.0.1"):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ports = list(PORT_RANGE)
+        random.shuffle(ports)
+        for p in ports:
+            try:
+                self.sock.bind((host, p))
+                break
+            except OSError:
+                continue
+        else:
+            pytest.fail("no free TCP port in %d..%d" % (PORT_RANGE[0], PORT_RANGE[-1]))
+        self.port = self.sock.getsockname()[1]
+        self.sock.listen(4)
+        self.sock.settimeout(0.1)
+        self.streams = []
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        conns = []
+        while not self._stop.is_set():
+            try:
+                c, _ = self.sock.accept()
+                c.settimeout(0.05)
+                conns.append(c)
+                self.streams.append(bytearray())
+            except socket.timeout:
+                pass
+            except OSError:
+                return
+            for i, c in enumerate(conns):
+                try:
+                    data = c.recv(1 << 20)
+                    if data:
+                        self.streams[i] += data
+                except socket.timeout:
+                    pass
+                except OSError:
+                    pass
+        for c in conns:
+            c.close()
+
+    def stop(self):
+        time.sleep(0.3)
+        self._stop.set()
+        self._t.join(WAIT_S)
+        self.sock.close()
+        return [bytes(s) for s in self.streams]
+
+
+def split_stream(data):
+    """HEP packets one after another on a stream, split by their length fields."""
+    out, pos = [], 0
+    while pos < len(data):
+        assert data[pos:pos + 4] == b"HEP3", "stream lost its framing at byte %d" % pos
+        n = struct.unpack("!H", data[pos + 4:pos + 6])[0]
+        assert pos + n <= len(data), "packet cut at the end of the stream"
+        out.append(data[pos:pos + n])
+        pos += n
+    return out
+
+
+def test_tcp_transport_with_node_name(probe, tmp_path):
+    """export.hep_transport: tcp sends the same packets on a TCP stream, each
+    with the configured node name.
+
+    Steps:
+      1. A TCP listener in the test; natprobe run on the seed captures with
+         hep_transport tcp, hep_node_name "probe-dc1" and a records file.
+      2. Split the received stream by the HEP length fields; decode each.
+    Verifies:
+      - one connection; the stream is whole HEP packets, nothing left over;
+      - 8 SIP messages and one log per record line, in the records' order;
+      - every packet carries chunk 0x0013 "probe-dc1";
+      - counters: sent{sip} 8, sent{record} = records, no send error.
+    """
+    rec = tmp_path / "records.jsonl"
+    rx = TcpReceiver()
+    text, _ = seed_inline(tmp_path, hep_lines("127.0.0.1:%d" % rx.port, transport="tcp",
+                                              node_name="probe-dc1"), records=rec)
+    text = text.replace('hep_transport: "tcp"', "hep_transport: tcp")
+    r = probe.run_config(text)
+    streams = rx.stop()
+    assert r.rc == 0, r.describe()
+    h = hep_counters(r)
+    lines = rec.read_text().splitlines()
+    assert h["sent_sip"] == SEED_SIP_MESSAGES and h["sent_record"] == len(lines), h
+    assert h["errors"] == 0, h
+    assert len(streams) == 1, "%d connections" % len(streams)
+    pk = [decode_hep(p) for p in split_stream(streams[0])]
+    assert len(pk) == SEED_SIP_MESSAGES + len(lines)
+    assert all(c.get(0x0013) == b"probe-dc1" for c in pk)
+    fields = [hep_fields(c) for c in pk]
+    logs = [f["payload"] for f in fields if f["type"] == 100]
+    assert [json.loads(x) for x in logs] == [json.loads(x) for x in lines]
+    assert sum(f["type"] == 1 for f in fields) == SEED_SIP_MESSAGES
+
+
+def test_node_name_defaults_to_host_name(probe, tmp_path):
+    """Without hep_node_name, the node name is the host name; "" sends none.
+
+    Steps:
+      1. natprobe run on the seed captures, HEP over UDP to the test's socket,
+         no hep_node_name; then again with hep_node_name "".
+    Verifies:
+      - first run: every packet's chunk 0x0013 is socket.gethostname();
+      - second run: no packet has chunk 0x0013.
+    """
+    for node, want in ((None, socket.gethostname().encode()), ("", None)):
+        rx = Receiver()
+        kw = {} if node is None else {"node_name": node}
+        text, _ = seed_inline(tmp_path, hep_lines("127.0.0.1:%d" % rx.port, **kw))
+        r = probe.run_config(text)
+        assert r.rc == 0, r.describe()
+        h = hep_counters(r)
+        got = rx.stop(want=h["sent_sip"] + h["sent_record"])
+        assert got
+        assert all(decode_hep(d).get(0x0013) == want for d in got), want
+
+
+def test_tcp_collector_down_is_counted(probe, tmp_path):
+    """A TCP collector that is not listening costs nothing but counters.
+
+    Steps:
+      1. natprobe run on the seed captures with hep_transport tcp to a port
+         nothing listens on.
+    Verifies:
+      - exit 0, forwarding byte-identical to the input (each tx capture holds
+        the frames of its peer's rx capture);
+      - every message and record is counted lost (refused or busy), none
+        sent: send errors = SIP messages queued + records.
+    """
+    port = free_udp_port()
+    rec = tmp_path / "records.jsonl"
+    text, tx = seed_inline(tmp_path, hep_lines("127.0.0.1:%d" % port) +
+                           "  hep_transport: tcp\n", records=rec)
+    r = probe.run_config(text)
+    assert r.rc == 0, r.describe()
+    assert frames_diff(read_frames(tx["fw_in"]), read_frames(SEED / "inside.pcap")) == ""
+    assert frames_diff(read_frames(tx["e_side"]), read_frames(SEED / "dmz.pcap")) == ""
+    h = hep_counters(r)
+    records = len(rec.read_text().splitlines())
+    assert h["sent_sip"] == 0 and h["sent_record"] == 0, h
+    assert h["queued"] == SEED_SIP_MESSAGES, h
+    assert h["errors"] == SEED_SIP_MESSAGES + records, h

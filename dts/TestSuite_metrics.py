@@ -191,6 +191,8 @@ def test_metrics_scrape(live):
         if not line or line.startswith("#"):
             continue
         name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name == "process_start_time_seconds":    # the standard process metric
+            continue
         assert name.startswith("natprobe_"), "sample without the natprobe_ prefix: %r" % line
         families.add(name)
     c1, c2 = Counters.parse(first), Counters.parse(second)
@@ -199,7 +201,8 @@ def test_metrics_scrape(live):
         assert c1.types.get(fam) in ("counter", "gauge"), "# TYPE of %s: %r" % (
             fam, c1.types.get(fam))
     for fam in c1.types:
-        assert fam.startswith("natprobe_"), "family without the natprobe_ prefix: %s" % fam
+        assert fam.startswith("natprobe_") or fam == "process_start_time_seconds", \
+            "family without the natprobe_ prefix: %s" % fam
     for want in ["natprobe_port_rx_packets_total", "natprobe_port_tx_packets_total",
                  "natprobe_port_dropped_packets_total", "natprobe_segment_packets_total",
                  "natprobe_sip_requests_total", "natprobe_flows_active",
@@ -213,6 +216,37 @@ def test_metrics_scrape(live):
     assert rx1 is not None and rx2 is not None
     assert rx2 > rx1 > 0, "rx of the replaying port did not grow: %s then %s" % (rx1, rx2)
     assert c2.get("natprobe_port_rx_packets_total", port="e_side") == 10
+
+
+def test_build_info_and_start_time(live):
+    """natprobe_build_info and process_start_time_seconds.
+
+    Steps:
+      1. Scrape /metrics of a live probe; natprobe --version; the probe
+         process' start time from /proc.
+    Verifies:
+      - natprobe_build_info is a gauge of value 1 whose version, dpdk,
+        hyperscan, libpcap and libcyaml labels are the versions --version
+        names;
+      - process_start_time_seconds is a gauge within 2 s of the process'
+        start (from /proc/PID/stat and the boot time).
+    """
+    import re
+    _, text = scrape(live)
+    m = re.search(r'^natprobe_build_info\{version="([^"]+)",dpdk="([^"]+)",hyperscan="([^"]+)",'
+                  r'libpcap="([^"]+)",libcyaml="([^"]+)"\} 1$', text, re.M)
+    assert m, "no natprobe_build_info:\n" + text[-3000:]
+    assert "# TYPE natprobe_build_info gauge" in text
+    ver = subprocess.run([str(live.bin), "--version"], capture_output=True, text=True).stdout
+    assert ver.splitlines()[0] == "natprobe %s" % m.group(1), ver
+    for name, v in zip(["DPDK", "Hyperscan", "libpcap", "libcyaml"], m.groups()[1:]):
+        assert "  %s %s" % (name, v) in ver, (name, v, ver)
+    m = re.search(r"^process_start_time_seconds (\S+)$", text, re.M)
+    assert m and "# TYPE process_start_time_seconds gauge" in text, text[-3000:]
+    ticks = os.sysconf("SC_CLK_TCK")
+    start_ticks = int(open("/proc/%d/stat" % live.proc.pid).read().rsplit(")", 1)[1].split()[19])
+    btime = int(next(ln.split()[1] for ln in open("/proc/stat") if ln.startswith("btime")))
+    assert abs(float(m.group(1)) - (btime + start_ticks / ticks)) < 2.0, m.group(1)
 
 
 def test_metrics_promtool(live):
@@ -563,3 +597,78 @@ def test_dashboard_and_rules_name_real_metrics(live, tmp_path):
     r = subprocess.run([promtool, "check", "rules", str(path)], capture_output=True, text=True,
                        timeout=30)
     assert r.returncode == 0, "dashboard expressions:\n%s\n%s" % (r.stdout, r.stderr)
+
+
+# --------------------------------------------------------------------------
+# Abuse: slow clients
+# --------------------------------------------------------------------------
+
+def test_metrics_slow_clients_cannot_lock_out_scrapers(live):
+    """40 slow-loris connections do not keep a scraper out.
+
+    Steps:
+      1. From loopback (the scraper's own address), open 40 connections to
+         /metrics, each sending a request line and then one header line every
+         2 s, never finishing the request; a connection the probe closes is
+         opened again at once (for at most 40 s in all).
+      2. Meanwhile scrape /metrics 10 times, 1 s apart, each with a 5 s
+         time-out (Prometheus' default scrape time-out is 10 s).
+    Verifies:
+      - 10 of 10 scrapes answer 200 with the counters;
+      - the probe closed slow connections (they cannot hold their slots)
+        and still runs.
+    """
+    import threading
+    host, port = live.listen.rsplit(":", 1)
+    stop = threading.Event()
+    stats = {"opened": 0, "closed_by_probe": 0}
+    lock = threading.Lock()
+
+    def slow_client():
+        deadline = time.monotonic() + 40
+        while not stop.is_set() and time.monotonic() < deadline:
+            try:
+                s = socket.create_connection((host, int(port)), timeout=5)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            with lock:
+                stats["opened"] += 1
+            try:
+                s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+                s.settimeout(2)
+                while not stop.is_set() and time.monotonic() < deadline:
+                    try:
+                        if s.recv(1024) == b"":
+                            with lock:
+                                stats["closed_by_probe"] += 1
+                            break
+                    except socket.timeout:
+                        s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                with lock:
+                    stats["closed_by_probe"] += 1
+            finally:
+                s.close()
+
+    threads = [threading.Thread(target=slow_client, daemon=True) for _ in range(40)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(3)       # every slow connection open and dribbling
+        ok = 0
+        for _ in range(10):
+            try:
+                status, _, body = http(live.url("/metrics"))
+                ok += status == 200 and b"natprobe_port_rx_packets_total" in body
+            except OSError:
+                pass
+            time.sleep(1)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+    assert ok == 10, "%d of 10 scrapes answered while 40 slow clients held on (%s)\n%s" % (
+        ok, stats, live.describe())
+    assert stats["closed_by_probe"] > 0, stats
+    assert live.proc.poll() is None

@@ -19,6 +19,7 @@ Each probe is bounded by --duration and stopped with SIGTERM once /metrics
 shows every frame handled; the suite takes about a minute.
 """
 
+import os
 import random
 import shutil
 import signal
@@ -62,13 +63,13 @@ def total(c, name):
 class Probe(Background):
     """`natprobe run` in the background with /metrics on a free loopback port."""
 
-    def __init__(self, binary, tmp, text):
+    def __init__(self, binary, tmp, text, prefix=()):
         self.listen = free_listen()
         assert 'metrics_listen: ""' in text
         text = text.replace('metrics_listen: ""', 'metrics_listen: "%s"' % self.listen)
         cfg = tmp / "overload.yaml"
         cfg.write_text(text)
-        super().__init__(binary, cfg, tmp, BOUND_S)
+        super().__init__(binary, cfg, tmp, BOUND_S, prefix)
         self.rc = None
 
     def scrape(self):
@@ -154,11 +155,12 @@ def assert_losses(c, cause, where, describe, also=()):
     assert not others, "%s: other losses counted: %s\n%s" % (where, others, describe())
 
 
-def run_case(probes, natprobe_bin, tmp, text, frames, cause, expect, also=(), until=None):
+def run_case(probes, natprobe_bin, tmp, text, frames, cause, expect, also=(), until=None,
+             prefix=()):
     """Start, wait until /metrics shows `frames` handled (and the family `until`
     above 0), check the cause there, stop, check the exit counters and the tx
     captures. @return (live, exit) counters."""
-    p = Probe(natprobe_bin, tmp, text)
+    p = Probe(natprobe_bin, tmp, text, prefix)
     probes.append(p)
     deadline = time.monotonic() + SETTLE_S
     live = p.wait_handled(frames)
@@ -394,12 +396,16 @@ def test_binding_table_full(probes, natprobe_bin, tmp_path):
 
 
 def test_records_file_disk_full(probes, natprobe_bin, tmp_path):
-    """Records file on a full disk (/dev/full: every write fails with ENOSPC).
+    """Records file on a full disk (every write fails with ENOSPC).
 
     Steps:
       1. The seed scenario on two inline segments (both firewall legs, each
          direction from its own port), the seed's static NAT.
-      2. export.records_file: /dev/full.
+      2. export.records_file in DIR, a 64 KiB tmpfs filled up before natprobe
+         starts (mounted in a mount namespace of natprobe's own, unshare -m,
+         so it goes away with the process). natprobe refuses a device such as
+         /dev/full as its records file (docs/deploy.md), so the disk is a real
+         full file system.
       3. natprobe run; scrape /metrics once every frame is handled; SIGTERM.
     Verifies:
       - each tx capture byte-identical to its peer's rx capture;
@@ -408,13 +414,21 @@ def test_records_file_disk_full(probes, natprobe_bin, tmp_path):
         written; the anomalies are still counted by type;
       - no other loss counted; exit 0.
     """
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a full tmpfs in a mount namespace needs root and unshare (util-linux)")
     ports, segs, expect, n = seed_inline(tmp_path)
+    full = tmp_path / "full"
+    full.mkdir()
     text = config(ports, segs, {}, extra_top=SEED_STATIC).replace(
-        'metrics_listen: ""', 'metrics_listen: ""\n  records_file: /dev/full')
+        'metrics_listen: ""', 'metrics_listen: ""\n  records_file: %s/records.jsonl' % full)
+    fill = ('mount -t tmpfs -o size=64k,mode=0755 natprobe-full "$0" && '
+            '{ head -c 1048576 /dev/zero > "$0/fill" 2>/dev/null; '
+            'test "$(stat -f -c %a "$0")" -eq 0; } && exec "$@"')
+    prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", fill, str(full)]
     # Records are written once their findings settle (the incident 2 s after its
     # last evidence): /metrics is read once the incident is made.
     live, end = run_case(probes, natprobe_bin, tmp_path, text, n, "records", expect,
-                         until="natprobe_incidents_total")
+                         until="natprobe_incidents_total", prefix=prefix)
     anomalies = total(end, "natprobe_anomalies_total")
     incidents = total(end, "natprobe_incidents_total")
     bindings = end.value("natprobe_nat_bindings_learned_total")

@@ -39,6 +39,8 @@ sys.path.insert(0, str(REPO_ROOT / "tools"))
 def pytest_configure(config):
     # DTS naming: suites are dts/TestSuite_<feature>.py.
     config.addinivalue_line("python_files", "TestSuite_*.py")
+    config.addinivalue_line("markers", "slow: takes a minute or more (the Debian package build); "
+                            "tools/test.sh runs it, -m 'not slow' leaves it out")
 
 
 # --------------------------------------------------------------------------
@@ -71,14 +73,21 @@ PROGRAM_PACKAGES = {
     "baresip": "baresip",
     "capinfos": "wireshark-common",
     "dpdk-telemetry.py": "dpdk-dev",
+    "dpkg-buildpackage": "dpkg-dev",
     "dpdk-testpmd": "dpdk-dev",
     "editcap": "wireshark-common",
+    "help2man": "help2man",
     "ip": "iproute2",
     "kamailio": "kamailio",
     "kamcmd": "kamailio",
+    "lintian": "lintian",
+    "logrotate": "logrotate",
+    "man": "man-db",
+    "meson": "meson",
     "mergecap": "wireshark-common",
     "nft": "nftables",
     "openssl": "openssl",
+    "pkg-config": "pkg-config",
     "prometheus": "prometheus",
     "promtool": "prometheus",
     "python3": "python3",
@@ -86,7 +95,9 @@ PROGRAM_PACKAGES = {
     "sipsak": "sipsak",
     "sngrep": "sngrep",
     "ss": "iproute2",
+    "strace": "strace",
     "sysctl": "procps",
+    "systemd-analyze": "systemd",
     "tcpdump": "tcpdump",
     "text2pcap": "wireshark-common",
     "tshark": "tshark",
@@ -422,13 +433,14 @@ class Background:
     stderr to files in tmp; stop() sends SIGTERM and returns (rc, counters
     printed at exit); kill() is the fixture's clean-up."""
 
-    def __init__(self, binary, cfg, tmp, bound_s):
+    def __init__(self, binary, cfg, tmp, bound_s, prefix=()):
+        """prefix: a command that ends by exec'ing its arguments (unshare, ...)."""
         self.cfg = cfg
         self.out, self.err = tmp / "probe.out", tmp / "probe.err"
         with open(self.out, "w") as o, open(self.err, "w") as e:
-            self.proc = subprocess.Popen([str(require_binary(binary)), "run", "-c", str(cfg),
-                                          "--duration", str(bound_s)], stdout=o, stderr=e,
-                                         start_new_session=True)
+            self.proc = subprocess.Popen(list(prefix) + [str(require_binary(binary)), "run", "-c",
+                                                         str(cfg), "--duration", str(bound_s)],
+                                         stdout=o, stderr=e, start_new_session=True)
 
     def describe(self):
         return "natprobe run -c %s rc=%s\n--- config ---\n%s--- stdout ---\n%s\n--- stderr ---\n%s" % (

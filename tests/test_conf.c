@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
 
@@ -205,7 +206,21 @@ static const struct bad_case bad_cases[] = {
 	{ MINIMAL "security:\n  group: root\n", "security.group: needs security.user" },
 	{ MINIMAL "security:\n  uid: 0\n", "security.uid: unknown key" },
 	{ "", "empty" },
-	{ "[1, 2", "(document)" },
+	{ "[1, 2", ":2:1: (yaml): syntax error" },
+	/* a key one typo away from an allowed one */
+	{ MINIMAL "datapath:\n  burst_sise: 32\n", ":11: datapath.burst_sise: unknown key; did "
+	  "you mean 'burst_size'?" },
+	/* a key in the wrong section */
+	{ MINIMAL "records_file: /tmp/x\n", ":10: records_file: unknown key; did you mean "
+	  "'export.records_file' (in another section)?" },
+	{ MINIMAL "export:\n  hep_collector: \"255.255.255.255:9060\"\n",
+	  ":11: export.hep_collector: 255.255.255.255 is a broadcast address" },
+	{ MINIMAL "export:\n  hep_collector: \"[ff02::1]:9060\"\n",
+	  ":11: export.hep_collector: ff02::1 is a multicast address" },
+	{ MINIMAL "export:\n  hep_collector: \"239.1.1.1:9060\"\n",
+	  ":11: export.hep_collector: 239.1.1.1 is a multicast address" },
+	{ MINIMAL "export:\n  metrics_listen: \"224.0.0.1:9109\"\n",
+	  ":11: export.metrics_listen: 224.0.0.1 is a multicast address" },
 };
 
 static void test_bad_configs(void **state)
@@ -246,6 +261,100 @@ static void test_port_waits(void **state)
 	assert_int_equal(c.datapath.tx_backoff_us, 1000);
 	assert_int_equal(c.datapath.link_down_warn_s, 86400);
 	np_conf_free(&c);
+}
+
+/* Load @p yaml expecting failure; return the number of error lines in @p err. */
+static unsigned int error_lines(const char *yaml, char *err, size_t errlen)
+{
+	struct np_conf c;
+	unsigned int n = 1;
+
+	assert_int_not_equal(load_text(yaml, &c, err, errlen), 0);
+	for (const char *p = err; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+/* A YAML syntax error is reported at the offending character, not the line above. */
+static void test_syntax_error_line_and_column(void **state)
+{
+	char err[NP_CONF_ERR_MAX];
+
+	(void)state;
+	/* a tab where indentation is expected, on line 4 */
+	assert_int_equal(error_lines("eal:\n  main_lcore: 0\n  worker_lcores: [1]\n\tno_huge: true\n",
+				     err, sizeof(err)), 1);
+	if (strstr(err, ":4:1: (yaml): syntax error: found character that cannot start any "
+			"token") == NULL)
+		fail_msg("%s", err);
+	/* an unclosed quote on line 3, column 16 */
+	assert_int_equal(error_lines(MINIMAL "eal:\n  file_prefix: \"np\n", err, sizeof(err)), 1);
+	if (strstr(err, ":12:1: (yaml): syntax error: found unexpected end of stream, while "
+			"scanning a quoted scalar at line 11 column 16") == NULL)
+		fail_msg("%s", err);
+}
+
+/* Every error of a config in one run, each on its own line. */
+static void test_all_errors_reported(void **state)
+{
+	char err[NP_CONF_ERR_MAX];
+
+	(void)state;
+	assert_int_equal(error_lines(MINIMAL "datapath:\n  burst_size: 0\n  mtu: 63\n"
+				     "sip:\n  ports: [0, 5060, 70000]\n"
+				     "nat:\n  static:\n    - private: 10.0.0.x\n      public: 1.1.1.1\n"
+				     "export:\n  stats_interval_s: 999999\n",
+				     err, sizeof(err)), 6);
+	assert_non_null(strstr(err, ":11: datapath.burst_size: 0 is out of range"));
+	assert_non_null(strstr(err, ":12: datapath.mtu: 63 is out of range"));
+	assert_non_null(strstr(err, ":14: sip.ports[0]: 0 is not a port"));
+	assert_non_null(strstr(err, ":14: sip.ports[2]: 70000 is not a port"));
+	assert_non_null(strstr(err, ":17: nat.static[0].private: '10.0.0.x'"));
+	assert_non_null(strstr(err, ":20: export.stats_interval_s: 999999 is out of range"));
+	/* every unknown key, each with its line */
+	assert_int_equal(error_lines(MINIMAL "datapath:\n  burst: 1\n  mtux: 2\nexport:\n  stats: 1\n",
+				     err, sizeof(err)), 3);
+	assert_non_null(strstr(err, ":11: datapath.burst: unknown key"));
+	assert_non_null(strstr(err, ":12: datapath.mtux: unknown key; did you mean 'mtu'?"));
+	assert_non_null(strstr(err, ":14: export.stats: unknown key"));
+}
+
+/* More errors than the cap: NP_CONF_MAX_ERRORS lines, then one saying how many more. */
+static void test_errors_capped(void **state)
+{
+	char yaml[4096], err[NP_CONF_ERR_MAX];
+	size_t off;
+
+	(void)state;
+	off = (size_t)snprintf(yaml, sizeof(yaml), "%s", MINIMAL "datapath:\n");
+	for (int i = 0; i < 30; i++)
+		off += (size_t)snprintf(yaml + off, sizeof(yaml) - off, "  bad_key_%d: 1\n", i);
+	assert_int_equal(error_lines(yaml, err, sizeof(err)), NP_CONF_MAX_ERRORS + 1);
+	assert_non_null(strstr(err, ": (more): 10 more errors not shown"));
+	/* a small buffer holds whole lines only */
+	assert_int_not_equal(load_text(yaml, &(struct np_conf){ 0 }, err, 150), 0);
+	assert_true(strlen(err) < 150);
+	assert_non_null(strstr(err, "bad_key_0: unknown key"));
+	assert_null(strstr(err, "bad_key_1"));
+	assert_true(strlen(err) > 10 && strcmp(err + strlen(err) - 10, "every key)") == 0);
+}
+
+/* A FIFO as the config is refused at once, never waited on. */
+static void test_fifo_refused(void **state)
+{
+	char path[64] = "/tmp/np_test_fifo_XXXXXX";
+	char err[512];
+	struct np_conf c;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	strcat(path, "/c.yaml");
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_int_not_equal(np_conf_load(path, &c, err, sizeof(err)), 0);
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	assert_non_null(strstr(err, "not a regular file (a FIFO)"));
 }
 
 static void test_nat_and_security_defaults(void **state)
@@ -334,6 +443,10 @@ int main(void)
 		cmocka_unit_test(test_shipped_config_is_valid),
 		cmocka_unit_test(test_explicit_values_and_static_nat),
 		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_syntax_error_line_and_column),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_errors_capped),
+		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_nat_and_security_defaults),
 		cmocka_unit_test(test_port_waits),
 		cmocka_unit_test(test_security_user_resolved),

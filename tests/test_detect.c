@@ -884,6 +884,39 @@ static void test_dialog_contact_and_sdp(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* A phone that learned its public address (STUN) puts it at media level and
+ * leaves its private one at session level: media goes to the public one. */
+static void test_sdp_media_level_address_wins(void **state)
+{
+	static const char sdp_stun[] =
+		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\n";
+	static const char sdp_held[] =
+		"v=0\no=- 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nm=video 0 RTP/AVP 96\nc=IN IP4 10.1.2.3\n";
+	static const char sdp_mixed[] =
+		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\nm=video 4002 RTP/AVP 96\n";
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1,
+	     "", 1, strlen(sdp_stun), sdp_stun);
+	/* a private c= on a disabled stream (port 0) carries nothing */
+	sipf(c, 1, T0 + MS, "198.51.100.8", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2,
+	     "", 2, strlen(sdp_held), sdp_held);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 0);
+	np_det_correlator_destroy(c);
+	/* the video stream has no c= of its own: the private session one applies */
+	c = corr(NULL, 0);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 3, "", 3,
+	     strlen(sdp_mixed), sdp_mixed);
+	np_det_correlator_finish(c, T0 + 10 * MS);
+	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 1);
+	np_det_correlator_destroy(c);
+}
+
 static void test_known_nat_is_the_records_binding(void **state)
 {
 	struct np_det_correlator *c = corr(NULL, 0);
@@ -1117,6 +1150,7 @@ int main(void)
 		cmocka_unit_test(test_private_via_needs_udp_without_rport),
 		cmocka_unit_test(test_contact_rules),
 		cmocka_unit_test(test_dialog_contact_and_sdp),
+		cmocka_unit_test(test_sdp_media_level_address_wins),
 		cmocka_unit_test(test_known_nat_is_the_records_binding),
 		cmocka_unit_test(test_repeats_are_one_record),
 		cmocka_unit_test(test_copy_order_does_not_matter),

@@ -257,11 +257,12 @@ static void test_errors(void **state)
 	assert_int_equal(np_hep_encode_head(&h, 1, big, sizeof(big)), 99 + 2 * (6 + 128));
 }
 
-/* The longest head (IPv6, longest key and correlation id) is NP_HEP_MAX_HEAD_LEN. */
+/* The longest head (IPv6, longest key, correlation id and node name) is NP_HEP_MAX_HEAD_LEN. */
 static void test_max_head(void **state)
 {
 	struct np_hep_info h = seed_info();
 	char key[NP_HEP_MAX_KEY_LEN + 1], cid[NP_HEP_MAX_CORRELATION_LEN + 1];
+	char node[NP_HEP_MAX_NODE_NAME_LEN + 1];
 	uint8_t buf[NP_HEP_MAX_HEAD_LEN];
 
 	(void)state;
@@ -269,12 +270,47 @@ static void test_max_head(void **state)
 	key[sizeof(key) - 1] = '\0';
 	memset(cid, 'c', sizeof(cid) - 1);
 	cid[sizeof(cid) - 1] = '\0';
+	memset(node, 'n', sizeof(node) - 1);
+	node[sizeof(node) - 1] = '\0';
 	v6(&h.src, "::1");
 	v6(&h.dst, "::2");
 	h.auth_key = key;
 	h.correlation_id = cid;
+	h.node_name = node;
 	assert_int_equal(np_hep_encode_head(&h, 100, buf, sizeof(buf)), NP_HEP_MAX_HEAD_LEN);
 	assert_int_equal(np_hep_encode_head(&h, 100, buf, sizeof(buf) - 1), -ENOSPC);
+}
+
+/* The node name (chunk 0x0013) follows the correlation id, before the payload; too long is refused. */
+static void test_node_name(void **state)
+{
+	struct np_hep_info h = seed_info();
+	struct chunk_seen c[32];
+	const struct chunk_seen *x;
+	char longer[NP_HEP_MAX_NODE_NAME_LEN + 2];
+	uint8_t buf[512];
+	unsigned int n;
+	int len;
+
+	(void)state;
+	h.correlation_id = "cid";
+	h.node_name = "probe-dc1";
+	len = np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf));
+	assert_true(len > 0);
+	n = walk(buf, (size_t)len, c, 32);
+	x = find(c, n, 0x0013);
+	assert_non_null(x);
+	assert_int_equal(x->len, 9);
+	assert_memory_equal(x->v, "probe-dc1", 9);
+	assert_int_equal(c[n - 2].type, 0x0013);
+	assert_int_equal(c[n - 1].type, 0x000f);
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	h.node_name = longer;
+	assert_int_equal(np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf)), -EINVAL);
+	h.node_name = "";
+	len = np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf));
+	assert_null(find(c, walk(buf, (size_t)len, c, 32), 0x0013));
 }
 
 /* Records: the flow and Call-ID when there are some, else zero addresses over UDP. */
@@ -332,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_max_head),
 		cmocka_unit_test(test_record_info),
+		cmocka_unit_test(test_node_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

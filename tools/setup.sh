@@ -17,6 +17,11 @@ packages=(
 	# build
 	gcc pkg-config meson ninja-build
 	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev libcap-ng-dev
+	libsystemd-dev help2man
+	# the Debian package (tools/build-deb.sh) and its checks
+	debhelper dpkg-dev fakeroot lintian
+	# service checks: the logrotate snippet, log lines never sent to syslog
+	logrotate strace
 	# tests, fuzzing, sanitizers
 	libcmocka-dev clang libclang-rt-14-dev valgrind python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive

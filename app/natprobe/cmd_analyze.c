@@ -12,7 +12,29 @@
 
 #include "np_app.h"
 #include "np_record.h"
+#include "np_text.h"
 #include "offline.h"
+
+const char np_analyze_usage[] =
+	"Usage: natprobe analyze [OPTIONS] SEG=FILE...\n"
+	"Offline analysis of captures (pcap, pcapng) or Expressway diagnostic logs, one\n"
+	"per segment (SEG names it: inside=c.pcap dmz=e.pcap), through the same pipeline\n"
+	"as run. Prints a report (incidents, anomalies, NAT bindings learned, what was\n"
+	"read), bytes from the wire escaped as \\xNN; or JSON records.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE        take nat.static and the limits from a natprobe config\n"
+	"      --static-nat PRIV=PUB\n"
+	"                           a static NAT entry, two IPv4 or two IPv6 addresses;\n"
+	"                           repeat it for more (at most 64)\n"
+	"  -j, --json               one JSON record per line on stdout (docs/records.md)\n"
+	"                           and nothing else there\n"
+	"      --bindings           list every NAT binding in the report (default: the\n"
+	"                           first few)\n"
+	"      --fail-on incident|anomaly\n"
+	"                           exit 3 when an incident (or any anomaly or incident)\n"
+	"                           is found\n"
+	"  -h, --help               this text\n";
 
 struct analyze_ctx {
 	struct np_offline *o;
@@ -274,7 +296,7 @@ int np_cmd_analyze(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+c:jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			conf_path = optarg;
@@ -305,15 +327,7 @@ int np_cmd_analyze(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			puts("Usage: natprobe analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] "
-			     "[--bindings] [--fail-on incident|anomaly] SEG=FILE...\n"
-			     "Offline analysis of captures, one per segment.\n"
-			     "  --json        one JSON record per line, nothing else on stdout\n"
-			     "  --bindings    list every NAT binding in the report (default: the "
-			     "first few)\n"
-			     "  --fail-on incident|anomaly\n"
-			     "                exit 3 when an incident (or any anomaly or incident) "
-			     "is found");
+			fputs(np_analyze_usage, stdout);
 			return NP_EXIT_OK;
 		default:
 			np_err("analyze: unknown or incomplete option '%s'; see natprobe --help",
@@ -323,7 +337,7 @@ int np_cmd_analyze(int argc, char **argv)
 	}
 	if (conf_path != NULL) {
 		if (np_conf_load(conf_path, &o.conf, err, sizeof(err)) < 0) {
-			np_err("%s", err);
+			np_conf_print_errors(err);
 			return NP_EXIT_USAGE;
 		}
 	} else {
@@ -373,8 +387,16 @@ int np_cmd_analyze(int argc, char **argv)
 	}
 	np_offline_run(&o, on_tick, &a);
 	np_det_correlator_finish(a.corr, o.last_ns);
-	if (!a.json)
+	if (!a.json) {
+		FILE *tty = stdout;	/* wire bytes reach a terminal escaped (np_text.h) */
+
+		stdout = np_text_fopen(tty) ?: tty;
 		report(&a, all_bindings);
+		if (stdout != tty) {
+			fclose(stdout);
+			stdout = tty;
+		}
+	}
 	fflush(stdout);
 	np_offline_warnings(&o);
 	if (a.oom) {

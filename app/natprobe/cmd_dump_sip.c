@@ -7,7 +7,19 @@
 
 #include "np_app.h"
 #include "np_record.h"
+#include "np_text.h"
 #include "offline.h"
+
+const char np_dump_sip_usage[] =
+	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE...\n"
+	"Print every SIP message parsed from captures, one per line: segment, time,\n"
+	"flow, method or status, Call-ID, CSeq and each address header's values (the\n"
+	"debugging view of the parser). Text output escapes control characters and\n"
+	"invalid UTF-8 from the wire as \\xNN.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json               one JSON object per message (docs/records.md)\n"
+	"  -h, --help               this text\n";
 
 struct dump_ctx {
 	struct np_offline *o;
@@ -198,14 +210,13 @@ int np_cmd_dump_sip(int argc, char **argv)
 	np_conf_defaults(&o.conf);
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			d.json = true;
 			break;
 		case 'h':
-			puts("Usage: natprobe dump-sip [--json] [SEG=]FILE...\n"
-			     "Print every SIP message parsed from the captures, one per line.");
+			fputs(np_dump_sip_usage, stdout);
 			return NP_EXIT_OK;
 		default:
 			np_err("dump-sip: unknown option '%s'; see natprobe --help",
@@ -227,7 +238,17 @@ int np_cmd_dump_sip(int argc, char **argv)
 		np_offline_close(&o);
 		return NP_EXIT_USAGE;
 	}
-	np_offline_run(&o, NULL, NULL);
+	{
+		FILE *tty = stdout;	/* wire bytes reach a terminal escaped (np_text.h) */
+
+		if (!d.json)
+			stdout = np_text_fopen(tty) ?: tty;
+		np_offline_run(&o, NULL, NULL);
+		if (stdout != tty) {
+			fclose(stdout);
+			stdout = tty;
+		}
+	}
 	fflush(stdout);
 	np_offline_warnings(&o);
 	if (d.errors > 0)

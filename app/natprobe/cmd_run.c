@@ -23,19 +23,70 @@
 
 volatile bool np_force_quit;
 volatile bool np_reopen_records;
+volatile bool np_print_counters;
 
 /* Only flags: the control loop acts on them. */
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP)
 		np_reopen_records = true;
+	else if (sig == SIGUSR1)
+		np_print_counters = true;
 	else
 		np_force_quit = true;
 }
 
-static const char run_usage[] =
-	"Usage: natprobe run -c FILE [--duration SEC] [--idle-exit SEC] [-- EAL-ARGS...]\n"
-	"See natprobe --help and config/natprobe.yaml.\n";
+/*
+ * No signal an operator or a pipe can send ends the probe unasked (an inline
+ * probe that dies takes the link down):
+ *   SIGINT, SIGTERM  stop (workers stop, rings drain, counters printed)
+ *   SIGHUP           reopen export.records_file (log rotation; ExecReload)
+ *   SIGUSR1          print the counters on stdout now
+ *   SIGUSR2          ignored (reserved)
+ *   SIGPIPE          ignored: a write to a pipe whose reader is gone fails
+ *                    with EPIPE and is counted (natprobe_output_write_failures_total)
+ * SA_RESTART: DPDK's own threads (telemetry's accept(), the interrupt
+ * thread) must not see EINTR. Start-up never blocks on a file that someone
+ * else controls (configs and records are opened O_NONBLOCK and must be
+ * regular files), and each start-up step checks for a stop request.
+ */
+static void install_signals(void)
+{
+	static const int stop_or_flag[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_signal;
+	for (size_t i = 0; i < RTE_DIM(stop_or_flag); i++)
+		sigaction(stop_or_flag[i], &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+}
+
+const char np_run_usage[] =
+	"Usage: natprobe run -c FILE [OPTIONS] [-- EAL-ARGS...]\n"
+	"Run the live probe (inline or passive segments) from a YAML config. EAL\n"
+	"settings come from the config; arguments after -- are added to them.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE        the config (config/natprobe.yaml documents every key)\n"
+	"      --duration SEC       stop after SEC seconds\n"
+	"      --idle-exit SEC      stop once no frame has arrived for SEC seconds\n"
+	"                           (replaying captures through net_pcap ports)\n"
+	"      --allow-unsafe-config\n"
+	"                           start even when the config, its directory or an EAL -d\n"
+	"                           plugin is writable by a user other than root or the\n"
+	"                           one running natprobe (refused by default)\n"
+	"  -h, --help               this text\n"
+	"\n"
+	"Counters are printed on exit (Prometheus text format), every\n"
+	"export.stats_interval_s seconds when set, and on SIGUSR1. Signals: SIGINT and\n"
+	"SIGTERM stop it; SIGHUP reopens export.records_file; SIGUSR2 and SIGPIPE are\n"
+	"ignored. Under systemd (Type=notify) it reports READY=1 once forwarding and\n"
+	"feeds the watchdog (WatchdogSec=) while every worker makes progress.\n";
 
 static int parse_seconds(const char *opt, const char *s, double *out)
 {
@@ -58,6 +109,7 @@ static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, cha
 		{ "config", required_argument, NULL, 'c' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "allow-unsafe-config", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -78,8 +130,11 @@ static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, cha
 			if (parse_seconds("--idle-exit", optarg, &app->idle_exit_s) < 0)
 				return -EINVAL;
 			break;
+		case 'u':
+			app->allow_unsafe = true;
+			break;
 		case 'h':
-			fputs(run_usage, stdout);
+			fputs(np_run_usage, stdout);
 			return 1;
 		default:
 			np_err("run: unknown or incomplete option '%s'; see natprobe --help",
@@ -176,6 +231,28 @@ static int check_lcores(const struct np_conf *c)
 	return 0;
 }
 
+int np_run_check_conf(const struct np_conf *c, const char *conf_path, bool allow_unsafe, int n_eal,
+		      char **eal)
+{
+	char err[1024];
+
+	if (check_lcores(c) < 0)
+		return -EINVAL;
+	if (c->export.records_file[0] != '\0' &&
+	    np_output_check(c->export.records_file, err, sizeof(err)) != 0) {
+		np_err("export.records_file: %s", err);
+		return -EINVAL;
+	}
+	if (np_run_inputs_trusted(conf_path, c, n_eal, eal, err, sizeof(err)) != 0) {
+		if (!allow_unsafe) {
+			np_err("%s", err);
+			return -EPERM;
+		}
+		np_err("warning: %s; starting anyway (--allow-unsafe-config)", err);
+	}
+	return 0;
+}
+
 static int create_workers(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -245,36 +322,41 @@ static void release(struct np_app *app)
 int np_cmd_run(int argc, char **argv)
 {
 	static struct np_app app;	/* large; one per process */
-	char err[1024];
+	struct timespec t0;
+	char err[NP_CONF_ERR_MAX];
 	char **eal_args = NULL;
 	int n_eal = 0;
 	int ret;
 
 	memset(&app, 0, sizeof(app));
+	clock_gettime(CLOCK_REALTIME, &t0);
+	app.process.start_time_s = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
+	/* first: a signal during start-up (a slow config read) stops it, never kills it */
+	install_signals();
 	ret = parse_args(&app, argc, argv, &n_eal, &eal_args);
 	if (ret != 0)
 		return ret > 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 	if (np_conf_load(app.conf_path, &app.conf, err, sizeof(err)) < 0) {
-		np_err("%s", err);
-		return NP_EXIT_USAGE;
+		np_conf_print_errors(err);
+		return np_force_quit ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
-	if (check_lcores(&app.conf) < 0) {
+	if (np_run_check_conf(&app.conf, app.conf_path, app.allow_unsafe, n_eal, eal_args) < 0) {
 		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
-	if (np_privs_prepare(&app) < 0 || np_eal_init(&app, n_eal, eal_args) < 0) {
+	if (np_force_quit || np_privs_prepare(&app) < 0 || np_eal_init(&app, n_eal, eal_args) < 0) {
 		np_conf_free(&app.conf);
-		return NP_EXIT_USAGE;
+		return np_force_quit ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
-	if (np_control_init(&app) < 0 || create_workers(&app) < 0 || np_ports_init(&app) < 0 ||
-	    np_privs_drop(&app) < 0) {
+	if (np_force_quit || np_notify_init() < 0 || np_control_init(&app) < 0 ||
+	    create_workers(&app) < 0 ||
+	    np_ports_init(&app) < 0 || np_privs_drop(&app) < 0) {
+		bool stopped = np_force_quit;
+
 		release(&app);
 		rte_eal_cleanup();
 		np_conf_free(&app.conf);
-		return NP_EXIT_USAGE;
+		return stopped ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
 	for (unsigned int i = 0; i < app.n_workers; i++) {
 		ret = rte_eal_remote_launch(np_worker_main, app.workers[i], app.workers[i]->lcore);
@@ -289,7 +371,9 @@ int np_cmd_run(int argc, char **argv)
 			return NP_EXIT_USAGE;
 		}
 	}
+	np_notify_ready(&app);
 	np_control_loop(&app);
+	np_notify_stopping();
 	np_force_quit = true;
 	rte_eal_mp_wait_lcore();
 	np_control_drain(&app);

@@ -99,6 +99,12 @@ int np_control_init(struct np_app *app)
 	struct np_det_correlator_conf cc;
 	char err[256];
 
+	np_versions_get(&app->versions);
+	app->process.version = app->versions.natprobe;
+	app->process.dpdk = app->versions.dpdk;
+	app->process.hyperscan = app->versions.hyperscan;
+	app->process.libpcap = app->versions.libpcap;
+	app->process.libcyaml = app->versions.libcyaml;
 	app->sip_db = np_sip_db_create(err, sizeof(err));
 	if (app->sip_db == NULL) {
 		np_err("SIP matcher: %s", err);
@@ -157,6 +163,7 @@ void np_control_drain(struct np_app *app)
 	while (drain(app) > 0)
 		;
 	np_det_correlator_finish(app->corr, 0);
+	np_hep_flush(app);
 }
 
 static uint64_t wall_ns(void)
@@ -190,11 +197,31 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 		.records_written = app->rec.written,
 		.records_failed = app->rec.failed,
 		.records_reopen_failed = app->rec.reopen_failed,
+		.process = &app->process,
 	};
+
+	app->process.stdout_failures = np_output_failures(NP_OUT_STDOUT);
+	app->process.stderr_failures = np_output_failures(NP_OUT_STDERR);
 
 	np_ports_read_hw_stats(app);
 	np_stats_write_prometheus(f, &src);
-	fflush(f);
+	if (fflush(f) != 0 || ferror(f)) {
+		/* EPIPE (reader gone), ENOSPC, ...: this block is lost, counted; go on */
+		if (f == stdout)
+			np_output_failed(NP_OUT_STDOUT);
+		clearerr(f);
+	}
+}
+
+/* The counters on stdout, headed by the time (export.stats_interval_s, SIGUSR1). */
+static void print_counters_now(struct np_app *app)
+{
+	time_t t = time(NULL);
+	char ts[32];
+
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	printf("# natprobe counters at %s\n", ts);
+	np_control_print_counters(app, stdout);
 }
 
 int np_control_loop(struct np_app *app)
@@ -216,6 +243,7 @@ int np_control_loop(struct np_app *app)
 		np_link_poll(app);
 		np_metrics_poll(app);
 		now = rte_get_timer_cycles();
+		np_notify_tick(app, now);
 		if (now >= next_hw) {
 			uint64_t rx = rx_total(app);
 
@@ -240,13 +268,12 @@ int np_control_loop(struct np_app *app)
 		if (app->duration_s > 0 && now - start >= (uint64_t)(app->duration_s * hz))
 			break;
 		if (next_stats != 0 && now >= next_stats) {
-			time_t t = time(NULL);
-			char ts[32];
-
-			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-			printf("# natprobe counters at %s\n", ts);
-			np_control_print_counters(app, stdout);
+			print_counters_now(app);
 			next_stats = now + app->conf.export.stats_interval_s * hz;
+		}
+		if (np_print_counters) {
+			np_print_counters = false;
+			print_counters_now(app);
 		}
 	}
 	return 0;

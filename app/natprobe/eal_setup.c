@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -117,16 +118,17 @@ int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args)
 	if (logf != NULL)
 		rte_openlog_stream(logf);
 	ret = rte_eal_init(a.argc, a.argv);
-	if (logf != NULL) {
+	if (logf != NULL)
 		fflush(logf);
+	/* from here on rte_log writes through log.c (stderr once, no syslog) */
+	if (np_log_dpdk_start() < 0)
 		rte_openlog_stream(NULL);
-	}
 	if (ret < 0) {
 		const char *why = logbuf && logbuf[0] ? last_line(logbuf) : rte_strerror(rte_errno);
 
 		np_err("DPDK EAL start failed: %s (%s)", why, rte_strerror(rte_errno));
 	} else if (logbuf != NULL && app->conf.eal.log_level >= NP_LOG_INFO) {
-		fputs(logbuf, stderr);
+		np_log_text(LOG_INFO, logbuf, strlen(logbuf));
 	}
 	if (logf != NULL)
 		fclose(logf);

@@ -1,71 +1,117 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* natprobe: subcommand dispatch and --help. */
+/* natprobe: subcommand dispatch, --help and --version. */
 
-#include <stdarg.h>
-#include <stdio.h>
+#include <getopt.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "np_app.h"
 
-static const char usage[] =
-	"Usage: natprobe COMMAND [OPTIONS]\n"
-	"\n"
+static const char usage_head[] =
+	"Usage: natprobe COMMAND [OPTIONS] [ARGS...]\n"
 	"An inline DPDK probe that finds SIP failures caused by NAT.\n"
 	"\n"
 	"Commands:\n"
-	"  run -c FILE [--duration SEC] [--idle-exit SEC] [-- EAL-ARGS...]\n"
-	"      Run the live probe (inline or passive segments) from a YAML config.\n"
-	"      EAL settings come from the config; arguments after -- are added to them.\n"
-	"      --duration SEC   stop after SEC seconds\n"
-	"      --idle-exit SEC  stop once no frame has arrived for SEC seconds\n"
-	"                       (replaying captures through net_pcap ports)\n"
-	"      Counters are printed on exit (Prometheus text format) and every\n"
-	"      export.stats_interval_s seconds when set. SIGINT/SIGTERM stop it.\n"
+	"  run            the live probe (inline or passive segments) from a YAML config\n"
+	"  analyze        offline analysis of captures or Expressway logs, one per segment\n"
+	"  dump-sip       every SIP message parsed from captures, one per line\n"
+	"  check-config   validate a config\n"
+	"  list-counters  the reference of every counter (Markdown; docs/counters.md)\n"
 	"\n"
-	"  analyze [-c FILE] [--static-nat PRIV=PUB]... [--json] [--bindings]\n"
-	"          [--fail-on incident|anomaly] SEG=FILE...\n"
-	"      Offline analysis of captures (pcap, pcapng) or Expressway logs,\n"
-	"      one per segment, through the same pipeline. The report opens with a\n"
-	"      verdict line; --bindings lists every NAT binding; --fail-on exits 3\n"
-	"      when an incident (or any anomaly) is found.\n"
+	"Options:\n"
+	"  -h, --help     this text, with every command's options\n"
+	"  -V, --version  natprobe's version and the versions of DPDK, Hyperscan, libpcap\n"
+	"                 and libcyaml it runs with\n"
 	"\n"
-	"  dump-sip [--json] [SEG=]FILE\n"
-	"      Print every SIP message parsed from a capture, one per line.\n"
-	"\n"
-	"  check-config FILE\n"
-	"      Validate a config; errors name the field and line.\n"
-	"\n"
-	"  list-counters\n"
-	"      Print the reference of every counter (Markdown; docs/counters.md).\n"
-	"\n"
-	"  --help, -h       this text\n"
-	"  --version        print the version\n"
-	"\n"
-	"Exit status: 0 success, 1 runtime failure, 2 bad command line, config,\n"
-	"input or startup error (one line on stderr says which), 3 analyze --fail-on\n"
-	"found what it was asked to fail on.\n"
-	"Documentation: docs/ (operator guide, deployment, performance).\n";
+	"natprobe COMMAND --help prints one command's part of this text. Options may\n"
+	"come before or after a command's other arguments; after --, run passes the\n"
+	"rest to DPDK's EAL.\n";
 
-void np_err(const char *fmt, ...)
+static const char usage_tail[] =
+	"Exit status:\n"
+	"  0  success (analyze: the analysis ran, with or without findings)\n"
+	"  1  runtime failure after start\n"
+	"  2  bad command line, config, input or start-up error (one line on stderr\n"
+	"     says which)\n"	"  3  analyze --fail-on found what it was asked to fail on\n"
+	"\n"
+	"Files:\n"
+	"  /etc/natprobe/natprobe.yaml  the config the systemd unit runs\n"
+	"\n"
+	"Documentation: /usr/share/doc/natprobe (docs/ in the source: deployment,\n"
+	"configuration, anomalies, records, counters, monitoring, performance).\n";
+
+const char np_list_counters_usage[] =
+	"Usage: natprobe list-counters [OPTIONS]\n"
+	"Print the reference of every counter /metrics serves, as a Markdown table\n"
+	"(name, type, labels, meaning): the source of docs/counters.md.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     this text\n";
+
+/* One command's --help text as a section of natprobe --help (and of the man page). */
+static void print_part(const char *name, const char *text)
 {
-	va_list ap;
+	bool first = true;
 
-	fputs("natprobe: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	printf("Command %s:\n", name);
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+
+		printf(n ? "  %.*s\n" : "%.*s\n", (int)n, text);
+		if (first)
+			putchar('\n');	/* the synopsis on its own */
+		first = false;
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void print_usage(void)
+{
+	static const struct {
+		const char *name, *text;
+	} parts[] = {
+		{ "run", np_run_usage },
+		{ "analyze", np_analyze_usage },
+		{ "dump-sip", np_dump_sip_usage },
+		{ "check-config", np_check_config_usage },
+		{ "list-counters", np_list_counters_usage },
+	};
+
+	fputs(usage_head, stdout);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		putchar('\n');
+		print_part(parts[i].name, parts[i].text);
+	}
+	putchar('\n');
+	fputs(usage_tail, stdout);
 }
 
 static int cmd_list_counters(int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 1) {
-		np_err("list-counters takes no arguments");
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(np_list_counters_usage, stdout);
+			return NP_EXIT_OK;
+		}
+		np_err("list-counters: unknown option '%s'; see natprobe list-counters --help",
+		       argv[optind - 1]);
 		return NP_EXIT_USAGE;
 	}
-	return np_counters_write_markdown(stdout) == 0 ? NP_EXIT_OK : NP_EXIT_FAIL;
+	if (optind != argc) {
+		np_err("list-counters takes no arguments; see natprobe list-counters --help");
+		return NP_EXIT_USAGE;
+	}
+	return np_counters_write_markdown(stdout) == 0 && fflush(stdout) == 0 ? NP_EXIT_OK
+									    : NP_EXIT_FAIL;
 }
 
 struct np_command {
@@ -83,17 +129,19 @@ static const struct np_command commands[] = {
 
 int main(int argc, char **argv)
 {
+	np_log_init();
 	if (argc < 2) {
 		np_err("no command given; see natprobe --help");
 		return NP_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
-		fputs(usage, stdout);
+		print_usage();
 		return NP_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("natprobe %s\n", NP_VERSION);
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0 ||
+	    strcmp(argv[1], "version") == 0) {
+		np_versions_print(stdout);
 		return NP_EXIT_OK;
 	}
 	/*

@@ -43,25 +43,34 @@ static const char *path_of(const struct np_app *app)
 	return app->conf.export.records_file;
 }
 
-/* Append-only, created 0640. @return fd or -errno. */
-static int open_path(const char *path)
+/*
+ * Append-only, created 0640 (and given to security.user), never through a
+ * link, never a FIFO (files.c). @return fd or -errno, @p err says why.
+ */
+static int open_path(const struct np_app *app, char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	const struct np_conf *c = &app->conf;
+	struct np_file_owner owner = {
+		.set = c->security.user[0] != '\0',
+		.uid = c->security.uid,
+		.gid = c->security.gid,
+	};
 
-	return fd < 0 ? -errno : fd;
+	return np_open_output(path_of(app), &owner, err, errlen);
 }
 
 int np_records_open(struct np_app *app)
 {
 	struct np_records *rf = &app->rec;
+	char err[512];
 	int fd;
 
 	rf->fd = -1;
 	if (path_of(app)[0] == '\0')
 		return 0;
-	fd = open_path(path_of(app));
+	fd = open_path(app, err, sizeof(err));
 	if (fd < 0) {
-		np_err("export.records_file: cannot open '%s': %s", path_of(app), strerror(-fd));
+		np_err("export.records_file: %s", err);
 		return fd;
 	}
 	rf->mem = open_memstream(&rf->buf, &rf->size);
@@ -160,9 +169,13 @@ void np_records_write(struct np_app *app, const struct np_det_record *r)
 static int reopen(struct np_app *app)
 {
 	struct np_records *rf = &app->rec;
-	int fd = open_path(path_of(app));
+	char err[512];
+	int fd = open_path(app, err, sizeof(err));
 
 	if (fd < 0) {
+		/* a link, a FIFO, a foreign owner: say so, once per cause */
+		if (fd != -ENOENT && fd != -EACCES && rf->open_errno != -fd)
+			rte_log(RTE_LOG_ERR, logtype(), "natprobe: export.records_file: %s\n", err);
 		rf->open_errno = -fd;
 		return fd;
 	}

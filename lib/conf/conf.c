@@ -3,10 +3,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf_internal.h"
 
@@ -174,6 +177,8 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 		strncat(e->msg, "; allowed: true, false", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strcmp(e->field, "export.hep_capture_id") == 0)
 		strncat(e->msg, "; allowed 0..4294967295", sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strcmp(e->field, "export.hep_transport") == 0)
+		strncat(e->msg, "; allowed: udp, tcp", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, ".log_level") != NULL)
 		strncat(e->msg, "; allowed: emerg alert crit err warning notice info debug",
 			sizeof(e->msg) - strlen(e->msg) - 1);
@@ -214,6 +219,13 @@ int np_conf_defaults(struct np_conf *conf)
 	snprintf(conf->export.hep_password, sizeof(conf->export.hep_password), "%s",
 		 NP_DEF_HEP_PASSWORD);
 	conf->export.hep_queue_size = NP_DEF_HEP_QUEUE_SIZE;
+	/* the host name, as HOMER shows a capture node; "" when it has none */
+	snprintf(conf->export.hep_node_name, sizeof(conf->export.hep_node_name), "%s",
+		 NP_DEF_HEP_NODE_NAME);
+	if (gethostname(conf->export.hep_node_name, sizeof(conf->export.hep_node_name)) != 0)
+		conf->export.hep_node_name[0] = '\0';
+	conf->export.hep_node_name[sizeof(conf->export.hep_node_name) - 1] = '\0';
+	conf->export.hep_transport = NP_DEF_HEP_TRANSPORT;
 	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
 	conf->detect.repeat_window_s = NP_DEF_REPEAT_WINDOW_S;
 	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
@@ -229,36 +241,141 @@ void np_conf_free(struct np_conf *conf)
 	conf->nat.n_static = 0;
 }
 
-static void format_err(const char *path, const struct conf_lines *cl, const struct conf_err *e,
-		       char *err, size_t errlen)
+struct conf_err *conf_errs_add(struct conf_errs *errs)
 {
-	unsigned int line = conf_lines_find(cl, e->field);
+	struct conf_err *e;
 
-	/* Fall back to the nearest enclosing field that has a line. */
-	if (line == 0) {
-		char f[128];
-		char *cut;
-
-		snprintf(f, sizeof(f), "%s", e->field);
-		while (line == 0) {
-			char *dot = strrchr(f, '.');
-			char *br = strrchr(f, '[');
-
-			cut = dot == NULL ? br : br == NULL ? dot : dot > br ? dot : br;
-			if (cut == NULL)
-				break;
-			*cut = '\0';
-			line = conf_lines_find(cl, f);
-		}
+	if (errs->n >= NP_CONF_MAX_ERRORS) {
+		errs->dropped++;
+		return NULL;
 	}
-	if (line > 0)
-		snprintf(err, errlen, "%s:%u: %s: %s", path, line, e->field, e->msg);
-	else
-		snprintf(err, errlen, "%s: %s: %s", path, e->field, e->msg);
-	/* Values from the file are quoted in messages: keep the error on one line. */
-	for (char *p = err; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	e = &errs->e[errs->n++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* Line of @p e's field, or of the nearest enclosing field that has one; 0 when none. */
+static unsigned int line_of(const struct conf_lines *cl, const struct conf_err *e)
+{
+	unsigned int line = e->line ? e->line : conf_lines_find(cl, e->field);
+	char f[128];
+
+	snprintf(f, sizeof(f), "%s", e->field);
+	while (line == 0) {
+		char *dot = strrchr(f, '.');
+		char *br = strrchr(f, '[');
+		char *cut = dot == NULL ? br : br == NULL ? dot : dot > br ? dot : br;
+
+		if (cut == NULL)
+			break;
+		*cut = '\0';
+		line = conf_lines_find(cl, f);
+	}
+	return line;
+}
+
+/* Every error, one per line, into @p err; whole lines only. */
+static void format_errs(const char *path, const struct conf_lines *cl,
+			const struct conf_errs *errs, char *err, size_t errlen)
+{
+	size_t off = 0;
+
+	if (errlen == 0)
+		return;
+	err[0] = '\0';
+	for (unsigned int i = 0; i <= errs->n; i++) {
+		char one[640], where[32] = "";
+		int n;
+
+		if (i == errs->n) {
+			if (errs->dropped == 0)
+				break;
+			snprintf(one, sizeof(one), "%s: (more): %u more errors not shown; fix these "
+				 "first", path, errs->dropped);
+		} else {
+			const struct conf_err *e = &errs->e[i];
+			unsigned int line = line_of(cl, e);
+
+			if (line > 0 && e->col > 0)
+				snprintf(where, sizeof(where), ":%u:%u", line, e->col);
+			else if (line > 0)
+				snprintf(where, sizeof(where), ":%u", line);
+			snprintf(one, sizeof(one), "%s%s: %s: %s", path, where, e->field, e->msg);
+		}
+		/* Values from the file are quoted in messages: keep each error on one line. */
+		for (char *p = one; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		n = snprintf(err + off, errlen - off, "%s%s", off ? "\n" : "", one);
+		if (n < 0 || (size_t)n >= errlen - off) {
+			err[off] = '\0';	/* this line does not fit: leave it out */
+			break;
+		}
+		off += (size_t)n;
+	}
+}
+
+#define NP_CONF_FILE_MAX (4u << 20)
+
+/*
+ * The whole file, read through a descriptor opened O_NONBLOCK: a FIFO or a
+ * device is refused at once (start-up never waits on one). @return the
+ * bytes (free them) and their count in @p len, or NULL with @p err set.
+ */
+static char *read_file(const char *path, size_t *len, int *ret, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+
+	if (fd < 0) {
+		*ret = -errno;
+		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*ret = -EINVAL;
+		snprintf(err, errlen, "%s: (file): not a regular file (%s); give a YAML file",
+			 path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
+			 : "a device or socket");
+		close(fd);
+		return NULL;
+	}
+	if ((uint64_t)st.st_size > NP_CONF_FILE_MAX) {
+		*ret = -EFBIG;
+		snprintf(err, errlen, "%s: (file): %lld bytes; a config is at most %u bytes", path,
+			 (long long)st.st_size, NP_CONF_FILE_MAX);
+		close(fd);
+		return NULL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (buf == NULL) {
+		*ret = -ENOMEM;
+		snprintf(err, errlen, "%s: out of memory", path);
+		close(fd);
+		return NULL;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*ret = -errno;
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;	/* shrank while we read: take what is there */
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len = got;
+	return buf;
 }
 
 int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errlen)
@@ -273,43 +390,54 @@ int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errle
 	};
 	struct raw_conf *raw = NULL;
 	struct conf_lines *cl;
-	struct conf_err e;
+	struct conf_errs *errs;
 	cyaml_err_t rc;
-	FILE *fp;
-	int ret;
+	size_t len = 0;
+	char *buf;
+	int ret = 0;
 
 	memset(&logbuf, 0, sizeof(logbuf));
-	memset(&e, 0, sizeof(e));
 	np_conf_defaults(conf);
-	fp = fopen(path, "rb");
-	if (fp == NULL) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+	buf = read_file(path, &len, &ret, err, errlen);
+	if (buf == NULL)
 		return ret;
+	errs = calloc(1, sizeof(*errs));
+	if (errs == NULL) {
+		free(buf);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
 	}
-	fclose(fp);
-
-	cl = conf_lines_read(path);
-	rc = cyaml_load_file(path, &cfg, &np_conf_raw_schema, (cyaml_data_t **)&raw, NULL);
+	cl = conf_lines_parse(buf, len, &np_conf_raw_schema, errs);
+	if (errs->n > 0) {
+		/* a syntax error, or unknown keys: libcyaml would stop at the first */
+		ret = -EINVAL;
+		goto out;
+	}
+	rc = cyaml_load_data((const uint8_t *)buf, len, &cfg, &np_conf_raw_schema,
+			     (cyaml_data_t **)&raw, NULL);
 	if (rc != CYAML_OK) {
-		cyaml_error(&logbuf, rc, &e);
-		format_err(path, cl, &e, err, errlen);
-		conf_lines_free(cl);
-		return -EINVAL;
+		cyaml_error(&logbuf, rc, conf_errs_add(errs));
+		ret = -EINVAL;
+		goto out;
 	}
 	if (raw == NULL) {
-		snprintf(err, errlen, "%s: (document): empty; a config needs ports and segments",
-			 path);
-		conf_lines_free(cl);
-		return -EINVAL;
+		struct conf_err *e = conf_errs_add(errs);
+
+		snprintf(e->field, sizeof(e->field), "(document)");
+		snprintf(e->msg, sizeof(e->msg), "empty; a config needs ports and segments");
+		ret = -EINVAL;
+		goto out;
 	}
-	ret = conf_validate(raw, conf, &e);
-	if (ret < 0) {
-		format_err(path, cl, &e, err, errlen);
+	ret = conf_validate(raw, conf, errs);
+	if (ret < 0)
 		np_conf_free(conf);
-	}
 	cyaml_free(&cfg, &np_conf_raw_schema, raw, 0);
+out:
+	if (ret < 0)
+		format_errs(path, cl, errs, err, errlen);
 	conf_lines_free(cl);
+	free(errs);
+	free(buf);
 	return ret;
 }
 

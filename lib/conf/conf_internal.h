@@ -83,6 +83,8 @@ struct raw_export {
 	unsigned int *hep_capture_id;
 	char *hep_password;
 	unsigned int *hep_queue_size;
+	char *hep_node_name;
+	enum np_hep_transport *hep_transport;
 };
 
 struct raw_conf {
@@ -101,17 +103,36 @@ struct raw_conf {
 
 extern const cyaml_schema_value_t np_conf_raw_schema;
 
-/* Line lookup: "eal.worker_lcores", "ports[1].device", ... -> line (1-based), 0 if unknown. */
-struct conf_lines;
-struct conf_lines *conf_lines_read(const char *path);
-unsigned int conf_lines_find(const struct conf_lines *cl, const char *field);
-void conf_lines_free(struct conf_lines *cl);
-
 /* An error being reported: field path and message, formatted by conf.c. */
 struct conf_err {
 	char field[128];
 	char msg[320];
+	unsigned int line;	/* 0: look the field up */
+	unsigned int col;	/* 0: no column (only syntax errors have one) */
+	bool syntax;
 };
+
+/* Every error of one load, in the order found; at most NP_CONF_MAX_ERRORS kept. */
+struct conf_errs {
+	unsigned int n;
+	unsigned int dropped;	/* found past the cap */
+	struct conf_err e[NP_CONF_MAX_ERRORS];
+};
+
+/* The next free entry, zeroed, or NULL past the cap (counted in dropped). */
+struct conf_err *conf_errs_add(struct conf_errs *errs);
+
+/*
+ * The libyaml pass (conf_lines.c): line lookup "eal.worker_lcores",
+ * "ports[1].device", ... -> line (1-based), 0 if unknown. Appends to @p errs
+ * (when not NULL) a YAML syntax error, or every key that @p root (the
+ * libcyaml schema) does not allow.
+ */
+struct conf_lines;
+struct conf_lines *conf_lines_parse(const char *buf, size_t len, const cyaml_schema_value_t *root,
+				    struct conf_errs *errs);
+unsigned int conf_lines_find(const struct conf_lines *cl, const char *field);
+void conf_lines_free(struct conf_lines *cl);
 
 /*
  * Cross-field and range rules that libcyaml cannot express. Each returns 0
@@ -120,6 +141,6 @@ struct conf_err {
  */
 int conf_addr_parse(const char *s, struct np_addr *a);
 
-int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e);
+int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_errs *e);
 
 #endif /* NP_CONF_INTERNAL_H */

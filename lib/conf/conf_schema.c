@@ -25,6 +25,11 @@ static const cyaml_strval_t bool_strings[] = {
 	{ "false", 0 }, { "true", 1 }, { "no", 0 }, { "yes", 1 }, { "off", 0 }, { "on", 1 },
 };
 
+static const cyaml_strval_t hep_transport_strings[] = {
+	{ "udp", NP_HEP_UDP },
+	{ "tcp", NP_HEP_TCP },
+};
+
 static const cyaml_strval_t mode_strings[] = {
 	{ "inline", NP_SEG_INLINE },
 	{ "passive", NP_SEG_PASSIVE },
@@ -127,6 +132,11 @@ static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_STRING_PTR("hep_password", OPT_STR, struct raw_export, hep_password, 0,
 			       1023),
 	CYAML_FIELD_UINT_PTR("hep_queue_size", OPT, struct raw_export, hep_queue_size),
+	CYAML_FIELD_STRING_PTR("hep_node_name", OPT_STR, struct raw_export, hep_node_name, 0,
+			       1023),
+	CYAML_FIELD_ENUM_PTR("hep_transport", OPT | CYAML_FLAG_STRICT, struct raw_export,
+			     hep_transport, hep_transport_strings,
+			     CYAML_ARRAY_LEN(hep_transport_strings)),
 	CYAML_FIELD_END,
 };
 

@@ -14,16 +14,19 @@
 
 #include "conf_internal.h"
 
-static int fail(struct conf_err *e, const char *fmt_field, ...)
+static int fail(struct conf_errs *e, const char *fmt_field, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* fmt_field is "FIELD\x1fMESSAGE": one format for both halves. */
-static int fail(struct conf_err *e, const char *fmt, ...)
+/* fmt_field is "FIELD\x1fMESSAGE": one format for both halves. Appends one error. */
+static int fail(struct conf_errs *errs, const char *fmt, ...)
 {
+	struct conf_err *e = conf_errs_add(errs);
 	char buf[512];
 	char *sep;
 	va_list ap;
 
+	if (e == NULL)
+		return -EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -46,7 +49,7 @@ static bool is_pow2(unsigned int v)
 	return v != 0 && (v & (v - 1)) == 0;
 }
 
-static int range(struct conf_err *e, const char *field, const unsigned int *v, unsigned int lo,
+static int range(struct conf_errs *e, const char *field, const unsigned int *v, unsigned int lo,
 		 unsigned int hi, unsigned int *out)
 {
 	if (v == NULL)
@@ -57,7 +60,7 @@ static int range(struct conf_err *e, const char *field, const unsigned int *v, u
 	return 0;
 }
 
-static int pow2_range(struct conf_err *e, const char *field, const unsigned int *v,
+static int pow2_range(struct conf_errs *e, const char *field, const unsigned int *v,
 		      unsigned int lo, unsigned int hi, unsigned int *out)
 {
 	if (v != NULL && !is_pow2(*v))
@@ -66,7 +69,7 @@ static int pow2_range(struct conf_err *e, const char *field, const unsigned int 
 	return range(e, field, v, lo, hi, out);
 }
 
-static int name_ok(struct conf_err *e, const char *field, const char *name)
+static int name_ok(struct conf_errs *e, const char *field, const char *name)
 {
 	for (const char *p = name; *p; p++)
 		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
@@ -75,7 +78,7 @@ static int name_ok(struct conf_err *e, const char *field, const char *name)
 	return 0;
 }
 
-static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct conf_err *e)
+static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (range(e, "eal.main_lcore", r->main_lcore, 0, NP_MAX_LCORE, &c->eal.main_lcore))
 		return -EINVAL;
@@ -107,28 +110,33 @@ static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct co
 	return 0;
 }
 
-static int rule_eal_misc(const struct raw_eal *r, struct np_conf *c, struct conf_err *e)
+static int rule_eal_misc(const struct raw_eal *r, struct np_conf *c, struct conf_errs *e)
 {
+	int ret = 0;
+
 	if (r->no_huge != NULL)
 		c->eal.no_huge = *r->no_huge != 0;
-	if (range(e, "eal.memory_mb", r->memory_mb, 0, 1u << 20, &c->eal.memory_mb))
-		return -EINVAL;
+	ret |= range(e, "eal.memory_mb", r->memory_mb, 0, 1u << 20, &c->eal.memory_mb);
 	if (r->file_prefix != NULL) {
 		if (name_ok(e, "eal.file_prefix", r->file_prefix))
-			return -EINVAL;
-		snprintf(c->eal.file_prefix, sizeof(c->eal.file_prefix), "%s", r->file_prefix);
+			ret = -EINVAL;
+		else
+			snprintf(c->eal.file_prefix, sizeof(c->eal.file_prefix), "%s",
+				 r->file_prefix);
 	}
 	if (r->log_level != NULL)
 		c->eal.log_level = *r->log_level;
 	for (unsigned int i = 0; i < r->extra_args_count; i++) {
-		if (strlen(r->extra_args[i]) >= sizeof(c->eal.extra_args[0]))
-			return fail(e, "eal.extra_args[%u]" SEP "longer than %zu characters", i,
-				    sizeof(c->eal.extra_args[0]) - 1);
+		if (strlen(r->extra_args[i]) >= sizeof(c->eal.extra_args[0])) {
+			ret = fail(e, "eal.extra_args[%u]" SEP "longer than %zu characters", i,
+				   sizeof(c->eal.extra_args[0]) - 1);
+			continue;
+		}
 		snprintf(c->eal.extra_args[i], sizeof(c->eal.extra_args[0]), "%s",
 			 r->extra_args[i]);
 	}
 	c->eal.n_extra_args = r->extra_args_count;
-	return 0;
+	return ret;
 }
 
 /* "0000:01:00.0" or "01:00.0" */
@@ -141,53 +149,59 @@ static bool is_pci_address(const char *s)
 	       sscanf(s, "%x:%x.%x%c", &b, &dv, &f, &tail) == 3;
 }
 
-static int rule_ports(const struct raw_conf *r, struct np_conf *c, struct conf_err *e)
+/* One port's rules. @return 0 or -EINVAL (error appended). */
+static int rule_port(const struct raw_conf *r, unsigned int i, struct np_conf *c,
+		     struct conf_errs *e)
 {
+	const struct raw_port *rp = &r->ports[i];
+	struct np_conf_port *p = &c->ports[i];
+	unsigned int v;
 	char f[64];
+	int ret = 0;
 
-	for (unsigned int i = 0; i < r->ports_count; i++) {
-		const struct raw_port *rp = &r->ports[i];
-		struct np_conf_port *p = &c->ports[i];
-		unsigned int v;
-
-		snprintf(f, sizeof(f), "ports[%u].name", i);
-		if (name_ok(e, f, rp->name))
-			return -EINVAL;
-		for (unsigned int j = 0; j < i; j++) {
-			if (strcmp(c->ports[j].name, rp->name) == 0)
-				return fail(e, "%s" SEP "port name '%s' already used by ports[%u]",
-					    f, rp->name, j);
-			if (strcmp(c->ports[j].device, rp->device) == 0)
-				return fail(e, "ports[%u].device" SEP
-					    "device '%s' already used by ports[%u]",
-					    i, rp->device, j);
-		}
-		snprintf(p->name, sizeof(p->name), "%s", rp->name);
-		snprintf(p->device, sizeof(p->device), "%s", rp->device);
-		p->is_vdev = !is_pci_address(rp->device);
-		if (p->is_vdev && strncmp(rp->device, "net_", 4) != 0 &&
-		    strncmp(rp->device, "eth_", 4) != 0)
-			return fail(e, "ports[%u].device" SEP
-				    "'%s' is neither a PCI address (0000:01:00.0) nor a vdev "
-				    "string (net_pcap0,rx_pcap=...)",
-				    i, rp->device);
-		p->segment = -1;
-		v = NP_DEF_RX_DESC;
-		snprintf(f, sizeof(f), "ports[%u].rx_descriptors", i);
-		if (pow2_range(e, f, rp->rx_descriptors, 64, 16384, &v))
-			return -EINVAL;
-		p->rx_desc = (uint16_t)v;
-		v = NP_DEF_TX_DESC;
-		snprintf(f, sizeof(f), "ports[%u].tx_descriptors", i);
-		if (pow2_range(e, f, rp->tx_descriptors, 64, 16384, &v))
-			return -EINVAL;
-		p->tx_desc = (uint16_t)v;
+	snprintf(f, sizeof(f), "ports[%u].name", i);
+	if (name_ok(e, f, rp->name))
+		return -EINVAL;
+	for (unsigned int j = 0; j < i; j++) {
+		if (strcmp(r->ports[j].name, rp->name) == 0)
+			return fail(e, "%s" SEP "port name '%s' already used by ports[%u]", f,
+				    rp->name, j);
+		if (strcmp(r->ports[j].device, rp->device) == 0)
+			return fail(e, "ports[%u].device" SEP "device '%s' already used by ports[%u]",
+				    i, rp->device, j);
 	}
-	c->n_ports = r->ports_count;
-	return 0;
+	snprintf(p->name, sizeof(p->name), "%s", rp->name);
+	snprintf(p->device, sizeof(p->device), "%s", rp->device);
+	p->is_vdev = !is_pci_address(rp->device);
+	if (p->is_vdev && strncmp(rp->device, "net_", 4) != 0 &&
+	    strncmp(rp->device, "eth_", 4) != 0)
+		ret = fail(e, "ports[%u].device" SEP
+			   "'%s' is neither a PCI address (0000:01:00.0) nor a vdev "
+			   "string (net_pcap0,rx_pcap=...)",
+			   i, rp->device);
+	p->segment = -1;
+	v = NP_DEF_RX_DESC;
+	snprintf(f, sizeof(f), "ports[%u].rx_descriptors", i);
+	ret |= pow2_range(e, f, rp->rx_descriptors, 64, 16384, &v);
+	p->rx_desc = (uint16_t)v;
+	v = NP_DEF_TX_DESC;
+	snprintf(f, sizeof(f), "ports[%u].tx_descriptors", i);
+	ret |= pow2_range(e, f, rp->tx_descriptors, 64, 16384, &v);
+	p->tx_desc = (uint16_t)v;
+	return ret;
 }
 
-static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct conf_err *e)
+static int rule_ports(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < r->ports_count; i++)
+		ret |= rule_port(r, i, c, e);
+	c->n_ports = r->ports_count;
+	return ret;
+}
+
+static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
 {
 	char f[64];
 
@@ -233,17 +247,18 @@ static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct con
 	return 0;
 }
 
-static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct conf_err *e)
+static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct conf_errs *e)
 {
-	if (range(e, "datapath.burst_size", r->burst_size, 1, 512, &c->datapath.burst_size) ||
-	    range(e, "datapath.mbufs", r->mbufs, 1023, 16777215, &c->datapath.mbufs) ||
-	    range(e, "datapath.mbuf_cache", r->mbuf_cache, 0, 512, &c->datapath.mbuf_cache) ||
-	    range(e, "datapath.mtu", r->mtu, 64, 9600, &c->datapath.mtu) ||
+	/* every range checked, each error reported (|, not ||) */
+	if (range(e, "datapath.burst_size", r->burst_size, 1, 512, &c->datapath.burst_size) |
+	    range(e, "datapath.mbufs", r->mbufs, 1023, 16777215, &c->datapath.mbufs) |
+	    range(e, "datapath.mbuf_cache", r->mbuf_cache, 0, 512, &c->datapath.mbuf_cache) |
+	    range(e, "datapath.mtu", r->mtu, 64, 9600, &c->datapath.mtu) |
 	    pow2_range(e, "datapath.event_ring_size", r->event_ring_size, 64, 1u << 20,
-		       &c->datapath.event_ring_size) ||
-	    range(e, "datapath.tx_retries", r->tx_retries, 0, 64, &c->datapath.tx_retries) ||
+		       &c->datapath.event_ring_size) |
+	    range(e, "datapath.tx_retries", r->tx_retries, 0, 64, &c->datapath.tx_retries) |
 	    range(e, "datapath.flow_table_size", r->flow_table_size, 1024, 1u << 24,
-		  &c->datapath.flow_table_size) ||
+		  &c->datapath.flow_table_size) |
 	    range(e, "datapath.tcp_reasm_buffers", r->tcp_reasm_buffers, 0, 65536,
 		  &c->datapath.tcp_reasm_buffers))
 		return -EINVAL;
@@ -255,58 +270,74 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 }
 
 /* datapath.tx_backoff_us and datapath.link_down_warn_s: waiting on ports (worker.c, link.c). */
-static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c, struct conf_err *e)
+static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c,
+			       struct conf_errs *e)
 {
+	/* both checked, each error reported (|, not ||) */
 	return range(e, "datapath.tx_backoff_us", r->tx_backoff_us, 0, 1000,
-		     &c->datapath.tx_backoff_us) ||
+		     &c->datapath.tx_backoff_us) |
 	       range(e, "datapath.link_down_warn_s", r->link_down_warn_s, 0, 86400,
 		     &c->datapath.link_down_warn_s);
 }
 
-static int rule_sip(const struct raw_sip *r, struct np_conf *c, struct conf_err *e)
+static int rule_sip(const struct raw_sip *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (r->ports == NULL)
 		return 0;
+	int ret = 0;
+
 	for (unsigned int i = 0; i < r->ports_count; i++) {
-		if (r->ports[i] == 0 || r->ports[i] > 65535)
-			return fail(e, "sip.ports[%u]" SEP "%u is not a port; allowed 1..65535", i,
-				    r->ports[i]);
+		if (r->ports[i] == 0 || r->ports[i] > 65535) {
+			ret = fail(e, "sip.ports[%u]" SEP "%u is not a port; allowed 1..65535", i,
+				   r->ports[i]);
+			continue;
+		}
 		for (unsigned int j = 0; j < i; j++)
-			if (r->ports[j] == r->ports[i])
-				return fail(e, "sip.ports[%u]" SEP "port %u listed twice", i,
-					    r->ports[i]);
+			if (r->ports[j] == r->ports[i]) {
+				ret = fail(e, "sip.ports[%u]" SEP "port %u listed twice", i,
+					   r->ports[i]);
+				break;
+			}
 		c->sip.ports[i] = (uint16_t)r->ports[i];
 	}
 	c->sip.n_ports = r->ports_count;
-	return 0;
+	return ret;
 }
 
-static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct conf_err *e)
+static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct conf_errs *e)
 {
+	int bad = 0;
+
 	for (unsigned int i = 0; i < r->static_nat_count; i++) {
 		struct np_static_nat sn;
 		int ret;
 
-		if (conf_addr_parse(r->static_nat[i].private_addr, &sn.priv) < 0)
-			return fail(e, "nat.static[%u].private" SEP
-				    "'%s' is not an IPv4 or IPv6 address", i,
-				    r->static_nat[i].private_addr);
-		if (conf_addr_parse(r->static_nat[i].public_addr, &sn.pub) < 0)
-			return fail(e, "nat.static[%u].public" SEP
-				    "'%s' is not an IPv4 or IPv6 address", i,
-				    r->static_nat[i].public_addr);
-		if (np_addr_is_v4(&sn.priv) != np_addr_is_v4(&sn.pub))
-			return fail(e, "nat.static[%u].public" SEP
-				    "address family differs from private; both IPv4 or both "
-				    "IPv6", i);
+		if (conf_addr_parse(r->static_nat[i].private_addr, &sn.priv) < 0) {
+			bad = fail(e, "nat.static[%u].private" SEP
+				   "'%s' is not an IPv4 or IPv6 address", i,
+				   r->static_nat[i].private_addr);
+			continue;
+		}
+		if (conf_addr_parse(r->static_nat[i].public_addr, &sn.pub) < 0) {
+			bad = fail(e, "nat.static[%u].public" SEP
+				   "'%s' is not an IPv4 or IPv6 address", i,
+				   r->static_nat[i].public_addr);
+			continue;
+		}
+		if (np_addr_is_v4(&sn.priv) != np_addr_is_v4(&sn.pub)) {
+			bad = fail(e, "nat.static[%u].public" SEP
+				   "address family differs from private; both IPv4 or both "
+				   "IPv6", i);
+			continue;
+		}
 		ret = np_conf_add_static_nat(c, &sn);
 		if (ret < 0)
 			return fail(e, "nat.static[%u]" SEP "cannot add: %s", i, strerror(-ret));
 	}
-	return 0;
+	return bad;
 }
 
-static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct conf_err *e)
+static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (range(e, "nat.max_bindings", r->max_bindings, 1, NP_MAX_BINDINGS_LIMIT,
 		  &c->nat.max_bindings))
@@ -320,7 +351,34 @@ static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct 
 	return 0;
 }
 
-static int rule_export(const struct raw_export *r, struct np_conf *c, struct conf_err *e)
+/* "a broadcast address", "a multicast address", or NULL for an address one host has. */
+static const char *not_unicast(const struct np_addr *a)
+{
+	if (np_addr_is_v4(a)) {
+		if (a->b[12] >= 224 && a->b[12] <= 239)
+			return "a multicast address";
+		if (a->b[12] == 255 && a->b[13] == 255 && a->b[14] == 255 && a->b[15] == 255)
+			return "a broadcast address";
+		return NULL;
+	}
+	return a->b[0] == 0xff ? "a multicast address" : NULL;
+}
+
+/*
+ * HOST of a HOST:PORT field must be one host's address: `run` fails on a
+ * multicast or broadcast one (bind, connect), so the config is refused here.
+ */
+static int unicast_host(struct conf_errs *e, const char *field, const char *host)
+{
+	struct np_addr a;
+	const char *what;
+
+	if (conf_addr_parse(host, &a) != 0 || (what = not_unicast(&a)) == NULL)
+		return 0;
+	return fail(e, "%s" SEP "%s is %s; give the address of one host", field, host, what);
+}
+
+static int rule_export(const struct raw_export *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (r->metrics_listen != NULL) {
 		char host[64];
@@ -331,6 +389,9 @@ static int rule_export(const struct raw_export *r, struct np_conf *c, struct con
 			return fail(e, "export.metrics_listen" SEP
 				    "'%s' is not ADDRESS:PORT (127.0.0.1:9109, [::1]:9109) or \"\"",
 				    r->metrics_listen);
+		if (r->metrics_listen[0] != '\0' &&
+		    unicast_host(e, "export.metrics_listen", host) != 0)
+			return -EINVAL;
 		snprintf(c->export.metrics_listen, sizeof(c->export.metrics_listen), "%s",
 			 r->metrics_listen);
 	}
@@ -342,7 +403,7 @@ static int rule_export(const struct raw_export *r, struct np_conf *c, struct con
 }
 
 /* export.hep_*: where HEP goes, and what it carries. */
-static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct conf_err *e)
+static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (r->hep_collector != NULL) {
 		struct np_addr a, any4, any6;
@@ -360,6 +421,9 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		    (memcmp(&a, &any4, sizeof(a)) == 0 || memcmp(&a, &any6, sizeof(a)) == 0))
 			return fail(e, "export.hep_collector" SEP
 				    "'%s' names no host; give the collector's address", host);
+		if (r->hep_collector[0] != '\0' &&
+		    unicast_host(e, "export.hep_collector", host) != 0)
+			return -EINVAL;
 		snprintf(c->export.hep_collector, sizeof(c->export.hep_collector), "%s",
 			 r->hep_collector);
 	}
@@ -381,12 +445,29 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		snprintf(c->export.hep_password, sizeof(c->export.hep_password), "%s",
 			 r->hep_password);
 	}
+	if (r->hep_node_name != NULL) {
+		size_t n = strlen(r->hep_node_name);
+
+		if (n > NP_HEP_NODE_NAME_MAX)
+			return fail(e, "export.hep_node_name" SEP
+				    "%zu characters; allowed 0..%d printable ASCII characters", n,
+				    NP_HEP_NODE_NAME_MAX);
+		for (size_t i = 0; i < n; i++)
+			if (r->hep_node_name[i] < 0x20 || r->hep_node_name[i] > 0x7e)
+				return fail(e, "export.hep_node_name" SEP
+					    "character %zu is not printable ASCII; allowed 0..%d "
+					    "printable ASCII characters", i + 1, NP_HEP_NODE_NAME_MAX);
+		snprintf(c->export.hep_node_name, sizeof(c->export.hep_node_name), "%s",
+			 r->hep_node_name);
+	}
+	if (r->hep_transport != NULL)
+		c->export.hep_transport = *r->hep_transport;
 	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
 			  &c->export.hep_queue_size);
 }
 
 /* Names are looked up here so that check-config reports a user this machine lacks. */
-static int rule_security(const struct raw_security *r, struct np_conf *c, struct conf_err *e)
+static int rule_security(const struct raw_security *r, struct np_conf *c, struct conf_errs *e)
 {
 	const char *user = r->user != NULL ? r->user : "";
 	const char *group = r->group != NULL ? r->group : "";
@@ -420,13 +501,13 @@ static int rule_security(const struct raw_security *r, struct np_conf *c, struct
 	return 0;
 }
 
-static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct conf_err *e)
+static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct conf_errs *e)
 {
 	return range(e, "detect.repeat_window_s", r->repeat_window_s, 1, 86400,
 		     &c->detect.repeat_window_s);
 }
 
-int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_err *e)
+int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_errs *e)
 {
 	static const struct raw_eal no_eal;
 	static const struct raw_datapath no_datapath;
@@ -435,19 +516,31 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	static const struct raw_detect no_detect;
 	static const struct raw_export no_export;
 	static const struct raw_security no_security;
+	const struct raw_nat *nat = raw->nat ? raw->nat : &no_nat;
+	const struct raw_export *exp = raw->export ? raw->export : &no_export;
+	int ret = 0;
 
-	if (rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e) ||
-	    rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e) || rule_ports(raw, conf, e) ||
-	    rule_segments(raw, conf, e) ||
-	    rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e) ||
-	    rule_datapath_ports(raw->datapath ? raw->datapath : &no_datapath, conf, e) ||
-	    rule_sip(raw->sip ? raw->sip : &no_sip, conf, e) ||
-	    rule_static_nat(raw->nat ? raw->nat : &no_nat, conf, e) ||
-	    rule_max_bindings(raw->nat ? raw->nat : &no_nat, conf, e) ||
-	    rule_detect(raw->detect ? raw->detect : &no_detect, conf, e) ||
-	    rule_export(raw->export ? raw->export : &no_export, conf, e) ||
-	    rule_export_hep(raw->export ? raw->export : &no_export, conf, e) ||
-	    rule_security(raw->security ? raw->security : &no_security, conf, e))
-		return -EINVAL;
-	return 0;
+	/*
+	 * Every rule runs and reports what it finds; a rule that needs an
+	 * earlier one's result runs only when that one passed (segments name
+	 * ports: a bad port would only repeat itself as a bad segment).
+	 */
+	ret |= rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e);
+	ret |= rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e);
+	if (rule_ports(raw, conf, e) == 0)
+		ret |= rule_segments(raw, conf, e);
+	else
+		ret = -EINVAL;
+	ret |= rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e);
+	ret |= rule_datapath_ports(raw->datapath ? raw->datapath : &no_datapath, conf, e);
+	ret |= rule_sip(raw->sip ? raw->sip : &no_sip, conf, e);
+	if (rule_static_nat(nat, conf, e) == 0)
+		ret |= rule_max_bindings(nat, conf, e);
+	else
+		ret = -EINVAL;
+	ret |= rule_detect(raw->detect ? raw->detect : &no_detect, conf, e);
+	ret |= rule_export(exp, conf, e);
+	ret |= rule_export_hep(exp, conf, e);
+	ret |= rule_security(raw->security ? raw->security : &no_security, conf, e);
+	return ret ? -EINVAL : 0;
 }

@@ -29,8 +29,11 @@
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
 #define NP_HEP_PASSWORD_MAX 64	/**< export.hep_password, characters */
+#define NP_HEP_NODE_NAME_MAX 64	/**< export.hep_node_name, characters (= NP_HEP_MAX_NODE_NAME_LEN) */
 #define NP_MAX_BINDINGS_LIMIT (1u << 22)	/**< nat.max_bindings, = NP_NAT_MAX_TABLE */
 #define NP_USER_MAX 63		/**< security.user / security.group, characters */
+#define NP_CONF_MAX_ERRORS 20	/**< errors reported by one load, at most */
+#define NP_CONF_ERR_MAX 8192	/**< an err buffer that holds them all */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -59,10 +62,18 @@
 #define NP_DEF_HEP_CAPTURE_ID 2001
 #define NP_DEF_HEP_PASSWORD ""
 #define NP_DEF_HEP_QUEUE_SIZE 1024
+#define NP_DEF_HEP_NODE_NAME ""		/**< "": this machine's host name */
+#define NP_DEF_HEP_TRANSPORT NP_HEP_UDP
 #define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
 #define NP_DEF_REPEAT_WINDOW_S 60	/**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
 #define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
 #define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
+
+/** How HEP reaches export.hep_collector. */
+enum np_hep_transport {
+	NP_HEP_UDP = 0,		/**< one datagram per packet (the HEP default) */
+	NP_HEP_TCP,		/**< packets one after another on a TCP connection */
+};
 
 /** Segment attachment mode. */
 enum np_seg_mode {
@@ -149,6 +160,9 @@ struct np_conf {
 		uint32_t hep_capture_id;	/**< HEP chunk 0x000c */
 		char hep_password[NP_HEP_PASSWORD_MAX + 1]; /**< HEP chunk 0x000e; "" for none */
 		unsigned int hep_queue_size;	/**< SIP messages queued per worker */
+		/** HEP chunk 0x0013; the host name when not configured */
+		char hep_node_name[NP_HEP_NODE_NAME_MAX + 1];
+		enum np_hep_transport hep_transport;
 	} export;
 	/**
 	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
@@ -175,13 +189,23 @@ int np_conf_defaults(struct np_conf *conf);
  * @param path    file to read
  * @param conf    filled in on success (call np_conf_free() when done); on
  *                failure it holds nothing that needs freeing
- * @param err     on failure, one line without newline:
+ * @param err     on failure, one error per line, lines separated by '\n'
+ *                (no newline after the last), each
  *                "FILE:LINE: FIELD: what is wrong; what is allowed"
- *                (":LINE" left out when the line is unknown)
- * @param errlen  size of @p err
+ *                (":LINE" left out when the line is unknown; a YAML syntax
+ *                error is "FILE:LINE:COLUMN: (yaml): syntax error: ...").
+ *                Every error found is listed, up to NP_CONF_MAX_ERRORS and
+ *                then a line saying how many more; a line that does not fit
+ *                @p errlen is left out whole. A syntax error, or keys the
+ *                schema does not know, stop the load before the values are
+ *                checked.
+ * @param errlen  size of @p err (NP_CONF_ERR_MAX holds every line)
  * security.user and security.group are looked up in this machine's user and
  * group databases (getpwnam(3), getgrnam(3)) while loading: a name that does
  * not exist is an error of the field.
+ *
+ * The file must be a regular file (a FIFO or device is refused at once,
+ * never waited on) of at most 4 MiB.
  *
  * @return 0, -ENOENT/-EACCES/... when the file cannot be read, -EINVAL when
  *         it is not valid YAML or breaks the schema or a rule.

@@ -188,6 +188,45 @@ static void write_nat(FILE *f, const struct np_nat_stats *ns)
 	}
 }
 
+/* A label value: backslash, double quote and newline escaped (exposition format). */
+static void label_value(FILE *f, const char *v)
+{
+	for (; v != NULL && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void write_process(FILE *f, const struct np_process_info *p)
+{
+	const char *const keys[] = { "version", "dpdk", "hyperscan", "libpcap", "libcyaml" };
+	const char *const vals[] = { p->version, p->dpdk, p->hyperscan, p->libpcap, p->libcyaml };
+
+	family_raw(f, "build_info", "natprobe's version and the versions of the libraries it runs "
+		   "with, as labels; the value is always 1", true);
+	fputs("natprobe_build_info{", f);
+	for (unsigned int i = 0; i < 5; i++) {
+		fprintf(f, "%s%s=\"", i ? "," : "", keys[i]);
+		label_value(f, vals[i]);
+		fputc('"', f);
+	}
+	fputs("} 1\n", f);
+	fputs("# HELP process_start_time_seconds Start time of the process since the Unix epoch, in "
+	      "seconds\n# TYPE process_start_time_seconds gauge\n", f);
+	fprintf(f, "process_start_time_seconds %.3f\n", p->start_time_s);
+	family_raw(f, "output_write_failures_total",
+		   "Writes to stdout (counters) or stderr (log lines) that failed, e.g. EPIPE when the "
+		   "reader of a pipe went away; the text is lost, the probe goes on", false);
+	fprintf(f, "natprobe_output_write_failures_total{stream=\"stdout\"} %lu\n",
+		(unsigned long)p->stdout_failures);
+	fprintf(f, "natprobe_output_write_failures_total{stream=\"stderr\"} %lu\n",
+		(unsigned long)p->stderr_failures);
+}
+
 int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 {
 	const struct np_conf *c = src->conf;
@@ -236,6 +275,8 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 		write_detect(f, src);
 	if (src->nat != NULL)
 		write_nat(f, src->nat);
+	if (src->process != NULL)
+		write_process(f, src->process);
 	return ferror(f) ? -EIO : 0;
 }
 
@@ -262,6 +303,10 @@ int np_json_escape_n(FILE *f, const char *s, size_t len)
 
 			if (n == 0) {
 				fprintf(f, "\\u%04x", ch);	/* not UTF-8: read as Latin-1 */
+			} else if (n == 2 && ch == 0xc2 && (unsigned char)s[i + 1] <= 0x9f) {
+				/* a C1 control (U+0080..U+009F): escaped, as C0 ones are */
+				fprintf(f, "\\u%04x", (unsigned char)s[i + 1]);
+				i++;
 			} else {
 				fwrite(s + i, 1, n, f);
 				i += n - 1;
@@ -350,6 +395,14 @@ int np_counters_write_markdown(FILE *f)
 		fprintf(f, "| `natprobe_nat_%s%s` | %s | | %s |\n", np_nat_stat_names[k],
 			gauge ? "" : "_total", gauge ? "gauge" : "counter", np_nat_stat_help[k]);
 	}
+	fputs("| `natprobe_build_info` | gauge | version, dpdk, hyperscan, libpcap, libcyaml | "
+	      "natprobe's version and the versions of the libraries it runs with, as labels; the "
+	      "value is always 1 |\n"
+	      "| `process_start_time_seconds` | gauge | | Start time of the process since the Unix "
+	      "epoch, in seconds (the standard process metric, without the natprobe_ prefix) |\n"
+	      "| `natprobe_output_write_failures_total` | counter | stream | Writes to stdout "
+	      "(counters) or stderr (log lines) that failed, e.g. EPIPE when the reader of a pipe "
+	      "went away; the text is lost, the probe goes on |\n", f);
 	fputs("\nFrame classes (label `class`):", f);
 	for (unsigned int k = 0; k < NP_PKT_CLASS_MAX; k++)
 		fprintf(f, "%s `%s`", k ? "," : "", np_pkt_class_name(k));

@@ -67,11 +67,13 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 	const bool v4 = np_addr_is_v4(&h->src);
 	const size_t key_len = opt_len(h->auth_key);
 	const size_t cid_len = opt_len(h->correlation_id);
+	const size_t node_len = opt_len(h->node_name);
 	const size_t addr_len = v4 ? 4 : 16;
 	struct hep_writer w = { buf };
 	size_t head;
 
-	if (key_len > NP_HEP_MAX_KEY_LEN || cid_len > NP_HEP_MAX_CORRELATION_LEN)
+	if (key_len > NP_HEP_MAX_KEY_LEN || cid_len > NP_HEP_MAX_CORRELATION_LEN ||
+	    node_len > NP_HEP_MAX_NODE_NAME_LEN)
 		return -EINVAL;
 	head = NP_HEP_HDR_LEN + 11 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 2 * addr_len + 2 + 2 + 4 + 4 +
 	       1 + 4;
@@ -79,6 +81,8 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		head += NP_HEP_CHUNK_HDR_LEN + key_len;
 	if (cid_len > 0)
 		head += NP_HEP_CHUNK_HDR_LEN + cid_len;
+	if (node_len > 0)
+		head += NP_HEP_CHUNK_HDR_LEN + node_len;
 	if (payload_len > NP_HEP_MAX_LEN || head + payload_len > NP_HEP_MAX_LEN)
 		return -EMSGSIZE;
 	if (head > buflen)
@@ -106,6 +110,8 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		chunk(&w, NP_HEP_C_AUTH_KEY, h->auth_key, key_len);
 	if (cid_len > 0)
 		chunk(&w, NP_HEP_C_CORRELATION_ID, h->correlation_id, cid_len);
+	if (node_len > 0)
+		chunk(&w, NP_HEP_C_NODE_NAME, h->node_name, node_len);
 	chunk(&w, NP_HEP_C_PAYLOAD, NULL, 0);
 	/* The payload chunk's length counts the payload that follows. */
 	put16(w.p - 2, (uint16_t)(NP_HEP_CHUNK_HDR_LEN + payload_len));

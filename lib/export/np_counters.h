@@ -136,6 +136,21 @@ struct np_stats {
 	uint64_t hep[NP_HEP_CTR_MAX];	/**< control thread only */
 } __attribute__((aligned(64)));
 
+/**
+ * Facts about the running process (`run` only): natprobe_build_info,
+ * process_start_time_seconds and natprobe_output_write_failures_total.
+ */
+struct np_process_info {
+	const char *version;		/**< natprobe's */
+	const char *dpdk;		/**< versions natprobe runs with, e.g. "22.11.11" */
+	const char *hyperscan;
+	const char *libpcap;
+	const char *libcyaml;
+	double start_time_s;		/**< since the Unix epoch */
+	uint64_t stdout_failures;	/**< writes to stdout that failed (EPIPE, ...) */
+	uint64_t stderr_failures;	/**< log lines that could not be written */
+};
+
 /** What a report reads: the config for names, and every thread's counters. */
 struct np_stats_src {
 	const struct np_conf *conf;
@@ -151,6 +166,7 @@ struct np_stats_src {
 	uint64_t records_written;	/**< records appended to export.records_file */
 	uint64_t records_failed;	/**< records that could not be written */
 	uint64_t records_reopen_failed;	/**< reopens of the records file (SIGHUP) that failed */
+	const struct np_process_info *process;	/**< NULL: the process families are left out */
 };
 
 /** Sum of every thread's counters into @p out (worker[] counters are summed too). */
@@ -178,8 +194,10 @@ int np_counters_write_markdown(FILE *f);
 int np_json_escape(FILE *f, const char *s);
 
 /**
- * Write @p len bytes of @p s JSON-escaped (no quotes added); bytes that are
- * not printable ASCII or UTF-8 continuation are written as \u00XX.
+ * Write @p len bytes of @p s JSON-escaped (no quotes added): valid UTF-8 is
+ * kept, except C1 controls (U+0080..U+009F); those, C0 controls, DEL and
+ * bytes that are not valid UTF-8 (read as Latin-1) are written as \u00XX,
+ * so no control character reaches a terminal that shows the JSON.
  * @return 0 or -EIO.
  */
 int np_json_escape_n(FILE *f, const char *s, size_t len);

@@ -27,10 +27,13 @@
  * | 0x000c | capture agent id                       | 4      |
  * | 0x000e | authentication key (only when set)     | n      |
  * | 0x0011 | correlation id (only when set)         | n      |
+ * | 0x0013 | node name (only when set)              | n      |
  * | 0x000f | payload: the SIP message or the record | n      |
  *
  * The payload chunk comes last, so a caller may encode the head once and
  * send the payload from where it lies (np_hep_encode_head() + sendmsg()).
+ * Over TCP the packets follow each other on the stream; the length in each
+ * header frames them.
  * No allocation, no I/O, no DPDK types.
  */
 
@@ -49,10 +52,12 @@
 /** Longest authentication key and correlation id natprobe writes. */
 #define NP_HEP_MAX_KEY_LEN 128u
 #define NP_HEP_MAX_CORRELATION_LEN 255u
-/** Largest head np_hep_encode_head() writes (IPv6, longest key and correlation id). */
+/** Longest node name (chunk 0x0013) natprobe writes. */
+#define NP_HEP_MAX_NODE_NAME_LEN 64u
+/** Largest head np_hep_encode_head() writes (IPv6, longest key, correlation id, node name). */
 #define NP_HEP_MAX_HEAD_LEN                                                                        \
-	(NP_HEP_HDR_LEN + 13 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 +   \
-	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN)
+	(NP_HEP_HDR_LEN + 14 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 +   \
+	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN)
 
 /** Chunk types (vendor 0) natprobe writes. */
 enum np_hep_chunk {
@@ -71,6 +76,7 @@ enum np_hep_chunk {
 	NP_HEP_C_AUTH_KEY = 0x000e,
 	NP_HEP_C_PAYLOAD = 0x000f,
 	NP_HEP_C_CORRELATION_ID = 0x0011,
+	NP_HEP_C_NODE_NAME = 0x0013,
 };
 
 /** Protocol types (chunk 0x000b). */
@@ -92,6 +98,7 @@ struct np_hep_info {
 	uint64_t ts_ns;		/**< nanoseconds since the epoch; sent as seconds + microseconds */
 	const char *auth_key;	/**< chunk 0x000e, NUL-terminated; NULL or "" for none */
 	const char *correlation_id; /**< chunk 0x0011, NUL-terminated; NULL or "" for none */
+	const char *node_name;	/**< chunk 0x0013, NUL-terminated; NULL or "" for none */
 };
 
 /**
@@ -105,7 +112,8 @@ struct np_hep_info {
  * @param buflen       size of @p buf
  * @return the head's length (> 0), or -EMSGSIZE when the packet would be
  *         longer than NP_HEP_MAX_LEN, -ENOSPC when @p buf is too small,
- *         -EINVAL when the key or correlation id is longer than allowed.
+ *         -EINVAL when the key, correlation id or node name is longer than
+ *         allowed.
  */
 int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t *buf,
 		       size_t buflen);
@@ -123,7 +131,8 @@ int np_hep_encode(const struct np_hep_info *h, const void *payload, size_t paylo
  * (protocol type 100): the record's flow when it has one (else 0.0.0.0:0
  * to 0.0.0.0:0 over UDP), its time, and its Call-ID as correlation id (an
  * incident's is the Call-ID found in its evidence), so HOMER shows it
- * beside the SIP dialog. capture_id and auth_key are left for the caller.
+ * beside the SIP dialog. capture_id, auth_key and node_name are left for the
+ * caller.
  */
 void np_hep_info_from_record(const struct np_det_record *r, struct np_hep_info *h);
 

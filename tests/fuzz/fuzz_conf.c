@@ -2,8 +2,9 @@
 /*
  * libFuzzer target: the config loader (libcyaml schema, the libyaml line
  * pass and the validators) on arbitrary files. Whatever the input, loading
- * returns 0 or a negative errno with one line of error text, and never
- * crashes or leaks.
+ * returns 0, or a negative errno with error text of one error per line, each
+ * naming the file (at most the cap and a "more" line), and never crashes or
+ * leaks.
  */
 
 #include <errno.h>
@@ -40,8 +41,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (conf.segments[s].mode == NP_SEG_INLINE && conf.segments[s].n_ports != 2)
 				abort();
 		np_conf_free(&conf);
-	} else if (err[0] == '\0' || strchr(err, '\n') != NULL) {
-		abort();	/* every error is exactly one line */
+	} else {
+		/* one error per line, each naming the file, at most the cap and a "more" line */
+		unsigned int lines = 0;
+
+		if (err[0] == '\0')
+			abort();
+		for (const char *p = err; *p; lines++) {
+			const char *nl = strchr(p, '\n');
+
+			if (strncmp(p, path, strlen(path)) != 0 || (nl != NULL && nl[1] == '\0'))
+				abort();
+			p = nl != NULL ? nl + 1 : p + strlen(p);
+		}
+		if (lines > NP_CONF_MAX_ERRORS + 1)
+			abort();
 	}
 	return 0;
 }
