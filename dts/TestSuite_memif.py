@@ -547,3 +547,17 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+
+
+def test_bench_config_is_valid(probe):
+    """Steps: natprobe check-config config/bench-memif.yaml (the recipe's config,
+    docs/performance.md).
+    Verifies: exit 0, "FILE: ok"; its two ports are memif servers on the sockets the
+    recipe's clients name."""
+    from conftest import REPO_ROOT
+    path = REPO_ROOT / "config" / "bench-memif.yaml"
+    r = probe.check_config(path)
+    assert r.rc == 0 and r.stdout.strip() == "%s: ok" % path, r.describe()
+    text = path.read_text()
+    for sock in ("natprobe-gen", "natprobe-sink"):
+        assert "role=server,socket=%s," % sock in text
