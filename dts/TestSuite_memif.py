@@ -53,8 +53,9 @@ class Peer:
         self.log = open(self.out, "w")
         # stdbuf: the statistics "stop" prints reach the file at once (a prompt is
         # written straight to the fd, printf output would wait in stdio's buffer)
-        args = [require_program("stdbuf"), "-oL", require_program("dpdk-testpmd"), "--lcores", lcores, "--no-huge", "-m", "256",
-                "--no-pci", "--file-prefix", unique_prefix(),
+        args = [require_program("stdbuf"), "-oL", require_program("dpdk-testpmd"),
+                "--lcores", lcores, "--no-huge", "-m", "256", "--no-pci",
+                "--file-prefix", unique_prefix(),
                 "--vdev", "net_memif0,role=%s,socket=%s,id=0,rsize=14" % (role, socket),
                 "--", "-i", "--nb-cores=1", "--total-num-mbufs=8192"]
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self.log,

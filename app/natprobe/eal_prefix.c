@@ -77,9 +77,9 @@ int np_eal_prefix_check(const char *prefix, int argc, char **argv)
 	config_path(prefix, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;	/* no such file: nobody runs with this prefix */
+		return 0; /* no such file: nobody runs with this prefix */
 	memset(&lk, 0, sizeof(lk));
-	lk.l_type = F_RDLCK;	/* the primary's write lock conflicts with it */
+	lk.l_type = F_RDLCK; /* the primary's write lock conflicts with it */
 	lk.l_whence = SEEK_SET;
 	if (fcntl(fd, F_GETLK, &lk) != 0 || lk.l_type == F_UNLCK) {
 		close(fd);
@@ -88,7 +88,7 @@ int np_eal_prefix_check(const char *prefix, int argc, char **argv)
 	close(fd);
 	describe_holder(lk.l_pid, holder, sizeof(holder));
 	np_err("eal.file_prefix: another DPDK process%s already runs with the file prefix '%s' "
-	       "(it holds %s); stop it, or give this natprobe its own eal.file_prefix", holder,
-	       prefix, path);
+	       "(it holds %s); stop it, or give this natprobe its own eal.file_prefix",
+	       holder, prefix, path);
 	return -EBUSY;
 }

@@ -54,27 +54,27 @@
 
 #include "np_app.h"
 
-#define NP_LINK_POLL_MS 100		/* link read this often */
-#define NP_LINK_RESTART_MS 1000		/* a memif client that is down is restarted this often */
-#define NP_LINK_HANDSHAKE_MS 5000	/* ... but given this long once it reached its server */
-#define NP_LINK_SYNC_WAIT_MS 100	/* longest wait for every worker to leave a port */
-#define NP_GATE_UP_PERIOD_MS 100	/* interrupt windows while every memif port is up */
+#define NP_LINK_POLL_MS 100	  /* link read this often */
+#define NP_LINK_RESTART_MS 1000	  /* a memif client that is down is restarted this often */
+#define NP_LINK_HANDSHAKE_MS 5000 /* ... but given this long once it reached its server */
+#define NP_LINK_SYNC_WAIT_MS 100  /* longest wait for every worker to leave a port */
+#define NP_GATE_UP_PERIOD_MS 100  /* interrupt windows while every memif port is up */
 #define NP_GATE_UP_WINDOW_US 100
-#define NP_GATE_DOWN_PERIOD_MS 10	/* ... while one connects: its handshake runs in them */
+#define NP_GATE_DOWN_PERIOD_MS 10 /* ... while one connects: its handshake runs in them */
 #define NP_GATE_DOWN_WINDOW_US 1000
-#define NP_GATE_PARK_WAIT_MS 50		/* longest wait for the interrupt thread to come back */
+#define NP_GATE_PARK_WAIT_MS 50 /* longest wait for the interrupt thread to come back */
 
 struct np_link_port {
-	bool up;		/* as last read */
-	bool gated;		/* net_memif: torn down on the interrupt thread */
-	bool restarts;		/* a memif client: restarted while down */
-	bool held;		/* the control thread keeps the workers off it for now */
-	bool warned;		/* link_down_warn_s passed in this down period */
-	bool restart_logged;	/* the first failed restart of this down period was logged */
-	uint64_t down_since;	/* timer cycles */
+	bool up;	     /* as last read */
+	bool gated;	     /* net_memif: torn down on the interrupt thread */
+	bool restarts;	     /* a memif client: restarted while down */
+	bool held;	     /* the control thread keeps the workers off it for now */
+	bool warned;	     /* link_down_warn_s passed in this down period */
+	bool restart_logged; /* the first failed restart of this down period was logged */
+	uint64_t down_since; /* timer cycles */
 	uint64_t next_restart;
-	char ifname[IF_NAMESIZE];	/* its kernel interface, "" for none */
-	int ifindex;			/* ... as it was at start */
+	char ifname[IF_NAMESIZE]; /* its kernel interface, "" for none */
+	int ifindex;		  /* ... as it was at start */
 };
 
 struct np_links {
@@ -83,21 +83,21 @@ struct np_links {
 	struct np_link_port port[NP_MAX_PORTS];
 	uint64_t hz;
 	uint64_t next_poll;
-	volatile bool lsc;	/* a link-change interrupt came (interrupt thread) */
+	volatile bool lsc; /* a link-change interrupt came (interrupt thread) */
 	int logtype;
-	int ifsock;		/* for SIOCGIFFLAGS on kernel interfaces; -1 when none */
+	int ifsock; /* for SIOCGIFFLAGS on kernel interfaces; -1 when none */
 	/* the interrupt gate */
 	bool gate_on;
-	bool gate_pending;	/* a window ended but the interrupt thread is not back yet */
+	bool gate_pending; /* a window ended but the interrupt thread is not back yet */
 	uint64_t gate_gen_seen;
 	uint64_t next_window;
 	int efd;
 	struct rte_intr_handle *ih;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	uint64_t park_gen;	/* times the interrupt thread entered the gate */
-	bool open;		/* one pass allowed */
-	bool retired;		/* shutting down: never park again */
+	uint64_t park_gen; /* times the interrupt thread entered the gate */
+	bool open;	   /* one pass allowed */
+	bool retired;	   /* shutting down: never park again */
 };
 
 #define LOG(level, ...) rte_log(RTE_LOG_##level, l->logtype, "natprobe: " __VA_ARGS__)
@@ -127,8 +127,8 @@ static bool has_arg(const char *device, const char *key, const char *value)
 
 	for (const char *p = strchr(device, ','); p != NULL; p = strchr(p + 1, ','))
 		if (strncmp(p + 1, key, kl) == 0 && p[1 + kl] == '=' &&
-		    strncmp(p + 2 + kl, value, vl) == 0 && (p[2 + kl + vl] == ',' ||
-							   p[2 + kl + vl] == '\0'))
+		    strncmp(p + 2 + kl, value, vl) == 0 &&
+		    (p[2 + kl + vl] == ',' || p[2 + kl + vl] == '\0'))
 			return true;
 	return false;
 }
@@ -185,7 +185,7 @@ static uint8_t gate_of(const struct np_links *l, const struct np_rxq *r)
 	if (r->out_port_id == NP_NO_PORT)
 		return NP_RXQ_POLL;
 	if (out->held)
-		return NP_RXQ_HOLD;	/* a short hold: the frames wait in the rx ring */
+		return NP_RXQ_HOLD; /* a short hold: the frames wait in the rx ring */
 	return out->up ? NP_RXQ_POLL : NP_RXQ_NO_TX;
 }
 
@@ -233,7 +233,7 @@ static bool iface_up(const struct np_links *l, const struct np_link_port *lp)
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", lp->ifname);
 	if (ioctl(l->ifsock, SIOCGIFINDEX, &ifr) != 0 || ifr.ifr_ifindex != lp->ifindex)
-		return false;	/* gone, or deleted and created again */
+		return false; /* gone, or deleted and created again */
 	if (ioctl(l->ifsock, SIOCGIFFLAGS, &ifr) != 0)
 		return false;
 	return (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
@@ -263,8 +263,10 @@ static const char *iface_state(const struct np_links *l, const struct np_link_po
 	if (ioctl(l->ifsock, SIOCGIFINDEX, &ifr) != 0)
 		snprintf(buf, sizeof(buf), "%s is gone)", lp->ifname);
 	else if (ifr.ifr_ifindex != lp->ifindex)
-		snprintf(buf, sizeof(buf), "%s was deleted and created again: restart natprobe "
-			 "to use the new one)", lp->ifname);
+		snprintf(buf, sizeof(buf),
+			 "%s was deleted and created again: restart natprobe "
+			 "to use the new one)",
+			 lp->ifname);
 	else if (ioctl(l->ifsock, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
 		snprintf(buf, sizeof(buf), "%s is down)", lp->ifname);
 	else
@@ -296,19 +298,23 @@ static bool poll_links(struct np_links *l, uint64_t now)
 				    rte_eth_link_speed_to_str(link.link_speed),
 				    link.link_duplex == RTE_ETH_LINK_FULL_DUPLEX ? "full" : "half");
 			} else {
-				LOG(WARNING, "port '%s' (segment %s): link down; natprobe stops "
-				    "polling it%s%s%s\n", cp->name, c->segments[cp->segment].name,
-				    lp->restarts ? " and restarts it every second (memif client)" :
-				    lp->gated ? " until its memif client connects again" : "",
-				    lp->ifname[0] ? " (interface " : "", lp->ifname[0] ?
-				    iface_state(l, lp) : "");
+				LOG(WARNING,
+				    "port '%s' (segment %s): link down; natprobe stops "
+				    "polling it%s%s%s\n",
+				    cp->name, c->segments[cp->segment].name,
+				    lp->restarts ? " and restarts it every second (memif client)"
+				    : lp->gated	 ? " until its memif client connects again"
+						 : "",
+				    lp->ifname[0] ? " (interface " : "",
+				    lp->ifname[0] ? iface_state(l, lp) : "");
 			}
 		}
 		if (!up && warn > 0 && !lp->warned && now - lp->down_since >= warn) {
 			lp->warned = true;
-			LOG(WARNING, "port '%s' (segment %s): link down for %u s%s; frames for it "
-			    "are counted in natprobe_port_dropped_packets_total\n", cp->name,
-			    c->segments[cp->segment].name, c->datapath.link_down_warn_s,
+			LOG(WARNING,
+			    "port '%s' (segment %s): link down for %u s%s; frames for it "
+			    "are counted in natprobe_port_dropped_packets_total\n",
+			    cp->name, c->segments[cp->segment].name, c->datapath.link_down_warn_s,
 			    lp->gated ? " (is the memif peer running, on the same socket and id?)"
 				      : " (cable, peer, interface state)");
 		}
@@ -331,7 +337,7 @@ static void restart_port(struct np_links *l, unsigned int p, uint64_t now)
 	if (apply_gates(l) != 0) {
 		lp->held = false;
 		apply_gates(l);
-		return;		/* a worker did not come round: next time */
+		return; /* a worker did not come round: next time */
 	}
 	/* The first failure of a down period is memif's to explain; the retries are quiet. */
 	if (lp->restart_logged && level >= 0)
@@ -346,8 +352,10 @@ static void restart_port(struct np_links *l, unsigned int p, uint64_t now)
 	if (ret == 0)
 		lp->next_restart = now + ms_cycles(l, NP_LINK_HANDSHAKE_MS);
 	if (ret != 0 && !lp->restart_logged)
-		LOG(WARNING, "port '%s': its memif server does not answer (%s); natprobe tries "
-		    "again every second\n", cp->name, rte_strerror(-ret));
+		LOG(WARNING,
+		    "port '%s': its memif server does not answer (%s); natprobe tries "
+		    "again every second\n",
+		    cp->name, rte_strerror(-ret));
 	lp->restart_logged = true;
 	lp->held = false;
 	apply_gates(l);
@@ -416,13 +424,13 @@ static void gate_window(struct np_links *l, uint64_t now)
 
 	for (unsigned int p = 0; p < l->app->conf.n_ports; p++)
 		connecting |= l->port[p].gated && !l->port[p].up;
-	l->next_window = now + ms_cycles(l, connecting ? NP_GATE_DOWN_PERIOD_MS
-						       : NP_GATE_UP_PERIOD_MS);
+	l->next_window =
+	    now + ms_cycles(l, connecting ? NP_GATE_DOWN_PERIOD_MS : NP_GATE_UP_PERIOD_MS);
 	for (unsigned int p = 0; p < l->app->conf.n_ports; p++)
 		if (l->port[p].gated)
 			l->port[p].held = true;
 	if (apply_gates(l) != 0) {
-		release_gated(l);	/* a worker is still on a memif port: no window */
+		release_gated(l); /* a worker is still on a memif port: no window */
 		apply_gates(l);
 		return;
 	}
@@ -440,7 +448,7 @@ static void gate_window(struct np_links *l, uint64_t now)
 		return;
 	}
 	release_gated(l);
-	poll_links(l, rte_get_timer_cycles());	/* what the window changed, at once */
+	poll_links(l, rte_get_timer_cycles()); /* what the window changed, at once */
 	apply_gates(l);
 }
 
@@ -500,7 +508,7 @@ static void kernel_iface(struct np_links *l, unsigned int p)
 {
 	const char *dev = l->app->conf.ports[p].device;
 	struct np_link_port *lp = &l->port[p];
-	static const char *const keys[] = { "iface", "rx_iface", "rx_iface_in", "tx_iface" };
+	static const char *const keys[] = {"iface", "rx_iface", "rx_iface_in", "tx_iface"};
 	bool pcap = strncmp(dev, "net_pcap", 8) == 0 || strncmp(dev, "eth_pcap", 8) == 0;
 
 	lp->ifname[0] = '\0';
@@ -560,14 +568,16 @@ int np_link_init(struct np_app *app)
 		set_up(l, p, read_link(l, p, &link), now);
 		rte_eth_dev_callback_register(app->port_id[p], RTE_ETH_EVENT_INTR_LSC, on_lsc, l);
 		if (lp->restarts && !app->port_started[p]) {
-			LOG(WARNING, "port '%s' (segment %s): its memif server is not there yet; "
-			    "natprobe tries again every second\n", c->ports[p].name,
-			    c->segments[c->ports[p].segment].name);
+			LOG(WARNING,
+			    "port '%s' (segment %s): its memif server is not there yet; "
+			    "natprobe tries again every second\n",
+			    c->ports[p].name, c->segments[c->ports[p].segment].name);
 			lp->restart_logged = true;
 		} else if (!lp->up) {
-			LOG(NOTICE, "port '%s' (segment %s): link down at start; natprobe polls it "
-			    "once it is up%s\n", c->ports[p].name,
-			    c->segments[c->ports[p].segment].name,
+			LOG(NOTICE,
+			    "port '%s' (segment %s): link down at start; natprobe polls it "
+			    "once it is up%s\n",
+			    c->ports[p].name, c->segments[c->ports[p].segment].name,
 			    lp->gated ? " (its memif peer connects)" : "");
 		}
 	}
@@ -588,7 +598,7 @@ void np_link_poll(struct np_app *app)
 	now = rte_get_timer_cycles();
 	if (l->gate_pending) {
 		if (!gate_parked(l, l->gate_gen_seen, 0))
-			return;		/* memif ports stay held */
+			return; /* memif ports stay held */
 		l->gate_pending = false;
 		release_gated(l);
 		poll_links(l, now);
@@ -597,7 +607,7 @@ void np_link_poll(struct np_app *app)
 	if (l->gate_on && now >= l->next_window)
 		gate_window(l, now);
 	if (l->gate_pending)
-		return;		/* no restart while the interrupt thread runs memif's handlers */
+		return; /* no restart while the interrupt thread runs memif's handlers */
 	if ((l->lsc || now >= l->next_poll) && poll_links(l, now))
 		apply_gates(l);
 	for (unsigned int p = 0; p < app->conf.n_ports; p++)
