@@ -7,7 +7,8 @@ Three DPDK processes share this 2-core machine. Each runs --no-huge with its own
 --file-prefix and a bounded lifetime. natprobe's control thread is on CPU 0 and
 its worker on CPU 1; the sink's main and forwarding lcores are on CPU 0; the
 generator's main lcore is on CPU 0 and its forwarding lcore on CPU 1, beside
-natprobe's worker, reniced to 19 once started: the generator then sends what
+natprobe's worker, reniced to 19 once started (its threads, and its scheduler
+autogroup where the kernel has them): the generator then sends what
 natprobe's worker leaves it (a few hundred thousand frames per second), so its
 rate is bounded and the sink always keeps up. Before a generator is killed its
 lcore gets its priority back, so it dies at once.
@@ -94,7 +95,15 @@ class Peer:
         return int(rx.group(1)), int(tx.group(1))
 
     def renice(self, n):
-        """Priority of the forwarding lcore threads (rte-worker-N)."""
+        """Priority of the forwarding lcore threads (rte-worker-N), and of the
+        process's scheduler autogroup: with autogroups (kernel.sched_autogroup_enabled)
+        a thread's nice counts only within its session, and the peers run in
+        sessions of their own."""
+        try:
+            with open("/proc/%d/autogroup" % self.proc.pid, "w") as f:
+                f.write("%d\n" % n)
+        except OSError:
+            pass        # no autogroups: the threads' nice is what counts
         task = "/proc/%d/task" % self.proc.pid
         for tid in os.listdir(task):
             try:
@@ -291,13 +300,16 @@ def test_generator_vanishes_and_comes_back(chain):
         assert wait_for(lambda: len(c.log_lines("port 'gen' (segment bench): link down;"))
                         == cycle + 1, 1), c.probe.describe()
         assert_alive(c)
-    ports, gen = telemetry(c.prefix, "/natprobe/ports", "/natprobe/ports,gen")
-    assert ports["gen/link_up"] == 0 and ports["sink/link_up"] == 1, ports
-    assert gen["link_up"] == 0, gen
+    # telemetry answers from a snapshot the control thread refreshes every 100 ms
+    ports = wait_for(lambda: (lambda r: r if r[0]["gen/link_up"] == 0 else None)(
+        telemetry(c.prefix, "/natprobe/ports", "/natprobe/ports,gen")), 2, step=0.1)
+    assert ports, "telemetry never showed gen/link_up 0"
+    assert ports[0]["sink/link_up"] == 1 and ports[1]["link_up"] == 0, ports
     c.start_gen()
     c.wait_link("gen", 1, 10)
     c.start_traffic()
-    assert telemetry(c.prefix, "/natprobe/ports,gen")[0]["link_up"] == 1
+    assert wait_for(lambda: telemetry(c.prefix, "/natprobe/ports,gen")[0]["link_up"] == 1, 2,
+                    step=0.1)
     c.gen.stop()
     c.gen.quit()
     last = c.rx()
@@ -508,7 +520,12 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
                               str(BOUND_S)], stdout=o, stderr=e, start_new_session=True)
     try:
         def describe():
-            return "rc=%s\n%s\n%s" % (p.poll(), out.read_text()[-2000:], err.read_text())
+            now = wires.sh(PY, "-c", "import urllib.request; print(urllib.request.urlopen("
+                           "'http://%s/metrics', timeout=2).read().decode())" % NS_METRICS,
+                           check=False).stdout
+            ports = "\n".join(ln for ln in now.splitlines() if ln.startswith("natprobe_port_"))
+            return "rc=%s\n%s\n%s\n%s" % (p.poll(), ports, out.read_text()[-2000:],
+                                          err.read_text())
 
         def logged(fragment):
             return [ln for ln in err.read_text().splitlines() if fragment in ln]
@@ -516,7 +533,7 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
         assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1, 10) is not None, \
             describe()
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 200) \
+        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 200, 10) \
             is not None, describe()
         wires.sh("ip", "link", "set", "b2", "down")
         took = wires.wait_metric("natprobe_port_link_up", 'port="b"', 0)
@@ -524,13 +541,13 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
         assert wait_for(lambda: logged("port 'b' (segment s): link down; natprobe stops "
                                        "polling it (interface b1 has no carrier)"), 1), describe()
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_dropped_packets_total", 'port="b"', 200) \
+        assert wires.wait_metric("natprobe_port_dropped_packets_total", 'port="b"', 200, 10) \
             is not None, describe()
         wires.sh("ip", "link", "set", "b2", "up")
         assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1) is not None, \
             describe()
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 400) \
+        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 400, 10) \
             is not None, describe()
         wires.sh("ip", "link", "del", "a2")
         assert wires.wait_metric("natprobe_port_link_up", 'port="a"', 0) is not None, \

@@ -85,7 +85,8 @@ struct np_links {
 	uint64_t next_poll;
 	volatile bool lsc; /* a link-change interrupt came (interrupt thread) */
 	int logtype;
-	int ifsock; /* for SIOCGIFFLAGS on kernel interfaces; -1 when none */
+	int ifsock;    /* for SIOCGIFFLAGS on kernel interfaces; -1 when none */
+	bool unsynced; /* a worker did not confirm the last narrower gates yet */
 	/* the interrupt gate */
 	bool gate_on;
 	bool gate_pending; /* a window ended but the interrupt thread is not back yet */
@@ -208,7 +209,10 @@ static int apply_gates(struct np_links *l)
 			wk->rxq_gate[i] = g;
 		}
 	}
-	return narrower ? sync_workers(l) : 0;
+	if (!narrower && !l->unsynced)
+		return 0;
+	l->unsynced = sync_workers(l) != 0;
+	return l->unsynced ? -ETIMEDOUT : 0;
 }
 
 static void set_up(struct np_links *l, unsigned int p, bool up, uint64_t now)
@@ -353,9 +357,9 @@ static void restart_port(struct np_links *l, unsigned int p, uint64_t now)
 		lp->next_restart = now + ms_cycles(l, NP_LINK_HANDSHAKE_MS);
 	if (ret != 0 && !lp->restart_logged)
 		LOG(WARNING,
-		    "port '%s': its memif server does not answer (%s); natprobe tries "
-		    "again every second\n",
-		    cp->name, rte_strerror(-ret));
+		    "port '%s': its memif server does not answer; natprobe tries again "
+		    "every second\n",
+		    cp->name);
 	lp->restart_logged = true;
 	lp->held = false;
 	apply_gates(l);
@@ -371,8 +375,8 @@ static void gate_cb(void *arg)
 	struct np_links *l = arg;
 	uint64_t v;
 
-	if (read(l->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return;
+	if (read(l->efd, &v, sizeof(v)) < 0) /* EAGAIN: kicked once, read once */
+		v = 0;
 	pthread_mutex_lock(&l->lock);
 	l->park_gen++;
 	pthread_cond_broadcast(&l->cond);
