@@ -245,9 +245,10 @@ def stop(p, timeout=10):
     return p.returncode, out, err
 
 
-def run_peers(lab):
+def run_peers(lab, body_bytes=0):
     """E listens, C connects; both exit by themselves. [(rc, json, stderr)] for E, C."""
-    e = lab.spawn(lab.e, [PY, PEER, "e", "%s:%d" % (E_ADDR, TRAV_PORT), E_PUB])
+    e = lab.spawn(lab.e, [PY, PEER, "e", "%s:%d" % (E_ADDR, TRAV_PORT), E_PUB]
+                  + ([str(body_bytes)] if body_bytes else []))
     line = e.stdout.readline()         # E prints once it listens (bounded by its timeouts)
     assert "listening" in line, "E peer did not start: %s %s" % (line, e.stderr.read())
     c = lab.spawn(lab.c, [PY, PEER, "c", "%s:%d" % (C_ADDR, C_PORT),
@@ -372,3 +373,91 @@ def test_live_healthy_dnat_only(lab_factory, tmp_path):
     c = Counters.parse(out)
     assert sum(v for _l, v in c.series("natprobe_anomalies_total")) == 0
     assert sum(v for _l, v in c.series("natprobe_incidents_total")) == 0
+
+
+def test_live_gso_service_whole(lab_factory, tmp_path):
+    """Steps: the seed's firewall as above, its veths with TSO and GSO on
+    (ethtool -k says so); E sends a 3.4 KB SERVICE (an XML body) in one write,
+    which crosses the veths as one GSO frame; tcpdump on the firewall's
+    inside veth records the frame sizes; natprobe passive on both firewall
+    veths (net_af_packet, default datapath.mtu, no framesz given).
+    Verifies: frames longer than 2048 bytes (the PMD's default ring frame)
+    crossed the firewall; natprobe said at start-up in one line that it sized
+    the rings for the offloads it saw; no frame reached it cut (no truncated
+    class on either segment); it parsed the SERVICE on both segments and wrote
+    translated_route naming the translated source, the binding and the
+    nat_reflection_misroute incident."""
+    lab = lab_factory(snat=True)
+    for ifn in (lab.fw_in, lab.fw_dmz):
+        sh("ethtool", "-K", ifn, "tso", "on", "gso", "on", ns=lab.fw, check=False)
+        feats = sh("ethtool", "-k", ifn, ns=lab.fw).stdout
+        assert "tcp-segmentation-offload: on" in feats, feats
+    cap = tmp_path / "fw_in.pcap"
+    td = lab.spawn(lab.fw, ["tcpdump", "-i", lab.fw_in, "--immediate-mode", "-B", "65536",
+                            "-U", "-n", "-w", cap, "tcp"])
+    assert "listening" in td.stderr.readline()
+    probe, rec = start_natprobe(lab, tmp_path)
+    (erc, eout, eerr), (crc, cout, cerr) = run_peers(lab, body_bytes=2800)
+    assert erc == 0 and crc == 0, "peers failed: E %s %s C %s %s" % (erc, eerr, crc, cerr)
+    assert eout["sent"] > 3000 and eout["route"] == "%s:%d" % (E_PUB, SNAT_PORT), eout
+
+    def incident():
+        return [r for r in read_records(rec) if r.get("kind") == "incident"]
+    wait_for(incident, 8)
+    rc, out, err = stop(probe)
+    stop(td)
+    assert rc == 0, "natprobe rc=%s\n%s" % (rc, err[-3000:])
+    sizes = subprocess.run([require_program("tshark"), "-r", str(cap), "-T", "fields", "-e", "frame.len"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                           timeout=30).stdout.split()
+    assert max(int(x) for x in sizes) > 2048, "no GSO frame crossed the firewall: %s" % sizes
+    lines = [x for x in err.splitlines() if "frames up to 64 KiB" in x]
+    assert len(lines) == 2 and "framesz=" in lines[0], err[-3000:]
+    c = Counters.parse(out)
+    for seg in ("inside", "dmz"):
+        assert c.value("natprobe_segment_frames_total", segment=seg,
+                       **{"class": "truncated"}) == 0, out
+        assert c.value("natprobe_sip_requests_total", segment=seg, method="SERVICE") == 1, out
+    recs = read_records(rec)
+    tr = [r for r in recs if r.get("type") == "translated_route"]
+    assert tr and tr[0]["endpoint"] == "%s:%d" % (E_PUB, SNAT_PORT), json.dumps(recs, indent=1)
+    assert "binding" in [r["kind"] for r in recs]
+    assert "nat_reflection_misroute" in types_of(recs), json.dumps(recs, indent=1)
+
+
+def test_af_packet_framesz_sizes_the_mbufs(tmp_path):
+    """Steps: a veth pair in a namespace; natprobe run, passive net_af_packet
+    on one end, for 1 s: with framesz=9216,blocksz=36864 in the device string
+    (ring frames larger than the default 2048-byte mbufs), then with
+    framesz=70000.
+    Verifies: the first starts and exits 0 (its mbufs are sized to hold the
+    ring frames; the PMD refused to start before); the second exits 2 before
+    starting DPDK with one line naming ports[0].device, framesz and the
+    largest value allowed."""
+    from capture_tools import Netns
+    binary = require_binary(natprobe_path())
+    lab = Netns()
+    try:
+        ns = lab.ns("f")
+        a, b = lab.ifname("fa"), lab.ifname("fb")
+        lab.veth(ns, a, ns, b)
+        for i in (a, b):
+            lab.sh(ns, "ip", "link", "set", i, "up")
+        for framesz, want_rc in (("9216,blocksz=36864", 0), ("70000", 2)):
+            cfg = tmp_path / ("fz%s.yaml" % want_rc)
+            cfg.write_text(
+                "eal:\n  main_lcore: 0\n  worker_lcores: [1]\n  no_huge: true\n"
+                "  memory_mb: 512\n  file_prefix: fz%d%d\n"
+                "ports:\n  - name: p\n    device: \"net_af_packet0,iface=%s,framesz=%s\"\n"
+                "segments:\n  - name: s\n    mode: passive\n    ports: [p]\n"
+                "datapath:\n  mbufs: 4095\nexport:\n  metrics_listen: \"\"\n"
+                % (os.getpid(), want_rc, a, framesz))
+            r = lab.sh(ns, str(binary), "run", "-c", cfg, "--duration", "1", check=False,
+                       timeout=30)
+            assert r.returncode == want_rc, (framesz, r.stdout[-2000:], r.stderr)
+            if want_rc:
+                lines = [x for x in r.stderr.splitlines() if x.strip()]
+                assert len(lines) == 1 and "ports[0].device" in lines[0], r.stderr
+                assert "framesz=70000" in lines[0] and "65408" in lines[0], r.stderr
+    finally:
+        lab.down()

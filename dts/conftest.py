@@ -75,7 +75,9 @@ PROGRAM_PACKAGES = {
     "dpdk-telemetry.py": "dpdk-dev",
     "dpkg-buildpackage": "dpkg-dev",
     "dpdk-testpmd": "dpdk-dev",
+    "dumpcap": "wireshark-common",
     "editcap": "wireshark-common",
+    "ethtool": "ethtool",
     "help2man": "help2man",
     "ip": "iproute2",
     "kamailio": "kamailio",
@@ -101,6 +103,7 @@ PROGRAM_PACKAGES = {
     "tcpdump": "tcpdump",
     "text2pcap": "wireshark-common",
     "tshark": "tshark",
+    "zstd": "zstd",
 }
 
 

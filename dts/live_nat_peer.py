@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """A tiny SIP-over-TCP (cleartext) traversal peer for dts/TestSuite_live_nat.py.
 
-  live_nat_peer.py e LISTEN_ADDR:PORT PUBLIC_ADDR
+  live_nat_peer.py e LISTEN_ADDR:PORT PUBLIC_ADDR [BODY_BYTES]
       Expressway-E: accept one traversal connection, send a SIP SERVICE whose
       Route names the source address:port it saw (getpeername), read the final
-      response, close.
+      response, close. With BODY_BYTES the SERVICE carries an XML body of
+      that size, written in one call (a TSO/GSO frame on a veth).
   live_nat_peer.py c LOCAL_ADDR:PORT SERVER_ADDR:PORT
       Expressway-C: connect from LOCAL to SERVER, read the SERVICE; if its
       Route names C itself answer 200 OK, else connect to the Route address
@@ -46,8 +47,14 @@ def via_client():
             % BRANCH_CLIENT)
 
 
-def service(public, route):
-    return sip_message("SERVICE sip:serviceserver@cucm02.example.local SIP/2.0", [
+def service(public, route, body_bytes=0):
+    body = b""
+    hdrs = []
+    if body_bytes:
+        head, tail = b"<?xml version=\"1.0\"?><services><pad>", b"</pad></services>\r\n"
+        body = head + b"x" * max(0, body_bytes - len(head) - len(tail)) + tail
+        hdrs = [("Content-Type", "application/xml")]
+    return sip_message("SERVICE sip:serviceserver@cucm02.example.local SIP/2.0", hdrs + [
         ("Via", via_e(public)),
         ("Via", via_client()),
         ("Call-ID", CALL_ID),
@@ -59,7 +66,7 @@ def service(public, route):
         ("Route", "<sip:%s;transport=tcp;lr>" % route),
         ("User-Agent", "TANDBERG/4132 (X8.7.2)"),
         ("Event", "service"),
-    ])
+    ], body)
 
 
 def response(public, code, reason, warning=None):
@@ -118,7 +125,7 @@ def wait_eof(sock):
         pass
 
 
-def run_e(listen, public):
+def run_e(listen, public, body_bytes=0):
     ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind(hostport(listen))
@@ -130,10 +137,11 @@ def run_e(listen, public):
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     route = "%s:%d" % conn.getpeername()
     conn.settimeout(TIMEOUT_S)
-    conn.sendall(service(public, route))
+    msg = service(public, route, body_bytes)
+    conn.sendall(msg)
     resp = read_message(conn)
     conn.close()
-    print(json.dumps({"role": "e", "peer": route, "route": route,
+    print(json.dumps({"role": "e", "peer": route, "route": route, "sent": len(msg),
                       "status": resp.split("\r\n", 1)[0],
                       "warning": header(resp, "Warning")}), flush=True)
 
@@ -176,11 +184,11 @@ def run_c(local, server):
 
 
 def main(argv):
-    if len(argv) != 4 or argv[1] not in ("e", "c"):
+    if len(argv) not in (4, 5) or argv[1] not in ("e", "c"):
         print(__doc__, file=sys.stderr)
         return 2
     if argv[1] == "e":
-        run_e(argv[2], argv[3])
+        run_e(argv[2], argv[3], int(argv[4]) if len(argv) == 5 else 0)
     else:
         run_c(argv[2], argv[3])
     return 0

@@ -435,6 +435,52 @@ static void test_parse_listen(void **state)
 	assert_int_equal(np_conf_parse_listen("::1:80", host, sizeof(host), &port), -EINVAL);
 }
 
+static void test_parse_tunnel(void **state)
+{
+	static const struct {
+		const char *text;
+		int rc;
+		uint8_t family;
+		bool has_id;
+		uint32_t id;
+	} cases[] = {
+		{ "vni=100", 0, NP_TUNNEL_VXLAN, true, 100 },
+		{ "vni=16777215", 0, NP_TUNNEL_VXLAN, true, 16777215 },
+		{ "vni=16777216", -EINVAL, 0, false, 0 },
+		{ "vni", -EINVAL, 0, false, 0 },
+		{ "erspan=1023", 0, NP_TUNNEL_ERSPAN, true, 1023 },
+		{ "erspan=1024", -EINVAL, 0, false, 0 },
+		{ "erspan", 0, NP_TUNNEL_ERSPAN, false, 0 },
+		{ "gre=4294967295", 0, NP_TUNNEL_GRE, true, 4294967295u },
+		{ "gre=4294967296", -EINVAL, 0, false, 0 },
+		{ "gre", 0, NP_TUNNEL_GRE, false, 0 },
+		{ "gre=", -EINVAL, 0, false, 0 },
+		{ "gre=-1", -EINVAL, 0, false, 0 },
+		{ "gre=7x", -EINVAL, 0, false, 0 },
+		{ "geneve=1", -EINVAL, 0, false, 0 },
+		{ "", -EINVAL, 0, false, 0 },
+	};
+	char buf[32];
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct np_tunnel_key k;
+		int rc = np_conf_parse_tunnel(cases[i].text, &k);
+
+		assert_int_equal(rc, cases[i].rc);
+		if (rc != 0)
+			continue;
+		assert_int_equal(k.family, cases[i].family);
+		assert_int_equal(k.has_id, cases[i].has_id);
+		assert_int_equal(k.id, cases[i].id);
+		/* the text form reads back as given */
+		assert_string_equal(np_tunnel_key_str(&k, buf, sizeof(buf)), cases[i].text);
+		assert_true(np_tunnel_key_match(&k, cases[i].family, cases[i].has_id, cases[i].id));
+		assert_false(np_tunnel_key_match(&k, cases[i].family, cases[i].has_id,
+						 cases[i].id + 1) && cases[i].has_id);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_static_nat_arg),
 		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_parse_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -109,7 +109,39 @@ static void test_every_family_has_help_and_type(void **state)
 		}
 	}
 	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1 +
+					 NP_TUNNEL_CTR_MAX +
 					 2 /* hep_sent_total, hep_send_errors_total */);
+	free(txt);
+}
+
+/* Tunnel counters: per segment and encapsulation, summed over the workers. */
+static void test_tunnel_counters_labelled(void **state)
+{
+	char *txt;
+	unsigned int series = 0;
+
+	(void)state;
+	setup_conf();
+	conf.n_segments = 2;
+	snprintf(conf.segments[1].name, sizeof(conf.segments[1].name), "dmz");
+	w0.tunnel[1][NP_PKT_ENCAP_VXLAN][NP_TUN_FRAMES] = 5;
+	w1.tunnel[1][NP_PKT_ENCAP_VXLAN][NP_TUN_FRAMES] = 6;
+	w1.tunnel[0][NP_PKT_ENCAP_ERSPAN3][NP_TUN_ERRORS] = 2;
+	w0.segment[0][NP_SEG_IPV4_CSUM_ZERO] = 4;
+	txt = render();
+	assert_non_null(strstr(txt, "natprobe_tunnel_frames_total{segment=\"dmz\","
+				    "encap=\"vxlan\"} 11\n"));
+	assert_non_null(strstr(txt, "natprobe_tunnel_errors_total{segment=\"inside\","
+				    "encap=\"erspan3\"} 2\n"));
+	assert_non_null(strstr(txt, "natprobe_tunnel_unmapped_frames_total{segment=\"inside\","
+				    "encap=\"gre\"} 0\n"));
+	assert_non_null(strstr(txt, "natprobe_segment_ipv4_checksum_zero_total{segment="
+				    "\"inside\"} 4\n"));
+	for (const char *p = txt; (p = strstr(p, "\nnatprobe_tunnel_frames_total{")) != NULL; p++)
+		series++;
+	/* every segment times every encapsulation, "none" left out */
+	assert_int_equal(series, 2 * (NP_PKT_ENCAP_MAX - 1));
+	assert_null(strstr(txt, "encap=\"none\""));
 	free(txt);
 }
 
@@ -169,6 +201,7 @@ int main(void)
 		cmocka_unit_test(test_worker_series_are_per_worker),
 		cmocka_unit_test(test_every_family_has_help_and_type),
 		cmocka_unit_test(test_hep_counters_labelled),
+		cmocka_unit_test(test_tunnel_counters_labelled),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_utf8),
 	};

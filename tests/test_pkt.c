@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "np_pkt.h"
+#include "np_tunnel.h"
 
 /* ---- frame builder ------------------------------------------------------ */
 
@@ -1305,6 +1306,361 @@ test_class_names_stable(void **state)
 	assert_string_equal(np_pkt_class_name(~0u), "invalid");
 }
 
+/* ---- IPv4 header checksum modes ---------------------------------------- */
+
+static void
+test_csum_zero_modes(void **state)
+{
+	struct np_pkt_info pi;
+	struct fb f;
+
+	(void)state;
+	build_v4_tcp(&f);
+	set16(&f, f.l3 + 10, 0);	/* what a host that offloads the checksum writes */
+	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_CHECKSUM);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_ZERO);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_VERIFY, &pi),
+			 NP_PKT_BAD_CHECKSUM);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_ACCEPT_ZERO, &pi), NP_PKT_TCP);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_ZERO);
+	assert_int_equal(pi.dport, 27901);
+	assert_int_equal(pi.payload_len, strlen("SERVICE sip:x SIP/2.0\r\n"));
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_ACCEPT, &pi), NP_PKT_TCP);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_ZERO);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_IGNORE, &pi), NP_PKT_TCP);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_OK);
+}
+
+static void
+test_csum_wrong_modes(void **state)
+{
+	struct np_pkt_info pi;
+	struct fb f;
+
+	(void)state;
+	build_v4_tcp(&f);
+	f.b[f.l3 + 11] ^= 0x40;
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_ACCEPT_ZERO, &pi),
+			 NP_PKT_BAD_CHECKSUM);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_BAD);
+	assert_int_equal(pi.sport, 7003);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_ACCEPT, &pi), NP_PKT_TCP);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_BAD);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_IGNORE, &pi), NP_PKT_TCP);
+	/* an unknown mode verifies */
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len, 99, &pi), NP_PKT_BAD_CHECKSUM);
+}
+
+static void
+test_csum_good_every_mode(void **state)
+{
+	struct np_pkt_info pi, ref;
+	struct fb f;
+
+	(void)state;
+	build_v4_tcp(&f);
+	assert_int_equal(parse(&f, &ref), NP_PKT_TCP);
+	for (unsigned int m = 0; m < NP_PKT_CSUM_MODE_MAX; m++) {
+		assert_int_equal(np_pkt_parse_csum(f.b, f.len, m, &pi), NP_PKT_TCP);
+		assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_OK);
+		assert_memory_equal(&pi, &ref, offsetof(struct np_pkt_info, icmp_inner));
+		assert_int_equal(np_pkt_parser(m)(f.b, f.len, &pi), NP_PKT_TCP);
+		assert_memory_equal(&pi, &ref, offsetof(struct np_pkt_info, icmp_inner));
+	}
+	assert_ptr_equal(np_pkt_parser(NP_PKT_CSUM_VERIFY), np_pkt_parse);
+	assert_ptr_equal(np_pkt_parser(NP_PKT_CSUM_MODE_MAX), np_pkt_parse);
+	/* the parser of a mode gives what np_pkt_parse_csum gives in it */
+	set16(&f, f.l3 + 10, 0);
+	for (unsigned int m = 0; m < NP_PKT_CSUM_MODE_MAX; m++)
+		assert_int_equal(np_pkt_parser(m)(f.b, f.len, &pi),
+				 np_pkt_parse_csum(f.b, f.len, m, &ref));
+}
+
+/* A truncated frame with a zero checksum stays truncated when the checksum is accepted. */
+static void
+test_csum_accepted_truncated(void **state)
+{
+	struct np_pkt_info pi;
+	struct fb f;
+
+	(void)state;
+	build_v4_tcp(&f);
+	set16(&f, f.l3 + 10, 0);
+	assert_int_equal(np_pkt_parse_csum(f.b, f.len - 4, NP_PKT_CSUM_ACCEPT, &pi),
+			 NP_PKT_TRUNCATED);
+	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_ZERO);
+}
+
+/* ---- tunnels ------------------------------------------------------------ */
+
+/* Outer Ethernet/IPv4 to protocol proto, then hdr_len bytes of hdr, then inner. */
+static void
+build_outer(struct fb *f, bool v6, uint8_t proto, const uint8_t *hdr, uint32_t hdr_len,
+	    const struct fb *inner, uint32_t inner_skip)
+{
+	fb_eth(f, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		fb_ipv6(f, proto, "2001:db8::1", "2001:db8::2");
+	else
+		fb_ipv4(f, proto, "192.0.2.1", "192.0.2.2", 0);
+	if (proto == 17)
+		fb_udp(f, 49152, NP_TUNNEL_VXLAN_PORT);
+	put_bytes(f, hdr, hdr_len);
+	put_bytes(f, inner->b + inner_skip, inner->len - inner_skip);
+	fb_ip_end(f);
+}
+
+/* Decapsulate f; check the inner frame is exactly @p inner (from inner_skip). */
+static int
+decap_check(const struct fb *f, struct np_pkt_tunnel *t, const struct fb *inner,
+	    uint32_t inner_skip)
+{
+	struct np_pkt_info pi, ipi;
+	uint8_t buf[2048];
+	const uint8_t *fr;
+	uint32_t n;
+	int rc;
+
+	np_pkt_parse(f->b, f->len, &pi);
+	rc = np_pkt_decap(f->b, f->len, &pi, t);
+	if (rc != NP_PKT_DECAP_OK)
+		return rc;
+	fr = np_pkt_tunnel_frame(f->b, t, buf, sizeof(buf), &n);
+	assert_non_null(fr);
+	if (inner_skip == 0) {
+		assert_true(t->inner_is_eth);
+		assert_ptr_equal(fr, f->b + t->inner_off);
+		assert_int_equal(n, inner->len);
+		assert_memory_equal(fr, inner->b, n);
+	} else {
+		assert_false(t->inner_is_eth);
+		assert_ptr_equal(fr, buf);
+		assert_int_equal(n, inner->len - inner_skip + 14);
+		assert_memory_equal(fr + 14, inner->b + inner_skip, n - 14);
+		assert_int_equal(fr[12] << 8 | fr[13], t->inner_ethertype);
+	}
+	assert_int_equal(np_pkt_parse(fr, n, &ipi), NP_PKT_TCP);
+	assert_int_equal(ipi.sport, 7003);
+	assert_int_equal(ipi.dport, 27901);
+	return rc;
+}
+
+static void
+test_gre_teb_key(void **state)
+{
+	static const uint8_t gre[] = { 0x20, 0x00, 0x65, 0x58, 0x00, 0x00, 0x01, 0x2c };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, gre, sizeof(gre), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_GRE);
+	assert_true(t.has_id);
+	assert_int_equal(t.id, 300);
+}
+
+static void
+test_gre_ipv4_payload_csum_key_seq(void **state)
+{
+	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, gre, sizeof(gre), &in, 14);
+	assert_int_equal(decap_check(&f, &t, &in, 14), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_GRE);
+	assert_int_equal(t.id, 7);
+	assert_int_equal(t.inner_ethertype, 0x0800);
+}
+
+static void
+test_gre_over_ipv6_no_key(void **state)
+{
+	static const uint8_t gre[] = { 0x00, 0x00, 0x65, 0x58 };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, true, 47, gre, sizeof(gre), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_false(t.has_id);
+}
+
+static void
+test_gre_not_decapsulated(void **state)
+{
+	static const uint8_t pptp[] = { 0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t mpls[] = { 0x00, 0x00, 0x88, 0x47 };
+	static const uint8_t routing[] = { 0x40, 0x00, 0x65, 0x58, 0, 0, 0, 0 };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, pptp, sizeof(pptp), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_NONE);
+	build_outer(&f, false, 47, mpls, sizeof(mpls), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_NONE);
+	build_outer(&f, false, 47, routing, sizeof(routing), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_BAD);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_GRE);
+	/* a plain TCP frame and a UDP frame to another port are no tunnels */
+	assert_int_equal(decap_check(&in, &t, &in, 0), NP_PKT_DECAP_NONE);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_NONE);
+}
+
+static void
+test_erspan_types(void **state)
+{
+	static const uint8_t type1[] = { 0x00, 0x00, 0x88, 0xbe };
+	/* GRE S, seq; ERSPAN II: ver 1, vlan 0, session 0x155; index */
+	static const uint8_t type2[] = { 0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 9,
+					 0x10, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
+	/* ERSPAN III: ver 2, session 3, timestamp, FT 0, O 0 */
+	static const uint8_t type3[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
+					 0x20, 0x00, 0x00, 0x03, 1, 2, 3, 4, 0, 0, 0, 0 };
+	/* ERSPAN III with the platform subheader (O 1) */
+	static const uint8_t type3o[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
+					  0x20, 0x00, 0x03, 0xff, 1, 2, 3, 4, 0, 0, 0, 1,
+					  0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, type1, sizeof(type1), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN1);
+	assert_false(t.has_id);
+	build_outer(&f, false, 47, type2, sizeof(type2), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN2);
+	assert_int_equal(t.id, 0x155);
+	build_outer(&f, false, 47, type3, sizeof(type3), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN3);
+	assert_int_equal(t.id, 3);
+	build_outer(&f, true, 47, type3o, sizeof(type3o), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.id, 0x3ff);
+}
+
+static void
+test_erspan_bad(void **state)
+{
+	static const uint8_t ver[] = { 0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 9,
+				       0x20, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t ft[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
+				      0x20, 0x00, 0x00, 0x03, 1, 2, 3, 4, 0, 0, 0x08, 0 };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, ver, sizeof(ver), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_BAD);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN2);
+	build_outer(&f, false, 47, ft, sizeof(ft), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_BAD);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN3);
+}
+
+static void
+test_vxlan(void **state)
+{
+	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	static const uint8_t no_i[] = { 0x00, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	struct np_pkt_tunnel t;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 17, vx, sizeof(vx), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	assert_int_equal(t.encap, NP_PKT_ENCAP_VXLAN);
+	assert_int_equal(t.id, 123456);
+	build_outer(&f, true, 17, vx, sizeof(vx), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_OK);
+	build_outer(&f, false, 17, no_i, sizeof(no_i), &in, 0);
+	assert_int_equal(decap_check(&f, &t, &in, 0), NP_PKT_DECAP_BAD);
+}
+
+/* Every prefix of every tunnel frame: no read past the end, a sane result. */
+static void
+test_tunnel_every_prefix(void **state)
+{
+	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t e3[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
+				      0x20, 0x00, 0x03, 0xff, 1, 2, 3, 4, 0, 0, 0, 1,
+				      0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	for (unsigned int k = 0; k < 3; k++) {
+		build_outer(&f, false, k == 0 ? 17 : 47, k == 0 ? vx : k == 1 ? gre : e3,
+			    k == 0 ? sizeof(vx) : k == 1 ? sizeof(gre) : sizeof(e3), &in,
+			    k == 1 ? 14 : 0);
+		for (uint32_t n = 0; n <= f.len; n++) {
+			uint8_t *copy = malloc(n ? n : 1);
+			struct np_pkt_info pi;
+			struct np_pkt_tunnel t;
+			int rc;
+
+			memcpy(copy, f.b, n);
+			np_pkt_parse(copy, n, &pi);
+			rc = np_pkt_decap(copy, n, &pi, &t);
+			assert_true(rc >= NP_PKT_DECAP_BAD && rc <= NP_PKT_DECAP_OK);
+			if (rc == NP_PKT_DECAP_OK)
+				assert_true(t.inner_off + t.inner_len <= n);
+			free(copy);
+		}
+	}
+}
+
+static void
+test_tunnel_frame_small_buffer(void **state)
+{
+	static const uint8_t gre[] = { 0x00, 0x00, 0x08, 0x00 };
+	struct np_pkt_info pi;
+	struct np_pkt_tunnel t;
+	uint8_t buf[40];
+	uint32_t n = 99;
+	struct fb in, f;
+
+	(void)state;
+	build_v4_tcp(&in);
+	build_outer(&f, false, 47, gre, sizeof(gre), &in, 14);
+	np_pkt_parse(f.b, f.len, &pi);
+	assert_int_equal(np_pkt_decap(f.b, f.len, &pi, &t), NP_PKT_DECAP_OK);
+	assert_null(np_pkt_tunnel_frame(f.b, &t, buf, 13, &n));
+	assert_int_equal(n, 0);
+	assert_ptr_equal(np_pkt_tunnel_frame(f.b, &t, buf, sizeof(buf), &n), buf);
+	assert_int_equal(n, sizeof(buf));
+	assert_int_equal(np_pkt_parse(buf, n, &pi), NP_PKT_TRUNCATED);
+}
+
+static void
+test_encap_names_stable(void **state)
+{
+	static const char *const want[NP_PKT_ENCAP_MAX] = {
+		"none", "gre", "erspan1", "erspan2", "erspan3", "vxlan",
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < NP_PKT_ENCAP_MAX; i++)
+		assert_string_equal(np_pkt_encap_name(i), want[i]);
+	assert_string_equal(np_pkt_encap_name(NP_PKT_ENCAP_MAX), "invalid");
+}
+
 int
 main(void)
 {
@@ -1363,6 +1719,20 @@ main(void)
 		cmocka_unit_test(test_addr_v6),
 		cmocka_unit_test(test_addr_str_small_buffer),
 		cmocka_unit_test(test_class_names_stable),
+		cmocka_unit_test(test_csum_zero_modes),
+		cmocka_unit_test(test_csum_wrong_modes),
+		cmocka_unit_test(test_csum_good_every_mode),
+		cmocka_unit_test(test_csum_accepted_truncated),
+		cmocka_unit_test(test_gre_teb_key),
+		cmocka_unit_test(test_gre_ipv4_payload_csum_key_seq),
+		cmocka_unit_test(test_gre_over_ipv6_no_key),
+		cmocka_unit_test(test_gre_not_decapsulated),
+		cmocka_unit_test(test_erspan_types),
+		cmocka_unit_test(test_erspan_bad),
+		cmocka_unit_test(test_vxlan),
+		cmocka_unit_test(test_tunnel_every_prefix),
+		cmocka_unit_test(test_tunnel_frame_small_buffer),
+		cmocka_unit_test(test_encap_names_stable),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);

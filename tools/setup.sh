@@ -18,6 +18,8 @@ packages=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev libcap-ng-dev
 	libsystemd-dev help2man
+	# gzip and zstd captures are decompressed in process (app/natprobe/instream.c)
+	zlib1g-dev libzstd-dev
 	# the Debian package (tools/build-deb.sh) and its checks
 	debhelper dpkg-dev fakeroot lintian
 	# service checks: the logrotate snippet, log lines never sent to syslog
@@ -30,6 +32,8 @@ packages=(
 	kamailio kamailio-tls-modules sip-tester sipsak baresip tcpdump openssl
 	# commands the docs give (deploy, monitoring, Expressway logs)
 	kmod systemd sudo jq
+	# capture forms and offloads (dts/TestSuite_captures.py, TestSuite_tunnels.py, live_nat)
+	ethtool gzip zstd
 )
 
 sudo=""

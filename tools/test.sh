@@ -116,6 +116,20 @@ if command -v valgrind >/dev/null; then
 	leak_check 0 check-config check-config config/natprobe.yaml
 	leak_check 2 analyze-missing-input analyze inside=/nonexistent/natprobe.pcap
 	leak_check 2 bad-config check-config tests/fixtures/explog/expc.log
+	# capture forms (docs/offline.md): compressed, a two-interface pcapng, a
+	# FIFO, chunks and a glob, the two-wire error, a filter and a window
+	gzip -c "$seed/inside.pcap" >"$logs/inside.pcap.gz"
+	zstd -q -c "$seed/dmz.pcap" >"$logs/dmz.pcap.zst"
+	editcap -F pcapng "$seed/inside.pcap" "$logs/in.pcapng"
+	editcap -F pcapng "$seed/dmz.pcap" "$logs/dmz.pcapng"
+	mergecap -I none -w "$logs/fw.pcapng" "$logs/in.pcapng" "$logs/dmz.pcapng"
+	mkdir -p "$logs/rot" && editcap -c 4 "$seed/inside.pcap" "$logs/rot/in.pcap"
+	leak_check 0 analyze-compressed analyze inside="$logs/inside.pcap.gz" dmz="$logs/dmz.pcap.zst"
+	leak_check 0 analyze-pcapng-interfaces analyze --json "$logs/fw.pcapng"
+	leak_check 0 dump-sip-interface-glob dump-sip --filter "tcp port 7003" --from 1461049753 \
+		c="$logs/fw.pcapng#0" e="$logs/rot/in_*.pcap"
+	leak_check 2 analyze-two-wires analyze inside="$seed/inside.pcap" inside="$seed/dmz.pcap"
+	leak_check 2 analyze-no-interface analyze x="$logs/fw.pcapng#eth9"
 else
 	echo "FAIL valgrind not installed (tools/setup.sh installs it)"
 	failed=$((failed + 1))

@@ -32,23 +32,11 @@ static bool linktype_ok(int lt)
 	}
 }
 
-bool np_capture_is_pcap(const char *path)
+static const char *linktype_name(int lt)
 {
-	uint8_t m[4];
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	const char *n = pcap_datalink_val_to_name(lt);
 
-	if (f == NULL)
-		return false;
-	n = fread(m, 1, sizeof(m), f);
-	fclose(f);
-	if (n != 4)
-		return false;
-	return (m[0] == 0xd4 && m[1] == 0xc3 && m[2] == 0xb2 && m[3] == 0xa1) ||
-	       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0xc3 && m[3] == 0xd4) ||
-	       (m[0] == 0x4d && m[1] == 0x3c && m[2] == 0xb2 && m[3] == 0xa1) ||
-	       (m[0] == 0xa1 && m[1] == 0xb2 && m[2] == 0x3c && m[3] == 0x4d) ||
-	       (m[0] == 0x0a && m[1] == 0x0d && m[2] == 0x0d && m[3] == 0x0a);
+	return n != NULL ? n : "unknown";
 }
 
 /* Ethertype for a raw IP packet, from its version nibble; 0 if neither. */
@@ -66,6 +54,8 @@ static uint16_t ip_ethertype(const uint8_t *p, uint32_t len)
 /* Put an Ethernet header with @p et in front of @p l3 in the input's buffer. */
 static void synth(struct np_capture_input *in, const uint8_t *l3, uint32_t len, uint16_t et)
 {
+	if (len > NP_CAPTURE_SNAP - 14)
+		len = NP_CAPTURE_SNAP - 14;
 	memset(in->buf, 0, 12);
 	in->buf[12] = (uint8_t)(et >> 8);
 	in->buf[13] = (uint8_t)et;
@@ -75,13 +65,13 @@ static void synth(struct np_capture_input *in, const uint8_t *l3, uint32_t len, 
 }
 
 /* Turn the frame just read into an Ethernet frame. @return false to skip it. */
-static bool to_ethernet(struct np_capture_input *in, const uint8_t *d, uint32_t len)
+static bool to_ethernet(struct np_capture_input *in, int linktype, const uint8_t *d, uint32_t len)
 {
 	uint16_t et;
 
 	if (len > NP_CAPTURE_SNAP)
 		len = NP_CAPTURE_SNAP;
-	switch (in->linktype) {
+	switch (linktype) {
 	case LT_EN10MB:
 		in->next.data = d;
 		in->next.len = len;
@@ -112,87 +102,269 @@ static bool to_ethernet(struct np_capture_input *in, const uint8_t *d, uint32_t 
 	}
 }
 
+/* Interfaces the pcapng reader has described so far, copied into in->ifaces. */
+static int sync_ifaces(struct np_capture_input *in)
+{
+	unsigned int n = np_pcapng_n_ifaces(in->ng);
+	struct np_capture_iface *ni;
+
+	if (n <= in->n_ifaces)
+		return 0;
+	ni = realloc(in->ifaces, n * sizeof(*ni));
+	if (ni == NULL)
+		return -1;
+	in->ifaces = ni;
+	for (unsigned int i = in->n_ifaces; i < n; i++) {
+		const struct np_pcapng_iface *pi = np_pcapng_iface(in->ng, i);
+
+		memset(&ni[i], 0, sizeof(ni[i]));
+		ni[i].linktype = pi->linktype;
+		ni[i].supported = linktype_ok(pi->linktype);
+		snprintf(ni[i].name, sizeof(ni[i].name), "%s", pi->name);
+		snprintf(ni[i].descr, sizeof(ni[i].descr), "%s", pi->descr);
+	}
+	in->n_ifaces = n;
+	return 0;
+}
+
+static void stop_reading(struct np_capture_input *in, const char *why)
+{
+	snprintf(in->error, sizeof(in->error), "%s: damaged after %lu frames: %s", in->path,
+		 (unsigned long)in->frames, why);
+	in->eof = true;
+}
+
+/* Read the next frame of an open input into in->next. */
 static void advance(struct np_capture_input *in)
 {
-	struct pcap_pkthdr *h;
-	const u_char *d;
-
 	in->has_next = false;
 	while (!in->eof) {
-		int rc = pcap_next_ex(in->pcap, &h, &d);
+		const uint8_t *d;
+		uint32_t caplen, len;
+		unsigned int iface = 0;
+		uint64_t ts;
 
-		if (rc == 1) {
-			if (!to_ethernet(in, d, h->caplen)) {
-				in->skipped++;
-				continue;
+		if (in->pcap != NULL) {
+			struct pcap_pkthdr *h;
+			int rc = pcap_next_ex(in->pcap, &h, &d);
+
+			if (rc != 1) {
+				if (rc == PCAP_ERROR)
+					stop_reading(in, np_instream_error(in->st)[0] ?
+								 np_instream_error(in->st) :
+								 pcap_geterr(in->pcap));
+				in->eof = true;
+				return;
 			}
-			in->next.wire_len = h->len;
-			in->next.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull +
-					 (uint64_t)h->ts.tv_usec; /* nano precision requested */
-			in->has_next = true;
-			in->frames++;
-			return;
+			caplen = h->caplen;
+			len = h->len;
+			/* nano precision requested: tv_usec holds nanoseconds */
+			ts = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+		} else {
+			struct np_pcapng_pkt p;
+			int rc = np_pcapng_next(in->ng, &p);
+
+			if (sync_ifaces(in) < 0)
+				rc = -1;
+			if (rc != 1) {
+				if (rc < 0)
+					stop_reading(in, np_instream_error(in->st)[0] ?
+								 np_instream_error(in->st) :
+								 np_pcapng_error(in->ng));
+				in->eof = true;
+				return;
+			}
+			iface = p.iface;
+			d = p.data;
+			caplen = p.caplen;
+			len = p.len;
+			ts = p.ts_ns;
 		}
-		if (rc == PCAP_ERROR)
-			snprintf(in->error, sizeof(in->error), "%s: damaged after %lu frames: %s",
-				 in->path, (unsigned long)in->frames, pcap_geterr(in->pcap));
-		in->eof = true;
+		in->ifaces[iface].frames++;
+		if (!in->ifaces[iface].supported ||
+		    !to_ethernet(in, in->ifaces[iface].linktype, d, caplen)) {
+			in->ifaces[iface].skipped++;
+			in->skipped++;
+			continue;
+		}
+		in->next.wire_len = len;
+		in->next.ts_ns = ts;
+		in->next.iface = iface;
+		in->has_next = true;
+		return;
 	}
 }
 
-int np_capture_open(struct np_capture *c, const char *path, char *err, size_t errlen)
+/* Start a reader on the input's stream (at its first byte). */
+static int start(struct np_capture_input *in, char *err, size_t errlen)
 {
 	char perr[PCAP_ERRBUF_SIZE];
-	struct np_capture_input *in;
-	FILE *fp;
+	FILE *fp = np_instream_file(in->st, NP_CAPTURE_IOBUF);
 
-	if (c->n >= NP_CAPTURE_MAX) {
-		snprintf(err, errlen, "%s: at most %d inputs", path, NP_CAPTURE_MAX);
-		return -1;
-	}
-	fp = fopen(path, "rb");
 	if (fp == NULL) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", in->path, strerror(errno));
 		return -1;
 	}
-	if (!np_capture_is_pcap(path)) {
-		fclose(fp);
-		snprintf(err, errlen, "%s: not a pcap or pcapng capture", path);
-		return -1;
-	}
-	/* libpcap reads records through this stream: a large buffer turns one
-	 * read(2) per 4 KiB into one per NP_CAPTURE_IOBUF (a third of the
-	 * offline CPU time was system time in reads). */
-	in = &c->in[c->n];
-	memset(in, 0, sizeof(*in));
-	in->iobuf = malloc(NP_CAPTURE_IOBUF);	/* glibc ignores the size without a buffer */
-	if (in->iobuf != NULL)
-		setvbuf(fp, in->iobuf, _IOFBF, NP_CAPTURE_IOBUF);
-	/* one thread reads it: no lock per fread (two freads per record) */
+	/* one thread reads it: no lock per fread */
 	__fsetlocking(fp, FSETLOCKING_BYCALLER);
-	in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
-	if (in->pcap == NULL) {
+	if (in->buf == NULL)
+		in->buf = malloc(NP_CAPTURE_SNAP + 64);
+	if (in->buf == NULL) {
 		fclose(fp);
-		free(in->iobuf);
-		in->iobuf = NULL;
-		snprintf(err, errlen, "%s: %s", path, perr);
+		snprintf(err, errlen, "%s: out of memory", in->path);
+		return -1;
+	}
+	if (in->fmt == NP_IN_PCAPNG) {
+		in->ng = np_pcapng_open(fp, in->path, err, errlen);
+		if (in->ng == NULL)
+			return -1;
+	} else {
+		int lt;
+
+		in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO,
+								    perr);
+		if (in->pcap == NULL) {
+			fclose(fp);
+			snprintf(err, errlen, "%s: %s", in->path,
+				 np_instream_error(in->st)[0] ? np_instream_error(in->st) : perr);
+			return -1;
+		}
+		lt = pcap_datalink(in->pcap);
+		if (!linktype_ok(lt)) {
+			snprintf(err, errlen, "%s: link type %d (%s) is not supported; use Ethernet, "
+				 "Linux cooked or raw IP captures", in->path, lt, linktype_name(lt));
+			pcap_close(in->pcap);
+			in->pcap = NULL;
+			return -1;
+		}
+		if (in->ifaces == NULL) {
+			in->ifaces = calloc(1, sizeof(*in->ifaces));
+			if (in->ifaces == NULL) {
+				snprintf(err, errlen, "%s: out of memory", in->path);
+				return -1;
+			}
+			in->n_ifaces = 1;
+			in->ifaces[0].linktype = (uint16_t)lt;
+			in->ifaces[0].supported = true;
+		}
+	}
+	in->open = true;
+	in->eof = false;
+	return 0;
+}
+
+/* Close the reader, keep the file descriptor (np_instream_rewind starts it again). */
+static void stop(struct np_capture_input *in)
+{
+	if (in->pcap != NULL)
+		pcap_close(in->pcap);
+	in->pcap = NULL;
+	np_pcapng_close(in->ng);
+	in->ng = NULL;
+	free(in->buf);
+	in->buf = NULL;
+	in->open = false;
+}
+
+static void finish(struct np_capture_input *in)
+{
+	stop(in);
+	np_instream_close(in->st);
+	in->st = NULL;
+}
+
+/* A closed input's turn has come: read it again up to its first frame. */
+static int resume(struct np_capture_input *in)
+{
+	uint64_t ts = in->next.ts_ns;
+	uint64_t frames[2] = { 0, 0 };
+	char err[256];
+
+	if (np_instream_rewind(in->st, err, sizeof(err)) < 0 ||
+	    start(in, err, sizeof(err)) < 0) {
+		snprintf(in->error, sizeof(in->error), "%s", err);
+		in->eof = true;
+		in->has_next = false;
+		finish(in);
+		return -1;
+	}
+	/* the first read counted its skipped frames and interfaces once already */
+	for (unsigned int i = 0; i < in->n_ifaces; i++) {
+		frames[0] += in->ifaces[i].frames;
+		frames[1] += in->ifaces[i].skipped;
+		in->ifaces[i].frames = in->ifaces[i].skipped = 0;
+	}
+	in->skipped = 0;
+	advance(in);
+	if (!in->has_next || in->next.ts_ns != ts) {
+		snprintf(in->error, sizeof(in->error), "%s: changed while natprobe was reading it",
+			 in->path);
+		in->eof = true;
+		in->has_next = false;
+		finish(in);
+		return -1;
+	}
+	(void)frames;
+	return 0;
+}
+
+int np_capture_add(struct np_capture *c, const char *path, struct np_instream *st, char *err,
+		   size_t errlen)
+{
+	struct np_capture_input *in;
+
+	if (c->n == c->cap) {
+		unsigned int cap = c->cap ? 2 * c->cap : 16;
+		struct np_capture_input **n = realloc(c->in, cap * sizeof(*n));
+
+		if (n == NULL) {
+			np_instream_close(st);
+			snprintf(err, errlen, "%s: out of memory", path);
+			return -1;
+		}
+		c->in = n;
+		c->cap = cap;
+	}
+	in = calloc(1, sizeof(*in));
+	if (in == NULL) {
+		np_instream_close(st);
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
 	in->path = path;
-	in->linktype = pcap_datalink(in->pcap);
-	if (!linktype_ok(in->linktype)) {
-		snprintf(err, errlen, "%s: link type %d (%s) is not supported; use Ethernet, "
-			 "Linux cooked or raw IP captures", path, in->linktype,
-			 pcap_datalink_val_to_name(in->linktype) ?: "unknown");
-		pcap_close(in->pcap);
-		in->pcap = NULL;
-		free(in->iobuf);
-		in->iobuf = NULL;
+	in->st = st;
+	in->fmt = np_instream_format(st);
+	if (start(in, err, errlen) < 0) {
+		finish(in);
+		free(in->ifaces);
+		free(in);
 		return -1;
 	}
-	c->n++;
 	advance(in);
-	return 0;
+	if (in->fmt == NP_IN_PCAPNG) {
+		bool any = false;
+
+		for (unsigned int i = 0; i < in->n_ifaces; i++)
+			any |= in->ifaces[i].supported;
+		if (in->n_ifaces > 0 && !any) {
+			snprintf(err, errlen, "%s: link type %u (%s) is not supported; use Ethernet, "
+				 "Linux cooked or raw IP captures", path, in->ifaces[0].linktype,
+				 linktype_name(in->ifaces[0].linktype));
+			finish(in);
+			free(in->ifaces);
+			free(in);
+			return -1;
+		}
+	}
+	/* Keep only the file descriptor of a file that can be read again. */
+	if (in->has_next && np_instream_seekable(st)) {
+		stop(in);
+		in->next.data = NULL;
+	} else if (!in->has_next) {
+		finish(in);
+	}
+	c->in[c->n] = in;
+	return (int)c->n++;
 }
 
 int np_capture_next(struct np_capture *c, struct np_frame *f)
@@ -202,19 +374,32 @@ int np_capture_next(struct np_capture *c, struct np_frame *f)
 
 	/* The frame handed out last stays valid until now: read past it only here. */
 	if (c->pending > 0) {
-		advance(&c->in[c->pending - 1]);
+		struct np_capture_input *in = c->in[c->pending - 1];
+
+		advance(in);
+		if (!in->has_next)
+			finish(in);
 		c->pending = 0;
 	}
-	for (unsigned int i = 0; i < c->n; i++) {
-		struct np_capture_input *in = &c->in[i];
+	for (;;) {
+		best = NULL;
+		for (unsigned int i = 0; i < c->n; i++) {
+			struct np_capture_input *in = c->in[i];
 
-		if (in->has_next && (best == NULL || in->next.ts_ns < best->next.ts_ns)) {
-			best = in;
-			best_i = i;
+			if (in->has_next && (best == NULL || in->next.ts_ns < best->next.ts_ns)) {
+				best = in;
+				best_i = i;
+			}
 		}
+		if (best == NULL)
+			return 0;
+		if (best->open)
+			break;
+		if (resume(best) < 0)
+			return -1;
 	}
-	if (best == NULL)
-		return 0;
+	best->started = true;
+	best->frames++;
 	*f = best->next;
 	f->input = best_i;
 	best->has_next = false;
@@ -225,13 +410,14 @@ int np_capture_next(struct np_capture *c, struct np_frame *f)
 void np_capture_close(struct np_capture *c)
 {
 	for (unsigned int i = 0; i < c->n; i++) {
-		if (c->in[i].pcap != NULL)
-			pcap_close(c->in[i].pcap);
-		c->in[i].pcap = NULL;
-		free(c->in[i].iobuf);
-		c->in[i].iobuf = NULL;
+		finish(c->in[i]);
+		free(c->in[i]->ifaces);
+		free(c->in[i]);
 	}
-	c->n = 0;
+	free(c->in);
+	c->in = NULL;
+	c->n = c->cap = 0;
+	c->pending = 0;
 }
 
 char *np_ts_iso(uint64_t ts_ns, char *buf, size_t len)

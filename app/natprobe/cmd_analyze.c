@@ -16,7 +16,7 @@
 #include "offline.h"
 
 const char np_analyze_usage[] =
-	"Usage: natprobe analyze [OPTIONS] SEG=FILE...\n"
+	"Usage: natprobe analyze [OPTIONS] [SEG=]FILE[#PART]...\n"
 	"Offline analysis of captures (pcap, pcapng) or Expressway diagnostic logs, one\n"
 	"per segment (SEG names it: inside=c.pcap dmz=e.pcap), through the same pipeline\n"
 	"as run. Prints a report (incidents, anomalies, NAT bindings learned, what was\n"
@@ -34,7 +34,23 @@ const char np_analyze_usage[] =
 	"      --fail-on incident|anomaly\n"
 	"                           exit 3 when an incident (or any anomaly or incident)\n"
 	"                           is found\n"
-	"  -h, --help               this text\n";
+	"  -h, --help               this text\n"
+	"\n"
+	"Input options (docs/offline.md):\n"
+	"      --ip-checksum auto|yes|no\n"
+	"                           a failing or zero IPv4 header checksum: inspect the\n"
+	"                           frame anyway and count it (auto, the default), drop\n"
+	"                           it (yes), do not check (no)\n"
+	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"
+	"                           seconds since the epoch)\n"
+	"      --to TIME            only frames before TIME\n"
+	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"
+	"\n"
+	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"
+	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"
+	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"
+	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"
+	"given alone gives one segment per interface.\n";
 
 struct analyze_ctx {
 	struct np_offline *o;
@@ -235,12 +251,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 	report_bindings(a, n_bind, all_bindings);
 
 	printf("== Read\n");
-	for (unsigned int i = 0; i < a->o->n_inputs; i++) {
-		char desc[160];
-
-		printf("  %-10s %s: %s\n", a->o->segment_name[a->o->input_segment[i]],
-		       a->o->input_path[i], np_offline_input_desc(a->o, i, desc, sizeof(desc)));
-	}
+	np_offline_report_read(a->o, stdout);
 	if (a->o->frames > 0)
 		printf("  time       %s .. %s\n", np_record_ts(a->o->first_ns, t0, sizeof(t0)),
 		       np_record_ts(a->o->last_ns, t1, sizeof(t1)));
@@ -279,6 +290,7 @@ int np_cmd_analyze(int argc, char **argv)
 		{ "bindings", no_argument, NULL, 'b' },
 		{ "fail-on", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
@@ -329,6 +341,12 @@ int np_cmd_analyze(int argc, char **argv)
 		case 'h':
 			fputs(np_analyze_usage, stdout);
 			return NP_EXIT_OK;
+		case NP_OFFLINE_OPT_FIRST ... NP_OFFLINE_OPT_LAST:
+			if (np_offline_getopt(&o, c, optarg, err, sizeof(err)) < 0) {
+				np_err("analyze: %s", err);
+				return NP_EXIT_USAGE;
+			}
+			break;
 		default:
 			np_err("analyze: unknown or incomplete option '%s'; see natprobe --help",
 			       argv[optind - 1]);
@@ -357,16 +375,17 @@ int np_cmd_analyze(int argc, char **argv)
 			return NP_EXIT_USAGE;
 		}
 	memset(&cc, 0, sizeof(cc));
-	cc.n_segments = o.n_segments;
-	for (unsigned int s = 0; s < o.n_segments; s++)
-		cc.segment_names[s] = o.segment_name[s];
+	/* every slot: opening the inputs, and reading tunnels, may name more segments */
+	cc.n_segments = NP_OFFLINE_MAX_SEGMENTS;
+	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
+		cc.segment_names[s] = o.segment_ptr[s];
 	cc.static_nat = o.conf.nat.static_nat;
 	cc.n_static = o.conf.nat.n_static;
 	cc.max_bindings = o.conf.nat.max_bindings;
 	cc.repeat_window_ns = (uint64_t)o.conf.detect.repeat_window_s * 1000000000ull;
 	cc.record = on_record;
 	cc.ctx = &a;
-	a.names.n_segments = o.n_segments;
+	a.names.n_segments = NP_OFFLINE_MAX_SEGMENTS;
 	a.names.segments = o.segment_ptr;
 	o.xlat = np_nat_xlat_create(np_app_xlat_capacity(o.conf.nat.max_bindings), NULL, NULL,
 				    NULL);
@@ -386,6 +405,15 @@ int np_cmd_analyze(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	np_offline_run(&o, on_tick, &a);
+	if (o.failed) {
+		fflush(stdout);
+		np_err("analyze: %s", o.fail_msg);
+		free(a.recs);
+		np_offline_close(&o);
+		np_det_correlator_destroy(a.corr);
+		np_nat_xlat_free(o.xlat);
+		return NP_EXIT_USAGE;
+	}
 	np_det_correlator_finish(a.corr, o.last_ns);
 	if (!a.json) {
 		FILE *tty = stdout;	/* wire bytes reach a terminal escaped (np_text.h) */

@@ -11,7 +11,7 @@
 #include "offline.h"
 
 const char np_dump_sip_usage[] =
-	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE...\n"
+	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE[#PART]...\n"
 	"Print every SIP message parsed from captures, one per line: segment, time,\n"
 	"flow, method or status, Call-ID, CSeq and each address header's values (the\n"
 	"debugging view of the parser). Text output escapes control characters and\n"
@@ -19,7 +19,23 @@ const char np_dump_sip_usage[] =
 	"\n"
 	"Options:\n"
 	"  -j, --json               one JSON object per message (docs/records.md)\n"
-	"  -h, --help               this text\n";
+	"  -h, --help               this text\n"
+	"\n"
+	"Input options (docs/offline.md):\n"
+	"      --ip-checksum auto|yes|no\n"
+	"                           a failing or zero IPv4 header checksum: inspect the\n"
+	"                           frame anyway and count it (auto, the default), drop\n"
+	"                           it (yes), do not check (no)\n"
+	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"
+	"                           seconds since the epoch)\n"
+	"      --to TIME            only frames before TIME\n"
+	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"
+	"\n"
+	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"
+	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"
+	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"
+	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"
+	"given alone gives one segment per interface.\n";
 
 struct dump_ctx {
 	struct np_offline *o;
@@ -196,6 +212,7 @@ int np_cmd_dump_sip(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
@@ -218,6 +235,13 @@ int np_cmd_dump_sip(int argc, char **argv)
 		case 'h':
 			fputs(np_dump_sip_usage, stdout);
 			return NP_EXIT_OK;
+		case NP_OFFLINE_OPT_FIRST ... NP_OFFLINE_OPT_LAST:
+			if (np_offline_getopt(&o, c, optarg, err, sizeof(err)) < 0) {
+				np_err("dump-sip: %s", err);
+				np_offline_close(&o);
+				return NP_EXIT_USAGE;
+			}
+			break;
 		default:
 			np_err("dump-sip: unknown option '%s'; see natprobe --help",
 			       argv[optind - 1]);
@@ -250,6 +274,11 @@ int np_cmd_dump_sip(int argc, char **argv)
 		}
 	}
 	fflush(stdout);
+	if (o.failed) {
+		np_err("dump-sip: %s", o.fail_msg);
+		np_offline_close(&o);
+		return NP_EXIT_USAGE;
+	}
 	np_offline_warnings(&o);
 	if (d.errors > 0)
 		np_err("dump-sip: %lu SIP messages could not be parsed (not shown)",

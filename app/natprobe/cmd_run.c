@@ -277,8 +277,11 @@ static int create_workers(struct np_app *app)
 		w->id = i;
 		w->lcore = lcore;
 		w->conf = c;
-		w->mtu = c->datapath.mtu;
 		w->tx_retries = c->datapath.tx_retries;
+		w->csum_mode = np_app_csum_mode(c->datapath.ip_checksum);
+		w->parse = np_pkt_parser(w->csum_mode);
+		w->n_tunnels = (uint8_t)c->n_tunnels;
+		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);
 		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
 						 c->datapath.event_ring_size, socket,
@@ -316,6 +319,8 @@ static void release(struct np_app *app)
 	}
 	rte_mempool_free(app->pool);
 	app->pool = NULL;
+	rte_mempool_free(app->big_pool);
+	app->big_pool = NULL;
 	np_control_fini(app);
 }
 

@@ -46,8 +46,9 @@ static int pushf(struct eal_args *a, const char *fmt, ...)
 	return push(a, dst);
 }
 
-static int build_args(const struct np_conf *c, struct eal_args *a, int n_cli, char **cli)
+static int build_args(const struct np_app *app, struct eal_args *a, int n_cli, char **cli)
 {
+	const struct np_conf *c = &app->conf;
 	char lcores[NP_MAX_WORKERS * 4 + 8];
 	size_t off;
 	bool any_pci = false;
@@ -74,7 +75,7 @@ static int build_args(const struct np_conf *c, struct eal_args *a, int n_cli, ch
 	}
 	for (unsigned int i = 0; i < c->n_ports; i++) {
 		ret |= push(a, c->ports[i].is_vdev ? "--vdev" : "-a");
-		ret |= push(a, c->ports[i].device);
+		ret |= push(a, app->afp[i].sized ? app->afp[i].device : c->ports[i].device);
 		any_pci |= !c->ports[i].is_vdev;
 	}
 	if (!any_pci)
@@ -107,7 +108,9 @@ int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args)
 	int ret;
 
 	memset(&a, 0, sizeof(a));
-	if (build_args(&app->conf, &a, n_cli_args, cli_args) < 0) {
+	if (np_afp_plan(app) < 0)
+		return -EINVAL;
+	if (build_args(app, &a, n_cli_args, cli_args) < 0) {
 		np_err("too many EAL arguments");
 		return -E2BIG;
 	}

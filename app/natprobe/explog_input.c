@@ -295,41 +295,50 @@ out:
 	return rc;
 }
 
-static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errlen)
+/* The whole stream into a buffer: a log may come from a pipe, of unknown size. */
+static int read_stream(FILE *f, const char *path, char **buf, size_t *len, char *err,
+		       size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	struct stat sb;
-	size_t got;
+	size_t cap = 1u << 16, n = 0;
 
-	*buf = NULL;
-	if (f == NULL || fstat(fileno(f), &sb) < 0) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		if (f != NULL)
-			fclose(f);
-		return -1;
+	*buf = malloc(cap + 1);
+	while (*buf != NULL) {
+		size_t got = fread(*buf + n, 1, cap - n, f);
+
+		n += got;
+		if (got == 0 || n < cap) {
+			if (ferror(f)) {
+				snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+				free(*buf);
+				*buf = NULL;
+				return -1;
+			}
+			if (feof(f))
+				break;
+			continue;
+		}
+		{
+			char *nb = realloc(*buf, 2 * cap + 1);
+
+			if (nb == NULL) {
+				free(*buf);
+				*buf = NULL;
+				break;
+			}
+			*buf = nb;
+			cap *= 2;
+		}
 	}
-	*buf = malloc((size_t)sb.st_size + 1);
 	if (*buf == NULL) {
-		snprintf(err, errlen, "%s: out of memory reading %lld bytes", path,
-			 (long long)sb.st_size);
-		fclose(f);
+		snprintf(err, errlen, "%s: out of memory reading it", path);
 		return -1;
 	}
-	got = fread(*buf, 1, (size_t)sb.st_size, f);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-		fclose(f);
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	fclose(f);
-	*len = got;
+	*len = n;
 	return 0;
 }
 
-struct np_explog_input *np_explog_input_open(const char *path, uint8_t segment, bool *not_log,
-					     char *err, size_t errlen)
+struct np_explog_input *np_explog_input_open(FILE *f, const char *path, uint8_t segment,
+					     bool *not_log, char *err, size_t errlen)
 {
 	struct np_explog_input *in;
 	char *buf;
@@ -337,7 +346,7 @@ struct np_explog_input *np_explog_input_open(const char *path, uint8_t segment, 
 	int rc;
 
 	*not_log = false;
-	if (read_file(path, &buf, &len, err, errlen) < 0)
+	if (read_stream(f, path, &buf, &len, err, errlen) < 0)
 		return NULL;
 	in = calloc(1, sizeof(*in));
 	if (in == NULL) {

@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "np_detect.h"
 #include "np_explog.h"
@@ -51,12 +52,13 @@ struct np_explog_input_stats {
 struct np_explog_input;
 
 /*
- * Read and parse a log. @return the input, or NULL with a one-line reason
- * in @p err: unreadable, or "not a pcap, pcapng or Expressway diagnostic
- * log" (@p *not_log set).
+ * Read the log on @p f to its end (the caller closes @p f) and parse it;
+ * @p path names it in messages. @return the input, or NULL with a one-line
+ * reason in @p err: unreadable, or "not a pcap, pcapng or Expressway
+ * diagnostic log" (@p *not_log set).
  */
-struct np_explog_input *np_explog_input_open(const char *path, uint8_t segment, bool *not_log,
-					     char *err, size_t errlen);
+struct np_explog_input *np_explog_input_open(FILE *f, const char *path, uint8_t segment,
+					     bool *not_log, char *err, size_t errlen);
 
 /*
  * After every log is open: find the messages logged on two segments, build

@@ -21,6 +21,7 @@
 #include "np_detect.h"
 #include "np_pkt.h"
 #include "np_record.h"
+#include "np_tunnel.h"
 
 struct np_metrics;
 struct np_hep_sender;
@@ -30,6 +31,8 @@ struct rte_rcu_qsbr;
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
+#define NP_INNER_MAX 65600	/* an IP packet out of GRE, behind a synthetic Ethernet header */
+#define NP_MBUF_MAX_ROOM (UINT16_MAX - RTE_PKTMBUF_HEADROOM)	/* largest mbuf data room */
 /* Translation table entries for nat.max_bindings bindings: 2 per binding, as most publish. */
 static inline uint32_t np_app_xlat_capacity(unsigned int max_bindings)
 {
@@ -118,7 +121,24 @@ struct np_rxq {
 	uint8_t port;		/* config index of the rx port (counters) */
 	uint8_t out_port;	/* config index of the tx port */
 	uint8_t segment;
+	uint32_t max_len;	/* longer frames are forwarded, not inspected (oversize) */
 };
+
+/* A net_af_packet port's ring and mbuf sizes (afpacket.c). */
+struct np_afp {
+	bool is_afp;
+	bool sized;		/* natprobe chose framesz/blocksz: EAL gets device below */
+	uint32_t room;		/* mbuf data room its frames need; 0: the shared pool's */
+	uint32_t max_frame;	/* largest frame it receives whole; 0: datapath.mtu */
+	char device[NP_DEVICE_MAX + 64];
+};
+
+/* datapath.ip_checksum on the live path: auto accepts the offloading hosts' 0x0000. */
+static inline uint8_t np_app_csum_mode(enum np_ip_checksum v)
+{
+	return v == NP_IP_CSUM_YES ? NP_PKT_CSUM_VERIFY :
+	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT_ZERO;
+}
 
 /*
  * What the control thread lets a worker do with one of its rx queues
@@ -152,9 +172,13 @@ struct np_worker {
 	const struct np_conf *conf;
 	/* datapath settings read per frame, copied here: the worker's own lines,
 	 * not a pointer into the main thread's np_app */
-	uint32_t mtu;
 	uint32_t tx_retries;
+	np_pkt_parse_fn parse;		/* np_pkt_parser(csum_mode) */
+	uint8_t csum_mode;		/* enum np_pkt_csum_mode (datapath.ip_checksum) */
+	uint8_t n_tunnels;		/* tunnels[] entries, copied below */
+	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];
 	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
+	uint8_t inner[NP_INNER_MAX];	/* IP packets out of GRE get an Ethernet header here */
 	struct np_stats stats;
 } __rte_cache_aligned;
 
@@ -178,6 +202,8 @@ struct np_app {
 	uint16_t port_id[NP_MAX_PORTS];	/* config index -> ethdev port id */
 	bool port_started[NP_MAX_PORTS];
 	struct rte_mempool *pool;
+	struct rte_mempool *big_pool;	/* mbufs for af_packet ports' large frames, or NULL */
+	struct np_afp afp[NP_MAX_PORTS];
 	unsigned int n_workers;
 	struct np_worker *workers[NP_MAX_WORKERS];
 	struct np_stats control_stats;	/* NIC-level counters, written by control */
@@ -209,6 +235,9 @@ int np_eal_prefix_check(const char *prefix, int argc, char **argv);
 /* privs.c: security.user / security.group */
 int np_privs_prepare(struct np_app *app);	/* before EAL init; 0 or -errno, error printed */
 int np_privs_drop(struct np_app *app);		/* after start-up, before the workers run */
+
+/* afpacket.c: before EAL init, size net_af_packet rings; 0 or -EINVAL, error printed */
+int np_afp_plan(struct np_app *app);
 
 /* ports.c */
 int np_ports_init(struct np_app *app);

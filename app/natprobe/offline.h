@@ -3,76 +3,146 @@
 #define NP_OFFLINE_H
 
 /*
- * The offline pipeline shared by `analyze` and `dump-sip`: SEG=FILE inputs
- * read in time order, every frame through the same parser and inspector the
- * workers use. Single-threaded, no EAL.
+ * The offline pipeline shared by `analyze` and `dump-sip`: inputs read in
+ * time order, every frame through the same parser, decapsulator and
+ * inspector the workers use. Single-threaded, no EAL.
  *
- * An input is a capture (pcap or pcapng, by its magic number) or else an
- * Expressway diagnostic log (explog_input.h): a log is read whole when
- * opened, and its entries are merged with the capture frames by time,
- * delivered to the same sinks as the inspector's events. A log input keeps
- * a capture slot (no pcap, nothing to read) so that input i is cap.in[i].
+ * Inputs are given as [SEG=]FILE[#SELECTOR] (docs/offline.md):
+ * - FILE is a pcap or pcapng file, a FIFO, "-" (standard input), gzip or
+ *   zstd compressed, or an Expressway diagnostic log; a FILE with * ? or [
+ *   that names no file is expanded as a glob. Each file is opened once; the
+ *   arguments that name the same file share it.
+ * - SEG names the segment. Without it the segment is named after the file
+ *   (its name up to the first dot, less a rotation suffix), or, for a pcapng
+ *   file of several interfaces, after each interface.
+ * - SELECTOR picks a part of the file: a pcapng interface (its index or
+ *   name) or a tunnel (vni=N, erspan=N, gre=N; np_conf_parse_tunnel()).
+ * Segments are numbered in the order they are met; a tunnel met while
+ * reading may add one (up to NP_OFFLINE_MAX_SEGMENTS), so the correlator
+ * and the record writer are given every slot of segment_ptr.
  */
+
+#include <pcap/pcap.h>
 
 #include "capture.h"
 #include "explog_input.h"
 #include "np_conf.h"
 #include "np_detect.h"
+#include "np_tunnel.h"
+
+#define NP_OFFLINE_MAX_SEGMENTS NP_DET_MAX_SEGMENTS
+
+struct np_offline_input;
+struct np_offline_map;
+struct np_offline_seg;
 
 struct np_offline {
 	struct np_conf conf;
-	unsigned int n_inputs;
-	const char *input_path[NP_CAPTURE_MAX];
-	uint8_t input_segment[NP_CAPTURE_MAX];	/* input -> segment index */
+	/* the arguments, one map each, and the files they name */
+	unsigned int n_maps, cap_maps;
+	struct np_offline_map *maps;
+	unsigned int n_inputs, cap_inputs;
+	struct np_offline_input *inputs;
+	/* segments: names (the correlator reads them through segment_ptr) */
 	unsigned int n_segments;
-	char segment_name[NP_CAPTURE_MAX][NP_NAME_MAX + 1];
-	const char *segment_ptr[NP_CAPTURE_MAX];
+	char segment_name[NP_OFFLINE_MAX_SEGMENTS][NP_NAME_MAX + 1];
+	const char *segment_ptr[NP_OFFLINE_MAX_SEGMENTS];
+	struct np_offline_seg *seg;	/* NP_OFFLINE_MAX_SEGMENTS entries */
+	/* input options */
+	int ip_checksum;		/* enum np_ip_checksum; -1: the config's */
+	uint64_t from_ns, to_ns;	/* --from / --to, 0 when not given */
+	struct bpf_program filter;
+	bool have_filter;
+	const char *filter_text;
+	/* the pipeline */
 	struct np_capture cap;
-	struct np_explog_input *log[NP_CAPTURE_MAX];	/* input -> log, NULL for a capture */
-	unsigned int n_logs;
 	struct np_det_inspect_sink sink;
 	struct np_sip_db *db;
 	struct np_det_inspect *ins;
 	struct np_nat_xlat *xlat;	/* shared with the correlator, as on the live path */
-	uint64_t frames;
+	uint8_t *inner;			/* decapsulated IP packets get an Ethernet header here */
+	unsigned int *cap_input;	/* capture number -> input number */
+	/* what was read */
+	uint64_t frames;		/* frames inspected */
 	uint64_t bytes;
 	uint64_t frame_class[NP_PKT_CLASS_MAX];
 	uint64_t first_ns, last_ns;
+	uint64_t csum_zero, csum_bad;	/* IPv4 header checksums that failed, inspected */
+	uint64_t before_from, after_to;	/* outside --from / --to */
+	uint64_t filtered;		/* not matching --filter */
+	uint64_t tunnel[NP_PKT_ENCAP_MAX];	/* frames decapsulated */
+	uint64_t tunnel_bad[NP_PKT_ENCAP_MAX];	/* tunnel headers not understood */
+	uint64_t seg_full;		/* tunnel frames past NP_OFFLINE_MAX_SEGMENTS */
+	/* a reason to stop (exit 2): set by np_offline_run() */
+	bool failed;
+	char fail_msg[512];
 };
 
 /*
- * Add an input "SEG=FILE" (or "FILE": the segment is the file name without
- * directory and extension). @return 0, or -1 with a reason in @p err.
+ * Add an input "[SEG=]FILE[#SELECTOR]". @return 0, or -1 with a reason in
+ * @p err (bad segment name or selector, a glob matching nothing).
  */
 int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_t errlen);
 
+/* getopt_long() entries of the input options (np_offline_getopt), and their codes. */
+enum {
+	NP_OFFLINE_OPT_FIRST = 0x1000,
+	NP_OFFLINE_OPT_CSUM = NP_OFFLINE_OPT_FIRST,
+	NP_OFFLINE_OPT_FROM,
+	NP_OFFLINE_OPT_TO,
+	NP_OFFLINE_OPT_FILTER,
+	NP_OFFLINE_OPT_LAST = NP_OFFLINE_OPT_FILTER,
+};
+#define NP_OFFLINE_LONG_OPTIONS                                                                    \
+	{ "ip-checksum", required_argument, NULL, NP_OFFLINE_OPT_CSUM },                          \
+	{ "from", required_argument, NULL, NP_OFFLINE_OPT_FROM },                                 \
+	{ "to", required_argument, NULL, NP_OFFLINE_OPT_TO },                                     \
+	{ "filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER }
+#define NP_OFFLINE_USAGE "--ip-checksum auto|yes|no] [--from TIME] [--to TIME] [--filter EXPR"
+
+/* np_offline_option() for the getopt code @p code (NP_OFFLINE_OPT_*). */
+int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err,
+		      size_t errlen);
+
 /*
- * Open every input and build the inspector reporting to @p sink.
- * @return 0, or -1 with a one-line reason in @p err ("FILE: not a pcap,
- *         pcapng or Expressway diagnostic log", unreadable, ...).
+ * Input options shared by analyze and dump-sip: @p name is "ip-checksum"
+ * (auto|yes|no), "from", "to" (ISO 8601 UTC time or seconds since the
+ * epoch), "filter" (a pcap-filter(7) expression). @return 0, or -1 with a
+ * one-line reason in @p err.
+ */
+int np_offline_option(struct np_offline *o, const char *name, const char *value, char *err,
+		      size_t errlen);
+
+/*
+ * Open every input, name the segments, and build the inspector reporting to
+ * @p sink. @return 0, or -1 with a one-line reason in @p err ("FILE: not a
+ * pcap, pcapng or Expressway diagnostic log", unreadable, a pcapng file of
+ * several interfaces given one SEG=, a selector that selects nothing, ...).
  */
 int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
 		    size_t errlen);
 
 /*
  * Run every frame through the inspector, calling @p tick (if not NULL) now
- * and then with the capture time. @return frames read.
+ * and then with the capture time. Stops early, with o->failed and
+ * o->fail_msg set, when two inputs of one segment turn out to be two wires.
+ * @return frames inspected.
  */
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns),
 			void *ctx);
 
 /*
- * Warnings about the inputs (damaged captures, skipped frames, log lines not
- * understood, unparsable logged SIP) on stderr, one line each.
+ * Warnings and notes about the inputs (damaged captures, skipped frames,
+ * interfaces or tunnels that could not be told apart, checksum offloading,
+ * log lines not understood) on stderr, one line each.
  */
 void np_offline_warnings(const struct np_offline *o);
 
 /*
- * What input @p i gave, for reports: "12 frames" for a capture, "Expressway
- * log: 14 entries (9 SIP, 3 TCP), 2 lines not understood" for a log.
- * @return @p buf.
+ * The "== Read" lines of the analyze report: each input and segment with
+ * what it gave, the time span, checksums, tunnels, time window and filter.
  */
-char *np_offline_input_desc(const struct np_offline *o, unsigned int i, char *buf, size_t len);
+void np_offline_report_read(const struct np_offline *o, FILE *f);
 
 void np_offline_close(struct np_offline *o);
 

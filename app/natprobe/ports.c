@@ -66,6 +66,11 @@ static bool segment_can_rss(struct np_app *app, const struct np_conf_segment *s,
 	return true;
 }
 
+static struct rte_mempool *port_pool(const struct np_app *app, unsigned int p)
+{
+	return app->afp[p].room > 0 && app->big_pool != NULL ? app->big_pool : app->pool;
+}
+
 static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool rss, bool tx)
 {
 	const struct np_conf_port *cp = &app->conf.ports[p];
@@ -114,7 +119,7 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 	}
 	for (unsigned int q = 0; q < nq; q++) {
 		ret = rte_eth_rx_queue_setup(pid, (uint16_t)q, nb_rxd,
-					     rte_eth_dev_socket_id(pid), NULL, app->pool);
+					     rte_eth_dev_socket_id(pid), NULL, port_pool(app, p));
 		if (ret != 0) {
 			np_err("port '%s': rx queue %u setup failed: %s", cp->name, q,
 			       rte_strerror(-ret));
@@ -167,8 +172,44 @@ static void assign_queues(struct np_app *app, unsigned int s, bool rss)
 			r->out_port = (uint8_t)peer;
 			r->out_port_id = is_inline ? app->port_id[peer] : NP_NO_PORT;
 			r->out_queue = (uint16_t)q;
+			r->max_len = RTE_MAX(app->conf.datapath.mtu, app->afp[p].max_frame);
 		}
 	}
+}
+
+/*
+ * net_af_packet ports whose ring frames hold more than the shared pool's
+ * mbufs (afpacket.c) get mbufs of their own: few, since the PMD copies each
+ * frame into an mbuf that the worker frees within the burst (passive) or
+ * after the copy into the tx ring (inline).
+ */
+static int big_pool(struct np_app *app, unsigned int shared_room)
+{
+	const struct np_conf *c = &app->conf;
+	unsigned int room = 0, queues = 0, n, cache;
+
+	for (unsigned int p = 0; p < c->n_ports; p++)
+		if (app->afp[p].room > shared_room) {
+			room = RTE_MAX(room, app->afp[p].room);
+			queues += app->n_workers;
+		} else {
+			app->afp[p].room = 0;
+		}
+	if (room == 0)
+		return 0;
+	cache = RTE_MIN(c->datapath.mbuf_cache, 64u);
+	n = 4 * c->datapath.burst_size * queues + 2 * cache * (app->n_workers + 1);
+	n = rte_align32pow2(RTE_MAX(n, 1024u)) - 1;
+	app->big_pool = rte_pktmbuf_pool_create("np_mbufs_big", n, cache, 0,
+						(uint16_t)(room + RTE_PKTMBUF_HEADROOM),
+						(int)rte_socket_id());
+	if (app->big_pool == NULL) {
+		np_err("cannot create a pool of %u mbufs of %u bytes for the af_packet ports' "
+		       "large frames: %s (eal.memory_mb, or framesz= in their device strings)", n,
+		       room, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int np_ports_init(struct np_app *app)
@@ -192,15 +233,19 @@ int np_ports_init(struct np_app *app)
 		return -ENODEV;
 	}
 	if (c->datapath.mtu > data_room)
-		data_room = c->datapath.mtu;
+		data_room = RTE_MIN(c->datapath.mtu, (unsigned int)NP_MBUF_MAX_ROOM);
 	app->pool = rte_pktmbuf_pool_create("np_mbufs", c->datapath.mbufs, c->datapath.mbuf_cache,
 					    0, (uint16_t)(data_room + RTE_PKTMBUF_HEADROOM),
 					    (int)rte_socket_id());
 	if (app->pool == NULL) {
-		np_err("cannot create a pool of %u mbufs: %s (datapath.mbufs, eal.memory_mb)",
-		       c->datapath.mbufs, rte_strerror(rte_errno));
+		np_err("cannot create a pool of %u mbufs of %u bytes: %s (datapath.mbufs, "
+		       "datapath.mtu, eal.memory_mb)", c->datapath.mbufs, data_room,
+		       rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	ret = big_pool(app, data_room);
+	if (ret != 0)
+		return ret;
 	for (unsigned int s = 0; s < c->n_segments; s++) {
 		const struct np_conf_segment *seg = &c->segments[s];
 		bool rss = segment_can_rss(app, seg, app->n_workers);

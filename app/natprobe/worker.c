@@ -103,6 +103,56 @@ const struct np_det_inspect_sink np_worker_sink = {
 	.sip = on_sip,
 };
 
+static inline uint8_t tunnel_family(uint8_t encap)
+{
+	return encap == NP_PKT_ENCAP_VXLAN ? NP_TUNNEL_VXLAN :
+	       encap == NP_PKT_ENCAP_GRE ? NP_TUNNEL_GRE : NP_TUNNEL_ERSPAN;
+}
+
+/*
+ * A frame that may carry a tunnel (GRE, VXLAN port): its inner frame is
+ * inspected on the segment tunnels[] names, else on the segment it came in
+ * on. Not a tunnel after all, or a header not understood: the frame itself.
+ */
+static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_rxq *r,
+					  const uint8_t *data, uint32_t len,
+					  const struct np_pkt_info *pi, uint64_t now_ns)
+{
+	struct np_stats *st = &w->stats;
+	struct np_pkt_tunnel t;
+	struct np_pkt_info ipi;
+	const uint8_t *inner;
+	uint32_t ilen;
+	uint8_t seg = r->segment;
+	int rc = np_pkt_decap(data, len, pi, &t), cls;
+
+	if (rc != NP_PKT_DECAP_OK) {
+		if (rc == NP_PKT_DECAP_BAD)
+			st->tunnel[r->segment][t.encap][NP_TUN_ERRORS]++;
+		np_det_inspect_frame(w->ins, r->segment, data, len, pi, now_ns);
+		return;
+	}
+	st->tunnel[r->segment][t.encap][NP_TUN_FRAMES]++;
+	for (unsigned int i = 0; i < w->n_tunnels; i++)
+		if (np_tunnel_key_match(&w->tunnels[i].key, tunnel_family(t.encap), t.has_id, t.id)) {
+			seg = w->tunnels[i].segment;
+			break;
+		}
+	inner = np_pkt_tunnel_frame(data, &t, w->inner, sizeof(w->inner), &ilen);
+	cls = w->parse(inner, ilen, &ipi);
+	if (seg == r->segment) {
+		st->tunnel[r->segment][t.encap][NP_TUN_UNMAPPED]++;
+	} else {
+		/* the tunnel's own segment sees the inner frame */
+		st->segment[seg][NP_SEG_PACKETS]++;
+		st->segment[seg][NP_SEG_BYTES] += ilen;
+		st->frame_class[seg][cls]++;
+	}
+	if (ipi.ip_csum == NP_PKT_IP_CSUM_ZERO && cls != NP_PKT_BAD_CHECKSUM)
+		st->segment[seg][NP_SEG_IPV4_CSUM_ZERO]++;
+	np_det_inspect_frame(w->ins, seg, inner, ilen, &ipi, now_ns);
+}
+
 /* Look at one frame. Never changes it. */
 static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
 			   uint64_t now_ns)
@@ -124,13 +174,20 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		if (unlikely(data == NULL))
 			return;
 	}
-	cls = np_pkt_parse(data, avail, &pi);
+	cls = w->parse(data, avail, &pi);
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
 		emit_bad_frame(w, r, (unsigned int)cls, data, len);
 	/* Longer than the configured MTU: classified and forwarded, not inspected further. */
-	if (unlikely(len > w->mtu)) {
+	if (unlikely(len > r->max_len)) {
 		st->segment[r->segment][NP_SEG_OVERSIZE]++;
+		return;
+	}
+	if (unlikely(pi.ip_csum == NP_PKT_IP_CSUM_ZERO) && cls != NP_PKT_BAD_CHECKSUM)
+		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
+	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
+	if (unlikely(pi.l4_proto == 47 || pi.dport == NP_TUNNEL_VXLAN_PORT)) {
+		inspect_tunnel(w, r, data, avail, &pi, now_ns);
 		return;
 	}
 	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);

@@ -172,7 +172,10 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 		snprintf(e->msg, sizeof(e->msg), "%s", cyaml_strerror(rc));
 	}
 	if (strstr(e->field, ".mode") != NULL)
-		strncat(e->msg, "; allowed: inline, passive", sizeof(e->msg) - strlen(e->msg) - 1);
+		strncat(e->msg, "; allowed: inline, passive, tunnel",
+			sizeof(e->msg) - strlen(e->msg) - 1);
+	else if (strstr(e->field, "ip_checksum") != NULL)
+		strncat(e->msg, "; allowed: auto, yes, no", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strstr(e->field, "no_huge") != NULL)
 		strncat(e->msg, "; allowed: true, false", sizeof(e->msg) - strlen(e->msg) - 1);
 	else if (strcmp(e->field, "export.hep_capture_id") == 0)
@@ -206,6 +209,7 @@ int np_conf_defaults(struct np_conf *conf)
 	conf->datapath.link_down_warn_s = NP_DEF_LINK_DOWN_WARN_S;
 	conf->datapath.flow_table_size = NP_DEF_FLOW_TABLE_SIZE;
 	conf->datapath.tcp_reasm_buffers = NP_DEF_TCP_REASM_BUFFERS;
+	conf->datapath.ip_checksum = NP_DEF_IP_CHECKSUM;
 	conf->sip.n_ports = sizeof(sip_ports) / sizeof(sip_ports[0]);
 	memcpy(conf->sip.ports, sip_ports, sizeof(sip_ports));
 	snprintf(conf->export.metrics_listen, sizeof(conf->export.metrics_listen), "%s",
@@ -499,7 +503,64 @@ int np_conf_port_index(const struct np_conf *conf, const char *name)
 
 const char *np_seg_mode_name(enum np_seg_mode mode)
 {
-	return mode == NP_SEG_INLINE ? "inline" : "passive";
+	return mode == NP_SEG_INLINE ? "inline" : mode == NP_SEG_TUNNEL ? "tunnel" : "passive";
+}
+
+const char *np_ip_checksum_name(enum np_ip_checksum v)
+{
+	return v == NP_IP_CSUM_YES ? "yes" : v == NP_IP_CSUM_NO ? "no" : "auto";
+}
+
+static const struct {
+	const char *name;
+	uint8_t family;
+	uint32_t max;
+} tunnel_names[] = {
+	{ "vni", NP_TUNNEL_VXLAN, 0xffffff },
+	{ "erspan", NP_TUNNEL_ERSPAN, 1023 },
+	{ "gre", NP_TUNNEL_GRE, UINT32_MAX },
+};
+
+int np_conf_parse_tunnel(const char *text, struct np_tunnel_key *out)
+{
+	for (unsigned int i = 0; i < sizeof(tunnel_names) / sizeof(tunnel_names[0]); i++) {
+		size_t n = strlen(tunnel_names[i].name);
+		unsigned long long v;
+		char *end;
+
+		if (strncmp(text, tunnel_names[i].name, n) != 0)
+			continue;
+		memset(out, 0, sizeof(*out));
+		out->family = tunnel_names[i].family;
+		if (text[n] == '\0') {
+			/* VXLAN always has a VNI */
+			return out->family == NP_TUNNEL_VXLAN ? -EINVAL : 0;
+		}
+		if (text[n] != '=' || text[n + 1] < '0' || text[n + 1] > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoull(text + n + 1, &end, 10);
+		if (*end != '\0' || errno != 0 || v > tunnel_names[i].max)
+			return -EINVAL;
+		out->has_id = true;
+		out->id = (uint32_t)v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+char *np_tunnel_key_str(const struct np_tunnel_key *k, char *buf, size_t len)
+{
+	const char *name = "?";
+
+	for (unsigned int i = 0; i < sizeof(tunnel_names) / sizeof(tunnel_names[0]); i++)
+		if (tunnel_names[i].family == k->family)
+			name = tunnel_names[i].name;
+	if (k->has_id)
+		snprintf(buf, len, "%s=%lu", name, (unsigned long)k->id);
+	else
+		snprintf(buf, len, "%s", name);
+	return buf;
 }
 
 int np_conf_parse_listen(const char *text, char *host, size_t hostlen, uint16_t *port)

@@ -48,6 +48,12 @@ struct raw_datapath {
 	unsigned int *link_down_warn_s;
 	unsigned int *flow_table_size;
 	unsigned int *tcp_reasm_buffers;
+	enum np_ip_checksum *ip_checksum;
+};
+
+struct raw_tunnel {
+	char *match;
+	char *segment;
 };
 
 struct raw_sip {
@@ -99,6 +105,8 @@ struct raw_conf {
 	struct raw_detect *detect;
 	struct raw_export *export;
 	struct raw_security *security;
+	struct raw_tunnel *tunnels;
+	unsigned int tunnels_count;
 };
 
 extern const cyaml_schema_value_t np_conf_raw_schema;

@@ -33,6 +33,13 @@ static const cyaml_strval_t hep_transport_strings[] = {
 static const cyaml_strval_t mode_strings[] = {
 	{ "inline", NP_SEG_INLINE },
 	{ "passive", NP_SEG_PASSIVE },
+	{ "tunnel", NP_SEG_TUNNEL },
+};
+
+static const cyaml_strval_t ip_checksum_strings[] = {
+	{ "auto", NP_IP_CSUM_AUTO },
+	{ "yes", NP_IP_CSUM_YES },
+	{ "no", NP_IP_CSUM_NO },
 };
 
 static const cyaml_schema_field_t eal_fields[] = {
@@ -68,8 +75,9 @@ static const cyaml_schema_field_t segment_fields[] = {
 			       NP_NAME_MAX),
 	CYAML_FIELD_ENUM("mode", CYAML_FLAG_STRICT, struct raw_segment, mode, mode_strings,
 			 CYAML_ARRAY_LEN(mode_strings)),
-	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_segment, ports,
-			     &string_entry, 1, NP_MAX_SEGMENT_PORTS),
+	/* at least 1 for inline and passive (conf_validate.c); none for tunnel */
+	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_segment,
+			     ports, &string_entry, 0, NP_MAX_SEGMENT_PORTS),
 	CYAML_FIELD_END,
 };
 
@@ -88,6 +96,8 @@ static const cyaml_schema_field_t datapath_fields[] = {
 	CYAML_FIELD_UINT_PTR("link_down_warn_s", OPT, struct raw_datapath, link_down_warn_s),
 	CYAML_FIELD_UINT_PTR("flow_table_size", OPT, struct raw_datapath, flow_table_size),
 	CYAML_FIELD_UINT_PTR("tcp_reasm_buffers", OPT, struct raw_datapath, tcp_reasm_buffers),
+	CYAML_FIELD_ENUM_PTR("ip_checksum", OPT | CYAML_FLAG_STRICT, struct raw_datapath,
+			     ip_checksum, ip_checksum_strings, CYAML_ARRAY_LEN(ip_checksum_strings)),
 	CYAML_FIELD_END,
 };
 
@@ -146,6 +156,17 @@ static const cyaml_schema_field_t security_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t tunnel_fields[] = {
+	CYAML_FIELD_STRING_PTR("match", CYAML_FLAG_POINTER, struct raw_tunnel, match, 1, 63),
+	CYAML_FIELD_STRING_PTR("segment", CYAML_FLAG_POINTER, struct raw_tunnel, segment, 1,
+			       NP_NAME_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t tunnel_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_tunnel, tunnel_fields),
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("eal", OPT, struct raw_conf, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_conf, ports, &port_entry, 1,
@@ -158,6 +179,8 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("detect", OPT, struct raw_conf, detect, detect_fields),
 	CYAML_FIELD_MAPPING_PTR("export", OPT, struct raw_conf, export, export_fields),
 	CYAML_FIELD_MAPPING_PTR("security", OPT, struct raw_conf, security, security_fields),
+	CYAML_FIELD_SEQUENCE("tunnels", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_conf,
+			     tunnels, &tunnel_entry, 0, NP_MAX_TUNNELS),
 	CYAML_FIELD_END,
 };
 

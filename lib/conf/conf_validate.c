@@ -222,6 +222,13 @@ static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct con
 			return fail(e, "segments[%u].ports" SEP
 				    "an inline segment needs exactly 2 ports, got %u", i,
 				    rs->ports_count);
+		if (rs->mode == NP_SEG_PASSIVE && rs->ports_count == 0)
+			return fail(e, "segments[%u].ports" SEP
+				    "a passive segment needs at least 1 port, got none", i);
+		if (rs->mode == NP_SEG_TUNNEL && rs->ports_count != 0)
+			return fail(e, "segments[%u].ports" SEP
+				    "a tunnel segment has no ports (its frames come out of the "
+				    "tunnels listed in tunnels:), got %u", i, rs->ports_count);
 		for (unsigned int k = 0; k < rs->ports_count; k++) {
 			int p = np_conf_port_index(c, rs->ports[k]);
 
@@ -253,7 +260,7 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	if (range(e, "datapath.burst_size", r->burst_size, 1, 512, &c->datapath.burst_size) |
 	    range(e, "datapath.mbufs", r->mbufs, 1023, 16777215, &c->datapath.mbufs) |
 	    range(e, "datapath.mbuf_cache", r->mbuf_cache, 0, 512, &c->datapath.mbuf_cache) |
-	    range(e, "datapath.mtu", r->mtu, 64, 9600, &c->datapath.mtu) |
+	    range(e, "datapath.mtu", r->mtu, 64, NP_MAX_MTU, &c->datapath.mtu) |
 	    pow2_range(e, "datapath.event_ring_size", r->event_ring_size, 64, 1u << 20,
 		       &c->datapath.event_ring_size) |
 	    range(e, "datapath.tx_retries", r->tx_retries, 0, 64, &c->datapath.tx_retries) |
@@ -262,6 +269,8 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	    range(e, "datapath.tcp_reasm_buffers", r->tcp_reasm_buffers, 0, 65536,
 		  &c->datapath.tcp_reasm_buffers))
 		return -EINVAL;
+	if (r->ip_checksum != NULL)
+		c->datapath.ip_checksum = *r->ip_checksum;
 	if (c->datapath.mbuf_cache > c->datapath.mbufs / 1.5)
 		return fail(e, "datapath.mbuf_cache" SEP
 			    "%u is too large for %u mbufs; at most mbufs / 1.5",
@@ -507,6 +516,49 @@ static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct con
 		     &c->detect.repeat_window_s);
 }
 
+/* tunnels[]: each names a tunnel once and an existing segment; tunnel segments are named. */
+static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
+{
+	for (unsigned int i = 0; i < r->tunnels_count; i++) {
+		const struct raw_tunnel *rt = &r->tunnels[i];
+		struct np_conf_tunnel *t = &c->tunnels[i];
+		int s = -1;
+
+		if (np_conf_parse_tunnel(rt->match, &t->key) < 0)
+			return fail(e, "tunnels[%u].match" SEP
+				    "'%s' is not a tunnel; allowed: vni=N (VXLAN), erspan=N (ERSPAN "
+				    "II/III session), erspan (type I), gre=N (GRE key), gre (no key)",
+				    i, rt->match);
+		for (unsigned int j = 0; j < i; j++)
+			if (memcmp(&c->tunnels[j].key, &t->key, sizeof(t->key)) == 0)
+				return fail(e, "tunnels[%u].match" SEP "'%s' is listed twice (tunnels[%u])",
+					    i, rt->match, j);
+		for (unsigned int k = 0; k < c->n_segments; k++)
+			if (strcmp(c->segments[k].name, rt->segment) == 0)
+				s = (int)k;
+		if (s < 0)
+			return fail(e, "tunnels[%u].segment" SEP
+				    "no segment named '%s' in segments (a segment seen only in "
+				    "tunnels has mode: tunnel and no ports)", i, rt->segment);
+		t->segment = (uint8_t)s;
+	}
+	c->n_tunnels = r->tunnels_count;
+	for (unsigned int k = 0; k < c->n_segments; k++) {
+		bool named = false;
+
+		if (c->segments[k].mode != NP_SEG_TUNNEL)
+			continue;
+		for (unsigned int i = 0; i < c->n_tunnels; i++)
+			named |= c->tunnels[i].segment == k;
+		if (!named)
+			return fail(e, "segments[%u].mode" SEP
+				    "segment '%s' is a tunnel segment that no tunnels[] entry names; "
+				    "add one (match: vni=N, segment: %s) or give it ports", k,
+				    c->segments[k].name, c->segments[k].name);
+	}
+	return 0;
+}
+
 int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_errs *e)
 {
 	static const struct raw_eal no_eal;
@@ -527,8 +579,8 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	 */
 	ret |= rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e);
 	ret |= rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e);
-	if (rule_ports(raw, conf, e) == 0)
-		ret |= rule_segments(raw, conf, e);
+	if (rule_ports(raw, conf, e) == 0 && rule_segments(raw, conf, e) == 0)
+		ret |= rule_tunnels(raw, conf, e);
 	else
 		ret = -EINVAL;
 	ret |= rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e);

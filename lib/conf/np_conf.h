@@ -34,6 +34,8 @@
 #define NP_USER_MAX 63		/**< security.user / security.group, characters */
 #define NP_CONF_MAX_ERRORS 20	/**< errors reported by one load, at most */
 #define NP_CONF_ERR_MAX 8192	/**< an err buffer that holds them all */
+#define NP_MAX_TUNNELS 64	/**< tunnels[] entries */
+#define NP_MAX_MTU 65535	/**< datapath.mtu: a GSO/GRO frame (net_af_packet) */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -48,6 +50,7 @@
 #define NP_DEF_MBUFS 16383
 #define NP_DEF_MBUF_CACHE 256
 #define NP_DEF_MTU 1518
+#define NP_DEF_IP_CHECKSUM NP_IP_CSUM_AUTO
 #define NP_DEF_EVENT_RING_SIZE 4096
 #define NP_DEF_TX_RETRIES 4
 #define NP_DEF_TX_BACKOFF_US 20	/**< datapath.tx_backoff_us: whole wait for one burst */
@@ -79,6 +82,34 @@ enum np_hep_transport {
 enum np_seg_mode {
 	NP_SEG_INLINE = 0,	/**< port pair, bump in the wire */
 	NP_SEG_PASSIVE,		/**< rx-only ports (SPAN, TAP) */
+	NP_SEG_TUNNEL,		/**< no ports: frames decapsulated from tunnels[] (remote mirror) */
+};
+
+/** datapath.ip_checksum: what a frame whose IPv4 header checksum fails gets. */
+enum np_ip_checksum {
+	NP_IP_CSUM_AUTO = 0,	/**< live: 0x0000 (offloading) accepted; offline: any failure accepted */
+	NP_IP_CSUM_YES,		/**< verified: a failing frame is bad_checksum, not inspected */
+	NP_IP_CSUM_NO,		/**< not verified */
+};
+
+/** Tunnel families a tunnels[] entry or a SEG=FILE#... selector names. */
+enum np_tunnel_family {
+	NP_TUNNEL_VXLAN = 1,	/**< "vni=N" */
+	NP_TUNNEL_ERSPAN,	/**< "erspan=N" (session id, types II and III), "erspan" (type I) */
+	NP_TUNNEL_GRE,		/**< "gre=N" (key), "gre" (no key) */
+};
+
+/** A tunnel: family and id, as "vni=100" says. */
+struct np_tunnel_key {
+	uint8_t family;		/**< enum np_tunnel_family */
+	bool has_id;
+	uint32_t id;
+};
+
+/** tunnels[] entry: frames decapsulated from @c key belong to segment @c segment. */
+struct np_conf_tunnel {
+	struct np_tunnel_key key;
+	uint8_t segment;	/**< index into np_conf.segments */
 };
 
 /** EAL log levels, same numbering as RTE_LOG_*. */
@@ -138,7 +169,10 @@ struct np_conf {
 		unsigned int link_down_warn_s;
 		unsigned int flow_table_size;
 		unsigned int tcp_reasm_buffers;
+		enum np_ip_checksum ip_checksum;
 	} datapath;
+	unsigned int n_tunnels;
+	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];
 	struct {
 		unsigned int n_ports;
 		uint16_t ports[NP_MAX_SIP_PORTS];
@@ -232,8 +266,30 @@ int np_conf_add_static_nat(struct np_conf *conf, const struct np_static_nat *e);
 /** Index of the port named @p name, or -1. */
 int np_conf_port_index(const struct np_conf *conf, const char *name);
 
-/** "inline" or "passive". */
+/** "inline", "passive" or "tunnel". */
 const char *np_seg_mode_name(enum np_seg_mode mode);
+
+/** "auto", "yes" or "no". */
+const char *np_ip_checksum_name(enum np_ip_checksum v);
+
+/**
+ * Parse a tunnel as a tunnels[].match value or a SEG=FILE#... selector
+ * names it: "vni=N" (VXLAN, 0..16777215), "erspan=N" (ERSPAN II/III session
+ * id, 0..1023), "erspan" (ERSPAN type I), "gre=N" (GRE key, 0..4294967295),
+ * "gre" (GRE without a key).
+ * @return 0, or -EINVAL.
+ */
+int np_conf_parse_tunnel(const char *text, struct np_tunnel_key *out);
+
+/** Does @p k (a tunnels[] entry) name a tunnel of @p family with @p has_id / @p id? */
+static inline bool np_tunnel_key_match(const struct np_tunnel_key *k, uint8_t family, bool has_id,
+				       uint32_t id)
+{
+	return k->family == family && k->has_id == has_id && (!has_id || k->id == id);
+}
+
+/** "vni=100", "erspan=3", "gre=7", "gre", "erspan" into @p buf. @return buf. */
+char *np_tunnel_key_str(const struct np_tunnel_key *k, char *buf, size_t len);
 
 /**
  * Split "HOST:PORT" / "[V6]:PORT" into @p host (size @p hostlen) and port.

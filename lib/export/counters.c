@@ -13,6 +13,9 @@ const struct np_ctr_def np_segment_ctr_defs[NP_SEGMENT_CTR_MAX] = {
 const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX] = {
 	NP_WORKER_COUNTERS(NP_CTR_DEF)
 };
+const struct np_ctr_def np_tunnel_ctr_defs[NP_TUNNEL_CTR_MAX] = {
+	NP_TUNNEL_COUNTERS(NP_CTR_DEF)
+};
 #undef NP_CTR_DEF
 #define NP_CTR_LDEF(e, n, l, v, h, t) [NP_##e] = { n, l, v, h, t },
 const struct np_ctr_ldef np_hep_ctr_defs[NP_HEP_CTR_MAX] = { NP_HEP_COUNTERS(NP_CTR_LDEF) };
@@ -253,6 +256,14 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 			fprintf(f, "natprobe_%s{segment=\"%s\",class=\"%s\"} %lu\n",
 				np_frame_class_def.name, c->segments[s].name,
 				np_pkt_class_name(k), (unsigned long)sum.frame_class[s][k]);
+	for (unsigned int k = 0; k < NP_TUNNEL_CTR_MAX; k++) {
+		family(f, &np_tunnel_ctr_defs[k]);
+		for (unsigned int s = 0; s < c->n_segments; s++)
+			for (unsigned int e = NP_PKT_ENCAP_NONE + 1; e < NP_PKT_ENCAP_MAX; e++)
+				fprintf(f, "natprobe_%s{segment=\"%s\",encap=\"%s\"} %lu\n",
+					np_tunnel_ctr_defs[k].name, c->segments[s].name,
+					np_pkt_encap_name(e), (unsigned long)sum.tunnel[s][e][k]);
+	}
 	for (unsigned int k = 0; k < NP_WORKER_CTR_MAX; k++) {
 		family(f, &np_worker_ctr_defs[k]);
 		for (unsigned int w = 0; w < src->n_workers; w++)
@@ -351,6 +362,7 @@ int np_counters_write_markdown(FILE *f)
 	md_rows(f, np_port_ctr_defs, NP_PORT_CTR_MAX, "port, segment");
 	md_rows(f, np_segment_ctr_defs, NP_SEGMENT_CTR_MAX, "segment");
 	md_rows(f, &np_frame_class_def, 1, "segment, class");
+	md_rows(f, np_tunnel_ctr_defs, NP_TUNNEL_CTR_MAX, "segment, encap");
 	md_rows(f, np_worker_ctr_defs, NP_WORKER_CTR_MAX, "worker");
 	for (unsigned int k = 0; k < NP_HEP_CTR_MAX; k++) {
 		const struct np_ctr_ldef *d = &np_hep_ctr_defs[k];
@@ -406,6 +418,9 @@ int np_counters_write_markdown(FILE *f)
 	fputs("\nFrame classes (label `class`):", f);
 	for (unsigned int k = 0; k < NP_PKT_CLASS_MAX; k++)
 		fprintf(f, "%s `%s`", k ? "," : "", np_pkt_class_name(k));
+	fputs(".\n\nEncapsulations (label `encap`):", f);
+	for (unsigned int e = NP_PKT_ENCAP_NONE + 1; e < NP_PKT_ENCAP_MAX; e++)
+		fprintf(f, "%s `%s`", e > 1 ? "," : "", np_pkt_encap_name(e));
 	fputs(".\n", f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -21,6 +21,7 @@
 #include "np_flow.h"
 #include "np_nat.h"
 #include "np_pkt.h"
+#include "np_tunnel.h"
 
 enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 
@@ -51,7 +52,26 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 	  NP_CTR_COUNTER)                                                                          \
 	X(SEG_BYTES, "segment_bytes_total", "Bytes seen on the segment, all ports", NP_CTR_COUNTER) \
 	X(SEG_OVERSIZE, "segment_oversize_frames_total",                                           \
-	  "Frames longer than datapath.mtu (forwarded, not inspected)", NP_CTR_COUNTER)
+	  "Frames longer than datapath.mtu (forwarded, not inspected)", NP_CTR_COUNTER)           \
+	X(SEG_IPV4_CSUM_ZERO, "segment_ipv4_checksum_zero_total",                                  \
+	  "Frames whose IPv4 header checksum is 0x0000 (copied from a host that offloads it), "   \
+	  "inspected all the same (datapath.ip_checksum: auto)", NP_CTR_COUNTER)
+
+/*
+ * Tunnels, per segment the tunnel frames arrived on and per encapsulation
+ * (label encap: np_pkt_encap_name()): X(ENUM, "name after natprobe_", "help", type)
+ */
+#define NP_TUNNEL_COUNTERS(X)                                                                      \
+	X(TUN_FRAMES, "tunnel_frames_total",                                                       \
+	  "Frames decapsulated, by the segment they arrived on and encapsulation; the inner "     \
+	  "frame is inspected on the segment tunnels[] names for its tunnel, else on this one",   \
+	  NP_CTR_COUNTER)                                                                          \
+	X(TUN_UNMAPPED, "tunnel_unmapped_frames_total",                                            \
+	  "Decapsulated frames of a tunnel that no tunnels[] entry names (inspected on the "     \
+	  "segment they arrived on), by segment and encapsulation", NP_CTR_COUNTER)              \
+	X(TUN_ERRORS, "tunnel_errors_total",                                                       \
+	  "Tunnel headers natprobe could not read (cut short, unknown version or frame type), "  \
+	  "by segment and encapsulation; the frame is inspected as it is", NP_CTR_COUNTER)
 
 #define NP_WORKER_COUNTERS(X)                                                                      \
 	X(WK_PACKETS, "worker_packets_total", "Frames handled by the worker", NP_CTR_COUNTER)      \
@@ -98,6 +118,7 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 enum np_port_ctr { NP_PORT_COUNTERS(NP_CTR_ENUM) NP_PORT_CTR_MAX };
 enum np_segment_ctr { NP_SEGMENT_COUNTERS(NP_CTR_ENUM) NP_SEGMENT_CTR_MAX };
 enum np_worker_ctr { NP_WORKER_COUNTERS(NP_CTR_ENUM) NP_WORKER_CTR_MAX };
+enum np_tunnel_ctr { NP_TUNNEL_COUNTERS(NP_CTR_ENUM) NP_TUNNEL_CTR_MAX };
 #undef NP_CTR_ENUM
 #define NP_CTR_ENUM_L(e, n, l, v, h, t) NP_##e,
 enum np_hep_ctr { NP_HEP_COUNTERS(NP_CTR_ENUM_L) NP_HEP_CTR_MAX };
@@ -113,6 +134,8 @@ struct np_ctr_def {
 extern const struct np_ctr_def np_port_ctr_defs[NP_PORT_CTR_MAX];
 extern const struct np_ctr_def np_segment_ctr_defs[NP_SEGMENT_CTR_MAX];
 extern const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX];
+/** natprobe_tunnel_*{segment,encap}: one series per encapsulation. */
+extern const struct np_ctr_def np_tunnel_ctr_defs[NP_TUNNEL_CTR_MAX];
 /** natprobe_segment_frames_total{segment,class}: one series per np_pkt_class. */
 extern const struct np_ctr_def np_frame_class_def;
 
@@ -132,6 +155,7 @@ struct np_stats {
 	uint64_t port[NP_MAX_PORTS][NP_PORT_CTR_MAX];
 	uint64_t segment[NP_MAX_SEGMENTS][NP_SEGMENT_CTR_MAX];
 	uint64_t frame_class[NP_MAX_SEGMENTS][NP_PKT_CLASS_MAX];
+	uint64_t tunnel[NP_MAX_SEGMENTS][NP_PKT_ENCAP_MAX][NP_TUNNEL_CTR_MAX];
 	uint64_t worker[NP_WORKER_CTR_MAX];
 	uint64_t hep[NP_HEP_CTR_MAX];	/**< control thread only */
 } __attribute__((aligned(64)));

@@ -26,8 +26,10 @@
  * - IPv4: version and IHL are checked, options skipped. The header checksum is
  *   verified once the header is complete; a bad one gives NP_PKT_BAD_CHECKSUM
  *   whatever follows, but parsing goes on so addresses, ports and fragment
- *   details are filled as far as the frame allows. L4 checksums are not
- *   verified (captures taken on a host with checksum offload fail them).
+ *   details are filled as far as the frame allows. np_pkt_parse_csum() lets
+ *   the caller accept such frames instead (datapath.ip_checksum): captures
+ *   taken on a host that offloads the checksum hold 0x0000 there. L4
+ *   checksums are never verified (the same hosts leave them unfilled).
  * - The IP length (IPv4 total length, IPv6 40 + payload length) bounds the
  *   packet: Ethernet padding past it is ignored. When it runs past the frame
  *   end the class is NP_PKT_TRUNCATED, but the L4 header is still parsed from
@@ -120,6 +122,13 @@ struct np_pkt_info {
 	uint16_t payload_len;	/**< L4 payload bytes present in the frame (IP length wins over padding) */
 	uint8_t tcp_flags;	/**< TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10) */
 	uint8_t ttl;		/**< IPv4 TTL or IPv6 hop limit */
+	/**
+	 * enum np_pkt_ip_csum: whether the IPv4 header checksum failed, and how
+	 * (zero or wrong), whichever mode the frame was parsed in; 0 when it
+	 * verified, was not computed (NP_PKT_CSUM_IGNORE) or the frame is not IPv4.
+	 */
+	uint8_t ip_csum;
+	uint8_t reserved;	/**< zero */
 	uint32_t tcp_seq;	/**< host order */
 	uint32_t tcp_ack;	/**< host order */
 	struct np_addr src;	/**< IP source */
@@ -152,6 +161,22 @@ struct np_pkt_info {
 	} icmp_inner;
 };
 
+/** How np_pkt_parse_csum() treats an IPv4 header checksum that does not verify. */
+enum np_pkt_csum_mode {
+	NP_PKT_CSUM_VERIFY = 0,	/**< the frame is NP_PKT_BAD_CHECKSUM (np_pkt_parse()) */
+	NP_PKT_CSUM_ACCEPT_ZERO, /**< 0x0000 (an offloading host's) is accepted, others as VERIFY */
+	NP_PKT_CSUM_ACCEPT,	/**< any failure is accepted: the class is what L4 gives */
+	NP_PKT_CSUM_IGNORE,	/**< not computed at all (ip_csum stays 0) */
+	NP_PKT_CSUM_MODE_MAX
+};
+
+/** np_pkt_info.ip_csum: how the IPv4 header checksum failed. */
+enum np_pkt_ip_csum {
+	NP_PKT_IP_CSUM_OK = 0,	/**< verified, not computed, or not IPv4 */
+	NP_PKT_IP_CSUM_ZERO,	/**< 0x0000 where the header sums to something else: offloading */
+	NP_PKT_IP_CSUM_BAD,	/**< any other value that does not verify */
+};
+
 /**
  * Parse one Ethernet frame.
  *
@@ -171,6 +196,30 @@ struct np_pkt_info {
  *         zero, except TRUNCATED / BAD_CHECKSUM where L4 was reached.
  */
 int np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
+
+/**
+ * np_pkt_parse() with a choice of what a failing IPv4 header checksum does.
+ * With NP_PKT_CSUM_VERIFY it is np_pkt_parse(). An accepted failure leaves
+ * the class L4 gives (TCP, UDP, ...) and says in pi->ip_csum how it failed;
+ * a rejected one gives NP_PKT_BAD_CHECKSUM as np_pkt_parse() does, with
+ * pi->ip_csum set too.
+ *
+ * @param mode  enum np_pkt_csum_mode; an unknown value is NP_PKT_CSUM_VERIFY
+ * @return the class, as np_pkt_parse().
+ */
+int np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode,
+		      struct np_pkt_info *pi);
+
+/** A parser with its checksum mode built in (np_pkt_parser()). */
+typedef int (*np_pkt_parse_fn)(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
+
+/**
+ * The parser of one checksum mode, for a caller that parses every frame in
+ * the same mode (a worker): calling it is np_pkt_parse_csum(frame, len,
+ * @p mode, pi) without choosing the mode per frame.
+ * @return np_pkt_parse for NP_PKT_CSUM_VERIFY or an unknown mode; never NULL.
+ */
+np_pkt_parse_fn np_pkt_parser(unsigned int mode);
 
 /**
  * Stable lower-case name of a class, used as a counter label: "tcp", "udp",

@@ -314,8 +314,22 @@ parse_frag(const uint8_t *f, uint32_t off, uint32_t end, uint8_t proto, bool fir
 	}
 }
 
+/* A failing header checksum: the class it gives under @p mode (0: accepted). */
 static inline int
-parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi)
+csum_failed(const uint8_t *ip, unsigned int mode, struct np_pkt_info *pi)
+{
+	bool zero = ip[10] == 0 && ip[11] == 0;
+
+	pi->ip_csum = zero ? NP_PKT_IP_CSUM_ZERO : NP_PKT_IP_CSUM_BAD;
+	if (mode == NP_PKT_CSUM_ACCEPT || (mode == NP_PKT_CSUM_ACCEPT_ZERO && zero))
+		return 0;
+	return NP_PKT_BAD_CHECKSUM;
+}
+
+/* mode is a constant in each caller below: the checksum code folds away. */
+static inline __attribute__((always_inline)) int
+parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi,
+	   unsigned int mode)
 {
 	const uint8_t *ip = f + off;
 	uint32_t avail = len - off;
@@ -343,8 +357,12 @@ parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi)
 	soft = 0;
 	if (NP_UNLIKELY(tot > avail))
 		soft = NP_PKT_TRUNCATED;
-	if (NP_UNLIKELY(ipv4_csum(ip, hl) != 0))
-		soft = NP_PKT_BAD_CHECKSUM;
+	if (mode != NP_PKT_CSUM_IGNORE && NP_UNLIKELY(ipv4_csum(ip, hl) != 0)) {
+		int c = csum_failed(ip, mode, pi);
+
+		if (c != 0)
+			soft = c;
+	}
 	end = off + (tot < avail ? tot : avail);
 	l4 = off + hl;
 
@@ -401,8 +419,8 @@ parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi)
 	return soft ? soft : cls;
 }
 
-int
-np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+static inline __attribute__((always_inline)) int
+parse_frame(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi, unsigned int mode)
 {
 	uint32_t off = NP_ETH_HLEN;
 	unsigned int ntags = 0;
@@ -436,7 +454,7 @@ np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 		off += NP_VLAN_HLEN;
 	}
 	if (NP_LIKELY(et == NP_ETHERTYPE_IPV4))
-		cls = parse_ipv4(frame, len, off, pi);
+		cls = parse_ipv4(frame, len, off, pi, mode);
 	else if (et == NP_ETHERTYPE_IPV6)
 		cls = parse_ipv6(frame, len, off, pi);
 	else
@@ -444,6 +462,51 @@ np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 out:
 	pi->cls = (uint8_t)cls;
 	return cls;
+}
+
+int
+np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_VERIFY);
+}
+
+static int
+parse_accept_zero(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT_ZERO);
+}
+
+static int
+parse_accept(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT);
+}
+
+static int
+parse_ignore(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+{
+	return parse_frame(frame, len, pi, NP_PKT_CSUM_IGNORE);
+}
+
+np_pkt_parse_fn
+np_pkt_parser(unsigned int mode)
+{
+	switch (mode) {
+	case NP_PKT_CSUM_ACCEPT_ZERO:
+		return parse_accept_zero;
+	case NP_PKT_CSUM_ACCEPT:
+		return parse_accept;
+	case NP_PKT_CSUM_IGNORE:
+		return parse_ignore;
+	default:
+		return np_pkt_parse;
+	}
+}
+
+int
+np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
+{
+	return np_pkt_parser(mode)(frame, len, pi);
 }
 
 void

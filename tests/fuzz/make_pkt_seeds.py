@@ -13,7 +13,9 @@ from scapy.layers.inet6 import (
     ICMPv6DestUnreach, IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,
     IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
 )
-from scapy.layers.l2 import ARP, Dot1AD, Dot1Q, Ether
+from scapy.contrib.erspan import ERSPAN_II, ERSPAN_III, ERSPAN_PlatformSpecific
+from scapy.layers.l2 import ARP, GRE, Dot1AD, Dot1Q, Ether
+from scapy.layers.vxlan import VXLAN
 from scapy.packet import Raw
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "pkt")
@@ -50,6 +52,27 @@ SEEDS = {
     / IPv6(src="2001:db8::c", dst="2001:db8::e") / TCP(sport=33000, dport=5061, flags="S"),
     "arp": Ether(**E) / ARP(psrc="10.0.0.1", pdst="10.0.0.2"),
     "unknown_mpls": Ether(**E, type=0x8847) / Raw(b"\x00\x01\x01\x40" + b"\x45" + b"\x00" * 19),
+    # an offloading host's capture: IPv4 header checksum 0x0000
+    "v4_zero_csum": Ether(**E) / IP(src="127.0.0.1", dst="127.0.0.1", id=9, chksum=0)
+    / TCP(sport=59809, dport=5060, flags="PA") / SIP,
+    # tunnels (np_tunnel.h), each around a SIP frame
+    "gre_teb_key": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=10)
+    / GRE(key_present=1, key=1, proto=0x6558) / Ether(**E)
+    / IP(src="10.0.30.2", dst="64.100.0.10", id=11) / UDP(sport=5060, dport=5060) / SIP,
+    "gre_ipv6_payload": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=12)
+    / GRE(chksum_present=1, seqnum_present=1, sequence_number=3, proto=0x86dd)
+    / IPv6(src="2001:db8::1", dst="2001:db8::2") / UDP(sport=5060, dport=5060) / SIP,
+    "erspan2": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=13)
+    / GRE(seqnum_present=1, sequence_number=1, proto=0x88be) / ERSPAN_II(ver=1, session_id=5)
+    / Ether(**E) / IP(src="10.0.30.2", dst="64.100.0.10", id=14)
+    / TCP(sport=27901, dport=7003, flags="PA") / SIP,
+    "erspan3_sub": Ether(**E) / IPv6(src="2001:db8::1", dst="2001:db8::2")
+    / GRE(seqnum_present=1, sequence_number=2, proto=0x22eb) / ERSPAN_III(session_id=6, o=1)
+    / ERSPAN_PlatformSpecific() / Ether(**E) / IP(src="10.0.30.2", dst="64.100.0.10", id=15)
+    / TCP(sport=27901, dport=7003, flags="PA") / SIP,
+    "vxlan": Ether(**E) / IP(src="192.0.2.1", dst="192.0.2.2", id=16)
+    / UDP(sport=49152, dport=4789) / VXLAN(vni=100) / Ether(**E)
+    / IP(src="10.0.10.2", dst="64.100.0.10", id=17) / TCP(sport=7003, dport=4401, flags="S"),
 }
 
 
