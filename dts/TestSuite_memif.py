@@ -530,6 +530,11 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
         def logged(fragment):
             return [ln for ln in err.read_text().splitlines() if fragment in ln]
 
+        # No scrape before EAL has started: a packet socket takes frames from every
+        # interface until the af_packet PMD binds it to its own, and the refused
+        # connections of early scrapes on lo would reach natprobe's ports as frames.
+        assert wait_for(lambda: "serving Prometheus metrics" in err.read_text() or
+                        p.poll() is not None, 20), describe()
         assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1, 10) is not None, \
             describe()
         wires.send("a2", 200)
