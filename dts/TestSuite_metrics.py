@@ -391,8 +391,8 @@ def test_telemetry_commands(live):
         64.100.0.10:4401->10.0.10.2:7003" and the static entry
         "static 10.0.10.2 = 64.100.0.10"; /natprobe/bindings,ID details the
         learned one.
-      - /natprobe/ports: device, segment, mode per port; /natprobe/ports,NAME
-        adds every per-port counter family.
+      - /natprobe/ports: device, segment, mode, link up per port;
+        /natprobe/ports,NAME adds every per-port counter family.
       - /natprobe/anomalies: the seed's anomalies and incident, by id.
       - every command has a help string.
     """
@@ -438,6 +438,7 @@ def test_telemetry_commands(live):
     assert "inside.pcap" in ports["c_side/device"], ports
     assert one_port["name"] == "c_side" and one_port["port_rx_packets_total"] > 0, one_port
     assert "port_dropped_packets_total" in one_port, one_port
+    assert one_port["port_link_up"] == 1 and ports["e_side/link_up"] == 1, (one_port, ports)
     assert detail["proto"] == "tcp" and detail["line"] == want, detail
     assert detail["a_src"] == "10.0.30.2:27901" and detail["b_src"] == "64.100.0.10:4401"
     assert expect <= kinds, "%s not in /natprobe/anomalies: %s" % (expect - kinds, anomalies)

@@ -219,6 +219,7 @@ int np_control_loop(struct np_app *app)
 
 		if (drain(app) == 0)
 			usleep(1000);
+		np_link_poll(app);
 		np_metrics_poll(app);
 		now = rte_get_timer_cycles();
 		np_notify_tick(app, now);

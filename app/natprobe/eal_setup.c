@@ -114,6 +114,8 @@ int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args)
 		np_err("too many EAL arguments");
 		return -E2BIG;
 	}
+	if (np_eal_prefix_check(app->conf.eal.file_prefix, a.argc, a.argv) < 0)
+		return -EBUSY;
 	/* Keep EAL's start-up chatter; show only its last line if it fails. */
 	logf = open_memstream(&logbuf, &loglen);
 	if (logf != NULL)

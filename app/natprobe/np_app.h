@@ -25,6 +25,8 @@
 
 struct np_metrics;
 struct np_hep_sender;
+struct np_links;
+struct rte_rcu_qsbr;
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
@@ -132,11 +134,27 @@ static inline uint8_t np_app_csum_mode(enum np_ip_checksum v)
 	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT_ZERO;
 }
 
+/*
+ * What the control thread lets a worker do with one of its rx queues
+ * (link.c), from the link state of the queue's port and of the port its
+ * frames leave by. A queue is polled only while its port's link is up.
+ */
+enum np_rxq_gate {
+	NP_RXQ_POLL = 0,	/* receive, inspect, forward */
+	NP_RXQ_NO_TX,		/* the egress link is down: receive, inspect, count as dropped */
+	NP_RXQ_HOLD,		/* leave the queue alone (link down, or a port being restarted) */
+};
+
 struct np_worker {
 	unsigned int id;
 	unsigned int lcore;
 	unsigned int n_rxq;
 	struct np_rxq rxq[NP_MAX_PORTS];
+	/* link.c: per rx queue, written by the control thread (enum np_rxq_gate) */
+	volatile uint8_t rxq_gate[NP_MAX_PORTS];
+	/* link.c: the worker reports a quiescent state here once per loop */
+	struct rte_rcu_qsbr *qsv;
+	uint64_t tx_backoff_cycles;	/* datapath.tx_backoff_us, in TSC cycles */
 	struct rte_ring *events;
 	struct rte_ring *sip_events;
 	struct rte_mempool *hep_pool;	/* HEP export slots; NULL when HEP is off */
@@ -200,10 +218,13 @@ struct np_app {
 	struct np_versions versions;	/* natprobe_build_info labels */
 	struct np_process_info process;	/* natprobe_build_info, process_start_time_seconds */
 	struct np_app_counters app_counters;	/* control: rw at each export */
+	struct np_links *links;		/* link state of the ports (link.c) */
 };
 
 /* eal_setup.c */
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
+/* eal_prefix.c: another primary holds @p prefix? 0, or -EBUSY with one line printed */
+int np_eal_prefix_check(const char *prefix, int argc, char **argv);
 
 /* privs.c: security.user / security.group */
 int np_privs_prepare(struct np_app *app);	/* before EAL init; 0 or -errno, error printed */
@@ -216,6 +237,18 @@ int np_afp_plan(struct np_app *app);
 int np_ports_init(struct np_app *app);
 void np_ports_close(struct np_app *app);
 void np_ports_read_hw_stats(struct np_app *app);
+
+/*
+ * link.c: link state of the ports, from the control thread. init after the
+ * ports started (they may be down, a memif client may not be started yet),
+ * before the workers run; poll once per control loop; fini before the ports
+ * stop. Each returns 0 or -errno, errors printed.
+ */
+int np_link_init(struct np_app *app);
+void np_link_poll(struct np_app *app);
+void np_link_fini(struct np_app *app);
+/* A port that natprobe restarts while it is down (a memif client): start may fail at first. */
+bool np_link_restarts(const struct np_app *app, unsigned int p);
 
 /* worker.c */
 int np_worker_main(void *arg);

@@ -98,6 +98,9 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 	}
 	if (di.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE)
 		ec.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+	/* Link changes as interrupts where the PMD has them (link.c also polls). */
+	if (di.dev_flags != NULL && (*di.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		ec.intr_conf.lsc = 1;
 	ret = rte_eth_dev_configure(pid, (uint16_t)nq, (uint16_t)ntx, &ec);
 	if (ret != 0) {
 		np_err("port '%s' (%s): configure with %u queues failed: %s", cp->name, cp->device,
@@ -133,6 +136,8 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 		}
 	}
 	ret = rte_eth_dev_start(pid);
+	if (ret != 0 && np_link_restarts(app, p))
+		return 0;	/* its peer is not there yet: link.c starts it later */
 	if (ret != 0) {
 		np_err("port '%s' (%s): start failed: %s", cp->name, cp->device,
 		       rte_strerror(-ret));
@@ -253,7 +258,7 @@ int np_ports_init(struct np_app *app)
 		}
 		assign_queues(app, s, rss);
 	}
-	return 0;
+	return np_link_init(app);
 }
 
 void np_ports_read_hw_stats(struct np_app *app)
@@ -271,6 +276,7 @@ void np_ports_read_hw_stats(struct np_app *app)
 
 void np_ports_close(struct np_app *app)
 {
+	np_link_fini(app);
 	for (unsigned int p = 0; p < app->conf.n_ports; p++) {
 		if (!app->port_started[p])
 			continue;

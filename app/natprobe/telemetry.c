@@ -224,6 +224,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 static int ports_fill(struct rte_tel_data *d, const char *params)
 {
 	const struct tel_snapshot *s = &tel.snap;
+	const int link_family = family_index("port_link_up");
 	char key[TEL_KEY_LEN];
 
 	rte_tel_data_start_dict(d);
@@ -254,6 +255,11 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_string(d, key, tp->segment);
 		snprintf(key, sizeof(key), "%s/mode", tp->key);
 		rte_tel_data_add_dict_string(d, key, tp->mode);
+		for (unsigned int i = 0; i < s->n_samples; i++)
+			if (s->s[i].port == (int)p && s->s[i].family == link_family) {
+				snprintf(key, sizeof(key), "%s/link_up", tp->key);
+				rte_tel_data_add_dict_u64(d, key, s->s[i].v);
+			}
 	}
 	return 0;
 }
@@ -408,7 +414,7 @@ static const struct {
     {"/natprobe/stats", cmd_stats,
      "Every counter family and its total. Parameter: a family name for its series."},
     {"/natprobe/ports", cmd_ports,
-     "Ports: device, segment, mode. Parameter: a port name, with its counters."},
+     "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters."},
     {"/natprobe/bindings", cmd_bindings,
      "NAT bindings (first 100). Parameter: a binding id for its details."},
     {"/natprobe/anomalies", cmd_anomalies,

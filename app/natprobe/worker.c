@@ -9,6 +9,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -191,16 +193,45 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);
 }
 
+/*
+ * The tx ring was full: up to tx_retries more attempts, spread evenly over
+ * datapath.tx_backoff_us, so a peer that falls behind for a moment (a NIC
+ * ring draining, a memif reader being scheduled) gets time to make room.
+ * The rx queues wait meanwhile; the wait is bounded and counted.
+ */
+static __rte_noinline uint16_t tx_retry(struct np_worker *w, const struct np_rxq *r,
+					struct rte_mbuf **pkts, uint16_t n)
+{
+	const uint64_t gap = w->tx_backoff_cycles / w->tx_retries;
+	const uint64_t t0 = rte_rdtsc();
+	uint64_t now = t0;
+	uint16_t sent = 0;
+
+	for (unsigned int i = 0; i < w->tx_retries && sent < n; i++) {
+		const uint64_t until = now + gap;
+
+		while (now < until) {
+			rte_pause();
+			now = rte_rdtsc();
+		}
+		sent += rte_eth_tx_burst(r->out_port_id, r->out_queue, pkts + sent, n - sent);
+	}
+	w->stats.worker[NP_WK_TX_WAIT_CYCLES] += now - t0;
+	return sent;
+}
+
+/* @p gate NP_RXQ_NO_TX: the egress link is down; the frames are counted as dropped. */
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
-			   uint16_t n, const uint32_t *lens)
+			   uint16_t n, const uint32_t *lens, uint8_t gate)
 {
 	uint64_t *out = w->stats.port[r->out_port];
 	uint16_t sent = 0;
-	unsigned int tries = 0;
 
-	do {
-		sent += rte_eth_tx_burst(r->out_port_id, r->out_queue, pkts + sent, n - sent);
-	} while (sent < n && tries++ < w->tx_retries);
+	if (likely(gate == NP_RXQ_POLL)) {
+		sent = rte_eth_tx_burst(r->out_port_id, r->out_queue, pkts, n);
+		if (unlikely(sent < n) && w->tx_retries > 0)
+			sent += tx_retry(w, r, pkts + sent, n - sent);
+	}
 	for (uint16_t i = 0; i < sent; i++)
 		out[NP_PORT_TX_BYTES] += lens[i];
 	out[NP_PORT_TX_PACKETS] += sent;
@@ -212,7 +243,8 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 	}
 }
 
-static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst)
+static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst,
+			      uint8_t gate)
 {
 	struct rte_mbuf *pkts[NP_MAX_BURST];
 	uint32_t lens[NP_MAX_BURST];
@@ -238,7 +270,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	w->stats.worker[NP_WK_PACKETS] += n;
 	w->stats.worker[NP_WK_BURSTS]++;
 	if (r->out_port_id != NP_NO_PORT)
-		forward(w, r, pkts, n, lens);
+		forward(w, r, pkts, n, lens, gate);
 	else
 		rte_pktmbuf_free_bulk(pkts, n);
 	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
@@ -254,9 +286,16 @@ int np_worker_main(void *arg)
 	uint64_t start = rte_rdtsc();
 	unsigned int loops = 0;
 
+	rte_rcu_qsbr_thread_online(w->qsv, w->id);
 	while (!np_force_quit) {
-		for (unsigned int i = 0; i < w->n_rxq; i++)
-			poll_queue(w, &w->rxq[i], burst);
+		for (unsigned int i = 0; i < w->n_rxq; i++) {
+			const uint8_t gate = w->rxq_gate[i];
+
+			if (likely(gate != NP_RXQ_HOLD))
+				poll_queue(w, &w->rxq[i], burst, gate);
+		}
+		/* past here the worker holds nothing of a port: the control thread may change one */
+		rte_rcu_qsbr_quiescent(w->qsv, w->id);
 		if (unlikely(++loops == NP_EXPIRE_EVERY)) {
 			uint64_t now = rte_rdtsc();
 
@@ -267,5 +306,6 @@ int np_worker_main(void *arg)
 		}
 	}
 	w->stats.worker[NP_WK_TOTAL_CYCLES] = rte_rdtsc() - start;
+	rte_rcu_qsbr_thread_offline(w->qsv, w->id);
 	return 0;
 }

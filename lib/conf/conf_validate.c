@@ -278,6 +278,17 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	return 0;
 }
 
+/* datapath.tx_backoff_us and datapath.link_down_warn_s: waiting on ports (worker.c, link.c). */
+static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c,
+			       struct conf_errs *e)
+{
+	/* both checked, each error reported (|, not ||) */
+	return range(e, "datapath.tx_backoff_us", r->tx_backoff_us, 0, 1000,
+		     &c->datapath.tx_backoff_us) |
+	       range(e, "datapath.link_down_warn_s", r->link_down_warn_s, 0, 86400,
+		     &c->datapath.link_down_warn_s);
+}
+
 static int rule_sip(const struct raw_sip *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (r->ports == NULL)
@@ -573,6 +584,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	else
 		ret = -EINVAL;
 	ret |= rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e);
+	ret |= rule_datapath_ports(raw->datapath ? raw->datapath : &no_datapath, conf, e);
 	ret |= rule_sip(raw->sip ? raw->sip : &no_sip, conf, e);
 	if (rule_static_nat(nat, conf, e) == 0)
 		ret |= rule_max_bindings(nat, conf, e);

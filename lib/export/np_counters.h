@@ -42,8 +42,8 @@
 	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_TX_BYTES, "port_tx_bytes_total", "Bytes transmitted on the port", NP_CTR_COUNTER)   \
 	X(PORT_DROPPED_PACKETS, "port_dropped_packets_total",                                      \
-	  "Frames to forward out of the port that tx could not take after the retries; freed",   \
-	  NP_CTR_COUNTER)                                                                          \
+	  "Frames to forward out of the port that tx could not take after the retries, or that "  \
+	  "found its link down; freed", NP_CTR_COUNTER)                                            \
 	X(PORT_DROPPED_BYTES, "port_dropped_bytes_total",                                          \
 	  "Bytes of the frames counted in natprobe_port_dropped_packets_total", NP_CTR_COUNTER)    \
 	X(PORT_RX_MISSED, "port_rx_missed_total",                                                  \
@@ -51,7 +51,10 @@
 	X(PORT_RX_ERRORS, "port_rx_errors_total", "Erroneous frames reported by the NIC",          \
 	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_RX_NOMBUF, "port_rx_nombuf_total",                                                  \
-	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)
+	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)                      \
+	X(PORT_LINK_UP, "port_link_up",                                                            \
+	  "1 while the port's link is up, 0 while it is down (DPDK link status, read every "      \
+	  "100 ms); a port is polled only while its link is up", NP_CTR_GAUGE)
 
 #define NP_SEGMENT_COUNTERS(X)                                                                     \
 	X(SEG_PACKETS, "segment_packets_total", "Frames seen on the segment, all ports",           \
@@ -97,7 +100,10 @@
 	  NP_CTR_COUNTER)                                                                          \
 	X(WK_HEP_OVERSIZE, "hep_oversize_drops_total",                                             \
 	  "SIP messages not exported over HEP because they are longer than a queue slot "          \
-	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)
+	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)                        \
+	X(WK_TX_WAIT_CYCLES, "worker_tx_wait_cycles_total",                                        \
+	  "TSC cycles the worker waited for room in full tx rings (datapath.tx_backoff_us)",      \
+	  NP_CTR_COUNTER)
 
 /*
  * The control thread's HEP export counters. One family may span several
