@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 #include "np_record.h"
 #include "np_text.h"
-#include "offline.h"
+#include "np_offline.h"
 
 const char np_analyze_usage[] =
 	"Usage: natprobe analyze [OPTIONS] [SEG=]FILE[#PART]...\n"
@@ -314,10 +314,10 @@ int np_cmd_analyze(int argc, char **argv)
 			conf_path = optarg;
 			break;
 		case 's':
-			if (n_extra == RTE_DIM(extra) ||
+			if (n_extra == NP_DIM(extra) ||
 			    np_conf_parse_static_nat(optarg, &extra[n_extra]) < 0) {
 				np_err("analyze: --static-nat '%s': want PRIVATE=PUBLIC, two IPv4 or "
-				       "two IPv6 addresses (at most %zu)", optarg, RTE_DIM(extra));
+				       "two IPv6 addresses (at most %zu)", optarg, NP_DIM(extra));
 				return NP_EXIT_USAGE;
 			}
 			n_extra++;

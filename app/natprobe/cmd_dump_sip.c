@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
+#include "np_counters.h"
 #include "np_record.h"
 #include "np_text.h"
-#include "offline.h"
+#include "np_offline.h"
 
 const char np_dump_sip_usage[] =
 	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE[#PART]...\n"

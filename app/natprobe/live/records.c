@@ -24,7 +24,7 @@
 
 #include <rte_log.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 #define NP_RECORDS_RETRY_NS 1000000000ull /* open attempts while the file is lost */
 

@@ -7,7 +7,7 @@
  * (reading, reporting) share: the state behind struct np_offline.
  */
 
-#include "offline.h"
+#include "np_offline.h"
 
 #define DIR_SLOTS 1024			/* flows remembered per source for the two-wire test */
 #define TKEYS_MAX 4			/* tunnels named in the "one segment" warning */

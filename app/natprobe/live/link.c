@@ -52,7 +52,7 @@
 #include <rte_pause.h>
 #include <rte_rcu_qsbr.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 #define NP_LINK_POLL_MS 100	  /* link read this often */
 #define NP_LINK_RESTART_MS 1000	  /* a memif client that is down is restarted this often */

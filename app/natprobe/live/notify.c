@@ -27,7 +27,7 @@
 #include <rte_log.h>
 #include <systemd/sd-daemon.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 static struct {
 	__typeof__(sd_notify) *notify;

@@ -3,7 +3,7 @@
  * HEPv3 export to export.hep_collector: the control thread's half.
  *
  * Workers copy each SIP message into a slot of their own mempool and pass
- * the pointer on a ring (worker.c, np_worker_sip_to_hep()); the control
+ * the pointer on a ring (worker.c, sip_to_hep()); the control
  * thread drains the rings here, encodes the HEP head in front of the slot's
  * bytes and sends a burst with one sendmmsg() on a non-blocking UDP socket
  * connect()ed to the collector at start. Records go the same way, their
@@ -40,8 +40,8 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
-#include "np_app.h"
 #include "np_hep.h"
+#include "np_observe.h"
 
 #define NP_HEP_BURST 32
 #define NP_HEP_SNDBUF (4 << 20)	/* absorbs bursts; the kernel may cap it (wmem_max) */
@@ -81,6 +81,9 @@ struct np_hep_sender {
 	struct mmsghdr msg[NP_HEP_BURST];
 };
 
+/* The sender of this process (one np_app per process); NULL when HEP export is off. */
+static struct np_hep_sender *hep_sender;
+
 static void count_error(struct np_app *app, int err)
 {
 	uint64_t *hep = app->control_stats.hep;
@@ -104,7 +107,7 @@ static uint64_t now_ns(void)
 /* The connection broke or was refused: what waits is lost (counted), retry later. */
 static void tcp_down(struct np_app *app, int err)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_tcp *t = s->tcp;
 
 	for (unsigned int i = 0; i < t->pkt_n; i++)
@@ -123,7 +126,7 @@ static void tcp_down(struct np_app *app, int err)
 /* Start a connection without waiting for it. */
 static void tcp_connect(struct np_app *app)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_tcp *t = s->tcp;
 	int one = 1;
 
@@ -144,7 +147,7 @@ static void tcp_connect(struct np_app *app)
 /* Move the connection along and send what waits, never blocking. */
 static void tcp_service(struct np_app *app)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_tcp *t = s->tcp;
 
 	if (t->state == TCP_DOWN) {
@@ -192,7 +195,7 @@ static void tcp_service(struct np_app *app)
 /* Append packets msg[0..n) to the TCP buffer, whole or not at all; then send. */
 static void tcp_enqueue(struct np_app *app, unsigned int n, unsigned int sent_ctr)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_tcp *t = s->tcp;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -224,7 +227,7 @@ static void tcp_enqueue(struct np_app *app, unsigned int n, unsigned int sent_ct
 /* Send msg[0..n): one syscall when all goes well; a failed datagram is counted and skipped. */
 static void send_burst(struct np_app *app, unsigned int n, unsigned int sent_ctr)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	unsigned int i = 0;
 
 	if (s->tcp != NULL) {
@@ -262,9 +265,9 @@ static bool prepare(struct np_hep_sender *s, unsigned int i, const struct np_hep
 	return true;
 }
 
-unsigned int np_hep_drain(struct np_app *app)
+static unsigned int hep_drain(struct np_app *app)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_slot *slots[NP_HEP_BURST];
 	unsigned int total = 0;
 
@@ -313,9 +316,9 @@ unsigned int np_hep_drain(struct np_app *app)
 	return total;
 }
 
-void np_hep_record(struct np_app *app, const struct np_det_record *r)
+static void hep_record(struct np_app *app, const struct np_det_record *r)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
 	struct np_hep_info h;
 	long len;
 
@@ -367,7 +370,7 @@ static int collector_addr(const char *text, struct sockaddr_storage *ss, socklen
 	return -EINVAL;
 }
 
-int np_hep_start(struct np_app *app)
+static int hep_start(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
 	struct sockaddr_storage ss;
@@ -446,13 +449,13 @@ fail:
 		free(s);
 		return -ENOMEM;
 	}
-	app->hep = s;
+	hep_sender = s;
 	return 0;
 }
 
-void np_hep_flush(struct np_app *app)
+static void hep_flush(struct np_app *app)
 {
-	struct np_hep_tcp *t = app->hep != NULL ? app->hep->tcp : NULL;
+	struct np_hep_tcp *t = hep_sender != NULL ? hep_sender->tcp : NULL;
 
 	if (t == NULL)
 		return;
@@ -469,9 +472,10 @@ void np_hep_flush(struct np_app *app)
 	t->head_sent = 0;
 }
 
-void np_hep_stop(struct np_app *app)
+static void hep_stop(struct np_app *app)
 {
-	struct np_hep_sender *s = app->hep;
+	struct np_hep_sender *s = hep_sender;
+	(void)app;
 
 	if (s == NULL)
 		return;
@@ -483,15 +487,15 @@ void np_hep_stop(struct np_app *app)
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
-	app->hep = NULL;
+	hep_sender = NULL;
 }
 
-int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
+static int hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
 {
 	unsigned int n = app->conf.export.hep_queue_size;
 	char name[RTE_MEMPOOL_NAMESIZE];
 
-	if (app->hep == NULL)
+	if (hep_sender == NULL)
 		return 0;
 	/* Only the worker gets slots; the control thread puts them back. */
 	snprintf(name, sizeof(name), "np_hep_%u", w->id);
@@ -510,10 +514,21 @@ int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
 	return 0;
 }
 
-void np_hep_worker_free(struct np_worker *w)
+static void hep_worker_free(struct np_worker *w)
 {
 	rte_ring_free(w->hep_ring);
 	rte_mempool_free(w->hep_pool);
 	w->hep_ring = NULL;
 	w->hep_pool = NULL;
 }
+
+const struct np_observer np_hep_observer = {
+	.name = "hep",
+	.start = hep_start,
+	.worker_init = hep_worker_init,
+	.worker_free = hep_worker_free,
+	.drain = hep_drain,
+	.record = hep_record,
+	.flush = hep_flush,
+	.stop = hep_stop,
+};

@@ -12,7 +12,7 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 #define NP_EAL_MAX_ARGS (16 + 2 * NP_MAX_PORTS + NP_MAX_EXTRA_ARGS + 64)
 

@@ -25,10 +25,9 @@
 #include <rte_common.h>
 #include <rte_telemetry.h>
 
-#include "np_app.h"
+#include "np_observe.h"
 #include "np_time.h"
 #include "np_record.h"
-#include "telemetry.h"
 
 #define TEL_STR RTE_TEL_MAX_STRING_LEN /* 128: longest string value, with NUL */
 #define TEL_KEY_LEN (2 * (NP_NAME_MAX + 1) + 32)
@@ -421,7 +420,7 @@ static const struct {
      "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]."},
 };
 
-int np_telemetry_init(struct np_app *app)
+static int telemetry_start(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
 
@@ -514,7 +513,7 @@ static void snap_sample(void *ctx, const struct np_ctr_sample *cs)
 	}
 }
 
-void np_telemetry_update(struct np_app *app)
+static void telemetry_tick(struct np_app *app)
 {
 	struct np_nat_learner *l = np_det_correlator_learner(app->det.corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
@@ -548,7 +547,7 @@ void np_telemetry_update(struct np_app *app)
 	pthread_mutex_unlock(&tel.lock);
 }
 
-void np_telemetry_record(struct np_app *app, const struct np_det_record *r)
+static void telemetry_record(struct np_app *app, const struct np_det_record *r)
 {
 	struct tel_record *t;
 
@@ -568,10 +567,18 @@ void np_telemetry_record(struct np_app *app, const struct np_det_record *r)
 	pthread_mutex_unlock(&tel.lock);
 }
 
-void np_telemetry_fini(struct np_app *app)
+static void telemetry_stop(struct np_app *app)
 {
 	(void)app;
 	pthread_mutex_lock(&tel.lock);
 	tel.active = false;
 	pthread_mutex_unlock(&tel.lock);
 }
+
+const struct np_observer np_telemetry_observer = {
+	.name = "telemetry",
+	.start = telemetry_start,
+	.tick = telemetry_tick,
+	.record = telemetry_record,
+	.stop = telemetry_stop,
+};

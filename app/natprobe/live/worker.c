@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The worker loop: poll, classify, forward. No locks, syscalls, malloc or
- * printf here. Forwarding never depends on inspection: every frame received
- * on an inline port is sent out of its peer unchanged, whatever it is.
+ * The workers: their loop (np_worker_main) on the worker lcores, and their
+ * set-up on the main lcore (np_workers_create, at the end of this file).
+ *
+ * The loop polls, classifies, forwards. No locks, syscalls, malloc or printf
+ * in it. Forwarding never depends on inspection: every frame received on an
+ * inline port is sent out of its peer unchanged, whatever it is.
  */
 
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 #include <rte_pause.h>
@@ -14,7 +24,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 static inline void push(struct np_worker *w, struct rte_ring *ring, const void *ev,
 			unsigned int size)
@@ -66,7 +76,7 @@ static void on_sip(void *ctx, const struct np_det_sip *s)
  * reassembled), into a slot for the control thread. Runs only when
  * export.hep_collector is set; otherwise the inspector has no callback to call.
  */
-void np_worker_sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_sip_msg *m)
+static void sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_sip_msg *m)
 {
 	struct np_worker *w = ctx;
 	struct np_hep_slot *s;
@@ -98,7 +108,7 @@ void np_worker_sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct 
 	w->stats.worker[NP_WK_HEP_QUEUED]++;
 }
 
-const struct np_det_inspect_sink np_worker_sink = {
+static const struct np_det_inspect_sink worker_sink = {
 	.flow_event = on_flow_event,
 	.sip = on_sip,
 };
@@ -308,4 +318,129 @@ int np_worker_main(void *arg)
 	w->stats.worker[NP_WK_TOTAL_CYCLES] = rte_rdtsc() - start;
 	rte_rcu_qsbr_thread_offline(w->qsv, w->id);
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up, on the main lcore before the workers run                    */
+
+static void *socket_alloc(size_t size, size_t align, void *ctx)
+{
+	return rte_malloc_socket("np_flow", size, (unsigned int)align, (int)(intptr_t)ctx);
+}
+
+static void socket_free(void *p, void *ctx)
+{
+	(void)ctx;
+	rte_free(p);
+}
+
+/* The worker's inspector, in memory of the worker's socket. */
+static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
+{
+	const struct np_conf *c = &app->conf;
+	struct np_det_inspect_sink sink = worker_sink;
+	struct np_det_inspect_conf ic;
+	struct timespec ts;
+
+	memset(&ic, 0, sizeof(ic));
+	ic.flow.size = c->datapath.flow_table_size;
+	ic.flow.reasm_buffers = c->datapath.tcp_reasm_buffers;
+	ic.flow.alloc = socket_alloc;
+	ic.flow.free = socket_free;
+	ic.flow.alloc_ctx = (void *)(intptr_t)socket;
+	ic.flow.n_sip_ports = c->sip.n_ports;
+	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
+	ic.frag_datagrams = 1024;
+	ic.sip_db = app->sip_db;
+	ic.xlat = app->det.xlat;
+	if (w->hep_pool != NULL)	/* an observer set HEP export up */
+		sink.sip_full = sip_to_hep;
+	sink.ctx = w;
+	w->ins = np_det_inspect_create(&ic, &sink);
+	if (w->ins == NULL) {
+		np_err("cannot create worker %u's flow table (%u flows, %u reassembly buffers): %s "
+		       "(datapath.flow_table_size, datapath.tcp_reasm_buffers, eal.memory_mb)",
+		       w->id, c->datapath.flow_table_size, c->datapath.tcp_reasm_buffers,
+		       strerror(errno));
+		return -ENOMEM;
+	}
+	app->inspect_stats[w->id] = np_det_inspect_stats(w->ins);
+	app->flow_stats[w->id] = np_det_inspect_flow_stats(w->ins);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->tsc_base = rte_rdtsc();
+	w->ns_base = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	w->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+	return 0;
+}
+
+int np_workers_create(struct np_app *app)
+{
+	const struct np_conf *c = &app->conf;
+
+	app->n_workers = c->eal.n_workers;
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		unsigned int lcore = c->eal.worker_lcores[i];
+		int socket = (int)rte_lcore_to_socket_id(lcore);
+		struct np_worker *w;
+		char name[RTE_RING_NAMESIZE];
+
+		if (!rte_lcore_is_enabled(lcore)) {
+			np_err("eal.worker_lcores: lcore %u is not available on this machine", lcore);
+			return -EINVAL;
+		}
+		w = rte_zmalloc_socket("np_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+		if (w == NULL) {
+			np_err("cannot allocate worker %u state: out of DPDK memory "
+			       "(eal.memory_mb)", i);
+			return -ENOMEM;
+		}
+		w->id = i;
+		w->lcore = lcore;
+		w->conf = c;
+		w->tx_retries = c->datapath.tx_retries;
+		w->csum_mode = np_app_csum_mode(c->datapath.ip_checksum);
+		w->parse = np_pkt_parser(w->csum_mode);
+		w->n_tunnels = (uint8_t)c->n_tunnels;
+		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
+		snprintf(name, sizeof(name), "np_events_%u", i);
+		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
+						 c->datapath.event_ring_size, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "np_sip_%u", i);
+		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
+						     c->datapath.event_ring_size, socket,
+						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->events == NULL || w->sip_events == NULL) {
+			np_err("cannot create the event rings of worker %u: %s (datapath."
+			       "event_ring_size, eal.memory_mb)", i, rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		app->workers[i] = w;
+		for (unsigned int o = 0; o < app->n_observers; o++)
+			if (app->observers[o]->worker_init != NULL &&
+			    app->observers[o]->worker_init(app, w, socket) < 0)
+				return -ENOMEM;
+		if (create_inspector(app, w, socket) < 0)
+			return -ENOMEM;
+		app->worker_stats[i] = &w->stats;
+	}
+	return 0;
+}
+
+void np_workers_free(struct np_app *app)
+{
+	for (unsigned int i = 0; i < app->n_workers; i++) {
+		struct np_worker *w = app->workers[i];
+
+		if (w == NULL)
+			continue;
+		rte_ring_free(w->events);
+		rte_ring_free(w->sip_events);
+		for (unsigned int o = app->n_observers; o-- > 0;)
+			if (app->observers[o]->worker_free != NULL)
+				app->observers[o]->worker_free(w);
+		np_det_inspect_destroy(w->ins);
+		rte_free(w);
+		app->workers[i] = NULL;
+	}
 }

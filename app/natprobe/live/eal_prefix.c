@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 /* The prefix EAL will use: the last --file-prefix given, else @p prefix. NULL: no shared config. */
 static const char *effective_prefix(const char *prefix, int argc, char **argv)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 #include "offline_internal.h"
 
 /* ---- names ------------------------------------------------------------- */

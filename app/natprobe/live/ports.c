@@ -17,7 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 /* 0x6d5a repeated: Toeplitz with this key hashes (a,b) and (b,a) alike. */
 static uint8_t sym_rss_key[40] = {

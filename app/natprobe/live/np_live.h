@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#ifndef NP_APP_H
-#define NP_APP_H
+#ifndef NP_LIVE_H
+#define NP_LIVE_H
 
 /*
- * The natprobe program: the pieces shared by the subcommand drivers, the
- * EAL/port setup, the worker loop and the control loop. DPDK types live here
- * and in app/ only; the libraries under lib/ never see them.
+ * The live probe (natprobe run): EAL and port setup, the workers, the
+ * control thread, privileges and the records file. DPDK types live here and
+ * in app/ only; the libraries under lib/ never see them.
+ *
+ * Threads: np_worker_main() runs on each worker lcore (worker.c), everything
+ * else on the main lcore, the control thread (control.c, link.c, records.c,
+ * notify.c, and the observers it calls). A shared field says who writes and
+ * who reads it ("worker: rw, control: ro"); a field without such a note is
+ * written before the workers start and only read after.
  */
 
 #include <stdbool.h>
@@ -16,6 +22,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "np_cli.h"
 #include "np_conf.h"
 #include "np_counters.h"
 #include "np_correlate.h"
@@ -23,9 +30,8 @@
 #include "np_record.h"
 #include "np_tunnel.h"
 
-struct np_metrics;
-struct np_hep_sender;
 struct np_links;
+struct np_observer;
 struct rte_rcu_qsbr;
 
 #define NP_NO_PORT UINT16_MAX
@@ -33,29 +39,7 @@ struct rte_rcu_qsbr;
 #define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
 #define NP_INNER_MAX 65600	/* an IP packet out of GRE, behind a synthetic Ethernet header */
 #define NP_MBUF_MAX_ROOM (UINT16_MAX - RTE_PKTMBUF_HEADROOM)	/* largest mbuf data room */
-/* Exit codes of every subcommand. */
-#define NP_EXIT_OK 0
-#define NP_EXIT_FAIL 1		/* stopped by a runtime failure after start */
-#define NP_EXIT_USAGE 2		/* bad command line, config, input or startup */
-#define NP_EXIT_FINDINGS 3	/* analyze --fail-on: the analysis ran and found what was asked */
-
-/* Set by the signal handler only; every loop polls it. */
-extern volatile bool np_force_quit;
-/* Set by SIGHUP: reopen export.records_file (log rotation). */
-extern volatile bool np_reopen_records;
-/* Set by SIGUSR1: print the counters on stdout now. */
-extern volatile bool np_print_counters;
-
-/* version.c: natprobe's version and the library versions it runs with. */
-struct np_versions {
-	char natprobe[32];
-	char dpdk[32];
-	char hyperscan[64];
-	char libpcap[64];
-	char libcyaml[32];
-};
-void np_versions_get(struct np_versions *v);
-void np_versions_print(FILE *f);	/* natprobe --version */
+#define NP_MAX_OBSERVERS 8
 
 /*
  * Worker -> control: two single-producer/single-consumer rings per worker,
@@ -150,16 +134,16 @@ struct np_worker {
 	unsigned int lcore;
 	unsigned int n_rxq;
 	struct np_rxq rxq[NP_MAX_PORTS];
-	/* link.c: per rx queue, written by the control thread (enum np_rxq_gate) */
+	/* link.c: per rx queue (enum np_rxq_gate); control: rw, worker: ro */
 	volatile uint8_t rxq_gate[NP_MAX_PORTS];
-	/* link.c: the worker reports a quiescent state here once per loop */
+	/* link.c: worker: reports a quiescent state once per loop; control: waits on it */
 	struct rte_rcu_qsbr *qsv;
 	uint64_t tx_backoff_cycles;	/* datapath.tx_backoff_us, in TSC cycles */
-	struct rte_ring *events;
-	struct rte_ring *sip_events;
-	struct rte_mempool *hep_pool;	/* HEP export slots; NULL when HEP is off */
-	struct rte_ring *hep_ring;	/* filled slots, to the control thread */
-	struct np_det_inspect *ins;
+	struct rte_ring *events;	/* worker: enqueues; control: dequeues */
+	struct rte_ring *sip_events;	/* worker: enqueues; control: dequeues */
+	struct rte_mempool *hep_pool;	/* HEP export slots (observe/); NULL when HEP is off */
+	struct rte_ring *hep_ring;	/* filled slots; worker: enqueues, control: dequeues */
+	struct np_det_inspect *ins;	/* worker: rw; control: ro through its stats */
 	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
 	double ns_per_tsc;
@@ -173,7 +157,7 @@ struct np_worker {
 	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];
 	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
 	uint8_t inner[NP_INNER_MAX];	/* IP packets out of GRE get an Ethernet header here */
-	struct np_stats stats;
+	struct np_stats stats;		/* worker: rw, control: ro (counters, torn reads none: u64) */
 } __rte_cache_aligned;
 
 /* export.records_file (records.c); written by the control thread only. */
@@ -200,26 +184,60 @@ struct np_app {
 	struct np_afp afp[NP_MAX_PORTS];
 	unsigned int n_workers;
 	struct np_worker *workers[NP_MAX_WORKERS];
-	struct np_stats control_stats;	/* NIC-level counters, written by control */
+	struct np_stats control_stats;	/* NIC-level counters; control: rw */
+	/* each worker's counters; worker: rw, control: ro */
 	const struct np_stats *worker_stats[NP_MAX_WORKERS];
 	const struct np_det_inspect_stats *inspect_stats[NP_MAX_WORKERS];
 	const struct np_flow_stats *flow_stats[NP_MAX_WORKERS];
-	struct np_sip_db *sip_db;
-	struct np_det_control det;	/* translation table + correlator (control side) */
+	struct np_sip_db *sip_db;	/* compiled once; the workers' scratch is their own */
+	/* translation table + correlator; control: rw, the workers read the
+	 * translation table (np_xlat is published by RCU, np_nat.h) */
+	struct np_det_control det;
 	struct np_record_names names;
 	const char *segment_names[NP_MAX_SEGMENTS];
 	struct np_records rec;		/* export.records_file */
 	double duration_s;		/* --duration, 0 = until a signal */
 	double idle_exit_s;		/* --idle-exit, 0 = never */
 	bool allow_unsafe;		/* --allow-unsafe-config */
-	uint64_t events_seen[8];	/* per np_event_type, control side */
-	struct np_metrics *metrics;	/* /metrics endpoint (metrics.h), NULL when off */
-	struct np_hep_sender *hep;	/* HEP export (hep_export.c), NULL when off */
+	uint64_t events_seen[8];	/* per np_event_type; control: rw */
 	struct np_versions versions;	/* natprobe_build_info labels */
 	struct np_process_info process;	/* natprobe_build_info, process_start_time_seconds */
 	struct np_app_counters app_counters;	/* control: rw at each export */
-	struct np_links *links;		/* link state of the ports (link.c) */
+	struct np_links *links;		/* link state of the ports (link.c); control: rw */
+	unsigned int n_observers;
+	const struct np_observer *observers[NP_MAX_OBSERVERS];	/* np_observer_add() */
 };
+
+/*
+ * What watches the live probe from the control thread without being part of
+ * it: the /metrics endpoint, DPDK telemetry, HEP export (observe/,
+ * np_observe.h). cmd_run.c adds them before np_control_init(); the live
+ * probe calls them only through this table, in the order they were added
+ * (stop: in reverse). Every hook may be NULL. Each observer keeps its own
+ * state: there is one np_app per process.
+ */
+struct np_observer {
+	const char *name;
+	/* control init, after EAL: 0 or -errno, one error line printed */
+	int (*start)(struct np_app *app);
+	/* per worker, in memory of its socket, before it runs: 0 or -errno, printed */
+	int (*worker_init)(struct np_app *app, struct np_worker *w, int socket);
+	void (*worker_free)(struct np_worker *w);
+	/* each control loop, before the event rings; @return items taken */
+	unsigned int (*drain)(struct np_app *app);
+	/* each control loop, after the rings (serve what is ready, never block) */
+	void (*poll)(struct np_app *app);
+	/* about every 100 ms, after the NIC counters were read */
+	void (*tick)(struct np_app *app);
+	/* each anomaly and incident record, before the records file */
+	void (*record)(struct np_app *app, const struct np_det_record *r);
+	/* the workers stopped and the rings are drained: send what waits */
+	void (*flush)(struct np_app *app);
+	void (*stop)(struct np_app *app);
+};
+
+/* Add @p o to the live probe; before np_control_init(). 0, or -ENOSPC (printed). */
+int np_observer_add(struct np_app *app, const struct np_observer *o);
 
 /* eal_setup.c */
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
@@ -250,20 +268,15 @@ void np_link_fini(struct np_app *app);
 /* A port that natprobe restarts while it is down (a memif client): start may fail at first. */
 bool np_link_restarts(const struct np_app *app, unsigned int p);
 
-/* worker.c */
+/*
+ * worker.c: np_workers_create() builds each worker (rings, inspector, the
+ * observers' per-worker parts) after np_control_init(); np_workers_free()
+ * undoes it, after the workers stopped. np_worker_main() is a worker lcore's
+ * loop (arg: its struct np_worker).
+ */
+int np_workers_create(struct np_app *app);
+void np_workers_free(struct np_app *app);
 int np_worker_main(void *arg);
-extern const struct np_det_inspect_sink np_worker_sink;	/* ctx: the worker */
-/* Inspector sip_full callback when HEP export is on: queue the message. */
-void np_worker_sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_sip_msg *m);
-
-/* hep_export.c: HEPv3 to export.hep_collector, sent by the control thread. */
-int np_hep_start(struct np_app *app);
-int np_hep_worker_init(struct np_app *app, struct np_worker *w, int socket);
-void np_hep_worker_free(struct np_worker *w);
-unsigned int np_hep_drain(struct np_app *app);
-void np_hep_record(struct np_app *app, const struct np_det_record *r);
-void np_hep_flush(struct np_app *app);	/* at the end: send (TCP) or count what waits */
-void np_hep_stop(struct np_app *app);
 
 /* control.c */
 int np_control_init(struct np_app *app);
@@ -271,15 +284,17 @@ void np_control_fini(struct np_app *app);
 int np_control_loop(struct np_app *app);
 void np_control_drain(struct np_app *app);
 
+/* Every counter source of the live probe, for the walker (np_counters.h). */
+void np_control_stats_src(struct np_app *app, struct np_stats_src *src);
+/* The counters, Prometheus text, on @p f (exit, SIGUSR1, export.stats_interval_s). */
+void np_control_print_counters(struct np_app *app, FILE *f);
+
 /* records.c: export.records_file */
 int np_records_open(struct np_app *app);	/* start-up: 0 or -errno, error printed */
 void np_records_close(struct np_app *app);
 void np_records_write(struct np_app *app, const struct np_det_record *r);
 void np_records_reopen(struct np_app *app);	/* SIGHUP */
 void np_records_tick(struct np_app *app, uint64_t now_ns);	/* removed file, retries */
-/* Every counter source of the live probe, for the walker (np_counters.h). */
-void np_control_stats_src(struct np_app *app, struct np_stats_src *src);
-void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* notify.c: systemd readiness and watchdog (only when NOTIFY_SOCKET is set). */
 int np_notify_init(void);			/* after EAL init; 0, or -1 (error printed) */
@@ -287,76 +302,4 @@ void np_notify_ready(const struct np_app *app);	/* workers launched */
 void np_notify_tick(const struct np_app *app, uint64_t now_cycles);	/* control loop */
 void np_notify_stopping(void);
 
-/* files.c: files opened as root */
-struct np_file_owner {
-	bool set;		/* give a file natprobe creates to uid/gid (security.user) */
-	unsigned int uid;
-	unsigned int gid;
-};
-/*
- * Open @p path to append (export.records_file): O_NOFOLLOW, O_EXCL when
- * creating (mode 0640, given to @p owner when set and running as root);
- * refuses anything but a regular file with one link owned by root, us or
- * @p owner. @return fd, or -errno with one line in @p err.
- */
-int np_open_output(const char *path, const struct np_file_owner *owner, char *err, size_t errlen);
-/* What np_open_output() would refuse that can be seen now (a link, a FIFO, no directory). */
-int np_output_check(const char *path, char *err, size_t errlen);
-/*
- * Is @p path (and the directory holding it; for a directory, every file in
- * it) writable only by root or the user running natprobe? @p what names it
- * in the error. @return 0, or -EPERM/-errno with one line in @p err.
- */
-int np_file_trusted(const char *path, const char *what, char *err, size_t errlen);
-/* The config and every EAL -d plugin (eal.extra_args, @p cli after --), by np_file_trusted(). */
-int np_run_inputs_trusted(const char *conf_path, const struct np_conf *c, int n_cli, char **cli,
-			  char *err, size_t errlen);
-
-/*
- * cmd_run.c: what `run` checks after loading the config and before starting
- * DPDK (lcores exist, config and -d plugins trusted), also run by
- * check-config. Errors printed. @return 0 or -errno.
- */
-int np_run_check_conf(const struct np_conf *c, const char *conf_path, bool allow_unsafe, int n_eal,
-		      char **eal);
-
-/* Each subcommand's --help text (the man page is built from natprobe --help). */
-extern const char np_run_usage[];
-extern const char np_analyze_usage[];
-extern const char np_dump_sip_usage[];
-extern const char np_check_config_usage[];
-extern const char np_list_counters_usage[];
-
-/* subcommand drivers */
-int np_cmd_run(int argc, char **argv);
-int np_cmd_check_config(int argc, char **argv);
-int np_cmd_analyze(int argc, char **argv);
-int np_cmd_dump_sip(int argc, char **argv);
-
-/*
- * log.c: every line natprobe writes to stderr, np_err() and rte_log() alike:
- * escaped (no control characters reach a terminal), once (not again through
- * syslog), with a syslog priority prefix ("<3>") when stderr is journald's.
- */
-enum np_output { NP_OUT_STDOUT, NP_OUT_STDERR, NP_OUT_MAX };
-
-/* Read JOURNAL_STREAM: is stderr the journal? Call first thing in main(). */
-void np_log_init(void);
-/* True when lines carry syslog priority prefixes (stderr is journald's). */
-bool np_log_journal(void);
-/* After rte_eal_init(): rte_log writes through natprobe's stream, syslog closed. 0 or -errno. */
-int np_log_dpdk_start(void);
-/* Write @p len bytes of text as log lines at syslog priority @p prio (LOG_ERR ...). */
-void np_log_text(int prio, const char *text, size_t len);
-/* Count a failed write (EPIPE, ENOSPC, ...) to stdout or stderr; the data is lost. */
-void np_output_failed(enum np_output out);
-/* Writes counted by np_output_failed(). */
-uint64_t np_output_failures(enum np_output out);
-
-/* np_conf_load()'s errors, one np_err() line each. */
-void np_conf_print_errors(const char *err);
-
-/* Print "natprobe: ..." as one line on stderr (log.c). */
-void np_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-#endif /* NP_APP_H */
+#endif /* NP_LIVE_H */

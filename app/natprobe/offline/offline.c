@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 #include "offline_internal.h"
 
 #define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */

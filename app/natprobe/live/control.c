@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control loop on the main lcore: drains the workers' event rings, reads
- * NIC counters, prints counters on request, and decides when to stop.
+ * The control thread on the main lcore: drains the workers' event rings into
+ * the correlator, reads NIC counters, runs the observers (np_observer),
+ * prints counters on request, and decides when to stop.
  */
 
 #include <errno.h>
@@ -17,10 +18,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "metrics.h"
-#include "np_app.h"
+#include "np_live.h"
 #include "np_time.h"
-#include "telemetry.h"
 
 #define NP_DRAIN_BURST 64
 #define NP_BAD_FRAME_LOG_MAX 20	/* bad frames described in the log, then only counted */
@@ -60,8 +59,12 @@ static unsigned int drain(struct np_app *app)
 {
 	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
 	struct np_event evs[NP_DRAIN_BURST];
-	/* SIP messages to HEP first: they leave before the records they lead to. */
-	unsigned int total = np_hep_drain(app);
+	unsigned int total = 0;
+
+	/* observers first (HEP's SIP messages): they leave before the records they lead to */
+	for (unsigned int o = 0; o < app->n_observers; o++)
+		if (app->observers[o]->drain != NULL)
+			total += app->observers[o]->drain(app);
 
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		unsigned int n, b = 0;
@@ -90,10 +93,29 @@ static void on_record(void *ctx, const struct np_det_record *r)
 {
 	struct np_app *app = ctx;
 
-	np_telemetry_record(app, r);
-	np_hep_record(app, r);
+	for (unsigned int o = 0; o < app->n_observers; o++)
+		if (app->observers[o]->record != NULL)
+			app->observers[o]->record(app, r);
 	np_records_write(app, r);
 }
+
+int np_observer_add(struct np_app *app, const struct np_observer *o)
+{
+	if (app->n_observers == RTE_DIM(app->observers)) {
+		np_err("too many observers: %s not added", o->name);
+		return -ENOSPC;
+	}
+	app->observers[app->n_observers++] = o;
+	return 0;
+}
+
+/* Every observer's @p hook, in the order added. */
+#define EACH_OBSERVER(app, hook)                                                                  \
+	do {                                                                                       \
+		for (unsigned int o_ = 0; o_ < (app)->n_observers; o_++)                           \
+			if ((app)->observers[o_]->hook != NULL)                                    \
+				(app)->observers[o_]->hook(app);                                   \
+	} while (0)
 
 int np_control_init(struct np_app *app)
 {
@@ -121,16 +143,17 @@ int np_control_init(struct np_app *app)
 		np_err("%s", err);
 		return -ENOMEM;
 	}
-	if (np_hep_start(app) < 0 || np_metrics_start(app) < 0 || np_telemetry_init(app) < 0)
-		return -EINVAL;
+	for (unsigned int o = 0; o < app->n_observers; o++)
+		if (app->observers[o]->start != NULL && app->observers[o]->start(app) < 0)
+			return -EINVAL;
 	return 0;
 }
 
 void np_control_fini(struct np_app *app)
 {
-	np_metrics_stop(app);
-	np_telemetry_fini(app);
-	np_hep_stop(app);
+	for (unsigned int o = app->n_observers; o-- > 0;)
+		if (app->observers[o]->stop != NULL)
+			app->observers[o]->stop(app);
 	np_det_control_destroy(&app->det);	/* after the workers are gone */
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
@@ -143,7 +166,7 @@ void np_control_drain(struct np_app *app)
 	while (drain(app) > 0)
 		;
 	np_det_correlator_finish(app->det.corr, 0);
-	np_hep_flush(app);
+	EACH_OBSERVER(app, flush);
 }
 
 static uint64_t rx_total(const struct np_app *app)
@@ -220,7 +243,7 @@ int np_control_loop(struct np_app *app)
 		if (drain(app) == 0)
 			usleep(1000);
 		np_link_poll(app);
-		np_metrics_poll(app);
+		EACH_OBSERVER(app, poll);
 		now = rte_get_timer_cycles();
 		np_notify_tick(app, now);
 		if (now >= next_hw) {
@@ -231,7 +254,7 @@ int np_control_loop(struct np_app *app)
 
 			np_det_correlator_tick(app->det.corr, wall);
 			np_records_tick(app, wall);
-			np_telemetry_update(app);
+			EACH_OBSERVER(app, tick);
 			if (rx != last_rx) {
 				last_rx = rx;
 				last_change = now;

@@ -31,7 +31,7 @@
 
 #include <rte_mbuf.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 /*
  * TPACKET_V2: the kernel puts the frame at tp_mac = 66 for Ethernet

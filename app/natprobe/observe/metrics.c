@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * /metrics over libmicrohttpd, driven from the control loop (see metrics.h).
+ * /metrics over libmicrohttpd, driven from the control loop (np_observe.h).
  *
  * We bind the listening socket ourselves: bind errors then come back as an
  * errno we can name in one line, and the socket is created exactly as
@@ -49,8 +49,7 @@
 #include <rte_cycles.h>
 #include <rte_log.h>
 
-#include "metrics.h"
-#include "np_app.h"
+#include "np_observe.h"
 
 #define NP_METRICS_BACKLOG 64
 #define NP_METRICS_MAX_CONNS 32 /* requests being answered; scrapers are few */
@@ -89,6 +88,9 @@ struct np_metrics {
 	struct np_metrics_pending pending[NP_METRICS_MAX_PENDING];
 	struct np_metrics_conn conns[NP_METRICS_MAX_CONNS];
 };
+
+/* The endpoint of this process (one np_app per process); NULL when off. */
+static struct np_metrics *metrics_srv;
 
 static int np_logtype = -1;
 
@@ -324,7 +326,7 @@ static int listen_on(const char *host, uint16_t port, bool *v6)
 	return fd;
 }
 
-int np_metrics_start(struct np_app *app)
+static int metrics_start(struct np_app *app)
 {
 	const char *listen = app->conf.export.metrics_listen;
 	struct np_metrics *m;
@@ -334,7 +336,7 @@ int np_metrics_start(struct np_app *app)
 	bool v6 = false;
 	int fd;
 
-	app->metrics = NULL;
+	metrics_srv = NULL;
 	if (listen[0] == '\0')
 		return 0;
 	if (np_logtype < 0)
@@ -382,16 +384,17 @@ int np_metrics_start(struct np_app *app)
 		       listen);
 		return -EIO;
 	}
-	app->metrics = m;
+	metrics_srv = m;
 	rte_log(RTE_LOG_NOTICE, np_logtype,
 		"natprobe: serving Prometheus metrics on http://%s/metrics\n", listen);
 	return 0;
 }
 
-void np_metrics_poll(struct np_app *app)
+static void metrics_poll(struct np_app *app)
 {
-	struct np_metrics *m = app->metrics;
+	struct np_metrics *m = metrics_srv;
 	uint64_t now;
+	(void)app;
 
 	if (m == NULL)
 		return;
@@ -403,9 +406,10 @@ void np_metrics_poll(struct np_app *app)
 	MHD_run(m->daemon);
 }
 
-void np_metrics_stop(struct np_app *app)
+static void metrics_stop(struct np_app *app)
 {
-	struct np_metrics *m = app->metrics;
+	struct np_metrics *m = metrics_srv;
+	(void)app;
 
 	if (m == NULL)
 		return;
@@ -415,5 +419,12 @@ void np_metrics_stop(struct np_app *app)
 			close(m->pending[i].fd);
 	close(m->listen_fd);
 	free(m);
-	app->metrics = NULL;
+	metrics_srv = NULL;
 }
+
+const struct np_observer np_metrics_observer = {
+	.name = "metrics",
+	.start = metrics_start,
+	.poll = metrics_poll,
+	.stop = metrics_stop,
+};

@@ -38,7 +38,7 @@
 #include <cap-ng.h>
 #include <rte_log.h>
 
-#include "np_app.h"
+#include "np_live.h"
 
 static int np_logtype = -1;
 
