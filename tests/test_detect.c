@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of lib/detect's correlator: SIP messages (parsed from text by
+ * Unit tests of lib/correlate's correlator: SIP messages (parsed from text by
  * lib/sip, summarised as the workers do) and flow events go in, records come
  * out. One case per rule of the anomaly catalogue.
  */

@@ -18,16 +18,13 @@
 #define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S)	/* a refused connect answers well within this */
 
 static const char *const kind_names[] = { "anomaly", "incident", "binding" };
-static const char *const type_names[NP_DET_TYPE_MAX] = {
-	[NP_DET_HAIRPIN_SNAT] = "hairpin_snat",
-	[NP_DET_TRANSLATED_ROUTE] = "translated_route",
-	[NP_DET_PHANTOM_CONNECT] = "phantom_connect",
-	[NP_DET_SIP_TIMEOUT] = "sip_timeout",
-	[NP_DET_PRIVATE_VIA_CONTACT] = "private_via_contact",
-	[NP_DET_SDP_ADDRESS_MISMATCH] = "sdp_address_mismatch",
-	[NP_DET_ALG_REWRITE] = "alg_rewrite",
-	[NP_DET_NAT_REFLECTION_MISROUTE] = "nat_reflection_misroute",
-	[NP_DET_BINDING_LEARNED] = "nat_binding",
+static const struct {
+	const char *name;
+	enum np_det_kind kind;
+} types[NP_DET_TYPE_MAX] = {
+#define TYPE_ROW(e, n, k) [NP_DET_##e] = { n, NP_DET_KIND_##k },
+	NP_DET_TYPES(TYPE_ROW)
+#undef TYPE_ROW
 };
 static const char *const sev_names[] = { "info", "warning", "critical" };
 
@@ -38,7 +35,7 @@ const char *np_det_kind_name(unsigned int kind)
 
 const char *np_det_type_name(unsigned int type)
 {
-	return type < NP_DET_TYPE_MAX ? type_names[type] : "unknown";
+	return type < NP_DET_TYPE_MAX ? types[type].name : "unknown";
 }
 
 const char *np_det_severity_name(unsigned int sev)
@@ -48,12 +45,14 @@ const char *np_det_severity_name(unsigned int sev)
 
 const char *np_det_anomaly_type_name(unsigned int type)
 {
-	return type < NP_DET_NAT_REFLECTION_MISROUTE ? type_names[type] : NULL;
+	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_ANOMALY ? types[type].name
+									       : NULL;
 }
 
 const char *np_det_incident_type_name(unsigned int type)
 {
-	return type == NP_DET_NAT_REFLECTION_MISROUTE ? type_names[type] : NULL;
+	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_INCIDENT ? types[type].name
+									        : NULL;
 }
 
 #define CORR_OFF(member) NP_CTR_OFF(struct np_det_correlator_stats, member)

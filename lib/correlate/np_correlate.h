@@ -33,17 +33,27 @@ enum np_det_kind {
 	NP_DET_KIND_BINDING,		/**< "binding" */
 };
 
-/** Record types: the anomaly catalogue (names are a contract). */
+/**
+ * Record types: the anomaly catalogue (names are a contract; docs/anomalies.md).
+ * One row each: enum suffix, name, kind of the records it types. A new type
+ * is a row here and the rule that raises it (correlate.c or incident.c); its
+ * counter series, name and JSON follow from the row.
+ */
+#define NP_DET_TYPES(X)                                                                            \
+	X(HAIRPIN_SNAT, "hairpin_snat", ANOMALY)                                                   \
+	X(TRANSLATED_ROUTE, "translated_route", ANOMALY)                                           \
+	X(PHANTOM_CONNECT, "phantom_connect", ANOMALY)                                             \
+	X(SIP_TIMEOUT, "sip_timeout", ANOMALY)                                                     \
+	X(PRIVATE_VIA_CONTACT, "private_via_contact", ANOMALY)                                     \
+	X(SDP_ADDRESS_MISMATCH, "sdp_address_mismatch", ANOMALY)                                   \
+	X(ALG_REWRITE, "alg_rewrite", ANOMALY)                                                     \
+	X(NAT_REFLECTION_MISROUTE, "nat_reflection_misroute", INCIDENT)                            \
+	X(BINDING_LEARNED, "nat_binding", BINDING)
+
 enum np_det_type {
-	NP_DET_HAIRPIN_SNAT = 0,	/**< "hairpin_snat" */
-	NP_DET_TRANSLATED_ROUTE,	/**< "translated_route" */
-	NP_DET_PHANTOM_CONNECT,		/**< "phantom_connect" */
-	NP_DET_SIP_TIMEOUT,		/**< "sip_timeout" */
-	NP_DET_PRIVATE_VIA_CONTACT,	/**< "private_via_contact" */
-	NP_DET_SDP_ADDRESS_MISMATCH,	/**< "sdp_address_mismatch" */
-	NP_DET_ALG_REWRITE,		/**< "alg_rewrite" */
-	NP_DET_NAT_REFLECTION_MISROUTE,	/**< "nat_reflection_misroute" (incident) */
-	NP_DET_BINDING_LEARNED,		/**< "nat_binding" (binding records) */
+#define NP_DET_TYPE_ENUM(e, name, kind) NP_DET_##e,
+	NP_DET_TYPES(NP_DET_TYPE_ENUM)
+#undef NP_DET_TYPE_ENUM
 	NP_DET_TYPE_MAX
 };
 

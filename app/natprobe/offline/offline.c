@@ -17,7 +17,7 @@
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* The input whose next log entry is earliest, or -1. */
+/* The message input whose next event is earliest, or -1. */
 static int next_log(const struct np_offline *o, uint64_t *ts)
 {
 	int best = -1;
@@ -26,9 +26,9 @@ static int next_log(const struct np_offline *o, uint64_t *ts)
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
 		uint64_t t;
 
-		if (o->inputs[i].log == NULL)
+		if (o->inputs[i].msg == NULL)
 			continue;
-		t = np_explog_input_next_ts(o->inputs[i].log);
+		t = o->inputs[i].src->next_ts(o->inputs[i].msg);
 		if (t < *ts) {
 			*ts = t;
 			best = (int)i;
@@ -371,14 +371,14 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 	bool any_log = false;
 
 	for (unsigned int i = 0; i < o->n_inputs; i++)
-		any_log |= o->inputs[i].log != NULL;
+		any_log |= o->inputs[i].msg != NULL;
 	while (!o->failed) {
 		uint64_t lts;
 		int li = any_log ? next_log(o, &lts) : -1;
 
 		/* Log entries before the waiting frame (whose bytes stay valid meanwhile). */
 		if (li >= 0 && (!have || lts < f.ts_ns)) {
-			seen(o, np_explog_input_step(o->inputs[li].log, o->ins));
+			seen(o, o->inputs[li].src->step(o->inputs[li].msg, o->ins));
 			if (++log_events % NP_OFFLINE_EXPIRE_EVERY == 0 && tick != NULL)
 				tick(ctx, o->last_ns);
 			continue;
@@ -468,26 +468,11 @@ void np_offline_warnings(const struct np_offline *o)
 {
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
 		const struct np_offline_input *in = &o->inputs[i];
-		const struct np_explog_stats *ls;
-		const struct np_explog_input_stats *is;
 
-		if (in->cap >= 0) {
+		if (in->cap >= 0)
 			warn_capture(o, in);
-			continue;
-		}
-		if (in->log == NULL)
-			continue;
-		ls = np_explog_input_log_stats(in->log);
-		is = np_explog_input_stats(in->log);
-		if (ls->garbled > 0)
-			np_err("warning: %s: %lu lines not understood (skipped)", in->name,
-			       (unsigned long)ls->garbled);
-		if (is->sip_bad > 0)
-			np_err("warning: %s: %lu logged SIP messages could not be parsed", in->name,
-			       (unsigned long)is->sip_bad);
-		if (ls->sip_dumps + ls->sip_summaries + ls->tcp == 0)
-			np_err("warning: %s: no network.sip or network.tcp entries; set those "
-			       "modules to DEBUG (docs/expressway-logs.md)", in->name);
+		else if (in->msg != NULL && in->src->warn != NULL)
+			in->src->warn(in->msg, in->name);
 	}
 	for (unsigned int s = 0; s < o->n_segments; s++) {
 		const struct np_offline_seg *sg = &o->seg[s];
@@ -524,14 +509,11 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 		const struct np_offline_input *in = &o->inputs[i];
 		bool any = false;
 
-		if (in->log != NULL) {
-			const struct np_explog_stats *ls = np_explog_input_log_stats(in->log);
-
-			fprintf(f, "  %-10s %s: Expressway log: %lu entries (%lu SIP, %lu TCP), %lu "
-				"lines not understood\n", o->segment_name[o->maps[in->default_map].segment],
-				in->name, (unsigned long)ls->entries,
-				(unsigned long)(ls->sip_dumps + ls->sip_summaries),
-				(unsigned long)ls->tcp, (unsigned long)ls->garbled);
+		if (in->msg != NULL) {
+			fprintf(f, "  %-10s %s: ", o->segment_name[o->maps[in->default_map].segment],
+				in->name);
+			in->src->report(in->msg, f);
+			fputc('\n', f);
 			continue;
 		}
 		for (unsigned int s = 0; s < o->n_segments; s++) {
@@ -570,8 +552,9 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 void np_offline_close(struct np_offline *o)
 {
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
-		np_explog_input_close(o->inputs[i].log);
-		o->inputs[i].log = NULL;
+		if (o->inputs[i].msg != NULL)
+			o->inputs[i].src->close(o->inputs[i].msg);
+		o->inputs[i].msg = NULL;
 		free(o->inputs[i].iface_seg);
 	}
 	for (unsigned int k = 0; k < o->n_maps; k++) {

@@ -669,6 +669,36 @@ oom:
 	return -1;
 }
 
+/*
+ * Not a capture: the first message input (np_offline_sources[]) that takes
+ * it, each given the stream from its first byte. A stream that cannot be
+ * started again (a pipe) is offered to the first source only. Sets in->src
+ * and in->msg, or leaves msg NULL with a reason in @p err.
+ */
+static void open_message_input(struct np_offline_input *in, struct np_instream *st,
+			       uint8_t segment, char *err, size_t errlen)
+{
+	for (unsigned int k = 0; np_offline_sources[k] != NULL; k++) {
+		const struct np_offline_source *src = np_offline_sources[k];
+		bool not_mine = false;
+		FILE *f;
+
+		if (k > 0 && (!np_instream_seekable(st) || np_instream_rewind(st, err, errlen) < 0))
+			return;
+		f = np_instream_file(st, 1u << 16);
+		if (f == NULL) {
+			snprintf(err, errlen, "%s: out of memory", in->name);
+			return;
+		}
+		in->msg = src->open(f, in->name, segment, &not_mine, err, errlen);
+		fclose(f);
+		if (in->msg != NULL || !not_mine) {
+			in->src = src;
+			return;
+		}
+	}
+}
+
 static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t errlen)
 {
 	struct np_offline_input *in = &o->inputs[ii];
@@ -678,8 +708,6 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 	if (st == NULL)
 		return -1;
 	if (np_instream_format(st) == NP_IN_OTHER) {
-		bool not_log;
-		FILE *f;
 		int s;
 
 		if (in->has_sel || d == NULL) {
@@ -689,17 +717,14 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 			return -1;
 		}
 		s = d->segment = np_off_seg_get(o, d->seg_name, !d->named);
-		f = s < 0 ? NULL : np_instream_file(st, 1u << 16);
-		if (f == NULL) {
-			snprintf(err, errlen, "%s: %s", in->name,
-				 s < 0 ? "too many segments" : "out of memory");
+		if (s < 0) {
+			snprintf(err, errlen, "%s: too many segments", in->name);
 			np_instream_close(st);
 			return -1;
 		}
-		in->log = np_explog_input_open(f, in->name, (uint8_t)s, &not_log, err, errlen);
-		fclose(f);
+		open_message_input(in, st, (uint8_t)s, err, errlen);
 		np_instream_close(st);
-		return in->log == NULL ? -1 : 0;
+		return in->msg == NULL ? -1 : 0;
 	}
 	in->cap = np_capture_add(&o->cap, in->name, st, err, errlen);
 	if (in->cap < 0)
@@ -759,8 +784,7 @@ static void mark_multi(struct np_offline *o)
 int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink, char *err,
 		    size_t errlen)
 {
-	struct np_explog_input **logs = NULL;
-	unsigned int n_logs = 0;
+	void **msgs = NULL;
 	struct np_det_inspect_conf ic;
 	char dberr[256];
 
@@ -772,10 +796,10 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	if (check_defaults(o, err, errlen) < 0)
 		return -1;
 	raise_fd_limit(o->n_inputs);
-	logs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof(*logs));
+	msgs = calloc(o->n_inputs ? o->n_inputs : 1, sizeof(*msgs));
 	o->inner = malloc(NP_CAPTURE_SNAP + 64);
-	if (logs == NULL || o->inner == NULL) {
-		free(logs);
+	if (msgs == NULL || o->inner == NULL) {
+		free(msgs);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -784,16 +808,14 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 			if (errno == EMFILE)
 				snprintf(err + strlen(err), errlen - strlen(err),
 					 " (%u inputs: raise ulimit -n)", o->n_inputs);
-			free(logs);
+			free(msgs);
 			return -1;
 		}
-		if (o->inputs[i].log != NULL)
-			logs[n_logs++] = o->inputs[i].log;
 	}
 	mark_multi(o);
 	o->cap_input = calloc(o->cap.n ? o->cap.n : 1, sizeof(*o->cap_input));
 	if (o->cap_input == NULL) {
-		free(logs);
+		free(msgs);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -803,15 +825,23 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	o->db = np_sip_db_create(dberr, sizeof(dberr));
 	if (o->db == NULL) {
 		snprintf(err, errlen, "SIP matcher: %s", dberr);
-		free(logs);
+		free(msgs);
 		return -1;
 	}
-	if (n_logs > 0 && np_explog_input_prepare(logs, n_logs, o->conf.sip.ports,
-						  o->conf.sip.n_ports, err, errlen) < 0) {
-		free(logs);
-		return -1;
+	/* each kind of message input, with all its instances */
+	for (unsigned int k = 0; np_offline_sources[k] != NULL; k++) {
+		const struct np_offline_source *src = np_offline_sources[k];
+		unsigned int n = 0;
+
+		for (unsigned int i = 0; i < o->n_inputs; i++)
+			if (o->inputs[i].msg != NULL && o->inputs[i].src == src)
+				msgs[n++] = o->inputs[i].msg;
+		if (n > 0 && src->prepare != NULL && src->prepare(msgs, n, &o->conf, err, errlen) < 0) {
+			free(msgs);
+			return -1;
+		}
 	}
-	free(logs);
+	free(msgs);
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = o->conf.datapath.flow_table_size;
 	ic.flow.reasm_buffers = o->conf.datapath.tcp_reasm_buffers;

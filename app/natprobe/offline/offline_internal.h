@@ -39,6 +39,37 @@ struct src {
 	uint8_t *dir_bits;		/* 1: seen from the lower endpoint, 2: from the higher */
 };
 
+/*
+ * A message input: an input that is not a capture (frames) but messages and
+ * connection events with their times, read in time order beside the
+ * captures and handed to the inspector's SIP stage (np_det_inspect_sip /
+ * np_det_inspect_event, lib/inspect). sources.c holds them; a new kind of
+ * input is one more np_offline_source there and its row in
+ * np_offline_sources[]. Each hook gets the instance open() returned.
+ */
+struct np_offline_source {
+	const char *what;		/* "Expressway log": the read report's words */
+	/*
+	 * Read @p f (the input from its first byte; the caller closes it) for
+	 * @p segment. NULL with *not_mine set: not this kind, the next source
+	 * is tried; NULL otherwise: a one-line reason in @p err.
+	 */
+	void *(*open)(FILE *f, const char *name, uint8_t segment, bool *not_mine, char *err,
+		      size_t errlen);
+	/* Once every input is open: all instances of this source. 0 or -1 (@p err). */
+	int (*prepare)(void *const *inst, unsigned int n, const struct np_conf *c, char *err,
+		       size_t errlen);
+	uint64_t (*next_ts)(const void *inst);	/* next event's time, UINT64_MAX at the end */
+	uint64_t (*step)(void *inst, struct np_det_inspect *ins);	/* deliver it: its time */
+	void (*warn)(const void *inst, const char *name);	/* after the run: np_err() lines */
+	/* the read report's words after "NAME: ", without a newline */
+	void (*report)(const void *inst, FILE *f);
+	void (*close)(void *inst);
+};
+
+/* sources.c: every message input, in the order they are tried; NULL ends it. */
+extern const struct np_offline_source *const np_offline_sources[];
+
 struct np_offline_seg {
 	bool auto_named;
 	bool multi;			/* fed by several files: the two-wire test applies */
@@ -53,7 +84,8 @@ struct np_offline_input {
 	const char *path;
 	const char *name;		/* for messages: "standard input" for "-" */
 	int cap;			/* capture number, -1 for a log */
-	struct np_explog_input *log;
+	const struct np_offline_source *src;	/* a message input: its kind, */
+	void *msg;			/* and its instance; NULL for a capture */
 	int default_map;		/* the map without selector, -1 when none */
 	bool auto_named;		/* its default map has no SEG= */
 	bool has_sel;			/* some map selects a part */
