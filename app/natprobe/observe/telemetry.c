@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * /natprobe/ telemetry commands (see telemetry.h).
+ * /natprobe/ telemetry commands (np_observe.h).
  *
  * Two threads meet here: the control thread writes the snapshot, DPDK's
  * telemetry thread reads it in the command callbacks. The snapshot is built
