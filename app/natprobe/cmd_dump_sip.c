@@ -22,21 +22,7 @@ const char np_dump_sip_usage[] =
 	"  -j, --json               one JSON object per message (docs/records.md)\n"
 	"  -h, --help               this text\n"
 	"\n"
-	"Input options (docs/offline.md):\n"
-	"      --ip-checksum auto|yes|no\n"
-	"                           a failing or zero IPv4 header checksum: inspect the\n"
-	"                           frame anyway and count it (auto, the default), drop\n"
-	"                           it (yes), do not check (no)\n"
-	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"
-	"                           seconds since the epoch)\n"
-	"      --to TIME            only frames before TIME\n"
-	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"
-	"\n"
-	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"
-	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"
-	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"
-	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"
-	"given alone gives one segment per interface.\n";
+	NP_OFFLINE_USAGE_TEXT;
 
 struct dump_ctx {
 	struct np_offline *o;

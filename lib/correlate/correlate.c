@@ -368,15 +368,8 @@ static void rec_set_binding(struct np_det_correlator *c, struct np_det_record *r
 {
 	const struct det_xlat *x = &c->xlat[xi];
 
-	r->has_binding = true;
 	memset(&r->binding, 0, sizeof(r->binding));
-	r->binding.seg_a = x->x.port != 0 ? x->seg_client : x->seg_server;
-	r->binding.seg_b = x->seg_server;
-	r->binding.a.src = x->x.addr;
-	r->binding.a.sport = x->x.port;
-	r->binding.b.src = x->t.addr;
-	r->binding.b.sport = x->t.port;
-	r->binding.proto = x->t.proto;
+	det_record_xlat(r, x, x->x.port != 0 ? x->seg_client : x->seg_server);
 }
 
 /* What a message is called in a ladder line: its method, or its status and CSeq. */
@@ -1342,6 +1335,16 @@ static const char *cseq_method_text(const char *cseq)
 	return sp ? sp + 1 : cseq;
 }
 
+/* Slot @p t for transaction @p key; one still open in it is dropped (counted). */
+static void txn_take(struct np_det_correlator *c, struct det_txn *t, uint64_t key)
+{
+	if (t->used && !t->final_seen)
+		c->stats.transactions_dropped++;
+	memset(t, 0, sizeof(*t));
+	t->used = true;
+	t->key = key;
+}
+
 static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s)
 {
 	uint64_t key = msg_key(s, false);
@@ -1363,11 +1366,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 				judge_final(c, t, &t->fin);
 			return;
 		}
-		if (t->used && !t->final_seen)
-			c->stats.transactions_dropped++;
-		memset(t, 0, sizeof(*t));
-		t->used = true;
-		t->key = key;
+		txn_take(c, t, key);
 		t->request_seen = true;
 		t->method_id = s->method;
 		t->req_ns = s->ts_ns;
@@ -1390,11 +1389,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		 * crossed before the capture began) still names what failed. */
 		if (s->status != 408 && s->status != 503)
 			return;
-		if (t->used && !t->final_seen)
-			c->stats.transactions_dropped++;
-		memset(t, 0, sizeof(*t));
-		t->used = true;
-		t->key = key;
+		txn_take(c, t, key);
 		t->method_id = s->cseq_method;
 		t->segment = (int8_t)s->segment;
 		t->flow.src = s->flow.dst;
@@ -1497,25 +1492,26 @@ static void check_txn_timers(struct np_det_correlator *c, uint64_t now_ns)
 	c->txn_due_ns = due;
 }
 
-void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
+/* The timers, then what is due (everything at the end), in writing order. */
+static void settle(struct np_det_correlator *c, uint64_t now_ns, bool end)
 {
 	if (now_ns > c->now_ns)
 		c->now_ns = now_ns;
 	check_txn_timers(c, c->now_ns);
-	flush_bindings(c, false);
-	det_incident_flush(c, false);
-	findings_flush(c, false);
+	flush_bindings(c, end);
+	det_incident_flush(c, end);
+	findings_flush(c, end);
+}
+
+void np_det_correlator_tick(struct np_det_correlator *c, uint64_t now_ns)
+{
+	settle(c, now_ns, false);
 	expire_bindings(c, c->now_ns);
 }
 
 void np_det_correlator_finish(struct np_det_correlator *c, uint64_t now_ns)
 {
-	if (now_ns > c->now_ns)
-		c->now_ns = now_ns;
-	check_txn_timers(c, c->now_ns);
-	flush_bindings(c, true);
-	det_incident_flush(c, true);
-	findings_flush(c, true);
+	settle(c, now_ns, true);
 }
 
 /* ---- life cycle -------------------------------------------------------- */

@@ -50,6 +50,20 @@ struct det_xlat {
 };
 
 /* An endpoint a SIP header named, kept a while for late joins. */
+/* The binding a record about translation @p x carries: X on @p seg_a, T on the server's. */
+static inline void det_record_xlat(struct np_det_record *r, const struct det_xlat *x,
+				   uint8_t seg_a)
+{
+	r->has_binding = true;
+	r->binding.seg_a = seg_a;
+	r->binding.seg_b = x->seg_server;
+	r->binding.a.src = x->x.addr;
+	r->binding.a.sport = x->x.port;
+	r->binding.b.src = x->t.addr;
+	r->binding.b.sport = x->t.port;
+	r->binding.proto = x->t.proto;
+}
+
 struct det_named {
 	bool used;
 	struct det_ep ep;

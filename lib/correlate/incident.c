@@ -210,14 +210,7 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	det_ep_str(&x->t, t, sizeof(t));
 	det_ep_str(&x->server_pub, sp, sizeof(sp));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), t);
-	r->has_binding = true;
-	r->binding.seg_a = st->seg_client;
-	r->binding.seg_b = x->seg_server;
-	r->binding.a.src = x->x.addr;
-	r->binding.a.sport = x->x.port;
-	r->binding.b.src = x->t.addr;
-	r->binding.b.sport = x->t.port;
-	r->binding.proto = x->t.proto;
+	det_record_xlat(r, x, st->seg_client);
 
 	/* Evidence: the binding record, then the anomalies, in id order. */
 	if (x->binding_rec != 0)

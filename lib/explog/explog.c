@@ -360,6 +360,17 @@ static struct np_explog_entry *entry_new(struct parser *p)
 	return &log->e[log->n];
 }
 
+/* The message fields of @p e, from its text's start line and headers. */
+static void set_msg_info(struct np_explog_entry *e, const struct np_explog_msg_info *mi)
+{
+	e->is_request = mi->is_request;
+	e->status = mi->status;
+	e->proto = mi->proto;
+	e->cseq = mi->cseq;
+	e->key = mi->key;
+	e->canon_hash = mi->canon_hash;
+}
+
 /* Rebuild the dump into the text area and fill the message fields of @p e. */
 static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const char *dump,
 			  size_t n)
@@ -384,12 +395,7 @@ static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const cha
 	log->text_len += need;
 	e->text_off = off;
 	e->text_len = (uint32_t)need;
-	e->is_request = mi.is_request;
-	e->status = mi.status;
-	e->proto = mi.proto;
-	e->cseq = mi.cseq;
-	e->key = mi.key;
-	e->canon_hash = mi.canon_hash;
+	set_msg_info(e, &mi);
 	return true;
 }
 
@@ -1014,12 +1020,7 @@ static int summaries_resolve(struct np_explog *log)
 			log->st.garbled++;	/* a method or URI that makes no start line */
 			continue;
 		}
-		e->is_request = mi.is_request;
-		e->status = mi.status;
-		e->proto = mi.proto;
-		e->cseq = mi.cseq;
-		e->key = mi.key;
-		e->canon_hash = mi.canon_hash;
+		set_msg_info(e, &mi);
 		log->st.sip_summaries++;
 		keep[i] = true;
 	}

@@ -142,20 +142,29 @@ static bool server_port(uint16_t p, const uint16_t *extra, unsigned int n)
 	return false;
 }
 
+/* Room for one more of @p n elements in *@p arr (doubled, from @p first). 0 or -1. */
+static int grow(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t c = *cap ? *cap * 2 : first;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, c * elem);
+	if (p == NULL)
+		return -1;
+	*arr = p;
+	*cap = c;
+	return 0;
+}
+
 static uint32_t conn_new(struct np_explog_input *in, const struct np_addr *src, uint16_t sport,
 			 const struct np_addr *dst, uint16_t dport, uint8_t proto)
 {
 	struct conn *c;
 
-	if (in->n_conns == in->cap_conns) {
-		size_t cap = in->cap_conns ? in->cap_conns * 2 : 64;
-		struct conn *n = realloc(in->conns, cap * sizeof(*n));
-
-		if (n == NULL)
-			return NONE;
-		in->conns = n;
-		in->cap_conns = cap;
-	}
+	if (grow((void **)&in->conns, &in->cap_conns, in->n_conns, sizeof(*in->conns), 64) < 0)
+		return NONE;
 	c = &in->conns[in->n_conns];
 	memset(c, 0, sizeof(*c));
 	c->src = *src;
@@ -445,15 +454,8 @@ static struct action *act_push(struct np_explog_input *in, uint64_t ts, uint8_t 
 {
 	struct action *a;
 
-	if (in->n_act == in->cap_act) {
-		size_t cap = in->cap_act ? in->cap_act * 2 : 256;
-		struct action *n = realloc(in->act, cap * sizeof(*n));
-
-		if (n == NULL)
-			return NULL;
-		in->act = n;
-		in->cap_act = cap;
-	}
+	if (grow((void **)&in->act, &in->cap_act, in->n_act, sizeof(*in->act), 256) < 0)
+		return NULL;
 	a = &in->act[in->n_act];
 	memset(a, 0, sizeof(*a));
 	a->ts = ts;

@@ -27,4 +27,8 @@ static inline uint32_t nat_pow2(uint32_t v)
 /* A random seed for the hash tables (not security-critical beyond flooding). */
 uint64_t nat_seed(void);
 
+/* nat_xlat.c: the tables' allocator when the caller gives none (calloc, free). */
+void *nat_default_alloc(void *ctx, size_t size);
+void nat_default_free(void *ctx, void *p);
+
 #endif /* NAT_INTERNAL_H */

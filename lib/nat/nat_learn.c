@@ -100,18 +100,6 @@ struct np_nat_learner {
 	uint32_t bmask;
 };
 
-static void *default_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void default_free(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
 static bool ts_close(uint64_t a, uint64_t b, uint64_t w)
 {
 	return (a > b ? a - b : b - a) <= w;
@@ -888,8 +876,8 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	if (!c.grace_ns)
 		c.grace_ns = NP_NAT_DEFAULT_GRACE_NS;
 	if (!c.alloc) {
-		c.alloc = default_alloc;
-		c.free = default_free;
+		c.alloc = nat_default_alloc;
+		c.free = nat_default_free;
 	}
 	fn = nat_pow2(c.max_pending);
 	kn = nat_pow2(c.max_pending);
@@ -905,7 +893,7 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (c.alloc != default_alloc)
+	if (c.alloc != nat_default_alloc)
 		memset(m, 0, size);	/* calloc's pages arrive zeroed, untouched */
 	l = (struct np_nat_learner *)m;
 	l->conf = c;

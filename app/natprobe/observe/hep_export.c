@@ -370,6 +370,21 @@ static int collector_addr(const char *text, struct sockaddr_storage *ss, socklen
 	return -EINVAL;
 }
 
+/* Everything a sender holds; NULL is fine. */
+static void sender_free(struct np_hep_sender *s)
+{
+	if (s == NULL)
+		return;
+	if (s->tcp != NULL)
+		free(s->tcp->buf);
+	free(s->tcp);
+	if (s->json != NULL)
+		fclose(s->json);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
+
 static int hep_start(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -389,6 +404,7 @@ static int hep_start(struct np_app *app)
 		np_err("export.hep_collector: out of memory");
 		return -ENOMEM;
 	}
+	s->fd = -1;
 	s->capture_id = c->export.hep_capture_id;
 	s->auth_key = c->export.hep_password[0] != '\0' ? c->export.hep_password : NULL;
 	s->node_name = c->export.hep_node_name[0] != '\0' ? c->export.hep_node_name : NULL;
@@ -398,9 +414,7 @@ static int hep_start(struct np_app *app)
 			s->tcp->buf = malloc(NP_HEP_TCP_BUF);
 		if (s->tcp == NULL || s->tcp->buf == NULL) {
 			np_err("export.hep_collector: out of memory");
-			if (s->tcp != NULL)
-				free(s->tcp);
-			free(s);
+			sender_free(s);
 			return -ENOMEM;
 		}
 		memcpy(&s->tcp->addr, &ss, sizeof(ss));
@@ -427,12 +441,7 @@ static int hep_start(struct np_app *app)
 fail:
 		np_err("export.hep_collector: cannot send to %s: %s", c->export.hep_collector,
 		       strerror(errno));
-		if (s->fd >= 0)
-			close(s->fd);
-		if (s->tcp != NULL)
-			free(s->tcp->buf);
-		free(s->tcp);
-		free(s);
+		sender_free(s);
 		return -EINVAL;
 	}
 	if (s->fd >= 0)
@@ -441,12 +450,7 @@ fail:
 	if (s->json == NULL) {
 		np_err("export.hep_collector: cannot set up the record buffer: %s",
 		       strerror(errno));
-		if (s->fd >= 0)
-			close(s->fd);
-		if (s->tcp != NULL)
-			free(s->tcp->buf);
-		free(s->tcp);
-		free(s);
+		sender_free(s);
 		return -ENOMEM;
 	}
 	hep_sender = s;
@@ -474,19 +478,8 @@ static void hep_flush(struct np_app *app)
 
 static void hep_stop(struct np_app *app)
 {
-	struct np_hep_sender *s = hep_sender;
 	(void)app;
-
-	if (s == NULL)
-		return;
-	if (s->tcp != NULL) {
-		free(s->tcp->buf);
-		free(s->tcp);
-	}
-	fclose(s->json);
-	if (s->fd >= 0)
-		close(s->fd);
-	free(s);
+	sender_free(hep_sender);
 	hep_sender = NULL;
 }
 

@@ -394,8 +394,8 @@ static void metrics_poll(struct np_app *app)
 {
 	struct np_metrics *m = metrics_srv;
 	uint64_t now;
-	(void)app;
 
+	(void)app;
 	if (m == NULL)
 		return;
 	now = rte_get_timer_cycles();
@@ -409,8 +409,8 @@ static void metrics_poll(struct np_app *app)
 static void metrics_stop(struct np_app *app)
 {
 	struct np_metrics *m = metrics_srv;
-	(void)app;
 
+	(void)app;
 	if (m == NULL)
 		return;
 	MHD_stop_daemon(m->daemon);

@@ -201,21 +201,6 @@ static int stats_fill(struct rte_tel_data *d, const char *params)
 	return 0;
 }
 
-static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	int ret;
-
-	(void)cmd;
-	pthread_mutex_lock(&tel.lock);
-	if (!tel.active) {
-		pthread_mutex_unlock(&tel.lock);
-		return not_running(d);
-	}
-	ret = stats_fill(d, params);
-	pthread_mutex_unlock(&tel.lock);
-	return ret;
-}
-
 /*
  * No parameter: device, segment and mode of every port. A port name: that
  * port, with every per-port counter family (the walker's, by family name).
@@ -261,21 +246,6 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 			}
 	}
 	return 0;
-}
-
-static int cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	int ret;
-
-	(void)cmd;
-	pthread_mutex_lock(&tel.lock);
-	if (!tel.active) {
-		pthread_mutex_unlock(&tel.lock);
-		return not_running(d);
-	}
-	ret = ports_fill(d, params);
-	pthread_mutex_unlock(&tel.lock);
-	return ret;
 }
 
 static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *b)
@@ -346,23 +316,9 @@ static int bindings_fill(struct rte_tel_data *d, const char *params)
 	return 0;
 }
 
-static int cmd_bindings(const char *cmd, const char *params, struct rte_tel_data *d)
+static int anomalies_fill(struct rte_tel_data *d, const char *params)
 {
-	int ret;
-
-	(void)cmd;
-	pthread_mutex_lock(&tel.lock);
-	if (!tel.active) {
-		pthread_mutex_unlock(&tel.lock);
-		return not_running(d);
-	}
-	ret = bindings_fill(d, params);
-	pthread_mutex_unlock(&tel.lock);
-	return ret;
-}
-
-static void anomalies_fill(struct rte_tel_data *d)
-{
+	(void)params;
 	uint64_t first =
 	    tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
 	char key[16];
@@ -385,19 +341,6 @@ static void anomalies_fill(struct rte_tel_data *d)
 		snprintf(key, sizeof(key), "%u", r->id);
 		rte_tel_data_add_dict_container(d, key, a, 0);
 	}
-}
-
-static int cmd_anomalies(const char *cmd, const char *params, struct rte_tel_data *d)
-{
-	(void)cmd;
-	(void)params;
-	pthread_mutex_lock(&tel.lock);
-	if (!tel.active) {
-		pthread_mutex_unlock(&tel.lock);
-		return not_running(d);
-	}
-	anomalies_fill(d);
-	pthread_mutex_unlock(&tel.lock);
 	return 0;
 }
 
@@ -406,19 +349,36 @@ static int cmd_anomalies(const char *cmd, const char *params, struct rte_tel_dat
 
 static const struct {
 	const char *path;
-	telemetry_cb fn;
+	int (*fill)(struct rte_tel_data *d, const char *params);
 	const char *help;
 } commands[] = {
     /* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
-    {"/natprobe/stats", cmd_stats,
+    {"/natprobe/stats", stats_fill,
      "Every counter family and its total. Parameter: a family name for its series."},
-    {"/natprobe/ports", cmd_ports,
+    {"/natprobe/ports", ports_fill,
      "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters."},
-    {"/natprobe/bindings", cmd_bindings,
+    {"/natprobe/bindings", bindings_fill,
      "NAT bindings (first 100). Parameter: a binding id for its details."},
-    {"/natprobe/anomalies", cmd_anomalies,
+    {"/natprobe/anomalies", anomalies_fill,
      "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]."},
 };
+
+/* Every command, on DPDK's telemetry thread: its fill, under the snapshot's lock. */
+static int command(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&tel.lock);
+	if (!tel.active) {
+		pthread_mutex_unlock(&tel.lock);
+		return not_running(d);
+	}
+	for (size_t i = 0; i < RTE_DIM(commands); i++)
+		if (strcmp(cmd, commands[i].path) == 0)
+			ret = commands[i].fill(d, params);
+	pthread_mutex_unlock(&tel.lock);
+	return ret;
+}
 
 static int telemetry_start(struct np_app *app)
 {
@@ -452,7 +412,7 @@ static int telemetry_start(struct np_app *app)
 		return 0;
 	for (unsigned int i = 0; i < RTE_DIM(commands); i++) {
 		int ret =
-		    rte_telemetry_register_cmd(commands[i].path, commands[i].fn, commands[i].help);
+		    rte_telemetry_register_cmd(commands[i].path, command, commands[i].help);
 
 		if (ret < 0) {
 			np_err("cannot register the DPDK telemetry command %s: %s",

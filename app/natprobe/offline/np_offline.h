@@ -100,6 +100,24 @@ enum {
 	{ "filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER }
 #define NP_OFFLINE_USAGE "--ip-checksum auto|yes|no] [--from TIME] [--to TIME] [--filter EXPR"
 
+/* The input options and FILE arguments, for analyze's and dump-sip's --help. */
+#define NP_OFFLINE_USAGE_TEXT                                                                      \
+	"Input options (docs/offline.md):\n"                                                       \
+	"      --ip-checksum auto|yes|no\n"                                                        \
+	"                           a failing or zero IPv4 header checksum: inspect the\n"         \
+	"                           frame anyway and count it (auto, the default), drop\n"         \
+	"                           it (yes), do not check (no)\n"                                 \
+	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"              \
+	"                           seconds since the epoch)\n"                                    \
+	"      --to TIME            only frames before TIME\n"                                     \
+	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"            \
+	"\n"                                                                                       \
+	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"         \
+	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"       \
+	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"          \
+	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"        \
+	"given alone gives one segment per interface.\n"
+
 /* np_offline_option() for the getopt code @p code (NP_OFFLINE_OPT_*). */
 int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err,
 		      size_t errlen);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "np_cli.h"
+#include "np_hash.h"
 #include "offline_internal.h"
 
 #define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */
@@ -144,16 +145,6 @@ static void note_tunnel(struct np_offline_seg *sg, const struct np_pkt_tunnel *t
 		sg->n_tkeys++;
 }
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
 /* Note the direction of the frame's flow; sets s->bidi once a flow went both ways. */
 static void note_direction(struct src *s, const struct np_pkt_info *pi)
 {
@@ -191,9 +182,9 @@ static void note_direction(struct src *s, const struct np_pkt_info *pi)
 
 		memcpy(&a, lo->b + k, 8);
 		memcpy(&b, hi->b + k, 8);
-		h = mix64(h ^ a) ^ mix64(b + k);
+		h = np_hash_mix64(h ^ a) ^ np_hash_mix64(b + k);
 	}
-	h = mix64(h ^ ((uint64_t)plo << 16 | phi)) | 1;
+	h = np_hash_mix64(h ^ ((uint64_t)plo << 16 | phi)) | 1;
 	for (i = (unsigned int)(h % DIR_SLOTS);; i = (i + 1) % DIR_SLOTS) {
 		if (s->dir_key[i] == h)
 			break;
