@@ -428,6 +428,19 @@ def test_telemetry_commands(live):
     assert set(types) == {"hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
                           "private_via_contact", "sdp_address_mismatch", "alg_rewrite"}, types
     assert len(cycles) == stats["workers"] == 1, cycles
+    # the keys /natprobe/stats gave before families, still there, same values
+    assert stats["ports/e_side/rx_packets"] == 10 and stats["ports/c_side/rx_packets"] > 0, stats
+    for key in ["ports/c_side/tx_packets", "ports/c_side/dropped_packets",
+                "ports/c_side/rx_missed", "ports/c_side/link_up", "segments/inside/packets",
+                "segments/dmz/sip_messages", "flows_active", "event_ring_drops", "events",
+                "records_written", "records_failed", "records_reopen_failures"]:
+        assert key in stats, "%s missing: %s" % (key, stats)
+    assert stats["segments/inside/sip_messages"] > 0, stats
+    for t in types:
+        assert stats["anomalies/" + t] == types[t], (t, stats)
+    assert stats["incidents/nat_reflection_misroute"] == 1, stats
+    assert stats["bindings_active"] == stats["nat_bindings_active"], stats
+    assert len(stats["worker_cycles"]) == len(stats["worker_busy_cycles"]) == 1, stats
 
     bid = next(k for k, v in bindings.items() if v == want)
     ports, one_port, detail, *helps = telemetry(
@@ -439,6 +452,8 @@ def test_telemetry_commands(live):
     assert one_port["name"] == "c_side" and one_port["port_rx_packets_total"] > 0, one_port
     assert "port_dropped_packets_total" in one_port, one_port
     assert one_port["port_link_up"] == 1 and ports["e_side/link_up"] == 1, (one_port, ports)
+    assert one_port["rx_packets"] == one_port["port_rx_packets_total"] and one_port["link_up"] == 1, one_port
+    assert ports["e_side/rx_packets"] == 10 and "c_side/tx_packets" in ports, ports
     assert detail["proto"] == "tcp" and detail["line"] == want, detail
     assert detail["a_src"] == "10.0.30.2:27901" and detail["b_src"] == "64.100.0.10:4401"
     assert expect <= kinds, "%s not in /natprobe/anomalies: %s" % (expect - kinds, anomalies)

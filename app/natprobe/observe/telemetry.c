@@ -171,9 +171,97 @@ static int family_index(const char *name)
 	return -1;
 }
 
+/* The sum of family @p f's series whose first label value is @p first (a port or segment key). */
+static uint64_t family_sum(int f, const char *first)
+{
+	const struct tel_snapshot *s = &tel.snap;
+	size_t n = strlen(first);
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < s->n_samples; i++)
+		if (s->s[i].family == f && strncmp(s->s[i].key, first, n) == 0 &&
+		    (s->s[i].key[n] == '\0' || s->s[i].key[n] == '/'))
+			v += s->s[i].v;
+	return v;
+}
+
+/*
+ * The keys /natprobe/stats and /natprobe/ports gave before they listed
+ * families: kept, next to the families, for the scripts that read them.
+ */
+static const struct {
+	const char *family;
+	const char *key;
+} legacy_port[] = {
+	{"port_rx_packets_total", "rx_packets"},
+	{"port_tx_packets_total", "tx_packets"},
+	{"port_dropped_packets_total", "dropped_packets"},
+	{"port_rx_missed_total", "rx_missed"},
+	{"port_link_up", "link_up"},
+}, legacy_total[] = {
+	{"nat_bindings_active", "bindings_active"},
+	{"events_total", "events"},
+	{"event_ring_drops_total", "event_ring_drops"},
+	{"records_written_total", "records_written"},
+	{"records_failed_total", "records_failed"},
+	{"records_reopen_failures_total", "records_reopen_failures"},
+}, legacy_series[] = {
+	{"anomalies_total", "anomalies"},
+	{"incidents_total", "incidents"},
+}, legacy_array[] = {
+	{"worker_busy_cycles_total", "worker_busy_cycles"},
+	{"worker_cycles_total", "worker_cycles"},
+};
+
+static void stats_legacy(struct rte_tel_data *d)
+{
+	const struct tel_snapshot *s = &tel.snap;
+	char key[TEL_KEY_LEN];
+	int f;
+
+	for (unsigned int p = 0; p < tel.n_ports; p++)
+		for (unsigned int k = 0; k < NP_DIM(legacy_port); k++) {
+			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key, legacy_port[k].key);
+			rte_tel_data_add_dict_u64(d, key, family_sum(family_index(legacy_port[k].family),
+								     tel.port[p].key));
+		}
+	for (unsigned int g = 0; g < tel.n_segments; g++) {
+		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
+		rte_tel_data_add_dict_u64(d, key, family_sum(family_index("segment_packets_total"),
+							     tel.seg[g].key));
+		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
+		rte_tel_data_add_dict_u64(d, key,
+					  family_sum(family_index("sip_requests_total"), tel.seg[g].key) +
+					  family_sum(family_index("sip_responses_total"), tel.seg[g].key));
+	}
+	for (unsigned int k = 0; k < NP_DIM(legacy_series); k++) {
+		f = family_index(legacy_series[k].family);
+		for (unsigned int i = 0; f >= 0 && i < s->n_samples; i++)
+			if (s->s[i].family == f) {
+				snprintf(key, sizeof(key), "%s/%s", legacy_series[k].key, s->s[i].key);
+				rte_tel_data_add_dict_u64(d, key, s->s[i].v);
+			}
+	}
+	for (unsigned int k = 0; k < NP_DIM(legacy_total); k++)
+		if ((f = family_index(legacy_total[k].family)) >= 0)
+			rte_tel_data_add_dict_u64(d, legacy_total[k].key, s->fam[f].total);
+	for (unsigned int k = 0; k < NP_DIM(legacy_array); k++) {
+		struct rte_tel_data *a;
+
+		f = family_index(legacy_array[k].family);
+		if (f < 0 || (a = rte_tel_data_alloc()) == NULL)
+			continue;
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+		for (unsigned int i = 0; i < s->n_samples; i++)
+			if (s->s[i].family == f)
+				rte_tel_data_add_array_u64(a, s->s[i].v);
+		rte_tel_data_add_dict_container(d, legacy_array[k].key, a, 0);
+	}
+}
+
 /*
  * No parameter: each counter family (name without natprobe_) and the sum of
- * its series, the worker count and the snapshot's age. A family name as
+ * its series, the keys of stats_legacy(), the worker count and the snapshot's age. A family name as
  * parameter: its series, label values joined by '/' ("inside/INVITE"), or
  * "value" for a family of one series; null for an unknown family.
  */
@@ -195,6 +283,7 @@ static int stats_fill(struct rte_tel_data *d, const char *params)
 	}
 	for (unsigned int f = 0; f < s->n_families; f++)
 		rte_tel_data_add_dict_u64(d, s->fam[f].name, s->fam[f].total);
+	stats_legacy(d);
 	rte_tel_data_add_dict_u64(d, "workers", tel.n_workers);
 	rte_tel_data_add_dict_u64(d, "snapshot_age_ms",
 				  s->ts_ns ? (np_wall_ns() - s->ts_ns) / 1000000 : 0);
@@ -226,6 +315,10 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 				if (s->s[i].port == (int)p)
 					rte_tel_data_add_dict_u64(d, s->fam[s->s[i].family].name,
 								  s->s[i].v);
+			for (unsigned int k = 0; k < NP_DIM(legacy_port); k++)
+				rte_tel_data_add_dict_u64(
+					d, legacy_port[k].key,
+					family_sum(family_index(legacy_port[k].family), tp->key));
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -239,11 +332,13 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_string(d, key, tp->segment);
 		snprintf(key, sizeof(key), "%s/mode", tp->key);
 		rte_tel_data_add_dict_string(d, key, tp->mode);
-		for (unsigned int i = 0; i < s->n_samples; i++)
-			if (s->s[i].port == (int)p && s->s[i].family == link_family) {
-				snprintf(key, sizeof(key), "%s/link_up", tp->key);
-				rte_tel_data_add_dict_u64(d, key, s->s[i].v);
-			}
+		for (unsigned int k = 0; k < 2; k++) { /* rx_packets, tx_packets */
+			snprintf(key, sizeof(key), "%s/%s", tp->key, legacy_port[k].key);
+			rte_tel_data_add_dict_u64(
+				d, key, family_sum(family_index(legacy_port[k].family), tp->key));
+		}
+		snprintf(key, sizeof(key), "%s/link_up", tp->key);
+		rte_tel_data_add_dict_u64(d, key, family_sum(link_family, tp->key));
 	}
 	return 0;
 }
