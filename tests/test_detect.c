@@ -136,8 +136,7 @@ static void flow_ev(struct np_det_correlator *c, uint8_t type, uint8_t seg, uint
 }
 
 static void fingerprint(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const char *src,
-			uint16_t sport, const char *dst, uint16_t dport, uint8_t dir,
-			uint64_t hash)
+			uint16_t sport, const char *dst, uint16_t dport, uint8_t dir, uint64_t hash)
 {
 	struct np_flow_event ev;
 
@@ -148,16 +147,15 @@ static void fingerprint(struct np_det_correlator *c, uint8_t seg, uint64_t ts, c
 	flow_ev(c, NP_FLOW_EV_FINGERPRINT, seg, ts, src, sport, dst, dport, &ev);
 }
 
-static const char service[] =
-	"SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
-	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport\n"
-	"Call-ID: abcd12345678@127.0.0.1\n"
-	"CSeq: 4616 SERVICE\n"
-	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-	"To: <sip:serviceserver@cucm02.example.local>\n"
-	"Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
-	"Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
-	"Content-Length: 0\n\n";
+static const char service[] = "SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
+			      "Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport\n"
+			      "Call-ID: abcd12345678@127.0.0.1\n"
+			      "CSeq: 4616 SERVICE\n"
+			      "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+			      "To: <sip:serviceserver@cucm02.example.local>\n"
+			      "Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
+			      "Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
+			      "Content-Length: 0\n\n";
 
 static const char timeout408[] =
 	"SIP/2.0 408 Request Timeout\n"
@@ -208,7 +206,7 @@ static void test_seed_incident(void **state)
 	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
 	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
 	inc = find(NP_DET_NAT_REFLECTION_MISROUTE);
-	assert_int_equal(inc->n_evidence, 5);	/* binding + 4 anomalies */
+	assert_int_equal(inc->n_evidence, 5); /* binding + 4 anomalies */
 	assert_true(inc->story.client_seen && inc->story.refused && inc->story.timed_out);
 	assert_string_equal(ep(&inc->story.client), "10.0.30.2:27901");
 	assert_string_equal(ep(&inc->story.translated), "64.100.0.10:4401");
@@ -312,15 +310,14 @@ static void test_static_hairpin(void **state)
 static void test_private_via_contact(void **state)
 {
 	struct np_det_correlator *c = corr(NULL, 0);
-	static const char reg[] =
-		"REGISTER sip:example.com SIP/2.0\n"
-		"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr1\n"
-		"Call-ID: reg1@10.1.2.3\n"
-		"CSeq: 1 REGISTER\n"
-		"From: <sip:alice@example.com>;tag=1\n"
-		"To: <sip:alice@example.com>\n"
-		"Contact: <sip:alice@10.1.2.3:5060>\n"
-		"Content-Length: 0\n\n";
+	static const char reg[] = "REGISTER sip:example.com SIP/2.0\n"
+				  "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr1\n"
+				  "Call-ID: reg1@10.1.2.3\n"
+				  "CSeq: 1 REGISTER\n"
+				  "From: <sip:alice@example.com>;tag=1\n"
+				  "To: <sip:alice@example.com>\n"
+				  "Contact: <sip:alice@10.1.2.3:5060>\n"
+				  "Content-Length: 0\n\n";
 
 	(void)state;
 	/* From a public address: the phone does not know it is behind NAT. */
@@ -328,7 +325,7 @@ static void test_private_via_contact(void **state)
 	/* The same from a private address (inside the NAT): fine. */
 	sip(c, 1, T0 + MS, "10.1.2.3", 5060, "203.0.113.5", 5060, 17, reg);
 	np_det_correlator_finish(c, T0 + 10 * MS);
-	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);	/* top Via and Contact */
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2); /* top Via and Contact */
 	assert_int_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->segment, 0);
 	np_det_correlator_destroy(c);
 }
@@ -396,14 +393,13 @@ static void test_identical_copies_no_alg(void **state)
 static void test_timer_timeout(void **state)
 {
 	struct np_det_correlator *c = corr(NULL, 0);
-	static const char trying[] =
-		"SIP/2.0 100 Trying\n"
-		"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-		"Call-ID: call1@198.51.100.7\n"
-		"CSeq: 1 INVITE\n"
-		"From: <sip:alice@example.com>;tag=1\n"
-		"To: <sip:bob@example.com>\n"
-		"Content-Length: 0\n\n";
+	static const char trying[] = "SIP/2.0 100 Trying\n"
+				     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+				     "Call-ID: call1@198.51.100.7\n"
+				     "CSeq: 1 INVITE\n"
+				     "From: <sip:alice@example.com>;tag=1\n"
+				     "To: <sip:bob@example.com>\n"
+				     "Content-Length: 0\n\n";
 
 	(void)state;
 	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
@@ -432,8 +428,8 @@ static void test_phantom_named_endpoint(void **state)
 	sip(c, 0, T0, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
 	memset(&ev, 0, sizeof(ev));
 	ev.refused.reason = NP_FLOW_REFUSED_RST;
-	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 2 * MS, "10.0.30.2", 27921, "64.100.0.10",
-		4401, &ev);
+	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 2 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+		&ev);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1);
 	assert_int_equal(find(NP_DET_PHANTOM_CONNECT)->severity, NP_DET_SEV_WARNING);
@@ -511,14 +507,14 @@ static void test_max_bindings(void **state)
 	for (unsigned int i = 0; i < 3; i++) {
 		fingerprint(c, 0, T0 + i * MS, "10.0.30.2", (uint16_t)(27901 + i), "64.100.0.10",
 			    7003, 0, 0x100 + i);
-		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i),
-			    "10.0.10.2", 7003, 0, 0x100 + i);
+		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i), "10.0.10.2",
+			    7003, 0, 0x100 + i);
 	}
 	assert_int_equal(bindings_active(c), 2);
 	assert_int_equal(st->v[NP_NAT_STAT_BINDINGS_LEARNED], 2);
 	assert_int_equal(st->v[NP_NAT_STAT_TABLE_FULL], 1);
 	np_det_correlator_destroy(c);
-	cc.max_bindings = NP_NAT_MAX_TABLE + 1;	/* the learner's limit */
+	cc.max_bindings = NP_NAT_MAX_TABLE + 1; /* the learner's limit */
 	assert_null(np_det_correlator_create(&cc));
 	assert_int_equal(errno, EINVAL);
 }
@@ -680,15 +676,14 @@ static void test_register_answer_contact_is_echo(void **state)
 		"To: <sip:2315@example.com>;tag=b2\n"
 		"Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
 		"Content-Length: 0\n\n";
-	static const char moved[] =
-		"SIP/2.0 302 Moved Temporarily\n"
-		"Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
-		"Call-ID: call1@198.51.100.9\n"
-		"CSeq: 1 INVITE\n"
-		"From: <sip:9@example.com>;tag=c3\n"
-		"To: <sip:2315@example.com>;tag=d4\n"
-		"Contact: <sip:2315@198.51.100.4:22020>\n"
-		"Content-Length: 0\n\n";
+	static const char moved[] = "SIP/2.0 302 Moved Temporarily\n"
+				    "Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
+				    "Call-ID: call1@198.51.100.9\n"
+				    "CSeq: 1 INVITE\n"
+				    "From: <sip:9@example.com>;tag=c3\n"
+				    "To: <sip:2315@example.com>;tag=d4\n"
+				    "Contact: <sip:2315@198.51.100.4:22020>\n"
+				    "Content-Length: 0\n\n";
 	struct np_det_correlator *c = corr(NULL, 0);
 
 	(void)state;
@@ -721,15 +716,14 @@ static void sipf(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const ch
 	sip(c, seg, ts, src, sport, dst, dport, proto, text);
 }
 
-static const char options_fmt[] =
-	"OPTIONS sip:203.0.113.5 SIP/2.0\n"
-	"Via: SIP/2.0/%s 10.0.30.2:5070;branch=z9hG4bKo%u%s\n"
-	"Call-ID: ka%u@10.0.30.2\n"
-	"CSeq: %u OPTIONS\n"
-	"From: <sip:ka@10.0.30.2>;tag=k1\n"
-	"To: <sip:203.0.113.5>\n"
-	"Contact: <sip:ka@10.0.30.2:5070>\n"
-	"Content-Length: 0\n\n";
+static const char options_fmt[] = "OPTIONS sip:203.0.113.5 SIP/2.0\n"
+				  "Via: SIP/2.0/%s 10.0.30.2:5070;branch=z9hG4bKo%u%s\n"
+				  "Call-ID: ka%u@10.0.30.2\n"
+				  "CSeq: %u OPTIONS\n"
+				  "From: <sip:ka@10.0.30.2>;tag=k1\n"
+				  "To: <sip:203.0.113.5>\n"
+				  "Contact: <sip:ka@10.0.30.2:5070>\n"
+				  "Content-Length: 0\n\n";
 
 /* A keep-alive's answer: its top Via is the requester's, with received. */
 static const char options_ok_fmt[] =
@@ -763,21 +757,21 @@ static void test_private_via_needs_udp_without_rport(void **state)
 	(void)state;
 	/* Over TCP the response follows the connection; with rport, the source port. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
-	     1, 1);
-	sipf(c, 1, T0 + MS, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP",
-	     2, ";rport", 2, 2);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "", 1,
+	     1);
+	sipf(c, 1, T0 + MS, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 2,
+	     ";rport", 2, 2);
 	/* UDP without rport, but the NAT kept the port: received + 5070 reaches it. */
-	sipf(c, 1, T0 + 2 * MS, "203.0.113.10", 5070, "203.0.113.5", 5060, 17, options_fmt,
-	     "UDP", 3, "", 3, 3);
+	sipf(c, 1, T0 + 2 * MS, "203.0.113.10", 5070, "203.0.113.5", 5060, 17, options_fmt, "UDP",
+	     3, "", 3, 3);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(n_recs, 0);
 	np_det_correlator_destroy(c);
 
 	/* UDP, no rport, port changed by the NAT: responses are lost. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 4, "",
-	     4, 4);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 4, "", 4,
+	     4);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Via");
@@ -785,16 +779,15 @@ static void test_private_via_needs_udp_without_rport(void **state)
 	np_det_correlator_destroy(c);
 }
 
-static const char register_fmt[] =
-	"REGISTER sip:example.com SIP/2.0\n"
-	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr%u;rport\n"
-	"%s"
-	"Call-ID: reg1@10.1.2.3\n"
-	"CSeq: %u REGISTER\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:alice@example.com>\n"
-	"Contact: <sip:alice@10.1.2.3:5060>%s\n"
-	"Content-Length: 0\n\n";
+static const char register_fmt[] = "REGISTER sip:example.com SIP/2.0\n"
+				   "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr%u;rport\n"
+				   "%s"
+				   "Call-ID: reg1@10.1.2.3\n"
+				   "CSeq: %u REGISTER\n"
+				   "From: <sip:alice@example.com>;tag=1\n"
+				   "To: <sip:alice@example.com>\n"
+				   "Contact: <sip:alice@10.1.2.3:5060>%s\n"
+				   "Content-Length: 0\n\n";
 
 static void test_contact_rules(void **state)
 {
@@ -802,28 +795,27 @@ static void test_contact_rules(void **state)
 	(void)state;
 	c = corr(NULL, 0);
 	/* A keep-alive's Contact routes nothing. */
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
-	     1, 1);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "", 1,
+	     1);
 	/* SIP outbound (RFC 5626): the registrar uses the flow. */
-	sipf(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 1,
-	     "", 1, ";reg-id=1;+sip.instance=\"<urn:uuid:1>\"");
+	sipf(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 1, "", 1,
+	     ";reg-id=1;+sip.instance=\"<urn:uuid:1>\"");
 	/* A Path: an edge proxy keeps the route to the phone. */
-	sipf(c, 1, T0 + 2 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
-	     2, "Path: <sip:edge.example.com;lr>\n", 2, "");
+	sipf(c, 1, T0 + 2 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 2,
+	     "Path: <sip:edge.example.com;lr>\n", 2, "");
 	/* A removal. */
-	sipf(c, 1, T0 + 3 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
-	     3, "", 3, ";expires=0");
+	sipf(c, 1, T0 + 3 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 3, "",
+	     3, ";expires=0");
 	/* To a private destination: the receiver may share the sender's network. */
-	sipf(c, 1, T0 + 4 * MS, "198.51.100.7", 40000, "10.0.10.5", 5060, 17, register_fmt, 4,
-	     "", 4, "");
+	sipf(c, 1, T0 + 4 * MS, "198.51.100.7", 40000, "10.0.10.5", 5060, 17, register_fmt, 4, "",
+	     4, "");
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(n_recs, 0);
 	np_det_correlator_destroy(c);
 
 	/* A plain REGISTER from behind an unknown NAT to a public registrar. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 9, "", 9,
-	     "");
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 9, "", 9, "");
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Contact");
@@ -831,28 +823,26 @@ static void test_contact_rules(void **state)
 	np_det_correlator_destroy(c);
 }
 
-static const char invite_fmt[] =
-	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
-	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKi%u;rport\n"
-	"%s"
-	"Call-ID: call%u@10.1.2.3\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>\n"
-	"Contact: <sip:alice@10.1.2.3:5060>\n"
-	"Content-Type: application/sdp\n"
-	"Content-Length: %zu\n\n%s";
+static const char invite_fmt[] = "INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+				 "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKi%u;rport\n"
+				 "%s"
+				 "Call-ID: call%u@10.1.2.3\n"
+				 "CSeq: 1 INVITE\n"
+				 "From: <sip:alice@example.com>;tag=1\n"
+				 "To: <sip:bob@example.com>\n"
+				 "Contact: <sip:alice@10.1.2.3:5060>\n"
+				 "Content-Type: application/sdp\n"
+				 "Content-Length: %zu\n\n%s";
 
-static const char answer_fmt[] =
-	"SIP/2.0 200 OK\n"
-	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi%u\n"
-	"%s"
-	"Call-ID: call%u@10.1.2.3\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>;tag=2\n"
-	"Contact: <sip:bob@192.168.5.5:5060>\n"
-	"Content-Length: 0\n\n";
+static const char answer_fmt[] = "SIP/2.0 200 OK\n"
+				 "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi%u\n"
+				 "%s"
+				 "Call-ID: call%u@10.1.2.3\n"
+				 "CSeq: 1 INVITE\n"
+				 "From: <sip:alice@example.com>;tag=1\n"
+				 "To: <sip:bob@example.com>;tag=2\n"
+				 "Contact: <sip:bob@192.168.5.5:5060>\n"
+				 "Content-Length: 0\n\n";
 
 static const char sdp_plain[] =
 	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
@@ -913,11 +903,11 @@ static void test_sdp_media_level_address_wins(void **state)
 	struct np_det_correlator *c = corr(NULL, 0);
 
 	(void)state;
-	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1,
-	     "", 1, strlen(sdp_stun), sdp_stun);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1, "", 1,
+	     strlen(sdp_stun), sdp_stun);
 	/* a private c= on a disabled stream (port 0) carries nothing */
-	sipf(c, 1, T0 + MS, "198.51.100.8", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2,
-	     "", 2, strlen(sdp_held), sdp_held);
+	sipf(c, 1, T0 + MS, "198.51.100.8", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2, "", 2,
+	     strlen(sdp_held), sdp_held);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 0);
 	np_det_correlator_destroy(c);
@@ -941,8 +931,8 @@ static void test_known_nat_is_the_records_binding(void **state)
 	fingerprint(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 0, 0x77);
 	np_det_correlator_tick(c, T0 + 3000 * MS);
 	/* ...then a REGISTER that still names its private address. */
-	sipf(c, 1, T0 + 3000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 6, register_fmt,
-	     1, "", 1, "");
+	sipf(c, 1, T0 + 3000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 6, register_fmt, 1,
+	     "", 1, "");
 	np_det_correlator_finish(c, T0 + 4000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	r = find(NP_DET_PRIVATE_VIA_CONTACT);
@@ -981,7 +971,7 @@ static void test_repeats_are_one_record(void **state)
 			sipf(c, 1, T0 + (i * 10000 + k) * MS, "198.51.100.7", 40000, "203.0.113.5",
 			     5060, 17, register_fmt, i, "", i + 1, "");
 	np_det_correlator_tick(c, T0 + 45000 * MS);
-	assert_int_equal(n_recs, 0);		/* the window is still open */
+	assert_int_equal(n_recs, 0); /* the window is still open */
 	np_det_correlator_tick(c, T0 + 61000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	r = find(NP_DET_PRIVATE_VIA_CONTACT);
@@ -989,8 +979,8 @@ static void test_repeats_are_one_record(void **state)
 	assert_int_equal(r->ts_ns, T0);
 	assert_int_equal(r->last_ns, T0 + 40000 * MS);
 	/* A repeat after the window is a new record. */
-	sipf(c, 1, T0 + 70000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17,
-	     register_fmt, 7, "", 8, "");
+	sipf(c, 1, T0 + 70000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 7,
+	     "", 8, "");
 	np_det_correlator_finish(c, T0 + 71000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);
 	assert_int_equal(recs[n_recs - 1].count, 1);
@@ -1010,11 +1000,11 @@ static void test_copy_order_does_not_matter(void **state)
 		r = find(NP_DET_TRANSLATED_ROUTE);
 		assert_non_null(r);
 		assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
-		assert_int_equal(r->segment, 0);	/* the client's side */
+		assert_int_equal(r->segment, 0); /* the client's side */
 		assert_int_equal(r->count, 1);
 		r = find(NP_DET_SIP_TIMEOUT);
 		assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
-		assert_int_equal(r->segment, 0);	/* nearest the responder */
+		assert_int_equal(r->segment, 0); /* nearest the responder */
 		assert_string_equal(r->endpoint, "10.0.30.2:27901");
 		np_det_correlator_destroy(c);
 	}
@@ -1044,15 +1034,14 @@ static void test_static_view_completed_by_binding(void **state)
 
 /* ---- timeouts -------------------------------------------------------- */
 
-static const char invite_resp_fmt[] =
-	"SIP/2.0 %u %s\n"
-	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-	"Call-ID: call1@198.51.100.7\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>;tag=9\n"
-	"%s"
-	"Content-Length: 0\n\n";
+static const char invite_resp_fmt[] = "SIP/2.0 %u %s\n"
+				      "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+				      "Call-ID: call1@198.51.100.7\n"
+				      "CSeq: 1 INVITE\n"
+				      "From: <sip:alice@example.com>;tag=1\n"
+				      "To: <sip:bob@example.com>;tag=9\n"
+				      "%s"
+				      "Content-Length: 0\n\n";
 
 static void test_timeout_rules(void **state)
 {
@@ -1065,8 +1054,8 @@ static void test_timeout_rules(void **state)
 	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
 	sipf(c, 0, T0 + 50 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
 	     180, "Ringing", "");
-	sipf(c, 0, T0 + 120000 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17,
-	     invite_resp_fmt, 408, "Request Timeout", "");
+	sipf(c, 0, T0 + 120000 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
+	     408, "Request Timeout", "");
 	/* A 503 with no sign of an unreachable next hop: unavailable for its own reasons. */
 	np_det_correlator_finish(c, T0 + 130000 * MS);
 	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);

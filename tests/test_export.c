@@ -329,7 +329,8 @@ static void test_incident_one_side_told(void **state)
 	assert_non_null(strstr(json, "Disable source translation on the firewall for "
 				     "Expressway-C -> Expressway-E 64.100.0.10: keep"));
 	assert_non_null(strstr(text, "(seen on dmz: Expressway-E side)"));
-	assert_non_null(strstr(text, "a connection to 10.0.10.2:7003 arrives from 64.100.0.10:4401"));
+	assert_non_null(
+		strstr(text, "a connection to 10.0.10.2:7003 arrives from 64.100.0.10:4401"));
 	free(json);
 	free(text);
 }

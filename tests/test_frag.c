@@ -118,10 +118,10 @@ struct dgram {
 	uint8_t b[8192];
 	uint32_t len;
 	uint8_t ipv;
-	uint32_t l3;		/* IP header */
-	uint32_t frag_start;	/* first byte of the fragmentable part */
-	uint32_t nh_pos;	/* IPv6: byte naming the first fragmentable header */
-	uint32_t udp;		/* UDP header */
+	uint32_t l3;	     /* IP header */
+	uint32_t frag_start; /* first byte of the fragmentable part */
+	uint32_t nh_pos;     /* IPv6: byte naming the first fragmentable header */
+	uint32_t udp;	     /* UDP header */
 	uint32_t sip_len;
 	uint32_t id;
 };
@@ -135,14 +135,13 @@ struct frame {
 struct dgram_opts {
 	uint8_t ipv;
 	bool vlan;
-	bool hbh;	/* IPv6 hop-by-hop options before the fragment header */
-	bool dstopts;	/* IPv6 destination options after it (fragmentable) */
+	bool hbh;     /* IPv6 hop-by-hop options before the fragment header */
+	bool dstopts; /* IPv6 destination options after it (fragmentable) */
 	uint32_t id;
-	uint32_t sip_len;	/* 0: the whole INVITE; else cut the body to this total */
+	uint32_t sip_len; /* 0: the whole INVITE; else cut the body to this total */
 };
 
-static uint32_t
-put_sip(uint8_t *p, uint32_t room)
+static uint32_t put_sip(uint8_t *p, uint32_t room)
 {
 	char cl[64];
 	uint32_t n = 0, hl = (uint32_t)strlen(sip_headers), bl = (uint32_t)strlen(sdp_body);
@@ -157,13 +156,12 @@ put_sip(uint8_t *p, uint32_t room)
 	return n + bl;
 }
 
-static void
-build_dgram(struct dgram *d, const struct dgram_opts *o)
+static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 {
-	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1 };
 	/* 2001:db8::2 -> 2001:db8:1::10 */
-	static const uint8_t src6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
-	static const uint8_t dst6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10};
+	static const uint8_t src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10 };
 	uint8_t *p = d->b;
 	uint32_t n = 12, ulen, sum;
 
@@ -184,8 +182,8 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 		tf_wr16(p + n + 4, (uint16_t)o->id);
 		p[n + 8] = 64;
 		p[n + 9] = 17;
-		memcpy(p + n + 12, (const uint8_t[]){10, 0, 30, 2}, 4);
-		memcpy(p + n + 16, (const uint8_t[]){64, 100, 0, 10}, 4);
+		memcpy(p + n + 12, (const uint8_t[]){ 10, 0, 30, 2 }, 4);
+		memcpy(p + n + 16, (const uint8_t[]){ 64, 100, 0, 10 }, 4);
 		n += 20;
 	} else {
 		tf_wr32(p + n, 0x60000000);
@@ -198,14 +196,14 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 		if (o->hbh) {
 			/* next header, length 0, PadN of 4 */
 			p[n] = o->dstopts ? 60 : 17;
-			memcpy(p + n + 1, (const uint8_t[]){0, 1, 4, 0, 0, 0, 0}, 7);
+			memcpy(p + n + 1, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
 			d->nh_pos = n;
 			n += 8;
 		}
 	}
 	d->frag_start = n;
 	if (o->dstopts) {
-		memcpy(p + n, (const uint8_t[]){17, 0, 1, 4, 0, 0, 0, 0}, 8);
+		memcpy(p + n, (const uint8_t[]){ 17, 0, 1, 4, 0, 0, 0, 0 }, 8);
 		n += 8;
 	}
 	d->udp = n;
@@ -230,21 +228,19 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 	tf_wr16(p + d->udp + 6, tf_fold(tf_sum16(p + d->udp, ulen, sum)));
 }
 
-static void
-build_v4(struct dgram *d)
+static void build_v4(struct dgram *d)
 {
-	build_dgram(d, &(struct dgram_opts){.ipv = 4, .id = 0xbeef});
+	build_dgram(d, &(struct dgram_opts){ .ipv = 4, .id = 0xbeef });
 }
 
-static void
-build_v6(struct dgram *d)
+static void build_v6(struct dgram *d)
 {
-	build_dgram(d, &(struct dgram_opts){.ipv = 6, .id = 0x12345678});
+	build_dgram(d, &(struct dgram_opts){ .ipv = 6, .id = 0x12345678 });
 }
 
 /* Fragment frame for the fragmentable bytes [off, off + dlen) of d. */
-static void
-make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more, struct frame *f)
+static void make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more,
+		      struct frame *f)
 {
 	uint32_t h = d->frag_start;
 
@@ -273,8 +269,7 @@ make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more, struct 
 }
 
 /* Split d for a link MTU (IP bytes per frame); returns the fragment count. */
-static unsigned int
-split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
+static unsigned int split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
 {
 	uint32_t total = d->len - d->frag_start;
 	uint32_t hdr = d->frag_start - d->l3 + (d->ipv == 6 ? 8 : 0);
@@ -292,8 +287,7 @@ split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
 
 /* ---- table helpers ----------------------------------------------------- */
 
-static struct np_frag_table *
-table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
+static struct np_frag_table *table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
 {
 	struct np_frag_conf c = {
 		.max_datagrams = max_datagrams,
@@ -307,21 +301,18 @@ table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
 	return t;
 }
 
-static struct np_frag_table *
-default_table(void)
+static struct np_frag_table *default_table(void)
 {
 	return table(16, 65535, 64);
 }
 
-static uint64_t
-stat(const struct np_frag_table *t, enum np_frag_stat s)
+static uint64_t stat(const struct np_frag_table *t, enum np_frag_stat s)
 {
 	return np_frag_table_stats(t)->v[s];
 }
 
-static int
-feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t now,
-	 struct np_frag_result *out)
+static int feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t now,
+		    struct np_frag_result *out)
 {
 	struct np_pkt_info pi;
 
@@ -329,15 +320,14 @@ feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t n
 	return np_frag_add(t, seg, f->b, f->len, &pi, now, out);
 }
 
-static int
-feed(struct np_frag_table *t, const struct frame *f, uint64_t now, struct np_frag_result *out)
+static int feed(struct np_frag_table *t, const struct frame *f, uint64_t now,
+		struct np_frag_result *out)
 {
 	return feed_seg(t, SEG, f, now, out);
 }
 
 /* The rebuilt frame is the unfragmented frame, and parses to its UDP payload. */
-static void
-assert_rebuilt(const struct dgram *d, const struct np_frag_result *r)
+static void assert_rebuilt(const struct dgram *d, const struct np_frag_result *r)
 {
 	struct np_pkt_info pi;
 
@@ -352,15 +342,18 @@ assert_rebuilt(const struct dgram *d, const struct np_frag_result *r)
 	assert_memory_equal(r->frame + pi.payload_off, sip_headers, 8);
 }
 
-enum order { IN_ORDER, REVERSE, SHUFFLED };
+enum order {
+	IN_ORDER,
+	REVERSE,
+	SHUFFLED
+};
 
 /*
  * Feed d's fragments for mtu in the given order, the one fed at position
  * dup (if not -1) twice in a row; every call but the last holds, the last
  * completes.
  */
-static void
-run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
+static void run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
 {
 	struct frame *f = calloc(MAX_FRAGS, sizeof(*f));
 	unsigned int seq[MAX_FRAGS + 1], n, m = 0;
@@ -414,8 +407,7 @@ run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
 
 /* ---- IPv4 -------------------------------------------------------------- */
 
-static void
-test_sip_message_is_large(void **state)
+static void test_sip_message_is_large(void **state)
 {
 	struct dgram d;
 
@@ -425,8 +417,7 @@ test_sip_message_is_large(void **state)
 	assert_true(d.sip_len < 3200);
 }
 
-static void
-test_v4_mtu1500_in_order(void **state)
+static void test_v4_mtu1500_in_order(void **state)
 {
 	struct dgram d;
 	struct frame f[4];
@@ -437,8 +428,7 @@ test_v4_mtu1500_in_order(void **state)
 	run_split(&d, 1500, IN_ORDER, -1);
 }
 
-static void
-test_v4_mtu1500_reverse(void **state)
+static void test_v4_mtu1500_reverse(void **state)
 {
 	struct dgram d;
 
@@ -447,8 +437,7 @@ test_v4_mtu1500_reverse(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v4_mtu576_in_order(void **state)
+static void test_v4_mtu576_in_order(void **state)
 {
 	struct dgram d;
 
@@ -457,8 +446,7 @@ test_v4_mtu576_in_order(void **state)
 	run_split(&d, 576, IN_ORDER, -1);
 }
 
-static void
-test_v4_mtu576_reverse(void **state)
+static void test_v4_mtu576_reverse(void **state)
 {
 	struct dgram d;
 
@@ -467,8 +455,7 @@ test_v4_mtu576_reverse(void **state)
 	run_split(&d, 576, REVERSE, -1);
 }
 
-static void
-test_v4_mtu576_shuffled(void **state)
+static void test_v4_mtu576_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -477,8 +464,7 @@ test_v4_mtu576_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, -1);
 }
 
-static void
-test_v4_duplicate_fragment(void **state)
+static void test_v4_duplicate_fragment(void **state)
 {
 	struct dgram d;
 
@@ -487,8 +473,7 @@ test_v4_duplicate_fragment(void **state)
 	run_split(&d, 576, IN_ORDER, 2);
 }
 
-static void
-test_v4_duplicate_fragment_shuffled(void **state)
+static void test_v4_duplicate_fragment_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -497,19 +482,17 @@ test_v4_duplicate_fragment_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, 4);
 }
 
-static void
-test_v4_vlan_header_kept(void **state)
+static void test_v4_vlan_header_kept(void **state)
 {
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 4, .vlan = true, .id = 7});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 4, .vlan = true, .id = 7 });
 	assert_int_equal(d.l3, 18);
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v4_df_bit_kept(void **state)
+static void test_v4_df_bit_kept(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -533,8 +516,7 @@ test_v4_df_bit_kept(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_tiny_first_fragment(void **state)
+static void test_tiny_first_fragment(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -560,8 +542,7 @@ test_tiny_first_fragment(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_identical_overlap_accepted(void **state)
+static void test_identical_overlap_accepted(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -587,8 +568,7 @@ test_identical_overlap_accepted(void **state)
 
 /* ---- IPv6 -------------------------------------------------------------- */
 
-static void
-test_v6_mtu1500_in_order(void **state)
+static void test_v6_mtu1500_in_order(void **state)
 {
 	struct dgram d;
 
@@ -597,8 +577,7 @@ test_v6_mtu1500_in_order(void **state)
 	run_split(&d, 1500, IN_ORDER, -1);
 }
 
-static void
-test_v6_mtu1500_reverse(void **state)
+static void test_v6_mtu1500_reverse(void **state)
 {
 	struct dgram d;
 
@@ -607,8 +586,7 @@ test_v6_mtu1500_reverse(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v6_mtu576_in_order(void **state)
+static void test_v6_mtu576_in_order(void **state)
 {
 	struct dgram d;
 
@@ -617,8 +595,7 @@ test_v6_mtu576_in_order(void **state)
 	run_split(&d, 576, IN_ORDER, -1);
 }
 
-static void
-test_v6_mtu576_reverse(void **state)
+static void test_v6_mtu576_reverse(void **state)
 {
 	struct dgram d;
 
@@ -627,8 +604,7 @@ test_v6_mtu576_reverse(void **state)
 	run_split(&d, 576, REVERSE, -1);
 }
 
-static void
-test_v6_mtu576_shuffled(void **state)
+static void test_v6_mtu576_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -637,8 +613,7 @@ test_v6_mtu576_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, -1);
 }
 
-static void
-test_v6_duplicate_fragment(void **state)
+static void test_v6_duplicate_fragment(void **state)
 {
 	struct dgram d;
 
@@ -648,30 +623,27 @@ test_v6_duplicate_fragment(void **state)
 }
 
 /* Hop-by-hop stays in front; its next header goes back from 44 to 17. */
-static void
-test_v6_hop_by_hop_before_fragment_header(void **state)
+static void test_v6_hop_by_hop_before_fragment_header(void **state)
 {
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 6, .vlan = true, .hbh = true, .id = 99});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 6, .vlan = true, .hbh = true, .id = 99 });
 	assert_int_equal(d.frag_start, 18 + 48);
 	run_split(&d, 1280, SHUFFLED, -1);
 }
 
 /* Destination options after the fragment header are part of the data. */
-static void
-test_v6_dstopts_after_fragment_header(void **state)
+static void test_v6_dstopts_after_fragment_header(void **state)
 {
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 6, .hbh = true, .dstopts = true, .id = 5});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 6, .hbh = true, .dstopts = true, .id = 5 });
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v6_two_fragment_headers_malformed(void **state)
+static void test_v6_two_fragment_headers_malformed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -698,8 +670,7 @@ test_v6_two_fragment_headers_malformed(void **state)
 
 /* ---- timeouts ---------------------------------------------------------- */
 
-static void
-test_missing_middle_expires(void **state)
+static void test_missing_middle_expires(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -728,8 +699,7 @@ test_missing_middle_expires(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_expire_bounded_work(void **state)
+static void test_expire_bounded_work(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -738,7 +708,7 @@ test_expire_bounded_work(void **state)
 
 	(void)state;
 	for (uint32_t i = 0; i < 5; i++) {
-		build_dgram(&d, &(struct dgram_opts){.ipv = 4, .id = 100 + i});
+		build_dgram(&d, &(struct dgram_opts){ .ipv = 4, .id = 100 + i });
 		make_frag(&d, 0, 1480, true, &f);
 		assert_int_equal(feed(t, &f, i, &r), 0);
 	}
@@ -751,8 +721,7 @@ test_expire_bounded_work(void **state)
 }
 
 /* Past its timeout a datagram is not completed, even without np_frag_expire(). */
-static void
-test_expired_datagram_not_completed(void **state)
+static void test_expired_datagram_not_completed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -776,8 +745,7 @@ test_expired_datagram_not_completed(void **state)
 
 /* ---- drops ------------------------------------------------------------- */
 
-static void
-test_conflicting_overlap_dropped(void **state)
+static void test_conflicting_overlap_dropped(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -806,8 +774,7 @@ test_conflicting_overlap_dropped(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_conflicting_overlap_v6(void **state)
+static void test_conflicting_overlap_v6(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -824,8 +791,7 @@ test_conflicting_overlap_v6(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_table_full(void **state)
+static void test_table_full(void **state)
 {
 	struct np_frag_table *t = table(2, 65535, 64);
 	struct frame f[3][4];
@@ -834,7 +800,7 @@ test_table_full(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 3; i++) {
-		build_dgram(&d[i], &(struct dgram_opts){.ipv = i == 1 ? 6 : 4, .id = 1000 + i});
+		build_dgram(&d[i], &(struct dgram_opts){ .ipv = i == 1 ? 6 : 4, .id = 1000 + i });
 		assert_int_equal(split(&d[i], 1500, f[i], 4), 3);
 	}
 	assert_int_equal(feed(t, &f[0][0], 0, &r), 0);
@@ -855,8 +821,7 @@ test_table_full(void **state)
 }
 
 /* A full table reclaims its oldest slot once that one has expired. */
-static void
-test_table_full_reclaims_expired(void **state)
+static void test_table_full_reclaims_expired(void **state)
 {
 	struct np_frag_table *t = table(1, 65535, 64);
 	struct np_frag_result r;
@@ -864,8 +829,8 @@ test_table_full_reclaims_expired(void **state)
 	struct dgram da, db;
 
 	(void)state;
-	build_dgram(&da, &(struct dgram_opts){.ipv = 4, .id = 1});
-	build_dgram(&db, &(struct dgram_opts){.ipv = 4, .id = 2});
+	build_dgram(&da, &(struct dgram_opts){ .ipv = 4, .id = 1 });
+	build_dgram(&db, &(struct dgram_opts){ .ipv = 4, .id = 2 });
 	split(&da, 1500, a, 4);
 	split(&db, 1500, b, 4);
 	assert_int_equal(feed(t, &a[0], 0, &r), 0);
@@ -878,8 +843,7 @@ test_table_full_reclaims_expired(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_too_long_for_max_datagram_len(void **state)
+static void test_too_long_for_max_datagram_len(void **state)
 {
 	struct np_frag_table *t = table(4, 2000, 64);
 	struct np_frag_result r;
@@ -898,8 +862,7 @@ test_too_long_for_max_datagram_len(void **state)
 }
 
 /* Ping of death: offset 65528 plus data runs past the 64 KiB IP limit. */
-static void
-test_too_long_past_ip_limit(void **state)
+static void test_too_long_past_ip_limit(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -909,7 +872,7 @@ test_too_long_past_ip_limit(void **state)
 	(void)state;
 	build_v4(&d);
 	make_frag(&d, 0, 64, true, &f);
-	tf_wr16(f.b + d.l3 + 6, 65528 / 8);	/* last fragment at offset 65528, 64 bytes */
+	tf_wr16(f.b + d.l3 + 6, 65528 / 8); /* last fragment at offset 65528, 64 bytes */
 	tf_ipv4_csum(f.b + d.l3);
 	assert_int_equal(feed(t, &f, 0, &r), -EMSGSIZE);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_TOO_LONG), 1);
@@ -917,8 +880,7 @@ test_too_long_past_ip_limit(void **state)
 }
 
 /* Data ends at 65528, within max_datagram_len, but 20 + 65528 > 65535. */
-static void
-test_too_long_with_ip_header(void **state)
+static void test_too_long_with_ip_header(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -937,8 +899,7 @@ test_too_long_with_ip_header(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_too_many_fragments(void **state)
+static void test_too_many_fragments(void **state)
 {
 	struct np_frag_table *t = table(4, 65535, 4);
 	struct np_frag_result r;
@@ -958,8 +919,7 @@ test_too_many_fragments(void **state)
 }
 
 /* Duplicates count toward the limit: a flood of one fragment is cut off. */
-static void
-test_duplicate_flood_too_many(void **state)
+static void test_duplicate_flood_too_many(void **state)
 {
 	struct np_frag_table *t = table(4, 65535, 3);
 	struct np_frag_result r;
@@ -976,8 +936,7 @@ test_duplicate_flood_too_many(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_two_different_ends_inconsistent(void **state)
+static void test_two_different_ends_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -994,8 +953,7 @@ test_two_different_ends_inconsistent(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_data_past_last_fragment_inconsistent(void **state)
+static void test_data_past_last_fragment_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1004,17 +962,16 @@ test_data_past_last_fragment_inconsistent(void **state)
 
 	(void)state;
 	build_v4(&d);
-	make_frag(&d, 1480, 800, false, &f);	/* the end: 2280 */
+	make_frag(&d, 1480, 800, false, &f); /* the end: 2280 */
 	assert_int_equal(feed(t, &f, 0, &r), 0);
-	make_frag(&d, 1480, 1480, true, &f);	/* data up to 2960 */
+	make_frag(&d, 1480, 1480, true, &f); /* data up to 2960 */
 	assert_int_equal(feed(t, &f, 0, &r), -EPROTO);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_INCONSISTENT), 1);
 	np_frag_table_destroy(t);
 }
 
 /* A last fragment ending before data already held. */
-static void
-test_last_fragment_short_inconsistent(void **state)
+static void test_last_fragment_short_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1031,8 +988,7 @@ test_last_fragment_short_inconsistent(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_unaligned_middle_fragment_malformed(void **state)
+static void test_unaligned_middle_fragment_malformed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1048,8 +1004,7 @@ test_unaligned_middle_fragment_malformed(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_whole_packet_refused(void **state)
+static void test_whole_packet_refused(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1066,8 +1021,7 @@ test_whole_packet_refused(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_segments_do_not_mix(void **state)
+static void test_segments_do_not_mix(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1087,8 +1041,7 @@ test_segments_do_not_mix(void **state)
 }
 
 /* Every prefix of a fragment frame: no crash, nothing held, then the real ones complete. */
-static void
-test_truncated_every_prefix(void **state)
+static void test_truncated_every_prefix(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1098,7 +1051,7 @@ test_truncated_every_prefix(void **state)
 
 	(void)state;
 	build_v4(&d[0]);
-	build_dgram(&d[1], &(struct dgram_opts){.ipv = 6, .hbh = true, .dstopts = true, .id = 3});
+	build_dgram(&d[1], &(struct dgram_opts){ .ipv = 6, .hbh = true, .dstopts = true, .id = 3 });
 	for (unsigned int v = 0; v < 2; v++) {
 		assert_int_equal(split(&d[v], 1500, f[v], 4), 3);
 		for (unsigned int k = 0; k < 3; k++) {
@@ -1131,8 +1084,7 @@ struct alloc_log {
 	bool fail;
 };
 
-static void *
-log_alloc(void *ctx, size_t size)
+static void *log_alloc(void *ctx, size_t size)
 {
 	struct alloc_log *l = ctx;
 
@@ -1141,8 +1093,7 @@ log_alloc(void *ctx, size_t size)
 	return l->fail ? NULL : malloc(size);
 }
 
-static void
-log_free(void *ctx, void *p)
+static void log_free(void *ctx, void *p)
 {
 	struct alloc_log *l = ctx;
 
@@ -1150,8 +1101,7 @@ log_free(void *ctx, void *p)
 	free(p);
 }
 
-static void
-test_create_rejects_bad_conf(void **state)
+static void test_create_rejects_bad_conf(void **state)
 {
 	const struct np_frag_conf good = {
 		.max_datagrams = 4,
@@ -1175,7 +1125,7 @@ test_create_rejects_bad_conf(void **state)
 	bad[4].max_frags_per_datagram = 0;
 	bad[5].max_frags_per_datagram = NP_FRAG_MAX_FRAGS + 1;
 	bad[6].timeout_ns = 0;
-	bad[7].free = log_free;	/* free without alloc */
+	bad[7].free = log_free; /* free without alloc */
 	for (unsigned int i = 0; i < 8; i++) {
 		errno = 0;
 		assert_null(np_frag_table_create(&bad[i]));
@@ -1188,10 +1138,9 @@ test_create_rejects_bad_conf(void **state)
 	np_frag_table_destroy(NULL);
 }
 
-static void
-test_custom_allocator(void **state)
+static void test_custom_allocator(void **state)
 {
-	struct alloc_log log = {0};
+	struct alloc_log log = { 0 };
 	struct np_frag_conf c = {
 		.max_datagrams = 3,
 		.max_datagram_len = 4000,
@@ -1227,10 +1176,9 @@ test_custom_allocator(void **state)
 }
 
 /* The bound and the figure documented in np_frag.h. */
-static void
-test_memsize_bound(void **state)
+static void test_memsize_bound(void **state)
 {
-	static const uint32_t n[] = {1, 2, 3, 100, 1000, 1024, 1025, 4096};
+	static const uint32_t n[] = { 1, 2, 3, 100, 1000, 1024, 1025, 4096 };
 	struct np_frag_conf c = {
 		.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
 		.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
@@ -1253,8 +1201,7 @@ test_memsize_bound(void **state)
 	assert_true(np_frag_table_memsize(&c) < 65u << 20);
 }
 
-static void
-test_stat_names_stable(void **state)
+static void test_stat_names_stable(void **state)
 {
 	(void)state;
 	assert_string_equal(np_frag_stat_names[NP_FRAG_STAT_REASSEMBLED], "datagrams_reassembled");
@@ -1276,8 +1223,7 @@ test_stat_names_stable(void **state)
 	}
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sip_message_is_large),

@@ -96,8 +96,7 @@ static int setup(void **state)
 	scr = np_sip_scratch_clone(db);
 	if (!scr)
 		return -1;
-	service_len = (size_t)snprintf(service, sizeof(service), service_hdr,
-				       strlen(service_body));
+	service_len = (size_t)snprintf(service, sizeof(service), service_hdr, strlen(service_body));
 	memcpy(service + service_len, service_body, strlen(service_body));
 	service_len += strlen(service_body);
 	return 0;
@@ -281,30 +280,29 @@ static void test_service_looks_like_sip(void **state)
 	(void)state;
 	assert_true(np_sip_looks_like_sip((const uint8_t *)service, service_len));
 	assert_true(np_sip_looks_like_sip((const uint8_t *)resp_408, strlen(resp_408)));
-	assert_true(np_sip_looks_like_sip((const uint8_t *)"\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\n",
-					  29));
+	assert_true(
+		np_sip_looks_like_sip((const uint8_t *)"\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\n", 29));
 }
 
 /* ---- header syntax ----------------------------------------------------------------------- */
 
 static void test_compact_names(void **state)
 {
-	static const char m[] =
-		"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-		"v: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n"
-		"f: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
-		"t: <sip:bob@biloxi.example.com>\r\n"
-		"i: compact@192.0.2.4\r\n"
-		"CSeq: 1 INVITE\r\n"
-		"m: <sip:alice@192.0.2.4:5062>\r\n"
-		"k: 100rel\r\n"
-		"s: hello\r\n"
-		"e: gzip\r\n"
-		"o: presence\r\n"
-		"c: application/sdp\r\n"
-		"l: 10\r\n"
-		"\r\n"
-		"v=0\r\nc=IN\r\n";
+	static const char m[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+				"v: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n"
+				"f: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
+				"t: <sip:bob@biloxi.example.com>\r\n"
+				"i: compact@192.0.2.4\r\n"
+				"CSeq: 1 INVITE\r\n"
+				"m: <sip:alice@192.0.2.4:5062>\r\n"
+				"k: 100rel\r\n"
+				"s: hello\r\n"
+				"e: gzip\r\n"
+				"o: presence\r\n"
+				"c: application/sdp\r\n"
+				"l: 10\r\n"
+				"\r\n"
+				"v=0\r\nc=IN\r\n";
 
 	(void)state;
 	assert_int_equal(parse_str(m), 0);
@@ -326,19 +324,18 @@ static void test_compact_names(void **state)
 
 static void test_name_case(void **state)
 {
-	static const char m[] =
-		"OPTIONS sip:x@example.com SIP/2.0\r\n"
-		"VIA: SIP/2.0/UDP 192.0.2.1\r\n"
-		"via  : SIP/2.0/UDP 192.0.2.2:5070\r\n"
-		"vIa:SIP/2.0/UDP 192.0.2.3\r\n"
-		"CALL-ID: upper\r\n"
-		"cseq: 7 options\r\n"
-		"rOuTe: <sip:192.0.2.9;lr>\r\n"
-		"RECORD-ROUTE: <sip:192.0.2.10;lr>\r\n"
-		"path: <sip:192.0.2.11;lr>\r\n"
-		"Service-ROUTE: <sip:192.0.2.12;lr>\r\n"
-		"CONTENT-LENGTH: 0\r\n"
-		"\r\n";
+	static const char m[] = "OPTIONS sip:x@example.com SIP/2.0\r\n"
+				"VIA: SIP/2.0/UDP 192.0.2.1\r\n"
+				"via  : SIP/2.0/UDP 192.0.2.2:5070\r\n"
+				"vIa:SIP/2.0/UDP 192.0.2.3\r\n"
+				"CALL-ID: upper\r\n"
+				"cseq: 7 options\r\n"
+				"rOuTe: <sip:192.0.2.9;lr>\r\n"
+				"RECORD-ROUTE: <sip:192.0.2.10;lr>\r\n"
+				"path: <sip:192.0.2.11;lr>\r\n"
+				"Service-ROUTE: <sip:192.0.2.12;lr>\r\n"
+				"CONTENT-LENGTH: 0\r\n"
+				"\r\n";
 
 	(void)state;
 	assert_int_equal(parse_str(m), 0);
@@ -359,13 +356,12 @@ static void test_name_case(void **state)
 
 static void test_space_before_colon(void **state)
 {
-	static const char m[] =
-		"BYE sip:x@example.com SIP/2.0\r\n"
-		"v :SIP/2.0/UDP 192.0.2.1:5061\r\n"
-		"X-Route : <sip:192.0.2.99;lr>\r\n"
-		"Route\t \t: <sip:192.0.2.9;lr>\r\n"
-		"l\t: 2\r\n"
-		"\r\nok";
+	static const char m[] = "BYE sip:x@example.com SIP/2.0\r\n"
+				"v :SIP/2.0/UDP 192.0.2.1:5061\r\n"
+				"X-Route : <sip:192.0.2.99;lr>\r\n"
+				"Route\t \t: <sip:192.0.2.9;lr>\r\n"
+				"l\t: 2\r\n"
+				"\r\nok";
 	struct np_sip_frame_info fi;
 
 	(void)state;
@@ -381,18 +377,17 @@ static void test_space_before_colon(void **state)
 
 static void test_folded_headers(void **state)
 {
-	static const char m[] =
-		"REGISTER sip:example.com SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.1:5060\r\n"
-		"  ;branch=z9hG4bKfold\r\n"
-		"Route: <sip:192.0.2.20;lr>,\r\n"
-		"\t<sip:192.0.2.21;lr>\r\n"
-		"Subject: I know you're there,\r\n"
-		"         pick up the phone\r\n"
-		"         and talk to me!\r\n"
-		"Call-ID: fold@x\r\n"
-		"Content-Length: 0\r\n"
-		"\r\n";
+	static const char m[] = "REGISTER sip:example.com SIP/2.0\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.1:5060\r\n"
+				"  ;branch=z9hG4bKfold\r\n"
+				"Route: <sip:192.0.2.20;lr>,\r\n"
+				"\t<sip:192.0.2.21;lr>\r\n"
+				"Subject: I know you're there,\r\n"
+				"         pick up the phone\r\n"
+				"         and talk to me!\r\n"
+				"Call-ID: fold@x\r\n"
+				"Content-Length: 0\r\n"
+				"\r\n";
 
 	(void)state;
 	assert_int_equal(parse_str(m), 0);
@@ -487,7 +482,9 @@ static void test_uri_forms(void **state)
 
 	(void)state;
 	assert_int_equal(np_sip_uri_parse(sv("sips:alice:secret@atlanta.example.com:5061;"
-					     "transport=tcp?subject=x"), &u), 0);
+					     "transport=tcp?subject=x"),
+					  &u),
+			 0);
 	assert_view(u.scheme, "sips");
 	assert_view(u.user, "alice");
 	assert_view(u.host, "atlanta.example.com");
@@ -510,7 +507,8 @@ static void test_uri_forms(void **state)
 	assert_int_equal(u.host_type, NP_SIP_HOST_NONE);
 
 	assert_int_equal(np_sip_uri_parse(sv("<sip:10.0.0.1;maddr=239.1.1.1;received=10.2.2.2>"),
-					  &u), 0);
+					  &u),
+			 0);
 	assert_true(np_sip_uri_param(&u, "maddr", &v));
 	assert_view(v, "239.1.1.1");
 	assert_true(np_sip_uri_param(&u, "RECEIVED", &v));
@@ -527,13 +525,12 @@ static void test_uri_forms(void **state)
 
 static void test_unterminated_angle(void **state)
 {
-	static const char m[] =
-		"INVITE sip:b@example.com SIP/2.0\r\n"
-		"Route: <sip:192.0.2.1;lr, <sip:192.0.2.2;lr>\r\n"
-		"Contact: \"open quote <sip:a@b>\r\n"
-		"From: <sip:a@example.com;tag=1\r\n"
-		"Content-Length: 0\r\n"
-		"\r\n";
+	static const char m[] = "INVITE sip:b@example.com SIP/2.0\r\n"
+				"Route: <sip:192.0.2.1;lr, <sip:192.0.2.2;lr>\r\n"
+				"Contact: \"open quote <sip:a@b>\r\n"
+				"From: <sip:a@example.com;tag=1\r\n"
+				"Content-Length: 0\r\n"
+				"\r\n";
 	struct np_sip_uri u;
 
 	(void)state;
@@ -576,17 +573,16 @@ static void test_host_parse(void **state)
 
 /* ---- SDP --------------------------------------------------------------------------------- */
 
-static const char sdp_text[] =
-	"v=0\r\n"
-	"o=alice 2890844526 2890844526 IN IP4 10.1.1.1\r\n"
-	"s=-\r\n"
-	"c=IN IP4 192.168.1.2\r\n"
-	"t=0 0\r\n"
-	"m=audio 49170 RTP/AVP 0 8\r\n"
-	"m=video 51372/2 RTP/AVP 31\r\n"
-	"c=IN IP6 2001:db8::7\r\n"
-	"m=application 0 UDP/BFCP *\n"
-	"c=IN IP4 224.2.1.1/127/3\n";
+static const char sdp_text[] = "v=0\r\n"
+			       "o=alice 2890844526 2890844526 IN IP4 10.1.1.1\r\n"
+			       "s=-\r\n"
+			       "c=IN IP4 192.168.1.2\r\n"
+			       "t=0 0\r\n"
+			       "m=audio 49170 RTP/AVP 0 8\r\n"
+			       "m=video 51372/2 RTP/AVP 31\r\n"
+			       "c=IN IP6 2001:db8::7\r\n"
+			       "m=application 0 UDP/BFCP *\n"
+			       "c=IN IP4 224.2.1.1/127/3\n";
 
 static void test_sdp_plain(void **state)
 {
@@ -622,7 +618,8 @@ static void test_sdp_in_message(void **state)
 	(void)state;
 	n = snprintf(m, sizeof(m),
 		     "SIP/2.0 200 OK\r\nCall-ID: s@x\r\nContent-Type: Application/SDP\r\n"
-		     "Content-Length: %zu\r\n\r\n%s", strlen(sdp_text), sdp_text);
+		     "Content-Length: %zu\r\n\r\n%s",
+		     strlen(sdp_text), sdp_text);
 	assert_int_equal(parse(m, (size_t)n), 0);
 	assert_true(msg.has_sdp);
 	assert_int_equal(msg.sdp.n_c, 3);
@@ -631,31 +628,30 @@ static void test_sdp_in_message(void **state)
 
 static void test_multipart_sdp(void **state)
 {
-	static const char body[] =
-		"preamble\r\n"
-		"--b1\r\n"
-		"Content-Type: application/isup\r\n"
-		"\r\n"
-		"binary c=IN IP4 6.6.6.6\r\n"
-		"--b1\r\n"
-		"Content-Type: application/sdp\r\n"
-		"Content-Disposition: session\r\n"
-		"\r\n"
-		"v=0\r\n"
-		"o=- 1 1 IN IP4 198.51.100.7\r\n"
-		"c=IN IP4 198.51.100.8\r\n"
-		"m=audio 4000 RTP/AVP 0\r\n"
-		"--b1\r\n"
-		"Content-Type: multipart/alternative; boundary=\"in ner\"\r\n"
-		"\r\n"
-		"--in ner\r\n"
-		"Content-Type: application/sdp\r\n"
-		"\r\n"
-		"v=0\r\n"
-		"c=IN IP6 2001:db8::8\r\n"
-		"m=video 5000 RTP/AVP 96\r\n"
-		"--in ner--\r\n"
-		"--b1--\r\n";
+	static const char body[] = "preamble\r\n"
+				   "--b1\r\n"
+				   "Content-Type: application/isup\r\n"
+				   "\r\n"
+				   "binary c=IN IP4 6.6.6.6\r\n"
+				   "--b1\r\n"
+				   "Content-Type: application/sdp\r\n"
+				   "Content-Disposition: session\r\n"
+				   "\r\n"
+				   "v=0\r\n"
+				   "o=- 1 1 IN IP4 198.51.100.7\r\n"
+				   "c=IN IP4 198.51.100.8\r\n"
+				   "m=audio 4000 RTP/AVP 0\r\n"
+				   "--b1\r\n"
+				   "Content-Type: multipart/alternative; boundary=\"in ner\"\r\n"
+				   "\r\n"
+				   "--in ner\r\n"
+				   "Content-Type: application/sdp\r\n"
+				   "\r\n"
+				   "v=0\r\n"
+				   "c=IN IP6 2001:db8::8\r\n"
+				   "m=video 5000 RTP/AVP 96\r\n"
+				   "--in ner--\r\n"
+				   "--b1--\r\n";
 	char m[2048];
 	int n;
 
@@ -663,7 +659,8 @@ static void test_multipart_sdp(void **state)
 	n = snprintf(m, sizeof(m),
 		     "INVITE sip:b@example.com SIP/2.0\r\nCall-ID: mp@x\r\n"
 		     "Content-Type: multipart/mixed;boundary=b1\r\n"
-		     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+		     "Content-Length: %zu\r\n\r\n%s",
+		     strlen(body), body);
 	assert_int_equal(parse(m, (size_t)n), 0);
 	assert_true(msg.has_sdp);
 	assert_int_equal(msg.sdp.n_c, 2);
@@ -885,14 +882,13 @@ static void test_header_line_64k(void **state)
 
 static void test_nul_bytes(void **state)
 {
-	static const char m[] =
-		"MESSAGE sip:a@b SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.1\0:5060;branch=z\r\n"
-		"Call-ID: nul\0inside\r\n"
-		"Route: <sip:192.0.2.2\0;lr>\r\n"
-		"Content-Length: 4\r\n"
-		"\r\n"
-		"a\0b\0";
+	static const char m[] = "MESSAGE sip:a@b SIP/2.0\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.1\0:5060;branch=z\r\n"
+				"Call-ID: nul\0inside\r\n"
+				"Route: <sip:192.0.2.2\0;lr>\r\n"
+				"Content-Length: 4\r\n"
+				"\r\n"
+				"a\0b\0";
 	struct np_sip_uri u;
 
 	(void)state;
@@ -939,9 +935,8 @@ static void test_content_length_huge(void **state)
 
 static void test_content_length_missing(void **state)
 {
-	static const char udp_sdp[] =
-		"SIP/2.0 200 OK\r\nContent-Type: application/sdp\r\n\r\n"
-		"v=0\r\nc=IN IP4 10.9.9.9\r\nm=audio 7078 RTP/AVP 0\r\n";
+	static const char udp_sdp[] = "SIP/2.0 200 OK\r\nContent-Type: application/sdp\r\n\r\n"
+				      "v=0\r\nc=IN IP4 10.9.9.9\r\nm=audio 7078 RTP/AVP 0\r\n";
 
 	(void)state;
 	assert_int_equal(parse_str(udp_sdp), 0); /* UDP: the body is the rest */
@@ -1109,10 +1104,10 @@ static void test_two_scratches(void **state)
 struct corpus_case {
 	const char *file;
 	unsigned int frame;
-	int status;		/* 0 for requests */
+	int status; /* 0 for requests */
 	const char *call_id;
 	unsigned int n_via;
-	const char *sdp_c;	/* first c= address, or NULL */
+	const char *sdp_c; /* first c= address, or NULL */
 };
 
 static const struct corpus_case corpus_cases[] = {
@@ -1190,24 +1185,24 @@ static int parse_exact(const char *s)
 
 static void test_names_every_form(void **state)
 {
-	static const char m[] =
-		"OPTIONS sip:x@example.com SIP/2.0\r\n"
-		"Content-Encoding: gzip\r\n"		/* 16 characters: the scalar path */
-		"Call-ID: c1\r\n"			/* shares length and letter with Contact */
-		"Contact: <sip:c@192.0.2.7>\r\n"
-		"Call\rID: not-a-call-id\r\n"		/* CR where '-' is: no name */
-		"Call_ID: nor-this\r\n"
-		"X-Very-Long-Unknown-Header-Name: v\r\n"
-		"Max-Forwards: 70\r\n"
-		"User-Agent: ua\r\n"
-		"Service-Route: <sip:192.0.2.12;lr>\r\n"
-		"Record-Route: <sip:192.0.2.10;lr>\r\n"
-		"Supported: timer\r\n"
-		"Warning: 399 a.example \"x\"\r\n"
-		"To: <sip:x@example.com>\r\n"
-		"CSeq: 9 OPTIONS\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.1\r\n"	/* the last line: the 16-byte load reaches the end */
-		"\r\n";
+	static const char m[] = "OPTIONS sip:x@example.com SIP/2.0\r\n"
+				"Content-Encoding: gzip\r\n" /* 16 characters: the scalar path */
+				"Call-ID: c1\r\n" /* shares length and letter with Contact */
+				"Contact: <sip:c@192.0.2.7>\r\n"
+				"Call\rID: not-a-call-id\r\n" /* CR where '-' is: no name */
+				"Call_ID: nor-this\r\n"
+				"X-Very-Long-Unknown-Header-Name: v\r\n"
+				"Max-Forwards: 70\r\n"
+				"User-Agent: ua\r\n"
+				"Service-Route: <sip:192.0.2.12;lr>\r\n"
+				"Record-Route: <sip:192.0.2.10;lr>\r\n"
+				"Supported: timer\r\n"
+				"Warning: 399 a.example \"x\"\r\n"
+				"To: <sip:x@example.com>\r\n"
+				"CSeq: 9 OPTIONS\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.1\r\n" /* the last line: the 16-byte load
+								    reaches the end */
+				"\r\n";
 
 	(void)state;
 	assert_int_equal(parse_exact(m), 0);
@@ -1241,7 +1236,8 @@ static void test_names_at_buffer_end(void **state)
 	assert_view(msg.call_id, "x");
 	assert_int_equal(msg.cseq_raw.len, 0);
 	/* LF-only lines, a name then white space then ':' */
-	assert_int_equal(parse_exact("BYE sip:a@b SIP/2.0\nCall-ID \t : y\nContent-Encoding :z\n\n"),
+	assert_int_equal(parse_exact(
+				 "BYE sip:a@b SIP/2.0\nCall-ID \t : y\nContent-Encoding :z\n\n"),
 			 0);
 	assert_view(msg.call_id, "y");
 	assert_view(msg.content_encoding, "z");
@@ -1269,17 +1265,16 @@ static void test_unknown_spaced_names_count(void **state)
 
 static void test_folded_keeps_order(void **state)
 {
-	static const char m[] =
-		"INVITE sip:b@example.com SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.1\r\n"
-		"Via: SIP/2.0/UDP\r\n"
-		"\t192.0.2.2:5070\r\n"
-		"Via: SIP/2.0/UDP 192.0.2.3\r\n"
-		"Call-ID: first\r\n"
-		"Call-ID: second\r\n"
-		"Subject: a\r\n"
-		" b\r\n"
-		"\r\n";
+	static const char m[] = "INVITE sip:b@example.com SIP/2.0\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.1\r\n"
+				"Via: SIP/2.0/UDP\r\n"
+				"\t192.0.2.2:5070\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.3\r\n"
+				"Call-ID: first\r\n"
+				"Call-ID: second\r\n"
+				"Subject: a\r\n"
+				" b\r\n"
+				"\r\n";
 
 	(void)state;
 	assert_int_equal(parse_str(m), 0);
@@ -1314,7 +1309,6 @@ static void test_too_long_undoes_headers(void **state)
 	assert_int_equal(msg.flags, 0);
 	free(m);
 }
-
 
 static void test_ipv4_literals(void **state)
 {
@@ -1390,15 +1384,14 @@ static void test_sdp_line_forms(void **state)
 
 static void test_multipart_delimiters(void **state)
 {
-	static const char body[] =
-		"x--b1\r\n"			/* not at a line start */
-		"--b1\r\n"
-		"Content-Type: application/sdp\r\n"
-		"\r\n"
-		"v=0\r\n"
-		"c=IN IP4 198.51.100.9\r\n"
-		"text --b1 inside a line\r\n"
-		"--b1--\r\n";
+	static const char body[] = "x--b1\r\n" /* not at a line start */
+				   "--b1\r\n"
+				   "Content-Type: application/sdp\r\n"
+				   "\r\n"
+				   "v=0\r\n"
+				   "c=IN IP4 198.51.100.9\r\n"
+				   "text --b1 inside a line\r\n"
+				   "--b1--\r\n";
 	char m[1024];
 	int n;
 
@@ -1406,7 +1399,8 @@ static void test_multipart_delimiters(void **state)
 	n = snprintf(m, sizeof(m),
 		     "INVITE sip:b@example.com SIP/2.0\r\n"
 		     "Content-Type: multipart/mixed;boundary=b1\r\n"
-		     "Content-Length: %zu\r\n\r\n%s", strlen(body), body);
+		     "Content-Length: %zu\r\n\r\n%s",
+		     strlen(body), body);
 	assert_int_equal(parse(m, (size_t)n), 0);
 	assert_true(msg.has_sdp);
 	assert_int_equal(msg.sdp.n_c, 1);

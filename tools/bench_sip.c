@@ -133,8 +133,8 @@ static inline uint64_t bench_one(struct bench *b, const struct bench_msg *bm)
 		b->parse_errors++;
 		return 0;
 	}
-	np_det_sip_summarise(m, bm->data, m->msg_len && m->msg_len <= bm->len ? m->msg_len : bm->len,
-			     b->sum);
+	np_det_sip_summarise(m, bm->data,
+			     m->msg_len && m->msg_len <= bm->len ? m->msg_len : bm->len, b->sum);
 	return b->sum->msg_hash ^ b->sum->n_addrs;
 }
 
@@ -180,8 +180,9 @@ static void dump(struct bench *b)
 			np_addr_str(&d->addr, ab, sizeof(ab));
 			printf("  %s[%u] %s %s port %u: %s\n", np_det_hdr_name(d->hdr), d->index,
 			       host_type_name(d->host_type),
-			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6 ?
-				       ab : "-",
+			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6
+				       ? ab
+				       : "-",
 			       d->port, d->value);
 		}
 	}

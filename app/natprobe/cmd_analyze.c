@@ -35,15 +35,14 @@ const char np_analyze_usage[] =
 	"                           exit 3 when an incident (or any anomaly or incident)\n"
 	"                           is found\n"
 	"  -h, --help               this text\n"
-	"\n"
-	NP_OFFLINE_USAGE_TEXT;
+	"\n" NP_OFFLINE_USAGE_TEXT;
 
 struct analyze_ctx {
 	struct np_offline *o;
 	struct np_det_correlator *corr;
 	struct np_record_names names;
 	bool json;
-	struct np_det_record *recs;	/* report mode: kept until the end */
+	struct np_det_record *recs; /* report mode: kept until the end */
 	size_t n_recs, cap_recs;
 	bool oom;
 };
@@ -132,7 +131,10 @@ static const struct np_addr *binding_public(const struct np_det_record *r)
 /* Bindings: a count, grouped by the address the NAT shows, the first few. */
 static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 {
-	enum { SHOWN = 5, GROUPS = 8 };
+	enum {
+		SHOWN = 5,
+		GROUPS = 8
+	};
 	struct {
 		struct np_addr addr;
 		size_t n;
@@ -265,7 +267,11 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 }
 
 /* --fail-on: the findings that make `analyze` exit NP_EXIT_FINDINGS. */
-enum fail_on { FAIL_ON_NONE = 0, FAIL_ON_INCIDENT, FAIL_ON_ANOMALY };
+enum fail_on {
+	FAIL_ON_NONE = 0,
+	FAIL_ON_INCIDENT,
+	FAIL_ON_ANOMALY
+};
 
 int np_cmd_analyze(int argc, char **argv)
 {
@@ -303,7 +309,8 @@ int np_cmd_analyze(int argc, char **argv)
 			if (n_extra == NP_DIM(extra) ||
 			    np_conf_parse_static_nat(optarg, &extra[n_extra]) < 0) {
 				np_err("analyze: --static-nat '%s': want PRIVATE=PUBLIC, two IPv4 or "
-				       "two IPv6 addresses (at most %zu)", optarg, NP_DIM(extra));
+				       "two IPv6 addresses (at most %zu)",
+				       optarg, NP_DIM(extra));
 				return NP_EXIT_USAGE;
 			}
 			n_extra++;
@@ -388,7 +395,7 @@ int np_cmd_analyze(int argc, char **argv)
 	}
 	np_det_correlator_finish(a.corr, o.last_ns);
 	if (!a.json) {
-		FILE *tty = stdout;	/* wire bytes reach a terminal escaped (np_text.h) */
+		FILE *tty = stdout; /* wire bytes reach a terminal escaped (np_text.h) */
 
 		stdout = np_text_fopen(tty) ?: tty;
 		report(&a, all_bindings);

@@ -166,17 +166,18 @@ static int check_lcores(const struct np_conf *c)
 	cpu_set_t cpus;
 
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) != 0)
-		return 0;	/* cannot tell: let EAL decide */
+		return 0; /* cannot tell: let EAL decide */
 	if (!CPU_ISSET(c->eal.main_lcore, &cpus)) {
 		np_err("eal.main_lcore: CPU %u is not available to natprobe on this machine (%d "
-		       "CPUs usable)", c->eal.main_lcore, CPU_COUNT(&cpus));
+		       "CPUs usable)",
+		       c->eal.main_lcore, CPU_COUNT(&cpus));
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < c->eal.n_workers; i++)
 		if (!CPU_ISSET(c->eal.worker_lcores[i], &cpus)) {
 			np_err("eal.worker_lcores[%u]: CPU %u is not available to natprobe on this "
-			       "machine (%d CPUs usable)", i, c->eal.worker_lcores[i],
-			       CPU_COUNT(&cpus));
+			       "machine (%d CPUs usable)",
+			       i, c->eal.worker_lcores[i], CPU_COUNT(&cpus));
 			return -EINVAL;
 		}
 	return 0;
@@ -217,7 +218,7 @@ static void release(struct np_app *app)
 
 int np_cmd_run(int argc, char **argv)
 {
-	static struct np_app app;	/* large; one per process */
+	static struct np_app app; /* large; one per process */
 	struct timespec t0;
 	char err[NP_CONF_ERR_MAX];
 	char **eal_args = NULL;
@@ -253,8 +254,7 @@ int np_cmd_run(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	if (np_force_quit || np_notify_init() < 0 || np_control_init(&app) < 0 ||
-	    np_workers_create(&app) < 0 ||
-	    np_ports_init(&app) < 0 || np_privs_drop(&app) < 0) {
+	    np_workers_create(&app) < 0 || np_ports_init(&app) < 0 || np_privs_drop(&app) < 0) {
 		bool stopped = np_force_quit;
 
 		release(&app);

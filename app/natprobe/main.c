@@ -34,7 +34,8 @@ static const char usage_tail[] =
 	"  0  success (analyze: the analysis ran, with or without findings)\n"
 	"  1  runtime failure after start\n"
 	"  2  bad command line, config, input or start-up error (one line on stderr\n"
-	"     says which)\n"	"  3  analyze --fail-on found what it was asked to fail on\n"
+	"     says which)\n"
+	"  3  analyze --fail-on found what it was asked to fail on\n"
 	"\n"
 	"Files:\n"
 	"  /etc/natprobe/natprobe.yaml  the config the systemd unit runs\n"
@@ -61,7 +62,7 @@ static void print_part(const char *name, const char *text)
 
 		printf(n ? "  %.*s\n" : "%.*s\n", (int)n, text);
 		if (first)
-			putchar('\n');	/* the synopsis on its own */
+			putchar('\n'); /* the synopsis on its own */
 		first = false;
 		text += n + (text[n] == '\n');
 	}
@@ -112,7 +113,7 @@ static int cmd_list_counters(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	return np_counters_write_markdown(stdout) == 0 && fflush(stdout) == 0 ? NP_EXIT_OK
-									    : NP_EXIT_FAIL;
+									      : NP_EXIT_FAIL;
 }
 
 struct np_command {

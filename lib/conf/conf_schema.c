@@ -15,9 +15,9 @@ static const cyaml_schema_value_t string_entry = {
 };
 
 static const cyaml_strval_t log_level_strings[] = {
-	{ "emerg", NP_LOG_EMERG },     { "alert", NP_LOG_ALERT }, { "crit", NP_LOG_CRIT },
-	{ "err", NP_LOG_ERR },	       { "warning", NP_LOG_WARNING },
-	{ "notice", NP_LOG_NOTICE },   { "info", NP_LOG_INFO },	  { "debug", NP_LOG_DEBUG },
+	{ "emerg", NP_LOG_EMERG }, { "alert", NP_LOG_ALERT },	  { "crit", NP_LOG_CRIT },
+	{ "err", NP_LOG_ERR },	   { "warning", NP_LOG_WARNING }, { "notice", NP_LOG_NOTICE },
+	{ "info", NP_LOG_INFO },   { "debug", NP_LOG_DEBUG },
 };
 
 /* libcyaml 1.3 reads any unknown word as true: booleans are strict enums here. */
@@ -52,8 +52,8 @@ static const cyaml_schema_field_t eal_fields[] = {
 	CYAML_FIELD_STRING_PTR("file_prefix", OPT_STR, struct raw_eal, file_prefix, 1, 63),
 	CYAML_FIELD_ENUM_PTR("log_level", OPT | CYAML_FLAG_STRICT, struct raw_eal, log_level,
 			     log_level_strings, CYAML_ARRAY_LEN(log_level_strings)),
-	CYAML_FIELD_SEQUENCE("extra_args", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER,
-			     struct raw_eal, extra_args, &string_entry, 0, NP_MAX_EXTRA_ARGS),
+	CYAML_FIELD_SEQUENCE("extra_args", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_eal,
+			     extra_args, &string_entry, 0, NP_MAX_EXTRA_ARGS),
 	CYAML_FIELD_END,
 };
 
@@ -97,7 +97,8 @@ static const cyaml_schema_field_t datapath_fields[] = {
 	CYAML_FIELD_UINT_PTR("flow_table_size", OPT, struct raw_datapath, flow_table_size),
 	CYAML_FIELD_UINT_PTR("tcp_reasm_buffers", OPT, struct raw_datapath, tcp_reasm_buffers),
 	CYAML_FIELD_ENUM_PTR("ip_checksum", OPT | CYAML_FLAG_STRICT, struct raw_datapath,
-			     ip_checksum, ip_checksum_strings, CYAML_ARRAY_LEN(ip_checksum_strings)),
+			     ip_checksum, ip_checksum_strings,
+			     CYAML_ARRAY_LEN(ip_checksum_strings)),
 	CYAML_FIELD_END,
 };
 
@@ -108,10 +109,10 @@ static const cyaml_schema_field_t sip_fields[] = {
 };
 
 static const cyaml_schema_field_t static_nat_fields[] = {
-	CYAML_FIELD_STRING_PTR("private", CYAML_FLAG_POINTER, struct raw_static_nat,
-			       private_addr, 1, 63),
-	CYAML_FIELD_STRING_PTR("public", CYAML_FLAG_POINTER, struct raw_static_nat, public_addr,
+	CYAML_FIELD_STRING_PTR("private", CYAML_FLAG_POINTER, struct raw_static_nat, private_addr,
 			       1, 63),
+	CYAML_FIELD_STRING_PTR("public", CYAML_FLAG_POINTER, struct raw_static_nat, public_addr, 1,
+			       63),
 	CYAML_FIELD_END,
 };
 
@@ -132,18 +133,14 @@ static const cyaml_schema_field_t detect_fields[] = {
 };
 
 static const cyaml_schema_field_t export_fields[] = {
-	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_STR, struct raw_export, metrics_listen, 0,
-			       63),
-	CYAML_FIELD_STRING_PTR("records_file", OPT_STR, struct raw_export, records_file, 0,
-			       4095),
+	CYAML_FIELD_STRING_PTR("metrics_listen", OPT_STR, struct raw_export, metrics_listen, 0, 63),
+	CYAML_FIELD_STRING_PTR("records_file", OPT_STR, struct raw_export, records_file, 0, 4095),
 	CYAML_FIELD_UINT_PTR("stats_interval_s", OPT, struct raw_export, stats_interval_s),
 	CYAML_FIELD_STRING_PTR("hep_collector", OPT_STR, struct raw_export, hep_collector, 0, 63),
 	CYAML_FIELD_UINT_PTR("hep_capture_id", OPT, struct raw_export, hep_capture_id),
-	CYAML_FIELD_STRING_PTR("hep_password", OPT_STR, struct raw_export, hep_password, 0,
-			       1023),
+	CYAML_FIELD_STRING_PTR("hep_password", OPT_STR, struct raw_export, hep_password, 0, 1023),
 	CYAML_FIELD_UINT_PTR("hep_queue_size", OPT, struct raw_export, hep_queue_size),
-	CYAML_FIELD_STRING_PTR("hep_node_name", OPT_STR, struct raw_export, hep_node_name, 0,
-			       1023),
+	CYAML_FIELD_STRING_PTR("hep_node_name", OPT_STR, struct raw_export, hep_node_name, 0, 1023),
 	CYAML_FIELD_ENUM_PTR("hep_transport", OPT | CYAML_FLAG_STRICT, struct raw_export,
 			     hep_transport, hep_transport_strings,
 			     CYAML_ARRAY_LEN(hep_transport_strings)),

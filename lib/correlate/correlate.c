@@ -15,7 +15,7 @@
 #include "np_time.h"
 
 #define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */
-#define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S)	/* a refused connect answers well within this */
+#define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S) /* a refused connect answers well within this */
 
 static const char *const kind_names[] = { "anomaly", "incident", "binding" };
 static const struct {
@@ -46,24 +46,35 @@ const char *np_det_severity_name(unsigned int sev)
 const char *np_det_anomaly_type_name(unsigned int type)
 {
 	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_ANOMALY ? types[type].name
-									       : NULL;
+										 : NULL;
 }
 
 const char *np_det_incident_type_name(unsigned int type)
 {
 	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_INCIDENT ? types[type].name
-									        : NULL;
+										  : NULL;
 }
 
 #define CORR_OFF(member) NP_CTR_OFF(struct np_det_correlator_stats, member)
 static const struct np_ctr_desc correlate_rows[] = {
-	{ .name = "anomalies_total", .help = "Anomalies raised, by type (docs/anomalies.md)",
-	  .type = NP_CTR_COUNTER, .label = "type", .value_name = np_det_anomaly_type_name,
-	  .first = 0, .last = NP_DET_TYPE_MAX, .off = CORR_OFF(anomalies[0]),
+	{ .name = "anomalies_total",
+	  .help = "Anomalies raised, by type (docs/anomalies.md)",
+	  .type = NP_CTR_COUNTER,
+	  .label = "type",
+	  .value_name = np_det_anomaly_type_name,
+	  .first = 0,
+	  .last = NP_DET_TYPE_MAX,
+	  .off = CORR_OFF(anomalies[0]),
 	  .step = sizeof(uint64_t) },
-	{ .name = "incidents_total", .help = "Incidents raised, by type", .type = NP_CTR_COUNTER,
-	  .label = "type", .value_name = np_det_incident_type_name, .first = 0,
-	  .last = NP_DET_TYPE_MAX, .off = CORR_OFF(incidents[0]), .step = sizeof(uint64_t) },
+	{ .name = "incidents_total",
+	  .help = "Incidents raised, by type",
+	  .type = NP_CTR_COUNTER,
+	  .label = "type",
+	  .value_name = np_det_incident_type_name,
+	  .first = 0,
+	  .last = NP_DET_TYPE_MAX,
+	  .off = CORR_OFF(incidents[0]),
+	  .step = sizeof(uint64_t) },
 	NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
 		   NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
 	NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
@@ -93,7 +104,7 @@ static inline uint64_t key_hash(uint64_t h, const void *p, size_t len)
 
 static inline uint64_t key_hash_str(uint64_t h, const char *s)
 {
-	return np_hash_str(h, s);	/* the length is part of the hash */
+	return np_hash_str(h, s); /* the length is part of the hash */
 }
 
 #define KEY_SEED 0xcbf29ce484222325ull
@@ -127,7 +138,8 @@ static struct det_ep ep_of(const struct np_addr *a, uint16_t port, uint8_t proto
 
 static const char *seg_name(const struct np_det_correlator *c, int seg)
 {
-	if (seg < 0 || (unsigned int)seg >= c->conf.n_segments || c->conf.segment_names[seg] == NULL)
+	if (seg < 0 || (unsigned int)seg >= c->conf.n_segments ||
+	    c->conf.segment_names[seg] == NULL)
 		return "?";
 	return c->conf.segment_names[seg];
 }
@@ -250,9 +262,9 @@ static bool finding_seen(struct det_finding *f, uint64_t msg)
  * record does not depend on the order copies arrive in (live, workers and
  * rings interleave). @return the anomaly (new or the one collecting).
  */
-static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r,
-				  int xlat, const struct det_ep *ep, const char *call_id,
-				  uint64_t key, uint64_t msg, uint32_t rank)
+static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r, int xlat,
+				  const struct det_ep *ep, const char *call_id, uint64_t key,
+				  uint64_t msg, uint32_t rank)
 {
 	struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
 	struct det_anomaly *a;
@@ -286,7 +298,7 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 		return a;
 	}
 	if (f->used)
-		finding_close(c, f);	/* another cause in its slot: written early */
+		finding_close(c, f); /* another cause in its slot: written early */
 	memset(f, 0, offsetof(struct det_finding, rec));
 	f->used = true;
 	f->key = key;
@@ -353,7 +365,8 @@ static uint64_t cause_key(const char *tag, const void *a, size_t alen, const voi
 }
 
 static void rec_set_sip(struct np_det_record *r, const char *method, uint16_t status,
-			const char *call_id, const char *cseq, const char *header, const char *value)
+			const char *call_id, const char *cseq, const char *header,
+			const char *value)
 {
 	r->has_sip = true;
 	det_copy_str(r->sip.method, sizeof(r->sip.method), method ? method : "");
@@ -428,8 +441,7 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 			*xi = (int)i;
 			return true;
 		}
-	if (c->conf.xlat != NULL &&
-	    np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
+	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
 	    (e.kind == NP_NAT_X_DNAT_PUBLIC || e.kind == NP_NAT_X_STATIC_PUBLIC) &&
 	    addr_eq(&e.orig, a))
 		return true;
@@ -520,8 +532,8 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	/* Once per translation; while open, a learned binding may improve a static one. */
 	if (!(f->used && f->key == key) && dedupe(c, key))
 		return;
-	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL,
-		    x->seg_server, ts_ns);
+	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL, x->seg_server,
+		    ts_ns);
 	r->has_flow = true;
 	r->flow = *server_flow;
 	det_ep_str(&x->t, r->endpoint, sizeof(r->endpoint));
@@ -534,13 +546,14 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address: the firewall "
 			 "reflects %s's connection to %s and translates its source too (%s on %s "
-			 "is %s on %s)", sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
+			 "is %s on %s)",
+			 sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
 			 seg_name(c, x->seg_server));
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address (static NAT): "
-			 "the firewall reflects the connection and translates its source too", sv,
-			 t);
+			 "the firewall reflects the connection and translates its source too",
+			 sv, t);
 	}
 	report(c, r, xi, &x->t, NULL, key, key, x->x.port != 0 ? 0 : 1);
 }
@@ -586,22 +599,26 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 		det_ep_str(&c->xlat[xi].x, xs, sizeof(xs));
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the firewall's translation of %s: an address that exists "
-			 "only as a NAT binding", np_det_hdr_name(n->hdr), ep, xs);
+			 "only as a NAT binding",
+			 np_det_hdr_name(n->hdr), ep, xs);
 	} else if (xi >= 0) {
 		rec_set_binding(c, r, xi);
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the address the firewall gives connections it reflects to "
 			 "%s (static NAT): an address that exists only as a NAT binding",
-			 np_det_hdr_name(n->hdr), ep, np_addr_str(&c->xlat[xi].server.addr, xs,
-								   sizeof(xs)));
+			 np_det_hdr_name(n->hdr), ep,
+			 np_addr_str(&c->xlat[xi].server.addr, xs, sizeof(xs)));
 	} else if (!public_only) {
-		snprintf(r->detail, sizeof(r->detail),
-			 "%s names %s, which the translation table holds as a translated source: an "
-			 "address that exists only as a NAT binding", np_det_hdr_name(n->hdr), ep);
+		snprintf(
+			r->detail, sizeof(r->detail),
+			"%s names %s, which the translation table holds as a translated source: an "
+			"address that exists only as a NAT binding",
+			np_det_hdr_name(n->hdr), ep);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, a server's public address with a port nothing was seen "
-			 "listening on, seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
+			 "listening on, seen from inside the NAT",
+			 np_det_hdr_name(n->hdr), ep);
 	}
 	report(c, r, xi, &n->ep, n->call_id, key, msg, rank);
 }
@@ -649,10 +666,11 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	if (xi >= 0) {
 		rec_set_binding(c, r, xi);
 		if (c->xlat[xi].x.port != 0)
-			snprintf(r->detail, sizeof(r->detail),
-				 "%s connects to %s, which exists only as the firewall's translation "
-				 "of %s: %s", src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)),
-				 how);
+			snprintf(
+				r->detail, sizeof(r->detail),
+				"%s connects to %s, which exists only as the firewall's translation "
+				"of %s: %s",
+				src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)), how);
 		else
 			snprintf(r->detail, sizeof(r->detail),
 				 "%s connects to %s, which exists only as a NAT binding: %s", src,
@@ -660,13 +678,13 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s connects to %s, which %s of %s just named: %s", src, ep,
-			 np_det_hdr_name(n->hdr), msg_name(n->method, n->status, n->cseq, nm,
-							   sizeof(nm)), how);
+			 np_det_hdr_name(n->hdr),
+			 msg_name(n->method, n->status, n->cseq, nm, sizeof(nm)), how);
 	}
 	if (n != NULL)
 		rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
 			    n->value);
-	r->outcome = !refused ? NP_DET_OUTCOME_UNANSWERED
+	r->outcome = !refused					 ? NP_DET_OUTCOME_UNANSWERED
 		     : ev->refused.reason == NP_FLOW_REFUSED_RST ? NP_DET_OUTCOME_RST
 								 : NP_DET_OUTCOME_ICMP;
 	a = report(c, r, xi, &tgt, n ? n->call_id : NULL, key, msg,
@@ -806,7 +824,7 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	t = ep_of(&sv->src, sv->sport, b->proto);
 	xi = xlat_find(c, &t);
 	if (xi >= 0 && c->xlat[xi].x.port != 0)
-		xi = -1;	/* a learned translation of its own: keep it, add this one */
+		xi = -1; /* a learned translation of its own: keep it, add this one */
 	if (xi < 0) {
 		if (c->n_xlat == DET_MAX_XLAT) {
 			/* Full: drop the oldest half; their findings are already written. */
@@ -832,7 +850,10 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	/* NAT reflection with source translation: the server sees its own public address. */
 	if (addr_eq(&sv->src, &cl->dst)) {
 		struct np_det_tuple f = {
-			.src = sv->src, .dst = sv->dst, .sport = sv->sport, .dport = sv->dport,
+			.src = sv->src,
+			.dst = sv->dst,
+			.sport = sv->sport,
+			.dport = sv->dport,
 			.proto = b->proto,
 		};
 
@@ -863,7 +884,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		memset(x, 0, sizeof(*x));
 		x->used = true;
 		x->t = ep_of(&ev->src, ev->sport, ev->proto);
-		memset(&x->x, 0, sizeof(x->x));	/* the client is not seen on this segment */
+		memset(&x->x, 0, sizeof(x->x)); /* the client is not seen on this segment */
 		x->x.proto = ev->proto;
 		x->server_pub = ep_of(&s->pub, ev->dport, ev->proto);
 		x->server = ep_of(&ev->dst, ev->dport, ev->proto);
@@ -884,8 +905,9 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 /* A flow left a worker's table: its binding starts its grace once both have. */
 static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *ev)
 {
-	struct np_nat_tuple t = { .src = ev->src, .dst = ev->dst, .sport = ev->sport,
-				  .dport = ev->dport };
+	struct np_nat_tuple t = {
+		.src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport
+	};
 	struct np_nat_binding b;
 	struct det_live *lv;
 
@@ -894,7 +916,7 @@ static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *e
 	lv = &c->live[b.id % DET_MAX_LIVE];
 	if (lv->id != b.id)
 		return;
-	lv->mask &= (uint8_t)~(ev->segment == lv->seg_a ? 1u : 2u);
+	lv->mask &= (uint8_t) ~(ev->segment == lv->seg_a ? 1u : 2u);
 	np_nat_flow_seen(c->learner, ev->segment, ev->proto, &t, ev->ts_ns);
 	if (lv->mask == 0)
 		lv->id = 0;
@@ -910,7 +932,7 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 		return;
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
 	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
-		return;		/* nothing learned: nothing to walk */
+		return; /* nothing learned: nothing to walk */
 	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
 		const struct det_live *lv = &c->live[i];
 
@@ -934,9 +956,16 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		break;
 	case NP_FLOW_EV_FINGERPRINT: {
 		struct np_nat_fp fp = {
-			.segment = ev->segment, .proto = ev->proto, .dir = ev->dir,
-			.src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport,
-			.hash = ev->fp.hash, .len = ev->fp.len, .tcp_seq = ev->fp.seq,
+			.segment = ev->segment,
+			.proto = ev->proto,
+			.dir = ev->dir,
+			.src = ev->src,
+			.dst = ev->dst,
+			.sport = ev->sport,
+			.dport = ev->dport,
+			.hash = ev->fp.hash,
+			.len = ev->fp.len,
+			.tcp_seq = ev->fp.seq,
 			.ts_ns = ev->ts_ns,
 		};
 
@@ -977,7 +1006,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
 {
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text),
+				  s->branch);
 
 	if (with_status)
 		h = key_hash(h, &s->status, sizeof(s->status));
@@ -1028,8 +1058,8 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	 * server behind static NAT rightly advertises its public address there.
 	 */
 	if ((a->hdr == NP_DET_H_ROUTE || a->hdr == NP_DET_H_RECORD_ROUTE ||
-	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) && a->port != 0 &&
-	    is_server_public(c, &a->addr) && service_addr_known(c, &a->addr) &&
+	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) &&
+	    a->port != 0 && is_server_public(c, &a->addr) && service_addr_known(c, &a->addr) &&
 	    !service_known(c, &ep))
 		raise_translated_route(c, n, -1, true);
 }
@@ -1092,15 +1122,16 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 				 "top Via names the private address %s:%u (UDP, no rport) but the "
 				 "request came from %s: responses go to %s port %u, which the NAT "
 				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
-				 "(RFC 3581)", ab, via_port, src,
-				 np_addr_str(&s->flow.src, nm, sizeof(nm)), via_port);
+				 "(RFC 3581)",
+				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
+				 via_port);
 			break;
 		case NP_DET_H_CONTACT:
 			if (!dst_public || (s->nat_flags & NP_DET_SIP_OUTBOUND))
 				continue;
 			if (reg) {
-				if (!single_via || (s->nat_flags & (NP_DET_SIP_PATH |
-								     NP_DET_SIP_UNREGISTER)))
+				if (!single_via ||
+				    (s->nat_flags & (NP_DET_SIP_PATH | NP_DET_SIP_UNREGISTER)))
 					continue;
 			} else if (!(dlg_req && single_via) && !dlg_resp) {
 				continue;
@@ -1108,9 +1139,10 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			type = NP_DET_PRIVATE_VIA_CONTACT;
 			snprintf(why, sizeof(why),
 				 "Contact of %s names the private address %s but it went from %s "
-				 "to %s: %s where they cannot arrive", msg_name(
-					 s->is_request ? s->method_text : "", s->status,
-					 s->cseq_text, nm, sizeof(nm)), ab, src, dst,
+				 "to %s: %s where they cannot arrive",
+				 msg_name(s->is_request ? s->method_text : "", s->status,
+					  s->cseq_text, nm, sizeof(nm)),
+				 ab, src, dst,
 				 reg ? "the registrar will send this user's requests"
 				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
 			break;
@@ -1121,7 +1153,8 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			snprintf(why, sizeof(why),
 				 "SDP c= is the private address %s but the message went from %s to "
 				 "%s, without ICE candidates: media will be sent where it cannot "
-				 "arrive (one-way or no audio)", ab, src, dst);
+				 "arrive (one-way or no audio)",
+				 ab, src, dst);
 			break;
 		default:
 			continue;
@@ -1196,8 +1229,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	det_copy_str(r->endpoint, sizeof(r->endpoint), src);
 	snprintf(r->detail, sizeof(r->detail),
 		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
-		 "changed; a SIP ALG in the firewall rewrote it", s->call_id, s->cseq_text,
-		 seg_name(c, seg_lo), seg_name(c, seg_hi),
+		 "changed; a SIP ALG in the firewall rewrote it",
+		 s->call_id, s->cseq_text, seg_name(c, seg_lo), seg_name(c, seg_hi),
 		 off ? what : "bytes outside the address headers");
 	report(c, r, -1, NULL, s->call_id,
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
@@ -1211,8 +1244,7 @@ static struct det_txn *txn_slot(struct np_det_correlator *c, uint64_t key)
 }
 
 static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
-			  const struct det_final *resp, uint64_t now_ns, bool fast,
-			  const char *why)
+			  const struct det_final *resp, uint64_t now_ns, bool fast, const char *why)
 {
 	const struct det_anomaly *a;
 	struct np_det_record *r;
@@ -1229,7 +1261,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 		xi = xlat_find(c, &responder);
 		translated = xi >= 0;
 		if (translated && c->xlat[xi].x.port != 0)
-			responder = c->xlat[xi].x;	/* who answered, before the NAT */
+			responder = c->xlat[xi].x; /* who answered, before the NAT */
 	} else {
 		responder = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
 	}
@@ -1263,11 +1295,11 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 	else
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s (Call-ID %s) to %s got no final answer in %" PRId64 " ms (64 x T1), "
-			 "though %s answers other requests", t->method, t->call_id, who,
-			 r->delay_ms, who);
+			 "though %s answers other requests",
+			 t->method, t->call_id, who, r->delay_ms, who);
 	/* A copy of an answer already reported joins that finding, whatever its key. */
 	a = t->reported && still_open(c, t->anomaly_seq) ? det_anomaly_get(c, t->anomaly_seq)
-							    : NULL;
+							 : NULL;
 	key = a != NULL ? c->findings[a->finding].key
 			: cause_key("timeout", &responder.addr, sizeof(responder.addr), NULL, 0,
 				    t->method);
@@ -1291,8 +1323,7 @@ static bool responder_refused(const struct np_det_correlator *c, const struct de
 }
 
 /* Judge a final response to transaction @p t (408 and 503 only). */
-static void judge_final(struct np_det_correlator *c, struct det_txn *t,
-			const struct det_final *s)
+static void judge_final(struct np_det_correlator *c, struct det_txn *t, const struct det_final *s)
 {
 	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
 	bool refused = responder_refused(c, s, since);
@@ -1314,14 +1345,13 @@ static void judge_final(struct np_det_correlator *c, struct det_txn *t,
 	} else {
 		return;
 	}
-	fast = refused || w399 ||
-	       (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
+	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
 	snprintf(why, sizeof(why), "%s%s%s",
 		 refused ? "the responder's connection to the next hop was refused" : "",
 		 refused && w399 ? "; " : "",
-		 w399 ? "Warning 399: generated locally by the responder" :
-			(!refused ? (fast ? "answered faster than a SIP timer" :
-					    (t->request_seen ? "answered after a SIP timer ran out"
+		 w399 ? "Warning 399: generated locally by the responder"
+		      : (!refused ? (fast ? "answered faster than a SIP timer"
+					  : (t->request_seen ? "answered after a SIP timer ran out"
 							     : "a request timer ran out"))
 				  : ""));
 	raise_timeout(c, t, s, s->ts_ns, fast, why);
@@ -1355,7 +1385,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		if (s->method == NP_SIP_M_ACK)
 			return;
 		if (known && t->request_seen)
-			return;		/* retransmission, or the other segment's copy */
+			return; /* retransmission, or the other segment's copy */
 		if (known) {
 			/* Its answer came first (live, copies cross rings): now timed. */
 			t->request_seen = true;
@@ -1409,8 +1439,11 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 	}
 	{
 		struct det_final fin = {
-			.ts_ns = s->ts_ns, .flow = s->flow, .status = s->status,
-			.warning_code = s->warning_code, .segment = (int8_t)s->segment,
+			.ts_ns = s->ts_ns,
+			.flow = s->flow,
+			.status = s->status,
+			.warning_code = s->warning_code,
+			.segment = (int8_t)s->segment,
 		};
 
 		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
@@ -1477,15 +1510,14 @@ static void check_txn_timers(struct np_det_correlator *c, uint64_t now_ns)
 				due = t->req_ns + limit;
 			continue;
 		}
-		t->reported = true;	/* judged once, whatever the verdict */
+		t->reported = true; /* judged once, whatever the verdict */
 		/*
 		 * Silence is news only from a peer seen answering: one direction
 		 * captured, or a request that began a ringing INVITE, is not a
 		 * timeout.
 		 */
 		peer = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
-		if ((t->method_id == NP_SIP_M_INVITE && t->ringing) ||
-		    !responder_known(c, &peer))
+		if ((t->method_id == NP_SIP_M_INVITE && t->ringing) || !responder_known(c, &peer))
 			continue;
 		raise_timeout(c, t, NULL, now_ns, false, "no answer");
 	}
@@ -1539,8 +1571,8 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NP_NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
-	c->window_ns = conf->repeat_window_ns ? conf->repeat_window_ns
-					      : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
+	c->window_ns =
+		conf->repeat_window_ns ? conf->repeat_window_ns : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
 	c->findings_due_ns = UINT64_MAX;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
@@ -1586,8 +1618,8 @@ int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
 	struct np_det_correlator_conf cc;
 
 	memset(dc, 0, sizeof(*dc));
-	dc->xlat = np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL,
-				      NULL);
+	dc->xlat =
+		np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL, NULL);
 	if (dc->xlat == NULL) {
 		snprintf(err, errlen, "cannot create the translation table: %s", strerror(errno));
 		return -1;

@@ -125,8 +125,8 @@ static bool has_type(struct np_det_correlator *c, const struct det_incident *in,
 
 static bool qualified(struct np_det_correlator *c, const struct det_incident *in)
 {
-	return has_type(c, in, NP_DET_HAIRPIN_SNAT) &&
-	       (has_type(c, in, NP_DET_TRANSLATED_ROUTE) || has_type(c, in, NP_DET_PHANTOM_CONNECT));
+	return has_type(c, in, NP_DET_HAIRPIN_SNAT) && (has_type(c, in, NP_DET_TRANSLATED_ROUTE) ||
+							has_type(c, in, NP_DET_PHANTOM_CONNECT));
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -225,13 +225,13 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	if (st->client_seen)
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
-			 "SIP routes to an address that exists only as a NAT binding", cl_name,
-			 det_ep_str(&x->x, xs, sizeof(xs)), sv_name, sp, t);
+			 "SIP routes to an address that exists only as a NAT binding",
+			 cl_name, det_ep_str(&x->x, xs, sizeof(xs)), sv_name, sp, t);
 	else
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s reaches %s %s as %s, so SIP "
-			 "routes to an address that exists only as a NAT binding", cl_name, sv_name,
-			 sp, t);
+			 "routes to an address that exists only as a NAT binding",
+			 cl_name, sv_name, sp, t);
 	det_emit(c, r);
 	in->written = true;
 }

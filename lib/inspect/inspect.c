@@ -47,26 +47,43 @@ static const char *error_label(unsigned int e)
 
 #define INS_OFF(member) NP_CTR_OFF(struct np_det_inspect_stats, member)
 static const struct np_ctr_desc inspect_rows[] = {
-	{ .name = "sip_requests_total", .help = "SIP requests parsed, by segment and method",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "method",
-	  .value_name = method_label, .first = NP_SIP_M_OTHER, .last = NP_SIP_M_MAX,
-	  .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]), .step = sizeof(uint64_t),
+	{ .name = "sip_requests_total",
+	  .help = "SIP requests parsed, by segment and method",
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "method",
+	  .value_name = method_label,
+	  .first = NP_SIP_M_OTHER,
+	  .last = NP_SIP_M_MAX,
+	  .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]),
+	  .step = sizeof(uint64_t),
 	  .dim_step = sizeof(struct np_det_sip_stats) },
 	{ .name = "sip_responses_total",
 	  .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "class",
-	  .value_name = class_label, .first = 1, .last = 7, .off = INS_OFF(sip[0].responses[1]),
-	  .step = sizeof(uint64_t), .dim_step = sizeof(struct np_det_sip_stats) },
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "class",
+	  .value_name = class_label,
+	  .first = 1,
+	  .last = 7,
+	  .off = INS_OFF(sip[0].responses[1]),
+	  .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
 	{ .name = "sip_parse_errors_total",
 	  .help = "SIP messages that could not be parsed, by segment and kind",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "kind",
-	  .value_name = error_label, .first = 1, .last = NP_SIP_E_MAX,
-	  .off = INS_OFF(sip[0].errors[1]), .step = sizeof(uint64_t),
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "kind",
+	  .value_name = error_label,
+	  .first = 1,
+	  .last = NP_SIP_E_MAX,
+	  .off = INS_OFF(sip[0].errors[1]),
+	  .step = sizeof(uint64_t),
 	  .dim_step = sizeof(struct np_det_sip_stats) },
 	NP_CTR_ROW_L("ip_fragments_total",
 		     "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
-		     "dropped)", NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats,
-		     frag_held),
+		     "dropped)",
+		     NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats, frag_held),
 	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
 		     struct np_det_inspect_stats, frag_reassembled),
 	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
@@ -76,16 +93,15 @@ static const struct np_ctr_desc inspect_rows[] = {
 		     "SIP addresses that are translated sources, connection attempts to one",
 		     NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats,
 		     xlat_sip_hits),
-	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
-		     "sip_translated_source", struct np_det_inspect_stats, xlat_snat_named),
+	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "sip_translated_source",
+		     struct np_det_inspect_stats, xlat_snat_named),
 	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
 		     "syn_to_translated_source", struct np_det_inspect_stats, xlat_syn_to_snat),
 };
 #undef INS_OFF
 
-const struct np_ctr_table np_inspect_counters = {
-	inspect_rows, sizeof(inspect_rows) / sizeof(inspect_rows[0])
-};
+const struct np_ctr_table np_inspect_counters = { inspect_rows,
+						  sizeof(inspect_rows) / sizeof(inspect_rows[0]) };
 
 /* ---- the SIP stage ----------------------------------------------------- */
 
@@ -116,8 +132,7 @@ static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flag
 	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_BODY_SKIPPED))
 		return m->hdr_len > 0;
 	/* A log loses line ends: a body shorter than its Content-Length is expected. */
-	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_LOGGED) &&
-	    m->err == NP_SIP_E_TRUNCATED)
+	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_LOGGED) && m->err == NP_SIP_E_TRUNCATED)
 		return m->hdr_len > 0;
 	if (m->err == NP_SIP_E_BAD_CONTENT_LENGTH && (flow_flags & NP_FLOW_MSG_F_BAD_LENGTH))
 		return true;
@@ -165,8 +180,8 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
 	if (ins->sink.sip == NULL)
 		return 0;
-	np_det_sip_summarise(m, fm->data, m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len,
-			     s);
+	np_det_sip_summarise(m, fm->data,
+			     m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len, s);
 	s->flow.src = fm->src;
 	s->flow.dst = fm->dst;
 	s->flow.sport = fm->sport;
@@ -249,8 +264,8 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 			.max_datagrams = conf->frag_datagrams,
 			.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
 			.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
-			.timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns :
-							      NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
+			.timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns
+							    : NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
 		};
 
 		if (conf->flow.alloc != NULL) {
@@ -314,8 +329,7 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 			return 0;
 		}
 		ins->stats.frag_reassembled++;
-		if (np_pkt_parse(r.frame, r.len, &whole) == NP_PKT_UDP ||
-		    whole.cls == NP_PKT_TCP)
+		if (np_pkt_parse(r.frame, r.len, &whole) == NP_PKT_UDP || whole.cls == NP_PKT_TCP)
 			np_flow_process(ins->flows, segment, &whole, r.frame, now_ns,
 					&ins->flow_sink);
 		return 0;

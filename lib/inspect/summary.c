@@ -57,7 +57,6 @@ static inline void put(char *dst, size_t size, struct np_sip_view v)
 	dst[n] = '\0';
 }
 
-
 #define HASH_SEED 0xcbf29ce484222325ull
 
 static uint8_t transport_of(struct np_sip_view t)
@@ -66,8 +65,9 @@ static uint8_t transport_of(struct np_sip_view t)
 		const char *name;
 		uint8_t len, type;
 	} names[] = {
-		{ "UDP", 3, NP_DET_T_UDP }, { "TCP", 3, NP_DET_T_TCP }, { "TLS", 3, NP_DET_T_TLS },
-		{ "SCTP", 4, NP_DET_T_SCTP }, { "WS", 2, NP_DET_T_WS }, { "WSS", 3, NP_DET_T_WS },
+		{ "UDP", 3, NP_DET_T_UDP },	  { "TCP", 3, NP_DET_T_TCP },
+		{ "TLS", 3, NP_DET_T_TLS },	  { "SCTP", 4, NP_DET_T_SCTP },
+		{ "WS", 2, NP_DET_T_WS },	  { "WSS", 3, NP_DET_T_WS },
 		{ "TLS-SCTP", 8, NP_DET_T_SCTP },
 	};
 
@@ -97,8 +97,8 @@ static bool has_param(struct np_sip_view v, const char *name, const char *value)
 			continue;
 		if (value != NULL) {
 			if (rest > vn && p[n] == '=' && strncasecmp(p + n + 1, value, vn) == 0 &&
-			    (rest == vn + 1 || (p[n + 1 + vn] != '\0' &&
-							 strchr(";>, \t", p[n + 1 + vn]) != NULL)))
+			    (rest == vn + 1 ||
+			     (p[n + 1 + vn] != '\0' && strchr(";>, \t", p[n + 1 + vn]) != NULL)))
 				return true;
 			continue;
 		}
@@ -118,7 +118,7 @@ static bool has_param(struct np_sip_view v, const char *name, const char *value)
 static bool sdp_c_in_use(const struct np_sip_sdp *sdp, const struct np_sip_sdp_conn *c)
 {
 	if (sdp->overflow)
-		return true;	/* not all lines kept: judge what is there */
+		return true; /* not all lines kept: judge what is there */
 	if (c->media >= 0)
 		return c->media >= sdp->n_m || sdp->m[c->media].port != 0;
 	for (unsigned int k = 0; k < sdp->n_m; k++) {
@@ -239,11 +239,12 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 		for (unsigned int i = 0; i < m->sdp.n_c; i++) {
 			const struct np_sip_sdp_conn *c = &m->sdp.c[i];
 
-			/* Every c= is hashed (alg_rewrite); only those media is sent to are kept. */
+			/* Every c= is hashed (alg_rewrite); only those media is sent to are kept.
+			 */
 			if (!sdp_c_in_use(&m->sdp, c)) {
 				out->hdr_hash[NP_DET_H_SDP_C] =
 					np_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
-						       c->addr_text.p ? c->addr_text.len : 0);
+						      c->addr_text.p ? c->addr_text.len : 0);
 				continue;
 			}
 			add_addr(out, NP_DET_H_SDP_C, i, c->addr_text, c->type, &c->addr, 0);

@@ -60,7 +60,7 @@ struct tel_family {
 /* One series: its family, its labels as a key path ("inside/INVITE"), its value. */
 struct tel_sample {
 	uint16_t family;
-	int16_t port;	/* a port family's port, else -1 */
+	int16_t port; /* a port family's port, else -1 */
 	char key[TEL_KEY_LEN];
 	uint64_t v;
 };
@@ -100,7 +100,7 @@ static struct {
 	struct tel_snapshot snap;
 	uint64_t n_records;			   /* anomalies and incidents seen */
 	struct tel_record rec[NP_TEL_MAX_RECORDS]; /* ring: rec[n % MAX] */
-} tel = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} tel = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Control thread only: the snapshot being built, and when bindings were walked. */
 static struct tel_snapshot next;
@@ -221,24 +221,30 @@ static void stats_legacy(struct rte_tel_data *d)
 
 	for (unsigned int p = 0; p < tel.n_ports; p++)
 		for (unsigned int k = 0; k < NP_DIM(legacy_port); k++) {
-			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key, legacy_port[k].key);
-			rte_tel_data_add_dict_u64(d, key, family_sum(family_index(legacy_port[k].family),
-								     tel.port[p].key));
+			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key,
+				 legacy_port[k].key);
+			rte_tel_data_add_dict_u64(d, key,
+						  family_sum(family_index(legacy_port[k].family),
+							     tel.port[p].key));
 		}
 	for (unsigned int g = 0; g < tel.n_segments; g++) {
 		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(d, key, family_sum(family_index("segment_packets_total"),
-							     tel.seg[g].key));
+		rte_tel_data_add_dict_u64(d, key,
+					  family_sum(family_index("segment_packets_total"),
+						     tel.seg[g].key));
 		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
 		rte_tel_data_add_dict_u64(d, key,
-					  family_sum(family_index("sip_requests_total"), tel.seg[g].key) +
-					  family_sum(family_index("sip_responses_total"), tel.seg[g].key));
+					  family_sum(family_index("sip_requests_total"),
+						     tel.seg[g].key) +
+						  family_sum(family_index("sip_responses_total"),
+							     tel.seg[g].key));
 	}
 	for (unsigned int k = 0; k < NP_DIM(legacy_series); k++) {
 		f = family_index(legacy_series[k].family);
 		for (unsigned int i = 0; f >= 0 && i < s->n_samples; i++)
 			if (s->s[i].family == f) {
-				snprintf(key, sizeof(key), "%s/%s", legacy_series[k].key, s->s[i].key);
+				snprintf(key, sizeof(key), "%s/%s", legacy_series[k].key,
+					 s->s[i].key);
 				rte_tel_data_add_dict_u64(d, key, s->s[i].v);
 			}
 	}
@@ -316,9 +322,10 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 					rte_tel_data_add_dict_u64(d, s->fam[s->s[i].family].name,
 								  s->s[i].v);
 			for (unsigned int k = 0; k < NP_DIM(legacy_port); k++)
-				rte_tel_data_add_dict_u64(
-					d, legacy_port[k].key,
-					family_sum(family_index(legacy_port[k].family), tp->key));
+				rte_tel_data_add_dict_u64(d, legacy_port[k].key,
+							  family_sum(family_index(
+									     legacy_port[k].family),
+								     tp->key));
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -334,8 +341,9 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_string(d, key, tp->mode);
 		for (unsigned int k = 0; k < 2; k++) { /* rx_packets, tx_packets */
 			snprintf(key, sizeof(key), "%s/%s", tp->key, legacy_port[k].key);
-			rte_tel_data_add_dict_u64(
-				d, key, family_sum(family_index(legacy_port[k].family), tp->key));
+			rte_tel_data_add_dict_u64(d, key,
+						  family_sum(family_index(legacy_port[k].family),
+							     tp->key));
 		}
 		snprintf(key, sizeof(key), "%s/link_up", tp->key);
 		rte_tel_data_add_dict_u64(d, key, family_sum(link_family, tp->key));
@@ -368,7 +376,7 @@ static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *
 	rte_tel_data_add_dict_string(d, "pre_nat_segment", seg_name(b->seg_orig));
 	rte_tel_data_add_dict_string(d, "changed",
 				     b->changed == (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST)
-					 ? "src,dst"
+					     ? "src,dst"
 				     : b->changed & NP_NAT_CHANGED_SRC ? "src"
 								       : "dst");
 	if (b->seq_known) {
@@ -415,7 +423,7 @@ static int anomalies_fill(struct rte_tel_data *d, const char *params)
 {
 	(void)params;
 	uint64_t first =
-	    tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
+		tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
 	char key[16];
 
 	rte_tel_data_start_dict(d);
@@ -447,15 +455,15 @@ static const struct {
 	int (*fill)(struct rte_tel_data *d, const char *params);
 	const char *help;
 } commands[] = {
-    /* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
-    {"/natprobe/stats", stats_fill,
-     "Every counter family and its total. Parameter: a family name for its series."},
-    {"/natprobe/ports", ports_fill,
-     "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters."},
-    {"/natprobe/bindings", bindings_fill,
-     "NAT bindings (first 100). Parameter: a binding id for its details."},
-    {"/natprobe/anomalies", anomalies_fill,
-     "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]."},
+	/* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
+	{ "/natprobe/stats", stats_fill,
+	  "Every counter family and its total. Parameter: a family name for its series." },
+	{ "/natprobe/ports", ports_fill,
+	  "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters." },
+	{ "/natprobe/bindings", bindings_fill,
+	  "NAT bindings (first 100). Parameter: a binding id for its details." },
+	{ "/natprobe/anomalies", anomalies_fill,
+	  "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]." },
 };
 
 /* Every command, on DPDK's telemetry thread: its fill, under the snapshot's lock. */
@@ -506,8 +514,7 @@ static int telemetry_start(struct np_app *app)
 	if (tel.registered)
 		return 0;
 	for (unsigned int i = 0; i < RTE_DIM(commands); i++) {
-		int ret =
-		    rte_telemetry_register_cmd(commands[i].path, command, commands[i].help);
+		int ret = rte_telemetry_register_cmd(commands[i].path, command, commands[i].help);
 
 		if (ret < 0) {
 			np_err("cannot register the DPDK telemetry command %s: %s",
@@ -556,7 +563,7 @@ static void snap_sample(void *ctx, const struct np_ctr_sample *cs)
 	t->key[0] = '\0';
 	for (unsigned int i = 0; i < cs->n_labels; i++) {
 		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "segment") == 0)
-			continue;	/* a port's segment is in /natprobe/ports */
+			continue; /* a port's segment is in /natprobe/ports */
 		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "port") == 0)
 			for (unsigned int p = 0; p < tel.n_ports; p++)
 				if (strcmp(tel.port[p].name, cs->l[i].value) == 0)

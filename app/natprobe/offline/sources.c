@@ -56,7 +56,8 @@ static void explog_warn(const void *inst, const char *name)
 		       (unsigned long)is->sip_bad);
 	if (ls->sip_dumps + ls->sip_summaries + ls->tcp == 0)
 		np_err("warning: %s: no network.sip or network.tcp entries; set those modules to "
-		       "DEBUG (docs/expressway-logs.md)", name);
+		       "DEBUG (docs/expressway-logs.md)",
+		       name);
 }
 
 static void explog_report(const void *inst, FILE *f)
