@@ -127,18 +127,15 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 	if (!p)
 		return false;
 	p++;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	n0 = p;
 	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
 		p++;
 	n1 = p;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p < end && *p == '=') {
 		p++;
-		while (p < end && sip_is_ws(*p))
-			p++;
+		p = sip_skip_ws(p, end);
 		v0 = p;
 		while (p < end && (quote || *p != ';')) {
 			if (*p == '"')
@@ -424,8 +421,7 @@ int sip_via_parse(struct np_sip_via *via)
 	}
 	if (slashes < 2)
 		return -1;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	q = p;
 	while (q < end && sip_is_token(*q))
 		q++;
@@ -433,8 +429,7 @@ int sip_via_parse(struct np_sip_via *via)
 		return -1;
 	via->transport = sip_view(p, (size_t)(q - p));
 	p = q;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p == q && p < end)
 		return -1; /* transport must be followed by LWS */
 
@@ -460,12 +455,10 @@ int sip_via_parse(struct np_sip_via *via)
 										: NP_SIP_HOST_NAME;
 		p = q;
 	}
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p < end && *p == ':') {
 		p++;
-		while (p < end && sip_is_ws(*p))
-			p++;
+		p = sip_skip_ws(p, end);
 		q = p;
 		while (q < end && sip_is_digit(*q))
 			q++;
