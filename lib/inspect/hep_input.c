@@ -6,16 +6,17 @@
 #include "np_inspect.h"
 
 #define HI_OFF(member) NP_CTR_OFF(struct np_hep_input_stats, member)
-#define HI_ERR(e, n)                                                                             \
-	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", n,                     \
+#define HI_ERR(e, n)                                                         \
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", n, \
 		     struct np_hep_input_stats, errors[e])
 static const struct np_ctr_desc hep_input_rows[] = {
-	NP_CTR_ROW_L("hep_received_total",
-		     "HEP packets received (live) or read from captures (analyze), by outcome: sip "
-		     "(handed to the SIP stage), not_sip (another payload type), no_segment (an "
-		     "agent past the segment limit), or why a packet was not used: not_hep, version, "
-		     "truncated, bad_length, bad_chunk, no_address, no_payload",
-		     NP_CTR_COUNTER, "outcome", "sip", struct np_hep_input_stats, sip),
+	NP_CTR_ROW_L(
+		"hep_received_total",
+		"HEP packets received (live) or read from captures (analyze), by outcome: sip "
+		"(handed to the SIP stage), not_sip (another payload type), no_segment (an "
+		"agent past the segment limit), or why a packet was not used: not_hep, version, "
+		"truncated, bad_length, bad_chunk, no_address, no_payload",
+		NP_CTR_COUNTER, "outcome", "sip", struct np_hep_input_stats, sip),
 	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "not_sip",
 		     struct np_hep_input_stats, not_sip),
 	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "no_segment",

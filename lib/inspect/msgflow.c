@@ -166,7 +166,8 @@ void det_msgflow_message(struct det_msgflow *mf, const struct np_flow_msg *fm,
 	}
 	if (c == NULL) {
 		bool sp_src = server_port(mf, fm->sport), sp_dst = server_port(mf, fm->dport);
-		bool src_initiates = sp_src == sp_dst ? true : sp_dst;
+		/* the client: by port when one side is a SIP server port, else the requester */
+		bool src_initiates = sp_src == sp_dst ? m->is_request : sp_dst;
 
 		if (victim->used)
 			expire_one(victim, NP_FLOW_EXP_EVICTED, fm->ts_ns, emit, ctx);
@@ -186,7 +187,8 @@ void det_msgflow_message(struct det_msgflow *mf, const struct np_flow_msg *fm,
 	if (fm->ts_ns > c->last_ns)
 		c->last_ns = fm->ts_ns;
 	dir = c->a_initiates == src_first ? 0 : 1;
-	if (c->fp_done & (1u << dir))
+	/* requests only: agents report a response's addresses from its Via, not its connection */
+	if (!m->is_request || (c->fp_done & (1u << dir)))
 		return;
 	c->fp_done |= (uint8_t)(1u << dir);
 	event(c, NP_FLOW_EV_FINGERPRINT, fm->ts_ns, &ev);

@@ -9,8 +9,9 @@
  *
  * - A connection is (segment, protocol, the two endpoints). The first message
  *   on it gives NP_FLOW_EV_NEW, oriented from the initiator: the side whose
- *   port is not a SIP server port when exactly one is, else the first sender.
- * - The first message of each direction gives NP_FLOW_EV_FINGERPRINT with the
+ *   port is not a SIP server port when exactly one is, else the requester
+ *   (the sender of a request, the receiver of a response).
+ * - The first request of each direction gives NP_FLOW_EV_FINGERPRINT with the
  *   message's key as hash and length 0 (no packet fingerprint has length 0):
  *   the start line's method or status, Call-ID, CSeq, top Via branch and the
  *   body. The same message seen by agents on two segments has the same key
@@ -18,6 +19,8 @@
  *   its window and ambiguity rules (a key seen on two connections of one
  *   segment joins nothing). A NAT ALG that rewrites the body hides the join;
  *   the correlator still compares the message's hashes (alg_rewrite).
+ *   Responses are not fingerprinted: Kamailio's siptrace reports a response
+ *   sent over TCP with the address its Via names, not its connection's.
  * - A connection idle for the flow table's idle timeout (TCP, UDP), or
  *   evicted when its table is full, gives NP_FLOW_EV_EXPIRED.
  */
