@@ -17,7 +17,7 @@ import subprocess
 import pytest
 
 import sipnet
-from conftest import natprobe_path, require_binary
+from conftest import natprobe_path, require_binary, require_program
 from sipnet import C_ADDR, E_ADDR, E_PUB, SNAT_PORT, TRAV_PORT, Lab, Traversal
 
 
@@ -76,7 +76,7 @@ def test_seed_from_hep(seed_hep):
     translated Route in the SERVICE and the 408 with its Warning."""
     assert "relaying SERVICE" in seed_hep["c_log"], seed_hep["c_log"][-2000:]
     assert "%s:%d" % (E_PUB, SNAT_PORT) in seed_hep["e_log"], seed_hep["e_log"][-2000:]
-    out = subprocess.run(["tcpdump", "-nr", str(seed_hep["hep"]), "not", "udp", "port", "9060"],
+    out = subprocess.run([require_program("tcpdump"), "-nr", str(seed_hep["hep"]), "not", "udp", "port", "9060"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
     assert out.strip() == "", "the capture holds more than HEP:\n" + out[:1000]
     recs = analyze(seed_hep["hep"])
@@ -110,7 +110,7 @@ def test_bad_hep_counted(seed_hep, tmp_path):
     -s 90: each HEP packet truncated inside its chunks). Verifies: analyze
     exits 0, reports nothing, and counts every packet as truncated."""
     cut = tmp_path / "cut.pcap"
-    subprocess.run(["editcap", "-s", "90", str(seed_hep["hep"]), str(cut)], check=True)
+    subprocess.run([require_program("editcap"), "-s", "90", str(seed_hep["hep"]), str(cut)], check=True)
     r = subprocess.run([require_binary(natprobe_path()), "analyze", str(cut)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
