@@ -15,6 +15,7 @@ import json
 import subprocess
 
 import pytest
+from scapy.all import IP, UDP, Raw, rdpcap, wrpcap
 
 import sipnet
 from conftest import natprobe_path, require_binary, require_program
@@ -106,13 +107,25 @@ def test_healthy_from_hep(healthy_hep):
 
 
 def test_bad_hep_counted(seed_hep, tmp_path):
-    """Steps: the seed's HEP capture with every frame cut to 90 bytes (editcap
-    -s 90: each HEP packet truncated inside its chunks). Verifies: analyze
-    exits 0, reports nothing, and counts every packet as truncated."""
+    """Steps: the seed's HEP capture with every HEP packet cut to its first 40
+    bytes inside well-formed UDP datagrams (lengths and checksums rewritten, so
+    only HEP is broken). Verifies: analyze exits 0, reports nothing, counts every
+    frame read (udp) and every HEP packet as truncated by the HEP decoder."""
+    frames = []
+    for f in rdpcap(str(seed_hep["hep"])):
+        payload = bytes(f[UDP].payload)[:40]
+        f[UDP].remove_payload()
+        f[UDP].add_payload(Raw(payload))
+        del f[IP].len, f[IP].chksum, f[UDP].len, f[UDP].chksum
+        frames.append(f.__class__(bytes(f)))
     cut = tmp_path / "cut.pcap"
-    subprocess.run([require_program("editcap"), "-s", "90", str(seed_hep["hep"]), str(cut)], check=True)
+    wrpcap(str(cut), frames)
+    n = len(frames)
     r = subprocess.run([require_binary(natprobe_path()), "analyze", str(cut)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
-    assert "truncated" in r.stdout and " sip " not in r.stdout, r.stdout
-    assert "Incidents: 0" in r.stdout, r.stdout
+    assert "Incidents: 0" in r.stdout and "Anomalies: 0" in r.stdout, r.stdout
+    assert n > 0 and "  frames     %d (udp %d)" % (n, n) in r.stdout, r.stdout
+    hep = [ln for ln in r.stdout.splitlines() if ln.startswith("  hep ")]
+    assert hep and "%d frames to port 9060" % n in hep[0], r.stdout
+    assert "truncated %d" % n in hep[0] and " sip " not in hep[0], r.stdout

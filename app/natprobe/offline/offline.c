@@ -320,8 +320,8 @@ static int hep_segment(struct np_offline *o, const struct np_hep_msg *m)
 }
 
 /* A frame to the HEP port: its SIP message, in its agent's segment. */
-static void hep_datagram(struct np_offline *o, const struct np_frame *f, const uint8_t *p,
-			 uint32_t n)
+static void hep_datagram(struct np_offline *o, struct np_offline_input *in,
+			 const struct np_frame *f, const uint8_t *p, uint32_t n)
 {
 	struct np_hep_msg m;
 	size_t used;
@@ -336,6 +336,9 @@ static void hep_datagram(struct np_offline *o, const struct np_frame *f, const u
 		o->hep.no_segment++;
 		return;
 	}
+	in->seg_frames[seg]++; /* the input's report: its frames, by agent */
+	if (in->seg_label[seg][0] == '\0')
+		snprintf(in->seg_label[seg], sizeof(in->seg_label[0]), "HEP");
 	np_hep_input_sip(o->ins, &o->hep, &m, (uint8_t)seg, f->ts_ns);
 }
 
@@ -366,7 +369,10 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	cls = parse(data, len, &pi);
 	if (__builtin_expect(pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port, 0)) {
 		/* HEP: like a tunnel, the carrier is not the segment's traffic */
-		hep_datagram(o, f, data + pi.payload_off, pi.payload_len);
+		o->frames++;
+		o->bytes += f->wire_len;
+		o->frame_class[cls]++;
+		hep_datagram(o, in, f, data + pi.payload_off, pi.payload_len);
 		return;
 	}
 	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
