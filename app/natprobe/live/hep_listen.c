@@ -490,10 +490,16 @@ unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts)
 
 void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src)
 {
+	/* off: its families are still exported, at 0, so every run has the same series */
+	static const struct np_hep_input_stats no_input;
+	static const struct np_hep_listen_stats no_listen;
 	struct np_hep_listen *h = app->hep_listen;
 
-	if (h == NULL)
+	if (h == NULL) {
+		src->hep_input = &no_input;
+		src->hep_listen = &no_listen;
 		return;
+	}
 	src->hep_input = &h->in;
 	src->hep_listen = &h->stats;
 	src->hep_inspect = np_det_inspect_stats(h->ins);
