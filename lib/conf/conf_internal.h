@@ -63,6 +63,7 @@ struct raw_hep_agent {
 
 struct raw_hep {
 	unsigned int *port;
+	char *listen;
 	struct raw_hep_agent *agents;
 	unsigned int agents_count;
 };

@@ -178,6 +178,7 @@ static const cyaml_schema_value_t hep_agent_entry = {
 
 static const cyaml_schema_field_t hep_fields[] = {
 	CYAML_FIELD_UINT_PTR("port", OPT, struct raw_hep, port),
+	CYAML_FIELD_STRING_PTR("listen", OPT_STR, struct raw_hep, listen, 0, 63),
 	CYAML_FIELD_SEQUENCE("agents", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_hep,
 			     agents, &hep_agent_entry, 0, NP_MAX_HEP_AGENTS),
 	CYAML_FIELD_END,

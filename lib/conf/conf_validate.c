@@ -606,6 +606,25 @@ static int rule_hep(const struct raw_conf *r, struct np_conf *c, struct conf_err
 				    *r->hep->port);
 		c->hep.port = (uint16_t)*r->hep->port;
 	}
+	if (r->hep->listen != NULL && r->hep->listen[0] != '\0') {
+		const char *v = r->hep->listen;
+		char host[64], full[sizeof(c->hep.listen) - 10];
+		uint16_t port;
+
+		if (strspn(v, "0123456789") == strlen(v)) { /* a port alone: loopback */
+			snprintf(full, sizeof(full), "127.0.0.1:%s", v);
+			v = full;
+		}
+		if (np_conf_parse_listen(v, host, sizeof(host), &port) < 0 || port == 0)
+			return fail(e,
+				    "hep.listen" SEP
+				    "'%s' is not ADDRESS:PORT (127.0.0.1:9060, [::1]:9060, "
+				    "0.0.0.0:9060), PORT (on 127.0.0.1) or \"\" (off)",
+				    r->hep->listen);
+		if (unicast_host(e, "hep.listen", host) != 0)
+			return -EINVAL;
+		snprintf(c->hep.listen, sizeof(c->hep.listen), "%s", v);
+	}
 	for (unsigned int i = 0; i < r->hep->agents_count; i++) {
 		const struct raw_hep_agent *ra = &r->hep->agents[i];
 		struct np_conf_hep_agent *a = &c->hep.agents[i];

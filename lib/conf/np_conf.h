@@ -198,6 +198,9 @@ struct np_conf {
 	 */
 	struct {
 		uint16_t port; /**< UDP port of HEP in captures; 0: not read; default 9060 */
+		/** `run` receives HEP on UDP and TCP: "ADDRESS:PORT" ("PORT" alone: 127.0.0.1);
+		 * "" (the default): off */
+		char listen[64];
 		unsigned int n_agents;
 		struct np_conf_hep_agent agents[NP_MAX_HEP_AGENTS];
 	} hep;

@@ -97,6 +97,48 @@ static const struct np_ctr_desc app_rows[] = {
 const struct np_ctr_table np_app_counters_table = { app_rows,
 						    sizeof(app_rows) / sizeof(app_rows[0]) };
 
+#define HL_ROW(n, h, t, m) NP_CTR_ROW(n, h, t, struct np_hep_listen_stats, m)
+#define HL_ROW_L(n, h, t, l, v, m) NP_CTR_ROW_L(n, h, t, l, v, struct np_hep_listen_stats, m)
+static const struct np_ctr_desc hep_listen_rows[] = {
+	HL_ROW_L("hep_listen_packets_total",
+		 "HEP packets the hep.listen thread read, by transport (then counted by outcome "
+		 "in hep_received_total)",
+		 NP_CTR_COUNTER, "transport", "udp", udp_packets),
+	HL_ROW_L("hep_listen_packets_total", "", NP_CTR_COUNTER, "transport", "tcp", tcp_packets),
+	HL_ROW_L("hep_listen_connections_total",
+		 "TCP connections to hep.listen: accepted, refused (the connection limit was "
+		 "reached: closed at once), idle (closed after a long silence)",
+		 NP_CTR_COUNTER, "outcome", "accepted", accepted),
+	HL_ROW_L("hep_listen_connections_total", "", NP_CTR_COUNTER, "outcome", "refused", refused),
+	HL_ROW_L("hep_listen_connections_total", "", NP_CTR_COUNTER, "outcome", "idle",
+		 closed_idle),
+	HL_ROW("hep_listen_connections", "TCP connections to hep.listen open now", NP_CTR_GAUGE,
+	       connections),
+	HL_ROW("hep_listen_resync_bytes_total",
+	       "Bytes of HEP TCP streams skipped to find the next HEP3 header (garbage, a packet "
+	       "with a length that cannot be)",
+	       NP_CTR_COUNTER, resync_bytes),
+	HL_ROW_L("hep_listen_drops_total",
+		 "What the hep.listen thread lost: kernel (datagrams the kernel dropped, socket "
+		 "buffer full), event_ring (events for the control thread, its ring full), "
+		 "oversize (datagrams longer than a HEP packet can be)",
+		 NP_CTR_COUNTER, "where", "kernel", kernel_drops),
+	HL_ROW_L("hep_listen_drops_total", "", NP_CTR_COUNTER, "where", "event_ring", event_drops),
+	HL_ROW_L("hep_listen_drops_total", "", NP_CTR_COUNTER, "where", "oversize", oversize_drops),
+	HL_ROW("hep_listen_events_total",
+	       "Flow events and SIP summaries the hep.listen thread handed to the control thread",
+	       NP_CTR_COUNTER, events),
+	HL_ROW("hep_listen_socket_errors_total",
+	       "Receive and accept calls on hep.listen that failed (other than try again)",
+	       NP_CTR_COUNTER, socket_errors),
+};
+#undef HL_ROW
+#undef HL_ROW_L
+
+const struct np_ctr_table np_hep_listen_counters = {
+	hep_listen_rows, sizeof(hep_listen_rows) / sizeof(hep_listen_rows[0])
+};
+
 static void add_stats(struct np_stats *out, const struct np_stats *in)
 {
 	const uint64_t *src = (const uint64_t *)in;
@@ -198,7 +240,7 @@ static void walk_row(const struct np_stats_src *src, const struct ctr_source *cs
 
 void np_ctr_walk(const struct np_stats_src *src, const struct np_ctr_visitor *v)
 {
-	static struct ctr_source srcs[6]; /* control thread only: keep it off the stack */
+	static struct ctr_source srcs[8]; /* control thread only: keep it off the stack */
 	unsigned int n = 0, w = src->n_workers < NP_MAX_WORKERS ? src->n_workers : NP_MAX_WORKERS;
 
 	memset(srcs, 0, sizeof(srcs));
@@ -212,6 +254,8 @@ void np_ctr_walk(const struct np_stats_src *src, const struct np_ctr_visitor *v)
 		srcs[n].t = &np_inspect_counters;
 		for (unsigned int i = 0; i < w; i++)
 			srcs[n].inst[srcs[n].n++] = src->inspect[i];
+		if (src->hep_inspect != NULL)
+			srcs[n].inst[srcs[n].n++] = src->hep_inspect;
 		n++;
 	}
 	if (src->flow != NULL) {
@@ -233,6 +277,16 @@ void np_ctr_walk(const struct np_stats_src *src, const struct np_ctr_visitor *v)
 	if (src->nat != NULL) {
 		srcs[n].t = &np_nat_counters;
 		srcs[n].inst[srcs[n].n++] = src->nat;
+		n++;
+	}
+	if (src->hep_input != NULL) {
+		srcs[n].t = &np_hep_input_counters;
+		srcs[n].inst[srcs[n].n++] = src->hep_input;
+		n++;
+	}
+	if (src->hep_listen != NULL) {
+		srcs[n].t = &np_hep_listen_counters;
+		srcs[n].inst[srcs[n].n++] = src->hep_listen;
 		n++;
 	}
 	for (unsigned int k = 0; k < n; k++) {
@@ -400,8 +454,16 @@ int np_counters_write_markdown(FILE *f)
 	static const struct np_det_correlator_stats no_corr;
 	static const struct np_nat_stats no_nat;
 	static const struct np_app_counters no_app;
+	static const struct np_hep_input_stats no_hep_input;
+	static const struct np_hep_listen_stats no_hep_listen;
 	const struct np_stats_src src = {
-		.inspect = ins, .flow = flow, .correlator = &no_corr, .app = &no_app, .nat = &no_nat
+		.inspect = ins,
+		.flow = flow,
+		.correlator = &no_corr,
+		.app = &no_app,
+		.nat = &no_nat,
+		.hep_input = &no_hep_input,
+		.hep_listen = &no_hep_listen,
 	};
 	const struct np_ctr_visitor v = { md_family, NULL, f };
 

@@ -172,6 +172,25 @@ struct np_app_counters {
 	uint64_t stderr_failures;	/**< log lines that could not be written */
 };
 
+/** The live HEP listener's own counters (`run`, hep.listen); its thread writes them. */
+struct np_hep_listen_stats {
+	uint64_t udp_packets;	 /**< datagrams read */
+	uint64_t tcp_packets;	 /**< HEP packets cut out of TCP streams */
+	uint64_t accepted;	 /**< TCP connections taken */
+	uint64_t refused;	 /**< TCP connections closed at once: the limit was reached */
+	uint64_t closed_idle;	 /**< TCP connections closed after hep idle time */
+	uint64_t resync_bytes;	 /**< TCP stream bytes skipped to the next "HEP3" */
+	uint64_t kernel_drops;	 /**< datagrams the kernel dropped (socket buffer full) */
+	uint64_t event_drops;	 /**< events lost to a full ring to the control thread */
+	uint64_t events;	 /**< events handed to the control thread */
+	uint64_t socket_errors;	 /**< recv/accept failures other than "try again" */
+	uint64_t connections;	 /**< TCP connections open now (gauge) */
+	uint64_t oversize_drops; /**< datagrams longer than a HEP packet can be */
+};
+
+/** The rows of struct np_hep_listen_stats. */
+extern const struct np_ctr_table np_hep_listen_counters;
+
 /** The rows of struct np_stats (per thread, summed; worker rows per worker). */
 extern const struct np_ctr_table np_stats_counters;
 /** The rows of struct np_app_counters. */
@@ -202,7 +221,11 @@ struct np_stats_src {
 	/** Control thread: anomaly/incident counters and the binding learner; may be NULL. */
 	const struct np_det_correlator_stats *correlator;
 	const struct np_nat_stats *nat;
-	const struct np_app_counters *app;     /**< NULL: left out */
+	const struct np_app_counters *app; /**< NULL: left out */
+	/** `run` with hep.listen, else NULL: the HEP thread's decoder, listener, inspector. */
+	const struct np_hep_input_stats *hep_input;
+	const struct np_hep_listen_stats *hep_listen;
+	const struct np_det_inspect_stats *hep_inspect; /**< summed with the workers' */
 	const struct np_process_info *process; /**< NULL: the process families are left out */
 };
 

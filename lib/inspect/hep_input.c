@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* HEP as an input: decode, count, hand SIP to the SIP stage (np_inspect.h). */
 
+#include <stdio.h>
 #include <string.h>
 
 #include "np_inspect.h"
@@ -77,4 +78,43 @@ int np_hep_input_sip(struct np_det_inspect *ins, struct np_hep_input_stats *st,
 
 	st->sip++;
 	return np_det_inspect_sip(ins, &fm, 0);
+}
+
+int np_hep_agent_segment(const struct np_conf *conf, const struct np_hep_msg *m, char *name,
+			 size_t len)
+{
+	size_t n = 0;
+
+	for (unsigned int k = 0; k < conf->hep.n_agents; k++) {
+		const struct np_conf_hep_agent *a = &conf->hep.agents[k];
+
+		if (a->by_name ? (m->node_name != NULL && m->node_name_len == strlen(a->name) &&
+				  memcmp(m->node_name, a->name, m->node_name_len) == 0)
+			       : (m->has_capture_id && m->capture_id == a->id))
+			return a->segment;
+	}
+	if (len < 5) {
+		if (len > 0)
+			name[0] = '\0';
+		return -1;
+	}
+	if (m->node_name != NULL && m->node_name_len > 0) {
+		n = m->node_name_len < len - 5 ? m->node_name_len : len - 5;
+		memcpy(name, "hep-", 4);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = m->node_name[i];
+
+			name[4 + i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+							     (c >= '0' && c <= '9') || c == '-' ||
+							     c == '_'
+						     ? c
+						     : '_');
+		}
+		name[4 + n] = '\0';
+	} else if (m->has_capture_id) {
+		snprintf(name, len, "hep-%lu", (unsigned long)m->capture_id);
+	} else {
+		snprintf(name, len, "hep");
+	}
+	return -1;
 }

@@ -372,4 +372,17 @@ bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size
 int np_hep_input_sip(struct np_det_inspect *ins, struct np_hep_input_stats *st,
 		     const struct np_hep_msg *m, uint8_t segment, uint64_t now_ns);
 
+/**
+ * Which segment a HEP packet's capture agent belongs to, the same for
+ * `analyze` and `run`: the first hep.agents[] entry of @p conf that matches
+ * it (name=NODE: its node name, chunk 0x0013; id=N: its capture agent id,
+ * chunk 0x000c).
+ * @return that entry's index into conf->segments; or -1, and @p name (size
+ *         @p len, at least 5) holds the name natprobe gives the agent's own
+ *         segment: "hep-NODE" (node name cut to fit, characters other than
+ *         A-Z a-z 0-9 - _ as _), else "hep-ID", else "hep".
+ */
+int np_hep_agent_segment(const struct np_conf *conf, const struct np_hep_msg *m, char *name,
+			 size_t len);
+
 #endif /* NP_INSPECT_H */

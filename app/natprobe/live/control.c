@@ -61,6 +61,8 @@ static unsigned int drain(struct np_app *app)
 	struct np_event evs[NP_DRAIN_BURST];
 	unsigned int total = 0;
 
+	/* HEP received (hep.listen): beside the workers' events, like another worker's */
+	total += np_hep_listen_drain(app, NP_DRAIN_MAX_BURSTS);
 	/* observers first (HEP's SIP messages): they leave before the records they lead to */
 	for (unsigned int o = 0; o < app->n_observers; o++)
 		if (app->observers[o]->drain != NULL)
@@ -119,6 +121,7 @@ int np_observer_add(struct np_app *app, const struct np_observer *o)
 
 int np_control_init(struct np_app *app)
 {
+	unsigned int n_seg;
 	char err[256];
 
 	np_versions_get(&app->versions);
@@ -136,13 +139,19 @@ int np_control_init(struct np_app *app)
 		return -EINVAL;
 	for (unsigned int s = 0; s < app->conf.n_segments; s++)
 		app->segment_names[s] = app->conf.segments[s].name;
-	app->names.n_segments = app->conf.n_segments;
+	n_seg = app->conf.n_segments;
+	if (app->conf.hep.listen[0] != '\0') /* room for agents no hep.agents[] entry names */
+		for (; n_seg < NP_DET_MAX_SEGMENTS && n_seg < NP_MAX_SEGMENTS; n_seg++)
+			app->segment_names[n_seg] = app->hep_segment_name[n_seg];
+	app->names.n_segments = n_seg;
 	app->names.segments = app->segment_names;
-	if (np_det_control_create(&app->det, &app->conf, app->conf.n_segments, app->segment_names,
-				  on_record, app, err, sizeof(err)) < 0) {
+	if (np_det_control_create(&app->det, &app->conf, n_seg, app->segment_names, on_record, app,
+				  err, sizeof(err)) < 0) {
 		np_err("%s", err);
 		return -ENOMEM;
 	}
+	if (np_hep_listen_open(app) < 0)
+		return -EINVAL;
 	for (unsigned int o = 0; o < app->n_observers; o++)
 		if (app->observers[o]->start != NULL && app->observers[o]->start(app) < 0)
 			return -EINVAL;
@@ -154,6 +163,7 @@ void np_control_fini(struct np_app *app)
 	for (unsigned int o = app->n_observers; o-- > 0;)
 		if (app->observers[o]->stop != NULL)
 			app->observers[o]->stop(app);
+	np_hep_listen_close(app);
 	np_det_control_destroy(&app->det); /* after the workers are gone */
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
@@ -163,6 +173,7 @@ void np_control_fini(struct np_app *app)
 /* After the workers stopped: take what is left in the rings, settle incidents. */
 void np_control_drain(struct np_app *app)
 {
+	np_hep_listen_stop(app);
 	while (drain(app) > 0)
 		;
 	np_det_correlator_finish(app->det.corr, 0);
@@ -199,6 +210,7 @@ void np_control_stats_src(struct np_app *app, struct np_stats_src *src)
 		.app = &app->app_counters,
 		.process = &app->process,
 	};
+	np_hep_listen_stats_src(app, src);
 }
 
 void np_control_print_counters(struct np_app *app, FILE *f)
@@ -238,6 +250,9 @@ int np_control_loop(struct np_app *app)
 			rte_log_register_type_and_pick_level("natprobe.control", RTE_LOG_NOTICE);
 	if (app->conf.export.stats_interval_s > 0)
 		next_stats = start + app->conf.export.stats_interval_s * hz;
+	/* the privileges are dropped by now: the HEP thread never held them */
+	if (np_hep_listen_start(app) < 0)
+		return -1;
 	while (!np_force_quit) {
 		uint64_t now;
 

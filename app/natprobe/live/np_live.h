@@ -30,6 +30,7 @@
 #include "np_record.h"
 #include "np_tunnel.h"
 
+struct np_hep_listen;
 struct np_links;
 struct np_observer;
 struct rte_rcu_qsbr;
@@ -207,6 +208,10 @@ struct np_app {
 	struct np_links *links;		     /* link state of the ports (link.c); control: rw */
 	unsigned int n_observers;
 	const struct np_observer *observers[NP_MAX_OBSERVERS]; /* np_observer_add() */
+	struct np_hep_listen *hep_listen; /* hep.listen (hep_listen.c); NULL when off */
+	/* segments of HEP agents no hep.agents[] entry names, after the configured ones:
+	 * HEP thread: writes a name before the first event of its segment; control: ro */
+	char hep_segment_name[NP_MAX_SEGMENTS][NP_NAME_MAX + 1];
 };
 
 /*
@@ -278,6 +283,21 @@ bool np_link_restarts(const struct np_app *app, unsigned int p);
 int np_workers_create(struct np_app *app);
 void np_workers_free(struct np_app *app);
 int np_worker_main(void *arg);
+
+/*
+ * hep_listen.c: hep.listen, HEP received live on its own thread. open binds
+ * the sockets and builds the inspector and rings (control init, before the
+ * privileges are dropped; 0 when off, or -errno, printed); start runs the
+ * thread (after the drop); stop asks it to end and joins it; drain hands at
+ * most @p max_bursts bursts of each of its rings to the correlator (@return
+ * events); stats_src adds its counters to @p src; close undoes open.
+ */
+int np_hep_listen_open(struct np_app *app);
+int np_hep_listen_start(struct np_app *app);
+void np_hep_listen_stop(struct np_app *app);
+unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts);
+void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src);
+void np_hep_listen_close(struct np_app *app);
 
 /* control.c */
 int np_control_init(struct np_app *app);

@@ -280,39 +280,14 @@ static unsigned int csum_mode(const struct np_offline *o)
 				    : NP_PKT_CSUM_ACCEPT;
 }
 
-/* Segment of a HEP agent: hep.agents[], else its node name, else "hep-ID"; -1: none left. */
+/* Segment of a HEP agent (np_hep_agent_segment()); -1: none left. */
 static int hep_segment(struct np_offline *o, const struct np_hep_msg *m)
 {
 	char sn[NP_NAME_MAX + 1];
-	int s;
+	int s = np_hep_agent_segment(&o->conf, m, sn, sizeof(sn));
 
-	for (unsigned int k = 0; k < o->conf.hep.n_agents; k++) {
-		const struct np_conf_hep_agent *a = &o->conf.hep.agents[k];
-
-		if (a->by_name ? (m->node_name != NULL && m->node_name_len == strlen(a->name) &&
-				  memcmp(m->node_name, a->name, m->node_name_len) == 0)
-			       : (m->has_capture_id && m->capture_id == a->id))
-			return np_off_seg_get(o, o->conf.segments[a->segment].name, false);
-	}
-	if (m->node_name != NULL && m->node_name_len > 0) {
-		size_t n = m->node_name_len < NP_NAME_MAX - 4 ? m->node_name_len : NP_NAME_MAX - 4;
-
-		memcpy(sn, "hep-", 4);
-		for (size_t i = 0; i < n; i++) {
-			uint8_t c = m->node_name[i];
-
-			sn[4 + i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-							   (c >= '0' && c <= '9') || c == '-' ||
-							   c == '_'
-						   ? c
-						   : '_');
-		}
-		sn[4 + n] = '\0';
-	} else if (m->has_capture_id) {
-		snprintf(sn, sizeof(sn), "hep-%lu", (unsigned long)m->capture_id);
-	} else {
-		snprintf(sn, sizeof(sn), "hep");
-	}
+	if (s >= 0)
+		return np_off_seg_get(o, o->conf.segments[s].name, false);
 	s = np_off_seg_get(o, sn, true);
 	if (s < 0)
 		o->seg_full++;
