@@ -276,7 +276,7 @@ int np_cmd_run(int argc, char **argv)
 		}
 	}
 	np_notify_ready(&app);
-	np_control_loop(&app);
+	ret = np_control_loop(&app); /* < 0: a part of the probe could not start */
 	np_notify_stopping();
 	np_force_quit = true;
 	rte_eal_mp_wait_lcore();
@@ -285,5 +285,5 @@ int np_cmd_run(int argc, char **argv)
 	release(&app);
 	rte_eal_cleanup();
 	np_conf_free(&app.conf);
-	return NP_EXIT_OK;
+	return ret < 0 ? NP_EXIT_FAIL : NP_EXIT_OK;
 }

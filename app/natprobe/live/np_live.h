@@ -302,6 +302,8 @@ void np_hep_listen_close(struct np_app *app);
 /* control.c */
 int np_control_init(struct np_app *app);
 void np_control_fini(struct np_app *app);
+/* Runs until a stop signal or --duration; 0, or < 0 when a part (the HEP listener) could not start:
+ * exit 1. */
 int np_control_loop(struct np_app *app);
 void np_control_drain(struct np_app *app);
 
