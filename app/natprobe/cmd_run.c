@@ -186,6 +186,9 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	ic.frag_datagrams = 1024;
 	ic.sip_db = app->sip_db;
 	ic.xlat = app->xlat;
+	if (np_evidence_worker_init(app, w, socket) < 0)
+		return -ENOMEM;
+	ic.hist = w->hist;
 	if (app->hep != NULL)
 		sink.sip_full = np_worker_sip_to_hep;
 	sink.ctx = w;
@@ -241,6 +244,10 @@ int np_run_check_conf(const struct np_conf *c, const char *conf_path, bool allow
 	if (c->export.records_file[0] != '\0' &&
 	    np_output_check(c->export.records_file, err, sizeof(err)) != 0) {
 		np_err("export.records_file: %s", err);
+		return -EINVAL;
+	}
+	if (np_evidence_check_conf(c, err, sizeof(err)) != 0) {
+		np_err("%s", err);
 		return -EINVAL;
 	}
 	if (np_run_inputs_trusted(conf_path, c, n_eal, eal, err, sizeof(err)) != 0) {
@@ -314,6 +321,7 @@ static void release(struct np_app *app)
 		rte_ring_free(app->workers[i]->sip_events);
 		np_hep_worker_free(app->workers[i]);
 		np_det_inspect_destroy(app->workers[i]->ins);
+		np_evidence_worker_free(app->workers[i]);
 		rte_free(app->workers[i]);
 		app->workers[i] = NULL;
 	}
@@ -355,7 +363,8 @@ int np_cmd_run(int argc, char **argv)
 	}
 	if (np_force_quit || np_notify_init() < 0 || np_control_init(&app) < 0 ||
 	    create_workers(&app) < 0 ||
-	    np_ports_init(&app) < 0 || np_privs_drop(&app) < 0) {
+	    np_ports_init(&app) < 0 || np_evidence_live_start(&app) < 0 ||
+	    np_privs_drop(&app) < 0) {
 		bool stopped = np_force_quit;
 
 		release(&app);

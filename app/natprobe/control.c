@@ -92,6 +92,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 	np_telemetry_record(app, r);
 	np_hep_record(app, r);
 	np_records_write(app, r);
+	np_evidence_live_record(app, r);
 }
 
 int np_control_init(struct np_app *app)
@@ -155,6 +156,7 @@ void np_control_fini(struct np_app *app)
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
 	np_records_close(app);
+	np_evidence_live_stop(app);
 }
 
 /* After the workers stopped: take what is left in the rings, settle incidents. */
@@ -204,6 +206,7 @@ void np_control_print_counters(struct np_app *app, FILE *f)
 	app->process.stderr_failures = np_output_failures(NP_OUT_STDERR);
 
 	np_ports_read_hw_stats(app);
+	np_evidence_live_counters(app);
 	np_stats_write_prometheus(f, &src);
 	if (fflush(f) != 0 || ferror(f)) {
 		/* EPIPE (reader gone), ENOSPC, ...: this block is lost, counted; go on */

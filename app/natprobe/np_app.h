@@ -25,6 +25,8 @@
 
 struct np_metrics;
 struct np_hep_sender;
+struct np_hist;
+struct np_evidence;
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
@@ -119,6 +121,7 @@ struct np_rxq {
 	uint8_t port;		/* config index of the rx port (counters) */
 	uint8_t out_port;	/* config index of the tx port */
 	uint8_t segment;
+	uint16_t input;		/* evidence input number: frame references name it */
 	uint32_t max_len;	/* longer frames are forwarded, not inspected (oversize) */
 };
 
@@ -148,6 +151,8 @@ struct np_worker {
 	struct rte_mempool *hep_pool;	/* HEP export slots; NULL when HEP is off */
 	struct rte_ring *hep_ring;	/* filled slots, to the control thread */
 	struct np_det_inspect *ins;
+	struct np_hist *hist;		/* evidence history the inspector fills; NULL: off */
+	uint64_t rx_frames[NP_MAX_PORTS]; /* per rxq[]: frames received, numbers frames */
 	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
 	double ns_per_tsc;
@@ -204,6 +209,12 @@ struct np_app {
 	uint64_t events_seen[8];	/* per np_event_type, control side */
 	struct np_metrics *metrics;	/* /metrics endpoint (metrics.h), NULL when off */
 	struct np_hep_sender *hep;	/* HEP export (hep_export.c), NULL when off */
+	struct np_evidence *evidence;	/* evidence captures (evidence_live.c), NULL when off */
+	char evidence_dir[4096];	/* where they go */
+	char evidence_stamp[24];	/* run start, UTC, in their names */
+	unsigned int n_inputs;		/* evidence inputs: one per (port, rx queue) */
+	char (*input_name)[48];		/* "c_side", or "c_side/q1" for a port of several queues */
+	const char **input_ptr;
 	struct np_versions versions;	/* natprobe_build_info labels */
 	struct np_process_info process;	/* natprobe_build_info, process_start_time_seconds */
 };
@@ -237,6 +248,20 @@ unsigned int np_hep_drain(struct np_app *app);
 void np_hep_record(struct np_app *app, const struct np_det_record *r);
 void np_hep_flush(struct np_app *app);	/* at the end: send (TCP) or count what waits */
 void np_hep_stop(struct np_app *app);
+
+/*
+ * evidence_live.c: evidence captures of `run` (docs/records.md). Histories
+ * are made with the workers, inputs named once the queues are known; each
+ * incident record then gets its capture written by the control thread.
+ */
+bool np_evidence_live_on(const struct np_conf *c);	/* history_frames and a directory */
+int np_evidence_check_conf(const struct np_conf *c, char *err, size_t errlen);
+int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket);
+void np_evidence_worker_free(struct np_worker *w);
+int np_evidence_live_start(struct np_app *app);	/* after np_ports_init: 0 or -errno */
+void np_evidence_live_record(struct np_app *app, const struct np_det_record *r);
+void np_evidence_live_counters(struct np_app *app);	/* into control_stats, for a scrape */
+void np_evidence_live_stop(struct np_app *app);
 
 /* control.c */
 int np_control_init(struct np_app *app);

@@ -60,6 +60,7 @@ struct np_offline {
 	struct np_sip_db *db;
 	struct np_det_inspect *ins;
 	struct np_nat_xlat *xlat;	/* shared with the correlator, as on the live path */
+	struct np_hist *hist;		/* evidence history the inspector fills; NULL: none */
 	uint8_t *inner;			/* decapsulated IP packets get an Ethernet header here */
 	unsigned int *cap_input;	/* capture number -> input number */
 	/* what was read */
@@ -143,6 +144,9 @@ void np_offline_warnings(const struct np_offline *o);
  * what it gave, the time span, checksums, tunnels, time window and filter.
  */
 void np_offline_report_read(const struct np_offline *o, FILE *f);
+
+/* The name of input @p i (0..n_inputs-1) as messages give it: its path, "standard input". */
+const char *np_offline_input_name(const struct np_offline *o, unsigned int i);
 
 void np_offline_close(struct np_offline *o);
 

@@ -820,6 +820,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	ic.frag_datagrams = 1024;
 	ic.sip_db = o->db;
 	ic.xlat = o->xlat;
+	ic.hist = o->hist;
 	o->ins = np_det_inspect_create(&ic, sink);
 	if (o->ins == NULL) {
 		snprintf(err, errlen, "cannot create the inspector: %s", strerror(errno));

@@ -114,7 +114,8 @@ static inline uint8_t tunnel_family(uint8_t encap)
  */
 static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_rxq *r,
 					  const uint8_t *data, uint32_t len,
-					  const struct np_pkt_info *pi, uint64_t now_ns)
+					  const struct np_pkt_info *pi, uint64_t now_ns,
+					  struct np_pkt_ref *ref)
 {
 	struct np_stats *st = &w->stats;
 	struct np_pkt_tunnel t;
@@ -127,7 +128,7 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	if (rc != NP_PKT_DECAP_OK) {
 		if (rc == NP_PKT_DECAP_BAD)
 			st->tunnel[r->segment][t.encap][NP_TUN_ERRORS]++;
-		np_det_inspect_frame(w->ins, r->segment, data, len, pi, now_ns);
+		np_det_inspect_frame_ref(w->ins, ref, data, len, pi, now_ns);
 		return;
 	}
 	st->tunnel[r->segment][t.encap][NP_TUN_FRAMES]++;
@@ -148,7 +149,8 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	}
 	if (ipi.ip_csum == NP_PKT_IP_CSUM_ZERO && cls != NP_PKT_BAD_CHECKSUM)
 		st->segment[seg][NP_SEG_IPV4_CSUM_ZERO]++;
-	np_det_inspect_frame(w->ins, seg, inner, ilen, &ipi, now_ns);
+	ref->segment = seg;
+	np_det_inspect_frame_ref(w->ins, ref, inner, ilen, &ipi, now_ns);
 }
 
 /* Look at one frame. Never changes it. */
@@ -161,6 +163,9 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	const uint8_t *data;
 	struct np_pkt_info pi;
 	int cls;
+	/* the frame's number on its rx queue: what records and evidence captures cite */
+	struct np_pkt_ref ref = { .frame = ++w->rx_frames[r - w->rxq], .input = r->input,
+				  .segment = r->segment };
 
 	st->segment[r->segment][NP_SEG_PACKETS]++;
 	st->segment[r->segment][NP_SEG_BYTES] += len;
@@ -185,10 +190,10 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
 	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
 	if (unlikely(pi.l4_proto == 47 || pi.dport == NP_TUNNEL_VXLAN_PORT)) {
-		inspect_tunnel(w, r, data, avail, &pi, now_ns);
+		inspect_tunnel(w, r, data, avail, &pi, now_ns, &ref);
 		return;
 	}
-	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);
+	np_det_inspect_frame_ref(w->ins, &ref, data, avail, &pi, now_ns);
 }
 
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,

@@ -10,6 +10,7 @@
 
 #include "np_detect.h"
 #include "np_frag.h"
+#include "np_history.h"
 
 #define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)
 
@@ -24,12 +25,23 @@ struct np_det_inspect {
 	struct np_det_inspect_stats stats;
 	struct np_sip_msg msg;
 	struct np_det_sip sum;
+	/* The frame being inspected; frame 0 outside np_det_inspect_frame*(). */
+	struct np_pkt_ref ref;
+	struct np_hist *hist;
+	uint32_t keep;			/* NP_HIST_F_* the frame earned so far */
+	uint64_t call_key;		/* of the first SIP message it completed */
 };
 
-static void on_flow_event(void *ctx, const struct np_flow_event *ev)
+static void on_flow_event(void *ctx, const struct np_flow_event *fev)
 {
 	struct np_det_inspect *ins = ctx;
+	struct np_flow_event evc = *fev;
+	const struct np_flow_event *ev = &evc;
 	struct np_nat_xlat_entry e;
+
+	evc.ref = ins->ref;
+	if (ev->type == NP_FLOW_EV_TCP_REFUSED)
+		ins->keep |= NP_HIST_F_REFUSAL;
 
 	/* A connection attempt to an endpoint that exists only as a NAT binding. */
 	if (ins->xlat != NULL && ev->type == NP_FLOW_EV_NEW && ev->proto == 6 &&
@@ -72,6 +84,12 @@ static void mark_translations(struct np_det_inspect *ins, struct np_det_sip *s)
 	}
 }
 
+/* A segment of a SIP stream: the frame is part of a message, kept as evidence. */
+static void on_sip_stream(void *ctx)
+{
+	((struct np_det_inspect *)ctx)->keep |= NP_HIST_F_SIP;
+}
+
 static void on_sip(void *ctx, const struct np_flow_msg *fm)
 {
 	struct np_det_inspect *ins = ctx;
@@ -80,6 +98,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	struct np_det_sip *s = &ins->sum;
 	int rc;
 
+	ins->keep |= NP_HIST_F_SIP;
 	rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
 	if (!headers_usable(rc, m, fm->flags)) {
 		st->errors[m->err < NP_SIP_E_MAX ? m->err : NP_SIP_E_SCAN]++;
@@ -91,6 +110,8 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 		st->requests[m->method < NP_SIP_M_MAX ? m->method : NP_SIP_M_OTHER]++;
 	else
 		st->responses[m->status / 100 <= 6 ? m->status / 100 : 0]++;
+	if (ins->hist != NULL && ins->call_key == 0 && m->call_id.len > 0)
+		ins->call_key = np_hist_call_key(m->call_id.p, m->call_id.len);
 	if (ins->sink.sip_full != NULL)
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
 	if (ins->sink.sip == NULL)
@@ -103,6 +124,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	s->flow.dport = fm->dport;
 	s->flow.proto = fm->proto;
 	s->ts_ns = fm->ts_ns;
+	s->ref = ins->ref;
 	s->segment = fm->segment;
 	s->flow_flags = fm->flags;
 	if (ins->xlat != NULL)
@@ -158,6 +180,9 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 	ins->flow_sink.event = on_flow_event;
 	ins->flow_sink.sip = on_sip;
 	ins->flow_sink.ctx = ins;
+	ins->hist = conf->hist;
+	if (ins->hist != NULL)
+		ins->flow_sink.sip_stream = on_sip_stream;
 	ins->flows = np_flow_table_create(&conf->flow);
 	if (ins->flows == NULL)
 		goto fail;
@@ -207,8 +232,8 @@ void np_det_inspect_destroy(struct np_det_inspect *ins)
 		free(mem);
 }
 
-int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
-			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+static int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+		   uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
 	switch (pi->cls) {
 	case NP_PKT_TCP:
@@ -243,6 +268,64 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 	default:
 		return 0;
 	}
+}
+
+/* Copy the frame into the evidence history, with the keys that find it again. */
+static __attribute__((noinline)) void keep_frame(struct np_det_inspect *ins, const uint8_t *frame,
+						 uint32_t len, const struct np_pkt_info *pi,
+						 uint64_t now_ns)
+{
+	struct np_hist_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.ref = ins->ref;
+	m.ts_ns = now_ns;
+	m.flags = ins->keep;
+	m.call_key = ins->call_key;
+	if (pi->cls == NP_PKT_ICMP)
+		m.flow_key = np_hist_flow_key(ins->ref.segment, pi->icmp_inner.proto,
+					      &pi->icmp_inner.src, pi->icmp_inner.sport,
+					      &pi->icmp_inner.dst, pi->icmp_inner.dport);
+	else if (pi->l4_off != 0)
+		m.flow_key = np_hist_flow_key(ins->ref.segment, pi->l4_proto, &pi->src, pi->sport,
+					      &pi->dst, pi->dport);
+	np_hist_put(ins->hist, &m, frame, len);
+}
+
+int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref *ref,
+			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
+			     uint64_t now_ns)
+{
+	ins->ref = *ref;
+	if (ins->hist == NULL) {
+		inspect(ins, ref->segment, frame, len, pi, now_ns);
+		ins->ref.frame = 0;
+		return 0;
+	}
+	ins->keep = 0;
+	ins->call_key = 0;
+	if (pi->cls == NP_PKT_TCP || pi->cls == NP_PKT_TRUNCATED) {
+		if (pi->tcp_flags & 0x07)		/* FIN, SYN, RST */
+			ins->keep = NP_HIST_F_TCP_CTL;
+	} else if (pi->cls == NP_PKT_ICMP) {
+		if (pi->icmp_inner.valid)
+			ins->keep = NP_HIST_F_ICMP;
+	} else if (pi->cls == NP_PKT_FRAGMENT) {
+		ins->keep = NP_HIST_F_FRAGMENT;
+	}
+	inspect(ins, ref->segment, frame, len, pi, now_ns);
+	if (ins->keep != 0)
+		keep_frame(ins, frame, len, pi, now_ns);
+	ins->ref.frame = 0;
+	return 0;
+}
+
+int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+{
+	struct np_pkt_ref ref = { .segment = segment };
+
+	return np_det_inspect_frame_ref(ins, &ref, frame, len, pi, now_ns);
 }
 
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,

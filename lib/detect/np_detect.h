@@ -101,6 +101,7 @@ struct np_det_tuple {
 struct np_det_sip {
 	struct np_det_tuple flow;
 	uint64_t ts_ns;
+	struct np_pkt_ref ref;	/**< the frame that completed the message (frame 0: a log) */
 	uint64_t msg_hash;	/**< hash of the message bytes (alg_rewrite) */
 	uint64_t hdr_hash[NP_DET_H_MAX]; /**< hash of each header's values (what changed) */
 	uint32_t cseq;
@@ -162,6 +163,8 @@ struct np_det_inspect_stats {
 	uint64_t xlat_syn_to_snat;	/**< TCP connection attempts to a translated source */
 };
 
+struct np_hist;
+
 struct np_det_inspect_conf {
 	struct np_flow_conf flow;	/**< flow table (sizes, timeouts, SIP ports, allocator) */
 	uint32_t frag_datagrams;	/**< IP datagrams reassembled at once; 0 = no reassembly */
@@ -172,6 +175,13 @@ struct np_det_inspect_conf {
 	 * lock-free per SIP address and per connection attempt; may be NULL.
 	 */
 	const struct np_nat_xlat *xlat;
+	/**
+	 * Evidence history (np_history.h) the inspector copies the frames it
+	 * acts on into: those carrying SIP (every TCP segment of a SIP stream),
+	 * TCP SYN, FIN and RST, ICMP errors and IP fragments. NULL: none kept.
+	 * Written only by the inspector's thread; the caller creates and frees it.
+	 */
+	struct np_hist *hist;
 };
 
 /** Where the inspector reports. Any member may be NULL. */
@@ -204,6 +214,17 @@ void np_det_inspect_destroy(struct np_det_inspect *ins);
  */
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns);
+
+/**
+ * np_det_inspect_frame() for a frame whose origin is known: @p ref (its
+ * segment, input and frame number) is handed on in the flow events
+ * (np_flow_event::ref) and SIP summaries (np_det_sip::ref) the frame causes,
+ * and kept with the frame in the evidence history. The segment is
+ * ref->segment. @return 0.
+ */
+int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref *ref,
+			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
+			     uint64_t now_ns);
 
 /** Age flows and fragments; bounded by @p max_work. @return work done. */
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
@@ -242,6 +263,9 @@ enum np_det_severity {
 };
 
 #define NP_DET_MAX_EVIDENCE 16
+/** Frames a record names (np_det_record::frames); an anomaly names at most 8. */
+#define NP_DET_MAX_FRAMES 32
+#define NP_DET_ANOMALY_FRAMES 8
 #define NP_DET_DEFAULT_REPEAT_WINDOW_NS (60ull * 1000000000ull)
 #define NP_DET_DETAIL_LEN 768
 #define NP_DET_EP_LEN 64
@@ -283,6 +307,15 @@ struct np_det_record {
 	int64_t delay_ms;		/**< sip_timeout, phantom_connect: -1 when unknown */
 	uint8_t n_evidence;
 	uint32_t evidence[NP_DET_MAX_EVIDENCE];	/**< ids of the records it joins */
+	/**
+	 * The frames that show it, sorted by segment, input and frame number:
+	 * an anomaly's messages and connection attempts (the copies on every
+	 * segment, at most NP_DET_ANOMALY_FRAMES), a binding's first frame on
+	 * each side, an incident's union of its evidence's frames. Empty for
+	 * what came from a log.
+	 */
+	uint8_t n_frames;
+	struct np_pkt_ref frames[NP_DET_MAX_FRAMES];
 	char detail[NP_DET_DETAIL_LEN];
 	char diagnosis[1536];		/**< incidents */
 	char fix[2][768];		/**< incidents: the two fixes */

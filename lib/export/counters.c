@@ -16,6 +16,9 @@ const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX] = {
 const struct np_ctr_def np_tunnel_ctr_defs[NP_TUNNEL_CTR_MAX] = {
 	NP_TUNNEL_COUNTERS(NP_CTR_DEF)
 };
+const struct np_ctr_def np_evidence_ctr_defs[NP_EVD_CTR_MAX] = {
+	NP_EVIDENCE_COUNTERS(NP_CTR_DEF)
+};
 #undef NP_CTR_DEF
 #define NP_CTR_LDEF(e, n, l, v, h, t) [NP_##e] = { n, l, v, h, t },
 const struct np_ctr_ldef np_hep_ctr_defs[NP_HEP_CTR_MAX] = { NP_HEP_COUNTERS(NP_CTR_LDEF) };
@@ -278,6 +281,11 @@ int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 		fprintf(f, "natprobe_%s{%s=\"%s\"} %lu\n", d->name, d->label, d->value,
 			(unsigned long)sum.hep[k]);
 	}
+	for (unsigned int k = 0; k < NP_EVD_CTR_MAX; k++) {
+		family(f, &np_evidence_ctr_defs[k]);
+		fprintf(f, "natprobe_%s %lu\n", np_evidence_ctr_defs[k].name,
+			(unsigned long)sum.evidence[k]);
+	}
 	if (src->inspect != NULL)
 		write_sip(f, src);
 	if (src->flow != NULL)
@@ -371,6 +379,7 @@ int np_counters_write_markdown(FILE *f)
 			fprintf(f, "| `natprobe_%s` | %s | %s | %s |\n", d->name,
 				d->type == NP_CTR_COUNTER ? "counter" : "gauge", d->label, d->help);
 	}
+	md_rows(f, np_evidence_ctr_defs, NP_EVD_CTR_MAX, "");
 	fputs("| `natprobe_sip_requests_total` | counter | segment, method | SIP requests parsed |\n"
 	      "| `natprobe_sip_responses_total` | counter | segment, class | SIP responses parsed, "
 	      "by status class (1xx..6xx) |\n"

@@ -12,11 +12,20 @@
 
 #include "np_detect.h"
 
-/** Segment names, by index, for the "segment" fields. */
+/** Segment names, by index, for the "segment" fields; input names for "frames". */
 struct np_record_names {
 	unsigned int n_segments;
 	const char *const *segments;
+	/** Input names by np_pkt_ref::input: file names offline, port names live. */
+	unsigned int n_inputs;
+	const char *const *inputs;
 };
+
+/** The name of input @p i ("?" when unknown). */
+const char *np_record_input_name(const struct np_record_names *n, unsigned int i);
+
+/** The name of segment @p i ("?" when unknown). */
+const char *np_record_segment_name(const struct np_record_names *n, int i);
 
 /**
  * Write @p r as one JSON object and a newline.

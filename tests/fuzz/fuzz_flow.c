@@ -71,7 +71,7 @@ on_sip(void *ctx, const struct np_flow_msg *m)
 		sum += m->data[i];
 }
 
-static const struct np_flow_sink sink = {on_event, on_sip, NULL};
+static const struct np_flow_sink sink = {on_event, on_sip, NULL, NULL};
 
 static void
 wr16(uint8_t *p, uint16_t v)
