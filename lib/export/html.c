@@ -172,6 +172,9 @@ struct ladder {
 	struct lev *ev;
 	size_t n;
 	bool full;
+	/* messages on the same connections not drawn (keep-alives, other dialogs) */
+	size_t omitted_req, omitted_resp;
+	char omitted_what[NP_DET_TEXT_LEN];	/* the first one's method */
 };
 
 static const struct np_det_record *rec_by_id(const struct np_html_report *rep, uint32_t id)
@@ -351,6 +354,37 @@ static void annotate(struct ladder *L, struct lev *e)
 	}
 }
 
+/*
+ * Keep the picture to the failing exchange: cited events, connection set-up
+ * and tear-down, and the messages of the dialogs cited ones belong to. Other
+ * messages on the same connections (keep-alives) stay in the capture and are
+ * only counted under the ladder.
+ */
+static void ladder_prune(struct ladder *L)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < L->n; i++) {
+		struct lev *e = &L->ev[i];
+		bool keep = e->cited || (e->kind != LEV_REQ && e->kind != LEV_RESP);
+
+		for (size_t k = 0; !keep && k < L->n; k++)
+			keep = L->ev[k].cited && (L->ev[k].kind == LEV_REQ || L->ev[k].kind == LEV_RESP) &&
+			       strcmp(L->ev[k].call_id, e->call_id) == 0;
+		if (keep) {
+			L->ev[kept++] = *e;
+			continue;
+		}
+		if (e->kind == LEV_REQ)
+			L->omitted_req++;
+		else
+			L->omitted_resp++;
+		if (L->omitted_what[0] == '\0' && e->kind == LEV_REQ)
+			snprintf(L->omitted_what, sizeof(L->omitted_what), "%s", e->method);
+	}
+	L->n = kept;
+}
+
 /* Read the evidence frames in time order: TCP flags, ICMP errors, SIP messages (reassembled). */
 static int ladder_events(struct ladder *L, const struct np_evidence_set *s)
 {
@@ -393,6 +427,7 @@ static int ladder_events(struct ladder *L, const struct np_evidence_set *s)
 	np_det_inspect_destroy(ins);
 	for (size_t i = 0; i < L->n; i++)
 		annotate(L, &L->ev[i]);
+	ladder_prune(L);
 	return 0;
 }
 
@@ -803,6 +838,12 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 		      "Red: refusals, failures, the finding; the translated address is "
 		      "<span style=\"color:#c62828;font-weight:bold;text-decoration:underline\">"
 		      "underlined in red</span>.", f);
+		if (L.omitted_req + L.omitted_resp > 0) {
+			fprintf(f, " Not drawn: %zu other requests (", L.omitted_req);
+			esc(f, L.omitted_what[0] ? L.omitted_what : "none");
+			fprintf(f, " ...) and %zu responses of other dialogs on the same "
+				"connections; they are in the capture.", L.omitted_resp);
+		}
 		if (L.full)
 			fprintf(f, " Only the first %d events are drawn.", LADDER_MAX_EVENTS);
 		fputs("</p>\n", f);
