@@ -23,9 +23,12 @@ int np_aev_start(struct np_aev *x, struct np_offline *o, const struct np_record_
 	struct stat st;
 
 	x->names = names;
-	if (x->dir != NULL && (stat(x->dir, &st) != 0 || !S_ISDIR(st.st_mode))) {
-		snprintf(err, errlen, "--evidence '%s': %s", x->dir,
-			 errno == 0 || S_ISDIR(st.st_mode) ? "not a directory" : strerror(errno));
+	if (x->dir != NULL && stat(x->dir, &st) != 0) {
+		snprintf(err, errlen, "--evidence '%s': %s", x->dir, strerror(errno));
+		return -1;
+	}
+	if (x->dir != NULL && !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "--evidence '%s': not a directory", x->dir);
 		return -1;
 	}
 	if (x->html != NULL) {
