@@ -152,7 +152,6 @@ struct np_worker {
 	struct rte_ring *hep_ring;	/* filled slots, to the control thread */
 	struct np_det_inspect *ins;
 	struct np_hist *hist;		/* evidence history the inspector fills; NULL: off */
-	uint64_t rx_frames[NP_MAX_PORTS]; /* per rxq[]: frames received, numbers frames */
 	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
 	double ns_per_tsc;

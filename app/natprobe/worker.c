@@ -115,8 +115,9 @@ static inline uint8_t tunnel_family(uint8_t encap)
 static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_rxq *r,
 					  const uint8_t *data, uint32_t len,
 					  const struct np_pkt_info *pi, uint64_t now_ns,
-					  struct np_pkt_ref *ref)
+					  const struct np_pkt_ref *ref)
 {
+	struct np_pkt_ref inner_ref = *ref;
 	struct np_stats *st = &w->stats;
 	struct np_pkt_tunnel t;
 	struct np_pkt_info ipi;
@@ -149,13 +150,13 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	}
 	if (ipi.ip_csum == NP_PKT_IP_CSUM_ZERO && cls != NP_PKT_BAD_CHECKSUM)
 		st->segment[seg][NP_SEG_IPV4_CSUM_ZERO]++;
-	ref->segment = seg;
-	np_det_inspect_frame_ref(w->ins, ref, inner, ilen, &ipi, now_ns);
+	inner_ref.segment = seg;
+	np_det_inspect_frame_ref(w->ins, &inner_ref, inner, ilen, &ipi, now_ns);
 }
 
 /* Look at one frame. Never changes it. */
 static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
-			   uint64_t now_ns)
+			   uint64_t now_ns, const struct np_pkt_ref *ref)
 {
 	struct np_stats *st = &w->stats;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -163,9 +164,6 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	const uint8_t *data;
 	struct np_pkt_info pi;
 	int cls;
-	/* the frame's number on its rx queue: what records and evidence captures cite */
-	struct np_pkt_ref ref = { .frame = ++w->rx_frames[r - w->rxq], .input = r->input,
-				  .segment = r->segment };
 
 	st->segment[r->segment][NP_SEG_PACKETS]++;
 	st->segment[r->segment][NP_SEG_BYTES] += len;
@@ -190,10 +188,10 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
 	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
 	if (unlikely(pi.l4_proto == 47 || pi.dport == NP_TUNNEL_VXLAN_PORT)) {
-		inspect_tunnel(w, r, data, avail, &pi, now_ns, &ref);
+		inspect_tunnel(w, r, data, avail, &pi, now_ns, ref);
 		return;
 	}
-	np_det_inspect_frame_ref(w->ins, &ref, data, avail, &pi, now_ns);
+	np_det_inspect_frame_ref(w->ins, ref, data, avail, &pi, now_ns);
 }
 
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
@@ -224,6 +222,12 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	uint64_t *in = w->stats.port[r->port];
 	uint64_t t0, now_ns, bytes = 0;
 	uint16_t n;
+	/*
+	 * Frames are numbered per rx queue, from 1: what records and evidence
+	 * captures cite. This worker's count of the port is its queue's count
+	 * (a worker polls one queue of a port).
+	 */
+	struct np_pkt_ref ref = { .input = r->input, .segment = r->segment };
 
 	w->stats.worker[NP_WK_POLLS]++;
 	n = rte_eth_rx_burst(r->port_id, r->queue, pkts, (uint16_t)burst);
@@ -231,12 +235,14 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 		return;
 	t0 = rte_rdtsc();
 	now_ns = w->ns_base + (uint64_t)((double)(t0 - w->tsc_base) * w->ns_per_tsc);
+	ref.frame = in[NP_PORT_RX_PACKETS];
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += lens[i];
-		inspect(w, r, pkts[i], now_ns);
+		ref.frame++;
+		inspect(w, r, pkts[i], now_ns, &ref);
 	}
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;

@@ -14,6 +14,8 @@
 
 #define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)
 
+static const struct np_pkt_ref no_ref;	/* events no frame caused (ageing) */
+
 struct np_det_inspect {
 	struct np_flow_table *flows;
 	struct np_frag_table *frags;
@@ -25,8 +27,9 @@ struct np_det_inspect {
 	struct np_det_inspect_stats stats;
 	struct np_sip_msg msg;
 	struct np_det_sip sum;
-	/* The frame being inspected; frame 0 outside np_det_inspect_frame*(). */
-	struct np_pkt_ref ref;
+	/* The frame being inspected (the caller's, valid during the call); no_ref when
+	 * flows age out. */
+	const struct np_pkt_ref *ref;
 	struct np_hist *hist;
 	uint32_t keep;			/* NP_HIST_F_* the frame earned so far */
 	uint64_t call_key;		/* of the first SIP message it completed */
@@ -39,7 +42,7 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fev)
 	const struct np_flow_event *ev = &evc;
 	struct np_nat_xlat_entry e;
 
-	evc.ref = ins->ref;
+	evc.ref = *ins->ref;
 	if (ev->type == NP_FLOW_EV_TCP_REFUSED)
 		ins->keep |= NP_HIST_F_REFUSAL;
 
@@ -124,7 +127,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *fm)
 	s->flow.dport = fm->dport;
 	s->flow.proto = fm->proto;
 	s->ts_ns = fm->ts_ns;
-	s->ref = ins->ref;
+	s->ref = *ins->ref;
 	s->segment = fm->segment;
 	s->flow_flags = fm->flags;
 	if (ins->xlat != NULL)
@@ -181,6 +184,7 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 	ins->flow_sink.sip = on_sip;
 	ins->flow_sink.ctx = ins;
 	ins->hist = conf->hist;
+	ins->ref = &no_ref;
 	if (ins->hist != NULL)
 		ins->flow_sink.sip_stream = on_sip_stream;
 	ins->flows = np_flow_table_create(&conf->flow);
@@ -278,16 +282,16 @@ static __attribute__((noinline)) void keep_frame(struct np_det_inspect *ins, con
 	struct np_hist_meta m;
 
 	memset(&m, 0, sizeof(m));
-	m.ref = ins->ref;
+	m.ref = *ins->ref;
 	m.ts_ns = now_ns;
 	m.flags = ins->keep;
 	m.call_key = ins->call_key;
 	if (pi->cls == NP_PKT_ICMP)
-		m.flow_key = np_hist_flow_key(ins->ref.segment, pi->icmp_inner.proto,
+		m.flow_key = np_hist_flow_key(ins->ref->segment, pi->icmp_inner.proto,
 					      &pi->icmp_inner.src, pi->icmp_inner.sport,
 					      &pi->icmp_inner.dst, pi->icmp_inner.dport);
 	else if (pi->l4_off != 0)
-		m.flow_key = np_hist_flow_key(ins->ref.segment, pi->l4_proto, &pi->src, pi->sport,
+		m.flow_key = np_hist_flow_key(ins->ref->segment, pi->l4_proto, &pi->src, pi->sport,
 					      &pi->dst, pi->dport);
 	np_hist_put(ins->hist, &m, frame, len);
 }
@@ -296,12 +300,9 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
 			     uint64_t now_ns)
 {
-	ins->ref = *ref;
-	if (ins->hist == NULL) {
-		inspect(ins, ref->segment, frame, len, pi, now_ns);
-		ins->ref.frame = 0;
-		return 0;
-	}
+	ins->ref = ref;
+	if (ins->hist == NULL)
+		return inspect(ins, ref->segment, frame, len, pi, now_ns);
 	ins->keep = 0;
 	ins->call_key = 0;
 	if (pi->cls == NP_PKT_TCP || pi->cls == NP_PKT_TRUNCATED) {
@@ -316,7 +317,6 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 	inspect(ins, ref->segment, frame, len, pi, now_ns);
 	if (ins->keep != 0)
 		keep_frame(ins, frame, len, pi, now_ns);
-	ins->ref.frame = 0;
 	return 0;
 }
 
@@ -331,7 +331,10 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work)
 {
-	unsigned int done = np_flow_expire(ins->flows, now_ns, max_work, &ins->flow_sink);
+	unsigned int done;
+
+	ins->ref = &no_ref;	/* what ageing reports, no frame caused */
+	done = np_flow_expire(ins->flows, now_ns, max_work, &ins->flow_sink);
 
 	if (ins->frags != NULL && done < max_work)
 		done += np_frag_expire(ins->frags, now_ns, max_work - done);

@@ -217,10 +217,10 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 
 /**
  * np_det_inspect_frame() for a frame whose origin is known: @p ref (its
- * segment, input and frame number) is handed on in the flow events
- * (np_flow_event::ref) and SIP summaries (np_det_sip::ref) the frame causes,
- * and kept with the frame in the evidence history. The segment is
- * ref->segment. @return 0.
+ * segment, input and frame number; read during the call only) is handed on
+ * in the flow events (np_flow_event::ref) and SIP summaries
+ * (np_det_sip::ref) the frame causes, and kept with the frame in the
+ * evidence history. The segment is ref->segment. @return 0.
  */
 int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref *ref,
 			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
