@@ -161,6 +161,26 @@ static int name_inputs(struct np_app *app)
 	return 0;
 }
 
+/*
+ * Captures are created after the privileges are dropped: say at start when
+ * security.user cannot create files in the directory (mode bits only).
+ */
+static void warn_unwritable(const struct np_app *app)
+{
+	const struct np_conf *c = &app->conf;
+	struct stat st;
+
+	if (c->security.user[0] == '\0' || c->security.uid == 0 ||
+	    stat(app->evidence_dir, &st) != 0)
+		return;
+	if ((st.st_uid == c->security.uid && (st.st_mode & S_IWUSR)) ||
+	    (st.st_gid == c->security.gid && (st.st_mode & S_IWGRP)) || (st.st_mode & S_IWOTH))
+		return;
+	np_err("warning: evidence captures: '%s' is not writable by security.user %s; "
+	       "incidents' captures will fail (give the directory to that user, or set "
+	       "evidence.dir)", app->evidence_dir, c->security.user);
+}
+
 int np_evidence_live_start(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -179,6 +199,7 @@ int np_evidence_live_start(struct np_app *app)
 	for (unsigned int i = 0; i < app->n_workers; i++)
 		np_evidence_add_history(app->evidence, app->workers[i]->hist);
 	dir_of(c, app->evidence_dir, sizeof(app->evidence_dir));
+	warn_unwritable(app);
 	gmtime_r(&t, &tm);
 	strftime(app->evidence_stamp, sizeof(app->evidence_stamp), "%Y%m%dT%H%M%SZ", &tm);
 	return 0;

@@ -31,8 +31,8 @@ struct np_det_inspect {
 	 * flows age out. */
 	const struct np_pkt_ref *ref;
 	struct np_hist *hist;
-	uint32_t keep;			/* NP_HIST_F_* the frame earned so far */
-	uint64_t call_key;		/* of the first SIP message it completed */
+	uint32_t keep;			/* NP_HIST_F_* the callbacks gave the frame; 0 between frames */
+	uint64_t call_key;		/* of the first SIP message it completed; 0 between frames */
 };
 
 static void on_flow_event(void *ctx, const struct np_flow_event *fev)
@@ -236,7 +236,7 @@ void np_det_inspect_destroy(struct np_det_inspect *ins)
 		free(mem);
 }
 
-static int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+static inline int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 		   uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
 	switch (pi->cls) {
@@ -274,17 +274,30 @@ static int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *f
 	}
 }
 
+/* Classes whose frames may be kept whatever the callbacks say (flags, ICMP errors). */
+#define KEEP_CLASSES ((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
+		      (1u << NP_PKT_FRAGMENT))
+
+static inline uint32_t keep_class(const struct np_pkt_info *pi)
+{
+	if (pi->cls == NP_PKT_ICMP)
+		return pi->icmp_inner.valid ? NP_HIST_F_ICMP : 0;
+	if (pi->cls == NP_PKT_FRAGMENT)
+		return NP_HIST_F_FRAGMENT;
+	return (pi->tcp_flags & 0x07) ? NP_HIST_F_TCP_CTL : 0;	/* FIN, SYN, RST */
+}
+
 /* Copy the frame into the evidence history, with the keys that find it again. */
-static __attribute__((noinline)) void keep_frame(struct np_det_inspect *ins, const uint8_t *frame,
-						 uint32_t len, const struct np_pkt_info *pi,
-						 uint64_t now_ns)
+static __attribute__((noinline)) void keep_frame(struct np_det_inspect *ins, uint32_t keep,
+						 const uint8_t *frame, uint32_t len,
+						 const struct np_pkt_info *pi, uint64_t now_ns)
 {
 	struct np_hist_meta m;
 
 	memset(&m, 0, sizeof(m));
 	m.ref = *ins->ref;
 	m.ts_ns = now_ns;
-	m.flags = ins->keep;
+	m.flags = keep;
 	m.call_key = ins->call_key;
 	if (pi->cls == NP_PKT_ICMP)
 		m.flow_key = np_hist_flow_key(ins->ref->segment, pi->icmp_inner.proto,
@@ -300,23 +313,24 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
 			     uint64_t now_ns)
 {
+	uint32_t keep = 0;
+
+	/*
+	 * What a frame that earns nothing costs: a store, a test of its class,
+	 * a test of what the callbacks set. Those set ins->keep (SIP, refusals);
+	 * it is cleared only when set.
+	 */
 	ins->ref = ref;
-	if (ins->hist == NULL)
-		return inspect(ins, ref->segment, frame, len, pi, now_ns);
-	ins->keep = 0;
-	ins->call_key = 0;
-	if (pi->cls == NP_PKT_TCP || pi->cls == NP_PKT_TRUNCATED) {
-		if (pi->tcp_flags & 0x07)		/* FIN, SYN, RST */
-			ins->keep = NP_HIST_F_TCP_CTL;
-	} else if (pi->cls == NP_PKT_ICMP) {
-		if (pi->icmp_inner.valid)
-			ins->keep = NP_HIST_F_ICMP;
-	} else if (pi->cls == NP_PKT_FRAGMENT) {
-		ins->keep = NP_HIST_F_FRAGMENT;
-	}
+	if (ins->hist != NULL && ((1u << pi->cls) & KEEP_CLASSES))
+		keep = keep_class(pi);
 	inspect(ins, ref->segment, frame, len, pi, now_ns);
-	if (ins->keep != 0)
-		keep_frame(ins, frame, len, pi, now_ns);
+	keep |= ins->keep;
+	if (__builtin_expect(keep != 0, 0)) {
+		if (ins->hist != NULL)
+			keep_frame(ins, keep, frame, len, pi, now_ns);
+		ins->keep = 0;
+		ins->call_key = 0;
+	}
 	return 0;
 }
 

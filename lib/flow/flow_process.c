@@ -237,8 +237,6 @@ tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t seg
 	}
 	if (!(e->flags & FLOW_F_SIP))
 		return;
-	if (sink && sink->sip_stream)
-		sink->sip_stream(sink->ctx);
 	pk.pi = pi;
 	pk.sink = sink;
 	pk.now_ns = now_ns;

@@ -268,10 +268,11 @@ struct np_flow_sink {
 	void (*sip)(void *ctx, const struct np_flow_msg *m);
 	void *ctx;
 	/**
-	 * Optional: the frame being processed carries data of a SIP-over-TCP
-	 * stream (called before the data is framed; also for data that only
-	 * fills a reassembly buffer). Lets the caller keep every frame a
-	 * message spans (evidence captures).
+	 * Optional: the frame being processed carries new data of a
+	 * SIP-over-TCP stream (called before the data is framed; also for data
+	 * that only fills a reassembly buffer; not for a retransmission of data
+	 * already taken). Lets the caller keep every frame a message spans
+	 * (evidence captures).
 	 */
 	void (*sip_stream)(void *ctx);
 };
