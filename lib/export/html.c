@@ -20,8 +20,8 @@
 
 /* Geometry of the ladder (pixels). */
 #define G_LEFT 170			/* time and frame column */
-#define G_LANE 250			/* between lanes */
-#define G_PAD 70			/* left of the first lane, right of the last */
+#define G_LANE 290			/* between lanes */
+#define G_PAD 100			/* left of the first lane, right of the last */
 #define G_RIGHT 150			/* records column */
 #define G_HEAD 104			/* lane headers */
 #define G_ROW 50
