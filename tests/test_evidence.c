@@ -98,7 +98,7 @@ static void test_hist_cuts_long_frames(void **state)
 	uint8_t buf[2048];
 
 	(void)state;
-	put(h, 5, 0);		/* 245 bytes into 128-byte slots */
+	put(h, 5, 0); /* 245 bytes into 128-byte slots */
 	assert_int_equal(np_hist_read(h, 0, &m, buf), 0);
 	assert_int_equal(m.caplen, 128);
 	assert_int_equal(m.len, fill(buf + 1024, 5));
@@ -134,7 +134,7 @@ static void *writer(void *arg)
 
 static void test_hist_reader_never_sees_a_torn_frame(void **state)
 {
-	struct race r = { .h = np_hist_create(16, 2048, NULL, NULL, NULL), .n = 200000 };
+	struct race r = {.h = np_hist_create(16, 2048, NULL, NULL, NULL), .n = 200000};
 	uint64_t ok = 0, stale = 0;
 	pthread_t t;
 
@@ -203,7 +203,7 @@ static const uint8_t *opt(const uint8_t *p, const uint8_t *end, uint16_t code, u
 
 static void test_pcapng_blocks(void **state)
 {
-	static const uint8_t frame[61] = { 1, 2, 3, 4, 5 };
+	static const uint8_t frame[61] = {1, 2, 3, 4, 5};
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
@@ -213,10 +213,12 @@ static void test_pcapng_blocks(void **state)
 	(void)state;
 	assert_int_equal(np_pcapng_write_shb(f, "natprobe test"), 0);
 	assert_int_equal(np_pcapng_write_idb(f, NP_PCAPNG_LINKTYPE_ETHERNET, 2048, "inside",
-					     "natprobe input inside.pcap"), 0);
+					     "natprobe input inside.pcap"),
+			 0);
 	assert_int_equal(np_pcapng_write_idb(f, NP_PCAPNG_LINKTYPE_ETHERNET, 2048, "dmz", NULL), 0);
 	assert_int_equal(np_pcapng_write_epb(f, 1, 1461049753973050000ull, frame, 61, 1514,
-					     "#3 translated_route"), 0);
+					     "#3 translated_route"),
+			 0);
 	assert_int_equal(np_pcapng_write_epb(f, 0, 5, frame, 61, 61, NULL), 0);
 	assert_int_equal(np_pcapng_write_epb(f, 0, 5, frame, 62, 61, NULL), -EINVAL);
 	fclose(f);
@@ -253,7 +255,7 @@ static void test_pcapng_blocks(void **state)
 	assert_int_equal(o[0], 9);
 	p += rd32(p + 4);
 	o = opt(p + 16, p + rd32(p + 4) - 4, 3, &l);
-	assert_null(o);		/* no description given: none written */
+	assert_null(o); /* no description given: none written */
 	p += rd32(p + 4);
 	/* EPB: interface 1, the time in two halves, lengths, data, comment */
 	assert_int_equal(rd32(p), 6);
@@ -272,10 +274,9 @@ static void test_pcapng_blocks(void **state)
 /* ---- choosing an incident's frames ------------------------------------------ */
 
 /* A minimal Ethernet/IPv4/TCP frame: 10.0.0.a:pa -> 10.0.0.b:pb with flags. */
-static uint32_t tcp_frame(uint8_t *b, uint8_t a, uint16_t pa, uint8_t c, uint16_t pc,
-			  uint8_t flags)
+static uint32_t tcp_frame(uint8_t *b, uint8_t a, uint16_t pa, uint8_t c, uint16_t pc, uint8_t flags)
 {
-	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
+	static const uint8_t eth[14] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00};
 	uint32_t sum = 0;
 
 	memset(b, 0, 54);
@@ -324,9 +325,9 @@ static void hist_tcp(struct np_hist *h, uint64_t frame, uint8_t a, uint16_t pa, 
  */
 static void test_collect_picks_connection(void **state)
 {
-	static const char *const segs[] = { "inside" };
-	static const char *const inputs[] = { "inside.pcap" };
-	struct np_record_names names = { 1, segs, 1, inputs };
+	static const char *const segs[] = {"inside"};
+	static const char *const inputs[] = {"inside.pcap"};
+	struct np_record_names names = {1, segs, 1, inputs};
 	struct np_hist *h = np_hist_create(64, 256, NULL, NULL, NULL);
 	struct np_evidence *e = np_evidence_create();
 	struct np_det_record an, inc;
@@ -335,19 +336,19 @@ static void test_collect_picks_connection(void **state)
 
 	(void)state;
 	np_evidence_add_history(e, h);
-	hist_tcp(h, 1, 2, 5000, 3, 7003, 0x02, 1 * S);		/* SYN of the connection */
-	hist_tcp(h, 2, 9, 1111, 3, 80, 0x02, 2 * S);		/* another connection */
-	hist_tcp(h, 3, 3, 7003, 2, 5000, 0x18, 100 * S);	/* data, cited */
-	hist_tcp(h, 4, 2, 5000, 3, 7003, 0x18, 120 * S);	/* data, within the window */
-	hist_tcp(h, 5, 2, 5000, 3, 7003, 0x18, 200 * S);	/* data, outside it */
-	hist_tcp(h, 6, 2, 5000, 3, 7003, 0x11, 300 * S);	/* FIN, outside but a FIN */
+	hist_tcp(h, 1, 2, 5000, 3, 7003, 0x02, 1 * S);	 /* SYN of the connection */
+	hist_tcp(h, 2, 9, 1111, 3, 80, 0x02, 2 * S);	 /* another connection */
+	hist_tcp(h, 3, 3, 7003, 2, 5000, 0x18, 100 * S); /* data, cited */
+	hist_tcp(h, 4, 2, 5000, 3, 7003, 0x18, 120 * S); /* data, within the window */
+	hist_tcp(h, 5, 2, 5000, 3, 7003, 0x18, 200 * S); /* data, outside it */
+	hist_tcp(h, 6, 2, 5000, 3, 7003, 0x11, 300 * S); /* FIN, outside but a FIN */
 	memset(&an, 0, sizeof(an));
 	an.kind = NP_DET_KIND_ANOMALY;
 	an.type = NP_DET_TRANSLATED_ROUTE;
 	an.id = 3;
 	an.n_frames = 2;
 	an.frames[0].frame = 3;
-	an.frames[1].frame = 77;	/* never in the history: lost */
+	an.frames[1].frame = 77; /* never in the history: lost */
 	np_evidence_note(e, &an);
 	memset(&inc, 0, sizeof(inc));
 	inc.kind = NP_DET_KIND_INCIDENT;
@@ -363,10 +364,11 @@ static void test_collect_picks_connection(void **state)
 	assert_int_equal(s.frames[1].meta.ref.frame, 3);
 	assert_int_equal(s.frames[2].meta.ref.frame, 4);
 	assert_int_equal(s.frames[3].meta.ref.frame, 6);
-	assert_string_equal(s.frames[1].comment,
-			    "#3 translated_route, #6 nat_reflection_misroute [inside.pcap frame 3]");
+	assert_string_equal(
+	    s.frames[1].comment,
+	    "#3 translated_route, #6 nat_reflection_misroute [inside.pcap frame 3]");
 	assert_string_equal(s.frames[0].comment, "context of #6 nat_reflection_misroute: same "
-			    "TCP connection [inside.pcap frame 1]");
+						 "TCP connection [inside.pcap frame 1]");
 	assert_int_equal(s.frames[1].why, NP_EVIDENCE_CITED);
 	assert_int_equal(s.frames[2].why, NP_EVIDENCE_CONNECTION);
 	assert_int_equal(s.cited, 2);
@@ -397,13 +399,13 @@ static void test_html_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hist_round_trip_and_overwrite),
-		cmocka_unit_test(test_hist_cuts_long_frames),
-		cmocka_unit_test(test_hist_bad_sizes),
-		cmocka_unit_test(test_hist_reader_never_sees_a_torn_frame),
-		cmocka_unit_test(test_pcapng_blocks),
-		cmocka_unit_test(test_collect_picks_connection),
-		cmocka_unit_test(test_html_escape),
+	    cmocka_unit_test(test_hist_round_trip_and_overwrite),
+	    cmocka_unit_test(test_hist_cuts_long_frames),
+	    cmocka_unit_test(test_hist_bad_sizes),
+	    cmocka_unit_test(test_hist_reader_never_sees_a_torn_frame),
+	    cmocka_unit_test(test_pcapng_blocks),
+	    cmocka_unit_test(test_collect_picks_connection),
+	    cmocka_unit_test(test_html_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

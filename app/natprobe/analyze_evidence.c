@@ -48,14 +48,16 @@ int np_aev_start(struct np_aev *x, struct np_offline *o, const struct np_record_
 		}
 	}
 	if (c->evidence.history_frames == 0) {
-		snprintf(err, errlen, "--evidence and --html need frames kept: "
+		snprintf(err, errlen,
+			 "--evidence and --html need frames kept: "
 			 "evidence.history_frames is 0 in the config");
 		return -1;
 	}
 	x->hist = np_hist_create(c->evidence.history_frames, c->evidence.snaplen, NULL, NULL, NULL);
 	x->ev = np_evidence_create();
 	if (x->hist == NULL || x->ev == NULL) {
-		snprintf(err, errlen, "out of memory for the evidence history (%u frames of %u "
+		snprintf(err, errlen,
+			 "out of memory for the evidence history (%u frames of %u "
 			 "bytes: evidence.history_frames, evidence.snaplen)",
 			 c->evidence.history_frames, c->evidence.snaplen);
 		return -1;
@@ -78,7 +80,7 @@ void np_aev_record(struct np_aev *x, const struct np_det_record *r)
 	if (x->n_sets == x->cap_sets) {
 		size_t cap = x->cap_sets ? 2 * x->cap_sets : 8;
 		struct np_evidence_set *ns = realloc(x->sets, cap * sizeof(*ns));
-		char (*np)[4200];
+		char(*np)[4200];
 
 		if (ns == NULL) {
 			x->errors++;
@@ -106,8 +108,8 @@ void np_aev_record(struct np_aev *x, const struct np_det_record *r)
 		return;
 	snprintf(x->paths[x->n_sets - 1], sizeof(x->paths[0]), "%s/incident-%u.pcapng", x->dir,
 		 r->id);
-	if (np_evidence_file_write(x->paths[x->n_sets - 1], s, x->names, NULL, err,
-				   sizeof(err)) < 0) {
+	if (np_evidence_file_write(x->paths[x->n_sets - 1], s, x->names, NULL, err, sizeof(err)) <
+	    0) {
 		np_err("analyze: evidence of incident %u: %s", r->id, err);
 		x->paths[x->n_sets - 1][0] = '\0';
 		x->errors++;

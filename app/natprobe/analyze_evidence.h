@@ -17,16 +17,16 @@
 #include "offline.h"
 
 struct np_aev {
-	const char *dir;		/* --evidence; NULL: no captures */
-	const char *html;		/* --html; NULL: no page */
+	const char *dir;  /* --evidence; NULL: no captures */
+	const char *html; /* --html; NULL: no page */
 	struct np_hist *hist;
 	struct np_evidence *ev;
 	const struct np_record_names *names;
 	size_t n_sets, cap_sets;
-	struct np_evidence_set *sets;	/* one per incident, in the order written */
-	char (*paths)[4200];		/* their capture files ("" when not written) */
-	uint64_t lost;			/* cited frames no longer in the history */
-	unsigned int errors;		/* captures that could not be written */
+	struct np_evidence_set *sets; /* one per incident, in the order written */
+	char (*paths)[4200];	      /* their capture files ("" when not written) */
+	uint64_t lost;		      /* cited frames no longer in the history */
+	unsigned int errors;	      /* captures that could not be written */
 };
 
 /* Any of --evidence / --html given? */

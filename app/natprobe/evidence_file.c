@@ -19,8 +19,8 @@ int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 			   const struct np_record_names *names, const struct np_file_owner *owner,
 			   char *err, size_t errlen)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-		      0640);
+	int fd =
+	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0640);
 	char userappl[64];
 	FILE *f;
 	int e;
@@ -28,8 +28,10 @@ int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 	if (fd < 0) {
 		e = errno;
 		if (e == EEXIST)
-			snprintf(err, errlen, "'%s' exists already; natprobe writes an evidence "
-				 "capture only as a new file", path);
+			snprintf(err, errlen,
+				 "'%s' exists already; natprobe writes an evidence "
+				 "capture only as a new file",
+				 path);
 		else
 			snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
 		return -e;
@@ -43,7 +45,7 @@ int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 		unlink(path);
 		return -e;
 	}
-	fcntl(fd, F_SETFL, O_WRONLY);	/* a regular file we made: blocking writes */
+	fcntl(fd, F_SETFL, O_WRONLY); /* a regular file we made: blocking writes */
 	f = fdopen(fd, "w");
 	if (f == NULL) {
 		e = errno;

@@ -33,8 +33,8 @@ static int np_logtype = -1;
 static int logtype(void)
 {
 	if (np_logtype < 0)
-		np_logtype = rte_log_register_type_and_pick_level("natprobe.evidence",
-								  RTE_LOG_NOTICE);
+		np_logtype =
+		    rte_log_register_type_and_pick_level("natprobe.evidence", RTE_LOG_NOTICE);
 	return np_logtype;
 }
 
@@ -62,13 +62,14 @@ int np_evidence_check_conf(const struct np_conf *c, char *err, size_t errlen)
 	struct stat st;
 
 	if (!np_evidence_live_on(c) || c->evidence.dir[0] == '\0')
-		return 0;	/* beside the records file: export.records_file is checked */
+		return 0; /* beside the records file: export.records_file is checked */
 	if (lstat(c->evidence.dir, &st) != 0) {
 		snprintf(err, errlen, "evidence.dir: '%s': %s", c->evidence.dir, strerror(errno));
 		return -errno;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		snprintf(err, errlen, "evidence.dir: '%s' is a symbolic link; natprobe does not "
+		snprintf(err, errlen,
+			 "evidence.dir: '%s' is a symbolic link; natprobe does not "
 			 "follow links for files it writes: give the directory's real path",
 			 c->evidence.dir);
 		return -ELOOP;
@@ -103,7 +104,8 @@ int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket)
 	if (w->hist == NULL) {
 		np_err("cannot allocate worker %u's evidence history (%u frames of %u bytes, %zu "
 		       "KiB): out of DPDK memory (evidence.history_frames, evidence.snaplen, "
-		       "eal.memory_mb)", w->id, c->evidence.history_frames, c->evidence.snaplen,
+		       "eal.memory_mb)",
+		       w->id, c->evidence.history_frames, c->evidence.snaplen,
 		       np_hist_mem_need(c->evidence.history_frames, c->evidence.snaplen) / 1024);
 		return -ENOMEM;
 	}
@@ -145,11 +147,13 @@ static int name_inputs(struct np_app *app)
 						continue;
 					r->input = (uint16_t)k;
 					if (queues == 1)
-						snprintf(app->input_name[k], sizeof(app->input_name[0]),
-							 "%s", app->conf.ports[p].name);
+						snprintf(app->input_name[k],
+							 sizeof(app->input_name[0]), "%s",
+							 app->conf.ports[p].name);
 					else
-						snprintf(app->input_name[k], sizeof(app->input_name[0]),
-							 "%s/q%u", app->conf.ports[p].name, want);
+						snprintf(app->input_name[k],
+							 sizeof(app->input_name[0]), "%s/q%u",
+							 app->conf.ports[p].name, want);
 					app->input_ptr[k] = app->input_name[k];
 					k++;
 					queues--;
@@ -178,7 +182,8 @@ static void warn_unwritable(const struct np_app *app)
 		return;
 	np_err("warning: evidence captures: '%s' is not writable by security.user %s; "
 	       "incidents' captures will fail (give the directory to that user, or set "
-	       "evidence.dir)", app->evidence_dir, c->security.user);
+	       "evidence.dir)",
+	       app->evidence_dir, c->security.user);
 }
 
 int np_evidence_live_start(struct np_app *app)
@@ -209,9 +214,9 @@ void np_evidence_live_record(struct np_app *app, const struct np_det_record *r)
 {
 	const struct np_conf *c = &app->conf;
 	struct np_file_owner owner = {
-		.set = c->security.user[0] != '\0',
-		.uid = c->security.uid,
-		.gid = c->security.gid,
+	    .set = c->security.user[0] != '\0',
+	    .uid = c->security.uid,
+	    .gid = c->security.gid,
 	};
 	struct np_evidence_set set;
 	char path[sizeof(app->evidence_dir) + 64], err[sizeof(path) + 256];
@@ -225,8 +230,8 @@ void np_evidence_live_record(struct np_app *app, const struct np_det_record *r)
 		return;
 	if (np_evidence_collect(app->evidence, r, &app->names, &set) < 0) {
 		ctr[NP_EVD_FILE_ERRORS]++;
-		rte_log(RTE_LOG_ERR, logtype(), "natprobe: evidence of incident %u: out of memory\n",
-			r->id);
+		rte_log(RTE_LOG_ERR, logtype(),
+			"natprobe: evidence of incident %u: out of memory\n", r->id);
 		return;
 	}
 	ctr[NP_EVD_FRAMES_LOST] += set.lost;
@@ -242,7 +247,8 @@ void np_evidence_live_record(struct np_app *app, const struct np_det_record *r)
 		rte_log(RTE_LOG_NOTICE, logtype(),
 			"natprobe: incident %u: %zu frames written to %s%s\n", r->id, set.n, path,
 			set.lost ? " (some cited frames had left the history: "
-				   "natprobe_evidence_frames_lost_total)" : "");
+				   "natprobe_evidence_frames_lost_total)"
+				 : "");
 	}
 	np_evidence_set_free(&set);
 }

@@ -17,12 +17,12 @@
 _Static_assert(sizeof(struct np_hist_meta) % 8 == 0, "meta is whole words");
 
 struct np_hist {
-	uint64_t *slots;	/* n * stride words */
+	uint64_t *slots; /* n * stride words */
 	uint32_t n;
 	uint32_t snaplen;
-	uint32_t stride;	/* words per slot */
-	uint64_t head;		/* atomic: one past the last position written */
-	uint64_t next;		/* writer's own copy of head */
+	uint32_t stride; /* words per slot */
+	uint64_t head;	 /* atomic: one past the last position written */
+	uint64_t next;	 /* writer's own copy of head */
 	struct np_hist_stats stats;
 	void (*free)(void *p, void *ctx);
 	void *ctx;
@@ -32,7 +32,7 @@ static uint32_t stride_of(uint32_t snaplen)
 {
 	uint32_t w = 1 + (uint32_t)META_WORDS + (snaplen + 7) / 8;
 
-	return (w + 7) & ~7u;	/* whole cache lines */
+	return (w + 7) & ~7u; /* whole cache lines */
 }
 
 size_t np_hist_mem_need(uint32_t slots, uint32_t snaplen)
@@ -198,8 +198,8 @@ uint64_t np_hist_flow_key(uint8_t segment, uint8_t proto, const struct np_addr *
 	const struct np_addr *lo = c < 0 || (c == 0 && aport <= bport) ? a : b;
 	const struct np_addr *hi = lo == a ? b : a;
 	uint16_t plo = lo == a ? aport : bport, phi = lo == a ? bport : aport;
-	uint64_t h = ((uint64_t)segment << 48) | ((uint64_t)proto << 32) | ((uint64_t)plo << 16) |
-		     phi;
+	uint64_t h =
+	    ((uint64_t)segment << 48) | ((uint64_t)proto << 32) | ((uint64_t)plo << 16) | phi;
 
 	h = det_hash_bytes(h, lo->b, sizeof(lo->b));
 	h = mix(det_hash_bytes(h, hi->b, sizeof(hi->b)));

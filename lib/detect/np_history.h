@@ -36,36 +36,36 @@
 
 #include "np_pkt.h"
 
-#define NP_HIST_MIN_SNAPLEN 128u	/**< smallest bytes kept per frame */
-#define NP_HIST_MAX_SNAPLEN 65535u	/**< largest */
-#define NP_HIST_MAX_SLOTS (1u << 20)	/**< most frames one history holds */
+#define NP_HIST_MIN_SNAPLEN 128u     /**< smallest bytes kept per frame */
+#define NP_HIST_MAX_SNAPLEN 65535u   /**< largest */
+#define NP_HIST_MAX_SLOTS (1u << 20) /**< most frames one history holds */
 
 /* np_hist_meta::flags: why the frame was kept, and how. */
-#define NP_HIST_F_SIP (1u << 0)		/**< carried SIP (a message, or part of one over TCP) */
-#define NP_HIST_F_TCP_CTL (1u << 1)	/**< TCP SYN, FIN or RST */
-#define NP_HIST_F_ICMP (1u << 2)	/**< ICMP / ICMPv6 error */
-#define NP_HIST_F_FRAGMENT (1u << 3)	/**< IP fragment */
-#define NP_HIST_F_REFUSAL (1u << 4)	/**< refused a TCP connection attempt (RST, ICMP) */
-#define NP_HIST_F_CUT (1u << 5)		/**< longer than the snap length: kept cut */
+#define NP_HIST_F_SIP (1u << 0)	     /**< carried SIP (a message, or part of one over TCP) */
+#define NP_HIST_F_TCP_CTL (1u << 1)  /**< TCP SYN, FIN or RST */
+#define NP_HIST_F_ICMP (1u << 2)     /**< ICMP / ICMPv6 error */
+#define NP_HIST_F_FRAGMENT (1u << 3) /**< IP fragment */
+#define NP_HIST_F_REFUSAL (1u << 4)  /**< refused a TCP connection attempt (RST, ICMP) */
+#define NP_HIST_F_CUT (1u << 5)	     /**< longer than the snap length: kept cut */
 
 /** What a slot says about its frame. */
 struct np_hist_meta {
-	struct np_pkt_ref ref;	/**< segment, input, frame number */
-	uint64_t ts_ns;		/**< the time the inspector was given with it */
-	uint64_t flow_key;	/**< np_hist_flow_key() of its TCP/UDP flow (for an ICMP
-				 *   error: of the flow it quotes); 0 when none */
-	uint64_t call_key;	/**< np_hist_call_key() of the first SIP message it
-				 *   completed; 0 when none */
-	uint32_t caplen;	/**< bytes kept (at most the snap length) */
-	uint32_t len;		/**< bytes the frame had */
-	uint32_t flags;		/**< NP_HIST_F_* */
-	uint32_t reserved;	/**< zero */
+	struct np_pkt_ref ref; /**< segment, input, frame number */
+	uint64_t ts_ns;	       /**< the time the inspector was given with it */
+	uint64_t flow_key;     /**< np_hist_flow_key() of its TCP/UDP flow (for an ICMP
+				*   error: of the flow it quotes); 0 when none */
+	uint64_t call_key;     /**< np_hist_call_key() of the first SIP message it
+				*   completed; 0 when none */
+	uint32_t caplen;       /**< bytes kept (at most the snap length) */
+	uint32_t len;	       /**< bytes the frame had */
+	uint32_t flags;	       /**< NP_HIST_F_* */
+	uint32_t reserved;     /**< zero */
 };
 
 /** Writer-side counters; plain, written only by the writer. */
 struct np_hist_stats {
-	uint64_t kept;		/**< frames copied in */
-	uint64_t cut;		/**< of them, longer than the snap length (kept cut) */
+	uint64_t kept; /**< frames copied in */
+	uint64_t cut;  /**< of them, longer than the snap length (kept cut) */
 };
 
 struct np_hist;

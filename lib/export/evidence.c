@@ -9,12 +9,12 @@
 #include "np_evidence.h"
 #include "np_pcapng_writer.h"
 
-#define EV_CACHE 16384u			/* records remembered, by id */
-#define EV_MAX_CITES 512u		/* distinct frames one incident cites */
-#define EV_MAX_IDS 24u			/* records named in one frame's comment */
+#define EV_CACHE 16384u	  /* records remembered, by id */
+#define EV_MAX_CITES 512u /* distinct frames one incident cites */
+#define EV_MAX_IDS 24u	  /* records named in one frame's comment */
 
 struct ev_rec {
-	uint32_t id;			/* 0 = free */
+	uint32_t id; /* 0 = free */
 	uint8_t type;
 	uint8_t n;
 	struct np_pkt_ref frames[NP_DET_ANOMALY_FRAMES];
@@ -24,7 +24,7 @@ struct np_evidence {
 	const struct np_hist *hist[NP_EVIDENCE_MAX_HIST];
 	unsigned int n_hist;
 	struct np_evidence_stats stats;
-	struct ev_rec recs[EV_CACHE];	/* id % EV_CACHE */
+	struct ev_rec recs[EV_CACHE]; /* id % EV_CACHE */
 };
 
 /* A frame the records cite, and who cites it. */
@@ -42,7 +42,7 @@ struct ev_pick {
 	uint64_t pos;
 	struct np_hist_meta meta;
 	uint8_t why;
-	int cite;			/* index in the cites, -1 for context */
+	int cite; /* index in the cites, -1 for context */
 };
 
 struct np_evidence *np_evidence_create(void)
@@ -72,7 +72,7 @@ void np_evidence_note(struct np_evidence *e, const struct np_det_record *r)
 	struct ev_rec *s = &e->recs[r->id % EV_CACHE];
 
 	if (r->kind == NP_DET_KIND_INCIDENT)
-		return;		/* an incident is handed over whole when collected */
+		return; /* an incident is handed over whole when collected */
 	s->id = r->id;
 	s->type = r->type;
 	s->n = 0;
@@ -201,8 +201,9 @@ static void comment(struct np_evidence_frame *fr, const struct ev_cite *c,
 	} else {
 		off += (size_t)snprintf(fr->comment, len, "context of #%u %s: same %s", inc->id,
 					np_det_type_name(inc->type),
-					fr->why == NP_EVIDENCE_DIALOG ? "SIP Call-ID" :
-					flow_word(fr->data, fr->meta.caplen));
+					fr->why == NP_EVIDENCE_DIALOG
+					    ? "SIP Call-ID"
+					    : flow_word(fr->data, fr->meta.caplen));
 	}
 	if (off < len)
 		snprintf(fr->comment + off, len - off, " [%s frame %" PRIu64 "]",
@@ -242,7 +243,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 		uint64_t head = np_hist_head(e->hist[h]), n = np_hist_slots(e->hist[h]);
 
 		for (uint64_t pos = head > n ? head - n : 0; pos < head; pos++) {
-			struct ev_pick p = { .h = h, .pos = pos, .why = NP_EVIDENCE_CITED };
+			struct ev_pick p = {.h = h, .pos = pos, .why = NP_EVIDENCE_CITED};
 			int ci;
 
 			if (np_hist_read(e->hist[h], pos, &p.meta, NULL) != 0)
@@ -271,7 +272,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 		uint64_t head = np_hist_head(e->hist[h]), n = np_hist_slots(e->hist[h]);
 
 		for (uint64_t pos = head > n ? head - n : 0; pos < head; pos++) {
-			struct ev_pick p = { .h = h, .pos = pos, .cite = -1 };
+			struct ev_pick p = {.h = h, .pos = pos, .cite = -1};
 			bool in_window;
 
 			if (np_hist_read(e->hist[h], pos, &p.meta, NULL) != 0 ||
@@ -292,7 +293,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 		}
 	}
 	/* Copy the frames out; one overwritten meanwhile is lost. */
-	out->frames = calloc(n_picks + 1, sizeof(*out->frames));	/* +1: see set_free */
+	out->frames = calloc(n_picks + 1, sizeof(*out->frames)); /* +1: see set_free */
 	if (out->frames == NULL) {
 		rc = -ENOMEM;
 		goto out;
@@ -388,9 +389,9 @@ int np_evidence_write_pcapng(FILE *f, const struct np_evidence_set *s,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct np_evidence_frame *fr = &s->frames[i];
 
-		rc |= np_pcapng_write_epb(f, (uint32_t)iface[fr->meta.ref.segment % NP_DET_MAX_SEGMENTS],
-					  fr->meta.ts_ns, fr->data, fr->meta.caplen, fr->meta.len,
-					  fr->comment);
+		rc |= np_pcapng_write_epb(
+		    f, (uint32_t)iface[fr->meta.ref.segment % NP_DET_MAX_SEGMENTS], fr->meta.ts_ns,
+		    fr->data, fr->meta.caplen, fr->meta.len, fr->comment);
 	}
 	return rc != 0 || ferror(f) ? -EIO : 0;
 }

@@ -13,17 +13,17 @@
 
 #include "np_html.h"
 
-#define LADDER_MAX_EVENTS 400		/* arrows drawn per incident, at most */
+#define LADDER_MAX_EVENTS 400 /* arrows drawn per incident, at most */
 #define LADDER_MAX_LANES 12
-#define LABEL_MAX 52			/* characters of an arrow's label */
-#define SUB_MAX 72			/* characters of the line under it */
+#define LABEL_MAX 52 /* characters of an arrow's label */
+#define SUB_MAX 72   /* characters of the line under it */
 
 /* Geometry of the ladder (pixels). */
-#define G_LEFT 170			/* time and frame column */
-#define G_LANE 290			/* between lanes */
-#define G_PAD 100			/* left of the first lane, right of the last */
-#define G_RIGHT 150			/* records column */
-#define G_HEAD 104			/* lane headers */
+#define G_LEFT 170  /* time and frame column */
+#define G_LANE 290  /* between lanes */
+#define G_PAD 100   /* left of the first lane, right of the last */
+#define G_RIGHT 150 /* records column */
+#define G_HEAD 104  /* lane headers */
 #define G_ROW 50
 #define G_FOOT 24
 
@@ -118,8 +118,9 @@ static void clip(char *dst, size_t size, const char *src, size_t len, size_t max
 	size_t out = 0, chars = 0, i = 0;
 
 	while (i < len && chars < max && out + 5 < size) {
-		size_t n = (unsigned char)src[i] >= 0x80 ?
-				   utf8_len((const unsigned char *)src + i, len - i) : 1;
+		size_t n = (unsigned char)src[i] >= 0x80
+			       ? utf8_len((const unsigned char *)src + i, len - i)
+			       : 1;
 
 		if (n == 0)
 			n = 1;
@@ -154,10 +155,10 @@ struct lev {
 	struct np_pkt_ref ref;
 	struct np_addr src, dst;
 	uint16_t sport, dport;
-	uint8_t kind;			/* enum lev_kind */
+	uint8_t kind; /* enum lev_kind */
 	uint16_t status;
 	bool cited;
-	bool sub_bad;			/* the line under the arrow is the finding */
+	bool sub_bad; /* the line under the arrow is the finding */
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
 	char label[512];
@@ -168,13 +169,13 @@ struct lev {
 struct ladder {
 	const struct np_html_report *rep;
 	const struct np_det_record *inc;
-	const struct np_evidence_frame *cur;	/* frame being read */
+	const struct np_evidence_frame *cur; /* frame being read */
 	struct lev *ev;
 	size_t n;
 	bool full;
 	/* messages on the same connections not drawn (keep-alives, other dialogs) */
 	size_t omitted_req, omitted_resp;
-	char omitted_what[NP_DET_TEXT_LEN];	/* the first one's method */
+	char omitted_what[NP_DET_TEXT_LEN]; /* the first one's method */
 };
 
 static const struct np_det_record *rec_by_id(const struct np_html_report *rep, uint32_t id)
@@ -296,18 +297,19 @@ static void annotate(struct ladder *L, struct lev *e)
 
 	e->cited = false;
 	for (unsigned int k = 0; k <= inc->n_evidence; k++) {
-		const struct np_det_record *r = k < inc->n_evidence ?
-							rec_by_id(L->rep, inc->evidence[k]) : inc;
+		const struct np_det_record *r =
+		    k < inc->n_evidence ? rec_by_id(L->rep, inc->evidence[k]) : inc;
 
 		if (r == NULL || !rec_cites(r, &e->ref))
 			continue;
-		/* a frame may carry several messages: a record about a SIP message names its Call-ID */
+		/* a frame may carry several messages: a record about a SIP message names its
+		 * Call-ID */
 		if (sip && r->sip.call_id[0] != '\0' && strcmp(r->sip.call_id, e->call_id) != 0)
 			continue;
 		e->cited = true;
 		if (off < sizeof(ids))
-			off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s#%u", off ? " " : "",
-						r->id);
+			off += (size_t)snprintf(ids + off, sizeof(ids) - off, "%s#%u",
+						off ? " " : "", r->id);
 		if (e->sub_bad)
 			continue;
 		if (r->type == NP_DET_TRANSLATED_ROUTE && r->has_sip && r->sip.header[0] &&
@@ -322,16 +324,15 @@ static void annotate(struct ladder *L, struct lev *e)
 			e->sub_bad = true;
 		} else if (r->type == NP_DET_SIP_TIMEOUT && e->kind == LEV_RESP &&
 			   e->status == r->sip.status && strcmp(r->sip.header, "Warning") == 0) {
-			snprintf(e->sub, sizeof(e->sub), "Warning: %.*s", SUB_MAX,
-				 r->sip.value);
+			snprintf(e->sub, sizeof(e->sub), "Warning: %.*s", SUB_MAX, r->sip.value);
 			e->sub_bad = true;
 		} else if (r->type == NP_DET_PHANTOM_CONNECT &&
 			   (e->kind == LEV_RST || e->kind == LEV_ICMP)) {
 			snprintf(e->sub, sizeof(e->sub), "refused: %s exists only as a NAT binding",
 				 r->endpoint);
 			e->sub_bad = true;
-		} else if (r->type == NP_DET_HAIRPIN_SNAT && e->kind == LEV_SYN &&
-			   r->has_flow && memcmp(&r->flow.src, &e->src, sizeof(e->src)) == 0 &&
+		} else if (r->type == NP_DET_HAIRPIN_SNAT && e->kind == LEV_SYN && r->has_flow &&
+			   memcmp(&r->flow.src, &e->src, sizeof(e->src)) == 0 &&
 			   r->flow.sport == e->sport) {
 			snprintf(e->sub, sizeof(e->sub),
 				 "source translated to %s, the server's own public address",
@@ -369,7 +370,8 @@ static void ladder_prune(struct ladder *L)
 		bool keep = e->cited || (e->kind != LEV_REQ && e->kind != LEV_RESP);
 
 		for (size_t k = 0; !keep && k < L->n; k++)
-			keep = L->ev[k].cited && (L->ev[k].kind == LEV_REQ || L->ev[k].kind == LEV_RESP) &&
+			keep = L->ev[k].cited &&
+			       (L->ev[k].kind == LEV_REQ || L->ev[k].kind == LEV_RESP) &&
 			       strcmp(L->ev[k].call_id, e->call_id) == 0;
 		if (keep) {
 			L->ev[kept++] = *e;
@@ -390,9 +392,9 @@ static int ladder_events(struct ladder *L, const struct np_evidence_set *s)
 {
 	const struct np_html_report *rep = L->rep;
 	struct np_det_inspect_conf ic;
-	struct np_det_inspect_sink sink = { .sip_full = on_sip_full, .ctx = L };
+	struct np_det_inspect_sink sink = {.sip_full = on_sip_full, .ctx = L};
 	struct np_det_inspect *ins;
-	static const uint16_t sip_ports[] = { 5060, 5061, 7001, 7003 };
+	static const uint16_t sip_ports[] = {5060, 5061, 7001, 7003};
 
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = 4096;
@@ -436,8 +438,8 @@ static int ladder_events(struct ladder *L, const struct np_evidence_set *s)
 struct lane {
 	struct np_addr addr;
 	bool fw;
-	int side;			/* 0 left (client side), 1 right (server side) */
-	int order;			/* within its side: lower is further out */
+	int side;  /* 0 left (client side), 1 right (server side) */
+	int order; /* within its side: lower is further out */
 	char role[32];
 	char seg[64];
 };
@@ -445,11 +447,11 @@ struct lane {
 struct lanes {
 	struct lane l[LADDER_MAX_LANES];
 	unsigned int n;
-	unsigned int fw;		/* index of the firewall lane */
-	struct np_addr fw_addr[8];	/* the firewall's faces */
+	unsigned int fw;	   /* index of the firewall lane */
+	struct np_addr fw_addr[8]; /* the firewall's faces */
 	unsigned int n_fw;
-	char face[2][96];		/* face lines of the firewall lane */
-	char xlat[NP_DET_EP_LEN];	/* the translated endpoint, highlighted */
+	char face[2][96];	  /* face lines of the firewall lane */
+	char xlat[NP_DET_EP_LEN]; /* the translated endpoint, highlighted */
 };
 
 static bool addr_eq(const struct np_addr *a, const struct np_addr *b)
@@ -525,7 +527,7 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	bool expressway = strstr(inc->detail, "Expressway-C") != NULL;
 	struct np_addr server;
 	bool have_server = false;
-	int order[2] = { 1, 1 };
+	int order[2] = {1, 1};
 	char fa[NP_DET_EP_LEN];
 
 	memset(ls, 0, sizeof(*ls));
@@ -648,17 +650,20 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 	uint64_t t0 = L->n ? L->ev[0].ts : 0;
 	char seg_left[80] = "", seg_right[80] = "";
 
-	fprintf(f, "<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+	fprintf(f,
+		"<svg class=\"ladder\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
 		"height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"ladder "
-		"diagram of incident %u\">\n", width, height, width, height, L->inc->id);
+		"diagram of incident %u\">\n",
+		width, height, width, height, L->inc->id);
 	fputs("<defs>", f);
-	static const char *const markers[] = { "req", "ok", "prov", "bad", "tcp" };
+	static const char *const markers[] = {"req", "ok", "prov", "bad", "tcp"};
 
 	for (unsigned int i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
-		fprintf(f, "<marker id=\"h-%s-%u\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
+		fprintf(f,
+			"<marker id=\"h-%s-%u\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" "
 			"markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
-			"<path d=\"M0,0 L10,5 L0,10 z\" class=\"head %s\"/></marker>", markers[i],
-			L->inc->id, markers[i]);
+			"<path d=\"M0,0 L10,5 L0,10 z\" class=\"head %s\"/></marker>",
+			markers[i], L->inc->id, markers[i]);
 	fputs("</defs>\n", f);
 	/* lanes: header, lifeline */
 	for (unsigned int i = 0; i < ls->n; i++) {
@@ -667,8 +672,10 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 		char a[NP_ADDR_STRLEN];
 
 		if (x->fw) {
-			fprintf(f, "<rect x=\"%.0f\" y=\"%d\" width=\"28\" height=\"%.0f\" "
-				"class=\"fwband\"/>\n", cx - 14, G_HEAD - 8, height - G_HEAD - G_FOOT + 16);
+			fprintf(f,
+				"<rect x=\"%.0f\" y=\"%d\" width=\"28\" height=\"%.0f\" "
+				"class=\"fwband\"/>\n",
+				cx - 14, G_HEAD - 8, height - G_HEAD - G_FOOT + 16);
 			svg_text(f, cx, 48, "lane fw", "middle", "firewall", NULL);
 			if (ls->face[0][0])
 				svg_text(f, cx, 66, "face", "middle", ls->face[0], hl);
@@ -691,7 +698,8 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 		svg_text(f, G_LEFT + G_PAD + (ls->fw * G_LANE) / 2.0, 18, "segname", "middle",
 			 seg_left, NULL);
 	if (seg_right[0])
-		svg_text(f, G_LEFT + G_PAD + ls->fw * G_LANE + ((ls->n - 1 - ls->fw) * G_LANE) / 2.0,
+		svg_text(f,
+			 G_LEFT + G_PAD + ls->fw * G_LANE + ((ls->n - 1 - ls->fw) * G_LANE) / 2.0,
 			 18, "segname", "middle", seg_right, NULL);
 	svg_text(f, 8, 48, "colhead", NULL, "time (+ms)", NULL);
 	svg_text(f, 8, 66, "colhead", NULL, "segment, frame", NULL);
@@ -711,17 +719,19 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 		clock_ms(e->ts, clk, sizeof(clk));
 		snprintf(t, sizeof(t), "+%.3f  %s", (double)(e->ts - t0) / 1e6, clk);
 		svg_text(f, 8, y - 4, "time", NULL, t, NULL);
-		snprintf(fr, sizeof(fr), "%s #%" PRIu64, np_record_segment_name(L->rep->names,
-									   e->ref.segment),
-			 e->ref.frame);
+		snprintf(fr, sizeof(fr), "%s #%" PRIu64,
+			 np_record_segment_name(L->rep->names, e->ref.segment), e->ref.frame);
 		svg_text(f, 8, y + 12, "frame", NULL, fr, NULL);
 		if (a == b) {
-			fprintf(f, "<path d=\"M%.0f,%.0f h40 v10 h-36\" class=\"arrow %s\" "
-				"marker-end=\"url(#h-%s-%u)\"/>\n", xa, y - 5, cls, cls, L->inc->id);
+			fprintf(f,
+				"<path d=\"M%.0f,%.0f h40 v10 h-36\" class=\"arrow %s\" "
+				"marker-end=\"url(#h-%s-%u)\"/>\n",
+				xa, y - 5, cls, cls, L->inc->id);
 		} else {
-			fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
-				"class=\"arrow %s\" marker-end=\"url(#h-%s-%u)\"/>\n", xa, y,
-				xb + (xb > xa ? -2 : 2), y, cls, cls, L->inc->id);
+			fprintf(f,
+				"<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" "
+				"class=\"arrow %s\" marker-end=\"url(#h-%s-%u)\"/>\n",
+				xa, y, xb + (xb > xa ? -2 : 2), y, cls, cls, L->inc->id);
 		}
 		svg_text(f, (xa + xb) / 2, y - 6, e->cited ? "label strong" : "label", "middle",
 			 e->label, hl);
@@ -737,39 +747,39 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 /* ---- the page ------------------------------------------------------------- */
 
 static const char css[] =
-	"body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#1b1b1b;"
-	"background:#fff;max-width:1500px}"
-	"h1{font-size:22px;margin:0 0 6px}h2{font-size:19px;margin:28px 0 6px;"
-	"border-top:2px solid #333;padding-top:14px}h3{font-size:15px;margin:16px 0 4px}"
-	".verdict{font-size:18px;font-weight:bold;padding:10px 14px;border-radius:4px;"
-	"background:#e8f5e9;border-left:6px solid #2e7d32}"
-	".verdict.alarm{background:#fdecea;border-left-color:#c62828}"
-	".meta{color:#555;font-size:13px}.detail{font-size:15px}"
-	".sev{font-size:13px;color:#fff;background:#c62828;border-radius:3px;padding:1px 6px;"
-	"vertical-align:middle}.sev.warning{background:#e65100}.sev.info{background:#546e7a}"
-	"table{border-collapse:collapse;font-size:13px;margin:6px 0}"
-	"td,th{border:1px solid #ccc;padding:4px 7px;text-align:left;vertical-align:top}"
-	"th{background:#f0f0f0}code{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
-	".fix li{margin:4px 0}.scroll{overflow-x:auto;border:1px solid #ddd;background:#fcfcfc}"
-	"svg.ladder{font-family:'DejaVu Sans',Arial,sans-serif;display:block}"
-	"svg .lane{font-size:14px;font-weight:bold;fill:#111}svg .lane.fw{fill:#5d4037}"
-	"svg .addr{font-size:13px;fill:#111}svg .face{font-size:11px;fill:#555}"
-	"svg .segname{font-size:13px;fill:#37474f;font-style:italic}"
-	"svg .colhead{font-size:11px;fill:#777}"
-	"svg .life{stroke:#90a4ae;stroke-width:1.5;stroke-dasharray:4 3}"
-	"svg .fwband{fill:#efebe9;stroke:#8d6e63;stroke-width:1.5}"
-	"svg .time{font-size:11px;fill:#333}svg .frame{font-size:11px;fill:#777}"
-	"svg .cites{font-size:12px;fill:#c62828;font-weight:bold}"
-	"svg .label{font-size:12px;fill:#333}svg .label.strong{font-weight:bold;fill:#111}"
-	"svg .sub{font-size:11px;fill:#666}svg .sub.offending{fill:#c62828;font-weight:bold}"
-	"svg .xlat{fill:#c62828;font-weight:bold;text-decoration:underline}"
-	"svg .arrow{stroke-width:2;fill:none}svg .arrow.req{stroke:#1565c0}"
-	"svg .arrow.ok{stroke:#2e7d32}svg .arrow.prov{stroke:#78909c}"
-	"svg .arrow.bad{stroke:#c62828;stroke-width:2.6}svg .arrow.tcp{stroke:#455a64}"
-	"svg .head.req{fill:#1565c0}svg .head.ok{fill:#2e7d32}svg .head.prov{fill:#78909c}"
-	"svg .head.bad{fill:#c62828}svg .head.tcp{fill:#455a64}"
-	"svg .ev.context{opacity:.42}"
-	".legend{font-size:12px;color:#555}";
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#1b1b1b;"
+    "background:#fff;max-width:1500px}"
+    "h1{font-size:22px;margin:0 0 6px}h2{font-size:19px;margin:28px 0 6px;"
+    "border-top:2px solid #333;padding-top:14px}h3{font-size:15px;margin:16px 0 4px}"
+    ".verdict{font-size:18px;font-weight:bold;padding:10px 14px;border-radius:4px;"
+    "background:#e8f5e9;border-left:6px solid #2e7d32}"
+    ".verdict.alarm{background:#fdecea;border-left-color:#c62828}"
+    ".meta{color:#555;font-size:13px}.detail{font-size:15px}"
+    ".sev{font-size:13px;color:#fff;background:#c62828;border-radius:3px;padding:1px 6px;"
+    "vertical-align:middle}.sev.warning{background:#e65100}.sev.info{background:#546e7a}"
+    "table{border-collapse:collapse;font-size:13px;margin:6px 0}"
+    "td,th{border:1px solid #ccc;padding:4px 7px;text-align:left;vertical-align:top}"
+    "th{background:#f0f0f0}code{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
+    ".fix li{margin:4px 0}.scroll{overflow-x:auto;border:1px solid #ddd;background:#fcfcfc}"
+    "svg.ladder{font-family:'DejaVu Sans',Arial,sans-serif;display:block}"
+    "svg .lane{font-size:14px;font-weight:bold;fill:#111}svg .lane.fw{fill:#5d4037}"
+    "svg .addr{font-size:13px;fill:#111}svg .face{font-size:11px;fill:#555}"
+    "svg .segname{font-size:13px;fill:#37474f;font-style:italic}"
+    "svg .colhead{font-size:11px;fill:#777}"
+    "svg .life{stroke:#90a4ae;stroke-width:1.5;stroke-dasharray:4 3}"
+    "svg .fwband{fill:#efebe9;stroke:#8d6e63;stroke-width:1.5}"
+    "svg .time{font-size:11px;fill:#333}svg .frame{font-size:11px;fill:#777}"
+    "svg .cites{font-size:12px;fill:#c62828;font-weight:bold}"
+    "svg .label{font-size:12px;fill:#333}svg .label.strong{font-weight:bold;fill:#111}"
+    "svg .sub{font-size:11px;fill:#666}svg .sub.offending{fill:#c62828;font-weight:bold}"
+    "svg .xlat{fill:#c62828;font-weight:bold;text-decoration:underline}"
+    "svg .arrow{stroke-width:2;fill:none}svg .arrow.req{stroke:#1565c0}"
+    "svg .arrow.ok{stroke:#2e7d32}svg .arrow.prov{stroke:#78909c}"
+    "svg .arrow.bad{stroke:#c62828;stroke-width:2.6}svg .arrow.tcp{stroke:#455a64}"
+    "svg .head.req{fill:#1565c0}svg .head.ok{fill:#2e7d32}svg .head.prov{fill:#78909c}"
+    "svg .head.bad{fill:#c62828}svg .head.tcp{fill:#455a64}"
+    "svg .ev.context{opacity:.42}"
+    ".legend{font-size:12px;color:#555}";
 
 static void frames_cell(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
 {
@@ -788,8 +798,8 @@ static void record_row(FILE *f, const struct np_det_record *r, const struct np_r
 {
 	char ts[40];
 
-	fprintf(f, "<tr><td>#%u</td><td>%s<br><span class=\"sev %s\">%s</span></td><td>",
-		r->id, np_det_type_name(r->type), np_det_severity_name(r->severity),
+	fprintf(f, "<tr><td>#%u</td><td>%s<br><span class=\"sev %s\">%s</span></td><td>", r->id,
+		np_det_type_name(r->type), np_det_severity_name(r->severity),
 		np_det_severity_name(r->severity));
 	esc(f, np_record_ts(r->ts_ns, ts, sizeof(ts)));
 	fputs("</td><td>", f);
@@ -802,20 +812,21 @@ static void record_row(FILE *f, const struct np_det_record *r, const struct np_r
 }
 
 static const char table_head[] =
-	"<table><tr><th>record</th><th>type</th><th>time (UTC)</th><th>segment</th>"
-	"<th>frames (input #frame)</th><th>detail</th></tr>\n";
+    "<table><tr><th>record</th><th>type</th><th>time (UTC)</th><th>segment</th>"
+    "<th>frames (input #frame)</th><th>detail</th></tr>\n";
 
 static int incident_section(FILE *f, const struct np_html_report *rep,
 			    const struct np_html_incident *hi)
 {
 	const struct np_det_record *inc = hi->incident;
-	struct ladder L = { .rep = rep, .inc = inc };
+	struct ladder L = {.rep = rep, .inc = inc};
 	struct lanes ls;
 	char ts[40];
 
-	fprintf(f, "<section class=\"incident\" id=\"incident-%u\">\n<h2>Incident #%u: %s "
-		"<span class=\"sev %s\">%s</span></h2>\n", inc->id, inc->id,
-		np_det_type_name(inc->type), np_det_severity_name(inc->severity),
+	fprintf(f,
+		"<section class=\"incident\" id=\"incident-%u\">\n<h2>Incident #%u: %s "
+		"<span class=\"sev %s\">%s</span></h2>\n",
+		inc->id, inc->id, np_det_type_name(inc->type), np_det_severity_name(inc->severity),
 		np_det_severity_name(inc->severity));
 	fputs("<p class=\"meta\">first evidence at ", f);
 	esc(f, np_record_ts(inc->ts_ns, ts, sizeof(ts)));
@@ -837,12 +848,15 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 		      "ids on the right), faint ones the rest of the same connection or dialog. "
 		      "Red: refusals, failures, the finding; the translated address is "
 		      "<span style=\"color:#c62828;font-weight:bold;text-decoration:underline\">"
-		      "underlined in red</span>.", f);
+		      "underlined in red</span>.",
+		      f);
 		if (L.omitted_req + L.omitted_resp > 0) {
 			fprintf(f, " Not drawn: %zu other requests (", L.omitted_req);
 			esc(f, L.omitted_what[0] ? L.omitted_what : "none");
-			fprintf(f, " ...) and %zu responses of other dialogs on the same "
-				"connections; they are in the capture.", L.omitted_resp);
+			fprintf(f,
+				" ...) and %zu responses of other dialogs on the same "
+				"connections; they are in the capture.",
+				L.omitted_resp);
 		}
 		if (L.full)
 			fprintf(f, " Only the first %d events are drawn.", LADDER_MAX_EVENTS);
@@ -850,7 +864,8 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 		free(L.ev);
 	} else {
 		fputs("<p class=\"meta\">No evidence frames (a diagnostic log, or the frames had "
-		      "left the evidence history).</p>\n", f);
+		      "left the evidence history).</p>\n",
+		      f);
 	}
 	fputs("<h3>Diagnosis</h3>\n<p>", f);
 	esc(f, inc->diagnosis);
@@ -862,8 +877,10 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 	if (hi->capture != NULL) {
 		fputs("<p>Capture: <code>", f);
 		esc(f, hi->capture);
-		fprintf(f, "</code> (%zu frames; pcapng, one interface per segment, a comment per "
-			"frame naming its records)</p>\n", hi->evidence ? hi->evidence->n : 0);
+		fprintf(f,
+			"</code> (%zu frames; pcapng, one interface per segment, a comment per "
+			"frame naming its records)</p>\n",
+			hi->evidence ? hi->evidence->n : 0);
 	}
 	fputs(table_head, f);
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
@@ -886,8 +903,10 @@ int np_html_write(FILE *f, const struct np_html_report *rep)
 		n_inc += rep->records[i].kind == NP_DET_KIND_INCIDENT;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'\">\n<meta name=\"viewport\" content=\"width=device-width\">\n"
-	      "<title>natprobe: ", f);
+	      "style-src 'unsafe-inline'\">\n<meta name=\"viewport\" "
+	      "content=\"width=device-width\">\n"
+	      "<title>natprobe: ",
+	      f);
 	esc(f, rep->verdict ? rep->verdict : "");
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>natprobe analysis</h1>\n",
 		css);
@@ -910,7 +929,8 @@ int np_html_write(FILE *f, const struct np_html_report *rep)
 			continue;
 		for (size_t k = 0; k < rep->n_records && !cited; k++)
 			for (unsigned int e = 0; rep->records[k].kind == NP_DET_KIND_INCIDENT &&
-						 e < rep->records[k].n_evidence; e++)
+						 e < rep->records[k].n_evidence;
+			     e++)
 				cited |= rep->records[k].evidence[e] == r->id;
 		if (cited)
 			continue;
@@ -924,7 +944,8 @@ int np_html_write(FILE *f, const struct np_html_report *rep)
 	fputs("<p class=\"meta\">Written by natprobe ", f);
 	esc(f, rep->version ? rep->version : "");
 	fputs(" (natprobe analyze --html). Records: docs/records.md; anomaly types: "
-	      "docs/anomalies.md.</p>\n</body>\n</html>\n", f);
+	      "docs/anomalies.md.</p>\n</body>\n</html>\n",
+	      f);
 	if (rc == 0 && ferror(f))
 		rc = -EIO;
 	return rc;

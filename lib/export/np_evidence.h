@@ -43,33 +43,33 @@
 
 /** np_evidence_frame::why */
 enum np_evidence_why {
-	NP_EVIDENCE_CITED = 0,		/**< a record cites it */
-	NP_EVIDENCE_CONNECTION,		/**< same TCP connection or UDP flow as a cited frame */
-	NP_EVIDENCE_DIALOG,		/**< same SIP Call-ID as a cited frame */
+	NP_EVIDENCE_CITED = 0,	/**< a record cites it */
+	NP_EVIDENCE_CONNECTION, /**< same TCP connection or UDP flow as a cited frame */
+	NP_EVIDENCE_DIALOG,	/**< same SIP Call-ID as a cited frame */
 };
 
 /** One frame of an evidence capture. */
 struct np_evidence_frame {
 	struct np_hist_meta meta;
-	uint8_t *data;			/**< meta.caplen bytes */
-	uint8_t why;			/**< enum np_evidence_why */
+	uint8_t *data; /**< meta.caplen bytes */
+	uint8_t why;   /**< enum np_evidence_why */
 	char comment[NP_EVIDENCE_COMMENT_LEN];
 };
 
 /** The frames of one incident. */
 struct np_evidence_set {
-	uint32_t incident;		/**< its record id */
-	uint32_t snaplen;		/**< of the histories */
+	uint32_t incident; /**< its record id */
+	uint32_t snaplen;  /**< of the histories */
 	size_t n;
 	struct np_evidence_frame *frames; /**< time order */
-	uint64_t cited;			/**< distinct frames the records cite */
-	uint64_t lost;			/**< of them, no longer in any history */
+	uint64_t cited;			  /**< distinct frames the records cite */
+	uint64_t lost;			  /**< of them, no longer in any history */
 };
 
 /** Collector counters (control side; plain). */
 struct np_evidence_stats {
-	uint64_t frames_lost;		/**< cited frames that had left the histories */
-	uint64_t sets;			/**< incidents collected */
+	uint64_t frames_lost; /**< cited frames that had left the histories */
+	uint64_t sets;	      /**< incidents collected */
 };
 
 struct np_evidence;

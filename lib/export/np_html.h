@@ -37,16 +37,16 @@
 /** One incident to draw. */
 struct np_html_incident {
 	const struct np_det_record *incident;
-	const struct np_evidence_set *evidence;	/**< its frames; NULL: no ladder */
+	const struct np_evidence_set *evidence; /**< its frames; NULL: no ladder */
 	const char *capture;			/**< its evidence capture's path, or NULL */
 };
 
 /** What the page shows. */
 struct np_html_report {
-	const char *verdict;			/**< "Verdict: ..." (the report's first line) */
-	const char *inputs;			/**< "inside=inside.pcap dmz=dmz.pcap", or NULL */
-	const char *version;			/**< natprobe's */
-	const struct np_det_record *records;	/**< every record, in id order */
+	const char *verdict;		     /**< "Verdict: ..." (the report's first line) */
+	const char *inputs;		     /**< "inside=inside.pcap dmz=dmz.pcap", or NULL */
+	const char *version;		     /**< natprobe's */
+	const struct np_det_record *records; /**< every record, in id order */
 	size_t n_records;
 	const struct np_html_incident *incidents;
 	size_t n_incidents;

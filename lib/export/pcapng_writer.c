@@ -72,7 +72,7 @@ int np_pcapng_write_shb(FILE *f, const char *userappl)
 	put32(f, BT_SHB);
 	put32(f, len);
 	put32(f, 0x1a2b3c4d);
-	put16(f, 1);		/* version 1.0 */
+	put16(f, 1); /* version 1.0 */
 	put16(f, 0);
 	fwrite(&section, 8, 1, f);
 	if (ua) {
@@ -87,7 +87,7 @@ int np_pcapng_write_idb(FILE *f, uint16_t linktype, uint32_t snaplen, const char
 			const char *descr)
 {
 	size_t nl = text_len(name), dl = text_len(descr);
-	uint8_t tsresol = 9;	/* 10^-9: nanoseconds */
+	uint8_t tsresol = 9; /* 10^-9: nanoseconds */
 	uint32_t opts = opt_size(nl) + opt_size(dl) + opt_size(1) + 4;
 	uint32_t len = 20 + opts;
 
