@@ -16,6 +16,10 @@
 
 static const struct np_pkt_ref no_ref;	/* events no frame caused (ageing) */
 
+/* Classes whose frames may be kept whatever the callbacks say (flags, ICMP errors). */
+#define KEEP_CLASSES ((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
+		      (1u << NP_PKT_FRAGMENT))
+
 struct np_det_inspect {
 	struct np_flow_table *flows;
 	struct np_frag_table *frags;
@@ -31,6 +35,7 @@ struct np_det_inspect {
 	 * flows age out. */
 	const struct np_pkt_ref *ref;
 	struct np_hist *hist;
+	uint32_t keep_classes;		/* KEEP_CLASSES with a history, else 0 */
 	uint32_t keep;			/* NP_HIST_F_* the callbacks gave the frame; 0 between frames */
 	uint64_t call_key;		/* of the first SIP message it completed; 0 between frames */
 };
@@ -184,6 +189,7 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 	ins->flow_sink.sip = on_sip;
 	ins->flow_sink.ctx = ins;
 	ins->hist = conf->hist;
+	ins->keep_classes = conf->hist != NULL ? KEEP_CLASSES : 0;
 	ins->ref = &no_ref;
 	if (ins->hist != NULL)
 		ins->flow_sink.sip_stream = on_sip_stream;
@@ -274,10 +280,6 @@ static inline int inspect(struct np_det_inspect *ins, uint8_t segment, const uin
 	}
 }
 
-/* Classes whose frames may be kept whatever the callbacks say (flags, ICMP errors). */
-#define KEEP_CLASSES ((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
-		      (1u << NP_PKT_FRAGMENT))
-
 static inline uint32_t keep_class(const struct np_pkt_info *pi)
 {
 	if (pi->cls == NP_PKT_ICMP)
@@ -321,7 +323,7 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 	 * it is cleared only when set.
 	 */
 	ins->ref = ref;
-	if (ins->hist != NULL && ((1u << pi->cls) & KEEP_CLASSES))
+	if (__builtin_expect((ins->keep_classes >> pi->cls) & 1, 0))
 		keep = keep_class(pi);
 	inspect(ins, ref->segment, frame, len, pi, now_ns);
 	keep |= ins->keep;
