@@ -244,7 +244,8 @@ def test_no_evidence_history_refused(probe, tmp_path):
 # run: the same evidence capture, live
 # --------------------------------------------------------------------------
 
-def test_run_writes_the_same_evidence_capture(probe, tmp_path):
+@pytest.mark.parametrize("seed", SEEDS)
+def test_run_writes_the_same_evidence_capture(probe, tmp_path, seed):
     """Steps: natprobe run replaying the seed's captures on net_pcap ports (as
     config/seed-demo.yaml does), records_file in DIR; analyze --evidence on
     the same captures.
@@ -253,7 +254,7 @@ def test_run_writes_the_same_evidence_capture(probe, tmp_path):
     with the same comments as analyze's, but for the input names (the ports
     c_side and fw_dmz for the files); the records name the same frames; the
     evidence counters show one file, no loss."""
-    d = SCENARIOS / "seed_misroute"
+    d = SCENARIOS / seed
     live = tmp_path / "live"
     live.mkdir()
     rec = live / "records.jsonl"
@@ -280,7 +281,7 @@ def test_run_writes_the_same_evidence_capture(probe, tmp_path):
 
     ev = tmp_path / "offline"
     ev.mkdir()
-    a = analyze(probe, "seed_misroute", "--json", "--evidence", str(ev))
+    a = analyze(probe, seed, "--json", "--evidence", str(ev))
     assert a.rc == 0, a.describe()
     off_recs = [json.loads(x) for x in a.stdout.splitlines()]
     names = {str(d / "inside.pcap"): "c_side", str(d / "dmz.pcap"): "fw_dmz"}
