@@ -20,6 +20,7 @@ Run:  /usr/bin/python3 -m pytest -q dts/TestSuite_dump_sip.py
 """
 
 import collections
+import importlib.util
 import json
 import re
 import subprocess
@@ -34,6 +35,11 @@ from conftest import FIXTURES, REPO_ROOT, require_program, run_natprobe
 PARSER = FIXTURES / "parser"
 EXPECTED_JSON = PARSER / "expected.json"
 GENERATOR = REPO_ROOT / "tools" / "gen_parser_captures.py"
+# The generator's own header-value splitting (RFC 3261 7.3.1): one rule for
+# what the fixtures expect and for how tshark's lines are compared.
+_spec = importlib.util.spec_from_file_location("gen_parser_captures", GENERATOR)
+gen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(gen)
 CORPUS = REPO_ROOT / ".." / "shared" / "corpus" / "real-sip"
 
 CAPTURES = ["tcp_split.pcap", "tcp_multi.pcap", "compact_case.pcap", "folded.pcap",
@@ -127,33 +133,6 @@ def ts_of_epoch(epoch):
                        (frac + "000")[:3])
 
 
-def split_outside(value):
-    """Split a header value at commas that are outside double quotes (a
-    backslash escapes the next character inside quotes) and outside <...>."""
-    parts, cur, quoted, esc, depth = [], [], False, False, 0
-    for ch in value:
-        if quoted:
-            if esc:
-                esc = False
-            elif ch == "\\":
-                esc = True
-            elif ch == '"':
-                quoted = False
-        elif ch == '"':
-            quoted = True
-        elif ch == "<":
-            depth += 1
-        elif ch == ">" and depth:
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return parts
-
-
 def norm_ws(s):
     """Collapse every run of white space (space, tab, CR, LF) into one space, trim."""
     return re.sub(r"\s+", " ", s).strip()
@@ -180,7 +159,7 @@ def norm_values(values, split):
     """
     out = collections.Counter()
     for v in values:
-        for p in (split_outside(v) if split else [v]):
+        for p in (gen.split_commas(v) if split else [v]):
             p = norm_ws(p)
             if p or not split:
                 out[p] += 1

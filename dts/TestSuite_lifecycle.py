@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from conftest import (SCENARIOS, Counters, config_text, pcap_device, require_binary)
+from conftest import (SCENARIOS, Counters, config_text, pcap_device, require_binary,
+                      unique_prefix)
 
 SEED = SCENARIOS / "seed_misroute"
 
@@ -96,6 +97,36 @@ def test_unwritable_records_file_exits_2(probe, tmp_path):
     r = probe.run_config(text)
     assert r.rc == 2, r.describe()
     assert len(r.stderr_lines()) == 1 and "export.records_file" in r.stderr, r.describe()
+
+
+def test_file_prefix_in_use_exits_2(probe, natprobe_bin, tmp_path):
+    """Steps: a natprobe runs (idle: an empty net_null port); a second one starts with
+    the same eal.file_prefix.
+    Verifies: the second exits 2 before EAL starts with one line that names the
+    prefix and the first one (its pid and "natprobe"), not EAL's "Cannot init config";
+    the first keeps running and exits 0."""
+    prefix = unique_prefix()
+    text = config_text([("a", "net_null0")], [("s", "passive", ["a"])], file_prefix=prefix)
+    first = start(natprobe_bin, probe.config(text, "first.yaml"), "--duration", "30")
+    try:
+        lock = "/var/run/dpdk/%s/config" % prefix if os.geteuid() == 0 else None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and first.poll() is None and \
+                not (lock and os.path.exists(lock)):
+            time.sleep(0.05)
+        time.sleep(0.5)     # the lock is taken as the file is created
+        assert first.poll() is None, first.stderr.read()
+        r = probe.run_config(text, name="second.yaml")
+        assert r.rc == 2, r.describe()
+        lines = r.stderr_lines()
+        assert len(lines) == 1, r.describe()
+        assert "eal.file_prefix" in lines[0] and "'%s'" % prefix in lines[0], r.describe()
+        assert "(pid %d, natprobe)" % first.pid in lines[0], r.describe()
+        assert "Cannot init config" not in r.stderr
+        assert first.poll() is None
+    finally:
+        rc, out, err, took = stop(first, signal.SIGTERM, 10)
+    assert rc == 0, err
 
 
 @pytest.mark.parametrize("args,fragment", [

@@ -11,6 +11,7 @@ operator would. Each process is bounded by --duration and killed in a finally.
 """
 
 import json
+import re
 import os
 import signal
 import socket
@@ -380,15 +381,18 @@ def test_telemetry_commands(live):
          /natprobe/anomalies; then /natprobe/ports, /natprobe/ports,c_side,
          /natprobe/bindings,ID and /help for each command.
     Verifies:
-      - /natprobe/stats: per port rx/tx/dropped (c_side rx > 0, e_side rx
-        10), segment packets, every anomaly type and the incident type,
-        bindings_active >= 1, flows_active, event_ring_drops, worker cycles.
+      - /natprobe/stats: every counter family exported on /metrics, with its
+        total (e.g. port_rx_packets_total >= 10, nat_bindings_active >= 1,
+        incidents_total 1); /natprobe/stats,FAMILY: its series by label
+        (port_rx_packets_total: e_side 10; anomalies_total: every anomaly
+        type; worker_cycles_total: one per worker).
       - /natprobe/bindings lists the seed's traversal binding
         "inside 10.0.30.2:27901->64.100.0.10:7003 = dmz
         64.100.0.10:4401->10.0.10.2:7003" and the static entry
         "static 10.0.10.2 = 64.100.0.10"; /natprobe/bindings,ID details the
         learned one.
-      - /natprobe/ports: device, segment, mode per port.
+      - /natprobe/ports: device, segment, mode, link up per port;
+        /natprobe/ports,NAME adds every per-port counter family.
       - /natprobe/anomalies: the seed's anomalies and incident, by id.
       - every command has a help string.
     """
@@ -399,8 +403,10 @@ def test_telemetry_commands(live):
     deadline = time.monotonic() + 15
     while True:
         # The incident settles a moment after its anomalies: poll for both.
-        stats, bindings, anomalies = telemetry(live.prefix, "/natprobe/stats",
-                                               "/natprobe/bindings", "/natprobe/anomalies")
+        stats, bindings, anomalies, rx, types, cycles = telemetry(
+            live.prefix, "/natprobe/stats", "/natprobe/bindings", "/natprobe/anomalies",
+            "/natprobe/stats,port_rx_packets_total", "/natprobe/stats,anomalies_total",
+            "/natprobe/stats,worker_cycles_total")
         kinds = {(v[0], v[1]) for k, v in anomalies.items() if k != "records_seen"}
         if (want in bindings.values() and expect <= kinds) or time.monotonic() > deadline:
             break
@@ -412,19 +418,29 @@ def test_telemetry_commands(live):
         line = "static %s = %s" % (e["private"], e["public"])
         assert line in bindings.values(), "%r not listed: %s" % (line, bindings)
     assert stats["nat_static_entries"] == 1, stats
-
-    assert stats["ports/c_side/rx_packets"] > 0, stats
-    assert stats["ports/e_side/rx_packets"] == 10, stats
+    # every family of /metrics, by the same name, with its total
+    families = set(re.findall(r"^# TYPE natprobe_(\w+) ", scrape(live)[1], re.M))
+    families.discard("build_info")        # a label set, not a counter
+    assert families and families <= set(stats), families - set(stats)
+    assert stats["port_rx_packets_total"] >= 10, stats
+    assert rx["e_side"] == 10 and rx["c_side"] > 0, rx
+    assert stats["incidents_total"] == 1 and stats["nat_bindings_active"] >= 1, stats
+    assert set(types) == {"hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
+                          "private_via_contact", "sdp_address_mismatch", "alg_rewrite"}, types
+    assert len(cycles) == stats["workers"] == 1, cycles
+    # the keys /natprobe/stats gave before families, still there, same values
+    assert stats["ports/e_side/rx_packets"] == 10 and stats["ports/c_side/rx_packets"] > 0, stats
     for key in ["ports/c_side/tx_packets", "ports/c_side/dropped_packets",
-                "ports/c_side/rx_missed", "segments/inside/packets",
-                "segments/dmz/sip_messages", "flows_active", "event_ring_drops",
-                "incidents/nat_reflection_misroute"]:
+                "ports/c_side/rx_missed", "ports/c_side/link_up", "segments/inside/packets",
+                "segments/dmz/sip_messages", "flows_active", "event_ring_drops", "events",
+                "records_written", "records_failed", "records_reopen_failures"]:
         assert key in stats, "%s missing: %s" % (key, stats)
-    for t in ["hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
-              "private_via_contact", "sdp_address_mismatch", "alg_rewrite"]:
-        assert "anomalies/" + t in stats, "anomalies/%s missing: %s" % (t, stats)
-    assert stats["bindings_active"] >= 1
-    assert len(stats["worker_cycles"]) == stats["workers"] == 1, stats
+    assert stats["segments/inside/sip_messages"] > 0, stats
+    for t in types:
+        assert stats["anomalies/" + t] == types[t], (t, stats)
+    assert stats["incidents/nat_reflection_misroute"] == 1, stats
+    assert stats["bindings_active"] == stats["nat_bindings_active"], stats
+    assert len(stats["worker_cycles"]) == len(stats["worker_busy_cycles"]) == 1, stats
 
     bid = next(k for k, v in bindings.items() if v == want)
     ports, one_port, detail, *helps = telemetry(
@@ -433,7 +449,11 @@ def test_telemetry_commands(live):
         "/help,/natprobe/bindings", "/help,/natprobe/anomalies")
     assert ports["c_side/segment"] == "inside" and ports["e_side/mode"] == "passive", ports
     assert "inside.pcap" in ports["c_side/device"], ports
-    assert one_port["name"] == "c_side" and one_port["rx_packets"] > 0, one_port
+    assert one_port["name"] == "c_side" and one_port["port_rx_packets_total"] > 0, one_port
+    assert "port_dropped_packets_total" in one_port, one_port
+    assert one_port["port_link_up"] == 1 and ports["e_side/link_up"] == 1, (one_port, ports)
+    assert one_port["rx_packets"] == one_port["port_rx_packets_total"] and one_port["link_up"] == 1, one_port
+    assert ports["e_side/rx_packets"] == 10 and "c_side/tx_packets" in ports, ports
     assert detail["proto"] == "tcp" and detail["line"] == want, detail
     assert detail["a_src"] == "10.0.30.2:27901" and detail["b_src"] == "64.100.0.10:4401"
     assert expect <= kinds, "%s not in /natprobe/anomalies: %s" % (expect - kinds, anomalies)
@@ -453,9 +473,9 @@ def test_telemetry_unknown_parameters(live):
         the probe keeps serving /natprobe/stats.
     """
     r = telemetry(live.prefix, "/natprobe/ports,nosuchport", "/natprobe/bindings,999999",
-                  "/natprobe/bindings,abc", "/natprobe/stats")
-    assert r[0] is None and r[1] is None and r[2] is None, r[:3]
-    assert r[3]["ports/e_side/rx_packets"] >= 0
+                  "/natprobe/bindings,abc", "/natprobe/stats,no_such_family", "/natprobe/stats")
+    assert r[0] is None and r[1] is None and r[2] is None and r[3] is None, r[:4]
+    assert r[4]["port_rx_packets_total"] >= 0
 
 
 # --------------------------------------------------------------------------

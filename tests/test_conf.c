@@ -145,6 +145,10 @@ static const struct bad_case bad_cases[] = {
 	{ MINIMAL "datapath:\n  burst_size: 0\n", ":11: datapath.burst_size: 0 is out of range" },
 	{ MINIMAL "datapath:\n  burst_size: lots\n", "datapath.burst_size" },
 	{ MINIMAL "datapath:\n  event_ring_size: 1000\n", "not a power of two" },
+	{ MINIMAL "datapath:\n  tx_backoff_us: 1001\n",
+	  ":11: datapath.tx_backoff_us: 1001 is out of range; allowed 0..1000" },
+	{ MINIMAL "datapath:\n  link_down_warn_s: 86401\n",
+	  ":11: datapath.link_down_warn_s: 86401 is out of range; allowed 0..86400" },
 	{ MINIMAL "eal:\n  worker_lcores: [0]\n", "eal.worker_lcores[0]: lcore 0 is the main" },
 	{ MINIMAL "eal:\n  worker_lcores: []\n", "eal.worker_lcores: has 0 entries; needs at least 1" },
 	{ MINIMAL "eal:\n  worker_lcores: [1, 1]\n", "listed twice" },
@@ -234,6 +238,29 @@ static void test_bad_configs(void **state)
 		if (strchr(err, '\n') != NULL)
 			fail_msg("case %zu: error is more than one line: '%s'", i, err);
 	}
+}
+
+/* datapath.tx_backoff_us and link_down_warn_s: defaults, and 0 taken as given (off). */
+static void test_port_waits(void **state)
+{
+	struct np_conf c;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.datapath.tx_backoff_us, NP_DEF_TX_BACKOFF_US);
+	assert_int_equal(c.datapath.link_down_warn_s, NP_DEF_LINK_DOWN_WARN_S);
+	np_conf_free(&c);
+	assert_int_equal(load_text(MINIMAL "datapath:\n  tx_backoff_us: 0\n  link_down_warn_s: 0\n",
+				   &c, err, sizeof(err)), 0);
+	assert_int_equal(c.datapath.tx_backoff_us, 0);
+	assert_int_equal(c.datapath.link_down_warn_s, 0);
+	np_conf_free(&c);
+	assert_int_equal(load_text(MINIMAL "datapath:\n  tx_backoff_us: 1000\n"
+				   "  link_down_warn_s: 86400\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.datapath.tx_backoff_us, 1000);
+	assert_int_equal(c.datapath.link_down_warn_s, 86400);
+	np_conf_free(&c);
 }
 
 /* Load @p yaml expecting failure; return the number of error lines in @p err. */
@@ -467,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_errors_capped),
 		cmocka_unit_test(test_fifo_refused),
 		cmocka_unit_test(test_nat_and_security_defaults),
+		cmocka_unit_test(test_port_waits),
 		cmocka_unit_test(test_security_user_resolved),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_static_nat_arg),

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of evidence captures: the history ring (lib/detect
+ * Unit tests of evidence captures: the history ring (lib/inspect
  * np_history.h) alone and with a writer thread racing a reader, the pcapng
  * blocks (lib/export np_pcapng_writer.h) read back block by block, the
  * choice of an incident's frames (np_evidence.h), and HTML escaping

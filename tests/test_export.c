@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Unit tests of lib/export: the counters table and its Prometheus form. */
+/* Unit tests of lib/export: the counters table and its Prometheus form; records told. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
 #include "np_counters.h"
+#include "np_record.h"
 
 static struct np_conf conf;
 static struct np_stats w0, w1, ctl;
@@ -195,6 +198,143 @@ static void test_json_escape_utf8(void **state)
 	free(buf);
 }
 
+/* ---- an incident told from its facts ---------------------------------- */
+
+static struct np_det_endpoint endpoint(const char *a, uint16_t port)
+{
+	struct np_det_endpoint e = { .port = port, .proto = 6 };
+	struct in_addr v4;
+
+	assert_int_equal(inet_pton(AF_INET, a, &v4), 1);
+	np_addr_from_v4(&e.addr, v4.s_addr);
+	return e;
+}
+
+/* The seed as the correlator leaves it: facts and the records it cites. */
+static void seed_records(struct np_det_record r[4], bool client_seen)
+{
+	memset(r, 0, 4 * sizeof(r[0]));
+	r[0].id = 2;
+	r[0].kind = NP_DET_KIND_ANOMALY;
+	r[0].type = NP_DET_HAIRPIN_SNAT;
+	r[0].segment = 1;
+	r[0].ts_ns = 1461049753000000000ull;
+	r[0].count = 1;
+	r[1].id = 3;
+	r[1].kind = NP_DET_KIND_ANOMALY;
+	r[1].type = NP_DET_PHANTOM_CONNECT;
+	r[1].segment = 0;
+	r[1].ts_ns = r[0].ts_ns + 980000000ull;
+	r[1].has_flow = true;
+	r[1].flow.src = endpoint("10.0.30.2", 27921).addr;
+	r[1].flow.sport = 27921;
+	r[1].outcome = NP_DET_OUTCOME_RST;
+	r[1].count = 3;
+	snprintf(r[1].endpoint, sizeof(r[1].endpoint), "64.100.0.10:4401");
+	r[2].id = 4;
+	r[2].kind = NP_DET_KIND_ANOMALY;
+	r[2].type = NP_DET_SIP_TIMEOUT;
+	r[2].segment = 0;
+	r[2].ts_ns = r[0].ts_ns + 982000000ull;
+	r[2].sip.status = 408;
+	r[2].delay_ms = 9;
+	r[2].count = 1;
+	snprintf(r[2].sip.cseq, sizeof(r[2].sip.cseq), "4616 SERVICE");
+	snprintf(r[2].timeout_kind, sizeof(r[2].timeout_kind), "fast");
+	r[3].id = 5;
+	r[3].kind = NP_DET_KIND_INCIDENT;
+	r[3].type = NP_DET_NAT_REFLECTION_MISROUTE;
+	r[3].segment = -1;
+	r[3].delay_ms = -1;
+	r[3].n_evidence = 3;
+	r[3].evidence[0] = 2;
+	r[3].evidence[1] = 3;
+	r[3].evidence[2] = 4;
+	r[3].story.expressway = true;
+	r[3].story.client_seen = client_seen;
+	r[3].story.refused = true;
+	r[3].story.timed_out = true;
+	r[3].story.seg_client = client_seen ? 0 : 1;
+	r[3].story.seg_server = 1;
+	if (client_seen)
+		r[3].story.client = endpoint("10.0.30.2", 27901);
+	r[3].story.translated = endpoint("64.100.0.10", 4401);
+	r[3].story.server_pub = endpoint("64.100.0.10", 7003);
+	r[3].story.server = endpoint("10.0.10.2", 7003);
+	snprintf(r[3].sip.call_id, sizeof(r[3].sip.call_id), "abcd12345678@127.0.0.1");
+}
+
+static char *told(const struct np_det_record *r, const struct np_det_record *all, size_t n,
+		  bool json)
+{
+	static const char *names[] = { "inside", "dmz" };
+	struct np_record_names nm = { .n_segments = 2, .segments = names };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (json)
+		assert_int_equal(np_record_write_json(f, r, &nm), 0);
+	else
+		assert_int_equal(np_record_write_text(f, r, &nm, all, n), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_incident_told(void **state)
+{
+	struct np_det_record r[4];
+	char *json, *text;
+
+	(void)state;
+	seed_records(r, true);
+	json = told(&r[3], r, 4, true);
+	/* the diagnosis and both fixes, with the addresses, in the JSON contract */
+	assert_non_null(strstr(json, "\"diagnosis\":\"The firewall translates Expressway-C "
+				     "10.0.30.2:27901 to 64.100.0.10:4401, Expressway-E's own"));
+	assert_non_null(strstr(json, "(Call-ID abcd12345678@127.0.0.1)"));
+	assert_non_null(strstr(json, "answers 408 Request Timeout"));
+	assert_non_null(strstr(json, "\"fixes\":[\"Disable source translation on the firewall for "
+				     "Expressway-C 10.0.30.2 -> Expressway-E 64.100.0.10"));
+	assert_non_null(strstr(json, "\"Or give Expressway-E a second NIC"));
+	text = told(&r[3], r, 4, false);
+	/* the ladder: one line per cited record, in time order, on its side */
+	assert_non_null(strstr(text, "C | FW | E   (seen on inside: Expressway-C side; dmz: "
+				     "Expressway-E side)"));
+	assert_non_null(strstr(text, "[2]   C | FW | E 10.0.30.2:27901 -> 64.100.0.10:7003 leaves "
+				     "the firewall as 64.100.0.10:4401 -> 10.0.10.2:7003"));
+	assert_non_null(strstr(text, "[3]   C |    |   SYN 10.0.30.2:27921 -> 64.100.0.10:4401, "
+				     "RST (x3)"));
+	assert_non_null(strstr(text, "[4]   C |    |   408 to 4616 SERVICE (fast timeout, 9 ms"));
+	assert_true(strstr(text, "[2]") < strstr(text, "[3]"));
+	free(json);
+	free(text);
+}
+
+/* Seen from the server's side only: nothing about the client is made up. */
+static void test_incident_one_side_told(void **state)
+{
+	struct np_det_record r[4];
+	char *json, *text;
+
+	(void)state;
+	seed_records(r, false);
+	json = told(&r[3], r, 4, true);
+	text = told(&r[3], r, 4, false);
+	assert_null(strstr(json, "[::]"));
+	assert_null(strstr(text, "[::]"));
+	assert_null(strstr(json, "  "));
+	assert_non_null(strstr(json, "\"diagnosis\":\"Expressway-E (10.0.10.2:7003) receives the "
+				     "traversal connection from 64.100.0.10:4401"));
+	assert_non_null(strstr(json, "Disable source translation on the firewall for "
+				     "Expressway-C -> Expressway-E 64.100.0.10: keep"));
+	assert_non_null(strstr(text, "(seen on dmz: Expressway-E side)"));
+	assert_non_null(strstr(text, "a connection to 10.0.10.2:7003 arrives from 64.100.0.10:4401"));
+	free(json);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +345,8 @@ int main(void)
 		cmocka_unit_test(test_tunnel_counters_labelled),
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_json_escape_utf8),
+		cmocka_unit_test(test_incident_told),
+		cmocka_unit_test(test_incident_one_side_told),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

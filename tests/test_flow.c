@@ -20,6 +20,8 @@
 #include "np_flow.h"
 #include "np_pkt.h"
 
+#include "frames.h"
+
 #define MS 1000000ull
 #define SEC 1000000000ull
 
@@ -31,136 +33,29 @@ struct fb {
 };
 
 static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static bool
-is_v6(const char *ip)
-{
-	return strchr(ip, ':') != NULL;
-}
-
-static void
-v4_csum(uint8_t *ip)
-{
-	uint32_t s = 0;
-
-	wr16(ip + 10, 0);
-	for (int i = 0; i < 20; i += 2)
-		s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	wr16(ip + 10, (uint16_t)~s);
-}
-
-/* IP header for src -> dst carrying l4len bytes of proto at p; returns its length. */
-static uint32_t
-put_ip(uint8_t *p, const char *src, const char *dst, uint8_t proto, uint32_t l4len)
-{
-	if (is_v6(src)) {
-		memset(p, 0, 40);
-		p[0] = 0x60;
-		wr16(p + 4, (uint16_t)l4len);
-		p[6] = proto;
-		p[7] = 64;
-		assert_int_equal(inet_pton(AF_INET6, src, p + 8), 1);
-		assert_int_equal(inet_pton(AF_INET6, dst, p + 24), 1);
-		return 40;
-	}
-	memset(p, 0, 20);
-	p[0] = 0x45;
-	wr16(p + 2, (uint16_t)(20 + l4len));
-	p[8] = 64;
-	p[9] = proto;
-	assert_int_equal(inet_pton(AF_INET, src, p + 12), 1);
-	assert_int_equal(inet_pton(AF_INET, dst, p + 16), 1);
-	v4_csum(p);
-	return 20;
-}
-
-static uint32_t
-put_eth(uint8_t *p, bool v6)
-{
-	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
-
-	memcpy(p, macs, 12);
-	wr16(p + 12, v6 ? 0x86dd : 0x0800);
-	return 14;
-}
-
-static void
 mk_tcp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
        uint8_t flags, uint32_t seq, uint32_t ack, const void *pl, uint32_t n)
 {
-	uint32_t off = put_eth(f->b, is_v6(src));
-	uint8_t *tcp;
-
-	assert_true(off + 40 + 20 + n <= sizeof(f->b));
-	off += put_ip(f->b + off, src, dst, 6, 20 + n);
-	tcp = f->b + off;
-	memset(tcp, 0, 20);
-	wr16(tcp, sport);
-	wr16(tcp + 2, dport);
-	wr32(tcp + 4, seq);
-	wr32(tcp + 8, ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	wr16(tcp + 14, 65535);
-	if (n)
-		memcpy(tcp + 20, pl, n);
-	f->len = off + 20 + n;
+	assert_true(14 + 40 + 20 + n <= sizeof(f->b));
+	f->len = tf_tcp(f->b, src, sport, dst, dport, flags, seq, ack, pl, n);
+	assert_true(f->len > 0);
 }
 
 static void
 mk_udp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
        const void *pl, uint32_t n)
 {
-	uint32_t off = put_eth(f->b, is_v6(src));
-	uint8_t *udp;
-
-	off += put_ip(f->b + off, src, dst, 17, 8 + n);
-	udp = f->b + off;
-	wr16(udp, sport);
-	wr16(udp + 2, dport);
-	wr16(udp + 4, (uint16_t)(8 + n));
-	wr16(udp + 6, 0);
-	memcpy(udp + 8, pl, n);
-	f->len = off + 8 + n;
+	assert_true(14 + 40 + 8 + n <= sizeof(f->b));
+	f->len = tf_udp(f->b, src, sport, dst, dport, pl, n);
+	assert_true(f->len > 0);
 }
 
-/*
- * ICMP (type 3) / ICMPv6 (type 1) unreachable from @p router to the SYN's
- * sender, quoting the SYN src:sport -> dst:dport (IP header + 8 TCP bytes).
- */
 static void
 mk_icmp_unreach(struct fb *f, const char *router, const char *src, uint16_t sport,
 		const char *dst, uint16_t dport, uint8_t code, uint32_t seq)
 {
-	bool v6 = is_v6(src);
-	uint32_t off = put_eth(f->b, v6), ihl = v6 ? 40 : 20;
-	uint8_t *icmp, *in;
-
-	off += put_ip(f->b + off, router, src, v6 ? 58 : 1, 8 + ihl + 8);
-	icmp = f->b + off;
-	memset(icmp, 0, 8);
-	icmp[0] = v6 ? 1 : 3;
-	icmp[1] = code;
-	in = icmp + 8;
-	put_ip(in, src, dst, 6, 20);
-	wr16(in + ihl, sport);
-	wr16(in + ihl + 2, dport);
-	wr32(in + ihl + 4, seq);
-	f->len = off + 8 + ihl + 8;
+	f->len = tf_icmp_unreach(f->b, router, src, sport, dst, dport, code, seq);
+	assert_true(f->len > 0);
 }
 
 /* ---- recording sink ------------------------------------------------------------------------ */
@@ -295,7 +190,7 @@ addr(const char *s)
 	uint8_t v4[4];
 
 	memset(&a, 0, sizeof(a));
-	if (is_v6(s)) {
+	if (tf_is_v6(s)) {
 		assert_int_equal(inet_pton(AF_INET6, s, a.b), 1);
 	} else {
 		assert_int_equal(inet_pton(AF_INET, s, v4), 1);
@@ -469,16 +364,27 @@ static void
 test_stat_names(void **state)
 {
 	(void)state;
+	const struct np_ctr_desc *r = np_flow_counters.rows;
+	struct np_flow_stats st;
+
 	assert_int_equal(NP_FLOW_STATS_N, 24);
-	assert_string_equal(np_flow_stat_names[0], "flows_active");
-	assert_string_equal(np_flow_stat_names[1], "flows_created");
-	assert_true(np_flow_stat_is_gauge[0]);
-	assert_false(np_flow_stat_is_gauge[1]);
-	assert_string_equal(np_flow_stat_names[NP_FLOW_STATS_N - 1], "reasm_buffers_in_use");
+	assert_int_equal(np_flow_counters.n, NP_FLOW_STATS_N);
+	/* gauges keep their name, counters take _total; each row finds its own field */
+	assert_string_equal(r[0].name, "flows_active");
+	assert_int_equal(r[0].type, NP_CTR_GAUGE);
+	assert_string_equal(r[1].name, "flows_created_total");
+	assert_int_equal(r[1].type, NP_CTR_COUNTER);
+	assert_string_equal(r[NP_FLOW_STATS_N - 1].name, "reasm_buffers_in_use");
+	memset(&st, 0, sizeof(st));
+	st.tcp_refused_rst = 7;
 	for (unsigned int i = 0; i < NP_FLOW_STATS_N; i++) {
-		assert_non_null(np_flow_stat_help[i]);
+		uint64_t v;
+
+		assert_true(r[i].help != NULL && r[i].help[0] != '\0');
+		memcpy(&v, (const uint8_t *)&st + r[i].off, sizeof(v));
+		assert_int_equal(v, strcmp(r[i].name, "tcp_refused_rst_total") == 0 ? 7 : 0);
 		for (unsigned int j = 0; j < i; j++)
-			assert_string_not_equal(np_flow_stat_names[i], np_flow_stat_names[j]);
+			assert_string_not_equal(r[i].name, r[j].name);
 	}
 	assert_string_equal(np_flow_ev_name(NP_FLOW_EV_TCP_REFUSED), "tcp_refused");
 	assert_string_equal(np_flow_ev_name(NP_FLOW_EV_MAX), "unknown");

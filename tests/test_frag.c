@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "np_frag.h"
+
+#include "frames.h"
 #include "np_pkt.h"
 
 #define SEG 3
@@ -139,45 +141,6 @@ struct dgram_opts {
 	uint32_t sip_len;	/* 0: the whole INVITE; else cut the body to this total */
 };
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-static uint32_t
-sum16(const uint8_t *p, uint32_t n, uint32_t sum)
-{
-	for (uint32_t i = 0; i < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | (i + 1 < n ? p[i + 1] : 0);
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void
-ipv4_csum(uint8_t *ip)
-{
-	uint32_t hl = (ip[0] & 0xfu) * 4;
-
-	wr16(ip + 10, 0);
-	wr16(ip + 10, fold(sum16(ip, hl, 0)));
-}
-
 static uint32_t
 put_sip(uint8_t *p, uint32_t room)
 {
@@ -209,23 +172,23 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 	d->id = o->id;
 	memcpy(p, macs, 12);
 	if (o->vlan) {
-		wr16(p + n, 0x8100);
-		wr16(p + n + 2, 0x6000 | 42);
+		tf_wr16(p + n, 0x8100);
+		tf_wr16(p + n + 2, 0x6000 | 42);
 		n += 4;
 	}
-	wr16(p + n, o->ipv == 4 ? 0x0800 : 0x86dd);
+	tf_wr16(p + n, o->ipv == 4 ? 0x0800 : 0x86dd);
 	n += 2;
 	d->l3 = n;
 	if (o->ipv == 4) {
 		p[n] = 0x45;
-		wr16(p + n + 4, (uint16_t)o->id);
+		tf_wr16(p + n + 4, (uint16_t)o->id);
 		p[n + 8] = 64;
 		p[n + 9] = 17;
 		memcpy(p + n + 12, (const uint8_t[]){10, 0, 30, 2}, 4);
 		memcpy(p + n + 16, (const uint8_t[]){64, 100, 0, 10}, 4);
 		n += 20;
 	} else {
-		wr32(p + n, 0x60000000);
+		tf_wr32(p + n, 0x60000000);
 		p[n + 6] = o->hbh ? 0 : o->dstopts ? 60 : 17;
 		p[n + 7] = 64;
 		memcpy(p + n + 8, src6, 16);
@@ -246,8 +209,8 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 		n += 8;
 	}
 	d->udp = n;
-	wr16(p + n, 5060);
-	wr16(p + n + 2, 5060);
+	tf_wr16(p + n, 5060);
+	tf_wr16(p + n + 2, 5060);
 	n += 8;
 	d->sip_len = put_sip(p + n, (uint32_t)sizeof(d->b) - n);
 	if (o->sip_len != 0 && o->sip_len < d->sip_len)
@@ -255,16 +218,16 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 	n += d->sip_len;
 	d->len = n;
 	ulen = n - d->udp;
-	wr16(p + d->udp + 4, (uint16_t)ulen);
+	tf_wr16(p + d->udp + 4, (uint16_t)ulen);
 	if (o->ipv == 4) {
-		wr16(p + d->l3 + 2, (uint16_t)(n - d->l3));
-		ipv4_csum(p + d->l3);
-		sum = sum16(p + d->l3 + 12, 8, 17 + ulen);
+		tf_wr16(p + d->l3 + 2, (uint16_t)(n - d->l3));
+		tf_ipv4_csum(p + d->l3);
+		sum = tf_sum16(p + d->l3 + 12, 8, 17 + ulen);
 	} else {
-		wr16(p + d->l3 + 4, (uint16_t)(n - d->l3 - 40));
-		sum = sum16(p + d->l3 + 8, 32, 17 + ulen);
+		tf_wr16(p + d->l3 + 4, (uint16_t)(n - d->l3 - 40));
+		sum = tf_sum16(p + d->l3 + 8, 32, 17 + ulen);
 	}
-	wr16(p + d->udp + 6, fold(sum16(p + d->udp, ulen, sum)));
+	tf_wr16(p + d->udp + 6, tf_fold(tf_sum16(p + d->udp, ulen, sum)));
 }
 
 static void
@@ -291,18 +254,18 @@ make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more, struct 
 	if (d->ipv == 4) {
 		uint8_t *ip = f->b + d->l3;
 
-		wr16(ip + 2, (uint16_t)(h - d->l3 + dlen));
-		wr16(ip + 6, (uint16_t)((more ? 0x2000 : 0) | off / 8));
-		ipv4_csum(ip);
+		tf_wr16(ip + 2, (uint16_t)(h - d->l3 + dlen));
+		tf_wr16(ip + 6, (uint16_t)((more ? 0x2000 : 0) | off / 8));
+		tf_ipv4_csum(ip);
 	} else {
 		uint8_t *fh = f->b + h;
 
-		wr16(f->b + d->l3 + 4, (uint16_t)(h - d->l3 - 40 + 8 + dlen));
+		tf_wr16(f->b + d->l3 + 4, (uint16_t)(h - d->l3 - 40 + 8 + dlen));
 		fh[0] = f->b[d->nh_pos];
 		f->b[d->nh_pos] = 44;
 		fh[1] = 0;
-		wr16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
-		wr32(fh + 4, d->id);
+		tf_wr16(fh + 2, (uint16_t)(off | (more ? 1 : 0)));
+		tf_wr32(fh + 4, d->id);
 		h += 8;
 	}
 	memcpy(f->b + h, d->b + d->frag_start + off, dlen);
@@ -557,11 +520,11 @@ test_v4_df_bit_kept(void **state)
 	(void)state;
 	build_v4(&d);
 	d.b[d.l3 + 6] = 0x40; /* DF in the original: the rebuilt frame keeps it */
-	ipv4_csum(d.b + d.l3);
+	tf_ipv4_csum(d.b + d.l3);
 	n = split(&d, 1500, f, 4);
 	for (unsigned int i = 0; i < n; i++) {
 		f[i].b[d.l3 + 6] |= 0x40;
-		ipv4_csum(f[i].b + d.l3);
+		tf_ipv4_csum(f[i].b + d.l3);
 	}
 	assert_int_equal(feed(t, &f[1], 0, &r), 0);
 	assert_int_equal(feed(t, &f[2], 0, &r), 0);
@@ -725,7 +688,7 @@ test_v6_two_fragment_headers_malformed(void **state)
 	memcpy(g.b + 14 + 48, f.b + 14 + 40, 8);
 	memcpy(g.b + 14 + 56, f.b + 14 + 48, 64);
 	g.len = f.len + 8;
-	wr16(g.b + 14 + 4, (uint16_t)(g.len - 14 - 40));
+	tf_wr16(g.b + 14 + 4, (uint16_t)(g.len - 14 - 40));
 	assert_int_equal(np_pkt_parse(g.b, g.len, &pi), NP_PKT_FRAGMENT);
 	assert_int_equal(np_frag_add(t, SEG, g.b, g.len, &pi, 0, &r), -EINVAL);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_MALFORMED), 1);
@@ -946,8 +909,8 @@ test_too_long_past_ip_limit(void **state)
 	(void)state;
 	build_v4(&d);
 	make_frag(&d, 0, 64, true, &f);
-	wr16(f.b + d.l3 + 6, 65528 / 8);	/* last fragment at offset 65528, 64 bytes */
-	ipv4_csum(f.b + d.l3);
+	tf_wr16(f.b + d.l3 + 6, 65528 / 8);	/* last fragment at offset 65528, 64 bytes */
+	tf_ipv4_csum(f.b + d.l3);
 	assert_int_equal(feed(t, &f, 0, &r), -EMSGSIZE);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_TOO_LONG), 1);
 	np_frag_table_destroy(t);
@@ -965,8 +928,8 @@ test_too_long_with_ip_header(void **state)
 	(void)state;
 	build_v4(&d);
 	make_frag(&d, 0, 8, false, &f);
-	wr16(f.b + d.l3 + 6, 65520 / 8);
-	ipv4_csum(f.b + d.l3);
+	tf_wr16(f.b + d.l3 + 6, 65520 / 8);
+	tf_ipv4_csum(f.b + d.l3);
 	assert_int_equal(feed(t, &f, 0, &r), 0);
 	make_frag(&d, 0, 8, true, &f);
 	assert_int_equal(feed(t, &f, 0, &r), -EMSGSIZE);

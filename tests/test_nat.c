@@ -707,21 +707,26 @@ static void test_learner_errors(void **state)
 static void test_stat_names(void **state)
 {
 	static const char *const want[] = {
-	    "bindings_active", "bindings_learned", "bindings_expired", "ambiguous",
-	    "pending_dropped", "static_entries",   "table_full"};
+	    "nat_bindings_active", "nat_bindings_learned_total", "nat_bindings_expired_total",
+	    "nat_ambiguous_total", "nat_pending_dropped_total", "nat_static_entries",
+	    "nat_table_full_total"};
+	const struct np_ctr_desc *r = np_nat_counters.rows;
 	unsigned int i, j, found;
 
 	(void)state;
+	assert_int_equal(np_nat_counters.n, NP_NAT_STAT_MAX);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		found = 0;
 		for (j = 0; j < NP_NAT_STAT_MAX; j++)
-			found += strcmp(np_nat_stat_names[j], want[i]) == 0;
+			found += strcmp(r[j].name, want[i]) == 0;
 		assert_int_equal(found, 1);
 	}
-	for (j = 0; j < NP_NAT_STAT_MAX; j++)
-		assert_true(np_nat_stat_help[j] && np_nat_stat_help[j][0]);
-	assert_true(np_nat_stat_gauge[NP_NAT_STAT_BINDINGS_ACTIVE]);
-	assert_false(np_nat_stat_gauge[NP_NAT_STAT_BINDINGS_LEARNED]);
+	for (j = 0; j < NP_NAT_STAT_MAX; j++) {
+		assert_true(r[j].help && r[j].help[0]);
+		assert_int_equal(r[j].off, offsetof(struct np_nat_stats, v[j]));
+	}
+	assert_int_equal(r[NP_NAT_STAT_BINDINGS_ACTIVE].type, NP_CTR_GAUGE);
+	assert_int_equal(r[NP_NAT_STAT_BINDINGS_LEARNED].type, NP_CTR_COUNTER);
 }
 
 /* ---- translation table ---- */

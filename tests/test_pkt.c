@@ -14,6 +14,8 @@
 #include "np_pkt.h"
 #include "np_tunnel.h"
 
+#include "frames.h"
+
 /* ---- frame builder ------------------------------------------------------ */
 
 struct fb {
@@ -56,8 +58,7 @@ put_bytes(struct fb *f, const void *p, uint32_t n)
 static void
 set16(struct fb *f, uint32_t off, uint16_t v)
 {
-	f->b[off] = (uint8_t)(v >> 8);
-	f->b[off + 1] = (uint8_t)v;
+	tf_wr16(f->b + off, v);
 }
 
 /* Ethernet header; type is the EtherType or the first tag's TPID. */
@@ -182,18 +183,6 @@ fb_str(struct fb *f, const char *s)
 	put_bytes(f, s, (uint32_t)strlen(s));
 }
 
-static uint16_t
-csum(const uint8_t *p, uint32_t n)
-{
-	uint32_t sum = 0;
-
-	for (uint32_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Set IP (and UDP) lengths and the IPv4 checksum from the bytes written. */
 static void
 fb_ip_end(struct fb *f)
@@ -201,11 +190,8 @@ fb_ip_end(struct fb *f)
 	if (f->udp)
 		set16(f, f->udp + 4, (uint16_t)(f->len - f->udp));
 	if (f->ipv == 4) {
-		uint32_t hl = (f->b[f->l3] & 0xf) * 4u;
-
 		set16(f, f->l3 + 2, (uint16_t)(f->len - f->l3));
-		set16(f, f->l3 + 10, 0);
-		set16(f, f->l3 + 10, csum(f->b + f->l3, hl));
+		tf_ipv4_csum(f->b + f->l3);
 	} else {
 		set16(f, f->l3 + 4, (uint16_t)(f->len - f->l3 - 40));
 	}
@@ -215,10 +201,7 @@ fb_ip_end(struct fb *f)
 static void
 fb_fix_csum(struct fb *f)
 {
-	uint32_t hl = (f->b[f->l3] & 0xf) * 4u;
-
-	set16(f, f->l3 + 10, 0);
-	set16(f, f->l3 + 10, csum(f->b + f->l3, hl));
+	tf_ipv4_csum(f->b + f->l3);
 }
 
 static int

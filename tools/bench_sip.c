@@ -35,7 +35,7 @@
 
 #include <pcap/pcap.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_pkt.h"
 #include "np_sip.h"
 
@@ -122,7 +122,7 @@ static int load(struct bench *b, const char *path)
 	return rc == -1 ? -1 : 0;
 }
 
-/* One message the way the worker handles a datagram (lib/detect/inspect.c). */
+/* One message the way the worker handles a datagram (lib/inspect/inspect.c). */
 static inline uint64_t bench_one(struct bench *b, const struct bench_msg *bm)
 {
 	struct np_sip_msg *m = b->msg;

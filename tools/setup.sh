@@ -18,7 +18,7 @@ packages=(
 	gcc pkg-config meson ninja-build
 	libdpdk-dev libcyaml-dev libyaml-dev libhyperscan-dev libpcap-dev libmicrohttpd-dev libcap-ng-dev
 	libsystemd-dev help2man
-	# gzip and zstd captures are decompressed in process (app/natprobe/instream.c)
+	# gzip and zstd captures are decompressed in process (app/natprobe/offline/instream.c)
 	zlib1g-dev libzstd-dev
 	# the Debian package (tools/build-deb.sh) and its checks
 	debhelper dpkg-dev fakeroot lintian

@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze_evidence.h"
-#include "np_app.h"
+#include "np_cli.h"
 #include "np_record.h"
 #include "np_text.h"
-#include "offline.h"
+#include "np_offline.h"
 
 const char np_analyze_usage[] =
 	"Usage: natprobe analyze [OPTIONS] [SEG=]FILE[#PART]...\n"
@@ -42,21 +41,7 @@ const char np_analyze_usage[] =
 	"                           ladder diagram per incident, diagnosis, fixes, evidence\n"
 	"  -h, --help               this text\n"
 	"\n"
-	"Input options (docs/offline.md):\n"
-	"      --ip-checksum auto|yes|no\n"
-	"                           a failing or zero IPv4 header checksum: inspect the\n"
-	"                           frame anyway and count it (auto, the default), drop\n"
-	"                           it (yes), do not check (no)\n"
-	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"
-	"                           seconds since the epoch)\n"
-	"      --to TIME            only frames before TIME\n"
-	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"
-	"\n"
-	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"
-	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"
-	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"
-	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"
-	"given alone gives one segment per interface.\n";
+	NP_OFFLINE_USAGE_TEXT;
 
 struct analyze_ctx {
 	struct np_offline *o;
@@ -201,7 +186,7 @@ static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 	putchar('\n');
 	for (size_t i = 0; i < a->n_recs && (all || shown < SHOWN); i++)
 		if (a->recs[i].kind == NP_DET_KIND_BINDING) {
-			np_record_write_text(stdout, &a->recs[i], &a->names);
+			np_record_write_text(stdout, &a->recs[i], &a->names, a->recs, a->n_recs);
 			shown++;
 		}
 	if (shown < n)
@@ -252,7 +237,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 	printf("== Incidents: %zu\n", n_inc);
 	for (size_t i = 0; i < a->n_recs; i++)
 		if (a->recs[i].kind == NP_DET_KIND_INCIDENT)
-			np_record_write_text(stdout, &a->recs[i], &a->names);
+			np_record_write_text(stdout, &a->recs[i], &a->names, a->recs, a->n_recs);
 	putchar('\n');
 
 	printf("== Anomalies: %zu\n", n_an);
@@ -265,7 +250,7 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 				order[k++] = &a->recs[i];
 		qsort(order, k, sizeof(*order), cmp_rec_ts);
 		for (size_t i = 0; i < k; i++)
-			np_record_write_text(stdout, order[i], &a->names);
+			np_record_write_text(stdout, order[i], &a->names, a->recs, a->n_recs);
 		free(order);
 	}
 	putchar('\n');
@@ -320,7 +305,7 @@ int np_cmd_analyze(int argc, char **argv)
 	static struct np_offline o;
 	struct analyze_ctx a = { .o = &o };
 	struct np_det_inspect_sink sink = { .flow_event = on_flow, .sip = on_sip, .ctx = &a };
-	struct np_det_correlator_conf cc;
+	struct np_det_control det;
 	struct np_static_nat extra[64];
 	unsigned int n_extra = 0;
 	const char *conf_path = NULL;
@@ -339,10 +324,10 @@ int np_cmd_analyze(int argc, char **argv)
 			conf_path = optarg;
 			break;
 		case 's':
-			if (n_extra == RTE_DIM(extra) ||
+			if (n_extra == NP_DIM(extra) ||
 			    np_conf_parse_static_nat(optarg, &extra[n_extra]) < 0) {
 				np_err("analyze: --static-nat '%s': want PRIVATE=PUBLIC, two IPv4 or "
-				       "two IPv6 addresses (at most %zu)", optarg, RTE_DIM(extra));
+				       "two IPv6 addresses (at most %zu)", optarg, NP_DIM(extra));
 				return NP_EXIT_USAGE;
 			}
 			n_extra++;
@@ -405,17 +390,6 @@ int np_cmd_analyze(int argc, char **argv)
 			np_conf_free(&o.conf);
 			return NP_EXIT_USAGE;
 		}
-	memset(&cc, 0, sizeof(cc));
-	/* every slot: opening the inputs, and reading tunnels, may name more segments */
-	cc.n_segments = NP_OFFLINE_MAX_SEGMENTS;
-	for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++)
-		cc.segment_names[s] = o.segment_ptr[s];
-	cc.static_nat = o.conf.nat.static_nat;
-	cc.n_static = o.conf.nat.n_static;
-	cc.max_bindings = o.conf.nat.max_bindings;
-	cc.repeat_window_ns = (uint64_t)o.conf.detect.repeat_window_s * 1000000000ull;
-	cc.record = on_record;
-	cc.ctx = &a;
 	a.names.n_segments = NP_OFFLINE_MAX_SEGMENTS;
 	a.names.segments = o.segment_ptr;
 	if (np_aev_on(&a.aev) && np_aev_start(&a.aev, &o, &a.names, err, sizeof(err)) < 0) {
@@ -424,23 +398,21 @@ int np_cmd_analyze(int argc, char **argv)
 		np_conf_free(&o.conf);
 		return NP_EXIT_USAGE;
 	}
-	o.xlat = np_nat_xlat_create(np_app_xlat_capacity(o.conf.nat.max_bindings), NULL, NULL,
-				    NULL);
-	cc.xlat = o.xlat;
-	a.corr = o.xlat ? np_det_correlator_create(&cc) : NULL;
-	if (a.corr == NULL) {
-		np_err("analyze: cannot create the correlator: out of memory");
+	/* every slot: opening the inputs, and reading tunnels, may name more segments */
+	if (np_det_control_create(&det, &o.conf, NP_OFFLINE_MAX_SEGMENTS, o.segment_ptr, on_record,
+				  &a, err, sizeof(err)) < 0) {
+		np_err("analyze: %s", err);
 		np_aev_free(&a.aev);
-		np_nat_xlat_free(o.xlat);
 		np_conf_free(&o.conf);
 		return NP_EXIT_FAIL;
 	}
+	o.xlat = det.xlat;
+	a.corr = det.corr;
 	if (np_offline_open(&o, &sink, err, sizeof(err)) < 0) {
 		np_err("analyze: %s", err);
 		np_offline_close(&o);
 		np_aev_free(&a.aev);
-		np_det_correlator_destroy(a.corr);
-		np_nat_xlat_free(o.xlat);
+		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
 	}
 	in_names = calloc(o.n_inputs + 1, sizeof(*in_names));
@@ -456,8 +428,7 @@ int np_cmd_analyze(int argc, char **argv)
 		free(in_names);
 		np_aev_free(&a.aev);
 		np_offline_close(&o);
-		np_det_correlator_destroy(a.corr);
-		np_nat_xlat_free(o.xlat);
+		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
 	}
 	np_det_correlator_finish(a.corr, o.last_ns);
@@ -508,7 +479,6 @@ int np_cmd_analyze(int argc, char **argv)
 	free(in_names);
 	np_offline_close(&o);
 	np_aev_free(&a.aev);
-	np_det_correlator_destroy(a.corr);
-	np_nat_xlat_free(o.xlat);
+	np_det_control_destroy(&det);
 	return rc;
 }

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 
 const char np_check_config_usage[] =
 	"Usage: natprobe check-config [OPTIONS] FILE\n"

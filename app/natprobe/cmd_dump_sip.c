@@ -5,10 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
+#include "np_counters.h"
 #include "np_record.h"
 #include "np_text.h"
-#include "offline.h"
+#include "np_offline.h"
 
 const char np_dump_sip_usage[] =
 	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE[#PART]...\n"
@@ -21,21 +22,7 @@ const char np_dump_sip_usage[] =
 	"  -j, --json               one JSON object per message (docs/records.md)\n"
 	"  -h, --help               this text\n"
 	"\n"
-	"Input options (docs/offline.md):\n"
-	"      --ip-checksum auto|yes|no\n"
-	"                           a failing or zero IPv4 header checksum: inspect the\n"
-	"                           frame anyway and count it (auto, the default), drop\n"
-	"                           it (yes), do not check (no)\n"
-	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"
-	"                           seconds since the epoch)\n"
-	"      --to TIME            only frames before TIME\n"
-	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"
-	"\n"
-	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"
-	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"
-	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"
-	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"
-	"given alone gives one segment per interface.\n";
+	NP_OFFLINE_USAGE_TEXT;
 
 struct dump_ctx {
 	struct np_offline *o;
@@ -43,11 +30,6 @@ struct dump_ctx {
 	uint64_t messages;
 	uint64_t errors;
 };
-
-static const char *proto_name(uint8_t p)
-{
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "ip";
-}
 
 static void view(FILE *f, struct np_sip_view v)
 {
@@ -78,7 +60,7 @@ static void dump_json(struct dump_ctx *d, const struct np_flow_msg *fm, const st
 	np_json_str(stdout, d->o->segment_name[fm->segment],
 		    strlen(d->o->segment_name[fm->segment]));
 	printf(",\"ts\":\"%s\",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}",
-	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), proto_name(fm->proto), src, dst);
+	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), np_proto_name(fm->proto), src, dst);
 	fputs(",\"method\":", stdout);
 	if (m->is_request)
 		view(stdout, m->method_text);
@@ -163,7 +145,7 @@ static void dump_text(struct dump_ctx *d, const struct np_flow_msg *fm, const st
 	np_endpoint_str(&fm->src, fm->sport, src, sizeof(src));
 	np_endpoint_str(&fm->dst, fm->dport, dst, sizeof(dst));
 	printf("%s %s %s %s > %s ", d->o->segment_name[fm->segment],
-	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), proto_name(fm->proto), src, dst);
+	       np_record_ts(fm->ts_ns, ts, sizeof(ts)), np_proto_name(fm->proto), src, dst);
 	if (m->is_request)
 		printf("%.*s %.*s", (int)m->method_text.len, m->method_text.p, (int)m->ruri.len,
 		       m->ruri.p);

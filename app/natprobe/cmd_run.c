@@ -19,7 +19,8 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include "np_app.h"
+#include "np_live.h"
+#include "np_observe.h"
 
 volatile bool np_force_quit;
 volatile bool np_reopen_records;
@@ -156,59 +157,6 @@ static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, cha
 	return 0;
 }
 
-static void *socket_alloc(size_t size, size_t align, void *ctx)
-{
-	return rte_malloc_socket("np_flow", size, (unsigned int)align, (int)(intptr_t)ctx);
-}
-
-static void socket_free(void *p, void *ctx)
-{
-	(void)ctx;
-	rte_free(p);
-}
-
-/* The worker's inspector, in memory of the worker's socket. */
-static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
-{
-	const struct np_conf *c = &app->conf;
-	struct np_det_inspect_sink sink = np_worker_sink;
-	struct np_det_inspect_conf ic;
-	struct timespec ts;
-
-	memset(&ic, 0, sizeof(ic));
-	ic.flow.size = c->datapath.flow_table_size;
-	ic.flow.reasm_buffers = c->datapath.tcp_reasm_buffers;
-	ic.flow.alloc = socket_alloc;
-	ic.flow.free = socket_free;
-	ic.flow.alloc_ctx = (void *)(intptr_t)socket;
-	ic.flow.n_sip_ports = c->sip.n_ports;
-	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
-	ic.frag_datagrams = 1024;
-	ic.sip_db = app->sip_db;
-	ic.xlat = app->xlat;
-	if (np_evidence_worker_init(app, w, socket) < 0)
-		return -ENOMEM;
-	ic.hist = w->hist;
-	if (app->hep != NULL)
-		sink.sip_full = np_worker_sip_to_hep;
-	sink.ctx = w;
-	w->ins = np_det_inspect_create(&ic, &sink);
-	if (w->ins == NULL) {
-		np_err("cannot create worker %u's flow table (%u flows, %u reassembly buffers): %s "
-		       "(datapath.flow_table_size, datapath.tcp_reasm_buffers, eal.memory_mb)",
-		       w->id, c->datapath.flow_table_size, c->datapath.tcp_reasm_buffers,
-		       strerror(errno));
-		return -ENOMEM;
-	}
-	app->inspect_stats[w->id] = np_det_inspect_stats(w->ins);
-	app->flow_stats[w->id] = np_det_inspect_flow_stats(w->ins);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	w->tsc_base = rte_rdtsc();
-	w->ns_base = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	w->ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
-	return 0;
-}
-
 /*
  * Lcore ids are CPU ids (EAL -l): check they exist and we may run on them
  * before EAL does, so the error names the config field.
@@ -260,71 +208,10 @@ int np_run_check_conf(const struct np_conf *c, const char *conf_path, bool allow
 	return 0;
 }
 
-static int create_workers(struct np_app *app)
-{
-	const struct np_conf *c = &app->conf;
-
-	app->n_workers = c->eal.n_workers;
-	for (unsigned int i = 0; i < app->n_workers; i++) {
-		unsigned int lcore = c->eal.worker_lcores[i];
-		int socket = (int)rte_lcore_to_socket_id(lcore);
-		struct np_worker *w;
-		char name[RTE_RING_NAMESIZE];
-
-		if (!rte_lcore_is_enabled(lcore)) {
-			np_err("eal.worker_lcores: lcore %u is not available on this machine", lcore);
-			return -EINVAL;
-		}
-		w = rte_zmalloc_socket("np_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
-		if (w == NULL) {
-			np_err("cannot allocate worker %u state: out of DPDK memory "
-			       "(eal.memory_mb)", i);
-			return -ENOMEM;
-		}
-		w->id = i;
-		w->lcore = lcore;
-		w->conf = c;
-		w->tx_retries = c->datapath.tx_retries;
-		w->csum_mode = np_app_csum_mode(c->datapath.ip_checksum);
-		w->parse = np_pkt_parser(w->csum_mode);
-		w->n_tunnels = (uint8_t)c->n_tunnels;
-		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
-		snprintf(name, sizeof(name), "np_events_%u", i);
-		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
-						 c->datapath.event_ring_size, socket,
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(name, sizeof(name), "np_sip_%u", i);
-		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
-						     c->datapath.event_ring_size, socket,
-						     RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->events == NULL || w->sip_events == NULL) {
-			np_err("cannot create the event rings of worker %u: %s (datapath."
-			       "event_ring_size, eal.memory_mb)", i, rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-		app->workers[i] = w;
-		if (np_hep_worker_init(app, w, socket) < 0 ||
-		    create_inspector(app, w, socket) < 0)
-			return -ENOMEM;
-		app->worker_stats[i] = &w->stats;
-	}
-	return 0;
-}
-
 static void release(struct np_app *app)
 {
 	np_ports_close(app);
-	for (unsigned int i = 0; i < app->n_workers; i++) {
-		if (app->workers[i] == NULL)
-			continue;
-		rte_ring_free(app->workers[i]->events);
-		rte_ring_free(app->workers[i]->sip_events);
-		np_hep_worker_free(app->workers[i]);
-		np_det_inspect_destroy(app->workers[i]->ins);
-		np_evidence_worker_free(app->workers[i]);
-		rte_free(app->workers[i]);
-		app->workers[i] = NULL;
-	}
+	np_workers_free(app);
 	rte_mempool_free(app->pool);
 	app->pool = NULL;
 	rte_mempool_free(app->big_pool);
@@ -361,8 +248,16 @@ int np_cmd_run(int argc, char **argv)
 		np_conf_free(&app.conf);
 		return np_force_quit ? NP_EXIT_OK : NP_EXIT_USAGE;
 	}
+	/* the observers start in this order, and stop in the reverse */
+	if (np_observer_add(&app, &np_hep_observer) < 0 ||
+	    np_observer_add(&app, &np_metrics_observer) < 0 ||
+	    np_observer_add(&app, &np_telemetry_observer) < 0) {
+		rte_eal_cleanup();
+		np_conf_free(&app.conf);
+		return NP_EXIT_USAGE;
+	}
 	if (np_force_quit || np_notify_init() < 0 || np_control_init(&app) < 0 ||
-	    create_workers(&app) < 0 ||
+	    np_workers_create(&app) < 0 ||
 	    np_ports_init(&app) < 0 || np_evidence_live_start(&app) < 0 ||
 	    np_privs_drop(&app) < 0) {
 		bool stopped = np_force_quit;

@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "evidence_file.h"
+#include "np_cli.h"
+#include "np_evidence.h"
 
 int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 			   const struct np_record_names *names, const struct np_file_owner *owner,

@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 
 static const char *kind_of(mode_t m)
 {

@@ -28,7 +28,7 @@
 
 #include <rte_log.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 #include "np_text.h"
 
 #define NP_LOG_LINE_MAX 2048 /* longer lines are cut (escaped form) */

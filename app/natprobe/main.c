@@ -6,7 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "np_app.h"
+#include "np_cli.h"
+#include "np_counters.h"
 
 static const char usage_head[] =
 	"Usage: natprobe COMMAND [OPTIONS] [ARGS...]\n"

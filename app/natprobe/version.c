@@ -9,7 +9,7 @@
 #include <pcap/pcap.h>
 #include <rte_version.h>
 
-#include "np_app.h"
+#include "np_cli.h"
 
 /* The first word of @p s that starts with a digit ("libpcap version 1.10.3 (...)" -> 1.10.3). */
 static void version_word(const char *s, char *out, size_t len)

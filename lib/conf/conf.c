@@ -205,6 +205,8 @@ int np_conf_defaults(struct np_conf *conf)
 	conf->datapath.mtu = NP_DEF_MTU;
 	conf->datapath.event_ring_size = NP_DEF_EVENT_RING_SIZE;
 	conf->datapath.tx_retries = NP_DEF_TX_RETRIES;
+	conf->datapath.tx_backoff_us = NP_DEF_TX_BACKOFF_US;
+	conf->datapath.link_down_warn_s = NP_DEF_LINK_DOWN_WARN_S;
 	conf->datapath.flow_table_size = NP_DEF_FLOW_TABLE_SIZE;
 	conf->datapath.tcp_reasm_buffers = NP_DEF_TCP_REASM_BUFFERS;
 	conf->datapath.ip_checksum = NP_DEF_IP_CHECKSUM;

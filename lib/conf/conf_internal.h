@@ -44,6 +44,8 @@ struct raw_datapath {
 	unsigned int *mtu;
 	unsigned int *event_ring_size;
 	unsigned int *tx_retries;
+	unsigned int *tx_backoff_us;
+	unsigned int *link_down_warn_s;
 	unsigned int *flow_table_size;
 	unsigned int *tcp_reasm_buffers;
 	enum np_ip_checksum *ip_checksum;

@@ -92,6 +92,8 @@ static const cyaml_schema_field_t datapath_fields[] = {
 	CYAML_FIELD_UINT_PTR("mtu", OPT, struct raw_datapath, mtu),
 	CYAML_FIELD_UINT_PTR("event_ring_size", OPT, struct raw_datapath, event_ring_size),
 	CYAML_FIELD_UINT_PTR("tx_retries", OPT, struct raw_datapath, tx_retries),
+	CYAML_FIELD_UINT_PTR("tx_backoff_us", OPT, struct raw_datapath, tx_backoff_us),
+	CYAML_FIELD_UINT_PTR("link_down_warn_s", OPT, struct raw_datapath, link_down_warn_s),
 	CYAML_FIELD_UINT_PTR("flow_table_size", OPT, struct raw_datapath, flow_table_size),
 	CYAML_FIELD_UINT_PTR("tcp_reasm_buffers", OPT, struct raw_datapath, tcp_reasm_buffers),
 	CYAML_FIELD_ENUM_PTR("ip_checksum", OPT | CYAML_FLAG_STRICT, struct raw_datapath,

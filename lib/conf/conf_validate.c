@@ -44,6 +44,23 @@ static int fail(struct conf_errs *errs, const char *fmt, ...)
 
 #define SEP "\x1f"
 
+/* @p v into @p dst (max + 1 bytes): at most @p max printable ASCII characters. */
+static int set_printable(struct conf_errs *e, const char *field, const char *v, char *dst,
+			 unsigned int max)
+{
+	size_t n = strlen(v);
+
+	if (n > max)
+		return fail(e, "%s" SEP "%zu characters; allowed 0..%u printable ASCII characters",
+			    field, n, max);
+	for (size_t i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return fail(e, "%s" SEP "character %zu is not printable ASCII; allowed 0..%u "
+				    "printable ASCII characters", field, i + 1, max);
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
 static bool is_pow2(unsigned int v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
@@ -278,6 +295,17 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	return 0;
 }
 
+/* datapath.tx_backoff_us and datapath.link_down_warn_s: waiting on ports (worker.c, link.c). */
+static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c,
+			       struct conf_errs *e)
+{
+	/* both checked, each error reported (|, not ||) */
+	return range(e, "datapath.tx_backoff_us", r->tx_backoff_us, 0, 1000,
+		     &c->datapath.tx_backoff_us) |
+	       range(e, "datapath.link_down_warn_s", r->link_down_warn_s, 0, 86400,
+		     &c->datapath.link_down_warn_s);
+}
+
 static int rule_sip(const struct raw_sip *r, struct np_conf *c, struct conf_errs *e)
 {
 	if (r->ports == NULL)
@@ -427,37 +455,14 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 	}
 	if (r->hep_capture_id != NULL)
 		c->export.hep_capture_id = *r->hep_capture_id;
-	if (r->hep_password != NULL) {
-		size_t n = strlen(r->hep_password);
-
-		if (n > NP_HEP_PASSWORD_MAX)
-			return fail(e, "export.hep_password" SEP
-				    "%zu characters; allowed 0..%d printable ASCII characters", n,
-				    NP_HEP_PASSWORD_MAX);
-		for (size_t i = 0; i < n; i++)
-			if (r->hep_password[i] < 0x20 || r->hep_password[i] > 0x7e)
-				return fail(e, "export.hep_password" SEP
-					    "character %zu is not printable ASCII; allowed 0..%d "
-					    "printable ASCII characters", i + 1,
-					    NP_HEP_PASSWORD_MAX);
-		snprintf(c->export.hep_password, sizeof(c->export.hep_password), "%s",
-			 r->hep_password);
-	}
-	if (r->hep_node_name != NULL) {
-		size_t n = strlen(r->hep_node_name);
-
-		if (n > NP_HEP_NODE_NAME_MAX)
-			return fail(e, "export.hep_node_name" SEP
-				    "%zu characters; allowed 0..%d printable ASCII characters", n,
-				    NP_HEP_NODE_NAME_MAX);
-		for (size_t i = 0; i < n; i++)
-			if (r->hep_node_name[i] < 0x20 || r->hep_node_name[i] > 0x7e)
-				return fail(e, "export.hep_node_name" SEP
-					    "character %zu is not printable ASCII; allowed 0..%d "
-					    "printable ASCII characters", i + 1, NP_HEP_NODE_NAME_MAX);
-		snprintf(c->export.hep_node_name, sizeof(c->export.hep_node_name), "%s",
-			 r->hep_node_name);
-	}
+	if (r->hep_password != NULL &&
+	    set_printable(e, "export.hep_password", r->hep_password, c->export.hep_password,
+			  NP_HEP_PASSWORD_MAX) < 0)
+		return -EINVAL;
+	if (r->hep_node_name != NULL &&
+	    set_printable(e, "export.hep_node_name", r->hep_node_name, c->export.hep_node_name,
+			  NP_HEP_NODE_NAME_MAX) < 0)
+		return -EINVAL;
 	if (r->hep_transport != NULL)
 		c->export.hep_transport = *r->hep_transport;
 	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
@@ -596,6 +601,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	else
 		ret = -EINVAL;
 	ret |= rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e);
+	ret |= rule_datapath_ports(raw->datapath ? raw->datapath : &no_datapath, conf, e);
 	ret |= rule_sip(raw->sip ? raw->sip : &no_sip, conf, e);
 	if (rule_static_nat(nat, conf, e) == 0)
 		ret |= rule_max_bindings(nat, conf, e);

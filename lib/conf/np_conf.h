@@ -53,6 +53,8 @@
 #define NP_DEF_IP_CHECKSUM NP_IP_CSUM_AUTO
 #define NP_DEF_EVENT_RING_SIZE 4096
 #define NP_DEF_TX_RETRIES 4
+#define NP_DEF_TX_BACKOFF_US 20	/**< datapath.tx_backoff_us: whole wait for one burst */
+#define NP_DEF_LINK_DOWN_WARN_S 10	/**< datapath.link_down_warn_s; 0 = never */
 #define NP_DEF_FLOW_TABLE_SIZE 65536
 #define NP_DEF_TCP_REASM_BUFFERS 1024
 #define NP_DEF_SIP_PORTS { 5060, 5061, 7001, 7003 }
@@ -165,6 +167,10 @@ struct np_conf {
 		unsigned int mtu;
 		unsigned int event_ring_size;
 		unsigned int tx_retries;
+		/** Longest wait, in all, for room in a full tx ring before the rest is dropped. */
+		unsigned int tx_backoff_us;
+		/** Warn once when a port's link has been down this many seconds; 0 never. */
+		unsigned int link_down_warn_s;
 		unsigned int flow_table_size;
 		unsigned int tcp_reasm_buffers;
 		enum np_ip_checksum ip_checksum;

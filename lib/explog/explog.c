@@ -15,8 +15,8 @@
 #include <arpa/inet.h>
 
 #include "explog_internal.h"
+#include "np_time.h"
 
-#define NS_PER_S 1000000000ull
 #define XL_HIST_MAX 4096	/* longest line length considered a fold width */
 #define XL_MAX_ATTRS 40
 
@@ -62,14 +62,14 @@ static bool date_time(const char *s, size_t len, const char *sep, uint64_t *ns)
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
 	    se > 60)
 		return false;
-	*ns = ((uint64_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * NS_PER_S;
+	*ns = ((uint64_t)days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se) * NP_NS_PER_S;
 	return true;
 }
 
 /* A fraction of a second: @p s points after the separator. @return digits used. */
 static size_t fraction(const char *s, size_t len, uint64_t *ns)
 {
-	uint64_t f = 0, scale = NS_PER_S;
+	uint64_t f = 0, scale = NP_NS_PER_S;
 	size_t i = 0;
 
 	while (i < len && xl_digit(s[i])) {
@@ -131,7 +131,7 @@ static size_t syslog_ts(const char *s, size_t len, uint64_t *ns, bool *zoned)
 			if (i + k + 2 > len || !num(s + i + 1, 2, &oh) || !num(s + i + k, 2, &om) ||
 			    oh > 23 || om > 59)
 				return 0;
-			off = (int64_t)(oh * 3600 + om * 60) * (int64_t)NS_PER_S;
+			off = (int64_t)(oh * 3600 + om * 60) * (int64_t)NP_NS_PER_S;
 			t = s[i] == '+' ? t - (uint64_t)off : t + (uint64_t)off;
 			*zoned = true;
 			i += k + 2;
@@ -360,6 +360,17 @@ static struct np_explog_entry *entry_new(struct parser *p)
 	return &log->e[log->n];
 }
 
+/* The message fields of @p e, from its text's start line and headers. */
+static void set_msg_info(struct np_explog_entry *e, const struct np_explog_msg_info *mi)
+{
+	e->is_request = mi->is_request;
+	e->status = mi->status;
+	e->proto = mi->proto;
+	e->cseq = mi->cseq;
+	e->key = mi->key;
+	e->canon_hash = mi->canon_hash;
+}
+
 /* Rebuild the dump into the text area and fill the message fields of @p e. */
 static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const char *dump,
 			  size_t n)
@@ -384,12 +395,7 @@ static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const cha
 	log->text_len += need;
 	e->text_off = off;
 	e->text_len = (uint32_t)need;
-	e->is_request = mi.is_request;
-	e->status = mi.status;
-	e->proto = mi.proto;
-	e->cseq = mi.cseq;
-	e->key = mi.key;
-	e->canon_hash = mi.canon_hash;
+	set_msg_info(e, &mi);
 	return true;
 }
 
@@ -986,7 +992,7 @@ static int summaries_resolve(struct np_explog *log)
 		if (!sm.is_request) {
 			/* Its request: the other way, within a transaction's life (64 x T1). */
 			k = dup_key(t, true, 0, &e->dst, e->dport, &e->src, e->sport);
-			j = index_find(&x, log, k, e->ts_ns, 32ull * NS_PER_S, true);
+			j = index_find(&x, log, k, e->ts_ns, 32ull * NP_NS_PER_S, true);
 			if (j >= 0) {
 				req = np_explog_text(log, &log->e[j]);
 				req_len = log->e[j].text_len;
@@ -1014,12 +1020,7 @@ static int summaries_resolve(struct np_explog *log)
 			log->st.garbled++;	/* a method or URI that makes no start line */
 			continue;
 		}
-		e->is_request = mi.is_request;
-		e->status = mi.status;
-		e->proto = mi.proto;
-		e->cseq = mi.cseq;
-		e->key = mi.key;
-		e->canon_hash = mi.canon_hash;
+		set_msg_info(e, &mi);
 		log->st.sip_summaries++;
 		keep[i] = true;
 	}

@@ -136,16 +136,6 @@ static void clip(char *dst, size_t size, const char *src, size_t len, size_t max
 	dst[out] = '\0';
 }
 
-static void clock_ms(uint64_t ns, char *buf, size_t len)
-{
-	time_t s = (time_t)(ns / 1000000000ull);
-	struct tm tm;
-
-	gmtime_r(&s, &tm);
-	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned int)(ns / 1000000ull % 1000));
-}
-
 /* ---- the ladder: events from the evidence frames ------------------------- */
 
 enum lev_kind { LEV_REQ, LEV_RESP, LEV_SYN, LEV_SYNACK, LEV_RST, LEV_FIN, LEV_ICMP };
@@ -177,14 +167,6 @@ struct ladder {
 	size_t omitted_req, omitted_resp;
 	char omitted_what[NP_DET_TEXT_LEN]; /* the first one's method */
 };
-
-static const struct np_det_record *rec_by_id(const struct np_html_report *rep, uint32_t id)
-{
-	for (size_t i = 0; i < rep->n_records; i++)
-		if (rep->records[i].id == id)
-			return &rep->records[i];
-	return NULL;
-}
 
 static bool rec_cites(const struct np_det_record *r, const struct np_pkt_ref *ref)
 {
@@ -298,7 +280,7 @@ static void annotate(struct ladder *L, struct lev *e)
 	e->cited = false;
 	for (unsigned int k = 0; k <= inc->n_evidence; k++) {
 		const struct np_det_record *r =
-		    k < inc->n_evidence ? rec_by_id(L->rep, inc->evidence[k]) : inc;
+		    k < inc->n_evidence ? np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]) : inc;
 
 		if (r == NULL || !rec_cites(r, &e->ref))
 			continue;
@@ -524,7 +506,7 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	const struct np_record_names *nm = L->rep->names;
 	bool two_sided = inc->has_binding && b->a.sport != 0 && b->seg_a != b->seg_b;
 	int seg_cl = two_sided ? b->seg_a : -1, seg_sv = b->seg_b;
-	bool expressway = strstr(inc->detail, "Expressway-C") != NULL;
+	bool expressway = inc->story.expressway;
 	struct np_addr server;
 	bool have_server = false;
 	int order[2] = {1, 1};
@@ -538,7 +520,7 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	}
 	/* The binding record: what the client dialled is the firewall's face on its side. */
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
-		const struct np_det_record *r = rec_by_id(L->rep, inc->evidence[k]);
+		const struct np_det_record *r = np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]);
 		const struct np_nat_tuple *cl, *sv;
 
 		if (r == NULL || r->kind != NP_DET_KIND_BINDING)
@@ -716,7 +698,7 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 
 		fprintf(f, "<g class=\"ev %s%s\">\n", e->cited ? "cited" : "context",
 			e->sub_bad ? " finding" : "");
-		clock_ms(e->ts, clk, sizeof(clk));
+		np_record_clock(e->ts, clk, sizeof(clk));
 		snprintf(t, sizeof(t), "+%.3f  %s", (double)(e->ts - t0) / 1e6, clk);
 		svg_text(f, 8, y - 4, "time", NULL, t, NULL);
 		snprintf(fr, sizeof(fr), "%s #%" PRIu64,
@@ -821,7 +803,7 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 	const struct np_det_record *inc = hi->incident;
 	struct ladder L = {.rep = rep, .inc = inc};
 	struct lanes ls;
-	char ts[40];
+	char ts[40], text[2048];
 
 	fprintf(f,
 		"<section class=\"incident\" id=\"incident-%u\">\n<h2>Incident #%u: %s "
@@ -868,11 +850,11 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 		      f);
 	}
 	fputs("<h3>Diagnosis</h3>\n<p>", f);
-	esc(f, inc->diagnosis);
+	esc(f, np_record_diagnosis(inc, text, sizeof(text)));
 	fputs("</p>\n<h3>Fix</h3>\n<ol class=\"fix\"><li>", f);
-	esc(f, inc->fix[0]);
+	esc(f, np_record_fix(inc, 0, text, sizeof(text)));
 	fputs("</li><li>", f);
-	esc(f, inc->fix[1]);
+	esc(f, np_record_fix(inc, 1, text, sizeof(text)));
 	fputs("</li></ol>\n<h3>Evidence</h3>\n", f);
 	if (hi->capture != NULL) {
 		fputs("<p>Capture: <code>", f);
@@ -884,7 +866,7 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 	}
 	fputs(table_head, f);
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
-		const struct np_det_record *r = rec_by_id(rep, inc->evidence[k]);
+		const struct np_det_record *r = np_record_find(rep->records, rep->n_records, inc->evidence[k]);
 
 		if (r != NULL)
 			record_row(f, r, rep->names);

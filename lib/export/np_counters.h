@@ -4,26 +4,35 @@
 
 /**
  * @file
- * Every counter natprobe keeps, declared once: name, help, type, and the
- * label it is kept per (port, segment, segment+class, worker). Prometheus,
- * DPDK telemetry and the report printed at exit all read this table.
+ * Every counter natprobe exports, and the one walker that renders them.
  *
- * Storage is one struct np_stats per worker lcore (plus one for the control
- * thread). Only its owner writes it, with plain increments; readers sum the
- * structs and accept a value that is a few packets old. No atomics, no locks.
+ * Counters are declared once, as rows of a table (np_ctr.h): each library
+ * declares the rows of its own stats struct (np_flow_counters,
+ * np_nat_counters, np_inspect_counters, np_correlate_counters), and this
+ * file the rows of the per-thread struct np_stats (ports, segments, frame
+ * classes, tunnels, workers, HEP export) and of the process's own counters
+ * (struct np_app_counters). np_ctr_walk() reads every table: Prometheus
+ * (np_stats_write_prometheus(), also the report printed at exit), the DPDK
+ * telemetry dictionaries and docs/counters.md (np_counters_write_markdown())
+ * all come from it.
+ *
+ * Storage: one struct np_stats per worker lcore (plus one for the control
+ * thread), one inspector and flow table per worker, the correlator and the
+ * learner on the control thread. Each is written only by its owner, with
+ * plain increments; readers sum them and accept a value a few packets old.
+ * No atomics, no locks.
  */
 
 #include <stdint.h>
 #include <stdio.h>
 
 #include "np_conf.h"
-#include "np_detect.h"
+#include "np_correlate.h"
+#include "np_ctr.h"
 #include "np_flow.h"
 #include "np_nat.h"
 #include "np_pkt.h"
 #include "np_tunnel.h"
-
-enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 
 /* X(ENUM, "name after natprobe_", "help", type) */
 #define NP_PORT_COUNTERS(X)                                                                        \
@@ -33,8 +42,8 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_TX_BYTES, "port_tx_bytes_total", "Bytes transmitted on the port", NP_CTR_COUNTER)   \
 	X(PORT_DROPPED_PACKETS, "port_dropped_packets_total",                                      \
-	  "Frames to forward out of the port that tx could not take after the retries; freed",   \
-	  NP_CTR_COUNTER)                                                                          \
+	  "Frames to forward out of the port that tx could not take after the retries, or that "  \
+	  "found its link down; freed", NP_CTR_COUNTER)                                            \
 	X(PORT_DROPPED_BYTES, "port_dropped_bytes_total",                                          \
 	  "Bytes of the frames counted in natprobe_port_dropped_packets_total", NP_CTR_COUNTER)    \
 	X(PORT_RX_MISSED, "port_rx_missed_total",                                                  \
@@ -42,7 +51,10 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 	X(PORT_RX_ERRORS, "port_rx_errors_total", "Erroneous frames reported by the NIC",          \
 	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_RX_NOMBUF, "port_rx_nombuf_total",                                                  \
-	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)
+	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)                      \
+	X(PORT_LINK_UP, "port_link_up",                                                            \
+	  "1 while the port's link is up, 0 while it is down (DPDK link status, read every "      \
+	  "100 ms); a port is polled only while its link is up", NP_CTR_GAUGE)
 
 #define NP_SEGMENT_COUNTERS(X)                                                                     \
 	X(SEG_PACKETS, "segment_packets_total", "Frames seen on the segment, all ports",           \
@@ -88,7 +100,10 @@ enum np_ctr_type { NP_CTR_COUNTER, NP_CTR_GAUGE };
 	  NP_CTR_COUNTER)                                                                          \
 	X(WK_HEP_OVERSIZE, "hep_oversize_drops_total",                                             \
 	  "SIP messages not exported over HEP because they are longer than a queue slot "          \
-	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)
+	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)                        \
+	X(WK_TX_WAIT_CYCLES, "worker_tx_wait_cycles_total",                                        \
+	  "TSC cycles the worker waited for room in full tx rings (datapath.tx_backoff_us)",      \
+	  NP_CTR_COUNTER)
 
 /*
  * Evidence captures (docs/records.md): the workers' histories (summed by the
@@ -141,34 +156,6 @@ enum np_evidence_ctr { NP_EVIDENCE_COUNTERS(NP_CTR_ENUM) NP_EVD_CTR_MAX };
 enum np_hep_ctr { NP_HEP_COUNTERS(NP_CTR_ENUM_L) NP_HEP_CTR_MAX };
 #undef NP_CTR_ENUM_L
 
-/** Counter definition: one row of the table. */
-struct np_ctr_def {
-	const char *name;	/**< without the "natprobe_" prefix */
-	const char *help;
-	enum np_ctr_type type;
-};
-
-extern const struct np_ctr_def np_port_ctr_defs[NP_PORT_CTR_MAX];
-extern const struct np_ctr_def np_segment_ctr_defs[NP_SEGMENT_CTR_MAX];
-extern const struct np_ctr_def np_worker_ctr_defs[NP_WORKER_CTR_MAX];
-/** natprobe_tunnel_*{segment,encap}: one series per encapsulation. */
-extern const struct np_ctr_def np_tunnel_ctr_defs[NP_TUNNEL_CTR_MAX];
-/** natprobe_evidence_*: control thread (it sums the workers' history counters). */
-extern const struct np_ctr_def np_evidence_ctr_defs[NP_EVD_CTR_MAX];
-/** natprobe_segment_frames_total{segment,class}: one series per np_pkt_class. */
-extern const struct np_ctr_def np_frame_class_def;
-
-/** A row of a labelled table: one series of a family (help is "" after the first row). */
-struct np_ctr_ldef {
-	const char *name;	/**< without the "natprobe_" prefix */
-	const char *label;
-	const char *value;
-	const char *help;
-	enum np_ctr_type type;
-};
-
-extern const struct np_ctr_ldef np_hep_ctr_defs[NP_HEP_CTR_MAX];
-
 /** One thread's counters. Written only by its owner. */
 struct np_stats {
 	uint64_t port[NP_MAX_PORTS][NP_PORT_CTR_MAX];
@@ -180,9 +167,23 @@ struct np_stats {
 	uint64_t evidence[NP_EVD_CTR_MAX]; /**< control thread only */
 } __attribute__((aligned(64)));
 
+/** The process's own counters (`run`): the records file and its outputs. */
+struct np_app_counters {
+	uint64_t records_written;	/**< records appended to export.records_file */
+	uint64_t records_failed;	/**< records that could not be written */
+	uint64_t records_reopen_failed;	/**< reopens of the records file (SIGHUP) that failed */
+	uint64_t stdout_failures;	/**< writes to stdout that failed (EPIPE, ...) */
+	uint64_t stderr_failures;	/**< log lines that could not be written */
+};
+
+/** The rows of struct np_stats (per thread, summed; worker rows per worker). */
+extern const struct np_ctr_table np_stats_counters;
+/** The rows of struct np_app_counters. */
+extern const struct np_ctr_table np_app_counters_table;
+
 /**
- * Facts about the running process (`run` only): natprobe_build_info,
- * process_start_time_seconds and natprobe_output_write_failures_total.
+ * Facts about the running process (`run` only): natprobe_build_info and
+ * process_start_time_seconds. Not counters: rendered after them.
  */
 struct np_process_info {
 	const char *version;		/**< natprobe's */
@@ -191,13 +192,11 @@ struct np_process_info {
 	const char *libpcap;
 	const char *libcyaml;
 	double start_time_s;		/**< since the Unix epoch */
-	uint64_t stdout_failures;	/**< writes to stdout that failed (EPIPE, ...) */
-	uint64_t stderr_failures;	/**< log lines that could not be written */
 };
 
-/** What a report reads: the config for names, and every thread's counters. */
+/** What a report reads: the config for names, and every owner's counters. */
 struct np_stats_src {
-	const struct np_conf *conf;
+	const struct np_conf *conf;	/**< port and segment names */
 	unsigned int n_workers;
 	const struct np_stats *const *workers;	/**< n_workers entries, worker i = index i */
 	const struct np_stats *control;		/**< NIC-level port counters; may be NULL */
@@ -207,19 +206,46 @@ struct np_stats_src {
 	/** Control thread: anomaly/incident counters and the binding learner; may be NULL. */
 	const struct np_det_correlator_stats *correlator;
 	const struct np_nat_stats *nat;
-	uint64_t records_written;	/**< records appended to export.records_file */
-	uint64_t records_failed;	/**< records that could not be written */
-	uint64_t records_reopen_failed;	/**< reopens of the records file (SIGHUP) that failed */
+	const struct np_app_counters *app;	/**< NULL: left out */
 	const struct np_process_info *process;	/**< NULL: the process families are left out */
 };
 
-/** Sum of every thread's counters into @p out (worker[] counters are summed too). */
+/** Sum of every thread's struct np_stats into @p out (worker[] counters are summed too). */
 void np_stats_sum(const struct np_stats_src *src, struct np_stats *out);
+
+/** A label of a sample. */
+struct np_ctr_label {
+	const char *name;
+	const char *value;
+};
+
+/** One series' value, as np_ctr_walk() hands it out. */
+struct np_ctr_sample {
+	const struct np_ctr_desc *d;	/**< its row */
+	unsigned int n_labels;
+	struct np_ctr_label l[3];	/**< dim labels (port, segment / segment / worker) first */
+	uint64_t v;
+};
+
+/** What np_ctr_walk() calls: once per family, then once per series. */
+struct np_ctr_visitor {
+	void (*family)(void *ctx, const struct np_ctr_desc *first_row);
+	void (*sample)(void *ctx, const struct np_ctr_sample *s);
+	void *ctx;
+};
+
+/**
+ * Walk every counter table over @p src, in the order of the exposition
+ * (np_stats, inspector, flow table, correlator, process, learner), summing
+ * the per-worker owners (workers' rows per worker).
+ */
+void np_ctr_walk(const struct np_stats_src *src, const struct np_ctr_visitor *v);
 
 /**
  * Write every counter in Prometheus text exposition format (version 0.0.4):
  * a # HELP and # TYPE line per family, then one sample per label set, names
- * prefixed "natprobe_".
+ * prefixed "natprobe_"; then natprobe_build_info and
+ * process_start_time_seconds when @p src has the process.
  * @return 0, or -EIO when writing to @p f failed.
  */
 int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src);

@@ -31,7 +31,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_history.h"
 #include "np_record.h"
 

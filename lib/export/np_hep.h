@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_pkt.h"
 
 /** "HEP3" and the total length. */

@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "np_detect.h"
+#include "np_correlate.h"
 #include "np_evidence.h"
 #include "np_record.h"
 #include "np_sip.h"

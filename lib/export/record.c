@@ -46,18 +46,13 @@ static void kv_str(FILE *f, const char *k, const char *v, bool comma)
 	np_json_str(f, v, strlen(v));
 }
 
-static const char *proto_name(uint8_t p)
-{
-	return p == 6 ? "tcp" : p == 17 ? "udp" : "ip";
-}
-
 static void flow_json(FILE *f, const struct np_det_tuple *t)
 {
 	char s[64], d[64];
 
 	np_endpoint_str(&t->src, t->sport, s, sizeof(s));
 	np_endpoint_str(&t->dst, t->dport, d, sizeof(d));
-	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", proto_name(t->proto),
+	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", np_proto_name(t->proto),
 		s, d);
 }
 
@@ -88,7 +83,7 @@ static void binding_full(FILE *f, const struct np_det_record *r, const struct np
 	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
 	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
 	np_endpoint_str(&b->b.dst, b->b.dport, bd, sizeof(bd));
-	fprintf(f, ",\"proto\":\"%s\",\"segments\":{", proto_name(b->proto));
+	fprintf(f, ",\"proto\":\"%s\",\"segments\":{", np_proto_name(b->proto));
 	np_json_str(f, seg(n, b->seg_a), strlen(seg(n, b->seg_a)));
 	fprintf(f, ":{\"src\":\"%s\",\"dst\":\"%s\"},", as, ad);
 	np_json_str(f, seg(n, b->seg_b), strlen(seg(n, b->seg_b)));
@@ -145,6 +140,12 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 		kv_str(f, "timeout", r->timeout_kind, true);
 	if (r->delay_ms >= 0)
 		fprintf(f, ",\"delay_ms\":%" PRId64, r->delay_ms);
+	if (r->outcome != NP_DET_OUTCOME_NONE)
+		kv_str(f, "outcome",
+		       r->outcome == NP_DET_OUTCOME_RST    ? "rst"
+		       : r->outcome == NP_DET_OUTCOME_ICMP ? "icmp_unreachable"
+							   : "unanswered",
+		       true);
 	if (r->kind == NP_DET_KIND_ANOMALY) {
 		char t0[40], t1[40];
 
@@ -172,34 +173,37 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 	}
 	kv_str(f, "detail", r->detail, true);
 	if (r->kind == NP_DET_KIND_INCIDENT) {
-		kv_str(f, "diagnosis", r->diagnosis, true);
+		char text[2048];
+
+		kv_str(f, "diagnosis", np_record_diagnosis(r, text, sizeof(text)), true);
 		fputs(",\"fixes\":[", f);
-		np_json_str(f, r->fix[0], strlen(r->fix[0]));
+		np_record_fix(r, 0, text, sizeof(text));
+		np_json_str(f, text, strlen(text));
 		fputc(',', f);
-		np_json_str(f, r->fix[1], strlen(r->fix[1]));
+		np_record_fix(r, 1, text, sizeof(text));
+		np_json_str(f, text, strlen(text));
 		fputc(']', f);
 	}
 	fputs("}\n", f);
 	return ferror(f) ? -EIO : 0;
 }
 
-int np_record_write_text(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
+int np_record_write_text(FILE *f, const struct np_det_record *r, const struct np_record_names *n,
+			 const struct np_det_record *all, size_t n_all)
 {
 	char ts[40];
 
 	np_record_ts(r->ts_ns, ts, sizeof(ts));
 	if (r->kind == NP_DET_KIND_INCIDENT) {
+		char text[2048], fix2[2048];
+
 		fprintf(f, "INCIDENT #%u %s (%s) at %s\n", r->id, np_det_type_name(r->type),
 			np_det_severity_name(r->severity), ts);
-		fprintf(f, "  %s\n\n  Diagnosis: %s\n\n  Evidence:\n", r->detail, r->diagnosis);
-		for (const char *p = r->ladder; *p;) {
-			const char *e = strchr(p, '\n');
-			size_t len = e ? (size_t)(e - p) : strlen(p);
-
-			fprintf(f, "    %.*s\n", (int)len, p);
-			p += len + (e ? 1 : 0);
-		}
-		fprintf(f, "\n  Fix: %s\n  %s\n\n", r->fix[0], r->fix[1]);
+		fprintf(f, "  %s\n\n  Diagnosis: %s\n\n  Evidence:\n", r->detail,
+			np_record_diagnosis(r, text, sizeof(text)));
+		np_record_write_ladder(f, r, all, n_all, n);
+		fprintf(f, "\n  Fix: %s\n  %s\n\n", np_record_fix(r, 0, text, sizeof(text)),
+			np_record_fix(r, 1, fix2, sizeof(fix2)));
 	} else if (r->kind == NP_DET_KIND_ANOMALY) {
 		char last[40], times[64] = "";
 

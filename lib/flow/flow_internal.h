@@ -19,14 +19,13 @@
 #include <string.h>
 
 #include "np_flow.h"
+#include "np_hash.h"
 #include "np_sip.h"
 
 #define FLOW_NIL UINT32_MAX
 #define FLOW_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FLOW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define FLOW_PROTO_TCP 6
-#define FLOW_PROTO_UDP 17
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -191,25 +190,7 @@ flow_key_eq(const struct flow_hot *e, const struct flow_key *k)
 static inline uint32_t
 flow_hash5(const uint64_t w[5])
 {
-#if defined(__SSE4_2__) && defined(__x86_64__)
-	uint64_t h = 0x9e3779b9u;
-
-	for (unsigned int i = 0; i < 5; i++)
-		h = __builtin_ia32_crc32di(h, w[i]);
-	/* CRC is linear: structured tuples (consecutive ports, addresses) would
-	 * land in neighbouring slots; a multiply mixes them apart */
-	h = (h ^ (h >> 15)) * 0x2c1b3c6du;
-	return (uint32_t)(h ^ (h >> 12));
-#else
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-
-	for (unsigned int i = 0; i < 5; i++)
-		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return (uint32_t)h;
-#endif
+	return np_hash_words(0x9e3779b9u, w, 5);
 }
 
 /*

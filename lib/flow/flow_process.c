@@ -242,7 +242,7 @@ tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t seg
 	pk.now_ns = now_ns;
 	pk.segment = segment;
 	pk.dir = (uint8_t)dir;
-	pk.proto = FLOW_PROTO_TCP;
+	pk.proto = NP_IPPROTO_TCP;
 	flow_reasm_data(t, idx, seq, p, n, &pk);
 }
 
@@ -251,7 +251,7 @@ process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, FLOW_PROTO_TCP, &pi->src, pi->sport, &pi->dst,
+	bool side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
 				  pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	uint8_t fl = pi->tcp_flags;
@@ -297,11 +297,12 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, FLOW_PROTO_UDP, &pi->src, pi->sport, &pi->dst,
+	bool side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
 				  pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
+	bool sip;
 
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
@@ -320,12 +321,13 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	 * keep-alives of RFC 5626 start with 0x00/0x01, RTP with 0x80) is not
 	 * SIP: counted, not delivered as an unparsable message.
 	 */
-	if ((e->flags & FLOW_F_SIP_PORT) && !np_sip_looks_like_sip(p, n) &&
-	    !(p[0] >= 'A' && p[0] <= 'z') && !(p[0] <= '\r' && only_crlf(p, n))) {
+	sip = np_sip_looks_like_sip(p, n);	/* each datagram is a message: asked once */
+	if ((e->flags & FLOW_F_SIP_PORT) && !sip && !(p[0] >= 'A' && p[0] <= 'z') &&
+	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		t->stats.sip_udp_not_sip++;
 		return 0;
 	}
-	if (((e->flags & FLOW_F_SIP_PORT) || np_sip_looks_like_sip(p, n)) &&
+	if (((e->flags & FLOW_F_SIP_PORT) || sip) &&
 	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		struct flow_pkt pk = {
 			.pi = pi,
@@ -333,7 +335,7 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 			.now_ns = now_ns,
 			.segment = segment,
 			.dir = (uint8_t)dir,
-			.proto = FLOW_PROTO_UDP,
+			.proto = NP_IPPROTO_UDP,
 		};
 
 		t->stats.sip_udp_msgs++;
@@ -354,9 +356,9 @@ process_icmp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info 
 
 	unreach = pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4
 				       : pi->icmp_type == 1;
-	if (!unreach || !pi->icmp_inner.valid || pi->icmp_inner.proto != FLOW_PROTO_TCP)
+	if (!unreach || !pi->icmp_inner.valid || pi->icmp_inner.proto != NP_IPPROTO_TCP)
 		return -ENOTSUP;
-	side = flow_key_make(&k, segment, FLOW_PROTO_TCP, &pi->icmp_inner.src, pi->icmp_inner.sport,
+	side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->icmp_inner.src, pi->icmp_inner.sport,
 			     &pi->icmp_inner.dst, pi->icmp_inner.dport);
 	idx = flow_lookup(t, &k);
 	/* the quoted packet must be the initiator's (its SYN) and the attempt still pending */
@@ -376,7 +378,7 @@ np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np
 
 	if (!t || !pi || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
 		return;
-	flow_key_make(&k, segment, pi->cls == NP_PKT_TCP ? FLOW_PROTO_TCP : FLOW_PROTO_UDP,
+	flow_key_make(&k, segment, pi->cls == NP_PKT_TCP ? NP_IPPROTO_TCP : NP_IPPROTO_UDP,
 		      &pi->src, pi->sport, &pi->dst, pi->dport);
 	__builtin_prefetch(&t->slots[k.hash & t->mask]);
 }
@@ -403,7 +405,7 @@ np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_in
 		return process_icmp(t, segment, pi, now_ns, sink);
 	case NP_PKT_TRUNCATED:
 		/* snaplen-cut capture: the TCP header is there, the payload is not all there */
-		if (pi->l4_proto == FLOW_PROTO_TCP && pi->l4_off &&
+		if (pi->l4_proto == NP_IPPROTO_TCP && pi->l4_off &&
 		    pi->payload_off >= pi->l4_off + 20u)
 			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink);
 		return -ENOTSUP;

@@ -129,15 +129,11 @@ frame_in_place(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
 	case NP_SIP_FRAME_KEEPALIVE:
 		return fi.msg_len;
 	case NP_SIP_FRAME_COMPLETE:
-		if (!np_sip_looks_like_sip(p, fi.hdr_len))
-			return bad_frame(t, e, c, d);
 		t->stats.reasm_msgs_in_place++;
 		flow_deliver(pk, p, fi.msg_len, 0);
 		return fi.msg_len;
 	case NP_SIP_FRAME_NEED_MORE:
 		if (fi.hdr_len) {
-			if (!np_sip_looks_like_sip(p, fi.hdr_len))
-				return bad_frame(t, e, c, d);
 			if (fi.msg_len > NP_FLOW_REASM_BUF_LEN) {
 				/* deliver the header section, skip the body as it passes */
 				t->stats.reasm_oversize++;
@@ -170,8 +166,10 @@ frame_in_place(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
 			enter_resync(e, d, false);
 			return 0;
 		}
+		if (fi.err == NP_SIP_E_BAD_START_LINE)
+			return bad_frame(t, e, c, d);
 		t->stats.reasm_bad_frames++;
-		if (fi.hdr_len && fi.hdr_len <= n && np_sip_looks_like_sip(p, fi.hdr_len)) {
+		if (fi.hdr_len && fi.hdr_len <= n) {
 			/* the headers are fine, only the length is not: hand them out */
 			flow_deliver(pk, p, fi.hdr_len, NP_FLOW_MSG_F_BAD_LENGTH);
 			enter_resync(e, d, true);
@@ -200,7 +198,7 @@ feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 	switch (r) {
 	case NP_SIP_FRAME_COMPLETE:
 		/* the held bytes did not frame, so the message ends in the new ones */
-		if (fi.msg_len <= len || !np_sip_looks_like_sip(buf, fi.hdr_len)) {
+		if (fi.msg_len <= len) {
 			bad_frame(t, e, c, d);
 			return a;
 		}
@@ -210,10 +208,6 @@ feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 		return fi.msg_len - len;
 	case NP_SIP_FRAME_NEED_MORE:
 		if (fi.hdr_len) {
-			if (!np_sip_looks_like_sip(buf, fi.hdr_len)) {
-				bad_frame(t, e, c, d);
-				return a;
-			}
 			if (fi.msg_len > NP_FLOW_REASM_BUF_LEN) {
 				t->stats.reasm_oversize++;
 				flow_deliver(pk, buf, fi.hdr_len,
@@ -243,8 +237,7 @@ feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 			enter_resync(e, d, false);
 			return a;
 		}
-		if (fi.hdr_len > len && fi.hdr_len <= len + a &&
-		    np_sip_looks_like_sip(buf, fi.hdr_len)) {
+		if (fi.hdr_len > len && fi.hdr_len <= len + a) {
 			t->stats.reasm_bad_frames++;
 			flow_deliver(pk, buf, fi.hdr_len,
 				     NP_FLOW_MSG_F_REASSEMBLED | NP_FLOW_MSG_F_BAD_LENGTH);

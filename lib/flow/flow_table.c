@@ -10,26 +10,18 @@
 /* Timeouts are clamped so that last_ns + timeout + quantum cannot wrap for sane clocks. */
 #define FLOW_MAX_TMO_NS (1ull << 62)
 
-const char *const np_flow_stat_names[] = {
-#define NP_FLOW_STAT_NAME(f, h, g) #f,
-	NP_FLOW_STATS(NP_FLOW_STAT_NAME)
-#undef NP_FLOW_STAT_NAME
+/* The table of lib/flow's counters (np_ctr.h): one row per field, summed over workers. */
+static const struct np_ctr_desc flow_rows[] = {
+#define NP_FLOW_CTR_ROW(f, h, g)                                                                   \
+	NP_CTR_ROW((g) ? #f : #f "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER,                 \
+		   struct np_flow_stats, f),
+	NP_FLOW_STATS(NP_FLOW_CTR_ROW)
+#undef NP_FLOW_CTR_ROW
 };
 
-const char *const np_flow_stat_help[] = {
-#define NP_FLOW_STAT_HELP(f, h, g) h,
-	NP_FLOW_STATS(NP_FLOW_STAT_HELP)
-#undef NP_FLOW_STAT_HELP
-};
+_Static_assert(sizeof(flow_rows) / sizeof(flow_rows[0]) == NP_FLOW_STATS_N, "one row a counter");
 
-const bool np_flow_stat_is_gauge[] = {
-#define NP_FLOW_STAT_GAUGE(f, h, g) g,
-	NP_FLOW_STATS(NP_FLOW_STAT_GAUGE)
-#undef NP_FLOW_STAT_GAUGE
-};
-
-_Static_assert(sizeof(np_flow_stat_names) / sizeof(np_flow_stat_names[0]) == NP_FLOW_STATS_N,
-	       "one name per counter");
+const struct np_ctr_table np_flow_counters = { flow_rows, NP_FLOW_STATS_N };
 
 static const char *const ev_names[NP_FLOW_EV_MAX] = {
 	[NP_FLOW_EV_NEW] = "new",
@@ -65,58 +57,11 @@ np_flow_tcp_state_name(unsigned int state)
 
 /* ---- fingerprint hash ------------------------------------------------------------------------ */
 
-static inline uint64_t
-rotl64(uint64_t x, unsigned int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-static inline uint64_t
-rd_le64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline uint64_t
-fp_mix(uint64_t h, uint64_t w)
-{
-	w *= 0x87c37b91114253d5ull;
-	w = rotl64(w, 31);
-	w *= 0x4cf5ad432745937full;
-	h ^= w;
-	return rotl64(h, 27) * 5 + 0x52dce729;
-}
-
-/* MurmurHash3-style 64-bit block mix and finaliser; fixed seed so every worker agrees. */
+/* A fixed seed, so every worker (and every run) agrees. */
 uint64_t
 np_flow_fp_hash(const uint8_t *p, size_t len)
 {
-	uint64_t h = 0x243f6a8885a308d3ull ^ ((uint64_t)len * 0x9e3779b97f4a7c15ull);
-	size_t i = 0;
-
-	if (!p)
-		len = 0;
-	for (; i + 8 <= len; i += 8)
-		h = fp_mix(h, rd_le64(p + i));
-	if (i < len) {
-		uint64_t w = 0;
-
-		for (unsigned int s = 0; i < len; i++, s += 8)
-			w |= (uint64_t)p[i] << s;
-		h = fp_mix(h, w);
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	return np_hash_mix64(np_hash_bytes(0x243f6a8885a308d3ull, p, p ? len : 0));
 }
 
 /* ---- memory ---------------------------------------------------------------------------------- */
@@ -548,6 +493,6 @@ np_flow_find(const struct np_flow_table *t, uint8_t segment, uint8_t proto,
 	out->segment = e->segment;
 	out->dir = side != s;
 	out->tcp_state = e->state;
-	out->sip = e->proto == FLOW_PROTO_TCP && (e->flags & FLOW_F_SIP);
+	out->sip = e->proto == NP_IPPROTO_TCP && (e->flags & FLOW_F_SIP);
 	return 0;
 }

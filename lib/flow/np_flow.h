@@ -94,7 +94,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <np_pkt.h>
+#include "np_ctr.h"
+#include "np_pkt.h"
 
 /** Size of one reassembly buffer: holds any header section np_sip_frame() accepts. */
 #define NP_FLOW_REASM_BUF_LEN 16384u
@@ -198,7 +199,7 @@ struct np_flow_event {
 	uint64_t ts_ns;		/**< time of the packet (or np_flow_expire() call) causing it */
 	/**
 	 * The frame that caused it. This library leaves it zero (it does not
-	 * number frames); the inspector (lib/detect) fills it in, and it stays
+	 * number frames); the inspector (lib/inspect) fills it in, and it stays
 	 * zero for events np_flow_expire() causes.
 	 */
 	struct np_pkt_ref ref;
@@ -242,6 +243,8 @@ struct np_flow_event {
 					      *   a reassembly buffer and is skipped */
 #define NP_FLOW_MSG_F_BAD_LENGTH (1u << 2)   /**< header section only: Content-Length is
 					      *   unusable; the stream resynchronises after it */
+#define NP_FLOW_MSG_F_LOGGED (1u << 3)	     /**< read from a diagnostic log, not the wire: line
+					      *   ends are lost, a body may be short */
 
 /**
  * One SIP message. data/len are valid only during the callback (they point
@@ -317,12 +320,12 @@ struct np_flow_stats {
 /** Number of counters in struct np_flow_stats (all uint64_t, in table order). */
 #define NP_FLOW_STATS_N (sizeof(struct np_flow_stats) / sizeof(uint64_t))
 
-/** Stable export names, in field order: "flows_active", "flows_created", ... */
-extern const char *const np_flow_stat_names[];
-/** One-line help per counter, in field order. */
-extern const char *const np_flow_stat_help[];
-/** True for gauges (flows_active, reasm_buffers_in_use), in field order. */
-extern const bool np_flow_stat_is_gauge[];
+/**
+ * The counters' table (np_ctr.h), in field order: natprobe_flows_active,
+ * natprobe_flows_created_total, ... (gauges keep their name, the others
+ * take _total).
+ */
+extern const struct np_ctr_table np_flow_counters;
 
 /** What np_flow_find() reports about a flow. */
 struct np_flow_info {

@@ -8,23 +8,10 @@
 
 #define NAT_NIL UINT32_MAX
 
-static inline uint64_t nat_mix64(uint64_t h)
-{
-	return np_nat__mix64(h);
-}
-
-/* Hash @p n bytes (a multiple of 8) with @p seed. */
+/* Hash @p n bytes with @p seed, ready to index a table. */
 static inline uint64_t nat_hash_words(const void *p, unsigned int n, uint64_t seed)
 {
-	const uint8_t *b = p;
-	uint64_t h = seed, w;
-	unsigned int i;
-
-	for (i = 0; i < n; i += 8) {
-		memcpy(&w, b + i, 8);
-		h = nat_mix64(h ^ w);
-	}
-	return h;
+	return np_hash_mix64(np_hash_bytes(seed, p, n));
 }
 
 /* Smallest power of two >= @p v (v <= 2^31). */
@@ -39,5 +26,9 @@ static inline uint32_t nat_pow2(uint32_t v)
 
 /* A random seed for the hash tables (not security-critical beyond flooding). */
 uint64_t nat_seed(void);
+
+/* nat_xlat.c: the tables' allocator when the caller gives none (calloc, free). */
+void *nat_default_alloc(void *ctx, size_t size);
+void nat_default_free(void *ctx, void *p);
 
 #endif /* NAT_INTERNAL_H */

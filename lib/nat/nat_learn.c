@@ -25,17 +25,18 @@
 _Static_assert(NP_MAX_BINDINGS_LIMIT == NP_NAT_MAX_TABLE, "nat.max_bindings limit");
 _Static_assert(NP_DEF_MAX_BINDINGS == NP_NAT_DEFAULT_MAX_BINDINGS, "nat.max_bindings default");
 
-#define NP_NAT_STAT_NAME(e, n, g, h) [NP_NAT_STAT_##e] = n,
-#define NP_NAT_STAT_HELP(e, n, g, h) [NP_NAT_STAT_##e] = h,
-#define NP_NAT_STAT_GAUGE(e, n, g, h) [NP_NAT_STAT_##e] = g,
-const char *const np_nat_stat_names[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_NAME)};
-const char *const np_nat_stat_help[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_HELP)};
-const bool np_nat_stat_gauge[NP_NAT_STAT_MAX] = {NP_NAT_STATS(NP_NAT_STAT_GAUGE)};
-#undef NP_NAT_STAT_NAME
-#undef NP_NAT_STAT_HELP
-#undef NP_NAT_STAT_GAUGE
+/* The table of lib/nat's counters (np_ctr.h): natprobe_nat_<name>[_total]. */
+static const struct np_ctr_desc nat_rows[NP_NAT_STAT_MAX] = {
+#define NP_NAT_CTR_ROW(e, n, g, h)                                                                 \
+	[NP_NAT_STAT_##e] = NP_CTR_ROW((g) ? "nat_" n : "nat_" n "_total", h,                     \
+				       (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, struct np_nat_stats,  \
+				       v[NP_NAT_STAT_##e]),
+	NP_NAT_STATS(NP_NAT_CTR_ROW)
+#undef NP_NAT_CTR_ROW
+};
 
-#define IPPROTO_TCP_ 6
+const struct np_ctr_table np_nat_counters = { nat_rows, NP_NAT_STAT_MAX };
+
 #define ALIGN8(v) (((v) + 7) & ~(size_t)7)
 
 /* A flow on a segment. Compared with memcmp and hashed as words: pad zeroed. */
@@ -99,18 +100,6 @@ struct np_nat_learner {
 	uint32_t bmask;
 };
 
-static void *default_alloc(void *ctx, size_t size)
-{
-	(void)ctx;
-	return calloc(1, size);
-}
-
-static void default_free(void *ctx, void *p)
-{
-	(void)ctx;
-	free(p);
-}
-
 static bool ts_close(uint64_t a, uint64_t b, uint64_t w)
 {
 	return (a > b ? a - b : b - a) <= w;
@@ -143,9 +132,9 @@ static uint32_t flow_hash(const struct np_nat_learner *l, const struct flow_key 
 static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t dir, uint64_t hash,
 			  uint32_t len)
 {
-	uint64_t h = nat_mix64(hash ^ l->seed);
+	uint64_t h = np_hash_mix64(hash ^ l->seed);
 
-	h = nat_mix64(h ^ ((uint64_t)len << 16 | proto));
+	h = np_hash_mix64(h ^ ((uint64_t)len << 16 | proto));
 	/* Each direction has its own heads: the links of a chain are per direction. */
 	return ((uint32_t)h & l->kmask) + (dir ? l->kmask + 1 : 0);
 }
@@ -503,7 +492,7 @@ static unsigned int orig_side(const struct np_nat_binding *b, const struct pend 
 
 static void set_seq(struct np_nat_binding *b, const struct pend *pa, const struct pend *pb)
 {
-	if (b->proto != IPPROTO_TCP_ || !(pa->have & 1) || !(pb->have & 1))
+	if (b->proto != NP_IPPROTO_TCP || !(pa->have & 1) || !(pb->have & 1))
 		return;
 	b->seq_known = true;
 	b->seq_offset = (int64_t)pb->fp[0].seq - (int64_t)pa->fp[0].seq;
@@ -887,8 +876,8 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	if (!c.grace_ns)
 		c.grace_ns = NP_NAT_DEFAULT_GRACE_NS;
 	if (!c.alloc) {
-		c.alloc = default_alloc;
-		c.free = default_free;
+		c.alloc = nat_default_alloc;
+		c.free = nat_default_free;
 	}
 	fn = nat_pow2(c.max_pending);
 	kn = nat_pow2(c.max_pending);
@@ -904,7 +893,7 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (c.alloc != default_alloc)
+	if (c.alloc != nat_default_alloc)
 		memset(m, 0, size);	/* calloc's pages arrive zeroed, untouched */
 	l = (struct np_nat_learner *)m;
 	l->conf = c;

@@ -33,16 +33,16 @@ uint64_t nat_seed(void)
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) == (ssize_t)sizeof(s))
 		return s;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return nat_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32));
+	return np_hash_mix64((uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32));
 }
 
-static void *default_alloc(void *ctx, size_t size)
+void *nat_default_alloc(void *ctx, size_t size)
 {
 	(void)ctx;
 	return calloc(1, size);
 }
 
-static void default_free(void *ctx, void *p)
+void nat_default_free(void *ctx, void *p)
 {
 	(void)ctx;
 	free(p);
@@ -97,8 +97,8 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 		return NULL;
 	}
 	if (!alloc) {
-		alloc = default_alloc;
-		free_fn = default_free;
+		alloc = nat_default_alloc;
+		free_fn = nat_default_free;
 	}
 	n = nat_pow2(2 * capacity);
 	if (n < XLAT_MIN_SLOTS)
@@ -110,7 +110,7 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (alloc != default_alloc)
+	if (alloc != nat_default_alloc)
 		memset(p, 0, size);	/* calloc's pages arrive zeroed, untouched */
 	x = (struct np_nat_xlat *)p;
 	x->slots = (struct np_nat_xlat_slot *)(p + head);

@@ -37,6 +37,8 @@
 #include <string.h>
 
 #include "np_conf.h"
+#include "np_ctr.h"
+#include "np_hash.h"
 #include "np_pkt.h"
 
 /* ------------------------------------------------------------------------ */
@@ -251,17 +253,6 @@ int np_nat_xlat_del(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e);
 /** Live entries in the table (writer side). 0 for NULL. */
 uint32_t np_nat_xlat_count(const struct np_nat_xlat *x);
 
-/** 64-bit finaliser (splitmix64): every input bit reaches every output bit. Private. */
-static inline uint64_t np_nat__mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
-}
-
 /** Hash of a key; the same function places entries (private, used inline). */
 static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const struct np_addr *a,
 					 uint16_t port, uint8_t proto)
@@ -270,7 +261,7 @@ static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const stru
 
 	memcpy(&lo, a->b, 8);
 	memcpy(&hi, a->b + 8, 8);
-	return (uint32_t)np_nat__mix64(np_nat__mix64(x->seed ^ lo) ^ hi ^
+	return (uint32_t)np_hash_mix64(np_hash_mix64(x->seed ^ lo) ^ hi ^
 				       ((uint64_t)port << 8 | proto));
 }
 
@@ -454,12 +445,12 @@ struct np_nat_binding {
 enum np_nat_stat { NP_NAT_STATS(NP_NAT_STAT_ENUM) NP_NAT_STAT_MAX };
 #undef NP_NAT_STAT_ENUM
 
-/** Stable counter names (labels), indexed by enum np_nat_stat. */
-extern const char *const np_nat_stat_names[NP_NAT_STAT_MAX];
-/** One-line help per counter, indexed by enum np_nat_stat. */
-extern const char *const np_nat_stat_help[NP_NAT_STAT_MAX];
-/** True for gauges (a current value), false for counters (only grow). */
-extern const bool np_nat_stat_gauge[NP_NAT_STAT_MAX];
+/**
+ * The counters' table (np_ctr.h), indexed by enum np_nat_stat:
+ * natprobe_nat_bindings_active, natprobe_nat_fingerprints_total, ... (a
+ * learner's struct np_nat_stats).
+ */
+extern const struct np_ctr_table np_nat_counters;
 
 /** A learner's counters; written only by the learner. */
 struct np_nat_stats {

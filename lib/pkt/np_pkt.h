@@ -63,6 +63,24 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* IP protocol numbers natprobe names (IANA): the one spelling used everywhere. */
+#define NP_IPPROTO_HOPOPTS 0
+#define NP_IPPROTO_ICMP 1
+#define NP_IPPROTO_TCP 6
+#define NP_IPPROTO_UDP 17
+#define NP_IPPROTO_DCCP 33
+#define NP_IPPROTO_ROUTING 43
+#define NP_IPPROTO_FRAGMENT 44
+#define NP_IPPROTO_AH 51
+#define NP_IPPROTO_ICMPV6 58
+#define NP_IPPROTO_DSTOPTS 60
+#define NP_IPPROTO_GRE 47
+#define NP_IPPROTO_SCTP 132
+#define NP_IPPROTO_UDPLITE 136
+
+/** "tcp", "udp", "icmp", "icmpv6", "sctp", ... or "ip" for the others. */
+const char *np_proto_name(uint8_t proto);
+
 /** VLAN tags skipped before the frame is NP_PKT_BAD_HEADER (only 2 are recorded). */
 #define NP_PKT_MAX_VLAN_TAGS 8
 
@@ -115,7 +133,7 @@ struct np_addr {
  * (every packet block counts, those natprobe skips included); live it is a
  * port's rx queue. The parser never sets it: the code that reads frames
  * does, and the inspector hands it on with what each frame caused
- * (lib/detect), so records can name their evidence frames.
+ * (lib/inspect), so records can name their evidence frames.
  */
 struct np_pkt_ref {
 	uint64_t frame;		/**< 1-based number in its input; 0: no frame (a timer, a log) */

@@ -92,6 +92,17 @@ int np_pkt_decap(const uint8_t *frame, uint32_t len, const struct np_pkt_info *p
 		 struct np_pkt_tunnel *t);
 
 /**
+ * Could this parsed frame carry a tunnel (GRE, or UDP to VXLAN's port)? The
+ * cheap test every input makes before np_pkt_decap(), once the plain cases
+ * have missed.
+ */
+static inline bool np_pkt_may_be_tunnel(const struct np_pkt_info *pi)
+{
+	return pi->l4_proto == NP_IPPROTO_GRE ||
+	       (pi->l4_proto == NP_IPPROTO_UDP && pi->dport == NP_TUNNEL_VXLAN_PORT);
+}
+
+/**
  * The inner frame as an Ethernet frame, ready for np_pkt_parse(): a pointer
  * into @p frame when the tunnel carries Ethernet, else a copy of the inner
  * IP packet behind a synthetic Ethernet header (zero MACs, t->inner_ethertype)

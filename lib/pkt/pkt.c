@@ -33,6 +33,27 @@ np_pkt_class_name(unsigned int cls)
 	return cls < NP_PKT_CLASS_MAX ? class_names[cls] : "invalid";
 }
 
+const char *
+np_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case NP_IPPROTO_TCP:
+		return "tcp";
+	case NP_IPPROTO_UDP:
+		return "udp";
+	case NP_IPPROTO_ICMP:
+		return "icmp";
+	case NP_IPPROTO_ICMPV6:
+		return "icmpv6";
+	case NP_IPPROTO_SCTP:
+		return "sctp";
+	case NP_IPPROTO_GRE:
+		return "gre";
+	default:
+		return "ip";
+	}
+}
+
 static inline bool
 is_vlan_tpid(uint16_t et)
 {

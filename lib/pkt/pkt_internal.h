@@ -24,18 +24,6 @@
 #define NP_ETHERTYPE_QINQ_OLD 0x9100
 #define NP_ETH_MAX_LENGTH 1500 /* type/length field at or below: 802.3 length */
 
-#define NP_IPPROTO_HOPOPTS 0
-#define NP_IPPROTO_ICMP 1
-#define NP_IPPROTO_TCP 6
-#define NP_IPPROTO_UDP 17
-#define NP_IPPROTO_DCCP 33
-#define NP_IPPROTO_ROUTING 43
-#define NP_IPPROTO_FRAGMENT 44
-#define NP_IPPROTO_AH 51
-#define NP_IPPROTO_ICMPV6 58
-#define NP_IPPROTO_DSTOPTS 60
-#define NP_IPPROTO_SCTP 132
-#define NP_IPPROTO_UDPLITE 136
 
 #define NP_TCP_FLAGS_OFF 13
 

@@ -9,7 +9,6 @@
 #include "np_tunnel.h"
 #include "pkt_internal.h"
 
-#define NP_IPPROTO_GRE 47
 #define GRE_HLEN 4
 #define GRE_F_CSUM 0x8000
 #define GRE_F_ROUTING 0x4000

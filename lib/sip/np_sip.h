@@ -355,9 +355,10 @@ struct np_sip_frame_info {
 /**
  * Find the extent of the first SIP message in a stream buffer (TCP
  * reassembly). Finds the end of the header section (CRLF CRLF, or LF LF),
- * then reads Content-Length (or compact "l"); a missing Content-Length is
- * taken as 0 and flagged. Does not validate the start line (use
- * np_sip_looks_like_sip()). Does not need the database.
+ * checks the start line (np_sip_looks_like_sip(), so a stream's framer asks
+ * it once per message, here), then reads Content-Length (or compact "l"); a
+ * missing Content-Length is taken as 0 and flagged. Does not need the
+ * database.
  *
  * @param buf  stream bytes, starting where the previous message ended
  * @param len  bytes at @p buf
@@ -365,9 +366,11 @@ struct np_sip_frame_info {
  *             header section is complete: body_len bytes are still missing)
  * @return enum np_sip_frame_rc. ERROR kinds in fi->err:
  *         NP_SIP_E_HEADER_TOO_LONG (no end of headers within
- *         NP_SIP_MAX_HDR_LEN bytes), NP_SIP_E_BAD_CONTENT_LENGTH (not a
- *         decimal number, negative, above NP_SIP_MAX_BODY_LEN, or two
- *         different values).
+ *         NP_SIP_MAX_HDR_LEN bytes), NP_SIP_E_BAD_START_LINE (the header
+ *         section does not start like a SIP message; hdr_len 0),
+ *         NP_SIP_E_BAD_CONTENT_LENGTH (not a decimal number, negative,
+ *         above NP_SIP_MAX_BODY_LEN, or two different values; hdr_len set:
+ *         the start line is good).
  */
 int np_sip_frame(const uint8_t *buf, size_t len, struct np_sip_frame_info *fi);
 

@@ -192,6 +192,11 @@ int np_sip_frame(const uint8_t *buf, size_t len, struct np_sip_frame_info *fi)
 	}
 	if (eol == 1)
 		fi->flags |= NP_SIP_FRAME_F_LF_ONLY;
+	/* A message starts with a SIP start line: asked here, once per message. */
+	if (!np_sip_looks_like_sip(buf, hdr_len)) {
+		fi->err = NP_SIP_E_BAD_START_LINE;
+		return NP_SIP_FRAME_ERROR;
+	}
 
 	/* Content-Length / l, at line starts after the start line */
 	hend = p + hdr_len - eol;

@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "np_flow.h"
+
+#include "../frames.h"
 #include "np_pkt.h"
 
 #define CHECK(c)                                                                                   \
@@ -73,20 +75,6 @@ on_sip(void *ctx, const struct np_flow_msg *m)
 
 static const struct np_flow_sink sink = {on_event, on_sip, NULL, NULL};
 
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
 /* A valid Ethernet + IPv4/IPv6 + TCP/UDP frame; returns its length. */
 static uint32_t
 build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t n)
@@ -102,10 +90,10 @@ build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t 
 	frame[0] = 2;
 	frame[6] = 2;
 	if (v6) {
-		wr16(frame + 12, 0x86dd);
+		tf_wr16(frame + 12, 0x86dd);
 		memset(frame + off, 0, 40);
 		frame[off] = 0x60;
-		wr16(frame + off + 4, (uint16_t)l4);
+		tf_wr16(frame + off + 4, (uint16_t)l4);
 		frame[off + 6] = udp ? 17 : 6;
 		frame[off + 7] = 64;
 		frame[off + 8] = 0x20;
@@ -114,35 +102,29 @@ build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t 
 		frame[off + 39] = a1;
 		off += 40;
 	} else {
-		uint32_t s = 0;
-
-		wr16(frame + 12, 0x0800);
+		tf_wr16(frame + 12, 0x0800);
 		memset(frame + off, 0, 20);
 		frame[off] = 0x45;
-		wr16(frame + off + 2, (uint16_t)(20 + l4));
+		tf_wr16(frame + off + 2, (uint16_t)(20 + l4));
 		frame[off + 8] = 64;
 		frame[off + 9] = udp ? 17 : 6;
 		frame[off + 12] = 10;
 		frame[off + 15] = a0;
 		frame[off + 16] = 10;
 		frame[off + 19] = a1;
-		for (int i = 0; i < 20; i += 2)
-			s += (uint32_t)(frame[off + i] << 8 | frame[off + i + 1]);
-		while (s >> 16)
-			s = (s & 0xffff) + (s >> 16);
-		wr16(frame + off + 10, (uint16_t)~s);
+		tf_ipv4_csum(frame + off);
 		off += 20;
 	}
-	wr16(frame + off, p0);
-	wr16(frame + off + 2, p1);
+	tf_wr16(frame + off, p0);
+	tf_wr16(frame + off + 2, p1);
 	if (udp) {
-		wr16(frame + off + 4, (uint16_t)(8 + n));
-		wr16(frame + off + 6, 0);
+		tf_wr16(frame + off + 4, (uint16_t)(8 + n));
+		tf_wr16(frame + off + 6, 0);
 		off += 8;
 	} else {
 		memset(frame + off + 4, 0, 16);
-		wr32(frame + off + 4, seq);
-		wr32(frame + off + 8, 1);
+		tf_wr32(frame + off + 4, seq);
+		tf_wr32(frame + off + 8, 1);
 		frame[off + 12] = 5 << 4;
 		frame[off + 13] = flags;
 		off += 20;

@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The offline pipeline: frames of every input in time order through the
+ * parser, the decapsulator and the inspector; the warnings and the report.
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "np_cli.h"
+#include "np_hash.h"
+#include "offline_internal.h"
+
+#define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */
+#define NP_OFFLINE_EXPIRE_WORK 256
+
+/* ---- reading ------------------------------------------------------------- */
+
+/* The message input whose next event is earliest, or -1. */
+static int next_log(const struct np_offline *o, uint64_t *ts)
+{
+	int best = -1;
+
+	*ts = UINT64_MAX;
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		uint64_t t;
+
+		if (o->inputs[i].msg == NULL)
+			continue;
+		t = o->inputs[i].src->next_ts(o->inputs[i].msg);
+		if (t < *ts) {
+			*ts = t;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+static void seen(struct np_offline *o, uint64_t ts_ns)
+{
+	if (o->first_ns == 0)
+		o->first_ns = ts_ns;
+	if (ts_ns > o->last_ns)
+		o->last_ns = ts_ns;
+}
+
+/* An interface described after the first frame: its segment, -1 when not read. */
+static int late_iface_segment(struct np_offline *o, struct np_offline_input *in,
+			      unsigned int iface)
+{
+	const struct np_capture_input *ci = o->cap.in[in->cap];
+
+	if (in->default_map >= 0 && in->auto_named) {
+		char sn[NP_NAME_MAX + 1], l[NP_PCAPNG_NAME_MAX + 16];
+		int s;
+
+		np_off_iface_seg_name(&ci->ifaces[iface], sn, sizeof(sn));
+		if (sn[0] == '\0' || np_off_seg_find(o, sn) >= 0) {
+			char stem[NP_NAME_MAX + 1];
+
+			np_off_file_stem(in->path, stem, sizeof(stem));
+			snprintf(sn, sizeof(sn), "%.20s-if%u", stem, iface % 100000);
+		}
+		s = np_off_seg_get(o, sn, true);
+		if (s >= 0)
+			snprintf(in->seg_label[s], sizeof(in->seg_label[0]), "interface %.36s",
+				 np_off_iface_label(&ci->ifaces[iface], iface, l, sizeof(l)));
+		np_off_set_iface_seg(in, iface, s);
+		return s;
+	}
+	np_off_set_iface_seg(in, iface, -1);
+	return -1;
+}
+
+/* Segment of a plain frame of interface @p iface; -1: not read. */
+static inline int iface_segment(struct np_offline *o, struct np_offline_input *in,
+				unsigned int iface)
+{
+	if (__builtin_expect(iface < in->n_iface_seg && in->iface_seg[iface] != -2, 1))
+		return in->iface_seg[iface];
+	return late_iface_segment(o, in, iface);
+}
+
+static uint8_t tunnel_family(uint8_t encap)
+{
+	switch (encap) {
+	case NP_PKT_ENCAP_VXLAN:
+		return NP_TUNNEL_VXLAN;
+	case NP_PKT_ENCAP_GRE:
+		return NP_TUNNEL_GRE;
+	default:
+		return NP_TUNNEL_ERSPAN;
+	}
+}
+
+/* Segment of a frame decapsulated from tunnel @p t; -1: not read. */
+static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface,
+			  const struct np_pkt_tunnel *t, bool *merged)
+{
+	struct np_tunnel_key key = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+	char sn[NP_NAME_MAX + 1];
+	int s;
+
+	*merged = false;
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		const struct np_offline_map *m = &o->maps[k];
+
+		if (m->sel == SEL_TUNNEL && &o->inputs[m->input] == in &&
+		    np_tunnel_key_match(&m->key, key.family, key.has_id, key.id))
+			return m->segment;
+	}
+	for (unsigned int k = 0; k < o->conf.n_tunnels; k++)
+		if (np_tunnel_key_match(&o->conf.tunnels[k].key, key.family, key.has_id, key.id))
+			return np_off_seg_get(o, o->conf.segments[o->conf.tunnels[k].segment].name, false);
+	if (in->default_map < 0 && !(iface < in->n_iface_seg && in->iface_seg[iface] >= 0))
+		return -1;
+	if (!in->auto_named || in->default_map < 0) {
+		*merged = true;	/* into the segment the operator named */
+		return iface_segment(o, in, iface);
+	}
+	/* named after the tunnel: "vxlan-100", "erspan-3", "gre-7", "gre" */
+	if (key.has_id)
+		snprintf(sn, sizeof(sn), "%s-%lu", key.family == NP_TUNNEL_VXLAN ? "vxlan" :
+			 key.family == NP_TUNNEL_GRE ? "gre" : "erspan", (unsigned long)key.id);
+	else
+		snprintf(sn, sizeof(sn), "%s", key.family == NP_TUNNEL_GRE ? "gre" : "erspan");
+	s = np_off_seg_get(o, sn, true);
+	if (s < 0)
+		o->seg_full++;
+	return s;
+}
+
+static void note_tunnel(struct np_offline_seg *sg, const struct np_pkt_tunnel *t)
+{
+	struct np_tunnel_key k = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+
+	for (unsigned int i = 0; i < sg->n_tkeys && i < TKEYS_MAX; i++)
+		if (memcmp(&sg->tkeys[i], &k, sizeof(k)) == 0)
+			return;
+	if (sg->n_tkeys < TKEYS_MAX)
+		sg->tkeys[sg->n_tkeys] = k;
+	if (sg->n_tkeys < 255)
+		sg->n_tkeys++;
+}
+
+/* Note the direction of the frame's flow; sets s->bidi once a flow went both ways. */
+static void note_direction(struct src *s, const struct np_pkt_info *pi)
+{
+	const struct np_addr *lo, *hi;
+	uint16_t plo, phi;
+	uint64_t h = pi->l4_proto;
+	unsigned int i;
+	uint8_t bit;
+	int c;
+
+	if (s->bidi || s->dir_full || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
+		return;
+	c = memcmp(pi->src.b, pi->dst.b, sizeof(pi->src.b));
+	lo = c <= 0 ? &pi->src : &pi->dst;
+	hi = c <= 0 ? &pi->dst : &pi->src;
+	plo = c < 0 ? pi->sport : pi->dport;
+	phi = c < 0 ? pi->dport : pi->sport;
+	if (c == 0) {			/* one address (loopback): the ports give the order */
+		if (pi->sport == pi->dport)
+			return;		/* a flow to itself: no direction */
+		plo = pi->sport < pi->dport ? pi->sport : pi->dport;
+		phi = pi->sport < pi->dport ? pi->dport : pi->sport;
+	}
+	bit = c < 0 || (c == 0 && pi->sport < pi->dport) ? 1 : 2;
+	if (s->dir_key == NULL) {
+		s->dir_key = calloc(DIR_SLOTS, sizeof(*s->dir_key));
+		s->dir_bits = calloc(DIR_SLOTS, 1);
+		if (s->dir_key == NULL || s->dir_bits == NULL) {
+			s->dir_full = true;
+			return;
+		}
+	}
+	for (unsigned int k = 0; k < 16; k += 8) {
+		uint64_t a, b;
+
+		memcpy(&a, lo->b + k, 8);
+		memcpy(&b, hi->b + k, 8);
+		h = np_hash_mix64(h ^ a) ^ np_hash_mix64(b + k);
+	}
+	h = np_hash_mix64(h ^ ((uint64_t)plo << 16 | phi)) | 1;
+	for (i = (unsigned int)(h % DIR_SLOTS);; i = (i + 1) % DIR_SLOTS) {
+		if (s->dir_key[i] == h)
+			break;
+		if (s->dir_key[i] == 0) {
+			if (s->dir_used * 4 >= DIR_SLOTS * 3) {
+				s->dir_full = true;
+				return;
+			}
+			s->dir_key[i] = h;
+			s->dir_used++;
+			break;
+		}
+	}
+	s->dir_bits[i] |= bit;
+	if (s->dir_bits[i] == 3) {
+		s->bidi = true;
+		free(s->dir_key);
+		free(s->dir_bits);
+		s->dir_key = NULL;
+		s->dir_bits = NULL;
+	}
+}
+
+/*
+ * Book a frame of input @p ii on segment @p seg. Two files of one segment
+ * that overlap in time and each hold both directions of their flows are
+ * two wires (or one wire captured twice), not one: stop with a reason.
+ */
+static void account(struct np_offline *o, unsigned int ii, int seg, const struct np_pkt_info *pi,
+		    uint64_t ts)
+{
+	struct np_offline_seg *sg = &o->seg[seg];
+	struct src *s = NULL;
+
+	if (sg->frames == 0 || ts < sg->first)
+		sg->first = ts;
+	if (ts > sg->last)
+		sg->last = ts;
+	sg->frames++;
+	o->inputs[ii].seg_frames[seg]++;
+	if (!sg->multi)
+		return;
+	for (unsigned int k = 0; k < sg->n_src; k++)
+		if (sg->src[k].input == ii)
+			s = &sg->src[k];
+	if (s == NULL) {
+		if (sg->n_src == sg->cap_src) {
+			unsigned int cap = sg->cap_src ? 2 * sg->cap_src : 4;
+			struct src *n = realloc(sg->src, cap * sizeof(*n));
+
+			if (n == NULL)
+				return;
+			sg->src = n;
+			sg->cap_src = cap;
+		}
+		s = &sg->src[sg->n_src++];
+		memset(s, 0, sizeof(*s));
+		s->input = ii;
+		s->first = ts;
+	}
+	s->last = ts;
+	s->frames++;
+	note_direction(s, pi);
+	if (sg->n_src < 2 || !s->bidi)
+		return;
+	for (unsigned int k = 0; k < sg->n_src; k++) {
+		const struct src *a = &sg->src[k];
+		char t[40];
+
+		if (a == s || !a->bidi || !(a->first < ts && a->last > s->first))
+			continue;
+		np_ts_iso(s->first > a->first ? s->first : a->first, t, sizeof(t));
+		o->failed = true;
+		snprintf(o->fail_msg, sizeof(o->fail_msg),
+			 "segment %s: %s and %s overlap in time (both have frames around %s) and "
+			 "each holds both directions of its connections: two wires, or one wire "
+			 "captured twice; give each its own segment name (SEG=FILE)",
+			 o->segment_name[seg], o->inputs[a->input].name, o->inputs[ii].name, t);
+		return;
+	}
+}
+
+static unsigned int csum_mode(const struct np_offline *o)
+{
+	int v = o->ip_checksum >= 0 ? o->ip_checksum : (int)o->conf.datapath.ip_checksum;
+
+	/* offline, auto accepts any failure: captures hold what the host wrote */
+	return v == NP_IP_CSUM_YES ? NP_PKT_CSUM_VERIFY :
+	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT;
+}
+
+/* One captured frame: window, filter, segment, tunnel, inspection. */
+static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse)
+{
+	struct np_offline_input *in = NULL;
+	const uint8_t *data = f->data;
+	uint32_t len = f->len;
+	struct np_pkt_info pi;
+	unsigned int ii;
+	int cls, seg;
+
+	if (f->ts_ns < o->from_ns) {
+		o->before_from++;
+		return;
+	}
+	if (o->have_filter) {
+		struct pcap_pkthdr h = { .caplen = f->len, .len = f->wire_len };
+
+		if (pcap_offline_filter(&o->filter, &h, f->data) == 0) {
+			o->filtered++;
+			return;
+		}
+	}
+	ii = o->cap_input[f->input];
+	in = &o->inputs[ii];
+	cls = parse(data, len, &pi);
+	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
+			 pi.cls == NP_PKT_TRUNCATED) &&
+			np_pkt_may_be_tunnel(&pi), 0)) {
+		struct np_pkt_tunnel t;
+		int rc = np_pkt_decap(data, len, &pi, &t);
+
+		if (rc == NP_PKT_DECAP_OK) {
+			bool merged;
+
+			o->tunnel[t.encap]++;
+			seg = tunnel_segment(o, in, f->iface, &t, &merged);
+			if (seg < 0) {
+				in->unselected++;
+				return;
+			}
+			if (merged)
+				note_tunnel(&o->seg[seg], &t);
+			if (in->seg_label[seg][0] == '\0') {
+				struct np_tunnel_key k = { tunnel_family(t.encap), t.has_id, t.id };
+
+				np_tunnel_key_str(&k, in->seg_label[seg], sizeof(in->seg_label[0]));
+			}
+			data = np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64, &len);
+			cls = parse(data, len, &pi);
+			goto inspect;
+		}
+		if (rc == NP_PKT_DECAP_BAD)
+			o->tunnel_bad[t.encap]++;
+	}
+	seg = iface_segment(o, in, f->iface);
+	if (seg < 0) {
+		if (f->iface >= in->n_iface_open && in->default_map >= 0)
+			in->late_skipped++;
+		else
+			in->unselected++;
+		return;
+	}
+inspect:
+	if (pi.ip_csum != NP_PKT_IP_CSUM_OK && cls != NP_PKT_BAD_CHECKSUM) {
+		if (pi.ip_csum == NP_PKT_IP_CSUM_ZERO)
+			o->csum_zero++;
+		else
+			o->csum_bad++;
+	}
+	o->frames++;
+	o->bytes += f->wire_len;
+	o->frame_class[cls]++;
+	seen(o, f->ts_ns);
+	account(o, ii, seg, &pi, f->ts_ns);
+	{
+		struct np_pkt_ref ref = {
+			.frame = f->frame_no,
+			.input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
+			.segment = (uint8_t)seg,
+		};
+
+		np_det_inspect_frame_ref(o->ins, &ref, data, len, &pi, o->last_ns);
+	}
+}
+
+uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
+{
+	const np_pkt_parse_fn parse = np_pkt_parser(csum_mode(o));
+	struct np_frame f;
+	uint64_t log_events = 0, frames_read = 0;
+	bool have = np_capture_next(&o->cap, &f) == 1;
+	bool any_log = false;
+
+	for (unsigned int i = 0; i < o->n_inputs; i++)
+		any_log |= o->inputs[i].msg != NULL;
+	while (!o->failed) {
+		uint64_t lts;
+		int li = any_log ? next_log(o, &lts) : -1;
+
+		/* Log entries before the waiting frame (whose bytes stay valid meanwhile). */
+		if (li >= 0 && (!have || lts < f.ts_ns)) {
+			seen(o, o->inputs[li].src->step(o->inputs[li].msg, o->ins));
+			if (++log_events % NP_OFFLINE_EXPIRE_EVERY == 0 && tick != NULL)
+				tick(ctx, o->last_ns);
+			continue;
+		}
+		if (!have)
+			break;
+		if (o->to_ns != 0 && f.ts_ns > o->to_ns) {
+			/* inputs are merged in time order: nothing after this is wanted */
+			o->after_to++;
+			break;
+		}
+		frame(o, &f, parse);
+		if (++frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
+			np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
+			if (tick != NULL)
+				tick(ctx, o->last_ns);
+		}
+		have = np_capture_next(&o->cap, &f) == 1;
+	}
+	/* End of the inputs: age what the capture time allows, no further. */
+	while (np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK) ==
+	       NP_OFFLINE_EXPIRE_WORK)
+		;
+	if (tick != NULL)
+		tick(ctx, o->last_ns);
+	return o->frames;
+}
+
+/* ---- reporting ----------------------------------------------------------- */
+
+static void warn_capture(const struct np_offline *o, const struct np_offline_input *in)
+{
+	const struct np_capture_input *ci = o->cap.in[in->cap];
+
+	if (ci->error[0] != '\0')
+		np_err("warning: %s; the frames before it were analysed", ci->error);
+	if (in->ambiguous[0] != '\0')
+		np_err("warning: %s", in->ambiguous);
+	for (unsigned int i = 0; i < ci->n_ifaces; i++) {
+		const struct np_capture_iface *ifc = &ci->ifaces[i];
+
+		if (!ifc->supported && ifc->frames > 0)
+			np_err("warning: %s: %lu frames of interface %u skipped: link type %u (%s) "
+			       "is not supported", in->name, (unsigned long)ifc->frames, i,
+			       ifc->linktype, pcap_datalink_val_to_name(ifc->linktype) ?: "unknown");
+	}
+	{
+		uint64_t not_ip = 0;
+
+		for (unsigned int i = 0; i < ci->n_ifaces; i++)
+			if (ci->ifaces[i].supported)
+				not_ip += ci->ifaces[i].skipped;
+		if (not_ip > 0)
+			np_err("warning: %s: %lu frames skipped (not IP on a raw or cooked link)",
+			       in->name, (unsigned long)not_ip);
+	}
+	if (in->unselected > 0)
+		np_err("warning: %s: %lu frames skipped: no SEG=%s#... selects their interface or "
+		       "tunnel", in->name, (unsigned long)in->unselected, in->path);
+	if (in->late_skipped > 0)
+		np_err("warning: %s: %lu frames skipped: their interface was described after the "
+		       "first frame; select it by number (SEG=%s#N)", in->name,
+		       (unsigned long)in->late_skipped, in->path);
+}
+
+/* Auto-named segments that look like chunks of one capture and never met in time. */
+static void warn_chunks(const struct np_offline *o)
+{
+	for (unsigned int a = 0; a < o->n_segments; a++)
+		for (unsigned int b = a + 1; b < o->n_segments; b++) {
+			const struct np_offline_seg *x = &o->seg[a], *y = &o->seg[b];
+			size_t la = np_off_digit_stem_len(o->segment_name[a]);
+
+			if (!x->auto_named || !y->auto_named || x->frames == 0 || y->frames == 0 ||
+			    la == 0 || la != np_off_digit_stem_len(o->segment_name[b]) ||
+			    strncmp(o->segment_name[a], o->segment_name[b], la) != 0 ||
+			    (x->first <= y->last && y->first <= x->last))
+				continue;
+			np_err("warning: segments %s and %s have no time in common and look like "
+			       "chunks of one capture: if they are, give their files one name "
+			       "(SEG=FILE ...), or NAT bindings may be learned between them",
+			       o->segment_name[a], o->segment_name[b]);
+		}
+}
+
+void np_offline_warnings(const struct np_offline *o)
+{
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		const struct np_offline_input *in = &o->inputs[i];
+
+		if (in->cap >= 0)
+			warn_capture(o, in);
+		else if (in->msg != NULL && in->src->warn != NULL)
+			in->src->warn(in->msg, in->name);
+	}
+	for (unsigned int s = 0; s < o->n_segments; s++) {
+		const struct np_offline_seg *sg = &o->seg[s];
+		char a[32], b[32];
+
+		if (sg->n_tkeys < 2)
+			continue;
+		np_tunnel_key_str(&sg->tkeys[0], a, sizeof(a));
+		np_tunnel_key_str(&sg->tkeys[1], b, sizeof(b));
+		np_err("warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
+		       "them apart (SEG1=FILE#%s SEG2=FILE#%s)", o->segment_name[s], sg->n_tkeys, a,
+		       b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
+	}
+	if (o->seg_full > 0)
+		np_err("warning: %lu tunnel frames skipped: more than %d segments",
+		       (unsigned long)o->seg_full, NP_OFFLINE_MAX_SEGMENTS);
+	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
+		if (o->tunnel_bad[e] > 0)
+			np_err("warning: %lu %s headers not understood: those frames were inspected "
+			       "as they are", (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
+	if (o->csum_zero > 0)
+		np_err("note: %lu frames with a zero IPv4 header checksum (captured on a host that "
+		       "offloads checksums): inspected; --ip-checksum yes drops them",
+		       (unsigned long)o->csum_zero);
+	if (o->csum_bad > 0)
+		np_err("warning: %lu frames with a wrong IPv4 header checksum: inspected; "
+		       "--ip-checksum yes drops them", (unsigned long)o->csum_bad);
+	warn_chunks(o);
+}
+
+void np_offline_report_read(const struct np_offline *o, FILE *f)
+{
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		const struct np_offline_input *in = &o->inputs[i];
+		bool any = false;
+
+		if (in->msg != NULL) {
+			fprintf(f, "  %-10s %s: ", o->segment_name[o->maps[in->default_map].segment],
+				in->name);
+			in->src->report(in->msg, f);
+			fputc('\n', f);
+			continue;
+		}
+		for (unsigned int s = 0; s < o->n_segments; s++) {
+			if (in->seg_frames[s] == 0)
+				continue;
+			fprintf(f, "  %-10s %s: %lu frames%s%s%s\n", o->segment_name[s], in->name,
+				(unsigned long)in->seg_frames[s], in->seg_label[s][0] ? " (" : "",
+				in->seg_label[s], in->seg_label[s][0] ? ")" : "");
+			any = true;
+		}
+		if (!any)
+			fprintf(f, "  %-10s %s: 0 frames\n", in->default_map >= 0 &&
+				o->maps[in->default_map].segment >= 0 ?
+				o->segment_name[o->maps[in->default_map].segment] : "-", in->name);
+	}
+	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
+		if (o->tunnel[e] > 0)
+			fprintf(f, "  tunnels    %lu frames decapsulated from %s\n",
+				(unsigned long)o->tunnel[e], np_pkt_encap_name(e));
+	if (o->csum_zero > 0)
+		fprintf(f, "  checksums  %lu frames with a zero IPv4 header checksum: checksum "
+			"offloading seen on the capturing host; inspected\n",
+			(unsigned long)o->csum_zero);
+	if (o->csum_bad > 0)
+		fprintf(f, "  checksums  %lu frames with a wrong IPv4 header checksum; inspected\n",
+			(unsigned long)o->csum_bad);
+	if (o->from_ns || o->to_ns)
+		fprintf(f, "  window     %lu frames before --from skipped%s\n",
+			(unsigned long)o->before_from,
+			o->after_to ? "; reading stopped at the first frame after --to" : "");
+	if (o->have_filter)
+		fprintf(f, "  filter     %lu frames did not match '%s'\n", (unsigned long)o->filtered,
+			o->filter_text);
+}
+
+const char *np_offline_input_name(const struct np_offline *o, unsigned int i)
+{
+	return i < o->n_inputs ? o->inputs[i].name : "?";
+}
+
+void np_offline_close(struct np_offline *o)
+{
+	for (unsigned int i = 0; i < o->n_inputs; i++) {
+		if (o->inputs[i].msg != NULL)
+			o->inputs[i].src->close(o->inputs[i].msg);
+		o->inputs[i].msg = NULL;
+		free(o->inputs[i].iface_seg);
+	}
+	for (unsigned int k = 0; k < o->n_maps; k++) {
+		free(o->maps[k].arg);
+		free(o->maps[k].path);
+	}
+	if (o->seg != NULL)
+		for (unsigned int s = 0; s < NP_OFFLINE_MAX_SEGMENTS; s++) {
+			for (unsigned int k = 0; k < o->seg[s].n_src; k++) {
+				free(o->seg[s].src[k].dir_key);
+				free(o->seg[s].src[k].dir_bits);
+			}
+			free(o->seg[s].src);
+		}
+	free(o->seg);
+	free(o->maps);
+	free(o->inputs);
+	o->seg = NULL;
+	o->maps = NULL;
+	o->inputs = NULL;
+	o->n_maps = o->n_inputs = 0;
+	if (o->have_filter)
+		pcap_freecode(&o->filter);
+	o->have_filter = false;
+	free(o->inner);
+	o->inner = NULL;
+	free(o->cap_input);
+	o->cap_input = NULL;
+	np_det_inspect_destroy(o->ins);
+	o->ins = NULL;
+	np_sip_db_destroy(o->db);
+	o->db = NULL;
+	np_capture_close(&o->cap);
+	np_conf_free(&o->conf);
+}
