@@ -78,7 +78,7 @@ static struct np_addr ip(const char *s)
 
 static struct np_det_correlator *corr(const struct np_static_nat *sn, unsigned int n_sn)
 {
-	static const char *names[2] = { "inside", "dmz" };
+	static const char *names[2] = {"inside", "dmz"};
 	struct np_det_correlator_conf cc;
 
 	memset(&cc, 0, sizeof(cc));
@@ -143,8 +143,7 @@ static void flow_ev(struct np_det_correlator *c, uint8_t type, uint8_t seg, uint
 }
 
 static void fingerprint(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const char *src,
-			uint16_t sport, const char *dst, uint16_t dport, uint8_t dir,
-			uint64_t hash)
+			uint16_t sport, const char *dst, uint16_t dport, uint8_t dir, uint64_t hash)
 {
 	struct np_flow_event ev;
 
@@ -155,26 +154,25 @@ static void fingerprint(struct np_det_correlator *c, uint8_t seg, uint64_t ts, c
 	flow_ev(c, NP_FLOW_EV_FINGERPRINT, seg, ts, src, sport, dst, dport, &ev);
 }
 
-static const char service[] =
-	"SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
-	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport\n"
-	"Call-ID: abcd12345678@127.0.0.1\n"
-	"CSeq: 4616 SERVICE\n"
-	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-	"To: <sip:serviceserver@cucm02.example.local>\n"
-	"Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
-	"Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
-	"Content-Length: 0\n\n";
+static const char service[] = "SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
+			      "Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport\n"
+			      "Call-ID: abcd12345678@127.0.0.1\n"
+			      "CSeq: 4616 SERVICE\n"
+			      "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+			      "To: <sip:serviceserver@cucm02.example.local>\n"
+			      "Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
+			      "Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
+			      "Content-Length: 0\n\n";
 
 static const char timeout408[] =
-	"SIP/2.0 408 Request Timeout\n"
-	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;received=64.100.0.10;rport=7003\n"
-	"Call-ID: abcd12345678@127.0.0.1\n"
-	"CSeq: 4616 SERVICE\n"
-	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-	"To: <sip:serviceserver@cucm02.example.local>;tag=bbbb\n"
-	"Warning: 399 10.0.30.2 \"Request Timeout\"\n"
-	"Content-Length: 0\n\n";
+    "SIP/2.0 408 Request Timeout\n"
+    "Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;received=64.100.0.10;rport=7003\n"
+    "Call-ID: abcd12345678@127.0.0.1\n"
+    "CSeq: 4616 SERVICE\n"
+    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+    "To: <sip:serviceserver@cucm02.example.local>;tag=bbbb\n"
+    "Warning: 399 10.0.30.2 \"Request Timeout\"\n"
+    "Content-Length: 0\n\n";
 
 /* The seed, event by event, in a given order of arrival. */
 static void seed(struct np_det_correlator *c, bool sip_first)
@@ -215,7 +213,7 @@ static void test_seed_incident(void **state)
 	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
 	assert_int_equal(count(NP_DET_NAT_REFLECTION_MISROUTE), 1);
 	inc = find(NP_DET_NAT_REFLECTION_MISROUTE);
-	assert_int_equal(inc->n_evidence, 5);	/* binding + 4 anomalies */
+	assert_int_equal(inc->n_evidence, 5); /* binding + 4 anomalies */
 	assert_true(inc->story.client_seen && inc->story.refused && inc->story.timed_out);
 	assert_string_equal(ep(&inc->story.client), "10.0.30.2:27901");
 	assert_string_equal(ep(&inc->story.translated), "64.100.0.10:4401");
@@ -254,8 +252,8 @@ static void seed_frames(struct np_det_correlator *c, bool live_order)
 	if (live_order) {
 		/* one ring of flow events drained before the SIP ring, one side after the other */
 		at(0, 9);
-		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10",
-			4401, NULL);
+		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+			NULL);
 		at(0, 10);
 		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 13 * MS, "10.0.30.2", 27921,
 			"64.100.0.10", 4401, &rst);
@@ -273,8 +271,8 @@ static void seed_frames(struct np_det_correlator *c, bool live_order)
 		at(0, 6);
 		sip(c, 0, T0 + 11 * MS, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
 		at(0, 9);
-		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10",
-			4401, NULL);
+		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+			NULL);
 		at(0, 10);
 		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 13 * MS, "10.0.30.2", 27921,
 			"64.100.0.10", 4401, &rst);
@@ -308,12 +306,12 @@ static const char *frames_of(const struct np_det_record *r)
 static void test_records_cite_frames(void **state)
 {
 	static const char *const want[][2] = {
-		{ "nat_binding", "0:1 1:1" },
-		{ "hairpin_snat", "0:1 1:1" },
-		{ "translated_route", "0:6 1:6" },
-		{ "phantom_connect", "0:9 0:10" },
-		{ "sip_timeout", "0:6 0:11 1:6 1:9" },
-		{ "nat_reflection_misroute", "0:1 0:6 0:9 0:10 0:11 1:1 1:6 1:9" },
+	    {"nat_binding", "0:1 1:1"},
+	    {"hairpin_snat", "0:1 1:1"},
+	    {"translated_route", "0:6 1:6"},
+	    {"phantom_connect", "0:9 0:10"},
+	    {"sip_timeout", "0:6 0:11 1:6 1:9"},
+	    {"nat_reflection_misroute", "0:1 0:6 0:9 0:10 0:11 1:1 1:6 1:9"},
 	};
 
 	(void)state;
@@ -409,7 +407,7 @@ static void test_dnat_only_is_healthy(void **state)
 /* One segment with static NAT: a flow from the server's own public address. */
 static void test_static_hairpin(void **state)
 {
-	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
+	struct np_static_nat sn = {.priv = ip("10.0.10.2"), .pub = ip("64.100.0.10")};
 	struct np_det_correlator *c = corr(&sn, 1);
 
 	(void)state;
@@ -425,15 +423,14 @@ static void test_static_hairpin(void **state)
 static void test_private_via_contact(void **state)
 {
 	struct np_det_correlator *c = corr(NULL, 0);
-	static const char reg[] =
-		"REGISTER sip:example.com SIP/2.0\n"
-		"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr1\n"
-		"Call-ID: reg1@10.1.2.3\n"
-		"CSeq: 1 REGISTER\n"
-		"From: <sip:alice@example.com>;tag=1\n"
-		"To: <sip:alice@example.com>\n"
-		"Contact: <sip:alice@10.1.2.3:5060>\n"
-		"Content-Length: 0\n\n";
+	static const char reg[] = "REGISTER sip:example.com SIP/2.0\n"
+				  "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr1\n"
+				  "Call-ID: reg1@10.1.2.3\n"
+				  "CSeq: 1 REGISTER\n"
+				  "From: <sip:alice@example.com>;tag=1\n"
+				  "To: <sip:alice@example.com>\n"
+				  "Contact: <sip:alice@10.1.2.3:5060>\n"
+				  "Content-Length: 0\n\n";
 
 	(void)state;
 	/* From a public address: the phone does not know it is behind NAT. */
@@ -441,23 +438,23 @@ static void test_private_via_contact(void **state)
 	/* The same from a private address (inside the NAT): fine. */
 	sip(c, 1, T0 + MS, "10.1.2.3", 5060, "203.0.113.5", 5060, 17, reg);
 	np_det_correlator_finish(c, T0 + 10 * MS);
-	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);	/* top Via and Contact */
+	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2); /* top Via and Contact */
 	assert_int_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->segment, 0);
 	np_det_correlator_destroy(c);
 }
 
 static const char invite_sdp[] =
-	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
-	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-	"Call-ID: call1@198.51.100.7\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>\n"
-	"Contact: <sip:alice@198.51.100.7:5060>\n"
-	"Content-Type: application/sdp\n"
-	"Content-Length: 80\n\n"
-	"v=0\no=- 1 1 IN IP4 192.168.1.20\ns=-\nc=IN IP4 192.168.1.20\nt=0 0\n"
-	"m=audio 4000 RTP/AVP 0\n";
+    "INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+    "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+    "Call-ID: call1@198.51.100.7\n"
+    "CSeq: 1 INVITE\n"
+    "From: <sip:alice@example.com>;tag=1\n"
+    "To: <sip:bob@example.com>\n"
+    "Contact: <sip:alice@198.51.100.7:5060>\n"
+    "Content-Type: application/sdp\n"
+    "Content-Length: 80\n\n"
+    "v=0\no=- 1 1 IN IP4 192.168.1.20\ns=-\nc=IN IP4 192.168.1.20\nt=0 0\n"
+    "m=audio 4000 RTP/AVP 0\n";
 
 static void test_sdp_private_address(void **state)
 {
@@ -509,14 +506,13 @@ static void test_identical_copies_no_alg(void **state)
 static void test_timer_timeout(void **state)
 {
 	struct np_det_correlator *c = corr(NULL, 0);
-	static const char trying[] =
-		"SIP/2.0 100 Trying\n"
-		"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-		"Call-ID: call1@198.51.100.7\n"
-		"CSeq: 1 INVITE\n"
-		"From: <sip:alice@example.com>;tag=1\n"
-		"To: <sip:bob@example.com>\n"
-		"Content-Length: 0\n\n";
+	static const char trying[] = "SIP/2.0 100 Trying\n"
+				     "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+				     "Call-ID: call1@198.51.100.7\n"
+				     "CSeq: 1 INVITE\n"
+				     "From: <sip:alice@example.com>;tag=1\n"
+				     "To: <sip:bob@example.com>\n"
+				     "Content-Length: 0\n\n";
 
 	(void)state;
 	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
@@ -545,8 +541,8 @@ static void test_phantom_named_endpoint(void **state)
 	sip(c, 0, T0, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
 	memset(&ev, 0, sizeof(ev));
 	ev.refused.reason = NP_FLOW_REFUSED_RST;
-	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 2 * MS, "10.0.30.2", 27921, "64.100.0.10",
-		4401, &ev);
+	flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 2 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+		&ev);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PHANTOM_CONNECT), 1);
 	assert_int_equal(find(NP_DET_PHANTOM_CONNECT)->severity, NP_DET_SEV_WARNING);
@@ -605,7 +601,7 @@ static void test_binding_lives_with_its_flows(void **state)
 /* nat.max_bindings reaches the learner: a join past it is refused and counted. */
 static void test_max_bindings(void **state)
 {
-	static const char *names[2] = { "inside", "dmz" };
+	static const char *names[2] = {"inside", "dmz"};
 	struct np_det_correlator_conf cc;
 	struct np_det_correlator *c;
 	const struct np_nat_stats *st;
@@ -624,14 +620,14 @@ static void test_max_bindings(void **state)
 	for (unsigned int i = 0; i < 3; i++) {
 		fingerprint(c, 0, T0 + i * MS, "10.0.30.2", (uint16_t)(27901 + i), "64.100.0.10",
 			    7003, 0, 0x100 + i);
-		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i),
-			    "10.0.10.2", 7003, 0, 0x100 + i);
+		fingerprint(c, 1, T0 + i * MS + 1, "64.100.0.10", (uint16_t)(4401 + i), "10.0.10.2",
+			    7003, 0, 0x100 + i);
 	}
 	assert_int_equal(bindings_active(c), 2);
 	assert_int_equal(st->v[NP_NAT_STAT_BINDINGS_LEARNED], 2);
 	assert_int_equal(st->v[NP_NAT_STAT_TABLE_FULL], 1);
 	np_det_correlator_destroy(c);
-	cc.max_bindings = NP_NAT_MAX_TABLE + 1;	/* the learner's limit */
+	cc.max_bindings = NP_NAT_MAX_TABLE + 1; /* the learner's limit */
 	assert_null(np_det_correlator_create(&cc));
 	assert_int_equal(errno, EINVAL);
 }
@@ -693,7 +689,7 @@ static void test_inspector_marks_translated_source(void **state)
 	struct np_nat_xlat *x = np_nat_xlat_create(1024, NULL, NULL, NULL);
 	struct np_nat_xlat_entry e;
 	struct np_det_inspect_conf ic;
-	struct np_det_inspect_sink sink = { .sip = on_sum };
+	struct np_det_inspect_sink sink = {.sip = on_sum};
 	struct np_det_inspect *ins;
 	static uint8_t frame[4096];
 	struct np_pkt_info pi;
@@ -785,23 +781,22 @@ static void test_correlator_uses_worker_mark(void **state)
 static void test_register_answer_contact_is_echo(void **state)
 {
 	static const char ok[] =
-		"SIP/2.0 200 OK\n"
-		"Via: SIP/2.0/UDP 198.51.100.4:22020;branch=z9hG4bKr1;rport=22020\n"
-		"Call-ID: reg1@198.51.100.4\n"
-		"CSeq: 2 REGISTER\n"
-		"From: <sip:2315@example.com>;tag=a1\n"
-		"To: <sip:2315@example.com>;tag=b2\n"
-		"Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
-		"Content-Length: 0\n\n";
-	static const char moved[] =
-		"SIP/2.0 302 Moved Temporarily\n"
-		"Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
-		"Call-ID: call1@198.51.100.9\n"
-		"CSeq: 1 INVITE\n"
-		"From: <sip:9@example.com>;tag=c3\n"
-		"To: <sip:2315@example.com>;tag=d4\n"
-		"Contact: <sip:2315@198.51.100.4:22020>\n"
-		"Content-Length: 0\n\n";
+	    "SIP/2.0 200 OK\n"
+	    "Via: SIP/2.0/UDP 198.51.100.4:22020;branch=z9hG4bKr1;rport=22020\n"
+	    "Call-ID: reg1@198.51.100.4\n"
+	    "CSeq: 2 REGISTER\n"
+	    "From: <sip:2315@example.com>;tag=a1\n"
+	    "To: <sip:2315@example.com>;tag=b2\n"
+	    "Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
+	    "Content-Length: 0\n\n";
+	static const char moved[] = "SIP/2.0 302 Moved Temporarily\n"
+				    "Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
+				    "Call-ID: call1@198.51.100.9\n"
+				    "CSeq: 1 INVITE\n"
+				    "From: <sip:9@example.com>;tag=c3\n"
+				    "To: <sip:2315@example.com>;tag=d4\n"
+				    "Contact: <sip:2315@198.51.100.4:22020>\n"
+				    "Content-Length: 0\n\n";
 	struct np_det_correlator *c = corr(NULL, 0);
 
 	(void)state;
@@ -834,25 +829,24 @@ static void sipf(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const ch
 	sip(c, seg, ts, src, sport, dst, dport, proto, text);
 }
 
-static const char options_fmt[] =
-	"OPTIONS sip:203.0.113.5 SIP/2.0\n"
-	"Via: SIP/2.0/%s 10.0.30.2:5070;branch=z9hG4bKo%u%s\n"
-	"Call-ID: ka%u@10.0.30.2\n"
-	"CSeq: %u OPTIONS\n"
-	"From: <sip:ka@10.0.30.2>;tag=k1\n"
-	"To: <sip:203.0.113.5>\n"
-	"Contact: <sip:ka@10.0.30.2:5070>\n"
-	"Content-Length: 0\n\n";
+static const char options_fmt[] = "OPTIONS sip:203.0.113.5 SIP/2.0\n"
+				  "Via: SIP/2.0/%s 10.0.30.2:5070;branch=z9hG4bKo%u%s\n"
+				  "Call-ID: ka%u@10.0.30.2\n"
+				  "CSeq: %u OPTIONS\n"
+				  "From: <sip:ka@10.0.30.2>;tag=k1\n"
+				  "To: <sip:203.0.113.5>\n"
+				  "Contact: <sip:ka@10.0.30.2:5070>\n"
+				  "Content-Length: 0\n\n";
 
 /* A keep-alive's answer: its top Via is the requester's, with received. */
 static const char options_ok_fmt[] =
-	"SIP/2.0 200 OK\n"
-	"Via: SIP/2.0/TCP 10.0.30.2:5070;branch=z9hG4bKo%u;received=203.0.113.10;rport=7003\n"
-	"Call-ID: ka%u@10.0.30.2\n"
-	"CSeq: %u OPTIONS\n"
-	"From: <sip:ka@10.0.30.2>;tag=k1\n"
-	"To: <sip:203.0.113.5>;tag=k2\n"
-	"Content-Length: 0\n\n";
+    "SIP/2.0 200 OK\n"
+    "Via: SIP/2.0/TCP 10.0.30.2:5070;branch=z9hG4bKo%u;received=203.0.113.10;rport=7003\n"
+    "Call-ID: ka%u@10.0.30.2\n"
+    "CSeq: %u OPTIONS\n"
+    "From: <sip:ka@10.0.30.2>;tag=k1\n"
+    "To: <sip:203.0.113.5>;tag=k2\n"
+    "Content-Length: 0\n\n";
 
 static void test_response_via_is_the_requesters(void **state)
 {
@@ -876,21 +870,21 @@ static void test_private_via_needs_udp_without_rport(void **state)
 	(void)state;
 	/* Over TCP the response follows the connection; with rport, the source port. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
-	     1, 1);
-	sipf(c, 1, T0 + MS, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP",
-	     2, ";rport", 2, 2);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "", 1,
+	     1);
+	sipf(c, 1, T0 + MS, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 2,
+	     ";rport", 2, 2);
 	/* UDP without rport, but the NAT kept the port: received + 5070 reaches it. */
-	sipf(c, 1, T0 + 2 * MS, "203.0.113.10", 5070, "203.0.113.5", 5060, 17, options_fmt,
-	     "UDP", 3, "", 3, 3);
+	sipf(c, 1, T0 + 2 * MS, "203.0.113.10", 5070, "203.0.113.5", 5060, 17, options_fmt, "UDP",
+	     3, "", 3, 3);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(n_recs, 0);
 	np_det_correlator_destroy(c);
 
 	/* UDP, no rport, port changed by the NAT: responses are lost. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 4, "",
-	     4, 4);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 17, options_fmt, "UDP", 4, "", 4,
+	     4);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Via");
@@ -898,16 +892,15 @@ static void test_private_via_needs_udp_without_rport(void **state)
 	np_det_correlator_destroy(c);
 }
 
-static const char register_fmt[] =
-	"REGISTER sip:example.com SIP/2.0\n"
-	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr%u;rport\n"
-	"%s"
-	"Call-ID: reg1@10.1.2.3\n"
-	"CSeq: %u REGISTER\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:alice@example.com>\n"
-	"Contact: <sip:alice@10.1.2.3:5060>%s\n"
-	"Content-Length: 0\n\n";
+static const char register_fmt[] = "REGISTER sip:example.com SIP/2.0\n"
+				   "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKr%u;rport\n"
+				   "%s"
+				   "Call-ID: reg1@10.1.2.3\n"
+				   "CSeq: %u REGISTER\n"
+				   "From: <sip:alice@example.com>;tag=1\n"
+				   "To: <sip:alice@example.com>\n"
+				   "Contact: <sip:alice@10.1.2.3:5060>%s\n"
+				   "Content-Length: 0\n\n";
 
 static void test_contact_rules(void **state)
 {
@@ -915,28 +908,27 @@ static void test_contact_rules(void **state)
 	(void)state;
 	c = corr(NULL, 0);
 	/* A keep-alive's Contact routes nothing. */
-	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "",
-	     1, 1);
+	sipf(c, 1, T0, "203.0.113.10", 4457, "203.0.113.5", 5060, 6, options_fmt, "TCP", 1, "", 1,
+	     1);
 	/* SIP outbound (RFC 5626): the registrar uses the flow. */
-	sipf(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 1,
-	     "", 1, ";reg-id=1;+sip.instance=\"<urn:uuid:1>\"");
+	sipf(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 1, "", 1,
+	     ";reg-id=1;+sip.instance=\"<urn:uuid:1>\"");
 	/* A Path: an edge proxy keeps the route to the phone. */
-	sipf(c, 1, T0 + 2 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
-	     2, "Path: <sip:edge.example.com;lr>\n", 2, "");
+	sipf(c, 1, T0 + 2 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 2,
+	     "Path: <sip:edge.example.com;lr>\n", 2, "");
 	/* A removal. */
-	sipf(c, 1, T0 + 3 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt,
-	     3, "", 3, ";expires=0");
+	sipf(c, 1, T0 + 3 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 3, "",
+	     3, ";expires=0");
 	/* To a private destination: the receiver may share the sender's network. */
-	sipf(c, 1, T0 + 4 * MS, "198.51.100.7", 40000, "10.0.10.5", 5060, 17, register_fmt, 4,
-	     "", 4, "");
+	sipf(c, 1, T0 + 4 * MS, "198.51.100.7", 40000, "10.0.10.5", 5060, 17, register_fmt, 4, "",
+	     4, "");
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(n_recs, 0);
 	np_det_correlator_destroy(c);
 
 	/* A plain REGISTER from behind an unknown NAT to a public registrar. */
 	c = corr(NULL, 0);
-	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 9, "", 9,
-	     "");
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 9, "", 9, "");
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	assert_string_equal(find(NP_DET_PRIVATE_VIA_CONTACT)->sip.header, "Contact");
@@ -944,35 +936,33 @@ static void test_contact_rules(void **state)
 	np_det_correlator_destroy(c);
 }
 
-static const char invite_fmt[] =
-	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
-	"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKi%u;rport\n"
-	"%s"
-	"Call-ID: call%u@10.1.2.3\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>\n"
-	"Contact: <sip:alice@10.1.2.3:5060>\n"
-	"Content-Type: application/sdp\n"
-	"Content-Length: %zu\n\n%s";
+static const char invite_fmt[] = "INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+				 "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKi%u;rport\n"
+				 "%s"
+				 "Call-ID: call%u@10.1.2.3\n"
+				 "CSeq: 1 INVITE\n"
+				 "From: <sip:alice@example.com>;tag=1\n"
+				 "To: <sip:bob@example.com>\n"
+				 "Contact: <sip:alice@10.1.2.3:5060>\n"
+				 "Content-Type: application/sdp\n"
+				 "Content-Length: %zu\n\n%s";
 
-static const char answer_fmt[] =
-	"SIP/2.0 200 OK\n"
-	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi%u\n"
-	"%s"
-	"Call-ID: call%u@10.1.2.3\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>;tag=2\n"
-	"Contact: <sip:bob@192.168.5.5:5060>\n"
-	"Content-Length: 0\n\n";
+static const char answer_fmt[] = "SIP/2.0 200 OK\n"
+				 "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi%u\n"
+				 "%s"
+				 "Call-ID: call%u@10.1.2.3\n"
+				 "CSeq: 1 INVITE\n"
+				 "From: <sip:alice@example.com>;tag=1\n"
+				 "To: <sip:bob@example.com>;tag=2\n"
+				 "Contact: <sip:bob@192.168.5.5:5060>\n"
+				 "Content-Length: 0\n\n";
 
 static const char sdp_plain[] =
-	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
+    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
 static const char sdp_ice[] =
-	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
-	"a=candidate:1 1 UDP 2130706431 10.1.2.3 4000 typ host\n"
-	"a=candidate:2 1 UDP 1694498815 198.51.100.7 41000 typ srflx raddr 10.1.2.3 rport 4000\n";
+    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
+    "a=candidate:1 1 UDP 2130706431 10.1.2.3 4000 typ host\n"
+    "a=candidate:2 1 UDP 1694498815 198.51.100.7 41000 typ srflx raddr 10.1.2.3 rport 4000\n";
 
 static void test_dialog_contact_and_sdp(void **state)
 {
@@ -1015,22 +1005,22 @@ static void test_dialog_contact_and_sdp(void **state)
 static void test_sdp_media_level_address_wins(void **state)
 {
 	static const char sdp_stun[] =
-		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
-		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\n";
+	    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+	    "m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\n";
 	static const char sdp_held[] =
-		"v=0\no=- 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\n"
-		"m=audio 4000 RTP/AVP 0\nm=video 0 RTP/AVP 96\nc=IN IP4 10.1.2.3\n";
+	    "v=0\no=- 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\n"
+	    "m=audio 4000 RTP/AVP 0\nm=video 0 RTP/AVP 96\nc=IN IP4 10.1.2.3\n";
 	static const char sdp_mixed[] =
-		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
-		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\nm=video 4002 RTP/AVP 96\n";
+	    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+	    "m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\nm=video 4002 RTP/AVP 96\n";
 	struct np_det_correlator *c = corr(NULL, 0);
 
 	(void)state;
-	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1,
-	     "", 1, strlen(sdp_stun), sdp_stun);
+	sipf(c, 1, T0, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, invite_fmt, 1, "", 1,
+	     strlen(sdp_stun), sdp_stun);
 	/* a private c= on a disabled stream (port 0) carries nothing */
-	sipf(c, 1, T0 + MS, "198.51.100.8", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2,
-	     "", 2, strlen(sdp_held), sdp_held);
+	sipf(c, 1, T0 + MS, "198.51.100.8", 40000, "203.0.113.5", 5060, 17, invite_fmt, 2, "", 2,
+	     strlen(sdp_held), sdp_held);
 	np_det_correlator_finish(c, T0 + 10 * MS);
 	assert_int_equal(count(NP_DET_SDP_ADDRESS_MISMATCH), 0);
 	np_det_correlator_destroy(c);
@@ -1054,8 +1044,8 @@ static void test_known_nat_is_the_records_binding(void **state)
 	fingerprint(c, 1, T0 + MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 0, 0x77);
 	np_det_correlator_tick(c, T0 + 3000 * MS);
 	/* ...then a REGISTER that still names its private address. */
-	sipf(c, 1, T0 + 3000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 6, register_fmt,
-	     1, "", 1, "");
+	sipf(c, 1, T0 + 3000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 6, register_fmt, 1,
+	     "", 1, "");
 	np_det_correlator_finish(c, T0 + 4000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	r = find(NP_DET_PRIVATE_VIA_CONTACT);
@@ -1068,7 +1058,7 @@ static void test_known_nat_is_the_records_binding(void **state)
 
 static struct np_det_correlator *corr_window(uint64_t window_ns)
 {
-	static const char *names[2] = { "inside", "dmz" };
+	static const char *names[2] = {"inside", "dmz"};
 	struct np_det_correlator_conf cc;
 
 	memset(&cc, 0, sizeof(cc));
@@ -1094,7 +1084,7 @@ static void test_repeats_are_one_record(void **state)
 			sipf(c, 1, T0 + (i * 10000 + k) * MS, "198.51.100.7", 40000, "203.0.113.5",
 			     5060, 17, register_fmt, i, "", i + 1, "");
 	np_det_correlator_tick(c, T0 + 45000 * MS);
-	assert_int_equal(n_recs, 0);		/* the window is still open */
+	assert_int_equal(n_recs, 0); /* the window is still open */
 	np_det_correlator_tick(c, T0 + 61000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 1);
 	r = find(NP_DET_PRIVATE_VIA_CONTACT);
@@ -1102,8 +1092,8 @@ static void test_repeats_are_one_record(void **state)
 	assert_int_equal(r->ts_ns, T0);
 	assert_int_equal(r->last_ns, T0 + 40000 * MS);
 	/* A repeat after the window is a new record. */
-	sipf(c, 1, T0 + 70000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17,
-	     register_fmt, 7, "", 8, "");
+	sipf(c, 1, T0 + 70000 * MS, "198.51.100.7", 40000, "203.0.113.5", 5060, 17, register_fmt, 7,
+	     "", 8, "");
 	np_det_correlator_finish(c, T0 + 71000 * MS);
 	assert_int_equal(count(NP_DET_PRIVATE_VIA_CONTACT), 2);
 	assert_int_equal(recs[n_recs - 1].count, 1);
@@ -1123,11 +1113,11 @@ static void test_copy_order_does_not_matter(void **state)
 		r = find(NP_DET_TRANSLATED_ROUTE);
 		assert_non_null(r);
 		assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 1);
-		assert_int_equal(r->segment, 0);	/* the client's side */
+		assert_int_equal(r->segment, 0); /* the client's side */
 		assert_int_equal(r->count, 1);
 		r = find(NP_DET_SIP_TIMEOUT);
 		assert_int_equal(count(NP_DET_SIP_TIMEOUT), 1);
-		assert_int_equal(r->segment, 0);	/* nearest the responder */
+		assert_int_equal(r->segment, 0); /* nearest the responder */
 		assert_string_equal(r->endpoint, "10.0.30.2:27901");
 		np_det_correlator_destroy(c);
 	}
@@ -1136,7 +1126,7 @@ static void test_copy_order_does_not_matter(void **state)
 /* Static NAT first, then the binding: the record names the client, no placeholder. */
 static void test_static_view_completed_by_binding(void **state)
 {
-	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
+	struct np_static_nat sn = {.priv = ip("10.0.10.2"), .pub = ip("64.100.0.10")};
 	struct np_det_correlator *c = corr(&sn, 1);
 
 	(void)state;
@@ -1157,15 +1147,14 @@ static void test_static_view_completed_by_binding(void **state)
 
 /* ---- timeouts -------------------------------------------------------- */
 
-static const char invite_resp_fmt[] =
-	"SIP/2.0 %u %s\n"
-	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-	"Call-ID: call1@198.51.100.7\n"
-	"CSeq: 1 INVITE\n"
-	"From: <sip:alice@example.com>;tag=1\n"
-	"To: <sip:bob@example.com>;tag=9\n"
-	"%s"
-	"Content-Length: 0\n\n";
+static const char invite_resp_fmt[] = "SIP/2.0 %u %s\n"
+				      "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+				      "Call-ID: call1@198.51.100.7\n"
+				      "CSeq: 1 INVITE\n"
+				      "From: <sip:alice@example.com>;tag=1\n"
+				      "To: <sip:bob@example.com>;tag=9\n"
+				      "%s"
+				      "Content-Length: 0\n\n";
 
 static void test_timeout_rules(void **state)
 {
@@ -1178,8 +1167,8 @@ static void test_timeout_rules(void **state)
 	sip(c, 0, T0, "198.51.100.7", 5060, "203.0.113.5", 5060, 17, invite_sdp);
 	sipf(c, 0, T0 + 50 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
 	     180, "Ringing", "");
-	sipf(c, 0, T0 + 120000 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17,
-	     invite_resp_fmt, 408, "Request Timeout", "");
+	sipf(c, 0, T0 + 120000 * MS, "203.0.113.5", 5060, "198.51.100.7", 5060, 17, invite_resp_fmt,
+	     408, "Request Timeout", "");
 	/* A 503 with no sign of an unreachable next hop: unavailable for its own reasons. */
 	np_det_correlator_finish(c, T0 + 130000 * MS);
 	assert_int_equal(count(NP_DET_SIP_TIMEOUT), 0);
@@ -1256,36 +1245,36 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seed_incident),
-		cmocka_unit_test(test_records_cite_frames),
-		cmocka_unit_test(test_incident_evidence_full),
-		cmocka_unit_test(test_late_binding_still_finds_route),
-		cmocka_unit_test(test_incident_waits_to_settle),
-		cmocka_unit_test(test_dnat_only_is_healthy),
-		cmocka_unit_test(test_static_hairpin),
-		cmocka_unit_test(test_private_via_contact),
-		cmocka_unit_test(test_sdp_private_address),
-		cmocka_unit_test(test_alg_rewrite),
-		cmocka_unit_test(test_identical_copies_no_alg),
-		cmocka_unit_test(test_timer_timeout),
-		cmocka_unit_test(test_phantom_named_endpoint),
-		cmocka_unit_test(test_plain_refusal_is_not_phantom),
-		cmocka_unit_test(test_binding_lives_with_its_flows),
-		cmocka_unit_test(test_max_bindings),
-		cmocka_unit_test(test_inspector_marks_translated_source),
-		cmocka_unit_test(test_correlator_uses_worker_mark),
-		cmocka_unit_test(test_register_answer_contact_is_echo),
-		cmocka_unit_test(test_response_via_is_the_requesters),
-		cmocka_unit_test(test_private_via_needs_udp_without_rport),
-		cmocka_unit_test(test_contact_rules),
-		cmocka_unit_test(test_dialog_contact_and_sdp),
-		cmocka_unit_test(test_sdp_media_level_address_wins),
-		cmocka_unit_test(test_known_nat_is_the_records_binding),
-		cmocka_unit_test(test_repeats_are_one_record),
-		cmocka_unit_test(test_copy_order_does_not_matter),
-		cmocka_unit_test(test_static_view_completed_by_binding),
-		cmocka_unit_test(test_timeout_rules),
-		cmocka_unit_test(test_names_are_stable),
+	    cmocka_unit_test(test_seed_incident),
+	    cmocka_unit_test(test_records_cite_frames),
+	    cmocka_unit_test(test_incident_evidence_full),
+	    cmocka_unit_test(test_late_binding_still_finds_route),
+	    cmocka_unit_test(test_incident_waits_to_settle),
+	    cmocka_unit_test(test_dnat_only_is_healthy),
+	    cmocka_unit_test(test_static_hairpin),
+	    cmocka_unit_test(test_private_via_contact),
+	    cmocka_unit_test(test_sdp_private_address),
+	    cmocka_unit_test(test_alg_rewrite),
+	    cmocka_unit_test(test_identical_copies_no_alg),
+	    cmocka_unit_test(test_timer_timeout),
+	    cmocka_unit_test(test_phantom_named_endpoint),
+	    cmocka_unit_test(test_plain_refusal_is_not_phantom),
+	    cmocka_unit_test(test_binding_lives_with_its_flows),
+	    cmocka_unit_test(test_max_bindings),
+	    cmocka_unit_test(test_inspector_marks_translated_source),
+	    cmocka_unit_test(test_correlator_uses_worker_mark),
+	    cmocka_unit_test(test_register_answer_contact_is_echo),
+	    cmocka_unit_test(test_response_via_is_the_requesters),
+	    cmocka_unit_test(test_private_via_needs_udp_without_rport),
+	    cmocka_unit_test(test_contact_rules),
+	    cmocka_unit_test(test_dialog_contact_and_sdp),
+	    cmocka_unit_test(test_sdp_media_level_address_wins),
+	    cmocka_unit_test(test_known_nat_is_the_records_binding),
+	    cmocka_unit_test(test_repeats_are_one_record),
+	    cmocka_unit_test(test_copy_order_does_not_matter),
+	    cmocka_unit_test(test_static_view_completed_by_binding),
+	    cmocka_unit_test(test_timeout_rules),
+	    cmocka_unit_test(test_names_are_stable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,27 +32,24 @@ struct fb {
 	uint32_t len;
 };
 
-static void
-mk_tcp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-       uint8_t flags, uint32_t seq, uint32_t ack, const void *pl, uint32_t n)
+static void mk_tcp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+		   uint8_t flags, uint32_t seq, uint32_t ack, const void *pl, uint32_t n)
 {
 	assert_true(14 + 40 + 20 + n <= sizeof(f->b));
 	f->len = tf_tcp(f->b, src, sport, dst, dport, flags, seq, ack, pl, n);
 	assert_true(f->len > 0);
 }
 
-static void
-mk_udp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
-       const void *pl, uint32_t n)
+static void mk_udp(struct fb *f, const char *src, uint16_t sport, const char *dst, uint16_t dport,
+		   const void *pl, uint32_t n)
 {
 	assert_true(14 + 40 + 8 + n <= sizeof(f->b));
 	f->len = tf_udp(f->b, src, sport, dst, dport, pl, n);
 	assert_true(f->len > 0);
 }
 
-static void
-mk_icmp_unreach(struct fb *f, const char *router, const char *src, uint16_t sport,
-		const char *dst, uint16_t dport, uint8_t code, uint32_t seq)
+static void mk_icmp_unreach(struct fb *f, const char *router, const char *src, uint16_t sport,
+			    const char *dst, uint16_t dport, uint8_t code, uint32_t seq)
 {
 	f->len = tf_icmp_unreach(f->b, router, src, sport, dst, dport, code, seq);
 	assert_true(f->len > 0);
@@ -76,16 +73,14 @@ static struct {
 	unsigned int n_msg;
 } rec;
 
-static void
-rec_event(void *ctx, const struct np_flow_event *ev)
+static void rec_event(void *ctx, const struct np_flow_event *ev)
 {
 	(void)ctx;
 	assert_true(rec.n_ev < REC_EV);
 	rec.ev[rec.n_ev++] = *ev;
 }
 
-static void
-rec_sip(void *ctx, const struct np_flow_msg *m)
+static void rec_sip(void *ctx, const struct np_flow_msg *m)
 {
 	struct rec_msg *r;
 
@@ -99,16 +94,14 @@ rec_sip(void *ctx, const struct np_flow_msg *m)
 
 static const struct np_flow_sink sink = {rec_event, rec_sip, NULL, NULL};
 
-static void
-rec_reset(void)
+static void rec_reset(void)
 {
 	rec.n_ev = 0;
 	rec.n_msg = 0;
 }
 
 /* Events of one type recorded so far. */
-static unsigned int
-n_events(unsigned int type)
+static unsigned int n_events(unsigned int type)
 {
 	unsigned int n = 0;
 
@@ -118,8 +111,7 @@ n_events(unsigned int type)
 }
 
 /* The last event of @p type (fails the test when there is none). */
-static const struct np_flow_event *
-last_event(unsigned int type)
+static const struct np_flow_event *last_event(unsigned int type)
 {
 	for (unsigned int i = rec.n_ev; i-- > 0;)
 		if (rec.ev[i].type == type)
@@ -130,8 +122,7 @@ last_event(unsigned int type)
 
 /* ---- helpers ------------------------------------------------------------------------------- */
 
-static struct np_flow_conf
-conf_default(void)
+static struct np_flow_conf conf_default(void)
 {
 	struct np_flow_conf c;
 
@@ -148,8 +139,7 @@ conf_default(void)
 	return c;
 }
 
-static struct np_flow_table *
-table_new(uint32_t size, uint32_t bufs)
+static struct np_flow_table *table_new(uint32_t size, uint32_t bufs)
 {
 	struct np_flow_conf c = conf_default();
 	struct np_flow_table *t;
@@ -162,8 +152,7 @@ table_new(uint32_t size, uint32_t bufs)
 	return t;
 }
 
-static int
-feed_seg(struct np_flow_table *t, uint8_t seg, const struct fb *f, uint64_t now)
+static int feed_seg(struct np_flow_table *t, uint8_t seg, const struct fb *f, uint64_t now)
 {
 	struct np_pkt_info pi;
 
@@ -171,20 +160,17 @@ feed_seg(struct np_flow_table *t, uint8_t seg, const struct fb *f, uint64_t now)
 	return np_flow_process(t, seg, &pi, f->b, now, &sink);
 }
 
-static int
-feed(struct np_flow_table *t, const struct fb *f, uint64_t now)
+static int feed(struct np_flow_table *t, const struct fb *f, uint64_t now)
 {
 	return feed_seg(t, 0, f, now);
 }
 
-static const struct np_flow_stats *
-st(const struct np_flow_table *t)
+static const struct np_flow_stats *st(const struct np_flow_table *t)
 {
 	return np_flow_stats(t);
 }
 
-static struct np_addr
-addr(const char *s)
+static struct np_addr addr(const char *s)
 {
 	struct np_addr a;
 	uint8_t v4[4];
@@ -200,8 +186,7 @@ addr(const char *s)
 	return a;
 }
 
-static void
-assert_addr(const struct np_addr *a, const char *s)
+static void assert_addr(const struct np_addr *a, const char *s)
 {
 	struct np_addr b = addr(s);
 
@@ -218,9 +203,8 @@ assert_addr(const struct np_addr *a, const char *s)
 static struct fb F;
 
 /* Client SYN, server SYN-ACK: the stream starts at ISN_C + 1 / ISN_S + 1. */
-static void
-handshake(struct np_flow_table *t, const char *c, uint16_t cp, const char *s, uint16_t sp,
-	  uint64_t now)
+static void handshake(struct np_flow_table *t, const char *c, uint16_t cp, const char *s,
+		      uint16_t sp, uint64_t now)
 {
 	mk_tcp(&F, c, cp, s, sp, 0x02, ISN_C, 0, NULL, 0);
 	assert_int_equal(feed(t, &F, now), 0);
@@ -229,9 +213,8 @@ handshake(struct np_flow_table *t, const char *c, uint16_t cp, const char *s, ui
 }
 
 /* Client data at stream offset @p off (from ISN_C + 1). */
-static void
-client_data(struct np_flow_table *t, uint16_t cp, uint32_t off, const void *p, uint32_t n,
-	    uint64_t now)
+static void client_data(struct np_flow_table *t, uint16_t cp, uint32_t off, const void *p,
+			uint32_t n, uint64_t now)
 {
 	mk_tcp(&F, C_IP, cp, S_IP, S_PORT, 0x18, ISN_C + 1 + off, ISN_S + 1, p, n);
 	assert_int_equal(feed(t, &F, now), 0);
@@ -254,8 +237,7 @@ static const char RESPONSE_MSG[] = "SIP/2.0 200 OK\r\n"
 				   "\r\n";
 
 /* An INVITE with a body of @p body_len bytes; returns its length. */
-static uint32_t
-mk_invite(char *out, size_t size, uint32_t body_len)
+static uint32_t mk_invite(char *out, size_t size, uint32_t body_len)
 {
 	int n = snprintf(out, size,
 			 "INVITE sip:bob@example.com SIP/2.0\r\n"
@@ -278,8 +260,7 @@ mk_invite(char *out, size_t size, uint32_t body_len)
 
 /* ---- table basics -------------------------------------------------------------------------- */
 
-static void
-test_create_invalid(void **state)
+static void test_create_invalid(void **state)
 {
 	struct np_flow_conf c = conf_default();
 
@@ -304,11 +285,10 @@ test_create_invalid(void **state)
 struct alloc_ctx {
 	unsigned int allocs;
 	unsigned int frees;
-	unsigned int fail_at;	/* fail the n-th allocation (1-based); 0 never */
+	unsigned int fail_at; /* fail the n-th allocation (1-based); 0 never */
 };
 
-static void *
-my_alloc(size_t size, size_t align, void *ctx)
+static void *my_alloc(size_t size, size_t align, void *ctx)
 {
 	struct alloc_ctx *a = ctx;
 	void *p = NULL;
@@ -320,8 +300,7 @@ my_alloc(size_t size, size_t align, void *ctx)
 	return p;
 }
 
-static void
-my_free(void *p, void *ctx)
+static void my_free(void *p, void *ctx)
 {
 	struct alloc_ctx *a = ctx;
 
@@ -329,8 +308,7 @@ my_free(void *p, void *ctx)
 	free(p);
 }
 
-static void
-test_custom_allocator(void **state)
+static void test_custom_allocator(void **state)
 {
 	struct np_flow_conf c = conf_default();
 	struct alloc_ctx a = {0, 0, 0};
@@ -360,8 +338,7 @@ test_custom_allocator(void **state)
 	}
 }
 
-static void
-test_stat_names(void **state)
+static void test_stat_names(void **state)
 {
 	(void)state;
 	const struct np_ctr_desc *r = np_flow_counters.rows;
@@ -391,8 +368,7 @@ test_stat_names(void **state)
 	assert_string_equal(np_flow_tcp_state_name(NP_FLOW_TCP_SYN_SENT), "syn_sent");
 }
 
-static void
-test_bad_args(void **state)
+static void test_bad_args(void **state)
 {
 	struct np_flow_table *t = table_new(8, 1);
 	struct np_pkt_info pi;
@@ -419,8 +395,7 @@ test_bad_args(void **state)
 
 /* ---- TCP outcomes -------------------------------------------------------------------------- */
 
-static void
-test_tcp_handshake_established(void **state)
+static void test_tcp_handshake_established(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -456,8 +431,7 @@ test_tcp_handshake_established(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_syn_rst_refused(void **state)
+static void test_tcp_syn_rst_refused(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -481,8 +455,7 @@ test_tcp_syn_rst_refused(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_rst_wrong_ack_ignored(void **state)
+static void test_tcp_rst_wrong_ack_ignored(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 
@@ -499,8 +472,7 @@ test_tcp_rst_wrong_ack_ignored(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_syn_icmp_refused(void **state)
+static void test_tcp_syn_icmp_refused(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -527,8 +499,7 @@ test_tcp_syn_icmp_refused(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_icmp_frag_needed_not_refused(void **state)
+static void test_tcp_icmp_frag_needed_not_refused(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 
@@ -541,8 +512,7 @@ test_tcp_icmp_frag_needed_not_refused(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_syn_unanswered(void **state)
+static void test_tcp_syn_unanswered(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -571,8 +541,7 @@ test_tcp_syn_unanswered(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_fin_closed(void **state)
+static void test_tcp_fin_closed(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -592,8 +561,7 @@ test_tcp_fin_closed(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_midstream_rst_closed(void **state)
+static void test_tcp_midstream_rst_closed(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	struct np_addr c = addr(C_IP), s = addr(S_IP);
@@ -613,8 +581,7 @@ test_tcp_midstream_rst_closed(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_synack_first(void **state)
+static void test_tcp_synack_first(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const struct np_flow_event *ev;
@@ -628,8 +595,7 @@ test_tcp_synack_first(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_tcp_tuple_reuse(void **state)
+static void test_tcp_tuple_reuse(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 
@@ -655,8 +621,7 @@ test_tcp_tuple_reuse(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_truncated_tcp_header_counts(void **state)
+static void test_truncated_tcp_header_counts(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	struct np_pkt_info pi;
@@ -677,16 +642,14 @@ test_truncated_tcp_header_counts(void **state)
 
 /* ---- SIP over TCP -------------------------------------------------------------------------- */
 
-static void
-assert_one_msg(const void *want, uint32_t len)
+static void assert_one_msg(const void *want, uint32_t len)
 {
 	assert_int_equal(rec.n_msg, 1);
 	assert_int_equal(rec.msg[0].m.len, len);
 	assert_memory_equal(rec.msg[0].data, want, len);
 }
 
-static void
-test_sip_split_three_every_point(void **state)
+static void test_sip_split_three_every_point(void **state)
 {
 	struct np_flow_table *t = table_new(4, 1);
 	const uint32_t len = sizeof(OPTIONS_MSG) - 1;
@@ -720,8 +683,7 @@ test_sip_split_three_every_point(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_in_place_tuple_and_dir(void **state)
+static void test_sip_in_place_tuple_and_dir(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 
@@ -747,8 +709,7 @@ test_sip_in_place_tuple_and_dir(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_two_in_one_segment(void **state)
+static void test_sip_two_in_one_segment(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	char two[1024];
@@ -770,8 +731,7 @@ test_sip_two_in_one_segment(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_body_3000_split(void **state)
+static void test_sip_body_3000_split(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static char msg[8192];
@@ -794,8 +754,7 @@ test_sip_body_3000_split(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_body_oversize_skipped(void **state)
+static void test_sip_body_oversize_skipped(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static char msg[60000];
@@ -824,8 +783,7 @@ test_sip_body_oversize_skipped(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_retransmission_no_duplicate(void **state)
+static void test_sip_retransmission_no_duplicate(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const uint32_t len = sizeof(OPTIONS_MSG) - 1;
@@ -833,17 +791,16 @@ test_sip_retransmission_no_duplicate(void **state)
 	(void)state;
 	handshake(t, C_IP, C_PORT, S_IP, S_PORT, 1 * SEC);
 	client_data(t, C_PORT, 0, OPTIONS_MSG, 100, 2 * SEC);
-	client_data(t, C_PORT, 0, OPTIONS_MSG, 100, 2 * SEC + 1);		/* same again */
+	client_data(t, C_PORT, 0, OPTIONS_MSG, 100, 2 * SEC + 1);	     /* same again */
 	client_data(t, C_PORT, 50, OPTIONS_MSG + 50, len - 50, 2 * SEC + 2); /* overlap + rest */
-	client_data(t, C_PORT, 0, OPTIONS_MSG, len, 2 * SEC + 3);		/* all again */
+	client_data(t, C_PORT, 0, OPTIONS_MSG, len, 2 * SEC + 3);	     /* all again */
 	assert_one_msg(OPTIONS_MSG, len);
 	assert_int_equal(st(t)->reasm_retransmits, 3);
 	assert_int_equal(st(t)->reasm_gaps, 0);
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_gap_resync(void **state)
+static void test_sip_gap_resync(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static char msg[8192];
@@ -868,8 +825,7 @@ test_sip_gap_resync(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_pool_exhausted(void **state)
+static void test_sip_pool_exhausted(void **state)
 {
 	struct np_flow_table *t = table_new(16, 1);
 	const uint32_t len = sizeof(OPTIONS_MSG) - 1;
@@ -895,8 +851,7 @@ test_sip_pool_exhausted(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_no_buffers_configured(void **state)
+static void test_sip_no_buffers_configured(void **state)
 {
 	struct np_flow_table *t = table_new(16, 0);
 
@@ -909,8 +864,7 @@ test_sip_no_buffers_configured(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_by_signature_other_port(void **state)
+static void test_sip_by_signature_other_port(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const uint32_t len = sizeof(OPTIONS_MSG) - 1;
@@ -930,8 +884,7 @@ test_sip_by_signature_other_port(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_non_sip_tcp_not_buffered(void **state)
+static void test_non_sip_tcp_not_buffered(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static const uint8_t tls[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03};
@@ -971,8 +924,7 @@ test_non_sip_tcp_not_buffered(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_midstream_pickup_resyncs(void **state)
+static void test_sip_midstream_pickup_resyncs(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const uint32_t o = sizeof(OPTIONS_MSG) - 1;
@@ -988,8 +940,7 @@ test_sip_midstream_pickup_resyncs(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_bad_content_length(void **state)
+static void test_sip_bad_content_length(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static const char bad[] = "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: x\r\n\r\n";
@@ -1009,8 +960,7 @@ test_sip_bad_content_length(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_sip_header_too_long(void **state)
+static void test_sip_header_too_long(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	static char big[20000];
@@ -1037,8 +987,7 @@ test_sip_header_too_long(void **state)
 
 /* ---- SIP over UDP -------------------------------------------------------------------------- */
 
-static void
-test_udp_sip(void **state)
+static void test_udp_sip(void **state)
 {
 	struct np_flow_table *t = table_new(16, 0);
 	static const uint8_t stun[] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
@@ -1069,8 +1018,7 @@ test_udp_sip(void **state)
 
 /* ---- ageing, eviction, keys ---------------------------------------------------------------- */
 
-static void
-test_tiny_table_evicts(void **state)
+static void test_tiny_table_evicts(void **state)
 {
 	struct np_flow_table *t = table_new(4, 1);
 	struct np_addr c = addr(C_IP), s = addr(S_IP);
@@ -1113,8 +1061,7 @@ test_tiny_table_evicts(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_eviction_releases_buffer(void **state)
+static void test_eviction_releases_buffer(void **state)
 {
 	struct np_flow_table *t = table_new(2, 1);
 
@@ -1141,8 +1088,7 @@ test_eviction_releases_buffer(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_idle_expiry(void **state)
+static void test_idle_expiry(void **state)
 {
 	struct np_flow_table *t = table_new(16, 1);
 	const struct np_flow_event *ev;
@@ -1177,8 +1123,7 @@ test_idle_expiry(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_fingerprints(void **state)
+static void test_fingerprints(void **state)
 {
 	struct np_flow_table *t = table_new(16, 1);
 	static const char p1[] = "\x17\x03\x03\x00\x40 the same TLS record bytes on both sides "
@@ -1211,8 +1156,7 @@ test_fingerprints(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_fp_hash_stable(void **state)
+static void test_fp_hash_stable(void **state)
 {
 	uint8_t b[64];
 
@@ -1226,8 +1170,7 @@ test_fp_hash_stable(void **state)
 	assert_true(np_flow_fp_hash(NULL, 0) == np_flow_fp_hash(b, 0));
 }
 
-static void
-test_same_tuple_two_segments(void **state)
+static void test_same_tuple_two_segments(void **state)
 {
 	struct np_flow_table *t = table_new(16, 1);
 
@@ -1243,8 +1186,7 @@ test_same_tuple_two_segments(void **state)
 	np_flow_table_destroy(t);
 }
 
-static void
-test_ipv6_flow(void **state)
+static void test_ipv6_flow(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
 	const char *c6 = "2001:db8::30:2", *s6 = "2001:db8::10:2";
@@ -1274,47 +1216,46 @@ test_ipv6_flow(void **state)
 	np_flow_table_destroy(t);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_invalid),
-		cmocka_unit_test(test_custom_allocator),
-		cmocka_unit_test(test_stat_names),
-		cmocka_unit_test(test_bad_args),
-		cmocka_unit_test(test_tcp_handshake_established),
-		cmocka_unit_test(test_tcp_syn_rst_refused),
-		cmocka_unit_test(test_tcp_rst_wrong_ack_ignored),
-		cmocka_unit_test(test_tcp_syn_icmp_refused),
-		cmocka_unit_test(test_tcp_icmp_frag_needed_not_refused),
-		cmocka_unit_test(test_tcp_syn_unanswered),
-		cmocka_unit_test(test_tcp_fin_closed),
-		cmocka_unit_test(test_tcp_midstream_rst_closed),
-		cmocka_unit_test(test_tcp_synack_first),
-		cmocka_unit_test(test_tcp_tuple_reuse),
-		cmocka_unit_test(test_truncated_tcp_header_counts),
-		cmocka_unit_test(test_sip_split_three_every_point),
-		cmocka_unit_test(test_sip_in_place_tuple_and_dir),
-		cmocka_unit_test(test_sip_two_in_one_segment),
-		cmocka_unit_test(test_sip_body_3000_split),
-		cmocka_unit_test(test_sip_body_oversize_skipped),
-		cmocka_unit_test(test_sip_retransmission_no_duplicate),
-		cmocka_unit_test(test_sip_gap_resync),
-		cmocka_unit_test(test_sip_pool_exhausted),
-		cmocka_unit_test(test_sip_no_buffers_configured),
-		cmocka_unit_test(test_sip_by_signature_other_port),
-		cmocka_unit_test(test_non_sip_tcp_not_buffered),
-		cmocka_unit_test(test_sip_midstream_pickup_resyncs),
-		cmocka_unit_test(test_sip_bad_content_length),
-		cmocka_unit_test(test_sip_header_too_long),
-		cmocka_unit_test(test_udp_sip),
-		cmocka_unit_test(test_tiny_table_evicts),
-		cmocka_unit_test(test_eviction_releases_buffer),
-		cmocka_unit_test(test_idle_expiry),
-		cmocka_unit_test(test_fingerprints),
-		cmocka_unit_test(test_fp_hash_stable),
-		cmocka_unit_test(test_same_tuple_two_segments),
-		cmocka_unit_test(test_ipv6_flow),
+	    cmocka_unit_test(test_create_invalid),
+	    cmocka_unit_test(test_custom_allocator),
+	    cmocka_unit_test(test_stat_names),
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_tcp_handshake_established),
+	    cmocka_unit_test(test_tcp_syn_rst_refused),
+	    cmocka_unit_test(test_tcp_rst_wrong_ack_ignored),
+	    cmocka_unit_test(test_tcp_syn_icmp_refused),
+	    cmocka_unit_test(test_tcp_icmp_frag_needed_not_refused),
+	    cmocka_unit_test(test_tcp_syn_unanswered),
+	    cmocka_unit_test(test_tcp_fin_closed),
+	    cmocka_unit_test(test_tcp_midstream_rst_closed),
+	    cmocka_unit_test(test_tcp_synack_first),
+	    cmocka_unit_test(test_tcp_tuple_reuse),
+	    cmocka_unit_test(test_truncated_tcp_header_counts),
+	    cmocka_unit_test(test_sip_split_three_every_point),
+	    cmocka_unit_test(test_sip_in_place_tuple_and_dir),
+	    cmocka_unit_test(test_sip_two_in_one_segment),
+	    cmocka_unit_test(test_sip_body_3000_split),
+	    cmocka_unit_test(test_sip_body_oversize_skipped),
+	    cmocka_unit_test(test_sip_retransmission_no_duplicate),
+	    cmocka_unit_test(test_sip_gap_resync),
+	    cmocka_unit_test(test_sip_pool_exhausted),
+	    cmocka_unit_test(test_sip_no_buffers_configured),
+	    cmocka_unit_test(test_sip_by_signature_other_port),
+	    cmocka_unit_test(test_non_sip_tcp_not_buffered),
+	    cmocka_unit_test(test_sip_midstream_pickup_resyncs),
+	    cmocka_unit_test(test_sip_bad_content_length),
+	    cmocka_unit_test(test_sip_header_too_long),
+	    cmocka_unit_test(test_udp_sip),
+	    cmocka_unit_test(test_tiny_table_evicts),
+	    cmocka_unit_test(test_eviction_releases_buffer),
+	    cmocka_unit_test(test_idle_expiry),
+	    cmocka_unit_test(test_fingerprints),
+	    cmocka_unit_test(test_fp_hash_stable),
+	    cmocka_unit_test(test_same_tuple_two_segments),
+	    cmocka_unit_test(test_ipv6_flow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,87 +29,87 @@
 #define MAX_FRAGS 160
 
 static const char sip_headers[] =
-	"INVITE sip:+4930123456789@pbx.example.net;user=phone SIP/2.0\r\n"
-	"Via: SIP/2.0/UDP 10.0.30.2:5060;branch=z9hG4bK-524287-1---a3c1f0e2b7d94e11;rport\r\n"
-	"Via: SIP/2.0/UDP 192.168.10.20:5062;branch=z9hG4bK-d8754z-8e1a2c3b4d5e6f70;"
-	"received=192.168.10.20\r\n"
-	"Max-Forwards: 69\r\n"
-	"Record-Route: <sip:10.0.30.2;lr;ftag=as6a1b2c3d;nat=yes>\r\n"
-	"Contact: <sip:alice@203.0.113.45:41234;transport=udp;ob>;+sip.instance="
-	"\"<urn:uuid:00000000-0000-1000-8000-00AABBCCDDEE>\"\r\n"
-	"To: <sip:+4930123456789@pbx.example.net;user=phone>\r\n"
-	"From: \"Alice Example\" <sip:alice@pbx.example.net>;tag=as6a1b2c3d\r\n"
-	"Call-ID: 4f6e2a1c7b3d48e9a0c5b6d7e8f90123@10.0.30.2\r\n"
-	"CSeq: 102 INVITE\r\n"
-	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, "
-	"SUBSCRIBE, MESSAGE\r\n"
-	"Supported: replaces, timer, 100rel, path, gruu, outbound\r\n"
-	"Session-Expires: 1800;refresher=uac\r\n"
-	"Min-SE: 90\r\n"
-	"P-Asserted-Identity: \"Alice Example\" <sip:+4930987654321@pbx.example.net;user=phone>\r\n"
-	"P-Preferred-Identity: <sip:alice@pbx.example.net>\r\n"
-	"Privacy: none\r\n"
-	"User-Agent: ExamplePhone/6.4.2 (build 20240611; firmware 3.12.7)\r\n"
-	"Allow-Events: talk, hold, conference, refer, check-sync, presence, dialog\r\n"
-	"Accept: application/sdp, application/dtmf-relay, multipart/mixed\r\n"
-	"Content-Type: application/sdp\r\n";
+    "INVITE sip:+4930123456789@pbx.example.net;user=phone SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.30.2:5060;branch=z9hG4bK-524287-1---a3c1f0e2b7d94e11;rport\r\n"
+    "Via: SIP/2.0/UDP 192.168.10.20:5062;branch=z9hG4bK-d8754z-8e1a2c3b4d5e6f70;"
+    "received=192.168.10.20\r\n"
+    "Max-Forwards: 69\r\n"
+    "Record-Route: <sip:10.0.30.2;lr;ftag=as6a1b2c3d;nat=yes>\r\n"
+    "Contact: <sip:alice@203.0.113.45:41234;transport=udp;ob>;+sip.instance="
+    "\"<urn:uuid:00000000-0000-1000-8000-00AABBCCDDEE>\"\r\n"
+    "To: <sip:+4930123456789@pbx.example.net;user=phone>\r\n"
+    "From: \"Alice Example\" <sip:alice@pbx.example.net>;tag=as6a1b2c3d\r\n"
+    "Call-ID: 4f6e2a1c7b3d48e9a0c5b6d7e8f90123@10.0.30.2\r\n"
+    "CSeq: 102 INVITE\r\n"
+    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, "
+    "SUBSCRIBE, MESSAGE\r\n"
+    "Supported: replaces, timer, 100rel, path, gruu, outbound\r\n"
+    "Session-Expires: 1800;refresher=uac\r\n"
+    "Min-SE: 90\r\n"
+    "P-Asserted-Identity: \"Alice Example\" <sip:+4930987654321@pbx.example.net;user=phone>\r\n"
+    "P-Preferred-Identity: <sip:alice@pbx.example.net>\r\n"
+    "Privacy: none\r\n"
+    "User-Agent: ExamplePhone/6.4.2 (build 20240611; firmware 3.12.7)\r\n"
+    "Allow-Events: talk, hold, conference, refer, check-sync, presence, dialog\r\n"
+    "Accept: application/sdp, application/dtmf-relay, multipart/mixed\r\n"
+    "Content-Type: application/sdp\r\n";
 
 static const char sdp_body[] =
-	"v=0\r\n"
-	"o=alice 3790393876 3790393877 IN IP4 203.0.113.45\r\n"
-	"s=ExamplePhone call\r\n"
-	"c=IN IP4 192.168.10.20\r\n"
-	"b=AS:2112\r\n"
-	"t=0 0\r\n"
-	"a=group:BUNDLE 0 1\r\n"
-	"a=ice-ufrag:8hhY\r\n"
-	"a=ice-pwd:asd88fgpdd777uzjYhagZg0e9q8zKw1m\r\n"
-	"m=audio 16384 RTP/SAVP 9 8 0 18 101 96 97 111\r\n"
-	"c=IN IP4 192.168.10.20\r\n"
-	"a=mid:0\r\n"
-	"a=rtcp:16385 IN IP4 192.168.10.20\r\n"
-	"a=rtpmap:9 G722/8000\r\n"
-	"a=rtpmap:8 PCMA/8000\r\n"
-	"a=rtpmap:0 PCMU/8000\r\n"
-	"a=rtpmap:18 G729/8000\r\n"
-	"a=fmtp:18 annexb=no\r\n"
-	"a=rtpmap:101 telephone-event/8000\r\n"
-	"a=fmtp:101 0-16\r\n"
-	"a=rtpmap:96 opus/48000/2\r\n"
-	"a=fmtp:96 useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000\r\n"
-	"a=rtpmap:97 iLBC/8000\r\n"
-	"a=fmtp:97 mode=30\r\n"
-	"a=rtpmap:111 AMR-WB/16000\r\n"
-	"a=fmtp:111 mode-set=0,1,2;octet-align=1\r\n"
-	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
-	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
-	"a=candidate:1 1 UDP 2130706431 192.168.10.20 16384 typ host\r\n"
-	"a=candidate:1 2 UDP 2130706430 192.168.10.20 16385 typ host\r\n"
-	"a=candidate:2 1 UDP 1694498815 203.0.113.45 41000 typ srflx raddr 192.168.10.20 "
-	"rport 16384\r\n"
-	"a=candidate:2 2 UDP 1694498814 203.0.113.45 41001 typ srflx raddr 192.168.10.20 "
-	"rport 16385\r\n"
-	"a=candidate:3 1 UDP 16777215 198.51.100.7 50000 typ relay raddr 203.0.113.45 "
-	"rport 41000\r\n"
-	"a=candidate:3 2 UDP 16777214 198.51.100.7 50001 typ relay raddr 203.0.113.45 "
-	"rport 41001\r\n"
-	"a=ptime:20\r\n"
-	"a=maxptime:60\r\n"
-	"a=sendrecv\r\n"
-	"m=video 16386 RTP/SAVP 99 126\r\n"
-	"c=IN IP4 192.168.10.20\r\n"
-	"b=TIAS:2048000\r\n"
-	"a=mid:1\r\n"
-	"a=rtcp:16387 IN IP4 192.168.10.20\r\n"
-	"a=rtpmap:99 H264/90000\r\n"
-	"a=fmtp:99 profile-level-id=42e01f;packetization-mode=1;max-mbps=108000;max-fs=3600\r\n"
-	"a=rtpmap:126 VP8/90000\r\n"
-	"a=rtcp-fb:* nack\r\n"
-	"a=rtcp-fb:* nack pli\r\n"
-	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
-	"a=content:main\r\n"
-	"a=label:11\r\n"
-	"a=sendrecv\r\n";
+    "v=0\r\n"
+    "o=alice 3790393876 3790393877 IN IP4 203.0.113.45\r\n"
+    "s=ExamplePhone call\r\n"
+    "c=IN IP4 192.168.10.20\r\n"
+    "b=AS:2112\r\n"
+    "t=0 0\r\n"
+    "a=group:BUNDLE 0 1\r\n"
+    "a=ice-ufrag:8hhY\r\n"
+    "a=ice-pwd:asd88fgpdd777uzjYhagZg0e9q8zKw1m\r\n"
+    "m=audio 16384 RTP/SAVP 9 8 0 18 101 96 97 111\r\n"
+    "c=IN IP4 192.168.10.20\r\n"
+    "a=mid:0\r\n"
+    "a=rtcp:16385 IN IP4 192.168.10.20\r\n"
+    "a=rtpmap:9 G722/8000\r\n"
+    "a=rtpmap:8 PCMA/8000\r\n"
+    "a=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:18 G729/8000\r\n"
+    "a=fmtp:18 annexb=no\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\n"
+    "a=fmtp:101 0-16\r\n"
+    "a=rtpmap:96 opus/48000/2\r\n"
+    "a=fmtp:96 useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000\r\n"
+    "a=rtpmap:97 iLBC/8000\r\n"
+    "a=fmtp:97 mode=30\r\n"
+    "a=rtpmap:111 AMR-WB/16000\r\n"
+    "a=fmtp:111 mode-set=0,1,2;octet-align=1\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+    "a=candidate:1 1 UDP 2130706431 192.168.10.20 16384 typ host\r\n"
+    "a=candidate:1 2 UDP 2130706430 192.168.10.20 16385 typ host\r\n"
+    "a=candidate:2 1 UDP 1694498815 203.0.113.45 41000 typ srflx raddr 192.168.10.20 "
+    "rport 16384\r\n"
+    "a=candidate:2 2 UDP 1694498814 203.0.113.45 41001 typ srflx raddr 192.168.10.20 "
+    "rport 16385\r\n"
+    "a=candidate:3 1 UDP 16777215 198.51.100.7 50000 typ relay raddr 203.0.113.45 "
+    "rport 41000\r\n"
+    "a=candidate:3 2 UDP 16777214 198.51.100.7 50001 typ relay raddr 203.0.113.45 "
+    "rport 41001\r\n"
+    "a=ptime:20\r\n"
+    "a=maxptime:60\r\n"
+    "a=sendrecv\r\n"
+    "m=video 16386 RTP/SAVP 99 126\r\n"
+    "c=IN IP4 192.168.10.20\r\n"
+    "b=TIAS:2048000\r\n"
+    "a=mid:1\r\n"
+    "a=rtcp:16387 IN IP4 192.168.10.20\r\n"
+    "a=rtpmap:99 H264/90000\r\n"
+    "a=fmtp:99 profile-level-id=42e01f;packetization-mode=1;max-mbps=108000;max-fs=3600\r\n"
+    "a=rtpmap:126 VP8/90000\r\n"
+    "a=rtcp-fb:* nack\r\n"
+    "a=rtcp-fb:* nack pli\r\n"
+    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+    "a=content:main\r\n"
+    "a=label:11\r\n"
+    "a=sendrecv\r\n";
 
 /* ---- datagram and fragment builders ----------------------------------- */
 
@@ -118,10 +118,10 @@ struct dgram {
 	uint8_t b[8192];
 	uint32_t len;
 	uint8_t ipv;
-	uint32_t l3;		/* IP header */
-	uint32_t frag_start;	/* first byte of the fragmentable part */
-	uint32_t nh_pos;	/* IPv6: byte naming the first fragmentable header */
-	uint32_t udp;		/* UDP header */
+	uint32_t l3;	     /* IP header */
+	uint32_t frag_start; /* first byte of the fragmentable part */
+	uint32_t nh_pos;     /* IPv6: byte naming the first fragmentable header */
+	uint32_t udp;	     /* UDP header */
 	uint32_t sip_len;
 	uint32_t id;
 };
@@ -135,14 +135,13 @@ struct frame {
 struct dgram_opts {
 	uint8_t ipv;
 	bool vlan;
-	bool hbh;	/* IPv6 hop-by-hop options before the fragment header */
-	bool dstopts;	/* IPv6 destination options after it (fragmentable) */
+	bool hbh;     /* IPv6 hop-by-hop options before the fragment header */
+	bool dstopts; /* IPv6 destination options after it (fragmentable) */
 	uint32_t id;
-	uint32_t sip_len;	/* 0: the whole INVITE; else cut the body to this total */
+	uint32_t sip_len; /* 0: the whole INVITE; else cut the body to this total */
 };
 
-static uint32_t
-put_sip(uint8_t *p, uint32_t room)
+static uint32_t put_sip(uint8_t *p, uint32_t room)
 {
 	char cl[64];
 	uint32_t n = 0, hl = (uint32_t)strlen(sip_headers), bl = (uint32_t)strlen(sdp_body);
@@ -157,8 +156,7 @@ put_sip(uint8_t *p, uint32_t room)
 	return n + bl;
 }
 
-static void
-build_dgram(struct dgram *d, const struct dgram_opts *o)
+static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 {
 	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
 	/* 2001:db8::2 -> 2001:db8:1::10 */
@@ -230,21 +228,19 @@ build_dgram(struct dgram *d, const struct dgram_opts *o)
 	tf_wr16(p + d->udp + 6, tf_fold(tf_sum16(p + d->udp, ulen, sum)));
 }
 
-static void
-build_v4(struct dgram *d)
+static void build_v4(struct dgram *d)
 {
 	build_dgram(d, &(struct dgram_opts){.ipv = 4, .id = 0xbeef});
 }
 
-static void
-build_v6(struct dgram *d)
+static void build_v6(struct dgram *d)
 {
 	build_dgram(d, &(struct dgram_opts){.ipv = 6, .id = 0x12345678});
 }
 
 /* Fragment frame for the fragmentable bytes [off, off + dlen) of d. */
-static void
-make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more, struct frame *f)
+static void make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more,
+		      struct frame *f)
 {
 	uint32_t h = d->frag_start;
 
@@ -273,8 +269,7 @@ make_frag(const struct dgram *d, uint32_t off, uint32_t dlen, bool more, struct 
 }
 
 /* Split d for a link MTU (IP bytes per frame); returns the fragment count. */
-static unsigned int
-split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
+static unsigned int split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
 {
 	uint32_t total = d->len - d->frag_start;
 	uint32_t hdr = d->frag_start - d->l3 + (d->ipv == 6 ? 8 : 0);
@@ -292,14 +287,13 @@ split(const struct dgram *d, uint32_t mtu, struct frame *f, unsigned int max)
 
 /* ---- table helpers ----------------------------------------------------- */
 
-static struct np_frag_table *
-table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
+static struct np_frag_table *table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
 {
 	struct np_frag_conf c = {
-		.max_datagrams = max_datagrams,
-		.max_datagram_len = max_len,
-		.max_frags_per_datagram = max_frags,
-		.timeout_ns = TIMEOUT,
+	    .max_datagrams = max_datagrams,
+	    .max_datagram_len = max_len,
+	    .max_frags_per_datagram = max_frags,
+	    .timeout_ns = TIMEOUT,
 	};
 	struct np_frag_table *t = np_frag_table_create(&c);
 
@@ -307,21 +301,18 @@ table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
 	return t;
 }
 
-static struct np_frag_table *
-default_table(void)
+static struct np_frag_table *default_table(void)
 {
 	return table(16, 65535, 64);
 }
 
-static uint64_t
-stat(const struct np_frag_table *t, enum np_frag_stat s)
+static uint64_t stat(const struct np_frag_table *t, enum np_frag_stat s)
 {
 	return np_frag_table_stats(t)->v[s];
 }
 
-static int
-feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t now,
-	 struct np_frag_result *out)
+static int feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t now,
+		    struct np_frag_result *out)
 {
 	struct np_pkt_info pi;
 
@@ -329,15 +320,14 @@ feed_seg(struct np_frag_table *t, uint8_t seg, const struct frame *f, uint64_t n
 	return np_frag_add(t, seg, f->b, f->len, &pi, now, out);
 }
 
-static int
-feed(struct np_frag_table *t, const struct frame *f, uint64_t now, struct np_frag_result *out)
+static int feed(struct np_frag_table *t, const struct frame *f, uint64_t now,
+		struct np_frag_result *out)
 {
 	return feed_seg(t, SEG, f, now, out);
 }
 
 /* The rebuilt frame is the unfragmented frame, and parses to its UDP payload. */
-static void
-assert_rebuilt(const struct dgram *d, const struct np_frag_result *r)
+static void assert_rebuilt(const struct dgram *d, const struct np_frag_result *r)
 {
 	struct np_pkt_info pi;
 
@@ -359,8 +349,7 @@ enum order { IN_ORDER, REVERSE, SHUFFLED };
  * dup (if not -1) twice in a row; every call but the last holds, the last
  * completes.
  */
-static void
-run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
+static void run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
 {
 	struct frame *f = calloc(MAX_FRAGS, sizeof(*f));
 	unsigned int seq[MAX_FRAGS + 1], n, m = 0;
@@ -414,8 +403,7 @@ run_split(const struct dgram *d, uint32_t mtu, enum order order, int dup)
 
 /* ---- IPv4 -------------------------------------------------------------- */
 
-static void
-test_sip_message_is_large(void **state)
+static void test_sip_message_is_large(void **state)
 {
 	struct dgram d;
 
@@ -425,8 +413,7 @@ test_sip_message_is_large(void **state)
 	assert_true(d.sip_len < 3200);
 }
 
-static void
-test_v4_mtu1500_in_order(void **state)
+static void test_v4_mtu1500_in_order(void **state)
 {
 	struct dgram d;
 	struct frame f[4];
@@ -437,8 +424,7 @@ test_v4_mtu1500_in_order(void **state)
 	run_split(&d, 1500, IN_ORDER, -1);
 }
 
-static void
-test_v4_mtu1500_reverse(void **state)
+static void test_v4_mtu1500_reverse(void **state)
 {
 	struct dgram d;
 
@@ -447,8 +433,7 @@ test_v4_mtu1500_reverse(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v4_mtu576_in_order(void **state)
+static void test_v4_mtu576_in_order(void **state)
 {
 	struct dgram d;
 
@@ -457,8 +442,7 @@ test_v4_mtu576_in_order(void **state)
 	run_split(&d, 576, IN_ORDER, -1);
 }
 
-static void
-test_v4_mtu576_reverse(void **state)
+static void test_v4_mtu576_reverse(void **state)
 {
 	struct dgram d;
 
@@ -467,8 +451,7 @@ test_v4_mtu576_reverse(void **state)
 	run_split(&d, 576, REVERSE, -1);
 }
 
-static void
-test_v4_mtu576_shuffled(void **state)
+static void test_v4_mtu576_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -477,8 +460,7 @@ test_v4_mtu576_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, -1);
 }
 
-static void
-test_v4_duplicate_fragment(void **state)
+static void test_v4_duplicate_fragment(void **state)
 {
 	struct dgram d;
 
@@ -487,8 +469,7 @@ test_v4_duplicate_fragment(void **state)
 	run_split(&d, 576, IN_ORDER, 2);
 }
 
-static void
-test_v4_duplicate_fragment_shuffled(void **state)
+static void test_v4_duplicate_fragment_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -497,8 +478,7 @@ test_v4_duplicate_fragment_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, 4);
 }
 
-static void
-test_v4_vlan_header_kept(void **state)
+static void test_v4_vlan_header_kept(void **state)
 {
 	struct dgram d;
 
@@ -508,8 +488,7 @@ test_v4_vlan_header_kept(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v4_df_bit_kept(void **state)
+static void test_v4_df_bit_kept(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -533,8 +512,7 @@ test_v4_df_bit_kept(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_tiny_first_fragment(void **state)
+static void test_tiny_first_fragment(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -560,8 +538,7 @@ test_tiny_first_fragment(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_identical_overlap_accepted(void **state)
+static void test_identical_overlap_accepted(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -587,8 +564,7 @@ test_identical_overlap_accepted(void **state)
 
 /* ---- IPv6 -------------------------------------------------------------- */
 
-static void
-test_v6_mtu1500_in_order(void **state)
+static void test_v6_mtu1500_in_order(void **state)
 {
 	struct dgram d;
 
@@ -597,8 +573,7 @@ test_v6_mtu1500_in_order(void **state)
 	run_split(&d, 1500, IN_ORDER, -1);
 }
 
-static void
-test_v6_mtu1500_reverse(void **state)
+static void test_v6_mtu1500_reverse(void **state)
 {
 	struct dgram d;
 
@@ -607,8 +582,7 @@ test_v6_mtu1500_reverse(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v6_mtu576_in_order(void **state)
+static void test_v6_mtu576_in_order(void **state)
 {
 	struct dgram d;
 
@@ -617,8 +591,7 @@ test_v6_mtu576_in_order(void **state)
 	run_split(&d, 576, IN_ORDER, -1);
 }
 
-static void
-test_v6_mtu576_reverse(void **state)
+static void test_v6_mtu576_reverse(void **state)
 {
 	struct dgram d;
 
@@ -627,8 +600,7 @@ test_v6_mtu576_reverse(void **state)
 	run_split(&d, 576, REVERSE, -1);
 }
 
-static void
-test_v6_mtu576_shuffled(void **state)
+static void test_v6_mtu576_shuffled(void **state)
 {
 	struct dgram d;
 
@@ -637,8 +609,7 @@ test_v6_mtu576_shuffled(void **state)
 	run_split(&d, 576, SHUFFLED, -1);
 }
 
-static void
-test_v6_duplicate_fragment(void **state)
+static void test_v6_duplicate_fragment(void **state)
 {
 	struct dgram d;
 
@@ -648,8 +619,7 @@ test_v6_duplicate_fragment(void **state)
 }
 
 /* Hop-by-hop stays in front; its next header goes back from 44 to 17. */
-static void
-test_v6_hop_by_hop_before_fragment_header(void **state)
+static void test_v6_hop_by_hop_before_fragment_header(void **state)
 {
 	struct dgram d;
 
@@ -660,8 +630,7 @@ test_v6_hop_by_hop_before_fragment_header(void **state)
 }
 
 /* Destination options after the fragment header are part of the data. */
-static void
-test_v6_dstopts_after_fragment_header(void **state)
+static void test_v6_dstopts_after_fragment_header(void **state)
 {
 	struct dgram d;
 
@@ -670,8 +639,7 @@ test_v6_dstopts_after_fragment_header(void **state)
 	run_split(&d, 1500, REVERSE, -1);
 }
 
-static void
-test_v6_two_fragment_headers_malformed(void **state)
+static void test_v6_two_fragment_headers_malformed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -698,8 +666,7 @@ test_v6_two_fragment_headers_malformed(void **state)
 
 /* ---- timeouts ---------------------------------------------------------- */
 
-static void
-test_missing_middle_expires(void **state)
+static void test_missing_middle_expires(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -728,8 +695,7 @@ test_missing_middle_expires(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_expire_bounded_work(void **state)
+static void test_expire_bounded_work(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -751,8 +717,7 @@ test_expire_bounded_work(void **state)
 }
 
 /* Past its timeout a datagram is not completed, even without np_frag_expire(). */
-static void
-test_expired_datagram_not_completed(void **state)
+static void test_expired_datagram_not_completed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -776,8 +741,7 @@ test_expired_datagram_not_completed(void **state)
 
 /* ---- drops ------------------------------------------------------------- */
 
-static void
-test_conflicting_overlap_dropped(void **state)
+static void test_conflicting_overlap_dropped(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -806,8 +770,7 @@ test_conflicting_overlap_dropped(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_conflicting_overlap_v6(void **state)
+static void test_conflicting_overlap_v6(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -824,8 +787,7 @@ test_conflicting_overlap_v6(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_table_full(void **state)
+static void test_table_full(void **state)
 {
 	struct np_frag_table *t = table(2, 65535, 64);
 	struct frame f[3][4];
@@ -855,8 +817,7 @@ test_table_full(void **state)
 }
 
 /* A full table reclaims its oldest slot once that one has expired. */
-static void
-test_table_full_reclaims_expired(void **state)
+static void test_table_full_reclaims_expired(void **state)
 {
 	struct np_frag_table *t = table(1, 65535, 64);
 	struct np_frag_result r;
@@ -878,8 +839,7 @@ test_table_full_reclaims_expired(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_too_long_for_max_datagram_len(void **state)
+static void test_too_long_for_max_datagram_len(void **state)
 {
 	struct np_frag_table *t = table(4, 2000, 64);
 	struct np_frag_result r;
@@ -898,8 +858,7 @@ test_too_long_for_max_datagram_len(void **state)
 }
 
 /* Ping of death: offset 65528 plus data runs past the 64 KiB IP limit. */
-static void
-test_too_long_past_ip_limit(void **state)
+static void test_too_long_past_ip_limit(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -909,7 +868,7 @@ test_too_long_past_ip_limit(void **state)
 	(void)state;
 	build_v4(&d);
 	make_frag(&d, 0, 64, true, &f);
-	tf_wr16(f.b + d.l3 + 6, 65528 / 8);	/* last fragment at offset 65528, 64 bytes */
+	tf_wr16(f.b + d.l3 + 6, 65528 / 8); /* last fragment at offset 65528, 64 bytes */
 	tf_ipv4_csum(f.b + d.l3);
 	assert_int_equal(feed(t, &f, 0, &r), -EMSGSIZE);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_TOO_LONG), 1);
@@ -917,8 +876,7 @@ test_too_long_past_ip_limit(void **state)
 }
 
 /* Data ends at 65528, within max_datagram_len, but 20 + 65528 > 65535. */
-static void
-test_too_long_with_ip_header(void **state)
+static void test_too_long_with_ip_header(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -937,8 +895,7 @@ test_too_long_with_ip_header(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_too_many_fragments(void **state)
+static void test_too_many_fragments(void **state)
 {
 	struct np_frag_table *t = table(4, 65535, 4);
 	struct np_frag_result r;
@@ -958,8 +915,7 @@ test_too_many_fragments(void **state)
 }
 
 /* Duplicates count toward the limit: a flood of one fragment is cut off. */
-static void
-test_duplicate_flood_too_many(void **state)
+static void test_duplicate_flood_too_many(void **state)
 {
 	struct np_frag_table *t = table(4, 65535, 3);
 	struct np_frag_result r;
@@ -976,8 +932,7 @@ test_duplicate_flood_too_many(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_two_different_ends_inconsistent(void **state)
+static void test_two_different_ends_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -994,8 +949,7 @@ test_two_different_ends_inconsistent(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_data_past_last_fragment_inconsistent(void **state)
+static void test_data_past_last_fragment_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1004,17 +958,16 @@ test_data_past_last_fragment_inconsistent(void **state)
 
 	(void)state;
 	build_v4(&d);
-	make_frag(&d, 1480, 800, false, &f);	/* the end: 2280 */
+	make_frag(&d, 1480, 800, false, &f); /* the end: 2280 */
 	assert_int_equal(feed(t, &f, 0, &r), 0);
-	make_frag(&d, 1480, 1480, true, &f);	/* data up to 2960 */
+	make_frag(&d, 1480, 1480, true, &f); /* data up to 2960 */
 	assert_int_equal(feed(t, &f, 0, &r), -EPROTO);
 	assert_int_equal(stat(t, NP_FRAG_STAT_DROPPED_INCONSISTENT), 1);
 	np_frag_table_destroy(t);
 }
 
 /* A last fragment ending before data already held. */
-static void
-test_last_fragment_short_inconsistent(void **state)
+static void test_last_fragment_short_inconsistent(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1031,8 +984,7 @@ test_last_fragment_short_inconsistent(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_unaligned_middle_fragment_malformed(void **state)
+static void test_unaligned_middle_fragment_malformed(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1048,8 +1000,7 @@ test_unaligned_middle_fragment_malformed(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_whole_packet_refused(void **state)
+static void test_whole_packet_refused(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1066,8 +1017,7 @@ test_whole_packet_refused(void **state)
 	np_frag_table_destroy(t);
 }
 
-static void
-test_segments_do_not_mix(void **state)
+static void test_segments_do_not_mix(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1087,8 +1037,7 @@ test_segments_do_not_mix(void **state)
 }
 
 /* Every prefix of a fragment frame: no crash, nothing held, then the real ones complete. */
-static void
-test_truncated_every_prefix(void **state)
+static void test_truncated_every_prefix(void **state)
 {
 	struct np_frag_table *t = default_table();
 	struct np_frag_result r;
@@ -1131,8 +1080,7 @@ struct alloc_log {
 	bool fail;
 };
 
-static void *
-log_alloc(void *ctx, size_t size)
+static void *log_alloc(void *ctx, size_t size)
 {
 	struct alloc_log *l = ctx;
 
@@ -1141,8 +1089,7 @@ log_alloc(void *ctx, size_t size)
 	return l->fail ? NULL : malloc(size);
 }
 
-static void
-log_free(void *ctx, void *p)
+static void log_free(void *ctx, void *p)
 {
 	struct alloc_log *l = ctx;
 
@@ -1150,14 +1097,13 @@ log_free(void *ctx, void *p)
 	free(p);
 }
 
-static void
-test_create_rejects_bad_conf(void **state)
+static void test_create_rejects_bad_conf(void **state)
 {
 	const struct np_frag_conf good = {
-		.max_datagrams = 4,
-		.max_datagram_len = 65535,
-		.max_frags_per_datagram = 64,
-		.timeout_ns = TIMEOUT,
+	    .max_datagrams = 4,
+	    .max_datagram_len = 65535,
+	    .max_frags_per_datagram = 64,
+	    .timeout_ns = TIMEOUT,
 	};
 	struct np_frag_conf bad[8];
 	struct np_frag_table *t;
@@ -1175,7 +1121,7 @@ test_create_rejects_bad_conf(void **state)
 	bad[4].max_frags_per_datagram = 0;
 	bad[5].max_frags_per_datagram = NP_FRAG_MAX_FRAGS + 1;
 	bad[6].timeout_ns = 0;
-	bad[7].free = log_free;	/* free without alloc */
+	bad[7].free = log_free; /* free without alloc */
 	for (unsigned int i = 0; i < 8; i++) {
 		errno = 0;
 		assert_null(np_frag_table_create(&bad[i]));
@@ -1188,18 +1134,17 @@ test_create_rejects_bad_conf(void **state)
 	np_frag_table_destroy(NULL);
 }
 
-static void
-test_custom_allocator(void **state)
+static void test_custom_allocator(void **state)
 {
 	struct alloc_log log = {0};
 	struct np_frag_conf c = {
-		.max_datagrams = 3,
-		.max_datagram_len = 4000,
-		.max_frags_per_datagram = 8,
-		.timeout_ns = TIMEOUT,
-		.alloc = log_alloc,
-		.free = log_free,
-		.alloc_ctx = &log,
+	    .max_datagrams = 3,
+	    .max_datagram_len = 4000,
+	    .max_frags_per_datagram = 8,
+	    .timeout_ns = TIMEOUT,
+	    .alloc = log_alloc,
+	    .free = log_free,
+	    .alloc_ctx = &log,
 	};
 	struct np_frag_table *t;
 	struct np_frag_result r;
@@ -1227,17 +1172,16 @@ test_custom_allocator(void **state)
 }
 
 /* The bound and the figure documented in np_frag.h. */
-static void
-test_memsize_bound(void **state)
+static void test_memsize_bound(void **state)
 {
 	static const uint32_t n[] = {1, 2, 3, 100, 1000, 1024, 1025, 4096};
 	struct np_frag_conf c = {
-		.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
-		.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
-		.timeout_ns = NP_FRAG_DEFAULT_TIMEOUT_NS,
+	    .max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
+	    .max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
+	    .timeout_ns = NP_FRAG_DEFAULT_TIMEOUT_NS,
 	};
 	size_t slot =
-		NP_FRAG_SLOT_BYTES(NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN, NP_FRAG_DEFAULT_MAX_FRAGS);
+	    NP_FRAG_SLOT_BYTES(NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN, NP_FRAG_DEFAULT_MAX_FRAGS);
 
 	(void)state;
 	assert_int_equal(slot, 66400);
@@ -1253,8 +1197,7 @@ test_memsize_bound(void **state)
 	assert_true(np_frag_table_memsize(&c) < 65u << 20);
 }
 
-static void
-test_stat_names_stable(void **state)
+static void test_stat_names_stable(void **state)
 {
 	(void)state;
 	assert_string_equal(np_frag_stat_names[NP_FRAG_STAT_REASSEMBLED], "datagrams_reassembled");
@@ -1276,54 +1219,53 @@ test_stat_names_stable(void **state)
 	}
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sip_message_is_large),
-		cmocka_unit_test(test_v4_mtu1500_in_order),
-		cmocka_unit_test(test_v4_mtu1500_reverse),
-		cmocka_unit_test(test_v4_mtu576_in_order),
-		cmocka_unit_test(test_v4_mtu576_reverse),
-		cmocka_unit_test(test_v4_mtu576_shuffled),
-		cmocka_unit_test(test_v4_duplicate_fragment),
-		cmocka_unit_test(test_v4_duplicate_fragment_shuffled),
-		cmocka_unit_test(test_v4_vlan_header_kept),
-		cmocka_unit_test(test_v4_df_bit_kept),
-		cmocka_unit_test(test_tiny_first_fragment),
-		cmocka_unit_test(test_identical_overlap_accepted),
-		cmocka_unit_test(test_v6_mtu1500_in_order),
-		cmocka_unit_test(test_v6_mtu1500_reverse),
-		cmocka_unit_test(test_v6_mtu576_in_order),
-		cmocka_unit_test(test_v6_mtu576_reverse),
-		cmocka_unit_test(test_v6_mtu576_shuffled),
-		cmocka_unit_test(test_v6_duplicate_fragment),
-		cmocka_unit_test(test_v6_hop_by_hop_before_fragment_header),
-		cmocka_unit_test(test_v6_dstopts_after_fragment_header),
-		cmocka_unit_test(test_v6_two_fragment_headers_malformed),
-		cmocka_unit_test(test_missing_middle_expires),
-		cmocka_unit_test(test_expire_bounded_work),
-		cmocka_unit_test(test_expired_datagram_not_completed),
-		cmocka_unit_test(test_conflicting_overlap_dropped),
-		cmocka_unit_test(test_conflicting_overlap_v6),
-		cmocka_unit_test(test_table_full),
-		cmocka_unit_test(test_table_full_reclaims_expired),
-		cmocka_unit_test(test_too_long_for_max_datagram_len),
-		cmocka_unit_test(test_too_long_past_ip_limit),
-		cmocka_unit_test(test_too_long_with_ip_header),
-		cmocka_unit_test(test_too_many_fragments),
-		cmocka_unit_test(test_duplicate_flood_too_many),
-		cmocka_unit_test(test_two_different_ends_inconsistent),
-		cmocka_unit_test(test_data_past_last_fragment_inconsistent),
-		cmocka_unit_test(test_last_fragment_short_inconsistent),
-		cmocka_unit_test(test_unaligned_middle_fragment_malformed),
-		cmocka_unit_test(test_whole_packet_refused),
-		cmocka_unit_test(test_segments_do_not_mix),
-		cmocka_unit_test(test_truncated_every_prefix),
-		cmocka_unit_test(test_create_rejects_bad_conf),
-		cmocka_unit_test(test_custom_allocator),
-		cmocka_unit_test(test_memsize_bound),
-		cmocka_unit_test(test_stat_names_stable),
+	    cmocka_unit_test(test_sip_message_is_large),
+	    cmocka_unit_test(test_v4_mtu1500_in_order),
+	    cmocka_unit_test(test_v4_mtu1500_reverse),
+	    cmocka_unit_test(test_v4_mtu576_in_order),
+	    cmocka_unit_test(test_v4_mtu576_reverse),
+	    cmocka_unit_test(test_v4_mtu576_shuffled),
+	    cmocka_unit_test(test_v4_duplicate_fragment),
+	    cmocka_unit_test(test_v4_duplicate_fragment_shuffled),
+	    cmocka_unit_test(test_v4_vlan_header_kept),
+	    cmocka_unit_test(test_v4_df_bit_kept),
+	    cmocka_unit_test(test_tiny_first_fragment),
+	    cmocka_unit_test(test_identical_overlap_accepted),
+	    cmocka_unit_test(test_v6_mtu1500_in_order),
+	    cmocka_unit_test(test_v6_mtu1500_reverse),
+	    cmocka_unit_test(test_v6_mtu576_in_order),
+	    cmocka_unit_test(test_v6_mtu576_reverse),
+	    cmocka_unit_test(test_v6_mtu576_shuffled),
+	    cmocka_unit_test(test_v6_duplicate_fragment),
+	    cmocka_unit_test(test_v6_hop_by_hop_before_fragment_header),
+	    cmocka_unit_test(test_v6_dstopts_after_fragment_header),
+	    cmocka_unit_test(test_v6_two_fragment_headers_malformed),
+	    cmocka_unit_test(test_missing_middle_expires),
+	    cmocka_unit_test(test_expire_bounded_work),
+	    cmocka_unit_test(test_expired_datagram_not_completed),
+	    cmocka_unit_test(test_conflicting_overlap_dropped),
+	    cmocka_unit_test(test_conflicting_overlap_v6),
+	    cmocka_unit_test(test_table_full),
+	    cmocka_unit_test(test_table_full_reclaims_expired),
+	    cmocka_unit_test(test_too_long_for_max_datagram_len),
+	    cmocka_unit_test(test_too_long_past_ip_limit),
+	    cmocka_unit_test(test_too_long_with_ip_header),
+	    cmocka_unit_test(test_too_many_fragments),
+	    cmocka_unit_test(test_duplicate_flood_too_many),
+	    cmocka_unit_test(test_two_different_ends_inconsistent),
+	    cmocka_unit_test(test_data_past_last_fragment_inconsistent),
+	    cmocka_unit_test(test_last_fragment_short_inconsistent),
+	    cmocka_unit_test(test_unaligned_middle_fragment_malformed),
+	    cmocka_unit_test(test_whole_packet_refused),
+	    cmocka_unit_test(test_segments_do_not_mix),
+	    cmocka_unit_test(test_truncated_every_prefix),
+	    cmocka_unit_test(test_create_rejects_bad_conf),
+	    cmocka_unit_test(test_custom_allocator),
+	    cmocka_unit_test(test_memsize_bound),
+	    cmocka_unit_test(test_stat_names_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

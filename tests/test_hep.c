@@ -54,20 +54,20 @@ static struct np_hep_info seed_info(void)
 static void test_ipv4_sip_bytes(void **state)
 {
 	static const uint8_t want[] = {
-		'H', 'E', 'P', '3', 0x00, 0x7c,			/* total 124 */
-		0x00, 0x00, 0x00, 0x01, 0x00, 0x07, 0x02,	/* family AF_INET */
-		0x00, 0x00, 0x00, 0x02, 0x00, 0x07, 0x06,	/* protocol TCP */
-		0x00, 0x00, 0x00, 0x03, 0x00, 0x0a, 10, 0, 30, 2,	/* IPv4 source */
-		0x00, 0x00, 0x00, 0x04, 0x00, 0x0a, 64, 100, 0, 10,	/* IPv4 destination */
-		0x00, 0x00, 0x00, 0x07, 0x00, 0x08, 0x6c, 0xfd,	/* source port 27901 */
-		0x00, 0x00, 0x00, 0x08, 0x00, 0x08, 0x1b, 0x5b,	/* destination port 7003 */
-		0x00, 0x00, 0x00, 0x09, 0x00, 0x0a, 0x57, 0x15, 0xd9, 0x99, /* 1461049753 s */
-		0x00, 0x00, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0e, 0xda, 0x90, /* 973456 us */
-		0x00, 0x00, 0x00, 0x0b, 0x00, 0x07, 0x01,	/* protocol type SIP */
-		0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a, 0x00, 0x00, 0x07, 0xd1, /* capture id 2001 */
-		0x00, 0x00, 0x00, 0x0f, 0x00, 0x1f,		/* payload, 6 + 25 */
-		'O', 'P', 'T', 'I', 'O', 'N', 'S', ' ', 's', 'i', 'p', ':', 'x', ' ',
-		'S', 'I', 'P', '/', '2', '.', '0', '\r', '\n', '\r', '\n',
+	    'H',  'E',	'P',  '3',  0x00, 0x7c,				/* total 124 */
+	    0x00, 0x00, 0x00, 0x01, 0x00, 0x07, 0x02,			/* family AF_INET */
+	    0x00, 0x00, 0x00, 0x02, 0x00, 0x07, 0x06,			/* protocol TCP */
+	    0x00, 0x00, 0x00, 0x03, 0x00, 0x0a, 10,   0,    30,	  2,	/* IPv4 source */
+	    0x00, 0x00, 0x00, 0x04, 0x00, 0x0a, 64,   100,  0,	  10,	/* IPv4 destination */
+	    0x00, 0x00, 0x00, 0x07, 0x00, 0x08, 0x6c, 0xfd,		/* source port 27901 */
+	    0x00, 0x00, 0x00, 0x08, 0x00, 0x08, 0x1b, 0x5b,		/* destination port 7003 */
+	    0x00, 0x00, 0x00, 0x09, 0x00, 0x0a, 0x57, 0x15, 0xd9, 0x99, /* 1461049753 s */
+	    0x00, 0x00, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0e, 0xda, 0x90, /* 973456 us */
+	    0x00, 0x00, 0x00, 0x0b, 0x00, 0x07, 0x01,			/* protocol type SIP */
+	    0x00, 0x00, 0x00, 0x0c, 0x00, 0x0a, 0x00, 0x00, 0x07, 0xd1, /* capture id 2001 */
+	    0x00, 0x00, 0x00, 0x0f, 0x00, 0x1f,				/* payload, 6 + 25 */
+	    'O',  'P',	'T',  'I',  'O',  'N',	'S',  ' ',  's',  'i',	'p',  ':',  'x',
+	    ' ',  'S',	'I',  'P',  '/',  '2',	'.',  '0',  '\r', '\n', '\r', '\n',
 	};
 	struct np_hep_info h = seed_info();
 	uint8_t buf[256];
@@ -82,7 +82,7 @@ static void test_ipv4_sip_bytes(void **state)
 /* An independent reader: walks the chunks, checks the framing. */
 struct chunk_seen {
 	uint16_t type;
-	uint16_t len;		/* value length */
+	uint16_t len; /* value length */
 	const uint8_t *v;
 };
 
@@ -155,10 +155,10 @@ static void test_ipv6_key_correlation(void **state)
 	assert_true(len > 0);
 	n = walk(buf, (size_t)len, c, 32);
 	assert_int_equal(n, 13);
-	assert_int_equal(c[n - 1].type, 0x000f);	/* payload last */
+	assert_int_equal(c[n - 1].type, 0x000f); /* payload last */
 	assert_int_equal(c[n - 1].len, strlen(json));
 	assert_memory_equal(c[n - 1].v, json, strlen(json));
-	assert_int_equal(be(find(c, n, 0x0001)), 10);	/* AF_INET6 */
+	assert_int_equal(be(find(c, n, 0x0001)), 10); /* AF_INET6 */
 	assert_int_equal(be(find(c, n, 0x0002)), 17);
 	assert_null(find(c, n, 0x0003));
 	assert_null(find(c, n, 0x0004));
@@ -243,10 +243,9 @@ static void test_errors(void **state)
 	assert_int_equal(np_hep_encode(&h, big, NP_HEP_MAX_LEN - 99, out, sizeof(out)),
 			 NP_HEP_MAX_LEN);
 	assert_int_equal(out[4] << 8 | out[5], NP_HEP_MAX_LEN);
-	assert_int_equal(np_hep_encode_head(&h, NP_HEP_MAX_LEN - 98, big, sizeof(big)),
-			 -EMSGSIZE);
+	assert_int_equal(np_hep_encode_head(&h, NP_HEP_MAX_LEN - 98, big, sizeof(big)), -EMSGSIZE);
 	assert_int_equal(np_hep_encode(&h, sip_msg, strlen(sip_msg), buf, sizeof(buf)), -ENOSPC);
-	assert_int_equal(np_hep_encode(&h, big, 40, out, 100), -ENOSPC);	/* head fits, not all */
+	assert_int_equal(np_hep_encode(&h, big, 40, out, 100), -ENOSPC); /* head fits, not all */
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	h.auth_key = key;
@@ -281,7 +280,8 @@ static void test_max_head(void **state)
 	assert_int_equal(np_hep_encode_head(&h, 100, buf, sizeof(buf) - 1), -ENOSPC);
 }
 
-/* The node name (chunk 0x0013) follows the correlation id, before the payload; too long is refused. */
+/* The node name (chunk 0x0013) follows the correlation id, before the payload; too long is refused.
+ */
 static void test_node_name(void **state)
 {
 	struct np_hep_info h = seed_info();
@@ -361,14 +361,14 @@ static void test_record_info(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_sip_bytes),
-		cmocka_unit_test(test_ipv6_key_correlation),
-		cmocka_unit_test(test_time_and_empty_options),
-		cmocka_unit_test(test_head_then_payload),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_max_head),
-		cmocka_unit_test(test_record_info),
-		cmocka_unit_test(test_node_name),
+	    cmocka_unit_test(test_ipv4_sip_bytes),
+	    cmocka_unit_test(test_ipv6_key_correlation),
+	    cmocka_unit_test(test_time_and_empty_options),
+	    cmocka_unit_test(test_head_then_payload),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_max_head),
+	    cmocka_unit_test(test_record_info),
+	    cmocka_unit_test(test_node_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -708,7 +708,7 @@ static void test_stat_names(void **state)
 {
 	static const char *const want[] = {
 	    "nat_bindings_active", "nat_bindings_learned_total", "nat_bindings_expired_total",
-	    "nat_ambiguous_total", "nat_pending_dropped_total", "nat_static_entries",
+	    "nat_ambiguous_total", "nat_pending_dropped_total",	 "nat_static_entries",
 	    "nat_table_full_total"};
 	const struct np_ctr_desc *r = np_nat_counters.rows;
 	unsigned int i, j, found;

@@ -21,49 +21,43 @@
 struct fb {
 	uint8_t b[2048];
 	uint32_t len;
-	uint32_t l3;	/* start of the last IP header written */
-	uint8_t ipv;	/* its version */
-	uint32_t udp;	/* start of the last UDP header written, 0 if none */
+	uint32_t l3;  /* start of the last IP header written */
+	uint8_t ipv;  /* its version */
+	uint32_t udp; /* start of the last UDP header written, 0 if none */
 };
 
-static void
-put8(struct fb *f, uint8_t v)
+static void put8(struct fb *f, uint8_t v)
 {
 	assert_true(f->len < sizeof(f->b));
 	f->b[f->len++] = v;
 }
 
-static void
-put16(struct fb *f, uint16_t v)
+static void put16(struct fb *f, uint16_t v)
 {
 	put8(f, (uint8_t)(v >> 8));
 	put8(f, (uint8_t)v);
 }
 
-static void
-put32(struct fb *f, uint32_t v)
+static void put32(struct fb *f, uint32_t v)
 {
 	put16(f, (uint16_t)(v >> 16));
 	put16(f, (uint16_t)v);
 }
 
-static void
-put_bytes(struct fb *f, const void *p, uint32_t n)
+static void put_bytes(struct fb *f, const void *p, uint32_t n)
 {
 	assert_true(f->len + n <= sizeof(f->b));
 	memcpy(f->b + f->len, p, n);
 	f->len += n;
 }
 
-static void
-set16(struct fb *f, uint32_t off, uint16_t v)
+static void set16(struct fb *f, uint32_t off, uint16_t v)
 {
 	tf_wr16(f->b + off, v);
 }
 
 /* Ethernet header; type is the EtherType or the first tag's TPID. */
-static void
-fb_eth(struct fb *f, uint16_t type)
+static void fb_eth(struct fb *f, uint16_t type)
 {
 	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
 
@@ -73,15 +67,13 @@ fb_eth(struct fb *f, uint16_t type)
 }
 
 /* One VLAN tag (TCI with the given VLAN id and PCP 3), then the next type. */
-static void
-fb_tag(struct fb *f, uint16_t vid, uint16_t next)
+static void fb_tag(struct fb *f, uint16_t vid, uint16_t next)
 {
 	put16(f, (uint16_t)(3 << 13 | vid));
 	put16(f, next);
 }
 
-static uint32_t
-v4(const char *s)
+static uint32_t v4(const char *s)
 {
 	struct in_addr a;
 
@@ -90,8 +82,7 @@ v4(const char *s)
 }
 
 /* IPv4 header with opt_len bytes of options (NOPs + EOL); finished by fb_ip_end(). */
-static void
-fb_ipv4(struct fb *f, uint8_t proto, const char *src, const char *dst, uint32_t opt_len)
+static void fb_ipv4(struct fb *f, uint8_t proto, const char *src, const char *dst, uint32_t opt_len)
 {
 	uint32_t s = v4(src), d = v4(dst);
 
@@ -100,20 +91,19 @@ fb_ipv4(struct fb *f, uint8_t proto, const char *src, const char *dst, uint32_t 
 	f->ipv = 4;
 	put8(f, (uint8_t)(0x40 | (5 + opt_len / 4)));
 	put8(f, 0);
-	put16(f, 0);		/* total length, set by fb_ip_end */
-	put16(f, 0x1234);	/* id */
-	put16(f, 0x4000);	/* DF */
+	put16(f, 0);	  /* total length, set by fb_ip_end */
+	put16(f, 0x1234); /* id */
+	put16(f, 0x4000); /* DF */
 	put8(f, 64);
 	put8(f, proto);
-	put16(f, 0);		/* checksum, set by fb_ip_end */
+	put16(f, 0); /* checksum, set by fb_ip_end */
 	put_bytes(f, &s, 4);
 	put_bytes(f, &d, 4);
 	for (uint32_t i = 0; i < opt_len; i++)
 		put8(f, i + 1 < opt_len ? 1 : 0);
 }
 
-static void
-fb_ipv6(struct fb *f, uint8_t nh, const char *src, const char *dst)
+static void fb_ipv6(struct fb *f, uint8_t nh, const char *src, const char *dst)
 {
 	uint8_t s[16], d[16];
 
@@ -122,7 +112,7 @@ fb_ipv6(struct fb *f, uint8_t nh, const char *src, const char *dst)
 	f->l3 = f->len;
 	f->ipv = 6;
 	put32(f, 0x60000000);
-	put16(f, 0);		/* payload length, set by fb_ip_end */
+	put16(f, 0); /* payload length, set by fb_ip_end */
 	put8(f, nh);
 	put8(f, 57);
 	put_bytes(f, s, 16);
@@ -130,17 +120,15 @@ fb_ipv6(struct fb *f, uint8_t nh, const char *src, const char *dst)
 }
 
 /* IPv6 extension header of 8 * (1 + units) bytes (AH: 4 * (2 + units)). */
-static void
-fb_ext6(struct fb *f, uint8_t nh, uint8_t units, uint32_t total)
+static void fb_ext6(struct fb *f, uint8_t nh, uint8_t units, uint32_t total)
 {
 	put8(f, nh);
 	put8(f, units);
 	for (uint32_t i = 2; i < total; i++)
-		put8(f, i == 2 ? 1 : 0);	/* PadN-ish filler */
+		put8(f, i == 2 ? 1 : 0); /* PadN-ish filler */
 }
 
-static void
-fb_frag6(struct fb *f, uint8_t nh, uint16_t offset, bool more, uint32_t id)
+static void fb_frag6(struct fb *f, uint8_t nh, uint16_t offset, bool more, uint32_t id)
 {
 	put8(f, nh);
 	put8(f, 0);
@@ -148,9 +136,8 @@ fb_frag6(struct fb *f, uint8_t nh, uint16_t offset, bool more, uint32_t id)
 	put32(f, id);
 }
 
-static void
-fb_tcp(struct fb *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
-       uint32_t opt_len)
+static void fb_tcp(struct fb *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		   uint8_t flags, uint32_t opt_len)
 {
 	assert_int_equal(opt_len % 4, 0);
 	put16(f, sport);
@@ -163,12 +150,11 @@ fb_tcp(struct fb *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
 	put16(f, 0);
 	put16(f, 0);
 	for (uint32_t i = 0; i < opt_len; i++)
-		put8(f, 1);	/* NOP */
+		put8(f, 1); /* NOP */
 }
 
 /* UDP header; its length is set by fb_ip_end from what follows. */
-static void
-fb_udp(struct fb *f, uint16_t sport, uint16_t dport)
+static void fb_udp(struct fb *f, uint16_t sport, uint16_t dport)
 {
 	f->udp = f->len;
 	put16(f, sport);
@@ -177,15 +163,13 @@ fb_udp(struct fb *f, uint16_t sport, uint16_t dport)
 	put16(f, 0);
 }
 
-static void
-fb_str(struct fb *f, const char *s)
+static void fb_str(struct fb *f, const char *s)
 {
 	put_bytes(f, s, (uint32_t)strlen(s));
 }
 
 /* Set IP (and UDP) lengths and the IPv4 checksum from the bytes written. */
-static void
-fb_ip_end(struct fb *f)
+static void fb_ip_end(struct fb *f)
 {
 	if (f->udp)
 		set16(f, f->udp + 4, (uint16_t)(f->len - f->udp));
@@ -198,20 +182,17 @@ fb_ip_end(struct fb *f)
 }
 
 /* Recompute the IPv4 header checksum after a test changed the header. */
-static void
-fb_fix_csum(struct fb *f)
+static void fb_fix_csum(struct fb *f)
 {
 	tf_ipv4_csum(f->b + f->l3);
 }
 
-static int
-parse(const struct fb *f, struct np_pkt_info *pi)
+static int parse(const struct fb *f, struct np_pkt_info *pi)
 {
 	return np_pkt_parse(f->b, f->len, pi);
 }
 
-static void
-assert_addr_str(const struct np_addr *a, const char *want)
+static void assert_addr_str(const struct np_addr *a, const char *want)
 {
 	char buf[NP_ADDR_STRLEN];
 
@@ -219,8 +200,7 @@ assert_addr_str(const struct np_addr *a, const char *want)
 }
 
 /* The seed's SIP SERVICE: 64.100.0.10:7003 -> 10.0.30.2:27901, 12 bytes of TCP options. */
-static void
-build_v4_tcp(struct fb *f)
+static void build_v4_tcp(struct fb *f)
 {
 	fb_eth(f, 0x0800);
 	fb_ipv4(f, 6, "64.100.0.10", "10.0.30.2", 0);
@@ -231,8 +211,7 @@ build_v4_tcp(struct fb *f)
 
 /* ---- IPv4 --------------------------------------------------------------- */
 
-static void
-test_ipv4_tcp_options(void **state)
+static void test_ipv4_tcp_options(void **state)
 {
 	struct np_pkt_info pi;
 	struct np_addr a;
@@ -262,8 +241,7 @@ test_ipv4_tcp_options(void **state)
 	assert_false(pi.icmp_inner.valid);
 }
 
-static void
-test_ipv4_ip_options(void **state)
+static void test_ipv4_ip_options(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -281,8 +259,7 @@ test_ipv4_ip_options(void **state)
 	assert_int_equal(pi.dport, 5060);
 }
 
-static void
-test_ipv4_udp(void **state)
+static void test_ipv4_udp(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -304,8 +281,7 @@ test_ipv4_udp(void **state)
 	assert_addr_str(&pi.dst, "198.51.100.7");
 }
 
-static void
-test_ipv4_sctp_ports(void **state)
+static void test_ipv4_sctp_ports(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -325,8 +301,7 @@ test_ipv4_sctp_ports(void **state)
 	assert_int_equal(pi.payload_len, 8);
 }
 
-static void
-test_ipv4_gre_no_ports(void **state)
+static void test_ipv4_gre_no_ports(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -342,8 +317,7 @@ test_ipv4_gre_no_ports(void **state)
 	assert_int_equal(pi.dport, 0);
 }
 
-static void
-test_ipv4_fragment_first(void **state)
+static void test_ipv4_fragment_first(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -354,7 +328,7 @@ test_ipv4_fragment_first(void **state)
 	fb_udp(&f, 5060, 5060);
 	fb_str(&f, "INVITE sip:b SIP/2.0\r\n");
 	fb_ip_end(&f);
-	set16(&f, f.l3 + 6, 0x2000);	/* MF, offset 0 */
+	set16(&f, f.l3 + 6, 0x2000); /* MF, offset 0 */
 	fb_fix_csum(&f);
 	assert_int_equal(parse(&f, &pi), NP_PKT_FRAGMENT);
 	assert_int_equal(pi.frag.id, 0x1234);
@@ -368,8 +342,7 @@ test_ipv4_fragment_first(void **state)
 	assert_int_equal(pi.payload_len, 8 + 22);
 }
 
-static void
-test_ipv4_fragment_later(void **state)
+static void test_ipv4_fragment_later(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -379,7 +352,7 @@ test_ipv4_fragment_later(void **state)
 	fb_ipv4(&f, 17, "10.0.0.1", "10.0.0.2", 0);
 	fb_str(&f, "rest of the INVITE");
 	fb_ip_end(&f);
-	set16(&f, f.l3 + 6, 185);	/* offset 1480, last fragment */
+	set16(&f, f.l3 + 6, 185); /* offset 1480, last fragment */
 	fb_fix_csum(&f);
 	assert_int_equal(parse(&f, &pi), NP_PKT_FRAGMENT);
 	assert_int_equal(pi.frag.offset, 1480);
@@ -390,8 +363,7 @@ test_ipv4_fragment_later(void **state)
 	assert_int_equal(pi.payload_len, 18);
 }
 
-static void
-test_ipv4_bad_checksum(void **state)
+static void test_ipv4_bad_checksum(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -407,8 +379,7 @@ test_ipv4_bad_checksum(void **state)
 	assert_int_equal(pi.tcp_flags, 0x18);
 }
 
-static void
-test_ipv4_bad_ihl(void **state)
+static void test_ipv4_bad_ihl(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -421,8 +392,7 @@ test_ipv4_bad_ihl(void **state)
 	assert_int_equal(pi.sport, 0);
 }
 
-static void
-test_ipv4_bad_version(void **state)
+static void test_ipv4_bad_version(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -433,8 +403,7 @@ test_ipv4_bad_version(void **state)
 	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_HEADER);
 }
 
-static void
-test_ipv4_total_length_below_ihl(void **state)
+static void test_ipv4_total_length_below_ihl(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -446,8 +415,7 @@ test_ipv4_total_length_below_ihl(void **state)
 	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_HEADER);
 }
 
-static void
-test_ipv4_ihl_past_frame(void **state)
+static void test_ipv4_ihl_past_frame(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -456,13 +424,12 @@ test_ipv4_ihl_past_frame(void **state)
 	fb_eth(&f, 0x0800);
 	fb_ipv4(&f, 6, "10.0.0.1", "10.0.0.2", 0);
 	fb_ip_end(&f);
-	f.b[f.l3] = 0x4f;	/* 60-byte header, 20 present */
+	f.b[f.l3] = 0x4f; /* 60-byte header, 20 present */
 	assert_int_equal(parse(&f, &pi), NP_PKT_TRUNCATED);
 	assert_int_equal(pi.ip_version, 4);
 }
 
-static void
-test_tcp_bad_data_offset(void **state)
+static void test_tcp_bad_data_offset(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -475,8 +442,7 @@ test_tcp_bad_data_offset(void **state)
 	assert_int_equal(pi.payload_off, 0);
 }
 
-static void
-test_tcp_data_offset_past_packet(void **state)
+static void test_tcp_data_offset_past_packet(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -486,13 +452,12 @@ test_tcp_data_offset_past_packet(void **state)
 	fb_ipv4(&f, 6, "10.0.0.1", "10.0.0.2", 0);
 	fb_tcp(&f, 1, 2, 0, 0, 0x02, 0);
 	fb_ip_end(&f);
-	f.b[34 + 12] = 0xf0;	/* 60-byte TCP header in a 20-byte segment */
+	f.b[34 + 12] = 0xf0; /* 60-byte TCP header in a 20-byte segment */
 	assert_int_equal(parse(&f, &pi), NP_PKT_TRUNCATED);
 	assert_int_equal(pi.sport, 1);
 }
 
-static void
-test_ethernet_padding(void **state)
+static void test_ethernet_padding(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -511,23 +476,21 @@ test_ethernet_padding(void **state)
 	assert_int_equal(pi.payload_len, 2);
 }
 
-static void
-test_ipv4_length_past_frame(void **state)
+static void test_ipv4_length_past_frame(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
 
 	(void)state;
 	build_v4_tcp(&f);
-	f.len -= 5;	/* a snaplen cut in the payload */
+	f.len -= 5; /* a snaplen cut in the payload */
 	assert_int_equal(parse(&f, &pi), NP_PKT_TRUNCATED);
 	assert_int_equal(pi.sport, 7003);
 	assert_int_equal(pi.payload_off, 66);
 	assert_int_equal(pi.payload_len, 23 - 5);
 }
 
-static void
-test_udp_length_too_small(void **state)
+static void test_udp_length_too_small(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -542,8 +505,7 @@ test_udp_length_too_small(void **state)
 	assert_int_equal(pi.sport, 1000);
 }
 
-static void
-test_udp_length_past_ip(void **state)
+static void test_udp_length_past_ip(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -558,8 +520,7 @@ test_udp_length_past_ip(void **state)
 	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_HEADER);
 }
 
-static void
-test_udp_length_below_ip(void **state)
+static void test_udp_length_below_ip(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -577,8 +538,7 @@ test_udp_length_below_ip(void **state)
 
 /* ---- VLAN --------------------------------------------------------------- */
 
-static void
-test_vlan(void **state)
+static void test_vlan(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -597,8 +557,7 @@ test_vlan(void **state)
 	assert_int_equal(pi.l4_off, 38);
 }
 
-static void
-test_qinq_88a8(void **state)
+static void test_qinq_88a8(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -617,8 +576,7 @@ test_qinq_88a8(void **state)
 	assert_int_equal(pi.l3_off, 22);
 }
 
-static void
-test_qinq_9100(void **state)
+static void test_qinq_9100(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -637,8 +595,7 @@ test_qinq_9100(void **state)
 	assert_int_equal(pi.l3_off, 22);
 }
 
-static void
-test_three_tags_parsed_two_recorded(void **state)
+static void test_three_tags_parsed_two_recorded(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -658,8 +615,7 @@ test_three_tags_parsed_two_recorded(void **state)
 	assert_int_equal(pi.l3_off, 26);
 }
 
-static void
-test_too_many_tags(void **state)
+static void test_too_many_tags(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -676,8 +632,7 @@ test_too_many_tags(void **state)
 	assert_int_equal(pi.n_vlans, 2);
 }
 
-static void
-test_vlan_tag_truncated(void **state)
+static void test_vlan_tag_truncated(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -691,8 +646,7 @@ test_vlan_tag_truncated(void **state)
 
 /* ---- IPv6 --------------------------------------------------------------- */
 
-static void
-test_ipv6_tcp(void **state)
+static void test_ipv6_tcp(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -718,8 +672,7 @@ test_ipv6_tcp(void **state)
 	assert_addr_str(&pi.dst, "2001:db8:1::5060");
 }
 
-static void
-test_ipv6_ext_headers(void **state)
+static void test_ipv6_ext_headers(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -727,9 +680,9 @@ test_ipv6_ext_headers(void **state)
 	(void)state;
 	fb_eth(&f, 0x86dd);
 	fb_ipv6(&f, 0, "2001:db8::1", "2001:db8::2");
-	fb_ext6(&f, 60, 0, 8);		/* hop-by-hop, 8 bytes */
-	fb_ext6(&f, 51, 1, 16);		/* destination options, 16 bytes */
-	fb_ext6(&f, 17, 1, 12);		/* AH, (1 + 2) * 4 = 12 bytes */
+	fb_ext6(&f, 60, 0, 8);	/* hop-by-hop, 8 bytes */
+	fb_ext6(&f, 51, 1, 16); /* destination options, 16 bytes */
+	fb_ext6(&f, 17, 1, 12); /* AH, (1 + 2) * 4 = 12 bytes */
 	fb_udp(&f, 5060, 5070);
 	fb_str(&f, "hello");
 	fb_ip_end(&f);
@@ -742,8 +695,7 @@ test_ipv6_ext_headers(void **state)
 	assert_int_equal(pi.dport, 5070);
 }
 
-static void
-test_ipv6_ext_header_past_packet(void **state)
+static void test_ipv6_ext_header_past_packet(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -751,16 +703,15 @@ test_ipv6_ext_header_past_packet(void **state)
 	(void)state;
 	fb_eth(&f, 0x86dd);
 	fb_ipv6(&f, 60, "2001:db8::1", "2001:db8::2");
-	fb_ext6(&f, 17, 1, 12);		/* claims 16 bytes, 12 follow */
+	fb_ext6(&f, 17, 1, 12); /* claims 16 bytes, 12 follow */
 	fb_ip_end(&f);
 	for (int i = 0; i < 20; i++)
-		put8(&f, 0);		/* padding past the IPv6 payload length */
+		put8(&f, 0); /* padding past the IPv6 payload length */
 	assert_int_equal(parse(&f, &pi), NP_PKT_TRUNCATED);
 	assert_int_equal(pi.l4_proto, 60);
 }
 
-static void
-test_ipv6_too_many_ext_headers(void **state)
+static void test_ipv6_too_many_ext_headers(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -776,8 +727,7 @@ test_ipv6_too_many_ext_headers(void **state)
 	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_HEADER);
 }
 
-static void
-test_ipv6_max_ext_headers(void **state)
+static void test_ipv6_max_ext_headers(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -794,8 +744,7 @@ test_ipv6_max_ext_headers(void **state)
 	assert_int_equal(pi.l4_off, 54 + 8 * NP_PKT_MAX_IPV6_EXT);
 }
 
-static void
-test_ipv6_fragment_first(void **state)
+static void test_ipv6_fragment_first(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -818,8 +767,7 @@ test_ipv6_fragment_first(void **state)
 	assert_int_equal(pi.payload_len, 14);
 }
 
-static void
-test_ipv6_fragment_later(void **state)
+static void test_ipv6_fragment_later(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -841,8 +789,7 @@ test_ipv6_fragment_later(void **state)
 	assert_int_equal(pi.payload_len, 4);
 }
 
-static void
-test_ipv6_atomic_fragment(void **state)
+static void test_ipv6_atomic_fragment(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -857,8 +804,7 @@ test_ipv6_atomic_fragment(void **state)
 	assert_int_equal(pi.l4_off, 62);
 }
 
-static void
-test_ipv6_esp_is_ip_other(void **state)
+static void test_ipv6_esp_is_ip_other(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -875,8 +821,7 @@ test_ipv6_esp_is_ip_other(void **state)
 	assert_int_equal(pi.payload_len, 8);
 }
 
-static void
-test_ipv6_bad_version(void **state)
+static void test_ipv6_bad_version(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -893,8 +838,7 @@ test_ipv6_bad_version(void **state)
 /* ---- ICMP --------------------------------------------------------------- */
 
 /* ICMP port unreachable answering the seed's phantom SYN 10.0.30.2:27901 -> 64.100.0.10:4401. */
-static void
-test_icmp_unreachable_inner_tuple(void **state)
+static void test_icmp_unreachable_inner_tuple(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb in, f;
@@ -904,7 +848,7 @@ test_icmp_unreachable_inner_tuple(void **state)
 	fb_ipv4(&in, 6, "10.0.30.2", "64.100.0.10", 0);
 	fb_tcp(&in, 27901, 4401, 99, 0, 0x02, 0);
 	fb_ip_end(&in);
-	in.len = 28;	/* RFC 792: IP header + 8 bytes */
+	in.len = 28; /* RFC 792: IP header + 8 bytes */
 
 	fb_eth(&f, 0x0800);
 	fb_ipv4(&f, 1, "10.0.30.1", "10.0.30.2", 0);
@@ -928,8 +872,7 @@ test_icmp_unreachable_inner_tuple(void **state)
 	assert_int_equal(pi.icmp_inner.dport, 4401);
 }
 
-static void
-test_icmp_inner_cut_before_ports(void **state)
+static void test_icmp_inner_cut_before_ports(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb in, f;
@@ -939,11 +882,11 @@ test_icmp_inner_cut_before_ports(void **state)
 	fb_ipv4(&in, 17, "10.0.30.2", "64.100.0.10", 0);
 	fb_udp(&in, 5060, 5060);
 	fb_ip_end(&in);
-	in.len = 22;	/* 2 bytes of UDP only */
+	in.len = 22; /* 2 bytes of UDP only */
 
 	fb_eth(&f, 0x0800);
 	fb_ipv4(&f, 1, "10.0.30.1", "10.0.30.2", 0);
-	put32(&f, 0x0b000000);	/* time exceeded */
+	put32(&f, 0x0b000000); /* time exceeded */
 	put32(&f, 0);
 	put_bytes(&f, in.b, in.len);
 	fb_ip_end(&f);
@@ -955,8 +898,7 @@ test_icmp_inner_cut_before_ports(void **state)
 	assert_int_equal(pi.icmp_inner.sport, 0);
 }
 
-static void
-test_icmp_echo_no_inner(void **state)
+static void test_icmp_echo_no_inner(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -977,8 +919,7 @@ test_icmp_echo_no_inner(void **state)
 	assert_int_equal(pi.icmp_inner.proto, 0);
 }
 
-static void
-test_icmp_header_truncated(void **state)
+static void test_icmp_header_truncated(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -991,8 +932,7 @@ test_icmp_header_truncated(void **state)
 	assert_int_equal(parse(&f, &pi), NP_PKT_TRUNCATED);
 }
 
-static void
-test_icmpv6_unreachable_inner_tuple(void **state)
+static void test_icmpv6_unreachable_inner_tuple(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb in, f;
@@ -1024,8 +964,7 @@ test_icmpv6_unreachable_inner_tuple(void **state)
 	assert_int_equal(pi.icmp_inner.dport, 5061);
 }
 
-static void
-test_icmpv6_too_big_inner_udp(void **state)
+static void test_icmpv6_too_big_inner_udp(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb in, f;
@@ -1039,8 +978,8 @@ test_icmpv6_too_big_inner_udp(void **state)
 
 	fb_eth(&f, 0x86dd);
 	fb_ipv6(&f, 58, "2001:db8::1", "2001:db8::c");
-	put32(&f, 0x02000000);	/* packet too big */
-	put32(&f, 1280);	/* MTU */
+	put32(&f, 0x02000000); /* packet too big */
+	put32(&f, 1280);       /* MTU */
 	put_bytes(&f, in.b, in.len);
 	fb_ip_end(&f);
 	assert_int_equal(parse(&f, &pi), NP_PKT_ICMP);
@@ -1051,8 +990,7 @@ test_icmpv6_too_big_inner_udp(void **state)
 	assert_int_equal(pi.icmp_inner.dport, 5062);
 }
 
-static void
-test_icmpv6_echo_no_inner(void **state)
+static void test_icmpv6_echo_no_inner(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1060,7 +998,7 @@ test_icmpv6_echo_no_inner(void **state)
 	(void)state;
 	fb_eth(&f, 0x86dd);
 	fb_ipv6(&f, 58, "2001:db8::1", "2001:db8::c");
-	put32(&f, 0x80000000);	/* echo request */
+	put32(&f, 0x80000000); /* echo request */
 	put32(&f, 0x00010001);
 	fb_ip_end(&f);
 	assert_int_equal(parse(&f, &pi), NP_PKT_ICMP);
@@ -1069,15 +1007,14 @@ test_icmpv6_echo_no_inner(void **state)
 	assert_false(pi.icmp_inner.valid);
 }
 
-static void
-test_icmp_proto_mismatch_is_ip_other(void **state)
+static void test_icmp_proto_mismatch_is_ip_other(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
 
 	(void)state;
 	fb_eth(&f, 0x86dd);
-	fb_ipv6(&f, 1, "2001:db8::1", "2001:db8::2");	/* ICMPv4 in IPv6 */
+	fb_ipv6(&f, 1, "2001:db8::1", "2001:db8::2"); /* ICMPv4 in IPv6 */
 	put32(&f, 0x03030000);
 	put32(&f, 0);
 	fb_ip_end(&f);
@@ -1087,8 +1024,7 @@ test_icmp_proto_mismatch_is_ip_other(void **state)
 
 /* ---- non-IP, runts, truncation ----------------------------------------- */
 
-static void
-test_arp_is_non_ip(void **state)
+static void test_arp_is_non_ip(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1102,11 +1038,10 @@ test_arp_is_non_ip(void **state)
 	assert_int_equal(pi.l3_off, 0);
 }
 
-static void
-test_other_non_ip(void **state)
+static void test_other_non_ip(void **state)
 {
-	static const uint16_t types[] = {0x8035, 0x88cc, 0x8809, 0x888e, 0x88f7, 0x8808,
-					 0x0000, 0x002e, 1500};
+	static const uint16_t types[] = {0x8035, 0x88cc, 0x8809, 0x888e, 0x88f7,
+					 0x8808, 0x0000, 0x002e, 1500};
 	struct np_pkt_info pi;
 	struct fb f;
 
@@ -1118,8 +1053,7 @@ test_other_non_ip(void **state)
 	}
 }
 
-static void
-test_vlan_arp_is_non_ip(void **state)
+static void test_vlan_arp_is_non_ip(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1132,8 +1066,7 @@ test_vlan_arp_is_non_ip(void **state)
 	assert_int_equal(pi.vlan[0], 42);
 }
 
-static void
-test_unknown_ethertype(void **state)
+static void test_unknown_ethertype(void **state)
 {
 	static const uint16_t types[] = {0x88b5, 0x8847, 0x8864, 1501, 0x05ff, 0xffff};
 	struct np_pkt_info pi;
@@ -1148,8 +1081,7 @@ test_unknown_ethertype(void **state)
 	}
 }
 
-static void
-test_runt(void **state)
+static void test_runt(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1173,8 +1105,7 @@ test_runt(void **state)
 }
 
 /* Every proper prefix of a valid frame is a runt or truncated, read in bounds. */
-static void
-assert_prefixes_truncated(const struct fb *f, int full_cls)
+static void assert_prefixes_truncated(const struct fb *f, int full_cls)
 {
 	struct np_pkt_info pi;
 
@@ -1197,8 +1128,7 @@ assert_prefixes_truncated(const struct fb *f, int full_cls)
 	}
 }
 
-static void
-test_truncated_every_prefix_v4_tcp(void **state)
+static void test_truncated_every_prefix_v4_tcp(void **state)
 {
 	struct fb f;
 
@@ -1207,8 +1137,7 @@ test_truncated_every_prefix_v4_tcp(void **state)
 	assert_prefixes_truncated(&f, NP_PKT_TCP);
 }
 
-static void
-test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
+static void test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
 {
 	struct fb f;
 
@@ -1226,8 +1155,7 @@ test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void
-test_addr_v4(void **state)
+static void test_addr_v4(void **state)
 {
 	static const uint8_t want[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 10, 2};
 	struct np_addr a;
@@ -1242,8 +1170,7 @@ test_addr_v4(void **state)
 	assert_string_equal(np_endpoint_str(&a, 0, buf, sizeof(buf)), "10.0.10.2:0");
 }
 
-static void
-test_addr_v6(void **state)
+static void test_addr_v6(void **state)
 {
 	struct np_addr a;
 	char buf[NP_ENDPOINT_STRLEN];
@@ -1258,8 +1185,7 @@ test_addr_v6(void **state)
 			    "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:65535");
 }
 
-static void
-test_addr_str_small_buffer(void **state)
+static void test_addr_str_small_buffer(void **state)
 {
 	struct np_addr a;
 	char buf[8];
@@ -1273,12 +1199,12 @@ test_addr_str_small_buffer(void **state)
 	assert_ptr_equal(np_addr_str(&a, buf, 0), buf);
 }
 
-static void
-test_class_names_stable(void **state)
+static void test_class_names_stable(void **state)
 {
 	static const char *const want[NP_PKT_CLASS_MAX] = {
-		"tcp", "udp", "icmp", "ip_other", "fragment", "runt", "non_ip",
-		"unknown_ethertype", "truncated", "bad_header", "bad_checksum",
+	    "tcp",	 "udp",	       "icmp",	       "ip_other",
+	    "fragment",	 "runt",       "non_ip",       "unknown_ethertype",
+	    "truncated", "bad_header", "bad_checksum",
 	};
 
 	(void)state;
@@ -1291,15 +1217,14 @@ test_class_names_stable(void **state)
 
 /* ---- IPv4 header checksum modes ---------------------------------------- */
 
-static void
-test_csum_zero_modes(void **state)
+static void test_csum_zero_modes(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
 
 	(void)state;
 	build_v4_tcp(&f);
-	set16(&f, f.l3 + 10, 0);	/* what a host that offloads the checksum writes */
+	set16(&f, f.l3 + 10, 0); /* what a host that offloads the checksum writes */
 	assert_int_equal(parse(&f, &pi), NP_PKT_BAD_CHECKSUM);
 	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_ZERO);
 	assert_int_equal(np_pkt_parse_csum(f.b, f.len, NP_PKT_CSUM_VERIFY, &pi),
@@ -1314,8 +1239,7 @@ test_csum_zero_modes(void **state)
 	assert_int_equal(pi.ip_csum, NP_PKT_IP_CSUM_OK);
 }
 
-static void
-test_csum_wrong_modes(void **state)
+static void test_csum_wrong_modes(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1334,8 +1258,7 @@ test_csum_wrong_modes(void **state)
 	assert_int_equal(np_pkt_parse_csum(f.b, f.len, 99, &pi), NP_PKT_BAD_CHECKSUM);
 }
 
-static void
-test_csum_good_every_mode(void **state)
+static void test_csum_good_every_mode(void **state)
 {
 	struct np_pkt_info pi, ref;
 	struct fb f;
@@ -1360,8 +1283,7 @@ test_csum_good_every_mode(void **state)
 }
 
 /* A truncated frame with a zero checksum stays truncated when the checksum is accepted. */
-static void
-test_csum_accepted_truncated(void **state)
+static void test_csum_accepted_truncated(void **state)
 {
 	struct np_pkt_info pi;
 	struct fb f;
@@ -1377,9 +1299,8 @@ test_csum_accepted_truncated(void **state)
 /* ---- tunnels ------------------------------------------------------------ */
 
 /* Outer Ethernet/IPv4 to protocol proto, then hdr_len bytes of hdr, then inner. */
-static void
-build_outer(struct fb *f, bool v6, uint8_t proto, const uint8_t *hdr, uint32_t hdr_len,
-	    const struct fb *inner, uint32_t inner_skip)
+static void build_outer(struct fb *f, bool v6, uint8_t proto, const uint8_t *hdr, uint32_t hdr_len,
+			const struct fb *inner, uint32_t inner_skip)
 {
 	fb_eth(f, v6 ? 0x86dd : 0x0800);
 	if (v6)
@@ -1394,9 +1315,8 @@ build_outer(struct fb *f, bool v6, uint8_t proto, const uint8_t *hdr, uint32_t h
 }
 
 /* Decapsulate f; check the inner frame is exactly @p inner (from inner_skip). */
-static int
-decap_check(const struct fb *f, struct np_pkt_tunnel *t, const struct fb *inner,
-	    uint32_t inner_skip)
+static int decap_check(const struct fb *f, struct np_pkt_tunnel *t, const struct fb *inner,
+		       uint32_t inner_skip)
 {
 	struct np_pkt_info pi, ipi;
 	uint8_t buf[2048];
@@ -1428,10 +1348,9 @@ decap_check(const struct fb *f, struct np_pkt_tunnel *t, const struct fb *inner,
 	return rc;
 }
 
-static void
-test_gre_teb_key(void **state)
+static void test_gre_teb_key(void **state)
 {
-	static const uint8_t gre[] = { 0x20, 0x00, 0x65, 0x58, 0x00, 0x00, 0x01, 0x2c };
+	static const uint8_t gre[] = {0x20, 0x00, 0x65, 0x58, 0x00, 0x00, 0x01, 0x2c};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1444,11 +1363,10 @@ test_gre_teb_key(void **state)
 	assert_int_equal(t.id, 300);
 }
 
-static void
-test_gre_ipv4_payload_csum_key_seq(void **state)
+static void test_gre_ipv4_payload_csum_key_seq(void **state)
 {
-	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
-				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t gre[] = {0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				      0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1461,10 +1379,9 @@ test_gre_ipv4_payload_csum_key_seq(void **state)
 	assert_int_equal(t.inner_ethertype, 0x0800);
 }
 
-static void
-test_gre_over_ipv6_no_key(void **state)
+static void test_gre_over_ipv6_no_key(void **state)
 {
-	static const uint8_t gre[] = { 0x00, 0x00, 0x65, 0x58 };
+	static const uint8_t gre[] = {0x00, 0x00, 0x65, 0x58};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1475,12 +1392,11 @@ test_gre_over_ipv6_no_key(void **state)
 	assert_false(t.has_id);
 }
 
-static void
-test_gre_not_decapsulated(void **state)
+static void test_gre_not_decapsulated(void **state)
 {
-	static const uint8_t pptp[] = { 0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 1 };
-	static const uint8_t mpls[] = { 0x00, 0x00, 0x88, 0x47 };
-	static const uint8_t routing[] = { 0x40, 0x00, 0x65, 0x58, 0, 0, 0, 0 };
+	static const uint8_t pptp[] = {0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 1};
+	static const uint8_t mpls[] = {0x00, 0x00, 0x88, 0x47};
+	static const uint8_t routing[] = {0x40, 0x00, 0x65, 0x58, 0, 0, 0, 0};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1498,20 +1414,19 @@ test_gre_not_decapsulated(void **state)
 	assert_int_equal(t.encap, NP_PKT_ENCAP_NONE);
 }
 
-static void
-test_erspan_types(void **state)
+static void test_erspan_types(void **state)
 {
-	static const uint8_t type1[] = { 0x00, 0x00, 0x88, 0xbe };
+	static const uint8_t type1[] = {0x00, 0x00, 0x88, 0xbe};
 	/* GRE S, seq; ERSPAN II: ver 1, vlan 0, session 0x155; index */
-	static const uint8_t type2[] = { 0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 9,
-					 0x10, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t type2[] = {0x10, 0x00, 0x88, 0xbe, 0,    0,    0,	  9,
+					0x10, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00};
 	/* ERSPAN III: ver 2, session 3, timestamp, FT 0, O 0 */
-	static const uint8_t type3[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
-					 0x20, 0x00, 0x00, 0x03, 1, 2, 3, 4, 0, 0, 0, 0 };
+	static const uint8_t type3[] = {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
+					0x00, 0x03, 1,	  2,	3, 4, 0, 0, 0,	  0};
 	/* ERSPAN III with the platform subheader (O 1) */
-	static const uint8_t type3o[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
-					  0x20, 0x00, 0x03, 0xff, 1, 2, 3, 4, 0, 0, 0, 1,
-					  0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+	static const uint8_t type3o[] = {0x10, 0x00, 0x22, 0xeb, 0,    0,    0,	   9,	0x20, 0x00,
+					 0x03, 0xff, 1,	   2,	 3,    4,    0,	   0,	0,    1,
+					 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1534,13 +1449,12 @@ test_erspan_types(void **state)
 	assert_int_equal(t.id, 0x3ff);
 }
 
-static void
-test_erspan_bad(void **state)
+static void test_erspan_bad(void **state)
 {
-	static const uint8_t ver[] = { 0x10, 0x00, 0x88, 0xbe, 0, 0, 0, 9,
-				       0x20, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
-	static const uint8_t ft[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
-				      0x20, 0x00, 0x00, 0x03, 1, 2, 3, 4, 0, 0, 0x08, 0 };
+	static const uint8_t ver[] = {0x10, 0x00, 0x88, 0xbe, 0,    0,	  0,	9,
+				      0x20, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t ft[] = {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
+				     0x00, 0x03, 1,    2,    3, 4, 0, 0, 0x08, 0};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1554,11 +1468,10 @@ test_erspan_bad(void **state)
 	assert_int_equal(t.encap, NP_PKT_ENCAP_ERSPAN3);
 }
 
-static void
-test_vxlan(void **state)
+static void test_vxlan(void **state)
 {
-	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
-	static const uint8_t no_i[] = { 0x00, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	static const uint8_t vx[] = {0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
+	static const uint8_t no_i[] = {0x00, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1575,23 +1488,27 @@ test_vxlan(void **state)
 }
 
 /* Every prefix of every tunnel frame: no read past the end, a sane result. */
-static void
-test_tunnel_every_prefix(void **state)
+static void test_tunnel_every_prefix(void **state)
 {
-	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
-	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
-				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
-	static const uint8_t e3[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9,
-				      0x20, 0x00, 0x03, 0xff, 1, 2, 3, 4, 0, 0, 0, 1,
-				      0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
+	static const uint8_t vx[] = {0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
+	static const uint8_t gre[] = {0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				      0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01};
+	static const uint8_t e3[] = {0x10, 0x00, 0x22, 0xeb, 0,	   0,	 0,    9,   0x20, 0x00,
+				     0x03, 0xff, 1,    2,    3,	   4,	 0,    0,   0,	  1,
+				     0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
 	struct fb in, f;
 
 	(void)state;
 	build_v4_tcp(&in);
 	for (unsigned int k = 0; k < 3; k++) {
-		build_outer(&f, false, k == 0 ? 17 : 47, k == 0 ? vx : k == 1 ? gre : e3,
-			    k == 0 ? sizeof(vx) : k == 1 ? sizeof(gre) : sizeof(e3), &in,
-			    k == 1 ? 14 : 0);
+		build_outer(&f, false, k == 0 ? 17 : 47,
+			    k == 0   ? vx
+			    : k == 1 ? gre
+				     : e3,
+			    k == 0   ? sizeof(vx)
+			    : k == 1 ? sizeof(gre)
+				     : sizeof(e3),
+			    &in, k == 1 ? 14 : 0);
 		for (uint32_t n = 0; n <= f.len; n++) {
 			uint8_t *copy = malloc(n ? n : 1);
 			struct np_pkt_info pi;
@@ -1609,10 +1526,9 @@ test_tunnel_every_prefix(void **state)
 	}
 }
 
-static void
-test_tunnel_frame_small_buffer(void **state)
+static void test_tunnel_frame_small_buffer(void **state)
 {
-	static const uint8_t gre[] = { 0x00, 0x00, 0x08, 0x00 };
+	static const uint8_t gre[] = {0x00, 0x00, 0x08, 0x00};
 	struct np_pkt_info pi;
 	struct np_pkt_tunnel t;
 	uint8_t buf[40];
@@ -1631,11 +1547,10 @@ test_tunnel_frame_small_buffer(void **state)
 	assert_int_equal(np_pkt_parse(buf, n, &pi), NP_PKT_TRUNCATED);
 }
 
-static void
-test_encap_names_stable(void **state)
+static void test_encap_names_stable(void **state)
 {
 	static const char *const want[NP_PKT_ENCAP_MAX] = {
-		"none", "gre", "erspan1", "erspan2", "erspan3", "vxlan",
+	    "none", "gre", "erspan1", "erspan2", "erspan3", "vxlan",
 	};
 
 	(void)state;
@@ -1644,78 +1559,77 @@ test_encap_names_stable(void **state)
 	assert_string_equal(np_pkt_encap_name(NP_PKT_ENCAP_MAX), "invalid");
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_tcp_options),
-		cmocka_unit_test(test_ipv4_ip_options),
-		cmocka_unit_test(test_ipv4_udp),
-		cmocka_unit_test(test_ipv4_sctp_ports),
-		cmocka_unit_test(test_ipv4_gre_no_ports),
-		cmocka_unit_test(test_ipv4_fragment_first),
-		cmocka_unit_test(test_ipv4_fragment_later),
-		cmocka_unit_test(test_ipv4_bad_checksum),
-		cmocka_unit_test(test_ipv4_bad_ihl),
-		cmocka_unit_test(test_ipv4_bad_version),
-		cmocka_unit_test(test_ipv4_total_length_below_ihl),
-		cmocka_unit_test(test_ipv4_ihl_past_frame),
-		cmocka_unit_test(test_tcp_bad_data_offset),
-		cmocka_unit_test(test_tcp_data_offset_past_packet),
-		cmocka_unit_test(test_ethernet_padding),
-		cmocka_unit_test(test_ipv4_length_past_frame),
-		cmocka_unit_test(test_udp_length_too_small),
-		cmocka_unit_test(test_udp_length_past_ip),
-		cmocka_unit_test(test_udp_length_below_ip),
-		cmocka_unit_test(test_vlan),
-		cmocka_unit_test(test_qinq_88a8),
-		cmocka_unit_test(test_qinq_9100),
-		cmocka_unit_test(test_three_tags_parsed_two_recorded),
-		cmocka_unit_test(test_too_many_tags),
-		cmocka_unit_test(test_vlan_tag_truncated),
-		cmocka_unit_test(test_ipv6_tcp),
-		cmocka_unit_test(test_ipv6_ext_headers),
-		cmocka_unit_test(test_ipv6_ext_header_past_packet),
-		cmocka_unit_test(test_ipv6_too_many_ext_headers),
-		cmocka_unit_test(test_ipv6_max_ext_headers),
-		cmocka_unit_test(test_ipv6_fragment_first),
-		cmocka_unit_test(test_ipv6_fragment_later),
-		cmocka_unit_test(test_ipv6_atomic_fragment),
-		cmocka_unit_test(test_ipv6_esp_is_ip_other),
-		cmocka_unit_test(test_ipv6_bad_version),
-		cmocka_unit_test(test_icmp_unreachable_inner_tuple),
-		cmocka_unit_test(test_icmp_inner_cut_before_ports),
-		cmocka_unit_test(test_icmp_echo_no_inner),
-		cmocka_unit_test(test_icmp_header_truncated),
-		cmocka_unit_test(test_icmpv6_unreachable_inner_tuple),
-		cmocka_unit_test(test_icmpv6_too_big_inner_udp),
-		cmocka_unit_test(test_icmpv6_echo_no_inner),
-		cmocka_unit_test(test_icmp_proto_mismatch_is_ip_other),
-		cmocka_unit_test(test_arp_is_non_ip),
-		cmocka_unit_test(test_other_non_ip),
-		cmocka_unit_test(test_vlan_arp_is_non_ip),
-		cmocka_unit_test(test_unknown_ethertype),
-		cmocka_unit_test(test_runt),
-		cmocka_unit_test(test_truncated_every_prefix_v4_tcp),
-		cmocka_unit_test(test_truncated_every_prefix_qinq_v6_ext_udp),
-		cmocka_unit_test(test_addr_v4),
-		cmocka_unit_test(test_addr_v6),
-		cmocka_unit_test(test_addr_str_small_buffer),
-		cmocka_unit_test(test_class_names_stable),
-		cmocka_unit_test(test_csum_zero_modes),
-		cmocka_unit_test(test_csum_wrong_modes),
-		cmocka_unit_test(test_csum_good_every_mode),
-		cmocka_unit_test(test_csum_accepted_truncated),
-		cmocka_unit_test(test_gre_teb_key),
-		cmocka_unit_test(test_gre_ipv4_payload_csum_key_seq),
-		cmocka_unit_test(test_gre_over_ipv6_no_key),
-		cmocka_unit_test(test_gre_not_decapsulated),
-		cmocka_unit_test(test_erspan_types),
-		cmocka_unit_test(test_erspan_bad),
-		cmocka_unit_test(test_vxlan),
-		cmocka_unit_test(test_tunnel_every_prefix),
-		cmocka_unit_test(test_tunnel_frame_small_buffer),
-		cmocka_unit_test(test_encap_names_stable),
+	    cmocka_unit_test(test_ipv4_tcp_options),
+	    cmocka_unit_test(test_ipv4_ip_options),
+	    cmocka_unit_test(test_ipv4_udp),
+	    cmocka_unit_test(test_ipv4_sctp_ports),
+	    cmocka_unit_test(test_ipv4_gre_no_ports),
+	    cmocka_unit_test(test_ipv4_fragment_first),
+	    cmocka_unit_test(test_ipv4_fragment_later),
+	    cmocka_unit_test(test_ipv4_bad_checksum),
+	    cmocka_unit_test(test_ipv4_bad_ihl),
+	    cmocka_unit_test(test_ipv4_bad_version),
+	    cmocka_unit_test(test_ipv4_total_length_below_ihl),
+	    cmocka_unit_test(test_ipv4_ihl_past_frame),
+	    cmocka_unit_test(test_tcp_bad_data_offset),
+	    cmocka_unit_test(test_tcp_data_offset_past_packet),
+	    cmocka_unit_test(test_ethernet_padding),
+	    cmocka_unit_test(test_ipv4_length_past_frame),
+	    cmocka_unit_test(test_udp_length_too_small),
+	    cmocka_unit_test(test_udp_length_past_ip),
+	    cmocka_unit_test(test_udp_length_below_ip),
+	    cmocka_unit_test(test_vlan),
+	    cmocka_unit_test(test_qinq_88a8),
+	    cmocka_unit_test(test_qinq_9100),
+	    cmocka_unit_test(test_three_tags_parsed_two_recorded),
+	    cmocka_unit_test(test_too_many_tags),
+	    cmocka_unit_test(test_vlan_tag_truncated),
+	    cmocka_unit_test(test_ipv6_tcp),
+	    cmocka_unit_test(test_ipv6_ext_headers),
+	    cmocka_unit_test(test_ipv6_ext_header_past_packet),
+	    cmocka_unit_test(test_ipv6_too_many_ext_headers),
+	    cmocka_unit_test(test_ipv6_max_ext_headers),
+	    cmocka_unit_test(test_ipv6_fragment_first),
+	    cmocka_unit_test(test_ipv6_fragment_later),
+	    cmocka_unit_test(test_ipv6_atomic_fragment),
+	    cmocka_unit_test(test_ipv6_esp_is_ip_other),
+	    cmocka_unit_test(test_ipv6_bad_version),
+	    cmocka_unit_test(test_icmp_unreachable_inner_tuple),
+	    cmocka_unit_test(test_icmp_inner_cut_before_ports),
+	    cmocka_unit_test(test_icmp_echo_no_inner),
+	    cmocka_unit_test(test_icmp_header_truncated),
+	    cmocka_unit_test(test_icmpv6_unreachable_inner_tuple),
+	    cmocka_unit_test(test_icmpv6_too_big_inner_udp),
+	    cmocka_unit_test(test_icmpv6_echo_no_inner),
+	    cmocka_unit_test(test_icmp_proto_mismatch_is_ip_other),
+	    cmocka_unit_test(test_arp_is_non_ip),
+	    cmocka_unit_test(test_other_non_ip),
+	    cmocka_unit_test(test_vlan_arp_is_non_ip),
+	    cmocka_unit_test(test_unknown_ethertype),
+	    cmocka_unit_test(test_runt),
+	    cmocka_unit_test(test_truncated_every_prefix_v4_tcp),
+	    cmocka_unit_test(test_truncated_every_prefix_qinq_v6_ext_udp),
+	    cmocka_unit_test(test_addr_v4),
+	    cmocka_unit_test(test_addr_v6),
+	    cmocka_unit_test(test_addr_str_small_buffer),
+	    cmocka_unit_test(test_class_names_stable),
+	    cmocka_unit_test(test_csum_zero_modes),
+	    cmocka_unit_test(test_csum_wrong_modes),
+	    cmocka_unit_test(test_csum_good_every_mode),
+	    cmocka_unit_test(test_csum_accepted_truncated),
+	    cmocka_unit_test(test_gre_teb_key),
+	    cmocka_unit_test(test_gre_ipv4_payload_csum_key_seq),
+	    cmocka_unit_test(test_gre_over_ipv6_no_key),
+	    cmocka_unit_test(test_gre_not_decapsulated),
+	    cmocka_unit_test(test_erspan_types),
+	    cmocka_unit_test(test_erspan_bad),
+	    cmocka_unit_test(test_vxlan),
+	    cmocka_unit_test(test_tunnel_every_prefix),
+	    cmocka_unit_test(test_tunnel_frame_small_buffer),
+	    cmocka_unit_test(test_encap_names_stable),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);

@@ -133,8 +133,8 @@ static inline uint64_t bench_one(struct bench *b, const struct bench_msg *bm)
 		b->parse_errors++;
 		return 0;
 	}
-	np_det_sip_summarise(m, bm->data, m->msg_len && m->msg_len <= bm->len ? m->msg_len : bm->len,
-			     b->sum);
+	np_det_sip_summarise(m, bm->data,
+			     m->msg_len && m->msg_len <= bm->len ? m->msg_len : bm->len, b->sum);
 	return b->sum->msg_hash ^ b->sum->n_addrs;
 }
 
@@ -151,7 +151,7 @@ __attribute__((noinline)) uint64_t bench_pass(struct bench *b)
 
 static const char *host_type_name(unsigned int t)
 {
-	static const char *const names[] = { "none", "name", "ipv4", "ipv6" };
+	static const char *const names[] = {"none", "name", "ipv4", "ipv6"};
 
 	return t < 4 ? names[t] : "?";
 }
@@ -180,8 +180,9 @@ static void dump(struct bench *b)
 			np_addr_str(&d->addr, ab, sizeof(ab));
 			printf("  %s[%u] %s %s port %u: %s\n", np_det_hdr_name(d->hdr), d->index,
 			       host_type_name(d->host_type),
-			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6 ?
-				       ab : "-",
+			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6
+				   ? ab
+				   : "-",
 			       d->port, d->value);
 		}
 	}
@@ -223,7 +224,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct bench b = { 0 };
+	struct bench b = {0};
 	unsigned long passes = BENCH_DEFAULT_PASSES, rounds = BENCH_DEFAULT_ROUNDS;
 	double ns[BENCH_MAX_ROUNDS];
 	bool once = false, do_dump = false;

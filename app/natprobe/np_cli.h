@@ -25,9 +25,9 @@
 
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0
-#define NP_EXIT_FAIL 1		/* stopped by a runtime failure after start */
-#define NP_EXIT_USAGE 2		/* bad command line, config, input or startup */
-#define NP_EXIT_FINDINGS 3	/* analyze --fail-on: the analysis ran and found what was asked */
+#define NP_EXIT_FAIL 1	   /* stopped by a runtime failure after start */
+#define NP_EXIT_USAGE 2	   /* bad command line, config, input or startup */
+#define NP_EXIT_FINDINGS 3 /* analyze --fail-on: the analysis ran and found what was asked */
 
 /* Set by natprobe run's signal handlers (cmd_run.c) only; every loop polls them. */
 extern volatile bool np_force_quit;
@@ -45,11 +45,11 @@ struct np_versions {
 	char libcyaml[32];
 };
 void np_versions_get(struct np_versions *v);
-void np_versions_print(FILE *f);	/* natprobe --version */
+void np_versions_print(FILE *f); /* natprobe --version */
 
 /* files.c: files opened as root */
 struct np_file_owner {
-	bool set;		/* give a file natprobe creates to uid/gid (security.user) */
+	bool set; /* give a file natprobe creates to uid/gid (security.user) */
 	unsigned int uid;
 	unsigned int gid;
 };

@@ -15,8 +15,8 @@
 
 /* libcyaml reports through a log callback: keep the first error and its backtrace. */
 struct cyaml_log_buf {
-	char first[256];	/* first error message */
-	char trace[8][96];	/* "in mapping field 'x'", innermost first */
+	char first[256];   /* first error message */
+	char trace[8][96]; /* "in mapping field 'x'", innermost first */
 	unsigned int n_trace;
 	bool in_trace;
 };
@@ -141,7 +141,7 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 	if (e->field[0] == '\0')
 		snprintf(e->field, sizeof(e->field), "(document)");
 	if (sscanf(m, "Insufficient entries (%u of %u min)", &have, &min) == 2) {
-		char *br = strrchr(e->field, '[');	/* about the list, not an entry */
+		char *br = strrchr(e->field, '['); /* about the list, not an entry */
 
 		if (br != NULL)
 			*br = '\0';
@@ -157,8 +157,8 @@ static void cyaml_error(const struct cyaml_log_buf *b, cyaml_err_t rc, struct co
 
 		if (n > 0 && what[n - 1] == ',')
 			what[n - 1] = '\0';
-		snprintf(e->msg, sizeof(e->msg), "wrong type: expected %s, got %s",
-			 yaml_kind(what), yaml_kind(got));
+		snprintf(e->msg, sizeof(e->msg), "wrong type: expected %s, got %s", yaml_kind(what),
+			 yaml_kind(got));
 	} else if (strstr(m, "Invalid ENUM value") != NULL && extract_name(m, name, sizeof(name))) {
 		snprintf(e->msg, sizeof(e->msg), "'%s' is not allowed", name);
 	} else if ((strstr(m, "uint") != NULL || strstr(m, "UINT") != NULL) &&
@@ -236,8 +236,7 @@ int np_conf_defaults(struct np_conf *conf)
 	conf->evidence.snaplen = NP_DEF_EVIDENCE_SNAPLEN;
 	snprintf(conf->evidence.dir, sizeof(conf->evidence.dir), "%s", NP_DEF_EVIDENCE_DIR);
 	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
-	snprintf(conf->security.group, sizeof(conf->security.group), "%s",
-		 NP_DEF_SECURITY_GROUP);
+	snprintf(conf->security.group, sizeof(conf->security.group), "%s", NP_DEF_SECURITY_GROUP);
 	return 0;
 }
 
@@ -282,8 +281,8 @@ static unsigned int line_of(const struct conf_lines *cl, const struct conf_err *
 }
 
 /* Every error, one per line, into @p err; whole lines only. */
-static void format_errs(const char *path, const struct conf_lines *cl,
-			const struct conf_errs *errs, char *err, size_t errlen)
+static void format_errs(const char *path, const struct conf_lines *cl, const struct conf_errs *errs,
+			char *err, size_t errlen)
 {
 	size_t off = 0;
 
@@ -297,8 +296,10 @@ static void format_errs(const char *path, const struct conf_lines *cl,
 		if (i == errs->n) {
 			if (errs->dropped == 0)
 				break;
-			snprintf(one, sizeof(one), "%s: (more): %u more errors not shown; fix these "
-				 "first", path, errs->dropped);
+			snprintf(one, sizeof(one),
+				 "%s: (more): %u more errors not shown; fix these "
+				 "first",
+				 path, errs->dropped);
 		} else {
 			const struct conf_err *e = &errs->e[i];
 			unsigned int line = line_of(cl, e);
@@ -315,7 +316,7 @@ static void format_errs(const char *path, const struct conf_lines *cl,
 				*p = ' ';
 		n = snprintf(err + off, errlen - off, "%s%s", off ? "\n" : "", one);
 		if (n < 0 || (size_t)n >= errlen - off) {
-			err[off] = '\0';	/* this line does not fit: leave it out */
+			err[off] = '\0'; /* this line does not fit: leave it out */
 			break;
 		}
 		off += (size_t)n;
@@ -343,9 +344,10 @@ static char *read_file(const char *path, size_t *len, int *ret, char *err, size_
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		*ret = -EINVAL;
-		snprintf(err, errlen, "%s: (file): not a regular file (%s); give a YAML file",
-			 path, S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISDIR(st.st_mode) ? "a directory"
-			 : "a device or socket");
+		snprintf(err, errlen, "%s: (file): not a regular file (%s); give a YAML file", path,
+			 S_ISFIFO(st.st_mode)  ? "a FIFO"
+			 : S_ISDIR(st.st_mode) ? "a directory"
+					       : "a device or socket");
 		close(fd);
 		return NULL;
 	}
@@ -376,7 +378,7 @@ static char *read_file(const char *path, size_t *len, int *ret, char *err, size_
 			return NULL;
 		}
 		if (n == 0)
-			break;	/* shrank while we read: take what is there */
+			break; /* shrank while we read: take what is there */
 		got += (size_t)n;
 	}
 	close(fd);
@@ -389,11 +391,11 @@ int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errle
 {
 	struct cyaml_log_buf logbuf;
 	cyaml_config_t cfg = {
-		.log_fn = cyaml_log_capture,
-		.log_ctx = &logbuf,
-		.mem_fn = cyaml_mem,
-		.log_level = CYAML_LOG_ERROR,
-		.flags = CYAML_CFG_DEFAULT,
+	    .log_fn = cyaml_log_capture,
+	    .log_ctx = &logbuf,
+	    .mem_fn = cyaml_mem,
+	    .log_level = CYAML_LOG_ERROR,
+	    .flags = CYAML_CFG_DEFAULT,
 	};
 	struct raw_conf *raw = NULL;
 	struct conf_lines *cl;
@@ -519,9 +521,9 @@ static const struct {
 	uint8_t family;
 	uint32_t max;
 } tunnel_names[] = {
-	{ "vni", NP_TUNNEL_VXLAN, 0xffffff },
-	{ "erspan", NP_TUNNEL_ERSPAN, 1023 },
-	{ "gre", NP_TUNNEL_GRE, UINT32_MAX },
+    {"vni", NP_TUNNEL_VXLAN, 0xffffff},
+    {"erspan", NP_TUNNEL_ERSPAN, 1023},
+    {"gre", NP_TUNNEL_GRE, UINT32_MAX},
 };
 
 int np_conf_parse_tunnel(const char *text, struct np_tunnel_key *out)

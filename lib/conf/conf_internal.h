@@ -15,7 +15,7 @@ struct raw_eal {
 	unsigned int *main_lcore;
 	unsigned int *worker_lcores;
 	unsigned int worker_lcores_count;
-	int *no_huge;		/* strict boolean, see conf_schema.c */
+	int *no_huge; /* strict boolean, see conf_schema.c */
 	unsigned int *memory_mb;
 	char *file_prefix;
 	enum np_log_level *log_level;
@@ -122,15 +122,15 @@ extern const cyaml_schema_value_t np_conf_raw_schema;
 struct conf_err {
 	char field[128];
 	char msg[320];
-	unsigned int line;	/* 0: look the field up */
-	unsigned int col;	/* 0: no column (only syntax errors have one) */
+	unsigned int line; /* 0: look the field up */
+	unsigned int col;  /* 0: no column (only syntax errors have one) */
 	bool syntax;
 };
 
 /* Every error of one load, in the order found; at most NP_CONF_MAX_ERRORS kept. */
 struct conf_errs {
 	unsigned int n;
-	unsigned int dropped;	/* found past the cap */
+	unsigned int dropped; /* found past the cap */
 	struct conf_err e[NP_CONF_MAX_ERRORS];
 };
 

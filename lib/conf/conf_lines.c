@@ -34,12 +34,12 @@ struct conf_lines {
 
 struct frame {
 	bool is_map;
-	bool want_key;		/* map: next scalar is a key */
-	unsigned int idx;	/* seq: next item index */
+	bool want_key;	  /* map: next scalar is a key */
+	unsigned int idx; /* seq: next item index */
 	char base[PATH_LEN];
-	char key_path[PATH_LEN]; /* map: path of the key whose value comes next */
-	const cyaml_schema_value_t *schema;	/* this container's; NULL: not checked */
-	const cyaml_schema_value_t *child;	/* map: the value schema of the current key */
+	char key_path[PATH_LEN];	    /* map: path of the key whose value comes next */
+	const cyaml_schema_value_t *schema; /* this container's; NULL: not checked */
+	const cyaml_schema_value_t *child;  /* map: the value schema of the current key */
 };
 
 static void add(struct conf_lines *cl, const char *path, unsigned int line)

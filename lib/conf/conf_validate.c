@@ -15,7 +15,7 @@
 #include "conf_internal.h"
 
 static int fail(struct conf_errs *e, const char *fmt_field, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* fmt_field is "FIELD\x1fMESSAGE": one format for both halves. Appends one error. */
 static int fail(struct conf_errs *errs, const char *fmt, ...)
@@ -55,8 +55,10 @@ static int set_printable(struct conf_errs *e, const char *field, const char *v, 
 			    field, n, max);
 	for (size_t i = 0; i < n; i++)
 		if (v[i] < 0x20 || v[i] > 0x7e)
-			return fail(e, "%s" SEP "character %zu is not printable ASCII; allowed 0..%u "
-				    "printable ASCII characters", field, i + 1, max);
+			return fail(e,
+				    "%s" SEP "character %zu is not printable ASCII; allowed 0..%u "
+				    "printable ASCII characters",
+				    field, i + 1, max);
 	memcpy(dst, v, n + 1);
 	return 0;
 }
@@ -114,7 +116,8 @@ static int rule_eal_lcores(const struct raw_eal *r, struct np_conf *c, struct co
 			return fail(e, "eal.worker_lcores[%u]" SEP "lcore %u; allowed 0..%d", i, l,
 				    NP_MAX_LCORE);
 		if (l == c->eal.main_lcore)
-			return fail(e, "eal.worker_lcores[%u]" SEP
+			return fail(e,
+				    "eal.worker_lcores[%u]" SEP
 				    "lcore %u is the main lcore; workers need lcores of their own",
 				    i, l);
 		for (unsigned int j = 0; j < i; j++)
@@ -184,7 +187,8 @@ static int rule_port(const struct raw_conf *r, unsigned int i, struct np_conf *c
 			return fail(e, "%s" SEP "port name '%s' already used by ports[%u]", f,
 				    rp->name, j);
 		if (strcmp(r->ports[j].device, rp->device) == 0)
-			return fail(e, "ports[%u].device" SEP "device '%s' already used by ports[%u]",
+			return fail(e,
+				    "ports[%u].device" SEP "device '%s' already used by ports[%u]",
 				    i, rp->device, j);
 	}
 	snprintf(p->name, sizeof(p->name), "%s", rp->name);
@@ -192,7 +196,8 @@ static int rule_port(const struct raw_conf *r, unsigned int i, struct np_conf *c
 	p->is_vdev = !is_pci_address(rp->device);
 	if (p->is_vdev && strncmp(rp->device, "net_", 4) != 0 &&
 	    strncmp(rp->device, "eth_", 4) != 0)
-		ret = fail(e, "ports[%u].device" SEP
+		ret = fail(e,
+			   "ports[%u].device" SEP
 			   "'%s' is neither a PCI address (0000:01:00.0) nor a vdev "
 			   "string (net_pcap0,rx_pcap=...)",
 			   i, rp->device);
@@ -231,31 +236,41 @@ static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct con
 			return -EINVAL;
 		for (unsigned int j = 0; j < i; j++)
 			if (strcmp(c->segments[j].name, rs->name) == 0)
-				return fail(e, "%s" SEP "segment name '%s' already used by "
-					    "segments[%u]", f, rs->name, j);
+				return fail(e,
+					    "%s" SEP "segment name '%s' already used by "
+					    "segments[%u]",
+					    f, rs->name, j);
 		snprintf(s->name, sizeof(s->name), "%s", rs->name);
 		s->mode = rs->mode;
 		if (rs->mode == NP_SEG_INLINE && rs->ports_count != 2)
-			return fail(e, "segments[%u].ports" SEP
-				    "an inline segment needs exactly 2 ports, got %u", i,
-				    rs->ports_count);
+			return fail(e,
+				    "segments[%u].ports" SEP
+				    "an inline segment needs exactly 2 ports, got %u",
+				    i, rs->ports_count);
 		if (rs->mode == NP_SEG_PASSIVE && rs->ports_count == 0)
-			return fail(e, "segments[%u].ports" SEP
-				    "a passive segment needs at least 1 port, got none", i);
+			return fail(e,
+				    "segments[%u].ports" SEP
+				    "a passive segment needs at least 1 port, got none",
+				    i);
 		if (rs->mode == NP_SEG_TUNNEL && rs->ports_count != 0)
-			return fail(e, "segments[%u].ports" SEP
+			return fail(e,
+				    "segments[%u].ports" SEP
 				    "a tunnel segment has no ports (its frames come out of the "
-				    "tunnels listed in tunnels:), got %u", i, rs->ports_count);
+				    "tunnels listed in tunnels:), got %u",
+				    i, rs->ports_count);
 		for (unsigned int k = 0; k < rs->ports_count; k++) {
 			int p = np_conf_port_index(c, rs->ports[k]);
 
 			if (p < 0)
-				return fail(e, "segments[%u].ports[%u]" SEP
-					    "no port named '%s' in ports", i, k, rs->ports[k]);
+				return fail(
+				    e, "segments[%u].ports[%u]" SEP "no port named '%s' in ports",
+				    i, k, rs->ports[k]);
 			if (c->ports[p].segment >= 0)
-				return fail(e, "segments[%u].ports[%u]" SEP
+				return fail(e,
+					    "segments[%u].ports[%u]" SEP
 					    "port '%s' is already used by segment '%s'; a port "
-					    "belongs to one segment once", i, k, rs->ports[k],
+					    "belongs to one segment once",
+					    i, k, rs->ports[k],
 					    c->segments[c->ports[p].segment].name);
 			c->ports[p].segment = (int)i;
 			s->port[k] = (uint8_t)p;
@@ -265,7 +280,8 @@ static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct con
 	c->n_segments = r->segments_count;
 	for (unsigned int i = 0; i < c->n_ports; i++)
 		if (c->ports[i].segment < 0)
-			return fail(e, "ports[%u].name" SEP
+			return fail(e,
+				    "ports[%u].name" SEP
 				    "port '%s' is in no segment; list it in a segment's ports",
 				    i, c->ports[i].name);
 	return 0;
@@ -289,15 +305,15 @@ static int rule_datapath(const struct raw_datapath *r, struct np_conf *c, struct
 	if (r->ip_checksum != NULL)
 		c->datapath.ip_checksum = *r->ip_checksum;
 	if (c->datapath.mbuf_cache > c->datapath.mbufs / 1.5)
-		return fail(e, "datapath.mbuf_cache" SEP
+		return fail(e,
+			    "datapath.mbuf_cache" SEP
 			    "%u is too large for %u mbufs; at most mbufs / 1.5",
 			    c->datapath.mbuf_cache, c->datapath.mbufs);
 	return 0;
 }
 
 /* datapath.tx_backoff_us and datapath.link_down_warn_s: waiting on ports (worker.c, link.c). */
-static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c,
-			       struct conf_errs *e)
+static int rule_datapath_ports(const struct raw_datapath *r, struct np_conf *c, struct conf_errs *e)
 {
 	/* both checked, each error reported (|, not ||) */
 	return range(e, "datapath.tx_backoff_us", r->tx_backoff_us, 0, 1000,
@@ -339,21 +355,23 @@ static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct co
 		int ret;
 
 		if (conf_addr_parse(r->static_nat[i].private_addr, &sn.priv) < 0) {
-			bad = fail(e, "nat.static[%u].private" SEP
-				   "'%s' is not an IPv4 or IPv6 address", i,
-				   r->static_nat[i].private_addr);
+			bad = fail(
+			    e, "nat.static[%u].private" SEP "'%s' is not an IPv4 or IPv6 address",
+			    i, r->static_nat[i].private_addr);
 			continue;
 		}
 		if (conf_addr_parse(r->static_nat[i].public_addr, &sn.pub) < 0) {
-			bad = fail(e, "nat.static[%u].public" SEP
-				   "'%s' is not an IPv4 or IPv6 address", i,
-				   r->static_nat[i].public_addr);
+			bad = fail(
+			    e, "nat.static[%u].public" SEP "'%s' is not an IPv4 or IPv6 address", i,
+			    r->static_nat[i].public_addr);
 			continue;
 		}
 		if (np_addr_is_v4(&sn.priv) != np_addr_is_v4(&sn.pub)) {
-			bad = fail(e, "nat.static[%u].public" SEP
+			bad = fail(e,
+				   "nat.static[%u].public" SEP
 				   "address family differs from private; both IPv4 or both "
-				   "IPv6", i);
+				   "IPv6",
+				   i);
 			continue;
 		}
 		ret = np_conf_add_static_nat(c, &sn);
@@ -370,10 +388,10 @@ static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct 
 		return -EINVAL;
 	/* Static entries hold binding slots for the whole run. */
 	if (c->nat.max_bindings < c->nat.n_static)
-		return fail(e, "nat.max_bindings" SEP
-			    "%u is fewer than the %u static entries; allowed %u..%u",
-			    c->nat.max_bindings, c->nat.n_static, c->nat.n_static,
-			    NP_MAX_BINDINGS_LIMIT);
+		return fail(
+		    e,
+		    "nat.max_bindings" SEP "%u is fewer than the %u static entries; allowed %u..%u",
+		    c->nat.max_bindings, c->nat.n_static, c->nat.n_static, NP_MAX_BINDINGS_LIMIT);
 	return 0;
 }
 
@@ -412,7 +430,8 @@ static int rule_export(const struct raw_export *r, struct np_conf *c, struct con
 
 		if (r->metrics_listen[0] != '\0' &&
 		    np_conf_parse_listen(r->metrics_listen, host, sizeof(host), &port) < 0)
-			return fail(e, "export.metrics_listen" SEP
+			return fail(e,
+				    "export.metrics_listen" SEP
 				    "'%s' is not ADDRESS:PORT (127.0.0.1:9109, [::1]:9109) or \"\"",
 				    r->metrics_listen);
 		if (r->metrics_listen[0] != '\0' &&
@@ -440,13 +459,16 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		np_addr_from_v4(&any4, 0);
 		if (r->hep_collector[0] != '\0' &&
 		    np_conf_parse_listen(r->hep_collector, host, sizeof(host), &port) < 0)
-			return fail(e, "export.hep_collector" SEP
+			return fail(e,
+				    "export.hep_collector" SEP
 				    "'%s' is not ADDRESS:PORT (127.0.0.1:9060, [::1]:9060) or \"\"",
 				    r->hep_collector);
 		if (r->hep_collector[0] != '\0' && conf_addr_parse(host, &a) == 0 &&
 		    (memcmp(&a, &any4, sizeof(a)) == 0 || memcmp(&a, &any6, sizeof(a)) == 0))
-			return fail(e, "export.hep_collector" SEP
-				    "'%s' names no host; give the collector's address", host);
+			return fail(e,
+				    "export.hep_collector" SEP
+				    "'%s' names no host; give the collector's address",
+				    host);
 		if (r->hep_collector[0] != '\0' &&
 		    unicast_host(e, "export.hep_collector", host) != 0)
 			return -EINVAL;
@@ -480,24 +502,28 @@ static int rule_security(const struct raw_security *r, struct np_conf *c, struct
 	if (user[0] == '\0') {
 		if (group[0] != '\0')
 			return fail(e, "security.group" SEP
-				    "needs security.user; set both, or neither to keep the user "
-				    "natprobe is started as");
+				       "needs security.user; set both, or neither to keep the user "
+				       "natprobe is started as");
 		return 0;
 	}
 	pw = getpwnam(user);
 	if (pw == NULL)
-		return fail(e, "security.user" SEP
+		return fail(e,
+			    "security.user" SEP
 			    "no user '%s' on this machine; give an existing user name (getent "
-			    "passwd), or \"\" to keep the user natprobe is started as", user);
+			    "passwd), or \"\" to keep the user natprobe is started as",
+			    user);
 	snprintf(c->security.user, sizeof(c->security.user), "%s", user);
 	c->security.uid = pw->pw_uid;
 	c->security.gid = pw->pw_gid;
 	if (group[0] != '\0') {
 		gr = getgrnam(group);
 		if (gr == NULL)
-			return fail(e, "security.group" SEP
+			return fail(e,
+				    "security.group" SEP
 				    "no group '%s' on this machine; give an existing group name "
-				    "(getent group), or \"\" for the user's primary group", group);
+				    "(getent group), or \"\" for the user's primary group",
+				    group);
 		snprintf(c->security.group, sizeof(c->security.group), "%s", group);
 		c->security.gid = gr->gr_gid;
 	}
@@ -519,13 +545,16 @@ static int rule_evidence(const struct raw_evidence *r, struct np_conf *c, struct
 	ret |= range(e, "evidence.snaplen", r->snaplen, 128, 65535, &c->evidence.snaplen);
 	if (r->dir != NULL) {
 		if (r->dir[0] != '\0' && r->dir[0] != '/')
-			return fail(e, "evidence.dir" SEP
+			return fail(e,
+				    "evidence.dir" SEP
 				    "'%s' is a relative path; give an absolute directory, or \"\" "
-				    "for the directory of export.records_file", r->dir);
+				    "for the directory of export.records_file",
+				    r->dir);
 		snprintf(c->evidence.dir, sizeof(c->evidence.dir), "%s", r->dir);
 	}
 	if (ret == 0 && c->evidence.dir[0] != '\0' && c->evidence.history_frames == 0)
-		return fail(e, "evidence.dir" SEP
+		return fail(e,
+			    "evidence.dir" SEP
 			    "set, but evidence.history_frames is 0: no frames are kept to write "
 			    "there; give history_frames (1..%u) or leave dir \"\"",
 			    NP_EVIDENCE_MAX_FRAMES);
@@ -541,21 +570,26 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 		int s = -1;
 
 		if (np_conf_parse_tunnel(rt->match, &t->key) < 0)
-			return fail(e, "tunnels[%u].match" SEP
-				    "'%s' is not a tunnel; allowed: vni=N (VXLAN), erspan=N (ERSPAN "
-				    "II/III session), erspan (type I), gre=N (GRE key), gre (no key)",
-				    i, rt->match);
+			return fail(
+			    e,
+			    "tunnels[%u].match" SEP
+			    "'%s' is not a tunnel; allowed: vni=N (VXLAN), erspan=N (ERSPAN "
+			    "II/III session), erspan (type I), gre=N (GRE key), gre (no key)",
+			    i, rt->match);
 		for (unsigned int j = 0; j < i; j++)
 			if (memcmp(&c->tunnels[j].key, &t->key, sizeof(t->key)) == 0)
-				return fail(e, "tunnels[%u].match" SEP "'%s' is listed twice (tunnels[%u])",
-					    i, rt->match, j);
+				return fail(
+				    e, "tunnels[%u].match" SEP "'%s' is listed twice (tunnels[%u])",
+				    i, rt->match, j);
 		for (unsigned int k = 0; k < c->n_segments; k++)
 			if (strcmp(c->segments[k].name, rt->segment) == 0)
 				s = (int)k;
 		if (s < 0)
-			return fail(e, "tunnels[%u].segment" SEP
+			return fail(e,
+				    "tunnels[%u].segment" SEP
 				    "no segment named '%s' in segments (a segment seen only in "
-				    "tunnels has mode: tunnel and no ports)", i, rt->segment);
+				    "tunnels has mode: tunnel and no ports)",
+				    i, rt->segment);
 		t->segment = (uint8_t)s;
 	}
 	c->n_tunnels = r->tunnels_count;
@@ -567,10 +601,12 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 		for (unsigned int i = 0; i < c->n_tunnels; i++)
 			named |= c->tunnels[i].segment == k;
 		if (!named)
-			return fail(e, "segments[%u].mode" SEP
-				    "segment '%s' is a tunnel segment that no tunnels[] entry names; "
-				    "add one (match: vni=N, segment: %s) or give it ports", k,
-				    c->segments[k].name, c->segments[k].name);
+			return fail(
+			    e,
+			    "segments[%u].mode" SEP
+			    "segment '%s' is a tunnel segment that no tunnels[] entry names; "
+			    "add one (match: vni=N, segment: %s) or give it ports",
+			    k, c->segments[k].name, c->segments[k].name);
 	}
 	return 0;
 }

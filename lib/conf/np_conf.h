@@ -18,24 +18,25 @@
 #include "np_pkt.h"
 
 /* Limits. */
-#define NP_NAME_MAX 31		/**< port and segment names, characters */
-#define NP_DEVICE_MAX 511	/**< port device string, characters */
+#define NP_NAME_MAX 31	  /**< port and segment names, characters */
+#define NP_DEVICE_MAX 511 /**< port device string, characters */
 #define NP_MAX_PORTS 32
 #define NP_MAX_SEGMENTS 16
 #define NP_MAX_SEGMENT_PORTS 8
 #define NP_MAX_WORKERS 64
-#define NP_MAX_LCORE 127	/**< highest lcore id accepted (RTE_MAX_LCORE - 1) */
+#define NP_MAX_LCORE 127 /**< highest lcore id accepted (RTE_MAX_LCORE - 1) */
 #define NP_MAX_SIP_PORTS 64
 #define NP_MAX_STATIC_NAT 4096
 #define NP_MAX_EXTRA_ARGS 32
-#define NP_HEP_PASSWORD_MAX 64	/**< export.hep_password, characters */
-#define NP_HEP_NODE_NAME_MAX 64	/**< export.hep_node_name, characters (= NP_HEP_MAX_NODE_NAME_LEN) */
-#define NP_MAX_BINDINGS_LIMIT (1u << 22)	/**< nat.max_bindings, = NP_NAT_MAX_TABLE */
-#define NP_USER_MAX 63		/**< security.user / security.group, characters */
-#define NP_CONF_MAX_ERRORS 20	/**< errors reported by one load, at most */
-#define NP_CONF_ERR_MAX 8192	/**< an err buffer that holds them all */
-#define NP_MAX_TUNNELS 64	/**< tunnels[] entries */
-#define NP_MAX_MTU 65535	/**< datapath.mtu: a GSO/GRO frame (net_af_packet) */
+#define NP_HEP_PASSWORD_MAX 64 /**< export.hep_password, characters */
+#define NP_HEP_NODE_NAME_MAX \
+	64 /**< export.hep_node_name, characters (= NP_HEP_MAX_NODE_NAME_LEN) */
+#define NP_MAX_BINDINGS_LIMIT (1u << 22) /**< nat.max_bindings, = NP_NAT_MAX_TABLE */
+#define NP_USER_MAX 63			 /**< security.user / security.group, characters */
+#define NP_CONF_MAX_ERRORS 20		 /**< errors reported by one load, at most */
+#define NP_CONF_ERR_MAX 8192		 /**< an err buffer that holds them all */
+#define NP_MAX_TUNNELS 64		 /**< tunnels[] entries */
+#define NP_MAX_MTU 65535		 /**< datapath.mtu: a GSO/GRO frame (net_af_packet) */
 
 /* Defaults: the single place they live. */
 #define NP_DEF_MAIN_LCORE 0
@@ -53,11 +54,14 @@
 #define NP_DEF_IP_CHECKSUM NP_IP_CSUM_AUTO
 #define NP_DEF_EVENT_RING_SIZE 4096
 #define NP_DEF_TX_RETRIES 4
-#define NP_DEF_TX_BACKOFF_US 20	/**< datapath.tx_backoff_us: whole wait for one burst */
-#define NP_DEF_LINK_DOWN_WARN_S 10	/**< datapath.link_down_warn_s; 0 = never */
+#define NP_DEF_TX_BACKOFF_US 20	   /**< datapath.tx_backoff_us: whole wait for one burst */
+#define NP_DEF_LINK_DOWN_WARN_S 10 /**< datapath.link_down_warn_s; 0 = never */
 #define NP_DEF_FLOW_TABLE_SIZE 65536
 #define NP_DEF_TCP_REASM_BUFFERS 1024
-#define NP_DEF_SIP_PORTS { 5060, 5061, 7001, 7003 }
+#define NP_DEF_SIP_PORTS               \
+	{                              \
+		5060, 5061, 7001, 7003 \
+	}
 #define NP_DEF_METRICS_LISTEN "127.0.0.1:9109"
 #define NP_DEF_RECORDS_FILE ""
 #define NP_DEF_STATS_INTERVAL_S 0
@@ -65,47 +69,48 @@
 #define NP_DEF_HEP_CAPTURE_ID 2001
 #define NP_DEF_HEP_PASSWORD ""
 #define NP_DEF_HEP_QUEUE_SIZE 1024
-#define NP_DEF_HEP_NODE_NAME ""		/**< "": this machine's host name */
+#define NP_DEF_HEP_NODE_NAME "" /**< "": this machine's host name */
 #define NP_DEF_HEP_TRANSPORT NP_HEP_UDP
-#define NP_DEF_MAX_BINDINGS 65536	/**< = NP_NAT_DEFAULT_MAX_BINDINGS */
-#define NP_DEF_REPEAT_WINDOW_S 60	/**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
-#define NP_DEF_EVIDENCE_FRAMES 4096	/**< evidence.history_frames, per worker */
-#define NP_DEF_EVIDENCE_SNAPLEN 2048	/**< evidence.snaplen */
-#define NP_DEF_EVIDENCE_DIR ""		/**< "": the directory of export.records_file */
-#define NP_EVIDENCE_MAX_FRAMES (1u << 20)	/**< evidence.history_frames (= NP_HIST_MAX_SLOTS) */
-#define NP_DEF_SECURITY_USER ""		/**< "": keep the user natprobe was started as */
-#define NP_DEF_SECURITY_GROUP ""	/**< "": the user's primary group */
+#define NP_DEF_MAX_BINDINGS 65536	  /**< = NP_NAT_DEFAULT_MAX_BINDINGS */
+#define NP_DEF_REPEAT_WINDOW_S 60	  /**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
+#define NP_DEF_EVIDENCE_FRAMES 4096	  /**< evidence.history_frames, per worker */
+#define NP_DEF_EVIDENCE_SNAPLEN 2048	  /**< evidence.snaplen */
+#define NP_DEF_EVIDENCE_DIR ""		  /**< "": the directory of export.records_file */
+#define NP_EVIDENCE_MAX_FRAMES (1u << 20) /**< evidence.history_frames (= NP_HIST_MAX_SLOTS) */
+#define NP_DEF_SECURITY_USER ""		  /**< "": keep the user natprobe was started as */
+#define NP_DEF_SECURITY_GROUP ""	  /**< "": the user's primary group */
 
 /** How HEP reaches export.hep_collector. */
 enum np_hep_transport {
-	NP_HEP_UDP = 0,		/**< one datagram per packet (the HEP default) */
-	NP_HEP_TCP,		/**< packets one after another on a TCP connection */
+	NP_HEP_UDP = 0, /**< one datagram per packet (the HEP default) */
+	NP_HEP_TCP,	/**< packets one after another on a TCP connection */
 };
 
 /** Segment attachment mode. */
 enum np_seg_mode {
-	NP_SEG_INLINE = 0,	/**< port pair, bump in the wire */
-	NP_SEG_PASSIVE,		/**< rx-only ports (SPAN, TAP) */
-	NP_SEG_TUNNEL,		/**< no ports: frames decapsulated from tunnels[] (remote mirror) */
+	NP_SEG_INLINE = 0, /**< port pair, bump in the wire */
+	NP_SEG_PASSIVE,	   /**< rx-only ports (SPAN, TAP) */
+	NP_SEG_TUNNEL,	   /**< no ports: frames decapsulated from tunnels[] (remote mirror) */
 };
 
 /** datapath.ip_checksum: what a frame whose IPv4 header checksum fails gets. */
 enum np_ip_checksum {
-	NP_IP_CSUM_AUTO = 0,	/**< live: 0x0000 (offloading) accepted; offline: any failure accepted */
-	NP_IP_CSUM_YES,		/**< verified: a failing frame is bad_checksum, not inspected */
-	NP_IP_CSUM_NO,		/**< not verified */
+	NP_IP_CSUM_AUTO =
+	    0,		/**< live: 0x0000 (offloading) accepted; offline: any failure accepted */
+	NP_IP_CSUM_YES, /**< verified: a failing frame is bad_checksum, not inspected */
+	NP_IP_CSUM_NO,	/**< not verified */
 };
 
 /** Tunnel families a tunnels[] entry or a SEG=FILE#... selector names. */
 enum np_tunnel_family {
-	NP_TUNNEL_VXLAN = 1,	/**< "vni=N" */
-	NP_TUNNEL_ERSPAN,	/**< "erspan=N" (session id, types II and III), "erspan" (type I) */
-	NP_TUNNEL_GRE,		/**< "gre=N" (key), "gre" (no key) */
+	NP_TUNNEL_VXLAN = 1, /**< "vni=N" */
+	NP_TUNNEL_ERSPAN,    /**< "erspan=N" (session id, types II and III), "erspan" (type I) */
+	NP_TUNNEL_GRE,	     /**< "gre=N" (key), "gre" (no key) */
 };
 
 /** A tunnel: family and id, as "vni=100" says. */
 struct np_tunnel_key {
-	uint8_t family;		/**< enum np_tunnel_family */
+	uint8_t family; /**< enum np_tunnel_family */
 	bool has_id;
 	uint32_t id;
 };
@@ -113,29 +118,35 @@ struct np_tunnel_key {
 /** tunnels[] entry: frames decapsulated from @c key belong to segment @c segment. */
 struct np_conf_tunnel {
 	struct np_tunnel_key key;
-	uint8_t segment;	/**< index into np_conf.segments */
+	uint8_t segment; /**< index into np_conf.segments */
 };
 
 /** EAL log levels, same numbering as RTE_LOG_*. */
 enum np_log_level {
-	NP_LOG_EMERG = 1, NP_LOG_ALERT, NP_LOG_CRIT, NP_LOG_ERR,
-	NP_LOG_WARNING, NP_LOG_NOTICE, NP_LOG_INFO, NP_LOG_DEBUG,
+	NP_LOG_EMERG = 1,
+	NP_LOG_ALERT,
+	NP_LOG_CRIT,
+	NP_LOG_ERR,
+	NP_LOG_WARNING,
+	NP_LOG_NOTICE,
+	NP_LOG_INFO,
+	NP_LOG_DEBUG,
 };
 
 struct np_conf_port {
 	char name[NP_NAME_MAX + 1];
-	char device[NP_DEVICE_MAX + 1];	/**< PCI address or vdev string */
+	char device[NP_DEVICE_MAX + 1]; /**< PCI address or vdev string */
 	uint16_t rx_desc;
 	uint16_t tx_desc;
-	bool is_vdev;			/**< device is a vdev string, not a PCI address */
-	int segment;			/**< index of the segment using it, -1 if none */
+	bool is_vdev; /**< device is a vdev string, not a PCI address */
+	int segment;  /**< index of the segment using it, -1 if none */
 };
 
 struct np_conf_segment {
 	char name[NP_NAME_MAX + 1];
 	enum np_seg_mode mode;
 	unsigned int n_ports;
-	uint8_t port[NP_MAX_SEGMENT_PORTS];	/**< indices into np_conf.ports */
+	uint8_t port[NP_MAX_SEGMENT_PORTS]; /**< indices into np_conf.ports */
 };
 
 /** One static NAT entry: @c priv is seen as @c pub on the other side. */
@@ -183,21 +194,21 @@ struct np_conf {
 	} sip;
 	struct {
 		unsigned int n_static;
-		struct np_static_nat *static_nat;	/**< heap; freed by np_conf_free() */
-		unsigned int max_bindings;	/**< bindings held at once, static included */
+		struct np_static_nat *static_nat; /**< heap; freed by np_conf_free() */
+		unsigned int max_bindings;	  /**< bindings held at once, static included */
 	} nat;
 	struct {
 		/** Repeats of one finding within this many seconds make one record. */
 		unsigned int repeat_window_s;
 	} detect;
 	struct {
-		char metrics_listen[64];	/**< "" when disabled */
-		char records_file[4096];	/**< "" when disabled */
+		char metrics_listen[64]; /**< "" when disabled */
+		char records_file[4096]; /**< "" when disabled */
 		unsigned int stats_interval_s;
-		char hep_collector[64];		/**< "ADDRESS:PORT"; "" when HEP is off */
-		uint32_t hep_capture_id;	/**< HEP chunk 0x000c */
+		char hep_collector[64];	 /**< "ADDRESS:PORT"; "" when HEP is off */
+		uint32_t hep_capture_id; /**< HEP chunk 0x000c */
 		char hep_password[NP_HEP_PASSWORD_MAX + 1]; /**< HEP chunk 0x000e; "" for none */
-		unsigned int hep_queue_size;	/**< SIP messages queued per worker */
+		unsigned int hep_queue_size;		    /**< SIP messages queued per worker */
 		/** HEP chunk 0x0013; the host name when not configured */
 		char hep_node_name[NP_HEP_NODE_NAME_MAX + 1];
 		enum np_hep_transport hep_transport;
@@ -211,7 +222,7 @@ struct np_conf {
 	struct {
 		unsigned int history_frames;
 		unsigned int snaplen;
-		char dir[4096];			/**< "": beside export.records_file */
+		char dir[4096]; /**< "": beside export.records_file */
 	} evidence;
 	/**
 	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
@@ -219,9 +230,9 @@ struct np_conf {
 	 * gives up every capability once the ports, sockets and files are open.
 	 */
 	struct {
-		char user[NP_USER_MAX + 1];	/**< "" when not switching */
-		char group[NP_USER_MAX + 1];	/**< as configured; "" = user's primary group */
-		unsigned int uid;		/**< resolved at load time when user is set */
+		char user[NP_USER_MAX + 1];  /**< "" when not switching */
+		char group[NP_USER_MAX + 1]; /**< as configured; "" = user's primary group */
+		unsigned int uid;	     /**< resolved at load time when user is set */
 		unsigned int gid;
 	} security;
 };

@@ -15,18 +15,18 @@
 #include "np_time.h"
 
 #define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */
-#define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S)	/* a refused connect answers well within this */
+#define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S) /* a refused connect answers well within this */
 
-static const char *const kind_names[] = { "anomaly", "incident", "binding" };
+static const char *const kind_names[] = {"anomaly", "incident", "binding"};
 static const struct {
 	const char *name;
 	enum np_det_kind kind;
 } types[NP_DET_TYPE_MAX] = {
-#define TYPE_ROW(e, n, k) [NP_DET_##e] = { n, NP_DET_KIND_##k },
-	NP_DET_TYPES(TYPE_ROW)
+#define TYPE_ROW(e, n, k) [NP_DET_##e] = {n, NP_DET_KIND_##k},
+    NP_DET_TYPES(TYPE_ROW)
 #undef TYPE_ROW
 };
-static const char *const sev_names[] = { "info", "warning", "critical" };
+static const char *const sev_names[] = {"info", "warning", "critical"};
 
 const char *np_det_kind_name(unsigned int kind)
 {
@@ -46,37 +46,47 @@ const char *np_det_severity_name(unsigned int sev)
 const char *np_det_anomaly_type_name(unsigned int type)
 {
 	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_ANOMALY ? types[type].name
-									       : NULL;
+										 : NULL;
 }
 
 const char *np_det_incident_type_name(unsigned int type)
 {
 	return type < NP_DET_TYPE_MAX && types[type].kind == NP_DET_KIND_INCIDENT ? types[type].name
-									        : NULL;
+										  : NULL;
 }
 
 #define CORR_OFF(member) NP_CTR_OFF(struct np_det_correlator_stats, member)
 static const struct np_ctr_desc correlate_rows[] = {
-	{ .name = "anomalies_total", .help = "Anomalies raised, by type (docs/anomalies.md)",
-	  .type = NP_CTR_COUNTER, .label = "type", .value_name = np_det_anomaly_type_name,
-	  .first = 0, .last = NP_DET_TYPE_MAX, .off = CORR_OFF(anomalies[0]),
-	  .step = sizeof(uint64_t) },
-	{ .name = "incidents_total", .help = "Incidents raised, by type", .type = NP_CTR_COUNTER,
-	  .label = "type", .value_name = np_det_incident_type_name, .first = 0,
-	  .last = NP_DET_TYPE_MAX, .off = CORR_OFF(incidents[0]), .step = sizeof(uint64_t) },
-	NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
-		   NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
-	NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
-		   NP_CTR_COUNTER, struct np_det_correlator_stats, flow_events),
-	NP_CTR_ROW("transactions_dropped_total",
-		   "SIP transactions forgotten before an answer because the table was full",
-		   NP_CTR_COUNTER, struct np_det_correlator_stats, transactions_dropped),
+    {.name = "anomalies_total",
+     .help = "Anomalies raised, by type (docs/anomalies.md)",
+     .type = NP_CTR_COUNTER,
+     .label = "type",
+     .value_name = np_det_anomaly_type_name,
+     .first = 0,
+     .last = NP_DET_TYPE_MAX,
+     .off = CORR_OFF(anomalies[0]),
+     .step = sizeof(uint64_t)},
+    {.name = "incidents_total",
+     .help = "Incidents raised, by type",
+     .type = NP_CTR_COUNTER,
+     .label = "type",
+     .value_name = np_det_incident_type_name,
+     .first = 0,
+     .last = NP_DET_TYPE_MAX,
+     .off = CORR_OFF(incidents[0]),
+     .step = sizeof(uint64_t)},
+    NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
+	       NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
+    NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
+	       NP_CTR_COUNTER, struct np_det_correlator_stats, flow_events),
+    NP_CTR_ROW("transactions_dropped_total",
+	       "SIP transactions forgotten before an answer because the table was full",
+	       NP_CTR_COUNTER, struct np_det_correlator_stats, transactions_dropped),
 };
 #undef CORR_OFF
 
-const struct np_ctr_table np_correlate_counters = {
-	correlate_rows, sizeof(correlate_rows) / sizeof(correlate_rows[0])
-};
+const struct np_ctr_table np_correlate_counters = {correlate_rows, sizeof(correlate_rows) /
+								       sizeof(correlate_rows[0])};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -93,7 +103,7 @@ static inline uint64_t key_hash(uint64_t h, const void *p, size_t len)
 
 static inline uint64_t key_hash_str(uint64_t h, const char *s)
 {
-	return np_hash_str(h, s);	/* the length is part of the hash */
+	return np_hash_str(h, s); /* the length is part of the hash */
 }
 
 #define KEY_SEED 0xcbf29ce484222325ull
@@ -102,7 +112,8 @@ static inline uint64_t first_key(uint8_t segment, uint8_t proto, const struct np
 				 uint16_t sport, const struct np_addr *dst, uint16_t dport)
 {
 	uint64_t h = key_hash(KEY_SEED ^ ((uint64_t)segment << 40 | (uint64_t)proto << 32 |
-					  (uint64_t)sport << 16 | dport), src, sizeof(*src));
+					  (uint64_t)sport << 16 | dport),
+			      src, sizeof(*src));
 
 	h = key_hash(h, dst, sizeof(*dst));
 	return h ? h : 1;
@@ -137,7 +148,8 @@ static struct det_ep ep_of(const struct np_addr *a, uint16_t port, uint8_t proto
 
 static const char *seg_name(const struct np_det_correlator *c, int seg)
 {
-	if (seg < 0 || (unsigned int)seg >= c->conf.n_segments || c->conf.segment_names[seg] == NULL)
+	if (seg < 0 || (unsigned int)seg >= c->conf.n_segments ||
+	    c->conf.segment_names[seg] == NULL)
 		return "?";
 	return c->conf.segment_names[seg];
 }
@@ -193,9 +205,8 @@ static void first_note(struct np_det_correlator *c, const struct np_flow_event *
 
 /* The first frame of the flow initiated by src:sport to dst:dport, or NULL. */
 static const struct np_pkt_ref *first_find(const struct np_det_correlator *c, uint8_t segment,
-					   uint8_t proto, const struct np_addr *src,
-					   uint16_t sport, const struct np_addr *dst,
-					   uint16_t dport)
+					   uint8_t proto, const struct np_addr *src, uint16_t sport,
+					   const struct np_addr *dst, uint16_t dport)
 {
 	uint64_t k = first_key(segment, proto, src, sport, dst, dport);
 	const struct det_first *f = &c->first[k % DET_MAX_FIRST];
@@ -316,9 +327,9 @@ static bool finding_seen(struct det_finding *f, uint64_t msg)
  * record does not depend on the order copies arrive in (live, workers and
  * rings interleave). @return the anomaly (new or the one collecting).
  */
-static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r,
-				  int xlat, const struct det_ep *ep, const char *call_id,
-				  uint64_t key, uint64_t msg, uint32_t rank)
+static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_record *r, int xlat,
+				  const struct det_ep *ep, const char *call_id, uint64_t key,
+				  uint64_t msg, uint32_t rank)
 {
 	struct det_finding *f = &c->findings[key % DET_MAX_FINDINGS];
 	struct det_anomaly *a;
@@ -363,7 +374,7 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 		return a;
 	}
 	if (f->used)
-		finding_close(c, f);	/* another cause in its slot: written early */
+		finding_close(c, f); /* another cause in its slot: written early */
 	memset(f, 0, offsetof(struct det_finding, rec));
 	f->used = true;
 	f->key = key;
@@ -430,7 +441,8 @@ static uint64_t cause_key(const char *tag, const void *a, size_t alen, const voi
 }
 
 static void rec_set_sip(struct np_det_record *r, const char *method, uint16_t status,
-			const char *call_id, const char *cseq, const char *header, const char *value)
+			const char *call_id, const char *cseq, const char *header,
+			const char *value)
 {
 	r->has_sip = true;
 	det_copy_str(r->sip.method, sizeof(r->sip.method), method ? method : "");
@@ -505,8 +517,7 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 			*xi = (int)i;
 			return true;
 		}
-	if (c->conf.xlat != NULL &&
-	    np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
+	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
 	    (e.kind == NP_NAT_X_DNAT_PUBLIC || e.kind == NP_NAT_X_STATIC_PUBLIC) &&
 	    addr_eq(&e.orig, a))
 		return true;
@@ -597,8 +608,8 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	/* Once per translation; while open, a learned binding may improve a static one. */
 	if (!(f->used && f->key == key) && dedupe(c, key))
 		return;
-	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL,
-		    x->seg_server, ts_ns);
+	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_HAIRPIN_SNAT, NP_DET_SEV_CRITICAL, x->seg_server,
+		    ts_ns);
 	r->has_flow = true;
 	r->flow = *server_flow;
 	det_ep_str(&x->t, r->endpoint, sizeof(r->endpoint));
@@ -613,13 +624,14 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address: the firewall "
 			 "reflects %s's connection to %s and translates its source too (%s on %s "
-			 "is %s on %s)", sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
+			 "is %s on %s)",
+			 sv, t, xs, sp, xs, seg_name(c, x->seg_client), t,
 			 seg_name(c, x->seg_server));
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s receives a connection from %s, its own public address (static NAT): "
-			 "the firewall reflects the connection and translates its source too", sv,
-			 t);
+			 "the firewall reflects the connection and translates its source too",
+			 sv, t);
 	}
 	report(c, r, xi, &x->t, NULL, key, key, x->x.port != 0 ? 0 : 1);
 }
@@ -666,22 +678,26 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 		det_ep_str(&c->xlat[xi].x, xs, sizeof(xs));
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the firewall's translation of %s: an address that exists "
-			 "only as a NAT binding", np_det_hdr_name(n->hdr), ep, xs);
+			 "only as a NAT binding",
+			 np_det_hdr_name(n->hdr), ep, xs);
 	} else if (xi >= 0) {
 		rec_set_binding(c, r, xi);
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, the address the firewall gives connections it reflects to "
 			 "%s (static NAT): an address that exists only as a NAT binding",
-			 np_det_hdr_name(n->hdr), ep, np_addr_str(&c->xlat[xi].server.addr, xs,
-								   sizeof(xs)));
+			 np_det_hdr_name(n->hdr), ep,
+			 np_addr_str(&c->xlat[xi].server.addr, xs, sizeof(xs)));
 	} else if (!public_only) {
-		snprintf(r->detail, sizeof(r->detail),
-			 "%s names %s, which the translation table holds as a translated source: an "
-			 "address that exists only as a NAT binding", np_det_hdr_name(n->hdr), ep);
+		snprintf(
+		    r->detail, sizeof(r->detail),
+		    "%s names %s, which the translation table holds as a translated source: an "
+		    "address that exists only as a NAT binding",
+		    np_det_hdr_name(n->hdr), ep);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, a server's public address with a port nothing was seen "
-			 "listening on, seen from inside the NAT", np_det_hdr_name(n->hdr), ep);
+			 "listening on, seen from inside the NAT",
+			 np_det_hdr_name(n->hdr), ep);
 	}
 	report(c, r, xi, &n->ep, n->call_id, key, msg, rank);
 }
@@ -704,8 +720,8 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 		return;
 	f->reported = true;
 	key = cause_key("phantom", &tgt, sizeof(tgt), NULL, 0, NULL);
-	msg = cause_key("attempt", &from, sizeof(from), &ev->refused.syn_ns, sizeof(uint64_t),
-			NULL);
+	msg =
+	    cause_key("attempt", &from, sizeof(from), &ev->refused.syn_ns, sizeof(uint64_t), NULL);
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_PHANTOM_CONNECT,
 		    xi >= 0 ? NP_DET_SEV_CRITICAL : NP_DET_SEV_WARNING, ev->segment, ev->ts_ns);
 	r->has_flow = true;
@@ -731,10 +747,11 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	if (xi >= 0) {
 		rec_set_binding(c, r, xi);
 		if (c->xlat[xi].x.port != 0)
-			snprintf(r->detail, sizeof(r->detail),
-				 "%s connects to %s, which exists only as the firewall's translation "
-				 "of %s: %s", src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)),
-				 how);
+			snprintf(
+			    r->detail, sizeof(r->detail),
+			    "%s connects to %s, which exists only as the firewall's translation "
+			    "of %s: %s",
+			    src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)), how);
 		else
 			snprintf(r->detail, sizeof(r->detail),
 				 "%s connects to %s, which exists only as a NAT binding: %s", src,
@@ -742,13 +759,13 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s connects to %s, which %s of %s just named: %s", src, ep,
-			 np_det_hdr_name(n->hdr), msg_name(n->method, n->status, n->cseq, nm,
-							   sizeof(nm)), how);
+			 np_det_hdr_name(n->hdr),
+			 msg_name(n->method, n->status, n->cseq, nm, sizeof(nm)), how);
 	}
 	if (n != NULL)
 		rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
 			    n->value);
-	r->outcome = !refused ? NP_DET_OUTCOME_UNANSWERED
+	r->outcome = !refused					 ? NP_DET_OUTCOME_UNANSWERED
 		     : ev->refused.reason == NP_FLOW_REFUSED_RST ? NP_DET_OUTCOME_RST
 								 : NP_DET_OUTCOME_ICMP;
 	a = report(c, r, xi, &tgt, n ? n->call_id : NULL, key, msg,
@@ -801,12 +818,12 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		    b->first_seen_ns);
 	r->has_binding = true;
 	r->binding = *b;
-	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
-		       first_find(c, b->seg_a, b->proto, &b->a.src, b->a.sport, &b->a.dst,
-				  b->a.dport));
-	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
-		       first_find(c, b->seg_b, b->proto, &b->b.src, b->b.sport, &b->b.dst,
-				  b->b.dport));
+	det_frames_add(
+	    r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+	    first_find(c, b->seg_a, b->proto, &b->a.src, b->a.sport, &b->a.dst, b->a.dport));
+	det_frames_add(
+	    r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+	    first_find(c, b->seg_b, b->proto, &b->b.src, b->b.sport, &b->b.dst, b->b.dport));
 	np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
 	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
 	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
@@ -894,7 +911,7 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	t = ep_of(&sv->src, sv->sport, b->proto);
 	xi = xlat_find(c, &t);
 	if (xi >= 0 && c->xlat[xi].x.port != 0)
-		xi = -1;	/* a learned translation of its own: keep it, add this one */
+		xi = -1; /* a learned translation of its own: keep it, add this one */
 	if (xi < 0) {
 		if (c->n_xlat == DET_MAX_XLAT) {
 			/* Full: drop the oldest half; their findings are already written. */
@@ -918,10 +935,10 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->binding_rec = 0;
 	x->ts_ns = b->first_seen_ns;
 	{
-		const struct np_pkt_ref *fc = first_find(c, seg_cl, b->proto, &cl->src, cl->sport,
-							 &cl->dst, cl->dport);
-		const struct np_pkt_ref *fs = first_find(c, seg_sv, b->proto, &sv->src, sv->sport,
-							 &sv->dst, sv->dport);
+		const struct np_pkt_ref *fc =
+		    first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
+		const struct np_pkt_ref *fs =
+		    first_find(c, seg_sv, b->proto, &sv->src, sv->sport, &sv->dst, sv->dport);
 
 		if (fc != NULL)
 			x->first[0] = *fc;
@@ -931,8 +948,11 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	/* NAT reflection with source translation: the server sees its own public address. */
 	if (addr_eq(&sv->src, &cl->dst)) {
 		struct np_det_tuple f = {
-			.src = sv->src, .dst = sv->dst, .sport = sv->sport, .dport = sv->dport,
-			.proto = b->proto,
+		    .src = sv->src,
+		    .dst = sv->dst,
+		    .sport = sv->sport,
+		    .dport = sv->dport,
+		    .proto = b->proto,
 		};
 
 		raise_hairpin(c, xi, b->first_seen_ns, &f);
@@ -962,7 +982,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		memset(x, 0, sizeof(*x));
 		x->used = true;
 		x->t = ep_of(&ev->src, ev->sport, ev->proto);
-		memset(&x->x, 0, sizeof(x->x));	/* the client is not seen on this segment */
+		memset(&x->x, 0, sizeof(x->x)); /* the client is not seen on this segment */
 		x->x.proto = ev->proto;
 		x->server_pub = ep_of(&s->pub, ev->dport, ev->proto);
 		x->server = ep_of(&ev->dst, ev->dport, ev->proto);
@@ -984,8 +1004,8 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 /* A flow left a worker's table: its binding starts its grace once both have. */
 static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *ev)
 {
-	struct np_nat_tuple t = { .src = ev->src, .dst = ev->dst, .sport = ev->sport,
-				  .dport = ev->dport };
+	struct np_nat_tuple t = {
+	    .src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport};
 	struct np_nat_binding b;
 	struct det_live *lv;
 
@@ -994,7 +1014,7 @@ static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *e
 	lv = &c->live[b.id % DET_MAX_LIVE];
 	if (lv->id != b.id)
 		return;
-	lv->mask &= (uint8_t)~(ev->segment == lv->seg_a ? 1u : 2u);
+	lv->mask &= (uint8_t) ~(ev->segment == lv->seg_a ? 1u : 2u);
 	np_nat_flow_seen(c->learner, ev->segment, ev->proto, &t, ev->ts_ns);
 	if (lv->mask == 0)
 		lv->id = 0;
@@ -1010,7 +1030,7 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 		return;
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
 	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
-		return;		/* nothing learned: nothing to walk */
+		return; /* nothing learned: nothing to walk */
 	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
 		const struct det_live *lv = &c->live[i];
 
@@ -1035,10 +1055,17 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		break;
 	case NP_FLOW_EV_FINGERPRINT: {
 		struct np_nat_fp fp = {
-			.segment = ev->segment, .proto = ev->proto, .dir = ev->dir,
-			.src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport,
-			.hash = ev->fp.hash, .len = ev->fp.len, .tcp_seq = ev->fp.seq,
-			.ts_ns = ev->ts_ns,
+		    .segment = ev->segment,
+		    .proto = ev->proto,
+		    .dir = ev->dir,
+		    .src = ev->src,
+		    .dst = ev->dst,
+		    .sport = ev->sport,
+		    .dport = ev->dport,
+		    .hash = ev->fp.hash,
+		    .len = ev->fp.len,
+		    .tcp_seq = ev->fp.seq,
+		    .ts_ns = ev->ts_ns,
 		};
 
 		if (np_nat_fingerprint(c->learner, &fp, &b) == 1)
@@ -1061,8 +1088,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		struct det_named *n = named_find(c, &tgt);
 		int xi = xlat_find(c, &tgt);
 
-		const struct np_pkt_ref *syn = first_find(c, ev->segment, ev->proto, &ev->src,
-							  ev->sport, &ev->dst, ev->dport);
+		const struct np_pkt_ref *syn =
+		    first_find(c, ev->segment, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
 
 		f->used = true;
 		f->reported = false;
@@ -1084,7 +1111,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
 {
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
+	uint64_t h =
+	    key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
 
 	if (with_status)
 		h = key_hash(h, &s->status, sizeof(s->status));
@@ -1136,8 +1164,8 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	 * server behind static NAT rightly advertises its public address there.
 	 */
 	if ((a->hdr == NP_DET_H_ROUTE || a->hdr == NP_DET_H_RECORD_ROUTE ||
-	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) && a->port != 0 &&
-	    is_server_public(c, &a->addr) && service_addr_known(c, &a->addr) &&
+	     a->hdr == NP_DET_H_PATH || a->hdr == NP_DET_H_SERVICE_ROUTE) &&
+	    a->port != 0 && is_server_public(c, &a->addr) && service_addr_known(c, &a->addr) &&
 	    !service_known(c, &ep))
 		raise_translated_route(c, n, -1, true);
 }
@@ -1200,15 +1228,16 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 				 "top Via names the private address %s:%u (UDP, no rport) but the "
 				 "request came from %s: responses go to %s port %u, which the NAT "
 				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
-				 "(RFC 3581)", ab, via_port, src,
-				 np_addr_str(&s->flow.src, nm, sizeof(nm)), via_port);
+				 "(RFC 3581)",
+				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
+				 via_port);
 			break;
 		case NP_DET_H_CONTACT:
 			if (!dst_public || (s->nat_flags & NP_DET_SIP_OUTBOUND))
 				continue;
 			if (reg) {
-				if (!single_via || (s->nat_flags & (NP_DET_SIP_PATH |
-								     NP_DET_SIP_UNREGISTER)))
+				if (!single_via ||
+				    (s->nat_flags & (NP_DET_SIP_PATH | NP_DET_SIP_UNREGISTER)))
 					continue;
 			} else if (!(dlg_req && single_via) && !dlg_resp) {
 				continue;
@@ -1216,9 +1245,10 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			type = NP_DET_PRIVATE_VIA_CONTACT;
 			snprintf(why, sizeof(why),
 				 "Contact of %s names the private address %s but it went from %s "
-				 "to %s: %s where they cannot arrive", msg_name(
-					 s->is_request ? s->method_text : "", s->status,
-					 s->cseq_text, nm, sizeof(nm)), ab, src, dst,
+				 "to %s: %s where they cannot arrive",
+				 msg_name(s->is_request ? s->method_text : "", s->status,
+					  s->cseq_text, nm, sizeof(nm)),
+				 ab, src, dst,
 				 reg ? "the registrar will send this user's requests"
 				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
 			break;
@@ -1229,7 +1259,8 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			snprintf(why, sizeof(why),
 				 "SDP c= is the private address %s but the message went from %s to "
 				 "%s, without ICE candidates: media will be sent where it cannot "
-				 "arrive (one-way or no audio)", ab, src, dst);
+				 "arrive (one-way or no audio)",
+				 ab, src, dst);
 			break;
 		default:
 			continue;
@@ -1308,8 +1339,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	det_copy_str(r->endpoint, sizeof(r->endpoint), src);
 	snprintf(r->detail, sizeof(r->detail),
 		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
-		 "changed; a SIP ALG in the firewall rewrote it", s->call_id, s->cseq_text,
-		 seg_name(c, seg_lo), seg_name(c, seg_hi),
+		 "changed; a SIP ALG in the firewall rewrote it",
+		 s->call_id, s->cseq_text, seg_name(c, seg_lo), seg_name(c, seg_hi),
 		 off ? what : "bytes outside the address headers");
 	report(c, r, -1, NULL, s->call_id,
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
@@ -1323,8 +1354,7 @@ static struct det_txn *txn_slot(struct np_det_correlator *c, uint64_t key)
 }
 
 static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
-			  const struct det_final *resp, uint64_t now_ns, bool fast,
-			  const char *why)
+			  const struct det_final *resp, uint64_t now_ns, bool fast, const char *why)
 {
 	const struct det_anomaly *a;
 	struct np_det_record *r;
@@ -1341,7 +1371,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 		xi = xlat_find(c, &responder);
 		translated = xi >= 0;
 		if (translated && c->xlat[xi].x.port != 0)
-			responder = c->xlat[xi].x;	/* who answered, before the NAT */
+			responder = c->xlat[xi].x; /* who answered, before the NAT */
 	} else {
 		responder = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
 	}
@@ -1379,11 +1409,11 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 	else
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s (Call-ID %s) to %s got no final answer in %" PRId64 " ms (64 x T1), "
-			 "though %s answers other requests", t->method, t->call_id, who,
-			 r->delay_ms, who);
+			 "though %s answers other requests",
+			 t->method, t->call_id, who, r->delay_ms, who);
 	/* A copy of an answer already reported joins that finding, whatever its key. */
 	a = t->reported && still_open(c, t->anomaly_seq) ? det_anomaly_get(c, t->anomaly_seq)
-							    : NULL;
+							 : NULL;
 	key = a != NULL ? c->findings[a->finding].key
 			: cause_key("timeout", &responder.addr, sizeof(responder.addr), NULL, 0,
 				    t->method);
@@ -1407,8 +1437,7 @@ static bool responder_refused(const struct np_det_correlator *c, const struct de
 }
 
 /* Judge a final response to transaction @p t (408 and 503 only). */
-static void judge_final(struct np_det_correlator *c, struct det_txn *t,
-			const struct det_final *s)
+static void judge_final(struct np_det_correlator *c, struct det_txn *t, const struct det_final *s)
 {
 	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
 	bool refused = responder_refused(c, s, since);
@@ -1430,14 +1459,13 @@ static void judge_final(struct np_det_correlator *c, struct det_txn *t,
 	} else {
 		return;
 	}
-	fast = refused || w399 ||
-	       (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
+	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
 	snprintf(why, sizeof(why), "%s%s%s",
 		 refused ? "the responder's connection to the next hop was refused" : "",
 		 refused && w399 ? "; " : "",
-		 w399 ? "Warning 399: generated locally by the responder" :
-			(!refused ? (fast ? "answered faster than a SIP timer" :
-					    (t->request_seen ? "answered after a SIP timer ran out"
+		 w399 ? "Warning 399: generated locally by the responder"
+		      : (!refused ? (fast ? "answered faster than a SIP timer"
+					  : (t->request_seen ? "answered after a SIP timer ran out"
 							     : "a request timer ran out"))
 				  : ""));
 	raise_timeout(c, t, s, s->ts_ns, fast, why);
@@ -1531,9 +1559,12 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 	}
 	{
 		struct det_final fin = {
-			.ts_ns = s->ts_ns, .flow = s->flow, .status = s->status,
-			.warning_code = s->warning_code, .segment = (int8_t)s->segment,
-			.ref = s->ref,
+		    .ts_ns = s->ts_ns,
+		    .flow = s->flow,
+		    .status = s->status,
+		    .warning_code = s->warning_code,
+		    .segment = (int8_t)s->segment,
+		    .ref = s->ref,
 		};
 
 		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
@@ -1600,15 +1631,14 @@ static void check_txn_timers(struct np_det_correlator *c, uint64_t now_ns)
 				due = t->req_ns + limit;
 			continue;
 		}
-		t->reported = true;	/* judged once, whatever the verdict */
+		t->reported = true; /* judged once, whatever the verdict */
 		/*
 		 * Silence is news only from a peer seen answering: one direction
 		 * captured, or a request that began a ringing INVITE, is not a
 		 * timeout.
 		 */
 		peer = ep_of(&t->flow.dst, t->flow.dport, t->flow.proto);
-		if ((t->method_id == NP_SIP_M_INVITE && t->ringing) ||
-		    !responder_known(c, &peer))
+		if ((t->method_id == NP_SIP_M_INVITE && t->ringing) || !responder_known(c, &peer))
 			continue;
 		raise_timeout(c, t, NULL, now_ns, false, "no answer");
 	}
@@ -1662,8 +1692,8 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NP_NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
-	c->window_ns = conf->repeat_window_ns ? conf->repeat_window_ns
-					      : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
+	c->window_ns =
+	    conf->repeat_window_ns ? conf->repeat_window_ns : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
 	c->findings_due_ns = UINT64_MAX;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
@@ -1709,8 +1739,8 @@ int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
 	struct np_det_correlator_conf cc;
 
 	memset(dc, 0, sizeof(*dc));
-	dc->xlat = np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL,
-				      NULL);
+	dc->xlat =
+	    np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL, NULL);
 	if (dc->xlat == NULL) {
 		snprintf(err, errlen, "cannot create the translation table: %s", strerror(errno));
 		return -1;

@@ -38,22 +38,21 @@ struct det_ep {
 /* An SNAT-translated source: T exists only as the firewall's binding of X. */
 struct det_xlat {
 	bool used;
-	struct det_ep t;		/* translated endpoint, seen by the server */
-	struct det_ep x;		/* original endpoint, the client's */
-	struct det_ep server_pub;	/* what the client dialled */
-	struct det_ep server;		/* where it was delivered */
+	struct det_ep t;	  /* translated endpoint, seen by the server */
+	struct det_ep x;	  /* original endpoint, the client's */
+	struct det_ep server_pub; /* what the client dialled */
+	struct det_ep server;	  /* where it was delivered */
 	uint8_t seg_client, seg_server;
-	uint32_t binding_id;		/* learner's binding id; 0 for static */
-	uint32_t binding_rec;		/* record id of the binding; 0 until written */
-	uint32_t hairpin_rec;		/* record id of hairpin_snat, 0 if none */
+	uint32_t binding_id;  /* learner's binding id; 0 for static */
+	uint32_t binding_rec; /* record id of the binding; 0 until written */
+	uint32_t hairpin_rec; /* record id of hairpin_snat, 0 if none */
 	uint64_t ts_ns;
-	struct np_pkt_ref first[2];	/* first frame of its flow on each side (frame 0: unknown) */
+	struct np_pkt_ref first[2]; /* first frame of its flow on each side (frame 0: unknown) */
 };
 
 /* An endpoint a SIP header named, kept a while for late joins. */
 /* The binding a record about translation @p x carries: X on @p seg_a, T on the server's. */
-static inline void det_record_xlat(struct np_det_record *r, const struct det_xlat *x,
-				   uint8_t seg_a)
+static inline void det_record_xlat(struct np_det_record *r, const struct det_xlat *x, uint8_t seg_a)
 {
 	r->has_binding = true;
 	r->binding.seg_a = seg_a;
@@ -72,9 +71,9 @@ struct det_named {
 	struct np_det_tuple flow;
 	int8_t segment;
 	uint8_t hdr;
-	uint16_t status;		/* of a response; 0 for a request */
-	struct np_pkt_ref ref;		/* the frame of the message */
-	char method[NP_DET_TEXT_LEN];	/* of a request; "" for a response */
+	uint16_t status;	      /* of a response; 0 for a request */
+	struct np_pkt_ref ref;	      /* the frame of the message */
+	char method[NP_DET_TEXT_LEN]; /* of a request; "" for a response */
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
 	char value[NP_DET_VALUE_LEN];
@@ -84,9 +83,9 @@ struct det_named {
 struct det_refusal {
 	bool used;
 	struct np_flow_event ev;
-	struct np_pkt_ref syn_ref;	/* the attempt's first SYN (frame 0: not seen) */
-	bool reported;			/* phantom_connect raised for it */
-	uint32_t anomaly_seq;		/* ... as this anomaly */
+	struct np_pkt_ref syn_ref; /* the attempt's first SYN (frame 0: not seen) */
+	bool reported;		   /* phantom_connect raised for it */
+	uint32_t anomaly_seq;	   /* ... as this anomaly */
 };
 
 /* What a transaction's final response said, kept to judge it again. */
@@ -105,21 +104,21 @@ struct det_txn {
 	bool used;
 	bool final_seen;
 	bool reported;
-	bool request_seen;		/* false: made from a response whose request was not seen */
-	bool provisional;		/* a 1xx was seen */
-	bool ringing;			/* an INVITE got a 1xx above 100: the callee was reached */
-	uint32_t anomaly_seq;		/* its sip_timeout, when reported */
-	uint8_t method_id;		/* enum np_sip_method of the request */
+	bool request_seen;    /* false: made from a response whose request was not seen */
+	bool provisional;     /* a 1xx was seen */
+	bool ringing;	      /* an INVITE got a 1xx above 100: the callee was reached */
+	uint32_t anomaly_seq; /* its sip_timeout, when reported */
+	uint8_t method_id;    /* enum np_sip_method of the request */
 	uint64_t key;
 	uint64_t req_ns;
 	int8_t segment;
-	struct np_pkt_ref req_ref[4];	/* frames of the request, a copy per segment */
+	struct np_pkt_ref req_ref[4]; /* frames of the request, a copy per segment */
 	uint8_t n_req_ref;
-	struct np_det_tuple flow;	/* of the request */
+	struct np_det_tuple flow; /* of the request */
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
-	struct det_final fin;		/* when final_seen */
+	struct det_final fin; /* when final_seen */
 };
 
 /* One message as seen per segment, for alg_rewrite. */
@@ -141,18 +140,18 @@ struct det_sighting {
  * Kept in a ring: anomalies[seq % DET_MAX_ANOMALIES] while its seq matches.
  */
 struct det_anomaly {
-	uint32_t seq;			/* 0 = free */
-	uint32_t id;			/* record id; 0 while the finding is open */
-	int finding;			/* slot in findings[] while open, else -1 */
+	uint32_t seq; /* 0 = free */
+	uint32_t id;  /* record id; 0 while the finding is open */
+	int finding;  /* slot in findings[] while open, else -1 */
 	uint8_t type;
 	uint64_t ts_ns;
-	int xlat;			/* index in xlat[], -1 if none */
+	int xlat; /* index in xlat[], -1 if none */
 	struct det_ep endpoint;
 	char call_id[NP_DET_CALLID_LEN];
-	int8_t segment;			/* where it was seen; -1 across segments */
-	uint8_t n_frames;		/* its record's frames, once written */
+	int8_t segment;	  /* where it was seen; -1 across segments */
+	uint8_t n_frames; /* its record's frames, once written */
 	struct np_pkt_ref frames[NP_DET_ANOMALY_FRAMES];
-	bool service;			/* a SIP SERVICE (Expressway traversal) is its message */
+	bool service; /* a SIP SERVICE (Expressway traversal) is its message */
 };
 
 /*
@@ -167,7 +166,7 @@ struct det_finding {
 	uint64_t key;
 	uint32_t anomaly_seq;
 	uint32_t rank;
-	uint64_t msgs[DET_FINDING_MSGS];	/* last messages counted: a copy counts once */
+	uint64_t msgs[DET_FINDING_MSGS]; /* last messages counted: a copy counts once */
 	unsigned int n_msgs;
 	struct np_det_record rec;
 };
@@ -187,7 +186,7 @@ struct det_finding {
 
 /* The first frame of a flow (its NEW event), by flow: what a record cites for it. */
 struct det_first {
-	uint64_t key;			/* 0 = free */
+	uint64_t key; /* 0 = free */
 	struct np_pkt_ref ref;
 };
 
@@ -196,8 +195,8 @@ struct det_first {
  * A binding lives while either does, then the learner's grace period.
  */
 struct det_live {
-	uint32_t id;			/* binding id; 0 = free */
-	uint8_t mask;			/* bit 0: flow on seg_a alive, bit 1: on seg_b */
+	uint32_t id;  /* binding id; 0 = free */
+	uint8_t mask; /* bit 0: flow on seg_a alive, bit 1: on seg_b */
 	uint8_t proto;
 	uint8_t seg_a, seg_b;
 	struct np_nat_tuple a, b;
@@ -213,7 +212,7 @@ struct det_incident {
 	int xlat;
 	uint64_t last_ns;
 	uint32_t n;
-	uint32_t members[NP_DET_MAX_EVIDENCE];	/* anomaly seqs */
+	uint32_t members[NP_DET_MAX_EVIDENCE]; /* anomaly seqs */
 };
 
 struct np_det_correlator {
@@ -234,16 +233,16 @@ struct np_det_correlator {
 	uint64_t dedupe[DET_MAX_DEDUPE];
 	struct det_ep service_ports[DET_MAX_SERVICE_PORTS];
 	struct np_addr service_addrs[DET_MAX_SERVICE_PORTS];
-	struct det_anomaly anomalies[DET_MAX_ANOMALIES];	/* ring by seq */
+	struct det_anomaly anomalies[DET_MAX_ANOMALIES]; /* ring by seq */
 	uint32_t next_seq;
 	struct det_finding findings[DET_MAX_FINDINGS];
-	uint64_t window_ns;		/* repeat window */
-	uint64_t findings_due_ns;	/* no open finding's window closes before this */
-	struct det_ep responders[DET_MAX_RESPONDERS];	/* endpoints that answered requests */
+	uint64_t window_ns;	  /* repeat window */
+	uint64_t findings_due_ns; /* no open finding's window closes before this */
+	struct det_ep responders[DET_MAX_RESPONDERS]; /* endpoints that answered requests */
 	struct det_incident incidents[DET_MAX_INCIDENTS];
-	struct det_first first[DET_MAX_FIRST];	/* key % DET_MAX_FIRST */
-	uint32_t binding_rec[DET_MAX_XLAT];	/* binding id % DET_MAX_XLAT -> record id */
-	struct det_live live[DET_MAX_LIVE];	/* binding id % DET_MAX_LIVE */
+	struct det_first first[DET_MAX_FIRST]; /* key % DET_MAX_FIRST */
+	uint32_t binding_rec[DET_MAX_XLAT];    /* binding id % DET_MAX_XLAT -> record id */
+	struct det_live live[DET_MAX_LIVE];    /* binding id % DET_MAX_LIVE */
 	/* Learned bindings whose record waits out the join window (ambiguity, seq offset). */
 	struct np_nat_binding pending_bindings[DET_MAX_PENDING_BINDINGS];
 	unsigned int n_pending_bindings;
@@ -252,7 +251,7 @@ struct np_det_correlator {
 	/* No transaction's no-answer timer runs out before this (a lower bound:
 	 * the sweep skips until then, then recomputes it). */
 	uint64_t txn_due_ns;
-	struct np_det_record rec;		/* being built */
+	struct np_det_record rec; /* being built */
 };
 
 /* correlate.c */

@@ -125,8 +125,8 @@ static bool has_type(struct np_det_correlator *c, const struct det_incident *in,
 
 static bool qualified(struct np_det_correlator *c, const struct det_incident *in)
 {
-	return has_type(c, in, NP_DET_HAIRPIN_SNAT) &&
-	       (has_type(c, in, NP_DET_TRANSLATED_ROUTE) || has_type(c, in, NP_DET_PHANTOM_CONNECT));
+	return has_type(c, in, NP_DET_HAIRPIN_SNAT) && (has_type(c, in, NP_DET_TRANSLATED_ROUTE) ||
+							has_type(c, in, NP_DET_PHANTOM_CONNECT));
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -157,7 +157,7 @@ static int cmp_member(const void *x, const void *y)
 	const struct det_anomaly *a = *(struct det_anomaly *const *)x;
 	const struct det_anomaly *b = *(struct det_anomaly *const *)y;
 
-	if ((a->id != 0) != (b->id != 0))	/* written already (a window closed): first */
+	if ((a->id != 0) != (b->id != 0)) /* written already (a window closed): first */
 		return a->id != 0 ? -1 : 1;
 	if (a->id != 0)
 		return a->id < b->id ? -1 : a->id > b->id;
@@ -170,7 +170,7 @@ static int cmp_member(const void *x, const void *y)
 
 static struct np_det_endpoint endpoint_of(const struct det_ep *e)
 {
-	struct np_det_endpoint out = { .addr = e->addr, .port = e->port, .proto = e->proto };
+	struct np_det_endpoint out = {.addr = e->addr, .port = e->port, .proto = e->proto};
 
 	return out;
 }
@@ -255,13 +255,13 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	if (st->client_seen)
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s %s reaches %s %s as %s, so "
-			 "SIP routes to an address that exists only as a NAT binding", cl_name,
-			 det_ep_str(&x->x, xs, sizeof(xs)), sv_name, sp, t);
+			 "SIP routes to an address that exists only as a NAT binding",
+			 cl_name, det_ep_str(&x->x, xs, sizeof(xs)), sv_name, sp, t);
 	else
 		snprintf(r->detail, sizeof(r->detail),
 			 "NAT reflection with source translation: %s reaches %s %s as %s, so SIP "
-			 "routes to an address that exists only as a NAT binding", cl_name, sv_name,
-			 sp, t);
+			 "routes to an address that exists only as a NAT binding",
+			 cl_name, sv_name, sp, t);
 	det_emit(c, r);
 	in->written = true;
 }

@@ -28,9 +28,9 @@
 /* Records                                                             */
 
 enum np_det_kind {
-	NP_DET_KIND_ANOMALY = 0,	/**< "anomaly" */
-	NP_DET_KIND_INCIDENT,		/**< "incident" */
-	NP_DET_KIND_BINDING,		/**< "binding" */
+	NP_DET_KIND_ANOMALY = 0, /**< "anomaly" */
+	NP_DET_KIND_INCIDENT,	 /**< "incident" */
+	NP_DET_KIND_BINDING,	 /**< "binding" */
 };
 
 /**
@@ -39,28 +39,28 @@ enum np_det_kind {
  * is a row here and the rule that raises it (correlate.c or incident.c); its
  * counter series, name and JSON follow from the row.
  */
-#define NP_DET_TYPES(X)                                                                            \
-	X(HAIRPIN_SNAT, "hairpin_snat", ANOMALY)                                                   \
-	X(TRANSLATED_ROUTE, "translated_route", ANOMALY)                                           \
-	X(PHANTOM_CONNECT, "phantom_connect", ANOMALY)                                             \
-	X(SIP_TIMEOUT, "sip_timeout", ANOMALY)                                                     \
-	X(PRIVATE_VIA_CONTACT, "private_via_contact", ANOMALY)                                     \
-	X(SDP_ADDRESS_MISMATCH, "sdp_address_mismatch", ANOMALY)                                   \
-	X(ALG_REWRITE, "alg_rewrite", ANOMALY)                                                     \
-	X(NAT_REFLECTION_MISROUTE, "nat_reflection_misroute", INCIDENT)                            \
+#define NP_DET_TYPES(X)                                                 \
+	X(HAIRPIN_SNAT, "hairpin_snat", ANOMALY)                        \
+	X(TRANSLATED_ROUTE, "translated_route", ANOMALY)                \
+	X(PHANTOM_CONNECT, "phantom_connect", ANOMALY)                  \
+	X(SIP_TIMEOUT, "sip_timeout", ANOMALY)                          \
+	X(PRIVATE_VIA_CONTACT, "private_via_contact", ANOMALY)          \
+	X(SDP_ADDRESS_MISMATCH, "sdp_address_mismatch", ANOMALY)        \
+	X(ALG_REWRITE, "alg_rewrite", ANOMALY)                          \
+	X(NAT_REFLECTION_MISROUTE, "nat_reflection_misroute", INCIDENT) \
 	X(BINDING_LEARNED, "nat_binding", BINDING)
 
 enum np_det_type {
 #define NP_DET_TYPE_ENUM(e, name, kind) NP_DET_##e,
 	NP_DET_TYPES(NP_DET_TYPE_ENUM)
 #undef NP_DET_TYPE_ENUM
-	NP_DET_TYPE_MAX
+	    NP_DET_TYPE_MAX
 };
 
 enum np_det_severity {
-	NP_DET_SEV_INFO = 0,	/**< "info" */
-	NP_DET_SEV_WARNING,	/**< "warning" */
-	NP_DET_SEV_CRITICAL,	/**< "critical" */
+	NP_DET_SEV_INFO = 0, /**< "info" */
+	NP_DET_SEV_WARNING,  /**< "warning" */
+	NP_DET_SEV_CRITICAL, /**< "critical" */
 };
 
 #define NP_DET_MAX_EVIDENCE 16
@@ -74,9 +74,9 @@ enum np_det_severity {
 /** How a connection attempt ended (phantom_connect). */
 enum np_det_outcome {
 	NP_DET_OUTCOME_NONE = 0,
-	NP_DET_OUTCOME_RST,		/**< "rst": refused by a TCP RST */
-	NP_DET_OUTCOME_ICMP,		/**< "icmp_unreachable": refused by ICMP/ICMPv6 */
-	NP_DET_OUTCOME_UNANSWERED,	/**< "unanswered": no SYN-ACK in time */
+	NP_DET_OUTCOME_RST,	   /**< "rst": refused by a TCP RST */
+	NP_DET_OUTCOME_ICMP,	   /**< "icmp_unreachable": refused by ICMP/ICMPv6 */
+	NP_DET_OUTCOME_UNANSWERED, /**< "unanswered": no SYN-ACK in time */
 };
 
 /** An endpoint of an incident's story: address, port (0 = not known) and protocol. */
@@ -92,25 +92,26 @@ struct np_det_endpoint {
  * the records the incident cites.
  */
 struct np_det_story {
-	bool expressway;		/**< the roles are Expressway-C/E (traversal port, SERVICE) */
-	bool client_seen;		/**< the client's own endpoint is known (both sides seen) */
-	bool refused;			/**< a connection to the translated address failed */
-	bool timed_out;			/**< a request timed out (408) */
-	uint8_t seg_client;		/**< segment of the client's side (= seg_server: one side) */
-	uint8_t seg_server;		/**< segment of the server's side */
-	struct np_det_endpoint client;	 /**< the client before NAT (when client_seen) */
+	bool expressway;    /**< the roles are Expressway-C/E (traversal port, SERVICE) */
+	bool client_seen;   /**< the client's own endpoint is known (both sides seen) */
+	bool refused;	    /**< a connection to the translated address failed */
+	bool timed_out;	    /**< a request timed out (408) */
+	uint8_t seg_client; /**< segment of the client's side (= seg_server: one side) */
+	uint8_t seg_server; /**< segment of the server's side */
+	struct np_det_endpoint client;	   /**< the client before NAT (when client_seen) */
 	struct np_det_endpoint translated; /**< what the server sees: the client after NAT */
-	struct np_det_endpoint server_pub; /**< what the client dials: the server's public address */
-	struct np_det_endpoint server;	 /**< the server, after destination NAT */
+	struct np_det_endpoint
+	    server_pub;		       /**< what the client dials: the server's public address */
+	struct np_det_endpoint server; /**< the server, after destination NAT */
 };
 
 /** One record. Strings are NUL-terminated; empty means absent. */
 struct np_det_record {
 	uint32_t id;
-	uint8_t kind;		/**< enum np_det_kind */
-	uint8_t type;		/**< enum np_det_type */
-	uint8_t severity;	/**< enum np_det_severity */
-	int8_t segment;		/**< segment index, -1 when none */
+	uint8_t kind;	  /**< enum np_det_kind */
+	uint8_t type;	  /**< enum np_det_type */
+	uint8_t severity; /**< enum np_det_severity */
+	int8_t segment;	  /**< segment index, -1 when none */
 	uint64_t ts_ns;
 	bool has_flow;
 	struct np_det_tuple flow;
@@ -120,8 +121,8 @@ struct np_det_record {
 	 * sip.call_id set to a Call-ID found in its evidence (or "").
 	 */
 	struct {
-		char method[NP_DET_TEXT_LEN];	/**< request method; "" for a response */
-		uint16_t status;		/**< response status; 0 for a request */
+		char method[NP_DET_TEXT_LEN]; /**< request method; "" for a response */
+		uint16_t status;	      /**< response status; 0 for a request */
 		char call_id[NP_DET_CALLID_LEN];
 		char cseq[NP_DET_TEXT_LEN];
 		char header[24];
@@ -137,11 +138,11 @@ struct np_det_record {
 	uint64_t last_ns;
 	bool has_binding;
 	struct np_nat_binding binding;
-	char timeout_kind[8];		/**< sip_timeout: "fast" or "timer" */
-	int64_t delay_ms;		/**< sip_timeout, phantom_connect: -1 when unknown */
-	uint8_t outcome;		/**< phantom_connect: enum np_det_outcome */
+	char timeout_kind[8]; /**< sip_timeout: "fast" or "timer" */
+	int64_t delay_ms;     /**< sip_timeout, phantom_connect: -1 when unknown */
+	uint8_t outcome;      /**< phantom_connect: enum np_det_outcome */
 	uint8_t n_evidence;
-	uint32_t evidence[NP_DET_MAX_EVIDENCE];	/**< ids of the records it joins */
+	uint32_t evidence[NP_DET_MAX_EVIDENCE]; /**< ids of the records it joins */
 	/**
 	 * The frames that show it, sorted by segment, input and frame number:
 	 * an anomaly's messages and connection attempts (the copies on every
@@ -152,7 +153,7 @@ struct np_det_record {
 	uint8_t n_frames;
 	struct np_pkt_ref frames[NP_DET_MAX_FRAMES];
 	char detail[NP_DET_DETAIL_LEN];
-	struct np_det_story story;	/**< incidents: what happened (lib/export tells it) */
+	struct np_det_story story; /**< incidents: what happened (lib/export tells it) */
 };
 
 const char *np_det_kind_name(unsigned int kind);
@@ -170,13 +171,14 @@ const char *np_det_incident_type_name(unsigned int type);
 struct np_det_correlator_conf {
 	unsigned int n_segments;
 	const char *segment_names[NP_DET_MAX_SEGMENTS];
-	const struct np_static_nat *static_nat;	/**< may be NULL */
+	const struct np_static_nat *static_nat; /**< may be NULL */
 	unsigned int n_static;
-	struct np_nat_xlat *xlat;	/**< translation table to publish into; may be NULL */
-	/** Bindings (static included) the learner holds at once; 0 = NP_NAT_DEFAULT_MAX_BINDINGS. */
+	struct np_nat_xlat *xlat; /**< translation table to publish into; may be NULL */
+	/** Bindings (static included) the learner holds at once; 0 = NP_NAT_DEFAULT_MAX_BINDINGS.
+	 */
 	uint32_t max_bindings;
-	uint64_t t1_ns;			/**< SIP T1; 0 = 500 ms */
-	uint64_t incident_settle_ns;	/**< quiet time before an incident is written; 0 = 2 s */
+	uint64_t t1_ns;		     /**< SIP T1; 0 = 500 ms */
+	uint64_t incident_settle_ns; /**< quiet time before an incident is written; 0 = 2 s */
 	/**
 	 * Repeats of one finding (same type, endpoint and header) within this
 	 * time of its first sighting make one anomaly record with a count; the
@@ -196,8 +198,8 @@ struct np_det_correlator_stats {
 	uint64_t bindings;
 	uint64_t sip_messages;
 	uint64_t flow_events;
-	uint64_t transactions_open;	/**< gauge */
-	uint64_t transactions_dropped;	/**< table full */
+	uint64_t transactions_open;    /**< gauge */
+	uint64_t transactions_dropped; /**< table full */
 };
 
 /**
@@ -239,7 +241,7 @@ struct np_nat_learner *np_det_correlator_learner(struct np_det_correlator *c);
  */
 struct np_det_control {
 	struct np_nat_xlat *xlat;	/**< control: rw (through the learner); workers: ro */
-	struct np_det_correlator *corr;	/**< control thread only */
+	struct np_det_correlator *corr; /**< control thread only */
 };
 
 /** Translation table entries for @p max_bindings bindings: 2 each, as most publish. */

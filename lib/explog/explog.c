@@ -17,7 +17,7 @@
 #include "explog_internal.h"
 #include "np_time.h"
 
-#define XL_HIST_MAX 4096	/* longest line length considered a fold width */
+#define XL_HIST_MAX 4096 /* longest line length considered a fold width */
 #define XL_MAX_ATTRS 40
 
 /* ---- time -------------------------------------------------------------- */
@@ -51,10 +51,10 @@ static bool num(const char *s, size_t n, unsigned int *v)
 static bool date_time(const char *s, size_t len, const char *sep, uint64_t *ns)
 {
 	unsigned int y, mo, d, h, mi, se;
-	static const unsigned int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-	if (len < 19 || s[4] != '-' || s[7] != '-' || strchr(sep, s[10]) == NULL ||
-	    s[13] != ':' || s[16] != ':')
+	if (len < 19 || s[4] != '-' || s[7] != '-' || strchr(sep, s[10]) == NULL || s[13] != ':' ||
+	    s[16] != ':')
 		return false;
 	if (!num(s, 4, &y) || !num(s + 5, 2, &mo) || !num(s + 8, 2, &d) || !num(s + 11, 2, &h) ||
 	    !num(s + 14, 2, &mi) || !num(s + 17, 2, &se))
@@ -163,7 +163,7 @@ struct attr {
 struct attrs {
 	struct attr a[XL_MAX_ATTRS];
 	unsigned int n;
-	const char *sipmsg;	/* just after "SIPMSG:", or NULL */
+	const char *sipmsg; /* just after "SIPMSG:", or NULL */
 };
 
 static bool name_char(char c)
@@ -292,18 +292,18 @@ static bool endpoint(const struct attrs *at, const char *pfx, struct np_addr *a,
 struct parser {
 	struct np_explog *log;
 	struct np_explog_stats *st;
-	char *ent;		/* the current entry, lines joined */
+	char *ent; /* the current entry, lines joined */
 	size_t ent_len, ent_cap;
-	uint32_t ent_line;	/* its first line */
-	uint32_t ent_lines;	/* physical lines in it */
+	uint32_t ent_line;  /* its first line */
+	uint32_t ent_lines; /* physical lines in it */
 	bool ent_open;
 	bool ent_too_long;
-	uint8_t ent_sip;	/* enum dump_state */
-	size_t ent_bar;		/* offset of the dump's opening '|' */
-	uint32_t ent_quotes;	/* '"' before the dump: odd means a value is still open */
-	uint64_t ent_ts;	/* syslog stamp (UTC when ent_zoned) */
+	uint8_t ent_sip;     /* enum dump_state */
+	size_t ent_bar;	     /* offset of the dump's opening '|' */
+	uint32_t ent_quotes; /* '"' before the dump: odd means a value is still open */
+	uint64_t ent_ts;     /* syslog stamp (UTC when ent_zoned) */
 	bool ent_zoned;
-	size_t ent_prefix;	/* length of the stamp */
+	size_t ent_prefix; /* length of the stamp */
 	int err;
 };
 
@@ -372,8 +372,7 @@ static void set_msg_info(struct np_explog_entry *e, const struct np_explog_msg_i
 }
 
 /* Rebuild the dump into the text area and fill the message fields of @p e. */
-static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const char *dump,
-			  size_t n)
+static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const char *dump, size_t n)
 {
 	struct np_explog *log = p->log;
 	struct np_explog_msg_info mi;
@@ -391,7 +390,7 @@ static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const cha
 	off = (uint32_t)log->text_len;
 	np_explog_rebuild(dump, n, log->text + off, need);
 	if (np_explog_msg_info(log->text + off, need, &mi) < 0)
-		return false;	/* not a SIP message: the text stays, unused */
+		return false; /* not a SIP message: the text stays, unused */
 	log->text_len += need;
 	e->text_off = off;
 	e->text_len = (uint32_t)need;
@@ -449,7 +448,7 @@ static enum entry_result sip_entry(struct parser *p, const struct attrs *at, uin
 		while (b > a && b[-1] != '|')
 			b--;
 		if (b > a)
-			b--;	/* the closing '|' */
+			b--; /* the closing '|' */
 		else
 			b = end; /* no closing bar: a cut log; take the rest */
 		if (!sip_from_dump(p, e, a, (size_t)(b - a)))
@@ -474,10 +473,10 @@ static enum entry_result tcp_entry(struct parser *p, const struct attrs *at, uin
 		const char *detail;
 		uint8_t ev;
 	} evs[] = {
-		{ "TCP Connecting", NP_EXPLOG_TCP_CONNECTING },
-		{ "TCP Connected", NP_EXPLOG_TCP_CONNECTED },
-		{ "TCP Connection Failed", NP_EXPLOG_TCP_FAILED },
-		{ "TCP Connection Closed", NP_EXPLOG_TCP_CLOSED },
+	    {"TCP Connecting", NP_EXPLOG_TCP_CONNECTING},
+	    {"TCP Connected", NP_EXPLOG_TCP_CONNECTED},
+	    {"TCP Connection Failed", NP_EXPLOG_TCP_FAILED},
+	    {"TCP Connection Closed", NP_EXPLOG_TCP_CLOSED},
 	};
 	const struct attr *d = attr_get(at, "Detail");
 	struct np_explog_entry *e;
@@ -543,7 +542,7 @@ static void entry_finish(struct parser *p)
 	}
 	body = tvcs_tag(s + p->ent_prefix, p->ent_len - p->ent_prefix);
 	if (body == NULL) {
-		p->st->ignored++;	/* another program's line */
+		p->st->ignored++; /* another program's line */
 		return;
 	}
 	attrs_parse(body, (size_t)(end - body), &at);
@@ -606,10 +605,10 @@ static bool has_control(const char *s, size_t n)
 
 /* Where an entry stands with its SIPMSG dump. */
 enum dump_state {
-	DUMP_NONE = 0,	/* no "SIPMSG:" (yet) */
-	DUMP_LABEL,	/* "SIPMSG:" seen, no '|' yet */
-	DUMP_OPEN,	/* inside the dump: continuation lines are message lines */
-	DUMP_CLOSED,	/* the entry ends with the closing '|' */
+	DUMP_NONE = 0, /* no "SIPMSG:" (yet) */
+	DUMP_LABEL,    /* "SIPMSG:" seen, no '|' yet */
+	DUMP_OPEN,     /* inside the dump: continuation lines are message lines */
+	DUMP_CLOSED,   /* the entry ends with the closing '|' */
 };
 
 /* Update the dump state and quote count for the bytes appended from @p from. */
@@ -696,10 +695,10 @@ static bool summary_parse(const char *s, size_t n, struct summary *sm)
 				break;
 		}
 		i = v1 < n ? v1 + 2 : n;
-#define XL_FIELD(key, f)                                                                           \
-	if (xl_ieq(s + n0, n1 - n0, key)) {                                                        \
-		sm->f = s + v0;                                                                    \
-		sm->f##_n = v1 - v0;                                                               \
+#define XL_FIELD(key, f)                    \
+	if (xl_ieq(s + n0, n1 - n0, key)) { \
+		sm->f = s + v0;             \
+		sm->f##_n = v1 - v0;        \
 	}
 		XL_FIELD("Code", code)
 		XL_FIELD("Method", method)
@@ -723,15 +722,26 @@ static const char *reason_phrase(unsigned int code)
 		uint16_t code;
 		const char *text;
 	} r[] = {
-		{ 100, "Trying" }, { 180, "Ringing" }, { 183, "Session Progress" },
-		{ 200, "OK" }, { 202, "Accepted" }, { 401, "Unauthorized" },
-		{ 403, "Forbidden" }, { 404, "Not Found" },
-		{ 407, "Proxy Authentication Required" },
-		{ 408, "Request Timeout" }, { 480, "Temporarily Unavailable" },
-		{ 481, "Call/Transaction Does Not Exist" }, { 486, "Busy Here" },
-		{ 487, "Request Terminated" }, { 488, "Not Acceptable Here" },
-		{ 500, "Server Internal Error" }, { 502, "Bad Gateway" },
-		{ 503, "Service Unavailable" }, { 504, "Server Time-out" }, { 603, "Decline" },
+	    {100, "Trying"},
+	    {180, "Ringing"},
+	    {183, "Session Progress"},
+	    {200, "OK"},
+	    {202, "Accepted"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {407, "Proxy Authentication Required"},
+	    {408, "Request Timeout"},
+	    {480, "Temporarily Unavailable"},
+	    {481, "Call/Transaction Does Not Exist"},
+	    {486, "Busy Here"},
+	    {487, "Request Terminated"},
+	    {488, "Not Acceptable Here"},
+	    {500, "Server Internal Error"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Server Time-out"},
+	    {603, "Decline"},
 	};
 
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
@@ -836,10 +846,10 @@ static void copy_headers(struct xl_out *o, const char *req, size_t len, const ch
 }
 
 /* Write the message a summary stands for. */
-static size_t summary_message(const struct summary *sm, const char *req, size_t req_len,
-			      char *out, size_t cap)
+static size_t summary_message(const struct summary *sm, const char *req, size_t req_len, char *out,
+			      size_t cap)
 {
-	struct xl_out o = { out, cap, 0 };
+	struct xl_out o = {out, cap, 0};
 	char line[64];
 	unsigned int code = 0;
 
@@ -865,7 +875,7 @@ static size_t summary_message(const struct summary *sm, const char *req, size_t 
 	xl_putc(&o, ' ');
 	xl_put(&o, sm->method, sm->method_n);
 	xl_put(&o, "\r\n", 2);
-	if (req != NULL && xl_header(req, req_len, "from", "f", 0, &(size_t){ 0 }) != NULL) {
+	if (req != NULL && xl_header(req, req_len, "from", "f", 0, &(size_t){0}) != NULL) {
 		copy_headers(&o, req, req_len, "From", "f");
 	} else {
 		xl_put(&o, "From: <", 7);
@@ -919,7 +929,7 @@ static uint32_t summary_cseq(const struct summary *sm)
 /* Drop the summaries whose dump is present; turn the others into messages. */
 static int summaries_resolve(struct np_explog *log)
 {
-	struct dump_index x = { NULL, NULL, 0 };
+	struct dump_index x = {NULL, NULL, 0};
 	size_t n_dump = 0, slots = 16, w = 0;
 	uint64_t *txn;
 	bool *keep;
@@ -950,8 +960,10 @@ static int summaries_resolve(struct np_explog *log)
 		const struct np_explog_entry *e = &log->e[i];
 
 		if (e->kind == NP_EXPLOG_SIP && !e->from_summary && txn[i] != 0)
-			index_add(&x, dup_key(txn[i], e->is_request, e->status, &e->src, e->sport,
-					      &e->dst, e->dport), (uint32_t)i);
+			index_add(&x,
+				  dup_key(txn[i], e->is_request, e->status, &e->src, e->sport,
+					  &e->dst, e->dport),
+				  (uint32_t)i);
 	}
 	for (size_t i = 0; i < log->n; i++) {
 		struct np_explog_entry *e = &log->e[i];
@@ -1017,7 +1029,7 @@ static int summaries_resolve(struct np_explog *log)
 		e->text_off = off;
 		e->text_len = (uint32_t)need;
 		if (np_explog_msg_info(np_explog_text(log, e), need, &mi) < 0) {
-			log->st.garbled++;	/* a method or URI that makes no start line */
+			log->st.garbled++; /* a method or URI that makes no start line */
 			continue;
 		}
 		set_msg_info(e, &mi);
@@ -1125,7 +1137,7 @@ int np_explog_parse(const char *buf, size_t len, struct np_explog *log)
 			p.ent_zoned = zoned;
 			p.ent_prefix = pre;
 			if (has_control(s, l)) {
-				p.ent_too_long = true;	/* garbled as a whole */
+				p.ent_too_long = true; /* garbled as a whole */
 			} else if (ent_reserve(&p, l) == 0) {
 				memcpy(p.ent, s, l);
 				p.ent_len = l;
@@ -1138,14 +1150,14 @@ int np_explog_parse(const char *buf, size_t len, struct np_explog *log)
 			if (!p.ent_open || has_control(s, l))
 				sep = NULL;
 			else if (fold > 0 && prev_len == fold)
-				sep = "";	/* folded at a fixed width */
+				sep = ""; /* folded at a fixed width */
 			else if (p.ent_sip == DUMP_LABEL || p.ent_sip == DUMP_OPEN)
-				sep = "\n";	/* a line of the message (or a wrap in it) */
+				sep = "\n"; /* a line of the message (or a wrap in it) */
 			else if (fold == 0 && prev_last == '-')
-				sep = "";	/* a word wrapped after its hyphen */
-			else if (p.ent_sip == DUMP_NONE && (p.ent_quotes % 2 == 1 ||
-							     looks_continued(s, l)))
-				sep = " ";	/* word-wrapped */
+				sep = ""; /* a word wrapped after its hyphen */
+			else if (p.ent_sip == DUMP_NONE &&
+				 (p.ent_quotes % 2 == 1 || looks_continued(s, l)))
+				sep = " "; /* word-wrapped */
 			else
 				sep = NULL;
 			if (sep == NULL) {

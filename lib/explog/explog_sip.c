@@ -15,21 +15,90 @@
  * reading. Names starting "x-" or "p-" are accepted without being listed.
  */
 static const char *const known_headers[] = {
-	"accept", "accept-contact", "accept-encoding", "accept-language", "alert-info", "allow",
-	"allow-events", "answer-mode", "authentication-info", "authorization", "call-id",
-	"call-info", "contact", "content-disposition", "content-encoding", "content-id",
-	"content-language", "content-length", "content-type", "cseq", "date", "diversion",
-	"error-info", "event", "expires", "feature-caps", "flow-timer", "from", "geolocation",
-	"history-info", "identity", "identity-info", "in-reply-to", "info-package", "join",
-	"max-breadth", "max-forwards", "mime-version", "min-expires", "min-se", "organization",
-	"path", "priority", "privacy", "proxy-authenticate", "proxy-authorization",
-	"proxy-require", "rack", "reason", "record-route", "recv-info", "refer-sub", "refer-to",
-	"referred-by", "reject-contact", "remote-party-id", "replaces", "reply-to",
-	"request-disposition", "require", "resource-priority", "retry-after", "route", "rseq",
-	"security-client", "security-server", "security-verify", "server", "service-route",
-	"session-expires", "session-id", "sip-etag", "sip-if-match", "subject",
-	"subscription-state", "supported", "target-dialog", "timestamp", "to", "unsupported",
-	"user-agent", "via", "warning", "www-authenticate",
+    "accept",
+    "accept-contact",
+    "accept-encoding",
+    "accept-language",
+    "alert-info",
+    "allow",
+    "allow-events",
+    "answer-mode",
+    "authentication-info",
+    "authorization",
+    "call-id",
+    "call-info",
+    "contact",
+    "content-disposition",
+    "content-encoding",
+    "content-id",
+    "content-language",
+    "content-length",
+    "content-type",
+    "cseq",
+    "date",
+    "diversion",
+    "error-info",
+    "event",
+    "expires",
+    "feature-caps",
+    "flow-timer",
+    "from",
+    "geolocation",
+    "history-info",
+    "identity",
+    "identity-info",
+    "in-reply-to",
+    "info-package",
+    "join",
+    "max-breadth",
+    "max-forwards",
+    "mime-version",
+    "min-expires",
+    "min-se",
+    "organization",
+    "path",
+    "priority",
+    "privacy",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "proxy-require",
+    "rack",
+    "reason",
+    "record-route",
+    "recv-info",
+    "refer-sub",
+    "refer-to",
+    "referred-by",
+    "reject-contact",
+    "remote-party-id",
+    "replaces",
+    "reply-to",
+    "request-disposition",
+    "require",
+    "resource-priority",
+    "retry-after",
+    "route",
+    "rseq",
+    "security-client",
+    "security-server",
+    "security-verify",
+    "server",
+    "service-route",
+    "session-expires",
+    "session-id",
+    "sip-etag",
+    "sip-if-match",
+    "subject",
+    "subscription-state",
+    "supported",
+    "target-dialog",
+    "timestamp",
+    "to",
+    "unsupported",
+    "user-agent",
+    "via",
+    "warning",
+    "www-authenticate",
 };
 
 bool xl_known_header(const char *name, size_t n)
@@ -112,7 +181,7 @@ static void put_piece(struct xl_out *o, const char *s, size_t a, size_t b)
 			continue;
 		if (c == '\n') {
 			if (last == '-')
-				continue;	/* a word wrapped after its hyphen */
+				continue; /* a word wrapped after its hyphen */
 			c = ' ';
 		}
 		xl_putc(o, c);
@@ -185,7 +254,7 @@ static size_t body_after_length(const char *s, size_t len, size_t i, size_t *dig
 
 size_t np_explog_rebuild(const char *s, size_t len, char *out, size_t cap)
 {
-	struct xl_out o = { out, out ? cap : 0, 0 };
+	struct xl_out o = {out, out ? cap : 0, 0};
 	size_t piece, i, body = 0, body_end;
 
 	if (s == NULL)
@@ -270,7 +339,7 @@ const char *xl_header(const char *msg, size_t len, const char *name, const char 
 
 		if (first) {
 			first = false;
-			continue;	/* the start line */
+			continue; /* the start line */
 		}
 		while (c < b && msg[c] != ':')
 			c++;

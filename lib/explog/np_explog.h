@@ -66,41 +66,41 @@
 
 /** np_explog_entry::kind */
 enum np_explog_kind {
-	NP_EXPLOG_SIP = 1,	/**< a SIP message sent or received by the logging box */
-	NP_EXPLOG_TCP,		/**< a TCP connection event */
+	NP_EXPLOG_SIP = 1, /**< a SIP message sent or received by the logging box */
+	NP_EXPLOG_TCP,	   /**< a TCP connection event */
 };
 
 /** np_explog_entry::action (SIP) */
 enum np_explog_action {
-	NP_EXPLOG_RECEIVED = 1,	/**< Action="Received": src is the peer, dst the box */
+	NP_EXPLOG_RECEIVED = 1, /**< Action="Received": src is the peer, dst the box */
 	NP_EXPLOG_SENT,		/**< Action="Sent": src is the box, dst the peer */
 };
 
 /** np_explog_entry::tcp (TCP) */
 enum np_explog_tcp {
-	NP_EXPLOG_TCP_CONNECTING = 1,	/**< "TCP Connecting": a SYN left src */
-	NP_EXPLOG_TCP_CONNECTED,	/**< "TCP Connected" */
-	NP_EXPLOG_TCP_FAILED,		/**< "TCP Connection Failed" */
-	NP_EXPLOG_TCP_CLOSED,		/**< "TCP Connection Closed" */
+	NP_EXPLOG_TCP_CONNECTING = 1, /**< "TCP Connecting": a SYN left src */
+	NP_EXPLOG_TCP_CONNECTED,      /**< "TCP Connected" */
+	NP_EXPLOG_TCP_FAILED,	      /**< "TCP Connection Failed" */
+	NP_EXPLOG_TCP_CLOSED,	      /**< "TCP Connection Closed" */
 };
 
 /** One entry used from a log. */
 struct np_explog_entry {
-	uint64_t ts_ns;		/**< UTC, ns since the epoch */
-	uint32_t line;		/**< first line of the entry in the file, from 1 */
-	uint8_t kind;		/**< enum np_explog_kind */
-	uint8_t action;		/**< SIP: enum np_explog_action; TCP: 0 */
-	uint8_t tcp;		/**< TCP: enum np_explog_tcp; SIP: 0 */
-	uint8_t proto;		/**< SIP: 17 when the top Via says UDP, else 6; TCP: 6 */
-	bool from_summary;	/**< SIP: synthesised from an INFO summary (no dump) */
-	bool is_request;	/**< SIP */
-	uint16_t status;	/**< SIP responses: 100..699; else 0 */
+	uint64_t ts_ns;	   /**< UTC, ns since the epoch */
+	uint32_t line;	   /**< first line of the entry in the file, from 1 */
+	uint8_t kind;	   /**< enum np_explog_kind */
+	uint8_t action;	   /**< SIP: enum np_explog_action; TCP: 0 */
+	uint8_t tcp;	   /**< TCP: enum np_explog_tcp; SIP: 0 */
+	uint8_t proto;	   /**< SIP: 17 when the top Via says UDP, else 6; TCP: 6 */
+	bool from_summary; /**< SIP: synthesised from an INFO summary (no dump) */
+	bool is_request;   /**< SIP */
+	uint16_t status;   /**< SIP responses: 100..699; else 0 */
 	/** The message's (or connection attempt's) tuple: sender first. */
 	struct np_addr src;
 	struct np_addr dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint32_t cseq;		/**< SIP: CSeq number (0 when none) */
+	uint32_t cseq; /**< SIP: CSeq number (0 when none) */
 	/**
 	 * SIP: hash over the start line (method and Request-URI, or the status
 	 * code), Call-ID, CSeq and top Via branch: equal for the same message
@@ -109,7 +109,7 @@ struct np_explog_entry {
 	uint64_t key;
 	/** SIP: hash of the message's bytes other than white space (layout-proof). */
 	uint64_t canon_hash;
-	uint32_t text_off;	/**< SIP: the rebuilt message, in np_explog::text */
+	uint32_t text_off; /**< SIP: the rebuilt message, in np_explog::text */
 	uint32_t text_len;
 };
 
@@ -119,8 +119,8 @@ struct np_explog_stats {
 	uint64_t entries;	/**< entries (a timestamped line with its continuations) */
 	uint64_t tvcs;		/**< entries from tvcs with a usable time (the log's mark) */
 	uint64_t sip_dumps;	/**< SIP messages from SIPMSG dumps */
-	uint64_t sip_summaries;	/**< SIP messages synthesised from summaries */
-	uint64_t summaries_dup;	/**< summaries of a message whose dump is present (unused) */
+	uint64_t sip_summaries; /**< SIP messages synthesised from summaries */
+	uint64_t summaries_dup; /**< summaries of a message whose dump is present (unused) */
 	uint64_t tcp;		/**< TCP events */
 	uint64_t ignored;	/**< entries understood and not needed (other modules, ...) */
 	uint64_t garbled;	/**< lines not understood: outside any entry, control
@@ -130,12 +130,12 @@ struct np_explog_stats {
 
 /** A parsed log. */
 struct np_explog {
-	struct np_explog_entry *e;	/**< entries, by time (file order for equal times) */
+	struct np_explog_entry *e; /**< entries, by time (file order for equal times) */
 	size_t n;
-	char *text;			/**< rebuilt SIP messages */
+	char *text; /**< rebuilt SIP messages */
 	size_t text_len;
 	struct np_explog_stats st;
-	size_t cap_e, cap_text;		/**< private */
+	size_t cap_e, cap_text; /**< private */
 };
 
 /**
@@ -188,11 +188,11 @@ size_t np_explog_rebuild(const char *dump, size_t len, char *out, size_t cap);
 /** What np_explog_msg_info() reads from a rebuilt message. */
 struct np_explog_msg_info {
 	bool is_request;
-	uint16_t status;	/**< responses */
-	uint8_t proto;		/**< 17 when the top Via transport is UDP, else 6 */
+	uint16_t status; /**< responses */
+	uint8_t proto;	 /**< 17 when the top Via transport is UDP, else 6 */
 	uint32_t cseq;
-	uint64_t key;		/**< as np_explog_entry::key */
-	uint64_t canon_hash;	/**< as np_explog_entry::canon_hash */
+	uint64_t key;	     /**< as np_explog_entry::key */
+	uint64_t canon_hash; /**< as np_explog_entry::canon_hash */
 };
 
 /**

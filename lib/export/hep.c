@@ -6,7 +6,7 @@
 
 #include "np_hep.h"
 
-#define AF_INET_HEP 2		/* AF_INET and AF_INET6 as HEP writes them (Linux values) */
+#define AF_INET_HEP 2 /* AF_INET and AF_INET6 as HEP writes them (Linux values) */
 #define AF_INET6_HEP 10
 
 struct hep_writer {
@@ -61,15 +61,14 @@ static size_t opt_len(const char *s)
 	return s == NULL ? 0 : strlen(s);
 }
 
-int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t *buf,
-		       size_t buflen)
+int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t *buf, size_t buflen)
 {
 	const bool v4 = np_addr_is_v4(&h->src);
 	const size_t key_len = opt_len(h->auth_key);
 	const size_t cid_len = opt_len(h->correlation_id);
 	const size_t node_len = opt_len(h->node_name);
 	const size_t addr_len = v4 ? 4 : 16;
-	struct hep_writer w = { buf };
+	struct hep_writer w = {buf};
 	size_t head;
 
 	if (key_len > NP_HEP_MAX_KEY_LEN || cid_len > NP_HEP_MAX_CORRELATION_LEN ||

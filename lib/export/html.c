@@ -280,7 +280,9 @@ static void annotate(struct ladder *L, struct lev *e)
 	e->cited = false;
 	for (unsigned int k = 0; k <= inc->n_evidence; k++) {
 		const struct np_det_record *r =
-		    k < inc->n_evidence ? np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]) : inc;
+		    k < inc->n_evidence
+			? np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k])
+			: inc;
 
 		if (r == NULL || !rec_cites(r, &e->ref))
 			continue;
@@ -520,7 +522,8 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	}
 	/* The binding record: what the client dialled is the firewall's face on its side. */
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
-		const struct np_det_record *r = np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]);
+		const struct np_det_record *r =
+		    np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]);
 		const struct np_nat_tuple *cl, *sv;
 
 		if (r == NULL || r->kind != NP_DET_KIND_BINDING)
@@ -866,7 +869,8 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 	}
 	fputs(table_head, f);
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
-		const struct np_det_record *r = np_record_find(rep->records, rep->n_records, inc->evidence[k]);
+		const struct np_det_record *r =
+		    np_record_find(rep->records, rep->n_records, inc->evidence[k]);
 
 		if (r != NULL)
 			record_row(f, r, rep->names);

@@ -42,8 +42,9 @@
 	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_TX_BYTES, "port_tx_bytes_total", "Bytes transmitted on the port", NP_CTR_COUNTER)   \
 	X(PORT_DROPPED_PACKETS, "port_dropped_packets_total",                                      \
-	  "Frames to forward out of the port that tx could not take after the retries, or that "  \
-	  "found its link down; freed", NP_CTR_COUNTER)                                            \
+	  "Frames to forward out of the port that tx could not take after the retries, or that "   \
+	  "found its link down; freed",                                                            \
+	  NP_CTR_COUNTER)                                                                          \
 	X(PORT_DROPPED_BYTES, "port_dropped_bytes_total",                                          \
 	  "Bytes of the frames counted in natprobe_port_dropped_packets_total", NP_CTR_COUNTER)    \
 	X(PORT_RX_MISSED, "port_rx_missed_total",                                                  \
@@ -53,56 +54,63 @@
 	X(PORT_RX_NOMBUF, "port_rx_nombuf_total",                                                  \
 	  "Rx failures for lack of mbufs (ethdev rx_nombuf)", NP_CTR_COUNTER)                      \
 	X(PORT_LINK_UP, "port_link_up",                                                            \
-	  "1 while the port's link is up, 0 while it is down (DPDK link status, read every "      \
-	  "100 ms); a port is polled only while its link is up", NP_CTR_GAUGE)
+	  "1 while the port's link is up, 0 while it is down (DPDK link status, read every "       \
+	  "100 ms); a port is polled only while its link is up",                                   \
+	  NP_CTR_GAUGE)
 
-#define NP_SEGMENT_COUNTERS(X)                                                                     \
-	X(SEG_PACKETS, "segment_packets_total", "Frames seen on the segment, all ports",           \
-	  NP_CTR_COUNTER)                                                                          \
-	X(SEG_BYTES, "segment_bytes_total", "Bytes seen on the segment, all ports", NP_CTR_COUNTER) \
-	X(SEG_OVERSIZE, "segment_oversize_frames_total",                                           \
-	  "Frames longer than datapath.mtu (forwarded, not inspected)", NP_CTR_COUNTER)           \
-	X(SEG_IPV4_CSUM_ZERO, "segment_ipv4_checksum_zero_total",                                  \
-	  "Frames whose IPv4 header checksum is 0x0000 (copied from a host that offloads it), "   \
-	  "inspected all the same (datapath.ip_checksum: auto)", NP_CTR_COUNTER)
+#define NP_SEGMENT_COUNTERS(X)                                                                  \
+	X(SEG_PACKETS, "segment_packets_total", "Frames seen on the segment, all ports",        \
+	  NP_CTR_COUNTER)                                                                       \
+	X(SEG_BYTES, "segment_bytes_total", "Bytes seen on the segment, all ports",             \
+	  NP_CTR_COUNTER)                                                                       \
+	X(SEG_OVERSIZE, "segment_oversize_frames_total",                                        \
+	  "Frames longer than datapath.mtu (forwarded, not inspected)", NP_CTR_COUNTER)         \
+	X(SEG_IPV4_CSUM_ZERO, "segment_ipv4_checksum_zero_total",                               \
+	  "Frames whose IPv4 header checksum is 0x0000 (copied from a host that offloads it), " \
+	  "inspected all the same (datapath.ip_checksum: auto)",                                \
+	  NP_CTR_COUNTER)
 
 /*
  * Tunnels, per segment the tunnel frames arrived on and per encapsulation
  * (label encap: np_pkt_encap_name()): X(ENUM, "name after natprobe_", "help", type)
  */
-#define NP_TUNNEL_COUNTERS(X)                                                                      \
-	X(TUN_FRAMES, "tunnel_frames_total",                                                       \
-	  "Frames decapsulated, by the segment they arrived on and encapsulation; the inner "     \
-	  "frame is inspected on the segment tunnels[] names for its tunnel, else on this one",   \
-	  NP_CTR_COUNTER)                                                                          \
-	X(TUN_UNMAPPED, "tunnel_unmapped_frames_total",                                            \
-	  "Decapsulated frames of a tunnel that no tunnels[] entry names (inspected on the "     \
-	  "segment they arrived on), by segment and encapsulation", NP_CTR_COUNTER)              \
-	X(TUN_ERRORS, "tunnel_errors_total",                                                       \
-	  "Tunnel headers natprobe could not read (cut short, unknown version or frame type), "  \
-	  "by segment and encapsulation; the frame is inspected as it is", NP_CTR_COUNTER)
+#define NP_TUNNEL_COUNTERS(X)                                                                   \
+	X(TUN_FRAMES, "tunnel_frames_total",                                                    \
+	  "Frames decapsulated, by the segment they arrived on and encapsulation; the inner "   \
+	  "frame is inspected on the segment tunnels[] names for its tunnel, else on this one", \
+	  NP_CTR_COUNTER)                                                                       \
+	X(TUN_UNMAPPED, "tunnel_unmapped_frames_total",                                         \
+	  "Decapsulated frames of a tunnel that no tunnels[] entry names (inspected on the "    \
+	  "segment they arrived on), by segment and encapsulation",                             \
+	  NP_CTR_COUNTER)                                                                       \
+	X(TUN_ERRORS, "tunnel_errors_total",                                                    \
+	  "Tunnel headers natprobe could not read (cut short, unknown version or frame type), " \
+	  "by segment and encapsulation; the frame is inspected as it is",                      \
+	  NP_CTR_COUNTER)
 
-#define NP_WORKER_COUNTERS(X)                                                                      \
-	X(WK_PACKETS, "worker_packets_total", "Frames handled by the worker", NP_CTR_COUNTER)      \
-	X(WK_BURSTS, "worker_bursts_total", "Rx bursts that returned at least one frame",          \
-	  NP_CTR_COUNTER)                                                                          \
-	X(WK_POLLS, "worker_polls_total", "Rx polls, empty ones included", NP_CTR_COUNTER)         \
-	X(WK_BUSY_CYCLES, "worker_busy_cycles_total",                                              \
-	  "TSC cycles spent on bursts that carried frames", NP_CTR_COUNTER)                        \
-	X(WK_TOTAL_CYCLES, "worker_cycles_total", "TSC cycles the worker ran", NP_CTR_COUNTER)     \
-	X(WK_EVENTS, "events_total", "Events pushed to the control thread", NP_CTR_COUNTER)        \
-	X(WK_EVENT_DROPS, "event_ring_drops_total",                                                \
-	  "Events dropped because the worker's event ring was full", NP_CTR_COUNTER)            \
-	X(WK_HEP_QUEUED, "hep_queued_total",                                                       \
-	  "SIP messages copied to the worker's HEP queue for export.hep_collector", NP_CTR_COUNTER) \
-	X(WK_HEP_QUEUE_DROPS, "hep_queue_drops_total",                                             \
-	  "SIP messages not exported over HEP because the worker's HEP queue was full",            \
-	  NP_CTR_COUNTER)                                                                          \
-	X(WK_HEP_OVERSIZE, "hep_oversize_drops_total",                                             \
-	  "SIP messages not exported over HEP because they are longer than a queue slot "          \
-	  "(16 KiB) or only their header section was kept", NP_CTR_COUNTER)                        \
-	X(WK_TX_WAIT_CYCLES, "worker_tx_wait_cycles_total",                                        \
-	  "TSC cycles the worker waited for room in full tx rings (datapath.tx_backoff_us)",      \
+#define NP_WORKER_COUNTERS(X)                                                                  \
+	X(WK_PACKETS, "worker_packets_total", "Frames handled by the worker", NP_CTR_COUNTER)  \
+	X(WK_BURSTS, "worker_bursts_total", "Rx bursts that returned at least one frame",      \
+	  NP_CTR_COUNTER)                                                                      \
+	X(WK_POLLS, "worker_polls_total", "Rx polls, empty ones included", NP_CTR_COUNTER)     \
+	X(WK_BUSY_CYCLES, "worker_busy_cycles_total",                                          \
+	  "TSC cycles spent on bursts that carried frames", NP_CTR_COUNTER)                    \
+	X(WK_TOTAL_CYCLES, "worker_cycles_total", "TSC cycles the worker ran", NP_CTR_COUNTER) \
+	X(WK_EVENTS, "events_total", "Events pushed to the control thread", NP_CTR_COUNTER)    \
+	X(WK_EVENT_DROPS, "event_ring_drops_total",                                            \
+	  "Events dropped because the worker's event ring was full", NP_CTR_COUNTER)           \
+	X(WK_HEP_QUEUED, "hep_queued_total",                                                   \
+	  "SIP messages copied to the worker's HEP queue for export.hep_collector",            \
+	  NP_CTR_COUNTER)                                                                      \
+	X(WK_HEP_QUEUE_DROPS, "hep_queue_drops_total",                                         \
+	  "SIP messages not exported over HEP because the worker's HEP queue was full",        \
+	  NP_CTR_COUNTER)                                                                      \
+	X(WK_HEP_OVERSIZE, "hep_oversize_drops_total",                                         \
+	  "SIP messages not exported over HEP because they are longer than a queue slot "      \
+	  "(16 KiB) or only their header section was kept",                                    \
+	  NP_CTR_COUNTER)                                                                      \
+	X(WK_TX_WAIT_CYCLES, "worker_tx_wait_cycles_total",                                    \
+	  "TSC cycles the worker waited for room in full tx rings (datapath.tx_backoff_us)",   \
 	  NP_CTR_COUNTER)
 
 /*
@@ -110,21 +118,23 @@
  * control thread from np_hist_stats()) and the files the control thread
  * writes. X(ENUM, "name after natprobe_", "help", type)
  */
-#define NP_EVIDENCE_COUNTERS(X)                                                                    \
-	X(EVD_HISTORY_FRAMES, "evidence_history_frames_total",                                     \
+#define NP_EVIDENCE_COUNTERS(X)                                                                   \
+	X(EVD_HISTORY_FRAMES, "evidence_history_frames_total",                                    \
 	  "Frames copied into the workers' evidence histories (SIP, TCP SYN/FIN/RST, ICMP "       \
-	  "errors, IP fragments)", NP_CTR_COUNTER)                                                 \
-	X(EVD_FRAMES_CUT, "evidence_frames_cut_total",                                             \
-	  "Frames longer than evidence.snaplen, kept cut to it in the history", NP_CTR_COUNTER)  \
-	X(EVD_FRAMES_LOST, "evidence_frames_lost_total",                                           \
+	  "errors, IP fragments)",                                                                \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_FRAMES_CUT, "evidence_frames_cut_total",                                            \
+	  "Frames longer than evidence.snaplen, kept cut to it in the history", NP_CTR_COUNTER)   \
+	X(EVD_FRAMES_LOST, "evidence_frames_lost_total",                                          \
 	  "Frames an incident cites that newer frames had overwritten in the history before its " \
-	  "capture was written (raise evidence.history_frames)", NP_CTR_COUNTER)                 \
+	  "capture was written (raise evidence.history_frames)",                                  \
+	  NP_CTR_COUNTER)                                                                         \
 	X(EVD_FILES, "evidence_files_total", "Evidence captures written, one per incident",       \
-	  NP_CTR_COUNTER)                                                                          \
-	X(EVD_FILE_ERRORS, "evidence_file_errors_total",                                           \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_FILE_ERRORS, "evidence_file_errors_total",                                          \
 	  "Evidence captures that could not be written (directory gone, disk full, name taken)",  \
-	  NP_CTR_COUNTER)                                                                          \
-	X(EVD_HISTORY_BYTES, "evidence_history_bytes",                                             \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_HISTORY_BYTES, "evidence_history_bytes",                                            \
 	  "Memory the evidence histories hold, all workers (DPDK memory)", NP_CTR_GAUGE)
 
 /*
@@ -132,17 +142,19 @@
  * adjacent rows, one per value of its label:
  * X(ENUM, "name after natprobe_", "label", "label value", "help", type)
  */
-#define NP_HEP_COUNTERS(X)                                                                         \
-	X(HEP_SENT_SIP, "hep_sent_total", "what", "sip",                                           \
-	  "HEP packets handed to the kernel for export.hep_collector, by payload: SIP messages "   \
-	  "(sip), anomaly, incident and binding records (record)", NP_CTR_COUNTER)                \
-	X(HEP_SENT_RECORD, "hep_sent_total", "what", "record", "", NP_CTR_COUNTER)                 \
-	X(HEP_ERR_REFUSED, "hep_send_errors_total", "error", "refused",                            \
+#define NP_HEP_COUNTERS(X)                                                                        \
+	X(HEP_SENT_SIP, "hep_sent_total", "what", "sip",                                          \
+	  "HEP packets handed to the kernel for export.hep_collector, by payload: SIP messages "  \
+	  "(sip), anomaly, incident and binding records (record)",                                \
+	  NP_CTR_COUNTER)                                                                         \
+	X(HEP_SENT_RECORD, "hep_sent_total", "what", "record", "", NP_CTR_COUNTER)                \
+	X(HEP_ERR_REFUSED, "hep_send_errors_total", "error", "refused",                           \
 	  "HEP packets lost at send, by error: refused (the collector's host answered ICMP port " \
-	  "unreachable), busy (socket buffer full; natprobe never waits), oversize (a record "     \
-	  "longer than a HEP packet), other", NP_CTR_COUNTER)                                      \
-	X(HEP_ERR_BUSY, "hep_send_errors_total", "error", "busy", "", NP_CTR_COUNTER)              \
-	X(HEP_ERR_OVERSIZE, "hep_send_errors_total", "error", "oversize", "", NP_CTR_COUNTER)      \
+	  "unreachable), busy (socket buffer full; natprobe never waits), oversize (a record "    \
+	  "longer than a HEP packet), other",                                                     \
+	  NP_CTR_COUNTER)                                                                         \
+	X(HEP_ERR_BUSY, "hep_send_errors_total", "error", "busy", "", NP_CTR_COUNTER)             \
+	X(HEP_ERR_OVERSIZE, "hep_send_errors_total", "error", "oversize", "", NP_CTR_COUNTER)     \
 	X(HEP_ERR_OTHER, "hep_send_errors_total", "error", "other", "", NP_CTR_COUNTER)
 
 #define NP_CTR_ENUM(e, n, h, t) NP_##e,
@@ -163,7 +175,7 @@ struct np_stats {
 	uint64_t frame_class[NP_MAX_SEGMENTS][NP_PKT_CLASS_MAX];
 	uint64_t tunnel[NP_MAX_SEGMENTS][NP_PKT_ENCAP_MAX][NP_TUNNEL_CTR_MAX];
 	uint64_t worker[NP_WORKER_CTR_MAX];
-	uint64_t hep[NP_HEP_CTR_MAX];	/**< control thread only */
+	uint64_t hep[NP_HEP_CTR_MAX];	   /**< control thread only */
 	uint64_t evidence[NP_EVD_CTR_MAX]; /**< control thread only */
 } __attribute__((aligned(64)));
 
@@ -171,7 +183,7 @@ struct np_stats {
 struct np_app_counters {
 	uint64_t records_written;	/**< records appended to export.records_file */
 	uint64_t records_failed;	/**< records that could not be written */
-	uint64_t records_reopen_failed;	/**< reopens of the records file (SIGHUP) that failed */
+	uint64_t records_reopen_failed; /**< reopens of the records file (SIGHUP) that failed */
 	uint64_t stdout_failures;	/**< writes to stdout that failed (EPIPE, ...) */
 	uint64_t stderr_failures;	/**< log lines that could not be written */
 };
@@ -186,28 +198,28 @@ extern const struct np_ctr_table np_app_counters_table;
  * process_start_time_seconds. Not counters: rendered after them.
  */
 struct np_process_info {
-	const char *version;		/**< natprobe's */
-	const char *dpdk;		/**< versions natprobe runs with, e.g. "22.11.11" */
+	const char *version; /**< natprobe's */
+	const char *dpdk;    /**< versions natprobe runs with, e.g. "22.11.11" */
 	const char *hyperscan;
 	const char *libpcap;
 	const char *libcyaml;
-	double start_time_s;		/**< since the Unix epoch */
+	double start_time_s; /**< since the Unix epoch */
 };
 
 /** What a report reads: the config for names, and every owner's counters. */
 struct np_stats_src {
-	const struct np_conf *conf;	/**< port and segment names */
+	const struct np_conf *conf; /**< port and segment names */
 	unsigned int n_workers;
-	const struct np_stats *const *workers;	/**< n_workers entries, worker i = index i */
-	const struct np_stats *control;		/**< NIC-level port counters; may be NULL */
+	const struct np_stats *const *workers; /**< n_workers entries, worker i = index i */
+	const struct np_stats *control;	       /**< NIC-level port counters; may be NULL */
 	/** Per worker (n_workers entries), or NULL: SIP, fragment and flow counters. */
 	const struct np_det_inspect_stats *const *inspect;
 	const struct np_flow_stats *const *flow;
 	/** Control thread: anomaly/incident counters and the binding learner; may be NULL. */
 	const struct np_det_correlator_stats *correlator;
 	const struct np_nat_stats *nat;
-	const struct np_app_counters *app;	/**< NULL: left out */
-	const struct np_process_info *process;	/**< NULL: the process families are left out */
+	const struct np_app_counters *app;     /**< NULL: left out */
+	const struct np_process_info *process; /**< NULL: the process families are left out */
 };
 
 /** Sum of every thread's struct np_stats into @p out (worker[] counters are summed too). */
@@ -221,9 +233,9 @@ struct np_ctr_label {
 
 /** One series' value, as np_ctr_walk() hands it out. */
 struct np_ctr_sample {
-	const struct np_ctr_desc *d;	/**< its row */
+	const struct np_ctr_desc *d; /**< its row */
 	unsigned int n_labels;
-	struct np_ctr_label l[3];	/**< dim labels (port, segment / segment / worker) first */
+	struct np_ctr_label l[3]; /**< dim labels (port, segment / segment / worker) first */
 	uint64_t v;
 };
 

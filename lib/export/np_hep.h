@@ -55,8 +55,8 @@
 /** Longest node name (chunk 0x0013) natprobe writes. */
 #define NP_HEP_MAX_NODE_NAME_LEN 64u
 /** Largest head np_hep_encode_head() writes (IPv6, longest key, correlation id, node name). */
-#define NP_HEP_MAX_HEAD_LEN                                                                        \
-	(NP_HEP_HDR_LEN + 14 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 +   \
+#define NP_HEP_MAX_HEAD_LEN                                                                     \
+	(NP_HEP_HDR_LEN + 14 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + \
 	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN)
 
 /** Chunk types (vendor 0) natprobe writes. */
@@ -82,23 +82,23 @@ enum np_hep_chunk {
 /** Protocol types (chunk 0x000b). */
 enum np_hep_proto {
 	NP_HEP_PROTO_SIP = 1,	/**< the payload is a SIP message */
-	NP_HEP_PROTO_LOG = 100,	/**< a log line; HOMER/heplify-server store it as a "log" */
+	NP_HEP_PROTO_LOG = 100, /**< a log line; HOMER/heplify-server store it as a "log" */
 };
 
 /** What goes around a payload. */
 struct np_hep_info {
-	struct np_addr src;	/**< IPv4-mapped for IPv4 (np_addr_from_v4()); src and dst are
-				 *   of one family, the family of @c src decides */
+	struct np_addr src; /**< IPv4-mapped for IPv4 (np_addr_from_v4()); src and dst are
+			     *   of one family, the family of @c src decides */
 	struct np_addr dst;
-	uint16_t sport;		/**< host order */
+	uint16_t sport; /**< host order */
 	uint16_t dport;
-	uint8_t ip_proto;	/**< 6 TCP, 17 UDP */
-	uint8_t proto_type;	/**< enum np_hep_proto */
-	uint32_t capture_id;	/**< chunk 0x000c */
-	uint64_t ts_ns;		/**< nanoseconds since the epoch; sent as seconds + microseconds */
-	const char *auth_key;	/**< chunk 0x000e, NUL-terminated; NULL or "" for none */
+	uint8_t ip_proto;     /**< 6 TCP, 17 UDP */
+	uint8_t proto_type;   /**< enum np_hep_proto */
+	uint32_t capture_id;  /**< chunk 0x000c */
+	uint64_t ts_ns;	      /**< nanoseconds since the epoch; sent as seconds + microseconds */
+	const char *auth_key; /**< chunk 0x000e, NUL-terminated; NULL or "" for none */
 	const char *correlation_id; /**< chunk 0x0011, NUL-terminated; NULL or "" for none */
-	const char *node_name;	/**< chunk 0x0013, NUL-terminated; NULL or "" for none */
+	const char *node_name;	    /**< chunk 0x0013, NUL-terminated; NULL or "" for none */
 };
 
 /**

@@ -23,7 +23,7 @@
 struct np_text_filter {
 	unsigned char pend[4];
 	size_t n_pend;
-	bool keep_newline;	/**< pass '\n' unchanged (else it becomes \x0a) */
+	bool keep_newline; /**< pass '\n' unchanged (else it becomes \x0a) */
 };
 
 /**

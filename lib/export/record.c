@@ -52,8 +52,8 @@ static void flow_json(FILE *f, const struct np_det_tuple *t)
 
 	np_endpoint_str(&t->src, t->sport, s, sizeof(s));
 	np_endpoint_str(&t->dst, t->dport, d, sizeof(d));
-	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}", np_proto_name(t->proto),
-		s, d);
+	fprintf(f, ",\"flow\":{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\"}",
+		np_proto_name(t->proto), s, d);
 }
 
 static void binding_short(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
@@ -142,16 +142,17 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 		fprintf(f, ",\"delay_ms\":%" PRId64, r->delay_ms);
 	if (r->outcome != NP_DET_OUTCOME_NONE)
 		kv_str(f, "outcome",
-		       r->outcome == NP_DET_OUTCOME_RST    ? "rst"
+		       r->outcome == NP_DET_OUTCOME_RST	   ? "rst"
 		       : r->outcome == NP_DET_OUTCOME_ICMP ? "icmp_unreachable"
 							   : "unanswered",
 		       true);
 	if (r->kind == NP_DET_KIND_ANOMALY) {
 		char t0[40], t1[40];
 
-		fprintf(f, ",\"count\":%u,\"first_ts\":\"%s\",\"last_ts\":\"%s\"",
-			r->count ? r->count : 1, np_record_ts(r->ts_ns, t0, sizeof(t0)),
-			np_record_ts(r->last_ns > r->ts_ns ? r->last_ns : r->ts_ns, t1, sizeof(t1)));
+		fprintf(
+		    f, ",\"count\":%u,\"first_ts\":\"%s\",\"last_ts\":\"%s\"",
+		    r->count ? r->count : 1, np_record_ts(r->ts_ns, t0, sizeof(t0)),
+		    np_record_ts(r->last_ns > r->ts_ns ? r->last_ns : r->ts_ns, t1, sizeof(t1)));
 	}
 	if (r->kind == NP_DET_KIND_INCIDENT) {
 		fputs(",\"evidence\":[", f);

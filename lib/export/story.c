@@ -69,7 +69,8 @@ char *np_record_diagnosis(const struct np_det_record *r, char *buf, size_t len)
 			 sentence(cl, cap2, sizeof(cap2)), t,
 			 st->refused ? ": the connection is refused" : "",
 			 st->timed_out ? ", and it answers 408 Request Timeout. MRA clients log in "
-					 "but get no phone services" : "");
+					 "but get no phone services"
+				       : "");
 	else
 		snprintf(buf, len,
 			 "%s (%s) receives the traversal connection from %s, its own public "
@@ -120,14 +121,19 @@ char *np_record_step(const struct np_det_record *inc, const struct np_det_record
 	switch (e->kind == NP_DET_KIND_ANOMALY ? e->type : NP_DET_TYPE_MAX) {
 	case NP_DET_HAIRPIN_SNAT:
 		if (st->client_seen)
-			snprintf(buf, len, "%s -> %s leaves the firewall as %s -> %s (source translated)",
-				 ep_str(&st->client, a, sizeof(a)), ep_str(&st->server_pub, b, sizeof(b)),
-				 ep_str(&st->translated, c, sizeof(c)), ep_str(&st->server, d, sizeof(d)));
-		else
 			snprintf(buf, len,
-				 "a connection to %s arrives from %s, the server's own public address "
-				 "(source translated)", ep_str(&st->server, a, sizeof(a)),
-				 ep_str(&st->translated, b, sizeof(b)));
+				 "%s -> %s leaves the firewall as %s -> %s (source translated)",
+				 ep_str(&st->client, a, sizeof(a)),
+				 ep_str(&st->server_pub, b, sizeof(b)),
+				 ep_str(&st->translated, c, sizeof(c)),
+				 ep_str(&st->server, d, sizeof(d)));
+		else
+			snprintf(
+			    buf, len,
+			    "a connection to %s arrives from %s, the server's own public address "
+			    "(source translated)",
+			    ep_str(&st->server, a, sizeof(a)),
+			    ep_str(&st->translated, b, sizeof(b)));
 		break;
 	case NP_DET_TRANSLATED_ROUTE:
 		if (e->sip.method[0] != '\0')
@@ -146,7 +152,8 @@ char *np_record_step(const struct np_det_record *inc, const struct np_det_record
 		break;
 	case NP_DET_SIP_TIMEOUT:
 		if (e->delay_ms >= 0)
-			snprintf(buf, len, "%u to %s (%s timeout, %" PRId64 " ms after the request)",
+			snprintf(buf, len,
+				 "%u to %s (%s timeout, %" PRId64 " ms after the request)",
 				 e->sip.status, e->sip.cseq, e->timeout_kind, e->delay_ms);
 		else
 			snprintf(buf, len, "%u to %s (%s timeout)", e->sip.status, e->sip.cseq,
@@ -202,9 +209,10 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 	}
 	/* time order (ids break ties) */
 	for (unsigned int i = 1; i < k; i++)
-		for (unsigned int j = i; j > 0 && (ev[j]->ts_ns < ev[j - 1]->ts_ns ||
-						   (ev[j]->ts_ns == ev[j - 1]->ts_ns &&
-						    ev[j]->id < ev[j - 1]->id)); j--) {
+		for (unsigned int j = i;
+		     j > 0 && (ev[j]->ts_ns < ev[j - 1]->ts_ns ||
+			       (ev[j]->ts_ns == ev[j - 1]->ts_ns && ev[j]->id < ev[j - 1]->id));
+		     j--) {
 			const struct np_det_record *t = ev[j];
 
 			ev[j] = ev[j - 1];
@@ -212,9 +220,11 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 		}
 	/* One lane per side of the firewall: C | FW | E. */
 	if (!one_side)
-		fprintf(f, "    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
-			cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
-			seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
+		fprintf(
+		    f,
+		    "    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
+		    cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
+		    seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
 	else
 		fprintf(f, "    time          id    %s | FW | %s   (seen on %s: %s side)\n", cl, sv,
 			seg(n, st->seg_server), sentence(server_name(st), cap, sizeof(cap)));
@@ -228,7 +238,8 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 		np_record_clock(e->ts_ns, ts, sizeof(ts));
 		snprintf(id, sizeof(id), "[%u]", e->id);
 		fprintf(f, "    %s  %-5s %*s | %s | %-*s %s\n", ts, id, w, on_cl ? cl : "",
-			fw ? "FW" : "  ", w, on_sv ? sv : "", np_record_step(inc, e, line, sizeof(line)));
+			fw ? "FW" : "  ", w, on_sv ? sv : "",
+			np_record_step(inc, e, line, sizeof(line)));
 	}
 	return ferror(f) ? -EIO : 0;
 }

@@ -26,7 +26,6 @@
 #define FLOW_LIKELY(x) __builtin_expect(!!(x), 1)
 #define FLOW_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -34,24 +33,24 @@
 
 /* Ageing lists; FLOW_LST_FREE marks entries on the free list. */
 enum flow_lst {
-	FLOW_LST_UDP = 0,	/* UDP flows: udp_idle_ns */
-	FLOW_LST_TCP,		/* open TCP flows: tcp_idle_ns */
-	FLOW_LST_SYN,		/* SYN_SENT: syn_timeout_ns from the first SYN, never reordered */
-	FLOW_LST_GRACE,		/* closed / refused / unanswered TCP: grace_ns */
+	FLOW_LST_UDP = 0, /* UDP flows: udp_idle_ns */
+	FLOW_LST_TCP,	  /* open TCP flows: tcp_idle_ns */
+	FLOW_LST_SYN,	  /* SYN_SENT: syn_timeout_ns from the first SYN, never reordered */
+	FLOW_LST_GRACE,	  /* closed / refused / unanswered TCP: grace_ns */
 	FLOW_LST_N,
 	FLOW_LST_FREE = FLOW_LST_N,
 };
 
 /* flow_hot::flags */
-#define FLOW_F_INIT_B (1u << 0)	/* initiator is key side 1 (a[1]:port[1]) */
-#define FLOW_F_SIP (1u << 1)	/* SIP: UDP on a SIP port, or a SIP TCP stream */
+#define FLOW_F_INIT_B (1u << 0)	  /* initiator is key side 1 (a[1]:port[1]) */
+#define FLOW_F_SIP (1u << 1)	  /* SIP: UDP on a SIP port, or a SIP TCP stream */
 #define FLOW_F_SIP_PORT (1u << 2) /* a port is a configured SIP port */
 
 /* flow_hot::dflags[dir] */
 #define FLOW_D_STARTED (1u << 0) /* first payload seen (fingerprinted) */
-#define FLOW_D_SEQ (1u << 1)	/* cold.next_seq valid */
-#define FLOW_D_RESYNC (1u << 2)	/* SIP stream out of step: looking for a start line */
-#define FLOW_D_SOL (1u << 3)	/* resync: the next byte starts a line */
+#define FLOW_D_SEQ (1u << 1)	 /* cold.next_seq valid */
+#define FLOW_D_RESYNC (1u << 2)	 /* SIP stream out of step: looking for a start line */
+#define FLOW_D_SOL (1u << 3)	 /* resync: the next byte starts a line */
 
 /*
  * Lookup key: the first FLOW_KEY_LEN bytes of flow_hot as five words (a[0],
@@ -66,31 +65,31 @@ struct flow_key {
 #define FLOW_KEY_LEN 38u
 
 struct flow_hot {
-	struct np_addr a[2];	/* key: endpoints, canonical order */
-	uint16_t port[2];	/* key */
-	uint8_t proto;		/* key */
-	uint8_t segment;	/* key */
-	uint8_t state;		/* enum np_flow_tcp_state */
-	uint8_t flags;		/* FLOW_F_* */
-	uint64_t last_ns;	/* list position time: last packet, within quantum */
-	uint32_t prev;		/* list links (prev towards the head: newer) */
+	struct np_addr a[2]; /* key: endpoints, canonical order */
+	uint16_t port[2];    /* key */
+	uint8_t proto;	     /* key */
+	uint8_t segment;     /* key */
+	uint8_t state;	     /* enum np_flow_tcp_state */
+	uint8_t flags;	     /* FLOW_F_* */
+	uint64_t last_ns;    /* list position time: last packet, within quantum */
+	uint32_t prev;	     /* list links (prev towards the head: newer) */
 	uint32_t next;
 	uint32_t hash;
-	uint8_t lst;		/* enum flow_lst */
+	uint8_t lst; /* enum flow_lst */
 	uint8_t syn_retx;
-	uint8_t dflags[2];	/* FLOW_D_*, per direction */
+	uint8_t dflags[2]; /* FLOW_D_*, per direction */
 } __attribute__((aligned(64)));
 
 struct flow_cold {
-	uint64_t syn_ns;	/* first SYN (TCP); creation time otherwise */
-	uint32_t next_seq[2];	/* next expected sequence number per direction */
-	uint32_t skip[2];	/* body bytes still to skip per direction */
-	uint32_t buf[2];	/* reassembly buffer + 1 per direction; 0 none */
+	uint64_t syn_ns;      /* first SYN (TCP); creation time otherwise */
+	uint32_t next_seq[2]; /* next expected sequence number per direction */
+	uint32_t skip[2];     /* body bytes still to skip per direction */
+	uint32_t buf[2];      /* reassembly buffer + 1 per direction; 0 none */
 };
 
 struct flow_slot {
 	uint32_t hash;
-	uint32_t idx;		/* FLOW_NIL: empty */
+	uint32_t idx; /* FLOW_NIL: empty */
 };
 
 _Static_assert(sizeof(struct flow_hot) == 64, "hot entry is one cache line");
@@ -98,30 +97,30 @@ _Static_assert(offsetof(struct flow_hot, state) == FLOW_KEY_LEN, "key is the fir
 _Static_assert(sizeof(struct flow_cold) == 32, "cold entry is 32 bytes");
 /* slots <= 4 * size (2 * size rounded up to a power of two) */
 _Static_assert(sizeof(struct flow_hot) + sizeof(struct flow_cold) + 4 * sizeof(struct flow_slot) <=
-		       NP_FLOW_BYTES_PER_FLOW,
+		   NP_FLOW_BYTES_PER_FLOW,
 	       "a flow costs at most NP_FLOW_BYTES_PER_FLOW bytes, index included");
 _Static_assert(NP_FLOW_REASM_BUF_LEN >= NP_SIP_MAX_HDR_LEN, "buffer holds a header section");
 
 struct flow_list {
-	uint32_t head;		/* newest */
-	uint32_t tail;		/* oldest: next to expire */
+	uint32_t head; /* newest */
+	uint32_t tail; /* oldest: next to expire */
 };
 
 struct np_flow_table {
 	struct flow_hot *hot;
 	struct flow_cold *cold;
 	struct flow_slot *slots;
-	uint8_t *pool;		/* reasm_buffers * NP_FLOW_REASM_BUF_LEN */
-	uint32_t *buf_len;	/* bytes held per buffer */
-	uint32_t *buf_free;	/* stack of free buffer indexes */
+	uint8_t *pool;	    /* reasm_buffers * NP_FLOW_REASM_BUF_LEN */
+	uint32_t *buf_len;  /* bytes held per buffer */
+	uint32_t *buf_free; /* stack of free buffer indexes */
 	uint32_t n_buf_free;
-	uint32_t mask;		/* slots - 1 */
+	uint32_t mask; /* slots - 1 */
 	uint32_t size;
-	uint32_t free_head;	/* free entries, linked through next */
+	uint32_t free_head; /* free entries, linked through next */
 	struct flow_list lists[FLOW_LST_N];
 	uint64_t tmo[FLOW_LST_N];	/* idle timeout per list */
 	uint64_t quantum[FLOW_LST_N];	/* reorder a flow at most this often; UINT64_MAX: never */
-	uint64_t due_after[FLOW_LST_N];	/* the tail is due at last_ns + this */
+	uint64_t due_after[FLOW_LST_N]; /* the tail is due at last_ns + this */
 	unsigned int expire_rr;		/* list np_flow_expire() starts with */
 	size_t mem;
 	struct np_flow_conf conf;
@@ -131,8 +130,7 @@ struct np_flow_table {
 
 /* ---- key and hash -------------------------------------------------------------------------- */
 
-static inline uint64_t
-flow_ld64(const void *p)
+static inline uint64_t flow_ld64(const void *p)
 {
 	uint64_t v;
 
@@ -140,8 +138,7 @@ flow_ld64(const void *p)
 	return v;
 }
 
-static inline uint32_t
-flow_ld32(const void *p)
+static inline uint32_t flow_ld32(const void *p)
 {
 	uint32_t v;
 
@@ -149,8 +146,7 @@ flow_ld32(const void *p)
 	return v;
 }
 
-static inline uint16_t
-flow_ld16(const void *p)
+static inline uint16_t flow_ld16(const void *p)
 {
 	uint16_t v;
 
@@ -159,8 +155,7 @@ flow_ld16(const void *p)
 }
 
 /* Word 4 of a key: ports, protocol, segment, in flow_hot's memory order. */
-static inline uint64_t
-flow_key_tail(uint16_t port0, uint16_t port1, uint8_t proto, uint8_t segment)
+static inline uint64_t flow_key_tail(uint16_t port0, uint16_t port1, uint8_t proto, uint8_t segment)
 {
 	struct {
 		uint16_t port[2];
@@ -176,8 +171,7 @@ flow_key_tail(uint16_t port0, uint16_t port1, uint8_t proto, uint8_t segment)
 }
 
 /* Does entry @p e hold key @p k? (Bytes 38-39 of word 4 are state and flags: masked.) */
-static inline bool
-flow_key_eq(const struct flow_hot *e, const struct flow_key *k)
+static inline bool flow_key_eq(const struct flow_hot *e, const struct flow_key *k)
 {
 	const uint8_t *p = (const uint8_t *)e;
 	const uint64_t mask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
@@ -187,8 +181,7 @@ flow_key_eq(const struct flow_hot *e, const struct flow_key *k)
 		((flow_ld64(p + 32) ^ k->w[4]) & mask)) == 0;
 }
 
-static inline uint32_t
-flow_hash5(const uint64_t w[5])
+static inline uint32_t flow_hash5(const uint64_t w[5])
 {
 	return np_hash_words(0x9e3779b9u, w, 5);
 }
@@ -198,9 +191,9 @@ flow_hash5(const uint64_t w[5])
  * order does, as long as both directions agree), and its hash.
  * @return true when the tuple's source is key side 1.
  */
-static inline bool
-flow_key_make(struct flow_key *k, uint8_t segment, uint8_t proto, const struct np_addr *src,
-	      uint16_t sport, const struct np_addr *dst, uint16_t dport)
+static inline bool flow_key_make(struct flow_key *k, uint8_t segment, uint8_t proto,
+				 const struct np_addr *src, uint16_t sport,
+				 const struct np_addr *dst, uint16_t dport)
 {
 	uint64_t s0 = flow_ld64(src->b), s1 = flow_ld64(src->b + 8);
 	uint64_t d0 = flow_ld64(dst->b), d1 = flow_ld64(dst->b + 8);
@@ -217,8 +210,7 @@ flow_key_make(struct flow_key *k, uint8_t segment, uint8_t proto, const struct n
 }
 
 /* Index of the flow with key @p k, or FLOW_NIL. */
-static inline uint32_t
-flow_lookup(const struct np_flow_table *t, const struct flow_key *k)
+static inline uint32_t flow_lookup(const struct np_flow_table *t, const struct flow_key *k)
 {
 	uint32_t hash = k->hash, i = hash & t->mask;
 
@@ -247,23 +239,21 @@ void flow_remove(struct np_flow_table *t, uint32_t idx, unsigned int reason, uin
 void flow_event_init(const struct flow_hot *e, struct np_flow_event *ev, unsigned int type,
 		     uint64_t now_ns);
 
-static inline void
-flow_emit(const struct np_flow_sink *sink, const struct np_flow_event *ev)
+static inline void flow_emit(const struct np_flow_sink *sink, const struct np_flow_event *ev)
 {
 	if (sink && sink->event)
 		sink->event(sink->ctx, ev);
 }
 
 /* Move a flow to the head of another list (state change). */
-static inline void
-flow_move(struct np_flow_table *t, uint32_t idx, unsigned int lst, uint64_t now_ns)
+static inline void flow_move(struct np_flow_table *t, uint32_t idx, unsigned int lst,
+			     uint64_t now_ns)
 {
 	flow_list_unlink(t, idx);
 	flow_list_push(t, idx, lst, now_ns);
 }
 
-static inline bool
-flow_is_sip_port(const struct np_flow_table *t, uint16_t port)
+static inline bool flow_is_sip_port(const struct np_flow_table *t, uint16_t port)
 {
 	return (t->sip_port_map[port >> 6] >> (port & 63)) & 1;
 }

@@ -10,8 +10,7 @@
 #define FLOW_SYN_WINDOW (1u << 30)
 
 /* Reorder the flow in its list when its position is older than the list's quantum. */
-static inline void
-flow_touch(struct np_flow_table *t, uint32_t idx, uint64_t now_ns)
+static inline void flow_touch(struct np_flow_table *t, uint32_t idx, uint64_t now_ns)
 {
 	struct flow_hot *e = &t->hot[idx];
 
@@ -19,10 +18,9 @@ flow_touch(struct np_flow_table *t, uint32_t idx, uint64_t now_ns)
 		flow_move(t, idx, e->lst, now_ns);
 }
 
-static void
-emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int dir,
-		 const uint8_t *p, uint32_t n, uint32_t seq, uint64_t now_ns,
-		 const struct np_flow_sink *sink)
+static void emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int dir,
+			     const uint8_t *p, uint32_t n, uint32_t seq, uint64_t now_ns,
+			     const struct np_flow_sink *sink)
 {
 	struct np_flow_event ev;
 
@@ -39,21 +37,18 @@ emit_fingerprint(struct np_flow_table *t, const struct flow_hot *e, unsigned int
 
 /* ---- TCP ------------------------------------------------------------------------------------- */
 
-static inline bool
-tcp_pending(const struct flow_hot *e)
+static inline bool tcp_pending(const struct flow_hot *e)
 {
 	return e->state == NP_FLOW_TCP_SYN_SENT || e->state == NP_FLOW_TCP_UNANSWERED;
 }
 
-static inline bool
-tcp_open(const struct flow_hot *e)
+static inline bool tcp_open(const struct flow_hot *e)
 {
 	return e->state == NP_FLOW_TCP_ESTABLISHED || e->state == NP_FLOW_TCP_MIDSTREAM;
 }
 
-static void
-tcp_refused(struct np_flow_table *t, uint32_t idx, const struct np_pkt_info *pi,
-	    unsigned int reason, uint64_t now_ns, const struct np_flow_sink *sink)
+static void tcp_refused(struct np_flow_table *t, uint32_t idx, const struct np_pkt_info *pi,
+			unsigned int reason, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	uint64_t syn_ns = t->cold[idx].syn_ns;
@@ -76,9 +71,8 @@ tcp_refused(struct np_flow_table *t, uint32_t idx, const struct np_pkt_info *pi,
 	flow_emit(sink, &ev);
 }
 
-static void
-tcp_closed(struct np_flow_table *t, uint32_t idx, unsigned int dir, unsigned int reason,
-	   uint64_t now_ns, const struct np_flow_sink *sink)
+static void tcp_closed(struct np_flow_table *t, uint32_t idx, unsigned int dir, unsigned int reason,
+		       uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct np_flow_event ev;
@@ -93,9 +87,9 @@ tcp_closed(struct np_flow_table *t, uint32_t idx, unsigned int dir, unsigned int
 }
 
 /* A new flow for a TCP packet; pure RSTs never get here. */
-static uint32_t
-tcp_new(struct np_flow_table *t, const struct flow_key *k, bool side,
-	const struct np_pkt_info *pi, uint64_t now_ns, const struct np_flow_sink *sink)
+static uint32_t tcp_new(struct np_flow_table *t, const struct flow_key *k, bool side,
+			const struct np_pkt_info *pi, uint64_t now_ns,
+			const struct np_flow_sink *sink)
 {
 	uint8_t fl = pi->tcp_flags & (TCP_SYN | TCP_ACK);
 	struct flow_hot *e;
@@ -112,8 +106,8 @@ tcp_new(struct np_flow_table *t, const struct flow_key *k, bool side,
 		return idx;
 	}
 	/* a SYN-ACK seen first: its receiver initiated the connection */
-	idx = flow_create(t, k, fl == (TCP_SYN | TCP_ACK) ? !side : side, FLOW_LST_TCP, now_ns,
-			  sink);
+	idx =
+	    flow_create(t, k, fl == (TCP_SYN | TCP_ACK) ? !side : side, FLOW_LST_TCP, now_ns, sink);
 	e = &t->hot[idx];
 	e->state = NP_FLOW_TCP_MIDSTREAM;
 	if (fl == (TCP_SYN | TCP_ACK)) {
@@ -124,9 +118,9 @@ tcp_new(struct np_flow_table *t, const struct flow_key *k, bool side,
 }
 
 /* A SYN or SYN-ACK on an existing flow. @return the flow's index (a new one on reuse). */
-static uint32_t
-tcp_syn(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct flow_key *k,
-	bool side, const struct np_pkt_info *pi, uint64_t now_ns, const struct np_flow_sink *sink)
+static uint32_t tcp_syn(struct np_flow_table *t, uint32_t idx, unsigned int dir,
+			const struct flow_key *k, bool side, const struct np_pkt_info *pi,
+			uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct flow_cold *c = &t->cold[idx];
@@ -184,9 +178,8 @@ tcp_syn(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct fl
 	return tcp_new(t, k, side, pi, now_ns, sink);
 }
 
-static void
-tcp_rst(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct np_pkt_info *pi,
-	uint64_t now_ns, const struct np_flow_sink *sink)
+static void tcp_rst(struct np_flow_table *t, uint32_t idx, unsigned int dir,
+		    const struct np_pkt_info *pi, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	const struct flow_hot *e = &t->hot[idx];
 
@@ -200,16 +193,14 @@ tcp_rst(struct np_flow_table *t, uint32_t idx, unsigned int dir, const struct np
 }
 
 /* A TLS record header: content type 20..24, version 3.x (SSL 3.0 to TLS 1.3). */
-static inline bool
-is_tls_record(const uint8_t *p, uint32_t n)
+static inline bool is_tls_record(const uint8_t *p, uint32_t n)
 {
 	return n >= 3 && p[0] >= 0x14 && p[0] <= 0x18 && p[1] == 0x03 && p[2] <= 0x04;
 }
 
-static void
-tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t segment,
-	    const struct np_pkt_info *pi, const uint8_t *p, uint32_t n, uint64_t now_ns,
-	    const struct np_flow_sink *sink)
+static void tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t segment,
+			const struct np_pkt_info *pi, const uint8_t *p, uint32_t n, uint64_t now_ns,
+			const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	uint32_t seq = pi->tcp_seq + ((pi->tcp_flags & TCP_SYN) ? 1 : 0);
@@ -224,8 +215,9 @@ tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t seg
 			e->flags |= FLOW_F_SIP;
 			/* the other side already spoke: find its next message start */
 			if (e->dflags[!dir] & FLOW_D_STARTED)
-				e->dflags[!dir] = (uint8_t)((e->dflags[!dir] & ~FLOW_D_SEQ &
-							     ~FLOW_D_SOL) | FLOW_D_RESYNC);
+				e->dflags[!dir] =
+				    (uint8_t)((e->dflags[!dir] & ~FLOW_D_SEQ & ~FLOW_D_SOL) |
+					      FLOW_D_RESYNC);
 		} else if ((e->flags & FLOW_F_SIP) && !(e->dflags[!dir] & FLOW_D_STARTED) &&
 			   is_tls_record(p, n)) {
 			/* SIP over TLS opens with a TLS record: nothing to frame, ever */
@@ -246,13 +238,13 @@ tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir, uint8_t seg
 	flow_reasm_data(t, idx, seq, p, n, &pk);
 }
 
-static int
-process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
-	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+		       const uint8_t *p, uint32_t n, uint64_t now_ns,
+		       const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
+	bool side =
+	    flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst, pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	uint8_t fl = pi->tcp_flags;
 	unsigned int dir;
@@ -283,8 +275,7 @@ process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 
 /* ---- UDP ------------------------------------------------------------------------------------- */
 
-static bool
-only_crlf(const uint8_t *p, uint32_t n)
+static bool only_crlf(const uint8_t *p, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		if (p[i] != '\r' && p[i] != '\n')
@@ -292,13 +283,13 @@ only_crlf(const uint8_t *p, uint32_t n)
 	return true;
 }
 
-static int
-process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
-	    const uint8_t *p, uint32_t n, uint64_t now_ns, const struct np_flow_sink *sink)
+static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+		       const uint8_t *p, uint32_t n, uint64_t now_ns,
+		       const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
+	bool side =
+	    flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst, pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
@@ -321,21 +312,20 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 	 * keep-alives of RFC 5626 start with 0x00/0x01, RTP with 0x80) is not
 	 * SIP: counted, not delivered as an unparsable message.
 	 */
-	sip = np_sip_looks_like_sip(p, n);	/* each datagram is a message: asked once */
+	sip = np_sip_looks_like_sip(p, n); /* each datagram is a message: asked once */
 	if ((e->flags & FLOW_F_SIP_PORT) && !sip && !(p[0] >= 'A' && p[0] <= 'z') &&
 	    !(p[0] <= '\r' && only_crlf(p, n))) {
 		t->stats.sip_udp_not_sip++;
 		return 0;
 	}
-	if (((e->flags & FLOW_F_SIP_PORT) || sip) &&
-	    !(p[0] <= '\r' && only_crlf(p, n))) {
+	if (((e->flags & FLOW_F_SIP_PORT) || sip) && !(p[0] <= '\r' && only_crlf(p, n))) {
 		struct flow_pkt pk = {
-			.pi = pi,
-			.sink = sink,
-			.now_ns = now_ns,
-			.segment = segment,
-			.dir = (uint8_t)dir,
-			.proto = NP_IPPROTO_UDP,
+		    .pi = pi,
+		    .sink = sink,
+		    .now_ns = now_ns,
+		    .segment = segment,
+		    .dir = (uint8_t)dir,
+		    .proto = NP_IPPROTO_UDP,
 		};
 
 		t->stats.sip_udp_msgs++;
@@ -346,16 +336,15 @@ process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *
 
 /* ---- ICMP ------------------------------------------------------------------------------------ */
 
-static int
-process_icmp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
-	     uint64_t now_ns, const struct np_flow_sink *sink)
+static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+			uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct flow_key k;
 	bool side, unreach;
 	uint32_t idx;
 
-	unreach = pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4
-				       : pi->icmp_type == 1;
+	unreach =
+	    pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4 : pi->icmp_type == 1;
 	if (!unreach || !pi->icmp_inner.valid || pi->icmp_inner.proto != NP_IPPROTO_TCP)
 		return -ENOTSUP;
 	side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->icmp_inner.src, pi->icmp_inner.sport,
@@ -371,8 +360,7 @@ process_icmp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info 
 	return 0;
 }
 
-void
-np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)
+void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)
 {
 	struct flow_key k;
 
@@ -383,9 +371,8 @@ np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np
 	__builtin_prefetch(&t->slots[k.hash & t->mask]);
 }
 
-int
-np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
-		const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink)
+int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
+		    const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	const uint8_t *p;
 

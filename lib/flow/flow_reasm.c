@@ -18,8 +18,7 @@
 /* np_sip_looks_like_sip() looks no further than this for the end of the first line. */
 #define FLOW_START_LINE_MAX 1024u
 
-void
-flow_deliver(const struct flow_pkt *pk, const uint8_t *p, uint32_t n, uint8_t flags)
+void flow_deliver(const struct flow_pkt *pk, const uint8_t *p, uint32_t n, uint8_t flags)
 {
 	struct np_flow_msg m;
 
@@ -39,14 +38,12 @@ flow_deliver(const struct flow_pkt *pk, const uint8_t *p, uint32_t n, uint8_t fl
 	pk->sink->sip(pk->sink->ctx, &m);
 }
 
-static inline uint8_t *
-buf_data(struct np_flow_table *t, uint32_t b)
+static inline uint8_t *buf_data(struct np_flow_table *t, uint32_t b)
 {
 	return t->pool + (size_t)b * NP_FLOW_REASM_BUF_LEN;
 }
 
-void
-flow_reasm_drop(struct np_flow_table *t, struct flow_cold *c, unsigned int d)
+void flow_reasm_drop(struct np_flow_table *t, struct flow_cold *c, unsigned int d)
 {
 	if (c->buf[d]) {
 		t->buf_free[t->n_buf_free++] = c->buf[d] - 1;
@@ -56,16 +53,15 @@ flow_reasm_drop(struct np_flow_table *t, struct flow_cold *c, unsigned int d)
 	c->skip[d] = 0;
 }
 
-static inline void
-enter_resync(struct flow_hot *e, unsigned int d, bool sol)
+static inline void enter_resync(struct flow_hot *e, unsigned int d, bool sol)
 {
 	e->dflags[d] =
 	    (uint8_t)((e->dflags[d] & ~FLOW_D_SOL) | FLOW_D_RESYNC | (sol ? FLOW_D_SOL : 0));
 }
 
 /* Unframable data at the current position: count it, look for the next start line. */
-static uint32_t
-bad_frame(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, unsigned int d)
+static uint32_t bad_frame(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
+			  unsigned int d)
 {
 	t->stats.reasm_bad_frames++;
 	flow_reasm_drop(t, c, d);
@@ -73,8 +69,7 @@ bad_frame(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, unsi
 	return 0;
 }
 
-bool
-flow_maybe_sip(const uint8_t *p, uint32_t n)
+bool flow_maybe_sip(const uint8_t *p, uint32_t n)
 {
 	uint32_t i = 0, lim;
 
@@ -94,8 +89,7 @@ flow_maybe_sip(const uint8_t *p, uint32_t n)
  * Offset of the first line in [p, p+n) that starts like a SIP message; the
  * line at offset 0 counts only when @p sol. -1 when none.
  */
-static int64_t
-resync_find(const uint8_t *p, uint32_t n, bool sol)
+static int64_t resync_find(const uint8_t *p, uint32_t n, bool sol)
 {
 	uint32_t i = 0;
 	const uint8_t *nl;
@@ -118,9 +112,9 @@ resync_find(const uint8_t *p, uint32_t n, bool sol)
 }
 
 /* No partial message held: deliver complete messages, keep a cut one. @return bytes used. */
-static uint32_t
-frame_in_place(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, unsigned int d,
-	       const uint8_t *p, uint32_t n, const struct flow_pkt *pk)
+static uint32_t frame_in_place(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
+			       unsigned int d, const uint8_t *p, uint32_t n,
+			       const struct flow_pkt *pk)
 {
 	struct np_sip_frame_info fi;
 	uint32_t b;
@@ -181,9 +175,8 @@ frame_in_place(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
 }
 
 /* A partial message is held: append, and see whether it is complete. @return bytes used. */
-static uint32_t
-feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, unsigned int d,
-	    const uint8_t *p, uint32_t n, const struct flow_pkt *pk)
+static uint32_t feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
+			    unsigned int d, const uint8_t *p, uint32_t n, const struct flow_pkt *pk)
 {
 	uint32_t b = c->buf[d] - 1, len = t->buf_len[b];
 	uint32_t a = NP_FLOW_REASM_BUF_LEN - len;
@@ -212,7 +205,7 @@ feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 				t->stats.reasm_oversize++;
 				flow_deliver(pk, buf, fi.hdr_len,
 					     NP_FLOW_MSG_F_REASSEMBLED |
-						     NP_FLOW_MSG_F_BODY_SKIPPED);
+						 NP_FLOW_MSG_F_BODY_SKIPPED);
 				flow_reasm_drop(t, c, d);
 				c->skip[d] = fi.msg_len - (len + a);
 				return a;
@@ -253,9 +246,8 @@ feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 	}
 }
 
-static void
-stream_data(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, unsigned int d,
-	    const uint8_t *p, uint32_t n, const struct flow_pkt *pk)
+static void stream_data(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c,
+			unsigned int d, const uint8_t *p, uint32_t n, const struct flow_pkt *pk)
 {
 	while (n) {
 		uint32_t k;
@@ -271,7 +263,7 @@ stream_data(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 							 (p[n - 1] == '\n' ? FLOW_D_SOL : 0));
 				return;
 			}
-			e->dflags[d] &= (uint8_t)~(FLOW_D_RESYNC | FLOW_D_SOL);
+			e->dflags[d] &= (uint8_t) ~(FLOW_D_RESYNC | FLOW_D_SOL);
 			t->stats.reasm_resyncs++;
 			k = (uint32_t)off;
 		} else if (c->buf[d]) {
@@ -284,9 +276,8 @@ stream_data(struct np_flow_table *t, struct flow_hot *e, struct flow_cold *c, un
 	}
 }
 
-void
-flow_reasm_data(struct np_flow_table *t, uint32_t idx, uint32_t seq, const uint8_t *p,
-		uint32_t n, const struct flow_pkt *pk)
+void flow_reasm_data(struct np_flow_table *t, uint32_t idx, uint32_t seq, const uint8_t *p,
+		     uint32_t n, const struct flow_pkt *pk)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct flow_cold *c = &t->cold[idx];

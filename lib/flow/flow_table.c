@@ -12,45 +12,43 @@
 
 /* The table of lib/flow's counters (np_ctr.h): one row per field, summed over workers. */
 static const struct np_ctr_desc flow_rows[] = {
-#define NP_FLOW_CTR_ROW(f, h, g)                                                                   \
-	NP_CTR_ROW((g) ? #f : #f "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER,                 \
+#define NP_FLOW_CTR_ROW(f, h, g)                                                   \
+	NP_CTR_ROW((g) ? #f : #f "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, \
 		   struct np_flow_stats, f),
-	NP_FLOW_STATS(NP_FLOW_CTR_ROW)
+    NP_FLOW_STATS(NP_FLOW_CTR_ROW)
 #undef NP_FLOW_CTR_ROW
 };
 
 _Static_assert(sizeof(flow_rows) / sizeof(flow_rows[0]) == NP_FLOW_STATS_N, "one row a counter");
 
-const struct np_ctr_table np_flow_counters = { flow_rows, NP_FLOW_STATS_N };
+const struct np_ctr_table np_flow_counters = {flow_rows, NP_FLOW_STATS_N};
 
 static const char *const ev_names[NP_FLOW_EV_MAX] = {
-	[NP_FLOW_EV_NEW] = "new",
-	[NP_FLOW_EV_FINGERPRINT] = "fingerprint",
-	[NP_FLOW_EV_TCP_ESTABLISHED] = "tcp_established",
-	[NP_FLOW_EV_TCP_REFUSED] = "tcp_refused",
-	[NP_FLOW_EV_TCP_UNANSWERED] = "tcp_unanswered",
-	[NP_FLOW_EV_CLOSED] = "closed",
-	[NP_FLOW_EV_EXPIRED] = "expired",
+    [NP_FLOW_EV_NEW] = "new",
+    [NP_FLOW_EV_FINGERPRINT] = "fingerprint",
+    [NP_FLOW_EV_TCP_ESTABLISHED] = "tcp_established",
+    [NP_FLOW_EV_TCP_REFUSED] = "tcp_refused",
+    [NP_FLOW_EV_TCP_UNANSWERED] = "tcp_unanswered",
+    [NP_FLOW_EV_CLOSED] = "closed",
+    [NP_FLOW_EV_EXPIRED] = "expired",
 };
 
 static const char *const state_names[NP_FLOW_TCP_STATE_MAX] = {
-	[NP_FLOW_TCP_NONE] = "none",
-	[NP_FLOW_TCP_SYN_SENT] = "syn_sent",
-	[NP_FLOW_TCP_ESTABLISHED] = "established",
-	[NP_FLOW_TCP_MIDSTREAM] = "midstream",
-	[NP_FLOW_TCP_CLOSED] = "closed",
-	[NP_FLOW_TCP_REFUSED] = "refused",
-	[NP_FLOW_TCP_UNANSWERED] = "unanswered",
+    [NP_FLOW_TCP_NONE] = "none",
+    [NP_FLOW_TCP_SYN_SENT] = "syn_sent",
+    [NP_FLOW_TCP_ESTABLISHED] = "established",
+    [NP_FLOW_TCP_MIDSTREAM] = "midstream",
+    [NP_FLOW_TCP_CLOSED] = "closed",
+    [NP_FLOW_TCP_REFUSED] = "refused",
+    [NP_FLOW_TCP_UNANSWERED] = "unanswered",
 };
 
-const char *
-np_flow_ev_name(unsigned int type)
+const char *np_flow_ev_name(unsigned int type)
 {
 	return type < NP_FLOW_EV_MAX ? ev_names[type] : "unknown";
 }
 
-const char *
-np_flow_tcp_state_name(unsigned int state)
+const char *np_flow_tcp_state_name(unsigned int state)
 {
 	return state < NP_FLOW_TCP_STATE_MAX ? state_names[state] : "unknown";
 }
@@ -58,30 +56,26 @@ np_flow_tcp_state_name(unsigned int state)
 /* ---- fingerprint hash ------------------------------------------------------------------------ */
 
 /* A fixed seed, so every worker (and every run) agrees. */
-uint64_t
-np_flow_fp_hash(const uint8_t *p, size_t len)
+uint64_t np_flow_fp_hash(const uint8_t *p, size_t len)
 {
 	return np_hash_mix64(np_hash_bytes(0x243f6a8885a308d3ull, p, p ? len : 0));
 }
 
 /* ---- memory ---------------------------------------------------------------------------------- */
 
-static void *
-default_alloc(size_t size, size_t align, void *ctx)
+static void *default_alloc(size_t size, size_t align, void *ctx)
 {
 	(void)ctx;
 	return aligned_alloc(align, (size + align - 1) & ~(align - 1));
 }
 
-static void
-default_free(void *p, void *ctx)
+static void default_free(void *p, void *ctx)
 {
 	(void)ctx;
 	free(p);
 }
 
-static void *
-table_alloc(struct np_flow_table *t, size_t size)
+static void *table_alloc(struct np_flow_table *t, size_t size)
 {
 	void *p = t->conf.alloc(size, 64, t->conf.alloc_ctx);
 
@@ -90,15 +84,13 @@ table_alloc(struct np_flow_table *t, size_t size)
 	return p;
 }
 
-static void
-table_free(const struct np_flow_conf *c, void *p)
+static void table_free(const struct np_flow_conf *c, void *p)
 {
 	if (p)
 		c->free(p, c->alloc_ctx);
 }
 
-void
-np_flow_table_destroy(struct np_flow_table *t)
+void np_flow_table_destroy(struct np_flow_table *t)
 {
 	struct np_flow_conf c;
 
@@ -114,16 +106,14 @@ np_flow_table_destroy(struct np_flow_table *t)
 	table_free(&c, t);
 }
 
-static uint64_t
-tmo_or(uint64_t v, uint64_t def)
+static uint64_t tmo_or(uint64_t v, uint64_t def)
 {
 	if (!v)
 		return def;
 	return v > FLOW_MAX_TMO_NS ? FLOW_MAX_TMO_NS : v;
 }
 
-struct np_flow_table *
-np_flow_table_create(const struct np_flow_conf *conf)
+struct np_flow_table *np_flow_table_create(const struct np_flow_conf *conf)
 {
 	struct np_flow_conf c;
 	struct np_flow_table *t;
@@ -208,22 +198,19 @@ nomem:
 	return NULL;
 }
 
-size_t
-np_flow_table_mem(const struct np_flow_table *t)
+size_t np_flow_table_mem(const struct np_flow_table *t)
 {
 	return t ? t->mem : 0;
 }
 
-const struct np_flow_stats *
-np_flow_stats(const struct np_flow_table *t)
+const struct np_flow_stats *np_flow_stats(const struct np_flow_table *t)
 {
 	return t ? &t->stats : NULL;
 }
 
 /* ---- lists ----------------------------------------------------------------------------------- */
 
-void
-flow_list_unlink(struct np_flow_table *t, uint32_t idx)
+void flow_list_unlink(struct np_flow_table *t, uint32_t idx)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct flow_list *l = &t->lists[e->lst];
@@ -238,8 +225,7 @@ flow_list_unlink(struct np_flow_table *t, uint32_t idx)
 		l->tail = e->prev;
 }
 
-void
-flow_list_push(struct np_flow_table *t, uint32_t idx, unsigned int lst, uint64_t now_ns)
+void flow_list_push(struct np_flow_table *t, uint32_t idx, unsigned int lst, uint64_t now_ns)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct flow_list *l = &t->lists[lst];
@@ -263,8 +249,7 @@ flow_list_push(struct np_flow_table *t, uint32_t idx, unsigned int lst, uint64_t
 
 /* ---- index ----------------------------------------------------------------------------------- */
 
-static void
-index_insert(struct np_flow_table *t, uint32_t hash, uint32_t idx)
+static void index_insert(struct np_flow_table *t, uint32_t hash, uint32_t idx)
 {
 	uint32_t i = hash & t->mask;
 
@@ -275,8 +260,7 @@ index_insert(struct np_flow_table *t, uint32_t hash, uint32_t idx)
 }
 
 /* Backward-shift deletion: later entries of the probe run move up, so no tombstones. */
-static void
-index_delete(struct np_flow_table *t, uint32_t hash, uint32_t idx)
+static void index_delete(struct np_flow_table *t, uint32_t hash, uint32_t idx)
 {
 	uint32_t mask = t->mask, i = hash & mask, j;
 
@@ -305,9 +289,8 @@ index_delete(struct np_flow_table *t, uint32_t hash, uint32_t idx)
 
 /* ---- flows ----------------------------------------------------------------------------------- */
 
-void
-flow_event_init(const struct flow_hot *e, struct np_flow_event *ev, unsigned int type,
-		uint64_t now_ns)
+void flow_event_init(const struct flow_hot *e, struct np_flow_event *ev, unsigned int type,
+		     uint64_t now_ns)
 {
 	unsigned int s = (e->flags & FLOW_F_INIT_B) ? 1 : 0;
 
@@ -322,15 +305,13 @@ flow_event_init(const struct flow_hot *e, struct np_flow_event *ev, unsigned int
 	ev->ts_ns = now_ns;
 }
 
-static inline uint64_t
-sat_add(uint64_t a, uint64_t b)
+static inline uint64_t sat_add(uint64_t a, uint64_t b)
 {
 	return a + b < a ? UINT64_MAX : a + b;
 }
 
-void
-flow_remove(struct np_flow_table *t, uint32_t idx, unsigned int reason, uint64_t now_ns,
-	    const struct np_flow_sink *sink)
+void flow_remove(struct np_flow_table *t, uint32_t idx, unsigned int reason, uint64_t now_ns,
+		 const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct np_flow_event ev;
@@ -357,8 +338,7 @@ flow_remove(struct np_flow_table *t, uint32_t idx, unsigned int reason, uint64_t
 }
 
 /* The flow closest to its idle deadline: the tail of one of the lists. */
-static void
-evict_one(struct np_flow_table *t, uint64_t now_ns, const struct np_flow_sink *sink)
+static void evict_one(struct np_flow_table *t, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	uint32_t victim = FLOW_NIL;
 	uint64_t best = UINT64_MAX;
@@ -378,9 +358,8 @@ evict_one(struct np_flow_table *t, uint64_t now_ns, const struct np_flow_sink *s
 	flow_remove(t, victim, NP_FLOW_EXP_EVICTED, now_ns, sink);
 }
 
-uint32_t
-flow_create(struct np_flow_table *t, const struct flow_key *k, bool init_b, unsigned int lst,
-	    uint64_t now_ns, const struct np_flow_sink *sink)
+uint32_t flow_create(struct np_flow_table *t, const struct flow_key *k, bool init_b,
+		     unsigned int lst, uint64_t now_ns, const struct np_flow_sink *sink)
 {
 	struct np_flow_event ev;
 	struct flow_hot *e;
@@ -416,9 +395,8 @@ flow_create(struct np_flow_table *t, const struct flow_key *k, bool init_b, unsi
 
 /* ---- ageing ---------------------------------------------------------------------------------- */
 
-static void
-syn_unanswered(struct np_flow_table *t, uint32_t idx, uint64_t now_ns,
-	       const struct np_flow_sink *sink)
+static void syn_unanswered(struct np_flow_table *t, uint32_t idx, uint64_t now_ns,
+			   const struct np_flow_sink *sink)
 {
 	struct flow_hot *e = &t->hot[idx];
 	struct np_flow_event ev;
@@ -432,9 +410,8 @@ syn_unanswered(struct np_flow_table *t, uint32_t idx, uint64_t now_ns,
 	flow_emit(sink, &ev);
 }
 
-unsigned int
-np_flow_expire(struct np_flow_table *t, uint64_t now_ns, unsigned int max_work,
-	       const struct np_flow_sink *sink)
+unsigned int np_flow_expire(struct np_flow_table *t, uint64_t now_ns, unsigned int max_work,
+			    const struct np_flow_sink *sink)
 {
 	unsigned int work = 0;
 
@@ -463,10 +440,9 @@ np_flow_expire(struct np_flow_table *t, uint64_t now_ns, unsigned int max_work,
 
 /* ---- lookup ---------------------------------------------------------------------------------- */
 
-int
-np_flow_find(const struct np_flow_table *t, uint8_t segment, uint8_t proto,
-	     const struct np_addr *src, uint16_t sport, const struct np_addr *dst, uint16_t dport,
-	     struct np_flow_info *out)
+int np_flow_find(const struct np_flow_table *t, uint8_t segment, uint8_t proto,
+		 const struct np_addr *src, uint16_t sport, const struct np_addr *dst,
+		 uint16_t dport, struct np_flow_info *out)
 {
 	struct flow_key k;
 	const struct flow_hot *e;

@@ -118,15 +118,15 @@
 
 /** Table parameters for np_flow_table_create(). */
 struct np_flow_conf {
-	uint32_t size;			/**< flows, 1..NP_FLOW_MAX_SIZE */
-	uint32_t reasm_buffers;		/**< TCP reassembly buffers, 0..NP_FLOW_MAX_REASM_BUFFERS
-					 *   (0: every partial message counts as pool exhausted) */
-	uint64_t tcp_idle_ns;		/**< idle timeout of open TCP flows; 0 = default */
-	uint64_t udp_idle_ns;		/**< idle timeout of UDP flows; 0 = default */
-	uint64_t syn_timeout_ns;	/**< no SYN-ACK this long after the first SYN: unanswered;
-					 *   0 = default */
-	uint64_t grace_ns;		/**< closed / refused / unanswered TCP flows linger this
-					 *   long after their last packet; 0 = default */
+	uint32_t size;		 /**< flows, 1..NP_FLOW_MAX_SIZE */
+	uint32_t reasm_buffers;	 /**< TCP reassembly buffers, 0..NP_FLOW_MAX_REASM_BUFFERS
+				  *   (0: every partial message counts as pool exhausted) */
+	uint64_t tcp_idle_ns;	 /**< idle timeout of open TCP flows; 0 = default */
+	uint64_t udp_idle_ns;	 /**< idle timeout of UDP flows; 0 = default */
+	uint64_t syn_timeout_ns; /**< no SYN-ACK this long after the first SYN: unanswered;
+				  *   0 = default */
+	uint64_t grace_ns;	 /**< closed / refused / unanswered TCP flows linger this
+				  *   long after their last packet; 0 = default */
 	/**
 	 * Allocator for everything the table needs, called only from
 	 * np_flow_table_create(): returns @p size bytes aligned to @p align (a
@@ -134,40 +134,40 @@ struct np_flow_conf {
 	 * NULL: aligned_alloc(). When set, @p free must be set too.
 	 */
 	void *(*alloc)(size_t size, size_t align, void *ctx);
-	void (*free)(void *p, void *ctx);	/**< releases what alloc returned */
-	void *alloc_ctx;			/**< passed to alloc and free */
+	void (*free)(void *p, void *ctx);	   /**< releases what alloc returned */
+	void *alloc_ctx;			   /**< passed to alloc and free */
 	uint16_t sip_ports[NP_FLOW_MAX_SIP_PORTS]; /**< SIP ports (e.g. 5060, 5061) */
-	unsigned int n_sip_ports;		/**< entries used in sip_ports, 0..64 */
+	unsigned int n_sip_ports;		   /**< entries used in sip_ports, 0..64 */
 };
 
 /** Event types (struct np_flow_event::type). Names: np_flow_ev_name(). */
 enum np_flow_ev_type {
-	NP_FLOW_EV_NEW = 0,		/**< "new": a flow was created */
-	NP_FLOW_EV_FINGERPRINT,		/**< "fingerprint": first payload in a direction */
-	NP_FLOW_EV_TCP_ESTABLISHED,	/**< "tcp_established": SYN-ACK answered the SYN */
-	NP_FLOW_EV_TCP_REFUSED,		/**< "tcp_refused": RST or ICMP unreachable answered it */
-	NP_FLOW_EV_TCP_UNANSWERED,	/**< "tcp_unanswered": no answer within syn_timeout_ns */
-	NP_FLOW_EV_CLOSED,		/**< "closed": first FIN or RST on an open TCP flow */
-	NP_FLOW_EV_EXPIRED,		/**< "expired": the flow left the table */
+	NP_FLOW_EV_NEW = 0,	    /**< "new": a flow was created */
+	NP_FLOW_EV_FINGERPRINT,	    /**< "fingerprint": first payload in a direction */
+	NP_FLOW_EV_TCP_ESTABLISHED, /**< "tcp_established": SYN-ACK answered the SYN */
+	NP_FLOW_EV_TCP_REFUSED,	    /**< "tcp_refused": RST or ICMP unreachable answered it */
+	NP_FLOW_EV_TCP_UNANSWERED,  /**< "tcp_unanswered": no answer within syn_timeout_ns */
+	NP_FLOW_EV_CLOSED,	    /**< "closed": first FIN or RST on an open TCP flow */
+	NP_FLOW_EV_EXPIRED,	    /**< "expired": the flow left the table */
 	NP_FLOW_EV_MAX
 };
 
 /** TCP state of a flow (NONE for UDP). Names: np_flow_tcp_state_name(). */
 enum np_flow_tcp_state {
-	NP_FLOW_TCP_NONE = 0,		/**< "none": UDP */
-	NP_FLOW_TCP_SYN_SENT,		/**< "syn_sent": SYN seen, no answer yet */
-	NP_FLOW_TCP_ESTABLISHED,	/**< "established" */
-	NP_FLOW_TCP_MIDSTREAM,		/**< "midstream": picked up without a handshake */
-	NP_FLOW_TCP_CLOSED,		/**< "closed": FIN or RST seen */
-	NP_FLOW_TCP_REFUSED,		/**< "refused": RST or ICMP answered the SYN */
-	NP_FLOW_TCP_UNANSWERED,		/**< "unanswered": syn_timeout_ns passed */
+	NP_FLOW_TCP_NONE = 0,	 /**< "none": UDP */
+	NP_FLOW_TCP_SYN_SENT,	 /**< "syn_sent": SYN seen, no answer yet */
+	NP_FLOW_TCP_ESTABLISHED, /**< "established" */
+	NP_FLOW_TCP_MIDSTREAM,	 /**< "midstream": picked up without a handshake */
+	NP_FLOW_TCP_CLOSED,	 /**< "closed": FIN or RST seen */
+	NP_FLOW_TCP_REFUSED,	 /**< "refused": RST or ICMP answered the SYN */
+	NP_FLOW_TCP_UNANSWERED,	 /**< "unanswered": syn_timeout_ns passed */
 	NP_FLOW_TCP_STATE_MAX
 };
 
 /** np_flow_event::refused.reason */
 enum np_flow_refuse_reason {
-	NP_FLOW_REFUSED_RST = 0,	/**< TCP RST from the responder */
-	NP_FLOW_REFUSED_ICMP,		/**< ICMP (type 3) / ICMPv6 (type 1) unreachable */
+	NP_FLOW_REFUSED_RST = 0, /**< TCP RST from the responder */
+	NP_FLOW_REFUSED_ICMP,	 /**< ICMP (type 3) / ICMPv6 (type 1) unreachable */
 };
 
 /** np_flow_event::closed.reason */
@@ -178,9 +178,9 @@ enum np_flow_close_reason {
 
 /** np_flow_event::expired.reason */
 enum np_flow_exp_reason {
-	NP_FLOW_EXP_IDLE = 0,		/**< idle timeout (np_flow_expire()) */
-	NP_FLOW_EXP_EVICTED,		/**< table full: made room for a new flow */
-	NP_FLOW_EXP_REUSED,		/**< a new TCP connection (SYN, new ISN) on the tuple */
+	NP_FLOW_EXP_IDLE = 0, /**< idle timeout (np_flow_expire()) */
+	NP_FLOW_EXP_EVICTED,  /**< table full: made room for a new flow */
+	NP_FLOW_EXP_REUSED,   /**< a new TCP connection (SYN, new ISN) on the tuple */
 };
 
 /**
@@ -188,15 +188,15 @@ enum np_flow_exp_reason {
  * sent the first packet / the SYN), whatever packet caused the event.
  */
 struct np_flow_event {
-	uint8_t type;		/**< enum np_flow_ev_type */
-	uint8_t segment;	/**< as given to np_flow_process() */
-	uint8_t proto;		/**< 6 TCP, 17 UDP */
-	uint8_t dir;		/**< FINGERPRINT, CLOSED: 0 from the initiator, 1 towards it */
-	uint16_t sport;		/**< initiator port */
-	uint16_t dport;		/**< responder port */
-	struct np_addr src;	/**< initiator address */
-	struct np_addr dst;	/**< responder address */
-	uint64_t ts_ns;		/**< time of the packet (or np_flow_expire() call) causing it */
+	uint8_t type;	    /**< enum np_flow_ev_type */
+	uint8_t segment;    /**< as given to np_flow_process() */
+	uint8_t proto;	    /**< 6 TCP, 17 UDP */
+	uint8_t dir;	    /**< FINGERPRINT, CLOSED: 0 from the initiator, 1 towards it */
+	uint16_t sport;	    /**< initiator port */
+	uint16_t dport;	    /**< responder port */
+	struct np_addr src; /**< initiator address */
+	struct np_addr dst; /**< responder address */
+	uint64_t ts_ns;	    /**< time of the packet (or np_flow_expire() call) causing it */
 	/**
 	 * The frame that caused it. This library leaves it zero (it does not
 	 * number frames); the inspector (lib/inspect) fills it in, and it stays
@@ -205,64 +205,67 @@ struct np_flow_event {
 	struct np_pkt_ref ref;
 	union {
 		struct {
-			uint64_t hash;		/**< np_flow_fp_hash() of the first bytes */
-			uint32_t len;		/**< payload length of that packet */
-			uint32_t seq;		/**< TCP: sequence number of its first byte;
-						 *   0 for UDP */
-		} fp;				/**< FINGERPRINT */
+			uint64_t hash; /**< np_flow_fp_hash() of the first bytes */
+			uint32_t len;  /**< payload length of that packet */
+			uint32_t seq;  /**< TCP: sequence number of its first byte;
+					*   0 for UDP */
+		} fp;		       /**< FINGERPRINT */
 		struct {
-			uint64_t syn_ns;	/**< first SYN */
-			uint64_t synack_ns;	/**< the SYN-ACK (= ts_ns) */
-			uint8_t syn_retx;	/**< SYN retransmissions before it (max 255) */
-		} est;				/**< TCP_ESTABLISHED */
+			uint64_t syn_ns;    /**< first SYN */
+			uint64_t synack_ns; /**< the SYN-ACK (= ts_ns) */
+			uint8_t syn_retx;   /**< SYN retransmissions before it (max 255) */
+		} est;			    /**< TCP_ESTABLISHED */
 		struct {
-			uint64_t syn_ns;	/**< first SYN */
-			uint64_t delay_ns;	/**< ts_ns - syn_ns */
-			uint8_t reason;		/**< enum np_flow_refuse_reason */
-			uint8_t icmp_type;	/**< for NP_FLOW_REFUSED_ICMP */
+			uint64_t syn_ns;   /**< first SYN */
+			uint64_t delay_ns; /**< ts_ns - syn_ns */
+			uint8_t reason;	   /**< enum np_flow_refuse_reason */
+			uint8_t icmp_type; /**< for NP_FLOW_REFUSED_ICMP */
 			uint8_t icmp_code;
-			uint8_t syn_retx;	/**< SYN retransmissions before it */
-		} refused;			/**< TCP_REFUSED */
+			uint8_t syn_retx; /**< SYN retransmissions before it */
+		} refused;		  /**< TCP_REFUSED */
 		struct {
-			uint64_t syn_ns;	/**< first SYN */
-			uint8_t syn_retx;	/**< SYN retransmissions seen */
-		} unanswered;			/**< TCP_UNANSWERED */
+			uint64_t syn_ns;  /**< first SYN */
+			uint8_t syn_retx; /**< SYN retransmissions seen */
+		} unanswered;		  /**< TCP_UNANSWERED */
 		struct {
-			uint8_t reason;		/**< enum np_flow_close_reason; sender in dir */
-		} closed;			/**< CLOSED */
+			uint8_t reason; /**< enum np_flow_close_reason; sender in dir */
+		} closed;		/**< CLOSED */
 		struct {
-			uint8_t reason;		/**< enum np_flow_exp_reason */
-			uint8_t tcp_state;	/**< enum np_flow_tcp_state at removal */
-		} expired;			/**< EXPIRED */
+			uint8_t reason;	   /**< enum np_flow_exp_reason */
+			uint8_t tcp_state; /**< enum np_flow_tcp_state at removal */
+		} expired;		   /**< EXPIRED */
 	};
 };
 
 /** np_flow_msg::flags */
-#define NP_FLOW_MSG_F_REASSEMBLED (1u << 0)  /**< data lies in a reassembly buffer */
-#define NP_FLOW_MSG_F_BODY_SKIPPED (1u << 1) /**< header section only: the body did not fit in
-					      *   a reassembly buffer and is skipped */
-#define NP_FLOW_MSG_F_BAD_LENGTH (1u << 2)   /**< header section only: Content-Length is
-					      *   unusable; the stream resynchronises after it */
-#define NP_FLOW_MSG_F_LOGGED (1u << 3)	     /**< read from a diagnostic log, not the wire: line
-					      *   ends are lost, a body may be short */
+#define NP_FLOW_MSG_F_REASSEMBLED (1u << 0) /**< data lies in a reassembly buffer */
+#define NP_FLOW_MSG_F_BODY_SKIPPED                                  \
+	(1u << 1) /**< header section only: the body did not fit in \
+		   *   a reassembly buffer and is skipped */
+#define NP_FLOW_MSG_F_BAD_LENGTH                              \
+	(1u << 2) /**< header section only: Content-Length is \
+		   *   unusable; the stream resynchronises after it */
+#define NP_FLOW_MSG_F_LOGGED                                          \
+	(1u << 3) /**< read from a diagnostic log, not the wire: line \
+		   *   ends are lost, a body may be short */
 
 /**
  * One SIP message. data/len are valid only during the callback (they point
  * into the frame or into a reassembly buffer that is reused right after).
  */
 struct np_flow_msg {
-	const uint8_t *data;	/**< first byte of the message (its start line) */
-	uint32_t len;		/**< header section, plus the body when framed (TCP) or the rest
-				 *   of the datagram (UDP) */
+	const uint8_t *data; /**< first byte of the message (its start line) */
+	uint32_t len;	     /**< header section, plus the body when framed (TCP) or the rest
+			      *   of the datagram (UDP) */
 	uint8_t segment;
-	uint8_t dir;		/**< 0 from the flow's initiator, 1 towards it */
-	uint8_t proto;		/**< 6 TCP, 17 UDP */
-	uint8_t flags;		/**< NP_FLOW_MSG_F_* */
-	uint16_t sport;		/**< sender of this message */
+	uint8_t dir;	/**< 0 from the flow's initiator, 1 towards it */
+	uint8_t proto;	/**< 6 TCP, 17 UDP */
+	uint8_t flags;	/**< NP_FLOW_MSG_F_* */
+	uint16_t sport; /**< sender of this message */
 	uint16_t dport;
-	struct np_addr src;	/**< sender of this message */
+	struct np_addr src; /**< sender of this message */
 	struct np_addr dst;
-	uint64_t ts_ns;		/**< time of the packet that completed the message */
+	uint64_t ts_ns; /**< time of the packet that completed the message */
 };
 
 /** Where np_flow_process() and np_flow_expire() report. Any member may be NULL. */
@@ -297,17 +300,17 @@ struct np_flow_sink {
 	X(tcp_unanswered, "TCP connection attempts with no answer within the SYN timeout", 0)      \
 	X(tcp_syn_retransmits, "SYN retransmissions", 0)                                           \
 	X(tcp_closed, "TCP flows closed by FIN or RST", 0)                                         \
-	X(icmp_unmatched, "ICMP unreachable quoting TCP that matched no pending SYN", 0)          \
+	X(icmp_unmatched, "ICMP unreachable quoting TCP that matched no pending SYN", 0)           \
 	X(sip_udp_msgs, "SIP messages delivered from UDP datagrams", 0)                            \
 	X(sip_udp_not_sip, "Datagrams on SIP ports that cannot be SIP (STUN, RTP); not parsed", 0) \
-	X(reasm_msgs_in_place, "SIP over TCP messages delivered from one segment, no copy", 0)    \
-	X(reasm_msgs_reassembled, "SIP over TCP messages completed in a reassembly buffer", 0)   \
-	X(reasm_retransmits, "TCP segments carrying already seen data (ignored)", 0)              \
-	X(reasm_gaps, "TCP sequence gaps in SIP streams (partial message dropped)", 0)            \
+	X(reasm_msgs_in_place, "SIP over TCP messages delivered from one segment, no copy", 0)     \
+	X(reasm_msgs_reassembled, "SIP over TCP messages completed in a reassembly buffer", 0)     \
+	X(reasm_retransmits, "TCP segments carrying already seen data (ignored)", 0)               \
+	X(reasm_gaps, "TCP sequence gaps in SIP streams (partial message dropped)", 0)             \
 	X(reasm_resyncs, "SIP streams resynchronised at a start line", 0)                          \
-	X(reasm_pool_exhausted, "Partial SIP messages dropped for lack of a buffer", 0)           \
-	X(reasm_oversize, "SIP messages over the buffer size (header only, or dropped)", 0)       \
-	X(reasm_bad_frames, "Unframable SIP stream data (bad Content-Length, not SIP)", 0)        \
+	X(reasm_pool_exhausted, "Partial SIP messages dropped for lack of a buffer", 0)            \
+	X(reasm_oversize, "SIP messages over the buffer size (header only, or dropped)", 0)        \
+	X(reasm_bad_frames, "Unframable SIP stream data (bad Content-Length, not SIP)", 0)         \
 	X(reasm_buffers_in_use, "Reassembly buffers holding a partial message", 1)
 
 /** Counters of one table; written only by its owner thread. */
@@ -329,15 +332,15 @@ extern const struct np_ctr_table np_flow_counters;
 
 /** What np_flow_find() reports about a flow. */
 struct np_flow_info {
-	struct np_addr src;	/**< initiator */
+	struct np_addr src; /**< initiator */
 	struct np_addr dst;
 	uint16_t sport;
 	uint16_t dport;
 	uint8_t proto;
 	uint8_t segment;
-	uint8_t dir;		/**< direction of the tuple that was looked up */
-	uint8_t tcp_state;	/**< enum np_flow_tcp_state */
-	bool sip;		/**< TCP flow treated as SIP (reassembled) */
+	uint8_t dir;	   /**< direction of the tuple that was looked up */
+	uint8_t tcp_state; /**< enum np_flow_tcp_state */
+	bool sip;	   /**< TCP flow treated as SIP (reassembled) */
 };
 
 struct np_flow_table;

@@ -20,10 +20,10 @@
 
 enum outcome {
 	OUT_NONE = 0,
-	OUT_REFUSED,		/* at the Failed entry */
-	OUT_CONNECTED,		/* at the Connected entry */
-	OUT_BY_MESSAGE,		/* at the first SIP message on the connection */
-	OUT_UNANSWERED,		/* at connect + NP_EXPLOG_CONNECT_TIMEOUT_NS */
+	OUT_REFUSED,	/* at the Failed entry */
+	OUT_CONNECTED,	/* at the Connected entry */
+	OUT_BY_MESSAGE, /* at the first SIP message on the connection */
+	OUT_UNANSWERED, /* at connect + NP_EXPLOG_CONNECT_TIMEOUT_NS */
 };
 
 /* One connection (or UDP flow) of one log, oriented from its initiator. */
@@ -35,7 +35,7 @@ struct conn {
 	bool announced;		/* NP_FLOW_EV_NEW delivered (action list built) */
 	bool has_twin;		/* holds a message logged on another segment too */
 	uint32_t connecting;	/* entry of "TCP Connecting", NONE */
-	uint32_t outcome_entry;	/* entry the outcome is reported at, NONE */
+	uint32_t outcome_entry; /* entry the outcome is reported at, NONE */
 	uint32_t fp_twin[2];	/* first message logged elsewhere too, per direction */
 	uint32_t fp_any[2];	/* first message, per direction */
 };
@@ -44,19 +44,19 @@ enum { ACT_EVENT = 0, ACT_SIP };
 
 struct action {
 	uint64_t ts;
-	uint32_t seq;		/* order of creation: ties keep it */
-	uint32_t entry;		/* ACT_SIP */
+	uint32_t seq;	/* order of creation: ties keep it */
+	uint32_t entry; /* ACT_SIP */
 	uint8_t kind;
-	struct np_flow_event ev;	/* ACT_EVENT */
+	struct np_flow_event ev; /* ACT_EVENT */
 };
 
 struct np_explog_input {
 	const char *path;
 	uint8_t segment;
 	struct np_explog log;
-	uint32_t *conn_of;	/* per entry: its connection, NONE */
-	uint8_t *dir_of;	/* per entry: 0 from the initiator, 1 towards it */
-	bool *twin;		/* per entry: logged once on this segment and on another */
+	uint32_t *conn_of; /* per entry: its connection, NONE */
+	uint8_t *dir_of;   /* per entry: 0 from the initiator, 1 towards it */
+	bool *twin;	   /* per entry: logged once on this segment and on another */
 	struct conn *conns;
 	size_t n_conns, cap_conns;
 	struct action *act;
@@ -91,7 +91,7 @@ static uint64_t tuple_hash(const struct np_addr *a, uint16_t ap, const struct np
 		struct np_addr lo, hi;
 		uint16_t lo_port, hi_port;
 		uint8_t proto;
-	} k;	/* both directions of a connection: the same key */
+	} k; /* both directions of a connection: the same key */
 	bool fwd = ep_cmp(a, ap, b, bp) <= 0;
 
 	memset(&k, 0, sizeof(k));
@@ -124,7 +124,7 @@ static size_t map_slot(const struct np_explog_input *in, const struct conn_map *
 		    conn_is(&in->conns[m->conn[i]], a, ap, b, bp, proto))
 			return i;
 		if (m->hash[i] == h && m->conn[i] == NONE)
-			return i;	/* a tuple whose connection ended */
+			return i; /* a tuple whose connection ended */
 		i = (i + 1) & m->mask;
 	}
 	m->hash[i] = h;
@@ -195,7 +195,7 @@ static void orient(const struct np_explog_entry *e, const uint16_t *sp, unsigned
 
 static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_sp)
 {
-	struct conn_map m = { NULL, NULL, 0 };
+	struct conn_map m = {NULL, NULL, 0};
 	size_t slots = 16;
 	int rc = 0;
 
@@ -220,13 +220,13 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 
 		in->conn_of[i] = NONE;
 		if (e->kind == NP_EXPLOG_TCP) {
-			bool fresh = ci == NONE || e->tcp == NP_EXPLOG_TCP_CONNECTING ||
-				     (e->tcp == NP_EXPLOG_TCP_FAILED &&
-				      (in->conns[ci].connecting == NONE ||
-				       in->conns[ci].outcome != OUT_NONE));
+			bool fresh =
+			    ci == NONE || e->tcp == NP_EXPLOG_TCP_CONNECTING ||
+			    (e->tcp == NP_EXPLOG_TCP_FAILED && (in->conns[ci].connecting == NONE ||
+								in->conns[ci].outcome != OUT_NONE));
 
 			if (e->tcp == NP_EXPLOG_TCP_CLOSED && ci == NONE)
-				continue;	/* nothing known of it */
+				continue; /* nothing known of it */
 			if (fresh) {
 				ci = conn_new(in, &e->src, e->sport, &e->dst, e->dport, 6);
 				if (ci == NONE) {
@@ -250,13 +250,13 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 			case NP_EXPLOG_TCP_FAILED:
 				if (c->connecting == NONE ||
 				    e->ts_ns - in->log.e[c->connecting].ts_ns <=
-					    NP_EXPLOG_CONNECT_TIMEOUT_NS) {
+					NP_EXPLOG_CONNECT_TIMEOUT_NS) {
 					c->outcome = OUT_REFUSED;
 					c->outcome_entry = (uint32_t)i;
 				} else {
 					c->outcome = OUT_UNANSWERED;
 				}
-				m.conn[s] = NONE;	/* the tuple is free again */
+				m.conn[s] = NONE; /* the tuple is free again */
 				break;
 			case NP_EXPLOG_TCP_CLOSED:
 				m.conn[s] = NONE;
@@ -298,8 +298,7 @@ out:
 }
 
 /* The whole stream into a buffer: a log may come from a pipe, of unknown size. */
-static int read_stream(FILE *f, const char *path, char **buf, size_t *len, char *err,
-		       size_t errlen)
+static int read_stream(FILE *f, const char *path, char **buf, size_t *len, char *err, size_t errlen)
 {
 	size_t cap = 1u << 16, n = 0;
 
@@ -413,8 +412,8 @@ static int find_twins(struct np_explog_input **in, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		for (size_t j = 0; j < in[i]->log.n; j++)
 			if (in[i]->log.e[j].kind == NP_EXPLOG_SIP)
-				s[k++] = (struct sighting){ in[i]->log.e[j].key, in[i]->segment, i,
-							    (uint32_t)j };
+				s[k++] = (struct sighting){in[i]->log.e[j].key, in[i]->segment, i,
+							   (uint32_t)j};
 	qsort(s, total, sizeof(*s), by_key);
 	for (size_t a = 0; a < total;) {
 		size_t b = a, segs = 0, dup = 0;
@@ -464,8 +463,8 @@ static struct action *act_push(struct np_explog_input *in, uint64_t ts, uint8_t 
 	return a;
 }
 
-static struct np_flow_event *ev_push(struct np_explog_input *in, const struct conn *c,
-				     uint64_t ts, uint8_t type)
+static struct np_flow_event *ev_push(struct np_explog_input *in, const struct conn *c, uint64_t ts,
+				     uint8_t type)
 {
 	struct action *a = act_push(in, ts, ACT_EVENT);
 
@@ -491,12 +490,12 @@ static int by_time(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-#define PUSH(in, c, ts, type)                                                                      \
-	({                                                                                         \
-		struct np_flow_event *ev_ = ev_push(in, c, ts, type);                              \
-		if (ev_ == NULL)                                                                   \
-			return -ENOMEM;                                                            \
-		ev_;                                                                               \
+#define PUSH(in, c, ts, type)                                         \
+	({                                                            \
+		struct np_flow_event *ev_ = ev_push(in, c, ts, type); \
+		if (ev_ == NULL)                                      \
+			return -ENOMEM;                               \
+		ev_;                                                  \
 	})
 
 static int build_actions(struct np_explog_input *in)
@@ -612,17 +611,17 @@ static void deliver_sip(struct np_explog_input *in, const struct np_explog_entry
 			struct np_det_inspect *ins)
 {
 	struct np_flow_msg fm = {
-		.data = (const uint8_t *)np_explog_text(&in->log, e),
-		.len = e->text_len,
-		.segment = in->segment,
-		.dir = dir,
-		.proto = e->proto,
-		.flags = NP_FLOW_MSG_F_LOGGED,
-		.sport = e->sport,
-		.dport = e->dport,
-		.src = e->src,
-		.dst = e->dst,
-		.ts_ns = e->ts_ns,
+	    .data = (const uint8_t *)np_explog_text(&in->log, e),
+	    .len = e->text_len,
+	    .segment = in->segment,
+	    .dir = dir,
+	    .proto = e->proto,
+	    .flags = NP_FLOW_MSG_F_LOGGED,
+	    .sport = e->sport,
+	    .dport = e->dport,
+	    .src = e->src,
+	    .dst = e->dst,
+	    .ts_ns = e->ts_ns,
 	};
 
 	if (np_det_inspect_sip(ins, &fm, e->canon_hash) == 0)

@@ -14,11 +14,12 @@
 
 #define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)
 
-static const struct np_pkt_ref no_ref;	/* events no frame caused (ageing) */
+static const struct np_pkt_ref no_ref; /* events no frame caused (ageing) */
 
 /* Classes whose frames may be kept whatever the callbacks say (flags, ICMP errors). */
-#define KEEP_CLASSES ((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
-		      (1u << NP_PKT_FRAGMENT))
+#define KEEP_CLASSES                                                           \
+	((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
+	 (1u << NP_PKT_FRAGMENT))
 
 struct np_det_inspect {
 	struct np_flow_table *flows;
@@ -35,9 +36,9 @@ struct np_det_inspect {
 	 * between frames (ageing, a log's entries). */
 	const struct np_pkt_ref *ref;
 	struct np_hist *hist;
-	uint32_t keep_classes;		/* KEEP_CLASSES with a history, else 0 */
-	uint32_t keep;			/* NP_HIST_F_* the callbacks gave the frame; 0 between frames */
-	uint64_t call_key;		/* of the first SIP message it completed; 0 between frames */
+	uint32_t keep_classes; /* KEEP_CLASSES with a history, else 0 */
+	uint32_t keep;	       /* NP_HIST_F_* the callbacks gave the frame; 0 between frames */
+	uint64_t call_key;     /* of the first SIP message it completed; 0 between frames */
 };
 
 /* ---- counters --------------------------------------------------------- */
@@ -49,7 +50,7 @@ static const char *method_label(unsigned int m)
 
 static const char *class_label(unsigned int k)
 {
-	static const char *const cls[] = { NULL, "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
+	static const char *const cls[] = {NULL, "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
 
 	return k < 7 ? cls[k] : NULL;
 }
@@ -61,45 +62,60 @@ static const char *error_label(unsigned int e)
 
 #define INS_OFF(member) NP_CTR_OFF(struct np_det_inspect_stats, member)
 static const struct np_ctr_desc inspect_rows[] = {
-	{ .name = "sip_requests_total", .help = "SIP requests parsed, by segment and method",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "method",
-	  .value_name = method_label, .first = NP_SIP_M_OTHER, .last = NP_SIP_M_MAX,
-	  .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]), .step = sizeof(uint64_t),
-	  .dim_step = sizeof(struct np_det_sip_stats) },
-	{ .name = "sip_responses_total",
-	  .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "class",
-	  .value_name = class_label, .first = 1, .last = 7, .off = INS_OFF(sip[0].responses[1]),
-	  .step = sizeof(uint64_t), .dim_step = sizeof(struct np_det_sip_stats) },
-	{ .name = "sip_parse_errors_total",
-	  .help = "SIP messages that could not be parsed, by segment and kind",
-	  .type = NP_CTR_COUNTER, .dim = NP_CTR_DIM_SEGMENT, .label = "kind",
-	  .value_name = error_label, .first = 1, .last = NP_SIP_E_MAX,
-	  .off = INS_OFF(sip[0].errors[1]), .step = sizeof(uint64_t),
-	  .dim_step = sizeof(struct np_det_sip_stats) },
-	NP_CTR_ROW_L("ip_fragments_total",
-		     "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
-		     "dropped)", NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats,
-		     frag_held),
-	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
-		     struct np_det_inspect_stats, frag_reassembled),
-	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
-		     struct np_det_inspect_stats, frag_dropped),
-	NP_CTR_ROW_L("translation_hits_total",
-		     "Workers' lookups in the shared translation table that hit: SIP addresses, "
-		     "SIP addresses that are translated sources, connection attempts to one",
-		     NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats,
-		     xlat_sip_hits),
-	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
-		     "sip_translated_source", struct np_det_inspect_stats, xlat_snat_named),
-	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
-		     "syn_to_translated_source", struct np_det_inspect_stats, xlat_syn_to_snat),
+    {.name = "sip_requests_total",
+     .help = "SIP requests parsed, by segment and method",
+     .type = NP_CTR_COUNTER,
+     .dim = NP_CTR_DIM_SEGMENT,
+     .label = "method",
+     .value_name = method_label,
+     .first = NP_SIP_M_OTHER,
+     .last = NP_SIP_M_MAX,
+     .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]),
+     .step = sizeof(uint64_t),
+     .dim_step = sizeof(struct np_det_sip_stats)},
+    {.name = "sip_responses_total",
+     .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
+     .type = NP_CTR_COUNTER,
+     .dim = NP_CTR_DIM_SEGMENT,
+     .label = "class",
+     .value_name = class_label,
+     .first = 1,
+     .last = 7,
+     .off = INS_OFF(sip[0].responses[1]),
+     .step = sizeof(uint64_t),
+     .dim_step = sizeof(struct np_det_sip_stats)},
+    {.name = "sip_parse_errors_total",
+     .help = "SIP messages that could not be parsed, by segment and kind",
+     .type = NP_CTR_COUNTER,
+     .dim = NP_CTR_DIM_SEGMENT,
+     .label = "kind",
+     .value_name = error_label,
+     .first = 1,
+     .last = NP_SIP_E_MAX,
+     .off = INS_OFF(sip[0].errors[1]),
+     .step = sizeof(uint64_t),
+     .dim_step = sizeof(struct np_det_sip_stats)},
+    NP_CTR_ROW_L("ip_fragments_total",
+		 "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
+		 "dropped)",
+		 NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats, frag_held),
+    NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
+		 struct np_det_inspect_stats, frag_reassembled),
+    NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
+		 struct np_det_inspect_stats, frag_dropped),
+    NP_CTR_ROW_L("translation_hits_total",
+		 "Workers' lookups in the shared translation table that hit: SIP addresses, "
+		 "SIP addresses that are translated sources, connection attempts to one",
+		 NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats, xlat_sip_hits),
+    NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "sip_translated_source",
+		 struct np_det_inspect_stats, xlat_snat_named),
+    NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "syn_to_translated_source",
+		 struct np_det_inspect_stats, xlat_syn_to_snat),
 };
 #undef INS_OFF
 
-const struct np_ctr_table np_inspect_counters = {
-	inspect_rows, sizeof(inspect_rows) / sizeof(inspect_rows[0])
-};
+const struct np_ctr_table np_inspect_counters = {inspect_rows,
+						 sizeof(inspect_rows) / sizeof(inspect_rows[0])};
 
 /* ---- the SIP stage ----------------------------------------------------- */
 
@@ -137,8 +153,7 @@ static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flag
 	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_BODY_SKIPPED))
 		return m->hdr_len > 0;
 	/* A log loses line ends: a body shorter than its Content-Length is expected. */
-	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_LOGGED) &&
-	    m->err == NP_SIP_E_TRUNCATED)
+	if (rc == -EAGAIN && (flow_flags & NP_FLOW_MSG_F_LOGGED) && m->err == NP_SIP_E_TRUNCATED)
 		return m->hdr_len > 0;
 	if (m->err == NP_SIP_E_BAD_CONTENT_LENGTH && (flow_flags & NP_FLOW_MSG_F_BAD_LENGTH))
 		return true;
@@ -196,8 +211,8 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
 	if (ins->sink.sip == NULL)
 		return 0;
-	np_det_sip_summarise(m, fm->data, m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len,
-			     s);
+	np_det_sip_summarise(m, fm->data,
+			     m->msg_len && m->msg_len <= fm->len ? m->msg_len : fm->len, s);
 	s->flow.src = fm->src;
 	s->flow.dst = fm->dst;
 	s->flow.sport = fm->sport;
@@ -286,11 +301,11 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 		goto fail;
 	if (conf->frag_datagrams > 0) {
 		struct np_frag_conf frc = {
-			.max_datagrams = conf->frag_datagrams,
-			.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
-			.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
-			.timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns :
-							      NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
+		    .max_datagrams = conf->frag_datagrams,
+		    .max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
+		    .max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
+		    .timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns
+							: NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
 		};
 
 		if (conf->flow.alloc != NULL) {
@@ -328,7 +343,7 @@ void np_det_inspect_destroy(struct np_det_inspect *ins)
 }
 
 static inline int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
-		   uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+			  uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
 	switch (pi->cls) {
 	case NP_PKT_TCP:
@@ -354,8 +369,7 @@ static inline int inspect(struct np_det_inspect *ins, uint8_t segment, const uin
 			return 0;
 		}
 		ins->stats.frag_reassembled++;
-		if (np_pkt_parse(r.frame, r.len, &whole) == NP_PKT_UDP ||
-		    whole.cls == NP_PKT_TCP)
+		if (np_pkt_parse(r.frame, r.len, &whole) == NP_PKT_UDP || whole.cls == NP_PKT_TCP)
 			np_flow_process(ins->flows, segment, &whole, r.frame, now_ns,
 					&ins->flow_sink);
 		return 0;
@@ -371,7 +385,7 @@ static inline uint32_t keep_class(const struct np_pkt_info *pi)
 		return pi->icmp_inner.valid ? NP_HIST_F_ICMP : 0;
 	if (pi->cls == NP_PKT_FRAGMENT)
 		return NP_HIST_F_FRAGMENT;
-	return (pi->tcp_flags & 0x07) ? NP_HIST_F_TCP_CTL : 0;	/* FIN, SYN, RST */
+	return (pi->tcp_flags & 0x07) ? NP_HIST_F_TCP_CTL : 0; /* FIN, SYN, RST */
 }
 
 /* Copy the frame into the evidence history, with the keys that find it again. */
@@ -425,7 +439,7 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
-	struct np_pkt_ref ref = { .segment = segment };
+	struct np_pkt_ref ref = {.segment = segment};
 
 	return np_det_inspect_frame_ref(ins, &ref, frame, len, pi, now_ns);
 }

@@ -31,12 +31,12 @@
 #include "np_sip.h"
 
 #define NP_DET_MAX_SEGMENTS 16
-#define NP_DET_MAX_ADDRS 16	/**< addresses kept per SIP summary */
-#define NP_DET_VALUE_LEN 112	/**< header value text kept per address (with NUL) */
+#define NP_DET_MAX_ADDRS 16  /**< addresses kept per SIP summary */
+#define NP_DET_VALUE_LEN 112 /**< header value text kept per address (with NUL) */
 #define NP_DET_CALLID_LEN 128
 #define NP_DET_BRANCH_LEN 80
 #define NP_DET_TAG_LEN 64
-#define NP_DET_TEXT_LEN 48	/**< method, CSeq, warning agent */
+#define NP_DET_TEXT_LEN 48 /**< method, CSeq, warning agent */
 #define NP_DET_RURI_LEN 128
 
 /* ------------------------------------------------------------------ */
@@ -48,7 +48,7 @@ enum np_det_hdr {
 	NP_DET_H_ROUTE,		/**< "Route" */
 	NP_DET_H_RECORD_ROUTE,	/**< "Record-Route" */
 	NP_DET_H_PATH,		/**< "Path" */
-	NP_DET_H_SERVICE_ROUTE,	/**< "Service-Route" */
+	NP_DET_H_SERVICE_ROUTE, /**< "Service-Route" */
 	NP_DET_H_CONTACT,	/**< "Contact" */
 	NP_DET_H_SDP_C,		/**< "SDP c=" */
 	NP_DET_H_MAX
@@ -56,35 +56,37 @@ enum np_det_hdr {
 
 /** One address a SIP message names. */
 struct np_det_addr {
-	uint8_t hdr;		/**< enum np_det_hdr */
-	uint8_t index;		/**< position among that header's values (0 = top) */
-	uint8_t host_type;	/**< enum np_sip_host_type */
-	uint8_t xlat_kind;	/**< enum np_nat_xlat_kind the worker found for it; 0 none */
-	uint16_t port;		/**< 0 when the value names none */
-	struct np_addr addr;	/**< when host_type is IPV4 / IPV6 */
+	uint8_t hdr;		      /**< enum np_det_hdr */
+	uint8_t index;		      /**< position among that header's values (0 = top) */
+	uint8_t host_type;	      /**< enum np_sip_host_type */
+	uint8_t xlat_kind;	      /**< enum np_nat_xlat_kind the worker found for it; 0 none */
+	uint16_t port;		      /**< 0 when the value names none */
+	struct np_addr addr;	      /**< when host_type is IPV4 / IPV6 */
 	char value[NP_DET_VALUE_LEN]; /**< the value as written (truncated, NUL-terminated) */
 };
 
 /** Transport of a Via (as written in its sent-protocol). */
 enum np_det_transport {
-	NP_DET_T_NONE = 0,	/**< no Via, or not understood */
+	NP_DET_T_NONE = 0, /**< no Via, or not understood */
 	NP_DET_T_UDP,
 	NP_DET_T_TCP,
 	NP_DET_T_TLS,
 	NP_DET_T_SCTP,
-	NP_DET_T_WS,		/**< WS or WSS */
+	NP_DET_T_WS, /**< WS or WSS */
 	NP_DET_T_OTHER,
 };
 
 /* np_det_sip::nat_flags: what a message says about its own NAT traversal. */
-#define NP_DET_SIP_RPORT	(1u << 0) /**< the top Via asks for rport (RFC 3581) */
-#define NP_DET_SIP_OUTBOUND	(1u << 1) /**< a Contact uses SIP outbound (RFC 5626: reg-id,
-					   *   +sip.instance or ;ob): the flow is the route */
-#define NP_DET_SIP_PATH		(1u << 2) /**< a Path header: an edge proxy handles the route */
-#define NP_DET_SIP_ICE		(1u << 3) /**< the SDP offers ICE server-reflexive or relayed
+#define NP_DET_SIP_RPORT (1u << 0) /**< the top Via asks for rport (RFC 3581) */
+#define NP_DET_SIP_OUTBOUND                                                           \
+	(1u << 1)		  /**< a Contact uses SIP outbound (RFC 5626: reg-id, \
+				   *   +sip.instance or ;ob): the flow is the route */
+#define NP_DET_SIP_PATH (1u << 2) /**< a Path header: an edge proxy handles the route */
+#define NP_DET_SIP_ICE                                                                        \
+	(1u << 3)			  /**< the SDP offers ICE server-reflexive or relayed \
 					   *   candidates: media finds its way through NAT */
-#define NP_DET_SIP_RECORD_ROUTE	(1u << 4) /**< a Record-Route header: proxies stay in the path */
-#define NP_DET_SIP_UNREGISTER	(1u << 5) /**< Expires: 0 or Contact "*": bindings removed */
+#define NP_DET_SIP_RECORD_ROUTE (1u << 4) /**< a Record-Route header: proxies stay in the path */
+#define NP_DET_SIP_UNREGISTER (1u << 5)	  /**< Expires: 0 or Contact "*": bindings removed */
 
 /** A message's endpoints as it travelled on the wire. */
 struct np_det_tuple {
@@ -92,36 +94,36 @@ struct np_det_tuple {
 	struct np_addr dst;
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t proto;		/**< 6 TCP, 17 UDP */
+	uint8_t proto; /**< 6 TCP, 17 UDP */
 };
 
 /** Compact, fixed-size summary of one SIP message. */
 struct np_det_sip {
 	struct np_det_tuple flow;
 	uint64_t ts_ns;
-	struct np_pkt_ref ref;	/**< the frame that completed the message (frame 0: a log) */
-	uint64_t msg_hash;	/**< hash of the message bytes (alg_rewrite) */
+	struct np_pkt_ref ref; /**< the frame that completed the message (frame 0: a log) */
+	uint64_t msg_hash;     /**< hash of the message bytes (alg_rewrite) */
 	uint64_t hdr_hash[NP_DET_H_MAX]; /**< hash of each header's values (what changed) */
 	uint32_t cseq;
-	uint16_t status;	/**< 0 for requests */
-	uint16_t warning_code;	/**< first Warning code, 0 if none */
+	uint16_t status;       /**< 0 for requests */
+	uint16_t warning_code; /**< first Warning code, 0 if none */
 	uint8_t segment;
-	uint8_t method;		/**< enum np_sip_method (requests) */
-	uint8_t cseq_method;	/**< enum np_sip_method */
+	uint8_t method;	     /**< enum np_sip_method (requests) */
+	uint8_t cseq_method; /**< enum np_sip_method */
 	uint8_t n_addrs;
 	bool is_request;
 	bool has_sdp;
-	bool from_log;		/**< read from a diagnostic log, not the wire: msg_hash is
-				 *   over the text without white space */
-	uint8_t flow_flags;	/**< NP_FLOW_MSG_F_* */
-	uint8_t n_via;		/**< Via values in the message (255: that many or more) */
-	uint8_t via_transport;	/**< enum np_det_transport of the top Via */
-	uint8_t nat_flags;	/**< NP_DET_SIP_* */
-	uint16_t via_port;	/**< top Via sent-by port; 0 when absent (5060 applies) */
+	bool from_log;	       /**< read from a diagnostic log, not the wire: msg_hash is
+				*   over the text without white space */
+	uint8_t flow_flags;    /**< NP_FLOW_MSG_F_* */
+	uint8_t n_via;	       /**< Via values in the message (255: that many or more) */
+	uint8_t via_transport; /**< enum np_det_transport of the top Via */
+	uint8_t nat_flags;     /**< NP_DET_SIP_* */
+	uint16_t via_port;     /**< top Via sent-by port; 0 when absent (5060 applies) */
 	char method_text[NP_DET_TEXT_LEN];
-	char cseq_text[NP_DET_TEXT_LEN];	/**< "4616 SERVICE" */
+	char cseq_text[NP_DET_TEXT_LEN]; /**< "4616 SERVICE" */
 	char call_id[NP_DET_CALLID_LEN];
-	char branch[NP_DET_BRANCH_LEN];		/**< top Via branch */
+	char branch[NP_DET_BRANCH_LEN]; /**< top Via branch */
 	char from_tag[NP_DET_TAG_LEN];
 	char to_tag[NP_DET_TAG_LEN];
 	char ruri[NP_DET_RURI_LEN];
@@ -145,20 +147,20 @@ const char *np_det_hdr_name(unsigned int hdr);
 
 /** SIP counters per segment, plain, written by the inspector's owner. */
 struct np_det_sip_stats {
-	uint64_t requests[NP_SIP_M_MAX];	/**< by enum np_sip_method */
-	uint64_t responses[7];			/**< by status class: [1] 1xx .. [6] 6xx */
-	uint64_t errors[NP_SIP_E_MAX];		/**< parse errors by enum np_sip_err */
+	uint64_t requests[NP_SIP_M_MAX]; /**< by enum np_sip_method */
+	uint64_t responses[7];		 /**< by status class: [1] 1xx .. [6] 6xx */
+	uint64_t errors[NP_SIP_E_MAX];	 /**< parse errors by enum np_sip_err */
 };
 
 /** Inspector counters. */
 struct np_det_inspect_stats {
 	struct np_det_sip_stats sip[NP_DET_MAX_SEGMENTS];
-	uint64_t frag_held;		/**< fragments waiting for their datagram */
-	uint64_t frag_reassembled;	/**< datagrams rebuilt */
-	uint64_t frag_dropped;		/**< fragments dropped (see lib/pkt np_frag stats) */
-	uint64_t xlat_sip_hits;		/**< SIP addresses the translation table knows */
-	uint64_t xlat_snat_named;	/**< ... of them translated sources (misroute risk) */
-	uint64_t xlat_syn_to_snat;	/**< TCP connection attempts to a translated source */
+	uint64_t frag_held;	   /**< fragments waiting for their datagram */
+	uint64_t frag_reassembled; /**< datagrams rebuilt */
+	uint64_t frag_dropped;	   /**< fragments dropped (see lib/pkt np_frag stats) */
+	uint64_t xlat_sip_hits;	   /**< SIP addresses the translation table knows */
+	uint64_t xlat_snat_named;  /**< ... of them translated sources (misroute risk) */
+	uint64_t xlat_syn_to_snat; /**< TCP connection attempts to a translated source */
 };
 
 struct np_hist;
@@ -176,7 +178,7 @@ struct np_det_inspect_conf {
 	struct np_flow_conf flow;	/**< flow table (sizes, timeouts, SIP ports, allocator) */
 	uint32_t frag_datagrams;	/**< IP datagrams reassembled at once; 0 = no reassembly */
 	uint64_t frag_timeout_ns;	/**< 0 = 2 s */
-	const struct np_sip_db *sip_db;	/**< compiled once, shared; the inspector clones scratch */
+	const struct np_sip_db *sip_db; /**< compiled once, shared; the inspector clones scratch */
 	/**
 	 * The translation table the control thread publishes bindings into, read
 	 * lock-free per SIP address and per connection attempt; may be NULL.
@@ -296,9 +298,9 @@ const struct np_flow_stats *np_det_inspect_flow_stats(const struct np_det_inspec
 #define NP_EXPLOG_CONNECT_TIMEOUT_NS (3ull * 1000000000ull)
 
 struct np_explog_input_stats {
-	uint64_t sip;		/* SIP messages delivered */
-	uint64_t sip_bad;	/* SIP messages lib/sip could not parse */
-	uint64_t flow_events;	/* flow events delivered */
+	uint64_t sip;	      /* SIP messages delivered */
+	uint64_t sip_bad;     /* SIP messages lib/sip could not parse */
+	uint64_t flow_events; /* flow events delivered */
 };
 
 struct np_explog_input;

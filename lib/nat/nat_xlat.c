@@ -111,7 +111,7 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 		return NULL;
 	}
 	if (alloc != nat_default_alloc)
-		memset(p, 0, size);	/* calloc's pages arrive zeroed, untouched */
+		memset(p, 0, size); /* calloc's pages arrive zeroed, untouched */
 	x = (struct np_nat_xlat *)p;
 	x->slots = (struct np_nat_xlat_slot *)(p + head);
 	x->refs = (uint32_t *)(p + head + (size_t)n * sizeof(struct np_nat_xlat_slot));

@@ -57,18 +57,18 @@ struct frag_slot {
 	struct frag_key key;
 	uint64_t first_ns;
 	uint32_t hash;
-	uint32_t hnext;		/* hash chain; free list when SLOT_FREE */
-	uint32_t aprev;		/* age list, oldest first */
+	uint32_t hnext; /* hash chain; free list when SLOT_FREE */
+	uint32_t aprev; /* age list, oldest first */
 	uint32_t anext;
-	uint32_t total;		/* data end from the last fragment; 0 until seen */
-	uint32_t max_end;	/* furthest data end seen */
+	uint32_t total;	  /* data end from the last fragment; 0 until seen */
+	uint32_t max_end; /* furthest data end seen */
 	uint32_t n_frags;
 	uint16_t n_iv;
-	uint16_t hdr_len;	/* first fragment's headers (L2 + L3) stored; 0 until seen */
-	uint16_t l3_off;	/* IP header within those headers */
-	uint16_t nh_off;	/* IPv6: byte naming the fragment header, to patch */
-	uint8_t state;		/* enum slot_state */
-	uint8_t next_hdr;	/* IPv6: the fragment header's next header */
+	uint16_t hdr_len; /* first fragment's headers (L2 + L3) stored; 0 until seen */
+	uint16_t l3_off;  /* IP header within those headers */
+	uint16_t nh_off;  /* IPv6: byte naming the fragment header, to patch */
+	uint8_t state;	  /* enum slot_state */
+	uint8_t next_hdr; /* IPv6: the fragment header's next header */
 };
 
 _Static_assert(sizeof(struct frag_slot) == NP_FRAG_SLOT_META_BYTES, "update np_frag.h");
@@ -93,11 +93,11 @@ struct np_frag_table {
 /* One fragment, as np_frag_add() reads it from the frame. */
 struct frag_in {
 	const uint8_t *data;
-	uint32_t off;		/* data offset within the datagram */
+	uint32_t off; /* data offset within the datagram */
 	uint32_t dlen;
-	uint32_t hdr_len;	/* frame bytes before the fragmentable part */
+	uint32_t hdr_len; /* frame bytes before the fragmentable part */
 	uint32_t l3_off;
-	uint32_t nh_off;	/* IPv6: byte holding 44 before the fragment header */
+	uint32_t nh_off; /* IPv6: byte holding 44 before the fragment header */
 	uint32_t id;
 	uint8_t proto;
 	bool more;
@@ -113,14 +113,12 @@ struct layout {
 	size_t total;
 };
 
-static inline size_t
-align_line(size_t n)
+static inline size_t align_line(size_t n)
 {
 	return (n + LINE - 1) & ~(size_t)(LINE - 1);
 }
 
-static int
-conf_layout(const struct np_frag_conf *c, struct layout *l)
+static int conf_layout(const struct np_frag_conf *c, struct layout *l)
 {
 	size_t off;
 
@@ -140,22 +138,20 @@ conf_layout(const struct np_frag_conf *c, struct layout *l)
 	off = align_line(off + (size_t)c->max_datagrams * sizeof(struct frag_slot));
 	l->ivs = off;
 	off = align_line(off + (size_t)c->max_datagrams * c->max_frags_per_datagram *
-				       sizeof(struct frag_iv));
+				   sizeof(struct frag_iv));
 	l->bufs = off;
 	l->total = off + (size_t)c->max_datagrams * l->stride;
 	return 0;
 }
 
-size_t
-np_frag_table_memsize(const struct np_frag_conf *conf)
+size_t np_frag_table_memsize(const struct np_frag_conf *conf)
 {
 	struct layout l;
 
 	return conf_layout(conf, &l) == 0 ? l.total : 0;
 }
 
-static uint32_t
-make_seed(const void *salt)
+static uint32_t make_seed(const void *salt)
 {
 	struct timespec ts;
 	uint32_t s;
@@ -166,8 +162,7 @@ make_seed(const void *salt)
 	return (uint32_t)((uintptr_t)salt ^ (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20);
 }
 
-struct np_frag_table *
-np_frag_table_create(const struct np_frag_conf *conf)
+struct np_frag_table *np_frag_table_create(const struct np_frag_conf *conf)
 {
 	struct np_frag_table *t;
 	struct layout l;
@@ -203,8 +198,7 @@ np_frag_table_create(const struct np_frag_conf *conf)
 	return t;
 }
 
-void
-np_frag_table_destroy(struct np_frag_table *t)
+void np_frag_table_destroy(struct np_frag_table *t)
 {
 	if (t == NULL)
 		return;
@@ -214,20 +208,17 @@ np_frag_table_destroy(struct np_frag_table *t)
 		free(t);
 }
 
-uint32_t
-np_frag_table_count(const struct np_frag_table *t)
+uint32_t np_frag_table_count(const struct np_frag_table *t)
 {
 	return t->n_used;
 }
 
-const struct np_frag_stats *
-np_frag_table_stats(const struct np_frag_table *t)
+const struct np_frag_stats *np_frag_table_stats(const struct np_frag_table *t)
 {
 	return &t->stats;
 }
 
-static inline uint32_t
-key_hash(const struct np_frag_table *t, const struct frag_key *k)
+static inline uint32_t key_hash(const struct np_frag_table *t, const struct frag_key *k)
 {
 	uint32_t w[sizeof(*k) / sizeof(uint32_t)];
 	uint64_t h = t->seed;
@@ -240,27 +231,24 @@ key_hash(const struct np_frag_table *t, const struct frag_key *k)
 	return (uint32_t)(h >> 32);
 }
 
-static inline struct frag_iv *
-slot_ivs(const struct np_frag_table *t, uint32_t idx)
+static inline struct frag_iv *slot_ivs(const struct np_frag_table *t, uint32_t idx)
 {
 	return t->ivs + (size_t)idx * t->conf.max_frags_per_datagram;
 }
 
 /* Start of the slot's data area; its headers sit just before. */
-static inline uint8_t *
-slot_data(const struct np_frag_table *t, uint32_t idx)
+static inline uint8_t *slot_data(const struct np_frag_table *t, uint32_t idx)
 {
 	return t->bufs + (size_t)idx * t->buf_stride + NP_FRAG_HDR_ROOM;
 }
 
-static inline bool
-slot_expired(const struct np_frag_table *t, const struct frag_slot *s, uint64_t now_ns)
+static inline bool slot_expired(const struct np_frag_table *t, const struct frag_slot *s,
+				uint64_t now_ns)
 {
 	return now_ns >= s->first_ns && now_ns - s->first_ns >= t->conf.timeout_ns;
 }
 
-static uint32_t
-slot_find(const struct np_frag_table *t, const struct frag_key *k, uint32_t h)
+static uint32_t slot_find(const struct np_frag_table *t, const struct frag_key *k, uint32_t h)
 {
 	uint32_t i = t->buckets[h & t->bucket_mask];
 
@@ -275,8 +263,7 @@ slot_find(const struct np_frag_table *t, const struct frag_key *k, uint32_t h)
 }
 
 /* Unlink a slot from its chain and the age list and put it on the free list. */
-static void
-slot_release(struct np_frag_table *t, uint32_t idx)
+static void slot_release(struct np_frag_table *t, uint32_t idx)
 {
 	struct frag_slot *s = &t->slots[idx];
 	uint32_t *pp = &t->buckets[s->hash & t->bucket_mask];
@@ -299,16 +286,15 @@ slot_release(struct np_frag_table *t, uint32_t idx)
 }
 
 /* Reclaim an expired slot; only a live (incomplete) datagram is a timeout. */
-static void
-slot_expire(struct np_frag_table *t, uint32_t idx)
+static void slot_expire(struct np_frag_table *t, uint32_t idx)
 {
 	if (t->slots[idx].state == SLOT_LIVE)
 		t->stats.v[NP_FRAG_STAT_TIMEOUTS]++;
 	slot_release(t, idx);
 }
 
-static uint32_t
-slot_new(struct np_frag_table *t, const struct frag_key *k, uint32_t h, uint64_t now_ns)
+static uint32_t slot_new(struct np_frag_table *t, const struct frag_key *k, uint32_t h,
+			 uint64_t now_ns)
 {
 	struct frag_slot *s;
 	uint32_t idx;
@@ -339,16 +325,14 @@ slot_new(struct np_frag_table *t, const struct frag_key *k, uint32_t h, uint64_t
 	return idx;
 }
 
-static inline int
-drop(struct np_frag_table *t, enum np_frag_stat why, int err)
+static inline int drop(struct np_frag_table *t, enum np_frag_stat why, int err)
 {
 	t->stats.v[why]++;
 	return err;
 }
 
 /* Drop a datagram: its slot stays, dead, until the timeout. */
-static int
-slot_kill(struct np_frag_table *t, struct frag_slot *s, enum np_frag_stat why, int err)
+static int slot_kill(struct np_frag_table *t, struct frag_slot *s, enum np_frag_stat why, int err)
 {
 	s->state = SLOT_DEAD;
 	s->n_iv = 0;
@@ -360,12 +344,12 @@ slot_kill(struct np_frag_table *t, struct frag_slot *s, enum np_frag_stat why, i
  * the fragment header and the byte that names it. A second fragment header
  * is refused: which one a receiver would honour is not defined.
  */
-static int
-v6_fragment(const uint8_t *f, const struct np_pkt_info *pi, uint32_t end, struct frag_in *in)
+static int v6_fragment(const uint8_t *f, const struct np_pkt_info *pi, uint32_t end,
+		       struct frag_in *in)
 {
 	uint32_t stop = pi->payload_off;
 	uint32_t o = (uint32_t)pi->l3_off + NP_IPV6_HLEN;
-	uint32_t cur = (uint32_t)pi->l3_off + 6;	/* byte naming the header at o */
+	uint32_t cur = (uint32_t)pi->l3_off + 6; /* byte naming the header at o */
 	uint32_t fh = 0;
 	unsigned int n = 0;
 	uint16_t fo;
@@ -414,8 +398,8 @@ v6_fragment(const uint8_t *f, const struct np_pkt_info *pi, uint32_t end, struct
 }
 
 /* What np_frag_add() needs from a fragment frame; -1 when it is unusable. */
-static int
-frag_read(const uint8_t *f, uint32_t len, const struct np_pkt_info *pi, struct frag_in *in)
+static int frag_read(const uint8_t *f, uint32_t len, const struct np_pkt_info *pi,
+		     struct frag_in *in)
 {
 	uint32_t end = (uint32_t)pi->payload_off + pi->payload_len;
 
@@ -449,9 +433,8 @@ frag_read(const uint8_t *f, uint32_t len, const struct np_pkt_info *pi, struct f
  * Compare the new bytes with those held where they overlap.
  * Returns -1 on a conflict, else the number of new bytes already held.
  */
-static int64_t
-overlap_check(const struct frag_iv *iv, uint16_t n_iv, const uint8_t *buf,
-	      const struct frag_in *in, uint32_t end)
+static int64_t overlap_check(const struct frag_iv *iv, uint16_t n_iv, const uint8_t *buf,
+			     const struct frag_in *in, uint32_t end)
 {
 	int64_t covered = 0;
 
@@ -470,8 +453,7 @@ overlap_check(const struct frag_iv *iv, uint16_t n_iv, const uint8_t *buf,
 }
 
 /* Add [start, end) to the sorted interval list, merging what it overlaps or touches. */
-static void
-iv_insert(struct frag_iv *iv, uint16_t *n_iv, uint32_t start, uint32_t end)
+static void iv_insert(struct frag_iv *iv, uint16_t *n_iv, uint32_t start, uint32_t end)
 {
 	uint16_t n = *n_iv, i = 0, j;
 
@@ -493,8 +475,7 @@ iv_insert(struct frag_iv *iv, uint16_t *n_iv, uint32_t start, uint32_t end)
 	*n_iv = (uint16_t)(n - (j - i) + 1);
 }
 
-static uint16_t
-ipv4_hdr_csum(const uint8_t *p, uint32_t hl)
+static uint16_t ipv4_hdr_csum(const uint8_t *p, uint32_t hl)
 {
 	uint32_t sum = 0;
 
@@ -505,16 +486,14 @@ ipv4_hdr_csum(const uint8_t *p, uint32_t hl)
 	return (uint16_t)~sum;
 }
 
-static inline void
-wr16(uint8_t *p, uint16_t v)
+static inline void wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
 /* Fix the stored headers for the whole datagram and describe the frame. */
-static void
-rebuild(struct np_frag_table *t, uint32_t idx, struct np_frag_result *out)
+static void rebuild(struct np_frag_table *t, uint32_t idx, struct np_frag_result *out)
 {
 	struct frag_slot *s = &t->slots[idx];
 	uint8_t *frame = slot_data(t, idx) - s->hdr_len;
@@ -523,7 +502,7 @@ rebuild(struct np_frag_table *t, uint32_t idx, struct np_frag_result *out)
 
 	if (s->key.ipv == 4) {
 		wr16(ip + 2, (uint16_t)(l3_len + s->total));
-		wr16(ip + 6, np_rd16(ip + 6) & 0x4000);	/* keep DF; clear MF, offset */
+		wr16(ip + 6, np_rd16(ip + 6) & 0x4000); /* keep DF; clear MF, offset */
 		wr16(ip + 10, 0);
 		wr16(ip + 10, ipv4_hdr_csum(ip, l3_len));
 	} else {
@@ -536,9 +515,8 @@ rebuild(struct np_frag_table *t, uint32_t idx, struct np_frag_result *out)
 	out->first_ns = s->first_ns;
 }
 
-static int
-slot_add(struct np_frag_table *t, uint32_t idx, const uint8_t *frame, const struct frag_in *in,
-	 struct np_frag_result *out)
+static int slot_add(struct np_frag_table *t, uint32_t idx, const uint8_t *frame,
+		    const struct frag_in *in, struct np_frag_result *out)
 {
 	struct frag_slot *s = &t->slots[idx];
 	struct frag_iv *iv = slot_ivs(t, idx);
@@ -555,8 +533,8 @@ slot_add(struct np_frag_table *t, uint32_t idx, const uint8_t *frame, const stru
 	if (end > t->conf.max_datagram_len || hdr_len > NP_FRAG_HDR_ROOM)
 		return slot_kill(t, s, NP_FRAG_STAT_DROPPED_TOO_LONG, -EMSGSIZE);
 	/* the rebuilt IP length field: IPv4 total length, IPv6 payload length */
-	if (hdr_len != 0 && hdr_len - l3_off - (s->key.ipv == 6 ? NP_IPV6_HLEN : 0) + max_end >
-				    IP_MAX_LEN)
+	if (hdr_len != 0 &&
+	    hdr_len - l3_off - (s->key.ipv == 6 ? NP_IPV6_HLEN : 0) + max_end > IP_MAX_LEN)
 		return slot_kill(t, s, NP_FRAG_STAT_DROPPED_TOO_LONG, -EMSGSIZE);
 	if (in->more ? s->total != 0 && end > s->total
 		     : (s->total != 0 && end != s->total) || end < s->max_end)
@@ -590,9 +568,8 @@ slot_add(struct np_frag_table *t, uint32_t idx, const uint8_t *frame, const stru
 	return 0;
 }
 
-int
-np_frag_add(struct np_frag_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
-	    const struct np_pkt_info *pi, uint64_t now_ns, struct np_frag_result *out)
+int np_frag_add(struct np_frag_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+		const struct np_pkt_info *pi, uint64_t now_ns, struct np_frag_result *out)
 {
 	struct frag_key k;
 	struct frag_in in;
@@ -627,8 +604,7 @@ np_frag_add(struct np_frag_table *t, uint8_t segment, const uint8_t *frame, uint
 	return slot_add(t, idx, frame, &in, out);
 }
 
-unsigned int
-np_frag_expire(struct np_frag_table *t, uint64_t now_ns, unsigned int max_work)
+unsigned int np_frag_expire(struct np_frag_table *t, uint64_t now_ns, unsigned int max_work)
 {
 	unsigned int n = 0;
 

@@ -23,32 +23,32 @@
 #include <stdint.h>
 
 enum np_ctr_type {
-	NP_CTR_COUNTER = 0,	/**< only grows; Prometheus "counter" */
-	NP_CTR_GAUGE,		/**< a current value; Prometheus "gauge" */
+	NP_CTR_COUNTER = 0, /**< only grows; Prometheus "counter" */
+	NP_CTR_GAUGE,	    /**< a current value; Prometheus "gauge" */
 };
 
 /** What a row is kept per, besides its own label. */
 enum np_ctr_dim {
-	NP_CTR_DIM_NONE = 0,	/**< one value (or one per label value) */
-	NP_CTR_DIM_PORT,	/**< per port: labels port and segment */
-	NP_CTR_DIM_SEGMENT,	/**< per segment: label segment */
-	NP_CTR_DIM_WORKER,	/**< per worker: label worker, never summed across workers */
+	NP_CTR_DIM_NONE = 0, /**< one value (or one per label value) */
+	NP_CTR_DIM_PORT,     /**< per port: labels port and segment */
+	NP_CTR_DIM_SEGMENT,  /**< per segment: label segment */
+	NP_CTR_DIM_WORKER,   /**< per worker: label worker, never summed across workers */
 };
 
 /** One row of a counter table. */
 struct np_ctr_desc {
-	const char *name;	/**< family name after "natprobe_" */
-	const char *help;	/**< one line; "" on a family's later rows */
-	uint8_t type;		/**< enum np_ctr_type */
-	uint8_t dim;		/**< enum np_ctr_dim */
-	const char *label;	/**< the row's own label, or NULL */
-	const char *value;	/**< its value when the row is one series, else NULL */
+	const char *name;  /**< family name after "natprobe_" */
+	const char *help;  /**< one line; "" on a family's later rows */
+	uint8_t type;	   /**< enum np_ctr_type */
+	uint8_t dim;	   /**< enum np_ctr_dim */
+	const char *label; /**< the row's own label, or NULL */
+	const char *value; /**< its value when the row is one series, else NULL */
 	/** or the label's values by index; NULL for an index that is skipped */
 	const char *(*value_name)(unsigned int i);
-	uint16_t first, last;	/**< with value_name: indexes first .. last - 1 */
-	uint32_t off;		/**< bytes into the stats struct: [dim 0][first] */
-	uint32_t step;		/**< bytes between label indexes */
-	uint32_t dim_step;	/**< bytes between ports, segments */
+	uint16_t first, last; /**< with value_name: indexes first .. last - 1 */
+	uint32_t off;	      /**< bytes into the stats struct: [dim 0][first] */
+	uint32_t step;	      /**< bytes between label indexes */
+	uint32_t dim_step;    /**< bytes between ports, segments */
 };
 
 /** A library's table: its rows, in output order. */
@@ -61,12 +61,16 @@ struct np_ctr_table {
 #define NP_CTR_OFF(type, member) ((uint32_t)offsetof(type, member))
 
 /** A one-value row (no dim, no label). */
-#define NP_CTR_ROW(n, h, t, type_, member)                                                         \
-	{ .name = (n), .help = (h), .type = (t), .off = NP_CTR_OFF(type_, member) }
+#define NP_CTR_ROW(n, h, t, type_, member)                                              \
+	{                                                                               \
+		.name = (n), .help = (h), .type = (t), .off = NP_CTR_OFF(type_, member) \
+	}
 
 /** A row that is one series of a family: @p label = @p value. */
-#define NP_CTR_ROW_L(n, h, t, l, v, type_, member)                                                 \
-	{ .name = (n), .help = (h), .type = (t), .label = (l), .value = (v),                      \
-	  .off = NP_CTR_OFF(type_, member) }
+#define NP_CTR_ROW_L(n, h, t, l, v, type_, member)                                 \
+	{                                                                          \
+		.name = (n), .help = (h), .type = (t), .label = (l), .value = (v), \
+		.off = NP_CTR_OFF(type_, member)                                   \
+	}
 
 #endif /* NP_CTR_H */

@@ -73,8 +73,8 @@
  * max_frags_per_datagram: buffer rounded up to 64 bytes, metadata, range
  * list (4 bytes a fragment), hash buckets (up to 8 bytes).
  */
-#define NP_FRAG_SLOT_BYTES(max_len, max_frags)                                                    \
-	((((size_t)NP_FRAG_HDR_ROOM + (max_len) + 63) & ~(size_t)63) + NP_FRAG_SLOT_META_BYTES +  \
+#define NP_FRAG_SLOT_BYTES(max_len, max_frags)                                                   \
+	((((size_t)NP_FRAG_HDR_ROOM + (max_len) + 63) & ~(size_t)63) + NP_FRAG_SLOT_META_BYTES + \
 	 4 * (size_t)(max_frags) + 8)
 
 /** Bytes a table takes besides its slots, at most (header and alignment). */
@@ -122,28 +122,28 @@ struct np_frag_conf {
 };
 
 /* X(ENUM, "name", "help") */
-#define NP_FRAG_STATS(X)                                                                           \
-	X(FRAGMENTS, "fragments", "Frames given to np_frag_add()")                                 \
-	X(REASSEMBLED, "datagrams_reassembled", "Datagrams rebuilt from their fragments")          \
-	X(HELD, "fragments_held", "Fragments held for a datagram still incomplete")                \
-	X(DUPLICATE, "fragments_duplicate",                                                        \
-	  "Fragments whose bytes were all held already, identical (accepted)")                     \
-	X(TIMEOUTS, "timeouts", "Incomplete datagrams dropped when their timeout passed")          \
-	X(DROPPED_OVERLAP, "dropped_overlap",                                                      \
-	  "Datagrams dropped for overlapping fragments with different bytes")                      \
-	X(DROPPED_TOO_LONG, "dropped_too_long",                                                    \
-	  "Datagrams dropped for data past max_datagram_len, an IP length over 65535 or "          \
-	  "headers over NP_FRAG_HDR_ROOM")                                                         \
-	X(DROPPED_TOO_MANY, "dropped_too_many",                                                    \
-	  "Datagrams dropped for more than max_frags_per_datagram fragments")                      \
-	X(DROPPED_INCONSISTENT, "dropped_inconsistent",                                            \
-	  "Datagrams dropped because fragments disagree on the datagram's end")                    \
-	X(DROPPED_TABLE_FULL, "dropped_table_full",                                                \
-	  "Fragments dropped because every slot held a datagram in progress")                      \
-	X(DROPPED_MALFORMED, "dropped_malformed",                                                  \
-	  "Fragments dropped as unusable: not NP_PKT_FRAGMENT, empty, not a multiple of 8 "        \
-	  "bytes before the last, several IPv6 fragment headers")                                  \
-	X(DROPPED_DEAD, "dropped_dead",                                                            \
+#define NP_FRAG_STATS(X)                                                                    \
+	X(FRAGMENTS, "fragments", "Frames given to np_frag_add()")                          \
+	X(REASSEMBLED, "datagrams_reassembled", "Datagrams rebuilt from their fragments")   \
+	X(HELD, "fragments_held", "Fragments held for a datagram still incomplete")         \
+	X(DUPLICATE, "fragments_duplicate",                                                 \
+	  "Fragments whose bytes were all held already, identical (accepted)")              \
+	X(TIMEOUTS, "timeouts", "Incomplete datagrams dropped when their timeout passed")   \
+	X(DROPPED_OVERLAP, "dropped_overlap",                                               \
+	  "Datagrams dropped for overlapping fragments with different bytes")               \
+	X(DROPPED_TOO_LONG, "dropped_too_long",                                             \
+	  "Datagrams dropped for data past max_datagram_len, an IP length over 65535 or "   \
+	  "headers over NP_FRAG_HDR_ROOM")                                                  \
+	X(DROPPED_TOO_MANY, "dropped_too_many",                                             \
+	  "Datagrams dropped for more than max_frags_per_datagram fragments")               \
+	X(DROPPED_INCONSISTENT, "dropped_inconsistent",                                     \
+	  "Datagrams dropped because fragments disagree on the datagram's end")             \
+	X(DROPPED_TABLE_FULL, "dropped_table_full",                                         \
+	  "Fragments dropped because every slot held a datagram in progress")               \
+	X(DROPPED_MALFORMED, "dropped_malformed",                                           \
+	  "Fragments dropped as unusable: not NP_PKT_FRAGMENT, empty, not a multiple of 8 " \
+	  "bytes before the last, several IPv6 fragment headers")                           \
+	X(DROPPED_DEAD, "dropped_dead",                                                     \
 	  "Fragments dropped because their datagram was dropped before (until its timeout)")
 
 #define NP_FRAG_STAT_ENUM(e, n, h) NP_FRAG_STAT_##e,
@@ -169,9 +169,9 @@ struct np_frag_result {
 	 * np_frag_table_destroy() on the same table.
 	 */
 	const uint8_t *frame;
-	uint32_t len;		/**< bytes at @c frame */
-	uint32_t n_frags;	/**< fragments that went into it, duplicates included */
-	uint64_t first_ns;	/**< now_ns of its first fragment */
+	uint32_t len;	   /**< bytes at @c frame */
+	uint32_t n_frags;  /**< fragments that went into it, duplicates included */
+	uint64_t first_ns; /**< now_ns of its first fragment */
 };
 
 struct np_frag_table;

@@ -74,7 +74,8 @@ static inline uint32_t np_hash_load32(const uint8_t *p)
 static inline uint64_t np_hash__tail(const uint8_t *b, size_t len)
 {
 	if (len >= 8)
-		return np_hash_load64(b + len - 8); /* overlaps bytes hashed: still a function of b */
+		return np_hash_load64(b + len -
+				      8); /* overlaps bytes hashed: still a function of b */
 	if (len >= 4)
 		return ((uint64_t)np_hash_load32(b) << 32) | np_hash_load32(b + len - 4);
 	if (len > 0)

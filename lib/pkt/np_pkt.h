@@ -98,25 +98,25 @@ const char *np_proto_name(uint8_t proto);
  * worker counts frames per segment and class, and forwards all of them.
  */
 enum np_pkt_class {
-	NP_PKT_TCP = 0,		/**< IPv4/IPv6 + TCP, headers complete */
-	NP_PKT_UDP,		/**< IPv4/IPv6 + UDP, headers complete */
-	NP_PKT_ICMP,		/**< ICMP or ICMPv6 */
-	NP_PKT_IP_OTHER,	/**< IP with another L4 protocol (ESP, GRE, SCTP, ...) */
-	NP_PKT_FRAGMENT,	/**< IP fragment (first or later); L4 not parsed here */
-	NP_PKT_RUNT,		/**< shorter than an Ethernet header (14 bytes) */
-	NP_PKT_NON_IP,		/**< a known non-IP EtherType (ARP, LLDP, ...) or 802.3 length */
+	NP_PKT_TCP = 0,		  /**< IPv4/IPv6 + TCP, headers complete */
+	NP_PKT_UDP,		  /**< IPv4/IPv6 + UDP, headers complete */
+	NP_PKT_ICMP,		  /**< ICMP or ICMPv6 */
+	NP_PKT_IP_OTHER,	  /**< IP with another L4 protocol (ESP, GRE, SCTP, ...) */
+	NP_PKT_FRAGMENT,	  /**< IP fragment (first or later); L4 not parsed here */
+	NP_PKT_RUNT,		  /**< shorter than an Ethernet header (14 bytes) */
+	NP_PKT_NON_IP,		  /**< a known non-IP EtherType (ARP, LLDP, ...) or 802.3 length */
 	NP_PKT_UNKNOWN_ETHERTYPE, /**< an EtherType natprobe does not know */
-	NP_PKT_TRUNCATED,	/**< a header or the IP length runs past the frame end */
-	NP_PKT_BAD_HEADER,	/**< impossible field: IP version, IHL, TCP data offset, ... */
-	NP_PKT_BAD_CHECKSUM,	/**< IPv4 header checksum does not verify */
+	NP_PKT_TRUNCATED,	  /**< a header or the IP length runs past the frame end */
+	NP_PKT_BAD_HEADER,	  /**< impossible field: IP version, IHL, TCP data offset, ... */
+	NP_PKT_BAD_CHECKSUM,	  /**< IPv4 header checksum does not verify */
 	NP_PKT_CLASS_MAX
 };
 
 /** Fragment details, valid when class is NP_PKT_FRAGMENT. */
 struct np_pkt_frag {
-	uint32_t id;		/**< IPv4 identification or IPv6 fragment id */
-	uint16_t offset;	/**< byte offset of this fragment's data */
-	bool more;		/**< more fragments follow */
+	uint32_t id;	 /**< IPv4 identification or IPv6 fragment id */
+	uint16_t offset; /**< byte offset of this fragment's data */
+	bool more;	 /**< more fragments follow */
 };
 
 /**
@@ -136,39 +136,40 @@ struct np_addr {
  * (lib/inspect), so records can name their evidence frames.
  */
 struct np_pkt_ref {
-	uint64_t frame;		/**< 1-based number in its input; 0: no frame (a timer, a log) */
-	uint16_t input;		/**< index of the input (the reader's numbering) */
-	uint8_t segment;	/**< segment the frame was inspected on */
-	uint8_t reserved[5];	/**< zero */
+	uint64_t frame;	     /**< 1-based number in its input; 0: no frame (a timer, a log) */
+	uint16_t input;	     /**< index of the input (the reader's numbering) */
+	uint8_t segment;     /**< segment the frame was inspected on */
+	uint8_t reserved[5]; /**< zero */
 };
 
 /** Result of np_pkt_parse(). Offsets are from the start of the frame. */
 struct np_pkt_info {
-	uint8_t cls;		/**< enum np_pkt_class */
-	uint8_t ip_version;	/**< 4, 6, or 0 when not IP */
-	uint8_t l4_proto;	/**< IP protocol number (6 TCP, 17 UDP, ...) */
-	uint8_t n_vlans;	/**< VLAN tags seen (0..2) */
-	uint16_t vlan[2];	/**< VLAN ids, outer first */
-	uint16_t l3_off;	/**< start of the IP header */
-	uint16_t l4_off;	/**< start of the L4 header */
-	uint16_t payload_off;	/**< start of the L4 payload */
-	uint16_t payload_len;	/**< L4 payload bytes present in the frame (IP length wins over padding) */
-	uint8_t tcp_flags;	/**< TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10) */
-	uint8_t ttl;		/**< IPv4 TTL or IPv6 hop limit */
+	uint8_t cls;	      /**< enum np_pkt_class */
+	uint8_t ip_version;   /**< 4, 6, or 0 when not IP */
+	uint8_t l4_proto;     /**< IP protocol number (6 TCP, 17 UDP, ...) */
+	uint8_t n_vlans;      /**< VLAN tags seen (0..2) */
+	uint16_t vlan[2];     /**< VLAN ids, outer first */
+	uint16_t l3_off;      /**< start of the IP header */
+	uint16_t l4_off;      /**< start of the L4 header */
+	uint16_t payload_off; /**< start of the L4 payload */
+	uint16_t
+	    payload_len; /**< L4 payload bytes present in the frame (IP length wins over padding) */
+	uint8_t tcp_flags; /**< TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10) */
+	uint8_t ttl;	   /**< IPv4 TTL or IPv6 hop limit */
 	/**
 	 * enum np_pkt_ip_csum: whether the IPv4 header checksum failed, and how
 	 * (zero or wrong), whichever mode the frame was parsed in; 0 when it
 	 * verified, was not computed (NP_PKT_CSUM_IGNORE) or the frame is not IPv4.
 	 */
 	uint8_t ip_csum;
-	uint8_t reserved;	/**< zero */
-	uint32_t tcp_seq;	/**< host order */
-	uint32_t tcp_ack;	/**< host order */
-	struct np_addr src;	/**< IP source */
-	struct np_addr dst;	/**< IP destination */
-	uint16_t sport;		/**< host order; 0 when no ports */
-	uint16_t dport;		/**< host order; 0 when no ports */
-	uint8_t icmp_type;	/**< for NP_PKT_ICMP */
+	uint8_t reserved;   /**< zero */
+	uint32_t tcp_seq;   /**< host order */
+	uint32_t tcp_ack;   /**< host order */
+	struct np_addr src; /**< IP source */
+	struct np_addr dst; /**< IP destination */
+	uint16_t sport;	    /**< host order; 0 when no ports */
+	uint16_t dport;	    /**< host order; 0 when no ports */
+	uint8_t icmp_type;  /**< for NP_PKT_ICMP */
 	uint8_t icmp_code;
 	struct np_pkt_frag frag; /**< for NP_PKT_FRAGMENT */
 	/**
@@ -179,11 +180,11 @@ struct np_pkt_info {
 	 * embedded copy is usually cut short.
 	 */
 	struct {
-		struct np_addr src;	/**< embedded packet's IP source */
-		struct np_addr dst;	/**< embedded packet's IP destination */
-		uint16_t sport;		/**< host order; 0 when not present */
-		uint16_t dport;		/**< host order; 0 when not present */
-		uint8_t proto;		/**< embedded packet's L4 protocol */
+		struct np_addr src; /**< embedded packet's IP source */
+		struct np_addr dst; /**< embedded packet's IP destination */
+		uint16_t sport;	    /**< host order; 0 when not present */
+		uint16_t dport;	    /**< host order; 0 when not present */
+		uint8_t proto;	    /**< embedded packet's L4 protocol */
 		/**
 		 * True when the embedded IP header is complete and, for a protocol
 		 * with ports (TCP, UDP, SCTP, UDP-Lite, DCCP), the ports are present
@@ -196,18 +197,18 @@ struct np_pkt_info {
 
 /** How np_pkt_parse_csum() treats an IPv4 header checksum that does not verify. */
 enum np_pkt_csum_mode {
-	NP_PKT_CSUM_VERIFY = 0,	/**< the frame is NP_PKT_BAD_CHECKSUM (np_pkt_parse()) */
+	NP_PKT_CSUM_VERIFY = 0,	 /**< the frame is NP_PKT_BAD_CHECKSUM (np_pkt_parse()) */
 	NP_PKT_CSUM_ACCEPT_ZERO, /**< 0x0000 (an offloading host's) is accepted, others as VERIFY */
-	NP_PKT_CSUM_ACCEPT,	/**< any failure is accepted: the class is what L4 gives */
-	NP_PKT_CSUM_IGNORE,	/**< not computed at all (ip_csum stays 0) */
+	NP_PKT_CSUM_ACCEPT,	 /**< any failure is accepted: the class is what L4 gives */
+	NP_PKT_CSUM_IGNORE,	 /**< not computed at all (ip_csum stays 0) */
 	NP_PKT_CSUM_MODE_MAX
 };
 
 /** np_pkt_info.ip_csum: how the IPv4 header checksum failed. */
 enum np_pkt_ip_csum {
-	NP_PKT_IP_CSUM_OK = 0,	/**< verified, not computed, or not IPv4 */
-	NP_PKT_IP_CSUM_ZERO,	/**< 0x0000 where the header sums to something else: offloading */
-	NP_PKT_IP_CSUM_BAD,	/**< any other value that does not verify */
+	NP_PKT_IP_CSUM_OK = 0, /**< verified, not computed, or not IPv4 */
+	NP_PKT_IP_CSUM_ZERO,   /**< 0x0000 where the header sums to something else: offloading */
+	NP_PKT_IP_CSUM_BAD,    /**< any other value that does not verify */
 };
 
 /**

@@ -48,30 +48,31 @@
 /** Encapsulations, as counter labels. */
 enum np_pkt_encap {
 	NP_PKT_ENCAP_NONE = 0,
-	NP_PKT_ENCAP_GRE,	/**< plain GRE: Ethernet (0x6558), IPv4 or IPv6 inside */
-	NP_PKT_ENCAP_ERSPAN1,	/**< ERSPAN type I */
-	NP_PKT_ENCAP_ERSPAN2,	/**< ERSPAN type II */
-	NP_PKT_ENCAP_ERSPAN3,	/**< ERSPAN type III */
-	NP_PKT_ENCAP_VXLAN,	/**< VXLAN */
+	NP_PKT_ENCAP_GRE,     /**< plain GRE: Ethernet (0x6558), IPv4 or IPv6 inside */
+	NP_PKT_ENCAP_ERSPAN1, /**< ERSPAN type I */
+	NP_PKT_ENCAP_ERSPAN2, /**< ERSPAN type II */
+	NP_PKT_ENCAP_ERSPAN3, /**< ERSPAN type III */
+	NP_PKT_ENCAP_VXLAN,   /**< VXLAN */
 	NP_PKT_ENCAP_MAX
 };
 
 /** What np_pkt_decap() found. Offsets are from the start of the outer frame. */
 struct np_pkt_tunnel {
-	uint8_t encap;		/**< enum np_pkt_encap */
-	bool has_id;		/**< false for GRE without a key and ERSPAN type I */
-	bool inner_is_eth;	/**< the inner frame starts with an Ethernet header */
+	uint8_t encap;		  /**< enum np_pkt_encap */
+	bool has_id;		  /**< false for GRE without a key and ERSPAN type I */
+	bool inner_is_eth;	  /**< the inner frame starts with an Ethernet header */
 	uint16_t inner_ethertype; /**< when !inner_is_eth: 0x0800 or 0x86DD */
-	uint32_t id;		/**< GRE key, ERSPAN session id or VXLAN VNI */
-	uint32_t inner_off;	/**< first byte of the inner frame (or packet) */
-	uint32_t inner_len;	/**< its bytes present in the outer frame */
+	uint32_t id;		  /**< GRE key, ERSPAN session id or VXLAN VNI */
+	uint32_t inner_off;	  /**< first byte of the inner frame (or packet) */
+	uint32_t inner_len;	  /**< its bytes present in the outer frame */
 };
 
 /** Results of np_pkt_decap(). */
 enum np_pkt_decap_result {
-	NP_PKT_DECAP_BAD = -1,	/**< a tunnel (t->encap) whose header is cut short or not understood */
-	NP_PKT_DECAP_NONE = 0,	/**< not a tunnel natprobe decapsulates */
-	NP_PKT_DECAP_OK = 1,	/**< t describes the inner frame */
+	NP_PKT_DECAP_BAD =
+	    -1, /**< a tunnel (t->encap) whose header is cut short or not understood */
+	NP_PKT_DECAP_NONE = 0, /**< not a tunnel natprobe decapsulates */
+	NP_PKT_DECAP_OK = 1,   /**< t describes the inner frame */
 };
 
 /**

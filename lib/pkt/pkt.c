@@ -14,27 +14,25 @@
 #include "pkt_internal.h"
 
 static const char *const class_names[NP_PKT_CLASS_MAX] = {
-	[NP_PKT_TCP] = "tcp",
-	[NP_PKT_UDP] = "udp",
-	[NP_PKT_ICMP] = "icmp",
-	[NP_PKT_IP_OTHER] = "ip_other",
-	[NP_PKT_FRAGMENT] = "fragment",
-	[NP_PKT_RUNT] = "runt",
-	[NP_PKT_NON_IP] = "non_ip",
-	[NP_PKT_UNKNOWN_ETHERTYPE] = "unknown_ethertype",
-	[NP_PKT_TRUNCATED] = "truncated",
-	[NP_PKT_BAD_HEADER] = "bad_header",
-	[NP_PKT_BAD_CHECKSUM] = "bad_checksum",
+    [NP_PKT_TCP] = "tcp",
+    [NP_PKT_UDP] = "udp",
+    [NP_PKT_ICMP] = "icmp",
+    [NP_PKT_IP_OTHER] = "ip_other",
+    [NP_PKT_FRAGMENT] = "fragment",
+    [NP_PKT_RUNT] = "runt",
+    [NP_PKT_NON_IP] = "non_ip",
+    [NP_PKT_UNKNOWN_ETHERTYPE] = "unknown_ethertype",
+    [NP_PKT_TRUNCATED] = "truncated",
+    [NP_PKT_BAD_HEADER] = "bad_header",
+    [NP_PKT_BAD_CHECKSUM] = "bad_checksum",
 };
 
-const char *
-np_pkt_class_name(unsigned int cls)
+const char *np_pkt_class_name(unsigned int cls)
 {
 	return cls < NP_PKT_CLASS_MAX ? class_names[cls] : "invalid";
 }
 
-const char *
-np_proto_name(uint8_t proto)
+const char *np_proto_name(uint8_t proto)
 {
 	switch (proto) {
 	case NP_IPPROTO_TCP:
@@ -54,15 +52,13 @@ np_proto_name(uint8_t proto)
 	}
 }
 
-static inline bool
-is_vlan_tpid(uint16_t et)
+static inline bool is_vlan_tpid(uint16_t et)
 {
 	return et == NP_ETHERTYPE_VLAN || et == NP_ETHERTYPE_QINQ || et == NP_ETHERTYPE_QINQ_OLD;
 }
 
 /* Cold: only reached for frames that are neither IP nor VLAN. */
-static int
-non_ip_class(uint16_t et)
+static int non_ip_class(uint16_t et)
 {
 	if (et <= NP_ETH_MAX_LENGTH)
 		return NP_PKT_NON_IP;
@@ -88,15 +84,13 @@ non_ip_class(uint16_t et)
 	}
 }
 
-static inline bool
-proto_has_ports(uint8_t proto)
+static inline bool proto_has_ports(uint8_t proto)
 {
 	return proto == NP_IPPROTO_TCP || proto == NP_IPPROTO_UDP || proto == NP_IPPROTO_SCTP ||
 	       proto == NP_IPPROTO_UDPLITE || proto == NP_IPPROTO_DCCP;
 }
 
-static inline void
-addr_from_v4_bytes(struct np_addr *a, const uint8_t *p)
+static inline void addr_from_v4_bytes(struct np_addr *a, const uint8_t *p)
 {
 	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
@@ -109,13 +103,12 @@ addr_from_v4_bytes(struct np_addr *a, const uint8_t *p)
  * 32-bit words (hl is a multiple of 4) and folded: the one's-complement sum
  * does not depend on the word size or byte order it is computed in.
  */
-static inline uint16_t
-ipv4_csum(const uint8_t *p, uint32_t hl)
+static inline uint16_t ipv4_csum(const uint8_t *p, uint32_t hl)
 {
 	uint64_t sum = 0;
 	uint32_t w[5];
 
-	if (NP_LIKELY(hl == NP_IPV4_HLEN)) {	/* no options: five words, unrolled */
+	if (NP_LIKELY(hl == NP_IPV4_HLEN)) { /* no options: five words, unrolled */
 		memcpy(w, p, sizeof(w));
 		sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
 	} else {
@@ -138,9 +131,8 @@ ipv4_csum(const uint8_t *p, uint32_t hl)
  * header), NP_PKT_TRUNCATED or NP_PKT_BAD_HEADER. A fragment header with a
  * non-zero offset or M flag sets *is_frag and fills *frag.
  */
-static int
-ipv6_walk(const uint8_t *f, uint32_t *off, uint32_t end, uint8_t *nh, bool *is_frag,
-	  struct np_pkt_frag *frag)
+static int ipv6_walk(const uint8_t *f, uint32_t *off, uint32_t end, uint8_t *nh, bool *is_frag,
+		     struct np_pkt_frag *frag)
 {
 	uint32_t o = *off;
 	uint8_t n = *nh;
@@ -193,18 +185,19 @@ ipv6_walk(const uint8_t *f, uint32_t *off, uint32_t end, uint8_t *nh, bool *is_f
 	return ret;
 }
 
-static inline bool
-icmp_is_error(bool v6, uint8_t type)
+static inline bool icmp_is_error(bool v6, uint8_t type)
 {
 	if (v6)
 		return type >= 1 && type <= 4;
 	return type < 32 && ((UINT32_C(1) << 3 | UINT32_C(1) << 4 | UINT32_C(1) << 5 |
-			      UINT32_C(1) << 11 | UINT32_C(1) << 12) >> type & 1);
+			      UINT32_C(1) << 11 | UINT32_C(1) << 12) >>
+				 type &
+			     1);
 }
 
 /* Embedded packet of an ICMP error, from off to end. Cold path. */
-static void
-parse_icmp_inner(const uint8_t *f, uint32_t off, uint32_t end, bool v6, struct np_pkt_info *pi)
+static void parse_icmp_inner(const uint8_t *f, uint32_t off, uint32_t end, bool v6,
+			     struct np_pkt_info *pi)
 {
 	const uint8_t *p = f + off;
 	uint32_t avail = end - off;
@@ -258,9 +251,8 @@ parse_icmp_inner(const uint8_t *f, uint32_t off, uint32_t end, bool v6, struct n
  * L4 header at off; end bounds the packet; ip_l4_len is the L4 length the IP
  * header declares (may exceed end - off when the frame is cut).
  */
-static inline int
-parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint32_t ip_l4_len, uint8_t proto,
-	 bool v6, struct np_pkt_info *pi)
+static inline int parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint32_t ip_l4_len,
+			   uint8_t proto, bool v6, struct np_pkt_info *pi)
 {
 	const uint8_t *p = f + off;
 	uint32_t avail = end - off;
@@ -320,9 +312,8 @@ parse_l4(const uint8_t *f, uint32_t off, uint32_t end, uint32_t ip_l4_len, uint8
 }
 
 /* Fragment data at off..end; first says whether it starts the L4 header. */
-static void
-parse_frag(const uint8_t *f, uint32_t off, uint32_t end, uint8_t proto, bool first,
-	   struct np_pkt_info *pi)
+static void parse_frag(const uint8_t *f, uint32_t off, uint32_t end, uint8_t proto, bool first,
+		       struct np_pkt_info *pi)
 {
 	pi->payload_off = (uint16_t)off;
 	pi->payload_len = (uint16_t)(end - off);
@@ -336,8 +327,7 @@ parse_frag(const uint8_t *f, uint32_t off, uint32_t end, uint8_t proto, bool fir
 }
 
 /* A failing header checksum: the class it gives under @p mode (0: accepted). */
-static inline int
-csum_failed(const uint8_t *ip, unsigned int mode, struct np_pkt_info *pi)
+static inline int csum_failed(const uint8_t *ip, unsigned int mode, struct np_pkt_info *pi)
 {
 	bool zero = ip[10] == 0 && ip[11] == 0;
 
@@ -349,8 +339,7 @@ csum_failed(const uint8_t *ip, unsigned int mode, struct np_pkt_info *pi)
 
 /* mode is a constant in each caller below: the checksum code folds away. */
 static inline __attribute__((always_inline)) int
-parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi,
-	   unsigned int mode)
+parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi, unsigned int mode)
 {
 	const uint8_t *ip = f + off;
 	uint32_t avail = len - off;
@@ -399,8 +388,7 @@ parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi,
 	return soft ? soft : cls;
 }
 
-static inline int
-parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi)
+static inline int parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi)
 {
 	const uint8_t *ip = f + off;
 	uint32_t avail = len - off;
@@ -485,32 +473,27 @@ out:
 	return cls;
 }
 
-int
-np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+int np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 {
 	return parse_frame(frame, len, pi, NP_PKT_CSUM_VERIFY);
 }
 
-static int
-parse_accept_zero(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+static int parse_accept_zero(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 {
 	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT_ZERO);
 }
 
-static int
-parse_accept(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+static int parse_accept(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 {
 	return parse_frame(frame, len, pi, NP_PKT_CSUM_ACCEPT);
 }
 
-static int
-parse_ignore(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
+static int parse_ignore(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
 {
 	return parse_frame(frame, len, pi, NP_PKT_CSUM_IGNORE);
 }
 
-np_pkt_parse_fn
-np_pkt_parser(unsigned int mode)
+np_pkt_parse_fn np_pkt_parser(unsigned int mode)
 {
 	switch (mode) {
 	case NP_PKT_CSUM_ACCEPT_ZERO:
@@ -524,28 +507,24 @@ np_pkt_parser(unsigned int mode)
 	}
 }
 
-int
-np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
+int np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
 {
 	return np_pkt_parser(mode)(frame, len, pi);
 }
 
-void
-np_addr_from_v4(struct np_addr *a, uint32_t v4_be)
+void np_addr_from_v4(struct np_addr *a, uint32_t v4_be)
 {
 	addr_from_v4_bytes(a, (const uint8_t *)&v4_be);
 }
 
-bool
-np_addr_is_v4(const struct np_addr *a)
+bool np_addr_is_v4(const struct np_addr *a)
 {
 	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 	return memcmp(a->b, prefix, sizeof(prefix)) == 0;
 }
 
-char *
-np_addr_str(const struct np_addr *a, char *buf, unsigned int size)
+char *np_addr_str(const struct np_addr *a, char *buf, unsigned int size)
 {
 	const char *r;
 
@@ -558,8 +537,7 @@ np_addr_str(const struct np_addr *a, char *buf, unsigned int size)
 	return buf;
 }
 
-char *
-np_endpoint_str(const struct np_addr *a, uint16_t port, char *buf, unsigned int size)
+char *np_endpoint_str(const struct np_addr *a, uint16_t port, char *buf, unsigned int size)
 {
 	char as[NP_ADDR_STRLEN];
 	int n;

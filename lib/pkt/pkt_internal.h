@@ -24,19 +24,16 @@
 #define NP_ETHERTYPE_QINQ_OLD 0x9100
 #define NP_ETH_MAX_LENGTH 1500 /* type/length field at or below: 802.3 length */
 
-
 #define NP_TCP_FLAGS_OFF 13
 
 /* Big-endian loads, byte by byte: no alignment assumption, one bswap'd load
  * after optimisation. */
-static inline uint16_t
-np_rd16(const uint8_t *p)
+static inline uint16_t np_rd16(const uint8_t *p)
 {
 	return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
 }
 
-static inline uint32_t
-np_rd32(const uint8_t *p)
+static inline uint32_t np_rd32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }

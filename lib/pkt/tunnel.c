@@ -25,19 +25,17 @@
 #define VXLAN_F_I 0x08
 
 static const char *const encap_names[NP_PKT_ENCAP_MAX] = {
-	[NP_PKT_ENCAP_NONE] = "none",	    [NP_PKT_ENCAP_GRE] = "gre",
-	[NP_PKT_ENCAP_ERSPAN1] = "erspan1", [NP_PKT_ENCAP_ERSPAN2] = "erspan2",
-	[NP_PKT_ENCAP_ERSPAN3] = "erspan3", [NP_PKT_ENCAP_VXLAN] = "vxlan",
+    [NP_PKT_ENCAP_NONE] = "none",	[NP_PKT_ENCAP_GRE] = "gre",
+    [NP_PKT_ENCAP_ERSPAN1] = "erspan1", [NP_PKT_ENCAP_ERSPAN2] = "erspan2",
+    [NP_PKT_ENCAP_ERSPAN3] = "erspan3", [NP_PKT_ENCAP_VXLAN] = "vxlan",
 };
 
-const char *
-np_pkt_encap_name(unsigned int encap)
+const char *np_pkt_encap_name(unsigned int encap)
 {
 	return encap < NP_PKT_ENCAP_MAX ? encap_names[encap] : "invalid";
 }
 
-static int
-inner_eth(struct np_pkt_tunnel *t, uint32_t off, uint32_t end)
+static int inner_eth(struct np_pkt_tunnel *t, uint32_t off, uint32_t end)
 {
 	t->inner_is_eth = true;
 	t->inner_off = off;
@@ -46,9 +44,8 @@ inner_eth(struct np_pkt_tunnel *t, uint32_t off, uint32_t end)
 }
 
 /* ERSPAN header at off (after GRE), protocol proto; seq: GRE had a sequence number. */
-static int
-erspan(const uint8_t *f, uint32_t off, uint32_t end, uint16_t proto, bool seq,
-       struct np_pkt_tunnel *t)
+static int erspan(const uint8_t *f, uint32_t off, uint32_t end, uint16_t proto, bool seq,
+		  struct np_pkt_tunnel *t)
 {
 	const uint8_t *p = f + off;
 	uint32_t w0;
@@ -84,8 +81,7 @@ erspan(const uint8_t *f, uint32_t off, uint32_t end, uint16_t proto, bool seq,
 	}
 }
 
-static int
-gre(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
+static int gre(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 {
 	const uint8_t *p = f + off;
 	uint32_t hl = GRE_HLEN;
@@ -97,7 +93,7 @@ gre(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 	flags = np_rd16(p);
 	proto = np_rd16(p + 2);
 	if ((flags & GRE_VERSION) != 0) {
-		t->encap = NP_PKT_ENCAP_NONE;	/* PPTP's enhanced GRE: not a mirror tunnel */
+		t->encap = NP_PKT_ENCAP_NONE; /* PPTP's enhanced GRE: not a mirror tunnel */
 		return NP_PKT_DECAP_NONE;
 	}
 	if (flags & GRE_F_ROUTING)
@@ -138,8 +134,7 @@ gre(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 	}
 }
 
-static int
-vxlan(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
+static int vxlan(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 {
 	const uint8_t *p = f + off;
 
@@ -153,9 +148,8 @@ vxlan(const uint8_t *f, uint32_t off, uint32_t end, struct np_pkt_tunnel *t)
 	return inner_eth(t, off + VXLAN_HLEN, end);
 }
 
-int
-np_pkt_decap(const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
-	     struct np_pkt_tunnel *t)
+int np_pkt_decap(const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
+		 struct np_pkt_tunnel *t)
 {
 	uint32_t off = pi->payload_off, end = (uint32_t)pi->payload_off + pi->payload_len;
 
@@ -163,8 +157,8 @@ np_pkt_decap(const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
 	if (end > len || off == 0)
 		return NP_PKT_DECAP_NONE;
 	/* A truncated outer frame (snap length) still gives the head of the inner one. */
-	if ((pi->cls == NP_PKT_UDP || pi->cls == NP_PKT_TRUNCATED) && pi->dport ==
-	    NP_TUNNEL_VXLAN_PORT && pi->l4_proto == NP_IPPROTO_UDP)
+	if ((pi->cls == NP_PKT_UDP || pi->cls == NP_PKT_TRUNCATED) &&
+	    pi->dport == NP_TUNNEL_VXLAN_PORT && pi->l4_proto == NP_IPPROTO_UDP)
 		return vxlan(frame, off, end, t);
 	if ((pi->cls == NP_PKT_IP_OTHER || pi->cls == NP_PKT_TRUNCATED) &&
 	    pi->l4_proto == NP_IPPROTO_GRE)
@@ -172,9 +166,8 @@ np_pkt_decap(const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
 	return NP_PKT_DECAP_NONE;
 }
 
-const uint8_t *
-np_pkt_tunnel_frame(const uint8_t *frame, const struct np_pkt_tunnel *t, uint8_t *buf,
-		    uint32_t buflen, uint32_t *out_len)
+const uint8_t *np_pkt_tunnel_frame(const uint8_t *frame, const struct np_pkt_tunnel *t,
+				   uint8_t *buf, uint32_t buflen, uint32_t *out_len)
 {
 	uint32_t n;
 

@@ -54,8 +54,8 @@
 
 /** A run of bytes: a view into the parsed buffer (or into np_sip_msg::join). */
 struct np_sip_view {
-	const char *p;	/**< first byte; NULL when absent */
-	uint32_t len;	/**< bytes at p; 0 when absent or empty */
+	const char *p; /**< first byte; NULL when absent */
+	uint32_t len;  /**< bytes at p; 0 when absent or empty */
 };
 
 /**
@@ -63,22 +63,22 @@ struct np_sip_view {
  * np_sip_err_name() are stable: they are used as counter labels.
  */
 enum np_sip_err {
-	NP_SIP_OK = 0,			/**< "ok" */
-	NP_SIP_E_TRUNCATED,		/**< "truncated": ends inside the header section or body */
-	NP_SIP_E_NO_CRLF,		/**< "no_crlf": no line terminator at all */
-	NP_SIP_E_HEADER_TOO_LONG,	/**< "header_too_long": header section > NP_SIP_MAX_HDR_LEN */
-	NP_SIP_E_BAD_CONTENT_LENGTH,	/**< "bad_content_length": not a number, negative, too big,
-					 *   or two different values */
-	NP_SIP_E_BAD_START_LINE,	/**< "bad_start_line": neither request nor status line */
-	NP_SIP_E_TOO_MANY_HEADERS,	/**< "too_many_headers": > NP_SIP_MAX_MATCHES recognised lines */
-	NP_SIP_E_SCAN,			/**< "scan_error": Hyperscan failed (bad scratch) */
+	NP_SIP_OK = 0,		     /**< "ok" */
+	NP_SIP_E_TRUNCATED,	     /**< "truncated": ends inside the header section or body */
+	NP_SIP_E_NO_CRLF,	     /**< "no_crlf": no line terminator at all */
+	NP_SIP_E_HEADER_TOO_LONG,    /**< "header_too_long": header section > NP_SIP_MAX_HDR_LEN */
+	NP_SIP_E_BAD_CONTENT_LENGTH, /**< "bad_content_length": not a number, negative, too big,
+				      *   or two different values */
+	NP_SIP_E_BAD_START_LINE,     /**< "bad_start_line": neither request nor status line */
+	NP_SIP_E_TOO_MANY_HEADERS, /**< "too_many_headers": > NP_SIP_MAX_MATCHES recognised lines */
+	NP_SIP_E_SCAN,		   /**< "scan_error": Hyperscan failed (bad scratch) */
 	NP_SIP_E_MAX
 };
 
 /** SIP methods natprobe knows by name; any other token is NP_SIP_M_OTHER. */
 enum np_sip_method {
-	NP_SIP_M_NONE = 0,	/**< not a request (a response, or no CSeq method) */
-	NP_SIP_M_OTHER,		/**< a method token not listed here: see the method text */
+	NP_SIP_M_NONE = 0, /**< not a request (a response, or no CSeq method) */
+	NP_SIP_M_OTHER,	   /**< a method token not listed here: see the method text */
 	NP_SIP_M_INVITE,
 	NP_SIP_M_ACK,
 	NP_SIP_M_BYE,
@@ -93,86 +93,88 @@ enum np_sip_method {
 	NP_SIP_M_REFER,
 	NP_SIP_M_MESSAGE,
 	NP_SIP_M_UPDATE,
-	NP_SIP_M_SERVICE,	/**< Cisco Expressway traversal (see the seed failure) */
+	NP_SIP_M_SERVICE, /**< Cisco Expressway traversal (see the seed failure) */
 	NP_SIP_M_MAX
 };
 
 /** What a host text turned out to be. */
 enum np_sip_host_type {
-	NP_SIP_HOST_NONE = 0,	/**< no host (tel: URI, empty) */
-	NP_SIP_HOST_NAME,	/**< a domain name (or anything that is not an IP literal) */
-	NP_SIP_HOST_IPV4,	/**< dotted quad; addr holds it IPv4-mapped */
-	NP_SIP_HOST_IPV6,	/**< IPv6 literal ([...] in URIs); addr holds it */
+	NP_SIP_HOST_NONE = 0, /**< no host (tel: URI, empty) */
+	NP_SIP_HOST_NAME,     /**< a domain name (or anything that is not an IP literal) */
+	NP_SIP_HOST_IPV4,     /**< dotted quad; addr holds it IPv4-mapped */
+	NP_SIP_HOST_IPV6,     /**< IPv6 literal ([...] in URIs); addr holds it */
 };
 
 /** np_sip_msg::flags: things counted, not errors. */
-#define NP_SIP_F_VIA_OVERFLOW	(1u << 0)  /**< more than NP_SIP_MAX_VIA Via values */
-#define NP_SIP_F_VALUE_OVERFLOW	(1u << 1)  /**< an address list exceeded NP_SIP_MAX_VALUES */
-#define NP_SIP_F_JOIN_OVERFLOW	(1u << 2)  /**< np_sip_msg::join full: a folded value kept
-					    *   only its first line */
-#define NP_SIP_F_FOLDED		(1u << 3)  /**< at least one folded header line */
+#define NP_SIP_F_VIA_OVERFLOW (1u << 0)	  /**< more than NP_SIP_MAX_VIA Via values */
+#define NP_SIP_F_VALUE_OVERFLOW (1u << 1) /**< an address list exceeded NP_SIP_MAX_VALUES */
+#define NP_SIP_F_JOIN_OVERFLOW                                                               \
+	(1u << 2)			     /**< np_sip_msg::join full: a folded value kept \
+					      *   only its first line */
+#define NP_SIP_F_FOLDED (1u << 3)	     /**< at least one folded header line */
 #define NP_SIP_F_NO_CONTENT_LENGTH (1u << 4) /**< no Content-Length: body = rest of buffer */
-#define NP_SIP_F_COMPACT	(1u << 5)  /**< at least one compact header name (v, m, ...) */
-#define NP_SIP_F_BAD_VIA	(1u << 6)  /**< a Via value whose sent-by could not be parsed */
-#define NP_SIP_F_BAD_CSEQ	(1u << 7)  /**< CSeq is not "number method" */
-#define NP_SIP_F_SDP_OVERFLOW	(1u << 8)  /**< more c=/m= lines than kept */
-#define NP_SIP_F_LF_ONLY	(1u << 9)  /**< header section ended with LF LF, not CRLF CRLF */
+#define NP_SIP_F_COMPACT (1u << 5)	     /**< at least one compact header name (v, m, ...) */
+#define NP_SIP_F_BAD_VIA (1u << 6)	     /**< a Via value whose sent-by could not be parsed */
+#define NP_SIP_F_BAD_CSEQ (1u << 7)	     /**< CSeq is not "number method" */
+#define NP_SIP_F_SDP_OVERFLOW (1u << 8)	     /**< more c=/m= lines than kept */
+#define NP_SIP_F_LF_ONLY (1u << 9)	     /**< header section ended with LF LF, not CRLF CRLF */
 #define NP_SIP_F_WARNING_OVERFLOW (1u << 10) /**< more than NP_SIP_MAX_WARNING Warning values */
-#define NP_SIP_F_DUP_HEADER	(1u << 11) /**< a single-value header (From, To, Call-ID,
-					    *   CSeq, ...) repeated; the first one is kept */
+#define NP_SIP_F_DUP_HEADER                                       \
+	(1u << 11) /**< a single-value header (From, To, Call-ID, \
+		    *   CSeq, ...) repeated; the first one is kept */
 
 /** One Via value: "SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bK...;rport". */
 struct np_sip_via {
-	struct np_sip_view raw;		/**< the whole value, trimmed */
-	struct np_sip_view transport;	/**< "UDP", "TCP", "TLS", "WS", ... as written */
-	struct np_sip_view host;	/**< sent-by host text (IPv6 without brackets) */
-	struct np_sip_view branch;	/**< branch parameter value */
-	struct np_sip_view received;	/**< received parameter value (text) */
-	struct np_sip_view params;	/**< all parameters, from the first ';' */
-	struct np_addr addr;		/**< sent-by host, when host_type is IPV4/IPV6 */
-	struct np_addr received_addr;	/**< received, when received_type is IPV4/IPV6 */
-	uint16_t port;			/**< sent-by port; 0 when absent */
-	uint16_t rport;			/**< rport value; 0 when absent or valueless */
-	uint8_t host_type;		/**< enum np_sip_host_type; NONE when unparsable */
-	uint8_t received_type;		/**< enum np_sip_host_type of received */
-	bool has_rport;			/**< rport parameter present (with or without value) */
+	struct np_sip_view raw;	      /**< the whole value, trimmed */
+	struct np_sip_view transport; /**< "UDP", "TCP", "TLS", "WS", ... as written */
+	struct np_sip_view host;      /**< sent-by host text (IPv6 without brackets) */
+	struct np_sip_view branch;    /**< branch parameter value */
+	struct np_sip_view received;  /**< received parameter value (text) */
+	struct np_sip_view params;    /**< all parameters, from the first ';' */
+	struct np_addr addr;	      /**< sent-by host, when host_type is IPV4/IPV6 */
+	struct np_addr received_addr; /**< received, when received_type is IPV4/IPV6 */
+	uint16_t port;		      /**< sent-by port; 0 when absent */
+	uint16_t rport;		      /**< rport value; 0 when absent or valueless */
+	uint8_t host_type;	      /**< enum np_sip_host_type; NONE when unparsable */
+	uint8_t received_type;	      /**< enum np_sip_host_type of received */
+	bool has_rport;		      /**< rport parameter present (with or without value) */
 };
 
 /** Values of one address header in message order: one per comma-separated value. */
 struct np_sip_values {
-	uint8_t n;			/**< values kept in v[] */
-	uint16_t total;			/**< values seen (> n when the list overflowed) */
+	uint8_t n;				 /**< values kept in v[] */
+	uint16_t total;				 /**< values seen (> n when the list overflowed) */
 	struct np_sip_view v[NP_SIP_MAX_VALUES]; /**< trimmed values, e.g. "<sip:a@b;lr>" */
 };
 
 /** From / To. */
 struct np_sip_nameaddr {
-	struct np_sip_view raw;		/**< whole value, trimmed */
-	struct np_sip_view uri;		/**< the URI text (inside <> when present) */
-	struct np_sip_view tag;		/**< tag parameter value; len 0 when absent */
+	struct np_sip_view raw; /**< whole value, trimmed */
+	struct np_sip_view uri; /**< the URI text (inside <> when present) */
+	struct np_sip_view tag; /**< tag parameter value; len 0 when absent */
 };
 
 /** One Warning value: warn-code SP warn-agent SP warn-text. */
 struct np_sip_warning {
-	uint16_t code;			/**< 3-digit code (399 = miscellaneous) */
-	struct np_sip_view agent;	/**< host[:port] or pseudonym */
-	struct np_sip_view text;	/**< quoted text, quotes removed */
+	uint16_t code;		  /**< 3-digit code (399 = miscellaneous) */
+	struct np_sip_view agent; /**< host[:port] or pseudonym */
+	struct np_sip_view text;  /**< quoted text, quotes removed */
 };
 
 /** One SDP c= line: "c=IN IP4 192.0.2.1". */
 struct np_sip_sdp_conn {
-	struct np_sip_view addr_text;	/**< connection address as written (no /ttl) */
-	struct np_addr addr;		/**< when type is IPV4/IPV6 */
-	uint8_t type;			/**< enum np_sip_host_type (NAME for FQDN) */
-	int8_t media;			/**< index in np_sip_sdp::m of its m= line; -1 = session */
+	struct np_sip_view addr_text; /**< connection address as written (no /ttl) */
+	struct np_addr addr;	      /**< when type is IPV4/IPV6 */
+	uint8_t type;		      /**< enum np_sip_host_type (NAME for FQDN) */
+	int8_t media;		      /**< index in np_sip_sdp::m of its m= line; -1 = session */
 };
 
 /** One SDP m= line: "m=audio 49170 RTP/AVP 0". */
 struct np_sip_sdp_media {
-	struct np_sip_view media;	/**< "audio", "video", ... */
-	struct np_sip_view proto;	/**< "RTP/AVP", "UDP/TLS/RTP/SAVPF", ... */
-	uint16_t port;			/**< 0 = disabled stream */
-	uint16_t n_ports;		/**< the /n suffix, 1 when absent */
+	struct np_sip_view media; /**< "audio", "video", ... */
+	struct np_sip_view proto; /**< "RTP/AVP", "UDP/TLS/RTP/SAVPF", ... */
+	uint16_t port;		  /**< 0 = disabled stream */
+	uint16_t n_ports;	  /**< the /n suffix, 1 when absent */
 };
 
 /** What np_sip_sdp_parse() found. */
@@ -181,7 +183,7 @@ struct np_sip_sdp {
 	uint8_t n_m;			/**< entries kept in m[] */
 	bool overflow;			/**< more lines than kept */
 	uint8_t o_type;			/**< enum np_sip_host_type of the o= address */
-	struct np_sip_view o_addr_text;	/**< o= unicast address as written */
+	struct np_sip_view o_addr_text; /**< o= unicast address as written */
 	struct np_addr o_addr;		/**< o= address when o_type is IPV4/IPV6 */
 	struct np_sip_sdp_conn c[NP_SIP_SDP_MAX_C];
 	struct np_sip_sdp_media m[NP_SIP_SDP_MAX_M];
@@ -193,56 +195,56 @@ struct np_sip_sdp {
  * counts, so read entries only below their count).
  */
 struct np_sip_msg {
-	uint8_t err;			/**< enum np_sip_err of the last np_sip_parse() */
-	bool is_request;		/**< request (method, ruri) or response (status, reason) */
-	bool body_complete;		/**< the whole body (Content-Length bytes) is present */
+	uint8_t err;	    /**< enum np_sip_err of the last np_sip_parse() */
+	bool is_request;    /**< request (method, ruri) or response (status, reason) */
+	bool body_complete; /**< the whole body (Content-Length bytes) is present */
 	bool has_content_length;
-	uint32_t flags;			/**< NP_SIP_F_* */
+	uint32_t flags; /**< NP_SIP_F_* */
 
-	uint32_t msg_len;		/**< bytes this message takes in the buffer (incl. leading
-					 *   CRLFs); valid when err is OK */
-	uint32_t hdr_len;		/**< start of the body, from buf */
-	uint32_t content_length;	/**< Content-Length value, when has_content_length */
-	struct np_sip_view body;	/**< body bytes present (may be short when truncated) */
+	uint32_t msg_len;	 /**< bytes this message takes in the buffer (incl. leading
+				  *   CRLFs); valid when err is OK */
+	uint32_t hdr_len;	 /**< start of the body, from buf */
+	uint32_t content_length; /**< Content-Length value, when has_content_length */
+	struct np_sip_view body; /**< body bytes present (may be short when truncated) */
 
 	/* start line */
 	uint8_t method;			/**< enum np_sip_method; NONE for responses */
 	uint16_t status;		/**< 100..699 for responses, else 0 */
-	struct np_sip_view method_text;	/**< method token as written */
+	struct np_sip_view method_text; /**< method token as written */
 	struct np_sip_view ruri;	/**< Request-URI */
 	struct np_sip_view reason;	/**< reason phrase */
 
 	/* single-value headers (first occurrence) */
 	struct np_sip_view call_id;
-	struct np_sip_view cseq_raw;	/**< "4616 SERVICE" */
-	uint32_t cseq;			/**< CSeq number */
-	uint8_t cseq_method;		/**< enum np_sip_method */
+	struct np_sip_view cseq_raw; /**< "4616 SERVICE" */
+	uint32_t cseq;		     /**< CSeq number */
+	uint8_t cseq_method;	     /**< enum np_sip_method */
 	struct np_sip_view cseq_method_text;
 	struct np_sip_nameaddr from;
 	struct np_sip_nameaddr to;
-	struct np_sip_view content_type;	/**< whole value */
-	struct np_sip_view content_type_media;	/**< "application/sdp" (before ';') */
-	struct np_sip_view boundary;	/**< multipart boundary parameter, quotes removed */
+	struct np_sip_view content_type;       /**< whole value */
+	struct np_sip_view content_type_media; /**< "application/sdp" (before ';') */
+	struct np_sip_view boundary;	       /**< multipart boundary parameter, quotes removed */
 	struct np_sip_view user_agent;
 	struct np_sip_view server;
 	struct np_sip_view max_forwards;
-	struct np_sip_view event;	/**< Event / o */
-	struct np_sip_view supported;	/**< Supported / k */
-	struct np_sip_view subject;	/**< Subject / s */
+	struct np_sip_view event;	     /**< Event / o */
+	struct np_sip_view supported;	     /**< Supported / k */
+	struct np_sip_view subject;	     /**< Subject / s */
 	struct np_sip_view content_encoding; /**< Content-Encoding / e */
 
 	uint8_t n_warning;
 	struct np_sip_warning warning[NP_SIP_MAX_WARNING];
 
 	/* multi-value headers, message order */
-	uint8_t n_via;			/**< Vias kept in via[] (top Via first) */
-	uint16_t via_total;		/**< Vias seen */
+	uint8_t n_via;	    /**< Vias kept in via[] (top Via first) */
+	uint16_t via_total; /**< Vias seen */
 	struct np_sip_via via[NP_SIP_MAX_VIA];
 	struct np_sip_values route;
 	struct np_sip_values record_route;
 	struct np_sip_values path;
 	struct np_sip_values service_route;
-	struct np_sip_values contact;	/**< Contact / m ("*" is kept as a value) */
+	struct np_sip_values contact; /**< Contact / m ("*" is kept as a value) */
 
 	/** SDP from an application/sdp body or the SDP parts of a multipart body. */
 	bool has_sdp;
@@ -261,17 +263,17 @@ struct np_sip_msg {
 
 /** A parsed SIP (or other) URI, possibly inside a name-addr. */
 struct np_sip_uri {
-	struct np_sip_view display;	/**< display name, quotes removed; len 0 if none */
-	struct np_sip_view uri;		/**< the URI text (what was inside <>) */
-	struct np_sip_view scheme;	/**< "sip", "sips", "tel", ... */
-	struct np_sip_view user;	/**< user part (before '@'); len 0 if none */
-	struct np_sip_view host;	/**< host text, without [] for IPv6 */
-	struct np_sip_view params;	/**< URI parameters, from the first ';' (inside <>) */
-	struct np_sip_view hparams;	/**< header parameters after '>', from the first ';' */
-	struct np_addr addr;		/**< when host_type is IPV4/IPV6 */
-	uint16_t port;			/**< 0 when absent */
-	uint8_t host_type;		/**< enum np_sip_host_type */
-	bool angle;			/**< written inside <> */
+	struct np_sip_view display; /**< display name, quotes removed; len 0 if none */
+	struct np_sip_view uri;	    /**< the URI text (what was inside <>) */
+	struct np_sip_view scheme;  /**< "sip", "sips", "tel", ... */
+	struct np_sip_view user;    /**< user part (before '@'); len 0 if none */
+	struct np_sip_view host;    /**< host text, without [] for IPv6 */
+	struct np_sip_view params;  /**< URI parameters, from the first ';' (inside <>) */
+	struct np_sip_view hparams; /**< header parameters after '>', from the first ';' */
+	struct np_addr addr;	    /**< when host_type is IPV4/IPV6 */
+	uint16_t port;		    /**< 0 when absent */
+	uint8_t host_type;	    /**< enum np_sip_host_type */
+	bool angle;		    /**< written inside <> */
 };
 
 struct np_sip_db;
@@ -332,24 +334,24 @@ static inline bool np_sip_looks_like_sip(const uint8_t *buf, size_t len)
 
 /** np_sip_frame() results. */
 enum np_sip_frame_rc {
-	NP_SIP_FRAME_NEED_MORE = 0,	/**< no complete message yet; keep the bytes */
-	NP_SIP_FRAME_COMPLETE,		/**< one message of msg_len bytes is present */
-	NP_SIP_FRAME_KEEPALIVE,		/**< the buffer starts with msg_len CR/LF bytes
-					 *   (RFC 5626 keep-alive); drop them, call again */
-	NP_SIP_FRAME_ERROR,		/**< unframable; err says why; resynchronise */
+	NP_SIP_FRAME_NEED_MORE = 0, /**< no complete message yet; keep the bytes */
+	NP_SIP_FRAME_COMPLETE,	    /**< one message of msg_len bytes is present */
+	NP_SIP_FRAME_KEEPALIVE,	    /**< the buffer starts with msg_len CR/LF bytes
+				     *   (RFC 5626 keep-alive); drop them, call again */
+	NP_SIP_FRAME_ERROR,	    /**< unframable; err says why; resynchronise */
 };
 
 /** np_sip_frame_info::flags */
 #define NP_SIP_FRAME_F_NO_CONTENT_LENGTH (1u << 0) /**< absent: taken as 0 (count it) */
-#define NP_SIP_FRAME_F_LF_ONLY		(1u << 1) /**< header section ended with LF LF */
+#define NP_SIP_FRAME_F_LF_ONLY (1u << 1)	   /**< header section ended with LF LF */
 
 /** What np_sip_frame() found. */
 struct np_sip_frame_info {
-	uint32_t hdr_len;	/**< start line + headers + empty line */
-	uint32_t body_len;	/**< Content-Length (0 when absent) */
-	uint32_t msg_len;	/**< bytes to consume: hdr_len + body_len, or the keep-alive length */
-	uint8_t err;		/**< enum np_sip_err, for NP_SIP_FRAME_ERROR; else NP_SIP_OK */
-	uint8_t flags;		/**< NP_SIP_FRAME_F_* */
+	uint32_t hdr_len;  /**< start line + headers + empty line */
+	uint32_t body_len; /**< Content-Length (0 when absent) */
+	uint32_t msg_len;  /**< bytes to consume: hdr_len + body_len, or the keep-alive length */
+	uint8_t err;	   /**< enum np_sip_err, for NP_SIP_FRAME_ERROR; else NP_SIP_OK */
+	uint8_t flags;	   /**< NP_SIP_FRAME_F_* */
 };
 
 /**

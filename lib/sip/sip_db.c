@@ -7,30 +7,47 @@
 
 #include "sip_internal.h"
 
-#define N(s, id) { s, sizeof(s) - 1, id }
-#define C(s, id) { s, sizeof(s) - 1, (id) + SIP_H_COMPACT }
+#define N(s, id)                     \
+	{                            \
+		s, sizeof(s) - 1, id \
+	}
+#define C(s, id)                                       \
+	{                                              \
+		s, sizeof(s) - 1, (id) + SIP_H_COMPACT \
+	}
 
 const struct sip_hdr_name sip_hdr_names[] = {
-	N("via", SIP_H_VIA), C("v", SIP_H_VIA),
-	N("route", SIP_H_ROUTE),
-	N("record-route", SIP_H_RECORD_ROUTE),
-	N("path", SIP_H_PATH),
-	N("service-route", SIP_H_SERVICE_ROUTE),
-	N("contact", SIP_H_CONTACT), C("m", SIP_H_CONTACT),
-	N("from", SIP_H_FROM), C("f", SIP_H_FROM),
-	N("to", SIP_H_TO), C("t", SIP_H_TO),
-	N("call-id", SIP_H_CALL_ID), C("i", SIP_H_CALL_ID),
-	N("cseq", SIP_H_CSEQ),
-	N("content-length", SIP_H_CONTENT_LENGTH), C("l", SIP_H_CONTENT_LENGTH),
-	N("content-type", SIP_H_CONTENT_TYPE), C("c", SIP_H_CONTENT_TYPE),
-	N("content-encoding", SIP_H_CONTENT_ENCODING), C("e", SIP_H_CONTENT_ENCODING),
-	N("supported", SIP_H_SUPPORTED), C("k", SIP_H_SUPPORTED),
-	N("subject", SIP_H_SUBJECT), C("s", SIP_H_SUBJECT),
-	N("event", SIP_H_EVENT), C("o", SIP_H_EVENT),
-	N("warning", SIP_H_WARNING),
-	N("user-agent", SIP_H_USER_AGENT),
-	N("server", SIP_H_SERVER),
-	N("max-forwards", SIP_H_MAX_FORWARDS),
+    N("via", SIP_H_VIA),
+    C("v", SIP_H_VIA),
+    N("route", SIP_H_ROUTE),
+    N("record-route", SIP_H_RECORD_ROUTE),
+    N("path", SIP_H_PATH),
+    N("service-route", SIP_H_SERVICE_ROUTE),
+    N("contact", SIP_H_CONTACT),
+    C("m", SIP_H_CONTACT),
+    N("from", SIP_H_FROM),
+    C("f", SIP_H_FROM),
+    N("to", SIP_H_TO),
+    C("t", SIP_H_TO),
+    N("call-id", SIP_H_CALL_ID),
+    C("i", SIP_H_CALL_ID),
+    N("cseq", SIP_H_CSEQ),
+    N("content-length", SIP_H_CONTENT_LENGTH),
+    C("l", SIP_H_CONTENT_LENGTH),
+    N("content-type", SIP_H_CONTENT_TYPE),
+    C("c", SIP_H_CONTENT_TYPE),
+    N("content-encoding", SIP_H_CONTENT_ENCODING),
+    C("e", SIP_H_CONTENT_ENCODING),
+    N("supported", SIP_H_SUPPORTED),
+    C("k", SIP_H_SUPPORTED),
+    N("subject", SIP_H_SUBJECT),
+    C("s", SIP_H_SUBJECT),
+    N("event", SIP_H_EVENT),
+    C("o", SIP_H_EVENT),
+    N("warning", SIP_H_WARNING),
+    N("user-agent", SIP_H_USER_AGENT),
+    N("server", SIP_H_SERVER),
+    N("max-forwards", SIP_H_MAX_FORWARDS),
 };
 
 #undef N
@@ -87,8 +104,8 @@ struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &db->hs,
-			     &cerr) != HS_SUCCESS) {
+	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &db->hs, &cerr) !=
+	    HS_SUCCESS) {
 		if (errbuf && errlen) {
 			int idx = cerr ? cerr->expression : -1;
 			snprintf(errbuf, errlen, "expression %d (`%s`): %s", idx,

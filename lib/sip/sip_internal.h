@@ -42,9 +42,9 @@ enum sip_hdr {
 
 /** A header name form the database recognises. */
 struct sip_hdr_name {
-	const char *name;	/**< lower case */
+	const char *name; /**< lower case */
 	uint8_t len;
-	uint8_t id;		/**< enum sip_hdr, + SIP_H_COMPACT for compact forms */
+	uint8_t id; /**< enum sip_hdr, + SIP_H_COMPACT for compact forms */
 };
 
 extern const struct sip_hdr_name sip_hdr_names[];
@@ -54,19 +54,19 @@ extern const unsigned int sip_n_hdr_names;
 int sip_hdr_lookup(const char *p, size_t len);
 
 struct sip_match {
-	uint32_t end;	/**< offset just after the ':' (start of the value) */
-	uint32_t id;	/**< enum sip_hdr (+ SIP_H_COMPACT) */
+	uint32_t end; /**< offset just after the ':' (start of the value) */
+	uint32_t id;  /**< enum sip_hdr (+ SIP_H_COMPACT) */
 };
 
 struct np_sip_db {
 	hs_database_t *hs;
-	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
+	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
 };
 
 struct np_sip_scratch {
 	hs_scratch_t *hs;
-	uint32_t n;		/**< matches recorded */
-	bool overflow;		/**< more than NP_SIP_MAX_MATCHES */
+	uint32_t n;    /**< matches recorded */
+	bool overflow; /**< more than NP_SIP_MAX_MATCHES */
 	struct sip_match m[NP_SIP_MAX_MATCHES];
 };
 
@@ -91,8 +91,16 @@ static inline bool sip_is_token(char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_is_digit(c))
 		return true;
 	switch (c) {
-	case '-': case '.': case '!': case '%': case '*': case '_':
-	case '+': case '`': case '\'': case '~':
+	case '-':
+	case '.':
+	case '!':
+	case '%':
+	case '*':
+	case '_':
+	case '+':
+	case '`':
+	case '\'':
+	case '~':
 		return true;
 	default:
 		return false;
@@ -101,7 +109,7 @@ static inline bool sip_is_token(char c)
 
 static inline struct np_sip_view sip_view(const char *p, size_t len)
 {
-	struct np_sip_view v = { p, (uint32_t)len };
+	struct np_sip_view v = {p, (uint32_t)len};
 	return v;
 }
 
@@ -112,8 +120,8 @@ static inline struct np_sip_view sip_trim(struct np_sip_view v)
 		v.p++;
 		v.len--;
 	}
-	while (v.len && (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' ||
-			 v.p[v.len - 1] == '\n'))
+	while (v.len &&
+	       (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
 		v.len--;
 	return v;
 }

@@ -309,8 +309,8 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		hp_end = q;
 		if (!u->host.len)
 			return -EINVAL;
-		u->host_type = sip_parse_ipv4(u->host.p, u->host.len, &u->addr) ?
-				       NP_SIP_HOST_IPV4 : NP_SIP_HOST_NAME;
+		u->host_type = sip_parse_ipv4(u->host.p, u->host.len, &u->addr) ? NP_SIP_HOST_IPV4
+										: NP_SIP_HOST_NAME;
 	}
 	if (hp_end < end && *hp_end == ':') {
 		const char *ps = hp_end + 1;
@@ -456,8 +456,8 @@ int sip_via_parse(struct np_sip_via *via)
 		if (q == p)
 			return -1;
 		via->host = sip_view(p, (size_t)(q - p));
-		via->host_type = sip_parse_ipv4(p, (size_t)(q - p), &via->addr) ?
-					 NP_SIP_HOST_IPV4 : NP_SIP_HOST_NAME;
+		via->host_type = sip_parse_ipv4(p, (size_t)(q - p), &via->addr) ? NP_SIP_HOST_IPV4
+										: NP_SIP_HOST_NAME;
 		p = q;
 	}
 	while (p < end && sip_is_ws(*p))
@@ -485,8 +485,8 @@ int sip_via_parse(struct np_sip_via *via)
 		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
 			if (!via->received.p) {
 				via->received = val;
-				via->received_type = (uint8_t)np_sip_host_parse(val,
-										&via->received_addr);
+				via->received_type =
+				    (uint8_t)np_sip_host_parse(val, &via->received_addr);
 			}
 		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
 			via->has_rport = true;

@@ -30,10 +30,10 @@
 #include "../frames.h"
 #include "np_pkt.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 #define FZ_SIZE 8
@@ -47,8 +47,7 @@ static const uint8_t *cur_frame;
 static uint32_t cur_len;
 static uint64_t sum;
 
-static void
-on_event(void *ctx, const struct np_flow_event *ev)
+static void on_event(void *ctx, const struct np_flow_event *ev)
 {
 	(void)ctx;
 	CHECK(ev->type < NP_FLOW_EV_MAX);
@@ -59,8 +58,7 @@ on_event(void *ctx, const struct np_flow_event *ev)
 		      ev->expired.tcp_state < NP_FLOW_TCP_STATE_MAX);
 }
 
-static void
-on_sip(void *ctx, const struct np_flow_msg *m)
+static void on_sip(void *ctx, const struct np_flow_msg *m)
 {
 	(void)ctx;
 	CHECK(m->data && m->len > 0 && m->dir <= 1);
@@ -76,8 +74,7 @@ on_sip(void *ctx, const struct np_flow_msg *m)
 static const struct np_flow_sink sink = {on_event, on_sip, NULL, NULL};
 
 /* A valid Ethernet + IPv4/IPv6 + TCP/UDP frame; returns its length. */
-static uint32_t
-build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t n)
+static uint32_t build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t n)
 {
 	unsigned int dir = (op >> 1) & 1, tup = (op >> 2) & 3;
 	bool udp = op & 0x10, v6 = op & 0x20, sip = op & 0x40;
@@ -133,14 +130,12 @@ build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t 
 	return off + n;
 }
 
-static uint16_t
-rd16le(const uint8_t *p)
+static uint16_t rd16le(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct np_flow_conf c;
 	struct np_flow_table *t;

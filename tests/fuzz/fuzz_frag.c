@@ -30,10 +30,10 @@
 #include "np_frag.h"
 #include "np_pkt.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 #define TIMEOUT_NS 8000u
@@ -41,22 +41,19 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static uint16_t
-rd16(const uint8_t *p)
+static uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-static void
-wr16(uint8_t *p, uint32_t v)
+static void wr16(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
 }
 
 /* Start of the IP header after Ethernet and VLAN tags, or 0; *et gets the EtherType. */
-static uint32_t
-l3_start(const uint8_t *f, uint32_t len, uint16_t *et)
+static uint32_t l3_start(const uint8_t *f, uint32_t len, uint16_t *et)
 {
 	uint32_t off = 14;
 
@@ -70,8 +67,7 @@ l3_start(const uint8_t *f, uint32_t len, uint16_t *et)
 	return off;
 }
 
-static void
-fixup(uint8_t *f, uint32_t len)
+static void fixup(uint8_t *f, uint32_t len)
 {
 	uint16_t et = 0;
 	uint32_t l3 = l3_start(f, len, &et);
@@ -96,8 +92,7 @@ fixup(uint8_t *f, uint32_t len)
 }
 
 /* A rebuilt frame is a whole packet whose IP length matches its size. */
-static void
-check_result(const struct np_frag_result *r, uint8_t ipv, uint32_t max_len)
+static void check_result(const struct np_frag_result *r, uint8_t ipv, uint32_t max_len)
 {
 	struct np_pkt_info pi;
 	int cls;
@@ -116,8 +111,7 @@ check_result(const struct np_frag_result *r, uint8_t ipv, uint32_t max_len)
 	}
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint32_t frags[4] = {4, 16, 64, 256};
 	static uint8_t frame[MAX_FRAME];

@@ -15,16 +15,15 @@
 #include "np_pkt.h"
 #include "np_tunnel.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void
-check(const uint8_t *data, uint32_t len, const struct np_pkt_info *p, int cls)
+static void check(const uint8_t *data, uint32_t len, const struct np_pkt_info *p, int cls)
 {
 	const struct np_pkt_info pi = *p;
 	char buf[NP_ENDPOINT_STRLEN];
@@ -58,8 +57,7 @@ check(const uint8_t *data, uint32_t len, const struct np_pkt_info *p, int cls)
 	np_endpoint_str(&pi.icmp_inner.dst, pi.icmp_inner.dport, buf, sizeof(buf));
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t inner_buf[2048];
 	struct np_pkt_info pi, pa;

@@ -14,10 +14,10 @@
 
 #include "np_sip.h"
 
-#define CHECK(c)                                                                                   \
-	do {                                                                                       \
-		if (!(c))                                                                          \
-			abort();                                                                   \
+#define CHECK(c)                 \
+	do {                     \
+		if (!(c))        \
+			abort(); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -119,10 +119,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(msg.join_used <= NP_SIP_JOIN_LEN);
 	if (rc == 0) {
 		CHECK(msg.msg_len <= size && msg.hdr_len <= msg.msg_len);
-		CHECK(msg.is_request ? msg.method != NP_SIP_M_NONE :
-				       (msg.status >= 100 && msg.status <= 699));
+		CHECK(msg.is_request ? msg.method != NP_SIP_M_NONE
+				     : (msg.status >= 100 && msg.status <= 699));
 		/* a message that parses frames the same way on a stream */
-		if (msg.has_content_length && np_sip_frame(data, size, &fi) == NP_SIP_FRAME_COMPLETE)
+		if (msg.has_content_length &&
+		    np_sip_frame(data, size, &fi) == NP_SIP_FRAME_COMPLETE)
 			CHECK(fi.msg_len == msg.msg_len);
 	}
 	check_view(msg.method_text);
@@ -165,8 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)np_sip_sdp_parse(data, size, &sdp);
 		check_sdp(&sdp);
-		(void)np_sip_host_parse((struct np_sip_view){ (const char *)data,
-							     size > 64 ? 64 : (uint32_t)size }, &a);
+		(void)np_sip_host_parse(
+		    (struct np_sip_view){(const char *)data, size > 64 ? 64 : (uint32_t)size}, &a);
 	}
 	return 0;
 }

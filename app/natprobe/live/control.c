@@ -22,7 +22,7 @@
 #include "np_time.h"
 
 #define NP_DRAIN_BURST 64
-#define NP_BAD_FRAME_LOG_MAX 20	/* bad frames described in the log, then only counted */
+#define NP_BAD_FRAME_LOG_MAX 20 /* bad frames described in the log, then only counted */
 
 static int np_logtype = -1;
 
@@ -111,11 +111,11 @@ int np_observer_add(struct np_app *app, const struct np_observer *o)
 }
 
 /* Every observer's @p hook, in the order added. */
-#define EACH_OBSERVER(app, hook)                                                                  \
-	do {                                                                                       \
-		for (unsigned int o_ = 0; o_ < (app)->n_observers; o_++)                           \
-			if ((app)->observers[o_]->hook != NULL)                                    \
-				(app)->observers[o_]->hook(app);                                   \
+#define EACH_OBSERVER(app, hook)                                         \
+	do {                                                             \
+		for (unsigned int o_ = 0; o_ < (app)->n_observers; o_++) \
+			if ((app)->observers[o_]->hook != NULL)          \
+				(app)->observers[o_]->hook(app);         \
 	} while (0)
 
 int np_control_init(struct np_app *app)
@@ -155,7 +155,7 @@ void np_control_fini(struct np_app *app)
 	for (unsigned int o = app->n_observers; o-- > 0;)
 		if (app->observers[o]->stop != NULL)
 			app->observers[o]->stop(app);
-	np_det_control_destroy(&app->det);	/* after the workers are gone */
+	np_det_control_destroy(&app->det); /* after the workers are gone */
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
 	np_records_close(app);
@@ -189,17 +189,17 @@ void np_control_stats_src(struct np_app *app, struct np_stats_src *src)
 	app->app_counters.stderr_failures = np_output_failures(NP_OUT_STDERR);
 	np_evidence_live_counters(app);
 	*src = (struct np_stats_src){
-		.conf = &app->conf,
-		.n_workers = app->n_workers,
-		.workers = app->worker_stats,
-		.control = &app->control_stats,
-		.inspect = app->inspect_stats,
-		.flow = app->flow_stats,
-		.correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
-		.nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr))
-				     : NULL,
-		.app = &app->app_counters,
-		.process = &app->process,
+	    .conf = &app->conf,
+	    .n_workers = app->n_workers,
+	    .workers = app->worker_stats,
+	    .control = &app->control_stats,
+	    .inspect = app->inspect_stats,
+	    .flow = app->flow_stats,
+	    .correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
+	    .nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr))
+				 : NULL,
+	    .app = &app->app_counters,
+	    .process = &app->process,
 	};
 }
 
@@ -236,8 +236,8 @@ int np_control_loop(struct np_app *app)
 	uint64_t last_rx = 0, last_change = start, next_stats = 0, next_hw = start;
 
 	if (np_logtype < 0)
-		np_logtype = rte_log_register_type_and_pick_level("natprobe.control",
-								  RTE_LOG_NOTICE);
+		np_logtype =
+		    rte_log_register_type_and_pick_level("natprobe.control", RTE_LOG_NOTICE);
 	if (app->conf.export.stats_interval_s > 0)
 		next_stats = start + app->conf.export.stats_interval_s * hz;
 	while (!np_force_quit) {

@@ -19,7 +19,7 @@
 struct eal_args {
 	int argc;
 	char *argv[NP_EAL_MAX_ARGS + 1];
-	char store[NP_EAL_MAX_ARGS][64];	/* for arguments we format */
+	char store[NP_EAL_MAX_ARGS][64]; /* for arguments we format */
 };
 
 static int push(struct eal_args *a, const char *s)
@@ -101,7 +101,7 @@ static const char *last_line(char *buf)
 
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args)
 {
-	static struct eal_args a;	/* EAL keeps pointers into argv */
+	static struct eal_args a; /* EAL keeps pointers into argv */
 	char *logbuf = NULL;
 	size_t loglen = 0;
 	FILE *logf;

@@ -38,9 +38,9 @@ struct np_evidence;
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
-#define NP_LINEAR_MAX 16384	/* bytes of a chained frame copied for inspection */
-#define NP_INNER_MAX 65600	/* an IP packet out of GRE, behind a synthetic Ethernet header */
-#define NP_MBUF_MAX_ROOM (UINT16_MAX - RTE_PKTMBUF_HEADROOM)	/* largest mbuf data room */
+#define NP_LINEAR_MAX 16384 /* bytes of a chained frame copied for inspection */
+#define NP_INNER_MAX 65600  /* an IP packet out of GRE, behind a synthetic Ethernet header */
+#define NP_MBUF_MAX_ROOM (UINT16_MAX - RTE_PKTMBUF_HEADROOM) /* largest mbuf data room */
 #define NP_MAX_OBSERVERS 8
 
 /*
@@ -50,20 +50,20 @@ struct np_evidence;
  * drops the event and counts it; forwarding never waits.
  */
 enum np_event_type {
-	NP_EV_BAD_FRAME = 1,	/* a frame the parser could not take (class in .bad.cls) */
-	NP_EV_FLOW,		/* a flow event (lib/flow) */
+	NP_EV_BAD_FRAME = 1, /* a frame the parser could not take (class in .bad.cls) */
+	NP_EV_FLOW,	     /* a flow event (lib/flow) */
 };
 
 struct np_event {
-	uint16_t type;		/* enum np_event_type */
+	uint16_t type; /* enum np_event_type */
 	uint16_t pad;
 	uint32_t pad2;
 	union {
 		struct {
 			uint8_t segment;
-			uint8_t cls;	/* enum np_pkt_class */
-			uint16_t port;	/* config port index */
-			uint16_t len;	/* frame length */
+			uint8_t cls;	  /* enum np_pkt_class */
+			uint16_t port;	  /* config port index */
+			uint16_t len;	  /* frame length */
 			uint8_t head[32]; /* first bytes of the frame */
 		} bad;
 		struct np_flow_event flow;
@@ -84,41 +84,42 @@ struct np_hep_slot {
 	struct np_addr src;
 	struct np_addr dst;
 	uint64_t ts_ns;
-	uint32_t len;		/* bytes in data */
+	uint32_t len; /* bytes in data */
 	uint16_t sport;
 	uint16_t dport;
-	uint8_t proto;		/* 6 TCP, 17 UDP */
+	uint8_t proto; /* 6 TCP, 17 UDP */
 	uint8_t segment;
 	uint8_t data[NP_HEP_SLOT_DATA];
 };
 
 /* One rx queue a worker polls, and where its frames go. */
 struct np_rxq {
-	uint16_t port_id;	/* ethdev port id */
+	uint16_t port_id; /* ethdev port id */
 	uint16_t queue;
-	uint16_t out_port_id;	/* NP_NO_PORT when passive */
+	uint16_t out_port_id; /* NP_NO_PORT when passive */
 	uint16_t out_queue;
-	uint8_t port;		/* config index of the rx port (counters) */
-	uint8_t out_port;	/* config index of the tx port */
+	uint8_t port;	  /* config index of the rx port (counters) */
+	uint8_t out_port; /* config index of the tx port */
 	uint8_t segment;
-	uint16_t input;		/* evidence input number: frame references name it */
-	uint32_t max_len;	/* longer frames are forwarded, not inspected (oversize) */
+	uint16_t input;	  /* evidence input number: frame references name it */
+	uint32_t max_len; /* longer frames are forwarded, not inspected (oversize) */
 };
 
 /* A net_af_packet port's ring and mbuf sizes (afpacket.c). */
 struct np_afp {
 	bool is_afp;
-	bool sized;		/* natprobe chose framesz/blocksz: EAL gets device below */
-	uint32_t room;		/* mbuf data room its frames need; 0: the shared pool's */
-	uint32_t max_frame;	/* largest frame it receives whole; 0: datapath.mtu */
+	bool sized;	    /* natprobe chose framesz/blocksz: EAL gets device below */
+	uint32_t room;	    /* mbuf data room its frames need; 0: the shared pool's */
+	uint32_t max_frame; /* largest frame it receives whole; 0: datapath.mtu */
 	char device[NP_DEVICE_MAX + 64];
 };
 
 /* datapath.ip_checksum on the live path: auto accepts the offloading hosts' 0x0000. */
 static inline uint8_t np_app_csum_mode(enum np_ip_checksum v)
 {
-	return v == NP_IP_CSUM_YES ? NP_PKT_CSUM_VERIFY :
-	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT_ZERO;
+	return v == NP_IP_CSUM_YES  ? NP_PKT_CSUM_VERIFY
+	       : v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE
+				    : NP_PKT_CSUM_ACCEPT_ZERO;
 }
 
 /*
@@ -127,9 +128,9 @@ static inline uint8_t np_app_csum_mode(enum np_ip_checksum v)
  * frames leave by. A queue is polled only while its port's link is up.
  */
 enum np_rxq_gate {
-	NP_RXQ_POLL = 0,	/* receive, inspect, forward */
-	NP_RXQ_NO_TX,		/* the egress link is down: receive, inspect, count as dropped */
-	NP_RXQ_HOLD,		/* leave the queue alone (link down, or a port being restarted) */
+	NP_RXQ_POLL = 0, /* receive, inspect, forward */
+	NP_RXQ_NO_TX,	 /* the egress link is down: receive, inspect, count as dropped */
+	NP_RXQ_HOLD,	 /* leave the queue alone (link down, or a port being restarted) */
 };
 
 struct np_worker {
@@ -141,81 +142,81 @@ struct np_worker {
 	volatile uint8_t rxq_gate[NP_MAX_PORTS];
 	/* link.c: worker: reports a quiescent state once per loop; control: waits on it */
 	struct rte_rcu_qsbr *qsv;
-	uint64_t tx_backoff_cycles;	/* datapath.tx_backoff_us, in TSC cycles */
-	struct rte_ring *events;	/* worker: enqueues; control: dequeues */
-	struct rte_ring *sip_events;	/* worker: enqueues; control: dequeues */
-	struct rte_mempool *hep_pool;	/* HEP export slots (observe/); NULL when HEP is off */
-	struct rte_ring *hep_ring;	/* filled slots; worker: enqueues, control: dequeues */
-	struct np_det_inspect *ins;	/* worker: rw; control: ro through its stats */
-	struct np_hist *hist;		/* evidence history; worker: writes, control: reads; NULL: off */
-	uint64_t tsc_base;		/* TSC and wall clock at start: packet times */
+	uint64_t tx_backoff_cycles;   /* datapath.tx_backoff_us, in TSC cycles */
+	struct rte_ring *events;      /* worker: enqueues; control: dequeues */
+	struct rte_ring *sip_events;  /* worker: enqueues; control: dequeues */
+	struct rte_mempool *hep_pool; /* HEP export slots (observe/); NULL when HEP is off */
+	struct rte_ring *hep_ring;    /* filled slots; worker: enqueues, control: dequeues */
+	struct np_det_inspect *ins;   /* worker: rw; control: ro through its stats */
+	struct np_hist *hist; /* evidence history; worker: writes, control: reads; NULL: off */
+	uint64_t tsc_base;    /* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
 	double ns_per_tsc;
 	const struct np_conf *conf;
 	/* datapath settings read per frame, copied here: the worker's own lines,
 	 * not a pointer into the main thread's np_app */
 	uint32_t tx_retries;
-	np_pkt_parse_fn parse;		/* np_pkt_parser(csum_mode) */
-	uint8_t csum_mode;		/* enum np_pkt_csum_mode (datapath.ip_checksum) */
-	uint8_t n_tunnels;		/* tunnels[] entries, copied below */
+	np_pkt_parse_fn parse; /* np_pkt_parser(csum_mode) */
+	uint8_t csum_mode;     /* enum np_pkt_csum_mode (datapath.ip_checksum) */
+	uint8_t n_tunnels;     /* tunnels[] entries, copied below */
 	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];
-	uint8_t linear[NP_LINEAR_MAX];	/* chained frames are copied here to be parsed */
-	uint8_t inner[NP_INNER_MAX];	/* IP packets out of GRE get an Ethernet header here */
-	struct np_stats stats;		/* worker: rw, control: ro (counters, torn reads none: u64) */
+	uint8_t linear[NP_LINEAR_MAX]; /* chained frames are copied here to be parsed */
+	uint8_t inner[NP_INNER_MAX];   /* IP packets out of GRE get an Ethernet header here */
+	struct np_stats stats; /* worker: rw, control: ro (counters, torn reads none: u64) */
 } __rte_cache_aligned;
 
 /* export.records_file (records.c); written by the control thread only. */
 struct np_records {
-	int fd;				/* -1: not configured, or the file is lost */
-	FILE *mem;			/* open_memstream: one record formatted at a time */
+	int fd;	   /* -1: not configured, or the file is lost */
+	FILE *mem; /* open_memstream: one record formatted at a time */
 	char *buf;
 	size_t size;
-	uint64_t written;		/* natprobe_records_written_total */
-	uint64_t failed;		/* natprobe_records_failed_total */
-	uint64_t reopen_failed;		/* natprobe_records_reopen_failures_total */
-	int open_errno;			/* why the last open failed, 0 after a success */
-	bool failing;			/* the last record was lost (log transitions only) */
-	uint64_t next_check_ns;		/* next look at the file (removed? back?) */
+	uint64_t written;	/* natprobe_records_written_total */
+	uint64_t failed;	/* natprobe_records_failed_total */
+	uint64_t reopen_failed; /* natprobe_records_reopen_failures_total */
+	int open_errno;		/* why the last open failed, 0 after a success */
+	bool failing;		/* the last record was lost (log transitions only) */
+	uint64_t next_check_ns; /* next look at the file (removed? back?) */
 };
 
 struct np_app {
 	struct np_conf conf;
 	const char *conf_path;
-	uint16_t port_id[NP_MAX_PORTS];	/* config index -> ethdev port id */
+	uint16_t port_id[NP_MAX_PORTS]; /* config index -> ethdev port id */
 	bool port_started[NP_MAX_PORTS];
 	struct rte_mempool *pool;
-	struct rte_mempool *big_pool;	/* mbufs for af_packet ports' large frames, or NULL */
+	struct rte_mempool *big_pool; /* mbufs for af_packet ports' large frames, or NULL */
 	struct np_afp afp[NP_MAX_PORTS];
 	unsigned int n_workers;
 	struct np_worker *workers[NP_MAX_WORKERS];
-	struct np_stats control_stats;	/* NIC-level counters; control: rw */
+	struct np_stats control_stats; /* NIC-level counters; control: rw */
 	/* each worker's counters; worker: rw, control: ro */
 	const struct np_stats *worker_stats[NP_MAX_WORKERS];
 	const struct np_det_inspect_stats *inspect_stats[NP_MAX_WORKERS];
 	const struct np_flow_stats *flow_stats[NP_MAX_WORKERS];
-	struct np_sip_db *sip_db;	/* compiled once; the workers' scratch is their own */
+	struct np_sip_db *sip_db; /* compiled once; the workers' scratch is their own */
 	/* translation table + correlator; control: rw, the workers read the
 	 * translation table (np_xlat is published by RCU, np_nat.h) */
 	struct np_det_control det;
 	struct np_record_names names;
 	const char *segment_names[NP_MAX_SEGMENTS];
-	struct np_records rec;		/* export.records_file */
-	double duration_s;		/* --duration, 0 = until a signal */
-	double idle_exit_s;		/* --idle-exit, 0 = never */
-	bool allow_unsafe;		/* --allow-unsafe-config */
-	uint64_t events_seen[8];	/* per np_event_type; control: rw */
-	struct np_evidence *evidence;	/* evidence captures (evidence.c), NULL when off; control */
-	char evidence_dir[4096];	/* where they go */
-	char evidence_stamp[24];	/* run start, UTC, in their names */
-	unsigned int n_inputs;		/* evidence inputs: one per (port, rx queue) */
-	char (*input_name)[48];		/* "c_side", or "c_side/q1" for a port of several queues */
+	struct np_records rec;	      /* export.records_file */
+	double duration_s;	      /* --duration, 0 = until a signal */
+	double idle_exit_s;	      /* --idle-exit, 0 = never */
+	bool allow_unsafe;	      /* --allow-unsafe-config */
+	uint64_t events_seen[8];      /* per np_event_type; control: rw */
+	struct np_evidence *evidence; /* evidence captures (evidence.c), NULL when off; control */
+	char evidence_dir[4096];      /* where they go */
+	char evidence_stamp[24];      /* run start, UTC, in their names */
+	unsigned int n_inputs;	      /* evidence inputs: one per (port, rx queue) */
+	char (*input_name)[48];	      /* "c_side", or "c_side/q1" for a port of several queues */
 	const char **input_ptr;
-	struct np_versions versions;	/* natprobe_build_info labels */
-	struct np_process_info process;	/* natprobe_build_info, process_start_time_seconds */
-	struct np_app_counters app_counters;	/* control: rw at each export */
-	struct np_links *links;		/* link state of the ports (link.c); control: rw */
+	struct np_versions versions;	     /* natprobe_build_info labels */
+	struct np_process_info process;	     /* natprobe_build_info, process_start_time_seconds */
+	struct np_app_counters app_counters; /* control: rw at each export */
+	struct np_links *links;		     /* link state of the ports (link.c); control: rw */
 	unsigned int n_observers;
-	const struct np_observer *observers[NP_MAX_OBSERVERS];	/* np_observer_add() */
+	const struct np_observer *observers[NP_MAX_OBSERVERS]; /* np_observer_add() */
 };
 
 /*
@@ -255,8 +256,8 @@ int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
 int np_eal_prefix_check(const char *prefix, int argc, char **argv);
 
 /* privs.c: security.user / security.group */
-int np_privs_prepare(struct np_app *app);	/* before EAL init; 0 or -errno, error printed */
-int np_privs_drop(struct np_app *app);		/* after start-up, before the workers run */
+int np_privs_prepare(struct np_app *app); /* before EAL init; 0 or -errno, error printed */
+int np_privs_drop(struct np_app *app);	  /* after start-up, before the workers run */
 
 /* afpacket.c: before EAL init, size net_af_packet rings; 0 or -EINVAL, error printed */
 int np_afp_plan(struct np_app *app);
@@ -293,13 +294,13 @@ int np_worker_main(void *arg);
  * are made with the workers, inputs named once the queues are known; each
  * incident record then gets its capture written by the control thread.
  */
-bool np_evidence_live_on(const struct np_conf *c);	/* history_frames and a directory */
+bool np_evidence_live_on(const struct np_conf *c); /* history_frames and a directory */
 int np_evidence_check_conf(const struct np_conf *c, char *err, size_t errlen);
 int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket);
 void np_evidence_worker_free(struct np_worker *w);
-int np_evidence_live_start(struct np_app *app);	/* after np_ports_init: 0 or -errno */
+int np_evidence_live_start(struct np_app *app); /* after np_ports_init: 0 or -errno */
 void np_evidence_live_record(struct np_app *app, const struct np_det_record *r);
-void np_evidence_live_counters(struct np_app *app);	/* into control_stats (np_control_stats_src) */
+void np_evidence_live_counters(struct np_app *app); /* into control_stats (np_control_stats_src) */
 void np_evidence_live_stop(struct np_app *app);
 
 /* control.c */
@@ -314,16 +315,16 @@ void np_control_stats_src(struct np_app *app, struct np_stats_src *src);
 void np_control_print_counters(struct np_app *app, FILE *f);
 
 /* records.c: export.records_file */
-int np_records_open(struct np_app *app);	/* start-up: 0 or -errno, error printed */
+int np_records_open(struct np_app *app); /* start-up: 0 or -errno, error printed */
 void np_records_close(struct np_app *app);
 void np_records_write(struct np_app *app, const struct np_det_record *r);
-void np_records_reopen(struct np_app *app);	/* SIGHUP */
-void np_records_tick(struct np_app *app, uint64_t now_ns);	/* removed file, retries */
+void np_records_reopen(struct np_app *app);		   /* SIGHUP */
+void np_records_tick(struct np_app *app, uint64_t now_ns); /* removed file, retries */
 
 /* notify.c: systemd readiness and watchdog (only when NOTIFY_SOCKET is set). */
 int np_notify_init(void);			/* after EAL init; 0, or -1 (error printed) */
-void np_notify_ready(const struct np_app *app);	/* workers launched */
-void np_notify_tick(const struct np_app *app, uint64_t now_cycles);	/* control loop */
+void np_notify_ready(const struct np_app *app); /* workers launched */
+void np_notify_tick(const struct np_app *app, uint64_t now_cycles); /* control loop */
 void np_notify_stopping(void);
 
 #endif /* NP_LIVE_H */

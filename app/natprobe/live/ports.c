@@ -21,9 +21,9 @@
 
 /* 0x6d5a repeated: Toeplitz with this key hashes (a,b) and (b,a) alike. */
 static uint8_t sym_rss_key[40] = {
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
-	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+    0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
 };
 
 #define NP_RSS_HF (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP)
@@ -112,14 +112,14 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 		return ret;
 	if (app->conf.datapath.mtu > RTE_ETHER_MAX_LEN) {
 		ret = rte_eth_dev_set_mtu(pid, (uint16_t)(app->conf.datapath.mtu -
-							   RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN));
+							  RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN));
 		if (ret != 0 && ret != -ENOTSUP)
 			np_err("port '%s': warning: cannot set MTU for %u-byte frames: %s",
 			       cp->name, app->conf.datapath.mtu, rte_strerror(-ret));
 	}
 	for (unsigned int q = 0; q < nq; q++) {
-		ret = rte_eth_rx_queue_setup(pid, (uint16_t)q, nb_rxd,
-					     rte_eth_dev_socket_id(pid), NULL, port_pool(app, p));
+		ret = rte_eth_rx_queue_setup(pid, (uint16_t)q, nb_rxd, rte_eth_dev_socket_id(pid),
+					     NULL, port_pool(app, p));
 		if (ret != 0) {
 			np_err("port '%s': rx queue %u setup failed: %s", cp->name, q,
 			       rte_strerror(-ret));
@@ -127,8 +127,8 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 		}
 	}
 	for (unsigned int q = 0; q < ntx; q++) {
-		ret = rte_eth_tx_queue_setup(pid, (uint16_t)q, nb_txd,
-					     rte_eth_dev_socket_id(pid), NULL);
+		ret = rte_eth_tx_queue_setup(pid, (uint16_t)q, nb_txd, rte_eth_dev_socket_id(pid),
+					     NULL);
 		if (ret != 0) {
 			np_err("port '%s': tx queue %u setup failed: %s", cp->name, q,
 			       rte_strerror(-ret));
@@ -137,7 +137,7 @@ static int setup_port(struct np_app *app, unsigned int p, unsigned int nq, bool 
 	}
 	ret = rte_eth_dev_start(pid);
 	if (ret != 0 && np_link_restarts(app, p))
-		return 0;	/* its peer is not there yet: link.c starts it later */
+		return 0; /* its peer is not there yet: link.c starts it later */
 	if (ret != 0) {
 		np_err("port '%s' (%s): start failed: %s", cp->name, cp->device,
 		       rte_strerror(-ret));
@@ -200,13 +200,13 @@ static int big_pool(struct np_app *app, unsigned int shared_room)
 	cache = RTE_MIN(c->datapath.mbuf_cache, 64u);
 	n = 4 * c->datapath.burst_size * queues + 2 * cache * (app->n_workers + 1);
 	n = rte_align32pow2(RTE_MAX(n, 1024u)) - 1;
-	app->big_pool = rte_pktmbuf_pool_create("np_mbufs_big", n, cache, 0,
-						(uint16_t)(room + RTE_PKTMBUF_HEADROOM),
-						(int)rte_socket_id());
+	app->big_pool =
+	    rte_pktmbuf_pool_create("np_mbufs_big", n, cache, 0,
+				    (uint16_t)(room + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
 	if (app->big_pool == NULL) {
 		np_err("cannot create a pool of %u mbufs of %u bytes for the af_packet ports' "
-		       "large frames: %s (eal.memory_mb, or framesz= in their device strings)", n,
-		       room, rte_strerror(rte_errno));
+		       "large frames: %s (eal.memory_mb, or framesz= in their device strings)",
+		       n, room, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -228,8 +228,8 @@ int np_ports_init(struct np_app *app)
 			       c->ports[p].name, c->ports[p].device);
 		else
 			np_err("port '%s': no DPDK port at PCI address %s (bind it to vfio-pci "
-			       "with dpdk-devbind.py; see docs/deploy.md)", c->ports[p].name,
-			       c->ports[p].device);
+			       "with dpdk-devbind.py; see docs/deploy.md)",
+			       c->ports[p].name, c->ports[p].device);
 		return -ENODEV;
 	}
 	if (c->datapath.mtu > data_room)
@@ -239,8 +239,8 @@ int np_ports_init(struct np_app *app)
 					    (int)rte_socket_id());
 	if (app->pool == NULL) {
 		np_err("cannot create a pool of %u mbufs of %u bytes: %s (datapath.mbufs, "
-		       "datapath.mtu, eal.memory_mb)", c->datapath.mbufs, data_room,
-		       rte_strerror(rte_errno));
+		       "datapath.mtu, eal.memory_mb)",
+		       c->datapath.mbufs, data_room, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	ret = big_pool(app, data_room);

@@ -45,8 +45,7 @@ static int np_logtype = -1;
 static int logtype(void)
 {
 	if (np_logtype < 0)
-		np_logtype = rte_log_register_type_and_pick_level("natprobe.privs",
-								  RTE_LOG_NOTICE);
+		np_logtype = rte_log_register_type_and_pick_level("natprobe.privs", RTE_LOG_NOTICE);
 	return np_logtype;
 }
 
@@ -76,12 +75,12 @@ static int load_capng(void)
 		np_err("security.user: cannot load libcap-ng (libcap-ng0): %s", dlerror());
 		return -ENOENT;
 	}
-	capng.get_caps_process = (__typeof__(capng.get_caps_process))dlsym(h,
-								"capng_get_caps_process");
-	capng.have_capability = (__typeof__(capng.have_capability))dlsym(h,
-								"capng_have_capability");
-	capng.have_capabilities = (__typeof__(capng.have_capabilities))dlsym(h,
-								"capng_have_capabilities");
+	capng.get_caps_process =
+	    (__typeof__(capng.get_caps_process))dlsym(h, "capng_get_caps_process");
+	capng.have_capability =
+	    (__typeof__(capng.have_capability))dlsym(h, "capng_have_capability");
+	capng.have_capabilities =
+	    (__typeof__(capng.have_capabilities))dlsym(h, "capng_have_capabilities");
 	capng.clear = (__typeof__(capng.clear))dlsym(h, "capng_clear");
 	capng.apply = (__typeof__(capng.apply))dlsym(h, "capng_apply");
 	capng.change_id = (__typeof__(capng.change_id))dlsym(h, "capng_change_id");
@@ -93,7 +92,7 @@ static int load_capng(void)
 		dlclose(h);
 		return -ENOENT;
 	}
-	return 0;	/* kept loaded for the drop after start-up */
+	return 0; /* kept loaded for the drop after start-up */
 }
 
 int np_privs_prepare(struct np_app *app)
@@ -105,8 +104,7 @@ int np_privs_prepare(struct np_app *app)
 	if (geteuid() != 0 && (getuid() != c->security.uid || getgid() != c->security.gid)) {
 		np_err("security.user: natprobe runs as uid %u, not root: it cannot become '%s' "
 		       "(uid %u, gid %u); start it as root, or leave security.user \"\"",
-		       (unsigned int)geteuid(), c->security.user, c->security.uid,
-		       c->security.gid);
+		       (unsigned int)geteuid(), c->security.user, c->security.uid, c->security.gid);
 		return -EPERM;
 	}
 	if (load_capng() < 0)
@@ -140,7 +138,8 @@ int np_privs_drop(struct np_app *app)
 	if (!wanted(app)) {
 		rte_log(RTE_LOG_NOTICE, logtype(),
 			"natprobe: security.user not set: keeping uid %u, gid %u and their "
-			"capabilities\n", (unsigned int)geteuid(), (unsigned int)getegid());
+			"capabilities\n",
+			(unsigned int)geteuid(), (unsigned int)getegid());
 		return 0;
 	}
 	if (capng.get_caps_process() != 0) {
@@ -151,25 +150,26 @@ int np_privs_drop(struct np_app *app)
 	if (geteuid() == 0 || getuid() != c->security.uid || getgid() != c->security.gid)
 		ret = capng.change_id((int)c->security.uid, (int)c->security.gid,
 				      CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-					      CAPNG_CLEAR_AMBIENT);
+					  CAPNG_CLEAR_AMBIENT);
 	else
-		ret = capng.apply(CAPNG_SELECT_ALL);	/* already that user: shed what is left */
+		ret = capng.apply(CAPNG_SELECT_ALL); /* already that user: shed what is left */
 	if (ret != 0) {
 		np_err("security.user: cannot switch to user '%s' (uid %u) and group %u: %s "
-		       "(libcap-ng %d)", c->security.user, c->security.uid, c->security.gid,
-		       strerror(errno), ret);
+		       "(libcap-ng %d)",
+		       c->security.user, c->security.uid, c->security.gid, strerror(errno), ret);
 		return -EPERM;
 	}
 	if (geteuid() != c->security.uid || getegid() != c->security.gid ||
-	    capng.get_caps_process() != 0 || capng.have_capabilities(CAPNG_SELECT_CAPS) !=
-						     CAPNG_NONE) {
+	    capng.get_caps_process() != 0 ||
+	    capng.have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE) {
 		np_err("security.user: still uid %u, gid %u or capabilities after switching to "
-		       "'%s'", (unsigned int)geteuid(), (unsigned int)getegid(),
-		       c->security.user);
+		       "'%s'",
+		       (unsigned int)geteuid(), (unsigned int)getegid(), c->security.user);
 		return -EPERM;
 	}
 	rte_log(RTE_LOG_NOTICE, logtype(),
 		"natprobe: running as user %s (uid %u), gid %u, no supplementary groups, no "
-		"capabilities\n", c->security.user, c->security.uid, c->security.gid);
+		"capabilities\n",
+		c->security.user, c->security.uid, c->security.gid);
 	return 0;
 }

@@ -33,8 +33,8 @@ static int np_logtype = -1;
 static int logtype(void)
 {
 	if (np_logtype < 0)
-		np_logtype = rte_log_register_type_and_pick_level("natprobe.records",
-								  RTE_LOG_NOTICE);
+		np_logtype =
+		    rte_log_register_type_and_pick_level("natprobe.records", RTE_LOG_NOTICE);
 	return np_logtype;
 }
 
@@ -51,9 +51,9 @@ static int open_path(const struct np_app *app, char *err, size_t errlen)
 {
 	const struct np_conf *c = &app->conf;
 	struct np_file_owner owner = {
-		.set = c->security.user[0] != '\0',
-		.uid = c->security.uid,
-		.gid = c->security.gid,
+	    .set = c->security.user[0] != '\0',
+	    .uid = c->security.uid,
+	    .gid = c->security.gid,
 	};
 
 	return np_open_output(path_of(app), &owner, err, errlen);
@@ -87,7 +87,7 @@ void np_records_close(struct np_app *app)
 {
 	struct np_records *rf = &app->rec;
 
-	if (rf->mem == NULL)	/* never opened: fd is not ours */
+	if (rf->mem == NULL) /* never opened: fd is not ours */
 		return;
 	if (rf->fd >= 0)
 		close(rf->fd);
@@ -120,7 +120,8 @@ static void stored(struct np_app *app)
 	if (rf->failing)
 		rte_log(RTE_LOG_NOTICE, logtype(),
 			"natprobe: export.records_file: writing '%s' again (%lu records lost "
-			"so far)\n", path_of(app), (unsigned long)rf->failed);
+			"so far)\n",
+			path_of(app), (unsigned long)rf->failed);
 	rf->failing = false;
 }
 
@@ -156,7 +157,8 @@ void np_records_write(struct np_app *app, const struct np_det_record *r)
 			if (done > 0 && before >= 0 && ftruncate(rf->fd, before) != 0)
 				rte_log(RTE_LOG_WARNING, logtype(),
 					"natprobe: export.records_file: cannot remove a partial "
-					"record from '%s': %s\n", path_of(app), strerror(errno));
+					"record from '%s': %s\n",
+					path_of(app), strerror(errno));
 			lost(app, err);
 			return;
 		}
@@ -226,8 +228,9 @@ void np_records_reopen(struct np_app *app)
 	}
 	rte_log(RTE_LOG_ERR, logtype(),
 		"natprobe: export.records_file: cannot reopen '%s': %s; %s\n", path_of(app),
-		strerror(-ret), rf->fd >= 0 ? "still writing the old file" :
-		"records are counted in natprobe_records_failed_total");
+		strerror(-ret),
+		rf->fd >= 0 ? "still writing the old file"
+			    : "records are counted in natprobe_records_failed_total");
 }
 
 void np_records_tick(struct np_app *app, uint64_t now_ns)
@@ -243,7 +246,8 @@ void np_records_tick(struct np_app *app, uint64_t now_ns)
 		if (reopen(app) == 0) {
 			rte_log(RTE_LOG_NOTICE, logtype(),
 				"natprobe: export.records_file: '%s' was removed; created it "
-				"again\n", path_of(app));
+				"again\n",
+				path_of(app));
 			return;
 		}
 		let_go(app, "was removed");

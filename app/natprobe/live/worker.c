@@ -109,14 +109,15 @@ static void sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_
 }
 
 static const struct np_det_inspect_sink worker_sink = {
-	.flow_event = on_flow_event,
-	.sip = on_sip,
+    .flow_event = on_flow_event,
+    .sip = on_sip,
 };
 
 static inline uint8_t tunnel_family(uint8_t encap)
 {
-	return encap == NP_PKT_ENCAP_VXLAN ? NP_TUNNEL_VXLAN :
-	       encap == NP_PKT_ENCAP_GRE ? NP_TUNNEL_GRE : NP_TUNNEL_ERSPAN;
+	return encap == NP_PKT_ENCAP_VXLAN ? NP_TUNNEL_VXLAN
+	       : encap == NP_PKT_ENCAP_GRE ? NP_TUNNEL_GRE
+					   : NP_TUNNEL_ERSPAN;
 }
 
 /*
@@ -146,7 +147,8 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	}
 	st->tunnel[r->segment][t.encap][NP_TUN_FRAMES]++;
 	for (unsigned int i = 0; i < w->n_tunnels; i++)
-		if (np_tunnel_key_match(&w->tunnels[i].key, tunnel_family(t.encap), t.has_id, t.id)) {
+		if (np_tunnel_key_match(&w->tunnels[i].key, tunnel_family(t.encap), t.has_id,
+					t.id)) {
 			seg = w->tunnels[i].segment;
 			break;
 		}
@@ -269,7 +271,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	 * captures cite. This worker's count of the port is its queue's count
 	 * (a worker polls one queue of a port).
 	 */
-	struct np_pkt_ref ref = { .input = r->input, .segment = r->segment };
+	struct np_pkt_ref ref = {.input = r->input, .segment = r->segment};
 
 	w->stats.worker[NP_WK_POLLS]++;
 	n = rte_eth_rx_burst(r->port_id, r->queue, pkts, (uint16_t)burst);
@@ -297,8 +299,8 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
 }
 
-#define NP_EXPIRE_EVERY 64	/* loops between ageing steps */
-#define NP_EXPIRE_WORK 32	/* flows looked at per ageing step */
+#define NP_EXPIRE_EVERY 64 /* loops between ageing steps */
+#define NP_EXPIRE_WORK 32  /* flows looked at per ageing step */
 
 int np_worker_main(void *arg)
 {
@@ -315,14 +317,17 @@ int np_worker_main(void *arg)
 			if (likely(gate != NP_RXQ_HOLD))
 				poll_queue(w, &w->rxq[i], burst, gate);
 		}
-		/* past here the worker holds nothing of a port: the control thread may change one */
+		/* past here the worker holds nothing of a port: the control thread may change one
+		 */
 		rte_rcu_qsbr_quiescent(w->qsv, w->id);
 		if (unlikely(++loops == NP_EXPIRE_EVERY)) {
 			uint64_t now = rte_rdtsc();
 
 			loops = 0;
-			np_det_inspect_expire(w->ins, w->ns_base + (uint64_t)((double)(now -
-						w->tsc_base) * w->ns_per_tsc), NP_EXPIRE_WORK);
+			np_det_inspect_expire(
+			    w->ins,
+			    w->ns_base + (uint64_t)((double)(now - w->tsc_base) * w->ns_per_tsc),
+			    NP_EXPIRE_WORK);
 			w->stats.worker[NP_WK_TOTAL_CYCLES] = now - start;
 		}
 	}
@@ -367,7 +372,7 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	if (np_evidence_worker_init(app, w, socket) < 0)
 		return -ENOMEM;
 	ic.hist = w->hist;
-	if (w->hep_pool != NULL)	/* an observer set HEP export up */
+	if (w->hep_pool != NULL) /* an observer set HEP export up */
 		sink.sip_full = sip_to_hep;
 	sink.ctx = w;
 	w->ins = np_det_inspect_create(&ic, &sink);
@@ -399,13 +404,15 @@ int np_workers_create(struct np_app *app)
 		char name[RTE_RING_NAMESIZE];
 
 		if (!rte_lcore_is_enabled(lcore)) {
-			np_err("eal.worker_lcores: lcore %u is not available on this machine", lcore);
+			np_err("eal.worker_lcores: lcore %u is not available on this machine",
+			       lcore);
 			return -EINVAL;
 		}
 		w = rte_zmalloc_socket("np_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 		if (w == NULL) {
 			np_err("cannot allocate worker %u state: out of DPDK memory "
-			       "(eal.memory_mb)", i);
+			       "(eal.memory_mb)",
+			       i);
 			return -ENOMEM;
 		}
 		w->id = i;
@@ -417,16 +424,17 @@ int np_workers_create(struct np_app *app)
 		w->n_tunnels = (uint8_t)c->n_tunnels;
 		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);
-		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
-						 c->datapath.event_ring_size, socket,
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->events =
+		    rte_ring_create_elem(name, sizeof(struct np_event), c->datapath.event_ring_size,
+					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
 		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
 						     c->datapath.event_ring_size, socket,
 						     RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->events == NULL || w->sip_events == NULL) {
 			np_err("cannot create the event rings of worker %u: %s (datapath."
-			       "event_ring_size, eal.memory_mb)", i, rte_strerror(rte_errno));
+			       "event_ring_size, eal.memory_mb)",
+			       i, rte_strerror(rte_errno));
 			return -ENOMEM;
 		}
 		app->workers[i] = w;

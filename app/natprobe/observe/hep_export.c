@@ -44,10 +44,10 @@
 #include "np_observe.h"
 
 #define NP_HEP_BURST 32
-#define NP_HEP_SNDBUF (4 << 20)	/* absorbs bursts; the kernel may cap it (wmem_max) */
+#define NP_HEP_SNDBUF (4 << 20) /* absorbs bursts; the kernel may cap it (wmem_max) */
 #define NP_HEP_JSON_MAX (NP_HEP_MAX_LEN - NP_HEP_MAX_HEAD_LEN)
-#define NP_HEP_TCP_BUF (4u << 20)	/* bytes waiting for the TCP connection */
-#define NP_HEP_TCP_PKTS 65536u		/* packets waiting (a ring of their lengths) */
+#define NP_HEP_TCP_BUF (4u << 20) /* bytes waiting for the TCP connection */
+#define NP_HEP_TCP_PKTS 65536u	  /* packets waiting (a ring of their lengths) */
 #define NP_HEP_TCP_RETRY_NS 1000000000ull
 
 enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
@@ -58,23 +58,23 @@ struct np_hep_tcp {
 	uint64_t next_try_ns;
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	uint8_t *buf;			/* packets, whole, from off to len */
+	uint8_t *buf; /* packets, whole, from off to len */
 	size_t off, len;
 	struct {
-		uint32_t len;		/* bytes of the packet */
-		uint8_t ctr;		/* NP_HEP_SENT_SIP or NP_HEP_SENT_RECORD */
+		uint32_t len; /* bytes of the packet */
+		uint8_t ctr;  /* NP_HEP_SENT_SIP or NP_HEP_SENT_RECORD */
 	} pkt[NP_HEP_TCP_PKTS];
 	unsigned int pkt_head, pkt_n;
-	size_t head_sent;		/* bytes of the first packet already sent */
+	size_t head_sent; /* bytes of the first packet already sent */
 };
 
 struct np_hep_sender {
 	int fd;
-	struct np_hep_tcp *tcp;		/* NULL over UDP */
-	const char *node_name;		/* conf string, or NULL */
+	struct np_hep_tcp *tcp; /* NULL over UDP */
+	const char *node_name;	/* conf string, or NULL */
 	uint32_t capture_id;
-	const char *auth_key;		/* conf string, or NULL */
-	FILE *json;			/* fmemopen() over json_buf: one record at a time */
+	const char *auth_key; /* conf string, or NULL */
+	FILE *json;	      /* fmemopen() over json_buf: one record at a time */
 	char json_buf[NP_HEP_JSON_MAX + 1];
 	uint8_t head[NP_HEP_BURST][NP_HEP_MAX_HEAD_LEN];
 	struct iovec iov[NP_HEP_BURST][2];
@@ -156,7 +156,7 @@ static void tcp_service(struct np_app *app)
 		tcp_connect(app);
 	}
 	if (t->state == TCP_CONNECTING) {
-		struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+		struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
 		int err = 0;
 		socklen_t len = sizeof(err);
 
@@ -171,8 +171,8 @@ static void tcp_service(struct np_app *app)
 		t->state = TCP_UP;
 	}
 	while (t->state == TCP_UP && t->len > t->off) {
-		ssize_t n = send(s->fd, t->buf + t->off, t->len - t->off,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t n =
+		    send(s->fd, t->buf + t->off, t->len - t->off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -289,16 +289,16 @@ static unsigned int hep_drain(struct np_app *app)
 			for (unsigned int i = 0; i < n; i++) {
 				const struct np_hep_slot *sl = slots[i];
 				struct np_hep_info h = {
-					.src = sl->src,
-					.dst = sl->dst,
-					.sport = sl->sport,
-					.dport = sl->dport,
-					.ip_proto = sl->proto,
-					.proto_type = NP_HEP_PROTO_SIP,
-					.capture_id = s->capture_id,
-					.ts_ns = sl->ts_ns,
-					.auth_key = s->auth_key,
-					.node_name = s->node_name,
+				    .src = sl->src,
+				    .dst = sl->dst,
+				    .sport = sl->sport,
+				    .dport = sl->dport,
+				    .ip_proto = sl->proto,
+				    .proto_type = NP_HEP_PROTO_SIP,
+				    .capture_id = s->capture_id,
+				    .ts_ns = sl->ts_ns,
+				    .auth_key = s->auth_key,
+				    .node_name = s->node_name,
 				};
 
 				/* A slot holds at most 16 KiB: the head always fits. */
@@ -332,7 +332,7 @@ static void hep_record(struct np_app *app, const struct np_det_record *r)
 		return;
 	}
 	if (len > 0 && s->json_buf[len - 1] == '\n')
-		len--;	/* one JSON object per packet: the line's newline is not part of it */
+		len--; /* one JSON object per packet: the line's newline is not part of it */
 	np_hep_info_from_record(r, &h);
 	h.capture_id = s->capture_id;
 	h.auth_key = s->auth_key;
@@ -420,8 +420,8 @@ static int hep_start(struct np_app *app)
 		memcpy(&s->tcp->addr, &ss, sizeof(ss));
 		s->tcp->addr_len = sslen;
 	}
-	s->fd = socket(ss.ss_family, (s->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK |
-			   SOCK_CLOEXEC, 0);
+	s->fd = socket(ss.ss_family,
+		       (s->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd >= 0 && s->tcp != NULL) {
 		/* refused or not there yet: counted while running, tried again each second */
 		int one = 1;
@@ -438,7 +438,7 @@ static int hep_start(struct np_app *app)
 			s->fd = -1;
 		}
 	} else if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&ss, sslen) < 0) {
-fail:
+	fail:
 		np_err("export.hep_collector: cannot send to %s: %s", c->export.hep_collector,
 		       strerror(errno));
 		sender_free(s);
@@ -496,12 +496,12 @@ static int hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
 					 NULL, NULL, socket, RTE_MEMPOOL_F_SC_GET);
 	/* Room for every slot: the ring is never full while a slot is free. */
 	snprintf(name, sizeof(name), "np_hepq_%u", w->id);
-	w->hep_ring = rte_ring_create(name, n, socket,
-				      RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	w->hep_ring =
+	    rte_ring_create(name, n, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (w->hep_pool == NULL || w->hep_ring == NULL) {
 		np_err("cannot create worker %u's HEP queue (%u slots of %zu bytes): %s "
-		       "(export.hep_queue_size, eal.memory_mb)", w->id, n,
-		       sizeof(struct np_hep_slot), rte_strerror(rte_errno));
+		       "(export.hep_queue_size, eal.memory_mb)",
+		       w->id, n, sizeof(struct np_hep_slot), rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	return 0;
@@ -516,12 +516,12 @@ static void hep_worker_free(struct np_worker *w)
 }
 
 const struct np_observer np_hep_observer = {
-	.name = "hep",
-	.start = hep_start,
-	.worker_init = hep_worker_init,
-	.worker_free = hep_worker_free,
-	.drain = hep_drain,
-	.record = hep_record,
-	.flush = hep_flush,
-	.stop = hep_stop,
+    .name = "hep",
+    .start = hep_start,
+    .worker_init = hep_worker_init,
+    .worker_free = hep_worker_free,
+    .drain = hep_drain,
+    .record = hep_record,
+    .flush = hep_flush,
+    .stop = hep_stop,
 };

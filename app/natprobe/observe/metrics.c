@@ -55,16 +55,16 @@
 #define NP_METRICS_MAX_CONNS 32 /* requests being answered; scrapers are few */
 #define NP_METRICS_MAX_CONNS_PER_IP 32
 #define NP_METRICS_CONN_TIMEOUT_S 10 /* libmicrohttpd's inactivity timeout */
-#define NP_METRICS_WAIT_S 5	/* for complete headers, and for a request to be done */
-#define NP_METRICS_MAX_PENDING 64	/* connections waiting for their headers */
-#define NP_METRICS_ACCEPT_BURST 8	/* accept()s per poll */
-#define NP_METRICS_PEEK 8192		/* request headers larger than this are refused */
+#define NP_METRICS_WAIT_S 5	     /* for complete headers, and for a request to be done */
+#define NP_METRICS_MAX_PENDING 64    /* connections waiting for their headers */
+#define NP_METRICS_ACCEPT_BURST 8    /* accept()s per poll */
+#define NP_METRICS_PEEK 8192	     /* request headers larger than this are refused */
 #define NP_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* A connection accepted, its request headers not complete yet. */
 struct np_metrics_pending {
-	int fd;				/* -1: free */
-	uint64_t since;			/* TSC of the accept */
+	int fd;		/* -1: free */
+	uint64_t since; /* TSC of the accept */
 	struct sockaddr_storage peer;
 	socklen_t peer_len;
 };
@@ -74,7 +74,7 @@ struct np_metrics_conn {
 	bool used;
 	bool closing;
 	int fd;
-	uint64_t since;			/* TSC of the hand-over */
+	uint64_t since; /* TSC of the hand-over */
 };
 
 struct np_metrics {
@@ -83,8 +83,8 @@ struct np_metrics {
 	int listen_fd;
 	uint64_t next_poll; /* TSC: MHD_run() at most once per poll_cycles */
 	uint64_t poll_cycles;
-	uint64_t wait_cycles;	/* NP_METRICS_WAIT_S */
-	uint64_t evicted;	/* pending connections closed for a newcomer or the deadline */
+	uint64_t wait_cycles; /* NP_METRICS_WAIT_S */
+	uint64_t evicted;     /* pending connections closed for a newcomer or the deadline */
 	struct np_metrics_pending pending[NP_METRICS_MAX_PENDING];
 	struct np_metrics_conn conns[NP_METRICS_MAX_CONNS];
 };
@@ -222,12 +222,12 @@ static int headers_complete(int fd)
 	ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
-		return -1;	/* gone */
+		return -1; /* gone */
 	if (n < 0)
 		return 0;
 	if (memmem(buf, (size_t)n, "\r\n\r\n", 4) != NULL || memmem(buf, (size_t)n, "\n\n", 2))
 		return 1;
-	return n == (ssize_t)sizeof(buf) ? -1 : 0;	/* headers over 8 KiB: refused */
+	return n == (ssize_t)sizeof(buf) ? -1 : 0; /* headers over 8 KiB: refused */
 }
 
 /*
@@ -247,7 +247,7 @@ static void serve_pending(struct np_metrics *m, uint64_t now)
 		if (r > 0) {
 			if (MHD_add_connection(m->daemon, p->fd, (struct sockaddr *)&p->peer,
 					       p->peer_len) != MHD_YES)
-				close(p->fd);	/* libmicrohttpd's backstop limits */
+				close(p->fd); /* libmicrohttpd's backstop limits */
 			p->fd = -1;
 		} else if (r < 0 || now > p->since + m->wait_cycles) {
 			pending_close(m, p);
@@ -282,7 +282,7 @@ static void serve_pending(struct np_metrics *m, uint64_t now)
 
 		if (c->used && !c->closing && now > c->since + m->wait_cycles) {
 			c->closing = true;
-			shutdown(c->fd, SHUT_RDWR);	/* libmicrohttpd reads EOF, releases it */
+			shutdown(c->fd, SHUT_RDWR); /* libmicrohttpd reads EOF, releases it */
 		}
 	}
 }
@@ -369,12 +369,11 @@ static int metrics_start(struct np_app *app)
 	if (v6)
 		flags |= MHD_USE_IPv6;
 	m->daemon = MHD_start_daemon(
-	    flags, port, NULL, NULL, on_request, m,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS_PER_IP,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)NP_METRICS_CONN_TIMEOUT_S,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+	    flags, port, NULL, NULL, on_request, m, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned int)NP_METRICS_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)NP_METRICS_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned int)NP_METRICS_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(32 * 1024), MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (m->daemon == NULL) {
 		close(fd);
@@ -423,8 +422,8 @@ static void metrics_stop(struct np_app *app)
 }
 
 const struct np_observer np_metrics_observer = {
-	.name = "metrics",
-	.start = metrics_start,
-	.poll = metrics_poll,
-	.stop = metrics_stop,
+    .name = "metrics",
+    .start = metrics_start,
+    .poll = metrics_poll,
+    .stop = metrics_stop,
 };

@@ -60,7 +60,7 @@ struct tel_family {
 /* One series: its family, its labels as a key path ("inside/INVITE"), its value. */
 struct tel_sample {
 	uint16_t family;
-	int16_t port;	/* a port family's port, else -1 */
+	int16_t port; /* a port family's port, else -1 */
 	char key[TEL_KEY_LEN];
 	uint64_t v;
 };
@@ -192,25 +192,31 @@ static uint64_t family_sum(int f, const char *first)
 static const struct {
 	const char *family;
 	const char *key;
-} legacy_port[] = {
+} legacy_port[] =
+    {
 	{"port_rx_packets_total", "rx_packets"},
 	{"port_tx_packets_total", "tx_packets"},
 	{"port_dropped_packets_total", "dropped_packets"},
 	{"port_rx_missed_total", "rx_missed"},
 	{"port_link_up", "link_up"},
-}, legacy_total[] = {
-	{"nat_bindings_active", "bindings_active"},
-	{"events_total", "events"},
-	{"event_ring_drops_total", "event_ring_drops"},
-	{"records_written_total", "records_written"},
-	{"records_failed_total", "records_failed"},
-	{"records_reopen_failures_total", "records_reopen_failures"},
-}, legacy_series[] = {
-	{"anomalies_total", "anomalies"},
-	{"incidents_total", "incidents"},
-}, legacy_array[] = {
-	{"worker_busy_cycles_total", "worker_busy_cycles"},
-	{"worker_cycles_total", "worker_cycles"},
+},
+  legacy_total[] =
+      {
+	  {"nat_bindings_active", "bindings_active"},
+	  {"events_total", "events"},
+	  {"event_ring_drops_total", "event_ring_drops"},
+	  {"records_written_total", "records_written"},
+	  {"records_failed_total", "records_failed"},
+	  {"records_reopen_failures_total", "records_reopen_failures"},
+},
+  legacy_series[] =
+      {
+	  {"anomalies_total", "anomalies"},
+	  {"incidents_total", "incidents"},
+},
+  legacy_array[] = {
+      {"worker_busy_cycles_total", "worker_busy_cycles"},
+      {"worker_cycles_total", "worker_cycles"},
 };
 
 static void stats_legacy(struct rte_tel_data *d)
@@ -221,24 +227,28 @@ static void stats_legacy(struct rte_tel_data *d)
 
 	for (unsigned int p = 0; p < tel.n_ports; p++)
 		for (unsigned int k = 0; k < NP_DIM(legacy_port); k++) {
-			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key, legacy_port[k].key);
-			rte_tel_data_add_dict_u64(d, key, family_sum(family_index(legacy_port[k].family),
-								     tel.port[p].key));
+			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key,
+				 legacy_port[k].key);
+			rte_tel_data_add_dict_u64(
+			    d, key,
+			    family_sum(family_index(legacy_port[k].family), tel.port[p].key));
 		}
 	for (unsigned int g = 0; g < tel.n_segments; g++) {
 		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(d, key, family_sum(family_index("segment_packets_total"),
-							     tel.seg[g].key));
+		rte_tel_data_add_dict_u64(
+		    d, key, family_sum(family_index("segment_packets_total"), tel.seg[g].key));
 		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(d, key,
-					  family_sum(family_index("sip_requests_total"), tel.seg[g].key) +
-					  family_sum(family_index("sip_responses_total"), tel.seg[g].key));
+		rte_tel_data_add_dict_u64(
+		    d, key,
+		    family_sum(family_index("sip_requests_total"), tel.seg[g].key) +
+			family_sum(family_index("sip_responses_total"), tel.seg[g].key));
 	}
 	for (unsigned int k = 0; k < NP_DIM(legacy_series); k++) {
 		f = family_index(legacy_series[k].family);
 		for (unsigned int i = 0; f >= 0 && i < s->n_samples; i++)
 			if (s->s[i].family == f) {
-				snprintf(key, sizeof(key), "%s/%s", legacy_series[k].key, s->s[i].key);
+				snprintf(key, sizeof(key), "%s/%s", legacy_series[k].key,
+					 s->s[i].key);
 				rte_tel_data_add_dict_u64(d, key, s->s[i].v);
 			}
 	}
@@ -317,8 +327,8 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 								  s->s[i].v);
 			for (unsigned int k = 0; k < NP_DIM(legacy_port); k++)
 				rte_tel_data_add_dict_u64(
-					d, legacy_port[k].key,
-					family_sum(family_index(legacy_port[k].family), tp->key));
+				    d, legacy_port[k].key,
+				    family_sum(family_index(legacy_port[k].family), tp->key));
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -335,7 +345,7 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		for (unsigned int k = 0; k < 2; k++) { /* rx_packets, tx_packets */
 			snprintf(key, sizeof(key), "%s/%s", tp->key, legacy_port[k].key);
 			rte_tel_data_add_dict_u64(
-				d, key, family_sum(family_index(legacy_port[k].family), tp->key));
+			    d, key, family_sum(family_index(legacy_port[k].family), tp->key));
 		}
 		snprintf(key, sizeof(key), "%s/link_up", tp->key);
 		rte_tel_data_add_dict_u64(d, key, family_sum(link_family, tp->key));
@@ -506,8 +516,7 @@ static int telemetry_start(struct np_app *app)
 	if (tel.registered)
 		return 0;
 	for (unsigned int i = 0; i < RTE_DIM(commands); i++) {
-		int ret =
-		    rte_telemetry_register_cmd(commands[i].path, command, commands[i].help);
+		int ret = rte_telemetry_register_cmd(commands[i].path, command, commands[i].help);
 
 		if (ret < 0) {
 			np_err("cannot register the DPDK telemetry command %s: %s",
@@ -556,7 +565,7 @@ static void snap_sample(void *ctx, const struct np_ctr_sample *cs)
 	t->key[0] = '\0';
 	for (unsigned int i = 0; i < cs->n_labels; i++) {
 		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "segment") == 0)
-			continue;	/* a port's segment is in /natprobe/ports */
+			continue; /* a port's segment is in /natprobe/ports */
 		if (cs->d->dim == NP_CTR_DIM_PORT && strcmp(cs->l[i].name, "port") == 0)
 			for (unsigned int p = 0; p < tel.n_ports; p++)
 				if (strcmp(tel.port[p].name, cs->l[i].value) == 0)
@@ -572,7 +581,7 @@ static void telemetry_tick(struct np_app *app)
 {
 	struct np_nat_learner *l = np_det_correlator_learner(app->det.corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
-	const struct np_ctr_visitor v = { snap_family, snap_sample, &next };
+	const struct np_ctr_visitor v = {snap_family, snap_sample, &next};
 	struct np_stats_src src;
 	uint64_t now = np_wall_ns(), sig;
 
@@ -631,9 +640,9 @@ static void telemetry_stop(struct np_app *app)
 }
 
 const struct np_observer np_telemetry_observer = {
-	.name = "telemetry",
-	.start = telemetry_start,
-	.tick = telemetry_tick,
-	.record = telemetry_record,
-	.stop = telemetry_stop,
+    .name = "telemetry",
+    .start = telemetry_start,
+    .tick = telemetry_tick,
+    .record = telemetry_record,
+    .stop = telemetry_stop,
 };

@@ -24,8 +24,16 @@
 static bool linktype_ok(int lt)
 {
 	switch (lt) {
-	case LT_NULL: case LT_EN10MB: case LT_RAW_A: case LT_RAW_B: case LT_RAW: case LT_LOOP:
-	case LT_LINUX_SLL: case LT_IPV4: case LT_IPV6: case LT_LINUX_SLL2:
+	case LT_NULL:
+	case LT_EN10MB:
+	case LT_RAW_A:
+	case LT_RAW_B:
+	case LT_RAW:
+	case LT_LOOP:
+	case LT_LINUX_SLL:
+	case LT_IPV4:
+	case LT_IPV6:
+	case LT_LINUX_SLL2:
 		return true;
 	default:
 		return false;
@@ -76,24 +84,24 @@ static bool to_ethernet(struct np_capture_input *in, int linktype, const uint8_t
 		in->next.data = d;
 		in->next.len = len;
 		return true;
-	case LT_LINUX_SLL:	/* 16-byte header, protocol at 14 */
+	case LT_LINUX_SLL: /* 16-byte header, protocol at 14 */
 		if (len < 16)
 			return false;
 		synth(in, d + 16, len - 16, (uint16_t)(d[14] << 8 | d[15]));
 		return true;
-	case LT_LINUX_SLL2:	/* 20-byte header, protocol at 0 */
+	case LT_LINUX_SLL2: /* 20-byte header, protocol at 0 */
 		if (len < 20)
 			return false;
 		synth(in, d + 20, len - 20, (uint16_t)(d[0] << 8 | d[1]));
 		return true;
 	case LT_NULL:
-	case LT_LOOP:		/* 4-byte address family */
+	case LT_LOOP: /* 4-byte address family */
 		if (len < 4)
 			return false;
 		d += 4;
 		len -= 4;
 		/* fall through */
-	default:		/* raw IP */
+	default: /* raw IP */
 		et = ip_ethertype(d, len);
 		if (et == 0)
 			return false;
@@ -150,9 +158,9 @@ static void advance(struct np_capture_input *in)
 
 			if (rc != 1) {
 				if (rc == PCAP_ERROR)
-					stop_reading(in, np_instream_error(in->st)[0] ?
-								 np_instream_error(in->st) :
-								 pcap_geterr(in->pcap));
+					stop_reading(in, np_instream_error(in->st)[0]
+							     ? np_instream_error(in->st)
+							     : pcap_geterr(in->pcap));
 				in->eof = true;
 				return;
 			}
@@ -168,9 +176,9 @@ static void advance(struct np_capture_input *in)
 				rc = -1;
 			if (rc != 1) {
 				if (rc < 0)
-					stop_reading(in, np_instream_error(in->st)[0] ?
-								 np_instream_error(in->st) :
-								 np_pcapng_error(in->ng));
+					stop_reading(in, np_instream_error(in->st)[0]
+							     ? np_instream_error(in->st)
+							     : np_pcapng_error(in->ng));
 				in->eof = true;
 				return;
 			}
@@ -223,8 +231,8 @@ static int start(struct np_capture_input *in, char *err, size_t errlen)
 	} else {
 		int lt;
 
-		in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO,
-								    perr);
+		in->pcap =
+		    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
 		if (in->pcap == NULL) {
 			fclose(fp);
 			snprintf(err, errlen, "%s: %s", in->path,
@@ -233,8 +241,10 @@ static int start(struct np_capture_input *in, char *err, size_t errlen)
 		}
 		lt = pcap_datalink(in->pcap);
 		if (!linktype_ok(lt)) {
-			snprintf(err, errlen, "%s: link type %d (%s) is not supported; use Ethernet, "
-				 "Linux cooked or raw IP captures", in->path, lt, linktype_name(lt));
+			snprintf(err, errlen,
+				 "%s: link type %d (%s) is not supported; use Ethernet, "
+				 "Linux cooked or raw IP captures",
+				 in->path, lt, linktype_name(lt));
 			pcap_close(in->pcap);
 			in->pcap = NULL;
 			return -1;
@@ -252,7 +262,7 @@ static int start(struct np_capture_input *in, char *err, size_t errlen)
 	}
 	in->open = true;
 	in->eof = false;
-	in->frame_no = 0;	/* read from the first byte: frames count from 1 again */
+	in->frame_no = 0; /* read from the first byte: frames count from 1 again */
 	return 0;
 }
 
@@ -280,11 +290,10 @@ static void finish(struct np_capture_input *in)
 static int resume(struct np_capture_input *in)
 {
 	uint64_t ts = in->next.ts_ns;
-	uint64_t frames[2] = { 0, 0 };
+	uint64_t frames[2] = {0, 0};
 	char err[256];
 
-	if (np_instream_rewind(in->st, err, sizeof(err)) < 0 ||
-	    start(in, err, sizeof(err)) < 0) {
+	if (np_instream_rewind(in->st, err, sizeof(err)) < 0 || start(in, err, sizeof(err)) < 0) {
 		snprintf(in->error, sizeof(in->error), "%s", err);
 		in->eof = true;
 		in->has_next = false;
@@ -350,8 +359,10 @@ int np_capture_add(struct np_capture *c, const char *path, struct np_instream *s
 		for (unsigned int i = 0; i < in->n_ifaces; i++)
 			any |= in->ifaces[i].supported;
 		if (in->n_ifaces > 0 && !any) {
-			snprintf(err, errlen, "%s: link type %u (%s) is not supported; use Ethernet, "
-				 "Linux cooked or raw IP captures", path, in->ifaces[0].linktype,
+			snprintf(err, errlen,
+				 "%s: link type %u (%s) is not supported; use Ethernet, "
+				 "Linux cooked or raw IP captures",
+				 path, in->ifaces[0].linktype,
 				 linktype_name(in->ifaces[0].linktype));
 			finish(in);
 			free(in->ifaces);

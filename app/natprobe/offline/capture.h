@@ -33,49 +33,49 @@
 #define NP_CAPTURE_IOBUF (1u << 20)
 
 struct np_frame {
-	const uint8_t *data;	/* Ethernet header first */
-	uint32_t len;		/* bytes at data (captured length) */
-	uint32_t wire_len;	/* original length on the wire */
-	uint64_t ts_ns;		/* capture time, ns since the epoch */
-	unsigned int input;	/* index of the input it came from */
-	unsigned int iface;	/* interface in that input (pcapng), 0 for pcap */
-	uint64_t frame_no;	/* its number in the input, from 1, as Wireshark counts:
-				 * every packet block, those not handed over included */
+	const uint8_t *data; /* Ethernet header first */
+	uint32_t len;	     /* bytes at data (captured length) */
+	uint32_t wire_len;   /* original length on the wire */
+	uint64_t ts_ns;	     /* capture time, ns since the epoch */
+	unsigned int input;  /* index of the input it came from */
+	unsigned int iface;  /* interface in that input (pcapng), 0 for pcap */
+	uint64_t frame_no;   /* its number in the input, from 1, as Wireshark counts:
+			      * every packet block, those not handed over included */
 };
 
 struct np_capture_iface {
 	uint16_t linktype;
-	bool supported;		/* a link type natprobe turns into Ethernet */
+	bool supported;			/* a link type natprobe turns into Ethernet */
 	char name[NP_PCAPNG_NAME_MAX];	/* pcapng if_name, "" when none */
-	char descr[NP_PCAPNG_NAME_MAX];	/* pcapng if_description, "" when none */
-	uint64_t frames;	/* frames read on it */
-	uint64_t skipped;	/* frames not handed over (link type, not IP) */
+	char descr[NP_PCAPNG_NAME_MAX]; /* pcapng if_description, "" when none */
+	uint64_t frames;		/* frames read on it */
+	uint64_t skipped;		/* frames not handed over (link type, not IP) */
 };
 
 struct np_capture_input {
 	const char *path;
 	struct np_instream *st;
 	enum np_in_format fmt;
-	pcap_t *pcap;		/* classic pcap, while open */
-	struct np_pcapng *ng;	/* pcapng, while open */
-	bool open;		/* a reader is open on the stream */
-	bool started;		/* a frame was handed out: never closed early again */
+	pcap_t *pcap;	      /* classic pcap, while open */
+	struct np_pcapng *ng; /* pcapng, while open */
+	bool open;	      /* a reader is open on the stream */
+	bool started;	      /* a frame was handed out: never closed early again */
 	bool eof;
-	bool has_next;		/* next holds the frame to hand out (data NULL while closed) */
+	bool has_next; /* next holds the frame to hand out (data NULL while closed) */
 	struct np_frame next;
 	unsigned int n_ifaces;
 	struct np_capture_iface *ifaces;
-	uint64_t frames;	/* frames handed over */
-	uint64_t frame_no;	/* packets read since the reader started (frame numbers) */
-	uint64_t skipped;	/* frames not handed over (link type, not IP) */
-	char error[256];	/* set when reading stopped on a damaged file */
-	uint8_t *buf;		/* synthetic Ethernet frames, while open */
+	uint64_t frames;   /* frames handed over */
+	uint64_t frame_no; /* packets read since the reader started (frame numbers) */
+	uint64_t skipped;  /* frames not handed over (link type, not IP) */
+	char error[256];   /* set when reading stopped on a damaged file */
+	uint8_t *buf;	   /* synthetic Ethernet frames, while open */
 };
 
 struct np_capture {
 	unsigned int n, cap;
 	struct np_capture_input **in;
-	unsigned int pending;	/* 1 + input whose frame was handed out last; 0 none */
+	unsigned int pending; /* 1 + input whose frame was handed out last; 0 none */
 };
 
 /*

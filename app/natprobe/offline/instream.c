@@ -25,7 +25,7 @@
 struct np_instream {
 	const char *path;
 	int fd;
-	bool own_fd;		/* not stdin */
+	bool own_fd; /* not stdin */
 	bool seekable;
 	enum np_in_comp comp;
 	enum np_in_format fmt;
@@ -38,14 +38,14 @@ struct np_instream {
 	/* decompression */
 	z_stream z;
 	bool z_init;
-	bool z_end;		/* the last gzip member ended and no input followed */
+	bool z_end; /* the last gzip member ended and no input followed */
 	ZSTD_DStream *zs;
 	ZSTD_inBuffer zin;
-	size_t zs_last;		/* last ZSTD_decompressStream() hint: 0 at a frame's end */
-	uint8_t *cbuf;		/* compressed input */
+	size_t zs_last; /* last ZSTD_decompressStream() hint: 0 at a frame's end */
+	uint8_t *cbuf;	/* compressed input */
 	bool raw_eof;
 	bool file_open;
-	char *iobuf;		/* the FILE's buffer (glibc ignores a size given without one) */
+	char *iobuf; /* the FILE's buffer (glibc ignores a size given without one) */
 	size_t iobuf_size;
 	char error[160];
 };
@@ -151,7 +151,7 @@ static ssize_t gzip_read(struct np_instream *s, uint8_t *buf, size_t n)
 
 static ssize_t zstd_read(struct np_instream *s, uint8_t *buf, size_t n)
 {
-	ZSTD_outBuffer out = { buf, n, 0 };
+	ZSTD_outBuffer out = {buf, n, 0};
 
 	while (out.pos == 0) {
 		size_t rc;
@@ -228,7 +228,8 @@ static size_t fill(struct np_instream *s, uint8_t *buf, size_t n, bool decoded)
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t r = decoded ? dec_read(s, buf + got, n - got) : raw_read(s, buf + got, n - got);
+		ssize_t r =
+		    decoded ? dec_read(s, buf + got, n - got) : raw_read(s, buf + got, n - got);
 
 		if (r <= 0)
 			break;
@@ -274,8 +275,10 @@ static void stop_decoder(struct np_instream *s)
 static bool is_pcap_magic(const uint8_t *m)
 {
 	static const uint8_t magics[4][4] = {
-		{ 0xd4, 0xc3, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0xc3, 0xd4 },
-		{ 0x4d, 0x3c, 0xb2, 0xa1 }, { 0xa1, 0xb2, 0x3c, 0x4d },
+	    {0xd4, 0xc3, 0xb2, 0xa1},
+	    {0xa1, 0xb2, 0xc3, 0xd4},
+	    {0x4d, 0x3c, 0xb2, 0xa1},
+	    {0xa1, 0xb2, 0x3c, 0x4d},
 	};
 
 	for (unsigned int i = 0; i < 4; i++)
@@ -314,8 +317,10 @@ static int detect(struct np_instream *s, char *err, size_t errlen)
 		return -1;
 	}
 	if (s->dec_len == 0) {
-		snprintf(err, errlen, "%s: empty once decompressed: not a pcap, pcapng or "
-			 "Expressway diagnostic log", name_of(s));
+		snprintf(err, errlen,
+			 "%s: empty once decompressed: not a pcap, pcapng or "
+			 "Expressway diagnostic log",
+			 name_of(s));
 		return -1;
 	}
 	if (s->dec_len == 4 && is_pcap_magic(s->dec_peek))
@@ -377,8 +382,8 @@ enum np_in_comp np_instream_comp(const struct np_instream *s)
 FILE *np_instream_file(struct np_instream *s, size_t bufsize)
 {
 	static const cookie_io_functions_t io = {
-		.read = cookie_read,
-		.close = cookie_close,
+	    .read = cookie_read,
+	    .close = cookie_close,
 	};
 	FILE *f;
 
@@ -402,7 +407,7 @@ FILE *np_instream_file(struct np_instream *s, size_t bufsize)
 			return NULL;
 		}
 		set_buffer(s, f, bufsize);
-		s->raw_pos = s->raw_len;	/* the put-back bytes are in the file again */
+		s->raw_pos = s->raw_len; /* the put-back bytes are in the file again */
 		s->dec_pos = s->dec_len;
 		return f;
 	}

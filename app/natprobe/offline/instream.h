@@ -21,9 +21,9 @@
 #include <stdio.h>
 
 enum np_in_format {
-	NP_IN_PCAP = 1,		/* classic pcap, either byte order, micro or nano */
-	NP_IN_PCAPNG,		/* pcapng (section header block first) */
-	NP_IN_OTHER,		/* anything else: perhaps an Expressway log */
+	NP_IN_PCAP = 1, /* classic pcap, either byte order, micro or nano */
+	NP_IN_PCAPNG,	/* pcapng (section header block first) */
+	NP_IN_OTHER,	/* anything else: perhaps an Expressway log */
 };
 
 enum np_in_comp {

@@ -49,10 +49,10 @@ struct np_offline {
 	unsigned int n_segments;
 	char segment_name[NP_OFFLINE_MAX_SEGMENTS][NP_NAME_MAX + 1];
 	const char *segment_ptr[NP_OFFLINE_MAX_SEGMENTS];
-	struct np_offline_seg *seg;	/* NP_OFFLINE_MAX_SEGMENTS entries */
+	struct np_offline_seg *seg; /* NP_OFFLINE_MAX_SEGMENTS entries */
 	/* input options */
-	int ip_checksum;		/* enum np_ip_checksum; -1: the config's */
-	uint64_t from_ns, to_ns;	/* --from / --to, 0 when not given */
+	int ip_checksum;	 /* enum np_ip_checksum; -1: the config's */
+	uint64_t from_ns, to_ns; /* --from / --to, 0 when not given */
 	struct bpf_program filter;
 	bool have_filter;
 	const char *filter_text;
@@ -61,21 +61,21 @@ struct np_offline {
 	struct np_det_inspect_sink sink;
 	struct np_sip_db *db;
 	struct np_det_inspect *ins;
-	struct np_nat_xlat *xlat;	/* shared with the correlator, as on the live path */
-	struct np_hist *hist;		/* evidence history the inspector fills; NULL: none */
-	uint8_t *inner;			/* decapsulated IP packets get an Ethernet header here */
-	unsigned int *cap_input;	/* capture number -> input number */
+	struct np_nat_xlat *xlat; /* shared with the correlator, as on the live path */
+	struct np_hist *hist;	  /* evidence history the inspector fills; NULL: none */
+	uint8_t *inner;		  /* decapsulated IP packets get an Ethernet header here */
+	unsigned int *cap_input;  /* capture number -> input number */
 	/* what was read */
-	uint64_t frames;		/* frames inspected */
+	uint64_t frames; /* frames inspected */
 	uint64_t bytes;
 	uint64_t frame_class[NP_PKT_CLASS_MAX];
 	uint64_t first_ns, last_ns;
-	uint64_t csum_zero, csum_bad;	/* IPv4 header checksums that failed, inspected */
-	uint64_t before_from, after_to;	/* outside --from / --to */
-	uint64_t filtered;		/* not matching --filter */
-	uint64_t tunnel[NP_PKT_ENCAP_MAX];	/* frames decapsulated */
-	uint64_t tunnel_bad[NP_PKT_ENCAP_MAX];	/* tunnel headers not understood */
-	uint64_t seg_full;		/* tunnel frames past NP_OFFLINE_MAX_SEGMENTS */
+	uint64_t csum_zero, csum_bad;	       /* IPv4 header checksums that failed, inspected */
+	uint64_t before_from, after_to;	       /* outside --from / --to */
+	uint64_t filtered;		       /* not matching --filter */
+	uint64_t tunnel[NP_PKT_ENCAP_MAX];     /* frames decapsulated */
+	uint64_t tunnel_bad[NP_PKT_ENCAP_MAX]; /* tunnel headers not understood */
+	uint64_t seg_full;		       /* tunnel frames past NP_OFFLINE_MAX_SEGMENTS */
 	/* a reason to stop (exit 2): set by np_offline_run() */
 	bool failed;
 	char fail_msg[512];
@@ -96,34 +96,35 @@ enum {
 	NP_OFFLINE_OPT_FILTER,
 	NP_OFFLINE_OPT_LAST = NP_OFFLINE_OPT_FILTER,
 };
-#define NP_OFFLINE_LONG_OPTIONS                                                                    \
-	{ "ip-checksum", required_argument, NULL, NP_OFFLINE_OPT_CSUM },                          \
-	{ "from", required_argument, NULL, NP_OFFLINE_OPT_FROM },                                 \
-	{ "to", required_argument, NULL, NP_OFFLINE_OPT_TO },                                     \
-	{ "filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER }
+#define NP_OFFLINE_LONG_OPTIONS                                          \
+	{"ip-checksum", required_argument, NULL, NP_OFFLINE_OPT_CSUM},   \
+	    {"from", required_argument, NULL, NP_OFFLINE_OPT_FROM},      \
+	    {"to", required_argument, NULL, NP_OFFLINE_OPT_TO},          \
+	{                                                                \
+		"filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER \
+	}
 #define NP_OFFLINE_USAGE "--ip-checksum auto|yes|no] [--from TIME] [--to TIME] [--filter EXPR"
 
 /* The input options and FILE arguments, for analyze's and dump-sip's --help. */
-#define NP_OFFLINE_USAGE_TEXT                                                                      \
-	"Input options (docs/offline.md):\n"                                                       \
-	"      --ip-checksum auto|yes|no\n"                                                        \
-	"                           a failing or zero IPv4 header checksum: inspect the\n"         \
-	"                           frame anyway and count it (auto, the default), drop\n"         \
-	"                           it (yes), do not check (no)\n"                                 \
-	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"              \
-	"                           seconds since the epoch)\n"                                    \
-	"      --to TIME            only frames before TIME\n"                                     \
-	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"            \
-	"\n"                                                                                       \
-	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"         \
-	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n"       \
-	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"          \
-	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"        \
+#define NP_OFFLINE_USAGE_TEXT                                                                \
+	"Input options (docs/offline.md):\n"                                                 \
+	"      --ip-checksum auto|yes|no\n"                                                  \
+	"                           a failing or zero IPv4 header checksum: inspect the\n"   \
+	"                           frame anyway and count it (auto, the default), drop\n"   \
+	"                           it (yes), do not check (no)\n"                           \
+	"      --from TIME          only frames at or after TIME (UTC ISO 8601, or\n"        \
+	"                           seconds since the epoch)\n"                              \
+	"      --to TIME            only frames before TIME\n"                               \
+	"      --filter EXPR        only frames matching a pcap-filter(7) expression\n"      \
+	"\n"                                                                                 \
+	"FILE is a pcap or pcapng capture (also - for stdin, a FIFO, .gz or .zst) or an\n"   \
+	"Expressway log; several files may feed one segment (inside=a.pcap inside=b.pcap,\n" \
+	"or a quoted glob) and are merged in time order. PART picks a pcapng interface\n"    \
+	"(#eth1, #0) or a tunnel (#vni=100, #erspan=1, #gre=5); a multi-interface pcapng\n"  \
 	"given alone gives one segment per interface.\n"
 
 /* np_offline_option() for the getopt code @p code (NP_OFFLINE_OPT_*). */
-int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err,
-		      size_t errlen);
+int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err, size_t errlen);
 
 /*
  * Input options shared by analyze and dump-sip: @p name is "ip-checksum"
@@ -149,8 +150,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
  * o->fail_msg set, when two inputs of one segment turn out to be two wires.
  * @return frames inspected.
  */
-uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns),
-			void *ctx);
+uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx);
 
 /*
  * Warnings and notes about the inputs (damaged captures, skipped frames,

@@ -13,7 +13,7 @@
 #include "np_hash.h"
 #include "offline_internal.h"
 
-#define NP_OFFLINE_EXPIRE_EVERY 1024	/* frames between ageing steps */
+#define NP_OFFLINE_EXPIRE_EVERY 1024 /* frames between ageing steps */
 #define NP_OFFLINE_EXPIRE_WORK 256
 
 /* ---- reading ------------------------------------------------------------- */
@@ -47,8 +47,7 @@ static void seen(struct np_offline *o, uint64_t ts_ns)
 }
 
 /* An interface described after the first frame: its segment, -1 when not read. */
-static int late_iface_segment(struct np_offline *o, struct np_offline_input *in,
-			      unsigned int iface)
+static int late_iface_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface)
 {
 	const struct np_capture_input *ci = o->cap.in[in->cap];
 
@@ -99,7 +98,7 @@ static uint8_t tunnel_family(uint8_t encap)
 static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface,
 			  const struct np_pkt_tunnel *t, bool *merged)
 {
-	struct np_tunnel_key key = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+	struct np_tunnel_key key = {tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0};
 	char sn[NP_NAME_MAX + 1];
 	int s;
 
@@ -113,17 +112,21 @@ static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, uns
 	}
 	for (unsigned int k = 0; k < o->conf.n_tunnels; k++)
 		if (np_tunnel_key_match(&o->conf.tunnels[k].key, key.family, key.has_id, key.id))
-			return np_off_seg_get(o, o->conf.segments[o->conf.tunnels[k].segment].name, false);
+			return np_off_seg_get(o, o->conf.segments[o->conf.tunnels[k].segment].name,
+					      false);
 	if (in->default_map < 0 && !(iface < in->n_iface_seg && in->iface_seg[iface] >= 0))
 		return -1;
 	if (!in->auto_named || in->default_map < 0) {
-		*merged = true;	/* into the segment the operator named */
+		*merged = true; /* into the segment the operator named */
 		return iface_segment(o, in, iface);
 	}
 	/* named after the tunnel: "vxlan-100", "erspan-3", "gre-7", "gre" */
 	if (key.has_id)
-		snprintf(sn, sizeof(sn), "%s-%lu", key.family == NP_TUNNEL_VXLAN ? "vxlan" :
-			 key.family == NP_TUNNEL_GRE ? "gre" : "erspan", (unsigned long)key.id);
+		snprintf(sn, sizeof(sn), "%s-%lu",
+			 key.family == NP_TUNNEL_VXLAN ? "vxlan"
+			 : key.family == NP_TUNNEL_GRE ? "gre"
+						       : "erspan",
+			 (unsigned long)key.id);
 	else
 		snprintf(sn, sizeof(sn), "%s", key.family == NP_TUNNEL_GRE ? "gre" : "erspan");
 	s = np_off_seg_get(o, sn, true);
@@ -134,7 +137,7 @@ static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, uns
 
 static void note_tunnel(struct np_offline_seg *sg, const struct np_pkt_tunnel *t)
 {
-	struct np_tunnel_key k = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
+	struct np_tunnel_key k = {tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0};
 
 	for (unsigned int i = 0; i < sg->n_tkeys && i < TKEYS_MAX; i++)
 		if (memcmp(&sg->tkeys[i], &k, sizeof(k)) == 0)
@@ -162,9 +165,9 @@ static void note_direction(struct src *s, const struct np_pkt_info *pi)
 	hi = c <= 0 ? &pi->dst : &pi->src;
 	plo = c < 0 ? pi->sport : pi->dport;
 	phi = c < 0 ? pi->dport : pi->sport;
-	if (c == 0) {			/* one address (loopback): the ports give the order */
+	if (c == 0) { /* one address (loopback): the ports give the order */
 		if (pi->sport == pi->dport)
-			return;		/* a flow to itself: no direction */
+			return; /* a flow to itself: no direction */
 		plo = pi->sport < pi->dport ? pi->sport : pi->dport;
 		phi = pi->sport < pi->dport ? pi->dport : pi->sport;
 	}
@@ -272,8 +275,9 @@ static unsigned int csum_mode(const struct np_offline *o)
 	int v = o->ip_checksum >= 0 ? o->ip_checksum : (int)o->conf.datapath.ip_checksum;
 
 	/* offline, auto accepts any failure: captures hold what the host wrote */
-	return v == NP_IP_CSUM_YES ? NP_PKT_CSUM_VERIFY :
-	       v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE : NP_PKT_CSUM_ACCEPT;
+	return v == NP_IP_CSUM_YES  ? NP_PKT_CSUM_VERIFY
+	       : v == NP_IP_CSUM_NO ? NP_PKT_CSUM_IGNORE
+				    : NP_PKT_CSUM_ACCEPT;
 }
 
 /* One captured frame: window, filter, segment, tunnel, inspection. */
@@ -291,7 +295,7 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 		return;
 	}
 	if (o->have_filter) {
-		struct pcap_pkthdr h = { .caplen = f->len, .len = f->wire_len };
+		struct pcap_pkthdr h = {.caplen = f->len, .len = f->wire_len};
 
 		if (pcap_offline_filter(&o->filter, &h, f->data) == 0) {
 			o->filtered++;
@@ -301,9 +305,10 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
 	cls = parse(data, len, &pi);
-	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
-			 pi.cls == NP_PKT_TRUNCATED) &&
-			np_pkt_may_be_tunnel(&pi), 0)) {
+	if (__builtin_expect(
+		(pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER || pi.cls == NP_PKT_TRUNCATED) &&
+		    np_pkt_may_be_tunnel(&pi),
+		0)) {
 		struct np_pkt_tunnel t;
 		int rc = np_pkt_decap(data, len, &pi, &t);
 
@@ -319,11 +324,12 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 			if (merged)
 				note_tunnel(&o->seg[seg], &t);
 			if (in->seg_label[seg][0] == '\0') {
-				struct np_tunnel_key k = { tunnel_family(t.encap), t.has_id, t.id };
+				struct np_tunnel_key k = {tunnel_family(t.encap), t.has_id, t.id};
 
 				np_tunnel_key_str(&k, in->seg_label[seg], sizeof(in->seg_label[0]));
 			}
-			data = np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64, &len);
+			data =
+			    np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64, &len);
 			cls = parse(data, len, &pi);
 			goto inspect;
 		}
@@ -352,9 +358,9 @@ inspect:
 	account(o, ii, seg, &pi, f->ts_ns);
 	{
 		struct np_pkt_ref ref = {
-			.frame = f->frame_no,
-			.input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
-			.segment = (uint8_t)seg,
+		    .frame = f->frame_no,
+		    .input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
+		    .segment = (uint8_t)seg,
 		};
 
 		np_det_inspect_frame_ref(o->ins, &ref, data, len, &pi, o->last_ns);
@@ -421,8 +427,9 @@ static void warn_capture(const struct np_offline *o, const struct np_offline_inp
 
 		if (!ifc->supported && ifc->frames > 0)
 			np_err("warning: %s: %lu frames of interface %u skipped: link type %u (%s) "
-			       "is not supported", in->name, (unsigned long)ifc->frames, i,
-			       ifc->linktype, pcap_datalink_val_to_name(ifc->linktype) ?: "unknown");
+			       "is not supported",
+			       in->name, (unsigned long)ifc->frames, i, ifc->linktype,
+			       pcap_datalink_val_to_name(ifc->linktype) ?: "unknown");
 	}
 	{
 		uint64_t not_ip = 0;
@@ -436,11 +443,12 @@ static void warn_capture(const struct np_offline *o, const struct np_offline_inp
 	}
 	if (in->unselected > 0)
 		np_err("warning: %s: %lu frames skipped: no SEG=%s#... selects their interface or "
-		       "tunnel", in->name, (unsigned long)in->unselected, in->path);
+		       "tunnel",
+		       in->name, (unsigned long)in->unselected, in->path);
 	if (in->late_skipped > 0)
 		np_err("warning: %s: %lu frames skipped: their interface was described after the "
-		       "first frame; select it by number (SEG=%s#N)", in->name,
-		       (unsigned long)in->late_skipped, in->path);
+		       "first frame; select it by number (SEG=%s#N)",
+		       in->name, (unsigned long)in->late_skipped, in->path);
 }
 
 /* Auto-named segments that look like chunks of one capture and never met in time. */
@@ -481,24 +489,28 @@ void np_offline_warnings(const struct np_offline *o)
 			continue;
 		np_tunnel_key_str(&sg->tkeys[0], a, sizeof(a));
 		np_tunnel_key_str(&sg->tkeys[1], b, sizeof(b));
-		np_err("warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
-		       "them apart (SEG1=FILE#%s SEG2=FILE#%s)", o->segment_name[s], sg->n_tkeys, a,
-		       b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
+		np_err(
+		    "warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
+		    "them apart (SEG1=FILE#%s SEG2=FILE#%s)",
+		    o->segment_name[s], sg->n_tkeys, a, b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
 	}
 	if (o->seg_full > 0)
 		np_err("warning: %lu tunnel frames skipped: more than %d segments",
 		       (unsigned long)o->seg_full, NP_OFFLINE_MAX_SEGMENTS);
 	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
 		if (o->tunnel_bad[e] > 0)
-			np_err("warning: %lu %s headers not understood: those frames were inspected "
-			       "as they are", (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
+			np_err(
+			    "warning: %lu %s headers not understood: those frames were inspected "
+			    "as they are",
+			    (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
 	if (o->csum_zero > 0)
 		np_err("note: %lu frames with a zero IPv4 header checksum (captured on a host that "
 		       "offloads checksums): inspected; --ip-checksum yes drops them",
 		       (unsigned long)o->csum_zero);
 	if (o->csum_bad > 0)
 		np_err("warning: %lu frames with a wrong IPv4 header checksum: inspected; "
-		       "--ip-checksum yes drops them", (unsigned long)o->csum_bad);
+		       "--ip-checksum yes drops them",
+		       (unsigned long)o->csum_bad);
 	warn_chunks(o);
 }
 
@@ -509,7 +521,8 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 		bool any = false;
 
 		if (in->msg != NULL) {
-			fprintf(f, "  %-10s %s: ", o->segment_name[o->maps[in->default_map].segment],
+			fprintf(f,
+				"  %-10s %s: ", o->segment_name[o->maps[in->default_map].segment],
 				in->name);
 			in->src->report(in->msg, f);
 			fputc('\n', f);
@@ -524,16 +537,19 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 			any = true;
 		}
 		if (!any)
-			fprintf(f, "  %-10s %s: 0 frames\n", in->default_map >= 0 &&
-				o->maps[in->default_map].segment >= 0 ?
-				o->segment_name[o->maps[in->default_map].segment] : "-", in->name);
+			fprintf(f, "  %-10s %s: 0 frames\n",
+				in->default_map >= 0 && o->maps[in->default_map].segment >= 0
+				    ? o->segment_name[o->maps[in->default_map].segment]
+				    : "-",
+				in->name);
 	}
 	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
 		if (o->tunnel[e] > 0)
 			fprintf(f, "  tunnels    %lu frames decapsulated from %s\n",
 				(unsigned long)o->tunnel[e], np_pkt_encap_name(e));
 	if (o->csum_zero > 0)
-		fprintf(f, "  checksums  %lu frames with a zero IPv4 header checksum: checksum "
+		fprintf(f,
+			"  checksums  %lu frames with a zero IPv4 header checksum: checksum "
 			"offloading seen on the capturing host; inspected\n",
 			(unsigned long)o->csum_zero);
 	if (o->csum_bad > 0)
@@ -544,8 +560,8 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 			(unsigned long)o->before_from,
 			o->after_to ? "; reading stopped at the first frame after --to" : "");
 	if (o->have_filter)
-		fprintf(f, "  filter     %lu frames did not match '%s'\n", (unsigned long)o->filtered,
-			o->filter_text);
+		fprintf(f, "  filter     %lu frames did not match '%s'\n",
+			(unsigned long)o->filtered, o->filter_text);
 }
 
 const char *np_offline_input_name(const struct np_offline *o, unsigned int i)

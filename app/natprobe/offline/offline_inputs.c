@@ -221,14 +221,18 @@ int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_
 		for (size_t i = 0; i < n && ok; i++)
 			ok = name_char(arg[i]);
 		if (!ok && memchr(arg, '/', n) == NULL) {
-			snprintf(err, errlen, "segment name '%.*s' has a character outside "
-				 "[A-Za-z0-9_-]", (int)n, arg);
+			snprintf(err, errlen,
+				 "segment name '%.*s' has a character outside "
+				 "[A-Za-z0-9_-]",
+				 (int)n, arg);
 			return -1;
 		}
 		if (ok) {
 			if (n > NP_NAME_MAX) {
-				snprintf(err, errlen, "segment name '%.*s' is longer than %d "
-					 "characters", (int)n, arg, NP_NAME_MAX);
+				snprintf(err, errlen,
+					 "segment name '%.*s' is longer than %d "
+					 "characters",
+					 (int)n, arg, NP_NAME_MAX);
 				return -1;
 			}
 			memcpy(name, arg, n);
@@ -250,7 +254,8 @@ int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_
 
 		path[hash - path] = '\0';
 		if (s[0] == '\0' || path[0] == '\0') {
-			snprintf(err, errlen, "'%s': nothing %s '#'", arg, s[0] ? "before" : "after");
+			snprintf(err, errlen, "'%s': nothing %s '#'", arg,
+				 s[0] ? "before" : "after");
 			return -1;
 		}
 		if (np_conf_parse_tunnel(s, &sel.key) == 0) {
@@ -260,8 +265,10 @@ int np_offline_add_input(struct np_offline *o, const char *arg, char *err, size_
 			sel.sel_index = (unsigned int)strtoul(s, NULL, 10);
 		} else if (strncmp(s, "vni", 3) == 0 || strncmp(s, "gre", 3) == 0 ||
 			   strncmp(s, "erspan", 6) == 0) {
-			snprintf(err, errlen, "'%s': '%s' is not a tunnel; use vni=N, erspan=N, "
-				 "erspan, gre=N or gre", arg, s);
+			snprintf(err, errlen,
+				 "'%s': '%s' is not a tunnel; use vni=N, erspan=N, "
+				 "erspan, gre=N or gre",
+				 arg, s);
 			return -1;
 		} else {
 			sel.sel = SEL_IFACE_NAME;
@@ -367,8 +374,10 @@ int np_offline_option(struct np_offline *o, const char *name, const char *value,
 		uint64_t *t = name[0] == 'f' ? &o->from_ns : &o->to_ns;
 
 		if (parse_time(value, t) < 0) {
-			snprintf(err, errlen, "--%s '%s': want a UTC time (2016-04-19T07:09:13.5Z) or "
-				 "seconds since the epoch", name, value);
+			snprintf(err, errlen,
+				 "--%s '%s': want a UTC time (2016-04-19T07:09:13.5Z) or "
+				 "seconds since the epoch",
+				 name, value);
 			return -1;
 		}
 		if (o->from_ns && o->to_ns && o->to_ns < o->from_ns) {
@@ -401,10 +410,9 @@ int np_offline_option(struct np_offline *o, const char *name, const char *value,
 	return -1;
 }
 
-int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err,
-		      size_t errlen)
+int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err, size_t errlen)
 {
-	static const char *const names[] = { "ip-checksum", "from", "to", "filter" };
+	static const char *const names[] = {"ip-checksum", "from", "to", "filter"};
 
 	if (code < NP_OFFLINE_OPT_FIRST || code > NP_OFFLINE_OPT_LAST) {
 		snprintf(err, errlen, "unknown input option");
@@ -444,9 +452,10 @@ static int check_defaults(struct np_offline *o, char *err, size_t errlen)
 		if (in->default_map >= 0) {
 			const struct np_offline_map *d = &o->maps[in->default_map];
 
-			snprintf(err, errlen, "%s is given twice (%s, %s); one file is one wire: give "
-				 "it once, or split it with FILE#INTERFACE or FILE#vni=N", in->name,
-				 d->arg, m->arg);
+			snprintf(err, errlen,
+				 "%s is given twice (%s, %s); one file is one wire: give "
+				 "it once, or split it with FILE#INTERFACE or FILE#vni=N",
+				 in->name, d->arg, m->arg);
 			return -1;
 		}
 		in->default_map = (int)k;
@@ -456,7 +465,8 @@ static int check_defaults(struct np_offline *o, char *err, size_t errlen)
 		struct np_offline_map *m = &o->maps[k];
 		size_t n = strlen(m->seg_name);
 
-		if (m->named || m->sel != SEL_NONE || n == 0 || !np_off_is_digit(m->seg_name[n - 1]))
+		if (m->named || m->sel != SEL_NONE || n == 0 ||
+		    !np_off_is_digit(m->seg_name[n - 1]))
 			continue;
 		while (n > 0 && np_off_is_digit(m->seg_name[n - 1]))
 			n--;
@@ -480,8 +490,9 @@ static int check_defaults(struct np_offline *o, char *err, size_t errlen)
 		for (unsigned int j = i + 1; j < o->n_inputs; j++) {
 			struct stat b;
 
-			if (strcmp(o->inputs[j].path, "-") != 0 && stat(o->inputs[j].path, &b) == 0 &&
-			    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			if (strcmp(o->inputs[j].path, "-") != 0 &&
+			    stat(o->inputs[j].path, &b) == 0 && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
 				snprintf(err, errlen, "%s and %s are the same file; give it once",
 					 o->inputs[i].path, o->inputs[j].path);
 				return -1;
@@ -491,8 +502,8 @@ static int check_defaults(struct np_offline *o, char *err, size_t errlen)
 	return 0;
 }
 
-const char *np_off_iface_label(const struct np_capture_iface *ifc, unsigned int i,
-			       char *buf, size_t len)
+const char *np_off_iface_label(const struct np_capture_iface *ifc, unsigned int i, char *buf,
+			       size_t len)
 {
 	if (ifc->name[0])
 		snprintf(buf, len, "%u %s", i, ifc->name);
@@ -569,8 +580,9 @@ static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t e
 			continue;
 		for (unsigned int i = 0; i < n && found < 0; i++)
 			if ((m->sel == SEL_IFACE_INDEX && m->sel_index == i) ||
-			    (m->sel == SEL_IFACE_NAME && (strcmp(ci->ifaces[i].name, m->sel_name) == 0 ||
-							  strcmp(ci->ifaces[i].descr, m->sel_name) == 0)))
+			    (m->sel == SEL_IFACE_NAME &&
+			     (strcmp(ci->ifaces[i].name, m->sel_name) == 0 ||
+			      strcmp(ci->ifaces[i].descr, m->sel_name) == 0)))
 				found = (int)i;
 		if (found < 0) {
 			snprintf(err, errlen, "%s has no interface %s%s%s (it has: %s)", in->name,
@@ -578,8 +590,8 @@ static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t e
 				 m->sel == SEL_IFACE_NAME ? m->sel_name : "",
 				 m->sel == SEL_IFACE_NAME ? "'" : "", list);
 			if (m->sel == SEL_IFACE_INDEX)
-				snprintf(err, errlen, "%s has no interface %u (it has: %s)", in->name,
-					 m->sel_index, list);
+				snprintf(err, errlen, "%s has no interface %u (it has: %s)",
+					 in->name, m->sel_index, list);
 			return -1;
 		}
 		if (in->iface_seg[found] != -2) {
@@ -591,25 +603,27 @@ static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t e
 		if (m->segment < 0)
 			goto full;
 		in->iface_seg[found] = m->segment;
-		snprintf(in->seg_label[m->segment], sizeof(in->seg_label[0]), "interface %.36s",
-			 np_off_iface_label(&ci->ifaces[found], (unsigned int)found, lbl, sizeof(lbl)));
+		snprintf(
+		    in->seg_label[m->segment], sizeof(in->seg_label[0]), "interface %.36s",
+		    np_off_iface_label(&ci->ifaces[found], (unsigned int)found, lbl, sizeof(lbl)));
 	}
 	for (unsigned int i = 0; i < n; i++)
 		left += in->iface_seg[i] == -2;
 	if (in->default_map < 0) {
 		for (unsigned int i = 0; i < n; i++)
 			if (in->iface_seg[i] == -2)
-				in->iface_seg[i] = -1;	/* only selected parts are read */
+				in->iface_seg[i] = -1; /* only selected parts are read */
 		return 0;
 	}
 	if (left <= 1 || !in->auto_named) {
 		struct np_offline_map *d = &o->maps[in->default_map];
 
 		if (left > 1) {
-			snprintf(err, errlen, "%s holds %u interfaces (%s): give each its segment "
+			snprintf(err, errlen,
+				 "%s holds %u interfaces (%s): give each its segment "
 				 "(%s=%s#%u ...), or leave out %s= to name the segments after the "
-				 "interfaces", in->name, n, list, d->seg_name, in->path, 0,
-				 d->seg_name);
+				 "interfaces",
+				 in->name, n, list, d->seg_name, in->path, 0, d->seg_name);
 			return -1;
 		}
 		d->segment = np_off_seg_get(o, d->seg_name, !d->named);
@@ -639,8 +653,8 @@ static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t e
 		if (!apart)
 			snprintf(in->ambiguous, sizeof(in->ambiguous),
 				 "%s: its interfaces cannot be told apart (%s): read as segments "
-				 "%.20s-if0, %.20s-if1, ...; name them: SEG=%s#0 SEG=%s#1 ...", in->name,
-				 list, stem, stem, in->path, in->path);
+				 "%.20s-if0, %.20s-if1, ...; name them: SEG=%s#0 SEG=%s#1 ...",
+				 in->name, list, stem, stem, in->path, in->path);
 		for (unsigned int i = 0; i < n; i++) {
 			char sn[NP_NAME_MAX + 1];
 			int s;
@@ -675,8 +689,8 @@ oom:
  * started again (a pipe) is offered to the first source only. Sets in->src
  * and in->msg, or leaves msg NULL with a reason in @p err.
  */
-static void open_message_input(struct np_offline_input *in, struct np_instream *st,
-			       uint8_t segment, char *err, size_t errlen)
+static void open_message_input(struct np_offline_input *in, struct np_instream *st, uint8_t segment,
+			       char *err, size_t errlen)
 {
 	for (unsigned int k = 0; np_offline_sources[k] != NULL; k++) {
 		const struct np_offline_source *src = np_offline_sources[k];
@@ -711,8 +725,10 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 		int s;
 
 		if (in->has_sel || d == NULL) {
-			snprintf(err, errlen, "%s: not a pcap or pcapng capture, so it has no "
-				 "interfaces or tunnels to select (#)", in->name);
+			snprintf(err, errlen,
+				 "%s: not a pcap or pcapng capture, so it has no "
+				 "interfaces or tunnels to select (#)",
+				 in->name);
 			np_instream_close(st);
 			return -1;
 		}
@@ -730,9 +746,10 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 	if (in->cap < 0)
 		return -1;
 	if (o->cap.in[in->cap]->fmt == NP_IN_PCAPNG && o->cap.in[in->cap]->n_ifaces == 0) {
-		snprintf(err, errlen, "%s", o->cap.in[in->cap]->error[0] ?
-						    o->cap.in[in->cap]->error :
-						    "no interface described before the first packet");
+		snprintf(err, errlen, "%s",
+			 o->cap.in[in->cap]->error[0]
+			     ? o->cap.in[in->cap]->error
+			     : "no interface described before the first packet");
 		return -1;
 	}
 	if (map_ifaces(o, ii, err, errlen) < 0)
@@ -762,7 +779,7 @@ static void mark_multi(struct np_offline *o)
 		first[s] = -1;
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
 		const struct np_offline_input *in = &o->inputs[i];
-		bool mine[NP_OFFLINE_MAX_SEGMENTS] = { false };
+		bool mine[NP_OFFLINE_MAX_SEGMENTS] = {false};
 
 		for (unsigned int k = 0; k < in->n_iface_seg; k++)
 			if (in->iface_seg[k] >= 0)
@@ -836,7 +853,8 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 		for (unsigned int i = 0; i < o->n_inputs; i++)
 			if (o->inputs[i].msg != NULL && o->inputs[i].src == src)
 				msgs[n++] = o->inputs[i].msg;
-		if (n > 0 && src->prepare != NULL && src->prepare(msgs, n, &o->conf, err, errlen) < 0) {
+		if (n > 0 && src->prepare != NULL &&
+		    src->prepare(msgs, n, &o->conf, err, errlen) < 0) {
 			free(msgs);
 			return -1;
 		}

@@ -9,22 +9,22 @@
 
 #include "np_offline.h"
 
-#define DIR_SLOTS 1024			/* flows remembered per source for the two-wire test */
-#define TKEYS_MAX 4			/* tunnels named in the "one segment" warning */
+#define DIR_SLOTS 1024 /* flows remembered per source for the two-wire test */
+#define TKEYS_MAX 4    /* tunnels named in the "one segment" warning */
 
 enum sel_kind { SEL_NONE = 0, SEL_IFACE_INDEX, SEL_IFACE_NAME, SEL_TUNNEL };
 
 /* One argument: [SEG=]FILE[#SELECTOR]. */
 struct np_offline_map {
-	char *arg;			/* as given, for messages */
+	char *arg; /* as given, for messages */
 	char *path;
 	char seg_name[NP_NAME_MAX + 1];
-	bool named;			/* SEG= given */
-	uint8_t sel;			/* enum sel_kind */
+	bool named;  /* SEG= given */
+	uint8_t sel; /* enum sel_kind */
 	unsigned int sel_index;
 	char sel_name[NP_PCAPNG_NAME_MAX];
 	struct np_tunnel_key key;
-	int segment;			/* -1 until resolved */
+	int segment; /* -1 until resolved */
 	unsigned int input;
 };
 
@@ -32,11 +32,11 @@ struct np_offline_map {
 struct src {
 	unsigned int input;
 	uint64_t first, last, frames;
-	bool bidi;			/* some flow seen in both directions */
+	bool bidi; /* some flow seen in both directions */
 	bool dir_full;
 	unsigned int dir_used;
-	uint64_t *dir_key;		/* DIR_SLOTS flow keys, 0 = free */
-	uint8_t *dir_bits;		/* 1: seen from the lower endpoint, 2: from the higher */
+	uint64_t *dir_key; /* DIR_SLOTS flow keys, 0 = free */
+	uint8_t *dir_bits; /* 1: seen from the lower endpoint, 2: from the higher */
 };
 
 /*
@@ -48,7 +48,7 @@ struct src {
  * np_offline_sources[]. Each hook gets the instance open() returned.
  */
 struct np_offline_source {
-	const char *what;		/* "Expressway log": the read report's words */
+	const char *what; /* "Expressway log": the read report's words */
 	/*
 	 * Read @p f (the input from its first byte; the caller closes it) for
 	 * @p segment. NULL with *not_mine set: not this kind, the next source
@@ -59,9 +59,9 @@ struct np_offline_source {
 	/* Once every input is open: all instances of this source. 0 or -1 (@p err). */
 	int (*prepare)(void *const *inst, unsigned int n, const struct np_conf *c, char *err,
 		       size_t errlen);
-	uint64_t (*next_ts)(const void *inst);	/* next event's time, UINT64_MAX at the end */
-	uint64_t (*step)(void *inst, struct np_det_inspect *ins);	/* deliver it: its time */
-	void (*warn)(const void *inst, const char *name);	/* after the run: np_err() lines */
+	uint64_t (*next_ts)(const void *inst); /* next event's time, UINT64_MAX at the end */
+	uint64_t (*step)(void *inst, struct np_det_inspect *ins); /* deliver it: its time */
+	void (*warn)(const void *inst, const char *name); /* after the run: np_err() lines */
 	/* the read report's words after "NAME: ", without a newline */
 	void (*report)(const void *inst, FILE *f);
 	void (*close)(void *inst);
@@ -72,33 +72,32 @@ extern const struct np_offline_source *const np_offline_sources[];
 
 struct np_offline_seg {
 	bool auto_named;
-	bool multi;			/* fed by several files: the two-wire test applies */
+	bool multi; /* fed by several files: the two-wire test applies */
 	uint64_t first, last, frames;
 	unsigned int n_src, cap_src;
 	struct src *src;
-	unsigned int n_tkeys;		/* distinct tunnels merged by a SEG=FILE (warning) */
+	unsigned int n_tkeys; /* distinct tunnels merged by a SEG=FILE (warning) */
 	struct np_tunnel_key tkeys[TKEYS_MAX];
 };
 
 struct np_offline_input {
 	const char *path;
-	const char *name;		/* for messages: "standard input" for "-" */
-	int cap;			/* capture number, -1 for a log */
-	const struct np_offline_source *src;	/* a message input: its kind, */
-	void *msg;			/* and its instance; NULL for a capture */
-	int default_map;		/* the map without selector, -1 when none */
-	bool auto_named;		/* its default map has no SEG= */
-	bool has_sel;			/* some map selects a part */
-	int *iface_seg;			/* per interface: segment, -1 not read */
+	const char *name;		     /* for messages: "standard input" for "-" */
+	int cap;			     /* capture number, -1 for a log */
+	const struct np_offline_source *src; /* a message input: its kind, */
+	void *msg;			     /* and its instance; NULL for a capture */
+	int default_map;		     /* the map without selector, -1 when none */
+	bool auto_named;		     /* its default map has no SEG= */
+	bool has_sel;			     /* some map selects a part */
+	int *iface_seg;			     /* per interface: segment, -1 not read */
 	unsigned int n_iface_seg;
-	unsigned int n_iface_open;	/* interfaces known when it was opened */
-	char ambiguous[320];		/* interfaces that could not be told apart */
-	uint64_t unselected;		/* frames no selector took */
-	uint64_t late_skipped;		/* frames of interfaces described after the first frame */
+	unsigned int n_iface_open; /* interfaces known when it was opened */
+	char ambiguous[320];	   /* interfaces that could not be told apart */
+	uint64_t unselected;	   /* frames no selector took */
+	uint64_t late_skipped;	   /* frames of interfaces described after the first frame */
 	uint64_t seg_frames[NP_OFFLINE_MAX_SEGMENTS];
-	char seg_label[NP_OFFLINE_MAX_SEGMENTS][48];	/* "interface 1 eth2", "vni=100" */
+	char seg_label[NP_OFFLINE_MAX_SEGMENTS][48]; /* "interface 1 eth2", "vni=100" */
 };
-
 
 /* offline_inputs.c */
 bool np_off_is_digit(char c);

@@ -10,11 +10,11 @@
 
 #define BT_SHB 0x0a0d0d0a
 #define BT_IDB 0x00000001
-#define BT_OPB 0x00000002	/* obsolete packet block */
+#define BT_OPB 0x00000002 /* obsolete packet block */
 #define BT_SPB 0x00000003
 #define BT_EPB 0x00000006
 #define BOM 0x1a2b3c4d
-#define BLOCK_MAX (16u << 20)	/* larger than any packet block a capture tool writes */
+#define BLOCK_MAX (16u << 20) /* larger than any packet block a capture tool writes */
 #define OPT_ENDOFOPT 0
 #define OPT_IF_NAME 2
 #define OPT_IF_DESCRIPTION 3
@@ -24,13 +24,13 @@
 struct np_pcapng {
 	FILE *f;
 	const char *path;
-	bool swap;			/* section in the other byte order */
-	unsigned int section_base;	/* file index of the section's interface 0 */
+	bool swap;		   /* section in the other byte order */
+	unsigned int section_base; /* file index of the section's interface 0 */
 	unsigned int n_ifaces, cap_ifaces;
 	struct np_pcapng_iface *ifaces;
-	uint8_t *buf;			/* the block body */
+	uint8_t *buf; /* the block body */
 	uint32_t buf_cap;
-	uint64_t last_ts_ns;		/* for simple packet blocks, which have none */
+	uint64_t last_ts_ns; /* for simple packet blocks, which have none */
 	uint64_t blocks;
 	char error[200];
 };
@@ -89,11 +89,12 @@ static int read_n(struct np_pcapng *r, void *p, size_t n, bool end_ok)
 /* Value of one if_tsresol byte turned into "ticks to ns" by ts_to_ns(). */
 static uint64_t ts_to_ns(uint64_t ts, uint8_t resol)
 {
-	static const uint64_t p10[] = { 1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull,
-					1000000ull, 10000000ull, 100000000ull, 1000000000ull };
+	static const uint64_t p10[] = {1ull,	     10ull,	   100ull,     1000ull,
+				       10000ull,     100000ull,	   1000000ull, 10000000ull,
+				       100000000ull, 1000000000ull};
 	unsigned int e = resol & 0x7f;
 
-	if (resol & 0x80) {		/* 2^-e seconds */
+	if (resol & 0x80) { /* 2^-e seconds */
 		unsigned __int128 v = (unsigned __int128)ts * 1000000000u;
 
 		return e >= 127 ? 0 : (uint64_t)(v >> e);
@@ -111,7 +112,7 @@ static void copy_opt_str(char *dst, const uint8_t *v, uint16_t n)
 
 	memcpy(dst, v, k);
 	dst[k] = '\0';
-	dst[strnlen(dst, k)] = '\0';	/* some writers include the NUL */
+	dst[strnlen(dst, k)] = '\0'; /* some writers include the NUL */
 }
 
 static int add_iface(struct np_pcapng *r, const uint8_t *b, uint32_t n)
@@ -223,7 +224,7 @@ static int read_block(struct np_pcapng *r, uint32_t *type, uint32_t *body_len)
 	if (rc <= 0)
 		return rc;
 	memcpy(type, h, 4);
-	if (*type == BT_SHB) {		/* the same in both byte orders */
+	if (*type == BT_SHB) { /* the same in both byte orders */
 		uint32_t bom;
 
 		if (read_n(r, h + 8, 4, false) < 0)
@@ -234,8 +235,7 @@ static int read_block(struct np_pcapng *r, uint32_t *type, uint32_t *body_len)
 		else if (bom == __builtin_bswap32(BOM))
 			r->swap = true;
 		else
-			return fail(r, "%s 0x%08lx", "section header with byte-order magic",
-				    bom);
+			return fail(r, "%s 0x%08lx", "section header with byte-order magic", bom);
 		skip = 12;
 	} else {
 		*type = rd32(r, h);
@@ -289,7 +289,7 @@ int np_pcapng_next(struct np_pcapng *r, struct np_pcapng_pkt *p)
 		case BT_OPB:
 			return packet(r, type, r->buf, n, p);
 		default:
-			break;		/* NRB, ISB, DSB, custom, ...: nothing natprobe needs */
+			break; /* NRB, ISB, DSB, custom, ...: nothing natprobe needs */
 		}
 	}
 }

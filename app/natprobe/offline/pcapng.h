@@ -28,17 +28,17 @@ struct np_pcapng_iface {
 	uint16_t linktype;
 	uint32_t snaplen;		/* 0: no limit */
 	char name[NP_PCAPNG_NAME_MAX];	/* if_name, "" when absent */
-	char descr[NP_PCAPNG_NAME_MAX];	/* if_description, "" when absent */
+	char descr[NP_PCAPNG_NAME_MAX]; /* if_description, "" when absent */
 	uint8_t tsresol;		/* if_tsresol as written (default 6: microseconds) */
 	int64_t tsoffset;		/* if_tsoffset, seconds */
 };
 
 struct np_pcapng_pkt {
-	unsigned int iface;		/* index in the file, from 0 */
-	uint64_t ts_ns;			/* ns since the epoch */
+	unsigned int iface; /* index in the file, from 0 */
+	uint64_t ts_ns;	    /* ns since the epoch */
 	uint32_t caplen;
-	uint32_t len;			/* original length */
-	const uint8_t *data;		/* valid until the next np_pcapng_next() */
+	uint32_t len;	     /* original length */
+	const uint8_t *data; /* valid until the next np_pcapng_next() */
 };
 
 struct np_pcapng;

@@ -56,7 +56,8 @@ static void explog_warn(const void *inst, const char *name)
 		       (unsigned long)is->sip_bad);
 	if (ls->sip_dumps + ls->sip_summaries + ls->tcp == 0)
 		np_err("warning: %s: no network.sip or network.tcp entries; set those modules to "
-		       "DEBUG (docs/expressway-logs.md)", name);
+		       "DEBUG (docs/expressway-logs.md)",
+		       name);
 }
 
 static void explog_report(const void *inst, FILE *f)
@@ -74,17 +75,17 @@ static void explog_close(void *inst)
 }
 
 static const struct np_offline_source explog_source = {
-	.what = "Expressway log",
-	.open = explog_open,
-	.prepare = explog_prepare,
-	.next_ts = explog_next_ts,
-	.step = explog_step,
-	.warn = explog_warn,
-	.report = explog_report,
-	.close = explog_close,
+    .what = "Expressway log",
+    .open = explog_open,
+    .prepare = explog_prepare,
+    .next_ts = explog_next_ts,
+    .step = explog_step,
+    .warn = explog_warn,
+    .report = explog_report,
+    .close = explog_close,
 };
 
 const struct np_offline_source *const np_offline_sources[] = {
-	&explog_source,
-	NULL,
+    &explog_source,
+    NULL,
 };
