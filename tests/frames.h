@@ -58,7 +58,7 @@ static inline bool tf_is_v6(const char *ip)
 /* Ethernet header (fixed MACs) with @p ethertype at @p p; its length. */
 static inline uint32_t tf_put_eth(uint8_t *p, uint16_t ethertype)
 {
-	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2 };
 
 	memcpy(p, macs, 12);
 	tf_wr16(p + 12, ethertype);

@@ -144,91 +144,94 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-    {MINIMAL "bogus: 1\n", ":10: bogus: unknown key"},
-    {MINIMAL "datapath:\n  burst_size: 0\n", ":11: datapath.burst_size: 0 is out of range"},
-    {MINIMAL "datapath:\n  burst_size: lots\n", "datapath.burst_size"},
-    {MINIMAL "datapath:\n  event_ring_size: 1000\n", "not a power of two"},
-    {MINIMAL "datapath:\n  tx_backoff_us: 1001\n",
-     ":11: datapath.tx_backoff_us: 1001 is out of range; allowed 0..1000"},
-    {MINIMAL "datapath:\n  link_down_warn_s: 86401\n",
-     ":11: datapath.link_down_warn_s: 86401 is out of range; allowed 0..86400"},
-    {MINIMAL "eal:\n  worker_lcores: [0]\n", "eal.worker_lcores[0]: lcore 0 is the main"},
-    {MINIMAL "eal:\n  worker_lcores: []\n", "eal.worker_lcores: has 0 entries; needs at least 1"},
-    {MINIMAL "eal:\n  worker_lcores: [1, 1]\n", "listed twice"},
-    {MINIMAL "eal:\n  log_level: loud\n", "eal.log_level"},
-    {MINIMAL "nat:\n  static:\n    - private: 10.0.0.1\n      public: 999.1.1.1\n",
-     ":13: nat.static[0].public: '999.1.1.1' is not"},
-    {MINIMAL "export:\n  metrics_listen: localhost\n", "export.metrics_listen"},
-    {MINIMAL "sip:\n  ports: [5060, 70000]\n", "sip.ports[1]"},
-    {MINIMAL "export:\n  hep_collector: homer:9060\n",
-     ":11: export.hep_collector: 'homer:9060' is not ADDRESS:PORT"},
-    {MINIMAL "export:\n  hep_collector: \"10.0.0.1:0\"\n", "export.hep_collector"},
-    {MINIMAL "export:\n  hep_collector: \"0.0.0.0:9060\"\n",
-     "export.hep_collector: '0.0.0.0' names no host"},
-    {MINIMAL "export:\n  hep_capture_id: -1\n", ":11: export.hep_capture_id"},
-    {MINIMAL "export:\n  hep_capture_id: 4294967296\n",
-     "export.hep_capture_id: '4294967296' is not a non-negative integer; allowed 0..4294967295"},
-    {MINIMAL "export:\n  hep_password: \"a\\tb\"\n",
-     ":11: export.hep_password: character 2 is not printable ASCII"},
-    {MINIMAL "export:\n  hep_password: "
-	     "\"0123456789012345678901234567890123456789012345678901234567890123456789\"\n",
-     "export.hep_password: 70 characters; allowed 0..64"},
-    {MINIMAL "export:\n  hep_queue_size: 1000\n",
-     ":11: export.hep_queue_size: 1000 is not a power of two; allowed 64..65536"},
-    {MINIMAL "export:\n  hep_queue_size: 131072\n", "131072 is out of range; allowed 64..65536"},
-    {MINIMAL "export:\n  hep: on\n", ":11: export.hep: unknown key"},
-    {"ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: inline\n"
-     "    ports: [a]\n",
-     ":7: segments[0].ports: an inline segment needs exactly 2 ports, got 1"},
-    {"ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: passive\n"
-     "    ports: [a]\n  - name: t\n    mode: passive\n    ports: [a]\n",
-     "segments[1].ports[0]: port 'a' is already used by segment 's'"},
-    {"ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: tap\n"
-     "    ports: [a]\n",
-     "segments[0].mode: 'tap' is not allowed; allowed: inline, passive"},
-    {"ports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: net_null1\n"
-     "segments:\n  - name: s\n    mode: inline\n    ports: [a, a]\n",
-     ":4: ports[1].name: port name 'a' already used"},
-    {"ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n"
-     "    mode: passive\n    ports: [zz]\n",
-     "no port named 'zz'"},
-    {"ports:\n  - name: a\n    device: net_null0\n    rx_descriptors: 100\nsegments:\n"
-     "  - name: s\n    mode: passive\n    ports: [a]\n",
-     ":4: ports[0].rx_descriptors: 100 is not a power of two"},
-    {"segments:\n  - name: s\n    mode: passive\n    ports: [a]\n",
-     "ports: required key 'ports' is missing"},
-    {MINIMAL "eal:\n  no_huge: maybe\n", ":11: eal.no_huge: 'maybe' is not allowed; allowed: true"},
-    /* a value quoted in the message holds a newline: still one line */
-    {"ports:\n  - name: \"a\\nb\"\n    device: net_null0\nsegments:\n  - name: s\n"
-     "    mode: passive\n    ports: [a]\n",
-     "ports[0].name: 'a b' has a character"},
-    {MINIMAL "nat:\n  max_bindings: 0\n",
-     ":11: nat.max_bindings: 0 is out of range; allowed 1..4194304"},
-    {MINIMAL "nat:\n  max_bindings: 1\n  static:\n    - private: 10.0.0.1\n"
-	     "      public: 64.0.0.1\n    - private: 10.0.0.2\n      public: 64.0.0.2\n",
-     "nat.max_bindings: 1 is fewer than the 2 static entries"},
-    {MINIMAL "security:\n  user: no-such-user-np\n",
-     ":11: security.user: no user 'no-such-user-np' on this machine"},
-    {MINIMAL "security:\n  user: root\n  group: no-such-group-np\n",
-     ":12: security.group: no group 'no-such-group-np' on this machine"},
-    {MINIMAL "security:\n  group: root\n", "security.group: needs security.user"},
-    {MINIMAL "security:\n  uid: 0\n", "security.uid: unknown key"},
-    {"", "empty"},
-    {"[1, 2", ":2:1: (yaml): syntax error"},
-    /* a key one typo away from an allowed one */
-    {MINIMAL "datapath:\n  burst_sise: 32\n", ":11: datapath.burst_sise: unknown key; did "
-					      "you mean 'burst_size'?"},
-    /* a key in the wrong section */
-    {MINIMAL "records_file: /tmp/x\n", ":10: records_file: unknown key; did you mean "
-				       "'export.records_file' (in another section)?"},
-    {MINIMAL "export:\n  hep_collector: \"255.255.255.255:9060\"\n",
-     ":11: export.hep_collector: 255.255.255.255 is a broadcast address"},
-    {MINIMAL "export:\n  hep_collector: \"[ff02::1]:9060\"\n",
-     ":11: export.hep_collector: ff02::1 is a multicast address"},
-    {MINIMAL "export:\n  hep_collector: \"239.1.1.1:9060\"\n",
-     ":11: export.hep_collector: 239.1.1.1 is a multicast address"},
-    {MINIMAL "export:\n  metrics_listen: \"224.0.0.1:9109\"\n",
-     ":11: export.metrics_listen: 224.0.0.1 is a multicast address"},
+	{ MINIMAL "bogus: 1\n", ":10: bogus: unknown key" },
+	{ MINIMAL "datapath:\n  burst_size: 0\n", ":11: datapath.burst_size: 0 is out of range" },
+	{ MINIMAL "datapath:\n  burst_size: lots\n", "datapath.burst_size" },
+	{ MINIMAL "datapath:\n  event_ring_size: 1000\n", "not a power of two" },
+	{ MINIMAL "datapath:\n  tx_backoff_us: 1001\n",
+	  ":11: datapath.tx_backoff_us: 1001 is out of range; allowed 0..1000" },
+	{ MINIMAL "datapath:\n  link_down_warn_s: 86401\n",
+	  ":11: datapath.link_down_warn_s: 86401 is out of range; allowed 0..86400" },
+	{ MINIMAL "eal:\n  worker_lcores: [0]\n", "eal.worker_lcores[0]: lcore 0 is the main" },
+	{ MINIMAL "eal:\n  worker_lcores: []\n",
+	  "eal.worker_lcores: has 0 entries; needs at least 1" },
+	{ MINIMAL "eal:\n  worker_lcores: [1, 1]\n", "listed twice" },
+	{ MINIMAL "eal:\n  log_level: loud\n", "eal.log_level" },
+	{ MINIMAL "nat:\n  static:\n    - private: 10.0.0.1\n      public: 999.1.1.1\n",
+	  ":13: nat.static[0].public: '999.1.1.1' is not" },
+	{ MINIMAL "export:\n  metrics_listen: localhost\n", "export.metrics_listen" },
+	{ MINIMAL "sip:\n  ports: [5060, 70000]\n", "sip.ports[1]" },
+	{ MINIMAL "export:\n  hep_collector: homer:9060\n",
+	  ":11: export.hep_collector: 'homer:9060' is not ADDRESS:PORT" },
+	{ MINIMAL "export:\n  hep_collector: \"10.0.0.1:0\"\n", "export.hep_collector" },
+	{ MINIMAL "export:\n  hep_collector: \"0.0.0.0:9060\"\n",
+	  "export.hep_collector: '0.0.0.0' names no host" },
+	{ MINIMAL "export:\n  hep_capture_id: -1\n", ":11: export.hep_capture_id" },
+	{ MINIMAL "export:\n  hep_capture_id: 4294967296\n",
+	  "export.hep_capture_id: '4294967296' is not a non-negative integer; allowed 0..4294967295" },
+	{ MINIMAL "export:\n  hep_password: \"a\\tb\"\n",
+	  ":11: export.hep_password: character 2 is not printable ASCII" },
+	{ MINIMAL "export:\n  hep_password: "
+		  "\"0123456789012345678901234567890123456789012345678901234567890123456789\"\n",
+	  "export.hep_password: 70 characters; allowed 0..64" },
+	{ MINIMAL "export:\n  hep_queue_size: 1000\n",
+	  ":11: export.hep_queue_size: 1000 is not a power of two; allowed 64..65536" },
+	{ MINIMAL "export:\n  hep_queue_size: 131072\n",
+	  "131072 is out of range; allowed 64..65536" },
+	{ MINIMAL "export:\n  hep: on\n", ":11: export.hep: unknown key" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: inline\n"
+	  "    ports: [a]\n",
+	  ":7: segments[0].ports: an inline segment needs exactly 2 ports, got 1" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: passive\n"
+	  "    ports: [a]\n  - name: t\n    mode: passive\n    ports: [a]\n",
+	  "segments[1].ports[0]: port 'a' is already used by segment 's'" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n    mode: tap\n"
+	  "    ports: [a]\n",
+	  "segments[0].mode: 'tap' is not allowed; allowed: inline, passive" },
+	{ "ports:\n  - name: a\n    device: net_null0\n  - name: a\n    device: net_null1\n"
+	  "segments:\n  - name: s\n    mode: inline\n    ports: [a, a]\n",
+	  ":4: ports[1].name: port name 'a' already used" },
+	{ "ports:\n  - name: a\n    device: net_null0\nsegments:\n  - name: s\n"
+	  "    mode: passive\n    ports: [zz]\n",
+	  "no port named 'zz'" },
+	{ "ports:\n  - name: a\n    device: net_null0\n    rx_descriptors: 100\nsegments:\n"
+	  "  - name: s\n    mode: passive\n    ports: [a]\n",
+	  ":4: ports[0].rx_descriptors: 100 is not a power of two" },
+	{ "segments:\n  - name: s\n    mode: passive\n    ports: [a]\n",
+	  "ports: required key 'ports' is missing" },
+	{ MINIMAL "eal:\n  no_huge: maybe\n",
+	  ":11: eal.no_huge: 'maybe' is not allowed; allowed: true" },
+	/* a value quoted in the message holds a newline: still one line */
+	{ "ports:\n  - name: \"a\\nb\"\n    device: net_null0\nsegments:\n  - name: s\n"
+	  "    mode: passive\n    ports: [a]\n",
+	  "ports[0].name: 'a b' has a character" },
+	{ MINIMAL "nat:\n  max_bindings: 0\n",
+	  ":11: nat.max_bindings: 0 is out of range; allowed 1..4194304" },
+	{ MINIMAL "nat:\n  max_bindings: 1\n  static:\n    - private: 10.0.0.1\n"
+		  "      public: 64.0.0.1\n    - private: 10.0.0.2\n      public: 64.0.0.2\n",
+	  "nat.max_bindings: 1 is fewer than the 2 static entries" },
+	{ MINIMAL "security:\n  user: no-such-user-np\n",
+	  ":11: security.user: no user 'no-such-user-np' on this machine" },
+	{ MINIMAL "security:\n  user: root\n  group: no-such-group-np\n",
+	  ":12: security.group: no group 'no-such-group-np' on this machine" },
+	{ MINIMAL "security:\n  group: root\n", "security.group: needs security.user" },
+	{ MINIMAL "security:\n  uid: 0\n", "security.uid: unknown key" },
+	{ "", "empty" },
+	{ "[1, 2", ":2:1: (yaml): syntax error" },
+	/* a key one typo away from an allowed one */
+	{ MINIMAL "datapath:\n  burst_sise: 32\n", ":11: datapath.burst_sise: unknown key; did "
+						   "you mean 'burst_size'?" },
+	/* a key in the wrong section */
+	{ MINIMAL "records_file: /tmp/x\n", ":10: records_file: unknown key; did you mean "
+					    "'export.records_file' (in another section)?" },
+	{ MINIMAL "export:\n  hep_collector: \"255.255.255.255:9060\"\n",
+	  ":11: export.hep_collector: 255.255.255.255 is a broadcast address" },
+	{ MINIMAL "export:\n  hep_collector: \"[ff02::1]:9060\"\n",
+	  ":11: export.hep_collector: ff02::1 is a multicast address" },
+	{ MINIMAL "export:\n  hep_collector: \"239.1.1.1:9060\"\n",
+	  ":11: export.hep_collector: 239.1.1.1 is a multicast address" },
+	{ MINIMAL "export:\n  metrics_listen: \"224.0.0.1:9109\"\n",
+	  ":11: export.metrics_listen: 224.0.0.1 is a multicast address" },
 };
 
 static void test_bad_configs(void **state)
@@ -294,9 +297,9 @@ static void test_syntax_error_line_and_column(void **state)
 	(void)state;
 	/* a tab where indentation is expected, on line 4 */
 	assert_int_equal(
-	    error_lines("eal:\n  main_lcore: 0\n  worker_lcores: [1]\n\tno_huge: true\n", err,
-			sizeof(err)),
-	    1);
+		error_lines("eal:\n  main_lcore: 0\n  worker_lcores: [1]\n\tno_huge: true\n", err,
+			    sizeof(err)),
+		1);
 	if (strstr(err, ":4:1: (yaml): syntax error: found character that cannot start any "
 			"token") == NULL)
 		fail_msg("%s", err);
@@ -314,12 +317,13 @@ static void test_all_errors_reported(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    error_lines(MINIMAL "datapath:\n  burst_size: 0\n  mtu: 63\n"
-				"sip:\n  ports: [0, 5060, 70000]\n"
-				"nat:\n  static:\n    - private: 10.0.0.x\n      public: 1.1.1.1\n"
-				"export:\n  stats_interval_s: 999999\n",
-			err, sizeof(err)),
-	    6);
+		error_lines(MINIMAL
+			    "datapath:\n  burst_size: 0\n  mtu: 63\n"
+			    "sip:\n  ports: [0, 5060, 70000]\n"
+			    "nat:\n  static:\n    - private: 10.0.0.x\n      public: 1.1.1.1\n"
+			    "export:\n  stats_interval_s: 999999\n",
+			    err, sizeof(err)),
+		6);
 	assert_non_null(strstr(err, ":11: datapath.burst_size: 0 is out of range"));
 	assert_non_null(strstr(err, ":12: datapath.mtu: 63 is out of range"));
 	assert_non_null(strstr(err, ":14: sip.ports[0]: 0 is not a port"));
@@ -349,7 +353,7 @@ static void test_errors_capped(void **state)
 	assert_int_equal(error_lines(yaml, err, sizeof(err)), NP_CONF_MAX_ERRORS + 1);
 	assert_non_null(strstr(err, ": (more): 10 more errors not shown"));
 	/* a small buffer holds whole lines only */
-	assert_int_not_equal(load_text(yaml, &(struct np_conf){0}, err, 150), 0);
+	assert_int_not_equal(load_text(yaml, &(struct np_conf){ 0 }, err, 150), 0);
 	assert_true(strlen(err) < 150);
 	assert_non_null(strstr(err, "bad_key_0: unknown key"));
 	assert_null(strstr(err, "bad_key_1"));
@@ -402,8 +406,9 @@ static void test_security_user_resolved(void **state)
 	assert_int_equal(c.security.uid, 0);
 	assert_int_equal(c.security.gid, 0);
 	np_conf_free(&c);
-	assert_int_equal(
-	    load_text(MINIMAL "security:\n  user: root\n  group: root\n", &c, err, sizeof(err)), 0);
+	assert_int_equal(load_text(MINIMAL "security:\n  user: root\n  group: root\n", &c, err,
+				   sizeof(err)),
+			 0);
 	assert_string_equal(c.security.group, "root");
 	assert_int_equal(c.security.gid, 0);
 	np_conf_free(&c);
@@ -460,21 +465,21 @@ static void test_parse_tunnel(void **state)
 		bool has_id;
 		uint32_t id;
 	} cases[] = {
-	    {"vni=100", 0, NP_TUNNEL_VXLAN, true, 100},
-	    {"vni=16777215", 0, NP_TUNNEL_VXLAN, true, 16777215},
-	    {"vni=16777216", -EINVAL, 0, false, 0},
-	    {"vni", -EINVAL, 0, false, 0},
-	    {"erspan=1023", 0, NP_TUNNEL_ERSPAN, true, 1023},
-	    {"erspan=1024", -EINVAL, 0, false, 0},
-	    {"erspan", 0, NP_TUNNEL_ERSPAN, false, 0},
-	    {"gre=4294967295", 0, NP_TUNNEL_GRE, true, 4294967295u},
-	    {"gre=4294967296", -EINVAL, 0, false, 0},
-	    {"gre", 0, NP_TUNNEL_GRE, false, 0},
-	    {"gre=", -EINVAL, 0, false, 0},
-	    {"gre=-1", -EINVAL, 0, false, 0},
-	    {"gre=7x", -EINVAL, 0, false, 0},
-	    {"geneve=1", -EINVAL, 0, false, 0},
-	    {"", -EINVAL, 0, false, 0},
+		{ "vni=100", 0, NP_TUNNEL_VXLAN, true, 100 },
+		{ "vni=16777215", 0, NP_TUNNEL_VXLAN, true, 16777215 },
+		{ "vni=16777216", -EINVAL, 0, false, 0 },
+		{ "vni", -EINVAL, 0, false, 0 },
+		{ "erspan=1023", 0, NP_TUNNEL_ERSPAN, true, 1023 },
+		{ "erspan=1024", -EINVAL, 0, false, 0 },
+		{ "erspan", 0, NP_TUNNEL_ERSPAN, false, 0 },
+		{ "gre=4294967295", 0, NP_TUNNEL_GRE, true, 4294967295u },
+		{ "gre=4294967296", -EINVAL, 0, false, 0 },
+		{ "gre", 0, NP_TUNNEL_GRE, false, 0 },
+		{ "gre=", -EINVAL, 0, false, 0 },
+		{ "gre=-1", -EINVAL, 0, false, 0 },
+		{ "gre=7x", -EINVAL, 0, false, 0 },
+		{ "geneve=1", -EINVAL, 0, false, 0 },
+		{ "", -EINVAL, 0, false, 0 },
 	};
 	char buf[32];
 
@@ -492,31 +497,31 @@ static void test_parse_tunnel(void **state)
 		/* the text form reads back as given */
 		assert_string_equal(np_tunnel_key_str(&k, buf, sizeof(buf)), cases[i].text);
 		assert_true(np_tunnel_key_match(&k, cases[i].family, cases[i].has_id, cases[i].id));
-		assert_false(
-		    np_tunnel_key_match(&k, cases[i].family, cases[i].has_id, cases[i].id + 1) &&
-		    cases[i].has_id);
+		assert_false(np_tunnel_key_match(&k, cases[i].family, cases[i].has_id,
+						 cases[i].id + 1) &&
+			     cases[i].has_id);
 	}
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_minimal_gets_defaults),
-	    cmocka_unit_test(test_hep_settings),
-	    cmocka_unit_test(test_shipped_config_is_valid),
-	    cmocka_unit_test(test_explicit_values_and_static_nat),
-	    cmocka_unit_test(test_bad_configs),
-	    cmocka_unit_test(test_syntax_error_line_and_column),
-	    cmocka_unit_test(test_all_errors_reported),
-	    cmocka_unit_test(test_errors_capped),
-	    cmocka_unit_test(test_fifo_refused),
-	    cmocka_unit_test(test_nat_and_security_defaults),
-	    cmocka_unit_test(test_port_waits),
-	    cmocka_unit_test(test_security_user_resolved),
-	    cmocka_unit_test(test_missing_file),
-	    cmocka_unit_test(test_static_nat_arg),
-	    cmocka_unit_test(test_parse_listen),
-	    cmocka_unit_test(test_parse_tunnel),
+		cmocka_unit_test(test_minimal_gets_defaults),
+		cmocka_unit_test(test_hep_settings),
+		cmocka_unit_test(test_shipped_config_is_valid),
+		cmocka_unit_test(test_explicit_values_and_static_nat),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_syntax_error_line_and_column),
+		cmocka_unit_test(test_all_errors_reported),
+		cmocka_unit_test(test_errors_capped),
+		cmocka_unit_test(test_fifo_refused),
+		cmocka_unit_test(test_nat_and_security_defaults),
+		cmocka_unit_test(test_port_waits),
+		cmocka_unit_test(test_security_user_resolved),
+		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_static_nat_arg),
+		cmocka_unit_test(test_parse_listen),
+		cmocka_unit_test(test_parse_tunnel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

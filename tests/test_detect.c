@@ -78,7 +78,7 @@ static struct np_addr ip(const char *s)
 
 static struct np_det_correlator *corr(const struct np_static_nat *sn, unsigned int n_sn)
 {
-	static const char *names[2] = {"inside", "dmz"};
+	static const char *names[2] = { "inside", "dmz" };
 	struct np_det_correlator_conf cc;
 
 	memset(&cc, 0, sizeof(cc));
@@ -165,14 +165,14 @@ static const char service[] = "SERVICE sip:serviceserver@cucm02.example.local SI
 			      "Content-Length: 0\n\n";
 
 static const char timeout408[] =
-    "SIP/2.0 408 Request Timeout\n"
-    "Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;received=64.100.0.10;rport=7003\n"
-    "Call-ID: abcd12345678@127.0.0.1\n"
-    "CSeq: 4616 SERVICE\n"
-    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-    "To: <sip:serviceserver@cucm02.example.local>;tag=bbbb\n"
-    "Warning: 399 10.0.30.2 \"Request Timeout\"\n"
-    "Content-Length: 0\n\n";
+	"SIP/2.0 408 Request Timeout\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;received=64.100.0.10;rport=7003\n"
+	"Call-ID: abcd12345678@127.0.0.1\n"
+	"CSeq: 4616 SERVICE\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+	"To: <sip:serviceserver@cucm02.example.local>;tag=bbbb\n"
+	"Warning: 399 10.0.30.2 \"Request Timeout\"\n"
+	"Content-Length: 0\n\n";
 
 /* The seed, event by event, in a given order of arrival. */
 static void seed(struct np_det_correlator *c, bool sip_first)
@@ -306,12 +306,12 @@ static const char *frames_of(const struct np_det_record *r)
 static void test_records_cite_frames(void **state)
 {
 	static const char *const want[][2] = {
-	    {"nat_binding", "0:1 1:1"},
-	    {"hairpin_snat", "0:1 1:1"},
-	    {"translated_route", "0:6 1:6"},
-	    {"phantom_connect", "0:9 0:10"},
-	    {"sip_timeout", "0:6 0:11 1:6 1:9"},
-	    {"nat_reflection_misroute", "0:1 0:6 0:9 0:10 0:11 1:1 1:6 1:9"},
+		{ "nat_binding", "0:1 1:1" },
+		{ "hairpin_snat", "0:1 1:1" },
+		{ "translated_route", "0:6 1:6" },
+		{ "phantom_connect", "0:9 0:10" },
+		{ "sip_timeout", "0:6 0:11 1:6 1:9" },
+		{ "nat_reflection_misroute", "0:1 0:6 0:9 0:10 0:11 1:1 1:6 1:9" },
 	};
 
 	(void)state;
@@ -407,7 +407,7 @@ static void test_dnat_only_is_healthy(void **state)
 /* One segment with static NAT: a flow from the server's own public address. */
 static void test_static_hairpin(void **state)
 {
-	struct np_static_nat sn = {.priv = ip("10.0.10.2"), .pub = ip("64.100.0.10")};
+	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
 	struct np_det_correlator *c = corr(&sn, 1);
 
 	(void)state;
@@ -444,17 +444,17 @@ static void test_private_via_contact(void **state)
 }
 
 static const char invite_sdp[] =
-    "INVITE sip:bob@203.0.113.5 SIP/2.0\n"
-    "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
-    "Call-ID: call1@198.51.100.7\n"
-    "CSeq: 1 INVITE\n"
-    "From: <sip:alice@example.com>;tag=1\n"
-    "To: <sip:bob@example.com>\n"
-    "Contact: <sip:alice@198.51.100.7:5060>\n"
-    "Content-Type: application/sdp\n"
-    "Content-Length: 80\n\n"
-    "v=0\no=- 1 1 IN IP4 192.168.1.20\ns=-\nc=IN IP4 192.168.1.20\nt=0 0\n"
-    "m=audio 4000 RTP/AVP 0\n";
+	"INVITE sip:bob@203.0.113.5 SIP/2.0\n"
+	"Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bKi1\n"
+	"Call-ID: call1@198.51.100.7\n"
+	"CSeq: 1 INVITE\n"
+	"From: <sip:alice@example.com>;tag=1\n"
+	"To: <sip:bob@example.com>\n"
+	"Contact: <sip:alice@198.51.100.7:5060>\n"
+	"Content-Type: application/sdp\n"
+	"Content-Length: 80\n\n"
+	"v=0\no=- 1 1 IN IP4 192.168.1.20\ns=-\nc=IN IP4 192.168.1.20\nt=0 0\n"
+	"m=audio 4000 RTP/AVP 0\n";
 
 static void test_sdp_private_address(void **state)
 {
@@ -601,7 +601,7 @@ static void test_binding_lives_with_its_flows(void **state)
 /* nat.max_bindings reaches the learner: a join past it is refused and counted. */
 static void test_max_bindings(void **state)
 {
-	static const char *names[2] = {"inside", "dmz"};
+	static const char *names[2] = { "inside", "dmz" };
 	struct np_det_correlator_conf cc;
 	struct np_det_correlator *c;
 	const struct np_nat_stats *st;
@@ -689,7 +689,7 @@ static void test_inspector_marks_translated_source(void **state)
 	struct np_nat_xlat *x = np_nat_xlat_create(1024, NULL, NULL, NULL);
 	struct np_nat_xlat_entry e;
 	struct np_det_inspect_conf ic;
-	struct np_det_inspect_sink sink = {.sip = on_sum};
+	struct np_det_inspect_sink sink = { .sip = on_sum };
 	struct np_det_inspect *ins;
 	static uint8_t frame[4096];
 	struct np_pkt_info pi;
@@ -781,14 +781,14 @@ static void test_correlator_uses_worker_mark(void **state)
 static void test_register_answer_contact_is_echo(void **state)
 {
 	static const char ok[] =
-	    "SIP/2.0 200 OK\n"
-	    "Via: SIP/2.0/UDP 198.51.100.4:22020;branch=z9hG4bKr1;rport=22020\n"
-	    "Call-ID: reg1@198.51.100.4\n"
-	    "CSeq: 2 REGISTER\n"
-	    "From: <sip:2315@example.com>;tag=a1\n"
-	    "To: <sip:2315@example.com>;tag=b2\n"
-	    "Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
-	    "Content-Length: 0\n\n";
+		"SIP/2.0 200 OK\n"
+		"Via: SIP/2.0/UDP 198.51.100.4:22020;branch=z9hG4bKr1;rport=22020\n"
+		"Call-ID: reg1@198.51.100.4\n"
+		"CSeq: 2 REGISTER\n"
+		"From: <sip:2315@example.com>;tag=a1\n"
+		"To: <sip:2315@example.com>;tag=b2\n"
+		"Contact: <sip:2315@198.51.100.4:22020>;expires=3600\n"
+		"Content-Length: 0\n\n";
 	static const char moved[] = "SIP/2.0 302 Moved Temporarily\n"
 				    "Via: SIP/2.0/UDP 198.51.100.9:5060;branch=z9hG4bKi1\n"
 				    "Call-ID: call1@198.51.100.9\n"
@@ -840,13 +840,13 @@ static const char options_fmt[] = "OPTIONS sip:203.0.113.5 SIP/2.0\n"
 
 /* A keep-alive's answer: its top Via is the requester's, with received. */
 static const char options_ok_fmt[] =
-    "SIP/2.0 200 OK\n"
-    "Via: SIP/2.0/TCP 10.0.30.2:5070;branch=z9hG4bKo%u;received=203.0.113.10;rport=7003\n"
-    "Call-ID: ka%u@10.0.30.2\n"
-    "CSeq: %u OPTIONS\n"
-    "From: <sip:ka@10.0.30.2>;tag=k1\n"
-    "To: <sip:203.0.113.5>;tag=k2\n"
-    "Content-Length: 0\n\n";
+	"SIP/2.0 200 OK\n"
+	"Via: SIP/2.0/TCP 10.0.30.2:5070;branch=z9hG4bKo%u;received=203.0.113.10;rport=7003\n"
+	"Call-ID: ka%u@10.0.30.2\n"
+	"CSeq: %u OPTIONS\n"
+	"From: <sip:ka@10.0.30.2>;tag=k1\n"
+	"To: <sip:203.0.113.5>;tag=k2\n"
+	"Content-Length: 0\n\n";
 
 static void test_response_via_is_the_requesters(void **state)
 {
@@ -958,11 +958,11 @@ static const char answer_fmt[] = "SIP/2.0 200 OK\n"
 				 "Content-Length: 0\n\n";
 
 static const char sdp_plain[] =
-    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
+	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n";
 static const char sdp_ice[] =
-    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
-    "a=candidate:1 1 UDP 2130706431 10.1.2.3 4000 typ host\n"
-    "a=candidate:2 1 UDP 1694498815 198.51.100.7 41000 typ srflx raddr 10.1.2.3 rport 4000\n";
+	"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\nm=audio 4000 RTP/AVP 0\n"
+	"a=candidate:1 1 UDP 2130706431 10.1.2.3 4000 typ host\n"
+	"a=candidate:2 1 UDP 1694498815 198.51.100.7 41000 typ srflx raddr 10.1.2.3 rport 4000\n";
 
 static void test_dialog_contact_and_sdp(void **state)
 {
@@ -1005,14 +1005,14 @@ static void test_dialog_contact_and_sdp(void **state)
 static void test_sdp_media_level_address_wins(void **state)
 {
 	static const char sdp_stun[] =
-	    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
-	    "m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\n";
+		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\n";
 	static const char sdp_held[] =
-	    "v=0\no=- 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\n"
-	    "m=audio 4000 RTP/AVP 0\nm=video 0 RTP/AVP 96\nc=IN IP4 10.1.2.3\n";
+		"v=0\no=- 1 1 IN IP4 198.51.100.7\ns=-\nc=IN IP4 198.51.100.7\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nm=video 0 RTP/AVP 96\nc=IN IP4 10.1.2.3\n";
 	static const char sdp_mixed[] =
-	    "v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
-	    "m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\nm=video 4002 RTP/AVP 96\n";
+		"v=0\no=- 1 1 IN IP4 10.1.2.3\ns=-\nc=IN IP4 10.1.2.3\nt=0 0\n"
+		"m=audio 4000 RTP/AVP 0\nc=IN IP4 198.51.100.7\nm=video 4002 RTP/AVP 96\n";
 	struct np_det_correlator *c = corr(NULL, 0);
 
 	(void)state;
@@ -1058,7 +1058,7 @@ static void test_known_nat_is_the_records_binding(void **state)
 
 static struct np_det_correlator *corr_window(uint64_t window_ns)
 {
-	static const char *names[2] = {"inside", "dmz"};
+	static const char *names[2] = { "inside", "dmz" };
 	struct np_det_correlator_conf cc;
 
 	memset(&cc, 0, sizeof(cc));
@@ -1126,7 +1126,7 @@ static void test_copy_order_does_not_matter(void **state)
 /* Static NAT first, then the binding: the record names the client, no placeholder. */
 static void test_static_view_completed_by_binding(void **state)
 {
-	struct np_static_nat sn = {.priv = ip("10.0.10.2"), .pub = ip("64.100.0.10")};
+	struct np_static_nat sn = { .priv = ip("10.0.10.2"), .pub = ip("64.100.0.10") };
 	struct np_det_correlator *c = corr(&sn, 1);
 
 	(void)state;
@@ -1245,36 +1245,36 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_seed_incident),
-	    cmocka_unit_test(test_records_cite_frames),
-	    cmocka_unit_test(test_incident_evidence_full),
-	    cmocka_unit_test(test_late_binding_still_finds_route),
-	    cmocka_unit_test(test_incident_waits_to_settle),
-	    cmocka_unit_test(test_dnat_only_is_healthy),
-	    cmocka_unit_test(test_static_hairpin),
-	    cmocka_unit_test(test_private_via_contact),
-	    cmocka_unit_test(test_sdp_private_address),
-	    cmocka_unit_test(test_alg_rewrite),
-	    cmocka_unit_test(test_identical_copies_no_alg),
-	    cmocka_unit_test(test_timer_timeout),
-	    cmocka_unit_test(test_phantom_named_endpoint),
-	    cmocka_unit_test(test_plain_refusal_is_not_phantom),
-	    cmocka_unit_test(test_binding_lives_with_its_flows),
-	    cmocka_unit_test(test_max_bindings),
-	    cmocka_unit_test(test_inspector_marks_translated_source),
-	    cmocka_unit_test(test_correlator_uses_worker_mark),
-	    cmocka_unit_test(test_register_answer_contact_is_echo),
-	    cmocka_unit_test(test_response_via_is_the_requesters),
-	    cmocka_unit_test(test_private_via_needs_udp_without_rport),
-	    cmocka_unit_test(test_contact_rules),
-	    cmocka_unit_test(test_dialog_contact_and_sdp),
-	    cmocka_unit_test(test_sdp_media_level_address_wins),
-	    cmocka_unit_test(test_known_nat_is_the_records_binding),
-	    cmocka_unit_test(test_repeats_are_one_record),
-	    cmocka_unit_test(test_copy_order_does_not_matter),
-	    cmocka_unit_test(test_static_view_completed_by_binding),
-	    cmocka_unit_test(test_timeout_rules),
-	    cmocka_unit_test(test_names_are_stable),
+		cmocka_unit_test(test_seed_incident),
+		cmocka_unit_test(test_records_cite_frames),
+		cmocka_unit_test(test_incident_evidence_full),
+		cmocka_unit_test(test_late_binding_still_finds_route),
+		cmocka_unit_test(test_incident_waits_to_settle),
+		cmocka_unit_test(test_dnat_only_is_healthy),
+		cmocka_unit_test(test_static_hairpin),
+		cmocka_unit_test(test_private_via_contact),
+		cmocka_unit_test(test_sdp_private_address),
+		cmocka_unit_test(test_alg_rewrite),
+		cmocka_unit_test(test_identical_copies_no_alg),
+		cmocka_unit_test(test_timer_timeout),
+		cmocka_unit_test(test_phantom_named_endpoint),
+		cmocka_unit_test(test_plain_refusal_is_not_phantom),
+		cmocka_unit_test(test_binding_lives_with_its_flows),
+		cmocka_unit_test(test_max_bindings),
+		cmocka_unit_test(test_inspector_marks_translated_source),
+		cmocka_unit_test(test_correlator_uses_worker_mark),
+		cmocka_unit_test(test_register_answer_contact_is_echo),
+		cmocka_unit_test(test_response_via_is_the_requesters),
+		cmocka_unit_test(test_private_via_needs_udp_without_rport),
+		cmocka_unit_test(test_contact_rules),
+		cmocka_unit_test(test_dialog_contact_and_sdp),
+		cmocka_unit_test(test_sdp_media_level_address_wins),
+		cmocka_unit_test(test_known_nat_is_the_records_binding),
+		cmocka_unit_test(test_repeats_are_one_record),
+		cmocka_unit_test(test_copy_order_does_not_matter),
+		cmocka_unit_test(test_static_view_completed_by_binding),
+		cmocka_unit_test(test_timeout_rules),
+		cmocka_unit_test(test_names_are_stable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

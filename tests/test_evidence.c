@@ -134,7 +134,7 @@ static void *writer(void *arg)
 
 static void test_hist_reader_never_sees_a_torn_frame(void **state)
 {
-	struct race r = {.h = np_hist_create(16, 2048, NULL, NULL, NULL), .n = 200000};
+	struct race r = { .h = np_hist_create(16, 2048, NULL, NULL, NULL), .n = 200000 };
 	uint64_t ok = 0, stale = 0;
 	pthread_t t;
 
@@ -203,7 +203,7 @@ static const uint8_t *opt(const uint8_t *p, const uint8_t *end, uint16_t code, u
 
 static void test_pcapng_blocks(void **state)
 {
-	static const uint8_t frame[61] = {1, 2, 3, 4, 5};
+	static const uint8_t frame[61] = { 1, 2, 3, 4, 5 };
 	char *buf = NULL;
 	size_t size = 0;
 	FILE *f = open_memstream(&buf, &size);
@@ -276,7 +276,7 @@ static void test_pcapng_blocks(void **state)
 /* A minimal Ethernet/IPv4/TCP frame: 10.0.0.a:pa -> 10.0.0.b:pb with flags. */
 static uint32_t tcp_frame(uint8_t *b, uint8_t a, uint16_t pa, uint8_t c, uint16_t pc, uint8_t flags)
 {
-	static const uint8_t eth[14] = {2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00};
+	static const uint8_t eth[14] = { 2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00 };
 	uint32_t sum = 0;
 
 	memset(b, 0, 54);
@@ -325,9 +325,9 @@ static void hist_tcp(struct np_hist *h, uint64_t frame, uint8_t a, uint16_t pa, 
  */
 static void test_collect_picks_connection(void **state)
 {
-	static const char *const segs[] = {"inside"};
-	static const char *const inputs[] = {"inside.pcap"};
-	struct np_record_names names = {1, segs, 1, inputs};
+	static const char *const segs[] = { "inside" };
+	static const char *const inputs[] = { "inside.pcap" };
+	struct np_record_names names = { 1, segs, 1, inputs };
 	struct np_hist *h = np_hist_create(64, 256, NULL, NULL, NULL);
 	struct np_evidence *e = np_evidence_create();
 	struct np_det_record an, inc;
@@ -365,8 +365,8 @@ static void test_collect_picks_connection(void **state)
 	assert_int_equal(s.frames[2].meta.ref.frame, 4);
 	assert_int_equal(s.frames[3].meta.ref.frame, 6);
 	assert_string_equal(
-	    s.frames[1].comment,
-	    "#3 translated_route, #6 nat_reflection_misroute [inside.pcap frame 3]");
+		s.frames[1].comment,
+		"#3 translated_route, #6 nat_reflection_misroute [inside.pcap frame 3]");
 	assert_string_equal(s.frames[0].comment, "context of #6 nat_reflection_misroute: same "
 						 "TCP connection [inside.pcap frame 1]");
 	assert_int_equal(s.frames[1].why, NP_EVIDENCE_CITED);
@@ -399,13 +399,13 @@ static void test_html_escape(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hist_round_trip_and_overwrite),
-	    cmocka_unit_test(test_hist_cuts_long_frames),
-	    cmocka_unit_test(test_hist_bad_sizes),
-	    cmocka_unit_test(test_hist_reader_never_sees_a_torn_frame),
-	    cmocka_unit_test(test_pcapng_blocks),
-	    cmocka_unit_test(test_collect_picks_connection),
-	    cmocka_unit_test(test_html_escape),
+		cmocka_unit_test(test_hist_round_trip_and_overwrite),
+		cmocka_unit_test(test_hist_cuts_long_frames),
+		cmocka_unit_test(test_hist_bad_sizes),
+		cmocka_unit_test(test_hist_reader_never_sees_a_torn_frame),
+		cmocka_unit_test(test_pcapng_blocks),
+		cmocka_unit_test(test_collect_picks_connection),
+		cmocka_unit_test(test_html_escape),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,8 @@
 #define PFX "2016-04-19T17:09:13+10:00 expc tvcs: "
 
 /* The seed's messages, one entry per line (the English note's layout), real addresses. */
-static const char seed_oneline[] =
-    PFX "UTCTime=\"2016-04-19 07:09:13,973\" Module=\"network.sip\" Level=\"DEBUG\": "
+static const char seed_oneline[] = PFX
+	"UTCTime=\"2016-04-19 07:09:13,973\" Module=\"network.sip\" Level=\"DEBUG\": "
 	"Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" Src-ip=\"64.100.0.10\" "
 	"Src-port=\"7003\" Msg-Hash=\"123456789123456789\" SIPMSG: |SERVICE "
 	"sip:serviceserver@cucm02.example.local SIP/2.0 Via: SIP/2.0/TLS "
@@ -72,77 +72,77 @@ static const char seed_oneline[] =
 
 /* The same, as the French note prints it: word-wrapped near 100 columns, one header a line. */
 static const char seed_french[] =
-    "2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,973\" "
-    "Module=\"network.sip\"\n"
-    "Level=\"DEBUG\": Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" Src-\n"
-    "ip=\"64.100.0.10\" Src-port=\"7003\" Msg-Hash=\"123456789123456789\"\n"
-    "SIPMSG:\n"
-    "|SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
-    "Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1;proxy-call-\n"
-    "id=c1;rport\n"
-    "Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKb2;received=127.0.0.1;rport=25063;ingress-\n"
-    "zone=DefaultZone\n"
-    "Call-ID: abcd12345678@127.0.0.1\n"
-    "CSeq: 4616 SERVICE\n"
-    "Contact: <sip:serviceproxy@cucm02.example.local>\n"
-    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-    "To: <sip:serviceserver@cucm02.example.local>\n"
-    "Max-Forwards: 15\n"
-    "Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
-    "Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
-    "User-Agent: TANDBERG/4132 (X8.7.2)\n"
-    "Date: Tue, 19 Apr 2016 07:09:13 GMT\n"
-    "Event: service\n"
-    "P-Asserted-Identity: <sip:serviceproxy@cucm02.example.local>\n"
-    "X-TAATag: e90b4983919b1f7a46d38f835\n"
-    "Identity:\n"
-    "\"7ioJ9gpsS5ob2TUAttNxBGYRWDbnRuf5sk==\"\n"
-    "Content-Type: multipart/mixed;boundary=b-6j7\n"
-    "Content-Length: 80\n"
-    "\n"
-    "--b-6j7\n"
-    "Content-Type: application/text\n"
-    "\n"
-    "<?xml version=\"1.0\"?>\n"
-    "<methodCall/>\n"
-    "--b-6j7--\n"
-    "|\n"
-    "2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,979\" "
-    "Module=\"network.tcp\"\n"
-    "Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"27921\" Dst-ip=\"64.100.0.10\" "
-    "Dst-port=\"4401\"\n"
-    "Detail=\"TCP Connecting\"\n"
-    "2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,980\" "
-    "Module=\"network.tcp\"\n"
-    "Level=\"ERROR\": Src-ip=\"10.0.30.2\" Src-port=\"27921\" Dst-ip=\"64.100.0.10\" "
-    "Dst-port=\"4401\"\n"
-    "Detail=\"TCP Connection Failed\"\n"
-    "2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,982\" "
-    "Module=\"network.sip\"\n"
-    "Level=\"INFO\": Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
-    "Dst-ip=\"64.100.0.10\"\n"
-    "Dst-port=\"7003\" Detail=\"Sending Response Code=408, Method=SERVICE, CSeq=4616,\n"
-    "To=sip:serviceserver@cucom2.example.local, Call-ID=abcd12345678@127.0.0.1, From-\n"
-    "Tag=0987654321aaaa, To-Tag=0987654321bbbb, Msg-Hash=123456789123456789\"\n"
-    "2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,982\" "
-    "Module=\"network.sip\"\n"
-    "Level=\"DEBUG\": Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
-    "Dst-ip=\"64.100.0.10\"\n"
-    "Dst-port=\"7003\" Msg-Hash=\"123456789123456789\"\n"
-    "SIPMSG:\n"
-    "|SIP/2.0 408 Request Timeout\n"
-    "Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1;proxy-call-\n"
-    "id=c1;received=64.100.0.10;rport=7003;ingress-zone=UCTraversal;ingress-zone-id=4\n"
-    "Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKb2;received=127.0.0.1;rport=25063;ingress-\n"
-    "zone=DefaultZone\n"
-    "Call-ID: abcd12345678@127.0.0.1\n"
-    "CSeq: 4616 SERVICE\n"
-    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
-    "To: <sip:serviceserver@cucm02.example.local>;tag=0987654321bbbb\n"
-    "Server: TANDBERG/4132 (X8.7.2)\n"
-    "Warning: 399 10.0.30.2:5061 \"Request Timeout\"\n"
-    "Content-Length: 0\n"
-    "|\n";
+	"2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,973\" "
+	"Module=\"network.sip\"\n"
+	"Level=\"DEBUG\": Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" Src-\n"
+	"ip=\"64.100.0.10\" Src-port=\"7003\" Msg-Hash=\"123456789123456789\"\n"
+	"SIPMSG:\n"
+	"|SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1;proxy-call-\n"
+	"id=c1;rport\n"
+	"Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKb2;received=127.0.0.1;rport=25063;ingress-\n"
+	"zone=DefaultZone\n"
+	"Call-ID: abcd12345678@127.0.0.1\n"
+	"CSeq: 4616 SERVICE\n"
+	"Contact: <sip:serviceproxy@cucm02.example.local>\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+	"To: <sip:serviceserver@cucm02.example.local>\n"
+	"Max-Forwards: 15\n"
+	"Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\n"
+	"Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\n"
+	"User-Agent: TANDBERG/4132 (X8.7.2)\n"
+	"Date: Tue, 19 Apr 2016 07:09:13 GMT\n"
+	"Event: service\n"
+	"P-Asserted-Identity: <sip:serviceproxy@cucm02.example.local>\n"
+	"X-TAATag: e90b4983919b1f7a46d38f835\n"
+	"Identity:\n"
+	"\"7ioJ9gpsS5ob2TUAttNxBGYRWDbnRuf5sk==\"\n"
+	"Content-Type: multipart/mixed;boundary=b-6j7\n"
+	"Content-Length: 80\n"
+	"\n"
+	"--b-6j7\n"
+	"Content-Type: application/text\n"
+	"\n"
+	"<?xml version=\"1.0\"?>\n"
+	"<methodCall/>\n"
+	"--b-6j7--\n"
+	"|\n"
+	"2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,979\" "
+	"Module=\"network.tcp\"\n"
+	"Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"27921\" Dst-ip=\"64.100.0.10\" "
+	"Dst-port=\"4401\"\n"
+	"Detail=\"TCP Connecting\"\n"
+	"2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,980\" "
+	"Module=\"network.tcp\"\n"
+	"Level=\"ERROR\": Src-ip=\"10.0.30.2\" Src-port=\"27921\" Dst-ip=\"64.100.0.10\" "
+	"Dst-port=\"4401\"\n"
+	"Detail=\"TCP Connection Failed\"\n"
+	"2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,982\" "
+	"Module=\"network.sip\"\n"
+	"Level=\"INFO\": Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
+	"Dst-ip=\"64.100.0.10\"\n"
+	"Dst-port=\"7003\" Detail=\"Sending Response Code=408, Method=SERVICE, CSeq=4616,\n"
+	"To=sip:serviceserver@cucom2.example.local, Call-ID=abcd12345678@127.0.0.1, From-\n"
+	"Tag=0987654321aaaa, To-Tag=0987654321bbbb, Msg-Hash=123456789123456789\"\n"
+	"2016-04-19T17:09:13+10:00 expc tvcs: UTCTime=\"2016-04-19 07:09:13,982\" "
+	"Module=\"network.sip\"\n"
+	"Level=\"DEBUG\": Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
+	"Dst-ip=\"64.100.0.10\"\n"
+	"Dst-port=\"7003\" Msg-Hash=\"123456789123456789\"\n"
+	"SIPMSG:\n"
+	"|SIP/2.0 408 Request Timeout\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1;proxy-call-\n"
+	"id=c1;received=64.100.0.10;rport=7003;ingress-zone=UCTraversal;ingress-zone-id=4\n"
+	"Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKb2;received=127.0.0.1;rport=25063;ingress-\n"
+	"zone=DefaultZone\n"
+	"Call-ID: abcd12345678@127.0.0.1\n"
+	"CSeq: 4616 SERVICE\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\n"
+	"To: <sip:serviceserver@cucm02.example.local>;tag=0987654321bbbb\n"
+	"Server: TANDBERG/4132 (X8.7.2)\n"
+	"Warning: 399 10.0.30.2:5061 \"Request Timeout\"\n"
+	"Content-Length: 0\n"
+	"|\n";
 
 static struct np_addr A(const char *s) {
 	struct np_addr a;
@@ -215,20 +215,20 @@ static void test_utctime(void **state)
 static void test_rebuild_oneline(void **state)
 {
 	static const char dump[] =
-	    "SIP/2.0 408 Request Timeout Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;"
-	    "rport=7003 Call-ID: abc@127.0.0.1 CSeq: 4616 SERVICE From: <sip:a@b>;tag=1 To: "
-	    "<sip:c@d>;tag=2 Warning: 399 10.0.30.2:5061 \"Request Timeout\" "
-	    "Content-Length: 0 ";
+		"SIP/2.0 408 Request Timeout Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;"
+		"rport=7003 Call-ID: abc@127.0.0.1 CSeq: 4616 SERVICE From: <sip:a@b>;tag=1 To: "
+		"<sip:c@d>;tag=2 Warning: 399 10.0.30.2:5061 \"Request Timeout\" "
+		"Content-Length: 0 ";
 	static const char want[] =
-	    "SIP/2.0 408 Request Timeout\r\n"
-	    "Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport=7003\r\n"
-	    "Call-ID: abc@127.0.0.1\r\n"
-	    "CSeq: 4616 SERVICE\r\n"
-	    "From: <sip:a@b>;tag=1\r\n"
-	    "To: <sip:c@d>;tag=2\r\n"
-	    "Warning: 399 10.0.30.2:5061 \"Request Timeout\"\r\n"
-	    "Content-Length: 0\r\n"
-	    "\r\n";
+		"SIP/2.0 408 Request Timeout\r\n"
+		"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;rport=7003\r\n"
+		"Call-ID: abc@127.0.0.1\r\n"
+		"CSeq: 4616 SERVICE\r\n"
+		"From: <sip:a@b>;tag=1\r\n"
+		"To: <sip:c@d>;tag=2\r\n"
+		"Warning: 399 10.0.30.2:5061 \"Request Timeout\"\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n";
 	char out[1024];
 	size_t n = np_explog_rebuild(dump, strlen(dump), out, sizeof(out));
 
@@ -240,9 +240,9 @@ static void test_rebuild_oneline(void **state)
 static void test_rebuild_body_after_length(void **state)
 {
 	static const char dump[] =
-	    "SERVICE sip:s@h SIP/2.0 Call-ID: x CSeq: 1 SERVICE Content-Type: "
-	    "multipart/mixed;boundary=b Content-Length: 2555 --b Content-Type: "
-	    "application/text <x/> --b--";
+		"SERVICE sip:s@h SIP/2.0 Call-ID: x CSeq: 1 SERVICE Content-Type: "
+		"multipart/mixed;boundary=b Content-Length: 2555 --b Content-Type: "
+		"application/text <x/> --b--";
 	char out[1024];
 	size_t n = np_explog_rebuild(dump, strlen(dump), out, sizeof(out));
 	const char *body;
@@ -287,9 +287,9 @@ static void test_rebuild_multiline_and_wraps(void **state)
 static void test_rebuild_sdp(void **state)
 {
 	static const char dump[] =
-	    "INVITE sip:b@h SIP/2.0 Call-ID: x CSeq: 1 INVITE Content-Type: application/sdp "
-	    "Content-Length: 93 v=0 o=- 1 1 IN IP4 192.168.1.20 s=- c=IN IP4 192.168.1.20 "
-	    "t=0 0 m=audio 4000 RTP/AVP 0";
+		"INVITE sip:b@h SIP/2.0 Call-ID: x CSeq: 1 INVITE Content-Type: application/sdp "
+		"Content-Length: 93 v=0 o=- 1 1 IN IP4 192.168.1.20 s=- c=IN IP4 192.168.1.20 "
+		"t=0 0 m=audio 4000 RTP/AVP 0";
 	char out[1024];
 	size_t n = np_explog_rebuild(dump, strlen(dump), out, sizeof(out));
 	const char *body;
@@ -495,9 +495,9 @@ static char *slurp(const char *name, size_t *len)
 static void test_fixtures_layouts_agree(void **state)
 {
 	static const char *const pairs[][2] = {
-	    {"expc.log", "expc-wrapped.log"},
-	    {"expe.log", "expe-wrapped.log"},
-	    {"expc.log", "expc-garbled.log"},
+		{ "expc.log", "expc-wrapped.log" },
+		{ "expe.log", "expe-wrapped.log" },
+		{ "expc.log", "expc-garbled.log" },
 	};
 
 	(void)state;
@@ -556,8 +556,8 @@ static void test_fixtures_keys_join(void **state)
 static void test_summary_only(void **state)
 {
 	/* An INFO-only 408 whose request is dumped: Via, From, To come from the request. */
-	static const char log_text[] =
-	    PFX "UTCTime=\"2016-04-19 07:09:13,973\" Module=\"network.sip\" Level=\"DEBUG\": "
+	static const char log_text[] = PFX
+		"UTCTime=\"2016-04-19 07:09:13,973\" Module=\"network.sip\" Level=\"DEBUG\": "
 		"Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"27901\" "
 		"Src-ip=\"64.100.0.10\" Src-port=\"7003\" SIPMSG: |SERVICE sip:s@h SIP/2.0 "
 		"Via: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1 Call-ID: cid@h CSeq: 4616 "
@@ -579,8 +579,8 @@ static void test_summary_only(void **state)
 				       "To: <sip:s@h>;tag=t2\r\n"
 				       "Content-Length: 0\r\n\r\n";
 	static const char resp_dump[] =
-	    "SIP/2.0 408 Request Timeout\r\nVia: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;"
-	    "received=64.100.0.10\r\nCall-ID: cid@h\r\nCSeq: 4616 SERVICE\r\n\r\n";
+		"SIP/2.0 408 Request Timeout\r\nVia: SIP/2.0/TLS 64.100.0.10:7003;branch=z9hG4bKa1;"
+		"received=64.100.0.10\r\nCall-ID: cid@h\r\nCSeq: 4616 SERVICE\r\n\r\n";
 	struct np_explog log;
 	struct np_explog_msg_info mi;
 
@@ -604,19 +604,19 @@ static void test_time_order_and_zones(void **state)
 {
 	/* Lines out of order; BSD stamps; an ISO stamp with a zone and no UTCTime. */
 	static const char text[] =
-	    "Apr 19 17:09:15 expc tvcs: UTCTime=\"2016-04-19 07:09:15,000\" "
-	    "Module=\"network.tcp\" Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"2\" "
-	    "Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" Detail=\"TCP Connecting\"\n"
-	    "2016-04-19T07:09:14.250Z expc tvcs: Module=\"network.tcp\" Level=\"DEBUG\": "
-	    "Src-ip=\"2001:db8::1\" Src-port=\"3\" Dst-ip=\"[2001:db8::2]\" Dst-port=\"5061\" "
-	    "Detail=\"TCP Connected\"\n"
-	    "Apr 19 17:09:13 expc tvcs: UTCTime=\"2016-04-19 07:09:13,000\" "
-	    "Module=\"network.tcp\" Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"1\" "
-	    "Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" Detail=\"TCP Connection Closed\"\n"
-	    /* A BSD stamp and no UTCTime: no usable time. */
-	    "Apr 19 17:09:13 expc tvcs: Module=\"network.tcp\" Level=\"DEBUG\": "
-	    "Src-ip=\"10.0.30.2\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" "
-	    "Detail=\"TCP Connecting\"\n";
+		"Apr 19 17:09:15 expc tvcs: UTCTime=\"2016-04-19 07:09:15,000\" "
+		"Module=\"network.tcp\" Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"2\" "
+		"Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" Detail=\"TCP Connecting\"\n"
+		"2016-04-19T07:09:14.250Z expc tvcs: Module=\"network.tcp\" Level=\"DEBUG\": "
+		"Src-ip=\"2001:db8::1\" Src-port=\"3\" Dst-ip=\"[2001:db8::2]\" Dst-port=\"5061\" "
+		"Detail=\"TCP Connected\"\n"
+		"Apr 19 17:09:13 expc tvcs: UTCTime=\"2016-04-19 07:09:13,000\" "
+		"Module=\"network.tcp\" Level=\"DEBUG\": Src-ip=\"10.0.30.2\" Src-port=\"1\" "
+		"Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" Detail=\"TCP Connection Closed\"\n"
+		/* A BSD stamp and no UTCTime: no usable time. */
+		"Apr 19 17:09:13 expc tvcs: Module=\"network.tcp\" Level=\"DEBUG\": "
+		"Src-ip=\"10.0.30.2\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"5061\" "
+		"Detail=\"TCP Connecting\"\n";
 	struct np_explog log;
 
 	(void)state;
@@ -637,32 +637,32 @@ static void test_time_order_and_zones(void **state)
 static void test_garbled_lines(void **state)
 {
 	static const char text[] =
-	    "continued from a rotated file\n" /* 1 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,000\" Module=\"network.tcp\" Level=\"DEBUG\": "
-	    "Src-ip=\"10.0.30.2\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
-	    "Detail=\"TCP Connecting\"\n"
-	    "----- cut here -----\n"	      /* 2 */
-	    "\x01\x02\x03 binary\n"	      /* 3 */
-	    PFX "UTCTime=\"2016-04-19 07:0\n" /* 4 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,100\" Module=\"network.tcp\" Level=\"DEBUG\": "
-	    "Src-ip=\"10.0.30.999\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
-	    "Detail=\"TCP Connecting\"\n" /* 5 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,100\" Module=\"network.tcp\" Level=\"DEBUG\": "
-	    "Src-ip=\"10.0.30.2\" Src-port=\"70000\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
-	    "Detail=\"TCP Connecting\"\n" /* 6 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,200\" Module=\"network.sip\" Level=\"DEBUG\": "
-	    "Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Dst-ip=\"10.0.10.2\" "
-	    "Dst-port=\"7001\" SIPMSG: no bar here\n" /* 7 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,200\" Module=\"network.sip\" Level=\"DEBUG\": "
-	    "Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Dst-ip=\"10.0.10.2\" "
-	    "Dst-port=\"7001\" SIPMSG: |not a sip message at all|\n" /* 8 */
-	    PFX "UTCTime=\"2016-04-19 07:09:13,300\" Module=\"network.sip\" Level=\"DEBUG\": "
-	    "Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Src-ip=\"10.0.10.2\" "
-	    "Src-port=\"7001\" SIPMSG: |OPTIONS sip:a@b SIP/2.0 Call-ID: x CSeq: 1 OPTIONS "
-	    "Content-Length: 0 |\n"
-	    "trailing junk after a closed dump\n" /* 9 */
-	    PFX "kernel: something else entirely\n"
-	    "Apr 19 17:09:13 expc ntpd[42]: time reset\n";
+		"continued from a rotated file\n" /* 1 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,000\" Module=\"network.tcp\" Level=\"DEBUG\": "
+		"Src-ip=\"10.0.30.2\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
+		"Detail=\"TCP Connecting\"\n"
+		"----- cut here -----\n"	  /* 2 */
+		"\x01\x02\x03 binary\n"		  /* 3 */
+		PFX "UTCTime=\"2016-04-19 07:0\n" /* 4 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,100\" Module=\"network.tcp\" Level=\"DEBUG\": "
+		"Src-ip=\"10.0.30.999\" Src-port=\"1\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
+		"Detail=\"TCP Connecting\"\n" /* 5 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,100\" Module=\"network.tcp\" Level=\"DEBUG\": "
+		"Src-ip=\"10.0.30.2\" Src-port=\"70000\" Dst-ip=\"10.0.10.2\" Dst-port=\"7001\" "
+		"Detail=\"TCP Connecting\"\n" /* 6 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,200\" Module=\"network.sip\" Level=\"DEBUG\": "
+		"Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Dst-ip=\"10.0.10.2\" "
+		"Dst-port=\"7001\" SIPMSG: no bar here\n" /* 7 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,200\" Module=\"network.sip\" Level=\"DEBUG\": "
+		"Action=\"Sent\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Dst-ip=\"10.0.10.2\" "
+		"Dst-port=\"7001\" SIPMSG: |not a sip message at all|\n" /* 8 */
+		PFX "UTCTime=\"2016-04-19 07:09:13,300\" Module=\"network.sip\" Level=\"DEBUG\": "
+		"Action=\"Received\" Local-ip=\"10.0.30.2\" Local-port=\"1\" Src-ip=\"10.0.10.2\" "
+		"Src-port=\"7001\" SIPMSG: |OPTIONS sip:a@b SIP/2.0 Call-ID: x CSeq: 1 OPTIONS "
+		"Content-Length: 0 |\n"
+		"trailing junk after a closed dump\n" /* 9 */
+		PFX "kernel: something else entirely\n"
+		"Apr 19 17:09:13 expc ntpd[42]: time reset\n";
 	struct np_explog log;
 
 	(void)state;
@@ -679,13 +679,13 @@ static void test_garbled_lines(void **state)
 static void test_not_a_log(void **state)
 {
 	static const char *const texts[] = {
-	    "",
-	    "\n\n\n",
-	    "hello world\nthis is a text file\n",
-	    "2016-04-19T17:09:13+10:00 host kernel: eth0 up\n",
-	    "2016-04-19T17:09:13 expc tvcs: Module=\"network.sip\"\n", /* no usable time */
+		"",
+		"\n\n\n",
+		"hello world\nthis is a text file\n",
+		"2016-04-19T17:09:13+10:00 host kernel: eth0 up\n",
+		"2016-04-19T17:09:13 expc tvcs: Module=\"network.sip\"\n", /* no usable time */
 	};
-	static const uint8_t pcap[] = {0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0};
+	static const uint8_t pcap[] = { 0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0 };
 	struct np_explog log;
 
 	(void)state;
@@ -775,24 +775,24 @@ static void test_every_truncation(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utctime),
-	    cmocka_unit_test(test_rebuild_oneline),
-	    cmocka_unit_test(test_rebuild_body_after_length),
-	    cmocka_unit_test(test_rebuild_multiline_and_wraps),
-	    cmocka_unit_test(test_rebuild_sdp),
-	    cmocka_unit_test(test_rebuild_small_buffer),
-	    cmocka_unit_test(test_msg_info),
-	    cmocka_unit_test(test_seed_oneline),
-	    cmocka_unit_test(test_seed_french_layout),
-	    cmocka_unit_test(test_seed_folded),
-	    cmocka_unit_test(test_fixtures_layouts_agree),
-	    cmocka_unit_test(test_fixtures_keys_join),
-	    cmocka_unit_test(test_summary_only),
-	    cmocka_unit_test(test_time_order_and_zones),
-	    cmocka_unit_test(test_garbled_lines),
-	    cmocka_unit_test(test_not_a_log),
-	    cmocka_unit_test(test_hostile_entries),
-	    cmocka_unit_test(test_every_truncation),
+		cmocka_unit_test(test_utctime),
+		cmocka_unit_test(test_rebuild_oneline),
+		cmocka_unit_test(test_rebuild_body_after_length),
+		cmocka_unit_test(test_rebuild_multiline_and_wraps),
+		cmocka_unit_test(test_rebuild_sdp),
+		cmocka_unit_test(test_rebuild_small_buffer),
+		cmocka_unit_test(test_msg_info),
+		cmocka_unit_test(test_seed_oneline),
+		cmocka_unit_test(test_seed_french_layout),
+		cmocka_unit_test(test_seed_folded),
+		cmocka_unit_test(test_fixtures_layouts_agree),
+		cmocka_unit_test(test_fixtures_keys_join),
+		cmocka_unit_test(test_summary_only),
+		cmocka_unit_test(test_time_order_and_zones),
+		cmocka_unit_test(test_garbled_lines),
+		cmocka_unit_test(test_not_a_log),
+		cmocka_unit_test(test_hostile_entries),
+		cmocka_unit_test(test_every_truncation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,8 +37,8 @@ static void setup_conf(void)
 /* Render the counters and return the text (caller frees). */
 static char *render(void)
 {
-	const struct np_stats *ws[2] = {&w0, &w1};
-	struct np_stats_src src = {.conf = &conf, .n_workers = 2, .workers = ws, .control = &ctl};
+	const struct np_stats *ws[2] = { &w0, &w1 };
+	struct np_stats_src src = { .conf = &conf, .n_workers = 2, .workers = ws, .control = &ctl };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -112,9 +112,9 @@ static void test_every_family_has_help_and_type(void **state)
 		}
 	}
 	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1 +
-				     NP_TUNNEL_CTR_MAX +
-				     2 /* hep_sent_total, hep_send_errors_total */ +
-				     NP_EVD_CTR_MAX);
+					 NP_TUNNEL_CTR_MAX +
+					 2 /* hep_sent_total, hep_send_errors_total */ +
+					 NP_EVD_CTR_MAX);
 	free(txt);
 }
 
@@ -202,7 +202,7 @@ static void test_json_escape_utf8(void **state)
 
 static struct np_det_endpoint endpoint(const char *a, uint16_t port)
 {
-	struct np_det_endpoint e = {.port = port, .proto = 6};
+	struct np_det_endpoint e = { .port = port, .proto = 6 };
 	struct in_addr v4;
 
 	assert_int_equal(inet_pton(AF_INET, a, &v4), 1);
@@ -267,8 +267,8 @@ static void seed_records(struct np_det_record r[4], bool client_seen)
 static char *told(const struct np_det_record *r, const struct np_det_record *all, size_t n,
 		  bool json)
 {
-	static const char *names[] = {"inside", "dmz"};
-	struct np_record_names nm = {.n_segments = 2, .segments = names};
+	static const char *names[] = { "inside", "dmz" };
+	struct np_record_names nm = { .n_segments = 2, .segments = names };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -331,7 +331,7 @@ static void test_incident_one_side_told(void **state)
 				     "Expressway-C -> Expressway-E 64.100.0.10: keep"));
 	assert_non_null(strstr(text, "(seen on dmz: Expressway-E side)"));
 	assert_non_null(
-	    strstr(text, "a connection to 10.0.10.2:7003 arrives from 64.100.0.10:4401"));
+		strstr(text, "a connection to 10.0.10.2:7003 arrives from 64.100.0.10:4401"));
 	free(json);
 	free(text);
 }
@@ -339,15 +339,15 @@ static void test_incident_one_side_told(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sums_workers),
-	    cmocka_unit_test(test_worker_series_are_per_worker),
-	    cmocka_unit_test(test_every_family_has_help_and_type),
-	    cmocka_unit_test(test_hep_counters_labelled),
-	    cmocka_unit_test(test_tunnel_counters_labelled),
-	    cmocka_unit_test(test_json_escape),
-	    cmocka_unit_test(test_json_escape_utf8),
-	    cmocka_unit_test(test_incident_told),
-	    cmocka_unit_test(test_incident_one_side_told),
+		cmocka_unit_test(test_sums_workers),
+		cmocka_unit_test(test_worker_series_are_per_worker),
+		cmocka_unit_test(test_every_family_has_help_and_type),
+		cmocka_unit_test(test_hep_counters_labelled),
+		cmocka_unit_test(test_tunnel_counters_labelled),
+		cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_json_escape_utf8),
+		cmocka_unit_test(test_incident_told),
+		cmocka_unit_test(test_incident_one_side_told),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,7 @@ static void rec_sip(void *ctx, const struct np_flow_msg *m)
 	memcpy(r->data, m->data, m->len);
 }
 
-static const struct np_flow_sink sink = {rec_event, rec_sip, NULL, NULL};
+static const struct np_flow_sink sink = { rec_event, rec_sip, NULL, NULL };
 
 static void rec_reset(void)
 {
@@ -311,7 +311,7 @@ static void my_free(void *p, void *ctx)
 static void test_custom_allocator(void **state)
 {
 	struct np_flow_conf c = conf_default();
-	struct alloc_ctx a = {0, 0, 0};
+	struct alloc_ctx a = { 0, 0, 0 };
 	struct np_flow_table *t;
 
 	(void)state;
@@ -330,7 +330,7 @@ static void test_custom_allocator(void **state)
 
 	/* every allocation failing in turn: ENOMEM, nothing leaked */
 	for (unsigned int i = 1; i <= 7; i++) {
-		a = (struct alloc_ctx){0, 0, i};
+		a = (struct alloc_ctx){ 0, 0, i };
 		errno = 0;
 		assert_null(np_flow_table_create(&c));
 		assert_int_equal(errno, ENOMEM);
@@ -887,7 +887,7 @@ static void test_sip_by_signature_other_port(void **state)
 static void test_non_sip_tcp_not_buffered(void **state)
 {
 	struct np_flow_table *t = table_new(16, 2);
-	static const uint8_t tls[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03};
+	static const uint8_t tls[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03 };
 	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n";
 	struct np_addr c = addr(C_IP), s = addr(S_IP);
 	struct np_flow_info fi;
@@ -990,7 +990,7 @@ static void test_sip_header_too_long(void **state)
 static void test_udp_sip(void **state)
 {
 	struct np_flow_table *t = table_new(16, 0);
-	static const uint8_t stun[] = {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42};
+	static const uint8_t stun[] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
 
 	(void)state;
 	mk_udp(&F, C_IP, 5060, S_IP, 5060, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
@@ -1054,8 +1054,9 @@ static void test_tiny_table_evicts(void **state)
 		mk_udp(&F, C_IP, (uint16_t)(1000 + i), S_IP, 53, "q", 1);
 		feed(t, &F, (21 + i) * SEC);
 		for (unsigned int j = i - 3; j <= i; j++)
-			assert_int_equal(
-			    np_flow_find(t, 0, 17, &c, (uint16_t)(1000 + j), &s, 53, NULL), 0);
+			assert_int_equal(np_flow_find(t, 0, 17, &c, (uint16_t)(1000 + j), &s, 53,
+						      NULL),
+					 0);
 	}
 	assert_int_equal(st(t)->flows_active, 4);
 	np_flow_table_destroy(t);
@@ -1219,43 +1220,43 @@ static void test_ipv6_flow(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_create_invalid),
-	    cmocka_unit_test(test_custom_allocator),
-	    cmocka_unit_test(test_stat_names),
-	    cmocka_unit_test(test_bad_args),
-	    cmocka_unit_test(test_tcp_handshake_established),
-	    cmocka_unit_test(test_tcp_syn_rst_refused),
-	    cmocka_unit_test(test_tcp_rst_wrong_ack_ignored),
-	    cmocka_unit_test(test_tcp_syn_icmp_refused),
-	    cmocka_unit_test(test_tcp_icmp_frag_needed_not_refused),
-	    cmocka_unit_test(test_tcp_syn_unanswered),
-	    cmocka_unit_test(test_tcp_fin_closed),
-	    cmocka_unit_test(test_tcp_midstream_rst_closed),
-	    cmocka_unit_test(test_tcp_synack_first),
-	    cmocka_unit_test(test_tcp_tuple_reuse),
-	    cmocka_unit_test(test_truncated_tcp_header_counts),
-	    cmocka_unit_test(test_sip_split_three_every_point),
-	    cmocka_unit_test(test_sip_in_place_tuple_and_dir),
-	    cmocka_unit_test(test_sip_two_in_one_segment),
-	    cmocka_unit_test(test_sip_body_3000_split),
-	    cmocka_unit_test(test_sip_body_oversize_skipped),
-	    cmocka_unit_test(test_sip_retransmission_no_duplicate),
-	    cmocka_unit_test(test_sip_gap_resync),
-	    cmocka_unit_test(test_sip_pool_exhausted),
-	    cmocka_unit_test(test_sip_no_buffers_configured),
-	    cmocka_unit_test(test_sip_by_signature_other_port),
-	    cmocka_unit_test(test_non_sip_tcp_not_buffered),
-	    cmocka_unit_test(test_sip_midstream_pickup_resyncs),
-	    cmocka_unit_test(test_sip_bad_content_length),
-	    cmocka_unit_test(test_sip_header_too_long),
-	    cmocka_unit_test(test_udp_sip),
-	    cmocka_unit_test(test_tiny_table_evicts),
-	    cmocka_unit_test(test_eviction_releases_buffer),
-	    cmocka_unit_test(test_idle_expiry),
-	    cmocka_unit_test(test_fingerprints),
-	    cmocka_unit_test(test_fp_hash_stable),
-	    cmocka_unit_test(test_same_tuple_two_segments),
-	    cmocka_unit_test(test_ipv6_flow),
+		cmocka_unit_test(test_create_invalid),
+		cmocka_unit_test(test_custom_allocator),
+		cmocka_unit_test(test_stat_names),
+		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_tcp_handshake_established),
+		cmocka_unit_test(test_tcp_syn_rst_refused),
+		cmocka_unit_test(test_tcp_rst_wrong_ack_ignored),
+		cmocka_unit_test(test_tcp_syn_icmp_refused),
+		cmocka_unit_test(test_tcp_icmp_frag_needed_not_refused),
+		cmocka_unit_test(test_tcp_syn_unanswered),
+		cmocka_unit_test(test_tcp_fin_closed),
+		cmocka_unit_test(test_tcp_midstream_rst_closed),
+		cmocka_unit_test(test_tcp_synack_first),
+		cmocka_unit_test(test_tcp_tuple_reuse),
+		cmocka_unit_test(test_truncated_tcp_header_counts),
+		cmocka_unit_test(test_sip_split_three_every_point),
+		cmocka_unit_test(test_sip_in_place_tuple_and_dir),
+		cmocka_unit_test(test_sip_two_in_one_segment),
+		cmocka_unit_test(test_sip_body_3000_split),
+		cmocka_unit_test(test_sip_body_oversize_skipped),
+		cmocka_unit_test(test_sip_retransmission_no_duplicate),
+		cmocka_unit_test(test_sip_gap_resync),
+		cmocka_unit_test(test_sip_pool_exhausted),
+		cmocka_unit_test(test_sip_no_buffers_configured),
+		cmocka_unit_test(test_sip_by_signature_other_port),
+		cmocka_unit_test(test_non_sip_tcp_not_buffered),
+		cmocka_unit_test(test_sip_midstream_pickup_resyncs),
+		cmocka_unit_test(test_sip_bad_content_length),
+		cmocka_unit_test(test_sip_header_too_long),
+		cmocka_unit_test(test_udp_sip),
+		cmocka_unit_test(test_tiny_table_evicts),
+		cmocka_unit_test(test_eviction_releases_buffer),
+		cmocka_unit_test(test_idle_expiry),
+		cmocka_unit_test(test_fingerprints),
+		cmocka_unit_test(test_fp_hash_stable),
+		cmocka_unit_test(test_same_tuple_two_segments),
+		cmocka_unit_test(test_ipv6_flow),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,87 +29,87 @@
 #define MAX_FRAGS 160
 
 static const char sip_headers[] =
-    "INVITE sip:+4930123456789@pbx.example.net;user=phone SIP/2.0\r\n"
-    "Via: SIP/2.0/UDP 10.0.30.2:5060;branch=z9hG4bK-524287-1---a3c1f0e2b7d94e11;rport\r\n"
-    "Via: SIP/2.0/UDP 192.168.10.20:5062;branch=z9hG4bK-d8754z-8e1a2c3b4d5e6f70;"
-    "received=192.168.10.20\r\n"
-    "Max-Forwards: 69\r\n"
-    "Record-Route: <sip:10.0.30.2;lr;ftag=as6a1b2c3d;nat=yes>\r\n"
-    "Contact: <sip:alice@203.0.113.45:41234;transport=udp;ob>;+sip.instance="
-    "\"<urn:uuid:00000000-0000-1000-8000-00AABBCCDDEE>\"\r\n"
-    "To: <sip:+4930123456789@pbx.example.net;user=phone>\r\n"
-    "From: \"Alice Example\" <sip:alice@pbx.example.net>;tag=as6a1b2c3d\r\n"
-    "Call-ID: 4f6e2a1c7b3d48e9a0c5b6d7e8f90123@10.0.30.2\r\n"
-    "CSeq: 102 INVITE\r\n"
-    "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, "
-    "SUBSCRIBE, MESSAGE\r\n"
-    "Supported: replaces, timer, 100rel, path, gruu, outbound\r\n"
-    "Session-Expires: 1800;refresher=uac\r\n"
-    "Min-SE: 90\r\n"
-    "P-Asserted-Identity: \"Alice Example\" <sip:+4930987654321@pbx.example.net;user=phone>\r\n"
-    "P-Preferred-Identity: <sip:alice@pbx.example.net>\r\n"
-    "Privacy: none\r\n"
-    "User-Agent: ExamplePhone/6.4.2 (build 20240611; firmware 3.12.7)\r\n"
-    "Allow-Events: talk, hold, conference, refer, check-sync, presence, dialog\r\n"
-    "Accept: application/sdp, application/dtmf-relay, multipart/mixed\r\n"
-    "Content-Type: application/sdp\r\n";
+	"INVITE sip:+4930123456789@pbx.example.net;user=phone SIP/2.0\r\n"
+	"Via: SIP/2.0/UDP 10.0.30.2:5060;branch=z9hG4bK-524287-1---a3c1f0e2b7d94e11;rport\r\n"
+	"Via: SIP/2.0/UDP 192.168.10.20:5062;branch=z9hG4bK-d8754z-8e1a2c3b4d5e6f70;"
+	"received=192.168.10.20\r\n"
+	"Max-Forwards: 69\r\n"
+	"Record-Route: <sip:10.0.30.2;lr;ftag=as6a1b2c3d;nat=yes>\r\n"
+	"Contact: <sip:alice@203.0.113.45:41234;transport=udp;ob>;+sip.instance="
+	"\"<urn:uuid:00000000-0000-1000-8000-00AABBCCDDEE>\"\r\n"
+	"To: <sip:+4930123456789@pbx.example.net;user=phone>\r\n"
+	"From: \"Alice Example\" <sip:alice@pbx.example.net>;tag=as6a1b2c3d\r\n"
+	"Call-ID: 4f6e2a1c7b3d48e9a0c5b6d7e8f90123@10.0.30.2\r\n"
+	"CSeq: 102 INVITE\r\n"
+	"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, PRACK, REFER, NOTIFY, "
+	"SUBSCRIBE, MESSAGE\r\n"
+	"Supported: replaces, timer, 100rel, path, gruu, outbound\r\n"
+	"Session-Expires: 1800;refresher=uac\r\n"
+	"Min-SE: 90\r\n"
+	"P-Asserted-Identity: \"Alice Example\" <sip:+4930987654321@pbx.example.net;user=phone>\r\n"
+	"P-Preferred-Identity: <sip:alice@pbx.example.net>\r\n"
+	"Privacy: none\r\n"
+	"User-Agent: ExamplePhone/6.4.2 (build 20240611; firmware 3.12.7)\r\n"
+	"Allow-Events: talk, hold, conference, refer, check-sync, presence, dialog\r\n"
+	"Accept: application/sdp, application/dtmf-relay, multipart/mixed\r\n"
+	"Content-Type: application/sdp\r\n";
 
 static const char sdp_body[] =
-    "v=0\r\n"
-    "o=alice 3790393876 3790393877 IN IP4 203.0.113.45\r\n"
-    "s=ExamplePhone call\r\n"
-    "c=IN IP4 192.168.10.20\r\n"
-    "b=AS:2112\r\n"
-    "t=0 0\r\n"
-    "a=group:BUNDLE 0 1\r\n"
-    "a=ice-ufrag:8hhY\r\n"
-    "a=ice-pwd:asd88fgpdd777uzjYhagZg0e9q8zKw1m\r\n"
-    "m=audio 16384 RTP/SAVP 9 8 0 18 101 96 97 111\r\n"
-    "c=IN IP4 192.168.10.20\r\n"
-    "a=mid:0\r\n"
-    "a=rtcp:16385 IN IP4 192.168.10.20\r\n"
-    "a=rtpmap:9 G722/8000\r\n"
-    "a=rtpmap:8 PCMA/8000\r\n"
-    "a=rtpmap:0 PCMU/8000\r\n"
-    "a=rtpmap:18 G729/8000\r\n"
-    "a=fmtp:18 annexb=no\r\n"
-    "a=rtpmap:101 telephone-event/8000\r\n"
-    "a=fmtp:101 0-16\r\n"
-    "a=rtpmap:96 opus/48000/2\r\n"
-    "a=fmtp:96 useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000\r\n"
-    "a=rtpmap:97 iLBC/8000\r\n"
-    "a=fmtp:97 mode=30\r\n"
-    "a=rtpmap:111 AMR-WB/16000\r\n"
-    "a=fmtp:111 mode-set=0,1,2;octet-align=1\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
-    "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
-    "a=candidate:1 1 UDP 2130706431 192.168.10.20 16384 typ host\r\n"
-    "a=candidate:1 2 UDP 2130706430 192.168.10.20 16385 typ host\r\n"
-    "a=candidate:2 1 UDP 1694498815 203.0.113.45 41000 typ srflx raddr 192.168.10.20 "
-    "rport 16384\r\n"
-    "a=candidate:2 2 UDP 1694498814 203.0.113.45 41001 typ srflx raddr 192.168.10.20 "
-    "rport 16385\r\n"
-    "a=candidate:3 1 UDP 16777215 198.51.100.7 50000 typ relay raddr 203.0.113.45 "
-    "rport 41000\r\n"
-    "a=candidate:3 2 UDP 16777214 198.51.100.7 50001 typ relay raddr 203.0.113.45 "
-    "rport 41001\r\n"
-    "a=ptime:20\r\n"
-    "a=maxptime:60\r\n"
-    "a=sendrecv\r\n"
-    "m=video 16386 RTP/SAVP 99 126\r\n"
-    "c=IN IP4 192.168.10.20\r\n"
-    "b=TIAS:2048000\r\n"
-    "a=mid:1\r\n"
-    "a=rtcp:16387 IN IP4 192.168.10.20\r\n"
-    "a=rtpmap:99 H264/90000\r\n"
-    "a=fmtp:99 profile-level-id=42e01f;packetization-mode=1;max-mbps=108000;max-fs=3600\r\n"
-    "a=rtpmap:126 VP8/90000\r\n"
-    "a=rtcp-fb:* nack\r\n"
-    "a=rtcp-fb:* nack pli\r\n"
-    "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
-    "a=content:main\r\n"
-    "a=label:11\r\n"
-    "a=sendrecv\r\n";
+	"v=0\r\n"
+	"o=alice 3790393876 3790393877 IN IP4 203.0.113.45\r\n"
+	"s=ExamplePhone call\r\n"
+	"c=IN IP4 192.168.10.20\r\n"
+	"b=AS:2112\r\n"
+	"t=0 0\r\n"
+	"a=group:BUNDLE 0 1\r\n"
+	"a=ice-ufrag:8hhY\r\n"
+	"a=ice-pwd:asd88fgpdd777uzjYhagZg0e9q8zKw1m\r\n"
+	"m=audio 16384 RTP/SAVP 9 8 0 18 101 96 97 111\r\n"
+	"c=IN IP4 192.168.10.20\r\n"
+	"a=mid:0\r\n"
+	"a=rtcp:16385 IN IP4 192.168.10.20\r\n"
+	"a=rtpmap:9 G722/8000\r\n"
+	"a=rtpmap:8 PCMA/8000\r\n"
+	"a=rtpmap:0 PCMU/8000\r\n"
+	"a=rtpmap:18 G729/8000\r\n"
+	"a=fmtp:18 annexb=no\r\n"
+	"a=rtpmap:101 telephone-event/8000\r\n"
+	"a=fmtp:101 0-16\r\n"
+	"a=rtpmap:96 opus/48000/2\r\n"
+	"a=fmtp:96 useinbandfec=1;maxplaybackrate=16000;sprop-maxcapturerate=16000\r\n"
+	"a=rtpmap:97 iLBC/8000\r\n"
+	"a=fmtp:97 mode=30\r\n"
+	"a=rtpmap:111 AMR-WB/16000\r\n"
+	"a=fmtp:111 mode-set=0,1,2;octet-align=1\r\n"
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n"
+	"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:NzB4d1BINUAvLEw6UzF3WSJ+PSdFcGdUJShpX1Zj\r\n"
+	"a=candidate:1 1 UDP 2130706431 192.168.10.20 16384 typ host\r\n"
+	"a=candidate:1 2 UDP 2130706430 192.168.10.20 16385 typ host\r\n"
+	"a=candidate:2 1 UDP 1694498815 203.0.113.45 41000 typ srflx raddr 192.168.10.20 "
+	"rport 16384\r\n"
+	"a=candidate:2 2 UDP 1694498814 203.0.113.45 41001 typ srflx raddr 192.168.10.20 "
+	"rport 16385\r\n"
+	"a=candidate:3 1 UDP 16777215 198.51.100.7 50000 typ relay raddr 203.0.113.45 "
+	"rport 41000\r\n"
+	"a=candidate:3 2 UDP 16777214 198.51.100.7 50001 typ relay raddr 203.0.113.45 "
+	"rport 41001\r\n"
+	"a=ptime:20\r\n"
+	"a=maxptime:60\r\n"
+	"a=sendrecv\r\n"
+	"m=video 16386 RTP/SAVP 99 126\r\n"
+	"c=IN IP4 192.168.10.20\r\n"
+	"b=TIAS:2048000\r\n"
+	"a=mid:1\r\n"
+	"a=rtcp:16387 IN IP4 192.168.10.20\r\n"
+	"a=rtpmap:99 H264/90000\r\n"
+	"a=fmtp:99 profile-level-id=42e01f;packetization-mode=1;max-mbps=108000;max-fs=3600\r\n"
+	"a=rtpmap:126 VP8/90000\r\n"
+	"a=rtcp-fb:* nack\r\n"
+	"a=rtcp-fb:* nack pli\r\n"
+	"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:d0RmdmcmVCspeEc3QGZiNWpVLFJhQX1cfHAwJSoj\r\n"
+	"a=content:main\r\n"
+	"a=label:11\r\n"
+	"a=sendrecv\r\n";
 
 /* ---- datagram and fragment builders ----------------------------------- */
 
@@ -158,10 +158,10 @@ static uint32_t put_sip(uint8_t *p, uint32_t room)
 
 static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 {
-	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1 };
 	/* 2001:db8::2 -> 2001:db8:1::10 */
-	static const uint8_t src6[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
-	static const uint8_t dst6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10};
+	static const uint8_t src6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 0x10 };
 	uint8_t *p = d->b;
 	uint32_t n = 12, ulen, sum;
 
@@ -182,8 +182,8 @@ static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 		tf_wr16(p + n + 4, (uint16_t)o->id);
 		p[n + 8] = 64;
 		p[n + 9] = 17;
-		memcpy(p + n + 12, (const uint8_t[]){10, 0, 30, 2}, 4);
-		memcpy(p + n + 16, (const uint8_t[]){64, 100, 0, 10}, 4);
+		memcpy(p + n + 12, (const uint8_t[]){ 10, 0, 30, 2 }, 4);
+		memcpy(p + n + 16, (const uint8_t[]){ 64, 100, 0, 10 }, 4);
 		n += 20;
 	} else {
 		tf_wr32(p + n, 0x60000000);
@@ -196,14 +196,14 @@ static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 		if (o->hbh) {
 			/* next header, length 0, PadN of 4 */
 			p[n] = o->dstopts ? 60 : 17;
-			memcpy(p + n + 1, (const uint8_t[]){0, 1, 4, 0, 0, 0, 0}, 7);
+			memcpy(p + n + 1, (const uint8_t[]){ 0, 1, 4, 0, 0, 0, 0 }, 7);
 			d->nh_pos = n;
 			n += 8;
 		}
 	}
 	d->frag_start = n;
 	if (o->dstopts) {
-		memcpy(p + n, (const uint8_t[]){17, 0, 1, 4, 0, 0, 0, 0}, 8);
+		memcpy(p + n, (const uint8_t[]){ 17, 0, 1, 4, 0, 0, 0, 0 }, 8);
 		n += 8;
 	}
 	d->udp = n;
@@ -230,12 +230,12 @@ static void build_dgram(struct dgram *d, const struct dgram_opts *o)
 
 static void build_v4(struct dgram *d)
 {
-	build_dgram(d, &(struct dgram_opts){.ipv = 4, .id = 0xbeef});
+	build_dgram(d, &(struct dgram_opts){ .ipv = 4, .id = 0xbeef });
 }
 
 static void build_v6(struct dgram *d)
 {
-	build_dgram(d, &(struct dgram_opts){.ipv = 6, .id = 0x12345678});
+	build_dgram(d, &(struct dgram_opts){ .ipv = 6, .id = 0x12345678 });
 }
 
 /* Fragment frame for the fragmentable bytes [off, off + dlen) of d. */
@@ -290,10 +290,10 @@ static unsigned int split(const struct dgram *d, uint32_t mtu, struct frame *f, 
 static struct np_frag_table *table(uint32_t max_datagrams, uint32_t max_len, uint32_t max_frags)
 {
 	struct np_frag_conf c = {
-	    .max_datagrams = max_datagrams,
-	    .max_datagram_len = max_len,
-	    .max_frags_per_datagram = max_frags,
-	    .timeout_ns = TIMEOUT,
+		.max_datagrams = max_datagrams,
+		.max_datagram_len = max_len,
+		.max_frags_per_datagram = max_frags,
+		.timeout_ns = TIMEOUT,
 	};
 	struct np_frag_table *t = np_frag_table_create(&c);
 
@@ -342,7 +342,11 @@ static void assert_rebuilt(const struct dgram *d, const struct np_frag_result *r
 	assert_memory_equal(r->frame + pi.payload_off, sip_headers, 8);
 }
 
-enum order { IN_ORDER, REVERSE, SHUFFLED };
+enum order {
+	IN_ORDER,
+	REVERSE,
+	SHUFFLED
+};
 
 /*
  * Feed d's fragments for mtu in the given order, the one fed at position
@@ -483,7 +487,7 @@ static void test_v4_vlan_header_kept(void **state)
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 4, .vlan = true, .id = 7});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 4, .vlan = true, .id = 7 });
 	assert_int_equal(d.l3, 18);
 	run_split(&d, 1500, REVERSE, -1);
 }
@@ -624,7 +628,7 @@ static void test_v6_hop_by_hop_before_fragment_header(void **state)
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 6, .vlan = true, .hbh = true, .id = 99});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 6, .vlan = true, .hbh = true, .id = 99 });
 	assert_int_equal(d.frag_start, 18 + 48);
 	run_split(&d, 1280, SHUFFLED, -1);
 }
@@ -635,7 +639,7 @@ static void test_v6_dstopts_after_fragment_header(void **state)
 	struct dgram d;
 
 	(void)state;
-	build_dgram(&d, &(struct dgram_opts){.ipv = 6, .hbh = true, .dstopts = true, .id = 5});
+	build_dgram(&d, &(struct dgram_opts){ .ipv = 6, .hbh = true, .dstopts = true, .id = 5 });
 	run_split(&d, 1500, REVERSE, -1);
 }
 
@@ -704,7 +708,7 @@ static void test_expire_bounded_work(void **state)
 
 	(void)state;
 	for (uint32_t i = 0; i < 5; i++) {
-		build_dgram(&d, &(struct dgram_opts){.ipv = 4, .id = 100 + i});
+		build_dgram(&d, &(struct dgram_opts){ .ipv = 4, .id = 100 + i });
 		make_frag(&d, 0, 1480, true, &f);
 		assert_int_equal(feed(t, &f, i, &r), 0);
 	}
@@ -796,7 +800,7 @@ static void test_table_full(void **state)
 
 	(void)state;
 	for (unsigned int i = 0; i < 3; i++) {
-		build_dgram(&d[i], &(struct dgram_opts){.ipv = i == 1 ? 6 : 4, .id = 1000 + i});
+		build_dgram(&d[i], &(struct dgram_opts){ .ipv = i == 1 ? 6 : 4, .id = 1000 + i });
 		assert_int_equal(split(&d[i], 1500, f[i], 4), 3);
 	}
 	assert_int_equal(feed(t, &f[0][0], 0, &r), 0);
@@ -825,8 +829,8 @@ static void test_table_full_reclaims_expired(void **state)
 	struct dgram da, db;
 
 	(void)state;
-	build_dgram(&da, &(struct dgram_opts){.ipv = 4, .id = 1});
-	build_dgram(&db, &(struct dgram_opts){.ipv = 4, .id = 2});
+	build_dgram(&da, &(struct dgram_opts){ .ipv = 4, .id = 1 });
+	build_dgram(&db, &(struct dgram_opts){ .ipv = 4, .id = 2 });
 	split(&da, 1500, a, 4);
 	split(&db, 1500, b, 4);
 	assert_int_equal(feed(t, &a[0], 0, &r), 0);
@@ -1047,7 +1051,7 @@ static void test_truncated_every_prefix(void **state)
 
 	(void)state;
 	build_v4(&d[0]);
-	build_dgram(&d[1], &(struct dgram_opts){.ipv = 6, .hbh = true, .dstopts = true, .id = 3});
+	build_dgram(&d[1], &(struct dgram_opts){ .ipv = 6, .hbh = true, .dstopts = true, .id = 3 });
 	for (unsigned int v = 0; v < 2; v++) {
 		assert_int_equal(split(&d[v], 1500, f[v], 4), 3);
 		for (unsigned int k = 0; k < 3; k++) {
@@ -1100,10 +1104,10 @@ static void log_free(void *ctx, void *p)
 static void test_create_rejects_bad_conf(void **state)
 {
 	const struct np_frag_conf good = {
-	    .max_datagrams = 4,
-	    .max_datagram_len = 65535,
-	    .max_frags_per_datagram = 64,
-	    .timeout_ns = TIMEOUT,
+		.max_datagrams = 4,
+		.max_datagram_len = 65535,
+		.max_frags_per_datagram = 64,
+		.timeout_ns = TIMEOUT,
 	};
 	struct np_frag_conf bad[8];
 	struct np_frag_table *t;
@@ -1136,15 +1140,15 @@ static void test_create_rejects_bad_conf(void **state)
 
 static void test_custom_allocator(void **state)
 {
-	struct alloc_log log = {0};
+	struct alloc_log log = { 0 };
 	struct np_frag_conf c = {
-	    .max_datagrams = 3,
-	    .max_datagram_len = 4000,
-	    .max_frags_per_datagram = 8,
-	    .timeout_ns = TIMEOUT,
-	    .alloc = log_alloc,
-	    .free = log_free,
-	    .alloc_ctx = &log,
+		.max_datagrams = 3,
+		.max_datagram_len = 4000,
+		.max_frags_per_datagram = 8,
+		.timeout_ns = TIMEOUT,
+		.alloc = log_alloc,
+		.free = log_free,
+		.alloc_ctx = &log,
 	};
 	struct np_frag_table *t;
 	struct np_frag_result r;
@@ -1174,14 +1178,14 @@ static void test_custom_allocator(void **state)
 /* The bound and the figure documented in np_frag.h. */
 static void test_memsize_bound(void **state)
 {
-	static const uint32_t n[] = {1, 2, 3, 100, 1000, 1024, 1025, 4096};
+	static const uint32_t n[] = { 1, 2, 3, 100, 1000, 1024, 1025, 4096 };
 	struct np_frag_conf c = {
-	    .max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
-	    .max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
-	    .timeout_ns = NP_FRAG_DEFAULT_TIMEOUT_NS,
+		.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
+		.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
+		.timeout_ns = NP_FRAG_DEFAULT_TIMEOUT_NS,
 	};
 	size_t slot =
-	    NP_FRAG_SLOT_BYTES(NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN, NP_FRAG_DEFAULT_MAX_FRAGS);
+		NP_FRAG_SLOT_BYTES(NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN, NP_FRAG_DEFAULT_MAX_FRAGS);
 
 	(void)state;
 	assert_int_equal(slot, 66400);
@@ -1222,50 +1226,50 @@ static void test_stat_names_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sip_message_is_large),
-	    cmocka_unit_test(test_v4_mtu1500_in_order),
-	    cmocka_unit_test(test_v4_mtu1500_reverse),
-	    cmocka_unit_test(test_v4_mtu576_in_order),
-	    cmocka_unit_test(test_v4_mtu576_reverse),
-	    cmocka_unit_test(test_v4_mtu576_shuffled),
-	    cmocka_unit_test(test_v4_duplicate_fragment),
-	    cmocka_unit_test(test_v4_duplicate_fragment_shuffled),
-	    cmocka_unit_test(test_v4_vlan_header_kept),
-	    cmocka_unit_test(test_v4_df_bit_kept),
-	    cmocka_unit_test(test_tiny_first_fragment),
-	    cmocka_unit_test(test_identical_overlap_accepted),
-	    cmocka_unit_test(test_v6_mtu1500_in_order),
-	    cmocka_unit_test(test_v6_mtu1500_reverse),
-	    cmocka_unit_test(test_v6_mtu576_in_order),
-	    cmocka_unit_test(test_v6_mtu576_reverse),
-	    cmocka_unit_test(test_v6_mtu576_shuffled),
-	    cmocka_unit_test(test_v6_duplicate_fragment),
-	    cmocka_unit_test(test_v6_hop_by_hop_before_fragment_header),
-	    cmocka_unit_test(test_v6_dstopts_after_fragment_header),
-	    cmocka_unit_test(test_v6_two_fragment_headers_malformed),
-	    cmocka_unit_test(test_missing_middle_expires),
-	    cmocka_unit_test(test_expire_bounded_work),
-	    cmocka_unit_test(test_expired_datagram_not_completed),
-	    cmocka_unit_test(test_conflicting_overlap_dropped),
-	    cmocka_unit_test(test_conflicting_overlap_v6),
-	    cmocka_unit_test(test_table_full),
-	    cmocka_unit_test(test_table_full_reclaims_expired),
-	    cmocka_unit_test(test_too_long_for_max_datagram_len),
-	    cmocka_unit_test(test_too_long_past_ip_limit),
-	    cmocka_unit_test(test_too_long_with_ip_header),
-	    cmocka_unit_test(test_too_many_fragments),
-	    cmocka_unit_test(test_duplicate_flood_too_many),
-	    cmocka_unit_test(test_two_different_ends_inconsistent),
-	    cmocka_unit_test(test_data_past_last_fragment_inconsistent),
-	    cmocka_unit_test(test_last_fragment_short_inconsistent),
-	    cmocka_unit_test(test_unaligned_middle_fragment_malformed),
-	    cmocka_unit_test(test_whole_packet_refused),
-	    cmocka_unit_test(test_segments_do_not_mix),
-	    cmocka_unit_test(test_truncated_every_prefix),
-	    cmocka_unit_test(test_create_rejects_bad_conf),
-	    cmocka_unit_test(test_custom_allocator),
-	    cmocka_unit_test(test_memsize_bound),
-	    cmocka_unit_test(test_stat_names_stable),
+		cmocka_unit_test(test_sip_message_is_large),
+		cmocka_unit_test(test_v4_mtu1500_in_order),
+		cmocka_unit_test(test_v4_mtu1500_reverse),
+		cmocka_unit_test(test_v4_mtu576_in_order),
+		cmocka_unit_test(test_v4_mtu576_reverse),
+		cmocka_unit_test(test_v4_mtu576_shuffled),
+		cmocka_unit_test(test_v4_duplicate_fragment),
+		cmocka_unit_test(test_v4_duplicate_fragment_shuffled),
+		cmocka_unit_test(test_v4_vlan_header_kept),
+		cmocka_unit_test(test_v4_df_bit_kept),
+		cmocka_unit_test(test_tiny_first_fragment),
+		cmocka_unit_test(test_identical_overlap_accepted),
+		cmocka_unit_test(test_v6_mtu1500_in_order),
+		cmocka_unit_test(test_v6_mtu1500_reverse),
+		cmocka_unit_test(test_v6_mtu576_in_order),
+		cmocka_unit_test(test_v6_mtu576_reverse),
+		cmocka_unit_test(test_v6_mtu576_shuffled),
+		cmocka_unit_test(test_v6_duplicate_fragment),
+		cmocka_unit_test(test_v6_hop_by_hop_before_fragment_header),
+		cmocka_unit_test(test_v6_dstopts_after_fragment_header),
+		cmocka_unit_test(test_v6_two_fragment_headers_malformed),
+		cmocka_unit_test(test_missing_middle_expires),
+		cmocka_unit_test(test_expire_bounded_work),
+		cmocka_unit_test(test_expired_datagram_not_completed),
+		cmocka_unit_test(test_conflicting_overlap_dropped),
+		cmocka_unit_test(test_conflicting_overlap_v6),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_table_full_reclaims_expired),
+		cmocka_unit_test(test_too_long_for_max_datagram_len),
+		cmocka_unit_test(test_too_long_past_ip_limit),
+		cmocka_unit_test(test_too_long_with_ip_header),
+		cmocka_unit_test(test_too_many_fragments),
+		cmocka_unit_test(test_duplicate_flood_too_many),
+		cmocka_unit_test(test_two_different_ends_inconsistent),
+		cmocka_unit_test(test_data_past_last_fragment_inconsistent),
+		cmocka_unit_test(test_last_fragment_short_inconsistent),
+		cmocka_unit_test(test_unaligned_middle_fragment_malformed),
+		cmocka_unit_test(test_whole_packet_refused),
+		cmocka_unit_test(test_segments_do_not_mix),
+		cmocka_unit_test(test_truncated_every_prefix),
+		cmocka_unit_test(test_create_rejects_bad_conf),
+		cmocka_unit_test(test_custom_allocator),
+		cmocka_unit_test(test_memsize_bound),
+		cmocka_unit_test(test_stat_names_stable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -405,7 +405,7 @@ static void test_10000_flows(void **state)
 {
 	struct np_nat_learner *l = learner(16384, 32768);
 	struct np_nat_xlat *x = np_nat_xlat_create(32768, NULL, NULL, NULL);
-	struct many_ctx m = {0, 0};
+	struct many_ctx m = { 0, 0 };
 	struct np_nat_xlat_entry e;
 	unsigned int i, learned = 0;
 
@@ -478,10 +478,10 @@ static void test_small_tables_many_seeds(void **state)
 
 	(void)state;
 	for (seed = 1; seed <= 200; seed++) {
-		struct np_nat_learner_conf c = {.max_bindings = 32,
-						.max_pending = 8,
-						.grace_ns = SEC,
-						.hash_seed = seed * 0x9e37ull};
+		struct np_nat_learner_conf c = { .max_bindings = 32,
+						 .max_pending = 8,
+						 .grace_ns = SEC,
+						 .hash_seed = seed * 0x9e37ull };
 		struct np_nat_learner *l = np_nat_learner_create(&c);
 		struct np_nat_xlat *x = np_nat_xlat_create(16, NULL, NULL, NULL);
 		unsigned int learned = 0, want = 0;
@@ -507,10 +507,11 @@ static void test_small_tables_many_seeds(void **state)
 			if (i % 10 == 0) {
 				/* keepalive twin: withdraws what was just learned */
 				assert_int_equal(np_nat_fingerprint(l, &fk, NULL), 0);
-				assert_false(np_nat_binding_find(
-				    l, SEG_IN, UDP,
-				    &(struct np_nat_tuple){fi.src, fi.dst, fi.sport, fi.dport},
-				    NULL));
+				assert_false(np_nat_binding_find(l, SEG_IN, UDP,
+								 &(struct np_nat_tuple){
+									 fi.src, fi.dst, fi.sport,
+									 fi.dport },
+								 NULL));
 			} else {
 				want++;
 				assert_true(addr_eq(&b.a.src, src));
@@ -618,8 +619,8 @@ static void test_static_entries(void **state)
 {
 	struct np_nat_learner *l = learner(0, 0);
 	struct np_nat_xlat *x = np_nat_xlat_create(64, NULL, NULL, NULL);
-	struct np_static_nat sn = {A("10.0.10.2"), A("64.100.0.10")};
-	struct np_static_nat sn2 = {A("10.0.10.3"), A("64.100.0.10")};
+	struct np_static_nat sn = { A("10.0.10.2"), A("64.100.0.10") };
+	struct np_static_nat sn2 = { A("10.0.10.3"), A("64.100.0.10") };
 	struct np_nat_xlat_entry e;
 	unsigned int n = 0;
 	struct np_nat_fp f;
@@ -661,7 +662,7 @@ static void test_static_entries(void **state)
 static void test_table_full(void **state)
 {
 	struct np_nat_learner *l = learner(1, 0);
-	struct np_static_nat sn = {A("10.0.10.2"), A("64.100.0.10")};
+	struct np_static_nat sn = { A("10.0.10.2"), A("64.100.0.10") };
 	struct np_nat_fp f;
 
 	(void)state;
@@ -699,7 +700,7 @@ static void test_learner_errors(void **state)
 	assert_int_equal(np_nat_fingerprint(l, &f, NULL), -EINVAL);
 	assert_int_equal(np_nat_fingerprint(NULL, &f, NULL), -EINVAL);
 	assert_int_equal(np_nat_expire(NULL, 0), -EINVAL);
-	assert_int_equal(np_nat_flow_seen(l, NP_MAX_SEGMENTS, TCP, &(struct np_nat_tuple){0}, 0),
+	assert_int_equal(np_nat_flow_seen(l, NP_MAX_SEGMENTS, TCP, &(struct np_nat_tuple){ 0 }, 0),
 			 -EINVAL);
 	np_nat_learner_free(l);
 }
@@ -707,9 +708,10 @@ static void test_learner_errors(void **state)
 static void test_stat_names(void **state)
 {
 	static const char *const want[] = {
-	    "nat_bindings_active", "nat_bindings_learned_total", "nat_bindings_expired_total",
-	    "nat_ambiguous_total", "nat_pending_dropped_total",	 "nat_static_entries",
-	    "nat_table_full_total"};
+		"nat_bindings_active", "nat_bindings_learned_total", "nat_bindings_expired_total",
+		"nat_ambiguous_total", "nat_pending_dropped_total",  "nat_static_entries",
+		"nat_table_full_total"
+	};
 	const struct np_ctr_desc *r = np_nat_counters.rows;
 	unsigned int i, j, found;
 
@@ -964,7 +966,7 @@ static void test_xlat_concurrent(void **state)
 	struct conc c;
 	pthread_t w, rd;
 	uint32_t k;
-	struct timespec ts = {1, 0};
+	struct timespec ts = { 1, 0 };
 
 	(void)state;
 	memset(&c, 0, sizeof(c));
@@ -1001,31 +1003,31 @@ static void test_addr_classes(void **state)
 		const char *a;
 		bool priv, pub;
 	} t[] = {
-	    {"10.0.30.2", true, false},
-	    {"172.16.0.1", true, false},
-	    {"172.31.255.255", true, false},
-	    {"172.32.0.1", false, true},
-	    {"192.168.1.1", true, false},
-	    {"100.64.0.1", true, false},
-	    {"100.127.255.255", true, false},
-	    {"100.128.0.1", false, true},
-	    {"127.0.0.1", true, false},
-	    {"169.254.1.1", true, false},
-	    {"64.100.0.10", false, true},
-	    {"8.8.8.8", false, true},
-	    {"203.0.113.5", false, true},
-	    {"0.0.0.0", false, false},
-	    {"224.0.0.5", false, false},
-	    {"255.255.255.255", false, false},
-	    {"::1", true, false},
-	    {"fd00::1", true, false},
-	    {"fc00::1", true, false},
-	    {"fe80::1", true, false},
-	    {"febf::1", true, false},
-	    {"2001:db8::1", false, true},
-	    {"2a00:1450::1", false, true},
-	    {"::", false, false},
-	    {"ff02::1", false, false},
+		{ "10.0.30.2", true, false },
+		{ "172.16.0.1", true, false },
+		{ "172.31.255.255", true, false },
+		{ "172.32.0.1", false, true },
+		{ "192.168.1.1", true, false },
+		{ "100.64.0.1", true, false },
+		{ "100.127.255.255", true, false },
+		{ "100.128.0.1", false, true },
+		{ "127.0.0.1", true, false },
+		{ "169.254.1.1", true, false },
+		{ "64.100.0.10", false, true },
+		{ "8.8.8.8", false, true },
+		{ "203.0.113.5", false, true },
+		{ "0.0.0.0", false, false },
+		{ "224.0.0.5", false, false },
+		{ "255.255.255.255", false, false },
+		{ "::1", true, false },
+		{ "fd00::1", true, false },
+		{ "fc00::1", true, false },
+		{ "fe80::1", true, false },
+		{ "febf::1", true, false },
+		{ "2001:db8::1", false, true },
+		{ "2a00:1450::1", false, true },
+		{ "::", false, false },
+		{ "ff02::1", false, false },
 	};
 	unsigned int i;
 
@@ -1045,32 +1047,32 @@ static void test_addr_classes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_seed_inside_first),
-	    cmocka_unit_test(test_seed_dmz_first),
-	    cmocka_unit_test(test_join_on_answer_then_both_agree),
-	    cmocka_unit_test(test_other_direction_disagrees),
-	    cmocka_unit_test(test_contradicted_binding_withdrawn),
-	    cmocka_unit_test(test_tcp_seq_offset),
-	    cmocka_unit_test(test_dnat_only),
-	    cmocka_unit_test(test_untranslated_not_kept),
-	    cmocka_unit_test(test_ambiguous_before_join),
-	    cmocka_unit_test(test_ambiguous_after_join_withdrawn),
-	    cmocka_unit_test(test_outside_window),
-	    cmocka_unit_test(test_pending_overflow),
-	    cmocka_unit_test(test_expired_pending_not_counted),
-	    cmocka_unit_test(test_10000_flows),
-	    cmocka_unit_test(test_small_tables_many_seeds),
-	    cmocka_unit_test(test_expiry_after_grace),
-	    cmocka_unit_test(test_seed_publishes_xlat),
-	    cmocka_unit_test(test_static_entries),
-	    cmocka_unit_test(test_table_full),
-	    cmocka_unit_test(test_learner_errors),
-	    cmocka_unit_test(test_stat_names),
-	    cmocka_unit_test(test_xlat_kinds_and_fallback),
-	    cmocka_unit_test(test_xlat_refs_and_replace),
-	    cmocka_unit_test(test_xlat_full_and_reuse),
-	    cmocka_unit_test(test_xlat_concurrent),
-	    cmocka_unit_test(test_addr_classes),
+		cmocka_unit_test(test_seed_inside_first),
+		cmocka_unit_test(test_seed_dmz_first),
+		cmocka_unit_test(test_join_on_answer_then_both_agree),
+		cmocka_unit_test(test_other_direction_disagrees),
+		cmocka_unit_test(test_contradicted_binding_withdrawn),
+		cmocka_unit_test(test_tcp_seq_offset),
+		cmocka_unit_test(test_dnat_only),
+		cmocka_unit_test(test_untranslated_not_kept),
+		cmocka_unit_test(test_ambiguous_before_join),
+		cmocka_unit_test(test_ambiguous_after_join_withdrawn),
+		cmocka_unit_test(test_outside_window),
+		cmocka_unit_test(test_pending_overflow),
+		cmocka_unit_test(test_expired_pending_not_counted),
+		cmocka_unit_test(test_10000_flows),
+		cmocka_unit_test(test_small_tables_many_seeds),
+		cmocka_unit_test(test_expiry_after_grace),
+		cmocka_unit_test(test_seed_publishes_xlat),
+		cmocka_unit_test(test_static_entries),
+		cmocka_unit_test(test_table_full),
+		cmocka_unit_test(test_learner_errors),
+		cmocka_unit_test(test_stat_names),
+		cmocka_unit_test(test_xlat_kinds_and_fallback),
+		cmocka_unit_test(test_xlat_refs_and_replace),
+		cmocka_unit_test(test_xlat_full_and_reuse),
+		cmocka_unit_test(test_xlat_concurrent),
+		cmocka_unit_test(test_addr_classes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

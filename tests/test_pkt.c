@@ -59,7 +59,7 @@ static void set16(struct fb *f, uint32_t off, uint16_t v)
 /* Ethernet header; type is the EtherType or the first tag's TPID. */
 static void fb_eth(struct fb *f, uint16_t type)
 {
-	static const uint8_t macs[12] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2};
+	static const uint8_t macs[12] = { 0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2 };
 
 	memset(f, 0, sizeof(*f));
 	put_bytes(f, macs, sizeof(macs));
@@ -1040,8 +1040,8 @@ static void test_arp_is_non_ip(void **state)
 
 static void test_other_non_ip(void **state)
 {
-	static const uint16_t types[] = {0x8035, 0x88cc, 0x8809, 0x888e, 0x88f7,
-					 0x8808, 0x0000, 0x002e, 1500};
+	static const uint16_t types[] = { 0x8035, 0x88cc, 0x8809, 0x888e, 0x88f7,
+					  0x8808, 0x0000, 0x002e, 1500 };
 	struct np_pkt_info pi;
 	struct fb f;
 
@@ -1068,7 +1068,7 @@ static void test_vlan_arp_is_non_ip(void **state)
 
 static void test_unknown_ethertype(void **state)
 {
-	static const uint16_t types[] = {0x88b5, 0x8847, 0x8864, 1501, 0x05ff, 0xffff};
+	static const uint16_t types[] = { 0x88b5, 0x8847, 0x8864, 1501, 0x05ff, 0xffff };
 	struct np_pkt_info pi;
 	struct fb f;
 
@@ -1157,7 +1157,7 @@ static void test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
 
 static void test_addr_v4(void **state)
 {
-	static const uint8_t want[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 10, 2};
+	static const uint8_t want[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 0, 10, 2 };
 	struct np_addr a;
 	char buf[NP_ENDPOINT_STRLEN];
 
@@ -1202,9 +1202,9 @@ static void test_addr_str_small_buffer(void **state)
 static void test_class_names_stable(void **state)
 {
 	static const char *const want[NP_PKT_CLASS_MAX] = {
-	    "tcp",	 "udp",	       "icmp",	       "ip_other",
-	    "fragment",	 "runt",       "non_ip",       "unknown_ethertype",
-	    "truncated", "bad_header", "bad_checksum",
+		"tcp",	     "udp",	   "icmp",	   "ip_other",
+		"fragment",  "runt",	   "non_ip",	   "unknown_ethertype",
+		"truncated", "bad_header", "bad_checksum",
 	};
 
 	(void)state;
@@ -1350,7 +1350,7 @@ static int decap_check(const struct fb *f, struct np_pkt_tunnel *t, const struct
 
 static void test_gre_teb_key(void **state)
 {
-	static const uint8_t gre[] = {0x20, 0x00, 0x65, 0x58, 0x00, 0x00, 0x01, 0x2c};
+	static const uint8_t gre[] = { 0x20, 0x00, 0x65, 0x58, 0x00, 0x00, 0x01, 0x2c };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1365,8 +1365,8 @@ static void test_gre_teb_key(void **state)
 
 static void test_gre_ipv4_payload_csum_key_seq(void **state)
 {
-	static const uint8_t gre[] = {0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
-				      0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01};
+	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1381,7 +1381,7 @@ static void test_gre_ipv4_payload_csum_key_seq(void **state)
 
 static void test_gre_over_ipv6_no_key(void **state)
 {
-	static const uint8_t gre[] = {0x00, 0x00, 0x65, 0x58};
+	static const uint8_t gre[] = { 0x00, 0x00, 0x65, 0x58 };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1394,9 +1394,9 @@ static void test_gre_over_ipv6_no_key(void **state)
 
 static void test_gre_not_decapsulated(void **state)
 {
-	static const uint8_t pptp[] = {0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 1};
-	static const uint8_t mpls[] = {0x00, 0x00, 0x88, 0x47};
-	static const uint8_t routing[] = {0x40, 0x00, 0x65, 0x58, 0, 0, 0, 0};
+	static const uint8_t pptp[] = { 0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const uint8_t mpls[] = { 0x00, 0x00, 0x88, 0x47 };
+	static const uint8_t routing[] = { 0x40, 0x00, 0x65, 0x58, 0, 0, 0, 0 };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1416,17 +1416,17 @@ static void test_gre_not_decapsulated(void **state)
 
 static void test_erspan_types(void **state)
 {
-	static const uint8_t type1[] = {0x00, 0x00, 0x88, 0xbe};
+	static const uint8_t type1[] = { 0x00, 0x00, 0x88, 0xbe };
 	/* GRE S, seq; ERSPAN II: ver 1, vlan 0, session 0x155; index */
-	static const uint8_t type2[] = {0x10, 0x00, 0x88, 0xbe, 0,    0,    0,	  9,
-					0x10, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00};
+	static const uint8_t type2[] = { 0x10, 0x00, 0x88, 0xbe, 0,    0,    0,	   9,
+					 0x10, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
 	/* ERSPAN III: ver 2, session 3, timestamp, FT 0, O 0 */
-	static const uint8_t type3[] = {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
-					0x00, 0x03, 1,	  2,	3, 4, 0, 0, 0,	  0};
+	static const uint8_t type3[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
+					 0x00, 0x03, 1,	   2,	 3, 4, 0, 0, 0,	   0 };
 	/* ERSPAN III with the platform subheader (O 1) */
-	static const uint8_t type3o[] = {0x10, 0x00, 0x22, 0xeb, 0,    0,    0,	   9,	0x20, 0x00,
-					 0x03, 0xff, 1,	   2,	 3,    4,    0,	   0,	0,    1,
-					 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+	static const uint8_t type3o[] = { 0x10, 0x00, 0x22, 0xeb, 0,	0,    0,    9,	 0x20, 0x00,
+					  0x03, 0xff, 1,    2,	  3,	4,    0,    0,	 0,    1,
+					  0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1451,10 +1451,10 @@ static void test_erspan_types(void **state)
 
 static void test_erspan_bad(void **state)
 {
-	static const uint8_t ver[] = {0x10, 0x00, 0x88, 0xbe, 0,    0,	  0,	9,
-				      0x20, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00};
-	static const uint8_t ft[] = {0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
-				     0x00, 0x03, 1,    2,    3, 4, 0, 0, 0x08, 0};
+	static const uint8_t ver[] = { 0x10, 0x00, 0x88, 0xbe, 0,    0,	   0,	 9,
+				       0x20, 0x00, 0x01, 0x55, 0x00, 0x00, 0x00, 0x00 };
+	static const uint8_t ft[] = { 0x10, 0x00, 0x22, 0xeb, 0, 0, 0, 9, 0x20, 0x00,
+				      0x00, 0x03, 1,	2,    3, 4, 0, 0, 0x08, 0 };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1470,8 +1470,8 @@ static void test_erspan_bad(void **state)
 
 static void test_vxlan(void **state)
 {
-	static const uint8_t vx[] = {0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
-	static const uint8_t no_i[] = {0x00, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
+	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	static const uint8_t no_i[] = { 0x00, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
 	struct np_pkt_tunnel t;
 	struct fb in, f;
 
@@ -1490,12 +1490,12 @@ static void test_vxlan(void **state)
 /* Every prefix of every tunnel frame: no read past the end, a sane result. */
 static void test_tunnel_every_prefix(void **state)
 {
-	static const uint8_t vx[] = {0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00};
-	static const uint8_t gre[] = {0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
-				      0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01};
-	static const uint8_t e3[] = {0x10, 0x00, 0x22, 0xeb, 0,	   0,	 0,    9,   0x20, 0x00,
-				     0x03, 0xff, 1,    2,    3,	   4,	 0,    0,   0,	  1,
-				     0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa};
+	static const uint8_t vx[] = { 0x08, 0, 0, 0, 0x01, 0xe2, 0x40, 0x00 };
+	static const uint8_t gre[] = { 0xb0, 0x00, 0x08, 0x00, 0xaa, 0xbb, 0x00, 0x00,
+				       0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x01 };
+	static const uint8_t e3[] = { 0x10, 0x00, 0x22, 0xeb, 0,    0,	  0,	9,   0x20, 0x00,
+				      0x03, 0xff, 1,	2,    3,    4,	  0,	0,   0,	   1,
+				      0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa, 0xaa };
 	struct fb in, f;
 
 	(void)state;
@@ -1528,7 +1528,7 @@ static void test_tunnel_every_prefix(void **state)
 
 static void test_tunnel_frame_small_buffer(void **state)
 {
-	static const uint8_t gre[] = {0x00, 0x00, 0x08, 0x00};
+	static const uint8_t gre[] = { 0x00, 0x00, 0x08, 0x00 };
 	struct np_pkt_info pi;
 	struct np_pkt_tunnel t;
 	uint8_t buf[40];
@@ -1550,7 +1550,7 @@ static void test_tunnel_frame_small_buffer(void **state)
 static void test_encap_names_stable(void **state)
 {
 	static const char *const want[NP_PKT_ENCAP_MAX] = {
-	    "none", "gre", "erspan1", "erspan2", "erspan3", "vxlan",
+		"none", "gre", "erspan1", "erspan2", "erspan3", "vxlan",
 	};
 
 	(void)state;
@@ -1562,74 +1562,74 @@ static void test_encap_names_stable(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ipv4_tcp_options),
-	    cmocka_unit_test(test_ipv4_ip_options),
-	    cmocka_unit_test(test_ipv4_udp),
-	    cmocka_unit_test(test_ipv4_sctp_ports),
-	    cmocka_unit_test(test_ipv4_gre_no_ports),
-	    cmocka_unit_test(test_ipv4_fragment_first),
-	    cmocka_unit_test(test_ipv4_fragment_later),
-	    cmocka_unit_test(test_ipv4_bad_checksum),
-	    cmocka_unit_test(test_ipv4_bad_ihl),
-	    cmocka_unit_test(test_ipv4_bad_version),
-	    cmocka_unit_test(test_ipv4_total_length_below_ihl),
-	    cmocka_unit_test(test_ipv4_ihl_past_frame),
-	    cmocka_unit_test(test_tcp_bad_data_offset),
-	    cmocka_unit_test(test_tcp_data_offset_past_packet),
-	    cmocka_unit_test(test_ethernet_padding),
-	    cmocka_unit_test(test_ipv4_length_past_frame),
-	    cmocka_unit_test(test_udp_length_too_small),
-	    cmocka_unit_test(test_udp_length_past_ip),
-	    cmocka_unit_test(test_udp_length_below_ip),
-	    cmocka_unit_test(test_vlan),
-	    cmocka_unit_test(test_qinq_88a8),
-	    cmocka_unit_test(test_qinq_9100),
-	    cmocka_unit_test(test_three_tags_parsed_two_recorded),
-	    cmocka_unit_test(test_too_many_tags),
-	    cmocka_unit_test(test_vlan_tag_truncated),
-	    cmocka_unit_test(test_ipv6_tcp),
-	    cmocka_unit_test(test_ipv6_ext_headers),
-	    cmocka_unit_test(test_ipv6_ext_header_past_packet),
-	    cmocka_unit_test(test_ipv6_too_many_ext_headers),
-	    cmocka_unit_test(test_ipv6_max_ext_headers),
-	    cmocka_unit_test(test_ipv6_fragment_first),
-	    cmocka_unit_test(test_ipv6_fragment_later),
-	    cmocka_unit_test(test_ipv6_atomic_fragment),
-	    cmocka_unit_test(test_ipv6_esp_is_ip_other),
-	    cmocka_unit_test(test_ipv6_bad_version),
-	    cmocka_unit_test(test_icmp_unreachable_inner_tuple),
-	    cmocka_unit_test(test_icmp_inner_cut_before_ports),
-	    cmocka_unit_test(test_icmp_echo_no_inner),
-	    cmocka_unit_test(test_icmp_header_truncated),
-	    cmocka_unit_test(test_icmpv6_unreachable_inner_tuple),
-	    cmocka_unit_test(test_icmpv6_too_big_inner_udp),
-	    cmocka_unit_test(test_icmpv6_echo_no_inner),
-	    cmocka_unit_test(test_icmp_proto_mismatch_is_ip_other),
-	    cmocka_unit_test(test_arp_is_non_ip),
-	    cmocka_unit_test(test_other_non_ip),
-	    cmocka_unit_test(test_vlan_arp_is_non_ip),
-	    cmocka_unit_test(test_unknown_ethertype),
-	    cmocka_unit_test(test_runt),
-	    cmocka_unit_test(test_truncated_every_prefix_v4_tcp),
-	    cmocka_unit_test(test_truncated_every_prefix_qinq_v6_ext_udp),
-	    cmocka_unit_test(test_addr_v4),
-	    cmocka_unit_test(test_addr_v6),
-	    cmocka_unit_test(test_addr_str_small_buffer),
-	    cmocka_unit_test(test_class_names_stable),
-	    cmocka_unit_test(test_csum_zero_modes),
-	    cmocka_unit_test(test_csum_wrong_modes),
-	    cmocka_unit_test(test_csum_good_every_mode),
-	    cmocka_unit_test(test_csum_accepted_truncated),
-	    cmocka_unit_test(test_gre_teb_key),
-	    cmocka_unit_test(test_gre_ipv4_payload_csum_key_seq),
-	    cmocka_unit_test(test_gre_over_ipv6_no_key),
-	    cmocka_unit_test(test_gre_not_decapsulated),
-	    cmocka_unit_test(test_erspan_types),
-	    cmocka_unit_test(test_erspan_bad),
-	    cmocka_unit_test(test_vxlan),
-	    cmocka_unit_test(test_tunnel_every_prefix),
-	    cmocka_unit_test(test_tunnel_frame_small_buffer),
-	    cmocka_unit_test(test_encap_names_stable),
+		cmocka_unit_test(test_ipv4_tcp_options),
+		cmocka_unit_test(test_ipv4_ip_options),
+		cmocka_unit_test(test_ipv4_udp),
+		cmocka_unit_test(test_ipv4_sctp_ports),
+		cmocka_unit_test(test_ipv4_gre_no_ports),
+		cmocka_unit_test(test_ipv4_fragment_first),
+		cmocka_unit_test(test_ipv4_fragment_later),
+		cmocka_unit_test(test_ipv4_bad_checksum),
+		cmocka_unit_test(test_ipv4_bad_ihl),
+		cmocka_unit_test(test_ipv4_bad_version),
+		cmocka_unit_test(test_ipv4_total_length_below_ihl),
+		cmocka_unit_test(test_ipv4_ihl_past_frame),
+		cmocka_unit_test(test_tcp_bad_data_offset),
+		cmocka_unit_test(test_tcp_data_offset_past_packet),
+		cmocka_unit_test(test_ethernet_padding),
+		cmocka_unit_test(test_ipv4_length_past_frame),
+		cmocka_unit_test(test_udp_length_too_small),
+		cmocka_unit_test(test_udp_length_past_ip),
+		cmocka_unit_test(test_udp_length_below_ip),
+		cmocka_unit_test(test_vlan),
+		cmocka_unit_test(test_qinq_88a8),
+		cmocka_unit_test(test_qinq_9100),
+		cmocka_unit_test(test_three_tags_parsed_two_recorded),
+		cmocka_unit_test(test_too_many_tags),
+		cmocka_unit_test(test_vlan_tag_truncated),
+		cmocka_unit_test(test_ipv6_tcp),
+		cmocka_unit_test(test_ipv6_ext_headers),
+		cmocka_unit_test(test_ipv6_ext_header_past_packet),
+		cmocka_unit_test(test_ipv6_too_many_ext_headers),
+		cmocka_unit_test(test_ipv6_max_ext_headers),
+		cmocka_unit_test(test_ipv6_fragment_first),
+		cmocka_unit_test(test_ipv6_fragment_later),
+		cmocka_unit_test(test_ipv6_atomic_fragment),
+		cmocka_unit_test(test_ipv6_esp_is_ip_other),
+		cmocka_unit_test(test_ipv6_bad_version),
+		cmocka_unit_test(test_icmp_unreachable_inner_tuple),
+		cmocka_unit_test(test_icmp_inner_cut_before_ports),
+		cmocka_unit_test(test_icmp_echo_no_inner),
+		cmocka_unit_test(test_icmp_header_truncated),
+		cmocka_unit_test(test_icmpv6_unreachable_inner_tuple),
+		cmocka_unit_test(test_icmpv6_too_big_inner_udp),
+		cmocka_unit_test(test_icmpv6_echo_no_inner),
+		cmocka_unit_test(test_icmp_proto_mismatch_is_ip_other),
+		cmocka_unit_test(test_arp_is_non_ip),
+		cmocka_unit_test(test_other_non_ip),
+		cmocka_unit_test(test_vlan_arp_is_non_ip),
+		cmocka_unit_test(test_unknown_ethertype),
+		cmocka_unit_test(test_runt),
+		cmocka_unit_test(test_truncated_every_prefix_v4_tcp),
+		cmocka_unit_test(test_truncated_every_prefix_qinq_v6_ext_udp),
+		cmocka_unit_test(test_addr_v4),
+		cmocka_unit_test(test_addr_v6),
+		cmocka_unit_test(test_addr_str_small_buffer),
+		cmocka_unit_test(test_class_names_stable),
+		cmocka_unit_test(test_csum_zero_modes),
+		cmocka_unit_test(test_csum_wrong_modes),
+		cmocka_unit_test(test_csum_good_every_mode),
+		cmocka_unit_test(test_csum_accepted_truncated),
+		cmocka_unit_test(test_gre_teb_key),
+		cmocka_unit_test(test_gre_ipv4_payload_csum_key_seq),
+		cmocka_unit_test(test_gre_over_ipv6_no_key),
+		cmocka_unit_test(test_gre_not_decapsulated),
+		cmocka_unit_test(test_erspan_types),
+		cmocka_unit_test(test_erspan_bad),
+		cmocka_unit_test(test_vxlan),
+		cmocka_unit_test(test_tunnel_every_prefix),
+		cmocka_unit_test(test_tunnel_frame_small_buffer),
+		cmocka_unit_test(test_encap_names_stable),
 	};
 
 	return cmocka_run_group_tests_name("pkt", tests, NULL, NULL);

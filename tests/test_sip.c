@@ -27,58 +27,58 @@ static struct np_sip_msg msg;
 #define BOUNDARY "boundary-6j7zrmj35ifsu3efg5ga603hnz1nbf"
 
 static const char service_hdr[] =
-    "SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\r\n"
-    "Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1b2c3;"
-    "proxy-call-id=77aa-11;rport\r\n"
-    "Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKd4e5f6;received=127.0.0.1;rport=25063;"
-    "ingress-zone=DefaultZone\r\n"
-    "Call-ID: abcd12345678@127.0.0.1\r\n"
-    "CSeq: 4616 SERVICE\r\n"
-    "Contact: <sip:serviceproxy@cucm02.example.local>\r\n"
-    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\r\n"
-    "To: <sip:serviceserver@cucm02.example.local>\r\n"
-    "Max-Forwards: 15\r\n"
-    "Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\r\n"
-    "Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\r\n"
-    "User-Agent: TANDBERG/4132 (X8.7.2)\r\n"
-    "Date: Tue, 19 Apr 2016 07:09:13 GMT\r\n"
-    "Event: service\r\n"
-    "P-Asserted-Identity: <sip:serviceproxy@cucm02.example.local>\r\n"
-    "X-TAATag: e90b4983919b1f7a46d38f835\r\n"
-    "Content-Type: multipart/mixed;boundary=" BOUNDARY "\r\n"
-    "Content-Length: %zu\r\n"
-    "\r\n";
+	"SERVICE sip:serviceserver@cucm02.example.local SIP/2.0\r\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1b2c3;"
+	"proxy-call-id=77aa-11;rport\r\n"
+	"Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKd4e5f6;received=127.0.0.1;rport=25063;"
+	"ingress-zone=DefaultZone\r\n"
+	"Call-ID: abcd12345678@127.0.0.1\r\n"
+	"CSeq: 4616 SERVICE\r\n"
+	"Contact: <sip:serviceproxy@cucm02.example.local>\r\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\r\n"
+	"To: <sip:serviceserver@cucm02.example.local>\r\n"
+	"Max-Forwards: 15\r\n"
+	"Route: <sip:64.100.0.10:4401;transport=tls;apparent;ds;lr>\r\n"
+	"Route: <sip:127.0.0.1:22210;transport=tcp;vcs-cate;lr>\r\n"
+	"User-Agent: TANDBERG/4132 (X8.7.2)\r\n"
+	"Date: Tue, 19 Apr 2016 07:09:13 GMT\r\n"
+	"Event: service\r\n"
+	"P-Asserted-Identity: <sip:serviceproxy@cucm02.example.local>\r\n"
+	"X-TAATag: e90b4983919b1f7a46d38f835\r\n"
+	"Content-Type: multipart/mixed;boundary=" BOUNDARY "\r\n"
+	"Content-Length: %zu\r\n"
+	"\r\n";
 
 static const char service_body[] =
-    "--" BOUNDARY "\r\n"
-    "Content-Type: application/text\r\n"
-    "\r\n"
-    "<?xml version=\"1.0\" encoding=\"utf-8\"?><methodCall><params><username>john.smith"
-    "</username><method>REGISTER</method></params><methodName>DigestAuth</methodName>"
-    "</methodCall>\r\n"
-    "--" BOUNDARY "\r\n"
-    "Content-Type: application/x-x509-ca-cert\r\n"
-    "\r\n"
-    "-----BEGIN CERTIFICATE-----\r\n"
-    "hknS5nQ8NJEspxLPY0N4BvA8iL7ZasOqnqgHRlj95N8bn\r\n"
-    "-----END CERTIFICATE-----\r\n"
-    "--" BOUNDARY "--\r\n";
+	"--" BOUNDARY "\r\n"
+	"Content-Type: application/text\r\n"
+	"\r\n"
+	"<?xml version=\"1.0\" encoding=\"utf-8\"?><methodCall><params><username>john.smith"
+	"</username><method>REGISTER</method></params><methodName>DigestAuth</methodName>"
+	"</methodCall>\r\n"
+	"--" BOUNDARY "\r\n"
+	"Content-Type: application/x-x509-ca-cert\r\n"
+	"\r\n"
+	"-----BEGIN CERTIFICATE-----\r\n"
+	"hknS5nQ8NJEspxLPY0N4BvA8iL7ZasOqnqgHRlj95N8bn\r\n"
+	"-----END CERTIFICATE-----\r\n"
+	"--" BOUNDARY "--\r\n";
 
 static const char resp_408[] =
-    "SIP/2.0 408 Request Timeout\r\n"
-    "Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1b2c3;"
-    "proxy-call-id=77aa-11;received=64.100.0.10;rport=7003;ingress-zone=UCTraversal;"
-    "ingress-zone-id=4\r\n"
-    "Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKd4e5f6;received=127.0.0.1;rport=25063;"
-    "ingress-zone=DefaultZone\r\n"
-    "Call-ID: abcd12345678@127.0.0.1\r\n"
-    "CSeq: 4616 SERVICE\r\n"
-    "From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\r\n"
-    "To: <sip:serviceserver@cucm02.example.local>;tag=0987654321bbbb\r\n"
-    "Server: TANDBERG/4132 (X8.7.2)\r\n"
-    "Warning: 399 10.0.10.2 \"Request Timeout\"\r\n"
-    "Content-Length: 0\r\n"
-    "\r\n";
+	"SIP/2.0 408 Request Timeout\r\n"
+	"Via: SIP/2.0/TLS 64.100.0.10:7003;egress-zone=UCTraversal;branch=z9hG4bKa1b2c3;"
+	"proxy-call-id=77aa-11;received=64.100.0.10;rport=7003;ingress-zone=UCTraversal;"
+	"ingress-zone-id=4\r\n"
+	"Via: SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKd4e5f6;received=127.0.0.1;rport=25063;"
+	"ingress-zone=DefaultZone\r\n"
+	"Call-ID: abcd12345678@127.0.0.1\r\n"
+	"CSeq: 4616 SERVICE\r\n"
+	"From: <sip:serviceproxy@cucm02.example.local>;tag=0987654321aaaa\r\n"
+	"To: <sip:serviceserver@cucm02.example.local>;tag=0987654321bbbb\r\n"
+	"Server: TANDBERG/4132 (X8.7.2)\r\n"
+	"Warning: 399 10.0.10.2 \"Request Timeout\"\r\n"
+	"Content-Length: 0\r\n"
+	"\r\n";
 
 static char service[4096];
 static size_t service_len;
@@ -281,7 +281,7 @@ static void test_service_looks_like_sip(void **state)
 	assert_true(np_sip_looks_like_sip((const uint8_t *)service, service_len));
 	assert_true(np_sip_looks_like_sip((const uint8_t *)resp_408, strlen(resp_408)));
 	assert_true(
-	    np_sip_looks_like_sip((const uint8_t *)"\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\n", 29));
+		np_sip_looks_like_sip((const uint8_t *)"\r\n\r\nOPTIONS sip:a@b SIP/2.0\r\n", 29));
 }
 
 /* ---- header syntax ----------------------------------------------------------------------- */
@@ -406,14 +406,14 @@ static void test_folded_headers(void **state)
 static void test_comma_lists(void **state)
 {
 	static const char m[] =
-	    "INVITE sip:b@example.com SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 192.0.2.1;branch=a, SIP/2.0/TCP 192.0.2.2:5070;branch=b\r\n"
-	    "Contact: \"Doe, John\" <sip:jd@192.0.2.5>;q=0.5, <sip:x@192.0.2.6;a=\"p,q\">,"
-	    "<sip:y@192.0.2.7;u=1,2>\r\n"
-	    "Record-Route: <sip:192.0.2.30;lr>,<sip:192.0.2.31;lr>,<sip:192.0.2.32;lr>\r\n"
-	    "Date: Tue, 19 Apr 2016 07:09:13 GMT\r\n"
-	    "Content-Length: 0\r\n"
-	    "\r\n";
+		"INVITE sip:b@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1;branch=a, SIP/2.0/TCP 192.0.2.2:5070;branch=b\r\n"
+		"Contact: \"Doe, John\" <sip:jd@192.0.2.5>;q=0.5, <sip:x@192.0.2.6;a=\"p,q\">,"
+		"<sip:y@192.0.2.7;u=1,2>\r\n"
+		"Record-Route: <sip:192.0.2.30;lr>,<sip:192.0.2.31;lr>,<sip:192.0.2.32;lr>\r\n"
+		"Date: Tue, 19 Apr 2016 07:09:13 GMT\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n";
 	struct np_sip_uri u;
 
 	(void)state;
@@ -437,13 +437,12 @@ static void test_comma_lists(void **state)
 static void test_ipv6_hosts(void **state)
 {
 	static const char m[] =
-	    "INVITE sip:bob@[2001:db8::2] SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP "
-	    "[2001:db8::1]:5060;branch=z9hG4bK6;received=2001:db8::99;rport=5062\r\n"
-	    "Contact: <sip:alice@[2001:db8::1]:5060;transport=udp>\r\n"
-	    "Route: <sip:[2001:db8::5];lr>\r\n"
-	    "Content-Length: 0\r\n"
-	    "\r\n";
+		"INVITE sip:bob@[2001:db8::2] SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP [2001:db8::1]:5060;branch=z9hG4bK6;received=2001:db8::99;rport=5062\r\n"
+		"Contact: <sip:alice@[2001:db8::1]:5060;transport=udp>\r\n"
+		"Route: <sip:[2001:db8::5];lr>\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n";
 	struct np_sip_uri u;
 	char buf[64];
 
@@ -472,7 +471,7 @@ static void test_ipv6_hosts(void **state)
 
 static struct np_sip_view sv(const char *s)
 {
-	struct np_sip_view v = {s, (uint32_t)strlen(s)};
+	struct np_sip_view v = { s, (uint32_t)strlen(s) };
 	return v;
 }
 
@@ -507,8 +506,9 @@ static void test_uri_forms(void **state)
 	assert_view(u.user, "+15551234");
 	assert_int_equal(u.host_type, NP_SIP_HOST_NONE);
 
-	assert_int_equal(
-	    np_sip_uri_parse(sv("<sip:10.0.0.1;maddr=239.1.1.1;received=10.2.2.2>"), &u), 0);
+	assert_int_equal(np_sip_uri_parse(sv("<sip:10.0.0.1;maddr=239.1.1.1;received=10.2.2.2>"),
+					  &u),
+			 0);
 	assert_true(np_sip_uri_param(&u, "maddr", &v));
 	assert_view(v, "239.1.1.1");
 	assert_true(np_sip_uri_param(&u, "RECEIVED", &v));
@@ -773,12 +773,12 @@ static void test_frame_header_too_long(void **state)
 static void test_ssdp_rejected(void **state)
 {
 	static const char ssdp[] =
-	    "NOTIFY * HTTP/1.1\r\n"
-	    "HOST: 239.255.255.250:1900\r\n"
-	    "NT: upnp:rootdevice\r\n"
-	    "NTS: ssdp:alive\r\n"
-	    "LOCATION: http://192.168.1.1:5431/dyndev/uuid:0000e068-20a0-00e0-20a0-48a8000808e0\r\n"
-	    "\r\n";
+		"NOTIFY * HTTP/1.1\r\n"
+		"HOST: 239.255.255.250:1900\r\n"
+		"NT: upnp:rootdevice\r\n"
+		"NTS: ssdp:alive\r\n"
+		"LOCATION: http://192.168.1.1:5431/dyndev/uuid:0000e068-20a0-00e0-20a0-48a8000808e0\r\n"
+		"\r\n";
 	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 
 	(void)state;
@@ -808,7 +808,7 @@ static void test_looks_like_sip(void **state)
 
 static void test_truncated_every_length(void **state)
 {
-	static const char *const msgs[] = {resp_408, NULL};
+	static const char *const msgs[] = { resp_408, NULL };
 	uint8_t *copy;
 
 	(void)state;
@@ -1032,13 +1032,13 @@ static void test_join_overflow(void **state)
 static void test_bad_start_lines(void **state)
 {
 	static const char *const bad[] = {
-	    "SIP/2.0 99 Low\r\n\r\n",
-	    "SIP/2.0 700 High\r\n\r\n",
-	    "SIP/2.0 2000 X\r\n\r\n",
-	    "INVITE sip:a@b HTTP/1.1\r\n\r\n",
-	    "INVITE\r\n\r\n",
-	    "INVITE  SIP/2.0\r\n\r\n",
-	    " INVITE sip:a@b SIP/2.0\r\n\r\n",
+		"SIP/2.0 99 Low\r\n\r\n",
+		"SIP/2.0 700 High\r\n\r\n",
+		"SIP/2.0 2000 X\r\n\r\n",
+		"INVITE sip:a@b HTTP/1.1\r\n\r\n",
+		"INVITE\r\n\r\n",
+		"INVITE  SIP/2.0\r\n\r\n",
+		" INVITE sip:a@b SIP/2.0\r\n\r\n",
 	};
 
 	(void)state;
@@ -1111,20 +1111,22 @@ struct corpus_case {
 };
 
 static const struct corpus_case corpus_cases[] = {
-    {"sip-body-frames-public-cloudshark-sip-s0.pcap", 1, 0, "12013223@200.57.7.195", 2,
-     "200.57.7.196"},
-    {"sip-body-frames-public-cloudshark-sip-s0.pcap", 4, 200, "12013223@200.57.7.195", 2,
-     "200.57.7.204"},
-    {"sip-body-frames-public-cloudshark-sip-s0.pcap", 7, 200,
-     "D3A26FC3974B44ECB5A96E07282903E3@bestel.com", 1, NULL},
-    {"sip-compact-form-sip-compact-form.pcap", 1, 0, "105090259-446faf7a@192.168.1.2", 1,
-     "192.168.1.2"},
-    {"sip-header-multi-value-sip-header-multi-val.pcap", 1, 0, "105090259-446faf7a@192.168.1.2", 1,
-     "192.168.1.2"},
-    {"sip-options-method-input.pcap", 2, 200, "1234567890@192.168.1.10", 1, NULL},
-    {"sip-pattern-matching-sip.pcap", 2, 401, "578222729-4665d775@578222732-4665d772", 1, NULL},
-    {"sip-sdp-sdp.pcap", 2, 200, "105090259-446faf7a@192.168.1.2", 1, "192.168.1.2"},
-    {"sip-tcp-pattern-matching-sip.pcap", 4, 0, "578222729-4665d775@578222732-4665d772", 1, NULL},
+	{ "sip-body-frames-public-cloudshark-sip-s0.pcap", 1, 0, "12013223@200.57.7.195", 2,
+	  "200.57.7.196" },
+	{ "sip-body-frames-public-cloudshark-sip-s0.pcap", 4, 200, "12013223@200.57.7.195", 2,
+	  "200.57.7.204" },
+	{ "sip-body-frames-public-cloudshark-sip-s0.pcap", 7, 200,
+	  "D3A26FC3974B44ECB5A96E07282903E3@bestel.com", 1, NULL },
+	{ "sip-compact-form-sip-compact-form.pcap", 1, 0, "105090259-446faf7a@192.168.1.2", 1,
+	  "192.168.1.2" },
+	{ "sip-header-multi-value-sip-header-multi-val.pcap", 1, 0,
+	  "105090259-446faf7a@192.168.1.2", 1, "192.168.1.2" },
+	{ "sip-options-method-input.pcap", 2, 200, "1234567890@192.168.1.10", 1, NULL },
+	{ "sip-pattern-matching-sip.pcap", 2, 401, "578222729-4665d775@578222732-4665d772", 1,
+	  NULL },
+	{ "sip-sdp-sdp.pcap", 2, 200, "105090259-446faf7a@192.168.1.2", 1, "192.168.1.2" },
+	{ "sip-tcp-pattern-matching-sip.pcap", 4, 0, "578222729-4665d775@578222732-4665d772", 1,
+	  NULL },
 };
 
 /* Payload of frame number @p want (1-based) of a classic pcap; NULL when absent. */
@@ -1183,24 +1185,24 @@ static int parse_exact(const char *s)
 
 static void test_names_every_form(void **state)
 {
-	static const char m[] =
-	    "OPTIONS sip:x@example.com SIP/2.0\r\n"
-	    "Content-Encoding: gzip\r\n" /* 16 characters: the scalar path */
-	    "Call-ID: c1\r\n"		 /* shares length and letter with Contact */
-	    "Contact: <sip:c@192.0.2.7>\r\n"
-	    "Call\rID: not-a-call-id\r\n" /* CR where '-' is: no name */
-	    "Call_ID: nor-this\r\n"
-	    "X-Very-Long-Unknown-Header-Name: v\r\n"
-	    "Max-Forwards: 70\r\n"
-	    "User-Agent: ua\r\n"
-	    "Service-Route: <sip:192.0.2.12;lr>\r\n"
-	    "Record-Route: <sip:192.0.2.10;lr>\r\n"
-	    "Supported: timer\r\n"
-	    "Warning: 399 a.example \"x\"\r\n"
-	    "To: <sip:x@example.com>\r\n"
-	    "CSeq: 9 OPTIONS\r\n"
-	    "Via: SIP/2.0/UDP 192.0.2.1\r\n" /* the last line: the 16-byte load reaches the end */
-	    "\r\n";
+	static const char m[] = "OPTIONS sip:x@example.com SIP/2.0\r\n"
+				"Content-Encoding: gzip\r\n" /* 16 characters: the scalar path */
+				"Call-ID: c1\r\n" /* shares length and letter with Contact */
+				"Contact: <sip:c@192.0.2.7>\r\n"
+				"Call\rID: not-a-call-id\r\n" /* CR where '-' is: no name */
+				"Call_ID: nor-this\r\n"
+				"X-Very-Long-Unknown-Header-Name: v\r\n"
+				"Max-Forwards: 70\r\n"
+				"User-Agent: ua\r\n"
+				"Service-Route: <sip:192.0.2.12;lr>\r\n"
+				"Record-Route: <sip:192.0.2.10;lr>\r\n"
+				"Supported: timer\r\n"
+				"Warning: 399 a.example \"x\"\r\n"
+				"To: <sip:x@example.com>\r\n"
+				"CSeq: 9 OPTIONS\r\n"
+				"Via: SIP/2.0/UDP 192.0.2.1\r\n" /* the last line: the 16-byte load
+								    reaches the end */
+				"\r\n";
 
 	(void)state;
 	assert_int_equal(parse_exact(m), 0);
@@ -1234,8 +1236,9 @@ static void test_names_at_buffer_end(void **state)
 	assert_view(msg.call_id, "x");
 	assert_int_equal(msg.cseq_raw.len, 0);
 	/* LF-only lines, a name then white space then ':' */
-	assert_int_equal(
-	    parse_exact("BYE sip:a@b SIP/2.0\nCall-ID \t : y\nContent-Encoding :z\n\n"), 0);
+	assert_int_equal(parse_exact(
+				 "BYE sip:a@b SIP/2.0\nCall-ID \t : y\nContent-Encoding :z\n\n"),
+			 0);
 	assert_view(msg.call_id, "y");
 	assert_view(msg.content_encoding, "z");
 	assert_true(msg.flags & NP_SIP_F_LF_ONLY);
@@ -1313,14 +1316,14 @@ static void test_ipv4_literals(void **state)
 		const char *text;
 		int type;
 	} cases[] = {
-	    {"1.2.3.4", NP_SIP_HOST_IPV4},	   {"255.255.255.255", NP_SIP_HOST_IPV4},
-	    {"001.002.003.004", NP_SIP_HOST_IPV4}, {"0.0.0.0", NP_SIP_HOST_IPV4},
-	    {"1.2.3.256", NP_SIP_HOST_NAME},	   {"1.2.3.4.", NP_SIP_HOST_NAME},
-	    {"1..2.3", NP_SIP_HOST_NAME},	   {"1.2.3.1234", NP_SIP_HOST_NAME},
-	    {"1234.1.1.1", NP_SIP_HOST_NAME},	   {".1.2.3.4", NP_SIP_HOST_NAME},
-	    {"1.2.3.4a", NP_SIP_HOST_NAME},	   {"1.2.3.-4", NP_SIP_HOST_NAME},
-	    {"1.2.3.4.5", NP_SIP_HOST_NAME},	   {"1.2.3", NP_SIP_HOST_NAME},
-	    {"999.1.1.1", NP_SIP_HOST_NAME},	   {"1.2.3.00004", NP_SIP_HOST_NAME},
+		{ "1.2.3.4", NP_SIP_HOST_IPV4 },	 { "255.255.255.255", NP_SIP_HOST_IPV4 },
+		{ "001.002.003.004", NP_SIP_HOST_IPV4 }, { "0.0.0.0", NP_SIP_HOST_IPV4 },
+		{ "1.2.3.256", NP_SIP_HOST_NAME },	 { "1.2.3.4.", NP_SIP_HOST_NAME },
+		{ "1..2.3", NP_SIP_HOST_NAME },		 { "1.2.3.1234", NP_SIP_HOST_NAME },
+		{ "1234.1.1.1", NP_SIP_HOST_NAME },	 { ".1.2.3.4", NP_SIP_HOST_NAME },
+		{ "1.2.3.4a", NP_SIP_HOST_NAME },	 { "1.2.3.-4", NP_SIP_HOST_NAME },
+		{ "1.2.3.4.5", NP_SIP_HOST_NAME },	 { "1.2.3", NP_SIP_HOST_NAME },
+		{ "999.1.1.1", NP_SIP_HOST_NAME },	 { "1.2.3.00004", NP_SIP_HOST_NAME },
 	};
 	struct np_addr a;
 
@@ -1332,7 +1335,7 @@ static void test_ipv4_literals(void **state)
 	assert_int_equal(np_sip_host_parse(sv("001.002.003.004"), &a), NP_SIP_HOST_IPV4);
 	assert_v4(&a, "1.2.3.4");
 	/* not NUL-terminated: a digit right after the text is not part of it */
-	assert_int_equal(np_sip_host_parse((struct np_sip_view){"10.0.0.19", 8}, &a),
+	assert_int_equal(np_sip_host_parse((struct np_sip_view){ "10.0.0.19", 8 }, &a),
 			 NP_SIP_HOST_IPV4);
 	assert_v4(&a, "10.0.0.1");
 }
@@ -1340,16 +1343,16 @@ static void test_ipv4_literals(void **state)
 static void test_sdp_line_forms(void **state)
 {
 	static const char body[] =
-	    "v=0\r\n"
-	    "o=user 1 1 IN IP4 192.0.2.1\r\n"
-	    "c=IN   IP4\t 192.0.2.2/127/2 \r\n"
-	    "m=audio\t49170/2  RTP/AVP 0\r\n"
-	    "a=x:" /* a line longer than 64 bytes before the next c= */
-	    "0123456789012345678901234567890123456789012345678901234567890123456789\r\n"
-	    "c=IN IP4 "
-	    "this-is-a-long-host-name-that-makes-the-line-longer-than-64.example.com\r\n"
-	    "m=video 0 RTP/AVP 31\n"
-	    "c=IN IP6 2001:db8::9";
+		"v=0\r\n"
+		"o=user 1 1 IN IP4 192.0.2.1\r\n"
+		"c=IN   IP4\t 192.0.2.2/127/2 \r\n"
+		"m=audio\t49170/2  RTP/AVP 0\r\n"
+		"a=x:" /* a line longer than 64 bytes before the next c= */
+		"0123456789012345678901234567890123456789012345678901234567890123456789\r\n"
+		"c=IN IP4 "
+		"this-is-a-long-host-name-that-makes-the-line-longer-than-64.example.com\r\n"
+		"m=video 0 RTP/AVP 31\n"
+		"c=IN IP6 2001:db8::9";
 	struct np_sip_sdp sdp;
 
 	(void)state;
@@ -1501,59 +1504,59 @@ static void test_public_corpus(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_service_start_line),
-	    cmocka_unit_test(test_service_vias),
-	    cmocka_unit_test(test_service_routes),
-	    cmocka_unit_test(test_service_dialog_fields),
-	    cmocka_unit_test(test_service_body),
-	    cmocka_unit_test(test_408_response),
-	    cmocka_unit_test(test_service_looks_like_sip),
-	    cmocka_unit_test(test_compact_names),
-	    cmocka_unit_test(test_name_case),
-	    cmocka_unit_test(test_space_before_colon),
-	    cmocka_unit_test(test_folded_headers),
-	    cmocka_unit_test(test_comma_lists),
-	    cmocka_unit_test(test_ipv6_hosts),
-	    cmocka_unit_test(test_uri_forms),
-	    cmocka_unit_test(test_unterminated_angle),
-	    cmocka_unit_test(test_param_find),
-	    cmocka_unit_test(test_host_parse),
-	    cmocka_unit_test(test_sdp_plain),
-	    cmocka_unit_test(test_sdp_in_message),
-	    cmocka_unit_test(test_multipart_sdp),
-	    cmocka_unit_test(test_frame_complete_and_pipelined),
-	    cmocka_unit_test(test_frame_need_more),
-	    cmocka_unit_test(test_frame_keepalive_and_lf),
-	    cmocka_unit_test(test_frame_bad_content_length),
-	    cmocka_unit_test(test_frame_header_too_long),
-	    cmocka_unit_test(test_ssdp_rejected),
-	    cmocka_unit_test(test_looks_like_sip),
-	    cmocka_unit_test(test_truncated_every_length),
-	    cmocka_unit_test(test_missing_crlf),
-	    cmocka_unit_test(test_header_line_64k),
-	    cmocka_unit_test(test_nul_bytes),
-	    cmocka_unit_test(test_content_length_negative),
-	    cmocka_unit_test(test_content_length_huge),
-	    cmocka_unit_test(test_content_length_missing),
-	    cmocka_unit_test(test_content_length_non_numeric),
-	    cmocka_unit_test(test_1000_vias),
-	    cmocka_unit_test(test_via_overflow),
-	    cmocka_unit_test(test_join_overflow),
-	    cmocka_unit_test(test_bad_start_lines),
-	    cmocka_unit_test(test_api_errors),
-	    cmocka_unit_test(test_names_stable),
-	    cmocka_unit_test(test_two_scratches),
-	    cmocka_unit_test(test_public_corpus),
-	    cmocka_unit_test(test_names_every_form),
-	    cmocka_unit_test(test_names_at_buffer_end),
-	    cmocka_unit_test(test_unknown_spaced_names_count),
-	    cmocka_unit_test(test_folded_keeps_order),
-	    cmocka_unit_test(test_too_long_undoes_headers),
-	    cmocka_unit_test(test_ipv4_literals),
-	    cmocka_unit_test(test_sdp_line_forms),
-	    cmocka_unit_test(test_multipart_delimiters),
-	    cmocka_unit_test(test_method_names_round_trip),
-	    cmocka_unit_test(test_db_errbuf),
+		cmocka_unit_test(test_service_start_line),
+		cmocka_unit_test(test_service_vias),
+		cmocka_unit_test(test_service_routes),
+		cmocka_unit_test(test_service_dialog_fields),
+		cmocka_unit_test(test_service_body),
+		cmocka_unit_test(test_408_response),
+		cmocka_unit_test(test_service_looks_like_sip),
+		cmocka_unit_test(test_compact_names),
+		cmocka_unit_test(test_name_case),
+		cmocka_unit_test(test_space_before_colon),
+		cmocka_unit_test(test_folded_headers),
+		cmocka_unit_test(test_comma_lists),
+		cmocka_unit_test(test_ipv6_hosts),
+		cmocka_unit_test(test_uri_forms),
+		cmocka_unit_test(test_unterminated_angle),
+		cmocka_unit_test(test_param_find),
+		cmocka_unit_test(test_host_parse),
+		cmocka_unit_test(test_sdp_plain),
+		cmocka_unit_test(test_sdp_in_message),
+		cmocka_unit_test(test_multipart_sdp),
+		cmocka_unit_test(test_frame_complete_and_pipelined),
+		cmocka_unit_test(test_frame_need_more),
+		cmocka_unit_test(test_frame_keepalive_and_lf),
+		cmocka_unit_test(test_frame_bad_content_length),
+		cmocka_unit_test(test_frame_header_too_long),
+		cmocka_unit_test(test_ssdp_rejected),
+		cmocka_unit_test(test_looks_like_sip),
+		cmocka_unit_test(test_truncated_every_length),
+		cmocka_unit_test(test_missing_crlf),
+		cmocka_unit_test(test_header_line_64k),
+		cmocka_unit_test(test_nul_bytes),
+		cmocka_unit_test(test_content_length_negative),
+		cmocka_unit_test(test_content_length_huge),
+		cmocka_unit_test(test_content_length_missing),
+		cmocka_unit_test(test_content_length_non_numeric),
+		cmocka_unit_test(test_1000_vias),
+		cmocka_unit_test(test_via_overflow),
+		cmocka_unit_test(test_join_overflow),
+		cmocka_unit_test(test_bad_start_lines),
+		cmocka_unit_test(test_api_errors),
+		cmocka_unit_test(test_names_stable),
+		cmocka_unit_test(test_two_scratches),
+		cmocka_unit_test(test_public_corpus),
+		cmocka_unit_test(test_names_every_form),
+		cmocka_unit_test(test_names_at_buffer_end),
+		cmocka_unit_test(test_unknown_spaced_names_count),
+		cmocka_unit_test(test_folded_keeps_order),
+		cmocka_unit_test(test_too_long_undoes_headers),
+		cmocka_unit_test(test_ipv4_literals),
+		cmocka_unit_test(test_sdp_line_forms),
+		cmocka_unit_test(test_multipart_delimiters),
+		cmocka_unit_test(test_method_names_round_trip),
+		cmocka_unit_test(test_db_errbuf),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

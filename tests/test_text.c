@@ -110,11 +110,11 @@ static void test_json_escapes_c1(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_controls_escaped),
-	    cmocka_unit_test(test_c1_and_invalid_utf8),
-	    cmocka_unit_test(test_sequences_split_across_writes),
-	    cmocka_unit_test(test_escape_buffer_one_line),
-	    cmocka_unit_test(test_json_escapes_c1),
+		cmocka_unit_test(test_controls_escaped),
+		cmocka_unit_test(test_c1_and_invalid_utf8),
+		cmocka_unit_test(test_sequences_split_across_writes),
+		cmocka_unit_test(test_escape_buffer_one_line),
+		cmocka_unit_test(test_json_escapes_c1),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,7 +151,7 @@ __attribute__((noinline)) uint64_t bench_pass(struct bench *b)
 
 static const char *host_type_name(unsigned int t)
 {
-	static const char *const names[] = {"none", "name", "ipv4", "ipv6"};
+	static const char *const names[] = { "none", "name", "ipv4", "ipv6" };
 
 	return t < 4 ? names[t] : "?";
 }
@@ -181,8 +181,8 @@ static void dump(struct bench *b)
 			printf("  %s[%u] %s %s port %u: %s\n", np_det_hdr_name(d->hdr), d->index,
 			       host_type_name(d->host_type),
 			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6
-				   ? ab
-				   : "-",
+				       ? ab
+				       : "-",
 			       d->port, d->value);
 		}
 	}
@@ -224,7 +224,7 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct bench b = {0};
+	struct bench b = { 0 };
 	unsigned long passes = BENCH_DEFAULT_PASSES, rounds = BENCH_DEFAULT_ROUNDS;
 	double ns[BENCH_MAX_ROUNDS];
 	bool once = false, do_dump = false;

@@ -25,7 +25,7 @@ packages=(
 	# service checks: the logrotate snippet, log lines never sent to syslog
 	logrotate strace
 	# tests, fuzzing, sanitizers
-	libcmocka-dev clang libclang-rt-14-dev valgrind python3 python3-pytest python3-scapy python3-yaml
+	libcmocka-dev clang libclang-rt-14-dev clang-format valgrind python3 python3-pytest python3-scapy python3-yaml
 	# peers and tools the tests and benchmarks drive
 	dpdk dpdk-dev tshark sngrep iproute2 nftables procps prometheus git time
 	# real SIP software for end-to-end suites

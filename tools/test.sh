@@ -82,6 +82,18 @@ if [ -d tests/fuzz ]; then
 	fi
 fi
 
+echo "== format (clang-format, the root .clang-format)"
+# One check: every tracked C source and header as clang-format would write it.
+if git ls-files -z '*.c' '*.h' | xargs -0 clang-format --dry-run --Werror >"$logs/format.log" 2>&1; then
+	echo "ok   clang-format ($(git ls-files '*.c' '*.h' | wc -l) files)"
+	passed=$((passed + 1))
+else
+	echo "FAIL clang-format: $(grep -c 'error:' "$logs/format.log") lines differ; fix with:"
+	echo "     git ls-files '*.c' '*.h' | xargs clang-format -i"
+	grep -E 'error:' "$logs/format.log" | head -20
+	failed=$((failed + 1))
+fi
+
 echo "== offline commands under valgrind (memcheck, leaks: definite and indirect)"
 # Each check counts as one pass or failure: valgrind's exit code is 1 on a
 # memory error or leak, natprobe's own code must be the one expected.

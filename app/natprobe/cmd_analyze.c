@@ -16,31 +16,31 @@
 #include "np_offline.h"
 
 const char np_analyze_usage[] =
-    "Usage: natprobe analyze [OPTIONS] [SEG=]FILE[#PART]...\n"
-    "Offline analysis of captures (pcap, pcapng) or Expressway diagnostic logs, one\n"
-    "per segment (SEG names it: inside=c.pcap dmz=e.pcap), through the same pipeline\n"
-    "as run. Prints a report (incidents, anomalies, NAT bindings learned, what was\n"
-    "read), bytes from the wire escaped as \\xNN; or JSON records.\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config FILE        take nat.static and the limits from a natprobe config\n"
-    "      --static-nat PRIV=PUB\n"
-    "                           a static NAT entry, two IPv4 or two IPv6 addresses;\n"
-    "                           repeat it for more (at most 64)\n"
-    "  -j, --json               one JSON record per line on stdout (docs/records.md)\n"
-    "                           and nothing else there\n"
-    "      --bindings           list every NAT binding in the report (default: the\n"
-    "                           first few)\n"
-    "      --fail-on incident|anomaly\n"
-    "                           exit 3 when an incident (or any anomaly or incident)\n"
-    "                           is found\n"
-    "      --evidence DIR       write each incident's frames, both sides, to\n"
-    "                           DIR/incident-ID.pcapng (a new file; one interface per\n"
-    "                           segment, a comment per frame naming its records)\n"
-    "      --html FILE          write the analysis as one HTML page: the verdict, a\n"
-    "                           ladder diagram per incident, diagnosis, fixes, evidence\n"
-    "  -h, --help               this text\n"
-    "\n" NP_OFFLINE_USAGE_TEXT;
+	"Usage: natprobe analyze [OPTIONS] [SEG=]FILE[#PART]...\n"
+	"Offline analysis of captures (pcap, pcapng) or Expressway diagnostic logs, one\n"
+	"per segment (SEG names it: inside=c.pcap dmz=e.pcap), through the same pipeline\n"
+	"as run. Prints a report (incidents, anomalies, NAT bindings learned, what was\n"
+	"read), bytes from the wire escaped as \\xNN; or JSON records.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE        take nat.static and the limits from a natprobe config\n"
+	"      --static-nat PRIV=PUB\n"
+	"                           a static NAT entry, two IPv4 or two IPv6 addresses;\n"
+	"                           repeat it for more (at most 64)\n"
+	"  -j, --json               one JSON record per line on stdout (docs/records.md)\n"
+	"                           and nothing else there\n"
+	"      --bindings           list every NAT binding in the report (default: the\n"
+	"                           first few)\n"
+	"      --fail-on incident|anomaly\n"
+	"                           exit 3 when an incident (or any anomaly or incident)\n"
+	"                           is found\n"
+	"      --evidence DIR       write each incident's frames, both sides, to\n"
+	"                           DIR/incident-ID.pcapng (a new file; one interface per\n"
+	"                           segment, a comment per frame naming its records)\n"
+	"      --html FILE          write the analysis as one HTML page: the verdict, a\n"
+	"                           ladder diagram per incident, diagnosis, fixes, evidence\n"
+	"  -h, --help               this text\n"
+	"\n" NP_OFFLINE_USAGE_TEXT;
 
 struct analyze_ctx {
 	struct np_offline *o;
@@ -138,7 +138,10 @@ static const struct np_addr *binding_public(const struct np_det_record *r)
 /* Bindings: a count, grouped by the address the NAT shows, the first few. */
 static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 {
-	enum { SHOWN = 5, GROUPS = 8 };
+	enum {
+		SHOWN = 5,
+		GROUPS = 8
+	};
 	struct {
 		struct np_addr addr;
 		size_t n;
@@ -161,7 +164,7 @@ static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 		if (k < n_g)
 			g[k].n++;
 		else if (n_g < GROUPS)
-			g[n_g++] = (typeof(g[0])){*pub, 1};
+			g[n_g++] = (typeof(g[0])){ *pub, 1 };
 		else
 			other++;
 	}
@@ -203,9 +206,9 @@ static void verdict_line(const struct analyze_ctx *a, char *buf, size_t len)
 	off = (size_t)snprintf(buf, len, "Verdict: ");
 	if (n_inc > 0) {
 		by_type(a, NP_DET_KIND_INCIDENT, types, sizeof(types));
-		off +=
-		    (size_t)snprintf(buf + off, len > off ? len - off : 0, "%zu incident%s (%s); ",
-				     n_inc, n_inc == 1 ? "" : "s", types);
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0,
+					"%zu incident%s (%s); ", n_inc, n_inc == 1 ? "" : "s",
+					types);
 	} else {
 		off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "no incident; ");
 	}
@@ -286,25 +289,29 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 }
 
 /* --fail-on: the findings that make `analyze` exit NP_EXIT_FINDINGS. */
-enum fail_on { FAIL_ON_NONE = 0, FAIL_ON_INCIDENT, FAIL_ON_ANOMALY };
+enum fail_on {
+	FAIL_ON_NONE = 0,
+	FAIL_ON_INCIDENT,
+	FAIL_ON_ANOMALY
+};
 
 int np_cmd_analyze(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"static-nat", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"bindings", no_argument, NULL, 'b'},
-	    {"fail-on", required_argument, NULL, 'f'},
-	    {"evidence", required_argument, NULL, 'E'},
-	    {"html", required_argument, NULL, 'H'},
-	    {"help", no_argument, NULL, 'h'},
-	    NP_OFFLINE_LONG_OPTIONS,
-	    {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "static-nat", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "bindings", no_argument, NULL, 'b' },
+		{ "fail-on", required_argument, NULL, 'f' },
+		{ "evidence", required_argument, NULL, 'E' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
-	struct analyze_ctx a = {.o = &o};
-	struct np_det_inspect_sink sink = {.flow_event = on_flow, .sip = on_sip, .ctx = &a};
+	struct analyze_ctx a = { .o = &o };
+	struct np_det_inspect_sink sink = { .flow_event = on_flow, .sip = on_sip, .ctx = &a };
 	struct np_det_control det;
 	struct np_static_nat extra[64];
 	unsigned int n_extra = 0;
@@ -326,10 +333,9 @@ int np_cmd_analyze(int argc, char **argv)
 		case 's':
 			if (n_extra == NP_DIM(extra) ||
 			    np_conf_parse_static_nat(optarg, &extra[n_extra]) < 0) {
-				np_err(
-				    "analyze: --static-nat '%s': want PRIVATE=PUBLIC, two IPv4 or "
-				    "two IPv6 addresses (at most %zu)",
-				    optarg, NP_DIM(extra));
+				np_err("analyze: --static-nat '%s': want PRIVATE=PUBLIC, two IPv4 or "
+				       "two IPv6 addresses (at most %zu)",
+				       optarg, NP_DIM(extra));
 				return NP_EXIT_USAGE;
 			}
 			n_extra++;

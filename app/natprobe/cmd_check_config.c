@@ -8,25 +8,25 @@
 #include "np_cli.h"
 
 const char np_check_config_usage[] =
-    "Usage: natprobe check-config [OPTIONS] FILE\n"
-    "Validate a config as run would, without starting anything: prints 'FILE: ok',\n"
-    "or one line per error (at most 20), each naming the line, column for YAML\n"
-    "syntax, and the field: FILE:LINE: FIELD: what is wrong; what is allowed.\n"
-    "Also checks what run checks before it starts: the lcores exist on this machine,\n"
-    "and the config and its EAL -d plugins are writable only by root or the user\n"
-    "running natprobe.\n"
-    "\n"
-    "Options:\n"
-    "      --allow-unsafe-config\n"
-    "                           accept a config writable by other users (a warning)\n"
-    "  -h, --help               this text\n";
+	"Usage: natprobe check-config [OPTIONS] FILE\n"
+	"Validate a config as run would, without starting anything: prints 'FILE: ok',\n"
+	"or one line per error (at most 20), each naming the line, column for YAML\n"
+	"syntax, and the field: FILE:LINE: FIELD: what is wrong; what is allowed.\n"
+	"Also checks what run checks before it starts: the lcores exist on this machine,\n"
+	"and the config and its EAL -d plugins are writable only by root or the user\n"
+	"running natprobe.\n"
+	"\n"
+	"Options:\n"
+	"      --allow-unsafe-config\n"
+	"                           accept a config writable by other users (a warning)\n"
+	"  -h, --help               this text\n";
 
 int np_cmd_check_config(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"allow-unsafe-config", no_argument, NULL, 'u'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "allow-unsafe-config", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool allow_unsafe = false;
 	struct np_conf conf;
@@ -44,9 +44,8 @@ int np_cmd_check_config(int argc, char **argv)
 			fputs(np_check_config_usage, stdout);
 			return NP_EXIT_OK;
 		default:
-			np_err(
-			    "check-config: unknown option '%s'; see natprobe check-config --help",
-			    argv[optind - 1]);
+			np_err("check-config: unknown option '%s'; see natprobe check-config --help",
+			       argv[optind - 1]);
 			return NP_EXIT_USAGE;
 		}
 	}

@@ -12,16 +12,16 @@
 #include "np_offline.h"
 
 const char np_dump_sip_usage[] =
-    "Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE[#PART]...\n"
-    "Print every SIP message parsed from captures, one per line: segment, time,\n"
-    "flow, method or status, Call-ID, CSeq and each address header's values (the\n"
-    "debugging view of the parser). Text output escapes control characters and\n"
-    "invalid UTF-8 from the wire as \\xNN.\n"
-    "\n"
-    "Options:\n"
-    "  -j, --json               one JSON object per message (docs/records.md)\n"
-    "  -h, --help               this text\n"
-    "\n" NP_OFFLINE_USAGE_TEXT;
+	"Usage: natprobe dump-sip [OPTIONS] [SEG=]FILE[#PART]...\n"
+	"Print every SIP message parsed from captures, one per line: segment, time,\n"
+	"flow, method or status, Call-ID, CSeq and each address header's values (the\n"
+	"debugging view of the parser). Text output escapes control characters and\n"
+	"invalid UTF-8 from the wire as \\xNN.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json               one JSON object per message (docs/records.md)\n"
+	"  -h, --help               this text\n"
+	"\n" NP_OFFLINE_USAGE_TEXT;
 
 struct dump_ctx {
 	struct np_offline *o;
@@ -192,17 +192,17 @@ static void on_error(void *ctx, const struct np_flow_msg *fm, const struct np_si
 int np_cmd_dump_sip(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    NP_OFFLINE_LONG_OPTIONS,
-	    {NULL, 0, NULL, 0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		NP_OFFLINE_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct np_offline o;
-	struct dump_ctx d = {.o = &o};
+	struct dump_ctx d = { .o = &o };
 	struct np_det_inspect_sink sink = {
-	    .sip_full = on_sip,
-	    .sip_error = on_error,
-	    .ctx = &d,
+		.sip_full = on_sip,
+		.sip_error = on_error,
+		.ctx = &d,
 	};
 	char err[512];
 	int c;

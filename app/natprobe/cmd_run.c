@@ -53,7 +53,7 @@ static void on_signal(int sig)
  */
 static void install_signals(void)
 {
-	static const int stop_or_flag[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
+	static const int stop_or_flag[] = { SIGINT, SIGTERM, SIGHUP, SIGUSR1 };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -68,26 +68,26 @@ static void install_signals(void)
 }
 
 const char np_run_usage[] =
-    "Usage: natprobe run -c FILE [OPTIONS] [-- EAL-ARGS...]\n"
-    "Run the live probe (inline or passive segments) from a YAML config. EAL\n"
-    "settings come from the config; arguments after -- are added to them.\n"
-    "\n"
-    "Options:\n"
-    "  -c, --config FILE        the config (config/natprobe.yaml documents every key)\n"
-    "      --duration SEC       stop after SEC seconds\n"
-    "      --idle-exit SEC      stop once no frame has arrived for SEC seconds\n"
-    "                           (replaying captures through net_pcap ports)\n"
-    "      --allow-unsafe-config\n"
-    "                           start even when the config, its directory or an EAL -d\n"
-    "                           plugin is writable by a user other than root or the\n"
-    "                           one running natprobe (refused by default)\n"
-    "  -h, --help               this text\n"
-    "\n"
-    "Counters are printed on exit (Prometheus text format), every\n"
-    "export.stats_interval_s seconds when set, and on SIGUSR1. Signals: SIGINT and\n"
-    "SIGTERM stop it; SIGHUP reopens export.records_file; SIGUSR2 and SIGPIPE are\n"
-    "ignored. Under systemd (Type=notify) it reports READY=1 once forwarding and\n"
-    "feeds the watchdog (WatchdogSec=) while every worker makes progress.\n";
+	"Usage: natprobe run -c FILE [OPTIONS] [-- EAL-ARGS...]\n"
+	"Run the live probe (inline or passive segments) from a YAML config. EAL\n"
+	"settings come from the config; arguments after -- are added to them.\n"
+	"\n"
+	"Options:\n"
+	"  -c, --config FILE        the config (config/natprobe.yaml documents every key)\n"
+	"      --duration SEC       stop after SEC seconds\n"
+	"      --idle-exit SEC      stop once no frame has arrived for SEC seconds\n"
+	"                           (replaying captures through net_pcap ports)\n"
+	"      --allow-unsafe-config\n"
+	"                           start even when the config, its directory or an EAL -d\n"
+	"                           plugin is writable by a user other than root or the\n"
+	"                           one running natprobe (refused by default)\n"
+	"  -h, --help               this text\n"
+	"\n"
+	"Counters are printed on exit (Prometheus text format), every\n"
+	"export.stats_interval_s seconds when set, and on SIGUSR1. Signals: SIGINT and\n"
+	"SIGTERM stop it; SIGHUP reopens export.records_file; SIGUSR2 and SIGPIPE are\n"
+	"ignored. Under systemd (Type=notify) it reports READY=1 once forwarding and\n"
+	"feeds the watchdog (WatchdogSec=) while every worker makes progress.\n";
 
 static int parse_seconds(const char *opt, const char *s, double *out)
 {
@@ -107,12 +107,12 @@ static int parse_seconds(const char *opt, const char *s, double *out)
 static int parse_args(struct np_app *app, int argc, char **argv, int *n_eal, char ***eal)
 {
 	static const struct option opts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"duration", required_argument, NULL, 'd'},
-	    {"idle-exit", required_argument, NULL, 'i'},
-	    {"allow-unsafe-config", no_argument, NULL, 'u'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "allow-unsafe-config", no_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int o;
 

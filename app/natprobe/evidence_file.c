@@ -21,7 +21,7 @@ int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 			   char *err, size_t errlen)
 {
 	int fd =
-	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0640);
+		open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0640);
 	char userappl[64];
 	FILE *f;
 	int e;

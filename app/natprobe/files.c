@@ -254,8 +254,8 @@ int np_run_inputs_trusted(const char *conf_path, const struct np_conf *c, int n_
 	for (unsigned int i = 0; i < c->eal.n_extra_args; i++)
 		extra[i] = (char *)(uintptr_t)c->eal.extra_args[i];
 	if (ret == 0)
-		ret =
-		    check_eal_plugins(c->eal.n_extra_args, extra, "eal.extra_args -d", err, errlen);
+		ret = check_eal_plugins(c->eal.n_extra_args, extra, "eal.extra_args -d", err,
+					errlen);
 	if (ret == 0 && n_cli > 0)
 		ret = check_eal_plugins((unsigned int)n_cli, cli, "EAL argument -d", err, errlen);
 	return ret;

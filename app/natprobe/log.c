@@ -137,7 +137,7 @@ static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t size)
 int np_log_dpdk_start(void)
 {
 	static FILE *stream;
-	cookie_io_functions_t io = {.write = dpdk_log_write};
+	cookie_io_functions_t io = { .write = dpdk_log_write };
 
 	if (stream == NULL) {
 		stream = fopencookie(NULL, "w", io);

@@ -10,46 +10,46 @@
 #include "np_counters.h"
 
 static const char usage_head[] =
-    "Usage: natprobe COMMAND [OPTIONS] [ARGS...]\n"
-    "An inline DPDK probe that finds SIP failures caused by NAT.\n"
-    "\n"
-    "Commands:\n"
-    "  run            the live probe (inline or passive segments) from a YAML config\n"
-    "  analyze        offline analysis of captures or Expressway logs, one per segment\n"
-    "  dump-sip       every SIP message parsed from captures, one per line\n"
-    "  check-config   validate a config\n"
-    "  list-counters  the reference of every counter (Markdown; docs/counters.md)\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help     this text, with every command's options\n"
-    "  -V, --version  natprobe's version and the versions of DPDK, Hyperscan, libpcap\n"
-    "                 and libcyaml it runs with\n"
-    "\n"
-    "natprobe COMMAND --help prints one command's part of this text. Options may\n"
-    "come before or after a command's other arguments; after --, run passes the\n"
-    "rest to DPDK's EAL.\n";
+	"Usage: natprobe COMMAND [OPTIONS] [ARGS...]\n"
+	"An inline DPDK probe that finds SIP failures caused by NAT.\n"
+	"\n"
+	"Commands:\n"
+	"  run            the live probe (inline or passive segments) from a YAML config\n"
+	"  analyze        offline analysis of captures or Expressway logs, one per segment\n"
+	"  dump-sip       every SIP message parsed from captures, one per line\n"
+	"  check-config   validate a config\n"
+	"  list-counters  the reference of every counter (Markdown; docs/counters.md)\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     this text, with every command's options\n"
+	"  -V, --version  natprobe's version and the versions of DPDK, Hyperscan, libpcap\n"
+	"                 and libcyaml it runs with\n"
+	"\n"
+	"natprobe COMMAND --help prints one command's part of this text. Options may\n"
+	"come before or after a command's other arguments; after --, run passes the\n"
+	"rest to DPDK's EAL.\n";
 
 static const char usage_tail[] =
-    "Exit status:\n"
-    "  0  success (analyze: the analysis ran, with or without findings)\n"
-    "  1  runtime failure after start\n"
-    "  2  bad command line, config, input or start-up error (one line on stderr\n"
-    "     says which)\n"
-    "  3  analyze --fail-on found what it was asked to fail on\n"
-    "\n"
-    "Files:\n"
-    "  /etc/natprobe/natprobe.yaml  the config the systemd unit runs\n"
-    "\n"
-    "Documentation: /usr/share/doc/natprobe (docs/ in the source: deployment,\n"
-    "configuration, anomalies, records, counters, monitoring, performance).\n";
+	"Exit status:\n"
+	"  0  success (analyze: the analysis ran, with or without findings)\n"
+	"  1  runtime failure after start\n"
+	"  2  bad command line, config, input or start-up error (one line on stderr\n"
+	"     says which)\n"
+	"  3  analyze --fail-on found what it was asked to fail on\n"
+	"\n"
+	"Files:\n"
+	"  /etc/natprobe/natprobe.yaml  the config the systemd unit runs\n"
+	"\n"
+	"Documentation: /usr/share/doc/natprobe (docs/ in the source: deployment,\n"
+	"configuration, anomalies, records, counters, monitoring, performance).\n";
 
 const char np_list_counters_usage[] =
-    "Usage: natprobe list-counters [OPTIONS]\n"
-    "Print the reference of every counter /metrics serves, as a Markdown table\n"
-    "(name, type, labels, meaning): the source of docs/counters.md.\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help     this text\n";
+	"Usage: natprobe list-counters [OPTIONS]\n"
+	"Print the reference of every counter /metrics serves, as a Markdown table\n"
+	"(name, type, labels, meaning): the source of docs/counters.md.\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     this text\n";
 
 /* One command's --help text as a section of natprobe --help (and of the man page). */
 static void print_part(const char *name, const char *text)
@@ -73,11 +73,11 @@ static void print_usage(void)
 	static const struct {
 		const char *name, *text;
 	} parts[] = {
-	    {"run", np_run_usage},
-	    {"analyze", np_analyze_usage},
-	    {"dump-sip", np_dump_sip_usage},
-	    {"check-config", np_check_config_usage},
-	    {"list-counters", np_list_counters_usage},
+		{ "run", np_run_usage },
+		{ "analyze", np_analyze_usage },
+		{ "dump-sip", np_dump_sip_usage },
+		{ "check-config", np_check_config_usage },
+		{ "list-counters", np_list_counters_usage },
 	};
 
 	fputs(usage_head, stdout);
@@ -92,8 +92,8 @@ static void print_usage(void)
 static int cmd_list_counters(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -122,11 +122,11 @@ struct np_command {
 };
 
 static const struct np_command commands[] = {
-    {"run", np_cmd_run},
-    {"check-config", np_cmd_check_config},
-    {"analyze", np_cmd_analyze},
-    {"dump-sip", np_cmd_dump_sip},
-    {"list-counters", cmd_list_counters},
+	{ "run", np_cmd_run },
+	{ "check-config", np_cmd_check_config },
+	{ "analyze", np_cmd_analyze },
+	{ "dump-sip", np_cmd_dump_sip },
+	{ "list-counters", cmd_list_counters },
 };
 
 int main(int argc, char **argv)

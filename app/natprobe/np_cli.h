@@ -110,7 +110,11 @@ int np_cmd_dump_sip(int argc, char **argv);
  * escaped (no control characters reach a terminal), once (not again through
  * syslog), with a syslog priority prefix ("<3>") when stderr is journald's.
  */
-enum np_output { NP_OUT_STDOUT, NP_OUT_STDERR, NP_OUT_MAX };
+enum np_output {
+	NP_OUT_STDOUT,
+	NP_OUT_STDERR,
+	NP_OUT_MAX
+};
 
 /* Read JOURNAL_STREAM: is stderr the journal? Call first thing in main(). */
 void np_log_init(void);

@@ -391,11 +391,11 @@ int np_conf_load(const char *path, struct np_conf *conf, char *err, size_t errle
 {
 	struct cyaml_log_buf logbuf;
 	cyaml_config_t cfg = {
-	    .log_fn = cyaml_log_capture,
-	    .log_ctx = &logbuf,
-	    .mem_fn = cyaml_mem,
-	    .log_level = CYAML_LOG_ERROR,
-	    .flags = CYAML_CFG_DEFAULT,
+		.log_fn = cyaml_log_capture,
+		.log_ctx = &logbuf,
+		.mem_fn = cyaml_mem,
+		.log_level = CYAML_LOG_ERROR,
+		.flags = CYAML_CFG_DEFAULT,
 	};
 	struct raw_conf *raw = NULL;
 	struct conf_lines *cl;
@@ -521,9 +521,9 @@ static const struct {
 	uint8_t family;
 	uint32_t max;
 } tunnel_names[] = {
-    {"vni", NP_TUNNEL_VXLAN, 0xffffff},
-    {"erspan", NP_TUNNEL_ERSPAN, 1023},
-    {"gre", NP_TUNNEL_GRE, UINT32_MAX},
+	{ "vni", NP_TUNNEL_VXLAN, 0xffffff },
+	{ "erspan", NP_TUNNEL_ERSPAN, 1023 },
+	{ "gre", NP_TUNNEL_GRE, UINT32_MAX },
 };
 
 int np_conf_parse_tunnel(const char *text, struct np_tunnel_key *out)

@@ -15,7 +15,7 @@
 #include "conf_internal.h"
 
 static int fail(struct conf_errs *e, const char *fmt_field, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* fmt_field is "FIELD\x1fMESSAGE": one format for both halves. Appends one error. */
 static int fail(struct conf_errs *errs, const char *fmt, ...)
@@ -262,9 +262,10 @@ static int rule_segments(const struct raw_conf *r, struct np_conf *c, struct con
 			int p = np_conf_port_index(c, rs->ports[k]);
 
 			if (p < 0)
-				return fail(
-				    e, "segments[%u].ports[%u]" SEP "no port named '%s' in ports",
-				    i, k, rs->ports[k]);
+				return fail(e,
+					    "segments[%u].ports[%u]" SEP
+					    "no port named '%s' in ports",
+					    i, k, rs->ports[k]);
 			if (c->ports[p].segment >= 0)
 				return fail(e,
 					    "segments[%u].ports[%u]" SEP
@@ -355,15 +356,17 @@ static int rule_static_nat(const struct raw_nat *r, struct np_conf *c, struct co
 		int ret;
 
 		if (conf_addr_parse(r->static_nat[i].private_addr, &sn.priv) < 0) {
-			bad = fail(
-			    e, "nat.static[%u].private" SEP "'%s' is not an IPv4 or IPv6 address",
-			    i, r->static_nat[i].private_addr);
+			bad = fail(e,
+				   "nat.static[%u].private" SEP
+				   "'%s' is not an IPv4 or IPv6 address",
+				   i, r->static_nat[i].private_addr);
 			continue;
 		}
 		if (conf_addr_parse(r->static_nat[i].public_addr, &sn.pub) < 0) {
-			bad = fail(
-			    e, "nat.static[%u].public" SEP "'%s' is not an IPv4 or IPv6 address", i,
-			    r->static_nat[i].public_addr);
+			bad = fail(e,
+				   "nat.static[%u].public" SEP
+				   "'%s' is not an IPv4 or IPv6 address",
+				   i, r->static_nat[i].public_addr);
 			continue;
 		}
 		if (np_addr_is_v4(&sn.priv) != np_addr_is_v4(&sn.pub)) {
@@ -388,10 +391,11 @@ static int rule_max_bindings(const struct raw_nat *r, struct np_conf *c, struct 
 		return -EINVAL;
 	/* Static entries hold binding slots for the whole run. */
 	if (c->nat.max_bindings < c->nat.n_static)
-		return fail(
-		    e,
-		    "nat.max_bindings" SEP "%u is fewer than the %u static entries; allowed %u..%u",
-		    c->nat.max_bindings, c->nat.n_static, c->nat.n_static, NP_MAX_BINDINGS_LIMIT);
+		return fail(e,
+			    "nat.max_bindings" SEP
+			    "%u is fewer than the %u static entries; allowed %u..%u",
+			    c->nat.max_bindings, c->nat.n_static, c->nat.n_static,
+			    NP_MAX_BINDINGS_LIMIT);
 	return 0;
 }
 
@@ -571,16 +575,17 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 
 		if (np_conf_parse_tunnel(rt->match, &t->key) < 0)
 			return fail(
-			    e,
-			    "tunnels[%u].match" SEP
-			    "'%s' is not a tunnel; allowed: vni=N (VXLAN), erspan=N (ERSPAN "
-			    "II/III session), erspan (type I), gre=N (GRE key), gre (no key)",
-			    i, rt->match);
+				e,
+				"tunnels[%u].match" SEP
+				"'%s' is not a tunnel; allowed: vni=N (VXLAN), erspan=N (ERSPAN "
+				"II/III session), erspan (type I), gre=N (GRE key), gre (no key)",
+				i, rt->match);
 		for (unsigned int j = 0; j < i; j++)
 			if (memcmp(&c->tunnels[j].key, &t->key, sizeof(t->key)) == 0)
-				return fail(
-				    e, "tunnels[%u].match" SEP "'%s' is listed twice (tunnels[%u])",
-				    i, rt->match, j);
+				return fail(e,
+					    "tunnels[%u].match" SEP
+					    "'%s' is listed twice (tunnels[%u])",
+					    i, rt->match, j);
 		for (unsigned int k = 0; k < c->n_segments; k++)
 			if (strcmp(c->segments[k].name, rt->segment) == 0)
 				s = (int)k;
@@ -602,11 +607,11 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 			named |= c->tunnels[i].segment == k;
 		if (!named)
 			return fail(
-			    e,
-			    "segments[%u].mode" SEP
-			    "segment '%s' is a tunnel segment that no tunnels[] entry names; "
-			    "add one (match: vni=N, segment: %s) or give it ports",
-			    k, c->segments[k].name, c->segments[k].name);
+				e,
+				"segments[%u].mode" SEP
+				"segment '%s' is a tunnel segment that no tunnels[] entry names; "
+				"add one (match: vni=N, segment: %s) or give it ports",
+				k, c->segments[k].name, c->segments[k].name);
 	}
 	return 0;
 }

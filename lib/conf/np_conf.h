@@ -96,7 +96,7 @@ enum np_seg_mode {
 /** datapath.ip_checksum: what a frame whose IPv4 header checksum fails gets. */
 enum np_ip_checksum {
 	NP_IP_CSUM_AUTO =
-	    0,		/**< live: 0x0000 (offloading) accepted; offline: any failure accepted */
+		0,	/**< live: 0x0000 (offloading) accepted; offline: any failure accepted */
 	NP_IP_CSUM_YES, /**< verified: a failing frame is bad_checksum, not inspected */
 	NP_IP_CSUM_NO,	/**< not verified */
 };

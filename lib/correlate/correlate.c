@@ -17,16 +17,16 @@
 #define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */
 #define DET_FAST_FAILURE_NS (2ull * NP_NS_PER_S) /* a refused connect answers well within this */
 
-static const char *const kind_names[] = {"anomaly", "incident", "binding"};
+static const char *const kind_names[] = { "anomaly", "incident", "binding" };
 static const struct {
 	const char *name;
 	enum np_det_kind kind;
 } types[NP_DET_TYPE_MAX] = {
-#define TYPE_ROW(e, n, k) [NP_DET_##e] = {n, NP_DET_KIND_##k},
-    NP_DET_TYPES(TYPE_ROW)
+#define TYPE_ROW(e, n, k) [NP_DET_##e] = { n, NP_DET_KIND_##k },
+	NP_DET_TYPES(TYPE_ROW)
 #undef TYPE_ROW
 };
-static const char *const sev_names[] = {"info", "warning", "critical"};
+static const char *const sev_names[] = { "info", "warning", "critical" };
 
 const char *np_det_kind_name(unsigned int kind)
 {
@@ -57,36 +57,37 @@ const char *np_det_incident_type_name(unsigned int type)
 
 #define CORR_OFF(member) NP_CTR_OFF(struct np_det_correlator_stats, member)
 static const struct np_ctr_desc correlate_rows[] = {
-    {.name = "anomalies_total",
-     .help = "Anomalies raised, by type (docs/anomalies.md)",
-     .type = NP_CTR_COUNTER,
-     .label = "type",
-     .value_name = np_det_anomaly_type_name,
-     .first = 0,
-     .last = NP_DET_TYPE_MAX,
-     .off = CORR_OFF(anomalies[0]),
-     .step = sizeof(uint64_t)},
-    {.name = "incidents_total",
-     .help = "Incidents raised, by type",
-     .type = NP_CTR_COUNTER,
-     .label = "type",
-     .value_name = np_det_incident_type_name,
-     .first = 0,
-     .last = NP_DET_TYPE_MAX,
-     .off = CORR_OFF(incidents[0]),
-     .step = sizeof(uint64_t)},
-    NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
-	       NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
-    NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
-	       NP_CTR_COUNTER, struct np_det_correlator_stats, flow_events),
-    NP_CTR_ROW("transactions_dropped_total",
-	       "SIP transactions forgotten before an answer because the table was full",
-	       NP_CTR_COUNTER, struct np_det_correlator_stats, transactions_dropped),
+	{ .name = "anomalies_total",
+	  .help = "Anomalies raised, by type (docs/anomalies.md)",
+	  .type = NP_CTR_COUNTER,
+	  .label = "type",
+	  .value_name = np_det_anomaly_type_name,
+	  .first = 0,
+	  .last = NP_DET_TYPE_MAX,
+	  .off = CORR_OFF(anomalies[0]),
+	  .step = sizeof(uint64_t) },
+	{ .name = "incidents_total",
+	  .help = "Incidents raised, by type",
+	  .type = NP_CTR_COUNTER,
+	  .label = "type",
+	  .value_name = np_det_incident_type_name,
+	  .first = 0,
+	  .last = NP_DET_TYPE_MAX,
+	  .off = CORR_OFF(incidents[0]),
+	  .step = sizeof(uint64_t) },
+	NP_CTR_ROW("control_sip_messages_total", "SIP summaries the control thread correlated",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, sip_messages),
+	NP_CTR_ROW("control_flow_events_total", "Flow events the control thread correlated",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, flow_events),
+	NP_CTR_ROW("transactions_dropped_total",
+		   "SIP transactions forgotten before an answer because the table was full",
+		   NP_CTR_COUNTER, struct np_det_correlator_stats, transactions_dropped),
 };
 #undef CORR_OFF
 
-const struct np_ctr_table np_correlate_counters = {correlate_rows, sizeof(correlate_rows) /
-								       sizeof(correlate_rows[0])};
+const struct np_ctr_table np_correlate_counters = {
+	correlate_rows, sizeof(correlate_rows) / sizeof(correlate_rows[0])
+};
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -689,10 +690,10 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 			 np_addr_str(&c->xlat[xi].server.addr, xs, sizeof(xs)));
 	} else if (!public_only) {
 		snprintf(
-		    r->detail, sizeof(r->detail),
-		    "%s names %s, which the translation table holds as a translated source: an "
-		    "address that exists only as a NAT binding",
-		    np_det_hdr_name(n->hdr), ep);
+			r->detail, sizeof(r->detail),
+			"%s names %s, which the translation table holds as a translated source: an "
+			"address that exists only as a NAT binding",
+			np_det_hdr_name(n->hdr), ep);
 	} else {
 		snprintf(r->detail, sizeof(r->detail),
 			 "%s names %s, a server's public address with a port nothing was seen "
@@ -720,8 +721,8 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 		return;
 	f->reported = true;
 	key = cause_key("phantom", &tgt, sizeof(tgt), NULL, 0, NULL);
-	msg =
-	    cause_key("attempt", &from, sizeof(from), &ev->refused.syn_ns, sizeof(uint64_t), NULL);
+	msg = cause_key("attempt", &from, sizeof(from), &ev->refused.syn_ns, sizeof(uint64_t),
+			NULL);
 	r = rec_new(c, NP_DET_KIND_ANOMALY, NP_DET_PHANTOM_CONNECT,
 		    xi >= 0 ? NP_DET_SEV_CRITICAL : NP_DET_SEV_WARNING, ev->segment, ev->ts_ns);
 	r->has_flow = true;
@@ -748,10 +749,10 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 		rec_set_binding(c, r, xi);
 		if (c->xlat[xi].x.port != 0)
 			snprintf(
-			    r->detail, sizeof(r->detail),
-			    "%s connects to %s, which exists only as the firewall's translation "
-			    "of %s: %s",
-			    src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)), how);
+				r->detail, sizeof(r->detail),
+				"%s connects to %s, which exists only as the firewall's translation "
+				"of %s: %s",
+				src, ep, det_ep_str(&c->xlat[xi].x, xs, sizeof(xs)), how);
 		else
 			snprintf(r->detail, sizeof(r->detail),
 				 "%s connects to %s, which exists only as a NAT binding: %s", src,
@@ -818,12 +819,12 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		    b->first_seen_ns);
 	r->has_binding = true;
 	r->binding = *b;
-	det_frames_add(
-	    r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
-	    first_find(c, b->seg_a, b->proto, &b->a.src, b->a.sport, &b->a.dst, b->a.dport));
-	det_frames_add(
-	    r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
-	    first_find(c, b->seg_b, b->proto, &b->b.src, b->b.sport, &b->b.dst, b->b.dport));
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+		       first_find(c, b->seg_a, b->proto, &b->a.src, b->a.sport, &b->a.dst,
+				  b->a.dport));
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+		       first_find(c, b->seg_b, b->proto, &b->b.src, b->b.sport, &b->b.dst,
+				  b->b.dport));
 	np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
 	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
 	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
@@ -936,9 +937,9 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->ts_ns = b->first_seen_ns;
 	{
 		const struct np_pkt_ref *fc =
-		    first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
+			first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
 		const struct np_pkt_ref *fs =
-		    first_find(c, seg_sv, b->proto, &sv->src, sv->sport, &sv->dst, sv->dport);
+			first_find(c, seg_sv, b->proto, &sv->src, sv->sport, &sv->dst, sv->dport);
 
 		if (fc != NULL)
 			x->first[0] = *fc;
@@ -948,11 +949,11 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	/* NAT reflection with source translation: the server sees its own public address. */
 	if (addr_eq(&sv->src, &cl->dst)) {
 		struct np_det_tuple f = {
-		    .src = sv->src,
-		    .dst = sv->dst,
-		    .sport = sv->sport,
-		    .dport = sv->dport,
-		    .proto = b->proto,
+			.src = sv->src,
+			.dst = sv->dst,
+			.sport = sv->sport,
+			.dport = sv->dport,
+			.proto = b->proto,
 		};
 
 		raise_hairpin(c, xi, b->first_seen_ns, &f);
@@ -1005,7 +1006,8 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 static void flow_gone(struct np_det_correlator *c, const struct np_flow_event *ev)
 {
 	struct np_nat_tuple t = {
-	    .src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport};
+		.src = ev->src, .dst = ev->dst, .sport = ev->sport, .dport = ev->dport
+	};
 	struct np_nat_binding b;
 	struct det_live *lv;
 
@@ -1055,17 +1057,17 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		break;
 	case NP_FLOW_EV_FINGERPRINT: {
 		struct np_nat_fp fp = {
-		    .segment = ev->segment,
-		    .proto = ev->proto,
-		    .dir = ev->dir,
-		    .src = ev->src,
-		    .dst = ev->dst,
-		    .sport = ev->sport,
-		    .dport = ev->dport,
-		    .hash = ev->fp.hash,
-		    .len = ev->fp.len,
-		    .tcp_seq = ev->fp.seq,
-		    .ts_ns = ev->ts_ns,
+			.segment = ev->segment,
+			.proto = ev->proto,
+			.dir = ev->dir,
+			.src = ev->src,
+			.dst = ev->dst,
+			.sport = ev->sport,
+			.dport = ev->dport,
+			.hash = ev->fp.hash,
+			.len = ev->fp.len,
+			.tcp_seq = ev->fp.seq,
+			.ts_ns = ev->ts_ns,
 		};
 
 		if (np_nat_fingerprint(c->learner, &fp, &b) == 1)
@@ -1088,8 +1090,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		struct det_named *n = named_find(c, &tgt);
 		int xi = xlat_find(c, &tgt);
 
-		const struct np_pkt_ref *syn =
-		    first_find(c, ev->segment, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+		const struct np_pkt_ref *syn = first_find(c, ev->segment, ev->proto, &ev->src,
+							  ev->sport, &ev->dst, ev->dport);
 
 		f->used = true;
 		f->reported = false;
@@ -1111,8 +1113,8 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
 {
-	uint64_t h =
-	    key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text), s->branch);
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text),
+				  s->branch);
 
 	if (with_status)
 		h = key_hash(h, &s->status, sizeof(s->status));
@@ -1559,12 +1561,12 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 	}
 	{
 		struct det_final fin = {
-		    .ts_ns = s->ts_ns,
-		    .flow = s->flow,
-		    .status = s->status,
-		    .warning_code = s->warning_code,
-		    .segment = (int8_t)s->segment,
-		    .ref = s->ref,
+			.ts_ns = s->ts_ns,
+			.flow = s->flow,
+			.status = s->status,
+			.warning_code = s->warning_code,
+			.segment = (int8_t)s->segment,
+			.ref = s->ref,
 		};
 
 		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
@@ -1693,7 +1695,7 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;
 	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	c->window_ns =
-	    conf->repeat_window_ns ? conf->repeat_window_ns : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
+		conf->repeat_window_ns ? conf->repeat_window_ns : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
 	c->findings_due_ns = UINT64_MAX;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
@@ -1740,7 +1742,7 @@ int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
 
 	memset(dc, 0, sizeof(*dc));
 	dc->xlat =
-	    np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL, NULL);
+		np_nat_xlat_create(np_det_xlat_capacity(conf->nat.max_bindings), NULL, NULL, NULL);
 	if (dc->xlat == NULL) {
 		snprintf(err, errlen, "cannot create the translation table: %s", strerror(errno));
 		return -1;

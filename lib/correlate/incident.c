@@ -170,7 +170,7 @@ static int cmp_member(const void *x, const void *y)
 
 static struct np_det_endpoint endpoint_of(const struct det_ep *e)
 {
-	struct np_det_endpoint out = {.addr = e->addr, .port = e->port, .proto = e->proto};
+	struct np_det_endpoint out = { .addr = e->addr, .port = e->port, .proto = e->proto };
 
 	return out;
 }

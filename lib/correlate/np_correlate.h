@@ -54,7 +54,7 @@ enum np_det_type {
 #define NP_DET_TYPE_ENUM(e, name, kind) NP_DET_##e,
 	NP_DET_TYPES(NP_DET_TYPE_ENUM)
 #undef NP_DET_TYPE_ENUM
-	    NP_DET_TYPE_MAX
+	NP_DET_TYPE_MAX
 };
 
 enum np_det_severity {
@@ -101,7 +101,7 @@ struct np_det_story {
 	struct np_det_endpoint client;	   /**< the client before NAT (when client_seen) */
 	struct np_det_endpoint translated; /**< what the server sees: the client after NAT */
 	struct np_det_endpoint
-	    server_pub;		       /**< what the client dials: the server's public address */
+		server_pub;	       /**< what the client dials: the server's public address */
 	struct np_det_endpoint server; /**< the server, after destination NAT */
 };
 

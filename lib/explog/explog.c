@@ -51,7 +51,7 @@ static bool num(const char *s, size_t n, unsigned int *v)
 static bool date_time(const char *s, size_t len, const char *sep, uint64_t *ns)
 {
 	unsigned int y, mo, d, h, mi, se;
-	static const unsigned int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	static const unsigned int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
 	if (len < 19 || s[4] != '-' || s[7] != '-' || strchr(sep, s[10]) == NULL || s[13] != ':' ||
 	    s[16] != ':')
@@ -398,7 +398,11 @@ static bool sip_from_dump(struct parser *p, struct np_explog_entry *e, const cha
 	return true;
 }
 
-enum entry_result { ENT_IGNORED, ENT_USED, ENT_GARBLED };
+enum entry_result {
+	ENT_IGNORED,
+	ENT_USED,
+	ENT_GARBLED
+};
 
 /* A network.sip line with an Action. */
 static enum entry_result sip_entry(struct parser *p, const struct attrs *at, uint64_t ts,
@@ -473,10 +477,10 @@ static enum entry_result tcp_entry(struct parser *p, const struct attrs *at, uin
 		const char *detail;
 		uint8_t ev;
 	} evs[] = {
-	    {"TCP Connecting", NP_EXPLOG_TCP_CONNECTING},
-	    {"TCP Connected", NP_EXPLOG_TCP_CONNECTED},
-	    {"TCP Connection Failed", NP_EXPLOG_TCP_FAILED},
-	    {"TCP Connection Closed", NP_EXPLOG_TCP_CLOSED},
+		{ "TCP Connecting", NP_EXPLOG_TCP_CONNECTING },
+		{ "TCP Connected", NP_EXPLOG_TCP_CONNECTED },
+		{ "TCP Connection Failed", NP_EXPLOG_TCP_FAILED },
+		{ "TCP Connection Closed", NP_EXPLOG_TCP_CLOSED },
 	};
 	const struct attr *d = attr_get(at, "Detail");
 	struct np_explog_entry *e;
@@ -722,26 +726,26 @@ static const char *reason_phrase(unsigned int code)
 		uint16_t code;
 		const char *text;
 	} r[] = {
-	    {100, "Trying"},
-	    {180, "Ringing"},
-	    {183, "Session Progress"},
-	    {200, "OK"},
-	    {202, "Accepted"},
-	    {401, "Unauthorized"},
-	    {403, "Forbidden"},
-	    {404, "Not Found"},
-	    {407, "Proxy Authentication Required"},
-	    {408, "Request Timeout"},
-	    {480, "Temporarily Unavailable"},
-	    {481, "Call/Transaction Does Not Exist"},
-	    {486, "Busy Here"},
-	    {487, "Request Terminated"},
-	    {488, "Not Acceptable Here"},
-	    {500, "Server Internal Error"},
-	    {502, "Bad Gateway"},
-	    {503, "Service Unavailable"},
-	    {504, "Server Time-out"},
-	    {603, "Decline"},
+		{ 100, "Trying" },
+		{ 180, "Ringing" },
+		{ 183, "Session Progress" },
+		{ 200, "OK" },
+		{ 202, "Accepted" },
+		{ 401, "Unauthorized" },
+		{ 403, "Forbidden" },
+		{ 404, "Not Found" },
+		{ 407, "Proxy Authentication Required" },
+		{ 408, "Request Timeout" },
+		{ 480, "Temporarily Unavailable" },
+		{ 481, "Call/Transaction Does Not Exist" },
+		{ 486, "Busy Here" },
+		{ 487, "Request Terminated" },
+		{ 488, "Not Acceptable Here" },
+		{ 500, "Server Internal Error" },
+		{ 502, "Bad Gateway" },
+		{ 503, "Service Unavailable" },
+		{ 504, "Server Time-out" },
+		{ 603, "Decline" },
 	};
 
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
@@ -849,7 +853,7 @@ static void copy_headers(struct xl_out *o, const char *req, size_t len, const ch
 static size_t summary_message(const struct summary *sm, const char *req, size_t req_len, char *out,
 			      size_t cap)
 {
-	struct xl_out o = {out, cap, 0};
+	struct xl_out o = { out, cap, 0 };
 	char line[64];
 	unsigned int code = 0;
 
@@ -875,7 +879,7 @@ static size_t summary_message(const struct summary *sm, const char *req, size_t 
 	xl_putc(&o, ' ');
 	xl_put(&o, sm->method, sm->method_n);
 	xl_put(&o, "\r\n", 2);
-	if (req != NULL && xl_header(req, req_len, "from", "f", 0, &(size_t){0}) != NULL) {
+	if (req != NULL && xl_header(req, req_len, "from", "f", 0, &(size_t){ 0 }) != NULL) {
 		copy_headers(&o, req, req_len, "From", "f");
 	} else {
 		xl_put(&o, "From: <", 7);
@@ -929,7 +933,7 @@ static uint32_t summary_cseq(const struct summary *sm)
 /* Drop the summaries whose dump is present; turn the others into messages. */
 static int summaries_resolve(struct np_explog *log)
 {
-	struct dump_index x = {NULL, NULL, 0};
+	struct dump_index x = { NULL, NULL, 0 };
 	size_t n_dump = 0, slots = 16, w = 0;
 	uint64_t *txn;
 	bool *keep;

@@ -23,76 +23,82 @@ static const char *encap_label(unsigned int e)
 	return e > NP_PKT_ENCAP_NONE && e < NP_PKT_ENCAP_MAX ? np_pkt_encap_name(e) : NULL;
 }
 
-#define PORT_ROW(e, n, h, t)             \
-	{.name = n,                      \
-	 .help = h,                      \
-	 .type = t,                      \
-	 .dim = NP_CTR_DIM_PORT,         \
-	 .off = ST_OFF(port[0][NP_##e]), \
-	 .dim_step = NP_PORT_CTR_MAX * U64},
-#define SEGMENT_ROW(e, n, h, t)             \
-	{.name = n,                         \
-	 .help = h,                         \
-	 .type = t,                         \
-	 .dim = NP_CTR_DIM_SEGMENT,         \
-	 .off = ST_OFF(segment[0][NP_##e]), \
-	 .dim_step = NP_SEGMENT_CTR_MAX * U64},
-#define TUNNEL_ROW(e, n, h, t)                                    \
-	{.name = n,                                               \
-	 .help = h,                                               \
-	 .type = t,                                               \
-	 .dim = NP_CTR_DIM_SEGMENT,                               \
-	 .label = "encap",                                        \
-	 .value_name = encap_label,                               \
-	 .first = NP_PKT_ENCAP_NONE + 1,                          \
-	 .last = NP_PKT_ENCAP_MAX,                                \
-	 .off = ST_OFF(tunnel[0][NP_PKT_ENCAP_NONE + 1][NP_##e]), \
-	 .step = NP_TUNNEL_CTR_MAX * U64,                         \
-	 .dim_step = NP_PKT_ENCAP_MAX * NP_TUNNEL_CTR_MAX * U64},
-#define WORKER_ROW(e, n, h, t) \
-	{.name = n, .help = h, .type = t, .dim = NP_CTR_DIM_WORKER, .off = ST_OFF(worker[NP_##e])},
+#define PORT_ROW(e, n, h, t)              \
+	{ .name = n,                      \
+	  .help = h,                      \
+	  .type = t,                      \
+	  .dim = NP_CTR_DIM_PORT,         \
+	  .off = ST_OFF(port[0][NP_##e]), \
+	  .dim_step = NP_PORT_CTR_MAX * U64 },
+#define SEGMENT_ROW(e, n, h, t)              \
+	{ .name = n,                         \
+	  .help = h,                         \
+	  .type = t,                         \
+	  .dim = NP_CTR_DIM_SEGMENT,         \
+	  .off = ST_OFF(segment[0][NP_##e]), \
+	  .dim_step = NP_SEGMENT_CTR_MAX * U64 },
+#define TUNNEL_ROW(e, n, h, t)                                     \
+	{ .name = n,                                               \
+	  .help = h,                                               \
+	  .type = t,                                               \
+	  .dim = NP_CTR_DIM_SEGMENT,                               \
+	  .label = "encap",                                        \
+	  .value_name = encap_label,                               \
+	  .first = NP_PKT_ENCAP_NONE + 1,                          \
+	  .last = NP_PKT_ENCAP_MAX,                                \
+	  .off = ST_OFF(tunnel[0][NP_PKT_ENCAP_NONE + 1][NP_##e]), \
+	  .step = NP_TUNNEL_CTR_MAX * U64,                         \
+	  .dim_step = NP_PKT_ENCAP_MAX * NP_TUNNEL_CTR_MAX * U64 },
+#define WORKER_ROW(e, n, h, t)      \
+	{ .name = n,                \
+	  .help = h,                \
+	  .type = t,                \
+	  .dim = NP_CTR_DIM_WORKER, \
+	  .off = ST_OFF(worker[NP_##e]) },
 #define HEP_ROW(e, n, l, v, h, t) \
-	{.name = n, .help = h, .type = t, .label = l, .value = v, .off = ST_OFF(hep[NP_##e])},
-#define EVIDENCE_ROW(e, n, h, t) {.name = n, .help = h, .type = t, .off = ST_OFF(evidence[NP_##e])},
+	{ .name = n, .help = h, .type = t, .label = l, .value = v, .off = ST_OFF(hep[NP_##e]) },
+#define EVIDENCE_ROW(e, n, h, t) \
+	{ .name = n, .help = h, .type = t, .off = ST_OFF(evidence[NP_##e]) },
 
 static const struct np_ctr_desc stats_rows[] = {
-    NP_PORT_COUNTERS(PORT_ROW) NP_SEGMENT_COUNTERS(SEGMENT_ROW){
-	.name = "segment_frames_total",
-	.help = "Frames seen on the segment by what they turned out to be (all are forwarded)",
-	.type = NP_CTR_COUNTER,
-	.dim = NP_CTR_DIM_SEGMENT,
-	.label = "class",
-	.value_name = class_label,
-	.first = 0,
-	.last = NP_PKT_CLASS_MAX,
-	.off = ST_OFF(frame_class[0][0]),
-	.step = U64,
-	.dim_step = NP_PKT_CLASS_MAX * U64},
-    NP_TUNNEL_COUNTERS(TUNNEL_ROW) NP_WORKER_COUNTERS(WORKER_ROW) NP_HEP_COUNTERS(HEP_ROW)
-	NP_EVIDENCE_COUNTERS(EVIDENCE_ROW)};
-
-const struct np_ctr_table np_stats_counters = {stats_rows,
-					       sizeof(stats_rows) / sizeof(stats_rows[0])};
-
-static const struct np_ctr_desc app_rows[] = {
-    NP_CTR_ROW("records_written_total", "Records appended to the records file", NP_CTR_COUNTER,
-	       struct np_app_counters, records_written),
-    NP_CTR_ROW("records_failed_total", "Records that could not be written (disk full, ...)",
-	       NP_CTR_COUNTER, struct np_app_counters, records_failed),
-    NP_CTR_ROW("records_reopen_failures_total",
-	       "Reopens of the records file (SIGHUP) that failed; the old file is kept while "
-	       "it has a name",
-	       NP_CTR_COUNTER, struct np_app_counters, records_reopen_failed),
-    NP_CTR_ROW_L("output_write_failures_total",
-		 "Writes to stdout (counters) or stderr (log lines) that failed, e.g. EPIPE "
-		 "when the reader of a pipe went away; the text is lost, the probe goes on",
-		 NP_CTR_COUNTER, "stream", "stdout", struct np_app_counters, stdout_failures),
-    NP_CTR_ROW_L("output_write_failures_total", "", NP_CTR_COUNTER, "stream", "stderr",
-		 struct np_app_counters, stderr_failures),
+	NP_PORT_COUNTERS(PORT_ROW) NP_SEGMENT_COUNTERS(SEGMENT_ROW){
+		.name = "segment_frames_total",
+		.help = "Frames seen on the segment by what they turned out to be (all are forwarded)",
+		.type = NP_CTR_COUNTER,
+		.dim = NP_CTR_DIM_SEGMENT,
+		.label = "class",
+		.value_name = class_label,
+		.first = 0,
+		.last = NP_PKT_CLASS_MAX,
+		.off = ST_OFF(frame_class[0][0]),
+		.step = U64,
+		.dim_step = NP_PKT_CLASS_MAX * U64 },
+	NP_TUNNEL_COUNTERS(TUNNEL_ROW) NP_WORKER_COUNTERS(WORKER_ROW) NP_HEP_COUNTERS(HEP_ROW)
+		NP_EVIDENCE_COUNTERS(EVIDENCE_ROW)
 };
 
-const struct np_ctr_table np_app_counters_table = {app_rows,
-						   sizeof(app_rows) / sizeof(app_rows[0])};
+const struct np_ctr_table np_stats_counters = { stats_rows,
+						sizeof(stats_rows) / sizeof(stats_rows[0]) };
+
+static const struct np_ctr_desc app_rows[] = {
+	NP_CTR_ROW("records_written_total", "Records appended to the records file", NP_CTR_COUNTER,
+		   struct np_app_counters, records_written),
+	NP_CTR_ROW("records_failed_total", "Records that could not be written (disk full, ...)",
+		   NP_CTR_COUNTER, struct np_app_counters, records_failed),
+	NP_CTR_ROW("records_reopen_failures_total",
+		   "Reopens of the records file (SIGHUP) that failed; the old file is kept while "
+		   "it has a name",
+		   NP_CTR_COUNTER, struct np_app_counters, records_reopen_failed),
+	NP_CTR_ROW_L("output_write_failures_total",
+		     "Writes to stdout (counters) or stderr (log lines) that failed, e.g. EPIPE "
+		     "when the reader of a pipe went away; the text is lost, the probe goes on",
+		     NP_CTR_COUNTER, "stream", "stdout", struct np_app_counters, stdout_failures),
+	NP_CTR_ROW_L("output_write_failures_total", "", NP_CTR_COUNTER, "stream", "stderr",
+		     struct np_app_counters, stderr_failures),
+};
+
+const struct np_ctr_table np_app_counters_table = { app_rows,
+						    sizeof(app_rows) / sizeof(app_rows[0]) };
 
 static void add_stats(struct np_stats *out, const struct np_stats *in)
 {
@@ -152,7 +158,7 @@ static void walk_row(const struct np_stats_src *src, const struct ctr_source *cs
 
 	for (unsigned int d = 0; d < nd; d++)
 		for (unsigned int i = first; i < last; i++) {
-			struct np_ctr_sample s = {.d = r};
+			struct np_ctr_sample s = { .d = r };
 			uint32_t off = r->off + (i - first) * r->step;
 
 			if (r->value_name != NULL && r->value_name(i) == NULL)
@@ -160,25 +166,28 @@ static void walk_row(const struct np_stats_src *src, const struct ctr_source *cs
 			switch (r->dim) {
 			case NP_CTR_DIM_PORT:
 				s.l[s.n_labels++] =
-				    (struct np_ctr_label){"port", src->conf->ports[d].name};
+					(struct np_ctr_label){ "port", src->conf->ports[d].name };
 				s.l[s.n_labels++] = (struct np_ctr_label){
-				    "segment",
-				    src->conf->segments[src->conf->ports[d].segment].name};
+					"segment",
+					src->conf->segments[src->conf->ports[d].segment].name
+				};
 				break;
 			case NP_CTR_DIM_SEGMENT:
 				s.l[s.n_labels++] =
-				    (struct np_ctr_label){"segment", src->conf->segments[d].name};
+					(struct np_ctr_label){ "segment",
+							       src->conf->segments[d].name };
 				break;
 			case NP_CTR_DIM_WORKER:
 				snprintf(worker, sizeof(worker), "%u", d);
-				s.l[s.n_labels++] = (struct np_ctr_label){"worker", worker};
+				s.l[s.n_labels++] = (struct np_ctr_label){ "worker", worker };
 				break;
 			default:
 				break;
 			}
 			if (r->label != NULL)
 				s.l[s.n_labels++] = (struct np_ctr_label){
-				    r->label, r->value ? r->value : r->value_name(i)};
+					r->label, r->value ? r->value : r->value_name(i)
+				};
 			if (r->dim == NP_CTR_DIM_WORKER) {
 				s.v = d < cs->n ? value_at(cs->inst[d], off) : 0;
 			} else {
@@ -279,8 +288,8 @@ static void prom_sample(void *ctx, const struct np_ctr_sample *s)
 
 static void write_process(FILE *f, const struct np_process_info *p)
 {
-	const char *const keys[] = {"version", "dpdk", "hyperscan", "libpcap", "libcyaml"};
-	const char *const vals[] = {p->version, p->dpdk, p->hyperscan, p->libpcap, p->libcyaml};
+	const char *const keys[] = { "version", "dpdk", "hyperscan", "libpcap", "libcyaml" };
+	const char *const vals[] = { p->version, p->dpdk, p->hyperscan, p->libpcap, p->libcyaml };
 
 	fputs("# HELP natprobe_build_info natprobe's version and the versions of the libraries it "
 	      "runs with, as labels; the value is always 1\n# TYPE natprobe_build_info gauge\n"
@@ -292,16 +301,15 @@ static void write_process(FILE *f, const struct np_process_info *p)
 		fputc('"', f);
 	}
 	fputs("} 1\n", f);
-	fputs(
-	    "# HELP process_start_time_seconds Start time of the process since the Unix epoch, in "
-	    "seconds\n# TYPE process_start_time_seconds gauge\n",
-	    f);
+	fputs("# HELP process_start_time_seconds Start time of the process since the Unix epoch, in "
+	      "seconds\n# TYPE process_start_time_seconds gauge\n",
+	      f);
 	fprintf(f, "process_start_time_seconds %.3f\n", p->start_time_s);
 }
 
 int np_stats_write_prometheus(FILE *f, const struct np_stats_src *src)
 {
-	const struct np_ctr_visitor v = {prom_family, prom_sample, f};
+	const struct np_ctr_visitor v = { prom_family, prom_sample, f };
 
 	np_ctr_walk(src, &v);
 	if (src->process != NULL)
@@ -370,10 +378,10 @@ int np_json_str(FILE *f, const char *s, size_t len)
 /* ---- docs/counters.md ------------------------------------------------- */
 
 static const char *const dim_labels[] = {
-    [NP_CTR_DIM_NONE] = "",
-    [NP_CTR_DIM_PORT] = "port, segment",
-    [NP_CTR_DIM_SEGMENT] = "segment",
-    [NP_CTR_DIM_WORKER] = "worker",
+	[NP_CTR_DIM_NONE] = "",
+	[NP_CTR_DIM_PORT] = "port, segment",
+	[NP_CTR_DIM_SEGMENT] = "segment",
+	[NP_CTR_DIM_WORKER] = "worker",
 };
 
 static void md_family(void *ctx, const struct np_ctr_desc *d)
@@ -390,14 +398,15 @@ int np_counters_write_markdown(FILE *f)
 	/* every table, whatever a run has: a source with no instance still names its rows */
 	static const struct np_det_inspect_stats no_inspect;
 	static const struct np_flow_stats no_flow;
-	static const struct np_det_inspect_stats *const ins[] = {&no_inspect};
-	static const struct np_flow_stats *const flow[] = {&no_flow};
+	static const struct np_det_inspect_stats *const ins[] = { &no_inspect };
+	static const struct np_flow_stats *const flow[] = { &no_flow };
 	static const struct np_det_correlator_stats no_corr;
 	static const struct np_nat_stats no_nat;
 	static const struct np_app_counters no_app;
 	const struct np_stats_src src = {
-	    .inspect = ins, .flow = flow, .correlator = &no_corr, .app = &no_app, .nat = &no_nat};
-	const struct np_ctr_visitor v = {md_family, NULL, f};
+		.inspect = ins, .flow = flow, .correlator = &no_corr, .app = &no_app, .nat = &no_nat
+	};
+	const struct np_ctr_visitor v = { md_family, NULL, f };
 
 	fputs("| name | type | labels | meaning |\n|---|---|---|---|\n", f);
 	np_ctr_walk(&src, &v);

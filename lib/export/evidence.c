@@ -202,8 +202,8 @@ static void comment(struct np_evidence_frame *fr, const struct ev_cite *c,
 		off += (size_t)snprintf(fr->comment, len, "context of #%u %s: same %s", inc->id,
 					np_det_type_name(inc->type),
 					fr->why == NP_EVIDENCE_DIALOG
-					    ? "SIP Call-ID"
-					    : flow_word(fr->data, fr->meta.caplen));
+						? "SIP Call-ID"
+						: flow_word(fr->data, fr->meta.caplen));
 	}
 	if (off < len)
 		snprintf(fr->comment + off, len - off, " [%s frame %" PRIu64 "]",
@@ -213,7 +213,9 @@ static void comment(struct np_evidence_frame *fr, const struct ev_cite *c,
 int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 			const struct np_record_names *names, struct np_evidence_set *out)
 {
-	enum { MAX_KEYS = 256 };
+	enum {
+		MAX_KEYS = 256
+	};
 	struct ev_cite *cites;
 	struct ev_pick *picks = NULL;
 	size_t n_picks = 0, cap_picks = 0;
@@ -243,7 +245,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 		uint64_t head = np_hist_head(e->hist[h]), n = np_hist_slots(e->hist[h]);
 
 		for (uint64_t pos = head > n ? head - n : 0; pos < head; pos++) {
-			struct ev_pick p = {.h = h, .pos = pos, .why = NP_EVIDENCE_CITED};
+			struct ev_pick p = { .h = h, .pos = pos, .why = NP_EVIDENCE_CITED };
 			int ci;
 
 			if (np_hist_read(e->hist[h], pos, &p.meta, NULL) != 0)
@@ -272,7 +274,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 		uint64_t head = np_hist_head(e->hist[h]), n = np_hist_slots(e->hist[h]);
 
 		for (uint64_t pos = head > n ? head - n : 0; pos < head; pos++) {
-			struct ev_pick p = {.h = h, .pos = pos, .cite = -1};
+			struct ev_pick p = { .h = h, .pos = pos, .cite = -1 };
 			bool in_window;
 
 			if (np_hist_read(e->hist[h], pos, &p.meta, NULL) != 0 ||
@@ -389,9 +391,11 @@ int np_evidence_write_pcapng(FILE *f, const struct np_evidence_set *s,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct np_evidence_frame *fr = &s->frames[i];
 
-		rc |= np_pcapng_write_epb(
-		    f, (uint32_t)iface[fr->meta.ref.segment % NP_DET_MAX_SEGMENTS], fr->meta.ts_ns,
-		    fr->data, fr->meta.caplen, fr->meta.len, fr->comment);
+		rc |= np_pcapng_write_epb(f,
+					  (uint32_t)
+						  iface[fr->meta.ref.segment % NP_DET_MAX_SEGMENTS],
+					  fr->meta.ts_ns, fr->data, fr->meta.caplen, fr->meta.len,
+					  fr->comment);
 	}
 	return rc != 0 || ferror(f) ? -EIO : 0;
 }

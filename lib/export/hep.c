@@ -68,7 +68,7 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 	const size_t cid_len = opt_len(h->correlation_id);
 	const size_t node_len = opt_len(h->node_name);
 	const size_t addr_len = v4 ? 4 : 16;
-	struct hep_writer w = {buf};
+	struct hep_writer w = { buf };
 	size_t head;
 
 	if (key_len > NP_HEP_MAX_KEY_LEN || cid_len > NP_HEP_MAX_CORRELATION_LEN ||

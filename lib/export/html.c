@@ -119,8 +119,8 @@ static void clip(char *dst, size_t size, const char *src, size_t len, size_t max
 
 	while (i < len && chars < max && out + 5 < size) {
 		size_t n = (unsigned char)src[i] >= 0x80
-			       ? utf8_len((const unsigned char *)src + i, len - i)
-			       : 1;
+				   ? utf8_len((const unsigned char *)src + i, len - i)
+				   : 1;
 
 		if (n == 0)
 			n = 1;
@@ -138,7 +138,15 @@ static void clip(char *dst, size_t size, const char *src, size_t len, size_t max
 
 /* ---- the ladder: events from the evidence frames ------------------------- */
 
-enum lev_kind { LEV_REQ, LEV_RESP, LEV_SYN, LEV_SYNACK, LEV_RST, LEV_FIN, LEV_ICMP };
+enum lev_kind {
+	LEV_REQ,
+	LEV_RESP,
+	LEV_SYN,
+	LEV_SYNACK,
+	LEV_RST,
+	LEV_FIN,
+	LEV_ICMP
+};
 
 struct lev {
 	uint64_t ts;
@@ -280,9 +288,9 @@ static void annotate(struct ladder *L, struct lev *e)
 	e->cited = false;
 	for (unsigned int k = 0; k <= inc->n_evidence; k++) {
 		const struct np_det_record *r =
-		    k < inc->n_evidence
-			? np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k])
-			: inc;
+			k < inc->n_evidence ? np_record_find(L->rep->records, L->rep->n_records,
+							     inc->evidence[k])
+					    : inc;
 
 		if (r == NULL || !rec_cites(r, &e->ref))
 			continue;
@@ -376,9 +384,9 @@ static int ladder_events(struct ladder *L, const struct np_evidence_set *s)
 {
 	const struct np_html_report *rep = L->rep;
 	struct np_det_inspect_conf ic;
-	struct np_det_inspect_sink sink = {.sip_full = on_sip_full, .ctx = L};
+	struct np_det_inspect_sink sink = { .sip_full = on_sip_full, .ctx = L };
 	struct np_det_inspect *ins;
-	static const uint16_t sip_ports[] = {5060, 5061, 7001, 7003};
+	static const uint16_t sip_ports[] = { 5060, 5061, 7001, 7003 };
 
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = 4096;
@@ -511,7 +519,7 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	bool expressway = inc->story.expressway;
 	struct np_addr server;
 	bool have_server = false;
-	int order[2] = {1, 1};
+	int order[2] = { 1, 1 };
 	char fa[NP_DET_EP_LEN];
 
 	memset(ls, 0, sizeof(*ls));
@@ -523,7 +531,7 @@ static void ladder_lanes(struct ladder *L, struct lanes *ls)
 	/* The binding record: what the client dialled is the firewall's face on its side. */
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
 		const struct np_det_record *r =
-		    np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]);
+			np_record_find(L->rep->records, L->rep->n_records, inc->evidence[k]);
 		const struct np_nat_tuple *cl, *sv;
 
 		if (r == NULL || r->kind != NP_DET_KIND_BINDING)
@@ -641,7 +649,7 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 		"diagram of incident %u\">\n",
 		width, height, width, height, L->inc->id);
 	fputs("<defs>", f);
-	static const char *const markers[] = {"req", "ok", "prov", "bad", "tcp"};
+	static const char *const markers[] = { "req", "ok", "prov", "bad", "tcp" };
 
 	for (unsigned int i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
 		fprintf(f,
@@ -732,39 +740,39 @@ static void ladder_svg(FILE *f, struct ladder *L, const struct lanes *ls)
 /* ---- the page ------------------------------------------------------------- */
 
 static const char css[] =
-    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#1b1b1b;"
-    "background:#fff;max-width:1500px}"
-    "h1{font-size:22px;margin:0 0 6px}h2{font-size:19px;margin:28px 0 6px;"
-    "border-top:2px solid #333;padding-top:14px}h3{font-size:15px;margin:16px 0 4px}"
-    ".verdict{font-size:18px;font-weight:bold;padding:10px 14px;border-radius:4px;"
-    "background:#e8f5e9;border-left:6px solid #2e7d32}"
-    ".verdict.alarm{background:#fdecea;border-left-color:#c62828}"
-    ".meta{color:#555;font-size:13px}.detail{font-size:15px}"
-    ".sev{font-size:13px;color:#fff;background:#c62828;border-radius:3px;padding:1px 6px;"
-    "vertical-align:middle}.sev.warning{background:#e65100}.sev.info{background:#546e7a}"
-    "table{border-collapse:collapse;font-size:13px;margin:6px 0}"
-    "td,th{border:1px solid #ccc;padding:4px 7px;text-align:left;vertical-align:top}"
-    "th{background:#f0f0f0}code{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
-    ".fix li{margin:4px 0}.scroll{overflow-x:auto;border:1px solid #ddd;background:#fcfcfc}"
-    "svg.ladder{font-family:'DejaVu Sans',Arial,sans-serif;display:block}"
-    "svg .lane{font-size:14px;font-weight:bold;fill:#111}svg .lane.fw{fill:#5d4037}"
-    "svg .addr{font-size:13px;fill:#111}svg .face{font-size:11px;fill:#555}"
-    "svg .segname{font-size:13px;fill:#37474f;font-style:italic}"
-    "svg .colhead{font-size:11px;fill:#777}"
-    "svg .life{stroke:#90a4ae;stroke-width:1.5;stroke-dasharray:4 3}"
-    "svg .fwband{fill:#efebe9;stroke:#8d6e63;stroke-width:1.5}"
-    "svg .time{font-size:11px;fill:#333}svg .frame{font-size:11px;fill:#777}"
-    "svg .cites{font-size:12px;fill:#c62828;font-weight:bold}"
-    "svg .label{font-size:12px;fill:#333}svg .label.strong{font-weight:bold;fill:#111}"
-    "svg .sub{font-size:11px;fill:#666}svg .sub.offending{fill:#c62828;font-weight:bold}"
-    "svg .xlat{fill:#c62828;font-weight:bold;text-decoration:underline}"
-    "svg .arrow{stroke-width:2;fill:none}svg .arrow.req{stroke:#1565c0}"
-    "svg .arrow.ok{stroke:#2e7d32}svg .arrow.prov{stroke:#78909c}"
-    "svg .arrow.bad{stroke:#c62828;stroke-width:2.6}svg .arrow.tcp{stroke:#455a64}"
-    "svg .head.req{fill:#1565c0}svg .head.ok{fill:#2e7d32}svg .head.prov{fill:#78909c}"
-    "svg .head.bad{fill:#c62828}svg .head.tcp{fill:#455a64}"
-    "svg .ev.context{opacity:.42}"
-    ".legend{font-size:12px;color:#555}";
+	"body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#1b1b1b;"
+	"background:#fff;max-width:1500px}"
+	"h1{font-size:22px;margin:0 0 6px}h2{font-size:19px;margin:28px 0 6px;"
+	"border-top:2px solid #333;padding-top:14px}h3{font-size:15px;margin:16px 0 4px}"
+	".verdict{font-size:18px;font-weight:bold;padding:10px 14px;border-radius:4px;"
+	"background:#e8f5e9;border-left:6px solid #2e7d32}"
+	".verdict.alarm{background:#fdecea;border-left-color:#c62828}"
+	".meta{color:#555;font-size:13px}.detail{font-size:15px}"
+	".sev{font-size:13px;color:#fff;background:#c62828;border-radius:3px;padding:1px 6px;"
+	"vertical-align:middle}.sev.warning{background:#e65100}.sev.info{background:#546e7a}"
+	"table{border-collapse:collapse;font-size:13px;margin:6px 0}"
+	"td,th{border:1px solid #ccc;padding:4px 7px;text-align:left;vertical-align:top}"
+	"th{background:#f0f0f0}code{font-family:'DejaVu Sans Mono',monospace;font-size:12px}"
+	".fix li{margin:4px 0}.scroll{overflow-x:auto;border:1px solid #ddd;background:#fcfcfc}"
+	"svg.ladder{font-family:'DejaVu Sans',Arial,sans-serif;display:block}"
+	"svg .lane{font-size:14px;font-weight:bold;fill:#111}svg .lane.fw{fill:#5d4037}"
+	"svg .addr{font-size:13px;fill:#111}svg .face{font-size:11px;fill:#555}"
+	"svg .segname{font-size:13px;fill:#37474f;font-style:italic}"
+	"svg .colhead{font-size:11px;fill:#777}"
+	"svg .life{stroke:#90a4ae;stroke-width:1.5;stroke-dasharray:4 3}"
+	"svg .fwband{fill:#efebe9;stroke:#8d6e63;stroke-width:1.5}"
+	"svg .time{font-size:11px;fill:#333}svg .frame{font-size:11px;fill:#777}"
+	"svg .cites{font-size:12px;fill:#c62828;font-weight:bold}"
+	"svg .label{font-size:12px;fill:#333}svg .label.strong{font-weight:bold;fill:#111}"
+	"svg .sub{font-size:11px;fill:#666}svg .sub.offending{fill:#c62828;font-weight:bold}"
+	"svg .xlat{fill:#c62828;font-weight:bold;text-decoration:underline}"
+	"svg .arrow{stroke-width:2;fill:none}svg .arrow.req{stroke:#1565c0}"
+	"svg .arrow.ok{stroke:#2e7d32}svg .arrow.prov{stroke:#78909c}"
+	"svg .arrow.bad{stroke:#c62828;stroke-width:2.6}svg .arrow.tcp{stroke:#455a64}"
+	"svg .head.req{fill:#1565c0}svg .head.ok{fill:#2e7d32}svg .head.prov{fill:#78909c}"
+	"svg .head.bad{fill:#c62828}svg .head.tcp{fill:#455a64}"
+	"svg .ev.context{opacity:.42}"
+	".legend{font-size:12px;color:#555}";
 
 static void frames_cell(FILE *f, const struct np_det_record *r, const struct np_record_names *n)
 {
@@ -797,14 +805,14 @@ static void record_row(FILE *f, const struct np_det_record *r, const struct np_r
 }
 
 static const char table_head[] =
-    "<table><tr><th>record</th><th>type</th><th>time (UTC)</th><th>segment</th>"
-    "<th>frames (input #frame)</th><th>detail</th></tr>\n";
+	"<table><tr><th>record</th><th>type</th><th>time (UTC)</th><th>segment</th>"
+	"<th>frames (input #frame)</th><th>detail</th></tr>\n";
 
 static int incident_section(FILE *f, const struct np_html_report *rep,
 			    const struct np_html_incident *hi)
 {
 	const struct np_det_record *inc = hi->incident;
-	struct ladder L = {.rep = rep, .inc = inc};
+	struct ladder L = { .rep = rep, .inc = inc };
 	struct lanes ls;
 	char ts[40], text[2048];
 
@@ -870,7 +878,7 @@ static int incident_section(FILE *f, const struct np_html_report *rep,
 	fputs(table_head, f);
 	for (unsigned int k = 0; k < inc->n_evidence; k++) {
 		const struct np_det_record *r =
-		    np_record_find(rep->records, rep->n_records, inc->evidence[k]);
+			np_record_find(rep->records, rep->n_records, inc->evidence[k]);
 
 		if (r != NULL)
 			record_row(f, r, rep->names);

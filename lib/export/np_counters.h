@@ -158,14 +158,26 @@
 	X(HEP_ERR_OTHER, "hep_send_errors_total", "error", "other", "", NP_CTR_COUNTER)
 
 #define NP_CTR_ENUM(e, n, h, t) NP_##e,
-enum np_port_ctr { NP_PORT_COUNTERS(NP_CTR_ENUM) NP_PORT_CTR_MAX };
-enum np_segment_ctr { NP_SEGMENT_COUNTERS(NP_CTR_ENUM) NP_SEGMENT_CTR_MAX };
-enum np_worker_ctr { NP_WORKER_COUNTERS(NP_CTR_ENUM) NP_WORKER_CTR_MAX };
-enum np_tunnel_ctr { NP_TUNNEL_COUNTERS(NP_CTR_ENUM) NP_TUNNEL_CTR_MAX };
-enum np_evidence_ctr { NP_EVIDENCE_COUNTERS(NP_CTR_ENUM) NP_EVD_CTR_MAX };
+enum np_port_ctr {
+	NP_PORT_COUNTERS(NP_CTR_ENUM) NP_PORT_CTR_MAX
+};
+enum np_segment_ctr {
+	NP_SEGMENT_COUNTERS(NP_CTR_ENUM) NP_SEGMENT_CTR_MAX
+};
+enum np_worker_ctr {
+	NP_WORKER_COUNTERS(NP_CTR_ENUM) NP_WORKER_CTR_MAX
+};
+enum np_tunnel_ctr {
+	NP_TUNNEL_COUNTERS(NP_CTR_ENUM) NP_TUNNEL_CTR_MAX
+};
+enum np_evidence_ctr {
+	NP_EVIDENCE_COUNTERS(NP_CTR_ENUM) NP_EVD_CTR_MAX
+};
 #undef NP_CTR_ENUM
 #define NP_CTR_ENUM_L(e, n, l, v, h, t) NP_##e,
-enum np_hep_ctr { NP_HEP_COUNTERS(NP_CTR_ENUM_L) NP_HEP_CTR_MAX };
+enum np_hep_ctr {
+	NP_HEP_COUNTERS(NP_CTR_ENUM_L) NP_HEP_CTR_MAX
+};
 #undef NP_CTR_ENUM_L
 
 /** One thread's counters. Written only by its owner. */

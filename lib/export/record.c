@@ -149,10 +149,10 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 	if (r->kind == NP_DET_KIND_ANOMALY) {
 		char t0[40], t1[40];
 
-		fprintf(
-		    f, ",\"count\":%u,\"first_ts\":\"%s\",\"last_ts\":\"%s\"",
-		    r->count ? r->count : 1, np_record_ts(r->ts_ns, t0, sizeof(t0)),
-		    np_record_ts(r->last_ns > r->ts_ns ? r->last_ns : r->ts_ns, t1, sizeof(t1)));
+		fprintf(f, ",\"count\":%u,\"first_ts\":\"%s\",\"last_ts\":\"%s\"",
+			r->count ? r->count : 1, np_record_ts(r->ts_ns, t0, sizeof(t0)),
+			np_record_ts(r->last_ns > r->ts_ns ? r->last_ns : r->ts_ns, t1,
+				     sizeof(t1)));
 	}
 	if (r->kind == NP_DET_KIND_INCIDENT) {
 		fputs(",\"evidence\":[", f);

@@ -129,11 +129,11 @@ char *np_record_step(const struct np_det_record *inc, const struct np_det_record
 				 ep_str(&st->server, d, sizeof(d)));
 		else
 			snprintf(
-			    buf, len,
-			    "a connection to %s arrives from %s, the server's own public address "
-			    "(source translated)",
-			    ep_str(&st->server, a, sizeof(a)),
-			    ep_str(&st->translated, b, sizeof(b)));
+				buf, len,
+				"a connection to %s arrives from %s, the server's own public address "
+				"(source translated)",
+				ep_str(&st->server, a, sizeof(a)),
+				ep_str(&st->translated, b, sizeof(b)));
 		break;
 	case NP_DET_TRANSLATED_ROUTE:
 		if (e->sip.method[0] != '\0')
@@ -220,11 +220,10 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 		}
 	/* One lane per side of the firewall: C | FW | E. */
 	if (!one_side)
-		fprintf(
-		    f,
-		    "    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
-		    cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
-		    seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
+		fprintf(f,
+			"    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
+			cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
+			seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
 	else
 		fprintf(f, "    time          id    %s | FW | %s   (seen on %s: %s side)\n", cl, sv,
 			seg(n, st->seg_server), sentence(server_name(st), cap, sizeof(cap)));

@@ -57,7 +57,7 @@ typedef int (*put_fn)(void *ctx, const char *p, size_t n);
 static int put_hex(put_fn put, void *ctx, unsigned char c)
 {
 	static const char hex[] = "0123456789abcdef";
-	char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+	char e[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 
 	return put(ctx, e, 4);
 }
@@ -169,7 +169,7 @@ static int put_buf(void *ctx, const char *p, size_t n)
 
 size_t np_text_escape(char *out, size_t outlen, const char *s, size_t len)
 {
-	struct buf_ctx b = {out, 0, outlen};
+	struct buf_ctx b = { out, 0, outlen };
 
 	if (outlen == 0)
 		return 0;
@@ -206,7 +206,7 @@ static int cookie_close(void *c)
 
 FILE *np_text_fopen(FILE *out)
 {
-	cookie_io_functions_t io = {.write = cookie_write, .close = cookie_close};
+	cookie_io_functions_t io = { .write = cookie_write, .close = cookie_close };
 	struct text_cookie *tc = calloc(1, sizeof(*tc));
 	FILE *f;
 

@@ -97,7 +97,7 @@ _Static_assert(offsetof(struct flow_hot, state) == FLOW_KEY_LEN, "key is the fir
 _Static_assert(sizeof(struct flow_cold) == 32, "cold entry is 32 bytes");
 /* slots <= 4 * size (2 * size rounded up to a power of two) */
 _Static_assert(sizeof(struct flow_hot) + sizeof(struct flow_cold) + 4 * sizeof(struct flow_slot) <=
-		   NP_FLOW_BYTES_PER_FLOW,
+		       NP_FLOW_BYTES_PER_FLOW,
 	       "a flow costs at most NP_FLOW_BYTES_PER_FLOW bytes, index included");
 _Static_assert(NP_FLOW_REASM_BUF_LEN >= NP_SIP_MAX_HDR_LEN, "buffer holds a header section");
 
@@ -162,7 +162,7 @@ static inline uint64_t flow_key_tail(uint16_t port0, uint16_t port1, uint8_t pro
 		uint8_t proto;
 		uint8_t segment;
 		uint16_t pad;
-	} t = {{port0, port1}, proto, segment, 0};
+	} t = { { port0, port1 }, proto, segment, 0 };
 	uint64_t v;
 
 	_Static_assert(sizeof(t) == 8, "key tail is one word");

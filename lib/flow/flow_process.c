@@ -106,8 +106,8 @@ static uint32_t tcp_new(struct np_flow_table *t, const struct flow_key *k, bool 
 		return idx;
 	}
 	/* a SYN-ACK seen first: its receiver initiated the connection */
-	idx =
-	    flow_create(t, k, fl == (TCP_SYN | TCP_ACK) ? !side : side, FLOW_LST_TCP, now_ns, sink);
+	idx = flow_create(t, k, fl == (TCP_SYN | TCP_ACK) ? !side : side, FLOW_LST_TCP, now_ns,
+			  sink);
 	e = &t->hot[idx];
 	e->state = NP_FLOW_TCP_MIDSTREAM;
 	if (fl == (TCP_SYN | TCP_ACK)) {
@@ -216,8 +216,8 @@ static void tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir,
 			/* the other side already spoke: find its next message start */
 			if (e->dflags[!dir] & FLOW_D_STARTED)
 				e->dflags[!dir] =
-				    (uint8_t)((e->dflags[!dir] & ~FLOW_D_SEQ & ~FLOW_D_SOL) |
-					      FLOW_D_RESYNC);
+					(uint8_t)((e->dflags[!dir] & ~FLOW_D_SEQ & ~FLOW_D_SOL) |
+						  FLOW_D_RESYNC);
 		} else if ((e->flags & FLOW_F_SIP) && !(e->dflags[!dir] & FLOW_D_STARTED) &&
 			   is_tls_record(p, n)) {
 			/* SIP over TLS opens with a TLS record: nothing to frame, ever */
@@ -243,8 +243,8 @@ static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np
 		       const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side =
-	    flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst, pi->dport);
+	bool side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
+				  pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	uint8_t fl = pi->tcp_flags;
 	unsigned int dir;
@@ -288,8 +288,8 @@ static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np
 		       const struct np_flow_sink *sink)
 {
 	struct flow_key k;
-	bool side =
-	    flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst, pi->dport);
+	bool side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
+				  pi->dport);
 	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
@@ -320,12 +320,12 @@ static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np
 	}
 	if (((e->flags & FLOW_F_SIP_PORT) || sip) && !(p[0] <= '\r' && only_crlf(p, n))) {
 		struct flow_pkt pk = {
-		    .pi = pi,
-		    .sink = sink,
-		    .now_ns = now_ns,
-		    .segment = segment,
-		    .dir = (uint8_t)dir,
-		    .proto = NP_IPPROTO_UDP,
+			.pi = pi,
+			.sink = sink,
+			.now_ns = now_ns,
+			.segment = segment,
+			.dir = (uint8_t)dir,
+			.proto = NP_IPPROTO_UDP,
 		};
 
 		t->stats.sip_udp_msgs++;
@@ -344,7 +344,7 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
 	uint32_t idx;
 
 	unreach =
-	    pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4 : pi->icmp_type == 1;
+		pi->ip_version == 4 ? pi->icmp_type == 3 && pi->icmp_code != 4 : pi->icmp_type == 1;
 	if (!unreach || !pi->icmp_inner.valid || pi->icmp_inner.proto != NP_IPPROTO_TCP)
 		return -ENOTSUP;
 	side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->icmp_inner.src, pi->icmp_inner.sport,

@@ -56,7 +56,7 @@ void flow_reasm_drop(struct np_flow_table *t, struct flow_cold *c, unsigned int 
 static inline void enter_resync(struct flow_hot *e, unsigned int d, bool sol)
 {
 	e->dflags[d] =
-	    (uint8_t)((e->dflags[d] & ~FLOW_D_SOL) | FLOW_D_RESYNC | (sol ? FLOW_D_SOL : 0));
+		(uint8_t)((e->dflags[d] & ~FLOW_D_SOL) | FLOW_D_RESYNC | (sol ? FLOW_D_SOL : 0));
 }
 
 /* Unframable data at the current position: count it, look for the next start line. */
@@ -205,7 +205,7 @@ static uint32_t feed_buffer(struct np_flow_table *t, struct flow_hot *e, struct 
 				t->stats.reasm_oversize++;
 				flow_deliver(pk, buf, fi.hdr_len,
 					     NP_FLOW_MSG_F_REASSEMBLED |
-						 NP_FLOW_MSG_F_BODY_SKIPPED);
+						     NP_FLOW_MSG_F_BODY_SKIPPED);
 				flow_reasm_drop(t, c, d);
 				c->skip[d] = fi.msg_len - (len + a);
 				return a;

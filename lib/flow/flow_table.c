@@ -15,32 +15,32 @@ static const struct np_ctr_desc flow_rows[] = {
 #define NP_FLOW_CTR_ROW(f, h, g)                                                   \
 	NP_CTR_ROW((g) ? #f : #f "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, \
 		   struct np_flow_stats, f),
-    NP_FLOW_STATS(NP_FLOW_CTR_ROW)
+	NP_FLOW_STATS(NP_FLOW_CTR_ROW)
 #undef NP_FLOW_CTR_ROW
 };
 
 _Static_assert(sizeof(flow_rows) / sizeof(flow_rows[0]) == NP_FLOW_STATS_N, "one row a counter");
 
-const struct np_ctr_table np_flow_counters = {flow_rows, NP_FLOW_STATS_N};
+const struct np_ctr_table np_flow_counters = { flow_rows, NP_FLOW_STATS_N };
 
 static const char *const ev_names[NP_FLOW_EV_MAX] = {
-    [NP_FLOW_EV_NEW] = "new",
-    [NP_FLOW_EV_FINGERPRINT] = "fingerprint",
-    [NP_FLOW_EV_TCP_ESTABLISHED] = "tcp_established",
-    [NP_FLOW_EV_TCP_REFUSED] = "tcp_refused",
-    [NP_FLOW_EV_TCP_UNANSWERED] = "tcp_unanswered",
-    [NP_FLOW_EV_CLOSED] = "closed",
-    [NP_FLOW_EV_EXPIRED] = "expired",
+	[NP_FLOW_EV_NEW] = "new",
+	[NP_FLOW_EV_FINGERPRINT] = "fingerprint",
+	[NP_FLOW_EV_TCP_ESTABLISHED] = "tcp_established",
+	[NP_FLOW_EV_TCP_REFUSED] = "tcp_refused",
+	[NP_FLOW_EV_TCP_UNANSWERED] = "tcp_unanswered",
+	[NP_FLOW_EV_CLOSED] = "closed",
+	[NP_FLOW_EV_EXPIRED] = "expired",
 };
 
 static const char *const state_names[NP_FLOW_TCP_STATE_MAX] = {
-    [NP_FLOW_TCP_NONE] = "none",
-    [NP_FLOW_TCP_SYN_SENT] = "syn_sent",
-    [NP_FLOW_TCP_ESTABLISHED] = "established",
-    [NP_FLOW_TCP_MIDSTREAM] = "midstream",
-    [NP_FLOW_TCP_CLOSED] = "closed",
-    [NP_FLOW_TCP_REFUSED] = "refused",
-    [NP_FLOW_TCP_UNANSWERED] = "unanswered",
+	[NP_FLOW_TCP_NONE] = "none",
+	[NP_FLOW_TCP_SYN_SENT] = "syn_sent",
+	[NP_FLOW_TCP_ESTABLISHED] = "established",
+	[NP_FLOW_TCP_MIDSTREAM] = "midstream",
+	[NP_FLOW_TCP_CLOSED] = "closed",
+	[NP_FLOW_TCP_REFUSED] = "refused",
+	[NP_FLOW_TCP_UNANSWERED] = "unanswered",
 };
 
 const char *np_flow_ev_name(unsigned int type)

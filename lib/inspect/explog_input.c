@@ -40,7 +40,10 @@ struct conn {
 	uint32_t fp_any[2];	/* first message, per direction */
 };
 
-enum { ACT_EVENT = 0, ACT_SIP };
+enum {
+	ACT_EVENT = 0,
+	ACT_SIP
+};
 
 struct action {
 	uint64_t ts;
@@ -195,7 +198,7 @@ static void orient(const struct np_explog_entry *e, const uint16_t *sp, unsigned
 
 static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_sp)
 {
-	struct conn_map m = {NULL, NULL, 0};
+	struct conn_map m = { NULL, NULL, 0 };
 	size_t slots = 16;
 	int rc = 0;
 
@@ -220,10 +223,10 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 
 		in->conn_of[i] = NONE;
 		if (e->kind == NP_EXPLOG_TCP) {
-			bool fresh =
-			    ci == NONE || e->tcp == NP_EXPLOG_TCP_CONNECTING ||
-			    (e->tcp == NP_EXPLOG_TCP_FAILED && (in->conns[ci].connecting == NONE ||
-								in->conns[ci].outcome != OUT_NONE));
+			bool fresh = ci == NONE || e->tcp == NP_EXPLOG_TCP_CONNECTING ||
+				     (e->tcp == NP_EXPLOG_TCP_FAILED &&
+				      (in->conns[ci].connecting == NONE ||
+				       in->conns[ci].outcome != OUT_NONE));
 
 			if (e->tcp == NP_EXPLOG_TCP_CLOSED && ci == NONE)
 				continue; /* nothing known of it */
@@ -250,7 +253,7 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 			case NP_EXPLOG_TCP_FAILED:
 				if (c->connecting == NONE ||
 				    e->ts_ns - in->log.e[c->connecting].ts_ns <=
-					NP_EXPLOG_CONNECT_TIMEOUT_NS) {
+					    NP_EXPLOG_CONNECT_TIMEOUT_NS) {
 					c->outcome = OUT_REFUSED;
 					c->outcome_entry = (uint32_t)i;
 				} else {
@@ -412,8 +415,8 @@ static int find_twins(struct np_explog_input **in, unsigned int n)
 	for (unsigned int i = 0; i < n; i++)
 		for (size_t j = 0; j < in[i]->log.n; j++)
 			if (in[i]->log.e[j].kind == NP_EXPLOG_SIP)
-				s[k++] = (struct sighting){in[i]->log.e[j].key, in[i]->segment, i,
-							   (uint32_t)j};
+				s[k++] = (struct sighting){ in[i]->log.e[j].key, in[i]->segment, i,
+							    (uint32_t)j };
 	qsort(s, total, sizeof(*s), by_key);
 	for (size_t a = 0; a < total;) {
 		size_t b = a, segs = 0, dup = 0;
@@ -611,17 +614,17 @@ static void deliver_sip(struct np_explog_input *in, const struct np_explog_entry
 			struct np_det_inspect *ins)
 {
 	struct np_flow_msg fm = {
-	    .data = (const uint8_t *)np_explog_text(&in->log, e),
-	    .len = e->text_len,
-	    .segment = in->segment,
-	    .dir = dir,
-	    .proto = e->proto,
-	    .flags = NP_FLOW_MSG_F_LOGGED,
-	    .sport = e->sport,
-	    .dport = e->dport,
-	    .src = e->src,
-	    .dst = e->dst,
-	    .ts_ns = e->ts_ns,
+		.data = (const uint8_t *)np_explog_text(&in->log, e),
+		.len = e->text_len,
+		.segment = in->segment,
+		.dir = dir,
+		.proto = e->proto,
+		.flags = NP_FLOW_MSG_F_LOGGED,
+		.sport = e->sport,
+		.dport = e->dport,
+		.src = e->src,
+		.dst = e->dst,
+		.ts_ns = e->ts_ns,
 	};
 
 	if (np_det_inspect_sip(ins, &fm, e->canon_hash) == 0)

@@ -181,8 +181,8 @@ static inline uint64_t ep_hash(const struct np_addr *a, uint16_t port)
 uint64_t np_hist_flow_key(uint8_t segment, uint8_t proto, const struct np_addr *a, uint16_t aport,
 			  const struct np_addr *b, uint16_t bport)
 {
-	uint64_t h =
-	    np_hash_mix64(((uint64_t)segment << 8 | proto) + ep_hash(a, aport) + ep_hash(b, bport));
+	uint64_t h = np_hash_mix64(((uint64_t)segment << 8 | proto) + ep_hash(a, aport) +
+				   ep_hash(b, bport));
 
 	return h ? h : 1;
 }

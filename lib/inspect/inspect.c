@@ -50,7 +50,7 @@ static const char *method_label(unsigned int m)
 
 static const char *class_label(unsigned int k)
 {
-	static const char *const cls[] = {NULL, "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"};
+	static const char *const cls[] = { NULL, "1xx", "2xx", "3xx", "4xx", "5xx", "6xx" };
 
 	return k < 7 ? cls[k] : NULL;
 }
@@ -62,60 +62,61 @@ static const char *error_label(unsigned int e)
 
 #define INS_OFF(member) NP_CTR_OFF(struct np_det_inspect_stats, member)
 static const struct np_ctr_desc inspect_rows[] = {
-    {.name = "sip_requests_total",
-     .help = "SIP requests parsed, by segment and method",
-     .type = NP_CTR_COUNTER,
-     .dim = NP_CTR_DIM_SEGMENT,
-     .label = "method",
-     .value_name = method_label,
-     .first = NP_SIP_M_OTHER,
-     .last = NP_SIP_M_MAX,
-     .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]),
-     .step = sizeof(uint64_t),
-     .dim_step = sizeof(struct np_det_sip_stats)},
-    {.name = "sip_responses_total",
-     .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
-     .type = NP_CTR_COUNTER,
-     .dim = NP_CTR_DIM_SEGMENT,
-     .label = "class",
-     .value_name = class_label,
-     .first = 1,
-     .last = 7,
-     .off = INS_OFF(sip[0].responses[1]),
-     .step = sizeof(uint64_t),
-     .dim_step = sizeof(struct np_det_sip_stats)},
-    {.name = "sip_parse_errors_total",
-     .help = "SIP messages that could not be parsed, by segment and kind",
-     .type = NP_CTR_COUNTER,
-     .dim = NP_CTR_DIM_SEGMENT,
-     .label = "kind",
-     .value_name = error_label,
-     .first = 1,
-     .last = NP_SIP_E_MAX,
-     .off = INS_OFF(sip[0].errors[1]),
-     .step = sizeof(uint64_t),
-     .dim_step = sizeof(struct np_det_sip_stats)},
-    NP_CTR_ROW_L("ip_fragments_total",
-		 "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
-		 "dropped)",
-		 NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats, frag_held),
-    NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
-		 struct np_det_inspect_stats, frag_reassembled),
-    NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
-		 struct np_det_inspect_stats, frag_dropped),
-    NP_CTR_ROW_L("translation_hits_total",
-		 "Workers' lookups in the shared translation table that hit: SIP addresses, "
-		 "SIP addresses that are translated sources, connection attempts to one",
-		 NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats, xlat_sip_hits),
-    NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "sip_translated_source",
-		 struct np_det_inspect_stats, xlat_snat_named),
-    NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "syn_to_translated_source",
-		 struct np_det_inspect_stats, xlat_syn_to_snat),
+	{ .name = "sip_requests_total",
+	  .help = "SIP requests parsed, by segment and method",
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "method",
+	  .value_name = method_label,
+	  .first = NP_SIP_M_OTHER,
+	  .last = NP_SIP_M_MAX,
+	  .off = INS_OFF(sip[0].requests[NP_SIP_M_OTHER]),
+	  .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
+	{ .name = "sip_responses_total",
+	  .help = "SIP responses parsed, by segment and status class (1xx..6xx)",
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "class",
+	  .value_name = class_label,
+	  .first = 1,
+	  .last = 7,
+	  .off = INS_OFF(sip[0].responses[1]),
+	  .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
+	{ .name = "sip_parse_errors_total",
+	  .help = "SIP messages that could not be parsed, by segment and kind",
+	  .type = NP_CTR_COUNTER,
+	  .dim = NP_CTR_DIM_SEGMENT,
+	  .label = "kind",
+	  .value_name = error_label,
+	  .first = 1,
+	  .last = NP_SIP_E_MAX,
+	  .off = INS_OFF(sip[0].errors[1]),
+	  .step = sizeof(uint64_t),
+	  .dim_step = sizeof(struct np_det_sip_stats) },
+	NP_CTR_ROW_L("ip_fragments_total",
+		     "IP fragments by outcome (fragments held, datagrams reassembled, fragments "
+		     "dropped)",
+		     NP_CTR_COUNTER, "outcome", "held", struct np_det_inspect_stats, frag_held),
+	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "reassembled",
+		     struct np_det_inspect_stats, frag_reassembled),
+	NP_CTR_ROW_L("ip_fragments_total", "", NP_CTR_COUNTER, "outcome", "dropped",
+		     struct np_det_inspect_stats, frag_dropped),
+	NP_CTR_ROW_L("translation_hits_total",
+		     "Workers' lookups in the shared translation table that hit: SIP addresses, "
+		     "SIP addresses that are translated sources, connection attempts to one",
+		     NP_CTR_COUNTER, "what", "sip_address", struct np_det_inspect_stats,
+		     xlat_sip_hits),
+	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what", "sip_translated_source",
+		     struct np_det_inspect_stats, xlat_snat_named),
+	NP_CTR_ROW_L("translation_hits_total", "", NP_CTR_COUNTER, "what",
+		     "syn_to_translated_source", struct np_det_inspect_stats, xlat_syn_to_snat),
 };
 #undef INS_OFF
 
-const struct np_ctr_table np_inspect_counters = {inspect_rows,
-						 sizeof(inspect_rows) / sizeof(inspect_rows[0])};
+const struct np_ctr_table np_inspect_counters = { inspect_rows,
+						  sizeof(inspect_rows) / sizeof(inspect_rows[0]) };
 
 /* ---- the SIP stage ----------------------------------------------------- */
 
@@ -301,11 +302,11 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 		goto fail;
 	if (conf->frag_datagrams > 0) {
 		struct np_frag_conf frc = {
-		    .max_datagrams = conf->frag_datagrams,
-		    .max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
-		    .max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
-		    .timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns
-							: NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
+			.max_datagrams = conf->frag_datagrams,
+			.max_datagram_len = NP_FRAG_DEFAULT_MAX_DATAGRAM_LEN,
+			.max_frags_per_datagram = NP_FRAG_DEFAULT_MAX_FRAGS,
+			.timeout_ns = conf->frag_timeout_ns ? conf->frag_timeout_ns
+							    : NP_DET_FRAG_DEFAULT_TIMEOUT_NS,
 		};
 
 		if (conf->flow.alloc != NULL) {
@@ -439,7 +440,7 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
-	struct np_pkt_ref ref = {.segment = segment};
+	struct np_pkt_ref ref = { .segment = segment };
 
 	return np_det_inspect_frame_ref(ins, &ref, frame, len, pi, now_ns);
 }

@@ -8,13 +8,13 @@
 #include "np_inspect.h"
 
 static const char *const hdr_names[NP_DET_H_MAX] = {
-    [NP_DET_H_VIA] = "Via",
-    [NP_DET_H_ROUTE] = "Route",
-    [NP_DET_H_RECORD_ROUTE] = "Record-Route",
-    [NP_DET_H_PATH] = "Path",
-    [NP_DET_H_SERVICE_ROUTE] = "Service-Route",
-    [NP_DET_H_CONTACT] = "Contact",
-    [NP_DET_H_SDP_C] = "SDP c=",
+	[NP_DET_H_VIA] = "Via",
+	[NP_DET_H_ROUTE] = "Route",
+	[NP_DET_H_RECORD_ROUTE] = "Record-Route",
+	[NP_DET_H_PATH] = "Path",
+	[NP_DET_H_SERVICE_ROUTE] = "Service-Route",
+	[NP_DET_H_CONTACT] = "Contact",
+	[NP_DET_H_SDP_C] = "SDP c=",
 };
 
 const char *np_det_hdr_name(unsigned int hdr)
@@ -65,9 +65,10 @@ static uint8_t transport_of(struct np_sip_view t)
 		const char *name;
 		uint8_t len, type;
 	} names[] = {
-	    {"UDP", 3, NP_DET_T_UDP},	    {"TCP", 3, NP_DET_T_TCP}, {"TLS", 3, NP_DET_T_TLS},
-	    {"SCTP", 4, NP_DET_T_SCTP},	    {"WS", 2, NP_DET_T_WS},   {"WSS", 3, NP_DET_T_WS},
-	    {"TLS-SCTP", 8, NP_DET_T_SCTP},
+		{ "UDP", 3, NP_DET_T_UDP },	  { "TCP", 3, NP_DET_T_TCP },
+		{ "TLS", 3, NP_DET_T_TLS },	  { "SCTP", 4, NP_DET_T_SCTP },
+		{ "WS", 2, NP_DET_T_WS },	  { "WSS", 3, NP_DET_T_WS },
+		{ "TLS-SCTP", 8, NP_DET_T_SCTP },
 	};
 
 	if (t.p == NULL || t.len == 0)
@@ -217,12 +218,12 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 	put(out->cseq_text, sizeof(out->cseq_text), m->cseq_raw);
 	put(out->call_id, sizeof(out->call_id), m->call_id);
 	put(out->branch, sizeof(out->branch),
-	    m->n_via > 0 ? m->via[0].branch : (struct np_sip_view){NULL, 0});
+	    m->n_via > 0 ? m->via[0].branch : (struct np_sip_view){ NULL, 0 });
 	put(out->from_tag, sizeof(out->from_tag), m->from.tag);
 	put(out->to_tag, sizeof(out->to_tag), m->to.tag);
 	put(out->ruri, sizeof(out->ruri), m->ruri);
 	put(out->warning_agent, sizeof(out->warning_agent),
-	    m->n_warning > 0 ? m->warning[0].agent : (struct np_sip_view){NULL, 0});
+	    m->n_warning > 0 ? m->warning[0].agent : (struct np_sip_view){ NULL, 0 });
 
 	for (unsigned int i = 0; i < m->n_via; i++)
 		add_addr(out, NP_DET_H_VIA, i, m->via[i].raw, m->via[i].host_type, &m->via[i].addr,
@@ -242,8 +243,8 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 			 */
 			if (!sdp_c_in_use(&m->sdp, c)) {
 				out->hdr_hash[NP_DET_H_SDP_C] =
-				    np_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
-						  c->addr_text.p ? c->addr_text.len : 0);
+					np_hash_bytes(out->hdr_hash[NP_DET_H_SDP_C], c->addr_text.p,
+						      c->addr_text.p ? c->addr_text.len : 0);
 				continue;
 			}
 			add_addr(out, NP_DET_H_SDP_C, i, c->addr_text, c->type, &c->addr, 0);

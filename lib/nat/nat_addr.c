@@ -31,7 +31,7 @@ static bool v4_private(uint32_t v)
 
 static bool v6_loopback(const struct np_addr *a)
 {
-	static const uint8_t one[16] = {[15] = 1};
+	static const uint8_t one[16] = { [15] = 1 };
 
 	return memcmp(a->b, one, 16) == 0;
 }

@@ -27,15 +27,15 @@ _Static_assert(NP_DEF_MAX_BINDINGS == NP_NAT_DEFAULT_MAX_BINDINGS, "nat.max_bind
 
 /* The table of lib/nat's counters (np_ctr.h): natprobe_nat_<name>[_total]. */
 static const struct np_ctr_desc nat_rows[NP_NAT_STAT_MAX] = {
-#define NP_NAT_CTR_ROW(e, n, g, h)                                                                 \
-	[NP_NAT_STAT_##e] =                                                                        \
-	    NP_CTR_ROW((g) ? "nat_" n : "nat_" n "_total", h, (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, \
-		       struct np_nat_stats, v[NP_NAT_STAT_##e]),
-    NP_NAT_STATS(NP_NAT_CTR_ROW)
+#define NP_NAT_CTR_ROW(e, n, g, h)                                                               \
+	[NP_NAT_STAT_##e] = NP_CTR_ROW((g) ? "nat_" n : "nat_" n "_total", h,                    \
+				       (g) ? NP_CTR_GAUGE : NP_CTR_COUNTER, struct np_nat_stats, \
+				       v[NP_NAT_STAT_##e]),
+	NP_NAT_STATS(NP_NAT_CTR_ROW)
 #undef NP_NAT_CTR_ROW
 };
 
-const struct np_ctr_table np_nat_counters = {nat_rows, NP_NAT_STAT_MAX};
+const struct np_ctr_table np_nat_counters = { nat_rows, NP_NAT_STAT_MAX };
 
 #define ALIGN8(v) (((v) + 7) & ~(size_t)7)
 

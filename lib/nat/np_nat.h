@@ -442,7 +442,9 @@ struct np_nat_binding {
 
 #define NP_NAT_STAT_ENUM(e, n, g, h) NP_NAT_STAT_##e,
 /** Index into np_nat_stats::v. */
-enum np_nat_stat { NP_NAT_STATS(NP_NAT_STAT_ENUM) NP_NAT_STAT_MAX };
+enum np_nat_stat {
+	NP_NAT_STATS(NP_NAT_STAT_ENUM) NP_NAT_STAT_MAX
+};
 #undef NP_NAT_STAT_ENUM
 
 /**

@@ -29,12 +29,16 @@
 
 #define NP_FRAG_STAT_NAME(e, n, h) [NP_FRAG_STAT_##e] = n,
 #define NP_FRAG_STAT_HELP(e, n, h) [NP_FRAG_STAT_##e] = h,
-const char *const np_frag_stat_names[NP_FRAG_STAT_MAX] = {NP_FRAG_STATS(NP_FRAG_STAT_NAME)};
-const char *const np_frag_stat_help[NP_FRAG_STAT_MAX] = {NP_FRAG_STATS(NP_FRAG_STAT_HELP)};
+const char *const np_frag_stat_names[NP_FRAG_STAT_MAX] = { NP_FRAG_STATS(NP_FRAG_STAT_NAME) };
+const char *const np_frag_stat_help[NP_FRAG_STAT_MAX] = { NP_FRAG_STATS(NP_FRAG_STAT_HELP) };
 #undef NP_FRAG_STAT_NAME
 #undef NP_FRAG_STAT_HELP
 
-enum slot_state { SLOT_FREE, SLOT_LIVE, SLOT_DEAD };
+enum slot_state {
+	SLOT_FREE,
+	SLOT_LIVE,
+	SLOT_DEAD
+};
 
 /* Compared with memcmp and hashed as words: no implicit padding, pad zeroed. */
 struct frag_key {
@@ -138,7 +142,7 @@ static int conf_layout(const struct np_frag_conf *c, struct layout *l)
 	off = align_line(off + (size_t)c->max_datagrams * sizeof(struct frag_slot));
 	l->ivs = off;
 	off = align_line(off + (size_t)c->max_datagrams * c->max_frags_per_datagram *
-				   sizeof(struct frag_iv));
+				       sizeof(struct frag_iv));
 	l->bufs = off;
 	l->total = off + (size_t)c->max_datagrams * l->stride;
 	return 0;

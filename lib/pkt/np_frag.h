@@ -148,7 +148,9 @@ struct np_frag_conf {
 
 #define NP_FRAG_STAT_ENUM(e, n, h) NP_FRAG_STAT_##e,
 /** Index into np_frag_stats::v. */
-enum np_frag_stat { NP_FRAG_STATS(NP_FRAG_STAT_ENUM) NP_FRAG_STAT_MAX };
+enum np_frag_stat {
+	NP_FRAG_STATS(NP_FRAG_STAT_ENUM) NP_FRAG_STAT_MAX
+};
 #undef NP_FRAG_STAT_ENUM
 
 /** Stable counter names (labels), indexed by enum np_frag_stat. */

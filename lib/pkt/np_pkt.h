@@ -152,10 +152,10 @@ struct np_pkt_info {
 	uint16_t l3_off;      /**< start of the IP header */
 	uint16_t l4_off;      /**< start of the L4 header */
 	uint16_t payload_off; /**< start of the L4 payload */
-	uint16_t
-	    payload_len; /**< L4 payload bytes present in the frame (IP length wins over padding) */
-	uint8_t tcp_flags; /**< TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10) */
-	uint8_t ttl;	   /**< IPv4 TTL or IPv6 hop limit */
+	uint16_t payload_len; /**< L4 payload bytes present in the frame (IP length wins over
+				 padding) */
+	uint8_t tcp_flags;    /**< TCP flags byte (FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10) */
+	uint8_t ttl;	      /**< IPv4 TTL or IPv6 hop limit */
 	/**
 	 * enum np_pkt_ip_csum: whether the IPv4 header checksum failed, and how
 	 * (zero or wrong), whichever mode the frame was parsed in; 0 when it

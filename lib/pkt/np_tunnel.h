@@ -70,7 +70,7 @@ struct np_pkt_tunnel {
 /** Results of np_pkt_decap(). */
 enum np_pkt_decap_result {
 	NP_PKT_DECAP_BAD =
-	    -1, /**< a tunnel (t->encap) whose header is cut short or not understood */
+		-1, /**< a tunnel (t->encap) whose header is cut short or not understood */
 	NP_PKT_DECAP_NONE = 0, /**< not a tunnel natprobe decapsulates */
 	NP_PKT_DECAP_OK = 1,   /**< t describes the inner frame */
 };

@@ -14,17 +14,17 @@
 #include "pkt_internal.h"
 
 static const char *const class_names[NP_PKT_CLASS_MAX] = {
-    [NP_PKT_TCP] = "tcp",
-    [NP_PKT_UDP] = "udp",
-    [NP_PKT_ICMP] = "icmp",
-    [NP_PKT_IP_OTHER] = "ip_other",
-    [NP_PKT_FRAGMENT] = "fragment",
-    [NP_PKT_RUNT] = "runt",
-    [NP_PKT_NON_IP] = "non_ip",
-    [NP_PKT_UNKNOWN_ETHERTYPE] = "unknown_ethertype",
-    [NP_PKT_TRUNCATED] = "truncated",
-    [NP_PKT_BAD_HEADER] = "bad_header",
-    [NP_PKT_BAD_CHECKSUM] = "bad_checksum",
+	[NP_PKT_TCP] = "tcp",
+	[NP_PKT_UDP] = "udp",
+	[NP_PKT_ICMP] = "icmp",
+	[NP_PKT_IP_OTHER] = "ip_other",
+	[NP_PKT_FRAGMENT] = "fragment",
+	[NP_PKT_RUNT] = "runt",
+	[NP_PKT_NON_IP] = "non_ip",
+	[NP_PKT_UNKNOWN_ETHERTYPE] = "unknown_ethertype",
+	[NP_PKT_TRUNCATED] = "truncated",
+	[NP_PKT_BAD_HEADER] = "bad_header",
+	[NP_PKT_BAD_CHECKSUM] = "bad_checksum",
 };
 
 const char *np_pkt_class_name(unsigned int cls)
@@ -92,7 +92,7 @@ static inline bool proto_has_ports(uint8_t proto)
 
 static inline void addr_from_v4_bytes(struct np_addr *a, const uint8_t *p)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	memcpy(a->b, prefix, sizeof(prefix));
 	memcpy(a->b + 12, p, 4);
@@ -191,7 +191,7 @@ static inline bool icmp_is_error(bool v6, uint8_t type)
 		return type >= 1 && type <= 4;
 	return type < 32 && ((UINT32_C(1) << 3 | UINT32_C(1) << 4 | UINT32_C(1) << 5 |
 			      UINT32_C(1) << 11 | UINT32_C(1) << 12) >>
-				 type &
+				     type &
 			     1);
 }
 
@@ -218,7 +218,7 @@ static void parse_icmp_inner(const uint8_t *f, uint32_t off, uint32_t end, bool 
 		ports_possible = (np_rd16(p + 6) & 0x1fff) == 0;
 		off += hl;
 	} else {
-		struct np_pkt_frag frag = {0};
+		struct np_pkt_frag frag = { 0 };
 		bool is_frag = false;
 		int r;
 
@@ -338,8 +338,9 @@ static inline int csum_failed(const uint8_t *ip, unsigned int mode, struct np_pk
 }
 
 /* mode is a constant in each caller below: the checksum code folds away. */
-static inline __attribute__((always_inline)) int
-parse_ipv4(const uint8_t *f, uint32_t len, uint32_t off, struct np_pkt_info *pi, unsigned int mode)
+static inline __attribute__((always_inline)) int parse_ipv4(const uint8_t *f, uint32_t len,
+							    uint32_t off, struct np_pkt_info *pi,
+							    unsigned int mode)
 {
 	const uint8_t *ip = f + off;
 	uint32_t avail = len - off;
@@ -428,8 +429,9 @@ static inline int parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struc
 	return soft ? soft : cls;
 }
 
-static inline __attribute__((always_inline)) int
-parse_frame(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi, unsigned int mode)
+static inline __attribute__((always_inline)) int parse_frame(const uint8_t *frame, uint32_t len,
+							     struct np_pkt_info *pi,
+							     unsigned int mode)
 {
 	uint32_t off = NP_ETH_HLEN;
 	unsigned int ntags = 0;
@@ -519,7 +521,7 @@ void np_addr_from_v4(struct np_addr *a, uint32_t v4_be)
 
 bool np_addr_is_v4(const struct np_addr *a)
 {
-	static const uint8_t prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
 	return memcmp(a->b, prefix, sizeof(prefix)) == 0;
 }

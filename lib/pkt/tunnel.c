@@ -25,9 +25,9 @@
 #define VXLAN_F_I 0x08
 
 static const char *const encap_names[NP_PKT_ENCAP_MAX] = {
-    [NP_PKT_ENCAP_NONE] = "none",	[NP_PKT_ENCAP_GRE] = "gre",
-    [NP_PKT_ENCAP_ERSPAN1] = "erspan1", [NP_PKT_ENCAP_ERSPAN2] = "erspan2",
-    [NP_PKT_ENCAP_ERSPAN3] = "erspan3", [NP_PKT_ENCAP_VXLAN] = "vxlan",
+	[NP_PKT_ENCAP_NONE] = "none",	    [NP_PKT_ENCAP_GRE] = "gre",
+	[NP_PKT_ENCAP_ERSPAN1] = "erspan1", [NP_PKT_ENCAP_ERSPAN2] = "erspan2",
+	[NP_PKT_ENCAP_ERSPAN3] = "erspan3", [NP_PKT_ENCAP_VXLAN] = "vxlan",
 };
 
 const char *np_pkt_encap_name(unsigned int encap)

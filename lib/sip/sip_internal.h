@@ -109,7 +109,7 @@ static inline bool sip_is_token(char c)
 
 static inline struct np_sip_view sip_view(const char *p, size_t len)
 {
-	struct np_sip_view v = {p, (uint32_t)len};
+	struct np_sip_view v = { p, (uint32_t)len };
 	return v;
 }
 

@@ -8,34 +8,34 @@
 #include "sip_internal.h"
 
 static const char *const sip_err_names[NP_SIP_E_MAX] = {
-    [NP_SIP_OK] = "ok",
-    [NP_SIP_E_TRUNCATED] = "truncated",
-    [NP_SIP_E_NO_CRLF] = "no_crlf",
-    [NP_SIP_E_HEADER_TOO_LONG] = "header_too_long",
-    [NP_SIP_E_BAD_CONTENT_LENGTH] = "bad_content_length",
-    [NP_SIP_E_BAD_START_LINE] = "bad_start_line",
-    [NP_SIP_E_TOO_MANY_HEADERS] = "too_many_headers",
-    [NP_SIP_E_SCAN] = "scan_error",
+	[NP_SIP_OK] = "ok",
+	[NP_SIP_E_TRUNCATED] = "truncated",
+	[NP_SIP_E_NO_CRLF] = "no_crlf",
+	[NP_SIP_E_HEADER_TOO_LONG] = "header_too_long",
+	[NP_SIP_E_BAD_CONTENT_LENGTH] = "bad_content_length",
+	[NP_SIP_E_BAD_START_LINE] = "bad_start_line",
+	[NP_SIP_E_TOO_MANY_HEADERS] = "too_many_headers",
+	[NP_SIP_E_SCAN] = "scan_error",
 };
 
 static const char *const sip_method_names[NP_SIP_M_MAX] = {
-    [NP_SIP_M_NONE] = "",
-    [NP_SIP_M_OTHER] = "OTHER",
-    [NP_SIP_M_INVITE] = "INVITE",
-    [NP_SIP_M_ACK] = "ACK",
-    [NP_SIP_M_BYE] = "BYE",
-    [NP_SIP_M_CANCEL] = "CANCEL",
-    [NP_SIP_M_REGISTER] = "REGISTER",
-    [NP_SIP_M_OPTIONS] = "OPTIONS",
-    [NP_SIP_M_PRACK] = "PRACK",
-    [NP_SIP_M_SUBSCRIBE] = "SUBSCRIBE",
-    [NP_SIP_M_NOTIFY] = "NOTIFY",
-    [NP_SIP_M_PUBLISH] = "PUBLISH",
-    [NP_SIP_M_INFO] = "INFO",
-    [NP_SIP_M_REFER] = "REFER",
-    [NP_SIP_M_MESSAGE] = "MESSAGE",
-    [NP_SIP_M_UPDATE] = "UPDATE",
-    [NP_SIP_M_SERVICE] = "SERVICE",
+	[NP_SIP_M_NONE] = "",
+	[NP_SIP_M_OTHER] = "OTHER",
+	[NP_SIP_M_INVITE] = "INVITE",
+	[NP_SIP_M_ACK] = "ACK",
+	[NP_SIP_M_BYE] = "BYE",
+	[NP_SIP_M_CANCEL] = "CANCEL",
+	[NP_SIP_M_REGISTER] = "REGISTER",
+	[NP_SIP_M_OPTIONS] = "OPTIONS",
+	[NP_SIP_M_PRACK] = "PRACK",
+	[NP_SIP_M_SUBSCRIBE] = "SUBSCRIBE",
+	[NP_SIP_M_NOTIFY] = "NOTIFY",
+	[NP_SIP_M_PUBLISH] = "PUBLISH",
+	[NP_SIP_M_INFO] = "INFO",
+	[NP_SIP_M_REFER] = "REFER",
+	[NP_SIP_M_MESSAGE] = "MESSAGE",
+	[NP_SIP_M_UPDATE] = "UPDATE",
+	[NP_SIP_M_SERVICE] = "SERVICE",
 };
 
 const char *np_sip_err_name(unsigned int err)
@@ -459,7 +459,7 @@ struct hdr_state {
 static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view v,
 		     struct hdr_state *st)
 {
-	struct list_arg la = {msg, NULL};
+	struct list_arg la = { msg, NULL };
 
 	if (id >= SIP_H_COMPACT) {
 		msg->flags |= NP_SIP_F_COMPACT;
@@ -633,8 +633,8 @@ static void parse_body(struct np_sip_msg *msg)
 	if (np_sip_view_eq_ci(media, "application/sdp")) {
 		msg->has_sdp = sip_sdp_append(msg->body.p, msg->body.len, &msg->sdp) > 0;
 	} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {
-		msg->has_sdp =
-		    sip_multipart_sdp(msg->body.p, msg->body.len, msg->boundary, &msg->sdp, 0) > 0;
+		msg->has_sdp = sip_multipart_sdp(msg->body.p, msg->body.len, msg->boundary,
+						 &msg->sdp, 0) > 0;
 	}
 	if (msg->sdp.overflow)
 		msg->flags |= NP_SIP_F_SDP_OVERFLOW;
@@ -644,7 +644,7 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		 size_t len, struct np_sip_msg *out)
 {
 	const char *p = (const char *)buf, *m, *nl, *region, *rend;
-	struct hdr_state st = {false};
+	struct hdr_state st = { false };
 	unsigned int eol = 0;
 	size_t skip = 0, mlen, hdr_end, avail;
 	bool truncated = false;

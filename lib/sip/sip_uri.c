@@ -486,7 +486,7 @@ int sip_via_parse(struct np_sip_via *via)
 			if (!via->received.p) {
 				via->received = val;
 				via->received_type =
-				    (uint8_t)np_sip_host_parse(val, &via->received_addr);
+					(uint8_t)np_sip_host_parse(val, &via->received_addr);
 			}
 		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
 			via->has_rport = true;

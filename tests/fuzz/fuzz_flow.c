@@ -71,7 +71,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *m)
 		sum += m->data[i];
 }
 
-static const struct np_flow_sink sink = {on_event, on_sip, NULL, NULL};
+static const struct np_flow_sink sink = { on_event, on_sip, NULL, NULL };
 
 /* A valid Ethernet + IPv4/IPv6 + TCP/UDP frame; returns its length. */
 static uint32_t build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t n)
@@ -140,7 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct np_flow_conf c;
 	struct np_flow_table *t;
 	const struct np_flow_stats *s;
-	uint32_t next[2][4][2][2] = {{{{0}}}}; /* [v6][tuple][seg][dir] next in-order seq */
+	uint32_t next[2][4][2][2] = { { { { 0 } } } }; /* [v6][tuple][seg][dir] next in-order seq */
 	uint64_t now = 1000000000ull;
 	size_t i = 0;
 

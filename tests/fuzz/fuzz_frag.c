@@ -113,9 +113,9 @@ static void check_result(const struct np_frag_result *r, uint8_t ipv, uint32_t m
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t frags[4] = {4, 16, 64, 256};
+	static const uint32_t frags[4] = { 4, 16, 64, 256 };
 	static uint8_t frame[MAX_FRAME];
-	struct np_frag_conf conf = {0};
+	struct np_frag_conf conf = { 0 };
 	struct np_frag_table *t;
 	const struct np_frag_stats *st;
 	uint64_t now = 0, calls = 0;

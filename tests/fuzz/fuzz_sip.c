@@ -166,8 +166,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)np_sip_sdp_parse(data, size, &sdp);
 		check_sdp(&sdp);
-		(void)np_sip_host_parse(
-		    (struct np_sip_view){(const char *)data, size > 64 ? 64 : (uint32_t)size}, &a);
+		(void)np_sip_host_parse((struct np_sip_view){ (const char *)data,
+							      size > 64 ? 64 : (uint32_t)size },
+					&a);
 	}
 	return 0;
 }

@@ -74,7 +74,7 @@ static bool kv(const char *dev, const char *key, char *out, size_t len)
 
 static bool ethtool_on(int fd, const char *ifname, uint32_t cmd, uint32_t flag)
 {
-	struct ethtool_value ev = {.cmd = cmd};
+	struct ethtool_value ev = { .cmd = cmd };
 	struct ifreq ifr;
 
 	memset(&ifr, 0, sizeof(ifr));
@@ -92,10 +92,10 @@ static void offloads(const char *ifname, char *buf, size_t len)
 		uint32_t cmd, flag;
 		const char *name;
 	} o[] = {
-	    {ETHTOOL_GGRO, 0, "gro"},
-	    {ETHTOOL_GGSO, 0, "gso"},
-	    {ETHTOOL_GTSO, 0, "tso"},
-	    {ETHTOOL_GFLAGS, ETH_FLAG_LRO, "lro"},
+		{ ETHTOOL_GGRO, 0, "gro" },
+		{ ETHTOOL_GGSO, 0, "gso" },
+		{ ETHTOOL_GTSO, 0, "tso" },
+		{ ETHTOOL_GFLAGS, ETH_FLAG_LRO, "lro" },
 	};
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	size_t off = 0;
@@ -131,10 +131,9 @@ int np_afp_plan(struct np_app *app)
 		if (kv(dev, "framesz", v, sizeof(v))) {
 			framesz = strtoul(v, NULL, 10);
 			if (framesz > AFP_MAX_FRAMESZ) {
-				np_err(
-				    "ports[%u].device: framesz=%lu is larger than a DPDK mbuf can "
-				    "hold; give at most %u (frames up to %u bytes)",
-				    p, framesz, AFP_MAX_FRAMESZ, AFP_MAX_FRAMESZ - AFP_MAC_OFF);
+				np_err("ports[%u].device: framesz=%lu is larger than a DPDK mbuf can "
+				       "hold; give at most %u (frames up to %u bytes)",
+				       p, framesz, AFP_MAX_FRAMESZ, AFP_MAX_FRAMESZ - AFP_MAC_OFF);
 				return -EINVAL;
 			}
 			if (framesz > AFP_MBUF_SLACK + RTE_MBUF_DEFAULT_DATAROOM) {
@@ -149,7 +148,7 @@ int np_afp_plan(struct np_app *app)
 		{
 			uint32_t want = offl[0] ? NP_MAX_MTU : c->datapath.mtu;
 			uint32_t fs =
-			    (want + AFP_MAC_OFF + AFP_FRAME_ALIGN - 1) & ~(AFP_FRAME_ALIGN - 1);
+				(want + AFP_MAC_OFF + AFP_FRAME_ALIGN - 1) & ~(AFP_FRAME_ALIGN - 1);
 			uint32_t bs, per_block;
 
 			if (fs > AFP_MAX_FRAMESZ)
@@ -159,14 +158,11 @@ int np_afp_plan(struct np_app *app)
 				;
 			per_block = bs / fs;
 			if (kv(dev, "framecnt", v, sizeof(v)) && strtoul(v, NULL, 10) % per_block) {
-				np_err(
-				    "ports[%u].device: framecnt=%s is not a multiple of %u, the "
-				    "ring "
-				    "frames of %u bytes in a block of %u that natprobe chose for "
-				    "the "
-				    "offloads of %s; give a multiple, or give framesz and blocksz "
-				    "too",
-				    p, v, per_block, fs, bs, ifname);
+				np_err("ports[%u].device: framecnt=%s is not a multiple of %u, the ring "
+				       "frames of %u bytes in a block of %u that natprobe chose for the "
+				       "offloads of %s; give a multiple, or give framesz and blocksz "
+				       "too",
+				       p, v, per_block, fs, bs, ifname);
 				return -EINVAL;
 			}
 			a->sized = true;
@@ -175,16 +171,15 @@ int np_afp_plan(struct np_app *app)
 			snprintf(a->device, sizeof(a->device), "%s,framesz=%u,blocksz=%u%s", dev,
 				 fs, bs,
 				 kv(dev, "framecnt", v, sizeof(v))
-				     ? ""
-				     : ",framecnt=" RTE_STR(AFP_BIG_FRAMECNT));
+					 ? ""
+					 : ",framecnt=" RTE_STR(AFP_BIG_FRAMECNT));
 			if (offl[0])
-				np_err(
-				    "port '%s' (af_packet on %s): %s on, so frames up to 64 KiB "
-				    "arrive: ring frames sized to %u bytes (framesz=%u,blocksz=%u) "
-				    "and mbufs to %u; give framesz= in the device string, or turn "
-				    "the offloads off (ethtool -K %s gro off gso off tso off), to "
-				    "choose otherwise",
-				    c->ports[p].name, ifname, offl, fs, fs, bs, a->room, ifname);
+				np_err("port '%s' (af_packet on %s): %s on, so frames up to 64 KiB "
+				       "arrive: ring frames sized to %u bytes (framesz=%u,blocksz=%u) "
+				       "and mbufs to %u; give framesz= in the device string, or turn "
+				       "the offloads off (ethtool -K %s gro off gso off tso off), to "
+				       "choose otherwise",
+				       c->ports[p].name, ifname, offl, fs, fs, bs, a->room, ifname);
 		}
 	}
 	return 0;

@@ -189,17 +189,18 @@ void np_control_stats_src(struct np_app *app, struct np_stats_src *src)
 	app->app_counters.stderr_failures = np_output_failures(NP_OUT_STDERR);
 	np_evidence_live_counters(app);
 	*src = (struct np_stats_src){
-	    .conf = &app->conf,
-	    .n_workers = app->n_workers,
-	    .workers = app->worker_stats,
-	    .control = &app->control_stats,
-	    .inspect = app->inspect_stats,
-	    .flow = app->flow_stats,
-	    .correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
-	    .nat = app->det.corr ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr))
-				 : NULL,
-	    .app = &app->app_counters,
-	    .process = &app->process,
+		.conf = &app->conf,
+		.n_workers = app->n_workers,
+		.workers = app->worker_stats,
+		.control = &app->control_stats,
+		.inspect = app->inspect_stats,
+		.flow = app->flow_stats,
+		.correlator = app->det.corr ? np_det_correlator_stats(app->det.corr) : NULL,
+		.nat = app->det.corr
+			       ? np_nat_learner_stats(np_det_correlator_learner(app->det.corr))
+			       : NULL,
+		.app = &app->app_counters,
+		.process = &app->process,
 	};
 }
 
@@ -237,7 +238,7 @@ int np_control_loop(struct np_app *app)
 
 	if (np_logtype < 0)
 		np_logtype =
-		    rte_log_register_type_and_pick_level("natprobe.control", RTE_LOG_NOTICE);
+			rte_log_register_type_and_pick_level("natprobe.control", RTE_LOG_NOTICE);
 	if (app->conf.export.stats_interval_s > 0)
 		next_stats = start + app->conf.export.stats_interval_s * hz;
 	while (!np_force_quit) {

@@ -33,7 +33,7 @@ static int logtype(void)
 {
 	if (np_logtype < 0)
 		np_logtype =
-		    rte_log_register_type_and_pick_level("natprobe.evidence", RTE_LOG_NOTICE);
+			rte_log_register_type_and_pick_level("natprobe.evidence", RTE_LOG_NOTICE);
 	return np_logtype;
 }
 
@@ -213,9 +213,9 @@ void np_evidence_live_record(struct np_app *app, const struct np_det_record *r)
 {
 	const struct np_conf *c = &app->conf;
 	struct np_file_owner owner = {
-	    .set = c->security.user[0] != '\0',
-	    .uid = c->security.uid,
-	    .gid = c->security.gid,
+		.set = c->security.user[0] != '\0',
+		.uid = c->security.uid,
+		.gid = c->security.gid,
 	};
 	struct np_evidence_set set;
 	char path[sizeof(app->evidence_dir) + 64], err[sizeof(path) + 256];

@@ -429,7 +429,7 @@ static void gate_window(struct np_links *l, uint64_t now)
 	for (unsigned int p = 0; p < l->app->conf.n_ports; p++)
 		connecting |= l->port[p].gated && !l->port[p].up;
 	l->next_window =
-	    now + ms_cycles(l, connecting ? NP_GATE_DOWN_PERIOD_MS : NP_GATE_UP_PERIOD_MS);
+		now + ms_cycles(l, connecting ? NP_GATE_DOWN_PERIOD_MS : NP_GATE_UP_PERIOD_MS);
 	for (unsigned int p = 0; p < l->app->conf.n_ports; p++)
 		if (l->port[p].gated)
 			l->port[p].held = true;
@@ -512,7 +512,7 @@ static void kernel_iface(struct np_links *l, unsigned int p)
 {
 	const char *dev = l->app->conf.ports[p].device;
 	struct np_link_port *lp = &l->port[p];
-	static const char *const keys[] = {"iface", "rx_iface", "rx_iface_in", "tx_iface"};
+	static const char *const keys[] = { "iface", "rx_iface", "rx_iface_in", "tx_iface" };
 	bool pcap = strncmp(dev, "net_pcap", 8) == 0 || strncmp(dev, "eth_pcap", 8) == 0;
 
 	lp->ifname[0] = '\0';

@@ -76,11 +76,11 @@ static int load_capng(void)
 		return -ENOENT;
 	}
 	capng.get_caps_process =
-	    (__typeof__(capng.get_caps_process))dlsym(h, "capng_get_caps_process");
+		(__typeof__(capng.get_caps_process))dlsym(h, "capng_get_caps_process");
 	capng.have_capability =
-	    (__typeof__(capng.have_capability))dlsym(h, "capng_have_capability");
+		(__typeof__(capng.have_capability))dlsym(h, "capng_have_capability");
 	capng.have_capabilities =
-	    (__typeof__(capng.have_capabilities))dlsym(h, "capng_have_capabilities");
+		(__typeof__(capng.have_capabilities))dlsym(h, "capng_have_capabilities");
 	capng.clear = (__typeof__(capng.clear))dlsym(h, "capng_clear");
 	capng.apply = (__typeof__(capng.apply))dlsym(h, "capng_apply");
 	capng.change_id = (__typeof__(capng.change_id))dlsym(h, "capng_change_id");
@@ -150,7 +150,7 @@ int np_privs_drop(struct np_app *app)
 	if (geteuid() == 0 || getuid() != c->security.uid || getgid() != c->security.gid)
 		ret = capng.change_id((int)c->security.uid, (int)c->security.gid,
 				      CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING |
-					  CAPNG_CLEAR_AMBIENT);
+					      CAPNG_CLEAR_AMBIENT);
 	else
 		ret = capng.apply(CAPNG_SELECT_ALL); /* already that user: shed what is left */
 	if (ret != 0) {

@@ -34,7 +34,7 @@ static int logtype(void)
 {
 	if (np_logtype < 0)
 		np_logtype =
-		    rte_log_register_type_and_pick_level("natprobe.records", RTE_LOG_NOTICE);
+			rte_log_register_type_and_pick_level("natprobe.records", RTE_LOG_NOTICE);
 	return np_logtype;
 }
 
@@ -51,9 +51,9 @@ static int open_path(const struct np_app *app, char *err, size_t errlen)
 {
 	const struct np_conf *c = &app->conf;
 	struct np_file_owner owner = {
-	    .set = c->security.user[0] != '\0',
-	    .uid = c->security.uid,
-	    .gid = c->security.gid,
+		.set = c->security.user[0] != '\0',
+		.uid = c->security.uid,
+		.gid = c->security.gid,
 	};
 
 	return np_open_output(path_of(app), &owner, err, errlen);

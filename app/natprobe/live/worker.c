@@ -109,8 +109,8 @@ static void sip_to_hep(void *ctx, const struct np_flow_msg *fm, const struct np_
 }
 
 static const struct np_det_inspect_sink worker_sink = {
-    .flow_event = on_flow_event,
-    .sip = on_sip,
+	.flow_event = on_flow_event,
+	.sip = on_sip,
 };
 
 static inline uint8_t tunnel_family(uint8_t encap)
@@ -271,7 +271,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	 * captures cite. This worker's count of the port is its queue's count
 	 * (a worker polls one queue of a port).
 	 */
-	struct np_pkt_ref ref = {.input = r->input, .segment = r->segment};
+	struct np_pkt_ref ref = { .input = r->input, .segment = r->segment };
 
 	w->stats.worker[NP_WK_POLLS]++;
 	n = rte_eth_rx_burst(r->port_id, r->queue, pkts, (uint16_t)burst);
@@ -324,10 +324,10 @@ int np_worker_main(void *arg)
 			uint64_t now = rte_rdtsc();
 
 			loops = 0;
-			np_det_inspect_expire(
-			    w->ins,
-			    w->ns_base + (uint64_t)((double)(now - w->tsc_base) * w->ns_per_tsc),
-			    NP_EXPIRE_WORK);
+			np_det_inspect_expire(w->ins,
+					      w->ns_base + (uint64_t)((double)(now - w->tsc_base) *
+								      w->ns_per_tsc),
+					      NP_EXPIRE_WORK);
 			w->stats.worker[NP_WK_TOTAL_CYCLES] = now - start;
 		}
 	}
@@ -424,9 +424,9 @@ int np_workers_create(struct np_app *app)
 		w->n_tunnels = (uint8_t)c->n_tunnels;
 		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);
-		w->events =
-		    rte_ring_create_elem(name, sizeof(struct np_event), c->datapath.event_ring_size,
-					 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
+						 c->datapath.event_ring_size, socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
 		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
 						     c->datapath.event_ring_size, socket,

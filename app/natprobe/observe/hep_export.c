@@ -50,7 +50,11 @@
 #define NP_HEP_TCP_PKTS 65536u	  /* packets waiting (a ring of their lengths) */
 #define NP_HEP_TCP_RETRY_NS 1000000000ull
 
-enum tcp_state { TCP_DOWN, TCP_CONNECTING, TCP_UP };
+enum tcp_state {
+	TCP_DOWN,
+	TCP_CONNECTING,
+	TCP_UP
+};
 
 /* export.hep_transport: tcp. */
 struct np_hep_tcp {
@@ -156,7 +160,7 @@ static void tcp_service(struct np_app *app)
 		tcp_connect(app);
 	}
 	if (t->state == TCP_CONNECTING) {
-		struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+		struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
 		int err = 0;
 		socklen_t len = sizeof(err);
 
@@ -172,7 +176,7 @@ static void tcp_service(struct np_app *app)
 	}
 	while (t->state == TCP_UP && t->len > t->off) {
 		ssize_t n =
-		    send(s->fd, t->buf + t->off, t->len - t->off, MSG_DONTWAIT | MSG_NOSIGNAL);
+			send(s->fd, t->buf + t->off, t->len - t->off, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
@@ -289,16 +293,16 @@ static unsigned int hep_drain(struct np_app *app)
 			for (unsigned int i = 0; i < n; i++) {
 				const struct np_hep_slot *sl = slots[i];
 				struct np_hep_info h = {
-				    .src = sl->src,
-				    .dst = sl->dst,
-				    .sport = sl->sport,
-				    .dport = sl->dport,
-				    .ip_proto = sl->proto,
-				    .proto_type = NP_HEP_PROTO_SIP,
-				    .capture_id = s->capture_id,
-				    .ts_ns = sl->ts_ns,
-				    .auth_key = s->auth_key,
-				    .node_name = s->node_name,
+					.src = sl->src,
+					.dst = sl->dst,
+					.sport = sl->sport,
+					.dport = sl->dport,
+					.ip_proto = sl->proto,
+					.proto_type = NP_HEP_PROTO_SIP,
+					.capture_id = s->capture_id,
+					.ts_ns = sl->ts_ns,
+					.auth_key = s->auth_key,
+					.node_name = s->node_name,
 				};
 
 				/* A slot holds at most 16 KiB: the head always fits. */
@@ -497,7 +501,7 @@ static int hep_worker_init(struct np_app *app, struct np_worker *w, int socket)
 	/* Room for every slot: the ring is never full while a slot is free. */
 	snprintf(name, sizeof(name), "np_hepq_%u", w->id);
 	w->hep_ring =
-	    rte_ring_create(name, n, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		rte_ring_create(name, n, socket, RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	if (w->hep_pool == NULL || w->hep_ring == NULL) {
 		np_err("cannot create worker %u's HEP queue (%u slots of %zu bytes): %s "
 		       "(export.hep_queue_size, eal.memory_mb)",
@@ -516,12 +520,12 @@ static void hep_worker_free(struct np_worker *w)
 }
 
 const struct np_observer np_hep_observer = {
-    .name = "hep",
-    .start = hep_start,
-    .worker_init = hep_worker_init,
-    .worker_free = hep_worker_free,
-    .drain = hep_drain,
-    .record = hep_record,
-    .flush = hep_flush,
-    .stop = hep_stop,
+	.name = "hep",
+	.start = hep_start,
+	.worker_init = hep_worker_init,
+	.worker_free = hep_worker_free,
+	.drain = hep_drain,
+	.record = hep_record,
+	.flush = hep_flush,
+	.stop = hep_stop,
 };

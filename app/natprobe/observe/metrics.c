@@ -95,9 +95,9 @@ static struct np_metrics *metrics_srv;
 static int np_logtype = -1;
 
 static const char index_page[] =
-    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>natprobe</title></head>\n"
-    "<body><h1>natprobe</h1><p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>"
-    "</body></html>\n";
+	"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>natprobe</title></head>\n"
+	"<body><h1>natprobe</h1><p>Prometheus metrics: <a href=\"/metrics\">/metrics</a></p>"
+	"</body></html>\n";
 static const char not_found[] = "404 not found: natprobe serves /metrics\n";
 static const char not_allowed[] = "405 method not allowed: use GET or HEAD\n";
 static const char no_memory[] = "500 cannot render the counters (out of memory)\n";
@@ -341,7 +341,7 @@ static int metrics_start(struct np_app *app)
 		return 0;
 	if (np_logtype < 0)
 		np_logtype =
-		    rte_log_register_type_and_pick_level("natprobe.metrics", RTE_LOG_NOTICE);
+			rte_log_register_type_and_pick_level("natprobe.metrics", RTE_LOG_NOTICE);
 	if (np_conf_parse_listen(listen, host, sizeof(host), &port) < 0) {
 		np_err("export.metrics_listen: '%s' is not HOST:PORT or [IPV6]:PORT", listen);
 		return -EINVAL;
@@ -368,13 +368,16 @@ static int metrics_start(struct np_app *app)
 		m->pending[i].fd = -1;
 	if (v6)
 		flags |= MHD_USE_IPv6;
-	m->daemon = MHD_start_daemon(
-	    flags, port, NULL, NULL, on_request, m, MHD_OPTION_CONNECTION_LIMIT,
-	    (unsigned int)NP_METRICS_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-	    (unsigned int)NP_METRICS_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
-	    (unsigned int)NP_METRICS_CONN_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(32 * 1024), MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	m->daemon =
+		MHD_start_daemon(flags, port, NULL, NULL, on_request, m,
+				 MHD_OPTION_CONNECTION_LIMIT, (unsigned int)NP_METRICS_MAX_CONNS,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				 (unsigned int)NP_METRICS_MAX_CONNS_PER_IP,
+				 MHD_OPTION_CONNECTION_TIMEOUT,
+				 (unsigned int)NP_METRICS_CONN_TIMEOUT_S,
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				 MHD_OPTION_NOTIFY_CONNECTION, on_connection, m,
+				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
 	if (m->daemon == NULL) {
 		close(fd);
 		free(m);
@@ -422,8 +425,8 @@ static void metrics_stop(struct np_app *app)
 }
 
 const struct np_observer np_metrics_observer = {
-    .name = "metrics",
-    .start = metrics_start,
-    .poll = metrics_poll,
-    .stop = metrics_stop,
+	.name = "metrics",
+	.start = metrics_start,
+	.poll = metrics_poll,
+	.stop = metrics_stop,
 };

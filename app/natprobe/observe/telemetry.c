@@ -100,7 +100,7 @@ static struct {
 	struct tel_snapshot snap;
 	uint64_t n_records;			   /* anomalies and incidents seen */
 	struct tel_record rec[NP_TEL_MAX_RECORDS]; /* ring: rec[n % MAX] */
-} tel = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} tel = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Control thread only: the snapshot being built, and when bindings were walked. */
 static struct tel_snapshot next;
@@ -192,31 +192,25 @@ static uint64_t family_sum(int f, const char *first)
 static const struct {
 	const char *family;
 	const char *key;
-} legacy_port[] =
-    {
+} legacy_port[] = {
 	{"port_rx_packets_total", "rx_packets"},
 	{"port_tx_packets_total", "tx_packets"},
 	{"port_dropped_packets_total", "dropped_packets"},
 	{"port_rx_missed_total", "rx_missed"},
 	{"port_link_up", "link_up"},
-},
-  legacy_total[] =
-      {
-	  {"nat_bindings_active", "bindings_active"},
-	  {"events_total", "events"},
-	  {"event_ring_drops_total", "event_ring_drops"},
-	  {"records_written_total", "records_written"},
-	  {"records_failed_total", "records_failed"},
-	  {"records_reopen_failures_total", "records_reopen_failures"},
-},
-  legacy_series[] =
-      {
-	  {"anomalies_total", "anomalies"},
-	  {"incidents_total", "incidents"},
-},
-  legacy_array[] = {
-      {"worker_busy_cycles_total", "worker_busy_cycles"},
-      {"worker_cycles_total", "worker_cycles"},
+}, legacy_total[] = {
+	{"nat_bindings_active", "bindings_active"},
+	{"events_total", "events"},
+	{"event_ring_drops_total", "event_ring_drops"},
+	{"records_written_total", "records_written"},
+	{"records_failed_total", "records_failed"},
+	{"records_reopen_failures_total", "records_reopen_failures"},
+}, legacy_series[] = {
+	{"anomalies_total", "anomalies"},
+	{"incidents_total", "incidents"},
+}, legacy_array[] = {
+	{"worker_busy_cycles_total", "worker_busy_cycles"},
+	{"worker_cycles_total", "worker_cycles"},
 };
 
 static void stats_legacy(struct rte_tel_data *d)
@@ -229,19 +223,21 @@ static void stats_legacy(struct rte_tel_data *d)
 		for (unsigned int k = 0; k < NP_DIM(legacy_port); k++) {
 			snprintf(key, sizeof(key), "ports/%s/%s", tel.port[p].key,
 				 legacy_port[k].key);
-			rte_tel_data_add_dict_u64(
-			    d, key,
-			    family_sum(family_index(legacy_port[k].family), tel.port[p].key));
+			rte_tel_data_add_dict_u64(d, key,
+						  family_sum(family_index(legacy_port[k].family),
+							     tel.port[p].key));
 		}
 	for (unsigned int g = 0; g < tel.n_segments; g++) {
 		snprintf(key, sizeof(key), "segments/%s/packets", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(
-		    d, key, family_sum(family_index("segment_packets_total"), tel.seg[g].key));
+		rte_tel_data_add_dict_u64(d, key,
+					  family_sum(family_index("segment_packets_total"),
+						     tel.seg[g].key));
 		snprintf(key, sizeof(key), "segments/%s/sip_messages", tel.seg[g].key);
-		rte_tel_data_add_dict_u64(
-		    d, key,
-		    family_sum(family_index("sip_requests_total"), tel.seg[g].key) +
-			family_sum(family_index("sip_responses_total"), tel.seg[g].key));
+		rte_tel_data_add_dict_u64(d, key,
+					  family_sum(family_index("sip_requests_total"),
+						     tel.seg[g].key) +
+						  family_sum(family_index("sip_responses_total"),
+							     tel.seg[g].key));
 	}
 	for (unsigned int k = 0; k < NP_DIM(legacy_series); k++) {
 		f = family_index(legacy_series[k].family);
@@ -326,9 +322,10 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 					rte_tel_data_add_dict_u64(d, s->fam[s->s[i].family].name,
 								  s->s[i].v);
 			for (unsigned int k = 0; k < NP_DIM(legacy_port); k++)
-				rte_tel_data_add_dict_u64(
-				    d, legacy_port[k].key,
-				    family_sum(family_index(legacy_port[k].family), tp->key));
+				rte_tel_data_add_dict_u64(d, legacy_port[k].key,
+							  family_sum(family_index(
+									     legacy_port[k].family),
+								     tp->key));
 			return 0;
 		}
 		return -EINVAL; /* no such port: the reply is null */
@@ -344,8 +341,9 @@ static int ports_fill(struct rte_tel_data *d, const char *params)
 		rte_tel_data_add_dict_string(d, key, tp->mode);
 		for (unsigned int k = 0; k < 2; k++) { /* rx_packets, tx_packets */
 			snprintf(key, sizeof(key), "%s/%s", tp->key, legacy_port[k].key);
-			rte_tel_data_add_dict_u64(
-			    d, key, family_sum(family_index(legacy_port[k].family), tp->key));
+			rte_tel_data_add_dict_u64(d, key,
+						  family_sum(family_index(legacy_port[k].family),
+							     tp->key));
 		}
 		snprintf(key, sizeof(key), "%s/link_up", tp->key);
 		rte_tel_data_add_dict_u64(d, key, family_sum(link_family, tp->key));
@@ -378,7 +376,7 @@ static void binding_detail(struct rte_tel_data *d, const struct np_nat_binding *
 	rte_tel_data_add_dict_string(d, "pre_nat_segment", seg_name(b->seg_orig));
 	rte_tel_data_add_dict_string(d, "changed",
 				     b->changed == (NP_NAT_CHANGED_SRC | NP_NAT_CHANGED_DST)
-					 ? "src,dst"
+					     ? "src,dst"
 				     : b->changed & NP_NAT_CHANGED_SRC ? "src"
 								       : "dst");
 	if (b->seq_known) {
@@ -425,7 +423,7 @@ static int anomalies_fill(struct rte_tel_data *d, const char *params)
 {
 	(void)params;
 	uint64_t first =
-	    tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
+		tel.n_records > NP_TEL_MAX_RECORDS ? tel.n_records - NP_TEL_MAX_RECORDS : 0;
 	char key[16];
 
 	rte_tel_data_start_dict(d);
@@ -457,15 +455,15 @@ static const struct {
 	int (*fill)(struct rte_tel_data *d, const char *params);
 	const char *help;
 } commands[] = {
-    /* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
-    {"/natprobe/stats", stats_fill,
-     "Every counter family and its total. Parameter: a family name for its series."},
-    {"/natprobe/ports", ports_fill,
-     "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters."},
-    {"/natprobe/bindings", bindings_fill,
-     "NAT bindings (first 100). Parameter: a binding id for its details."},
-    {"/natprobe/anomalies", anomalies_fill,
-     "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]."},
+	/* Help strings must stay under RTE_TEL_MAX_STRING_LEN (128) or registration fails. */
+	{ "/natprobe/stats", stats_fill,
+	  "Every counter family and its total. Parameter: a family name for its series." },
+	{ "/natprobe/ports", ports_fill,
+	  "Ports: device, segment, mode, link up (1/0). Parameter: a port name, with its counters." },
+	{ "/natprobe/bindings", bindings_fill,
+	  "NAT bindings (first 100). Parameter: a binding id for its details." },
+	{ "/natprobe/anomalies", anomalies_fill,
+	  "Last 32 anomalies and incidents: id -> [kind, type, severity, time, segment, detail]." },
 };
 
 /* Every command, on DPDK's telemetry thread: its fill, under the snapshot's lock. */
@@ -581,7 +579,7 @@ static void telemetry_tick(struct np_app *app)
 {
 	struct np_nat_learner *l = np_det_correlator_learner(app->det.corr);
 	const struct np_nat_stats *ns = np_nat_learner_stats(l);
-	const struct np_ctr_visitor v = {snap_family, snap_sample, &next};
+	const struct np_ctr_visitor v = { snap_family, snap_sample, &next };
 	struct np_stats_src src;
 	uint64_t now = np_wall_ns(), sig;
 
@@ -640,9 +638,9 @@ static void telemetry_stop(struct np_app *app)
 }
 
 const struct np_observer np_telemetry_observer = {
-    .name = "telemetry",
-    .start = telemetry_start,
-    .tick = telemetry_tick,
-    .record = telemetry_record,
-    .stop = telemetry_stop,
+	.name = "telemetry",
+	.start = telemetry_start,
+	.tick = telemetry_tick,
+	.record = telemetry_record,
+	.stop = telemetry_stop,
 };

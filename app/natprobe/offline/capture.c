@@ -159,8 +159,8 @@ static void advance(struct np_capture_input *in)
 			if (rc != 1) {
 				if (rc == PCAP_ERROR)
 					stop_reading(in, np_instream_error(in->st)[0]
-							     ? np_instream_error(in->st)
-							     : pcap_geterr(in->pcap));
+								 ? np_instream_error(in->st)
+								 : pcap_geterr(in->pcap));
 				in->eof = true;
 				return;
 			}
@@ -177,8 +177,8 @@ static void advance(struct np_capture_input *in)
 			if (rc != 1) {
 				if (rc < 0)
 					stop_reading(in, np_instream_error(in->st)[0]
-							     ? np_instream_error(in->st)
-							     : np_pcapng_error(in->ng));
+								 ? np_instream_error(in->st)
+								 : np_pcapng_error(in->ng));
 				in->eof = true;
 				return;
 			}
@@ -231,8 +231,8 @@ static int start(struct np_capture_input *in, char *err, size_t errlen)
 	} else {
 		int lt;
 
-		in->pcap =
-		    pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, perr);
+		in->pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO,
+								    perr);
 		if (in->pcap == NULL) {
 			fclose(fp);
 			snprintf(err, errlen, "%s: %s", in->path,
@@ -290,7 +290,7 @@ static void finish(struct np_capture_input *in)
 static int resume(struct np_capture_input *in)
 {
 	uint64_t ts = in->next.ts_ns;
-	uint64_t frames[2] = {0, 0};
+	uint64_t frames[2] = { 0, 0 };
 	char err[256];
 
 	if (np_instream_rewind(in->st, err, sizeof(err)) < 0 || start(in, err, sizeof(err)) < 0) {

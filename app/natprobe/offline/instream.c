@@ -151,7 +151,7 @@ static ssize_t gzip_read(struct np_instream *s, uint8_t *buf, size_t n)
 
 static ssize_t zstd_read(struct np_instream *s, uint8_t *buf, size_t n)
 {
-	ZSTD_outBuffer out = {buf, n, 0};
+	ZSTD_outBuffer out = { buf, n, 0 };
 
 	while (out.pos == 0) {
 		size_t rc;
@@ -229,7 +229,7 @@ static size_t fill(struct np_instream *s, uint8_t *buf, size_t n, bool decoded)
 
 	while (got < n) {
 		ssize_t r =
-		    decoded ? dec_read(s, buf + got, n - got) : raw_read(s, buf + got, n - got);
+			decoded ? dec_read(s, buf + got, n - got) : raw_read(s, buf + got, n - got);
 
 		if (r <= 0)
 			break;
@@ -275,10 +275,10 @@ static void stop_decoder(struct np_instream *s)
 static bool is_pcap_magic(const uint8_t *m)
 {
 	static const uint8_t magics[4][4] = {
-	    {0xd4, 0xc3, 0xb2, 0xa1},
-	    {0xa1, 0xb2, 0xc3, 0xd4},
-	    {0x4d, 0x3c, 0xb2, 0xa1},
-	    {0xa1, 0xb2, 0x3c, 0x4d},
+		{ 0xd4, 0xc3, 0xb2, 0xa1 },
+		{ 0xa1, 0xb2, 0xc3, 0xd4 },
+		{ 0x4d, 0x3c, 0xb2, 0xa1 },
+		{ 0xa1, 0xb2, 0x3c, 0x4d },
 	};
 
 	for (unsigned int i = 0; i < 4; i++)
@@ -382,8 +382,8 @@ enum np_in_comp np_instream_comp(const struct np_instream *s)
 FILE *np_instream_file(struct np_instream *s, size_t bufsize)
 {
 	static const cookie_io_functions_t io = {
-	    .read = cookie_read,
-	    .close = cookie_close,
+		.read = cookie_read,
+		.close = cookie_close,
 	};
 	FILE *f;
 

@@ -96,12 +96,12 @@ enum {
 	NP_OFFLINE_OPT_FILTER,
 	NP_OFFLINE_OPT_LAST = NP_OFFLINE_OPT_FILTER,
 };
-#define NP_OFFLINE_LONG_OPTIONS                                          \
-	{"ip-checksum", required_argument, NULL, NP_OFFLINE_OPT_CSUM},   \
-	    {"from", required_argument, NULL, NP_OFFLINE_OPT_FROM},      \
-	    {"to", required_argument, NULL, NP_OFFLINE_OPT_TO},          \
-	{                                                                \
-		"filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER \
+#define NP_OFFLINE_LONG_OPTIONS                                           \
+	{ "ip-checksum", required_argument, NULL, NP_OFFLINE_OPT_CSUM },  \
+		{ "from", required_argument, NULL, NP_OFFLINE_OPT_FROM }, \
+		{ "to", required_argument, NULL, NP_OFFLINE_OPT_TO },     \
+	{                                                                 \
+		"filter", required_argument, NULL, NP_OFFLINE_OPT_FILTER  \
 	}
 #define NP_OFFLINE_USAGE "--ip-checksum auto|yes|no] [--from TIME] [--to TIME] [--filter EXPR"
 

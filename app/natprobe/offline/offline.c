@@ -98,7 +98,7 @@ static uint8_t tunnel_family(uint8_t encap)
 static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, unsigned int iface,
 			  const struct np_pkt_tunnel *t, bool *merged)
 {
-	struct np_tunnel_key key = {tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0};
+	struct np_tunnel_key key = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
 	char sn[NP_NAME_MAX + 1];
 	int s;
 
@@ -137,7 +137,7 @@ static int tunnel_segment(struct np_offline *o, struct np_offline_input *in, uns
 
 static void note_tunnel(struct np_offline_seg *sg, const struct np_pkt_tunnel *t)
 {
-	struct np_tunnel_key k = {tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0};
+	struct np_tunnel_key k = { tunnel_family(t->encap), t->has_id, t->has_id ? t->id : 0 };
 
 	for (unsigned int i = 0; i < sg->n_tkeys && i < TKEYS_MAX; i++)
 		if (memcmp(&sg->tkeys[i], &k, sizeof(k)) == 0)
@@ -295,7 +295,7 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 		return;
 	}
 	if (o->have_filter) {
-		struct pcap_pkthdr h = {.caplen = f->len, .len = f->wire_len};
+		struct pcap_pkthdr h = { .caplen = f->len, .len = f->wire_len };
 
 		if (pcap_offline_filter(&o->filter, &h, f->data) == 0) {
 			o->filtered++;
@@ -305,10 +305,10 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
 	cls = parse(data, len, &pi);
-	if (__builtin_expect(
-		(pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER || pi.cls == NP_PKT_TRUNCATED) &&
-		    np_pkt_may_be_tunnel(&pi),
-		0)) {
+	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
+			      pi.cls == NP_PKT_TRUNCATED) &&
+				     np_pkt_may_be_tunnel(&pi),
+			     0)) {
 		struct np_pkt_tunnel t;
 		int rc = np_pkt_decap(data, len, &pi, &t);
 
@@ -324,12 +324,12 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 			if (merged)
 				note_tunnel(&o->seg[seg], &t);
 			if (in->seg_label[seg][0] == '\0') {
-				struct np_tunnel_key k = {tunnel_family(t.encap), t.has_id, t.id};
+				struct np_tunnel_key k = { tunnel_family(t.encap), t.has_id, t.id };
 
 				np_tunnel_key_str(&k, in->seg_label[seg], sizeof(in->seg_label[0]));
 			}
-			data =
-			    np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64, &len);
+			data = np_pkt_tunnel_frame(f->data, &t, o->inner, NP_CAPTURE_SNAP + 64,
+						   &len);
 			cls = parse(data, len, &pi);
 			goto inspect;
 		}
@@ -358,9 +358,9 @@ inspect:
 	account(o, ii, seg, &pi, f->ts_ns);
 	{
 		struct np_pkt_ref ref = {
-		    .frame = f->frame_no,
-		    .input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
-		    .segment = (uint8_t)seg,
+			.frame = f->frame_no,
+			.input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
+			.segment = (uint8_t)seg,
 		};
 
 		np_det_inspect_frame_ref(o->ins, &ref, data, len, &pi, o->last_ns);
@@ -489,20 +489,18 @@ void np_offline_warnings(const struct np_offline *o)
 			continue;
 		np_tunnel_key_str(&sg->tkeys[0], a, sizeof(a));
 		np_tunnel_key_str(&sg->tkeys[1], b, sizeof(b));
-		np_err(
-		    "warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
-		    "them apart (SEG1=FILE#%s SEG2=FILE#%s)",
-		    o->segment_name[s], sg->n_tkeys, a, b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
+		np_err("warning: segment %s: frames of %u tunnels (%s, %s%s) read as one wire; name "
+		       "them apart (SEG1=FILE#%s SEG2=FILE#%s)",
+		       o->segment_name[s], sg->n_tkeys, a, b, sg->n_tkeys > 2 ? ", ..." : "", a, b);
 	}
 	if (o->seg_full > 0)
 		np_err("warning: %lu tunnel frames skipped: more than %d segments",
 		       (unsigned long)o->seg_full, NP_OFFLINE_MAX_SEGMENTS);
 	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)
 		if (o->tunnel_bad[e] > 0)
-			np_err(
-			    "warning: %lu %s headers not understood: those frames were inspected "
-			    "as they are",
-			    (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
+			np_err("warning: %lu %s headers not understood: those frames were inspected "
+			       "as they are",
+			       (unsigned long)o->tunnel_bad[e], np_pkt_encap_name(e));
 	if (o->csum_zero > 0)
 		np_err("note: %lu frames with a zero IPv4 header checksum (captured on a host that "
 		       "offloads checksums): inspected; --ip-checksum yes drops them",
@@ -539,8 +537,8 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 		if (!any)
 			fprintf(f, "  %-10s %s: 0 frames\n",
 				in->default_map >= 0 && o->maps[in->default_map].segment >= 0
-				    ? o->segment_name[o->maps[in->default_map].segment]
-				    : "-",
+					? o->segment_name[o->maps[in->default_map].segment]
+					: "-",
 				in->name);
 	}
 	for (unsigned int e = 1; e < NP_PKT_ENCAP_MAX; e++)

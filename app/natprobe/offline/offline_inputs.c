@@ -412,7 +412,7 @@ int np_offline_option(struct np_offline *o, const char *name, const char *value,
 
 int np_offline_getopt(struct np_offline *o, int code, const char *value, char *err, size_t errlen)
 {
-	static const char *const names[] = {"ip-checksum", "from", "to", "filter"};
+	static const char *const names[] = { "ip-checksum", "from", "to", "filter" };
 
 	if (code < NP_OFFLINE_OPT_FIRST || code > NP_OFFLINE_OPT_LAST) {
 		snprintf(err, errlen, "unknown input option");
@@ -603,9 +603,9 @@ static int map_ifaces(struct np_offline *o, unsigned int ii, char *err, size_t e
 		if (m->segment < 0)
 			goto full;
 		in->iface_seg[found] = m->segment;
-		snprintf(
-		    in->seg_label[m->segment], sizeof(in->seg_label[0]), "interface %.36s",
-		    np_off_iface_label(&ci->ifaces[found], (unsigned int)found, lbl, sizeof(lbl)));
+		snprintf(in->seg_label[m->segment], sizeof(in->seg_label[0]), "interface %.36s",
+			 np_off_iface_label(&ci->ifaces[found], (unsigned int)found, lbl,
+					    sizeof(lbl)));
 	}
 	for (unsigned int i = 0; i < n; i++)
 		left += in->iface_seg[i] == -2;
@@ -748,8 +748,8 @@ static int open_input(struct np_offline *o, unsigned int ii, char *err, size_t e
 	if (o->cap.in[in->cap]->fmt == NP_IN_PCAPNG && o->cap.in[in->cap]->n_ifaces == 0) {
 		snprintf(err, errlen, "%s",
 			 o->cap.in[in->cap]->error[0]
-			     ? o->cap.in[in->cap]->error
-			     : "no interface described before the first packet");
+				 ? o->cap.in[in->cap]->error
+				 : "no interface described before the first packet");
 		return -1;
 	}
 	if (map_ifaces(o, ii, err, errlen) < 0)
@@ -779,7 +779,7 @@ static void mark_multi(struct np_offline *o)
 		first[s] = -1;
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
 		const struct np_offline_input *in = &o->inputs[i];
-		bool mine[NP_OFFLINE_MAX_SEGMENTS] = {false};
+		bool mine[NP_OFFLINE_MAX_SEGMENTS] = { false };
 
 		for (unsigned int k = 0; k < in->n_iface_seg; k++)
 			if (in->iface_seg[k] >= 0)

@@ -12,7 +12,12 @@
 #define DIR_SLOTS 1024 /* flows remembered per source for the two-wire test */
 #define TKEYS_MAX 4    /* tunnels named in the "one segment" warning */
 
-enum sel_kind { SEL_NONE = 0, SEL_IFACE_INDEX, SEL_IFACE_NAME, SEL_TUNNEL };
+enum sel_kind {
+	SEL_NONE = 0,
+	SEL_IFACE_INDEX,
+	SEL_IFACE_NAME,
+	SEL_TUNNEL
+};
 
 /* One argument: [SEG=]FILE[#SELECTOR]. */
 struct np_offline_map {

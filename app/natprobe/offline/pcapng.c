@@ -89,9 +89,9 @@ static int read_n(struct np_pcapng *r, void *p, size_t n, bool end_ok)
 /* Value of one if_tsresol byte turned into "ticks to ns" by ts_to_ns(). */
 static uint64_t ts_to_ns(uint64_t ts, uint8_t resol)
 {
-	static const uint64_t p10[] = {1ull,	     10ull,	   100ull,     1000ull,
-				       10000ull,     100000ull,	   1000000ull, 10000000ull,
-				       100000000ull, 1000000000ull};
+	static const uint64_t p10[] = { 1ull,	      10ull,	    100ull,	1000ull,
+					10000ull,     100000ull,    1000000ull, 10000000ull,
+					100000000ull, 1000000000ull };
 	unsigned int e = resol & 0x7f;
 
 	if (resol & 0x80) { /* 2^-e seconds */

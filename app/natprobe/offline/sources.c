@@ -75,17 +75,17 @@ static void explog_close(void *inst)
 }
 
 static const struct np_offline_source explog_source = {
-    .what = "Expressway log",
-    .open = explog_open,
-    .prepare = explog_prepare,
-    .next_ts = explog_next_ts,
-    .step = explog_step,
-    .warn = explog_warn,
-    .report = explog_report,
-    .close = explog_close,
+	.what = "Expressway log",
+	.open = explog_open,
+	.prepare = explog_prepare,
+	.next_ts = explog_next_ts,
+	.step = explog_step,
+	.warn = explog_warn,
+	.report = explog_report,
+	.close = explog_close,
 };
 
 const struct np_offline_source *const np_offline_sources[] = {
-    &explog_source,
-    NULL,
+	&explog_source,
+	NULL,
 };
