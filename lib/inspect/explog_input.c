@@ -161,8 +161,12 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem, size_t first)
 	return 0;
 }
 
-static uint32_t conn_new(struct np_explog_input *in, const struct np_addr *src, uint16_t sport,
-			 const struct np_addr *dst, uint16_t dport, uint8_t proto)
+/*
+ * A new connection for entry @p e's tuple (map slot @p s), opened by e's
+ * sender when @p sender_first, else by its receiver; NONE when out of memory.
+ */
+static uint32_t conn_new(struct np_explog_input *in, struct conn_map *m, size_t s,
+			 const struct np_explog_entry *e, bool sender_first, uint8_t proto)
 {
 	struct conn *c;
 
@@ -170,15 +174,16 @@ static uint32_t conn_new(struct np_explog_input *in, const struct np_addr *src, 
 		return NONE;
 	c = &in->conns[in->n_conns];
 	memset(c, 0, sizeof(*c));
-	c->src = *src;
-	c->dst = *dst;
-	c->sport = sport;
-	c->dport = dport;
+	c->src = sender_first ? e->src : e->dst;
+	c->dst = sender_first ? e->dst : e->src;
+	c->sport = sender_first ? e->sport : e->dport;
+	c->dport = sender_first ? e->dport : e->sport;
 	c->proto = proto;
 	c->connecting = NONE;
 	c->outcome_entry = NONE;
 	c->fp_twin[0] = c->fp_twin[1] = NONE;
 	c->fp_any[0] = c->fp_any[1] = NONE;
+	m->conn[s] = (uint32_t)in->n_conns;
 	return (uint32_t)in->n_conns++;
 }
 
@@ -230,13 +235,9 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 
 			if (e->tcp == NP_EXPLOG_TCP_CLOSED && ci == NONE)
 				continue; /* nothing known of it */
-			if (fresh) {
-				ci = conn_new(in, &e->src, e->sport, &e->dst, e->dport, 6);
-				if (ci == NONE) {
-					rc = -ENOMEM;
-					goto out;
-				}
-				m.conn[s] = ci;
+			if (fresh && (ci = conn_new(in, &m, s, e, true, NP_IPPROTO_TCP)) == NONE) {
+				rc = -ENOMEM;
+				goto out;
 			}
 			c = &in->conns[ci];
 			in->conn_of[i] = ci;
@@ -273,15 +274,10 @@ static int group(struct np_explog_input *in, const uint16_t *sp, unsigned int n_
 			bool sender_first;
 
 			orient(e, sp, n_sp, &sender_first);
-			if (sender_first)
-				ci = conn_new(in, &e->src, e->sport, &e->dst, e->dport, e->proto);
-			else
-				ci = conn_new(in, &e->dst, e->dport, &e->src, e->sport, e->proto);
-			if (ci == NONE) {
+			if ((ci = conn_new(in, &m, s, e, sender_first, e->proto)) == NONE) {
 				rc = -ENOMEM;
 				goto out;
 			}
-			m.conn[s] = ci;
 		}
 		c = &in->conns[ci];
 		in->conn_of[i] = ci;

@@ -75,6 +75,14 @@ static inline bool sip_is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
+/* The first byte at or after @p p (before @p end) that is not a space or tab. */
+static inline const char *sip_skip_ws(const char *p, const char *end)
+{
+	while (p < end && sip_is_ws(*p))
+		p++;
+	return p;
+}
+
 static inline char sip_lc(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;

@@ -259,8 +259,7 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 		unsigned int code;
 
 		p = s + 7;
-		while (p < e && sip_is_ws(*p))
-			p++;
+		p = sip_skip_ws(p, e);
 		if (e - p < 3 || !sip_is_digit(p[0]) || !sip_is_digit(p[1]) || !sip_is_digit(p[2]))
 			return -1;
 		code = (unsigned int)(p[0] - '0') * 100 + (unsigned int)(p[1] - '0') * 10 +
@@ -279,16 +278,14 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 	if (p == s || p >= e || !sip_is_ws(*p))
 		return -1;
 	msg->method_text = sip_view(s, (size_t)(p - s));
-	while (p < e && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, e);
 	q = p;
 	while (q < e && !sip_is_ws(*q))
 		q++;
 	if (q == p || q >= e)
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
-	while (q < e && sip_is_ws(*q))
-		q++;
+	q = sip_skip_ws(q, e);
 	if (!sip_eq_ci(q, (size_t)(e - q), "SIP/2.0", 7))
 		return -1;
 	msg->is_request = true;
@@ -350,8 +347,7 @@ static void add_warning(struct np_sip_view v, void *arg)
 	memset(w, 0, sizeof(*w));
 	w->code = (uint16_t)((p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0'));
 	p += 3;
-	while (p < e && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, e);
 	q = p;
 	while (q < e && !sip_is_ws(*q))
 		q++;
@@ -377,8 +373,7 @@ static void parse_cseq(struct np_sip_view v, struct np_sip_msg *msg)
 	}
 	if (p == v.p || p >= e || !sip_is_ws(*p))
 		goto bad;
-	while (p < e && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, e);
 	q = p;
 	while (q < e && sip_is_token(*q))
 		q++;

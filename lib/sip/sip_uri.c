@@ -127,18 +127,15 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 	if (!p)
 		return false;
 	p++;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	n0 = p;
 	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
 		p++;
 	n1 = p;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p < end && *p == '=') {
 		p++;
-		while (p < end && sip_is_ws(*p))
-			p++;
+		p = sip_skip_ws(p, end);
 		v0 = p;
 		while (p < end && (quote || *p != ';')) {
 			if (*p == '"')
@@ -188,25 +185,35 @@ bool np_sip_uri_param(const struct np_sip_uri *u, const char *name, struct np_si
 	return np_sip_param_find(u->params, name, val) || np_sip_param_find(u->hparams, name, val);
 }
 
+/*
+ * One step of a scan of @p v that skips quoted strings: true when v.p[*i]
+ * opens, closes or lies inside a quoted string (a backslash escape inside one
+ * takes the next byte too, advancing *i), and the caller should skip it.
+ */
+static inline bool in_quote(struct np_sip_view v, uint32_t *i, bool *quote)
+{
+	char c = v.p[*i];
+
+	if (*quote) {
+		if (c == '\\' && *i + 1 < v.len)
+			(*i)++;
+		else if (c == '"')
+			*quote = false;
+		return true;
+	}
+	if (c == '"')
+		*quote = true;
+	return *quote;
+}
+
 /* Index of the first '<' outside a quoted string, or -1. */
 static long find_langle(struct np_sip_view v)
 {
 	bool quote = false;
 
-	for (uint32_t i = 0; i < v.len; i++) {
-		char c = v.p[i];
-
-		if (quote) {
-			if (c == '\\' && i + 1 < v.len)
-				i++;
-			else if (c == '"')
-				quote = false;
-		} else if (c == '"') {
-			quote = true;
-		} else if (c == '<') {
+	for (uint32_t i = 0; i < v.len; i++)
+		if (!in_quote(v, &i, &quote) && v.p[i] == '<')
 			return (long)i;
-		}
-	}
 	return -1;
 }
 
@@ -374,20 +381,11 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 		if (i < v.len) {
 			char c = v.p[i];
 
-			if (quote) {
-				if (c == '\\' && i + 1 < v.len)
-					i++;
-				else if (c == '"')
-					quote = false;
+			if (!angle && in_quote(v, &i, &quote))
 				continue;
-			}
 			if (angle) {
 				if (c == '>')
 					angle = false;
-				continue;
-			}
-			if (c == '"') {
-				quote = true;
 				continue;
 			}
 			if (c == '<') {
@@ -424,8 +422,7 @@ int sip_via_parse(struct np_sip_via *via)
 	}
 	if (slashes < 2)
 		return -1;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	q = p;
 	while (q < end && sip_is_token(*q))
 		q++;
@@ -433,8 +430,7 @@ int sip_via_parse(struct np_sip_via *via)
 		return -1;
 	via->transport = sip_view(p, (size_t)(q - p));
 	p = q;
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p == q && p < end)
 		return -1; /* transport must be followed by LWS */
 
@@ -460,12 +456,10 @@ int sip_via_parse(struct np_sip_via *via)
 										: NP_SIP_HOST_NAME;
 		p = q;
 	}
-	while (p < end && sip_is_ws(*p))
-		p++;
+	p = sip_skip_ws(p, end);
 	if (p < end && *p == ':') {
 		p++;
-		while (p < end && sip_is_ws(*p))
-			p++;
+		p = sip_skip_ws(p, end);
 		q = p;
 		while (q < end && sip_is_digit(*q))
 			q++;
