@@ -174,8 +174,7 @@ void det_frames_add(struct np_pkt_ref *list, uint8_t *n, unsigned int max,
 	if (ref == NULL || ref->frame == 0)
 		return;
 	for (unsigned int i = 0; i < *n; i++)
-		if (list[i].frame == ref->frame && list[i].input == ref->input &&
-		    list[i].segment == ref->segment)
+		if (np_pkt_ref_eq(&list[i], ref))
 			return;
 	if (*n < max)
 		list[(*n)++] = *ref;

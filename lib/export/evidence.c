@@ -85,11 +85,6 @@ const struct np_evidence_stats *np_evidence_stats(const struct np_evidence *e)
 	return &e->stats;
 }
 
-static bool ref_eq(const struct np_pkt_ref *a, const struct np_pkt_ref *b)
-{
-	return a->frame == b->frame && a->input == b->input && a->segment == b->segment;
-}
-
 /* Note that record @p id of @p type cites @p ref. */
 static void cite(struct ev_cite *c, unsigned int *n, const struct np_pkt_ref *ref, uint32_t id,
 		 uint8_t type)
@@ -99,7 +94,7 @@ static void cite(struct ev_cite *c, unsigned int *n, const struct np_pkt_ref *re
 	if (ref->frame == 0)
 		return;
 	for (unsigned int i = 0; i < *n; i++)
-		if (ref_eq(&c[i].ref, ref))
+		if (np_pkt_ref_eq(&c[i].ref, ref))
 			x = &c[i];
 	if (x == NULL) {
 		if (*n == EV_MAX_CITES)
@@ -128,7 +123,7 @@ static void cite(struct ev_cite *c, unsigned int *n, const struct np_pkt_ref *re
 static int find_cite(const struct ev_cite *c, unsigned int n, const struct np_pkt_ref *ref)
 {
 	for (unsigned int i = 0; i < n; i++)
-		if (ref_eq(&c[i].ref, ref))
+		if (np_pkt_ref_eq(&c[i].ref, ref))
 			return (int)i;
 	return -1;
 }
@@ -311,7 +306,7 @@ int np_evidence_collect(struct np_evidence *e, const struct np_det_record *inc,
 			goto out;
 		}
 		if (np_hist_read(h, picks[i].pos, &fr->meta, fr->data) != 0 ||
-		    !ref_eq(&fr->meta.ref, &picks[i].meta.ref)) {
+		    !np_pkt_ref_eq(&fr->meta.ref, &picks[i].meta.ref)) {
 			free(fr->data);
 			fr->data = NULL;
 			if (picks[i].cite >= 0)

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "np_html.h"
+#include "np_text.h"
 
 #define LADDER_MAX_EVENTS 400 /* arrows drawn per incident, at most */
 #define LADDER_MAX_LANES 12
@@ -29,19 +30,6 @@
 
 /* ---- escaping ------------------------------------------------------------ */
 
-/* Length of a valid UTF-8 sequence at @p s (2..4), 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-	size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-
-	if (n == 0 || n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 int np_html_escape(FILE *f, const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -50,7 +38,7 @@ int np_html_escape(FILE *f, const char *str, size_t len)
 		unsigned char c = s[i];
 
 		if (c >= 0x80) {
-			size_t n = utf8_len(s + i, len - i);
+			size_t n = np_text_utf8_len((const char *)s + i, len - i);
 
 			/* C1 controls (U+0080..U+009F) are shown, not sent to the renderer */
 			if (n == 0 || (n == 2 && c == 0xc2 && s[i + 1] <= 0x9f)) {
@@ -118,9 +106,7 @@ static void clip(char *dst, size_t size, const char *src, size_t len, size_t max
 	size_t out = 0, chars = 0, i = 0;
 
 	while (i < len && chars < max && out + 5 < size) {
-		size_t n = (unsigned char)src[i] >= 0x80
-				   ? utf8_len((const unsigned char *)src + i, len - i)
-				   : 1;
+		size_t n = np_text_utf8_len(src + i, len - i);
 
 		if (n == 0)
 			n = 1;
@@ -179,8 +165,7 @@ struct ladder {
 static bool rec_cites(const struct np_det_record *r, const struct np_pkt_ref *ref)
 {
 	for (unsigned int i = 0; i < r->n_frames; i++)
-		if (r->frames[i].frame == ref->frame && r->frames[i].input == ref->input &&
-		    r->frames[i].segment == ref->segment)
+		if (np_pkt_ref_eq(&r->frames[i], ref))
 			return true;
 	return false;
 }

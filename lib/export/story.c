@@ -19,13 +19,6 @@ static char *ep_str(const struct np_det_endpoint *e, char *buf, size_t len)
 	return np_endpoint_str(&e->addr, e->port, buf, (unsigned int)len);
 }
 
-static const char *seg(const struct np_record_names *n, int i)
-{
-	if (n == NULL || i < 0 || (unsigned int)i >= n->n_segments || n->segments[i] == NULL)
-		return "?";
-	return n->segments[i];
-}
-
 static const char *client_name(const struct np_det_story *st)
 {
 	return st->expressway ? "Expressway-C" : "the client";
@@ -222,11 +215,14 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 	if (!one_side)
 		fprintf(f,
 			"    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
-			cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
-			seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
+			cl, sv, np_record_segment_name(n, st->seg_client),
+			sentence(client_name(st), cap, sizeof(cap)),
+			np_record_segment_name(n, st->seg_server),
+			sentence(server_name(st), cap2, sizeof(cap2)));
 	else
 		fprintf(f, "    time          id    %s | FW | %s   (seen on %s: %s side)\n", cl, sv,
-			seg(n, st->seg_server), sentence(server_name(st), cap, sizeof(cap)));
+			np_record_segment_name(n, st->seg_server),
+			sentence(server_name(st), cap, sizeof(cap)));
 	for (unsigned int i = 0; i < k; i++) {
 		const struct np_det_record *e = ev[i];
 		bool fw = e->type == NP_DET_HAIRPIN_SNAT;

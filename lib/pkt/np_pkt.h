@@ -142,6 +142,12 @@ struct np_pkt_ref {
 	uint8_t reserved[5]; /**< zero */
 };
 
+/** Do @p a and @p b name the same frame (segment, input, number)? */
+static inline bool np_pkt_ref_eq(const struct np_pkt_ref *a, const struct np_pkt_ref *b)
+{
+	return a->frame == b->frame && a->input == b->input && a->segment == b->segment;
+}
+
 /** Result of np_pkt_parse(). Offsets are from the start of the frame. */
 struct np_pkt_info {
 	uint8_t cls;	      /**< enum np_pkt_class */

@@ -80,17 +80,6 @@ int np_evidence_check_conf(const struct np_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-static void *socket_alloc(size_t size, size_t align, void *ctx)
-{
-	return rte_malloc_socket("np_evidence", size, (unsigned int)align, (int)(intptr_t)ctx);
-}
-
-static void socket_free(void *p, void *ctx)
-{
-	(void)ctx;
-	rte_free(p);
-}
-
 int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket)
 {
 	const struct np_conf *c = &app->conf;
@@ -98,8 +87,8 @@ int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket)
 	w->hist = NULL;
 	if (!np_evidence_live_on(c))
 		return 0;
-	w->hist = np_hist_create(c->evidence.history_frames, c->evidence.snaplen, socket_alloc,
-				 socket_free, (void *)(intptr_t)socket);
+	w->hist = np_hist_create(c->evidence.history_frames, c->evidence.snaplen, np_socket_alloc,
+				 np_socket_free, (void *)(intptr_t)socket);
 	if (w->hist == NULL) {
 		np_err("cannot allocate worker %u's evidence history (%u frames of %u bytes, %zu "
 		       "KiB): out of DPDK memory (evidence.history_frames, evidence.snaplen, "

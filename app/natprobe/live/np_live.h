@@ -286,6 +286,9 @@ bool np_link_restarts(const struct np_app *app, unsigned int p);
  * loop (arg: its struct np_worker).
  */
 int np_workers_create(struct np_app *app);
+/* DPDK memory on socket (intptr_t)@p ctx, for the allocators of libraries' tables a worker owns. */
+void *np_socket_alloc(size_t size, size_t align, void *ctx);
+void np_socket_free(void *p, void *ctx);
 void np_workers_free(struct np_app *app);
 int np_worker_main(void *arg);
 

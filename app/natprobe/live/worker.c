@@ -339,12 +339,12 @@ int np_worker_main(void *arg)
 /* ------------------------------------------------------------------ */
 /* Set-up, on the main lcore before the workers run                    */
 
-static void *socket_alloc(size_t size, size_t align, void *ctx)
+void *np_socket_alloc(size_t size, size_t align, void *ctx)
 {
-	return rte_malloc_socket("np_flow", size, (unsigned int)align, (int)(intptr_t)ctx);
+	return rte_malloc_socket("natprobe", size, (unsigned int)align, (int)(intptr_t)ctx);
 }
 
-static void socket_free(void *p, void *ctx)
+void np_socket_free(void *p, void *ctx)
 {
 	(void)ctx;
 	rte_free(p);
@@ -361,8 +361,8 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = c->datapath.flow_table_size;
 	ic.flow.reasm_buffers = c->datapath.tcp_reasm_buffers;
-	ic.flow.alloc = socket_alloc;
-	ic.flow.free = socket_free;
+	ic.flow.alloc = np_socket_alloc;
+	ic.flow.free = np_socket_free;
 	ic.flow.alloc_ctx = (void *)(intptr_t)socket;
 	ic.flow.n_sip_ports = c->sip.n_ports;
 	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
