@@ -415,15 +415,18 @@ PY = "/usr/bin/python3"         # the suite's interpreter, run inside the namesp
 # Run inside the namespace: wait until a sample of /metrics has a value; print the seconds.
 WAIT_METRIC = r"""
 import re, sys, time, urllib.request
-name, labels, want, limit = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+# NAME and LABELS may each list several series joined by '+': their sum is compared
+names, labels = sys.argv[1].split("+"), sys.argv[2].split("+")
+want, limit = float(sys.argv[3]), float(sys.argv[4])
 t0 = time.monotonic()
 while time.monotonic() - t0 < limit:
     try:
         text = urllib.request.urlopen("http://%s/metrics", timeout=1).read().decode()
     except OSError:
         text = ""
-    m = re.search(r"^%%s\{%%s[^}]*\} (\S+)$" %% (re.escape(name), re.escape(labels)), text, re.M)
-    if m and float(m.group(1)) == want:
+    ms = [re.search(r"^%%s\{%%s[^}]*\} (\S+)$" %% (re.escape(n), re.escape(l)), text, re.M)
+          for n, l in zip(names, labels)]
+    if all(ms) and sum(float(m.group(1)) for m in ms) == want:
         print("%%.3f" %% (time.monotonic() - t0))
         sys.exit(0)
     time.sleep(0.02)
@@ -505,7 +508,9 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
     has no carrier)" and the next 200 are counted as dropped on b; with b2 up the link
     is 1 again and the last 200 are forwarded; after the deletion link_up{a} is 0 and
     the log says "(interface a1 is gone)"; natprobe lives through all of it and exits 0
-    with its exit counters: 600 received on a, 400 sent on b, 200 dropped."""
+    with its exit counters: 600 received on a, 400 sent on b, 200 dropped (less what the
+    kernel dropped before natprobe's socket, counted as rx_missed on a: under load the
+    pcap PMD's ring overflows; every frame is forwarded, dropped or missed, in the counters)."""
     wires.up()
     dev = "net_af_packet%d,iface=%s" if kind == "af_packet" else "net_pcap%d,iface=%s"
     ports = [("a", dev % (0, "a1")), ("b", dev % (1, "b1"))]
@@ -537,23 +542,25 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
                         p.poll() is not None, 20), describe()
         assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1, 10) is not None, \
             describe()
+        # Every frame sent is forwarded, counted as dropped on b, or counted as missed
+        # on a (the kernel's socket ring overflowed while the worker was descheduled:
+        # net_pcap's libpcap drops, reported as rx_missed), never lost silently.
+        accounted = ("natprobe_port_tx_packets_total+natprobe_port_dropped_packets_total"
+                     "+natprobe_port_rx_missed_total", 'port="b"+port="b"+port="a"')
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 200, 10) \
-            is not None, describe()
+        assert wires.wait_metric(*accounted, 200, 10) is not None, describe()
         wires.sh("ip", "link", "set", "b2", "down")
         took = wires.wait_metric("natprobe_port_link_up", 'port="b"', 0)
         assert took is not None and took < 1.0, describe()
         assert wait_for(lambda: logged("port 'b' (segment s): link down; natprobe stops "
                                        "polling it (interface b1 has no carrier)"), 1), describe()
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_dropped_packets_total", 'port="b"', 200, 10) \
-            is not None, describe()
+        assert wires.wait_metric(*accounted, 400, 10) is not None, describe()
         wires.sh("ip", "link", "set", "b2", "up")
         assert wires.wait_metric("natprobe_port_link_up", 'port="b"', 1) is not None, \
             describe()
         wires.send("a2", 200)
-        assert wires.wait_metric("natprobe_port_tx_packets_total", 'port="b"', 400, 10) \
-            is not None, describe()
+        assert wires.wait_metric(*accounted, 600, 10) is not None, describe()
         wires.sh("ip", "link", "del", "a2")
         assert wires.wait_metric("natprobe_port_link_up", 'port="a"', 0) is not None, \
             describe()
@@ -563,9 +570,13 @@ def test_kernel_interface_peer_vanishes(wires, tmp_path, kind):
         p.wait(timeout=15)
         assert p.returncode == 0, describe()
         c = Counters.parse(out.read_text())
-        assert c.value("natprobe_port_rx_packets_total", port="a") == 600, describe()
-        assert c.value("natprobe_port_tx_packets_total", port="b") == 400
-        assert c.value("natprobe_port_dropped_packets_total", port="b") == 200
+        rx, missed = (c.value("natprobe_port_rx_packets_total", port="a"),
+                      c.value("natprobe_port_rx_missed_total", port="a"))
+        tx, dropped = (c.value("natprobe_port_tx_packets_total", port="b"),
+                       c.value("natprobe_port_dropped_packets_total", port="b"))
+        assert rx + missed == 600 and tx + dropped == rx, describe()
+        # all but the kernel's misses: 400 forwarded while b was up, 200 dropped while down
+        assert 400 - missed <= tx <= 400 and 200 - missed <= dropped <= 200, describe()
     finally:
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGKILL)

@@ -162,13 +162,14 @@ class Lab:
         return False
 
     # -- captures ----------------------------------------------------------
-    def capture(self, ns, iface, name):
-        """tcpdump on iface ("any" for the host's own view) into DIR/name.pcap."""
+    def capture(self, ns, iface, name, bpf=()):
+        """tcpdump on iface ("any" for the host's own view) into DIR/name.pcap,
+        only what the pcap-filter words in bpf select when given."""
         path = self.dir / ("%s.pcap" % name)
         log = self.dir / ("tcpdump-%s.log" % name)
         f = open(log, "w")
         p = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", iface, "-s", "0",
-                              "-U", "-n", "-w", str(path)], stdout=f, stderr=subprocess.STDOUT,
+                              "-U", "-n", "-w", str(path)] + list(bpf), stdout=f, stderr=subprocess.STDOUT,
                              start_new_session=True)
         f.close()
         deadline = time.monotonic() + 10
@@ -355,6 +356,20 @@ def kamailio(lab, ns, name, text):
                                 "-M", "4"])
 
 
+# Kamailio's own HEP encoder: siptrace mirrors every SIP message the instance
+# sends or receives (core events, trace_mode 1) as HEPv3 over UDP to a collector.
+SIPTRACE = """listen=udp:%(addr)s:9061
+loadmodule "siptrace.so"
+modparam("siptrace", "duplicate_uri", "sip:%(collector)s:9060")
+modparam("siptrace", "hep_mode_on", 1)
+modparam("siptrace", "hep_version", 3)
+modparam("siptrace", "hep_capture_id", %(agent)d)
+modparam("siptrace", "trace_to_database", 0)
+modparam("siptrace", "trace_on", 1)
+modparam("siptrace", "trace_mode", 1)
+"""
+
+
 def tls_files(lab):
     key, cert = lab.dir / "key.pem", lab.dir / "cert.pem"
     lab.sh("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
@@ -382,8 +397,8 @@ class Traversal:
     firewall's two wires (inside, dmz), and C's and E's own view (-i any).
     """
 
-    def __init__(self, lab, snat, tls):
-        self.lab, self.snat, self.tls = lab, snat, tls
+    def __init__(self, lab, snat, tls, hep=False):
+        self.lab, self.snat, self.tls, self.hep = lab, snat, tls, hep
         self.tp = "tls" if tls else "tcp"
         self.c = lab.host("C")
         self.fw = lab.host("FW")
@@ -430,13 +445,17 @@ class Traversal:
         tls = ""
         if self.tls:
             tls = TLS_MODULE % dict(tls_cfg=tls_files(lab))
-        kamailio(lab, self.e, "kamailio-e", E_CFG % dict(tls=tls, tp=self.tp, e_addr=E_ADDR,
+        trace_e = trace_c = ""
+        if self.hep:                      # agents 102 (E) and 101 (C), collector on the firewall
+            trace_e = SIPTRACE % dict(addr=E_ADDR, collector=FW_DMZ, agent=102)
+            trace_c = SIPTRACE % dict(addr=C_ADDR, collector=FW_IN, agent=101)
+        kamailio(lab, self.e, "kamailio-e", E_CFG % dict(tls=tls + trace_e, tp=self.tp, e_addr=E_ADDR,
                                                           trav_port=TRAV_PORT))
         assert lab.wait_listen(self.e, "tcp", E_ADDR, TRAV_PORT), lab.log("kamailio-e")
         ds = lab.dir / "dispatcher.list"
         ds.write_text("1 sip:%s:%d;transport=%s 0 0 socket=%s:%s:%d\n"
                       % (E_PUB, TRAV_PORT, self.tp, self.tp, C_ADDR, C_PORT))
-        kamailio(lab, self.c, "kamailio-c", C_CFG % dict(tls=tls, tp=self.tp, c_addr=C_ADDR,
+        kamailio(lab, self.c, "kamailio-c", C_CFG % dict(tls=tls + trace_c, tp=self.tp, c_addr=C_ADDR,
                                                           c_port=C_PORT, ds_list=ds))
         assert lab.wait_established(self.c, E_PUB, TRAV_PORT, 15), \
             "no traversal connection\n" + lab.log("kamailio-c")

@@ -56,6 +56,17 @@ struct raw_tunnel {
 	char *segment;
 };
 
+struct raw_hep_agent {
+	char *match;
+	char *segment;
+};
+
+struct raw_hep {
+	unsigned int *port;
+	struct raw_hep_agent *agents;
+	unsigned int agents_count;
+};
+
 struct raw_sip {
 	unsigned int *ports;
 	unsigned int ports_count;
@@ -114,6 +125,7 @@ struct raw_conf {
 	struct raw_security *security;
 	struct raw_tunnel *tunnels;
 	unsigned int tunnels_count;
+	struct raw_hep *hep;
 };
 
 extern const cyaml_schema_value_t np_conf_raw_schema;

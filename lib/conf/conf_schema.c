@@ -171,6 +171,25 @@ static const cyaml_schema_value_t tunnel_entry = {
 	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_tunnel, tunnel_fields),
 };
 
+static const cyaml_schema_field_t hep_agent_fields[] = {
+	CYAML_FIELD_STRING_PTR("match", CYAML_FLAG_POINTER, struct raw_hep_agent, match, 1,
+			       NP_HEP_AGENT_NAME_MAX + 5),
+	CYAML_FIELD_STRING_PTR("segment", CYAML_FLAG_POINTER, struct raw_hep_agent, segment, 1,
+			       NP_NAME_MAX),
+	CYAML_FIELD_END,
+};
+
+static const cyaml_schema_value_t hep_agent_entry = {
+	CYAML_VALUE_MAPPING(CYAML_FLAG_DEFAULT, struct raw_hep_agent, hep_agent_fields),
+};
+
+static const cyaml_schema_field_t hep_fields[] = {
+	CYAML_FIELD_UINT_PTR("port", OPT, struct raw_hep, port),
+	CYAML_FIELD_SEQUENCE("agents", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_hep,
+			     agents, &hep_agent_entry, 0, NP_MAX_HEP_AGENTS),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("eal", OPT, struct raw_conf, eal, eal_fields),
 	CYAML_FIELD_SEQUENCE("ports", CYAML_FLAG_POINTER, struct raw_conf, ports, &port_entry, 1,
@@ -186,6 +205,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("security", OPT, struct raw_conf, security, security_fields),
 	CYAML_FIELD_SEQUENCE("tunnels", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_conf,
 			     tunnels, &tunnel_entry, 0, NP_MAX_TUNNELS),
+	CYAML_FIELD_MAPPING_PTR("hep", OPT, struct raw_conf, hep, hep_fields),
 	CYAML_FIELD_END,
 };
 

@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf_internal.h"
@@ -605,14 +606,78 @@ static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf
 			continue;
 		for (unsigned int i = 0; i < c->n_tunnels; i++)
 			named |= c->tunnels[i].segment == k;
+		for (unsigned int i = 0; i < c->hep.n_agents; i++)
+			named |= c->hep.agents[i].segment == k;
 		if (!named)
 			return fail(
 				e,
 				"segments[%u].mode" SEP
-				"segment '%s' is a tunnel segment that no tunnels[] entry names; "
-				"add one (match: vni=N, segment: %s) or give it ports",
+				"segment '%s' is a tunnel segment that no tunnels[] or hep.agents[] "
+				"entry names; add one (match: vni=N, segment: %s) or give it ports",
 				k, c->segments[k].name, c->segments[k].name);
 	}
+	return 0;
+}
+
+/* hep: the port, and agents[] naming each agent once and an existing segment. */
+static int rule_hep(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
+{
+	if (r->hep == NULL)
+		return 0;
+	if (r->hep->port != NULL) {
+		if (*r->hep->port > 65535)
+			return fail(e,
+				    "hep.port" SEP "%u is not a port (0 turns HEP off, 1..65535)",
+				    *r->hep->port);
+		c->hep.port = (uint16_t)*r->hep->port;
+	}
+	for (unsigned int i = 0; i < r->hep->agents_count; i++) {
+		const struct raw_hep_agent *ra = &r->hep->agents[i];
+		struct np_conf_hep_agent *a = &c->hep.agents[i];
+		char *end = NULL;
+		int s = -1;
+
+		memset(a, 0, sizeof(*a));
+		if (strncmp(ra->match, "id=", 3) == 0 && ra->match[3] >= '0' &&
+		    ra->match[3] <= '9') {
+			unsigned long v = strtoul(ra->match + 3, &end, 10);
+
+			if (*end != '\0' || v > UINT32_MAX)
+				end = NULL;
+			a->id = (uint32_t)v;
+		} else if (strncmp(ra->match, "name=", 5) == 0 && ra->match[5] != '\0' &&
+			   strlen(ra->match + 5) <= NP_HEP_AGENT_NAME_MAX) {
+			a->by_name = true;
+			snprintf(a->name, sizeof(a->name), "%s", ra->match + 5);
+			end = a->name;
+		}
+		if (end == NULL)
+			return fail(e,
+				    "hep.agents[%u].match" SEP
+				    "'%s' is not an agent; allowed: id=N (capture agent id), "
+				    "name=NODE (node name, up to %d characters)",
+				    i, ra->match, NP_HEP_AGENT_NAME_MAX);
+		for (unsigned int j = 0; j < i; j++)
+			if (c->hep.agents[j].by_name == a->by_name &&
+			    c->hep.agents[j].id == a->id &&
+			    strcmp(c->hep.agents[j].name, a->name) == 0)
+				return fail(e,
+					    "hep.agents[%u].match" SEP
+					    "'%s' is listed twice (hep.agents[%u])",
+					    i, ra->match, j);
+		for (unsigned int k = 0; k < c->n_segments; k++)
+			if (strcmp(c->segments[k].name, ra->segment) == 0)
+				s = (int)k;
+		if (s < 0)
+			return fail(
+				e,
+				"hep.agents[%u].segment" SEP
+				"no segment named '%s' in segments (a segment seen only through "
+				"HEP has mode: tunnel and no ports)",
+				i, ra->segment);
+		a->segment = (uint8_t)s;
+	}
+	c->hep.n_agents = r->hep->agents_count;
 	return 0;
 }
 
@@ -638,7 +703,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	ret |= rule_eal_lcores(raw->eal ? raw->eal : &no_eal, conf, e);
 	ret |= rule_eal_misc(raw->eal ? raw->eal : &no_eal, conf, e);
 	if (rule_ports(raw, conf, e) == 0 && rule_segments(raw, conf, e) == 0)
-		ret |= rule_tunnels(raw, conf, e);
+		ret |= rule_hep(raw, conf, e) | rule_tunnels(raw, conf, e);
 	else
 		ret = -EINVAL;
 	ret |= rule_datapath(raw->datapath ? raw->datapath : &no_datapath, conf, e);

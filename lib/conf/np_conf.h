@@ -36,6 +36,8 @@
 #define NP_CONF_MAX_ERRORS 20		 /**< errors reported by one load, at most */
 #define NP_CONF_ERR_MAX 8192		 /**< an err buffer that holds them all */
 #define NP_MAX_TUNNELS 64		 /**< tunnels[] entries */
+#define NP_MAX_HEP_AGENTS 64		 /**< hep.agents[] entries */
+#define NP_HEP_AGENT_NAME_MAX 63	 /**< longest node name hep.agents[] matches */
 #define NP_MAX_MTU 65535		 /**< datapath.mtu: a GSO/GRO frame (net_af_packet) */
 
 /* Defaults: the single place they live. */
@@ -155,6 +157,14 @@ struct np_static_nat {
 	struct np_addr pub;
 };
 
+/** hep.agents[] entry: packets of this capture agent belong to segment @c segment. */
+struct np_conf_hep_agent {
+	bool by_name;			      /**< match name=NODE, else id=N */
+	uint32_t id;			      /**< capture agent id (chunk 0x000c) */
+	char name[NP_HEP_AGENT_NAME_MAX + 1]; /**< node name (chunk 0x0013) */
+	uint8_t segment;		      /**< index into segments */
+};
+
 struct np_conf {
 	struct {
 		unsigned int main_lcore;
@@ -188,6 +198,13 @@ struct np_conf {
 	} datapath;
 	unsigned int n_tunnels;
 	struct np_conf_tunnel tunnels[NP_MAX_TUNNELS];
+	/** HEP input (docs/offline.md "HEP"): which port carries it, which agent is which segment.
+	 */
+	struct {
+		uint16_t port; /**< UDP port of HEP in captures; 0: not read; default 9060 */
+		unsigned int n_agents;
+		struct np_conf_hep_agent agents[NP_MAX_HEP_AGENTS];
+	} hep;
 	struct {
 		unsigned int n_ports;
 		uint16_t ports[NP_MAX_SIP_PORTS];

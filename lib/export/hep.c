@@ -6,9 +6,6 @@
 
 #include "np_hep.h"
 
-#define AF_INET_HEP 2 /* AF_INET and AF_INET6 as HEP writes them (Linux values) */
-#define AF_INET6_HEP 10
-
 struct hep_writer {
 	uint8_t *p;
 };
@@ -90,7 +87,7 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 	memcpy(w.p, "HEP3", 4);
 	put16(w.p + 4, (uint16_t)(head + payload_len));
 	w.p += NP_HEP_HDR_LEN;
-	chunk8(&w, NP_HEP_C_IP_FAMILY, v4 ? AF_INET_HEP : AF_INET6_HEP);
+	chunk8(&w, NP_HEP_C_IP_FAMILY, v4 ? NP_HEP_AF_INET : NP_HEP_AF_INET6);
 	chunk8(&w, NP_HEP_C_IP_PROTO, h->ip_proto);
 	if (v4) {
 		chunk(&w, NP_HEP_C_IPV4_SRC, h->src.b + 12, 4);

@@ -34,6 +34,7 @@
  * send the payload from where it lies (np_hep_encode_head() + sendmsg()).
  * Over TCP the packets follow each other on the stream; the length in each
  * header frames them.
+ * The chunk types and sizes are np_hep_wire.h's (shared with the decoder).
  * No allocation, no I/O, no DPDK types.
  */
 
@@ -41,14 +42,9 @@
 #include <stdint.h>
 
 #include "np_correlate.h"
+#include "np_hep_wire.h"
 #include "np_pkt.h"
 
-/** "HEP3" and the total length. */
-#define NP_HEP_HDR_LEN 6
-/** A chunk's vendor id, type and length. */
-#define NP_HEP_CHUNK_HDR_LEN 6
-/** Largest HEPv3 packet: the total length is 16 bits. */
-#define NP_HEP_MAX_LEN 65535u
 /** Longest authentication key and correlation id natprobe writes. */
 #define NP_HEP_MAX_KEY_LEN 128u
 #define NP_HEP_MAX_CORRELATION_LEN 255u
@@ -58,32 +54,6 @@
 #define NP_HEP_MAX_HEAD_LEN                                                                     \
 	(NP_HEP_HDR_LEN + 14 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + \
 	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN)
-
-/** Chunk types (vendor 0) natprobe writes. */
-enum np_hep_chunk {
-	NP_HEP_C_IP_FAMILY = 0x0001,
-	NP_HEP_C_IP_PROTO = 0x0002,
-	NP_HEP_C_IPV4_SRC = 0x0003,
-	NP_HEP_C_IPV4_DST = 0x0004,
-	NP_HEP_C_IPV6_SRC = 0x0005,
-	NP_HEP_C_IPV6_DST = 0x0006,
-	NP_HEP_C_SRC_PORT = 0x0007,
-	NP_HEP_C_DST_PORT = 0x0008,
-	NP_HEP_C_TS_SEC = 0x0009,
-	NP_HEP_C_TS_USEC = 0x000a,
-	NP_HEP_C_PROTO_TYPE = 0x000b,
-	NP_HEP_C_CAPTURE_ID = 0x000c,
-	NP_HEP_C_AUTH_KEY = 0x000e,
-	NP_HEP_C_PAYLOAD = 0x000f,
-	NP_HEP_C_CORRELATION_ID = 0x0011,
-	NP_HEP_C_NODE_NAME = 0x0013,
-};
-
-/** Protocol types (chunk 0x000b). */
-enum np_hep_proto {
-	NP_HEP_PROTO_SIP = 1,	/**< the payload is a SIP message */
-	NP_HEP_PROTO_LOG = 100, /**< a log line; HOMER/heplify-server store it as a "log" */
-};
 
 /** What goes around a payload. */
 struct np_hep_info {

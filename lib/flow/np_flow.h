@@ -248,6 +248,9 @@ struct np_flow_event {
 #define NP_FLOW_MSG_F_LOGGED                                          \
 	(1u << 3) /**< read from a diagnostic log, not the wire: line \
 		   *   ends are lost, a body may be short */
+#define NP_FLOW_MSG_F_NO_FLOW                                           \
+	(1u << 4) /**< arrived without its packets (HEP): the SIP stage \
+		   *   learns connections and fingerprints from the messages */
 
 /**
  * One SIP message. data/len are valid only during the callback (they point

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "np_inspect.h"
+#include "msgflow.h"
 #include "np_frag.h"
 #include "np_history.h"
 
@@ -25,6 +26,7 @@ struct np_det_inspect {
 	struct np_flow_table *flows;
 	struct np_frag_table *frags;
 	struct np_sip_scratch *scratch;
+	struct det_msgflow *msgflow; /* NP_FLOW_MSG_F_NO_FLOW messages; NULL: none */
 	const struct np_sip_db *db;
 	const struct np_nat_xlat *xlat;
 	struct np_det_inspect_sink sink;
@@ -186,6 +188,11 @@ static void on_sip_stream(void *ctx)
 	((struct np_det_inspect *)ctx)->keep |= NP_HIST_F_SIP;
 }
 
+static void msgflow_emit(void *ctx, const struct np_flow_event *ev)
+{
+	np_det_inspect_event(ctx, ev);
+}
+
 int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm, uint64_t log_hash)
 {
 	struct np_det_sip_stats *st = &ins->stats.sip[fm->segment % NP_DET_MAX_SEGMENTS];
@@ -210,6 +217,8 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 		ins->call_key = np_hist_call_key(m->call_id.p, m->call_id.len);
 	if (ins->sink.sip_full != NULL)
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
+	if ((fm->flags & NP_FLOW_MSG_F_NO_FLOW) && ins->msgflow != NULL)
+		det_msgflow_message(ins->msgflow, fm, m, msgflow_emit, ins);
 	if (ins->sink.sip == NULL)
 		return 0;
 	np_det_sip_summarise(m, fm->data,
@@ -318,6 +327,11 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 		if (ins->frags == NULL)
 			goto fail;
 	}
+	if (conf->msg_conns > 0) {
+		ins->msgflow = det_msgflow_create(&conf->flow, conf->msg_conns);
+		if (ins->msgflow == NULL)
+			goto fail;
+	}
 	return ins;
 fail:
 	err = errno ? errno : ENOMEM;
@@ -336,6 +350,7 @@ void np_det_inspect_destroy(struct np_det_inspect *ins)
 	fc = mem->fc;
 	np_flow_table_destroy(ins->flows);
 	np_frag_table_destroy(ins->frags);
+	det_msgflow_destroy(ins->msgflow);
 	np_sip_scratch_destroy(ins->scratch);
 	if (fc.alloc != NULL)
 		fc.free(mem, fc.alloc_ctx);
@@ -454,6 +469,9 @@ unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 
 	if (ins->frags != NULL && done < max_work)
 		done += np_frag_expire(ins->frags, now_ns, max_work - done);
+	if (ins->msgflow != NULL && done < max_work)
+		done += det_msgflow_expire(ins->msgflow, now_ns, max_work - done, msgflow_emit,
+					   ins);
 	return done;
 }
 

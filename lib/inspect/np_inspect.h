@@ -26,6 +26,7 @@
 
 #include "np_explog.h"
 #include "np_flow.h"
+#include "np_hep_wire.h"
 #include "np_nat.h"
 #include "np_pkt.h"
 #include "np_sip.h"
@@ -191,6 +192,11 @@ struct np_det_inspect_conf {
 	 * Written only by the inspector's thread; the caller creates and frees it.
 	 */
 	struct np_hist *hist;
+	/**
+	 * Connections tracked for messages that arrive without their packets
+	 * (NP_FLOW_MSG_F_NO_FLOW: HEP); 0: such messages give no flow events.
+	 */
+	uint32_t msg_conns;
 };
 
 /** Where the inspector reports. Any member may be NULL. */
@@ -244,6 +250,10 @@ unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
  * from diagnostic logs): parse the message, count it for its segment, hand
  * the full parse to sink->sip_full, then summarise it, look each address it
  * names up in the translation table, and hand the summary to sink->sip.
+ * A message with NP_FLOW_MSG_F_NO_FLOW (HEP) first gives the flow events
+ * its packets would have (connection, fingerprint per direction: the
+ * message's key; lib/inspect/msgflow.h) to sink->flow_event, when the
+ * inspector was created with msg_conns.
  * A message with NP_FLOW_MSG_F_LOGGED lost its line ends in a log: a body
  * shorter than its Content-Length is expected, and its summary's msg_hash
  * is @p log_hash (a hash that does not depend on the log's layout).
@@ -334,5 +344,53 @@ const struct np_explog_stats *np_explog_input_log_stats(const struct np_explog_i
 const struct np_explog_input_stats *np_explog_input_stats(const struct np_explog_input *in);
 
 void np_explog_input_close(struct np_explog_input *in);
+
+/* ------------------------------------------------------------------ */
+/* HEP as an input                                                     */
+
+/*
+ * SIP messages that capture agents (Kamailio siptrace, heplify, captagent,
+ * OpenSIPS, FreeSWITCH, another natprobe) send as HEP: decoded by lib/pkt
+ * (np_hep_wire.h), counted here, and handed to the SIP stage with the HEP
+ * packet's addresses, ports, transport and time standing in for the
+ * packet's (NP_FLOW_MSG_F_NO_FLOW: the stage learns connections and
+ * fingerprints from the messages). The caller decides the segment (the
+ * agent's).
+ */
+
+/** HEP input counters (np_hep_input_counters). */
+struct np_hep_input_stats {
+	uint64_t packets;	       /**< HEP packets decoded */
+	uint64_t errors[NP_HEP_E_MAX]; /**< packets not used, by enum np_hep_err */
+	uint64_t unknown_chunks;       /**< chunks skipped in decoded packets */
+	uint64_t not_sip;	       /**< decoded packets whose payload is not SIP */
+	uint64_t no_segment;	       /**< SIP messages of an agent no segment could be made for */
+	uint64_t sip;		       /**< SIP messages handed to the SIP stage */
+};
+
+/**
+ * The HEP input's counters table (np_ctr.h), over struct np_hep_input_stats:
+ * natprobe_hep_received_total{outcome}, natprobe_hep_unknown_chunks_total,
+ * natprobe_hep_unmapped_total.
+ */
+extern const struct np_ctr_table np_hep_input_counters;
+
+/**
+ * Decode one HEP packet (np_hep_decode()) and count it: an error by its
+ * reason, a non-SIP payload as not_sip.
+ * @return true when @p m holds a SIP message to deliver.
+ */
+bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
+			 bool datagram, struct np_hep_msg *m, size_t *used);
+
+/**
+ * Hand a decoded packet's SIP message to the SIP stage
+ * (np_det_inspect_sip()) in @p segment. The time is the packet's, or
+ * @p now_ns when it has none; the transport is its IP protocol (UDP when it
+ * is neither TCP nor UDP).
+ * @return np_det_inspect_sip()'s result.
+ */
+int np_hep_input_sip(struct np_det_inspect *ins, struct np_hep_input_stats *st,
+		     const struct np_hep_msg *m, uint8_t segment, uint64_t now_ns);
 
 #endif /* NP_INSPECT_H */

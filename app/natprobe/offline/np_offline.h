@@ -33,6 +33,7 @@
 #include "np_tunnel.h"
 
 #define NP_OFFLINE_MAX_SEGMENTS NP_DET_MAX_SEGMENTS
+#define NP_OFFLINE_HEP_CONNS 4096 /* connections learned from HEP messages */
 
 struct np_offline_input;
 struct np_offline_map;
@@ -76,6 +77,8 @@ struct np_offline {
 	uint64_t tunnel[NP_PKT_ENCAP_MAX];     /* frames decapsulated */
 	uint64_t tunnel_bad[NP_PKT_ENCAP_MAX]; /* tunnel headers not understood */
 	uint64_t seg_full;		       /* tunnel frames past NP_OFFLINE_MAX_SEGMENTS */
+	uint64_t hep_frames;		       /* frames to conf.hep.port read as HEP */
+	struct np_hep_input_stats hep;	       /* what they held */
 	/* a reason to stop (exit 2): set by np_offline_run() */
 	bool failed;
 	char fail_msg[512];

@@ -280,7 +280,69 @@ static unsigned int csum_mode(const struct np_offline *o)
 				    : NP_PKT_CSUM_ACCEPT;
 }
 
-/* One captured frame: window, filter, segment, tunnel, inspection. */
+/* Segment of a HEP agent: hep.agents[], else its node name, else "hep-ID"; -1: none left. */
+static int hep_segment(struct np_offline *o, const struct np_hep_msg *m)
+{
+	char sn[NP_NAME_MAX + 1];
+	int s;
+
+	for (unsigned int k = 0; k < o->conf.hep.n_agents; k++) {
+		const struct np_conf_hep_agent *a = &o->conf.hep.agents[k];
+
+		if (a->by_name ? (m->node_name != NULL && m->node_name_len == strlen(a->name) &&
+				  memcmp(m->node_name, a->name, m->node_name_len) == 0)
+			       : (m->has_capture_id && m->capture_id == a->id))
+			return np_off_seg_get(o, o->conf.segments[a->segment].name, false);
+	}
+	if (m->node_name != NULL && m->node_name_len > 0) {
+		size_t n = m->node_name_len < NP_NAME_MAX - 4 ? m->node_name_len : NP_NAME_MAX - 4;
+
+		memcpy(sn, "hep-", 4);
+		for (size_t i = 0; i < n; i++) {
+			uint8_t c = m->node_name[i];
+
+			sn[4 + i] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+							   (c >= '0' && c <= '9') || c == '-' ||
+							   c == '_'
+						   ? c
+						   : '_');
+		}
+		sn[4 + n] = '\0';
+	} else if (m->has_capture_id) {
+		snprintf(sn, sizeof(sn), "hep-%lu", (unsigned long)m->capture_id);
+	} else {
+		snprintf(sn, sizeof(sn), "hep");
+	}
+	s = np_off_seg_get(o, sn, true);
+	if (s < 0)
+		o->seg_full++;
+	return s;
+}
+
+/* A frame to the HEP port: its SIP message, in its agent's segment. */
+static void hep_datagram(struct np_offline *o, struct np_offline_input *in,
+			 const struct np_frame *f, const uint8_t *p, uint32_t n)
+{
+	struct np_hep_msg m;
+	size_t used;
+	int seg;
+
+	o->hep_frames++;
+	seen(o, f->ts_ns);
+	if (!np_hep_input_decode(&o->hep, p, n, true, &m, &used))
+		return;
+	seg = hep_segment(o, &m);
+	if (seg < 0) {
+		o->hep.no_segment++;
+		return;
+	}
+	in->seg_frames[seg]++; /* the input's report: its frames, by agent */
+	if (in->seg_label[seg][0] == '\0')
+		snprintf(in->seg_label[seg], sizeof(in->seg_label[0]), "HEP");
+	np_hep_input_sip(o->ins, &o->hep, &m, (uint8_t)seg, f->ts_ns);
+}
+
+/* One captured frame: window, filter, segment, tunnel, HEP, inspection. */
 static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse)
 {
 	struct np_offline_input *in = NULL;
@@ -305,6 +367,14 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
 	cls = parse(data, len, &pi);
+	if (__builtin_expect(pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port, 0)) {
+		/* HEP: like a tunnel, the carrier is not the segment's traffic */
+		o->frames++;
+		o->bytes += f->wire_len;
+		o->frame_class[cls]++;
+		hep_datagram(o, in, f, data + pi.payload_off, pi.payload_len);
+		return;
+	}
 	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
 			      pi.cls == NP_PKT_TRUNCATED) &&
 				     np_pkt_may_be_tunnel(&pi),
@@ -545,6 +615,19 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 		if (o->tunnel[e] > 0)
 			fprintf(f, "  tunnels    %lu frames decapsulated from %s\n",
 				(unsigned long)o->tunnel[e], np_pkt_encap_name(e));
+	if (o->hep_frames > 0) {
+		fprintf(f, "  hep        %lu frames to port %u:", (unsigned long)o->hep_frames,
+			o->conf.hep.port);
+		for (unsigned int r = 0; r < np_hep_input_counters.n; r++) {
+			const struct np_ctr_desc *d = &np_hep_input_counters.rows[r];
+			uint64_t v = *(const uint64_t *)((const uint8_t *)&o->hep + d->off);
+
+			if (v > 0)
+				fprintf(f, " %s %lu", d->value ? d->value : d->name,
+					(unsigned long)v);
+		}
+		fputc('\n', f);
+	}
 	if (o->csum_zero > 0)
 		fprintf(f,
 			"  checksums  %lu frames with a zero IPv4 header checksum: checksum "

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* HEP as an input: decode, count, hand SIP to the SIP stage (np_inspect.h). */
+
+#include <string.h>
+
+#include "np_inspect.h"
+
+#define HI_OFF(member) NP_CTR_OFF(struct np_hep_input_stats, member)
+#define HI_ERR(e, n)                                                         \
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", n, \
+		     struct np_hep_input_stats, errors[e])
+static const struct np_ctr_desc hep_input_rows[] = {
+	NP_CTR_ROW_L(
+		"hep_received_total",
+		"HEP packets received (live) or read from captures (analyze), by outcome: sip "
+		"(handed to the SIP stage), not_sip (another payload type), no_segment (an "
+		"agent past the segment limit), or why a packet was not used: not_hep, version, "
+		"truncated, bad_length, bad_chunk, no_address, no_payload",
+		NP_CTR_COUNTER, "outcome", "sip", struct np_hep_input_stats, sip),
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "not_sip",
+		     struct np_hep_input_stats, not_sip),
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "no_segment",
+		     struct np_hep_input_stats, no_segment),
+	HI_ERR(NP_HEP_E_NOT_HEP, "not_hep"),
+	HI_ERR(NP_HEP_E_VERSION, "version"),
+	HI_ERR(NP_HEP_E_TRUNCATED, "truncated"),
+	HI_ERR(NP_HEP_E_LENGTH, "bad_length"),
+	HI_ERR(NP_HEP_E_CHUNK, "bad_chunk"),
+	HI_ERR(NP_HEP_E_ADDRESS, "no_address"),
+	HI_ERR(NP_HEP_E_PAYLOAD, "no_payload"),
+	NP_CTR_ROW("hep_unknown_chunks_total",
+		   "Chunks of decoded HEP packets that natprobe skipped (other vendors' chunks, "
+		   "types it does not read)",
+		   NP_CTR_COUNTER, struct np_hep_input_stats, unknown_chunks),
+};
+#undef HI_ERR
+#undef HI_OFF
+
+const struct np_ctr_table np_hep_input_counters = {
+	hep_input_rows, sizeof(hep_input_rows) / sizeof(hep_input_rows[0])
+};
+
+bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
+			 bool datagram, struct np_hep_msg *m, size_t *used)
+{
+	int rc = np_hep_decode(buf, len, datagram, m, used);
+
+	if (rc != NP_HEP_OK) {
+		st->errors[rc < NP_HEP_E_MAX ? rc : NP_HEP_E_NOT_HEP]++;
+		return false;
+	}
+	st->packets++;
+	st->unknown_chunks += m->unknown_chunks;
+	if (m->proto_type != NP_HEP_PROTO_SIP) {
+		st->not_sip++;
+		return false;
+	}
+	return true;
+}
+
+int np_hep_input_sip(struct np_det_inspect *ins, struct np_hep_input_stats *st,
+		     const struct np_hep_msg *m, uint8_t segment, uint64_t now_ns)
+{
+	struct np_flow_msg fm = {
+		.data = m->payload,
+		.len = m->payload_len,
+		.segment = segment,
+		.dir = 0,
+		.proto = m->ip_proto == NP_IPPROTO_TCP ? NP_IPPROTO_TCP : NP_IPPROTO_UDP,
+		.flags = NP_FLOW_MSG_F_NO_FLOW,
+		.sport = m->sport,
+		.dport = m->dport,
+		.src = m->src,
+		.dst = m->dst,
+		.ts_ns = m->has_ts ? m->ts_ns : now_ns,
+	};
+
+	st->sip++;
+	return np_det_inspect_sip(ins, &fm, 0);
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of lib/pkt's HEP decoder (np_hep_wire.h) on real bytes: HEPv3
+ * and HEPv2 packets Kamailio 5.6's siptrace module sent (captured with
+ * tcpdump, tests/fixtures/hep/), packets natprobe's own encoder writes, and
+ * every truncation and corruption of them.
+ */
+
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "np_hep.h"
+#include "np_hep_wire.h"
+
+static size_t fixture(const char *name, uint8_t *buf, size_t cap)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/hep/%s", NP_SOURCE_ROOT, name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	n = fread(buf, 1, cap, f);
+	fclose(f);
+	assert_true(n > 0 && n < cap);
+	return n;
+}
+
+static void v4(struct np_addr *a, const char *s)
+{
+	struct in_addr in;
+
+	assert_int_equal(inet_pton(AF_INET, s, &in), 1);
+	np_addr_from_v4(a, in.s_addr);
+}
+
+/* Kamailio siptrace, hep_version 3, hep_capture_id 2001: the OPTIONS sipsak sent. */
+static void test_kamailio_v3(void **state)
+{
+	uint8_t buf[2048];
+	size_t n = fixture("kamailio-v3-1.hep", buf, sizeof(buf)), used;
+	struct np_hep_msg m;
+	struct np_addr lo;
+
+	(void)state;
+	assert_int_equal(np_hep_decode(buf, n, true, &m, &used), NP_HEP_OK);
+	assert_int_equal(used, n);
+	assert_int_equal(m.version, 3);
+	assert_int_equal(m.ip_proto, 17);
+	assert_int_equal(m.proto_type, NP_HEP_PROTO_SIP);
+	assert_true(m.has_capture_id);
+	assert_int_equal(m.capture_id, 2001);
+	v4(&lo, "127.0.0.1");
+	assert_memory_equal(m.src.b, lo.b, 16);
+	assert_memory_equal(m.dst.b, lo.b, 16);
+	assert_int_equal(m.dport, 5060);
+	assert_true(m.sport != 0 && m.sport != 5060);
+	assert_true(m.has_ts);
+	assert_true(m.ts_ns > 1700000000ull * 1000000000ull);
+	assert_int_equal(m.ts_ns % 1000, 0);
+	assert_int_equal(m.unknown_chunks, 0);
+	assert_null(m.node_name);
+	/* the payload is the datagram's last bytes: the SIP message */
+	assert_true(m.payload_len > 100);
+	assert_ptr_equal(m.payload + m.payload_len, buf + n);
+	assert_memory_equal(m.payload, "OPTIONS sip:x@127.0.0.1:5060 SIP/2.0\r\n", 38);
+	/* as a stream: framed by its length */
+	assert_int_equal(np_hep_frame(buf, n), (long)n);
+	assert_int_equal(np_hep_frame(buf, 5), 0);
+}
+
+/* The same with hep_version 2: addresses in the header, a little-endian time header. */
+static void test_kamailio_v2(void **state)
+{
+	uint8_t b2[2048], b3[2048];
+	size_t n2 = fixture("kamailio-v2-1.hep", b2, sizeof(b2)), used;
+	struct np_hep_msg m;
+	struct np_addr lo;
+
+	(void)state;
+	(void)b3;
+	assert_int_equal(np_hep_decode(b2, n2, true, &m, &used), NP_HEP_OK);
+	assert_int_equal(m.version, 2);
+	assert_int_equal(m.ip_proto, 17);
+	assert_int_equal(m.capture_id, 2001);
+	v4(&lo, "127.0.0.1");
+	assert_memory_equal(m.src.b, lo.b, 16);
+	assert_int_equal(m.dport, 5060);
+	assert_true(m.ts_ns > 1700000000ull * 1000000000ull);
+	assert_ptr_equal(m.payload + m.payload_len, b2 + n2);
+	assert_memory_equal(m.payload, "OPTIONS sip:", 12);
+	/* v2 is only read from a whole datagram: it has no length of its own */
+	assert_int_equal(np_hep_decode(b2, n2, false, &m, &used), NP_HEP_E_NOT_HEP);
+	/* cut inside its headers */
+	assert_int_equal(np_hep_decode(b2, 20, true, &m, &used), NP_HEP_E_TRUNCATED);
+	b2[1] = 17;
+	assert_int_equal(np_hep_decode(b2, n2, true, &m, &used), NP_HEP_E_LENGTH);
+	b2[0] = 1;
+	assert_int_equal(np_hep_decode(b2, n2, true, &m, &used), NP_HEP_E_VERSION);
+}
+
+/* What natprobe's encoder writes, the decoder reads back field by field. */
+static void test_roundtrip(void **state)
+{
+	static const char sip[] = "INVITE sip:b@example.com SIP/2.0\r\nCall-ID: x\r\n\r\n";
+	struct np_hep_info h = { 0 };
+	uint8_t buf[NP_HEP_MAX_HEAD_LEN + sizeof(sip)];
+	struct np_hep_msg m;
+	size_t used;
+	int n;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", h.src.b), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::2", h.dst.b), 1);
+	h.sport = 5061;
+	h.dport = 40000;
+	h.ip_proto = 6;
+	h.proto_type = NP_HEP_PROTO_SIP;
+	h.capture_id = 7;
+	h.ts_ns = 1461049753123456000ull;
+	h.auth_key = "secret";
+	h.correlation_id = "cid";
+	h.node_name = "inside-agent";
+	n = np_hep_encode(&h, sip, sizeof(sip) - 1, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(np_hep_decode(buf, (size_t)n, false, &m, &used), NP_HEP_OK);
+	assert_int_equal(used, (size_t)n);
+	assert_memory_equal(m.src.b, h.src.b, 16);
+	assert_memory_equal(m.dst.b, h.dst.b, 16);
+	assert_int_equal(m.sport, 5061);
+	assert_int_equal(m.dport, 40000);
+	assert_int_equal(m.ip_proto, 6);
+	assert_int_equal(m.capture_id, 7);
+	assert_int_equal(m.ts_ns, h.ts_ns);
+	assert_int_equal(m.node_name_len, 12);
+	assert_memory_equal(m.node_name, "inside-agent", 12);
+	assert_int_equal(m.payload_len, sizeof(sip) - 1);
+	assert_memory_equal(m.payload, sip, sizeof(sip) - 1);
+	/* auth key and correlation id are read past, not unknown */
+	assert_int_equal(m.unknown_chunks, 0);
+}
+
+/* Every prefix of a packet is truncated, never decoded; extra bytes are left. */
+static void test_truncation(void **state)
+{
+	uint8_t buf[2048];
+	size_t n = fixture("kamailio-v3-2.hep", buf, sizeof(buf)), used;
+	struct np_hep_msg m;
+
+	(void)state;
+	for (size_t k = 0; k < n; k++) {
+		uint8_t *cut = malloc(k ? k : 1); /* ASan sees any read past k */
+
+		memcpy(cut, buf, k);
+		assert_int_equal(np_hep_decode(cut, k, false, &m, &used), NP_HEP_E_TRUNCATED);
+		free(cut);
+	}
+	/* two packets back to back on a stream: the first is read, its length given */
+	memcpy(buf + n, buf, n);
+	assert_int_equal(np_hep_decode(buf, 2 * n, false, &m, &used), NP_HEP_OK);
+	assert_int_equal(used, n);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* Offset of the first chunk of @p type in a v3 packet. */
+static size_t find_chunk(const uint8_t *b, size_t n, uint16_t type)
+{
+	for (size_t off = 6; off + 6 <= n;) {
+		uint16_t t = (uint16_t)(b[off + 2] << 8 | b[off + 3]);
+		uint16_t l = (uint16_t)(b[off + 4] << 8 | b[off + 5]);
+
+		if (t == type)
+			return off;
+		off += l;
+	}
+	fail();
+	return 0;
+}
+
+static int decode_copy(const uint8_t *b, size_t n)
+{
+	struct np_hep_msg m;
+	size_t used;
+
+	return np_hep_decode(b, n, true, &m, &used);
+}
+
+/* Lengths that cannot be, sizes wrong for a type, chunks missing or unknown. */
+static void test_corruption(void **state)
+{
+	uint8_t orig[2048], b[2048];
+	size_t n = fixture("kamailio-v3-1.hep", orig, sizeof(orig)), off;
+	struct np_hep_msg m;
+	size_t used;
+
+	(void)state;
+	/* total length below the header */
+	memcpy(b, orig, n);
+	put16(b + 4, 5);
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_LENGTH);
+	assert_int_equal(np_hep_frame(b, n), -1);
+	/* a chunk length below its header, and one past the packet */
+	memcpy(b, orig, n);
+	off = find_chunk(b, n, NP_HEP_C_SRC_PORT);
+	put16(b + off + 4, 5);
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_LENGTH);
+	put16(b + off + 4, (uint16_t)(n - off + 1));
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_LENGTH);
+	/* total length shorter than the chunks: the last chunk crosses it */
+	memcpy(b, orig, n);
+	put16(b + 4, (uint16_t)(n - 3));
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_LENGTH);
+	/* a port of 3 bytes: the chunk is 9 long, the next is read from there */
+	memcpy(b, orig, n);
+	off = find_chunk(b, n, NP_HEP_C_IP_FAMILY);
+	put16(b + off + 4, 8);
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_CHUNK);
+	/* an unknown family */
+	memcpy(b, orig, n);
+	b[find_chunk(b, n, NP_HEP_C_IP_FAMILY) + 6] = 3;
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_ADDRESS);
+	/* microseconds past a second */
+	memcpy(b, orig, n);
+	off = find_chunk(b, n, NP_HEP_C_TS_USEC);
+	memset(b + off + 6, 0xff, 4);
+	assert_int_equal(decode_copy(b, n), NP_HEP_E_CHUNK);
+	/* no payload: its chunk turned into a vendor's */
+	memcpy(b, orig, n);
+	off = find_chunk(b, n, NP_HEP_C_PAYLOAD);
+	put16(b + off, 0x0bad);
+	assert_int_equal(np_hep_decode(b, n, true, &m, &used), NP_HEP_E_PAYLOAD);
+	/* an unknown chunk (a vendor's, or a type not read) is skipped and counted */
+	memcpy(b, orig, n);
+	put16(b + find_chunk(b, n, NP_HEP_C_CAPTURE_ID) + 2, 0x0077);
+	assert_int_equal(np_hep_decode(b, n, true, &m, &used), NP_HEP_OK);
+	assert_int_equal(m.unknown_chunks, 1);
+	assert_false(m.has_capture_id);
+	/* not HEP, another HEP version */
+	assert_int_equal(decode_copy((const uint8_t *)"HELLO", 5), NP_HEP_E_NOT_HEP);
+	assert_int_equal(decode_copy((const uint8_t *)"HEP4\0\6", 6), NP_HEP_E_VERSION);
+	assert_int_equal(decode_copy((const uint8_t *)"", 0), NP_HEP_E_TRUNCATED);
+	assert_string_equal(np_hep_err_name(NP_HEP_E_CHUNK), "bad_chunk");
+	assert_string_equal(np_hep_err_name(NP_HEP_E_MAX), "invalid");
+}
+
+/* A stream out of step finds the next "HEP3". */
+static void test_resync(void **state)
+{
+	uint8_t buf[4096];
+	size_t n = fixture("kamailio-v3-1.hep", buf + 7, sizeof(buf) - 7), at;
+
+	(void)state;
+	memcpy(buf, "xxHEPxx", 7);
+	assert_int_equal(np_hep_frame(buf, n + 7), -1);
+	at = np_hep_resync(buf, n + 7);
+	assert_int_equal(at, 7);
+	assert_int_equal(np_hep_frame(buf + at, n), (long)n);
+	/* a partial magic at the end is kept for the next read */
+	assert_int_equal(np_hep_resync((const uint8_t *)"abcHE", 5), 3);
+	assert_int_equal(np_hep_resync((const uint8_t *)"abcd", 4), 4);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_kamailio_v3), cmocka_unit_test(test_kamailio_v2),
+		cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_corruption),  cmocka_unit_test(test_resync),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
