@@ -148,7 +148,7 @@ struct np_det_record {
 	 * an anomaly's messages and connection attempts (the copies on every
 	 * segment, at most NP_DET_ANOMALY_FRAMES), a binding's first frame on
 	 * each side, an incident's union of its evidence's frames. Empty for
-	 * what came from a log.
+	 * what came from a log or from HEP.
 	 */
 	uint8_t n_frames;
 	struct np_pkt_ref frames[NP_DET_MAX_FRAMES];
