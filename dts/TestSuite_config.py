@@ -194,6 +194,18 @@ BAD = [
                     ("  - name: dmz_tap\n    device: \"{}\"\n".format(
                         t.split('device: "')[3].split('"')[0]), "")),
      r"segments\[1\]\.ports", r"port|empty|at least|insufficient|min"),
+    ("evidence_history_too_big",
+     lambda t: t + "evidence:\n  history_frames: 2000000  #<<\n",
+     r"evidence\.history_frames", r"1048576"),
+    ("evidence_snaplen_too_small",
+     lambda t: t + "evidence:\n  snaplen: 64  #<<\n",
+     r"evidence\.snaplen", r"128\.\.65535"),
+    ("evidence_dir_relative",
+     lambda t: t + "evidence:\n  dir: captures  #<<\n",
+     r"evidence\.dir", r"absolute"),
+    ("evidence_dir_without_history",
+     lambda t: t + "evidence:\n  history_frames: 0\n  dir: /tmp  #<<\n",
+     r"evidence\.dir", r"history_frames"),
 ]
 
 

@@ -72,6 +72,7 @@ def require_binary(p):
 PROGRAM_PACKAGES = {
     "baresip": "baresip",
     "capinfos": "wireshark-common",
+    "chromium": "chromium",
     "dpdk-telemetry.py": "dpdk-dev",
     "dpkg-buildpackage": "dpkg-dev",
     "dpdk-testpmd": "dpdk-dev",

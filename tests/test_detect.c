@@ -29,6 +29,9 @@ static struct np_sip_msg msg;
 static struct np_det_record recs[64];
 static unsigned int n_recs;
 
+/* The frame the next event fed comes from (frame 0: none); consumed by sip() and flow_ev(). */
+static struct np_pkt_ref next_ref;
+
 static void on_record(void *ctx, const struct np_det_record *r)
 {
 	(void)ctx;
@@ -112,6 +115,8 @@ static void sip(struct np_det_correlator *c, uint8_t seg, uint64_t ts, const cha
 	s.flow.proto = proto;
 	s.ts_ns = ts;
 	s.segment = seg;
+	s.ref = next_ref;
+	memset(&next_ref, 0, sizeof(next_ref));
 	np_det_correlator_sip(c, &s);
 }
 
@@ -132,6 +137,8 @@ static void flow_ev(struct np_det_correlator *c, uint8_t type, uint8_t seg, uint
 	ev.sport = sport;
 	ev.dport = dport;
 	ev.ts_ns = ts;
+	ev.ref = next_ref;
+	memset(&next_ref, 0, sizeof(next_ref));
 	np_det_correlator_flow(c, &ev);
 }
 
@@ -215,6 +222,112 @@ static void test_seed_incident(void **state)
 	assert_string_equal(find(NP_DET_SIP_TIMEOUT)->timeout_kind, "fast");
 	assert_string_equal(find(NP_DET_TRANSLATED_ROUTE)->sip.header, "Route");
 	np_det_correlator_destroy(c);
+}
+
+/* The frame @p frame of input @p input (= segment) for the next event. */
+static void at(uint8_t seg, uint64_t frame)
+{
+	memset(&next_ref, 0, sizeof(next_ref));
+	next_ref.segment = seg;
+	next_ref.input = seg;
+	next_ref.frame = frame;
+}
+
+/* The seed with frame numbers (as in the fixture's captures), in two arrival orders. */
+static void seed_frames(struct np_det_correlator *c, bool live_order)
+{
+	struct np_flow_event rst;
+
+	memset(&rst, 0, sizeof(rst));
+	rst.refused.reason = NP_FLOW_REFUSED_RST;
+	rst.refused.delay_ns = 1 * MS;
+	at(0, 1);
+	flow_ev(c, NP_FLOW_EV_NEW, 0, T0, "10.0.30.2", 27901, "64.100.0.10", 7003, NULL);
+	at(1, 1);
+	flow_ev(c, NP_FLOW_EV_NEW, 1, T0, "64.100.0.10", 4401, "10.0.10.2", 7003, NULL);
+	at(1, 4);
+	fingerprint(c, 1, T0 + 9 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 1, 0x1234);
+	at(0, 4);
+	fingerprint(c, 0, T0 + 9 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 1, 0x1234);
+	if (live_order) {
+		/* one ring of flow events drained before the SIP ring, one side after the other */
+		at(0, 9);
+		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+			NULL);
+		at(0, 10);
+		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 13 * MS, "10.0.30.2", 27921,
+			"64.100.0.10", 4401, &rst);
+		at(0, 6);
+		sip(c, 0, T0 + 11 * MS, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
+		at(0, 11);
+		sip(c, 0, T0 + 20 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 6, timeout408);
+		at(1, 6);
+		sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+		at(1, 9);
+		sip(c, 1, T0 + 20 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 6, timeout408);
+	} else {
+		at(1, 6);
+		sip(c, 1, T0 + 10 * MS, "10.0.10.2", 7003, "64.100.0.10", 4401, 6, service);
+		at(0, 6);
+		sip(c, 0, T0 + 11 * MS, "64.100.0.10", 7003, "10.0.30.2", 27901, 6, service);
+		at(0, 9);
+		flow_ev(c, NP_FLOW_EV_NEW, 0, T0 + 12 * MS, "10.0.30.2", 27921, "64.100.0.10", 4401,
+			NULL);
+		at(0, 10);
+		flow_ev(c, NP_FLOW_EV_TCP_REFUSED, 0, T0 + 13 * MS, "10.0.30.2", 27921,
+			"64.100.0.10", 4401, &rst);
+		at(0, 11);
+		sip(c, 0, T0 + 20 * MS, "10.0.30.2", 27901, "64.100.0.10", 7003, 6, timeout408);
+		at(1, 9);
+		sip(c, 1, T0 + 20 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 6, timeout408);
+	}
+}
+
+/* "seg:frame seg:frame ..." of a record's frames. */
+static const char *frames_of(const struct np_det_record *r)
+{
+	static char buf[512];
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; i < r->n_frames; i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%u:%lu", i ? " " : "",
+					r->frames[i].segment, (unsigned long)r->frames[i].frame);
+	return buf;
+}
+
+/*
+ * Records name their evidence frames: the binding and hairpin_snat the first
+ * frame of the connection on each side, translated_route the message on both
+ * sides, phantom_connect the SYN and the RST, sip_timeout the request and the
+ * answer on both sides, the incident all of them. Sorted, and the same (ids
+ * too) whichever order the events arrive in.
+ */
+static void test_records_cite_frames(void **state)
+{
+	static const char *const want[][2] = {
+		{ "nat_binding", "0:1 1:1" },
+		{ "hairpin_snat", "0:1 1:1" },
+		{ "translated_route", "0:6 1:6" },
+		{ "phantom_connect", "0:9 0:10" },
+		{ "sip_timeout", "0:6 0:11 1:6 1:9" },
+		{ "nat_reflection_misroute", "0:1 0:6 0:9 0:10 0:11 1:1 1:6 1:9" },
+	};
+
+	(void)state;
+	for (int order = 0; order < 2; order++) {
+		struct np_det_correlator *c = corr(NULL, 0);
+
+		seed_frames(c, order == 1);
+		np_det_correlator_finish(c, T0 + 30 * MS);
+		assert_int_equal(n_recs, 6);
+		for (unsigned int i = 0; i < 6; i++) {
+			assert_int_equal(recs[i].id, i + 1);
+			assert_string_equal(np_det_type_name(recs[i].type), want[i][0]);
+			assert_string_equal(frames_of(&recs[i]), want[i][1]);
+		}
+		np_det_correlator_destroy(c);
+	}
 }
 
 /*
@@ -1133,6 +1246,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed_incident),
+		cmocka_unit_test(test_records_cite_frames),
 		cmocka_unit_test(test_incident_evidence_full),
 		cmocka_unit_test(test_late_binding_still_finds_route),
 		cmocka_unit_test(test_incident_waits_to_settle),

@@ -113,7 +113,8 @@ static void test_every_family_has_help_and_type(void **state)
 	}
 	assert_int_equal(n_seen, NP_PORT_CTR_MAX + NP_SEGMENT_CTR_MAX + NP_WORKER_CTR_MAX + 1 +
 					 NP_TUNNEL_CTR_MAX +
-					 2 /* hep_sent_total, hep_send_errors_total */);
+					 2 /* hep_sent_total, hep_send_errors_total */ +
+					 NP_EVD_CTR_MAX);
 	free(txt);
 }
 

@@ -92,7 +92,7 @@ static void rec_sip(void *ctx, const struct np_flow_msg *m)
 	memcpy(r->data, m->data, m->len);
 }
 
-static const struct np_flow_sink sink = { rec_event, rec_sip, NULL };
+static const struct np_flow_sink sink = { rec_event, rec_sip, NULL, NULL };
 
 static void rec_reset(void)
 {

@@ -21,3 +21,15 @@ cat "$records"
 echo
 echo "== natprobe analyze inside=$seed/inside.pcap dmz=$seed/dmz.pcap (offline)"
 "$bin" analyze "inside=$seed/inside.pcap" "dmz=$seed/dmz.pcap"
+echo
+evidence=/tmp/natprobe-demo-evidence
+report=/tmp/natprobe-demo-report.html
+rm -rf "$evidence"
+mkdir -m 0750 "$evidence"
+echo "== natprobe analyze --evidence $evidence --html $report (the evidence to hand on)"
+"$bin" analyze --evidence "$evidence" --html "$report" \
+	"inside=$seed/inside.pcap" "dmz=$seed/dmz.pcap" >/dev/null
+for f in "$evidence"/*.pcapng; do
+	echo "$f: the incident's frames, both sides (open it in Wireshark)"
+done
+echo "$report: the verdict and the incident drawn as a ladder (open it in a browser)"

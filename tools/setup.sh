@@ -34,6 +34,8 @@ packages=(
 	kmod systemd sudo jq
 	# capture forms and offloads (dts/TestSuite_captures.py, TestSuite_tunnels.py, live_nat)
 	ethtool gzip zstd
+	# renders analyze --html headless: DOM and screenshot (dts/TestSuite_evidence.py)
+	chromium
 )
 
 sudo=""

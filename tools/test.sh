@@ -142,6 +142,13 @@ if command -v valgrind >/dev/null; then
 		c="$logs/fw.pcapng#0" e="$logs/rot/in_*.pcap"
 	leak_check 2 analyze-two-wires analyze inside="$seed/inside.pcap" inside="$seed/dmz.pcap"
 	leak_check 2 analyze-no-interface analyze x="$logs/fw.pcapng#eth9"
+	# evidence: a pcapng per incident and the HTML page (docs/records.md); a
+	# capture that exists already is refused (exit 1)
+	mkdir -p "$logs/evidence"
+	leak_check 0 analyze-evidence-html analyze --evidence "$logs/evidence" \
+		--html "$logs/report.html" inside="$seed/inside.pcap" dmz="$seed/dmz.pcap"
+	leak_check 1 analyze-evidence-exists analyze --evidence "$logs/evidence" \
+		inside="$seed/inside.pcap" dmz="$seed/dmz.pcap"
 else
 	echo "FAIL valgrind not installed (tools/setup.sh installs it)"
 	failed=$((failed + 1))

@@ -34,6 +34,11 @@ const char np_analyze_usage[] =
 	"      --fail-on incident|anomaly\n"
 	"                           exit 3 when an incident (or any anomaly or incident)\n"
 	"                           is found\n"
+	"      --evidence DIR       write each incident's frames, both sides, to\n"
+	"                           DIR/incident-ID.pcapng (a new file; one interface per\n"
+	"                           segment, a comment per frame naming its records)\n"
+	"      --html FILE          write the analysis as one HTML page: the verdict, a\n"
+	"                           ladder diagram per incident, diagnosis, fixes, evidence\n"
 	"  -h, --help               this text\n"
 	"\n" NP_OFFLINE_USAGE_TEXT;
 
@@ -42,19 +47,21 @@ struct analyze_ctx {
 	struct np_det_correlator *corr;
 	struct np_record_names names;
 	bool json;
-	struct np_det_record *recs; /* report mode: kept until the end */
+	struct np_det_record *recs; /* report mode (or --html): kept until the end */
 	size_t n_recs, cap_recs;
 	bool oom;
+	struct np_aev aev; /* --evidence, --html */
 };
 
 static void on_record(void *ctx, const struct np_det_record *r)
 {
 	struct analyze_ctx *a = ctx;
 
-	if (a->json) {
+	if (a->json)
 		np_record_write_json(stdout, r, &a->names);
+	np_aev_record(&a->aev, r);
+	if (a->json && a->aev.html == NULL)
 		return;
-	}
 	if (a->n_recs == a->cap_recs) {
 		size_t cap = a->cap_recs ? a->cap_recs * 2 : 64;
 		struct np_det_record *n = realloc(a->recs, cap * sizeof(*n));
@@ -189,6 +196,33 @@ static void report_bindings(const struct analyze_ctx *a, size_t n, bool all)
 	putchar('\n');
 }
 
+/* "Verdict: ..." (no newline): the report's first line, and the HTML page's. */
+static void verdict_line(const struct analyze_ctx *a, char *buf, size_t len)
+{
+	size_t n_inc = n_kind(a, NP_DET_KIND_INCIDENT), n_an = n_kind(a, NP_DET_KIND_ANOMALY);
+	size_t n_bind = n_kind(a, NP_DET_KIND_BINDING), off;
+	char types[512];
+
+	off = (size_t)snprintf(buf, len, "Verdict: ");
+	if (n_inc > 0) {
+		by_type(a, NP_DET_KIND_INCIDENT, types, sizeof(types));
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0,
+					"%zu incident%s (%s); ", n_inc, n_inc == 1 ? "" : "s",
+					types);
+	} else {
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "no incident; ");
+	}
+	if (n_an > 0) {
+		by_type(a, NP_DET_KIND_ANOMALY, types, sizeof(types));
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "%zu anomal%s (%s); ",
+					n_an, n_an == 1 ? "y" : "ies", types);
+	} else {
+		off += (size_t)snprintf(buf + off, len > off ? len - off : 0, "no anomaly; ");
+	}
+	snprintf(buf + off, len > off ? len - off : 0, "%zu NAT binding%s learned", n_bind,
+		 n_bind == 1 ? "" : "s");
+}
+
 static void report(struct analyze_ctx *a, bool all_bindings)
 {
 	const struct np_det_correlator_stats *cs = np_det_correlator_stats(a->corr);
@@ -197,23 +231,11 @@ static void report(struct analyze_ctx *a, bool all_bindings)
 	size_t n_inc = n_kind(a, NP_DET_KIND_INCIDENT), n_an = n_kind(a, NP_DET_KIND_ANOMALY);
 	size_t n_bind = n_kind(a, NP_DET_KIND_BINDING);
 	const struct np_det_record **order;
-	char types[512], t0[40], t1[40];
+	char verdict[1400], t0[40], t1[40];
 
 	/* The verdict first: what an operator reads, and what a script greps. */
-	printf("Verdict: ");
-	if (n_inc > 0) {
-		by_type(a, NP_DET_KIND_INCIDENT, types, sizeof(types));
-		printf("%zu incident%s (%s); ", n_inc, n_inc == 1 ? "" : "s", types);
-	} else {
-		printf("no incident; ");
-	}
-	if (n_an > 0) {
-		by_type(a, NP_DET_KIND_ANOMALY, types, sizeof(types));
-		printf("%zu anomal%s (%s); ", n_an, n_an == 1 ? "y" : "ies", types);
-	} else {
-		printf("no anomaly; ");
-	}
-	printf("%zu NAT binding%s learned\n\n", n_bind, n_bind == 1 ? "" : "s");
+	verdict_line(a, verdict, sizeof(verdict));
+	printf("%s\n\n", verdict);
 
 	printf("== Incidents: %zu\n", n_inc);
 	for (size_t i = 0; i < a->n_recs; i++)
@@ -281,6 +303,8 @@ int np_cmd_analyze(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "bindings", no_argument, NULL, 'b' },
 		{ "fail-on", required_argument, NULL, 'f' },
+		{ "evidence", required_argument, NULL, 'E' },
+		{ "html", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		NP_OFFLINE_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -294,6 +318,7 @@ int np_cmd_analyze(int argc, char **argv)
 	const char *conf_path = NULL;
 	enum fail_on fail_on = FAIL_ON_NONE;
 	bool all_bindings = false;
+	const char **in_names = NULL;
 	char err[1024];
 	int c, rc = NP_EXIT_OK;
 
@@ -330,6 +355,12 @@ int np_cmd_analyze(int argc, char **argv)
 				np_err("analyze: --fail-on '%s': want incident or anomaly", optarg);
 				return NP_EXIT_USAGE;
 			}
+			break;
+		case 'E':
+			a.aev.dir = optarg;
+			break;
+		case 'H':
+			a.aev.html = optarg;
 			break;
 		case 'h':
 			fputs(np_analyze_usage, stdout);
@@ -369,10 +400,17 @@ int np_cmd_analyze(int argc, char **argv)
 		}
 	a.names.n_segments = NP_OFFLINE_MAX_SEGMENTS;
 	a.names.segments = o.segment_ptr;
+	if (np_aev_on(&a.aev) && np_aev_start(&a.aev, &o, &a.names, err, sizeof(err)) < 0) {
+		np_err("analyze: %s", err);
+		np_aev_free(&a.aev);
+		np_conf_free(&o.conf);
+		return NP_EXIT_USAGE;
+	}
 	/* every slot: opening the inputs, and reading tunnels, may name more segments */
 	if (np_det_control_create(&det, &o.conf, NP_OFFLINE_MAX_SEGMENTS, o.segment_ptr, on_record,
 				  &a, err, sizeof(err)) < 0) {
 		np_err("analyze: %s", err);
+		np_aev_free(&a.aev);
 		np_conf_free(&o.conf);
 		return NP_EXIT_FAIL;
 	}
@@ -381,14 +419,22 @@ int np_cmd_analyze(int argc, char **argv)
 	if (np_offline_open(&o, &sink, err, sizeof(err)) < 0) {
 		np_err("analyze: %s", err);
 		np_offline_close(&o);
+		np_aev_free(&a.aev);
 		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
 	}
+	in_names = calloc(o.n_inputs + 1, sizeof(*in_names));
+	for (unsigned int i = 0; in_names != NULL && i < o.n_inputs; i++)
+		in_names[i] = np_offline_input_name(&o, i);
+	a.names.n_inputs = in_names != NULL ? o.n_inputs : 0;
+	a.names.inputs = in_names;
 	np_offline_run(&o, on_tick, &a);
 	if (o.failed) {
 		fflush(stdout);
 		np_err("analyze: %s", o.fail_msg);
 		free(a.recs);
+		free(in_names);
+		np_aev_free(&a.aev);
 		np_offline_close(&o);
 		np_det_control_destroy(&det);
 		return NP_EXIT_USAGE;
@@ -406,6 +452,22 @@ int np_cmd_analyze(int argc, char **argv)
 	}
 	fflush(stdout);
 	np_offline_warnings(&o);
+	if (a.aev.lost > 0)
+		np_err("warning: %lu frames cited by incidents had left the evidence history "
+		       "(evidence.history_frames %u) before their capture was written; raise it",
+		       (unsigned long)a.aev.lost, o.conf.evidence.history_frames);
+	if (a.aev.errors > 0)
+		rc = NP_EXIT_FAIL;
+	if (a.aev.html != NULL && !a.oom) {
+		char verdict[1400];
+
+		verdict_line(&a, verdict, sizeof(verdict));
+		if (np_aev_write_html(&a.aev, &o, verdict, a.recs, a.n_recs, err, sizeof(err)) <
+		    0) {
+			np_err("analyze: %s", err);
+			rc = NP_EXIT_FAIL;
+		}
+	}
 	if (a.oom) {
 		np_err("analyze: out of memory keeping records; use --json");
 		rc = NP_EXIT_FAIL;
@@ -422,7 +484,9 @@ int np_cmd_analyze(int argc, char **argv)
 			rc = NP_EXIT_FINDINGS;
 	}
 	free(a.recs);
+	free(in_names);
 	np_offline_close(&o);
+	np_aev_free(&a.aev);
 	np_det_control_destroy(&det);
 	return rc;
 }

@@ -195,6 +195,10 @@ int np_run_check_conf(const struct np_conf *c, const char *conf_path, bool allow
 		np_err("export.records_file: %s", err);
 		return -EINVAL;
 	}
+	if (np_evidence_check_conf(c, err, sizeof(err)) != 0) {
+		np_err("%s", err);
+		return -EINVAL;
+	}
 	if (np_run_inputs_trusted(conf_path, c, n_eal, eal, err, sizeof(err)) != 0) {
 		if (!allow_unsafe) {
 			np_err("%s", err);
@@ -254,7 +258,8 @@ int np_cmd_run(int argc, char **argv)
 		return NP_EXIT_USAGE;
 	}
 	if (np_force_quit || np_notify_init() < 0 || np_control_init(&app) < 0 ||
-	    np_workers_create(&app) < 0 || np_ports_init(&app) < 0 || np_privs_drop(&app) < 0) {
+	    np_workers_create(&app) < 0 || np_ports_init(&app) < 0 ||
+	    np_evidence_live_start(&app) < 0 || np_privs_drop(&app) < 0) {
 		bool stopped = np_force_quit;
 
 		release(&app);

@@ -3,8 +3,9 @@
  * Files natprobe reads or writes as root, opened so that an unprivileged
  * user cannot turn that into root's access:
  *
- * - np_open_output(): every file natprobe writes (export.records_file; it
- *   writes no pid or evidence file) is opened with O_NOFOLLOW, created with
+ * - np_open_output(): the file natprobe appends to (export.records_file; it
+ *   writes no pid file; evidence captures are created new, O_EXCL, by
+ *   evidence_file.c) is opened with O_NOFOLLOW, created with
  *   O_EXCL, must be a regular file with one link, owned by root, the user
  *   natprobe runs as or security.user; when root creates it for
  *   security.user, it is given to that user. O_NONBLOCK during the open: a

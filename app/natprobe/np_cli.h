@@ -60,6 +60,18 @@ struct np_file_owner {
  * @p owner. @return fd, or -errno with one line in @p err.
  */
 int np_open_output(const char *path, const struct np_file_owner *owner, char *err, size_t errlen);
+/*
+ * evidence_file.c: write evidence set @p s (lib/export np_evidence.h) to
+ * @p path as pcapng, for `run` and `analyze --evidence`: a new file
+ * (O_EXCL, O_NOFOLLOW, mode 0640, given to @p owner when set and running as
+ * root), removed again if writing fails. @return 0, or -errno with one line
+ * in @p err.
+ */
+struct np_evidence_set;
+struct np_record_names;
+int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
+			   const struct np_record_names *names, const struct np_file_owner *owner,
+			   char *err, size_t errlen);
 /* What np_open_output() would refuse that can be seen now (a link, a FIFO, no directory). */
 int np_output_check(const char *path, char *err, size_t errlen);
 /*

@@ -233,6 +233,9 @@ int np_conf_defaults(struct np_conf *conf)
 	conf->export.hep_transport = NP_DEF_HEP_TRANSPORT;
 	conf->nat.max_bindings = NP_DEF_MAX_BINDINGS;
 	conf->detect.repeat_window_s = NP_DEF_REPEAT_WINDOW_S;
+	conf->evidence.history_frames = NP_DEF_EVIDENCE_FRAMES;
+	conf->evidence.snaplen = NP_DEF_EVIDENCE_SNAPLEN;
+	snprintf(conf->evidence.dir, sizeof(conf->evidence.dir), "%s", NP_DEF_EVIDENCE_DIR);
 	snprintf(conf->security.user, sizeof(conf->security.user), "%s", NP_DEF_SECURITY_USER);
 	snprintf(conf->security.group, sizeof(conf->security.group), "%s", NP_DEF_SECURITY_GROUP);
 	return 0;

@@ -88,6 +88,12 @@ struct raw_detect {
 	unsigned int *repeat_window_s;
 };
 
+struct raw_evidence {
+	unsigned int *history_frames;
+	unsigned int *snaplen;
+	char *dir;
+};
+
 struct raw_security {
 	char *user;
 	char *group;
@@ -116,6 +122,7 @@ struct raw_conf {
 	struct raw_nat *nat;
 	struct raw_detect *detect;
 	struct raw_export *export;
+	struct raw_evidence *evidence;
 	struct raw_security *security;
 	struct raw_tunnel *tunnels;
 	unsigned int tunnels_count;

@@ -147,6 +147,13 @@ static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_END,
 };
 
+static const cyaml_schema_field_t evidence_fields[] = {
+	CYAML_FIELD_UINT_PTR("history_frames", OPT, struct raw_evidence, history_frames),
+	CYAML_FIELD_UINT_PTR("snaplen", OPT, struct raw_evidence, snaplen),
+	CYAML_FIELD_STRING_PTR("dir", OPT_STR, struct raw_evidence, dir, 0, 4095),
+	CYAML_FIELD_END,
+};
+
 static const cyaml_schema_field_t security_fields[] = {
 	CYAML_FIELD_STRING_PTR("user", OPT_STR, struct raw_security, user, 0, NP_USER_MAX),
 	CYAML_FIELD_STRING_PTR("group", OPT_STR, struct raw_security, group, 0, NP_USER_MAX),
@@ -195,6 +202,7 @@ static const cyaml_schema_field_t top_fields[] = {
 	CYAML_FIELD_MAPPING_PTR("nat", OPT, struct raw_conf, nat, nat_fields),
 	CYAML_FIELD_MAPPING_PTR("detect", OPT, struct raw_conf, detect, detect_fields),
 	CYAML_FIELD_MAPPING_PTR("export", OPT, struct raw_conf, export, export_fields),
+	CYAML_FIELD_MAPPING_PTR("evidence", OPT, struct raw_conf, evidence, evidence_fields),
 	CYAML_FIELD_MAPPING_PTR("security", OPT, struct raw_conf, security, security_fields),
 	CYAML_FIELD_SEQUENCE("tunnels", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_conf,
 			     tunnels, &tunnel_entry, 0, NP_MAX_TUNNELS),

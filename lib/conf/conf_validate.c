@@ -541,6 +541,31 @@ static int rule_detect(const struct raw_detect *r, struct np_conf *c, struct con
 		     &c->detect.repeat_window_s);
 }
 
+/* evidence: sizes in range; a directory is only of use when frames are kept. */
+static int rule_evidence(const struct raw_evidence *r, struct np_conf *c, struct conf_errs *e)
+{
+	int ret = range(e, "evidence.history_frames", r->history_frames, 0, NP_EVIDENCE_MAX_FRAMES,
+			&c->evidence.history_frames);
+
+	ret |= range(e, "evidence.snaplen", r->snaplen, 128, 65535, &c->evidence.snaplen);
+	if (r->dir != NULL) {
+		if (r->dir[0] != '\0' && r->dir[0] != '/')
+			return fail(e,
+				    "evidence.dir" SEP
+				    "'%s' is a relative path; give an absolute directory, or \"\" "
+				    "for the directory of export.records_file",
+				    r->dir);
+		snprintf(c->evidence.dir, sizeof(c->evidence.dir), "%s", r->dir);
+	}
+	if (ret == 0 && c->evidence.dir[0] != '\0' && c->evidence.history_frames == 0)
+		return fail(e,
+			    "evidence.dir" SEP
+			    "set, but evidence.history_frames is 0: no frames are kept to write "
+			    "there; give history_frames (1..%u) or leave dir \"\"",
+			    NP_EVIDENCE_MAX_FRAMES);
+	return ret;
+}
+
 /* tunnels[]: each names a tunnel once and an existing segment; tunnel segments are named. */
 static int rule_tunnels(const struct raw_conf *r, struct np_conf *c, struct conf_errs *e)
 {
@@ -684,6 +709,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	static const struct raw_detect no_detect;
 	static const struct raw_export no_export;
 	static const struct raw_security no_security;
+	static const struct raw_evidence no_evidence;
 	const struct raw_nat *nat = raw->nat ? raw->nat : &no_nat;
 	const struct raw_export *exp = raw->export ? raw->export : &no_export;
 	int ret = 0;
@@ -709,6 +735,7 @@ int conf_validate(const struct raw_conf *raw, struct np_conf *conf, struct conf_
 	ret |= rule_detect(raw->detect ? raw->detect : &no_detect, conf, e);
 	ret |= rule_export(exp, conf, e);
 	ret |= rule_export_hep(exp, conf, e);
+	ret |= rule_evidence(raw->evidence ? raw->evidence : &no_evidence, conf, e);
 	ret |= rule_security(raw->security ? raw->security : &no_security, conf, e);
 	return ret ? -EINVAL : 0;
 }

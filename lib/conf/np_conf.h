@@ -73,10 +73,14 @@
 #define NP_DEF_HEP_QUEUE_SIZE 1024
 #define NP_DEF_HEP_NODE_NAME "" /**< "": this machine's host name */
 #define NP_DEF_HEP_TRANSPORT NP_HEP_UDP
-#define NP_DEF_MAX_BINDINGS 65536 /**< = NP_NAT_DEFAULT_MAX_BINDINGS */
-#define NP_DEF_REPEAT_WINDOW_S 60 /**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
-#define NP_DEF_SECURITY_USER ""	  /**< "": keep the user natprobe was started as */
-#define NP_DEF_SECURITY_GROUP ""  /**< "": the user's primary group */
+#define NP_DEF_MAX_BINDINGS 65536	  /**< = NP_NAT_DEFAULT_MAX_BINDINGS */
+#define NP_DEF_REPEAT_WINDOW_S 60	  /**< = NP_DET_DEFAULT_REPEAT_WINDOW_NS */
+#define NP_DEF_EVIDENCE_FRAMES 4096	  /**< evidence.history_frames, per worker */
+#define NP_DEF_EVIDENCE_SNAPLEN 2048	  /**< evidence.snaplen */
+#define NP_DEF_EVIDENCE_DIR ""		  /**< "": the directory of export.records_file */
+#define NP_EVIDENCE_MAX_FRAMES (1u << 20) /**< evidence.history_frames (= NP_HIST_MAX_SLOTS) */
+#define NP_DEF_SECURITY_USER ""		  /**< "": keep the user natprobe was started as */
+#define NP_DEF_SECURITY_GROUP ""	  /**< "": the user's primary group */
 
 /** How HEP reaches export.hep_collector. */
 enum np_hep_transport {
@@ -229,6 +233,17 @@ struct np_conf {
 		char hep_node_name[NP_HEP_NODE_NAME_MAX + 1];
 		enum np_hep_transport hep_transport;
 	} export;
+	/**
+	 * Evidence captures (docs/records.md): each worker keeps the last
+	 * @c history_frames frames it acted on, @c snaplen bytes each, and the
+	 * control thread writes an incident's frames as a pcapng file into
+	 * @c dir (or beside export.records_file). 0 frames: off.
+	 */
+	struct {
+		unsigned int history_frames;
+		unsigned int snaplen;
+		char dir[4096]; /**< "": beside export.records_file */
+	} evidence;
 	/**
 	 * Privileges after start-up (docs/deploy.md). @c user "" keeps the
 	 * process as started; otherwise `run` switches to @c uid / @c gid and

@@ -109,6 +109,17 @@ static inline uint64_t key_hash_str(uint64_t h, const char *s)
 
 #define KEY_SEED 0xcbf29ce484222325ull
 
+static inline uint64_t first_key(uint8_t segment, uint8_t proto, const struct np_addr *src,
+				 uint16_t sport, const struct np_addr *dst, uint16_t dport)
+{
+	uint64_t h = key_hash(KEY_SEED ^ ((uint64_t)segment << 40 | (uint64_t)proto << 32 |
+					  (uint64_t)sport << 16 | dport),
+			      src, sizeof(*src));
+
+	h = key_hash(h, dst, sizeof(*dst));
+	return h ? h : 1;
+}
+
 bool det_ep_eq(const struct det_ep *a, const struct det_ep *b)
 {
 	return a->port == b->port && a->proto == b->proto &&
@@ -155,6 +166,54 @@ static bool dedupe(struct np_det_correlator *c, uint64_t key)
 	return false;
 }
 
+/* ---- frames ------------------------------------------------------------ */
+
+void det_frames_add(struct np_pkt_ref *list, uint8_t *n, unsigned int max,
+		    const struct np_pkt_ref *ref)
+{
+	if (ref == NULL || ref->frame == 0)
+		return;
+	for (unsigned int i = 0; i < *n; i++)
+		if (np_pkt_ref_eq(&list[i], ref))
+			return;
+	if (*n < max)
+		list[(*n)++] = *ref;
+}
+
+static int cmp_ref(const void *x, const void *y)
+{
+	const struct np_pkt_ref *a = x, *b = y;
+
+	if (a->segment != b->segment)
+		return a->segment < b->segment ? -1 : 1;
+	if (a->input != b->input)
+		return a->input < b->input ? -1 : 1;
+	return a->frame < b->frame ? -1 : a->frame > b->frame;
+}
+
+/* Remember the first frame of a flow (its NEW event). */
+static void first_note(struct np_det_correlator *c, const struct np_flow_event *ev)
+{
+	uint64_t k;
+
+	if (ev->ref.frame == 0)
+		return;
+	k = first_key(ev->segment, ev->proto, &ev->src, ev->sport, &ev->dst, ev->dport);
+	c->first[k % DET_MAX_FIRST].key = k;
+	c->first[k % DET_MAX_FIRST].ref = ev->ref;
+}
+
+/* The first frame of the flow initiated by src:sport to dst:dport, or NULL. */
+static const struct np_pkt_ref *first_find(const struct np_det_correlator *c, uint8_t segment,
+					   uint8_t proto, const struct np_addr *src, uint16_t sport,
+					   const struct np_addr *dst, uint16_t dport)
+{
+	uint64_t k = first_key(segment, proto, src, sport, dst, dport);
+	const struct det_first *f = &c->first[k % DET_MAX_FIRST];
+
+	return f->key == k ? &f->ref : NULL;
+}
+
 /* ---- records ----------------------------------------------------------- */
 
 static struct np_det_record *rec_new(struct np_det_correlator *c, uint8_t kind, uint8_t type,
@@ -175,6 +234,8 @@ static struct np_det_record *rec_new(struct np_det_correlator *c, uint8_t kind, 
 void det_emit(struct np_det_correlator *c, struct np_det_record *r)
 {
 	r->id = ++c->next_id;
+	/* The same set in the same order whichever copy arrived first. */
+	qsort(r->frames, r->n_frames, sizeof(r->frames[0]), cmp_ref);
 	if (r->kind == NP_DET_KIND_ANOMALY)
 		c->stats.anomalies[r->type]++;
 	else if (r->kind == NP_DET_KIND_INCIDENT)
@@ -232,6 +293,10 @@ static void finding_close(struct np_det_correlator *c, struct det_finding *f)
 	if (a != NULL) {
 		a->id = f->rec.id;
 		a->finding = -1;
+		a->n_frames = 0;
+		for (unsigned int i = 0; i < f->rec.n_frames; i++)
+			det_frames_add(a->frames, &a->n_frames, NP_DET_ANOMALY_FRAMES,
+				       &f->rec.frames[i]);
 	}
 }
 
@@ -272,6 +337,10 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 	r->count = 1;
 	r->last_ns = r->ts_ns;
 	if (f->used && f->key == key) {
+		struct np_pkt_ref had[NP_DET_MAX_FRAMES];
+		uint8_t n_had = f->rec.n_frames;
+
+		memcpy(had, f->rec.frames, sizeof(had[0]) * n_had);
 		a = det_anomaly_get(c, f->anomaly_seq);
 		if (!finding_seen(f, msg)) {
 			f->rec.count++;
@@ -295,6 +364,13 @@ static struct det_anomaly *report(struct np_det_correlator *c, struct np_det_rec
 					a->xlat = xlat;
 			}
 		}
+		/* Every copy's frames (the one describing the record first). */
+		for (unsigned int i = 0; i < n_had; i++)
+			det_frames_add(f->rec.frames, &f->rec.n_frames, NP_DET_ANOMALY_FRAMES,
+				       &had[i]);
+		for (unsigned int i = 0; i < r->n_frames; i++)
+			det_frames_add(f->rec.frames, &f->rec.n_frames, NP_DET_ANOMALY_FRAMES,
+				       &r->frames[i]);
 		return a;
 	}
 	if (f->used)
@@ -538,6 +614,8 @@ static void raise_hairpin(struct np_det_correlator *c, int xi, uint64_t ts_ns,
 	r->flow = *server_flow;
 	det_ep_str(&x->t, r->endpoint, sizeof(r->endpoint));
 	rec_set_binding(c, r, xi);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &x->first[0]);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &x->first[1]);
 	det_ep_str(&x->t, t, sizeof(t));
 	det_ep_str(&x->server_pub, sp, sizeof(sp));
 	det_ep_str(&x->server, sv, sizeof(sv));
@@ -592,6 +670,7 @@ static void raise_translated_route(struct np_det_correlator *c, struct det_named
 	r->flow = n->flow;
 	rec_set_sip(r, n->method, n->status, n->call_id, n->cseq, np_det_hdr_name(n->hdr),
 		    n->value);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &n->ref);
 	det_ep_str(&n->ep, ep, sizeof(ep));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
 	if (xi >= 0 && c->xlat[xi].x.port != 0) {
@@ -651,6 +730,8 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 	r->flow.sport = ev->sport;
 	r->flow.dport = ev->dport;
 	r->flow.proto = ev->proto;
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &f->syn_ref);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &ev->ref);
 	det_ep_str(&tgt, ep, sizeof(ep));
 	np_endpoint_str(&ev->src, ev->sport, src, sizeof(src));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), ep);
@@ -737,6 +818,12 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		    b->first_seen_ns);
 	r->has_binding = true;
 	r->binding = *b;
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+		       first_find(c, b->seg_a, b->proto, &b->a.src, b->a.sport, &b->a.dst,
+				  b->a.dport));
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+		       first_find(c, b->seg_b, b->proto, &b->b.src, b->b.sport, &b->b.dst,
+				  b->b.dport));
 	np_endpoint_str(&b->a.src, b->a.sport, as, sizeof(as));
 	np_endpoint_str(&b->a.dst, b->a.dport, ad, sizeof(ad));
 	np_endpoint_str(&b->b.src, b->b.sport, bs, sizeof(bs));
@@ -847,6 +934,17 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->binding_id = b->id;
 	x->binding_rec = 0;
 	x->ts_ns = b->first_seen_ns;
+	{
+		const struct np_pkt_ref *fc =
+			first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
+		const struct np_pkt_ref *fs =
+			first_find(c, seg_sv, b->proto, &sv->src, sv->sport, &sv->dst, sv->dport);
+
+		if (fc != NULL)
+			x->first[0] = *fc;
+		if (fs != NULL)
+			x->first[1] = *fs;
+	}
 	/* NAT reflection with source translation: the server sees its own public address. */
 	if (addr_eq(&sv->src, &cl->dst)) {
 		struct np_det_tuple f = {
@@ -891,6 +989,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		x->seg_client = ev->segment;
 		x->seg_server = ev->segment;
 		x->ts_ns = ev->ts_ns;
+		x->first[1] = ev->ref;
 		f.src = ev->src;
 		f.dst = ev->dst;
 		f.sport = ev->sport;
@@ -952,6 +1051,7 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		c->now_ns = ev->ts_ns;
 	switch (ev->type) {
 	case NP_FLOW_EV_NEW:
+		first_note(c, ev);
 		check_static_hairpin(c, ev);
 		break;
 	case NP_FLOW_EV_FINGERPRINT: {
@@ -989,10 +1089,16 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		struct det_named *n = named_find(c, &tgt);
 		int xi = xlat_find(c, &tgt);
 
+		const struct np_pkt_ref *syn = first_find(c, ev->segment, ev->proto, &ev->src,
+							  ev->sport, &ev->dst, ev->dport);
+
 		f->used = true;
 		f->reported = false;
 		f->anomaly_seq = 0;
 		f->ev = *ev;
+		memset(&f->syn_ref, 0, sizeof(f->syn_ref));
+		if (syn != NULL)
+			f->syn_ref = *syn;
 		if (xi >= 0 || n != NULL)
 			raise_phantom(c, f, xi, n);
 		break;
@@ -1031,6 +1137,7 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->flow = s->flow;
 	n->segment = (int8_t)s->segment;
 	n->hdr = a->hdr;
+	n->ref = s->ref;
 	n->status = s->is_request ? 0 : s->status;
 	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : "");
 	det_copy_str(n->call_id, sizeof(n->call_id), s->call_id);
@@ -1164,6 +1271,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		r->flow = s->flow;
 		rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
 			    s->call_id, s->cseq_text, np_det_hdr_name(a->hdr), a->value);
+		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
 		if (nat_explains(c, &s->flow, &a->addr, &xi)) {
 			if (xi >= 0)
@@ -1204,6 +1312,7 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 		memcpy(g->hdr_hash, s->hdr_hash, sizeof(g->hdr_hash));
 		g->ts_ns = s->ts_ns;
 		g->flow = s->flow;
+		g->ref = s->ref;
 		return;
 	}
 	if (g->segment == s->segment || g->msg_hash == s->msg_hash || g->reported)
@@ -1225,6 +1334,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	r->flow = *flow;
 	rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
 		    s->call_id, s->cseq_text, "", "");
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &g->ref);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 	np_endpoint_str(&flow->src, flow->sport, src, sizeof(src));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), src);
 	snprintf(r->detail, sizeof(r->detail),
@@ -1279,6 +1390,10 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 		snprintf(r->sip.value, sizeof(r->sip.value), "%u %s", resp->warning_code,
 			 resp->warning_agent);
 	det_copy_str(r->timeout_kind, sizeof(r->timeout_kind), fast ? "fast" : "timer");
+	for (unsigned int i = 0; t->request_seen && i < t->n_req_ref; i++)
+		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &t->req_ref[i]);
+	if (resp != NULL)
+		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &resp->ref);
 	det_ep_str(&responder, who, sizeof(who));
 	det_copy_str(r->endpoint, sizeof(r->endpoint), who);
 	if (t->request_seen)
@@ -1384,12 +1499,17 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 	if (s->is_request) {
 		if (s->method == NP_SIP_M_ACK)
 			return;
-		if (known && t->request_seen)
-			return; /* retransmission, or the other segment's copy */
+		if (known && t->request_seen) {
+			/* retransmission, or the other segment's copy (cited too) */
+			if (s->segment != t->segment)
+				det_frames_add(t->req_ref, &t->n_req_ref, 4, &s->ref);
+			return;
+		}
 		if (known) {
 			/* Its answer came first (live, copies cross rings): now timed. */
 			t->request_seen = true;
 			t->req_ns = s->ts_ns;
+			det_frames_add(t->req_ref, &t->n_req_ref, 4, &s->ref);
 			t->segment = (int8_t)s->segment;
 			t->flow = s->flow;
 			if (t->final_seen && s->ts_ns <= t->fin.ts_ns)
@@ -1400,6 +1520,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		t->request_seen = true;
 		t->method_id = s->method;
 		t->req_ns = s->ts_ns;
+		det_frames_add(t->req_ref, &t->n_req_ref, 4, &s->ref);
 		if (t->req_ns + 64 * c->t1_ns < c->txn_due_ns)
 			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
 		t->segment = (int8_t)s->segment;
@@ -1444,6 +1565,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			.status = s->status,
 			.warning_code = s->warning_code,
 			.segment = (int8_t)s->segment,
+			.ref = s->ref,
 		};
 
 		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);

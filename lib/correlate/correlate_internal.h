@@ -47,6 +47,7 @@ struct det_xlat {
 	uint32_t binding_rec; /* record id of the binding; 0 until written */
 	uint32_t hairpin_rec; /* record id of hairpin_snat, 0 if none */
 	uint64_t ts_ns;
+	struct np_pkt_ref first[2]; /* first frame of its flow on each side (frame 0: unknown) */
 };
 
 /* An endpoint a SIP header named, kept a while for late joins. */
@@ -71,6 +72,7 @@ struct det_named {
 	int8_t segment;
 	uint8_t hdr;
 	uint16_t status;	      /* of a response; 0 for a request */
+	struct np_pkt_ref ref;	      /* the frame of the message */
 	char method[NP_DET_TEXT_LEN]; /* of a request; "" for a response */
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
@@ -81,8 +83,9 @@ struct det_named {
 struct det_refusal {
 	bool used;
 	struct np_flow_event ev;
-	bool reported;	      /* phantom_connect raised for it */
-	uint32_t anomaly_seq; /* ... as this anomaly */
+	struct np_pkt_ref syn_ref; /* the attempt's first SYN (frame 0: not seen) */
+	bool reported;		   /* phantom_connect raised for it */
+	uint32_t anomaly_seq;	   /* ... as this anomaly */
 };
 
 /* What a transaction's final response said, kept to judge it again. */
@@ -92,6 +95,7 @@ struct det_final {
 	uint16_t status;
 	uint16_t warning_code;
 	int8_t segment;
+	struct np_pkt_ref ref;
 	char warning_agent[NP_DET_TEXT_LEN];
 };
 
@@ -108,6 +112,8 @@ struct det_txn {
 	uint64_t key;
 	uint64_t req_ns;
 	int8_t segment;
+	struct np_pkt_ref req_ref[4]; /* frames of the request, a copy per segment */
+	uint8_t n_req_ref;
 	struct np_det_tuple flow; /* of the request */
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
@@ -125,6 +131,7 @@ struct det_sighting {
 	uint64_t hdr_hash[NP_DET_H_MAX];
 	uint64_t ts_ns;
 	struct np_det_tuple flow;
+	struct np_pkt_ref ref;
 };
 
 /*
@@ -141,8 +148,10 @@ struct det_anomaly {
 	int xlat; /* index in xlat[], -1 if none */
 	struct det_ep endpoint;
 	char call_id[NP_DET_CALLID_LEN];
-	int8_t segment; /* where it was seen; -1 across segments */
-	bool service;	/* a SIP SERVICE (Expressway traversal) is its message */
+	int8_t segment;	  /* where it was seen; -1 across segments */
+	uint8_t n_frames; /* its record's frames, once written */
+	struct np_pkt_ref frames[NP_DET_ANOMALY_FRAMES];
+	bool service; /* a SIP SERVICE (Expressway traversal) is its message */
 };
 
 /*
@@ -173,6 +182,13 @@ struct det_finding {
 #define DET_MAX_INCIDENTS 256
 #define DET_MAX_FINDINGS 1024
 #define DET_MAX_RESPONDERS 4096
+#define DET_MAX_FIRST 16384
+
+/* The first frame of a flow (its NEW event), by flow: what a record cites for it. */
+struct det_first {
+	uint64_t key; /* 0 = free */
+	struct np_pkt_ref ref;
+};
 
 /*
  * Which of a learned binding's two flows are still in a worker's flow table.
@@ -224,8 +240,9 @@ struct np_det_correlator {
 	uint64_t findings_due_ns; /* no open finding's window closes before this */
 	struct det_ep responders[DET_MAX_RESPONDERS]; /* endpoints that answered requests */
 	struct det_incident incidents[DET_MAX_INCIDENTS];
-	uint32_t binding_rec[DET_MAX_XLAT]; /* binding id % DET_MAX_XLAT -> record id */
-	struct det_live live[DET_MAX_LIVE]; /* binding id % DET_MAX_LIVE */
+	struct det_first first[DET_MAX_FIRST]; /* key % DET_MAX_FIRST */
+	uint32_t binding_rec[DET_MAX_XLAT];    /* binding id % DET_MAX_XLAT -> record id */
+	struct det_live live[DET_MAX_LIVE];    /* binding id % DET_MAX_LIVE */
 	/* Learned bindings whose record waits out the join window (ambiguity, seq offset). */
 	struct np_nat_binding pending_bindings[DET_MAX_PENDING_BINDINGS];
 	unsigned int n_pending_bindings;
@@ -245,6 +262,9 @@ void det_emit(struct np_det_correlator *c, struct np_det_record *r);
 struct det_anomaly *det_anomaly_get(struct np_det_correlator *c, uint32_t seq);
 /* Write the finding of anomaly @p a now, if it is still open. */
 void det_finding_close_anomaly(struct np_det_correlator *c, struct det_anomaly *a);
+/* Add @p ref (frame 0: nothing) to @p list of *@p n, at most @p max, once. */
+void det_frames_add(struct np_pkt_ref *list, uint8_t *n, unsigned int max,
+		    const struct np_pkt_ref *ref);
 
 /* incident.c */
 void det_incident_consider(struct np_det_correlator *c, struct det_anomaly *a);

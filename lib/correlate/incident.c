@@ -146,6 +146,28 @@ static int cmp_anomaly_ts(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
+/*
+ * The order members are written in (and so their ids): cause before
+ * consequence, as the catalogue lists the types (hairpin_snat,
+ * translated_route, phantom_connect, sip_timeout), then time. Not arrival
+ * order, which differs live (rings interleave) from offline.
+ */
+static int cmp_member(const void *x, const void *y)
+{
+	const struct det_anomaly *a = *(struct det_anomaly *const *)x;
+	const struct det_anomaly *b = *(struct det_anomaly *const *)y;
+
+	if ((a->id != 0) != (b->id != 0)) /* written already (a window closed): first */
+		return a->id != 0 ? -1 : 1;
+	if (a->id != 0)
+		return a->id < b->id ? -1 : a->id > b->id;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->ts_ns != b->ts_ns)
+		return a->ts_ns < b->ts_ns ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
 static struct np_det_endpoint endpoint_of(const struct det_ep *e)
 {
 	struct np_det_endpoint out = { .addr = e->addr, .port = e->port, .proto = e->proto };
@@ -173,11 +195,12 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 	for (unsigned int i = 0; i < in->n; i++) {
 		struct det_anomaly *a = det_anomaly_get(c, in->members[i]);
 
-		if (a == NULL)
-			continue;
-		det_finding_close_anomaly(c, a);
-		mem[n++] = a;
+		if (a != NULL)
+			mem[n++] = a;
 	}
+	qsort(mem, n, sizeof(mem[0]), cmp_member);
+	for (unsigned int i = 0; i < n; i++)
+		det_finding_close_anomaly(c, mem[i]);
 	qsort(mem, n, sizeof(mem[0]), cmp_anomaly_ts);
 
 	memset(r, 0, sizeof(*r));
@@ -219,6 +242,13 @@ static void write_incident(struct np_det_correlator *c, struct det_incident *in)
 		if (mem[i]->id != 0)
 			r->evidence[r->n_evidence++] = mem[i]->id;
 	qsort(r->evidence, r->n_evidence, sizeof(r->evidence[0]), cmp_u32);
+	/* Its frames: the binding's first frames, then every member's. */
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES, &x->first[0]);
+	det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES, &x->first[1]);
+	for (unsigned int i = 0; i < n; i++)
+		for (unsigned int k = 0; k < mem[i]->n_frames; k++)
+			det_frames_add(r->frames, &r->n_frames, NP_DET_MAX_FRAMES,
+				       &mem[i]->frames[k]);
 
 	cl_name = st->expressway ? "Expressway-C" : "the client";
 	sv_name = st->expressway ? "Expressway-E" : "the server";

@@ -64,6 +64,9 @@ enum np_det_severity {
 };
 
 #define NP_DET_MAX_EVIDENCE 16
+/** Frames a record names (np_det_record::frames); an anomaly names at most 8. */
+#define NP_DET_MAX_FRAMES 32
+#define NP_DET_ANOMALY_FRAMES 8
 #define NP_DET_DEFAULT_REPEAT_WINDOW_NS (60ull * 1000000000ull)
 #define NP_DET_DETAIL_LEN 768
 #define NP_DET_EP_LEN 64
@@ -140,6 +143,15 @@ struct np_det_record {
 	uint8_t outcome;      /**< phantom_connect: enum np_det_outcome */
 	uint8_t n_evidence;
 	uint32_t evidence[NP_DET_MAX_EVIDENCE]; /**< ids of the records it joins */
+	/**
+	 * The frames that show it, sorted by segment, input and frame number:
+	 * an anomaly's messages and connection attempts (the copies on every
+	 * segment, at most NP_DET_ANOMALY_FRAMES), a binding's first frame on
+	 * each side, an incident's union of its evidence's frames. Empty for
+	 * what came from a log or from HEP.
+	 */
+	uint8_t n_frames;
+	struct np_pkt_ref frames[NP_DET_MAX_FRAMES];
 	char detail[NP_DET_DETAIL_LEN];
 	struct np_det_story story; /**< incidents: what happened (lib/export tells it) */
 };

@@ -57,6 +57,8 @@ static const char *encap_label(unsigned int e)
 	  .off = ST_OFF(worker[NP_##e]) },
 #define HEP_ROW(e, n, l, v, h, t) \
 	{ .name = n, .help = h, .type = t, .label = l, .value = v, .off = ST_OFF(hep[NP_##e]) },
+#define EVIDENCE_ROW(e, n, h, t) \
+	{ .name = n, .help = h, .type = t, .off = ST_OFF(evidence[NP_##e]) },
 
 static const struct np_ctr_desc stats_rows[] = {
 	NP_PORT_COUNTERS(PORT_ROW) NP_SEGMENT_COUNTERS(SEGMENT_ROW){
@@ -72,6 +74,7 @@ static const struct np_ctr_desc stats_rows[] = {
 		.step = U64,
 		.dim_step = NP_PKT_CLASS_MAX * U64 },
 	NP_TUNNEL_COUNTERS(TUNNEL_ROW) NP_WORKER_COUNTERS(WORKER_ROW) NP_HEP_COUNTERS(HEP_ROW)
+		NP_EVIDENCE_COUNTERS(EVIDENCE_ROW)
 };
 
 const struct np_ctr_table np_stats_counters = { stats_rows,

@@ -114,6 +114,30 @@
 	  NP_CTR_COUNTER)
 
 /*
+ * Evidence captures (docs/records.md): the workers' histories (summed by the
+ * control thread from np_hist_stats()) and the files the control thread
+ * writes. X(ENUM, "name after natprobe_", "help", type)
+ */
+#define NP_EVIDENCE_COUNTERS(X)                                                                   \
+	X(EVD_HISTORY_FRAMES, "evidence_history_frames_total",                                    \
+	  "Frames copied into the workers' evidence histories (SIP, TCP SYN/FIN/RST, ICMP "       \
+	  "errors, IP fragments)",                                                                \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_FRAMES_CUT, "evidence_frames_cut_total",                                            \
+	  "Frames longer than evidence.snaplen, kept cut to it in the history", NP_CTR_COUNTER)   \
+	X(EVD_FRAMES_LOST, "evidence_frames_lost_total",                                          \
+	  "Frames an incident cites that newer frames had overwritten in the history before its " \
+	  "capture was written (raise evidence.history_frames)",                                  \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_FILES, "evidence_files_total", "Evidence captures written, one per incident",       \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_FILE_ERRORS, "evidence_file_errors_total",                                          \
+	  "Evidence captures that could not be written (directory gone, disk full, name taken)",  \
+	  NP_CTR_COUNTER)                                                                         \
+	X(EVD_HISTORY_BYTES, "evidence_history_bytes",                                            \
+	  "Memory the evidence histories hold, all workers (DPDK memory)", NP_CTR_GAUGE)
+
+/*
  * The control thread's HEP export counters. One family may span several
  * adjacent rows, one per value of its label:
  * X(ENUM, "name after natprobe_", "label", "label value", "help", type)
@@ -146,6 +170,9 @@ enum np_worker_ctr {
 enum np_tunnel_ctr {
 	NP_TUNNEL_COUNTERS(NP_CTR_ENUM) NP_TUNNEL_CTR_MAX
 };
+enum np_evidence_ctr {
+	NP_EVIDENCE_COUNTERS(NP_CTR_ENUM) NP_EVD_CTR_MAX
+};
 #undef NP_CTR_ENUM
 #define NP_CTR_ENUM_L(e, n, l, v, h, t) NP_##e,
 enum np_hep_ctr {
@@ -160,7 +187,8 @@ struct np_stats {
 	uint64_t frame_class[NP_MAX_SEGMENTS][NP_PKT_CLASS_MAX];
 	uint64_t tunnel[NP_MAX_SEGMENTS][NP_PKT_ENCAP_MAX][NP_TUNNEL_CTR_MAX];
 	uint64_t worker[NP_WORKER_CTR_MAX];
-	uint64_t hep[NP_HEP_CTR_MAX]; /**< control thread only */
+	uint64_t hep[NP_HEP_CTR_MAX];	   /**< control thread only */
+	uint64_t evidence[NP_EVD_CTR_MAX]; /**< control thread only */
 } __attribute__((aligned(64)));
 
 /** The process's own counters (`run`): the records file and its outputs. */

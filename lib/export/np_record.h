@@ -12,11 +12,20 @@
 
 #include "np_correlate.h"
 
-/** Segment names, by index, for the "segment" fields. */
+/** Segment names, by index, for the "segment" fields; input names for "frames". */
 struct np_record_names {
 	unsigned int n_segments;
 	const char *const *segments;
+	/** Input names by np_pkt_ref::input: file names offline, port names live. */
+	unsigned int n_inputs;
+	const char *const *inputs;
 };
+
+/** The name of input @p i ("?" when unknown). */
+const char *np_record_input_name(const struct np_record_names *n, unsigned int i);
+
+/** The name of segment @p i ("?" when unknown). */
+const char *np_record_segment_name(const struct np_record_names *n, int i);
 
 /**
  * Write @p r as one JSON object and a newline.
@@ -66,5 +75,8 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 
 /** "2016-04-19T07:09:13.973Z" into @p buf (at least 32 bytes). @return buf. */
 char *np_record_ts(uint64_t ts_ns, char *buf, size_t len);
+
+/** @p ts_ns as the time of day, "HH:MM:SS.mmm" (UTC), as ladders show it. @return @p buf. */
+char *np_record_clock(uint64_t ts_ns, char *buf, size_t len);
 
 #endif /* NP_RECORD_H */

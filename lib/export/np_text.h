@@ -48,6 +48,13 @@ int np_text_filter_flush(struct np_text_filter *tf, FILE *f);
 size_t np_text_escape(char *out, size_t outlen, const char *s, size_t len);
 
 /**
+ * Length of the valid UTF-8 sequence at @p s (1 for ASCII, up to 4), or 0
+ * when it is not one or is cut by @p left: overlong forms, surrogates and
+ * code points above U+10FFFF are not valid. For other escapers (HTML).
+ */
+size_t np_text_utf8_len(const char *s, size_t left);
+
+/**
  * A stdio stream that escapes everything written to it (newlines kept) and
  * writes the result to @p out. fclose() it to flush it; @p out stays open.
  * @return the stream, or NULL with errno set.

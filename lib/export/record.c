@@ -28,6 +28,18 @@ static const char *seg(const struct np_record_names *n, int i)
 	return n->segments[i];
 }
 
+const char *np_record_segment_name(const struct np_record_names *n, int i)
+{
+	return seg(n, i);
+}
+
+const char *np_record_input_name(const struct np_record_names *n, unsigned int i)
+{
+	if (n == NULL || i >= n->n_inputs || n->inputs == NULL || n->inputs[i] == NULL)
+		return "?";
+	return n->inputs[i];
+}
+
 static void kv_str(FILE *f, const char *k, const char *v, bool comma)
 {
 	fprintf(f, "%s\"%s\":", comma ? "," : "", k);
@@ -146,6 +158,18 @@ int np_record_write_json(FILE *f, const struct np_det_record *r, const struct np
 		fputs(",\"evidence\":[", f);
 		for (unsigned int i = 0; i < r->n_evidence; i++)
 			fprintf(f, "%s%u", i ? "," : "", r->evidence[i]);
+		fputc(']', f);
+	}
+	if (r->n_frames > 0) {
+		fputs(",\"frames\":[", f);
+		for (unsigned int i = 0; i < r->n_frames; i++) {
+			const struct np_pkt_ref *x = &r->frames[i];
+
+			fprintf(f, "%s{", i ? "," : "");
+			kv_str(f, "segment", seg(n, x->segment), false);
+			kv_str(f, "input", np_record_input_name(n, x->input), true);
+			fprintf(f, ",\"frame\":%" PRIu64 "}", x->frame);
+		}
 		fputc(']', f);
 	}
 	kv_str(f, "detail", r->detail, true);

@@ -19,13 +19,6 @@ static char *ep_str(const struct np_det_endpoint *e, char *buf, size_t len)
 	return np_endpoint_str(&e->addr, e->port, buf, (unsigned int)len);
 }
 
-static const char *seg(const struct np_record_names *n, int i)
-{
-	if (n == NULL || i < 0 || (unsigned int)i >= n->n_segments || n->segments[i] == NULL)
-		return "?";
-	return n->segments[i];
-}
-
 static const char *client_name(const struct np_det_story *st)
 {
 	return st->expressway ? "Expressway-C" : "the client";
@@ -169,7 +162,7 @@ char *np_record_step(const struct np_det_record *inc, const struct np_det_record
 	return buf;
 }
 
-static void clock_str(uint64_t ns, char *buf, size_t len)
+char *np_record_clock(uint64_t ns, char *buf, size_t len)
 {
 	time_t s = (time_t)(ns / 1000000000ull);
 	struct tm tm;
@@ -177,6 +170,7 @@ static void clock_str(uint64_t ns, char *buf, size_t len)
 	gmtime_r(&s, &tm);
 	snprintf(buf, len, "%02d:%02d:%02d.%03u", tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned int)(ns / 1000000ull % 1000));
+	return buf;
 }
 
 const struct np_det_record *np_record_find(const struct np_det_record *all, size_t n_all,
@@ -221,11 +215,14 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 	if (!one_side)
 		fprintf(f,
 			"    time          id    %s | FW | %s   (seen on %s: %s side; %s: %s side)\n",
-			cl, sv, seg(n, st->seg_client), sentence(client_name(st), cap, sizeof(cap)),
-			seg(n, st->seg_server), sentence(server_name(st), cap2, sizeof(cap2)));
+			cl, sv, np_record_segment_name(n, st->seg_client),
+			sentence(client_name(st), cap, sizeof(cap)),
+			np_record_segment_name(n, st->seg_server),
+			sentence(server_name(st), cap2, sizeof(cap2)));
 	else
 		fprintf(f, "    time          id    %s | FW | %s   (seen on %s: %s side)\n", cl, sv,
-			seg(n, st->seg_server), sentence(server_name(st), cap, sizeof(cap)));
+			np_record_segment_name(n, st->seg_server),
+			sentence(server_name(st), cap, sizeof(cap)));
 	for (unsigned int i = 0; i < k; i++) {
 		const struct np_det_record *e = ev[i];
 		bool fw = e->type == NP_DET_HAIRPIN_SNAT;
@@ -233,7 +230,7 @@ int np_record_write_ladder(FILE *f, const struct np_det_record *inc,
 		bool on_sv = fw || e->segment == st->seg_server;
 		char ts[16], id[12], line[512];
 
-		clock_str(e->ts_ns, ts, sizeof(ts));
+		np_record_clock(e->ts_ns, ts, sizeof(ts));
 		snprintf(id, sizeof(id), "[%u]", e->id);
 		fprintf(f, "    %s  %-5s %*s | %s | %-*s %s\n", ts, id, w, on_cl ? cl : "",
 			fw ? "FW" : "  ", w, on_sv ? sv : "",

@@ -46,6 +46,13 @@ static int seq_len(const unsigned char *s, size_t left)
 	return n;
 }
 
+size_t np_text_utf8_len(const char *s, size_t left)
+{
+	int n = left > 0 ? seq_len((const unsigned char *)s, left) : 0;
+
+	return n > 0 ? (size_t)n : 0;
+}
+
 static bool is_control(unsigned char c, bool keep_newline)
 {
 	return (c < 0x20 && !(keep_newline && c == '\n')) || c == 0x7f;

@@ -304,5 +304,7 @@ void flow_reasm_data(struct np_flow_table *t, uint32_t idx, uint32_t seq, const 
 	}
 	c->next_seq[d] = seq + n;
 	e->dflags[d] |= FLOW_D_SEQ;
+	if (pk->sink && pk->sink->sip_stream)
+		pk->sink->sip_stream(pk->sink->ctx);
 	stream_data(t, e, c, d, p, n, pk);
 }

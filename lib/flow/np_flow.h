@@ -197,6 +197,12 @@ struct np_flow_event {
 	struct np_addr src; /**< initiator address */
 	struct np_addr dst; /**< responder address */
 	uint64_t ts_ns;	    /**< time of the packet (or np_flow_expire() call) causing it */
+	/**
+	 * The frame that caused it. This library leaves it zero (it does not
+	 * number frames); the inspector (lib/inspect) fills it in, and it stays
+	 * zero for events np_flow_expire() causes.
+	 */
+	struct np_pkt_ref ref;
 	union {
 		struct {
 			uint64_t hash; /**< np_flow_fp_hash() of the first bytes */
@@ -270,6 +276,14 @@ struct np_flow_sink {
 	void (*event)(void *ctx, const struct np_flow_event *ev);
 	void (*sip)(void *ctx, const struct np_flow_msg *m);
 	void *ctx;
+	/**
+	 * Optional: the frame being processed carries new data of a
+	 * SIP-over-TCP stream (called before the data is framed; also for data
+	 * that only fills a reassembly buffer; not for a retransmission of data
+	 * already taken). Lets the caller keep every frame a message spans
+	 * (evidence captures).
+	 */
+	void (*sip_stream)(void *ctx);
 };
 
 /**

@@ -11,8 +11,16 @@
 #include "np_inspect.h"
 #include "msgflow.h"
 #include "np_frag.h"
+#include "np_history.h"
 
 #define NP_DET_FRAG_DEFAULT_TIMEOUT_NS (2ull * 1000000000ull)
+
+static const struct np_pkt_ref no_ref; /* events no frame caused (ageing) */
+
+/* Classes whose frames may be kept whatever the callbacks say (flags, ICMP errors). */
+#define KEEP_CLASSES                                                           \
+	((1u << NP_PKT_TCP) | (1u << NP_PKT_TRUNCATED) | (1u << NP_PKT_ICMP) | \
+	 (1u << NP_PKT_FRAGMENT))
 
 struct np_det_inspect {
 	struct np_flow_table *flows;
@@ -26,6 +34,13 @@ struct np_det_inspect {
 	struct np_det_inspect_stats stats;
 	struct np_sip_msg msg;
 	struct np_det_sip sum;
+	/* The frame being inspected (the caller's, valid during the call); no_ref
+	 * between frames (ageing, a log's entries). */
+	const struct np_pkt_ref *ref;
+	struct np_hist *hist;
+	uint32_t keep_classes; /* KEEP_CLASSES with a history, else 0 */
+	uint32_t keep;	       /* NP_HIST_F_* the callbacks gave the frame; 0 between frames */
+	uint64_t call_key;     /* of the first SIP message it completed; 0 between frames */
 };
 
 /* ---- counters --------------------------------------------------------- */
@@ -121,9 +136,16 @@ void np_det_inspect_event(struct np_det_inspect *ins, const struct np_flow_event
 		ins->sink.flow_event(ins->sink.ctx, ev);
 }
 
-static void on_flow_event(void *ctx, const struct np_flow_event *ev)
+/* A flow event a frame caused (or ageing): it names that frame. */
+static void on_flow_event(void *ctx, const struct np_flow_event *fev)
 {
-	np_det_inspect_event(ctx, ev);
+	struct np_det_inspect *ins = ctx;
+	struct np_flow_event ev = *fev;
+
+	ev.ref = *ins->ref;
+	if (ev.type == NP_FLOW_EV_TCP_REFUSED)
+		ins->keep |= NP_HIST_F_REFUSAL;
+	np_det_inspect_event(ins, &ev);
 }
 
 /* Headers usable even though the parse stopped in the body on purpose. */
@@ -160,6 +182,12 @@ static void mark_translations(struct np_det_inspect *ins, struct np_det_sip *s)
 	}
 }
 
+/* A segment of a SIP stream: the frame is part of a message, kept as evidence. */
+static void on_sip_stream(void *ctx)
+{
+	((struct np_det_inspect *)ctx)->keep |= NP_HIST_F_SIP;
+}
+
 static void msgflow_emit(void *ctx, const struct np_flow_event *ev)
 {
 	np_det_inspect_event(ctx, ev);
@@ -183,6 +211,10 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 		st->requests[m->method < NP_SIP_M_MAX ? m->method : NP_SIP_M_OTHER]++;
 	else
 		st->responses[m->status / 100 <= 6 ? m->status / 100 : 0]++;
+	/* a frame's message (not a log's): its Call-ID finds the frame in the history */
+	if ((ins->keep & NP_HIST_F_SIP) && ins->hist != NULL && ins->call_key == 0 &&
+	    m->call_id.len > 0)
+		ins->call_key = np_hist_call_key(m->call_id.p, m->call_id.len);
 	if (ins->sink.sip_full != NULL)
 		ins->sink.sip_full(ins->sink.ctx, fm, m);
 	if ((fm->flags & NP_FLOW_MSG_F_NO_FLOW) && ins->msgflow != NULL)
@@ -197,6 +229,7 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 	s->flow.dport = fm->dport;
 	s->flow.proto = fm->proto;
 	s->ts_ns = fm->ts_ns;
+	s->ref = *ins->ref;
 	s->segment = fm->segment;
 	s->flow_flags = fm->flags;
 	if (fm->flags & NP_FLOW_MSG_F_LOGGED) {
@@ -211,7 +244,10 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 
 static void on_sip(void *ctx, const struct np_flow_msg *fm)
 {
-	np_det_inspect_sip(ctx, fm, 0);
+	struct np_det_inspect *ins = ctx;
+
+	ins->keep |= NP_HIST_F_SIP;
+	np_det_inspect_sip(ins, fm, 0);
 }
 
 static void *frag_alloc(void *ctx, size_t size)
@@ -262,6 +298,11 @@ struct np_det_inspect *np_det_inspect_create(const struct np_det_inspect_conf *c
 	ins->flow_sink.event = on_flow_event;
 	ins->flow_sink.sip = on_sip;
 	ins->flow_sink.ctx = ins;
+	ins->hist = conf->hist;
+	ins->keep_classes = conf->hist != NULL ? KEEP_CLASSES : 0;
+	ins->ref = &no_ref;
+	if (ins->hist != NULL)
+		ins->flow_sink.sip_stream = on_sip_stream;
 	ins->flows = np_flow_table_create(&conf->flow);
 	if (ins->flows == NULL)
 		goto fail;
@@ -317,8 +358,8 @@ void np_det_inspect_destroy(struct np_det_inspect *ins)
 		free(mem);
 }
 
-int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
-			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+static inline int inspect(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			  uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {
 	switch (pi->cls) {
 	case NP_PKT_TCP:
@@ -354,10 +395,77 @@ int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint
 	}
 }
 
+static inline uint32_t keep_class(const struct np_pkt_info *pi)
+{
+	if (pi->cls == NP_PKT_ICMP)
+		return pi->icmp_inner.valid ? NP_HIST_F_ICMP : 0;
+	if (pi->cls == NP_PKT_FRAGMENT)
+		return NP_HIST_F_FRAGMENT;
+	return (pi->tcp_flags & 0x07) ? NP_HIST_F_TCP_CTL : 0; /* FIN, SYN, RST */
+}
+
+/* Copy the frame into the evidence history, with the keys that find it again. */
+static __attribute__((noinline)) void keep_frame(struct np_det_inspect *ins, uint32_t keep,
+						 const uint8_t *frame, uint32_t len,
+						 const struct np_pkt_info *pi, uint64_t now_ns)
+{
+	struct np_hist_meta m;
+
+	memset(&m, 0, sizeof(m));
+	m.ref = *ins->ref;
+	m.ts_ns = now_ns;
+	m.flags = keep;
+	m.call_key = ins->call_key;
+	if (pi->cls == NP_PKT_ICMP)
+		m.flow_key = np_hist_flow_key(ins->ref->segment, pi->icmp_inner.proto,
+					      &pi->icmp_inner.src, pi->icmp_inner.sport,
+					      &pi->icmp_inner.dst, pi->icmp_inner.dport);
+	else if (pi->l4_off != 0)
+		m.flow_key = np_hist_flow_key(ins->ref->segment, pi->l4_proto, &pi->src, pi->sport,
+					      &pi->dst, pi->dport);
+	np_hist_put(ins->hist, &m, frame, len);
+}
+
+int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref *ref,
+			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
+			     uint64_t now_ns)
+{
+	uint32_t keep = 0;
+
+	/*
+	 * What a frame that earns nothing costs: a store, a test of its class,
+	 * a test of what the callbacks set. Those set ins->keep (SIP, refusals);
+	 * it is cleared only when set.
+	 */
+	ins->ref = ref;
+	if (__builtin_expect((ins->keep_classes >> pi->cls) & 1, 0))
+		keep = keep_class(pi);
+	inspect(ins, ref->segment, frame, len, pi, now_ns);
+	keep |= ins->keep;
+	if (__builtin_expect(keep != 0, 0)) {
+		if (ins->hist != NULL)
+			keep_frame(ins, keep, frame, len, pi, now_ns);
+		ins->keep = 0;
+		ins->call_key = 0;
+	}
+	ins->ref = &no_ref; /* what comes between frames (ageing, a log's entries) names none */
+	return 0;
+}
+
+int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
+{
+	struct np_pkt_ref ref = { .segment = segment };
+
+	return np_det_inspect_frame_ref(ins, &ref, frame, len, pi, now_ns);
+}
+
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work)
 {
-	unsigned int done = np_flow_expire(ins->flows, now_ns, max_work, &ins->flow_sink);
+	unsigned int done;
+
+	done = np_flow_expire(ins->flows, now_ns, max_work, &ins->flow_sink);
 
 	if (ins->frags != NULL && done < max_work)
 		done += np_frag_expire(ins->frags, now_ns, max_work - done);

@@ -102,7 +102,8 @@ struct np_det_tuple {
 struct np_det_sip {
 	struct np_det_tuple flow;
 	uint64_t ts_ns;
-	uint64_t msg_hash;		 /**< hash of the message bytes (alg_rewrite) */
+	struct np_pkt_ref ref; /**< the frame that completed the message (frame 0: a log) */
+	uint64_t msg_hash;     /**< hash of the message bytes (alg_rewrite) */
 	uint64_t hdr_hash[NP_DET_H_MAX]; /**< hash of each header's values (what changed) */
 	uint32_t cseq;
 	uint16_t status;       /**< 0 for requests */
@@ -163,6 +164,8 @@ struct np_det_inspect_stats {
 	uint64_t xlat_syn_to_snat; /**< TCP connection attempts to a translated source */
 };
 
+struct np_hist;
+
 /**
  * The inspector's counters table (np_ctr.h), over struct
  * np_det_inspect_stats: natprobe_sip_requests_total{segment,method},
@@ -182,6 +185,13 @@ struct np_det_inspect_conf {
 	 * lock-free per SIP address and per connection attempt; may be NULL.
 	 */
 	const struct np_nat_xlat *xlat;
+	/**
+	 * Evidence history (np_history.h) the inspector copies the frames it
+	 * acts on into: those carrying SIP (every TCP segment of a SIP stream),
+	 * TCP SYN, FIN and RST, ICMP errors and IP fragments. NULL: none kept.
+	 * Written only by the inspector's thread; the caller creates and frees it.
+	 */
+	struct np_hist *hist;
 	/**
 	 * Connections tracked for messages that arrive without their packets
 	 * (NP_FLOW_MSG_F_NO_FLOW: HEP); 0: such messages give no flow events.
@@ -219,6 +229,17 @@ void np_det_inspect_destroy(struct np_det_inspect *ins);
  */
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns);
+
+/**
+ * np_det_inspect_frame() for a frame whose origin is known: @p ref (its
+ * segment, input and frame number; read during the call only) is handed on
+ * in the flow events (np_flow_event::ref) and SIP summaries
+ * (np_det_sip::ref) the frame causes, and kept with the frame in the
+ * evidence history. The segment is ref->segment. @return 0.
+ */
+int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref *ref,
+			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
+			     uint64_t now_ns);
 
 /** Age flows and fragments; bounded by @p max_work. @return work done. */
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,

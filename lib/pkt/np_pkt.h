@@ -127,6 +127,27 @@ struct np_addr {
 	uint8_t b[16];
 };
 
+/**
+ * Where a frame came from: the input it was read from and its number there,
+ * counted from 1 as Wireshark counts frames. Offline an input is a file
+ * (every packet block counts, those natprobe skips included); live it is a
+ * port's rx queue. The parser never sets it: the code that reads frames
+ * does, and the inspector hands it on with what each frame caused
+ * (lib/inspect), so records can name their evidence frames.
+ */
+struct np_pkt_ref {
+	uint64_t frame;	     /**< 1-based number in its input; 0: no frame (a timer, a log) */
+	uint16_t input;	     /**< index of the input (the reader's numbering) */
+	uint8_t segment;     /**< segment the frame was inspected on */
+	uint8_t reserved[5]; /**< zero */
+};
+
+/** Do @p a and @p b name the same frame (segment, input, number)? */
+static inline bool np_pkt_ref_eq(const struct np_pkt_ref *a, const struct np_pkt_ref *b)
+{
+	return a->frame == b->frame && a->input == b->input && a->segment == b->segment;
+}
+
 /** Result of np_pkt_parse(). Offsets are from the start of the frame. */
 struct np_pkt_info {
 	uint8_t cls;	      /**< enum np_pkt_class */

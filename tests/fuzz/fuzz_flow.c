@@ -71,7 +71,7 @@ static void on_sip(void *ctx, const struct np_flow_msg *m)
 		sum += m->data[i];
 }
 
-static const struct np_flow_sink sink = { on_event, on_sip, NULL };
+static const struct np_flow_sink sink = { on_event, on_sip, NULL, NULL };
 
 /* A valid Ethernet + IPv4/IPv6 + TCP/UDP frame; returns its length. */
 static uint32_t build(unsigned int op, uint8_t flags, uint32_t seq, const uint8_t *pl, uint32_t n)

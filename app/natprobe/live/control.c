@@ -99,6 +99,7 @@ static void on_record(void *ctx, const struct np_det_record *r)
 		if (app->observers[o]->record != NULL)
 			app->observers[o]->record(app, r);
 	np_records_write(app, r);
+	np_evidence_live_record(app, r);
 }
 
 int np_observer_add(struct np_app *app, const struct np_observer *o)
@@ -168,6 +169,7 @@ void np_control_fini(struct np_app *app)
 	np_sip_db_destroy(app->sip_db);
 	app->sip_db = NULL;
 	np_records_close(app);
+	np_evidence_live_stop(app);
 }
 
 /* After the workers stopped: take what is left in the rings, settle incidents. */
@@ -196,6 +198,7 @@ void np_control_stats_src(struct np_app *app, struct np_stats_src *src)
 	app->app_counters.records_reopen_failed = app->rec.reopen_failed;
 	app->app_counters.stdout_failures = np_output_failures(NP_OUT_STDOUT);
 	app->app_counters.stderr_failures = np_output_failures(NP_OUT_STDERR);
+	np_evidence_live_counters(app);
 	*src = (struct np_stats_src){
 		.conf = &app->conf,
 		.n_workers = app->n_workers,

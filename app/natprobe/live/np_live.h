@@ -34,6 +34,8 @@ struct np_hep_listen;
 struct np_links;
 struct np_observer;
 struct rte_rcu_qsbr;
+struct np_hist;
+struct np_evidence;
 
 #define NP_NO_PORT UINT16_MAX
 #define NP_MAX_BURST 512
@@ -100,6 +102,7 @@ struct np_rxq {
 	uint8_t port;	  /* config index of the rx port (counters) */
 	uint8_t out_port; /* config index of the tx port */
 	uint8_t segment;
+	uint16_t input;	  /* evidence input number: frame references name it */
 	uint32_t max_len; /* longer frames are forwarded, not inspected (oversize) */
 };
 
@@ -146,7 +149,8 @@ struct np_worker {
 	struct rte_mempool *hep_pool; /* HEP export slots (observe/); NULL when HEP is off */
 	struct rte_ring *hep_ring;    /* filled slots; worker: enqueues, control: dequeues */
 	struct np_det_inspect *ins;   /* worker: rw; control: ro through its stats */
-	uint64_t tsc_base;	      /* TSC and wall clock at start: packet times */
+	struct np_hist *hist; /* evidence history; worker: writes, control: reads; NULL: off */
+	uint64_t tsc_base;    /* TSC and wall clock at start: packet times */
 	uint64_t ns_base;
 	double ns_per_tsc;
 	const struct np_conf *conf;
@@ -197,11 +201,17 @@ struct np_app {
 	struct np_det_control det;
 	struct np_record_names names;
 	const char *segment_names[NP_MAX_SEGMENTS];
-	struct np_records rec;		     /* export.records_file */
-	double duration_s;		     /* --duration, 0 = until a signal */
-	double idle_exit_s;		     /* --idle-exit, 0 = never */
-	bool allow_unsafe;		     /* --allow-unsafe-config */
-	uint64_t events_seen[8];	     /* per np_event_type; control: rw */
+	struct np_records rec;	      /* export.records_file */
+	double duration_s;	      /* --duration, 0 = until a signal */
+	double idle_exit_s;	      /* --idle-exit, 0 = never */
+	bool allow_unsafe;	      /* --allow-unsafe-config */
+	uint64_t events_seen[8];      /* per np_event_type; control: rw */
+	struct np_evidence *evidence; /* evidence captures (evidence.c), NULL when off; control */
+	char evidence_dir[4096];      /* where they go */
+	char evidence_stamp[24];      /* run start, UTC, in their names */
+	unsigned int n_inputs;	      /* evidence inputs: one per (port, rx queue) */
+	char (*input_name)[48];	      /* "c_side", or "c_side/q1" for a port of several queues */
+	const char **input_ptr;
 	struct np_versions versions;	     /* natprobe_build_info labels */
 	struct np_process_info process;	     /* natprobe_build_info, process_start_time_seconds */
 	struct np_app_counters app_counters; /* control: rw at each export */
@@ -281,6 +291,9 @@ bool np_link_restarts(const struct np_app *app, unsigned int p);
  * loop (arg: its struct np_worker).
  */
 int np_workers_create(struct np_app *app);
+/* DPDK memory on socket (intptr_t)@p ctx, for the allocators of libraries' tables a worker owns. */
+void *np_socket_alloc(size_t size, size_t align, void *ctx);
+void np_socket_free(void *p, void *ctx);
 void np_workers_free(struct np_app *app);
 int np_worker_main(void *arg);
 
@@ -298,6 +311,20 @@ void np_hep_listen_stop(struct np_app *app);
 unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts);
 void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src);
 void np_hep_listen_close(struct np_app *app);
+
+/*
+ * evidence.c: evidence captures of `run` (docs/records.md). Histories
+ * are made with the workers, inputs named once the queues are known; each
+ * incident record then gets its capture written by the control thread.
+ */
+bool np_evidence_live_on(const struct np_conf *c); /* history_frames and a directory */
+int np_evidence_check_conf(const struct np_conf *c, char *err, size_t errlen);
+int np_evidence_worker_init(struct np_app *app, struct np_worker *w, int socket);
+void np_evidence_worker_free(struct np_worker *w);
+int np_evidence_live_start(struct np_app *app); /* after np_ports_init: 0 or -errno */
+void np_evidence_live_record(struct np_app *app, const struct np_det_record *r);
+void np_evidence_live_counters(struct np_app *app); /* into control_stats (np_control_stats_src) */
+void np_evidence_live_stop(struct np_app *app);
 
 /* control.c */
 int np_control_init(struct np_app *app);

@@ -127,8 +127,10 @@ static inline uint8_t tunnel_family(uint8_t encap)
  */
 static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_rxq *r,
 					  const uint8_t *data, uint32_t len,
-					  const struct np_pkt_info *pi, uint64_t now_ns)
+					  const struct np_pkt_info *pi, uint64_t now_ns,
+					  const struct np_pkt_ref *ref)
 {
+	struct np_pkt_ref inner_ref = *ref;
 	struct np_stats *st = &w->stats;
 	struct np_pkt_tunnel t;
 	struct np_pkt_info ipi;
@@ -140,7 +142,7 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	if (rc != NP_PKT_DECAP_OK) {
 		if (rc == NP_PKT_DECAP_BAD)
 			st->tunnel[r->segment][t.encap][NP_TUN_ERRORS]++;
-		np_det_inspect_frame(w->ins, r->segment, data, len, pi, now_ns);
+		np_det_inspect_frame_ref(w->ins, ref, data, len, pi, now_ns);
 		return;
 	}
 	st->tunnel[r->segment][t.encap][NP_TUN_FRAMES]++;
@@ -162,12 +164,13 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	}
 	if (ipi.ip_csum == NP_PKT_IP_CSUM_ZERO && cls != NP_PKT_BAD_CHECKSUM)
 		st->segment[seg][NP_SEG_IPV4_CSUM_ZERO]++;
-	np_det_inspect_frame(w->ins, seg, inner, ilen, &ipi, now_ns);
+	inner_ref.segment = seg;
+	np_det_inspect_frame_ref(w->ins, &inner_ref, inner, ilen, &ipi, now_ns);
 }
 
 /* Look at one frame. Never changes it. */
 static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
-			   uint64_t now_ns)
+			   uint64_t now_ns, const struct np_pkt_ref *ref)
 {
 	struct np_stats *st = &w->stats;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -199,10 +202,10 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
 	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
 	if (unlikely(np_pkt_may_be_tunnel(&pi))) {
-		inspect_tunnel(w, r, data, avail, &pi, now_ns);
+		inspect_tunnel(w, r, data, avail, &pi, now_ns, ref);
 		return;
 	}
-	np_det_inspect_frame(w->ins, r->segment, data, avail, &pi, now_ns);
+	np_det_inspect_frame_ref(w->ins, ref, data, avail, &pi, now_ns);
 }
 
 /*
@@ -263,6 +266,12 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	uint64_t *in = w->stats.port[r->port];
 	uint64_t t0, now_ns, bytes = 0;
 	uint16_t n;
+	/*
+	 * Frames are numbered per rx queue, from 1: what records and evidence
+	 * captures cite. This worker's count of the port is its queue's count
+	 * (a worker polls one queue of a port).
+	 */
+	struct np_pkt_ref ref = { .input = r->input, .segment = r->segment };
 
 	w->stats.worker[NP_WK_POLLS]++;
 	n = rte_eth_rx_burst(r->port_id, r->queue, pkts, (uint16_t)burst);
@@ -270,12 +279,14 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 		return;
 	t0 = rte_rdtsc();
 	now_ns = w->ns_base + (uint64_t)((double)(t0 - w->tsc_base) * w->ns_per_tsc);
+	ref.frame = in[NP_PORT_RX_PACKETS];
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
 		bytes += lens[i];
-		inspect(w, r, pkts[i], now_ns);
+		ref.frame++;
+		inspect(w, r, pkts[i], now_ns, &ref);
 	}
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;
@@ -328,12 +339,12 @@ int np_worker_main(void *arg)
 /* ------------------------------------------------------------------ */
 /* Set-up, on the main lcore before the workers run                    */
 
-static void *socket_alloc(size_t size, size_t align, void *ctx)
+void *np_socket_alloc(size_t size, size_t align, void *ctx)
 {
-	return rte_malloc_socket("np_flow", size, (unsigned int)align, (int)(intptr_t)ctx);
+	return rte_malloc_socket("natprobe", size, (unsigned int)align, (int)(intptr_t)ctx);
 }
 
-static void socket_free(void *p, void *ctx)
+void np_socket_free(void *p, void *ctx)
 {
 	(void)ctx;
 	rte_free(p);
@@ -350,14 +361,17 @@ static int create_inspector(struct np_app *app, struct np_worker *w, int socket)
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = c->datapath.flow_table_size;
 	ic.flow.reasm_buffers = c->datapath.tcp_reasm_buffers;
-	ic.flow.alloc = socket_alloc;
-	ic.flow.free = socket_free;
+	ic.flow.alloc = np_socket_alloc;
+	ic.flow.free = np_socket_free;
 	ic.flow.alloc_ctx = (void *)(intptr_t)socket;
 	ic.flow.n_sip_ports = c->sip.n_ports;
 	memcpy(ic.flow.sip_ports, c->sip.ports, sizeof(uint16_t) * c->sip.n_ports);
 	ic.frag_datagrams = 1024;
 	ic.sip_db = app->sip_db;
 	ic.xlat = app->det.xlat;
+	if (np_evidence_worker_init(app, w, socket) < 0)
+		return -ENOMEM;
+	ic.hist = w->hist;
 	if (w->hep_pool != NULL) /* an observer set HEP export up */
 		sink.sip_full = sip_to_hep;
 	sink.ctx = w;
@@ -448,6 +462,7 @@ void np_workers_free(struct np_app *app)
 			if (app->observers[o]->worker_free != NULL)
 				app->observers[o]->worker_free(w);
 		np_det_inspect_destroy(w->ins);
+		np_evidence_worker_free(w);
 		rte_free(w);
 		app->workers[i] = NULL;
 	}

@@ -188,6 +188,7 @@ static void advance(struct np_capture_input *in)
 			len = p.len;
 			ts = p.ts_ns;
 		}
+		in->frame_no++;
 		in->ifaces[iface].frames++;
 		if (!in->ifaces[iface].supported ||
 		    !to_ethernet(in, in->ifaces[iface].linktype, d, caplen)) {
@@ -198,6 +199,7 @@ static void advance(struct np_capture_input *in)
 		in->next.wire_len = len;
 		in->next.ts_ns = ts;
 		in->next.iface = iface;
+		in->next.frame_no = in->frame_no;
 		in->has_next = true;
 		return;
 	}
@@ -260,6 +262,7 @@ static int start(struct np_capture_input *in, char *err, size_t errlen)
 	}
 	in->open = true;
 	in->eof = false;
+	in->frame_no = 0; /* read from the first byte: frames count from 1 again */
 	return 0;
 }
 

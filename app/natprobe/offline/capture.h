@@ -39,6 +39,8 @@ struct np_frame {
 	uint64_t ts_ns;	     /* capture time, ns since the epoch */
 	unsigned int input;  /* index of the input it came from */
 	unsigned int iface;  /* interface in that input (pcapng), 0 for pcap */
+	uint64_t frame_no;   /* its number in the input, from 1, as Wireshark counts:
+			      * every packet block, those not handed over included */
 };
 
 struct np_capture_iface {
@@ -63,10 +65,11 @@ struct np_capture_input {
 	struct np_frame next;
 	unsigned int n_ifaces;
 	struct np_capture_iface *ifaces;
-	uint64_t frames;  /* frames handed over */
-	uint64_t skipped; /* frames not handed over (link type, not IP) */
-	char error[256];  /* set when reading stopped on a damaged file */
-	uint8_t *buf;	  /* synthetic Ethernet frames, while open */
+	uint64_t frames;   /* frames handed over */
+	uint64_t frame_no; /* packets read since the reader started (frame numbers) */
+	uint64_t skipped;  /* frames not handed over (link type, not IP) */
+	char error[256];   /* set when reading stopped on a damaged file */
+	uint8_t *buf;	   /* synthetic Ethernet frames, while open */
 };
 
 struct np_capture {

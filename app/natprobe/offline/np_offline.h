@@ -28,6 +28,8 @@
 #include "np_inspect.h"
 #include "np_conf.h"
 #include "np_correlate.h"
+#include "np_evidence.h"
+#include "np_record.h"
 #include "np_tunnel.h"
 
 #define NP_OFFLINE_MAX_SEGMENTS NP_DET_MAX_SEGMENTS
@@ -61,6 +63,7 @@ struct np_offline {
 	struct np_sip_db *db;
 	struct np_det_inspect *ins;
 	struct np_nat_xlat *xlat; /* shared with the correlator, as on the live path */
+	struct np_hist *hist;	  /* evidence history the inspector fills; NULL: none */
 	uint8_t *inner;		  /* decapsulated IP packets get an Ethernet header here */
 	unsigned int *cap_input;  /* capture number -> input number */
 	/* what was read */
@@ -165,6 +168,60 @@ void np_offline_warnings(const struct np_offline *o);
  */
 void np_offline_report_read(const struct np_offline *o, FILE *f);
 
+/* The name of input @p i (0..n_inputs-1) as messages give it: its path, "standard input". */
+const char *np_offline_input_name(const struct np_offline *o, unsigned int i);
+
 void np_offline_close(struct np_offline *o);
+
+/* ---- evidence.c -------------------------------------------------------- */
+
+/*
+ * `analyze --evidence DIR` and `analyze --html FILE`: the offline reader's
+ * inspector fills an evidence history (the same mechanism, and the same
+ * size, evidence.history_frames, as each worker of `run`); every incident's
+ * frames are gathered when the incident is written, written to
+ * DIR/incident-ID.pcapng, and drawn in the HTML page at the end.
+ */
+
+struct np_aev {
+	const char *dir;  /* --evidence; NULL: no captures */
+	const char *html; /* --html; NULL: no page */
+	struct np_hist *hist;
+	struct np_evidence *ev;
+	const struct np_record_names *names;
+	size_t n_sets, cap_sets;
+	struct np_evidence_set *sets; /* one per incident, in the order written */
+	char (*paths)[4200];	      /* their capture files ("" when not written) */
+	uint64_t lost;		      /* cited frames no longer in the history */
+	unsigned int errors;	      /* captures that could not be written */
+};
+
+/* Any of --evidence / --html given? */
+static inline bool np_aev_on(const struct np_aev *x)
+{
+	return x->dir != NULL || x->html != NULL;
+}
+
+/*
+ * Check DIR (an existing directory) and the HTML file's directory, make the
+ * history and give it to @p o (before np_offline_open()). @return 0, or -1
+ * with one line in @p err.
+ */
+int np_aev_start(struct np_aev *x, struct np_offline *o, const struct np_record_names *names,
+		 char *err, size_t errlen);
+
+/* Each record, as written: an incident gets its frames gathered and its capture written. */
+void np_aev_record(struct np_aev *x, const struct np_det_record *r);
+
+/*
+ * The page: @p verdict (the report's first line), every record, the inputs.
+ * Written to a new file in the page's directory, then renamed over the
+ * path (never through a link, never a partial page). @return 0, or -1
+ * with one line in @p err.
+ */
+int np_aev_write_html(struct np_aev *x, struct np_offline *o, const char *verdict,
+		      const struct np_det_record *recs, size_t n_recs, char *err, size_t errlen);
+
+void np_aev_free(struct np_aev *x);
 
 #endif /* NP_OFFLINE_H */

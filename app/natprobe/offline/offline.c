@@ -401,7 +401,15 @@ inspect:
 	o->frame_class[cls]++;
 	seen(o, f->ts_ns);
 	account(o, ii, seg, &pi, f->ts_ns);
-	np_det_inspect_frame(o->ins, (uint8_t)seg, data, len, &pi, o->last_ns);
+	{
+		struct np_pkt_ref ref = {
+			.frame = f->frame_no,
+			.input = (uint16_t)(ii < UINT16_MAX ? ii : UINT16_MAX),
+			.segment = (uint8_t)seg,
+		};
+
+		np_det_inspect_frame_ref(o->ins, &ref, data, len, &pi, o->last_ns);
+	}
 }
 
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
@@ -610,6 +618,11 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 	if (o->have_filter)
 		fprintf(f, "  filter     %lu frames did not match '%s'\n",
 			(unsigned long)o->filtered, o->filter_text);
+}
+
+const char *np_offline_input_name(const struct np_offline *o, unsigned int i)
+{
+	return i < o->n_inputs ? o->inputs[i].name : "?";
 }
 
 void np_offline_close(struct np_offline *o)

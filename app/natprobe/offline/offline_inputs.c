@@ -868,6 +868,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	ic.frag_datagrams = 1024;
 	ic.sip_db = o->db;
 	ic.xlat = o->xlat;
+	ic.hist = o->hist;
 	/* HEP's messages come without their packets: connections learned from them */
 	ic.msg_conns = o->conf.hep.port != 0 ? NP_OFFLINE_HEP_CONNS : 0;
 	o->ins = np_det_inspect_create(&ic, sink);
