@@ -50,8 +50,11 @@ struct sip_hdr_name {
 extern const struct sip_hdr_name sip_hdr_names[];
 extern const unsigned int sip_n_hdr_names;
 
-/** Id (as in sip_hdr_names) of a header name, any case; -1 when not recognised. */
-int sip_hdr_lookup(const char *p, size_t len);
+/**
+ * Id (as in sip_hdr_names) of a header name, any case, among those of
+ * @p mask (bit per enum sip_hdr); -1 when not recognised.
+ */
+int sip_hdr_lookup(const char *p, size_t len, uint32_t mask);
 
 struct sip_match {
 	uint32_t end; /**< offset just after the ':' (start of the value) */
@@ -60,6 +63,7 @@ struct sip_match {
 
 struct np_sip_db {
 	hs_database_t *hs;
+	uint32_t mask;	     /**< headers recognised: bit per enum sip_hdr */
 	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
 };
 

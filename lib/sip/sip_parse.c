@@ -706,7 +706,7 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 			ns = ne;
 			while (ns > region && ns[-1] != '\n')
 				ns--;
-			hid = sip_hdr_lookup(ns, (size_t)(ne - ns));
+			hid = sip_hdr_lookup(ns, (size_t)(ne - ns), db->mask);
 			if (hid < 0)
 				continue;
 			id = (unsigned int)hid;
