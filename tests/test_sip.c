@@ -1470,9 +1470,9 @@ static void test_db_inspect_set(void **state)
 				"o: presence\r\n"
 				"User-Agent: ua/1\r\n"
 				"c: application/sdp\r\n"
-				"l: 10\r\n"
+				"l: 51\r\n"
 				"\r\n"
-				"v=0\r\nc=IN\r\n";
+				"v=0\r\no=- 1 1 IN IP4 192.0.2.4\r\nc=IN IP4 192.0.2.4\r\n";
 	struct np_sip_db *d = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
 	struct np_sip_scratch *sc;
 	struct np_sip_msg *x = calloc(1, sizeof(*x));
@@ -1493,8 +1493,14 @@ static void test_db_inspect_set(void **state)
 	assert_int_equal(x->contact.n, 1);
 	assert_view(x->user_agent, "ua/1");
 	assert_view(x->content_type, "application/sdp");
-	assert_int_equal(x->content_length, 10);
-	assert_int_equal(x->body.len, 10);
+	assert_int_equal(x->content_length, 51);
+	assert_int_equal(x->body.len, 51);
+	/* SDP: c= and m= as ever, o= left alone */
+	assert_true(x->has_sdp);
+	assert_int_equal(x->sdp.n_c, 1);
+	assert_view(x->sdp.c[0].addr_text, "192.0.2.4");
+	assert_int_equal(x->sdp.o_type, NP_SIP_HOST_NONE);
+	assert_int_equal(msg.sdp.o_type, NP_SIP_HOST_IPV4);
 	assert_null(x->max_forwards.p);
 	assert_null(x->supported.p);
 	assert_null(x->subject.p);

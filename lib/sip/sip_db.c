@@ -128,6 +128,7 @@ struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, si
 		return NULL;
 	}
 	db->mask = mask;
+	db->sdp_o = set != NP_SIP_HDRS_INSPECT;
 	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &db->hs, &cerr) !=
 	    HS_SUCCESS) {
 		if (errbuf && errlen) {
