@@ -1016,6 +1016,52 @@ static void test_udp_sip(void **state)
 	np_flow_table_destroy(t);
 }
 
+/*
+ * The per-direction verdict off the SIP ports: a first datagram that cannot be
+ * SIP (RTP here) settles its direction, so a SIP-looking datagram later on it
+ * is not delivered; the other direction, and a direction that opened with
+ * STUN (which may share a SIP flow), still deliver SIP by signature.
+ */
+static void test_udp_not_sip_verdict(void **state)
+{
+	struct np_flow_table *t = table_new(16, 0);
+	static const uint8_t rtp[12] = { 0x80, 0x00, 0x12, 0x34 };
+	static const uint8_t stun[20] = { 0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42 };
+	static const uint8_t zero[18];
+
+	(void)state;
+	mk_udp(&F, C_IP, 40000, S_IP, 7777, rtp, sizeof(rtp));
+	feed(t, &F, 1 * SEC);
+	mk_udp(&F, C_IP, 40000, S_IP, 7777, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 0);
+	/* the answering direction opens with SIP: delivered */
+	mk_udp(&F, S_IP, 7777, C_IP, 40000, RESPONSE_MSG, sizeof(RESPONSE_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 1);
+	/* STUN first, then SIP: delivered */
+	mk_udp(&F, C_IP, 40001, S_IP, 7777, stun, sizeof(stun));
+	feed(t, &F, 1 * SEC);
+	mk_udp(&F, C_IP, 40001, S_IP, 7777, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 2);
+	/* zero bytes first (not STUN: too short), then SIP: settled, not delivered */
+	mk_udp(&F, C_IP, 40002, S_IP, 7777, zero, sizeof(zero));
+	feed(t, &F, 1 * SEC);
+	mk_udp(&F, C_IP, 40002, S_IP, 7777, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 2);
+	/* on a SIP port nothing is settled: RTP first, SIP later is delivered */
+	mk_udp(&F, C_IP, 40003, S_IP, 5060, rtp, sizeof(rtp));
+	feed(t, &F, 1 * SEC);
+	mk_udp(&F, C_IP, 40003, S_IP, 5060, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 3);
+	/* every first payload was still fingerprinted */
+	assert_int_equal(st(t)->fingerprints, 5);
+	np_flow_table_destroy(t);
+}
+
 /* ---- ageing, eviction, keys ---------------------------------------------------------------- */
 
 static void test_tiny_table_evicts(void **state)
@@ -1250,6 +1296,7 @@ int main(void)
 		cmocka_unit_test(test_sip_bad_content_length),
 		cmocka_unit_test(test_sip_header_too_long),
 		cmocka_unit_test(test_udp_sip),
+		cmocka_unit_test(test_udp_not_sip_verdict),
 		cmocka_unit_test(test_tiny_table_evicts),
 		cmocka_unit_test(test_eviction_releases_buffer),
 		cmocka_unit_test(test_idle_expiry),

@@ -1448,6 +1448,75 @@ static void test_db_errbuf(void **state)
 	np_sip_scratch_destroy(NULL);
 }
 
+/*
+ * The inspection set: the names natprobe reads are parsed as with the full
+ * set, the five it does not read are not recognised, in any form ("Name :",
+ * compact), and their lines do not count as recognised headers.
+ */
+static void test_db_inspect_set(void **state)
+{
+	static const char m[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+				"v: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1\r\n"
+				"f: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
+				"t: <sip:bob@biloxi.example.com>\r\n"
+				"i: inspect@192.0.2.4\r\n"
+				"CSeq: 1 INVITE\r\n"
+				"Max-Forwards : 70\r\n"
+				"Via : SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2\r\n"
+				"m: <sip:alice@192.0.2.4:5062>\r\n"
+				"k: 100rel\r\n"
+				"Subject: hello\r\n"
+				"e: gzip\r\n"
+				"o: presence\r\n"
+				"User-Agent: ua/1\r\n"
+				"c: application/sdp\r\n"
+				"l: 51\r\n"
+				"\r\n"
+				"v=0\r\no=- 1 1 IN IP4 192.0.2.4\r\nc=IN IP4 192.0.2.4\r\n";
+	struct np_sip_db *d = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
+	struct np_sip_scratch *sc;
+	struct np_sip_msg *x = calloc(1, sizeof(*x));
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(x);
+	sc = np_sip_scratch_clone(d);
+	assert_non_null(sc);
+	assert_int_equal(np_sip_parse(d, sc, (const uint8_t *)m, sizeof(m) - 1, x), 0);
+	assert_int_equal(parse_str(m), 0); /* the full set, for comparison */
+	assert_int_equal(x->n_via, 2);
+	assert_int_equal(x->via[1].port, 0);
+	assert_view(x->via[1].host, "192.0.2.9");
+	assert_view(x->from.tag, "88");
+	assert_view(x->call_id, "inspect@192.0.2.4");
+	assert_int_equal(x->cseq, 1);
+	assert_int_equal(x->contact.n, 1);
+	assert_view(x->user_agent, "ua/1");
+	assert_view(x->content_type, "application/sdp");
+	assert_int_equal(x->content_length, 51);
+	assert_int_equal(x->body.len, 51);
+	/* SDP: c= and m= as ever, o= left alone */
+	assert_true(x->has_sdp);
+	assert_int_equal(x->sdp.n_c, 1);
+	assert_view(x->sdp.c[0].addr_text, "192.0.2.4");
+	assert_int_equal(x->sdp.o_type, NP_SIP_HOST_NONE);
+	assert_int_equal(msg.sdp.o_type, NP_SIP_HOST_IPV4);
+	assert_null(x->max_forwards.p);
+	assert_null(x->supported.p);
+	assert_null(x->subject.p);
+	assert_null(x->content_encoding.p);
+	assert_null(x->event.p);
+	/* the full set sees them all */
+	assert_view(msg.max_forwards, "70");
+	assert_view(msg.supported, "100rel");
+	assert_view(msg.subject, "hello");
+	assert_view(msg.content_encoding, "gzip");
+	assert_view(msg.event, "presence");
+	np_sip_scratch_destroy(sc);
+	np_sip_db_destroy(d);
+	free(x);
+}
+
 static const char *corpus_dir(void)
 {
 	static char dir[1024];
@@ -1557,6 +1626,7 @@ int main(void)
 		cmocka_unit_test(test_multipart_delimiters),
 		cmocka_unit_test(test_method_names_round_trip),
 		cmocka_unit_test(test_db_errbuf),
+		cmocka_unit_test(test_db_inspect_set),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

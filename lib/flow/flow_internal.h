@@ -51,6 +51,7 @@ enum flow_lst {
 #define FLOW_D_SEQ (1u << 1)	 /* cold.next_seq valid */
 #define FLOW_D_RESYNC (1u << 2)	 /* SIP stream out of step: looking for a start line */
 #define FLOW_D_SOL (1u << 3)	 /* resync: the next byte starts a line */
+#define FLOW_D_NOT_SIP (1u << 4) /* UDP: this direction carries no SIP (its first datagram) */
 
 /*
  * Lookup key: the first FLOW_KEY_LEN bytes of flow_hot as five words (a[0],

@@ -283,6 +283,25 @@ static bool only_crlf(const uint8_t *p, uint32_t n)
 	return true;
 }
 
+/*
+ * A first datagram that says its direction of the flow carries no SIP: not a
+ * SIP start (np_sip_looks_like_sip() is false: not CR, LF, '-' or an
+ * upper-case letter), not a lower-case letter either, and not STUN (RFC 5389:
+ * the two top bits 0 and the magic cookie, or the length field matching),
+ * which RFC 5626 keep-alives put on a SIP flow. RTP, DNS, QUIC, encrypted or
+ * zero-filled payloads are; nothing that shares a 5-tuple with SIP is.
+ */
+static inline bool udp_never_sip(const uint8_t *p, uint32_t n)
+{
+	if (p[0] >= 'a' && p[0] <= 'z')
+		return false;
+	if ((p[0] & 0xc0) == 0 && n >= 20 &&
+	    ((p[4] == 0x21 && p[5] == 0x12 && p[6] == 0xa4 && p[7] == 0x42) ||
+	     ((uint32_t)p[2] << 8 | p[3]) + 20 == n))
+		return false; /* STUN */
+	return true;
+}
+
 static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
 		       const struct np_flow_sink *sink)
@@ -293,7 +312,7 @@ static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np
 	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
-	bool sip;
+	bool sip, sip_port;
 
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
@@ -301,24 +320,41 @@ static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np
 		flow_touch(t, idx, now_ns);
 	e = &t->hot[idx];
 	dir = side != !!(e->flags & FLOW_F_INIT_B);
+	/* the verdict on this direction: known not to carry SIP, nothing more to do */
+	if (e->dflags[dir] & FLOW_D_NOT_SIP)
+		return 0;
 	if (!n)
 		return 0;
+	/*
+	 * Each datagram is a message. Off the SIP ports it is SIP when its start
+	 * line says so (np_sip_looks_like_sip()). On a SIP port every datagram
+	 * that starts with a letter goes to the parser, which reads the start
+	 * line anyway, so the signature is asked only of the others: one that
+	 * cannot start a SIP message (STUN keep-alives of RFC 5626 start with
+	 * 0x00/0x01, RTP with 0x80) is not SIP: counted, not delivered as an
+	 * unparsable message.
+	 */
+	sip_port = (e->flags & FLOW_F_SIP_PORT) != 0;
+	sip = sip_port ? p[0] >= 'A' && p[0] <= 'z' : np_sip_looks_like_sip(p, n);
 	if (!(e->dflags[dir] & FLOW_D_STARTED)) {
 		e->dflags[dir] |= FLOW_D_STARTED;
 		emit_fingerprint(t, e, dir, p, n, 0, now_ns, sink);
+		/* off the SIP ports, a first datagram that is no SIP settles the direction */
+		if (!sip && !sip_port && udp_never_sip(p, n)) {
+			e->dflags[dir] |= FLOW_D_NOT_SIP;
+			return 0;
+		}
 	}
-	/*
-	 * On a SIP port, a datagram that cannot start a SIP message (STUN
-	 * keep-alives of RFC 5626 start with 0x00/0x01, RTP with 0x80) is not
-	 * SIP: counted, not delivered as an unparsable message.
-	 */
-	sip = np_sip_looks_like_sip(p, n); /* each datagram is a message: asked once */
-	if ((e->flags & FLOW_F_SIP_PORT) && !sip && !(p[0] >= 'A' && p[0] <= 'z') &&
-	    !(p[0] <= '\r' && only_crlf(p, n))) {
-		t->stats.sip_udp_not_sip++;
-		return 0;
+	if (p[0] <= '\r' && only_crlf(p, n))
+		return 0; /* a keep-alive */
+	if (sip_port && !sip) {
+		if (!np_sip_looks_like_sip(p, n)) {
+			t->stats.sip_udp_not_sip++;
+			return 0;
+		}
+		sip = true; /* a SIP start after CR/LF, or '-' */
 	}
-	if (((e->flags & FLOW_F_SIP_PORT) || sip) && !(p[0] <= '\r' && only_crlf(p, n))) {
+	if (sip) {
 		struct flow_pkt pk = {
 			.pi = pi,
 			.sink = sink,

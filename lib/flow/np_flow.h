@@ -69,7 +69,10 @@
  *   equal, so the control thread joins flows across segments on them.
  * - SIP over UDP: a datagram is one message when either port is a
  *   configured SIP port or np_sip_looks_like_sip() accepts it; datagrams of
- *   only CR/LF (keep-alives) are not delivered.
+ *   only CR/LF (keep-alives) are not delivered. Off the SIP ports, a
+ *   direction whose first datagram cannot be SIP (not a SIP start, not a
+ *   lower-case letter, not STUN: RTP, DNS, binary) is settled as not SIP,
+ *   and its later datagrams cost the flow lookup and nothing more.
  * - SIP over TCP: a flow is SIP when either port is a SIP port or the first
  *   payload of either direction looks like SIP; other TCP flows are only
  *   fingerprinted. Each direction of a SIP flow is framed with

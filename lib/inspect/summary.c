@@ -83,17 +83,20 @@ static uint8_t transport_of(struct np_sip_view t)
  * Does the value carry the parameter @p name (";name", ";name=...", any
  * case)? Parameters of a Contact may sit inside or after the <>: both count.
  */
-static bool has_param(struct np_sip_view v, const char *name, const char *value)
+static inline bool has_param(struct np_sip_view v, const char *name, const char *value)
 {
 	size_t n = strlen(name), vn = value ? strlen(value) : 0;
+	const char *q, *end;
 
-	if (v.p == NULL)
+	if (v.p == NULL || v.len < n + 1)
 		return false;
-	for (uint32_t i = 0; i + 1 + n <= v.len; i++) {
-		const char *p = v.p + i + 1;
-		uint32_t rest = v.len - i - 1 - (uint32_t)n;
+	/* from one ';' to the next: a ';' at offset i needs i + 1 + n <= v.len */
+	end = v.p + v.len - n;
+	for (q = v.p; q < end && (q = memchr(q, ';', (size_t)(end - q))) != NULL; q++) {
+		const char *p = q + 1;
+		uint32_t rest = (uint32_t)(v.p + v.len - p) - (uint32_t)n;
 
-		if (v.p[i] != ';' || strncasecmp(p, name, n) != 0)
+		if (strncasecmp(p, name, n) != 0)
 			continue;
 		if (value != NULL) {
 			if (rest > vn && p[n] == '=' && strncasecmp(p + n + 1, value, vn) == 0 &&

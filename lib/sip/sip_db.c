@@ -58,12 +58,26 @@ const unsigned int sip_n_hdr_names = sizeof(sip_hdr_names) / sizeof(sip_hdr_name
 #define SIP_N_EXPR (sizeof(sip_hdr_names) / sizeof(sip_hdr_names[0]) + 1)
 #define SIP_EXPR_LEN 32
 
-int sip_hdr_lookup(const char *p, size_t len)
+int sip_hdr_lookup(const char *p, size_t len, uint32_t mask)
 {
 	for (unsigned int i = 0; i < sip_n_hdr_names; i++)
 		if (sip_eq_ci(p, len, sip_hdr_names[i].name, sip_hdr_names[i].len))
-			return sip_hdr_names[i].id;
+			return (mask >> (sip_hdr_names[i].id % SIP_H_COMPACT)) & 1
+				       ? sip_hdr_names[i].id
+				       : -1;
 	return -1;
+}
+
+/* Headers of each np_sip_hdr_set. */
+static uint32_t set_mask(enum np_sip_hdr_set set)
+{
+	const uint32_t all = (1u << SIP_H_MAX) - 1;
+
+	if (set == NP_SIP_HDRS_INSPECT)
+		return all &
+		       ~((1u << SIP_H_SUPPORTED) | (1u << SIP_H_SUBJECT) | (1u << SIP_H_EVENT) |
+			 (1u << SIP_H_MAX_FORWARDS) | (1u << SIP_H_CONTENT_ENCODING));
+	return all;
 }
 
 /*
@@ -79,6 +93,12 @@ static const char sip_ws_name_expr[] = "\\n[a-z-]{1,32}[ \\t]+:";
 
 struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 {
+	return np_sip_db_create_set(NP_SIP_HDRS_ALL, errbuf, errlen);
+}
+
+struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, size_t errlen)
+{
+	const uint32_t mask = set_mask(set);
 	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
 	const char *exprs[SIP_N_EXPR];
 	unsigned int flags[SIP_N_EXPR];
@@ -89,11 +109,14 @@ struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 
 	if (errbuf && errlen)
 		errbuf[0] = '\0';
-	for (unsigned int i = 0; i < sip_n_hdr_names; i++, n++) {
+	for (unsigned int i = 0; i < sip_n_hdr_names; i++) {
+		if (!((mask >> (sip_hdr_names[i].id % SIP_H_COMPACT)) & 1))
+			continue;
 		snprintf(bufs[n], SIP_EXPR_LEN, "\\n%s:", sip_hdr_names[i].name);
 		exprs[n] = bufs[n];
 		flags[n] = HS_FLAG_CASELESS;
 		ids[n] = sip_hdr_names[i].id;
+		n++;
 	}
 	exprs[n] = sip_ws_name_expr;
 	flags[n] = HS_FLAG_CASELESS;
@@ -104,6 +127,8 @@ struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 		errno = ENOMEM;
 		return NULL;
 	}
+	db->mask = mask;
+	db->sdp_o = set != NP_SIP_HDRS_INSPECT;
 	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, &db->hs, &cerr) !=
 	    HS_SUCCESS) {
 		if (errbuf && errlen) {

@@ -50,8 +50,11 @@ struct sip_hdr_name {
 extern const struct sip_hdr_name sip_hdr_names[];
 extern const unsigned int sip_n_hdr_names;
 
-/** Id (as in sip_hdr_names) of a header name, any case; -1 when not recognised. */
-int sip_hdr_lookup(const char *p, size_t len);
+/**
+ * Id (as in sip_hdr_names) of a header name, any case, among those of
+ * @p mask (bit per enum sip_hdr); -1 when not recognised.
+ */
+int sip_hdr_lookup(const char *p, size_t len, uint32_t mask);
 
 struct sip_match {
 	uint32_t end; /**< offset just after the ':' (start of the value) */
@@ -60,6 +63,8 @@ struct sip_match {
 
 struct np_sip_db {
 	hs_database_t *hs;
+	uint32_t mask;	     /**< headers recognised: bit per enum sip_hdr */
+	bool sdp_o;	     /**< SDP o= lines parsed */
 	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
 };
 
@@ -180,8 +185,11 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg);
 /** Fill from/to. */
 void sip_nameaddr_parse(struct np_sip_view v, struct np_sip_nameaddr *na);
 
-/** Append the SDP lines of @p body to @p sdp (no reset). @return lines seen. */
-unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp);
+/**
+ * Append the SDP lines of @p body to @p sdp (no reset); o= only when @p want_o.
+ * @return lines seen.
+ */
+unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp, bool want_o);
 
 /**
  * Walk a multipart body, appending the SDP of each application/sdp part
@@ -189,7 +197,7 @@ unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp
  * @return number of SDP parts found.
  */
 unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view boundary,
-			       struct np_sip_sdp *sdp, unsigned int depth);
+			       struct np_sip_sdp *sdp, unsigned int depth, bool want_o);
 
 /** Content-Type value helpers: media type before ';', trimmed; boundary param. */
 struct np_sip_view sip_ct_media(struct np_sip_view ct);

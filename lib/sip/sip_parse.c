@@ -619,17 +619,17 @@ static void sort_matches(struct np_sip_scratch *s)
 	}
 }
 
-static void parse_body(struct np_sip_msg *msg)
+static void parse_body(struct np_sip_msg *msg, bool want_o)
 {
 	struct np_sip_view media = msg->content_type_media;
 
 	if (!msg->body.len)
 		return;
 	if (np_sip_view_eq_ci(media, "application/sdp")) {
-		msg->has_sdp = sip_sdp_append(msg->body.p, msg->body.len, &msg->sdp) > 0;
+		msg->has_sdp = sip_sdp_append(msg->body.p, msg->body.len, &msg->sdp, want_o) > 0;
 	} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {
 		msg->has_sdp = sip_multipart_sdp(msg->body.p, msg->body.len, msg->boundary,
-						 &msg->sdp, 0) > 0;
+						 &msg->sdp, 0, want_o) > 0;
 	}
 	if (msg->sdp.overflow)
 		msg->flags |= NP_SIP_F_SDP_OVERFLOW;
@@ -706,7 +706,7 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 			ns = ne;
 			while (ns > region && ns[-1] != '\n')
 				ns--;
-			hid = sip_hdr_lookup(ns, (size_t)(ne - ns));
+			hid = sip_hdr_lookup(ns, (size_t)(ne - ns), db->mask);
 			if (hid < 0)
 				continue;
 			id = (unsigned int)hid;
@@ -738,6 +738,6 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		out->msg_len = (uint32_t)len;
 	}
 	out->body_complete = true;
-	parse_body(out);
+	parse_body(out, db->sdp_o);
 	return 0;
 }

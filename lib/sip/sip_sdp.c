@@ -61,7 +61,7 @@ static struct np_sip_view cut_slash(struct np_sip_view v)
 }
 
 static void sdp_line(char type, const char *p, const char *end, struct np_sip_sdp *sdp,
-		     unsigned int *m_seen)
+		     unsigned int *m_seen, bool want_o)
 {
 	struct np_sip_view f1, f2, f3;
 
@@ -112,7 +112,7 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 		return;
 	}
 	case 'o':
-		if (sdp->o_type != NP_SIP_HOST_NONE)
+		if (!want_o || sdp->o_type != NP_SIP_HOST_NONE)
 			return;
 		for (int i = 0; i < 4; i++)
 			(void)next_field(&p, end); /* username sess-id sess-version nettype */
@@ -126,7 +126,7 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 	}
 }
 
-unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp)
+unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp, bool want_o)
 {
 	const char *p = body, *end = body + len;
 	unsigned int lines = 0, m_seen = sdp->n_m;
@@ -139,7 +139,7 @@ unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp
 			le--;
 		if (le - p >= 2 && p[1] == '=' && p[0] >= 'a' && p[0] <= 'z') {
 			lines++;
-			sdp_line(p[0], p + 2, le, sdp, &m_seen);
+			sdp_line(p[0], p + 2, le, sdp, &m_seen, want_o);
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -157,7 +157,7 @@ int np_sip_sdp_parse(const uint8_t *body, size_t len, struct np_sip_sdp *sdp)
 	sdp->o_addr_text = sip_view(NULL, 0);
 	if (!len)
 		return -EBADMSG;
-	return sip_sdp_append((const char *)body, len, sdp) ? 0 : -EBADMSG;
+	return sip_sdp_append((const char *)body, len, sdp, true) ? 0 : -EBADMSG;
 }
 
 struct np_sip_view sip_ct_media(struct np_sip_view ct)
@@ -228,7 +228,7 @@ static struct np_sip_view part_ct(const char *p, const char *end, const char **b
 }
 
 unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view boundary,
-			       struct np_sip_sdp *sdp, unsigned int depth)
+			       struct np_sip_sdp *sdp, unsigned int depth, bool want_o)
 {
 	char d[2 + SIP_BOUNDARY_MAX];
 	const char *end = body + len, *p;
@@ -262,11 +262,11 @@ unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view 
 		ct = part_ct(part, part_end, &pbody);
 		media = sip_ct_media(ct);
 		if (np_sip_view_eq_ci(media, "application/sdp")) {
-			if (sip_sdp_append(pbody, (size_t)(part_end - pbody), sdp))
+			if (sip_sdp_append(pbody, (size_t)(part_end - pbody), sdp, want_o))
 				found++;
 		} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {
 			found += sip_multipart_sdp(pbody, (size_t)(part_end - pbody),
-						   sip_ct_boundary(ct), sdp, depth + 1);
+						   sip_ct_boundary(ct), sdp, depth + 1, want_o);
 		}
 		p = next;
 	}

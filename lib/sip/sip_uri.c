@@ -37,35 +37,42 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
-	const char *e = p + len;
-	uint8_t q[4];
+	const unsigned char *s = (const unsigned char *)p, *e = s + len;
+	uint32_t ip = 0;
 
 	if (len < 7 || len > 15)
 		return false;
 	/* four parts of 1..3 digits, each <= 255, joined by '.', nothing else */
-	for (unsigned int part = 0; part < 4; part++) {
-		unsigned int val = 0, nd = 0;
+	for (unsigned int part = 0;; part++) {
+		unsigned int d = (unsigned int)*s - '0', val;
 
-		if (part > 0) {
-			if (p == e || *p != '.')
-				return false;
-			p++;
-		}
-		while (p < e && nd < 4 && (unsigned char)(*p - '0') < 10) {
-			val = val * 10 + (unsigned int)(*p - '0');
-			p++;
-			nd++;
-		}
-		if (nd == 0 || nd > 3 || val > 255)
+		if (d > 9)
 			return false;
-		q[part] = (uint8_t)val;
+		val = d;
+		if (++s < e && (d = (unsigned int)*s - '0') <= 9) {
+			val = val * 10 + d;
+			if (++s < e && (d = (unsigned int)*s - '0') <= 9) {
+				val = val * 10 + d;
+				s++;
+			}
+		}
+		if (val > 255)
+			return false;
+		ip = ip << 8 | val;
+		if (part == 3)
+			break;
+		if (s >= e || *s != '.' || ++s >= e)
+			return false;
 	}
-	if (p != e)
+	if (s != e)
 		return false;
 	memset(a->b, 0, 10);
 	a->b[10] = 0xff;
 	a->b[11] = 0xff;
-	memcpy(&a->b[12], q, 4);
+	a->b[12] = (uint8_t)(ip >> 24);
+	a->b[13] = (uint8_t)(ip >> 16);
+	a->b[14] = (uint8_t)(ip >> 8);
+	a->b[15] = (uint8_t)ip;
 	return true;
 }
 

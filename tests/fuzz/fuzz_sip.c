@@ -25,6 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct np_sip_db *db;
 static struct np_sip_scratch *scratch;
 static struct np_sip_msg msg;
+/* the inspection's set of header names (NP_SIP_HDRS_INSPECT) */
+static struct np_sip_db *idb;
+static struct np_sip_scratch *iscratch;
+static struct np_sip_msg imsg;
 
 static const uint8_t *g_buf;
 static size_t g_len;
@@ -94,7 +98,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!db) {
 		db = np_sip_db_create(NULL, 0);
 		scratch = db ? np_sip_scratch_clone(db) : NULL;
-		CHECK(db && scratch);
+		idb = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
+		iscratch = idb ? np_sip_scratch_clone(idb) : NULL;
+		CHECK(db && scratch && idb && iscratch);
 	}
 	g_buf = data;
 	g_len = size;
@@ -158,6 +164,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_values(&msg.contact);
 	if (msg.has_sdp)
 		check_sdp(&msg.sdp);
+
+	/*
+	 * The inspection's set: what it reads comes out as with every name,
+	 * whenever the full parse succeeded without running out of room for
+	 * folded values (the set joins fewer, so it may keep more).
+	 */
+	{
+		int irc = np_sip_parse(idb, iscratch, data, size, &imsg);
+
+		CHECK(irc <= 0);
+		if (rc == 0 && !(msg.flags & NP_SIP_F_JOIN_OVERFLOW)) {
+			CHECK(irc == 0);
+			CHECK(imsg.is_request == msg.is_request && imsg.method == msg.method &&
+			      imsg.status == msg.status && imsg.cseq == msg.cseq);
+			CHECK(imsg.n_via == msg.n_via && imsg.via_total == msg.via_total);
+			CHECK(imsg.contact.total == msg.contact.total &&
+			      imsg.route.total == msg.route.total &&
+			      imsg.record_route.total == msg.record_route.total &&
+			      imsg.path.total == msg.path.total);
+			CHECK(imsg.call_id.len == msg.call_id.len);
+			CHECK(imsg.has_content_length == msg.has_content_length &&
+			      imsg.content_length == msg.content_length &&
+			      imsg.msg_len == msg.msg_len);
+			CHECK(imsg.has_sdp == msg.has_sdp && imsg.sdp.n_c == msg.sdp.n_c &&
+			      imsg.sdp.n_m == msg.sdp.n_m);
+			CHECK(imsg.max_forwards.p == NULL && imsg.subject.p == NULL);
+		}
+	}
 
 	/* the same bytes as a bare SDP body */
 	{

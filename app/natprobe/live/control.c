@@ -131,7 +131,7 @@ int np_control_init(struct np_app *app)
 	app->process.hyperscan = app->versions.hyperscan;
 	app->process.libpcap = app->versions.libpcap;
 	app->process.libcyaml = app->versions.libcyaml;
-	app->sip_db = np_sip_db_create(err, sizeof(err));
+	app->sip_db = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, err, sizeof(err));
 	if (app->sip_db == NULL) {
 		np_err("SIP matcher: %s", err);
 		return -EINVAL;

@@ -425,8 +425,8 @@ int np_workers_create(struct np_app *app)
 		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);
 		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
-						 c->datapath.event_ring_size, socket,
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
+						 np_flow_ring_size(c->datapath.event_ring_size),
+						 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
 		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
 						     c->datapath.event_ring_size, socket,

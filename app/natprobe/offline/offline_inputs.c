@@ -839,7 +839,7 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 	for (unsigned int i = 0; i < o->n_inputs; i++)
 		if (o->inputs[i].cap >= 0)
 			o->cap_input[o->inputs[i].cap] = i;
-	o->db = np_sip_db_create(dberr, sizeof(dberr));
+	o->db = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, dberr, sizeof(dberr));
 	if (o->db == NULL) {
 		snprintf(err, errlen, "SIP matcher: %s", dberr);
 		free(msgs);
