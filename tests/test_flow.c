@@ -1057,8 +1057,14 @@ static void test_udp_not_sip_verdict(void **state)
 	mk_udp(&F, C_IP, 40003, S_IP, 5060, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
 	feed(t, &F, 1 * SEC);
 	assert_int_equal(rec.n_msg, 3);
+	/* a 4-byte zero keep-alive first (the flow aged out between keep-alives): SIP delivered */
+	mk_udp(&F, C_IP, 40004, S_IP, 7777, zero, 4);
+	feed(t, &F, 1 * SEC);
+	mk_udp(&F, C_IP, 40004, S_IP, 7777, OPTIONS_MSG, sizeof(OPTIONS_MSG) - 1);
+	feed(t, &F, 1 * SEC);
+	assert_int_equal(rec.n_msg, 4);
 	/* every first payload was still fingerprinted */
-	assert_int_equal(st(t)->fingerprints, 5);
+	assert_int_equal(st(t)->fingerprints, 6);
 	np_flow_table_destroy(t);
 }
 

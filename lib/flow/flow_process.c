@@ -288,11 +288,19 @@ static bool only_crlf(const uint8_t *p, uint32_t n)
  * SIP start (np_sip_looks_like_sip() is false: not CR, LF, '-' or an
  * upper-case letter), not a lower-case letter either, and not STUN (RFC 5389:
  * the two top bits 0 and the magic cookie, or the length field matching),
- * which RFC 5626 keep-alives put on a SIP flow. RTP, DNS, QUIC, encrypted or
- * zero-filled payloads are; nothing that shares a 5-tuple with SIP is.
+ * which RFC 5626 keep-alives put on a SIP flow, and at least 12 bytes. RTP,
+ * DNS, QUIC, encrypted or zero-filled payloads are; nothing that shares a
+ * 5-tuple with SIP is.
  */
 static inline bool udp_never_sip(const uint8_t *p, uint32_t n)
 {
+	/*
+	 * Shorter than an RTP header: a NAT keep-alive (four zero bytes, a space,
+	 * "jaK") that UAs send on their SIP flow, maybe first after the flow aged
+	 * out: never settles the direction.
+	 */
+	if (n < 12)
+		return false;
 	if (p[0] >= 'a' && p[0] <= 'z')
 		return false;
 	if ((p[0] & 0xc0) == 0 && n >= 20 &&
