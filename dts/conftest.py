@@ -69,43 +69,43 @@ def require_binary(p):
 # run. Used only to name the package when a program is absent (dpkg -S cannot tell
 # then); TestSuite_setup.py checks each entry against dpkg -S and that every program
 # dts/ runs from outside the base system has one.
-PROGRAM_PACKAGES = {
-    "baresip": "baresip",
-    "capinfos": "wireshark-common",
-    "chromium": "chromium",
-    "dpdk-telemetry.py": "dpdk-dev",
-    "dpkg-buildpackage": "dpkg-dev",
-    "dpdk-testpmd": "dpdk-dev",
-    "dumpcap": "wireshark-common",
-    "editcap": "wireshark-common",
-    "ethtool": "ethtool",
-    "help2man": "help2man",
-    "ip": "iproute2",
-    "kamailio": "kamailio",
-    "kamcmd": "kamailio",
-    "lintian": "lintian",
-    "logrotate": "logrotate",
-    "man": "man-db",
-    "meson": "meson",
-    "mergecap": "wireshark-common",
-    "nft": "nftables",
-    "openssl": "openssl",
-    "pkg-config": "pkg-config",
-    "prometheus": "prometheus",
-    "promtool": "prometheus",
-    "python3": "python3",
-    "sipp": "sip-tester",
-    "sipsak": "sipsak",
-    "sngrep": "sngrep",
-    "ss": "iproute2",
-    "strace": "strace",
-    "sysctl": "procps",
-    "systemd-analyze": "systemd",
-    "tcpdump": "tcpdump",
-    "text2pcap": "wireshark-common",
-    "tshark": "tshark",
-    "zstd": "zstd",
-}
+PROGRAM_PACKAGES = dict(line.split() for line in """
+baresip           baresip
+capinfos          wireshark-common
+chromium          chromium
+dpdk-telemetry.py dpdk-dev
+dpkg-buildpackage dpkg-dev
+dpdk-testpmd      dpdk-dev
+dumpcap           wireshark-common
+editcap           wireshark-common
+ethtool           ethtool
+help2man          help2man
+ip                iproute2
+kamailio          kamailio
+kamcmd            kamailio
+lintian           lintian
+logrotate         logrotate
+man               man-db
+meson             meson
+mergecap          wireshark-common
+nft               nftables
+openssl           openssl
+pkg-config        pkg-config
+prometheus        prometheus
+promtool          prometheus
+python3           python3
+sipp              sip-tester
+sipsak            sipsak
+sngrep            sngrep
+ss                iproute2
+strace            strace
+sysctl            procps
+systemd-analyze   systemd
+tcpdump           tcpdump
+text2pcap         wireshark-common
+tshark            tshark
+zstd              zstd
+""".strip().splitlines())
 
 
 def require_program(name):
