@@ -40,6 +40,9 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 				ev->bad.len);
 		break;
 	case NP_EV_FLOW:
+		for (unsigned int o = 0; o < app->n_observers; o++)
+			if (app->observers[o]->flow != NULL)
+				app->observers[o]->flow(app, &ev->flow);
 		np_det_correlator_flow(app->det.corr, &ev->flow);
 		break;
 	default:
