@@ -91,7 +91,7 @@ def records(path):
         if path.exists() else []
 
 
-def probe_to_probe(tmp_path_factory, name, snat):
+def probe_to_probe(tmp_path_factory, name, snat, tls=False):
     why = sipnet.can_netns()
     if why:
         pytest.skip(why)
@@ -100,7 +100,7 @@ def probe_to_probe(tmp_path_factory, name, snat):
     lab = Lab(tmp / "lab", "p")
     probes = {}
     try:
-        t = Traversal(lab, snat=snat, tls=False)
+        t = Traversal(lab, snat=snat, tls=tls)
         fw = ["ip", "netns", "exec", t.fw]
         d, cfg, rec = central_config(tmp)
         probes["central"] = (Background(natprobe_path(), cfg, d, 120, prefix=fw), rec)
@@ -146,6 +146,16 @@ def seed_p2p(tmp_path_factory):
 @pytest.fixture(scope="module")
 def healthy_p2p(tmp_path_factory):
     return probe_to_probe(tmp_path_factory, "healthy_p2p", snat=False)
+
+
+@pytest.fixture(scope="module")
+def seed_p2p_tls(tmp_path_factory):
+    return probe_to_probe(tmp_path_factory, "seed_p2p_tls", snat=True, tls=True)
+
+
+@pytest.fixture(scope="module")
+def healthy_p2p_tls(tmp_path_factory):
+    return probe_to_probe(tmp_path_factory, "healthy_p2p_tls", snat=False, tls=True)
 
 
 def show(recs):
@@ -215,15 +225,10 @@ def binding_set(recs):
             for x in recs if x["kind"] == "binding"}
 
 
-def test_same_incident_as_one_probe_on_both_wires(seed_p2p):
-    """Steps: in the same run, a fourth natprobe passive on both firewall veths
-    (the usual deployment). Verifies: the central probe, fed only by the two
-    one-wire probes, wrote the same findings as the probe on both wires: the
-    same anomaly types in the same segments, the same bindings, one
-    nat_reflection_misroute incident with the same translated endpoint and
-    binding, citing evidence of the same types."""
-    both, central = seed_p2p["both"]["recs"], seed_p2p["central"]["recs"]
-    assert seed_p2p["both"]["rc"] == 0, seed_p2p["both"]["describe"]
+def same_as_both(run):
+    """The central probe's findings are those of the probe on both wires."""
+    both, central = run["both"]["recs"], run["central"]["recs"]
+    assert run["both"]["rc"] == 0, run["both"]["describe"]
 
     def anomalies(recs):
         return sorted((x["type"], x["segment"]) for x in recs if x["kind"] == "anomaly")
@@ -243,6 +248,48 @@ def test_same_incident_as_one_probe_on_both_wires(seed_p2p):
         return sorted(by_id[i]["type"] for i in inc["evidence"] if by_id[i]["kind"] != "binding")
 
     assert cited(central, inc_c[0]) == cited(both, inc_b[0]), (inc_c[0], inc_b[0])
+    return anomalies(central)
+
+
+def test_same_incident_as_one_probe_on_both_wires(seed_p2p):
+    """Steps: in the same run, a fourth natprobe passive on both firewall veths
+    (the usual deployment). Verifies: the central probe, fed only by the two
+    one-wire probes, wrote the same findings as the probe on both wires: the
+    same anomaly types in the same segments, the same bindings, one
+    nat_reflection_misroute incident with the same translated endpoint and
+    binding, citing evidence of the same types."""
+    same_as_both(seed_p2p)
+
+
+def test_tls_same_incident_at_the_third_probe(seed_p2p_tls):
+    """Steps: the seed with the traversal over TLS (Kamailio's tls module):
+    no SIP can be read, only connections. Verifies: the exporters forwarded
+    flow events and the central probe received them all; it wrote the same
+    findings as the probe on both wires (as above): hairpin_snat,
+    phantom_connect and the nat_reflection_misroute incident on the binding
+    learned from the TLS connection's start."""
+    r = seed_p2p_tls
+    for role in ("inside", "dmz", "central"):
+        assert r[role]["rc"] == 0, r[role]["describe"]
+    flows = sum(r[x]["counters"].value("natprobe_hep_sent_total", what="flow")
+                for x in ("inside", "dmz"))
+    c = r["central"]["counters"]
+    assert flows >= 4 and c.value("natprobe_hep_received_total", outcome="flow") == flows
+    types = {t for t, _ in same_as_both(r)}
+    assert {"hairpin_snat", "phantom_connect"} <= types, show(r["central"]["recs"])
+
+
+def test_healthy_tls_at_the_third_probe(healthy_p2p_tls):
+    """Steps: the TLS traversal without the source NAT. Verifies: nothing
+    found at the central probe nor at the probe on both wires; the same
+    bindings at both."""
+    r = healthy_p2p_tls
+    assert r["central"]["rc"] == 0, r["central"]["describe"]
+    assert r["central"]["counters"].value("natprobe_hep_received_total", outcome="flow") >= 4
+    assert findings(r["central"]["recs"]) == [], show(r["central"]["recs"])
+    assert findings(r["both"]["recs"]) == [], show(r["both"]["recs"])
+    assert binding_set(r["central"]["recs"]) == binding_set(r["both"]["recs"])
+    assert binding_set(r["central"]["recs"]), show(r["central"]["recs"])
 
 
 def test_healthy_at_the_third_probe(healthy_p2p):
