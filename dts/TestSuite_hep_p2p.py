@@ -102,17 +102,19 @@ def probe_to_probe(tmp_path_factory, name, snat, tls=False):
     try:
         t = Traversal(lab, snat=snat, tls=tls)
         fw = ["ip", "netns", "exec", t.fw]
-        d, cfg, rec = central_config(tmp)
-        probes["central"] = (Background(natprobe_path(), cfg, d, 120, prefix=fw), rec)
-        assert lab.wait_listen(t.fw, "tcp", "127.0.0.1", HEP_PORT), \
-            probes["central"][0].describe()
+        # the exporters first: refused until the correlator listens, they must reconnect
         for seg, iface, agent, node in (("inside", t.fw_in, 201, "fw-inside"),
                                         ("dmz", t.fw_dmz, 202, "fw-dmz")):
             d, cfg, rec = exporter_config(tmp, seg, iface, agent, node)
             probes[seg] = (Background(natprobe_path(), cfg, d, 120, prefix=fw), rec)
+        time.sleep(2.5)
+        d, cfg, rec = central_config(tmp)
+        probes["central"] = (Background(natprobe_path(), cfg, d, 120, prefix=fw), rec)
+        assert lab.wait_listen(t.fw, "tcp", "127.0.0.1", HEP_PORT), \
+            probes["central"][0].describe()
         d, cfg, rec = reference_config(tmp, t)
         probes["both"] = (Background(natprobe_path(), cfg, d, 120, prefix=fw), rec)
-        deadline = time.monotonic() + 20     # both exporters connected to the central one
+        deadline = time.monotonic() + 20     # both exporters (re)connected to the central one
         while time.monotonic() < deadline:
             out = lab.sh("ss", "-Htn", "state", "established", "dst", "127.0.0.1:%d" % HEP_PORT,
                          ns=t.fw, check=False).stdout
@@ -169,7 +171,9 @@ def findings(recs):
 def test_seed_at_the_third_probe(seed_p2p):
     """Steps: the seed over TCP; natprobe passive on each firewall veth
     exporting HEP/TCP to a third natprobe's hep.listen on the firewall's
-    loopback, flow events forwarded too. Verifies: all exit 0; each exporter
+    loopback, flow events forwarded too; the exporters start 2.5 s before
+    the correlator listens (refused, retried each second). Verifies: all
+    exit 0; both exporters connected once it listened; each exporter
     sent SIP and flow events and lost none; the central one received exactly
     what they sent, decoded it without error and mapped both agents to its
     configured segments (none left unmapped); its records hold the binding
