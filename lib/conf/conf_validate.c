@@ -494,6 +494,10 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		c->export.hep_transport = *r->hep_transport;
 	if (r->hep_flow_events != NULL)
 		c->export.hep_flow_events = *r->hep_flow_events != 0;
+	if (c->export.hep_flow_events && c->export.hep_collector[0] == '\0')
+		return fail(e,
+			    "export.hep_flow_events" SEP
+			    "true needs export.hep_collector: the natprobe to send the events to");
 	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
 			  &c->export.hep_queue_size);
 }
