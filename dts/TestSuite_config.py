@@ -595,7 +595,12 @@ def test_yaml_syntax_error_line_and_column(probe, tmp_path, bad, line, col, prob
      "export.metrics_listen: ff02::1 is a multicast address"),
     (("  worker_lcores: [1]\n", "  worker_lcores: [1, 127]\n"),
      "eal.worker_lcores[1]: CPU 127 is not available"),
-], ids=["hep_broadcast", "hep_multicast", "metrics_multicast", "lcore_not_here"])
+    (("  stats_interval_s: 0\n", "  stats_interval_s: 0\n  hep_flow_events: true\n"),
+     "export.hep_flow_events: true needs export.hep_collector"),
+    (("  stats_interval_s: 0\n", "  stats_interval_s: 0\nhep:\n  clock_skew_ms: 10001\n"),
+     "hep.clock_skew_ms: 10001 is more than 10000"),
+], ids=["hep_broadcast", "hep_multicast", "metrics_multicast", "lcore_not_here",
+        "flow_events_nowhere", "clock_skew_too_large"])
 def test_check_config_knows_what_run_rejects(probe, tmp_path, text_edit, fragment):
     """What `run` would refuse and check-config can know, check-config refuses.
 

@@ -71,7 +71,7 @@ class Lab:
 
     # -- topology ----------------------------------------------------------
     def host(self, role):
-        ns = "np%s%s" % (role, self.tag)
+        ns = "%s%s%s" % (os.environ.get("NP_NETNS_PREFIX", "np"), role, self.tag)
         self.sh("ip", "netns", "add", ns)
         self.namespaces.append(ns)
         self.sh("ip", "link", "set", "lo", "up", ns=ns)

@@ -632,6 +632,36 @@ static void test_max_bindings(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+/*
+ * Two probes' clocks 3 s apart (hep.clock_skew_ms): the same connection start
+ * on the two segments is no binding within the default 2 s window, and is one
+ * once the window is widened by a 4 s skew.
+ */
+static void test_clock_skew_widens_window(void **state)
+{
+	static const char *names[2] = { "inside", "dmz" };
+	struct np_det_correlator_conf cc;
+
+	(void)state;
+	for (int skew = 0; skew < 2; skew++) {
+		struct np_det_correlator *c;
+
+		memset(&cc, 0, sizeof(cc));
+		cc.n_segments = 2;
+		cc.segment_names[0] = names[0];
+		cc.segment_names[1] = names[1];
+		cc.record = on_record;
+		cc.clock_skew_ns = skew ? 4000 * MS : 0;
+		n_recs = 0;
+		c = np_det_correlator_create(&cc);
+		assert_non_null(c);
+		fingerprint(c, 0, T0, "10.0.30.2", 27901, "64.100.0.10", 7003, 0, 0x77);
+		fingerprint(c, 1, T0 + 3000 * MS, "64.100.0.10", 4401, "10.0.10.2", 7003, 0, 0x77);
+		assert_int_equal(bindings_active(c), skew ? 1 : 0);
+		np_det_correlator_destroy(c);
+	}
+}
+
 /* ---- the inspector (worker side) ------------------------------------------ */
 
 static struct np_det_sip last_sum;
@@ -1261,6 +1291,7 @@ int main(void)
 		cmocka_unit_test(test_plain_refusal_is_not_phantom),
 		cmocka_unit_test(test_binding_lives_with_its_flows),
 		cmocka_unit_test(test_max_bindings),
+		cmocka_unit_test(test_clock_skew_widens_window),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
 		cmocka_unit_test(test_register_answer_contact_is_echo),

@@ -158,12 +158,14 @@ static void test_hep_counters_labelled(void **state)
 	setup_conf();
 	ctl.hep[NP_HEP_SENT_SIP] = 8;
 	ctl.hep[NP_HEP_SENT_RECORD] = 6;
+	ctl.hep[NP_HEP_SENT_FLOW] = 5;
 	ctl.hep[NP_HEP_ERR_REFUSED] = 3;
 	w1.worker[NP_WK_HEP_QUEUE_DROPS] = 2;
 	txt = render();
 	assert_non_null(strstr(txt, "# TYPE natprobe_hep_sent_total counter\n"
 				    "natprobe_hep_sent_total{what=\"sip\"} 8\n"
 				    "natprobe_hep_sent_total{what=\"record\"} 6\n"
+				    "natprobe_hep_sent_total{what=\"flow\"} 5\n"
 				    "# HELP natprobe_hep_send_errors_total "));
 	assert_non_null(strstr(txt, "natprobe_hep_send_errors_total{error=\"refused\"} 3\n"
 				    "natprobe_hep_send_errors_total{error=\"busy\"} 0\n"));

@@ -262,9 +262,10 @@ static void test_max_head(void **state)
 	struct np_hep_info h = seed_info();
 	char key[NP_HEP_MAX_KEY_LEN + 1], cid[NP_HEP_MAX_CORRELATION_LEN + 1];
 	char node[NP_HEP_MAX_NODE_NAME_LEN + 1];
-	uint8_t buf[NP_HEP_MAX_HEAD_LEN];
+	uint8_t buf[NP_HEP_MAX_HEAD_LEN], flow[NP_HEP_NP_FLOW_LEN] = { 0 };
 
 	(void)state;
+	h.np_flow = flow;
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	memset(cid, 'c', sizeof(cid) - 1);
@@ -358,6 +359,94 @@ static void test_record_info(void **state)
 	assert_null(h.correlation_id);
 }
 
+/*
+ * A flow event of each type through natprobe's vendor chunk: encoded, decoded
+ * by lib/pkt's decoder, read back field by field; the chunk sits before the
+ * payload under vendor 0x4e50; a chunk of the wrong size is refused.
+ */
+static void test_flow_event_roundtrip(void **state)
+{
+	static const uint8_t payload[] = "natprobe flow";
+	struct np_flow_event in[6], out;
+	uint8_t buf[NP_HEP_MAX_HEAD_LEN + sizeof(payload)], value[NP_HEP_NP_FLOW_LEN];
+	struct np_hep_info h;
+	struct np_hep_msg m;
+	size_t used;
+
+	(void)state;
+	memset(in, 0, sizeof(in));
+	for (int i = 0; i < 6; i++) {
+		in[i].proto = 6;
+		v4(&in[i].src, "10.0.30.2");
+		v4(&in[i].dst, "198.51.100.10");
+		in[i].sport = (uint16_t)(40000 + i);
+		in[i].dport = 4401;
+		in[i].ts_ns = 1796619039123456000ull + (uint64_t)i * 1000;
+	}
+	in[0].type = NP_FLOW_EV_FINGERPRINT;
+	in[0].dir = 1;
+	in[0].fp.hash = 0x0123456789abcdefull;
+	in[0].fp.len = 1234;
+	in[0].fp.seq = 0xfedcba98u;
+	in[1].type = NP_FLOW_EV_TCP_ESTABLISHED;
+	in[1].est.syn_ns = 1796619039000000001ull;
+	in[1].est.synack_ns = 1796619039000000777ull;
+	in[1].est.syn_retx = 2;
+	in[2].type = NP_FLOW_EV_TCP_REFUSED;
+	in[2].refused.syn_ns = 1796619039000000002ull;
+	in[2].refused.delay_ns = 333;
+	in[2].refused.reason = 1;
+	in[2].refused.icmp_type = 3;
+	in[2].refused.icmp_code = 13;
+	in[2].refused.syn_retx = 4;
+	in[3].type = NP_FLOW_EV_TCP_UNANSWERED;
+	in[3].unanswered.syn_ns = 1796619039000000003ull;
+	in[3].unanswered.syn_retx = 5;
+	in[4].type = NP_FLOW_EV_CLOSED;
+	in[4].dir = 1;
+	in[4].closed.reason = 1;
+	in[5].type = NP_FLOW_EV_EXPIRED;
+	in[5].expired.reason = 2;
+	in[5].expired.tcp_state = 3;
+	for (int i = 0; i < 6; i++) {
+		int n;
+
+		np_hep_flow_put(&in[i], &h, value);
+		h.capture_id = 201;
+		n = np_hep_encode(&h, payload, sizeof(payload) - 1, buf, sizeof(buf));
+		assert_true(n > 0);
+		assert_int_equal(np_hep_decode(buf, (size_t)n, true, &m, &used), NP_HEP_OK);
+		assert_non_null(m.np_flow);
+		assert_int_equal(m.proto_type, NP_HEP_PROTO_LOG);
+		assert_int_equal(m.unknown_chunks, 0);
+		assert_int_equal(np_hep_flow_get(&m, 7, &out), 0);
+		assert_int_equal(out.segment, 7);
+		out.segment = in[i].segment;
+		/* every field the event type uses comes back; the rest is zero on both sides */
+		assert_memory_equal(&out, &in[i], sizeof(out));
+	}
+	/* the vendor chunk precedes the payload chunk; one byte short, it is refused */
+	{
+		size_t pay = NP_HEP_CHUNK_HDR_LEN + sizeof(payload) - 1;
+		size_t n = 0, k;
+
+		np_hep_flow_put(&in[0], &h, value);
+		n = (size_t)np_hep_encode(&h, payload, sizeof(payload) - 1, buf, sizeof(buf));
+		k = n - pay - NP_HEP_NP_FLOW_LEN - NP_HEP_CHUNK_HDR_LEN;
+		assert_int_equal(buf[k], 0x4e);
+		assert_int_equal(buf[k + 1], 0x50);
+		assert_int_equal(buf[k + 5], NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_FLOW_LEN);
+		buf[k + 5]--;
+		assert_int_equal(np_hep_decode(buf, n, true, &m, &used), NP_HEP_E_CHUNK);
+		/* an unknown event type is not a flow event */
+		np_hep_flow_put(&in[0], &h, value);
+		value[0] = NP_FLOW_EV_MAX;
+		n = (size_t)np_hep_encode(&h, payload, sizeof(payload) - 1, buf, sizeof(buf));
+		assert_int_equal(np_hep_decode(buf, n, true, &m, &used), NP_HEP_OK);
+		assert_int_equal(np_hep_flow_get(&m, 0, &out), -1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_max_head),
 		cmocka_unit_test(test_record_info),
 		cmocka_unit_test(test_node_name),
+		cmocka_unit_test(test_flow_event_roundtrip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

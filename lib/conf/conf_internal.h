@@ -64,6 +64,7 @@ struct raw_hep_agent {
 struct raw_hep {
 	unsigned int *port;
 	char *listen;
+	unsigned int *clock_skew_ms;
 	struct raw_hep_agent *agents;
 	unsigned int agents_count;
 };
@@ -109,6 +110,7 @@ struct raw_export {
 	unsigned int *hep_queue_size;
 	char *hep_node_name;
 	enum np_hep_transport *hep_transport;
+	int *hep_flow_events; /* strict boolean */
 };
 
 struct raw_conf {

@@ -141,6 +141,8 @@ static const cyaml_schema_field_t export_fields[] = {
 	CYAML_FIELD_STRING_PTR("hep_password", OPT_STR, struct raw_export, hep_password, 0, 1023),
 	CYAML_FIELD_UINT_PTR("hep_queue_size", OPT, struct raw_export, hep_queue_size),
 	CYAML_FIELD_STRING_PTR("hep_node_name", OPT_STR, struct raw_export, hep_node_name, 0, 1023),
+	CYAML_FIELD_ENUM_PTR("hep_flow_events", OPT | CYAML_FLAG_STRICT, struct raw_export,
+			     hep_flow_events, bool_strings, CYAML_ARRAY_LEN(bool_strings)),
 	CYAML_FIELD_ENUM_PTR("hep_transport", OPT | CYAML_FLAG_STRICT, struct raw_export,
 			     hep_transport, hep_transport_strings,
 			     CYAML_ARRAY_LEN(hep_transport_strings)),
@@ -186,6 +188,7 @@ static const cyaml_schema_value_t hep_agent_entry = {
 static const cyaml_schema_field_t hep_fields[] = {
 	CYAML_FIELD_UINT_PTR("port", OPT, struct raw_hep, port),
 	CYAML_FIELD_STRING_PTR("listen", OPT_STR, struct raw_hep, listen, 0, 63),
+	CYAML_FIELD_UINT_PTR("clock_skew_ms", OPT, struct raw_hep, clock_skew_ms),
 	CYAML_FIELD_SEQUENCE("agents", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_hep,
 			     agents, &hep_agent_entry, 0, NP_MAX_HEP_AGENTS),
 	CYAML_FIELD_END,

@@ -492,6 +492,12 @@ static int rule_export_hep(const struct raw_export *r, struct np_conf *c, struct
 		return -EINVAL;
 	if (r->hep_transport != NULL)
 		c->export.hep_transport = *r->hep_transport;
+	if (r->hep_flow_events != NULL)
+		c->export.hep_flow_events = *r->hep_flow_events != 0;
+	if (c->export.hep_flow_events && c->export.hep_collector[0] == '\0')
+		return fail(e,
+			    "export.hep_flow_events" SEP
+			    "true needs export.hep_collector: the natprobe to send the events to");
 	return pow2_range(e, "export.hep_queue_size", r->hep_queue_size, 64, 65536,
 			  &c->export.hep_queue_size);
 }
@@ -630,6 +636,15 @@ static int rule_hep(const struct raw_conf *r, struct np_conf *c, struct conf_err
 				    "hep.port" SEP "%u is not a port (0 turns HEP off, 1..65535)",
 				    *r->hep->port);
 		c->hep.port = (uint16_t)*r->hep->port;
+	}
+	if (r->hep->clock_skew_ms != NULL) {
+		if (*r->hep->clock_skew_ms > NP_HEP_MAX_CLOCK_SKEW_MS)
+			return fail(e,
+				    "hep.clock_skew_ms" SEP
+				    "%u is more than %u: clocks that far apart are not in step "
+				    "(NTP or PTP; docs/distributed.md)",
+				    *r->hep->clock_skew_ms, NP_HEP_MAX_CLOCK_SKEW_MS);
+		c->hep.clock_skew_ms = *r->hep->clock_skew_ms;
 	}
 	if (r->hep->listen != NULL && r->hep->listen[0] != '\0') {
 		const char *v = r->hep->listen;

@@ -38,6 +38,7 @@
 #define NP_MAX_TUNNELS 64		 /**< tunnels[] entries */
 #define NP_MAX_HEP_AGENTS 64		 /**< hep.agents[] entries */
 #define NP_HEP_AGENT_NAME_MAX 63	 /**< longest node name hep.agents[] matches */
+#define NP_HEP_MAX_CLOCK_SKEW_MS 10000	 /**< hep.clock_skew_ms at most */
 #define NP_MAX_MTU 65535		 /**< datapath.mtu: a GSO/GRO frame (net_af_packet) */
 
 /* Defaults: the single place they live. */
@@ -205,6 +206,9 @@ struct np_conf {
 		/** `run` receives HEP on UDP and TCP: "ADDRESS:PORT" ("PORT" alone: 127.0.0.1);
 		 * "" (the default): off */
 		char listen[64];
+		/** Largest offset between the clocks of the probes and agents that send HEP;
+		 *  the binding window is widened by it (docs/distributed.md). Default 0. */
+		unsigned int clock_skew_ms;
 		unsigned int n_agents;
 		struct np_conf_hep_agent agents[NP_MAX_HEP_AGENTS];
 	} hep;
@@ -232,6 +236,9 @@ struct np_conf {
 		/** HEP chunk 0x0013; the host name when not configured */
 		char hep_node_name[NP_HEP_NODE_NAME_MAX + 1];
 		enum np_hep_transport hep_transport;
+		/** Also forward flow events (fingerprints, TCP outcomes) in natprobe's HEP vendor
+		 *  chunk, for another natprobe's hep.listen. Default false. */
+		bool hep_flow_events;
 	} export;
 	/**
 	 * Evidence captures (docs/records.md): each worker keeps the last

@@ -1692,13 +1692,14 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	c->conf = *conf;
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NP_NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;
-	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS;
+	c->binding_window_ns = NP_NAT_DEFAULT_WINDOW_NS + conf->clock_skew_ns;
 	c->window_ns =
 		conf->repeat_window_ns ? conf->repeat_window_ns : NP_DET_DEFAULT_REPEAT_WINDOW_NS;
 	c->findings_due_ns = UINT64_MAX;
 	c->txn_due_ns = UINT64_MAX;
 	memset(&lc, 0, sizeof(lc));
 	lc.max_bindings = conf->max_bindings;
+	lc.window_ns = NP_NAT_DEFAULT_WINDOW_NS + conf->clock_skew_ns;
 	c->learner = np_nat_learner_create(&lc);
 	if (c->learner == NULL) {
 		int err = errno;
@@ -1755,6 +1756,7 @@ int np_det_control_create(struct np_det_control *dc, const struct np_conf *conf,
 	cc.xlat = dc->xlat;
 	cc.max_bindings = conf->nat.max_bindings;
 	cc.repeat_window_ns = (uint64_t)conf->detect.repeat_window_s * NP_NS_PER_S;
+	cc.clock_skew_ns = (uint64_t)conf->hep.clock_skew_ms * NP_NS_PER_MS;
 	cc.record = record;
 	cc.ctx = ctx;
 	dc->corr = np_det_correlator_create(&cc);

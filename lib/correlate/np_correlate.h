@@ -186,6 +186,12 @@ struct np_det_correlator_conf {
 	 * cites it, at the latest at finish). 0 = NP_DET_DEFAULT_REPEAT_WINDOW_NS.
 	 */
 	uint64_t repeat_window_ns;
+	/**
+	 * Largest offset between the clocks of the sources whose events meet here
+	 * (probes and agents sending HEP): the binding window (a connection
+	 * start, or a message, seen on two segments) is widened by it. 0: one clock.
+	 */
+	uint64_t clock_skew_ns;
 	/** Called for every record, in id order. */
 	void (*record)(void *ctx, const struct np_det_record *r);
 	void *ctx;

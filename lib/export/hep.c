@@ -79,6 +79,8 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		head += NP_HEP_CHUNK_HDR_LEN + cid_len;
 	if (node_len > 0)
 		head += NP_HEP_CHUNK_HDR_LEN + node_len;
+	if (h->np_flow != NULL)
+		head += NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_FLOW_LEN;
 	if (payload_len > NP_HEP_MAX_LEN || head + payload_len > NP_HEP_MAX_LEN)
 		return -EMSGSIZE;
 	if (head > buflen)
@@ -108,6 +110,10 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		chunk(&w, NP_HEP_C_CORRELATION_ID, h->correlation_id, cid_len);
 	if (node_len > 0)
 		chunk(&w, NP_HEP_C_NODE_NAME, h->node_name, node_len);
+	if (h->np_flow != NULL) {
+		chunk(&w, NP_HEP_NP_FLOW_EVENT, h->np_flow, NP_HEP_NP_FLOW_LEN);
+		put16(w.p - NP_HEP_NP_FLOW_LEN - NP_HEP_CHUNK_HDR_LEN, NP_HEP_VENDOR_NATPROBE);
+	}
 	chunk(&w, NP_HEP_C_PAYLOAD, NULL, 0);
 	/* The payload chunk's length counts the payload that follows. */
 	put16(w.p - 2, (uint16_t)(NP_HEP_CHUNK_HDR_LEN + payload_len));
@@ -145,4 +151,136 @@ void np_hep_info_from_record(const struct np_det_record *r, struct np_hep_info *
 	h->ts_ns = r->ts_ns;
 	if (r->sip.call_id[0] != '\0')
 		h->correlation_id = r->sip.call_id;
+}
+
+static inline void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static inline uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+/* Offsets in the NP_HEP_NP_FLOW_EVENT value (np_hep_wire.h). */
+enum {
+	FV_TYPE = 0,
+	FV_DIR = 1,
+	FV_A = 2,
+	FV_B = 3,
+	FV_C = 4,
+	FV_D = 5,
+	FV_X = 8,
+	FV_Y = 16,
+	FV_P = 24,
+	FV_Q = 28
+};
+
+void np_hep_flow_put(const struct np_flow_event *ev, struct np_hep_info *h,
+		     uint8_t v[NP_HEP_NP_FLOW_LEN])
+{
+	memset(h, 0, sizeof(*h));
+	memset(v, 0, NP_HEP_NP_FLOW_LEN);
+	h->src = ev->src;
+	h->dst = ev->dst;
+	h->sport = ev->sport;
+	h->dport = ev->dport;
+	h->ip_proto = ev->proto;
+	h->proto_type = NP_HEP_PROTO_LOG;
+	h->ts_ns = ev->ts_ns;
+	h->np_flow = v;
+	v[FV_TYPE] = ev->type;
+	v[FV_DIR] = ev->dir;
+	switch (ev->type) {
+	case NP_FLOW_EV_FINGERPRINT:
+		put64(v + FV_X, ev->fp.hash);
+		put32(v + FV_P, ev->fp.len);
+		put32(v + FV_Q, ev->fp.seq);
+		break;
+	case NP_FLOW_EV_TCP_ESTABLISHED:
+		put64(v + FV_X, ev->est.syn_ns);
+		put64(v + FV_Y, ev->est.synack_ns);
+		v[FV_A] = ev->est.syn_retx;
+		break;
+	case NP_FLOW_EV_TCP_REFUSED:
+		put64(v + FV_X, ev->refused.syn_ns);
+		put64(v + FV_Y, ev->refused.delay_ns);
+		v[FV_A] = ev->refused.reason;
+		v[FV_B] = ev->refused.icmp_type;
+		v[FV_C] = ev->refused.icmp_code;
+		v[FV_D] = ev->refused.syn_retx;
+		break;
+	case NP_FLOW_EV_TCP_UNANSWERED:
+		put64(v + FV_X, ev->unanswered.syn_ns);
+		v[FV_A] = ev->unanswered.syn_retx;
+		break;
+	case NP_FLOW_EV_CLOSED:
+		v[FV_A] = ev->closed.reason;
+		break;
+	case NP_FLOW_EV_EXPIRED:
+		v[FV_A] = ev->expired.reason;
+		v[FV_B] = ev->expired.tcp_state;
+		break;
+	default:
+		break;
+	}
+}
+
+int np_hep_flow_get(const struct np_hep_msg *m, uint8_t segment, struct np_flow_event *ev)
+{
+	const uint8_t *v = m->np_flow;
+
+	if (v == NULL || v[FV_TYPE] >= NP_FLOW_EV_MAX)
+		return -1;
+	memset(ev, 0, sizeof(*ev));
+	ev->type = v[FV_TYPE];
+	ev->dir = v[FV_DIR] ? 1 : 0;
+	ev->segment = segment;
+	ev->proto = m->ip_proto;
+	ev->src = m->src;
+	ev->dst = m->dst;
+	ev->sport = m->sport;
+	ev->dport = m->dport;
+	ev->ts_ns = m->ts_ns;
+	switch (ev->type) {
+	case NP_FLOW_EV_FINGERPRINT:
+		ev->fp.hash = get64(v + FV_X);
+		ev->fp.len = get32(v + FV_P);
+		ev->fp.seq = get32(v + FV_Q);
+		break;
+	case NP_FLOW_EV_TCP_ESTABLISHED:
+		ev->est.syn_ns = get64(v + FV_X);
+		ev->est.synack_ns = get64(v + FV_Y);
+		ev->est.syn_retx = v[FV_A];
+		break;
+	case NP_FLOW_EV_TCP_REFUSED:
+		ev->refused.syn_ns = get64(v + FV_X);
+		ev->refused.delay_ns = get64(v + FV_Y);
+		ev->refused.reason = v[FV_A];
+		ev->refused.icmp_type = v[FV_B];
+		ev->refused.icmp_code = v[FV_C];
+		ev->refused.syn_retx = v[FV_D];
+		break;
+	case NP_FLOW_EV_TCP_UNANSWERED:
+		ev->unanswered.syn_ns = get64(v + FV_X);
+		ev->unanswered.syn_retx = v[FV_A];
+		break;
+	case NP_FLOW_EV_CLOSED:
+		ev->closed.reason = v[FV_A];
+		break;
+	case NP_FLOW_EV_EXPIRED:
+		ev->expired.reason = v[FV_A];
+		ev->expired.tcp_state = v[FV_B];
+		break;
+	default:
+		break;
+	}
+	return 0;
 }

@@ -145,9 +145,11 @@
 #define NP_HEP_COUNTERS(X)                                                                        \
 	X(HEP_SENT_SIP, "hep_sent_total", "what", "sip",                                          \
 	  "HEP packets handed to the kernel for export.hep_collector, by payload: SIP messages "  \
-	  "(sip), anomaly, incident and binding records (record)",                                \
+	  "(sip), anomaly, incident and binding records (record), flow events in natprobe's "     \
+	  "vendor chunk (flow, export.hep_flow_events)",                                          \
 	  NP_CTR_COUNTER)                                                                         \
 	X(HEP_SENT_RECORD, "hep_sent_total", "what", "record", "", NP_CTR_COUNTER)                \
+	X(HEP_SENT_FLOW, "hep_sent_total", "what", "flow", "", NP_CTR_COUNTER)                    \
 	X(HEP_ERR_REFUSED, "hep_send_errors_total", "error", "refused",                           \
 	  "HEP packets lost at send, by error: refused (the collector's host answered ICMP port " \
 	  "unreachable), busy (socket buffer full; natprobe never waits), oversize (a record "    \

@@ -52,8 +52,9 @@
 #define NP_HEP_MAX_NODE_NAME_LEN 64u
 /** Largest head np_hep_encode_head() writes (IPv6, longest key, correlation id, node name). */
 #define NP_HEP_MAX_HEAD_LEN                                                                     \
-	(NP_HEP_HDR_LEN + 14 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + \
-	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN)
+	(NP_HEP_HDR_LEN + 15 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + \
+	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN +           \
+	 NP_HEP_NP_FLOW_LEN)
 
 /** What goes around a payload. */
 struct np_hep_info {
@@ -69,6 +70,9 @@ struct np_hep_info {
 	const char *auth_key; /**< chunk 0x000e, NUL-terminated; NULL or "" for none */
 	const char *correlation_id; /**< chunk 0x0011, NUL-terminated; NULL or "" for none */
 	const char *node_name;	    /**< chunk 0x0013, NUL-terminated; NULL or "" for none */
+	/** natprobe's flow event chunk (NP_HEP_NP_FLOW_LEN bytes, np_hep_flow_put()); NULL:
+	 *  none */
+	const uint8_t *np_flow;
 };
 
 /**
@@ -105,5 +109,20 @@ int np_hep_encode(const struct np_hep_info *h, const void *payload, size_t paylo
  * caller.
  */
 void np_hep_info_from_record(const struct np_det_record *r, struct np_hep_info *h);
+
+/**
+ * A flow event as a HEP packet's parts: addresses, ports, protocol and time
+ * in @p h (ids, key and node name left for the caller), the
+ * NP_HEP_NP_FLOW_EVENT chunk's value in @p value (h->np_flow points at it).
+ * The receiver reads it back with np_hep_flow_get().
+ */
+void np_hep_flow_put(const struct np_flow_event *ev, struct np_hep_info *h,
+		     uint8_t value[NP_HEP_NP_FLOW_LEN]);
+
+/**
+ * The flow event a decoded packet carries (m->np_flow not NULL), in @p segment.
+ * @return 0, or -1 when its type is not a flow event type (@p ev untouched).
+ */
+int np_hep_flow_get(const struct np_hep_msg *m, uint8_t segment, struct np_flow_event *ev);
 
 #endif /* NP_HEP_H */

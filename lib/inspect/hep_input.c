@@ -14,7 +14,9 @@ static const struct np_ctr_desc hep_input_rows[] = {
 	NP_CTR_ROW_L(
 		"hep_received_total",
 		"HEP packets received (live) or read from captures (analyze), by outcome: sip "
-		"(handed to the SIP stage), not_sip (another payload type), no_segment (an "
+		"(handed to the SIP stage), flow (a flow event another natprobe forwarded in "
+		"its vendor chunk, handed to the correlator), bad_flow (such a chunk of an "
+		"unknown event type), not_sip (another payload type), no_segment (an "
 		"agent past the segment limit), or why a packet was not used: not_hep, version, "
 		"truncated, bad_length, bad_chunk, no_address, no_payload",
 		NP_CTR_COUNTER, "outcome", "sip", struct np_hep_input_stats, sip),
@@ -22,6 +24,10 @@ static const struct np_ctr_desc hep_input_rows[] = {
 		     struct np_hep_input_stats, not_sip),
 	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "no_segment",
 		     struct np_hep_input_stats, no_segment),
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "flow",
+		     struct np_hep_input_stats, flow),
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "bad_flow",
+		     struct np_hep_input_stats, flow_bad),
 	HI_ERR(NP_HEP_E_NOT_HEP, "not_hep"),
 	HI_ERR(NP_HEP_E_VERSION, "version"),
 	HI_ERR(NP_HEP_E_TRUNCATED, "truncated"),
@@ -52,6 +58,9 @@ bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size
 	}
 	st->packets++;
 	st->unknown_chunks += m->unknown_chunks;
+	if (m->np_flow != NULL)
+		return true; /* a flow event from another natprobe: the caller's np_hep_flow_get()
+			      */
 	if (m->proto_type != NP_HEP_PROTO_SIP) {
 		st->not_sip++;
 		return false;

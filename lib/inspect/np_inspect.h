@@ -366,6 +366,8 @@ struct np_hep_input_stats {
 	uint64_t not_sip;	       /**< decoded packets whose payload is not SIP */
 	uint64_t no_segment;	       /**< SIP messages of an agent no segment could be made for */
 	uint64_t sip;		       /**< SIP messages handed to the SIP stage */
+	uint64_t flow;	   /**< flow events another natprobe forwarded (vendor chunk), decoded */
+	uint64_t flow_bad; /**< flow event chunks of an unknown event type: not used */
 };
 
 /**
@@ -378,7 +380,9 @@ extern const struct np_ctr_table np_hep_input_counters;
 /**
  * Decode one HEP packet (np_hep_decode()) and count it: an error by its
  * reason, a non-SIP payload as not_sip.
- * @return true when @p m holds a SIP message to deliver.
+ * @return true when @p m holds a SIP message to deliver, or a flow event
+ *         another natprobe forwarded (m->np_flow not NULL: the caller
+ *         decodes it, np_hep_flow_get(), and counts it in @c flow).
  */
 bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
 			 bool datagram, struct np_hep_msg *m, size_t *used);

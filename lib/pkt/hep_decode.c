@@ -144,6 +144,12 @@ static int decode3(const uint8_t *buf, size_t len, struct np_hep_msg *m, size_t 
 		v = buf + off + NP_HEP_CHUNK_HDR_LEN;
 		off += clen;
 		clen -= NP_HEP_CHUNK_HDR_LEN;
+		if (vendor == NP_HEP_VENDOR_NATPROBE && type == NP_HEP_NP_FLOW_EVENT) {
+			if (clen != NP_HEP_NP_FLOW_LEN)
+				return NP_HEP_E_CHUNK;
+			m->np_flow = v;
+			continue;
+		}
 		want = vendor == 0 ? chunk_size(type) : -1;
 		if (want < 0) {
 			if (m->unknown_chunks < UINT16_MAX)

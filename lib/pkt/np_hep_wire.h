@@ -68,6 +68,28 @@ enum np_hep_chunk {
 	NP_HEP_C_NODE_NAME = 0x0013,	  /**< n bytes: agent name */
 };
 
+/**
+ * natprobe's own chunks (vendor NP_HEP_VENDOR_NATPROBE): what a probe
+ * forwards to another and HEP has no chunk for (docs/distributed.md).
+ * 0x4e50 is "NP" in ASCII; it is not a vendor id HEP's registry assigns to
+ * anyone else. Collectors that do not know it skip the chunk.
+ */
+#define NP_HEP_VENDOR_NATPROBE 0x4e50
+/** Chunk types of vendor NP_HEP_VENDOR_NATPROBE. */
+enum np_hep_np_chunk {
+	/** NP_HEP_NP_FLOW_LEN bytes: a flow event (new connection fingerprint, TCP outcome,
+	 *  ...); its addresses, ports, protocol and time are the packet's generic chunks */
+	NP_HEP_NP_FLOW_EVENT = 0x0001,
+};
+/**
+ * Value of NP_HEP_NP_FLOW_EVENT, big-endian: byte 0 the event type (enum
+ * np_flow_ev_type), 1 the direction, 2..5 four small fields (a, b, c, d),
+ * 6..7 zero, 8..15 a 64-bit field (x), 16..23 another (y), 24..27 a 32-bit
+ * field (p), 28..31 another (q). Which field holds what depends on the type
+ * (np_hep_flow_put()).
+ */
+#define NP_HEP_NP_FLOW_LEN 32
+
 /** Protocol types (chunk 0x000b). */
 enum np_hep_proto {
 	NP_HEP_PROTO_SIP = 1,	/**< the payload is a SIP message */
@@ -105,6 +127,8 @@ struct np_hep_msg {
 	const uint8_t *node_name; /**< chunk 0x0013, not NUL-terminated; NULL when absent */
 	uint16_t node_name_len;
 	uint16_t unknown_chunks; /**< chunks skipped: other vendors, types not read */
+	/** natprobe's flow event chunk (NP_HEP_NP_FLOW_LEN bytes); NULL when absent */
+	const uint8_t *np_flow;
 };
 
 /**

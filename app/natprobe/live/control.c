@@ -40,6 +40,9 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
 				ev->bad.len);
 		break;
 	case NP_EV_FLOW:
+		for (unsigned int o = 0; o < app->n_observers; o++)
+			if (app->observers[o]->flow != NULL)
+				app->observers[o]->flow(app, &ev->flow);
 		np_det_correlator_flow(app->det.corr, &ev->flow);
 		break;
 	default:
@@ -63,11 +66,12 @@ static unsigned int drain(struct np_app *app)
 
 	/* HEP received (hep.listen): beside the workers' events, like another worker's */
 	total += np_hep_listen_drain(app, NP_DRAIN_MAX_BURSTS);
-	/* observers first (HEP's SIP messages): they leave before the records they lead to */
-	for (unsigned int o = 0; o < app->n_observers; o++)
-		if (app->observers[o]->drain != NULL)
-			total += app->observers[o]->drain(app);
-
+	/*
+	 * Flow events first: a packet's flow events (a connection start, its
+	 * fingerprint) are forwarded over HEP (export.hep_flow_events) before the
+	 * SIP message it carried, so that a correlator elsewhere learns the
+	 * connection before it reads the message, as one on the wire would.
+	 */
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		unsigned int n, b = 0;
 
@@ -78,7 +82,14 @@ static unsigned int drain(struct np_app *app)
 				handle_event(app, &evs[i]);
 			total += n;
 		} while (n == NP_DRAIN_BURST && ++b < NP_DRAIN_MAX_BURSTS);
-		b = 0;
+	}
+	/* then observers (HEP's SIP messages): they leave before the records they lead to */
+	for (unsigned int o = 0; o < app->n_observers; o++)
+		if (app->observers[o]->drain != NULL)
+			total += app->observers[o]->drain(app);
+	for (unsigned int w = 0; w < app->n_workers; w++) {
+		unsigned int n, b = 0;
+
 		do {
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
 							   sizeof(sips[0]), RTE_DIM(sips), NULL);

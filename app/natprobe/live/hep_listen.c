@@ -34,6 +34,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
+#include "np_hep.h"
 #include "np_live.h"
 #include "np_time.h"
 
@@ -125,6 +126,21 @@ static void one_packet(struct np_hep_listen *h, const uint8_t *p, size_t n, bool
 	seg = segment_of(h, &m);
 	if (seg < 0) {
 		h->in.no_segment++;
+		return;
+	}
+	if (m.np_flow != NULL) { /* another natprobe's flow event: to the correlator as is */
+		struct np_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.type = NP_EV_FLOW;
+		if (np_hep_flow_get(&m, (uint8_t)seg, &ev.flow) < 0) {
+			h->in.flow_bad++;
+			return;
+		}
+		if (!m.has_ts)
+			ev.flow.ts_ns = np_wall_ns();
+		h->in.flow++;
+		push(h, h->events, &ev, sizeof(ev));
 		return;
 	}
 	np_hep_input_sip(h->ins, &h->in, &m, (uint8_t)seg, np_wall_ns());

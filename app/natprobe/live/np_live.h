@@ -260,6 +260,8 @@ struct np_observer {
 	void (*poll)(struct np_app *app);
 	/* about every 100 ms, after the NIC counters were read */
 	void (*tick)(struct np_app *app);
+	/* each flow event of the workers, before the correlator takes it */
+	void (*flow)(struct np_app *app, const struct np_flow_event *ev);
 	/* each anomaly and incident record, before the records file */
 	void (*record)(struct np_app *app, const struct np_det_record *r);
 	/* the workers stopped and the rings are drained: send what waits */

@@ -66,7 +66,7 @@ struct np_hep_tcp {
 	size_t off, len;
 	struct {
 		uint32_t len; /* bytes of the packet */
-		uint8_t ctr;  /* NP_HEP_SENT_SIP or NP_HEP_SENT_RECORD */
+		uint8_t ctr;  /* NP_HEP_SENT_SIP, _RECORD or _FLOW */
 	} pkt[NP_HEP_TCP_PKTS];
 	unsigned int pkt_head, pkt_n;
 	size_t head_sent; /* bytes of the first packet already sent */
@@ -348,6 +348,38 @@ static void hep_record(struct np_app *app, const struct np_det_record *r)
 	send_burst(app, 1, NP_HEP_SENT_RECORD);
 }
 
+/*
+ * export.hep_flow_events: a worker's flow event (connection start
+ * fingerprint, TCP outcome, ...) as a HEP packet for another natprobe: the
+ * event in natprobe's vendor chunk, a one-line description as a HEP log
+ * payload for a collector that does not know the chunk (HOMER stores it as
+ * a log). Queued and counted like the SIP (TCP: the same bounded buffer).
+ */
+static void hep_flow(struct np_app *app, const struct np_flow_event *ev)
+{
+	struct np_hep_sender *s = hep_sender;
+	char a[NP_ADDR_STRLEN], b[NP_ADDR_STRLEN];
+	uint8_t value[NP_HEP_NP_FLOW_LEN];
+	struct np_hep_info h;
+	int len;
+
+	if (s == NULL || !app->conf.export.hep_flow_events)
+		return;
+	np_hep_flow_put(ev, &h, value);
+	h.capture_id = s->capture_id;
+	h.auth_key = s->auth_key;
+	h.node_name = s->node_name;
+	len = snprintf(s->json_buf, sizeof(s->json_buf), "natprobe flow %s %s %s:%u > %s:%u",
+		       np_flow_ev_name(ev->type), ev->proto == 6 ? "tcp" : "udp",
+		       np_addr_str(&ev->src, a, sizeof(a)), ev->sport,
+		       np_addr_str(&ev->dst, b, sizeof(b)), ev->dport);
+	if (len < 0 || !prepare(s, 0, &h, s->json_buf, (size_t)len)) {
+		app->control_stats.hep[NP_HEP_ERR_OVERSIZE]++;
+		return;
+	}
+	send_burst(app, 1, NP_HEP_SENT_FLOW);
+}
+
 /* "ADDRESS:PORT" (checked by the config loader) as a socket address. */
 static int collector_addr(const char *text, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -525,6 +557,7 @@ const struct np_observer np_hep_observer = {
 	.worker_init = hep_worker_init,
 	.worker_free = hep_worker_free,
 	.drain = hep_drain,
+	.flow = hep_flow,
 	.record = hep_record,
 	.flush = hep_flush,
 	.stop = hep_stop,

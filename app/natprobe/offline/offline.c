@@ -306,6 +306,10 @@ static void hep_datagram(struct np_offline *o, struct np_offline_input *in,
 	seen(o, f->ts_ns);
 	if (!np_hep_input_decode(&o->hep, p, n, true, &m, &used))
 		return;
+	if (m.np_flow != NULL) { /* another natprobe's flow event: read live only (counted) */
+		o->hep.not_sip++;
+		return;
+	}
 	seg = hep_segment(o, &m);
 	if (seg < 0) {
 		o->hep.no_segment++;
