@@ -37,15 +37,8 @@ int np_evidence_file_write(const char *path, const struct np_evidence_set *s,
 			snprintf(err, errlen, "cannot create '%s': %s", path, strerror(e));
 		return -e;
 	}
-	if (owner != NULL && owner->set && geteuid() == 0 &&
-	    fchown(fd, owner->uid, owner->gid) != 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot give '%s' to uid %u gid %u: %s", path, owner->uid,
-			 owner->gid, strerror(e));
-		close(fd);
-		unlink(path);
-		return -e;
-	}
+	if ((e = np_file_give(fd, path, owner, err, errlen)) < 0)
+		return e;
 	fcntl(fd, F_SETFL, O_WRONLY); /* a regular file we made: blocking writes */
 	f = fdopen(fd, "w");
 	if (f == NULL) {

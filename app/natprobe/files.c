@@ -39,6 +39,22 @@ static const char *kind_of(mode_t m)
 			     : "not a regular file";
 }
 
+int np_file_give(int fd, const char *path, const struct np_file_owner *owner, char *err,
+		 size_t errlen)
+{
+	int e;
+
+	if (owner == NULL || !owner->set || geteuid() != 0 ||
+	    fchown(fd, owner->uid, owner->gid) == 0)
+		return 0;
+	e = errno;
+	snprintf(err, errlen, "cannot give '%s' to uid %u gid %u: %s", path, owner->uid, owner->gid,
+		 strerror(e));
+	close(fd);
+	unlink(path);
+	return -e;
+}
+
 int np_open_output(const char *path, const struct np_file_owner *owner, char *err, size_t errlen)
 {
 	const int flags = O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
@@ -92,15 +108,8 @@ int np_open_output(const char *path, const struct np_file_owner *owner, char *er
 		close(fd);
 		return -EPERM;
 	}
-	if (created && owner != NULL && owner->set && geteuid() == 0 &&
-	    fchown(fd, owner->uid, owner->gid) != 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot give '%s' to uid %u gid %u: %s", path, owner->uid,
-			 owner->gid, strerror(e));
-		close(fd);
-		unlink(path);
-		return -e;
-	}
+	if (created && (e = np_file_give(fd, path, owner, err, errlen)) < 0)
+		return e;
 	fcntl(fd, F_SETFL, O_WRONLY | O_APPEND); /* blocking again: a regular file */
 	return fd;
 }

@@ -61,6 +61,13 @@ struct np_file_owner {
  */
 int np_open_output(const char *path, const struct np_file_owner *owner, char *err, size_t errlen);
 /*
+ * A file natprobe just created (@p fd at @p path) given to @p owner when set and
+ * running as root. @return 0, or -errno with one line in @p err, @p fd closed
+ * and the file removed.
+ */
+int np_file_give(int fd, const char *path, const struct np_file_owner *owner, char *err,
+		 size_t errlen);
+/*
  * evidence_file.c: write evidence set @p s (lib/export np_evidence.h) to
  * @p path as pcapng, for `run` and `analyze --evidence`: a new file
  * (O_EXCL, O_NOFOLLOW, mode 0640, given to @p owner when set and running as
