@@ -357,10 +357,12 @@ def kamailio(lab, ns, name, text):
 
 
 # Kamailio's own HEP encoder: siptrace mirrors every SIP message the instance
-# sends or receives (core events, trace_mode 1) as HEPv3 over UDP to a collector.
+# sends or receives (core events, trace_mode 1) as HEPv3 to a collector, over
+# UDP, or over TCP with ";transport=tcp" on duplicate_uri (siptrace's docs:
+# the URI's transport is the one used; Kamailio opens the connection itself).
 SIPTRACE = """listen=udp:%(addr)s:9061
 loadmodule "siptrace.so"
-modparam("siptrace", "duplicate_uri", "sip:%(collector)s:9060")
+modparam("siptrace", "duplicate_uri", "sip:%(collector)s:9060%(transport)s")
 modparam("siptrace", "hep_mode_on", 1)
 modparam("siptrace", "hep_version", 3)
 modparam("siptrace", "hep_capture_id", %(agent)d)
@@ -377,6 +379,35 @@ def tls_files(lab):
     cfg = lab.dir / "tls.cfg"
     cfg.write_text(TLS_CFG % dict(key=key, cert=cert))
     return cfg
+
+
+# A HEP collector that only accepts and reads (TCP): what tcpdump captures
+# on its way is the test's input. Bounded: it exits after a minute.
+HEP_SINK = r"""
+import selectors, socket, sys, time
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind((sys.argv[1], int(sys.argv[2])))
+srv.listen(16)
+sel = selectors.DefaultSelector()
+sel.register(srv, selectors.EVENT_READ)
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    for k, _ in sel.select(0.5):
+        if k.fileobj is srv:
+            c, _ = srv.accept()
+            sel.register(c, selectors.EVENT_READ)
+        elif not k.fileobj.recv(65536):
+            sel.unregister(k.fileobj)
+            k.fileobj.close()
+"""
+
+
+def hep_sink(lab, ns, addr="0.0.0.0", port=9060):
+    """A TCP HEP collector in @ns that reads and drops (see HEP_SINK)."""
+    p = lab.spawn(ns, "hep-sink", ["/usr/bin/python3", "-c", HEP_SINK, addr, str(port)])
+    assert lab.wait_listen(ns, "tcp", addr, port), lab.log("hep-sink")
+    return p
 
 
 # --------------------------------------------------------------------------
@@ -398,6 +429,8 @@ class Traversal:
     """
 
     def __init__(self, lab, snat, tls, hep=False):
+        """hep: False, True (siptrace's HEP over UDP) or "tcp" (over TCP, to a
+        collector the firewall runs: hep_sink())."""
         self.lab, self.snat, self.tls, self.hep = lab, snat, tls, hep
         self.tp = "tls" if tls else "tcp"
         self.c = lab.host("C")
@@ -447,8 +480,11 @@ class Traversal:
             tls = TLS_MODULE % dict(tls_cfg=tls_files(lab))
         trace_e = trace_c = ""
         if self.hep:                      # agents 102 (E) and 101 (C), collector on the firewall
-            trace_e = SIPTRACE % dict(addr=E_ADDR, collector=FW_DMZ, agent=102)
-            trace_c = SIPTRACE % dict(addr=C_ADDR, collector=FW_IN, agent=101)
+            transport = ";transport=tcp" if self.hep == "tcp" else ""
+            trace_e = SIPTRACE % dict(addr=E_ADDR, collector=FW_DMZ, agent=102,
+                                      transport=transport)
+            trace_c = SIPTRACE % dict(addr=C_ADDR, collector=FW_IN, agent=101,
+                                      transport=transport)
         kamailio(lab, self.e, "kamailio-e", E_CFG % dict(tls=tls + trace_e, tp=self.tp, e_addr=E_ADDR,
                                                           trav_port=TRAV_PORT))
         assert lab.wait_listen(self.e, "tcp", E_ADDR, TRAV_PORT), lab.log("kamailio-e")

@@ -77,6 +77,29 @@ size_t np_hep_resync(const uint8_t *buf, size_t len)
 	return len;
 }
 
+size_t np_hep_cut(const uint8_t *buf, size_t len, np_hep_packet_fn fn, void *ctx,
+		  uint64_t *resync_bytes)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		long fl = np_hep_frame(buf + off, len - off);
+
+		if (fl < 0) { /* out of step: to the next "HEP3" (or its start at the end) */
+			size_t skip = np_hep_resync(buf + off, len - off);
+
+			*resync_bytes += skip;
+			off += skip;
+			continue;
+		}
+		if (fl == 0 || (size_t)fl > len - off)
+			break; /* more to come */
+		fn(ctx, buf + off, (size_t)fl);
+		off += (size_t)fl;
+	}
+	return off;
+}
+
 /* Size a known vendor-0 chunk must have; 0: any size; -1: not a chunk read here. */
 static int chunk_size(uint16_t type)
 {

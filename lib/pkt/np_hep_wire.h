@@ -159,6 +159,25 @@ long np_hep_frame(const uint8_t *buf, size_t len);
 /** Offset of the next "HEP3" in @p buf after its first byte, or @p len when none. */
 size_t np_hep_resync(const uint8_t *buf, size_t len);
 
+/** One HEP packet cut from a stream (np_hep_cut()): @p n bytes at @p p, whole. */
+typedef void (*np_hep_packet_fn)(void *ctx, const uint8_t *p, size_t n);
+
+/**
+ * Cut the whole HEPv3 packets at the start of a stream's bytes: the one
+ * framer of HEP over TCP (np_hep_frame(), np_hep_resync()), used by the live
+ * listener and by `analyze`'s stream follower (np_hep_tcp.h).
+ *
+ * Each whole packet goes to @p fn, in order (not decoded here). Bytes that
+ * do not start a HEPv3 packet are skipped to the next "HEP3" and added to
+ * @p resync_bytes.
+ *
+ * @return bytes consumed from @p buf; the rest (a packet not yet whole,
+ *         or the first bytes of "HEP3") waits for more of the stream: the
+ *         caller keeps it and appends what follows.
+ */
+size_t np_hep_cut(const uint8_t *buf, size_t len, np_hep_packet_fn fn, void *ctx,
+		  uint64_t *resync_bytes);
+
 /**
  * Stable lower-case name of a reason, used as a counter label: "ok",
  * "not_hep", "version", "truncated", "bad_length", "bad_chunk",

@@ -186,34 +186,22 @@ static void conn_close(struct np_hep_listen *h, struct hep_conn *c)
 	h->stats.connections--;
 }
 
-/* Cut the HEP packets out of a connection's buffer; skip what is not HEP. */
+static void tcp_packet(void *ctx, const uint8_t *p, size_t n)
+{
+	struct np_hep_listen *h = ctx;
+
+	h->stats.tcp_packets++;
+	one_packet(h, p, n, false);
+}
+
+/* Cut the HEP packets out of a connection's buffer (np_hep_cut()); keep the rest. */
 static void conn_frames(struct np_hep_listen *h, struct hep_conn *c)
 {
-	uint32_t off = 0;
+	size_t off = np_hep_cut(c->buf, c->len, tcp_packet, h, &h->stats.resync_bytes);
 
-	while (off < c->len) {
-		long fl = np_hep_frame(c->buf + off, c->len - off);
-
-		if (fl < 0) { /* out of step: to the next "HEP3", or keep a possible start */
-			size_t skip = np_hep_resync(c->buf + off, c->len - off);
-
-			if (skip == c->len - off && skip > 3)
-				skip -= 3; /* "HEP" at the very end may be a header's start */
-			h->stats.resync_bytes += skip;
-			off += (uint32_t)skip;
-			if (skip == 0)
-				break;
-			continue;
-		}
-		if (fl == 0 || (size_t)fl > c->len - off)
-			break; /* more to come */
-		h->stats.tcp_packets++;
-		one_packet(h, c->buf + off, (size_t)fl, false);
-		off += (uint32_t)fl;
-	}
 	if (off > 0) {
 		memmove(c->buf, c->buf + off, c->len - off);
-		c->len -= off;
+		c->len -= (uint32_t)off;
 	}
 }
 

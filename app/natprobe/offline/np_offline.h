@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "np_hep_tcp.h"
 #include "np_inspect.h"
 #include "np_conf.h"
 #include "np_correlate.h"
@@ -78,7 +79,10 @@ struct np_offline {
 	uint64_t tunnel_bad[NP_PKT_ENCAP_MAX]; /* tunnel headers not understood */
 	uint64_t seg_full;		       /* tunnel frames past NP_OFFLINE_MAX_SEGMENTS */
 	uint64_t hep_frames;		       /* frames to conf.hep.port read as HEP */
+	uint64_t hep_frames_back;	       /* TCP frames from it (the collector's) */
 	struct np_hep_input_stats hep;	       /* what they held */
+	struct np_hep_tcp *hep_tcp;	       /* HEP over TCP: the connections followed */
+	struct np_offline_input *hep_in;       /* the input of the frame being read */
 	/* a reason to stop (exit 2): set by np_offline_run() */
 	bool failed;
 	char fail_msg[512];

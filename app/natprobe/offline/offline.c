@@ -11,6 +11,7 @@
 
 #include "np_cli.h"
 #include "np_hash.h"
+#include "np_hep.h"
 #include "offline_internal.h"
 
 #define NP_OFFLINE_EXPIRE_EVERY 1024 /* frames between ageing steps */
@@ -294,31 +295,72 @@ static int hep_segment(struct np_offline *o, const struct np_hep_msg *m)
 	return s;
 }
 
-/* A frame to the HEP port: its SIP message, in its agent's segment. */
-static void hep_datagram(struct np_offline *o, struct np_offline_input *in,
-			 const struct np_frame *f, const uint8_t *p, uint32_t n)
+/*
+ * One HEP packet read from a capture (a UDP datagram, or cut from a TCP
+ * connection): its SIP message, or another natprobe's flow event, in its
+ * agent's segment.
+ */
+static void hep_packet(struct np_offline *o, struct np_offline_input *in, uint64_t ts_ns,
+		       const uint8_t *p, size_t n, bool datagram)
 {
 	struct np_hep_msg m;
 	size_t used;
 	int seg;
 
-	o->hep_frames++;
-	seen(o, f->ts_ns);
-	if (!np_hep_input_decode(&o->hep, p, n, true, &m, &used))
+	if (!np_hep_input_decode(&o->hep, p, n, datagram, &m, &used))
 		return;
-	if (m.np_flow != NULL) { /* another natprobe's flow event: read live only (counted) */
-		o->hep.not_sip++;
-		return;
-	}
 	seg = hep_segment(o, &m);
 	if (seg < 0) {
 		o->hep.no_segment++;
 		return;
 	}
-	in->seg_frames[seg]++; /* the input's report: its frames, by agent */
+	in->seg_frames[seg]++; /* the input's report: its HEP packets, by agent */
 	if (in->seg_label[seg][0] == '\0')
 		snprintf(in->seg_label[seg], sizeof(in->seg_label[0]), "HEP");
-	np_hep_input_sip(o->ins, &o->hep, &m, (uint8_t)seg, f->ts_ns);
+	if (m.np_flow != NULL) { /* another natprobe's flow event: to the correlator, as live */
+		struct np_flow_event ev;
+
+		if (np_hep_flow_get(&m, (uint8_t)seg, &ev) < 0) {
+			o->hep.flow_bad++;
+			return;
+		}
+		if (!m.has_ts)
+			ev.ts_ns = ts_ns;
+		o->hep.flow++;
+		if (o->sink.flow_event != NULL)
+			o->sink.flow_event(o->sink.ctx, &ev);
+		return;
+	}
+	np_hep_input_sip(o->ins, &o->hep, &m, (uint8_t)seg, ts_ns);
+}
+
+void np_offline_hep_tcp_packet(void *ctx, const uint8_t *p, size_t n, uint64_t ts_ns)
+{
+	struct np_offline *o = ctx;
+
+	if (o->hep_in != NULL)
+		hep_packet(o, o->hep_in, ts_ns, p, n, false);
+}
+
+/* A frame to or from the HEP port: a carrier, like a tunnel's; not the segment's traffic. */
+static void hep_frame(struct np_offline *o, struct np_offline_input *in, const struct np_frame *f,
+		      const uint8_t *data, const struct np_pkt_info *pi, int cls, bool to_port)
+{
+	o->frames++;
+	o->bytes += f->wire_len;
+	o->frame_class[cls]++;
+	seen(o, f->ts_ns);
+	if (to_port)
+		o->hep_frames++;
+	else
+		o->hep_frames_back++;
+	if (pi->cls == NP_PKT_UDP) {
+		hep_packet(o, in, f->ts_ns, data + pi->payload_off, pi->payload_len, true);
+		return;
+	}
+	o->hep_in = in;
+	np_hep_tcp_segment(o->hep_tcp, pi, data + pi->payload_off, pi->payload_len, to_port,
+			   f->ts_ns);
 }
 
 /* One captured frame: window, filter, segment, tunnel, HEP, inspection. */
@@ -346,12 +388,13 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
 	cls = parse(data, len, &pi);
-	if (__builtin_expect(pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port, 0)) {
-		/* HEP: like a tunnel, the carrier is not the segment's traffic */
-		o->frames++;
-		o->bytes += f->wire_len;
-		o->frame_class[cls]++;
-		hep_datagram(o, in, f, data + pi.payload_off, pi.payload_len);
+	if (__builtin_expect(o->hep_tcp != NULL &&
+				     ((pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port) ||
+				      (pi.cls == NP_PKT_TCP && (pi.dport == o->conf.hep.port ||
+								pi.sport == o->conf.hep.port))),
+			     0)) {
+		/* HEP over UDP or TCP: like a tunnel, the carrier is not the segment's traffic */
+		hep_frame(o, in, f, data, &pi, cls, pi.dport == o->conf.hep.port);
 		return;
 	}
 	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
@@ -452,7 +495,10 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 		}
 		have = np_capture_next(&o->cap, &f) == 1;
 	}
-	/* End of the inputs: age what the capture time allows, no further. */
+	/* End of the inputs: HEP connections still open end here (what they hold is read). */
+	if (o->hep_tcp != NULL)
+		np_hep_tcp_finish(o->hep_tcp, o->last_ns);
+	/* Age what the capture time allows, no further. */
 	while (np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK) ==
 	       NP_OFFLINE_EXPIRE_WORK)
 		;
@@ -561,6 +607,31 @@ void np_offline_warnings(const struct np_offline *o)
 	warn_chunks(o);
 }
 
+/* The HEP over TCP line: connections followed, packets cut, what the capture lacked. */
+static void report_hep_tcp(const struct np_hep_tcp_stats *t, FILE *f)
+{
+	fprintf(f, "  hep tcp    %lu connections", (unsigned long)t->connections);
+	if (t->midstream > 0)
+		fprintf(f, " (%lu begun before the capture)", (unsigned long)t->midstream);
+	fprintf(f, ", %lu HEP packets", (unsigned long)t->packets);
+	if (t->retransmits > 0)
+		fprintf(f, "; retransmitted segments %lu", (unsigned long)t->retransmits);
+	if (t->reordered > 0)
+		fprintf(f, "; out of order %lu (put back in order)", (unsigned long)t->reordered);
+	if (t->gaps > 0)
+		fprintf(f, "; gaps %lu (%lu bytes not captured)", (unsigned long)t->gaps,
+			(unsigned long)t->gap_bytes);
+	if (t->resync_bytes > 0)
+		fprintf(f, "; resync %lu bytes skipped to the next HEP3",
+			(unsigned long)t->resync_bytes);
+	if (t->cut_bytes > 0)
+		fprintf(f, "; %lu bytes of unfinished packets", (unsigned long)t->cut_bytes);
+	if (t->evicted > 0)
+		fprintf(f, "; %lu connections ended for room (over %d at once)",
+			(unsigned long)t->evicted, NP_OFFLINE_HEP_STREAMS);
+	fputc('\n', f);
+}
+
 void np_offline_report_read(const struct np_offline *o, FILE *f)
 {
 	for (unsigned int i = 0; i < o->n_inputs; i++) {
@@ -595,8 +666,11 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 			fprintf(f, "  tunnels    %lu frames decapsulated from %s\n",
 				(unsigned long)o->tunnel[e], np_pkt_encap_name(e));
 	if (o->hep_frames > 0) {
-		fprintf(f, "  hep        %lu frames to port %u:", (unsigned long)o->hep_frames,
+		fprintf(f, "  hep        %lu frames to port %u", (unsigned long)o->hep_frames,
 			o->conf.hep.port);
+		if (o->hep_frames_back > 0)
+			fprintf(f, " (%lu TCP frames from it)", (unsigned long)o->hep_frames_back);
+		fputc(':', f);
 		for (unsigned int r = 0; r < np_hep_input_counters.n; r++) {
 			const struct np_ctr_desc *d = &np_hep_input_counters.rows[r];
 			uint64_t v = *(const uint64_t *)((const uint8_t *)&o->hep + d->off);
@@ -607,6 +681,8 @@ void np_offline_report_read(const struct np_offline *o, FILE *f)
 		}
 		fputc('\n', f);
 	}
+	if (o->hep_tcp != NULL && np_hep_tcp_stats(o->hep_tcp)->connections > 0)
+		report_hep_tcp(np_hep_tcp_stats(o->hep_tcp), f);
 	if (o->csum_zero > 0)
 		fprintf(f,
 			"  checksums  %lu frames with a zero IPv4 header checksum: checksum "
@@ -663,6 +739,9 @@ void np_offline_close(struct np_offline *o)
 	o->inner = NULL;
 	free(o->cap_input);
 	o->cap_input = NULL;
+	np_hep_tcp_destroy(o->hep_tcp);
+	o->hep_tcp = NULL;
+	o->hep_in = NULL;
 	np_det_inspect_destroy(o->ins);
 	o->ins = NULL;
 	np_sip_db_destroy(o->db);

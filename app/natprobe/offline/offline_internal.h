@@ -104,6 +104,12 @@ struct np_offline_input {
 	char seg_label[NP_OFFLINE_MAX_SEGMENTS][48]; /* "interface 1 eth2", "vni=100" */
 };
 
+/* HEP over TCP connections a capture is followed in at once (np_hep_tcp.h). */
+#define NP_OFFLINE_HEP_STREAMS 256
+
+/* offline.c: a HEP packet cut from a TCP connection to hep.port (np_hep_tcp_fn). */
+void np_offline_hep_tcp_packet(void *ctx, const uint8_t *p, size_t n, uint64_t ts_ns);
+
 /* offline_inputs.c */
 bool np_off_is_digit(char c);
 void np_off_file_stem(const char *path, char *out, size_t len);
