@@ -20,6 +20,7 @@ where network namespaces cannot be made.
 """
 
 import json
+import subprocess
 import time
 
 import pytest
@@ -86,6 +87,23 @@ def central_config(tmp):
     return d, cfg, rec
 
 
+def analyze_capture(tmp, pcap):
+    """`natprobe analyze` of the tcpdump of the correlator's port, with the
+    correlator's agent map (hep.port: its port): JSON records and the report."""
+    cfg = tmp / "analyze.yaml"
+    cfg.write_text((tmp / "central" / "natprobe.yaml").read_text().replace(
+        "listen: 127.0.0.1:%d" % HEP_PORT, "port: %d" % HEP_PORT))
+    out = {}
+    for mode, args in (("recs", ["--json"]), ("report", [])):
+        r = subprocess.run([natprobe_path(), "analyze", "-c", str(cfg)] + args + [str(pcap)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=60)
+        assert r.returncode == 0, "analyze %s: rc=%d\n%s" % (pcap, r.returncode, r.stderr)
+        out[mode] = [json.loads(x) for x in r.stdout.splitlines() if x.strip()] \
+            if mode == "recs" else r.stdout
+    return out
+
+
 def records(path):
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] \
         if path.exists() else []
@@ -102,6 +120,8 @@ def probe_to_probe(tmp_path_factory, name, snat, tls=False):
     try:
         t = Traversal(lab, snat=snat, tls=tls)
         fw = ["ip", "netns", "exec", t.fw]
+        # what reaches the correlator, for `analyze` (the exporters' refused connects included)
+        hep_pcap = lab.capture(t.fw, "lo", "hep", bpf=["tcp", "port", str(HEP_PORT)])
         # the exporters first: refused until the correlator listens, they must reconnect
         for seg, iface, agent, node in (("inside", t.fw_in, 201, "fw-inside"),
                                         ("dmz", t.fw_dmz, 202, "fw-dmz")):
@@ -133,6 +153,8 @@ def probe_to_probe(tmp_path_factory, name, snat, tls=False):
             p, rec = probes[role]
             rc, counters = p.stop()
             out[role] = dict(rc=rc, counters=counters, recs=records(rec), describe=p.describe())
+        lab.stop_captures()
+        out["analyze"] = analyze_capture(tmp, hep_pcap)
         return out
     finally:
         for p, _ in probes.values():
@@ -229,30 +251,61 @@ def binding_set(recs):
             for x in recs if x["kind"] == "binding"}
 
 
-def same_as_both(run):
-    """The central probe's findings are those of the probe on both wires."""
-    both, central = run["both"]["recs"], run["central"]["recs"]
-    assert run["both"]["rc"] == 0, run["both"]["describe"]
-
+def same_findings(ref, got, ref_name, got_name):
+    """@got names what @ref names: the same anomalies in the same segments, the
+    same bindings, one nat_reflection_misroute incident on the same endpoint
+    and binding, citing evidence of the same types. @return the anomalies."""
     def anomalies(recs):
         return sorted((x["type"], x["segment"]) for x in recs if x["kind"] == "anomaly")
 
-    assert anomalies(both) and anomalies(central) == anomalies(both), \
-        "both wires:\n%s\ncentral:\n%s" % (show(both), show(central))
-    assert binding_set(central) == binding_set(both), (binding_set(central), binding_set(both))
-    inc_b = [x for x in both if x["kind"] == "incident"]
-    inc_c = [x for x in central if x["kind"] == "incident"]
-    assert len(inc_b) == 1 and len(inc_c) == 1, show(central)
-    assert inc_c[0]["type"] == inc_b[0]["type"] == "nat_reflection_misroute"
-    assert inc_c[0]["endpoint"] == inc_b[0]["endpoint"] == "%s:%d" % (E_PUB, SNAT_PORT)
-    assert inc_c[0]["binding"] == inc_b[0]["binding"], (inc_c[0], inc_b[0])
+    assert anomalies(ref) and anomalies(got) == anomalies(ref), \
+        "%s:\n%s\n%s:\n%s" % (ref_name, show(ref), got_name, show(got))
+    assert binding_set(got) == binding_set(ref), (binding_set(got), binding_set(ref))
+    # each binding written once, as the probe on both wires writes it (not again from messages)
+    n_bind = [len([x for x in recs if x["kind"] == "binding"]) for recs in (ref, got)]
+    assert n_bind[0] == n_bind[1] == len(binding_set(ref)), (n_bind, show(got))
+    inc_r = [x for x in ref if x["kind"] == "incident"]
+    inc_g = [x for x in got if x["kind"] == "incident"]
+    assert len(inc_r) == 1 and len(inc_g) == 1, show(got)
+    assert inc_g[0]["type"] == inc_r[0]["type"] == "nat_reflection_misroute"
+    assert inc_g[0]["endpoint"] == inc_r[0]["endpoint"] == "%s:%d" % (E_PUB, SNAT_PORT)
+    assert inc_g[0]["binding"] == inc_r[0]["binding"], (inc_g[0], inc_r[0])
 
     def cited(recs, inc):
         by_id = {x["id"]: x for x in recs}
         return sorted(by_id[i]["type"] for i in inc["evidence"] if by_id[i]["kind"] != "binding")
 
-    assert cited(central, inc_c[0]) == cited(both, inc_b[0]), (inc_c[0], inc_b[0])
-    return anomalies(central)
+    assert cited(got, inc_g[0]) == cited(ref, inc_r[0]), (inc_g[0], inc_r[0])
+    return anomalies(got)
+
+
+def same_as_both(run):
+    """The central probe's findings are those of the probe on both wires."""
+    assert run["both"]["rc"] == 0, run["both"]["describe"]
+    return same_findings(run["both"]["recs"], run["central"]["recs"], "both wires", "central")
+
+
+def read_line(text, head):
+    lines = [ln for ln in text.splitlines() if ln.startswith(head)]
+    assert lines, text
+    return lines[0]
+
+
+def analyzed_all(run):
+    """analyze of the capture of the correlator's port read every HEP packet
+    the exporters sent, SIP and flow events, over both TCP connections, and
+    nothing it could not use."""
+    text = run["analyze"]["report"]
+    sent = {w: sum(run[x]["counters"].value("natprobe_hep_sent_total", what=w)
+                   for x in ("inside", "dmz")) for w in ("sip", "flow")}
+    hep = read_line(text, "  hep  ")
+    assert " flow %d" % sent["flow"] in hep, (sent, hep)
+    if sent["sip"]:
+        assert " sip %d" % sent["sip"] in hep, (sent, hep)
+    for bad in ("bad_flow", "no_segment", "not_hep", "truncated", "bad_length", "bad_chunk"):
+        assert bad not in hep, hep
+    tcp = read_line(text, "  hep tcp ")
+    assert "2 connections" in tcp and "gaps" not in tcp and "resync" not in tcp, tcp
 
 
 def test_same_incident_as_one_probe_on_both_wires(seed_p2p):
@@ -308,3 +361,44 @@ def test_healthy_at_the_third_probe(healthy_p2p):
     assert findings(r["both"]["recs"]) == [], show(r["both"]["recs"])
     assert binding_set(r["central"]["recs"]) == binding_set(r["both"]["recs"])
     assert any(x["kind"] == "binding" for x in r["central"]["recs"]), show(r["central"]["recs"])
+
+
+def test_analyze_capture_as_the_third_probe(seed_p2p):
+    """Steps: tcpdump on the firewall's loopback, the correlator's port, during
+    the seed run (the exporters' refused connects before it listened
+    included); `natprobe analyze` of that capture with the correlator's
+    config (its hep.agents, hep.port its port). Verifies: analyze followed the
+    two HEP/TCP connections and read every SIP message and every flow event
+    the exporters sent (natprobe's vendor chunk used, not only counted); it
+    names what the live third probe named: the same anomalies in the same
+    segments, bindings, incident, endpoint and cited evidence types,
+    phantom_connect (from the forwarded RST) included."""
+    r = seed_p2p
+    analyzed_all(r)
+    types = {t for t, _ in same_findings(r["central"]["recs"], r["analyze"]["recs"],
+                                         "central (live)", "analyze")}
+    assert "phantom_connect" in types, show(r["analyze"]["recs"])
+
+
+def test_analyze_capture_tls_as_the_third_probe(seed_p2p_tls):
+    """Steps: the same with the traversal over TLS: no SIP, flow events only.
+    Verifies: analyze read every flow event and names, from them alone, what
+    the live third probe named (hairpin_snat, phantom_connect, the incident)."""
+    r = seed_p2p_tls
+    analyzed_all(r)
+    types = {t for t, _ in same_findings(r["central"]["recs"], r["analyze"]["recs"],
+                                         "central (live)", "analyze")}
+    assert {"hairpin_snat", "phantom_connect"} <= types, show(r["analyze"]["recs"])
+
+
+def test_analyze_capture_healthy(healthy_p2p, healthy_p2p_tls):
+    """Steps: the healthy twins' captures of the correlator's port, analysed.
+    Verifies: every HEP packet read; the same bindings as the live third
+    probe, and nothing found."""
+    for r in (healthy_p2p, healthy_p2p_tls):
+        analyzed_all(r)
+        recs = r["analyze"]["recs"]
+        assert findings(recs) == [], show(recs)
+        assert binding_set(recs) and binding_set(recs) == binding_set(r["central"]["recs"])
+        for who in (recs, r["central"]["recs"]):    # each binding written once
+            assert len([x for x in who if x["kind"] == "binding"]) == len(binding_set(recs))

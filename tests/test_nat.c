@@ -236,6 +236,106 @@ static void test_tcp_seq_offset(void **state)
 	np_nat_learner_free(l);
 }
 
+/* The seed's traversal connection, a message's fingerprint (len 0: lib/inspect's msgflow). */
+static struct np_nat_fp msg_in(uint8_t dir, uint64_t hash, uint64_t ts)
+{
+	struct np_nat_fp f = seed_in(dir, hash, 0, ts);
+
+	f.len = 0;
+	return f;
+}
+
+static struct np_nat_fp msg_dmz(uint8_t dir, uint64_t hash, uint64_t ts)
+{
+	struct np_nat_fp f = seed_dmz(dir, hash, 0, ts);
+
+	f.len = 0;
+	return f;
+}
+
+/*
+ * A correlator fed both a connection's start (another probe's flow events)
+ * and its messages (msgflow), in the orders a central probe meets them:
+ * one binding, learned once, never withdrawn.
+ */
+static void test_start_and_messages_one_binding(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	/* dmz's start, then its first message, then inside's start: joined on the starts */
+	f = seed_dmz(0, 0xabc, 1000, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = msg_dmz(0, 0x111, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = seed_dmz(1, 0xdef, 5000, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = seed_in(0, 0xabc, 1000, SEC + 8 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_true(b.seq_known);
+	f = seed_in(1, 0xdef, 5000, SEC + 8 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	/* the same messages on both sides, now and 2.3 s later (past the window) */
+	f = msg_in(0, 0x111, SEC + 8 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = msg_in(1, 0x222, 3 * SEC + 300 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = msg_dmz(1, 0x222, 3 * SEC + 304 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_ACTIVE), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 0);
+	np_nat_learner_free(l);
+}
+
+/* Messages first (learned from them, no sequence offset), the starts after: kept, completed. */
+static void test_messages_then_start_one_binding(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = msg_in(0, 0x111, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = msg_dmz(0, 0x111, SEC + 2 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 1);
+	assert_seed_binding(&b);
+	assert_false(b.seq_known); /* a message has no sequence number */
+	f = seed_in(0, 0xabc, 7000, SEC + 3 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = seed_dmz(0, 0xabc, 9000, SEC + 4 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 1);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_WITHDRAWN), 0);
+	assert_true(np_nat_binding_find(l, SEG_IN, TCP, &b.a, &b));
+	assert_true(b.seq_known);
+	assert_int_equal(b.seq_offset, 2000);
+	np_nat_learner_free(l);
+}
+
+/* The ambiguity rule still holds for messages: the same message on two flows of one side. */
+static void test_messages_ambiguous(void **state)
+{
+	struct np_nat_learner *l = learner(0, 0);
+	struct np_nat_binding b;
+	struct np_nat_fp f;
+
+	(void)state;
+	f = msg_in(0, 0x111, SEC);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = FP(SEG_IN, TCP, 0, "10.0.30.3", 27902, "64.100.0.10", 7003, 0x111, 0, 0, SEC + MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	f = msg_dmz(0, 0x111, SEC + 2 * MS);
+	assert_int_equal(np_nat_fingerprint(l, &f, &b), 0);
+	assert_int_equal(stat(l, NP_NAT_STAT_BINDINGS_LEARNED), 0);
+	assert_true(stat(l, NP_NAT_STAT_AMBIGUOUS) > 0);
+	np_nat_learner_free(l);
+}
+
 static void test_dnat_only(void **state)
 {
 	struct np_nat_learner *l = learner(0, 0);
@@ -1053,6 +1153,9 @@ int main(void)
 		cmocka_unit_test(test_other_direction_disagrees),
 		cmocka_unit_test(test_contradicted_binding_withdrawn),
 		cmocka_unit_test(test_tcp_seq_offset),
+		cmocka_unit_test(test_start_and_messages_one_binding),
+		cmocka_unit_test(test_messages_then_start_one_binding),
+		cmocka_unit_test(test_messages_ambiguous),
 		cmocka_unit_test(test_dnat_only),
 		cmocka_unit_test(test_untranslated_not_kept),
 		cmocka_unit_test(test_ambiguous_before_join),

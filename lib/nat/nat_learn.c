@@ -490,9 +490,17 @@ static unsigned int orig_side(const struct np_nat_binding *b, const struct pend 
 	return 0;
 }
 
+/* A fingerprint of a SIP message (len 0: lib/inspect's msgflow), not of a connection's start. */
+static bool from_msg(const struct fpv *v)
+{
+	return v->len == 0;
+}
+
 static void set_seq(struct np_nat_binding *b, const struct pend *pa, const struct pend *pb)
 {
-	if (b->proto != NP_IPPROTO_TCP || !(pa->have & 1) || !(pb->have & 1))
+	/* a message's fingerprint has no sequence number: only two connection starts give one */
+	if (b->proto != NP_IPPROTO_TCP || !(pa->have & 1) || !(pb->have & 1) ||
+	    from_msg(&pa->fp[0]) || from_msg(&pb->fp[0]))
 		return;
 	b->seq_known = true;
 	b->seq_offset = (int64_t)pb->fp[0].seq - (int64_t)pa->fp[0].seq;
@@ -563,7 +571,9 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
 		}
 		side_key(&bs->b, !(n % 2), &ok);
 		j = pend_find(l, &ok);
+		/* a message's and a connection start's fingerprints differ without contradicting */
 		if (j != NAT_NIL && (l->pend[j].have & (1u << d)) &&
+		    from_msg(&l->pend[j].fp[d]) == from_msg(&l->pend[i].fp[d]) &&
 		    !same_fp(&l->pend[j].fp[d], &l->pend[i].fp[d])) {
 			bind_remove(l, n / 2, NP_NAT_EV_WITHDRAWN);
 			n = index_next(l, k, NAT_NIL);
@@ -576,6 +586,32 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
 				n % 2 ? &l->pend[i] : &l->pend[j]);
 		n = index_next(l, k, n);
 	}
+}
+
+/*
+ * A message's fingerprint in direction @p d of flow @p k adds nothing: the
+ * flow is bound already (its bindings refreshed), or holds a connection
+ * start's fingerprint in that direction within the window.
+ */
+static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, unsigned int d,
+			 uint64_t ts)
+{
+	uint32_t i = pend_find(l, k);
+	bool known = false;
+
+	for (uint32_t n = index_next(l, k, NAT_NIL); n != NAT_NIL; n = index_next(l, k, n)) {
+		struct np_nat_binding *b = &l->bind[n / 2].b;
+
+		if (b->is_static)
+			continue;
+		if (ts > b->last_seen_ns)
+			b->last_seen_ns = ts;
+		known = true;
+	}
+	if (!known && i != NAT_NIL && (l->pend[i].have & (1u << d)) &&
+	    !from_msg(&l->pend[i].fp[d]) && l->pend[i].last_ts + l->conf.window_ns >= ts)
+		known = true;
+	return known;
 }
 
 int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
@@ -608,6 +644,13 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	t.dport = fp->dport;
 	key_make(&k, fp->segment, fp->proto, &t);
 
+	/*
+	 * A message's fingerprint (v.len 0) where the connection is known from
+	 * its start, or bound already: a sign of life, not news. One binding is
+	 * learned once, whichever of the two teaches it first.
+	 */
+	if (from_msg(&v) && msg_is_known(l, &k, d, v.ts))
+		return 0;
 	i = pend_find(l, &k);
 	if (i == NAT_NIL) {
 		i = pend_alloc(l, &k);
@@ -618,7 +661,10 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 		else if (p->have & (1u << d)) {
 			if (same_fp(&p->fp[d], &v))
 				return 0; /* the same report twice */
-			pend_reset(l, i);
+			if (from_msg(&p->fp[d]) && !from_msg(&v))
+				pend_unlink_fp(l, i, d); /* the connection's start replaces a message's */
+			else
+				pend_reset(l, i);
 		}
 	}
 	p = &l->pend[i];

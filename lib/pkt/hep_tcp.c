@@ -22,6 +22,7 @@ struct held {
 struct stream {
 	bool used;
 	bool fin;		/* fin_seq is where the agent's bytes end */
+	bool counted;		/* in stats.connections: it carried data */
 	struct np_addr src, dst; /* the agent, the collector */
 	uint16_t sport, dport;
 	uint32_t next;		/* sequence number of the next byte to read */
@@ -202,7 +203,6 @@ static struct stream *open_stream(struct np_hep_tcp *t, const struct np_pkt_info
 	s->dst = pi->dst;
 	s->sport = pi->sport;
 	s->dport = pi->dport;
-	t->st.connections++;
 	return s;
 }
 
@@ -283,6 +283,9 @@ void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi,
 	}
 	if (len > 0) {
 		t->st.segments++;
+		if (!s->counted)
+			t->st.connections++;
+		s->counted = true;
 		if (take(t, s, seq, payload, len))
 			drain(t, s, true);
 		else

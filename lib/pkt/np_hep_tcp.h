@@ -46,7 +46,7 @@
 
 /** What the follower met. */
 struct np_hep_tcp_stats {
-	uint64_t connections;	/**< connections followed (a SYN, or data first seen) */
+	uint64_t connections;	/**< connections that carried data (refused attempts are not) */
 	uint64_t midstream;	/**< of those, begun before the capture: no SYN seen */
 	uint64_t packets;	/**< HEP packets cut from the streams (handed out) */
 	uint64_t segments;	/**< segments with data to the HEP port */
