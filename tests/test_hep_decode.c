@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "np_hep.h"
+#include "np_hep_tcp.h"
 #include "np_hep_wire.h"
 
 static size_t fixture(const char *name, uint8_t *buf, size_t cap)
@@ -274,12 +275,175 @@ static void test_resync(void **state)
 	assert_int_equal(np_hep_resync((const uint8_t *)"abcd", 4), 4);
 }
 
+/* ---- HEP over TCP: np_hep_cut() and the capture follower (np_hep_tcp.h) ---- */
+
+struct got {
+	unsigned int n;
+	size_t len[16];
+	uint64_t ts[16];
+};
+
+static void on_cut(void *ctx, const uint8_t *p, size_t n)
+{
+	struct got *g = ctx;
+
+	assert_memory_equal(p, "HEP3", 4);
+	if (g->n < 16)
+		g->len[g->n] = n;
+	g->n++;
+}
+
+/* The one framer: whole packets out, garbage counted, a partial packet left. */
+static void test_cut(void **state)
+{
+	uint8_t buf[4096];
+	size_t n = fixture("kamailio-v3-1.hep", buf + 5, 1000), used;
+	struct got g = { 0 };
+	uint64_t resync = 0;
+
+	(void)state;
+	memcpy(buf, "junk!", 5);
+	memcpy(buf + 5 + n, buf + 5, n);
+	used = np_hep_cut(buf, 5 + 2 * n - 10, on_cut, &g, &resync);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.len[0], n);
+	assert_int_equal(resync, 5);
+	assert_int_equal(used, 5 + n); /* the second packet, cut short, waits */
+	used = np_hep_cut(buf + used, n, on_cut, &g, &resync);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(used, n);
+	/* "HE" at the end may start a packet: kept */
+	assert_int_equal(np_hep_cut((const uint8_t *)"xyzHE", 5, on_cut, &g, &resync), 3);
+}
+
+static void on_tcp(void *ctx, const uint8_t *p, size_t n, uint64_t ts_ns)
+{
+	struct got *g = ctx;
+
+	assert_memory_equal(p, "HEP3", 4);
+	if (g->n < 16) {
+		g->len[g->n] = n;
+		g->ts[g->n] = ts_ns;
+	}
+	g->n++;
+}
+
+/* One segment of the agent 10.0.0.1:40001 -> 10.0.0.254:9060 (or its answer). */
+static void seg(struct np_hep_tcp *t, uint8_t flags, uint32_t seq, const uint8_t *p, uint32_t n,
+		uint64_t ts, bool to_port)
+{
+	struct np_pkt_info pi;
+
+	memset(&pi, 0, sizeof(pi));
+	pi.cls = NP_PKT_TCP;
+	v4(to_port ? &pi.src : &pi.dst, "10.0.0.1");
+	v4(to_port ? &pi.dst : &pi.src, "10.0.0.254");
+	pi.sport = to_port ? 40001 : 9060;
+	pi.dport = to_port ? 9060 : 40001;
+	pi.tcp_flags = flags;
+	pi.tcp_seq = seq;
+	np_hep_tcp_segment(t, &pi, p, n, to_port, ts);
+}
+
+#define SYN 0x02
+#define FIN 0x01
+#define RST 0x04
+#define SEC 1000000000ull
+
+/* In order, a retransmission, segments swapped: every packet once, in order, counted. */
+static void test_tcp_follow(void **state)
+{
+	uint8_t pk[2048], st[8192];
+	size_t n = fixture("kamailio-v3-1.hep", pk, sizeof(pk));
+	struct got g = { 0 };
+	struct np_hep_tcp *t = np_hep_tcp_create(4, on_tcp, &g);
+	const struct np_hep_tcp_stats *s = np_hep_tcp_stats(t);
+	uint32_t isn = 4294967000u; /* the sequence numbers wrap inside the stream */
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		memcpy(st + i * n, pk, n);
+	seg(t, SYN, isn, NULL, 0, SEC, true);
+	seg(t, SYN, isn, NULL, 0, SEC, true); /* the SYN again */
+	seg(t, 0, isn + 1, st, 100, SEC + 1, true);
+	seg(t, 0, isn + 1, st, 100, SEC + 2, true);	       /* retransmitted */
+	seg(t, 0, isn + 1 + 300, st + 300, (uint32_t)(2 * n - 300), SEC + 3, true); /* ahead */
+	assert_int_equal(g.n, 0);
+	seg(t, 0, isn + 1 + 50, st + 50, 250, SEC + 4, true); /* the hole, old bytes first */
+	assert_int_equal(g.n, 2);
+	assert_int_equal(g.len[0], n);
+	assert_int_equal(g.ts[1], SEC + 4);
+	seg(t, FIN, isn + 1 + (uint32_t)(2 * n), st + 2 * n, (uint32_t)n, SEC + 5, true);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(s->connections, 1);
+	assert_int_equal(s->midstream, 0);
+	assert_int_equal(s->packets, 3);
+	assert_int_equal(s->retransmits, 2);
+	assert_int_equal(s->reordered, 1);
+	assert_int_equal(s->gaps + s->resync_bytes + s->cut_bytes + s->evicted, 0);
+	np_hep_tcp_destroy(t);
+}
+
+/* Begun before the capture, a hole never filled, an end mid-packet: read past, counted. */
+static void test_tcp_damaged(void **state)
+{
+	uint8_t pk[2048], st[8192];
+	size_t n = fixture("kamailio-v3-1.hep", pk, sizeof(pk));
+	struct got g = { 0 };
+	struct np_hep_tcp *t = np_hep_tcp_create(1, on_tcp, &g);
+	const struct np_hep_tcp_stats *s = np_hep_tcp_stats(t);
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		memcpy(st + i * n, pk, n);
+	/* no SYN; the first bytes are the end of a packet */
+	seg(t, 0, 5000, st + n - 20, 20 + (uint32_t)n, SEC, true);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(s->midstream, 1);
+	assert_int_equal(s->resync_bytes, 20);
+	/* the next packet's first 30 bytes never captured; its rest held, then given up */
+	seg(t, 0, 5000 + 20 + (uint32_t)n + 30, st + 30, (uint32_t)n - 30 + 10, SEC, true);
+	assert_int_equal(g.n, 1);
+	seg(t, 0, 5000 + 20 + 2 * (uint32_t)n + 10, st + 10, 40, 3 * SEC, true); /* 2 s on */
+	assert_int_equal(s->gaps, 1);
+	assert_int_equal(s->gap_bytes, 30);
+	assert_int_equal(g.n, 1); /* the cut packet is lost, the next is not whole yet */
+	/* the collector resets: the 50 bytes of the next packet are left unfinished */
+	seg(t, RST, 9060, NULL, 0, 3 * SEC, false);
+	assert_int_equal(s->cut_bytes, 50);
+	/* a second connection while the first is open: the table (1) evicts it */
+	seg(t, SYN, 1, NULL, 0, 4 * SEC, true);
+	seg(t, 0, 2, pk, (uint32_t)n - 1, 4 * SEC, true);
+	{
+		struct np_pkt_info pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.cls = NP_PKT_TCP;
+		v4(&pi.src, "10.0.0.2");
+		v4(&pi.dst, "10.0.0.254");
+		pi.sport = 40002;
+		pi.dport = 9060;
+		pi.tcp_seq = 77;
+		np_hep_tcp_segment(t, &pi, pk, (uint32_t)n, true, 5 * SEC);
+	}
+	assert_int_equal(s->evicted, 1);
+	assert_int_equal(s->cut_bytes, 50 + n - 1);
+	np_hep_tcp_finish(t, 6 * SEC);
+	assert_int_equal(g.n, 2);
+	assert_int_equal(s->connections, 3);
+	assert_int_equal(s->packets, g.n);
+	np_hep_tcp_destroy(t);
+	assert_null(np_hep_tcp_create(0, on_tcp, &g));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_kamailio_v3), cmocka_unit_test(test_kamailio_v2),
 		cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corruption),  cmocka_unit_test(test_resync),
+		cmocka_unit_test(test_cut),	    cmocka_unit_test(test_tcp_follow),
+		cmocka_unit_test(test_tcp_damaged),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
