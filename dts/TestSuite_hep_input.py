@@ -8,6 +8,10 @@ both instances sending every SIP message it sends or receives as HEPv3
 (agent 101 on C's side, 102 on E's) to a collector address on the firewall.
 tcpdump on the firewall keeps only the HEP (UDP port 9060); `natprobe
 analyze` reads that capture and nothing else: no packet of the SIP itself.
+The same again with siptrace sending over TCP (duplicate_uri
+...;transport=tcp) to a collector on the firewall: analyze follows the two
+connections and names the same, also from that capture made worse
+(segments reordered, retransmitted, missing, the capture begun mid-stream).
 Skipped only where network namespaces cannot be made.
 """
 

@@ -366,7 +366,7 @@ static void test_tcp_follow(void **state)
 	seg(t, SYN, isn, NULL, 0, SEC, true);
 	seg(t, SYN, isn, NULL, 0, SEC, true); /* the SYN again */
 	seg(t, 0, isn + 1, st, 100, SEC + 1, true);
-	seg(t, 0, isn + 1, st, 100, SEC + 2, true);	       /* retransmitted */
+	seg(t, 0, isn + 1, st, 100, SEC + 2, true); /* retransmitted */
 	seg(t, 0, isn + 1 + 300, st + 300, (uint32_t)(2 * n - 300), SEC + 3, true); /* ahead */
 	assert_int_equal(g.n, 0);
 	seg(t, 0, isn + 1 + 50, st + 50, 250, SEC + 4, true); /* the hole, old bytes first */

@@ -662,7 +662,8 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 			if (same_fp(&p->fp[d], &v))
 				return 0; /* the same report twice */
 			if (from_msg(&p->fp[d]) && !from_msg(&v))
-				pend_unlink_fp(l, i, d); /* the connection's start replaces a message's */
+				pend_unlink_fp(l, i,
+					       d); /* the connection's start replaces a message's */
 			else
 				pend_reset(l, i);
 		}

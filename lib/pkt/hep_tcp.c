@@ -7,8 +7,8 @@
 #include "np_hep_tcp.h"
 #include "np_hep_wire.h"
 
-#define BUF_LEN 65536u		  /* > the longest HEP packet (16-bit length) */
-#define SEQ_WINDOW (1u << 30)	  /* further back than this is a jump, not a retransmission */
+#define BUF_LEN 65536u	      /* > the longest HEP packet (16-bit length) */
+#define SEQ_WINDOW (1u << 30) /* further back than this is a jump, not a retransmission */
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -21,15 +21,15 @@ struct held {
 
 struct stream {
 	bool used;
-	bool fin;		/* fin_seq is where the agent's bytes end */
-	bool counted;		/* in stats.connections: it carried data */
+	bool fin;		 /* fin_seq is where the agent's bytes end */
+	bool counted;		 /* in stats.connections: it carried data */
 	struct np_addr src, dst; /* the agent, the collector */
 	uint16_t sport, dport;
-	uint32_t next;		/* sequence number of the next byte to read */
+	uint32_t next; /* sequence number of the next byte to read */
 	uint32_t fin_seq;
-	uint32_t len;		/* bytes in buf: the start of a packet not yet whole */
+	uint32_t len; /* bytes in buf: the start of a packet not yet whole */
 	uint64_t last_ns;
-	uint8_t *buf;		/* BUF_LEN bytes */
+	uint8_t *buf; /* BUF_LEN bytes */
 	unsigned int n_held;
 	uint32_t held_bytes;
 	struct held held[NP_HEP_TCP_HOLD];
@@ -77,8 +77,7 @@ static void append(struct np_hep_tcp *t, struct stream *s, const uint8_t *p, uin
 }
 
 /* A segment's bytes at @p seq: the part not read yet, if it is next. @return false: ahead. */
-static bool take(struct np_hep_tcp *t, struct stream *s, uint32_t seq, const uint8_t *p,
-		 uint32_t n)
+static bool take(struct np_hep_tcp *t, struct stream *s, uint32_t seq, const uint8_t *p, uint32_t n)
 {
 	uint32_t behind = s->next - seq;
 
@@ -238,8 +237,8 @@ static void ahead(struct np_hep_tcp *t, struct stream *s, uint32_t seq, const ui
 	s->n_held++;
 }
 
-void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi,
-			const uint8_t *payload, uint32_t len, bool to_port, uint64_t ts_ns)
+void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
+			uint32_t len, bool to_port, uint64_t ts_ns)
 {
 	struct stream *s;
 	uint32_t seq = pi->tcp_seq;

@@ -46,17 +46,17 @@
 
 /** What the follower met. */
 struct np_hep_tcp_stats {
-	uint64_t connections;	/**< connections that carried data (refused attempts are not) */
-	uint64_t midstream;	/**< of those, begun before the capture: no SYN seen */
-	uint64_t packets;	/**< HEP packets cut from the streams (handed out) */
-	uint64_t segments;	/**< segments with data to the HEP port */
-	uint64_t retransmits;	/**< segments carrying bytes already read (skipped) */
-	uint64_t reordered;	/**< segments held ahead of a missing one, read once it came */
-	uint64_t gaps;		/**< holes in a stream: bytes never captured */
-	uint64_t gap_bytes;	/**< the bytes those holes held */
-	uint64_t resync_bytes;	/**< bytes skipped to the next "HEP3" (np_hep_cut()) */
-	uint64_t cut_bytes;	/**< bytes of packets left unfinished by a gap or an end */
-	uint64_t evicted;	/**< connections ended for room (the table was full) */
+	uint64_t connections;  /**< connections that carried data (refused attempts are not) */
+	uint64_t midstream;    /**< of those, begun before the capture: no SYN seen */
+	uint64_t packets;      /**< HEP packets cut from the streams (handed out) */
+	uint64_t segments;     /**< segments with data to the HEP port */
+	uint64_t retransmits;  /**< segments carrying bytes already read (skipped) */
+	uint64_t reordered;    /**< segments held ahead of a missing one, read once it came */
+	uint64_t gaps;	       /**< holes in a stream: bytes never captured */
+	uint64_t gap_bytes;    /**< the bytes those holes held */
+	uint64_t resync_bytes; /**< bytes skipped to the next "HEP3" (np_hep_cut()) */
+	uint64_t cut_bytes;    /**< bytes of packets left unfinished by a gap or an end */
+	uint64_t evicted;      /**< connections ended for room (the table was full) */
 };
 
 /**
@@ -86,8 +86,8 @@ struct np_hep_tcp *np_hep_tcp_create(unsigned int max_streams, np_hep_tcp_fn fn,
  *                 read, ending the connection)
  * @param ts_ns    the frame's time
  */
-void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi,
-			const uint8_t *payload, uint32_t len, bool to_port, uint64_t ts_ns);
+void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
+			uint32_t len, bool to_port, uint64_t ts_ns);
 
 /**
  * End every connection followed (the capture's end): held segments read

@@ -877,7 +877,8 @@ int np_offline_open(struct np_offline *o, const struct np_det_inspect_sink *sink
 		return -1;
 	}
 	if (o->conf.hep.port != 0) {
-		o->hep_tcp = np_hep_tcp_create(NP_OFFLINE_HEP_STREAMS, np_offline_hep_tcp_packet, o);
+		o->hep_tcp =
+			np_hep_tcp_create(NP_OFFLINE_HEP_STREAMS, np_offline_hep_tcp_packet, o);
 		if (o->hep_tcp == NULL) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
