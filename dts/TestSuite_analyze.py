@@ -13,6 +13,8 @@ import pytest
 
 from conftest import SCENARIOS, config_text, load_yaml, pcap_device
 
+HEP_FIXTURES = SCENARIOS.parent / "hep"
+
 ALL_TYPES = ["hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
              "private_via_contact", "sdp_address_mismatch", "alg_rewrite",
              "nat_reflection_misroute"]
@@ -236,3 +238,44 @@ def test_live_run_healthy_raises_nothing(probe, tmp_path):
     assert [x["kind"] for x in recs] == ["binding"]
     for t in ALL_TYPES[:-1]:
         assert r.counters.value("natprobe_anomalies_total", type=t) == 0
+
+
+def test_hep_over_tcp_fixture(probe):
+    """Steps: analyze tests/fixtures/hep/kamailio-siptrace-tcp.pcap (Kamailio's
+    siptrace sending HEPv3 over TCP on both sides of the seed's NAT; no packet
+    of the SIP itself). Verifies: the two TCP connections are followed with
+    nothing lost, and the seed is named from them: the binding, hairpin_snat,
+    translated_route, sip_timeout and the incident on 198.51.100.10:4401."""
+    r = probe.run("analyze", "--json", str(HEP_FIXTURES / "kamailio-siptrace-tcp.pcap"))
+    assert r.rc == 0, r.describe()
+    recs = records(r)
+    assert types_of(recs) == {"hairpin_snat", "translated_route", "sip_timeout",
+                              "nat_reflection_misroute"}, r.stdout
+    inc = [x for x in recs if x["kind"] == "incident"]
+    assert len(inc) == 1 and inc[0]["endpoint"] == "198.51.100.10:4401", r.stdout
+    assert len([x for x in recs if x["kind"] == "binding"]) == 1, r.stdout
+    r = probe.run("analyze", str(HEP_FIXTURES / "kamailio-siptrace-tcp.pcap"))
+    line = [x for x in r.stdout.splitlines() if x.startswith("  hep tcp ")]
+    assert line and line[0].split()[2] == "2" and "gaps" not in line[0], r.stdout
+
+
+def test_probe_to_probe_fixture(probe):
+    """Steps: analyze tests/fixtures/hep/natprobe-p2p-tcp.pcap (two natprobes
+    forwarding SIP and flow events in natprobe's vendor chunk to a third over
+    HEPv3/TCP) with the correlator's config. Verifies: every flow event is
+    used (flow N, no bad_flow), phantom_connect comes from the forwarded RST,
+    the incident is named, and its binding is written once."""
+    r = probe.run("analyze", "-c", str(HEP_FIXTURES / "correlator.yaml"), "--json",
+                  str(HEP_FIXTURES / "natprobe-p2p-tcp.pcap"))
+    assert r.rc == 0, r.describe()
+    recs = records(r)
+    assert {"hairpin_snat", "translated_route", "phantom_connect", "sip_timeout",
+            "nat_reflection_misroute"} == types_of(recs), r.stdout
+    phantom = [x for x in recs if x.get("type") == "phantom_connect"][0]
+    assert phantom["segment"] == "inside" and phantom["outcome"] == "rst", phantom
+    binds = [x for x in recs if x["kind"] == "binding"]
+    assert len(binds) == 1 and binds[0]["seq_offset"] is not None, binds
+    r = probe.run("analyze", "-c", str(HEP_FIXTURES / "correlator.yaml"),
+                  str(HEP_FIXTURES / "natprobe-p2p-tcp.pcap"))
+    hep = [x for x in r.stdout.splitlines() if x.startswith("  hep  ")]
+    assert hep and " flow 10" in hep[0] and "bad_flow" not in hep[0], r.stdout

@@ -123,6 +123,10 @@ if command -v valgrind >/dev/null; then
 		dmz=tests/fixtures/scenarios/seed_misroute_tls/dmz.pcap
 	leak_check 0 analyze-explog analyze -c config/natprobe.yaml \
 		inside=tests/fixtures/explog/expc.log dmz=tests/fixtures/explog/expe.log
+	# HEP over TCP in a capture: Kamailio's siptrace, natprobe's probe-to-probe flow events
+	leak_check 0 analyze-hep-tcp analyze tests/fixtures/hep/kamailio-siptrace-tcp.pcap
+	leak_check 0 analyze-hep-p2p analyze --json -c tests/fixtures/hep/correlator.yaml \
+		tests/fixtures/hep/natprobe-p2p-tcp.pcap
 	leak_check 0 dump-sip dump-sip "$seed/inside.pcap"
 	leak_check 0 dump-sip-json dump-sip --json inside="$seed/inside.pcap" dmz="$seed/dmz.pcap"
 	leak_check 0 check-config check-config config/natprobe.yaml
