@@ -436,6 +436,57 @@ static void test_tcp_damaged(void **state)
 	assert_null(np_hep_tcp_create(0, on_tcp, &g));
 }
 
+/* Another protocol on the HEP port: told apart at its first data, left to the caller. */
+static void test_tcp_not_hep(void **state)
+{
+	static const uint8_t http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	uint8_t pk[2048];
+	size_t n = fixture("kamailio-v3-1.hep", pk, sizeof(pk));
+	struct got g = { 0 };
+	struct np_hep_tcp *t = np_hep_tcp_create(4, on_tcp, &g);
+	const struct np_hep_tcp_stats *s = np_hep_tcp_stats(t);
+	struct np_pkt_info pi;
+
+	(void)state;
+	/* seen from its SYN: the handshake is undecided, the first byte decides */
+	seg(t, SYN, 100, NULL, 0, SEC, true);
+	seg(t, SYN | 0x10, 9000, NULL, 0, SEC, false);
+	memset(&pi, 0, sizeof(pi));
+	pi.cls = NP_PKT_TCP;
+	v4(&pi.src, "10.0.0.1");
+	v4(&pi.dst, "10.0.0.254");
+	pi.sport = 40001;
+	pi.dport = 9060;
+	pi.tcp_seq = 101;
+	assert_int_equal(np_hep_tcp_segment(t, &pi, http, sizeof(http) - 1, true, SEC),
+			 NP_HEP_TCP_NOT_HEP);
+	pi.tcp_seq = 101 + sizeof(http) - 1;
+	assert_int_equal(np_hep_tcp_segment(t, &pi, pk, (uint32_t)n, true, SEC),
+			 NP_HEP_TCP_NOT_HEP); /* even if HEP follows: not followed */
+	/* begun before the capture: four data segments without "HEP3" */
+	pi.sport = 40002;
+	for (int i = 0; i < NP_HEP_TCP_PROBES; i++) {
+		pi.tcp_seq = 5000 + (uint32_t)i * 20;
+		assert_int_equal(np_hep_tcp_segment(t, &pi, pk + 8, 20, true, SEC),
+				 i + 1 < NP_HEP_TCP_PROBES ? NP_HEP_TCP_UNDECIDED
+							   : NP_HEP_TCP_NOT_HEP);
+	}
+	assert_int_equal(g.n, 0);
+	assert_int_equal(s->connections + s->midstream + s->packets + s->resync_bytes, 0);
+	/* begun before the capture, inside a packet: HEP at the second segment */
+	pi.sport = 40003;
+	pi.tcp_seq = 7000;
+	assert_int_equal(np_hep_tcp_segment(t, &pi, pk + 8, 20, true, SEC), NP_HEP_TCP_UNDECIDED);
+	pi.tcp_seq = 7020;
+	memcpy(pk + n, pk, n);
+	assert_int_equal(np_hep_tcp_segment(t, &pi, pk + 28, (uint32_t)(2 * n - 28), true, SEC),
+			 NP_HEP_TCP_CARRIER);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(s->midstream, 1);
+	assert_int_equal(s->resync_bytes, n - 8); /* 20 before, n - 28 in the second */
+	np_hep_tcp_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,7 +494,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),   cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corruption),  cmocka_unit_test(test_resync),
 		cmocka_unit_test(test_cut),	    cmocka_unit_test(test_tcp_follow),
-		cmocka_unit_test(test_tcp_damaged),
+		cmocka_unit_test(test_tcp_damaged), cmocka_unit_test(test_tcp_not_hep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,10 @@ struct held {
 struct stream {
 	bool used;
 	bool fin;		 /* fin_seq is where the agent's bytes end */
-	bool counted;		 /* in stats.connections: it carried data */
+	uint8_t state;		 /* enum np_hep_tcp_class: what the connection is known to be */
+	bool syn;		 /* its SYN was seen: next is its first data byte until data */
+	uint8_t probes;		 /* data segments seen while undecided (begun mid-stream) */
+	uint32_t skipped;	 /* their bytes, skipped if it turns out to be HEP */
 	struct np_addr src, dst; /* the agent, the collector */
 	uint16_t sport, dport;
 	uint32_t next; /* sequence number of the next byte to read */
@@ -191,8 +194,9 @@ static struct stream *open_stream(struct np_hep_tcp *t, const struct np_pkt_info
 		for (unsigned int i = 1; i < t->n; i++)
 			if (t->s[i].last_ns < s->last_ns)
 				s = &t->s[i];
+		if (s->state == NP_HEP_TCP_CARRIER)
+			t->st.evicted++;
 		end_stream(t, s);
-		t->st.evicted++;
 	}
 	s->buf = malloc(BUF_LEN);
 	if (s->buf == NULL)
@@ -237,54 +241,110 @@ static void ahead(struct np_hep_tcp *t, struct stream *s, uint32_t seq, const ui
 	s->n_held++;
 }
 
-void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
-			uint32_t len, bool to_port, uint64_t ts_ns)
+/* Where "HEP3" is in [p, p+n), or -1. */
+static long find_magic(const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i + 4 <= n; i++)
+		if (p[i] == 'H' && memcmp(p + i, "HEP3", 4) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * A data segment of a connection not known to be HEP yet: decide. A
+ * connection whose start was seen is HEP when its first byte starts "HEP3";
+ * one begun before the capture (or whose start is missing) when one of its
+ * first NP_HEP_TCP_PROBES data segments holds "HEP3".
+ */
+static int decide(struct np_hep_tcp *t, struct stream *s, uint32_t seq, const uint8_t *p,
+		  uint32_t n)
+{
+	if (s->syn && seq == s->next) {
+		if (memcmp(p, "HEP3", n < 4 ? n : 4) != 0)
+			return NP_HEP_TCP_NOT_HEP;
+	} else if (find_magic(p, n) < 0) {
+		s->skipped += n;
+		return ++s->probes >= NP_HEP_TCP_PROBES ? NP_HEP_TCP_NOT_HEP : NP_HEP_TCP_UNDECIDED;
+	} else if (!s->syn) {
+		t->st.midstream++;
+		t->st.resync_bytes += s->skipped; /* the segments before: inside a packet */
+		s->next = seq;
+	}
+	t->st.connections++;
+	return NP_HEP_TCP_CARRIER;
+}
+
+int np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
+		       uint32_t len, bool to_port, uint64_t ts_ns)
 {
 	struct stream *s;
 	uint32_t seq = pi->tcp_seq;
+	int state;
 
 	t->ts_ns = ts_ns;
 	if (!to_port) { /* the collector's side: its RST ends the connection */
 		s = find(t, &pi->dst, &pi->src, pi->dport, pi->sport);
-		if (s != NULL && (pi->tcp_flags & TCP_RST))
+		if (s == NULL)
+			return NP_HEP_TCP_UNDECIDED;
+		state = s->state;
+		if (pi->tcp_flags & TCP_RST)
 			end_stream(t, s);
-		return;
+		return state;
 	}
 	s = find(t, &pi->src, &pi->dst, pi->sport, pi->dport);
 	if (pi->tcp_flags & TCP_RST) {
-		if (s != NULL)
-			end_stream(t, s);
-		return;
+		if (s == NULL)
+			return NP_HEP_TCP_UNDECIDED;
+		state = s->state;
+		end_stream(t, s);
+		return state;
 	}
 	if (pi->tcp_flags & TCP_SYN) {
-		if (s != NULL && s->next == seq + 1 && s->len == 0 && s->n_held == 0)
-			return; /* the SYN again */
+		if (s != NULL && s->syn && s->next == seq + 1 && s->state == NP_HEP_TCP_UNDECIDED)
+			return NP_HEP_TCP_UNDECIDED; /* the SYN again */
 		if (s != NULL)
 			end_stream(t, s); /* a new connection on the same ports */
 		s = open_stream(t, pi);
 		if (s == NULL)
-			return;
+			return NP_HEP_TCP_UNDECIDED;
+		s->syn = true;
 		s->next = seq + 1;
 		seq++;
 	} else if (s == NULL) {
 		if (len == 0)
-			return; /* an ACK: nothing to follow yet */
+			return NP_HEP_TCP_UNDECIDED; /* an ACK: nothing to follow yet */
 		s = open_stream(t, pi);
 		if (s == NULL)
-			return;
-		t->st.midstream++;
+			return NP_HEP_TCP_UNDECIDED;
 		s->next = seq;
 	}
 	s->last_ns = ts_ns;
+	if (s->state == NP_HEP_TCP_NOT_HEP) {
+		if (pi->tcp_flags & TCP_FIN)
+			end_stream(t, s);
+		return NP_HEP_TCP_NOT_HEP;
+	}
+	if (s->state == NP_HEP_TCP_UNDECIDED && len > 0) {
+		s->state = (uint8_t)decide(t, s, seq, payload, len);
+		if (s->state == NP_HEP_TCP_NOT_HEP) {
+			free(s->buf); /* followed no further: its frames are ordinary traffic */
+			s->buf = NULL;
+			if (pi->tcp_flags & TCP_FIN)
+				end_stream(t, s);
+			return NP_HEP_TCP_NOT_HEP;
+		}
+	}
+	if (s->state == NP_HEP_TCP_UNDECIDED) {
+		if (pi->tcp_flags & TCP_FIN)
+			end_stream(t, s);
+		return NP_HEP_TCP_UNDECIDED;
+	}
 	while (s->n_held > 0 && ts_ns > oldest_held(s) + NP_HEP_TCP_HOLD_NS) {
 		skip_gap(t, s, nearest_held(s)); /* waited too long: not a reordering, a loss */
 		drain(t, s, false);
 	}
 	if (len > 0) {
 		t->st.segments++;
-		if (!s->counted)
-			t->st.connections++;
-		s->counted = true;
 		if (take(t, s, seq, payload, len))
 			drain(t, s, true);
 		else
@@ -296,6 +356,7 @@ void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, cons
 	}
 	if (s->fin && s->next == s->fin_seq && s->n_held == 0)
 		end_stream(t, s);
+	return NP_HEP_TCP_CARRIER;
 }
 
 void np_hep_tcp_finish(struct np_hep_tcp *t, uint64_t ts_ns)

@@ -46,7 +46,7 @@
 
 /** What the follower met. */
 struct np_hep_tcp_stats {
-	uint64_t connections;  /**< connections that carried data (refused attempts are not) */
+	uint64_t connections;  /**< HEP connections (with data; refused attempts are not) */
 	uint64_t midstream;    /**< of those, begun before the capture: no SYN seen */
 	uint64_t packets;      /**< HEP packets cut from the streams (handed out) */
 	uint64_t segments;     /**< segments with data to the HEP port */
@@ -74,8 +74,27 @@ struct np_hep_tcp;
  */
 struct np_hep_tcp *np_hep_tcp_create(unsigned int max_streams, np_hep_tcp_fn fn, void *ctx);
 
+/** What a connection to the HEP port is known to be (np_hep_tcp_segment()). */
+enum np_hep_tcp_class {
+	/** not known yet (no data seen): the caller reads its frames as ordinary traffic too */
+	NP_HEP_TCP_UNDECIDED = 0,
+	/** HEP: its frames carry HEP (read here), they are not the segment's traffic */
+	NP_HEP_TCP_CARRIER = 1,
+	/** not HEP (another protocol on the port): ordinary traffic, not followed */
+	NP_HEP_TCP_NOT_HEP = 2,
+};
+
+/** Data segments of a connection begun before the capture looked at for "HEP3". */
+#define NP_HEP_TCP_PROBES 4
+
 /**
  * One captured TCP segment of a connection to the HEP port.
+ *
+ * A connection is HEP when its first data byte starts "HEP3" (its SYN was
+ * seen) or, begun before the capture, when one of its first
+ * NP_HEP_TCP_PROBES data segments holds "HEP3"; otherwise it is another
+ * protocol that happens to use the port, and its frames are left to the
+ * caller. Only HEP connections count in the stats.
  *
  * @param t        the follower
  * @param pi       the frame's parse (np_pkt_parse()): addresses, ports,
@@ -85,9 +104,10 @@ struct np_hep_tcp *np_hep_tcp_create(unsigned int max_streams, np_hep_tcp_fn fn,
  *                 false for one from it (the collector's: only its RST is
  *                 read, ending the connection)
  * @param ts_ns    the frame's time
+ * @return enum np_hep_tcp_class of its connection, this segment taken into account
  */
-void np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
-			uint32_t len, bool to_port, uint64_t ts_ns);
+int np_hep_tcp_segment(struct np_hep_tcp *t, const struct np_pkt_info *pi, const uint8_t *payload,
+		       uint32_t len, bool to_port, uint64_t ts_ns);
 
 /**
  * End every connection followed (the capture's end): held segments read

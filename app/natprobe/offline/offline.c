@@ -342,10 +342,22 @@ void np_offline_hep_tcp_packet(void *ctx, const uint8_t *p, size_t n, uint64_t t
 		hep_packet(o, o->hep_in, ts_ns, p, n, false);
 }
 
-/* A frame to or from the HEP port: a carrier, like a tunnel's; not the segment's traffic. */
-static void hep_frame(struct np_offline *o, struct np_offline_input *in, const struct np_frame *f,
+/*
+ * A frame to or from the HEP port: a carrier, like a tunnel's, not the
+ * segment's traffic. A TCP connection is a carrier once its data shows it
+ * is HEP (np_hep_tcp.h); before (its handshake), or when it is another
+ * protocol on the port, its frames are ordinary traffic. @return true when
+ * the frame was a carrier's.
+ */
+static bool hep_frame(struct np_offline *o, struct np_offline_input *in, const struct np_frame *f,
 		      const uint8_t *data, const struct np_pkt_info *pi, int cls, bool to_port)
 {
+	if (pi->cls == NP_PKT_TCP) {
+		o->hep_in = in;
+		if (np_hep_tcp_segment(o->hep_tcp, pi, data + pi->payload_off, pi->payload_len,
+				       to_port, f->ts_ns) != NP_HEP_TCP_CARRIER)
+			return false;
+	}
 	o->frames++;
 	o->bytes += f->wire_len;
 	o->frame_class[cls]++;
@@ -354,13 +366,9 @@ static void hep_frame(struct np_offline *o, struct np_offline_input *in, const s
 		o->hep_frames++;
 	else
 		o->hep_frames_back++;
-	if (pi->cls == NP_PKT_UDP) {
+	if (pi->cls == NP_PKT_UDP)
 		hep_packet(o, in, f->ts_ns, data + pi->payload_off, pi->payload_len, true);
-		return;
-	}
-	o->hep_in = in;
-	np_hep_tcp_segment(o->hep_tcp, pi, data + pi->payload_off, pi->payload_len, to_port,
-			   f->ts_ns);
+	return true;
 }
 
 /* One captured frame: window, filter, segment, tunnel, HEP, inspection. */
@@ -394,8 +402,8 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 								pi.sport == o->conf.hep.port))),
 			     0)) {
 		/* HEP over UDP or TCP: like a tunnel, the carrier is not the segment's traffic */
-		hep_frame(o, in, f, data, &pi, cls, pi.dport == o->conf.hep.port);
-		return;
+		if (hep_frame(o, in, f, data, &pi, cls, pi.dport == o->conf.hep.port))
+			return;
 	}
 	if (__builtin_expect((pi.cls == NP_PKT_UDP || pi.cls == NP_PKT_IP_OTHER ||
 			      pi.cls == NP_PKT_TRUNCATED) &&
