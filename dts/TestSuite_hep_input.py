@@ -92,9 +92,9 @@ def report(path, *more):
     return r.stdout
 
 
-def read_line(text, head):
-    """The Read section's line that starts with @head ("  hep tcp ")."""
-    lines = [ln for ln in text.splitlines() if ln.startswith(head)]
+def read_line(text, head, words=""):
+    """The Read section's line that starts with @head ("  hep tcp ") and holds @words."""
+    lines = [ln for ln in text.splitlines() if ln.startswith(head) and words in ln]
     assert lines, text
     return lines[0]
 
@@ -214,7 +214,7 @@ def test_seed_from_hep_over_tcp(seed_hep, seed_hep_tcp):
         assert bad not in line, line
     packets = count(line, "%d HEP packets")
     assert packets >= len(data), (packets, len(data), line)
-    hep = read_line(text, "  hep  ")
+    hep = read_line(text, "  hep  ", "frames to port")
     assert " sip %d" % packets in hep and "truncated" not in hep, hep
     tcp, udp = analyze(seed_hep_tcp["hep"]), analyze(seed_hep["hep"])
     assert {r["type"] for r in findings(tcp)} == {

@@ -285,8 +285,9 @@ def same_as_both(run):
     return same_findings(run["both"]["recs"], run["central"]["recs"], "both wires", "central")
 
 
-def read_line(text, head):
-    lines = [ln for ln in text.splitlines() if ln.startswith(head)]
+def read_line(text, head, words=""):
+    """The Read section's line that starts with @head ("  hep tcp ") and holds @words."""
+    lines = [ln for ln in text.splitlines() if ln.startswith(head) and words in ln]
     assert lines, text
     return lines[0]
 
@@ -298,7 +299,7 @@ def analyzed_all(run):
     text = run["analyze"]["report"]
     sent = {w: sum(run[x]["counters"].value("natprobe_hep_sent_total", what=w)
                    for x in ("inside", "dmz")) for w in ("sip", "flow")}
-    hep = read_line(text, "  hep  ")
+    hep = read_line(text, "  hep  ", "frames to port")
     assert " flow %d" % sent["flow"] in hep, (sent, hep)
     if sent["sip"]:
         assert " sip %d" % sent["sip"] in hep, (sent, hep)
