@@ -1441,23 +1441,23 @@ static bool responder_refused(const struct np_det_correlator *c, const struct de
 static void judge_final(struct np_det_correlator *c, struct det_txn *t, const struct det_final *s)
 {
 	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
-	bool refused = responder_refused(c, s, since);
 	bool w399 = s->warning_code == 399;
-	bool fast;
+	bool refused, fast;
 	char why[160];
 
+	/* Only 408 and 503 are judged: every other final costs nothing here. */
+	if (s->status != 408 && s->status != 503)
+		return;
 	/* Judged once; again only while its finding is open (a copy, its request late). */
 	if (t->reported && !still_open(c, t->anomaly_seq))
 		return;
+	refused = responder_refused(c, s, since);
 	if (s->status == 408) {
 		/* A ringing INVITE that times out is a call nobody answered. */
 		if (t->method_id == NP_SIP_M_INVITE && t->ringing)
 			return;
-	} else if (s->status == 503) {
-		/* Unavailable for its own reasons, unless the next hop could not be reached. */
-		if (!refused && !w399)
-			return;
-	} else {
+	} else if (!refused && !w399) {
+		/* A 503 for its own reasons, unless the next hop could not be reached. */
 		return;
 	}
 	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
