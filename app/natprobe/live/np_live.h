@@ -347,8 +347,7 @@ struct np_hep_relay_slot {
 };
 unsigned int np_hep_listen_relay_take(struct np_app *app, struct np_hep_relay_slot **slots,
 				      unsigned int n);
-void np_hep_listen_relay_give(struct np_app *app, struct np_hep_relay_slot **slots,
-			      unsigned int n);
+void np_hep_listen_relay_give(struct np_app *app, struct np_hep_relay_slot **slots, unsigned int n);
 
 /*
  * evidence.c: evidence captures of `run` (docs/records.md). Histories
