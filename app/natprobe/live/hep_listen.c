@@ -41,6 +41,7 @@
 #define NP_HEP_LISTEN_MAX_CONNS 64
 #define NP_HEP_LISTEN_BUF 65536			  /* > the longest HEP packet (16-bit length) */
 #define NP_HEP_LISTEN_BATCH 64			  /* reads per socket per wake */
+#define NP_HEP_LISTEN_MMSG 32			  /* datagrams per recvmmsg() */
 #define NP_HEP_LISTEN_IDLE_NS (300 * NP_NS_PER_S) /* a silent connection is closed */
 #define NP_HEP_LISTEN_POLL_MS 50		  /* longest wait: stop and expiry checks */
 #define NP_HEP_LISTEN_CONNS_LEARNED 4096 /* connections learned from messages (msg_conns) */
@@ -64,7 +65,8 @@ struct np_hep_listen {
 	struct rte_ring *sip_events; /* HEP thread: enqueues; control: dequeues */
 	struct np_det_inspect *ins;
 	unsigned int n_segments; /* conf segments, then the agents' own (hep_segment_name) */
-	uint8_t dgram[NP_HEP_LISTEN_BUF];
+	/* recvmmsg(): NP_HEP_LISTEN_MMSG datagrams per call, each buffer NP_HEP_LISTEN_BUF */
+	uint8_t (*mbuf)[NP_HEP_LISTEN_BUF];
 	struct hep_conn conns[NP_HEP_LISTEN_MAX_CONNS];
 	struct np_hep_input_stats in;	  /* HEP thread: rw, control: ro */
 	struct np_hep_listen_stats stats; /* HEP thread: rw, control: ro */
@@ -210,35 +212,59 @@ static void one_packet(struct np_hep_listen *h, const uint8_t *p, size_t n, bool
 	np_hep_input_sip(h->ins, &h->in, &m, (uint8_t)seg, np_wall_ns());
 }
 
+/* The kernel's running count of datagrams it dropped (SO_RXQ_OVFL), from a message's cmsgs. */
+static void rxq_ovfl(struct np_hep_listen *h, struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t d;
+
+			memcpy(&d, CMSG_DATA(c), sizeof(d));
+			h->stats.kernel_drops = d;
+		}
+}
+
+/*
+ * Datagrams, NP_HEP_LISTEN_MMSG per recvmmsg(): one system call for a burst
+ * (at load the call per datagram was the listener's limit; docs/performance.md,
+ * "HEP input"). Each buffer holds the longest HEP packet; a longer datagram
+ * arrives truncated (MSG_TRUNC) and is counted (oversize).
+ */
 static void read_udp(struct np_hep_listen *h)
 {
-	for (unsigned int i = 0; i < NP_HEP_LISTEN_BATCH; i++) {
-		char cbuf[CMSG_SPACE(sizeof(uint32_t))];
-		struct iovec iov = { h->dgram, sizeof(h->dgram) };
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		ssize_t n = recvmsg(h->udp_fd, &mh, MSG_DONTWAIT);
+	struct mmsghdr mm[NP_HEP_LISTEN_MMSG];
+	struct iovec iov[NP_HEP_LISTEN_MMSG];
+	char cbuf[NP_HEP_LISTEN_MMSG][CMSG_SPACE(sizeof(uint32_t))];
 
+	for (unsigned int b = 0; b < NP_HEP_LISTEN_BATCH / 4; b++) {
+		int n;
+
+		for (unsigned int i = 0; i < NP_HEP_LISTEN_MMSG; i++) {
+			iov[i].iov_base = h->mbuf[i];
+			iov[i].iov_len = NP_HEP_LISTEN_BUF;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = cbuf[i];
+			mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
+		}
+		n = recvmmsg(h->udp_fd, mm, NP_HEP_LISTEN_MMSG, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				h->stats.socket_errors++;
 			return;
 		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-				uint32_t d;
-
-				memcpy(&d, CMSG_DATA(c), sizeof(d));
-				h->stats.kernel_drops = d; /* the kernel's running count */
+		for (int i = 0; i < n; i++) {
+			rxq_ovfl(h, &mm[i].msg_hdr);
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				h->stats.oversize_drops++;
+				continue;
 			}
-		if (mh.msg_flags & MSG_TRUNC) {
-			h->stats.oversize_drops++;
-			continue;
+			h->stats.udp_packets++;
+			one_packet(h, h->mbuf[i], mm[i].msg_len, true);
 		}
-		h->stats.udp_packets++;
-		one_packet(h, h->dgram, (size_t)n, true);
+		if (n < NP_HEP_LISTEN_MMSG)
+			return;
 	}
 }
 
@@ -487,6 +513,7 @@ void np_hep_listen_close(struct np_app *app)
 	if (h->tcp_fd >= 0)
 		close(h->tcp_fd);
 	np_det_inspect_destroy(h->ins);
+	free(h->mbuf);
 	rte_ring_free(h->relay);
 	rte_ring_free(h->relay_free);
 	free(h->relay_slab);
@@ -513,6 +540,7 @@ int np_hep_listen_open(struct np_app *app)
 	app->hep_listen = h;
 	h->app = app;
 	h->n_segments = c->n_segments;
+	h->mbuf = malloc(NP_HEP_LISTEN_MMSG * sizeof(*h->mbuf));
 	h->udp_fd = open_socket(c->hep.listen, SOCK_DGRAM);
 	h->tcp_fd = h->udp_fd < 0 ? -1 : open_socket(c->hep.listen, SOCK_STREAM);
 	for (int k = 0; k < NP_HEP_LISTEN_MAX_CONNS; k++) {
@@ -522,6 +550,10 @@ int np_hep_listen_open(struct np_app *app)
 			np_err("hep.listen: out of memory");
 			goto fail;
 		}
+	}
+	if (h->mbuf == NULL) {
+		np_err("hep.listen: out of memory");
+		goto fail;
 	}
 	if (h->udp_fd < 0 || h->tcp_fd < 0)
 		goto fail;
