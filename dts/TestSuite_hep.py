@@ -406,8 +406,9 @@ def test_records_arrive_as_hep_logs(probe, tmp_path):
          records file.
       3. Decode every datagram with the test's own HEPv3 reader.
     Verifies:
-      - every datagram is HEP3 with consistent lengths, vendor-0 chunks and natprobe's origin chunk, the
-        payload chunk last, capture id 4242 and auth key "k3y";
+      - every datagram is HEP3 with consistent lengths, vendor-0 chunks and
+        natprobe's origin chunk, the payload chunk last, capture id 4242 and
+        auth key "k3y";
       - 8 are SIP (type 1): IPv4, TCP (proto 6), timestamps of this run;
       - the others are logs (type 100) whose payloads are, in order, exactly
         the records file's JSON lines; a record with a flow carries its
