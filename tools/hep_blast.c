@@ -38,7 +38,7 @@
 struct pkt {
 	uint8_t *p;
 	uint16_t len;
-	uint16_t tag; /* 0xffff: none */
+	uint16_t tag;		  /* 0xffff: none */
 	uint16_t ts_sec, ts_usec; /* offsets of the time chunks' values; 0: none */
 };
 
