@@ -276,7 +276,7 @@ static bool prepare(struct np_hep_sender *s, unsigned int i, const struct np_hep
  * NP_HEP_RELAY_BURSTS bursts a pass: a control thread that cannot keep up
  * leaves them queued, and the HEP thread counts what no longer fits.
  */
-#define NP_HEP_RELAY_BURSTS 64
+#define NP_HEP_RELAY_BURSTS 16
 static unsigned int relay_drain(struct np_app *app)
 {
 	struct np_hep_sender *s = hep_sender;
