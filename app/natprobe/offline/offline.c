@@ -304,7 +304,7 @@ static void hep_datagram(struct np_offline *o, struct np_offline_input *in,
 
 	o->hep_frames++;
 	seen(o, f->ts_ns);
-	if (!np_hep_input_decode(&o->hep, p, n, true, &m, &used))
+	if (np_hep_input_decode(&o->hep, p, n, true, 0, &m, &used) != NP_HEP_IN_USE)
 		return;
 	if (m.np_flow != NULL) { /* another natprobe's flow event: read live only (counted) */
 		o->hep.not_sip++;
