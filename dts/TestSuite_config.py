@@ -599,8 +599,10 @@ def test_yaml_syntax_error_line_and_column(probe, tmp_path, bad, line, col, prob
      "export.hep_flow_events: true needs export.hep_collector"),
     (("  stats_interval_s: 0\n", "  stats_interval_s: 0\nhep:\n  clock_skew_ms: 10001\n"),
      "hep.clock_skew_ms: 10001 is more than 10000"),
+    (("  stats_interval_s: 0\n", "  stats_interval_s: 0\nhep:\n  relay: maybe\n"),
+     "hep.relay: 'maybe' is not allowed"),
 ], ids=["hep_broadcast", "hep_multicast", "metrics_multicast", "lcore_not_here",
-        "flow_events_nowhere", "clock_skew_too_large"])
+        "flow_events_nowhere", "clock_skew_too_large", "relay_not_boolean"])
 def test_check_config_knows_what_run_rejects(probe, tmp_path, text_edit, fragment):
     """What `run` would refuse and check-config can know, check-config refuses.
 

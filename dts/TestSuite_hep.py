@@ -104,12 +104,19 @@ def decode_hep(data):
     while pos < len(data):
         assert pos + 6 <= len(data), "chunk header cut at %d" % pos
         vendor, ctype, clen = struct.unpack("!HHH", data[pos:pos + 6])
+        if vendor == 0x4E50:      # natprobe's: its origin (every packet), a flow event
+            assert (ctype, clen) in ((0x4E02, 14), (0x0001, 38)), (ctype, clen)
+            assert ("np", ctype) not in chunks
+            chunks[("np", ctype)] = data[pos + 6:pos + clen]
+            pos += clen
+            continue
         assert vendor == 0 and clen >= 6 and pos + clen <= len(data), (vendor, ctype, clen)
         assert ctype not in chunks, "chunk 0x%04x twice" % ctype
         chunks[ctype] = data[pos + 6:pos + clen]
         order.append(ctype)
         pos += clen
     assert order[-1] == 0x000f, "payload chunk is not last: %s" % order
+    assert ("np", 0x4E02) in chunks, "no origin chunk (the loop guard, docs/distributed.md)"
     return chunks
 
 
@@ -399,8 +406,9 @@ def test_records_arrive_as_hep_logs(probe, tmp_path):
          records file.
       3. Decode every datagram with the test's own HEPv3 reader.
     Verifies:
-      - every datagram is HEP3 with consistent lengths, vendor-0 chunks, the
-        payload chunk last, capture id 4242 and auth key "k3y";
+      - every datagram is HEP3 with consistent lengths, vendor-0 chunks and
+        natprobe's origin chunk, the payload chunk last, capture id 4242 and
+        auth key "k3y";
       - 8 are SIP (type 1): IPv4, TCP (proto 6), timestamps of this run;
       - the others are logs (type 100) whose payloads are, in order, exactly
         the records file's JSON lines; a record with a flow carries its

@@ -159,6 +159,7 @@ static void test_hep_counters_labelled(void **state)
 	ctl.hep[NP_HEP_SENT_SIP] = 8;
 	ctl.hep[NP_HEP_SENT_RECORD] = 6;
 	ctl.hep[NP_HEP_SENT_FLOW] = 5;
+	ctl.hep[NP_HEP_SENT_RELAY] = 4;
 	ctl.hep[NP_HEP_ERR_REFUSED] = 3;
 	w1.worker[NP_WK_HEP_QUEUE_DROPS] = 2;
 	txt = render();
@@ -166,6 +167,7 @@ static void test_hep_counters_labelled(void **state)
 				    "natprobe_hep_sent_total{what=\"sip\"} 8\n"
 				    "natprobe_hep_sent_total{what=\"record\"} 6\n"
 				    "natprobe_hep_sent_total{what=\"flow\"} 5\n"
+				    "natprobe_hep_sent_total{what=\"relay\"} 4\n"
 				    "# HELP natprobe_hep_send_errors_total "));
 	assert_non_null(strstr(txt, "natprobe_hep_send_errors_total{error=\"refused\"} 3\n"
 				    "natprobe_hep_send_errors_total{error=\"busy\"} 0\n"));

@@ -266,6 +266,7 @@ static void test_max_head(void **state)
 
 	(void)state;
 	h.np_flow = flow;
+	h.origin = 0x0123456789abcdefull;
 	memset(key, 'k', sizeof(key) - 1);
 	key[sizeof(key) - 1] = '\0';
 	memset(cid, 'c', sizeof(cid) - 1);
@@ -364,6 +365,63 @@ static void test_record_info(void **state)
  * by lib/pkt's decoder, read back field by field; the chunk sits before the
  * payload under vendor 0x4e50; a chunk of the wrong size is refused.
  */
+/*
+ * The origin chunk: written by the encoder, appended to a received packet by
+ * np_hep_add_origin() (the rest of it unchanged), read back by the decoder;
+ * a packet carrying this natprobe's id, or more than NP_HEP_MAX_ORIGINS of
+ * them, is a loop.
+ */
+static void test_origin_chunk(void **state)
+{
+	static const char sip[] = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: o1\r\n\r\n";
+	struct np_hep_info h = seed_info();
+	uint8_t buf[1024], copy[1024];
+	struct np_hep_msg m;
+	size_t used;
+	int n, n2;
+
+	(void)state;
+	h.origin = 0x1122334455667788ull;
+	n = np_hep_encode(&h, sip, strlen(sip), buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(np_hep_decode(buf, (size_t)n, true, &m, &used), NP_HEP_OK);
+	assert_int_equal(m.n_origins, 1);
+	assert_true(m.origins[0] == 0x1122334455667788ull);
+	assert_int_equal(m.unknown_chunks, 0);
+	assert_true(np_hep_is_loop(&m, 0x1122334455667788ull));
+	assert_false(np_hep_is_loop(&m, 0x99ull));
+	assert_false(np_hep_is_loop(&m, 0));
+	/* relayed: every byte kept, one chunk more, the total corrected */
+	memcpy(copy, buf, (size_t)n);
+	n2 = np_hep_add_origin(copy, (size_t)n, sizeof(copy), 0xaabbccddeeff0011ull);
+	assert_int_equal(n2, n + NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_ORIGIN_LEN);
+	assert_memory_equal(copy + 6, buf + 6, (size_t)n - 6);
+	assert_int_equal(copy[4] << 8 | copy[5], n2);
+	assert_int_equal(np_hep_decode(copy, (size_t)n2, false, &m, &used), NP_HEP_OK);
+	assert_int_equal(used, (size_t)n2);
+	assert_int_equal(m.n_origins, 2);
+	assert_true(m.origins[1] == 0xaabbccddeeff0011ull);
+	assert_int_equal(m.payload_len, strlen(sip));
+	assert_memory_equal(m.payload, sip, strlen(sip));
+	assert_true(np_hep_is_loop(&m, 0xaabbccddeeff0011ull));
+	/* refused: not HEPv3 of that length, no room, past 65535 bytes */
+	assert_int_equal(np_hep_add_origin(copy, (size_t)n2 - 1, sizeof(copy), 1), -EINVAL);
+	assert_int_equal(np_hep_add_origin(copy, (size_t)n2, (size_t)n2 + 3, 1), -ENOSPC);
+	/* hop limit: more origins than a chain of natprobes has */
+	for (int i = 0; i < NP_HEP_MAX_ORIGINS - 1; i++)
+		n2 = np_hep_add_origin(copy, (size_t)n2, sizeof(copy), 100 + (uint64_t)i);
+	assert_int_equal(np_hep_decode(copy, (size_t)n2, false, &m, &used), NP_HEP_OK);
+	assert_int_equal(m.n_origins, NP_HEP_MAX_ORIGINS + 1);
+	assert_true(np_hep_is_loop(&m, 0));
+	/* an origin chunk of another length is refused */
+	memcpy(copy, buf, (size_t)n);
+	n2 = np_hep_add_origin(copy, (size_t)n, sizeof(copy), 7);
+	copy[n + 5] = 13; /* chunk length 13: 7 value bytes */
+	copy[4] = (uint8_t)((n2 - 1) >> 8);
+	copy[5] = (uint8_t)(n2 - 1);
+	assert_int_equal(np_hep_decode(copy, (size_t)n2 - 1, false, &m, &used), NP_HEP_E_CHUNK);
+}
+
 static void test_flow_event_roundtrip(void **state)
 {
 	static const uint8_t payload[] = "natprobe flow";
@@ -459,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_record_info),
 		cmocka_unit_test(test_node_name),
 		cmocka_unit_test(test_flow_event_roundtrip),
+		cmocka_unit_test(test_origin_chunk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
  * (np_sip_parse) and summarising (np_det_sip_summarise), without the flow
  * table, framing or the NIC.
  *
- *   bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] CAPTURE.pcap
+ *   bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] [-i] CAPTURE.pcap
  *
  * Every UDP payload of CAPTURE that np_sip_looks_like_sip() accepts is kept
  * (one message per datagram). Default: one warm-up pass, then ROUNDS (5)
@@ -18,6 +18,8 @@
  *
  * (instructions per message = the total reported / the messages printed).
  * -d: print each message's summary (hashes excluded), to compare builds.
+ * -i: the header subset a worker's inspector matches (NP_SIP_HDRS_INSPECT)
+ *     instead of every header dump-sip reads.
  *
  * Captures: tools/bench's make_profile() writes the benchmark's SIP-only
  * traffic ("sip900"); any capture with SIP over UDP works. SIP over TCP (the
@@ -219,7 +221,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] CAPTURE.pcap\n");
+	fprintf(stderr, "usage: bench_sip [-n PASSES] [-r ROUNDS] [-1] [-d] [-i] CAPTURE.pcap\n");
 }
 
 int main(int argc, char **argv)
@@ -228,12 +230,13 @@ int main(int argc, char **argv)
 	unsigned long passes = BENCH_DEFAULT_PASSES, rounds = BENCH_DEFAULT_ROUNDS;
 	double ns[BENCH_MAX_ROUNDS];
 	bool once = false, do_dump = false;
+	enum np_sip_hdr_set set = NP_SIP_HDRS_ALL;
 	struct np_sip_db *db;
 	char errbuf[256];
 	uint64_t acc = 0;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:r:1dh")) != -1) {
+	while ((opt = getopt(argc, argv, "n:r:1dih")) != -1) {
 		switch (opt) {
 		case 'n':
 			passes = parse_count("-n", optarg, 1000000000ul);
@@ -243,6 +246,9 @@ int main(int argc, char **argv)
 			break;
 		case '1':
 			once = true;
+			break;
+		case 'i':
+			set = NP_SIP_HDRS_INSPECT;
 			break;
 		case 'd':
 			do_dump = true;
@@ -262,7 +268,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_sip: %s: no SIP over UDP\n", argv[optind]);
 		return 1;
 	}
-	db = np_sip_db_create(errbuf, sizeof(errbuf));
+	db = np_sip_db_create_set(set, errbuf, sizeof(errbuf));
 	if (!db) {
 		fprintf(stderr, "bench_sip: np_sip_db_create: %s\n", errbuf);
 		return 1;

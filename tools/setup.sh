@@ -30,6 +30,8 @@ packages=(
 	dpdk dpdk-dev tshark sngrep iproute2 nftables procps prometheus git time
 	# real SIP software for end-to-end suites
 	kamailio kamailio-tls-modules sip-tester sipsak baresip tcpdump openssl
+	# profiles of the HEP listener and the correlator (docs/performance.md, "HEP input")
+	linux-perf
 	# commands the docs give (deploy, monitoring, Expressway logs)
 	kmod systemd sudo jq
 	# capture forms and offloads (dts/TestSuite_captures.py, TestSuite_tunnels.py, live_nat)

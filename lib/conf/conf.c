@@ -192,7 +192,8 @@ int np_conf_defaults(struct np_conf *conf)
 	static const uint16_t sip_ports[] = NP_DEF_SIP_PORTS;
 
 	memset(conf, 0, sizeof(*conf));
-	conf->hep.port = 9060; /* NP_HEP_DEFAULT_PORT: heplify-server's and HOMER's */
+	conf->hep.relay = true; /* a natprobe in front of HOMER passes HEP on (distributed.md) */
+	conf->hep.port = 9060;	/* NP_HEP_DEFAULT_PORT: heplify-server's and HOMER's */
 	conf->eal.main_lcore = NP_DEF_MAIN_LCORE;
 	conf->eal.n_workers = 1;
 	conf->eal.worker_lcores[0] = NP_DEF_WORKER_LCORE;

@@ -65,6 +65,7 @@ struct raw_hep {
 	unsigned int *port;
 	char *listen;
 	unsigned int *clock_skew_ms;
+	int *relay; /* strict boolean */
 	struct raw_hep_agent *agents;
 	unsigned int agents_count;
 };

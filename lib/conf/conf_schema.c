@@ -189,6 +189,8 @@ static const cyaml_schema_field_t hep_fields[] = {
 	CYAML_FIELD_UINT_PTR("port", OPT, struct raw_hep, port),
 	CYAML_FIELD_STRING_PTR("listen", OPT_STR, struct raw_hep, listen, 0, 63),
 	CYAML_FIELD_UINT_PTR("clock_skew_ms", OPT, struct raw_hep, clock_skew_ms),
+	CYAML_FIELD_ENUM_PTR("relay", OPT | CYAML_FLAG_STRICT, struct raw_hep, relay, bool_strings,
+			     CYAML_ARRAY_LEN(bool_strings)),
 	CYAML_FIELD_SEQUENCE("agents", CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, struct raw_hep,
 			     agents, &hep_agent_entry, 0, NP_MAX_HEP_AGENTS),
 	CYAML_FIELD_END,

@@ -646,6 +646,8 @@ static int rule_hep(const struct raw_conf *r, struct np_conf *c, struct conf_err
 				    *r->hep->clock_skew_ms, NP_HEP_MAX_CLOCK_SKEW_MS);
 		c->hep.clock_skew_ms = *r->hep->clock_skew_ms;
 	}
+	if (r->hep->relay != NULL)
+		c->hep.relay = *r->hep->relay != 0;
 	if (r->hep->listen != NULL && r->hep->listen[0] != '\0') {
 		const char *v = r->hep->listen;
 		char host[64], full[sizeof(c->hep.listen) - 10];

@@ -209,6 +209,9 @@ struct np_conf {
 		/** Largest offset between the clocks of the probes and agents that send HEP;
 		 *  the binding window is widened by it (docs/distributed.md). Default 0. */
 		unsigned int clock_skew_ms;
+		/** `run` with hep.listen and export.hep_collector: what hep.listen receives is
+		 *  sent on to the collector too (docs/distributed.md, "HEP out"). Default true. */
+		bool relay;
 		unsigned int n_agents;
 		struct np_conf_hep_agent agents[NP_MAX_HEP_AGENTS];
 	} hep;

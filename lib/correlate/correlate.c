@@ -473,12 +473,57 @@ static const char *msg_name(const char *method, uint16_t status, const char *cse
 
 /* ---- translations ------------------------------------------------------ */
 
+/*
+ * The index of xlat[] by translated endpoint. Entries are only appended,
+ * rewritten with the same t, or marked unused (lookups skip those); the
+ * compaction when the table is full moves them, and rebuilds the index.
+ * Lookups return the lowest matching index, as a scan in order would.
+ */
+static unsigned int xlat_bucket(const struct det_ep *t)
+{
+	uint64_t h = key_hash(KEY_SEED, &t->addr, sizeof(t->addr)); /* fields: no padding */
+
+	h = key_hash(h, &t->port, sizeof(t->port));
+	h = key_hash(h, &t->proto, sizeof(t->proto));
+	return (unsigned int)(h & (DET_XLAT_BUCKETS - 1));
+}
+
+static void xlat_index_add(struct np_det_correlator *c, int xi)
+{
+	unsigned int b = xlat_bucket(&c->xlat[xi].t);
+
+	c->xlat_next[xi] = c->xlat_head[b];
+	c->xlat_head[b] = (uint16_t)(xi + 1);
+}
+
+static void xlat_index_rebuild(struct np_det_correlator *c)
+{
+	memset(c->xlat_head, 0, sizeof(c->xlat_head));
+	for (unsigned int i = 0; i < c->n_xlat; i++)
+		if (c->xlat[i].used)
+			xlat_index_add(c, (int)i);
+}
+
+/* The first translation to @p t whose client address is @p x (NULL: any). */
+static int xlat_find_x(const struct np_det_correlator *c, const struct det_ep *t,
+		       const struct np_addr *x)
+{
+	int best = -1;
+
+	for (unsigned int k = c->xlat_head[xlat_bucket(t)]; k != 0; k = c->xlat_next[k - 1]) {
+		const struct det_xlat *e = &c->xlat[k - 1];
+
+		if (k - 1 < c->n_xlat && e->used && det_ep_eq(&e->t, t) &&
+		    (x == NULL || e->x.port == 0 || addr_eq(&e->x.addr, x)) &&
+		    (best < 0 || (int)(k - 1) < best))
+			best = (int)(k - 1);
+	}
+	return best;
+}
+
 static int xlat_find(const struct np_det_correlator *c, const struct det_ep *t)
 {
-	for (unsigned int i = 0; i < c->n_xlat; i++)
-		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, t))
-			return (int)i;
-	return -1;
+	return xlat_find_x(c, t, NULL);
 }
 
 /* Is @p a a server's public address (static NAT, or learned destination NAT)? */
@@ -511,12 +556,9 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 		if (addr_eq(&c->conf.static_nat[i].pub, &f->src) &&
 		    addr_eq(&c->conf.static_nat[i].priv, a))
 			return true;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
-		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, &from) &&
-		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a))) {
-			*xi = (int)i;
-			return true;
-		}
+	*xi = xlat_find_x(c, &from, a);
+	if (*xi >= 0)
+		return true;
 	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
 	    (e.kind == NP_NAT_X_DNAT_PUBLIC || e.kind == NP_NAT_X_STATIC_PUBLIC) &&
 	    addr_eq(&e.orig, a))
@@ -918,8 +960,11 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 			memmove(c->xlat, c->xlat + DET_MAX_XLAT / 2,
 				sizeof(c->xlat[0]) * DET_MAX_XLAT / 2);
 			c->n_xlat = DET_MAX_XLAT / 2;
+			xlat_index_rebuild(c);
 		}
 		xi = (int)c->n_xlat++;
+		c->xlat[xi].t = t;
+		xlat_index_add(c, xi);
 	}
 	/* Else the static NAT view of this very connection: the binding completes it. */
 	x = &c->xlat[xi];
@@ -982,6 +1027,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		memset(x, 0, sizeof(*x));
 		x->used = true;
 		x->t = ep_of(&ev->src, ev->sport, ev->proto);
+		xlat_index_add(c, xi);
 		memset(&x->x, 0, sizeof(x->x)); /* the client is not seen on this segment */
 		x->x.proto = ev->proto;
 		x->server_pub = ep_of(&s->pub, ev->dport, ev->proto);
@@ -1441,23 +1487,23 @@ static bool responder_refused(const struct np_det_correlator *c, const struct de
 static void judge_final(struct np_det_correlator *c, struct det_txn *t, const struct det_final *s)
 {
 	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
-	bool refused = responder_refused(c, s, since);
 	bool w399 = s->warning_code == 399;
-	bool fast;
+	bool refused, fast;
 	char why[160];
 
+	/* Only 408 and 503 are judged: every other final costs nothing here. */
+	if (s->status != 408 && s->status != 503)
+		return;
 	/* Judged once; again only while its finding is open (a copy, its request late). */
 	if (t->reported && !still_open(c, t->anomaly_seq))
 		return;
+	refused = responder_refused(c, s, since);
 	if (s->status == 408) {
 		/* A ringing INVITE that times out is a call nobody answered. */
 		if (t->method_id == NP_SIP_M_INVITE && t->ringing)
 			return;
-	} else if (s->status == 503) {
-		/* Unavailable for its own reasons, unless the next hop could not be reached. */
-		if (!refused && !w399)
-			return;
-	} else {
+	} else if (!refused && !w399) {
+		/* A 503 for its own reasons, unless the next hop could not be reached. */
 		return;
 	}
 	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);

@@ -172,6 +172,8 @@ struct det_finding {
 };
 
 #define DET_MAX_XLAT 4096
+/* Buckets of the index of xlat[] by translated endpoint (a power of two). */
+#define DET_XLAT_BUCKETS 8192
 #define DET_MAX_NAMED 4096
 #define DET_MAX_REFUSALS 1024
 #define DET_MAX_TXN 16384
@@ -225,6 +227,10 @@ struct np_det_correlator {
 	uint64_t settle_ns;
 	struct det_xlat xlat[DET_MAX_XLAT];
 	unsigned int n_xlat;
+	/* xlat[] by translated endpoint t (xlat_find(), per address of every message):
+	 * bucket -> index + 1 of its newest entry, entry -> index + 1 of the next; 0 ends */
+	uint16_t xlat_head[DET_XLAT_BUCKETS];
+	uint16_t xlat_next[DET_MAX_XLAT];
 	struct det_named named[DET_MAX_NAMED];
 	struct det_refusal refusals[DET_MAX_REFUSALS];
 	unsigned int refusal_next;

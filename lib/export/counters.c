@@ -128,6 +128,15 @@ static const struct np_ctr_desc hep_listen_rows[] = {
 		 NP_CTR_COUNTER, "where", "kernel", kernel_drops),
 	HL_ROW_L("hep_listen_drops_total", "", NP_CTR_COUNTER, "where", "event_ring", event_drops),
 	HL_ROW_L("hep_listen_drops_total", "", NP_CTR_COUNTER, "where", "oversize", oversize_drops),
+	HL_ROW_L("hep_listen_relay_total",
+		 "HEP packets hep.listen received to send on to export.hep_collector (hep.relay): "
+		 "queued (then counted in hep_sent_total{what=\"relay\"} or "
+		 "hep_send_errors_total), queue_full (the queue to the control thread was full: "
+		 "lost), oversize (longer than a relay slot, 16 KiB: lost)",
+		 NP_CTR_COUNTER, "outcome", "queued", relay_queued),
+	HL_ROW_L("hep_listen_relay_total", "", NP_CTR_COUNTER, "outcome", "queue_full", relay_full),
+	HL_ROW_L("hep_listen_relay_total", "", NP_CTR_COUNTER, "outcome", "oversize",
+		 relay_oversize),
 	HL_ROW("hep_listen_events_total",
 	       "Flow events and SIP summaries the hep.listen thread handed to the control thread",
 	       NP_CTR_COUNTER, events),

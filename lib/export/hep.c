@@ -81,6 +81,8 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		head += NP_HEP_CHUNK_HDR_LEN + node_len;
 	if (h->np_flow != NULL)
 		head += NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_FLOW_LEN;
+	if (h->origin != 0)
+		head += NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_ORIGIN_LEN;
 	if (payload_len > NP_HEP_MAX_LEN || head + payload_len > NP_HEP_MAX_LEN)
 		return -EMSGSIZE;
 	if (head > buflen)
@@ -114,10 +116,39 @@ int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t 
 		chunk(&w, NP_HEP_NP_FLOW_EVENT, h->np_flow, NP_HEP_NP_FLOW_LEN);
 		put16(w.p - NP_HEP_NP_FLOW_LEN - NP_HEP_CHUNK_HDR_LEN, NP_HEP_VENDOR_NATPROBE);
 	}
+	if (h->origin != 0) {
+		uint8_t v[NP_HEP_NP_ORIGIN_LEN];
+
+		put32(v, (uint32_t)(h->origin >> 32));
+		put32(v + 4, (uint32_t)h->origin);
+		chunk(&w, NP_HEP_NP_ORIGIN, v, NP_HEP_NP_ORIGIN_LEN);
+		put16(w.p - NP_HEP_NP_ORIGIN_LEN - NP_HEP_CHUNK_HDR_LEN, NP_HEP_VENDOR_NATPROBE);
+	}
 	chunk(&w, NP_HEP_C_PAYLOAD, NULL, 0);
 	/* The payload chunk's length counts the payload that follows. */
 	put16(w.p - 2, (uint16_t)(NP_HEP_CHUNK_HDR_LEN + payload_len));
 	return (int)(w.p - buf);
+}
+
+int np_hep_add_origin(uint8_t *pkt, size_t len, size_t cap, uint64_t origin)
+{
+	const size_t add = NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_ORIGIN_LEN;
+	uint8_t *c = pkt + len;
+
+	if (len < NP_HEP_HDR_LEN || memcmp(pkt, "HEP3", 4) != 0 ||
+	    (size_t)(pkt[4] << 8 | pkt[5]) != len)
+		return -EINVAL;
+	if (len + add > NP_HEP_MAX_LEN)
+		return -EMSGSIZE;
+	if (len + add > cap)
+		return -ENOSPC;
+	put16(c, NP_HEP_VENDOR_NATPROBE);
+	put16(c + 2, NP_HEP_NP_ORIGIN);
+	put16(c + 4, (uint16_t)add);
+	put32(c + 6, (uint32_t)(origin >> 32));
+	put32(c + 10, (uint32_t)origin);
+	put16(pkt + 4, (uint16_t)(len + add));
+	return (int)(len + add);
 }
 
 int np_hep_encode(const struct np_hep_info *h, const void *payload, size_t payload_len,

@@ -146,10 +146,12 @@
 	X(HEP_SENT_SIP, "hep_sent_total", "what", "sip",                                          \
 	  "HEP packets handed to the kernel for export.hep_collector, by payload: SIP messages "  \
 	  "(sip), anomaly, incident and binding records (record), flow events in natprobe's "     \
-	  "vendor chunk (flow, export.hep_flow_events)",                                          \
+	  "vendor chunk (flow, export.hep_flow_events), and the HEP packets hep.listen "          \
+	  "received, sent on as received (relay, hep.relay)",                                     \
 	  NP_CTR_COUNTER)                                                                         \
 	X(HEP_SENT_RECORD, "hep_sent_total", "what", "record", "", NP_CTR_COUNTER)                \
 	X(HEP_SENT_FLOW, "hep_sent_total", "what", "flow", "", NP_CTR_COUNTER)                    \
+	X(HEP_SENT_RELAY, "hep_sent_total", "what", "relay", "", NP_CTR_COUNTER)                  \
 	X(HEP_ERR_REFUSED, "hep_send_errors_total", "error", "refused",                           \
 	  "HEP packets lost at send, by error: refused (the collector's host answered ICMP port " \
 	  "unreachable), busy (socket buffer full; natprobe never waits), oversize (a record "    \
@@ -216,6 +218,9 @@ struct np_hep_listen_stats {
 	uint64_t socket_errors;	 /**< recv/accept failures other than "try again" */
 	uint64_t connections;	 /**< TCP connections open now (gauge) */
 	uint64_t oversize_drops; /**< datagrams longer than a HEP packet can be */
+	uint64_t relay_queued;	 /**< packets queued for the collector (hep.relay) */
+	uint64_t relay_full;	 /**< packets not relayed: the relay queue was full */
+	uint64_t relay_oversize; /**< packets not relayed: longer than a relay slot */
 };
 
 /** The rows of struct np_hep_listen_stats. */

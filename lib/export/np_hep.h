@@ -54,7 +54,7 @@
 #define NP_HEP_MAX_HEAD_LEN                                                                     \
 	(NP_HEP_HDR_LEN + 15 * NP_HEP_CHUNK_HDR_LEN + 1 + 1 + 16 + 16 + 2 + 2 + 4 + 4 + 1 + 4 + \
 	 NP_HEP_MAX_KEY_LEN + NP_HEP_MAX_CORRELATION_LEN + NP_HEP_MAX_NODE_NAME_LEN +           \
-	 NP_HEP_NP_FLOW_LEN)
+	 NP_HEP_NP_FLOW_LEN + NP_HEP_CHUNK_HDR_LEN + NP_HEP_NP_ORIGIN_LEN)
 
 /** What goes around a payload. */
 struct np_hep_info {
@@ -73,6 +73,9 @@ struct np_hep_info {
 	/** natprobe's flow event chunk (NP_HEP_NP_FLOW_LEN bytes, np_hep_flow_put()); NULL:
 	 *  none */
 	const uint8_t *np_flow;
+	/** natprobe's origin chunk (NP_HEP_NP_ORIGIN): the sending natprobe's instance id;
+	 *  0: none */
+	uint64_t origin;
 };
 
 /**
@@ -91,6 +94,20 @@ struct np_hep_info {
  */
 int np_hep_encode_head(const struct np_hep_info *h, size_t payload_len, uint8_t *buf,
 		       size_t buflen);
+
+/**
+ * Append natprobe's origin chunk (NP_HEP_NP_ORIGIN, @p origin) to the whole
+ * HEPv3 packet at @p pkt and correct its total length: how a packet relayed
+ * as received is marked, every other byte of it kept.
+ *
+ * @param pkt     a HEPv3 packet of @p len bytes (its total length says @p len)
+ * @param len     its length
+ * @param cap     bytes writable at @p pkt
+ * @param origin  the instance id
+ * @return the new length, or -EMSGSIZE (the packet would pass 65535 bytes),
+ *         -ENOSPC (@p cap too small), -EINVAL (not a HEPv3 packet of @p len bytes)
+ */
+int np_hep_add_origin(uint8_t *pkt, size_t len, size_t cap, uint64_t origin);
 
 /**
  * Encode a whole packet: np_hep_encode_head() then @p payload.

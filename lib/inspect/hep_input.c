@@ -17,8 +17,10 @@ static const struct np_ctr_desc hep_input_rows[] = {
 		"(handed to the SIP stage), flow (a flow event another natprobe forwarded in "
 		"its vendor chunk, handed to the correlator), bad_flow (such a chunk of an "
 		"unknown event type), not_sip (another payload type), no_segment (an "
-		"agent past the segment limit), or why a packet was not used: not_hep, version, "
-		"truncated, bad_length, bad_chunk, no_address, no_payload",
+		"agent past the segment limit), loop (a packet this natprobe itself had sent or "
+		"relayed, known by its origin chunk, or one that went through more than 4 "
+		"natprobes: not used, not relayed), or why a packet was not used: not_hep, "
+		"version, truncated, bad_length, bad_chunk, no_address, no_payload",
 		NP_CTR_COUNTER, "outcome", "sip", struct np_hep_input_stats, sip),
 	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "not_sip",
 		     struct np_hep_input_stats, not_sip),
@@ -28,6 +30,8 @@ static const struct np_ctr_desc hep_input_rows[] = {
 		     struct np_hep_input_stats, flow),
 	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "bad_flow",
 		     struct np_hep_input_stats, flow_bad),
+	NP_CTR_ROW_L("hep_received_total", "", NP_CTR_COUNTER, "outcome", "loop",
+		     struct np_hep_input_stats, loop),
 	HI_ERR(NP_HEP_E_NOT_HEP, "not_hep"),
 	HI_ERR(NP_HEP_E_VERSION, "version"),
 	HI_ERR(NP_HEP_E_TRUNCATED, "truncated"),
@@ -47,25 +51,29 @@ const struct np_ctr_table np_hep_input_counters = {
 	hep_input_rows, sizeof(hep_input_rows) / sizeof(hep_input_rows[0])
 };
 
-bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
-			 bool datagram, struct np_hep_msg *m, size_t *used)
+int np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
+			bool datagram, uint64_t self, struct np_hep_msg *m, size_t *used)
 {
 	int rc = np_hep_decode(buf, len, datagram, m, used);
 
 	if (rc != NP_HEP_OK) {
 		st->errors[rc < NP_HEP_E_MAX ? rc : NP_HEP_E_NOT_HEP]++;
-		return false;
+		return NP_HEP_IN_REFUSED;
 	}
 	st->packets++;
 	st->unknown_chunks += m->unknown_chunks;
+	if (np_hep_is_loop(m, self)) {
+		st->loop++;
+		return NP_HEP_IN_LOOP;
+	}
 	if (m->np_flow != NULL)
-		return true; /* a flow event from another natprobe: the caller's np_hep_flow_get()
-			      */
+		return NP_HEP_IN_USE; /* another natprobe's flow event: the caller's
+					 np_hep_flow_get() */
 	if (m->proto_type != NP_HEP_PROTO_SIP) {
 		st->not_sip++;
-		return false;
+		return NP_HEP_IN_OTHER;
 	}
-	return true;
+	return NP_HEP_IN_USE;
 }
 
 int np_hep_input_sip(struct np_det_inspect *ins, struct np_hep_input_stats *st,

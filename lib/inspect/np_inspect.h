@@ -368,6 +368,7 @@ struct np_hep_input_stats {
 	uint64_t sip;		       /**< SIP messages handed to the SIP stage */
 	uint64_t flow;	   /**< flow events another natprobe forwarded (vendor chunk), decoded */
 	uint64_t flow_bad; /**< flow event chunks of an unknown event type: not used */
+	uint64_t loop;	   /**< packets this natprobe had sent itself (origin chunk): not used */
 };
 
 /**
@@ -377,15 +378,26 @@ struct np_hep_input_stats {
  */
 extern const struct np_ctr_table np_hep_input_counters;
 
+/** What np_hep_input_decode() made of a packet. */
+enum np_hep_in {
+	NP_HEP_IN_REFUSED = -1, /**< not decoded (counted by reason); @c m undefined */
+	NP_HEP_IN_USE = 0,	/**< a SIP message, or another natprobe's flow event */
+	NP_HEP_IN_OTHER = 1,	/**< decoded, its payload is not SIP (counted: not_sip) */
+	NP_HEP_IN_LOOP = 2,	/**< one this natprobe sent or relayed came back (counted: loop) */
+};
+
 /**
  * Decode one HEP packet (np_hep_decode()) and count it: an error by its
- * reason, a non-SIP payload as not_sip.
- * @return true when @p m holds a SIP message to deliver, or a flow event
- *         another natprobe forwarded (m->np_flow not NULL: the caller
- *         decodes it, np_hep_flow_get(), and counts it in @c flow).
+ * reason, a non-SIP payload as not_sip, a packet that carries @p self's
+ * origin chunk (or more origin chunks than NP_HEP_MAX_ORIGINS) as loop.
+ * @param self  this natprobe's instance id (np_hep_is_loop()); 0: none
+ * @return enum np_hep_in: NP_HEP_IN_USE when @p m holds a SIP message to
+ *         deliver, or a flow event another natprobe forwarded (m->np_flow not
+ *         NULL: the caller decodes it, np_hep_flow_get(), and counts it in
+ *         @c flow); @p m is valid for NP_HEP_IN_OTHER and NP_HEP_IN_LOOP too.
  */
-bool np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
-			 bool datagram, struct np_hep_msg *m, size_t *used);
+int np_hep_input_decode(struct np_hep_input_stats *st, const uint8_t *buf, size_t len,
+			bool datagram, uint64_t self, struct np_hep_msg *m, size_t *used);
 
 /**
  * Hand a decoded packet's SIP message to the SIP stage

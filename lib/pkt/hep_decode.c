@@ -173,6 +173,15 @@ static int decode3(const uint8_t *buf, size_t len, struct np_hep_msg *m, size_t 
 			m->np_flow = v;
 			continue;
 		}
+		if (vendor == NP_HEP_VENDOR_NATPROBE && type == NP_HEP_NP_ORIGIN) {
+			if (clen != NP_HEP_NP_ORIGIN_LEN)
+				return NP_HEP_E_CHUNK;
+			if (m->n_origins < NP_HEP_MAX_ORIGINS)
+				m->origins[m->n_origins] = (uint64_t)get32(v) << 32 | get32(v + 4);
+			if (m->n_origins <= NP_HEP_MAX_ORIGINS)
+				m->n_origins++;
+			continue;
+		}
 		want = vendor == 0 ? chunk_size(type) : -1;
 		if (want < 0) {
 			if (m->unknown_chunks < UINT16_MAX)
@@ -317,4 +326,14 @@ int np_hep_decode(const uint8_t *buf, size_t len, bool datagram, struct np_hep_m
 	if (datagram && len >= 1 && (buf[0] == 1 || buf[0] == 2))
 		return decode2(buf, len, m, used);
 	return len == 0 ? NP_HEP_E_TRUNCATED : NP_HEP_E_NOT_HEP;
+}
+
+bool np_hep_is_loop(const struct np_hep_msg *m, uint64_t self)
+{
+	if (m->n_origins > NP_HEP_MAX_ORIGINS)
+		return true;
+	for (unsigned int i = 0; i < m->n_origins; i++)
+		if (self != 0 && m->origins[i] == self)
+			return true;
+	return false;
 }

@@ -80,7 +80,16 @@ enum np_hep_np_chunk {
 	/** NP_HEP_NP_FLOW_LEN bytes: a flow event (new connection fingerprint, TCP outcome,
 	 *  ...); its addresses, ports, protocol and time are the packet's generic chunks */
 	NP_HEP_NP_FLOW_EVENT = 0x0001,
+	/** NP_HEP_NP_ORIGIN_LEN bytes: the 64-bit instance id (big-endian) of a natprobe that
+	 *  sent the packet; natprobe adds one to every packet it sends (its own and those it
+	 *  relays), so that one coming back to it is known (a loop). The type is far from the
+	 *  generic types so that a collector that ignores the vendor id reads nothing into it. */
+	NP_HEP_NP_ORIGIN = 0x4e02,
 };
+/** Value length of NP_HEP_NP_ORIGIN. */
+#define NP_HEP_NP_ORIGIN_LEN 8
+/** Origin chunks a packet may carry (natprobes it went through); more: a loop. */
+#define NP_HEP_MAX_ORIGINS 4
 /**
  * Value of NP_HEP_NP_FLOW_EVENT, big-endian: byte 0 the event type (enum
  * np_flow_ev_type), 1 the direction, 2..5 four small fields (a, b, c, d),
@@ -129,7 +138,19 @@ struct np_hep_msg {
 	uint16_t unknown_chunks; /**< chunks skipped: other vendors, types not read */
 	/** natprobe's flow event chunk (NP_HEP_NP_FLOW_LEN bytes); NULL when absent */
 	const uint8_t *np_flow;
+	/** natprobes the packet went through (NP_HEP_NP_ORIGIN chunks), in packet order; more
+	 *  than NP_HEP_MAX_ORIGINS: n_origins is NP_HEP_MAX_ORIGINS + 1 and only the first
+	 *  NP_HEP_MAX_ORIGINS are kept */
+	uint8_t n_origins;
+	uint64_t origins[NP_HEP_MAX_ORIGINS];
 };
+
+/**
+ * Whether @p m went through the natprobe of instance id @p self (one of its
+ * origin chunks), or through more natprobes than a sane chain has
+ * (NP_HEP_MAX_ORIGINS): either way a loop.
+ */
+bool np_hep_is_loop(const struct np_hep_msg *m, uint64_t self);
 
 /**
  * Decode one HEPv3 packet at the start of @p buf, or one whole HEPv2 datagram.

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,6 +163,11 @@ int np_control_init(struct np_app *app)
 		np_err("%s", err);
 		return -ENOMEM;
 	}
+	/* this process's HEP origin: what it sends carries it, what comes back with it is a loop */
+	while (app->hep_origin == 0)
+		if (getrandom(&app->hep_origin, sizeof(app->hep_origin), 0) !=
+		    (ssize_t)sizeof(app->hep_origin))
+			app->hep_origin = np_wall_ns() ^ ((uint64_t)getpid() << 40);
 	if (np_hep_listen_open(app) < 0)
 		return -EINVAL;
 	for (unsigned int o = 0; o < app->n_observers; o++)

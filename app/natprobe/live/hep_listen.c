@@ -41,6 +41,7 @@
 #define NP_HEP_LISTEN_MAX_CONNS 64
 #define NP_HEP_LISTEN_BUF 65536			  /* > the longest HEP packet (16-bit length) */
 #define NP_HEP_LISTEN_BATCH 64			  /* reads per socket per wake */
+#define NP_HEP_LISTEN_MMSG 32			  /* datagrams per recvmmsg() */
 #define NP_HEP_LISTEN_IDLE_NS (300 * NP_NS_PER_S) /* a silent connection is closed */
 #define NP_HEP_LISTEN_POLL_MS 50		  /* longest wait: stop and expiry checks */
 #define NP_HEP_LISTEN_CONNS_LEARNED 4096 /* connections learned from messages (msg_conns) */
@@ -64,10 +65,18 @@ struct np_hep_listen {
 	struct rte_ring *sip_events; /* HEP thread: enqueues; control: dequeues */
 	struct np_det_inspect *ins;
 	unsigned int n_segments; /* conf segments, then the agents' own (hep_segment_name) */
-	uint8_t dgram[NP_HEP_LISTEN_BUF];
+	/* recvmmsg(): NP_HEP_LISTEN_MMSG datagrams per call, each buffer NP_HEP_LISTEN_BUF */
+	uint8_t (*mbuf)[NP_HEP_LISTEN_BUF];
 	struct hep_conn conns[NP_HEP_LISTEN_MAX_CONNS];
 	struct np_hep_input_stats in;	  /* HEP thread: rw, control: ro */
 	struct np_hep_listen_stats stats; /* HEP thread: rw, control: ro */
+	/* hep.relay (NULL when off): slots of relay_slab go HEP thread -> relay -> control ->
+	 * relay_free -> HEP thread; spare: a slot the HEP thread holds between packets */
+	struct rte_ring *relay;
+	struct rte_ring *relay_free;
+	struct np_hep_relay_slot *relay_slab;
+	struct np_hep_relay_slot *spare;
+	bool relay_flows; /* export.hep_flow_events: other natprobes' flow events too */
 };
 
 static void push(struct np_hep_listen *h, struct rte_ring *r, const void *ev, unsigned int size)
@@ -115,13 +124,70 @@ static int segment_of(struct np_hep_listen *h, const struct np_hep_msg *m)
 	return (int)h->n_segments++;
 }
 
+/*
+ * Queue the packet @p p (@p n bytes, decoded as @p m) for the collector as it
+ * was received: every chunk kept (the agent's id, node name, addresses,
+ * ports, time, key, correlation id, chunks natprobe does not read), a HEPv2
+ * packet re-encoded as HEPv3 with the same fields. Never waits: no free slot
+ * is a loss, counted.
+ */
+static void relay(struct np_hep_listen *h, const uint8_t *p, size_t n, const struct np_hep_msg *m)
+{
+	const size_t room = NP_HEP_RELAY_SLOT - NP_HEP_CHUNK_HDR_LEN - NP_HEP_NP_ORIGIN_LEN;
+	struct np_hep_relay_slot *s = h->spare;
+
+	if (s == NULL && rte_ring_sc_dequeue(h->relay_free, (void **)&s) != 0) {
+		h->stats.relay_full++;
+		return;
+	}
+	h->spare = s;
+	if (m->version == 3) {
+		if (n > room) {
+			h->stats.relay_oversize++;
+			return;
+		}
+		memcpy(s->data, p, n);
+		s->len = (uint32_t)n;
+	} else {
+		struct np_hep_info info = {
+			.src = m->src,
+			.dst = m->dst,
+			.sport = m->sport,
+			.dport = m->dport,
+			.ip_proto = m->ip_proto,
+			.proto_type = m->proto_type,
+			.capture_id = m->capture_id,
+			.ts_ns = m->has_ts ? m->ts_ns : np_wall_ns(),
+		};
+		int len = np_hep_encode(&info, m->payload, m->payload_len, s->data, room);
+
+		if (len < 0) {
+			h->stats.relay_oversize++;
+			return;
+		}
+		s->len = (uint32_t)len;
+	}
+	/* the ring has room for every slot: this cannot fail */
+	if (rte_ring_sp_enqueue(h->relay, s) != 0) {
+		h->stats.relay_full++;
+		return;
+	}
+	h->spare = NULL;
+	h->stats.relay_queued++;
+}
+
 static void one_packet(struct np_hep_listen *h, const uint8_t *p, size_t n, bool datagram)
 {
 	struct np_hep_msg m;
 	size_t used;
-	int seg;
+	int seg, rc;
 
-	if (!np_hep_input_decode(&h->in, p, n, datagram, &m, &used))
+	rc = np_hep_input_decode(&h->in, p, n, datagram, h->app->hep_origin, &m, &used);
+	if (rc == NP_HEP_IN_REFUSED || rc == NP_HEP_IN_LOOP)
+		return;
+	if (h->relay != NULL && (m.np_flow == NULL || h->relay_flows))
+		relay(h, p, m.version == 3 ? used : n, &m);
+	if (rc != NP_HEP_IN_USE)
 		return;
 	seg = segment_of(h, &m);
 	if (seg < 0) {
@@ -146,35 +212,59 @@ static void one_packet(struct np_hep_listen *h, const uint8_t *p, size_t n, bool
 	np_hep_input_sip(h->ins, &h->in, &m, (uint8_t)seg, np_wall_ns());
 }
 
+/* The kernel's running count of datagrams it dropped (SO_RXQ_OVFL), from a message's cmsgs. */
+static void rxq_ovfl(struct np_hep_listen *h, struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+			uint32_t d;
+
+			memcpy(&d, CMSG_DATA(c), sizeof(d));
+			h->stats.kernel_drops = d;
+		}
+}
+
+/*
+ * Datagrams, NP_HEP_LISTEN_MMSG per recvmmsg(): one system call for a burst
+ * (at load the call per datagram was the listener's limit; docs/performance.md,
+ * "HEP input"). Each buffer holds the longest HEP packet; a longer datagram
+ * arrives truncated (MSG_TRUNC) and is counted (oversize).
+ */
 static void read_udp(struct np_hep_listen *h)
 {
-	for (unsigned int i = 0; i < NP_HEP_LISTEN_BATCH; i++) {
-		char cbuf[CMSG_SPACE(sizeof(uint32_t))];
-		struct iovec iov = { h->dgram, sizeof(h->dgram) };
-		struct msghdr mh = { .msg_iov = &iov,
-				     .msg_iovlen = 1,
-				     .msg_control = cbuf,
-				     .msg_controllen = sizeof(cbuf) };
-		ssize_t n = recvmsg(h->udp_fd, &mh, MSG_DONTWAIT);
+	struct mmsghdr mm[NP_HEP_LISTEN_MMSG];
+	struct iovec iov[NP_HEP_LISTEN_MMSG];
+	char cbuf[NP_HEP_LISTEN_MMSG][CMSG_SPACE(sizeof(uint32_t))];
 
+	for (unsigned int b = 0; b < NP_HEP_LISTEN_BATCH / 4; b++) {
+		int n;
+
+		for (unsigned int i = 0; i < NP_HEP_LISTEN_MMSG; i++) {
+			iov[i].iov_base = h->mbuf[i];
+			iov[i].iov_len = NP_HEP_LISTEN_BUF;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = cbuf[i];
+			mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i]);
+		}
+		n = recvmmsg(h->udp_fd, mm, NP_HEP_LISTEN_MMSG, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				h->stats.socket_errors++;
 			return;
 		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
-				uint32_t d;
-
-				memcpy(&d, CMSG_DATA(c), sizeof(d));
-				h->stats.kernel_drops = d; /* the kernel's running count */
+		for (int i = 0; i < n; i++) {
+			rxq_ovfl(h, &mm[i].msg_hdr);
+			if (mm[i].msg_hdr.msg_flags & MSG_TRUNC) {
+				h->stats.oversize_drops++;
+				continue;
 			}
-		if (mh.msg_flags & MSG_TRUNC) {
-			h->stats.oversize_drops++;
-			continue;
+			h->stats.udp_packets++;
+			one_packet(h, h->mbuf[i], mm[i].msg_len, true);
 		}
-		h->stats.udp_packets++;
-		one_packet(h, h->dgram, (size_t)n, true);
+		if (n < NP_HEP_LISTEN_MMSG)
+			return;
 	}
 }
 
@@ -349,6 +439,51 @@ static int open_socket(const char *listen_at, int type)
 	return fd;
 }
 
+/* hep.relay's queue: export.hep_queue_size slots, all free. */
+static int open_relay(struct np_hep_listen *h)
+{
+	const struct np_conf *c = &h->app->conf;
+	unsigned int n = c->export.hep_queue_size;
+
+	h->relay_flows = c->export.hep_flow_events;
+	h->relay_slab = malloc((size_t)n * sizeof(*h->relay_slab));
+	h->relay = rte_ring_create("np_hep_relay", n, SOCKET_ID_ANY,
+				   RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	h->relay_free = rte_ring_create("np_hep_relay_free", n, SOCKET_ID_ANY,
+					RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+	if (h->relay_slab == NULL || h->relay == NULL || h->relay_free == NULL) {
+		np_err("hep.relay: cannot create its queue of %u packets of %u bytes: %s "
+		       "(export.hep_queue_size, eal.memory_mb)",
+		       n, NP_HEP_RELAY_SLOT,
+		       h->relay_slab == NULL ? "out of memory" : rte_strerror(rte_errno));
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		void *s = &h->relay_slab[i];
+
+		rte_ring_sp_enqueue(h->relay_free, s);
+	}
+	return 0;
+}
+
+unsigned int np_hep_listen_relay_take(struct np_app *app, struct np_hep_relay_slot **slots,
+				      unsigned int n)
+{
+	struct np_hep_listen *h = app->hep_listen;
+
+	if (h == NULL || h->relay == NULL)
+		return 0;
+	return rte_ring_sc_dequeue_burst(h->relay, (void **)slots, n, NULL);
+}
+
+void np_hep_listen_relay_give(struct np_app *app, struct np_hep_relay_slot **slots, unsigned int n)
+{
+	struct np_hep_listen *h = app->hep_listen;
+
+	if (h != NULL && n > 0)
+		rte_ring_sp_enqueue_bulk(h->relay_free, (void **)slots, n, NULL);
+}
+
 void np_hep_listen_close(struct np_app *app)
 {
 	struct np_hep_listen *h = app->hep_listen;
@@ -366,6 +501,10 @@ void np_hep_listen_close(struct np_app *app)
 	if (h->tcp_fd >= 0)
 		close(h->tcp_fd);
 	np_det_inspect_destroy(h->ins);
+	free(h->mbuf);
+	rte_ring_free(h->relay);
+	rte_ring_free(h->relay_free);
+	free(h->relay_slab);
 	rte_ring_free(h->events);
 	rte_ring_free(h->sip_events);
 	free(h);
@@ -389,6 +528,7 @@ int np_hep_listen_open(struct np_app *app)
 	app->hep_listen = h;
 	h->app = app;
 	h->n_segments = c->n_segments;
+	h->mbuf = malloc(NP_HEP_LISTEN_MMSG * sizeof(*h->mbuf));
 	h->udp_fd = open_socket(c->hep.listen, SOCK_DGRAM);
 	h->tcp_fd = h->udp_fd < 0 ? -1 : open_socket(c->hep.listen, SOCK_STREAM);
 	for (int k = 0; k < NP_HEP_LISTEN_MAX_CONNS; k++) {
@@ -398,6 +538,10 @@ int np_hep_listen_open(struct np_app *app)
 			np_err("hep.listen: out of memory");
 			goto fail;
 		}
+	}
+	if (h->mbuf == NULL) {
+		np_err("hep.listen: out of memory");
+		goto fail;
 	}
 	if (h->udp_fd < 0 || h->tcp_fd < 0)
 		goto fail;
@@ -413,6 +557,8 @@ int np_hep_listen_open(struct np_app *app)
 		       rte_strerror(rte_errno));
 		goto fail;
 	}
+	if (c->hep.relay && c->export.hep_collector[0] != '\0' && open_relay(h) < 0)
+		goto fail;
 	memset(&ic, 0, sizeof(ic));
 	ic.flow.size = NP_HEP_LISTEN_FLOWS;
 	ic.flow.reasm_buffers = 16;

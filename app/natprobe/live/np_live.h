@@ -237,6 +237,9 @@ struct np_app {
 	/* segments of HEP agents no hep.agents[] entry names, after the configured ones:
 	 * HEP thread: writes a name before the first event of its segment; control: ro */
 	char hep_segment_name[NP_MAX_SEGMENTS][NP_NAME_MAX + 1];
+	/* this process's HEP instance id (origin chunk, np_hep_wire.h): random, never 0; set
+	 * by np_control_init(), read-only after */
+	uint64_t hep_origin;
 };
 
 /*
@@ -328,6 +331,23 @@ void np_hep_listen_stop(struct np_app *app);
 unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts);
 void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src);
 void np_hep_listen_close(struct np_app *app);
+
+/*
+ * hep.relay: what hep.listen receives, sent on to export.hep_collector as
+ * received. The HEP thread copies each packet into a slot (a HEPv2 packet
+ * re-encoded as HEPv3) and queues it; the HEP observer (hep_export.c) takes
+ * at most @p n queued slots with relay_take, appends its origin chunk, sends
+ * them and gives the slots back with relay_give. Without hep.listen, hep.relay
+ * or export.hep_collector, relay_take returns 0.
+ */
+#define NP_HEP_RELAY_SLOT 16384 /* bytes: a longer packet is not relayed (counted) */
+struct np_hep_relay_slot {
+	uint32_t len; /* bytes of the packet in data */
+	uint8_t data[NP_HEP_RELAY_SLOT];
+};
+unsigned int np_hep_listen_relay_take(struct np_app *app, struct np_hep_relay_slot **slots,
+				      unsigned int n);
+void np_hep_listen_relay_give(struct np_app *app, struct np_hep_relay_slot **slots, unsigned int n);
 
 /*
  * evidence.c: evidence captures of `run` (docs/records.md). Histories

@@ -78,6 +78,7 @@ struct np_hep_sender {
 	const char *node_name;	/* conf string, or NULL */
 	uint32_t capture_id;
 	const char *auth_key; /* conf string, or NULL */
+	uint64_t origin;      /* this process's origin chunk (np_app.hep_origin) */
 	FILE *json;	      /* fmemopen() over json_buf: one record at a time */
 	char json_buf[NP_HEP_JSON_MAX + 1];
 	uint8_t head[NP_HEP_BURST][NP_HEP_MAX_HEAD_LEN];
@@ -269,6 +270,45 @@ static bool prepare(struct np_hep_sender *s, unsigned int i, const struct np_hep
 	return true;
 }
 
+/*
+ * hep.relay: the packets hep.listen received, as received plus this
+ * process's origin chunk (a loop back here is then known). At most
+ * NP_HEP_RELAY_BURSTS bursts a pass: a control thread that cannot keep up
+ * leaves them queued, and the HEP thread counts what no longer fits.
+ */
+#define NP_HEP_RELAY_BURSTS 16
+static unsigned int relay_drain(struct np_app *app)
+{
+	struct np_hep_sender *s = hep_sender;
+	struct np_hep_relay_slot *slots[NP_HEP_BURST];
+	unsigned int n, b = 0, total = 0;
+
+	do {
+		unsigned int ready = 0;
+
+		n = np_hep_listen_relay_take(app, slots, NP_HEP_BURST);
+		for (unsigned int i = 0; i < n; i++) {
+			struct np_hep_relay_slot *sl = slots[i];
+			int len = np_hep_add_origin(sl->data, sl->len, sizeof(sl->data), s->origin);
+
+			if (len < 0) { /* cannot be: the HEP thread left room, wrote HEPv3 */
+				app->control_stats.hep[NP_HEP_ERR_OVERSIZE]++;
+				continue;
+			}
+			s->iov[ready][0].iov_base = sl->data;
+			s->iov[ready][0].iov_len = (size_t)len;
+			memset(&s->msg[ready], 0, sizeof(s->msg[ready]));
+			s->msg[ready].msg_hdr.msg_iov = s->iov[ready];
+			s->msg[ready].msg_hdr.msg_iovlen = 1;
+			ready++;
+		}
+		send_burst(app, ready, NP_HEP_SENT_RELAY);
+		np_hep_listen_relay_give(app, slots, n);
+		total += n;
+	} while (n == NP_HEP_BURST && ++b < NP_HEP_RELAY_BURSTS);
+	return total;
+}
+
 static unsigned int hep_drain(struct np_app *app)
 {
 	struct np_hep_sender *s = hep_sender;
@@ -279,6 +319,7 @@ static unsigned int hep_drain(struct np_app *app)
 		return 0;
 	if (s->tcp != NULL)
 		tcp_service(app);
+	total += relay_drain(app);
 	for (unsigned int w = 0; w < app->n_workers; w++) {
 		struct np_worker *wk = app->workers[w];
 		unsigned int n;
@@ -303,6 +344,7 @@ static unsigned int hep_drain(struct np_app *app)
 					.ts_ns = sl->ts_ns,
 					.auth_key = s->auth_key,
 					.node_name = s->node_name,
+					.origin = s->origin,
 				};
 
 				/* A slot holds at most 16 KiB: the head always fits. */
@@ -338,6 +380,7 @@ static void hep_record(struct np_app *app, const struct np_det_record *r)
 	if (len > 0 && s->json_buf[len - 1] == '\n')
 		len--; /* one JSON object per packet: the line's newline is not part of it */
 	np_hep_info_from_record(r, &h);
+	h.origin = s->origin;
 	h.capture_id = s->capture_id;
 	h.auth_key = s->auth_key;
 	h.node_name = s->node_name;
@@ -366,6 +409,7 @@ static void hep_flow(struct np_app *app, const struct np_flow_event *ev)
 	if (s == NULL || !app->conf.export.hep_flow_events)
 		return;
 	np_hep_flow_put(ev, &h, value);
+	h.origin = s->origin;
 	h.capture_id = s->capture_id;
 	h.auth_key = s->auth_key;
 	h.node_name = s->node_name;
@@ -442,6 +486,7 @@ static int hep_start(struct np_app *app)
 	}
 	s->fd = -1;
 	s->capture_id = c->export.hep_capture_id;
+	s->origin = app->hep_origin;
 	s->auth_key = c->export.hep_password[0] != '\0' ? c->export.hep_password : NULL;
 	s->node_name = c->export.hep_node_name[0] != '\0' ? c->export.hep_node_name : NULL;
 	if (c->export.hep_transport == NP_HEP_TCP) {

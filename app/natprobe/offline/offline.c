@@ -307,7 +307,7 @@ static void hep_packet(struct np_offline *o, struct np_offline_input *in, uint64
 	size_t used;
 	int seg;
 
-	if (!np_hep_input_decode(&o->hep, p, n, datagram, &m, &used))
+	if (np_hep_input_decode(&o->hep, p, n, datagram, 0, &m, &used) != NP_HEP_IN_USE)
 		return;
 	seg = hep_segment(o, &m);
 	if (seg < 0) {
