@@ -473,12 +473,79 @@ static const char *msg_name(const char *method, uint16_t status, const char *cse
 
 /* ---- translations ------------------------------------------------------ */
 
+static uint64_t ep_hash(const struct det_ep *e)
+{
+	return key_hash(KEY_SEED ^ ((uint64_t)e->port << 8 | e->proto), &e->addr, sizeof(e->addr));
+}
+
+/* The bucket of translation @p x in index @p which. */
+static uint32_t xlat_bucket(const struct det_xlat *x, unsigned int which)
+{
+	uint64_t h;
+
+	switch (which) {
+	case DET_XI_T:
+		h = ep_hash(&x->t);
+		break;
+	case DET_XI_PUB:
+		h = ep_hash(&x->server_pub);
+		break;
+	case DET_XI_PUB_ADDR:
+		h = key_hash(KEY_SEED, &x->server_pub.addr, sizeof(x->server_pub.addr));
+		break;
+	default:
+		h = np_hash_mix64(x->binding_id);
+		break;
+	}
+	return (uint32_t)(h % DET_XLAT_BUCKETS);
+}
+
+/* Add xlat[xi] (filled in) to every index. */
+static void xlat_link(struct np_det_correlator *c, unsigned int xi)
+{
+	for (unsigned int w = 0; w < DET_XI_MAX; w++) {
+		uint32_t b = xlat_bucket(&c->xlat[xi], w);
+
+		c->xlat_next[w][xi] = c->xlat_head[w][b];
+		c->xlat_head[w][b] = xi + 1;
+	}
+}
+
+/* Take xlat[xi] (its keys as linked) out of every index. */
+static void xlat_unlink(struct np_det_correlator *c, unsigned int xi)
+{
+	for (unsigned int w = 0; w < DET_XI_MAX; w++) {
+		uint32_t *l = &c->xlat_head[w][xlat_bucket(&c->xlat[xi], w)];
+
+		while (*l != 0 && *l != xi + 1)
+			l = &c->xlat_next[w][*l - 1];
+		if (*l != 0)
+			*l = c->xlat_next[w][xi];
+	}
+}
+
+/* Rebuild the indexes after xlat[] moved. */
+static void xlat_reindex(struct np_det_correlator *c)
+{
+	memset(c->xlat_head, 0, sizeof(c->xlat_head));
+	for (unsigned int i = 0; i < c->n_xlat; i++)
+		if (c->xlat[i].used)
+			xlat_link(c, i);
+}
+
+/* Each translation @p i in the chain of index @p which for hash @p h (callers check the key). */
+#define XLAT_EACH(c, which, h, i)                                                      \
+	for (uint32_t i##_l = (c)->xlat_head[which][(h) % DET_XLAT_BUCKETS], i = 0;     \
+	     i##_l != 0 && ((i = i##_l - 1), true); i##_l = (c)->xlat_next[which][i])
+
 static int xlat_find(const struct np_det_correlator *c, const struct det_ep *t)
 {
-	for (unsigned int i = 0; i < c->n_xlat; i++)
-		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, t))
-			return (int)i;
-	return -1;
+	int best = -1;
+
+	XLAT_EACH (c, DET_XI_T, ep_hash(t), i)
+		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, t) && (best < 0 || (int)i < best))
+			best = (int)i;
+	return best;
 }
 
 /* Is @p a a server's public address (static NAT, or learned destination NAT)? */
@@ -487,7 +554,7 @@ static bool is_server_public(const struct np_det_correlator *c, const struct np_
 	for (unsigned int i = 0; i < c->conf.n_static; i++)
 		if (addr_eq(&c->conf.static_nat[i].pub, a))
 			return true;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH (c, DET_XI_PUB_ADDR, key_hash(KEY_SEED, a, sizeof(*a)), i)
 		if (c->xlat[i].used && addr_eq(&c->xlat[i].server_pub.addr, a))
 			return true;
 	return false;
@@ -511,12 +578,13 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 		if (addr_eq(&c->conf.static_nat[i].pub, &f->src) &&
 		    addr_eq(&c->conf.static_nat[i].priv, a))
 			return true;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH (c, DET_XI_T, ep_hash(&from), i)
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, &from) &&
-		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a))) {
+		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a)) &&
+		    (*xi < 0 || (int)i < *xi))
 			*xi = (int)i;
-			return true;
-		}
+	if (*xi >= 0)
+		return true;
 	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
 	    (e.kind == NP_NAT_X_DNAT_PUBLIC || e.kind == NP_NAT_X_STATIC_PUBLIC) &&
 	    addr_eq(&e.orig, a))
@@ -545,7 +613,7 @@ static bool service_known(const struct np_det_correlator *c, const struct det_ep
 	if (det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e))
 		return true;
 	/* What clients dial through a known translation is a service too. */
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH (c, DET_XI_PUB, ep_hash(e), i)
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].server_pub, e))
 			return true;
 	return false;
@@ -774,6 +842,12 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 		f->anomaly_seq = a->seq;
 }
 
+/* Slots of refusals[] ever written (the ring fills from 0). */
+static unsigned int refusals_used(const struct np_det_correlator *c)
+{
+	return c->refusal_next < DET_MAX_REFUSALS ? c->refusal_next : DET_MAX_REFUSALS;
+}
+
 static struct det_named *named_find(struct np_det_correlator *c, const struct det_ep *ep)
 {
 	uint64_t h = key_hash(KEY_SEED, ep, sizeof(*ep));
@@ -789,14 +863,12 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 {
 	struct det_xlat *x = &c->xlat[xi];
 
-	for (unsigned int i = 0; i < DET_MAX_NAMED; i++) {
-		struct det_named *n = &c->named[i];
+	/* named[] keeps one entry per endpoint, in its hash slot: that slot is all there is */
+	struct det_named *n = named_find(c, &x->t);
 
-		if (n->used && det_ep_eq(&n->ep, &x->t) &&
-		    c->now_ns - n->ts_ns <= DET_NAMED_WINDOW_NS)
-			raise_translated_route(c, n, xi, false);
-	}
-	for (unsigned int i = 0; i < DET_MAX_REFUSALS; i++) {
+	if (n != NULL)
+		raise_translated_route(c, n, xi, false);
+	for (unsigned int i = 0; i < refusals_used(c); i++) {
 		struct det_refusal *f = &c->refusals[i];
 		struct det_ep tgt;
 
@@ -834,7 +906,7 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		 (b->changed & NP_NAT_CHANGED_DST) ? " (destination translated)" : "");
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH (c, DET_XI_BINDING, np_hash_mix64(b->id), i)
 		if (c->xlat[i].used && c->xlat[i].binding_id == b->id)
 			c->xlat[i].binding_rec = r->id;
 }
@@ -863,7 +935,7 @@ static void flush_bindings(struct np_det_correlator *c, bool all)
 			continue;
 		}
 		/* Withdrawn: forget the translation it announced, and what it alone made. */
-		for (unsigned int k = 0; k < c->n_xlat; k++)
+		XLAT_EACH (c, DET_XI_BINDING, np_hash_mix64(p->id), k)
 			if (c->xlat[k].used && c->xlat[k].binding_id == p->id) {
 				c->xlat[k].used = false;
 				findings_drop_xlat(c, (int)k);
@@ -918,8 +990,11 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 			memmove(c->xlat, c->xlat + DET_MAX_XLAT / 2,
 				sizeof(c->xlat[0]) * DET_MAX_XLAT / 2);
 			c->n_xlat = DET_MAX_XLAT / 2;
+			xlat_reindex(c);
 		}
 		xi = (int)c->n_xlat++;
+	} else {
+		xlat_unlink(c, (unsigned int)xi); /* refilled below, with other keys */
 	}
 	/* Else the static NAT view of this very connection: the binding completes it. */
 	x = &c->xlat[xi];
@@ -934,6 +1009,7 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->binding_id = b->id;
 	x->binding_rec = 0;
 	x->ts_ns = b->first_seen_ns;
+	xlat_link(c, (unsigned int)xi);
 	{
 		const struct np_pkt_ref *fc =
 			first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
@@ -990,6 +1066,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		x->seg_server = ev->segment;
 		x->ts_ns = ev->ts_ns;
 		x->first[1] = ev->ref;
+		xlat_link(c, (unsigned int)xi);
 		f.src = ev->src;
 		f.dst = ev->dst;
 		f.sport = ev->sport;
@@ -1084,13 +1161,17 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 	}
 	case NP_FLOW_EV_TCP_REFUSED:
 	case NP_FLOW_EV_TCP_UNANSWERED: {
-		struct det_refusal *f = &c->refusals[c->refusal_next++ % DET_MAX_REFUSALS];
+		struct det_refusal *f = &c->refusals[c->refusal_next % DET_MAX_REFUSALS];
 		struct det_ep tgt = ep_of(&ev->dst, ev->dport, ev->proto);
 		struct det_named *n = named_find(c, &tgt);
 		int xi = xlat_find(c, &tgt);
 
 		const struct np_pkt_ref *syn = first_find(c, ev->segment, ev->proto, &ev->src,
 							  ev->sport, &ev->dst, ev->dport);
+
+		/* past the first round it stays in [MAX, 2 MAX): refusals_used() sees it full */
+		if (++c->refusal_next == 2 * DET_MAX_REFUSALS)
+			c->refusal_next = DET_MAX_REFUSALS;
 
 		f->used = true;
 		f->reported = false;
@@ -1214,24 +1295,15 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 
 		if (!ipaddr || !np_nat_addr_is_private(&a->addr))
 			continue;
-		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
-		np_endpoint_str(&s->flow.dst, s->flow.dport, dst, sizeof(dst));
-		np_addr_str(&a->addr, ab, sizeof(ab));
+		/* Is it a finding? (The text is written only for one.) */
+		via_port = s->via_port ? s->via_port : 5060;
 		switch (a->hdr) {
 		case NP_DET_H_VIA:
-			via_port = s->via_port ? s->via_port : 5060;
 			if (!s->is_request || a->index != 0 || s->flow.proto != NP_IPPROTO_UDP ||
 			    s->via_transport != NP_DET_T_UDP || (s->nat_flags & NP_DET_SIP_RPORT) ||
 			    via_port == s->flow.sport)
 				continue;
 			type = NP_DET_PRIVATE_VIA_CONTACT;
-			snprintf(why, sizeof(why),
-				 "top Via names the private address %s:%u (UDP, no rport) but the "
-				 "request came from %s: responses go to %s port %u, which the NAT "
-				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
-				 "(RFC 3581)",
-				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
-				 via_port);
 			break;
 		case NP_DET_H_CONTACT:
 			if (!dst_public || (s->nat_flags & NP_DET_SIP_OUTBOUND))
@@ -1244,6 +1316,29 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 				continue;
 			}
 			type = NP_DET_PRIVATE_VIA_CONTACT;
+			break;
+		case NP_DET_H_SDP_C:
+			if (!dst_public || (s->nat_flags & NP_DET_SIP_ICE))
+				continue;
+			type = NP_DET_SDP_ADDRESS_MISMATCH;
+			break;
+		default:
+			continue;
+		}
+		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
+		np_endpoint_str(&s->flow.dst, s->flow.dport, dst, sizeof(dst));
+		np_addr_str(&a->addr, ab, sizeof(ab));
+		switch (a->hdr) {
+		case NP_DET_H_VIA:
+			snprintf(why, sizeof(why),
+				 "top Via names the private address %s:%u (UDP, no rport) but the "
+				 "request came from %s: responses go to %s port %u, which the NAT "
+				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
+				 "(RFC 3581)",
+				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
+				 via_port);
+			break;
+		case NP_DET_H_CONTACT:
 			snprintf(why, sizeof(why),
 				 "Contact of %s names the private address %s but it went from %s "
 				 "to %s: %s where they cannot arrive",
@@ -1253,18 +1348,13 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 				 reg ? "the registrar will send this user's requests"
 				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
 			break;
-		case NP_DET_H_SDP_C:
-			if (!dst_public || (s->nat_flags & NP_DET_SIP_ICE))
-				continue;
-			type = NP_DET_SDP_ADDRESS_MISMATCH;
+		default:
 			snprintf(why, sizeof(why),
 				 "SDP c= is the private address %s but the message went from %s to "
 				 "%s, without ICE candidates: media will be sent where it cannot "
 				 "arrive (one-way or no audio)",
 				 ab, src, dst);
 			break;
-		default:
-			continue;
 		}
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
 		r->has_flow = true;
@@ -1427,7 +1517,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 static bool responder_refused(const struct np_det_correlator *c, const struct det_final *resp,
 			      uint64_t since_ns)
 {
-	for (unsigned int i = 0; i < DET_MAX_REFUSALS; i++) {
+	for (unsigned int i = 0; i < refusals_used(c); i++) {
 		const struct det_refusal *f = &c->refusals[i];
 
 		if (f->used && f->ev.ts_ns >= since_ns && f->ev.ts_ns <= resp->ts_ns &&
@@ -1441,25 +1531,22 @@ static bool responder_refused(const struct np_det_correlator *c, const struct de
 static void judge_final(struct np_det_correlator *c, struct det_txn *t, const struct det_final *s)
 {
 	uint64_t since = t->request_seen ? t->req_ns : s->ts_ns - DET_FAST_FAILURE_NS;
-	bool refused = responder_refused(c, s, since);
 	bool w399 = s->warning_code == 399;
-	bool fast;
+	bool refused, fast;
 	char why[160];
 
+	if (s->status != 408 && s->status != 503)
+		return;
 	/* Judged once; again only while its finding is open (a copy, its request late). */
 	if (t->reported && !still_open(c, t->anomaly_seq))
 		return;
-	if (s->status == 408) {
-		/* A ringing INVITE that times out is a call nobody answered. */
-		if (t->method_id == NP_SIP_M_INVITE && t->ringing)
-			return;
-	} else if (s->status == 503) {
-		/* Unavailable for its own reasons, unless the next hop could not be reached. */
-		if (!refused && !w399)
-			return;
-	} else {
+	/* A ringing INVITE that times out is a call nobody answered. */
+	if (s->status == 408 && t->method_id == NP_SIP_M_INVITE && t->ringing)
 		return;
-	}
+	refused = responder_refused(c, s, since);
+	/* Unavailable for its own reasons, unless the next hop could not be reached. */
+	if (s->status == 503 && !refused && !w399)
+		return;
 	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
 	snprintf(why, sizeof(why), "%s%s%s",
 		 refused ? "the responder's connection to the next hop was refused" : "",

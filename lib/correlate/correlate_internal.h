@@ -215,6 +215,16 @@ struct det_incident {
 	uint32_t members[NP_DET_MAX_EVIDENCE]; /* anomaly seqs */
 };
 
+/*
+ * Indexes over xlat[] (chained hash, the chains in index order of insertion,
+ * links are index + 1, 0 ends a chain): by translated endpoint, by the
+ * endpoint and the address clients dial, and by binding id. Lookups that
+ * walked all of xlat[] for every SIP address (thousands of bindings learned)
+ * take one short chain.
+ */
+enum { DET_XI_T, DET_XI_PUB, DET_XI_PUB_ADDR, DET_XI_BINDING, DET_XI_MAX };
+#define DET_XLAT_BUCKETS 8192
+
 struct np_det_correlator {
 	struct np_det_correlator_conf conf;
 	struct np_nat_learner *learner;
@@ -225,6 +235,8 @@ struct np_det_correlator {
 	uint64_t settle_ns;
 	struct det_xlat xlat[DET_MAX_XLAT];
 	unsigned int n_xlat;
+	uint32_t xlat_head[DET_XI_MAX][DET_XLAT_BUCKETS];
+	uint32_t xlat_next[DET_XI_MAX][DET_MAX_XLAT];
 	struct det_named named[DET_MAX_NAMED];
 	struct det_refusal refusals[DET_MAX_REFUSALS];
 	unsigned int refusal_next;
