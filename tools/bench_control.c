@@ -4,7 +4,7 @@
  * events) one control thread's correlator absorbs per second, without the
  * workers, the rings' other side or the NIC.
  *
- *   bench_control [-k COPIES] [-r ROUNDS] [-1] [SEG=]CAPTURE.pcap...
+ *   bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...
  *
  * The captures (one segment each, named SEG or after the file; Ethernet
  * pcaps, e.g. the two sides of a tools/gen_scale.py scenario or of the
@@ -23,7 +23,11 @@
  * correlated; flow events straight. Prints events/s (all, and SIP
  * summaries) of the median and best of ROUNDS (5) rounds, and the records
  * written per round (the same in every round, and the same as the recording
- * pass for COPIES 1: the replay is the analysis).
+ * pass for COPIES 1: the replay is the analysis). Times are the thread's CPU
+ * time (CLOCK_THREAD_CPUTIME_ID): on a shared machine the time the thread
+ * waited for a core does not count.
+ * -p: correlate each summary where it lies in the stream, without the copy
+ * (what the summary's size costs the control core: run with and without).
  * -1: one round, for instruction counts under callgrind:
  *
  *   valgrind --tool=callgrind --toggle-collect=bench_round ./bench_control -1 A=a.pcap B=b.pcap
@@ -78,6 +82,7 @@ struct bench {
 	uint64_t records;
 	struct np_det_correlator *corr; /* the recording pass's */
 	bool time_ticks;		/* time the ticks apart (bench_round) */
+	bool in_place;			/* -p: correlate summaries where they lie, no copy */
 	double tick_s;			/* ... seconds spent in them this round */
 	const char *names[NP_DET_MAX_SEGMENTS];
 };
@@ -337,6 +342,11 @@ __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_co
 			i++;
 			continue;
 		}
+		if (b->in_place) {
+			np_det_correlator_sip(c, &b->sips[e->idx]);
+			i++;
+			continue;
+		}
 		/* a run of SIP summaries: dequeued in bursts, then correlated */
 		while (n < BENCH_BURST && i + n < b->n_evs && b->evs[i + n].type == EV_SIP) {
 			memcpy(&burst[n], &b->sips[b->evs[i + n].idx], sizeof(burst[n]));
@@ -359,7 +369,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-1] [SEG=]CAPTURE.pcap...\n");
+	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...\n");
 }
 
 static unsigned long parse_count(const char *opt, const char *arg, unsigned long max)
@@ -388,8 +398,11 @@ int main(int argc, char **argv)
 	unsigned int n_in;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "k:r:1h")) != -1) {
+	while ((opt = getopt(argc, argv, "k:r:1ph")) != -1) {
 		switch (opt) {
+		case 'p':
+			b.in_place = true;
+			break;
 		case 'k':
 			copies = parse_count("-k", optarg, 64);
 			break;

@@ -1191,14 +1191,23 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 /* ---- SIP --------------------------------------------------------------- */
 
-static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
+/*
+ * Keys of a message: its transaction (Call-ID, CSeq, top Via branch), and
+ * the message itself (the transaction's key and the status). Hashed once per
+ * message, for the three checks that use them.
+ */
+struct det_msg_keys {
+	uint64_t txn; /* the transaction */
+	uint64_t msg; /* this message of it */
+};
+
+static struct det_msg_keys msg_keys(const struct np_det_sip *s)
 {
 	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text),
 				  s->branch);
+	uint64_t m = key_hash(h, &s->status, sizeof(s->status));
 
-	if (with_status)
-		h = key_hash(h, &s->status, sizeof(s->status));
-	return h ? h : 1;
+	return (struct det_msg_keys){ .txn = h ? h : 1, .msg = m ? m : 1 };
 }
 
 static void remember_named(struct np_det_correlator *c, const struct np_det_sip *s,
@@ -1210,8 +1219,7 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	int xi;
 
 	/* The latest message naming the endpoint is kept (copies on other segments too:
-	 * the findings below merge them). */
-	memset(n, 0, sizeof(*n));
+	 * the findings below merge them). Every field is written: no memset of the slot. */
 	n->used = true;
 	n->ep = ep;
 	n->ts_ns = s->ts_ns;
@@ -1273,7 +1281,8 @@ static bool creates_dialog(uint8_t method)
  * A NAT natprobe knows of (static, learned) that explains the sender's
  * address makes the record carry that binding: evidence of it, not news.
  */
-static void check_private(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_private(struct np_det_correlator *c, const struct np_det_sip *s,
+			  const struct det_msg_keys *k)
 {
 	bool dst_public, single_via = s->n_via <= 1;
 	bool reg = s->is_request && s->method == NP_SIP_M_REGISTER;
@@ -1375,16 +1384,17 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		       cause_key(type == NP_DET_SDP_ADDRESS_MISMATCH ? "sdp" : "private", &a->addr,
 				 sizeof(a->addr), &s->flow.src, sizeof(s->flow.src),
 				 np_det_hdr_name(a->hdr)),
-		       msg_key(s, true), s->segment);
+		       k->msg, s->segment);
 	}
 }
 
-static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s,
+		      const struct det_msg_keys *k)
 {
 	/* What an ALG rewrote can only be seen on the wire on both sides. */
 	if (s->from_log)
 		return;
-	uint64_t key = msg_key(s, true);
+	uint64_t key = k->msg;
 	struct det_sighting *g = &c->sightings[key % DET_MAX_SIGHTINGS];
 	const struct np_det_tuple *flow;
 	struct np_det_record *r;
@@ -1394,8 +1404,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	int seg_lo, seg_hi;
 
 	if (!g->used || g->key != key || s->ts_ns - g->ts_ns > DET_NAMED_WINDOW_NS) {
-		memset(g, 0, sizeof(*g));
 		g->used = true;
+		g->reported = false;
 		g->key = key;
 		g->segment = (int8_t)s->segment;
 		g->msg_hash = s->msg_hash;
@@ -1572,14 +1582,17 @@ static void txn_take(struct np_det_correlator *c, struct det_txn *t, uint64_t ke
 {
 	if (t->used && !t->final_seen)
 		c->stats.transactions_dropped++;
-	memset(t, 0, sizeof(*t));
+	/* the texts are written by the caller; fin only once final_seen */
+	memset(t, 0, offsetof(struct det_txn, method));
+	t->method[0] = t->call_id[0] = t->cseq[0] = '\0';
 	t->used = true;
 	t->key = key;
 }
 
-static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s,
+			      const struct det_msg_keys *k)
 {
-	uint64_t key = msg_key(s, false);
+	uint64_t key = k->txn;
 	struct det_txn *t = txn_slot(c, key);
 	bool known = t->used && t->key == key;
 
@@ -1665,6 +1678,8 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 
 void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip *s)
 {
+	const struct det_msg_keys keys = msg_keys(s);
+
 	c->stats.sip_messages++;
 	if (s->ts_ns > c->now_ns)
 		c->now_ns = s->ts_ns;
@@ -1692,9 +1707,9 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 		if (a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6)
 			remember_named(c, s, a);
 	}
-	check_private(c, s);
-	check_alg(c, s);
-	check_transaction(c, s);
+	check_private(c, s, &keys);
+	check_alg(c, s, &keys);
+	check_transaction(c, s, &keys);
 }
 
 /* ---- timers ------------------------------------------------------------ */

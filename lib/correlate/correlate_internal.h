@@ -115,6 +115,7 @@ struct det_txn {
 	struct np_pkt_ref req_ref[4]; /* frames of the request, a copy per segment */
 	uint8_t n_req_ref;
 	struct np_det_tuple flow; /* of the request */
+	/* texts and fin last: a slot taken clears only what is before them */
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
