@@ -18,9 +18,10 @@
  * branches made distinct, so the tables see COPIES times the dialogs.
  *
  * Each timed round creates a correlator (not timed) and feeds it the whole
- * stream the way `run`'s control thread drains a worker: SIP summaries
- * copied out of the stream in bursts of 16 (the ring's dequeue), then
- * correlated; flow events straight. Prints events/s (all, and SIP
+ * stream the way `run`'s control thread drains a worker: each SIP summary
+ * packed as the worker puts it on its ring (np_det_sip_pack(), 64-byte
+ * slots), its slots copied out (the dequeue), unpacked, then correlated;
+ * flow events straight. Prints events/s (all, and SIP
  * summaries) of the median and best of ROUNDS (5) rounds, and the records
  * written per round (the same in every round, and the same as the recording
  * pass for COPIES 1: the replay is the analysis). Times are the thread's CPU
@@ -51,7 +52,6 @@
 #define BENCH_MAX_INPUTS 8
 #define BENCH_MAX_ROUNDS 101u
 #define BENCH_TICK_EVERY 1024 /* frames between ticks, as np_offline_run */
-#define BENCH_BURST 16	      /* SIP summaries per dequeue, as the control thread */
 #define BENCH_COPY_GAP_NS (120ull * 1000000000ull)
 
 enum { EV_FLOW, EV_SIP, EV_TICK };
@@ -79,10 +79,14 @@ struct bench {
 	size_t n_flows, cap_flows;
 	struct np_det_sip *sips;
 	size_t n_sips, cap_sips;
+	uint8_t *packed;  /* the summaries as the ring carries them (np_det_sip_pack()) */
+	size_t *pk_off;	  /* ... where each starts */
+	uint64_t pk_bytes; /* ... bytes in all */
 	uint64_t records;
 	struct np_det_correlator *corr; /* the recording pass's */
 	bool time_ticks;		/* time the ticks apart (bench_round) */
 	bool in_place;			/* -p: correlate summaries where they lie, no copy */
+	uint8_t *stage;			/* the control thread's copy of a summary's slots */
 	double tick_s;			/* ... seconds spent in them this round */
 	const char *names[NP_DET_MAX_SEGMENTS];
 };
@@ -254,16 +258,26 @@ static void record_stream(struct bench *b, const struct np_conf *conf, unsigned 
 	np_det_control_destroy(&dc);
 }
 
-/* Append "-k" (hex) to a string field: copy @p k of a Call-ID or branch is another one. */
-static void suffix(char *s, size_t size, unsigned int k)
+/*
+ * Copy @p k of a text field (a Call-ID, a branch): the field with "-k" (hex)
+ * appended, written at the end of the text. Fields stay within their cut.
+ */
+static void suffix(struct np_det_sip *s, uint16_t *field, size_t size, unsigned int k)
 {
-	size_t n = strlen(s);
+	const char *old = np_det_sip_str(s, *field);
+	size_t n = strlen(old);
+	char buf[256];
 
-	if (s[0] == '\0')
+	if (n == 0)
 		return;
 	if (n + 10 >= size)
 		n = size - 10;
-	snprintf(s + n, size - n, "-%x", k);
+	snprintf(buf, sizeof(buf), "%.*s-%x", (int)n, old, k);
+	if (s->text_len + strlen(buf) + 1 > sizeof(s->text))
+		return; /* no room: this copy shares the dialog */
+	*field = s->text_len;
+	memcpy(s->text + s->text_len, buf, strlen(buf) + 1);
+	s->text_len = (uint16_t)(s->text_len + strlen(buf) + 1);
 }
 
 /* The stream COPIES times over, each copy later and with its own dialogs. */
@@ -294,8 +308,8 @@ static void expand(struct bench *b, unsigned int copies)
 				s = &b->sips[b->n_sips];
 				*s = b->sips[e.idx];
 				s->ts_ns += shift;
-				suffix(s->call_id, sizeof(s->call_id), k);
-				suffix(s->branch, sizeof(s->branch), k);
+				suffix(s, &s->call_id, NP_DET_CALLID_LEN, k);
+				suffix(s, &s->branch, NP_DET_BRANCH_LEN, k);
 				e.idx = (uint32_t)b->n_sips++;
 			}
 			b->evs = grow(b->evs, &b->cap_evs, b->n_evs, sizeof(*b->evs));
@@ -314,6 +328,27 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Each summary packed as the worker puts it on the ring, in 64-byte slots. */
+static void pack_all(struct bench *b)
+{
+	uint64_t off = 0;
+
+	b->pk_off = malloc(b->n_sips * sizeof(*b->pk_off));
+	b->packed = aligned_alloc(64, b->n_sips * ((sizeof(struct np_det_sip) + 63) & ~(size_t)63));
+	if (b->pk_off == NULL || b->packed == NULL) {
+		fprintf(stderr, "bench_control: out of memory\n");
+		exit(1);
+	}
+	b->pk_bytes = 0;
+	for (size_t i = 0; i < b->n_sips; i++) {
+		size_t len = np_det_sip_pack(&b->sips[i], b->packed + off);
+
+		b->pk_off[i] = off;
+		b->pk_bytes += len;
+		off += (len + 63) & ~(size_t)63;
+	}
+}
+
 /* One pass of the whole stream through @p c, as the control thread drains a worker. */
 __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_correlator *c,
 					       struct np_det_sip *burst);
@@ -325,7 +360,6 @@ __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_co
 
 	while (i < b->n_evs) {
 		const struct bench_ev *e = &b->evs[i];
-		unsigned int n = 0;
 
 		if (e->type == EV_FLOW) {
 			np_det_correlator_flow(c, &b->flows[e->idx]);
@@ -347,14 +381,17 @@ __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_co
 			i++;
 			continue;
 		}
-		/* a run of SIP summaries: dequeued in bursts, then correlated */
-		while (n < BENCH_BURST && i + n < b->n_evs && b->evs[i + n].type == EV_SIP) {
-			memcpy(&burst[n], &b->sips[b->evs[i + n].idx], sizeof(burst[n]));
-			n++;
+		/* as the control thread takes it off the ring: its slots copied out, unpacked */
+		{
+			const uint8_t *pk = b->packed + b->pk_off[e->idx];
+			const struct np_det_sip *head = (const struct np_det_sip *)pk;
+			size_t len = np_det_sip_packed_len(head);
+
+			memcpy(b->stage, pk, (len + 63) & ~(size_t)63);
+			if (np_det_sip_unpack(b->stage, len, burst) == 0)
+				np_det_correlator_sip(c, burst);
 		}
-		for (unsigned int j = 0; j < n; j++)
-			np_det_correlator_sip(c, &burst[j]);
-		i += n;
+		i++;
 	}
 	np_det_correlator_finish(c, last);
 	return last;
@@ -449,8 +486,12 @@ int main(int argc, char **argv)
 	expand(&b, (unsigned int)copies);
 	printf("replayed: %lu copies, %zu flow events + %zu SIP summaries per round\n", copies,
 	       b.n_flows, b.n_sips);
-	burst = aligned_alloc(64, (sizeof(*burst) * BENCH_BURST + 63) & ~(size_t)63);
-	if (burst == NULL)
+	pack_all(&b);
+	printf("packed summaries: %.0f bytes on average (struct np_det_sip: %zu)\n",
+	       (double)b.pk_bytes / (double)b.n_sips, sizeof(struct np_det_sip));
+	burst = aligned_alloc(64, (sizeof(*burst) + 63) & ~(size_t)63);
+	b.stage = aligned_alloc(64, (sizeof(*burst) + 63) & ~(size_t)63);
+	if (burst == NULL || b.stage == NULL)
 		return 1;
 	if (once) {
 		struct np_det_control dc;
@@ -494,6 +535,9 @@ int main(int argc, char **argv)
 		       BENCH_TICK_EVERY, 1e9 / ns[rounds / 2], ns[rounds / 2]);
 	}
 	free(burst);
+	free(b.stage);
+	free(b.packed);
+	free(b.pk_off);
 	np_conf_free(&conf);
 	free(b.evs);
 	free(b.flows);

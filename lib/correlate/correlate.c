@@ -1191,6 +1191,9 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 /* ---- SIP --------------------------------------------------------------- */
 
+/* A text field of summary @p s. */
+#define SIP_STR(s, field) np_det_sip_str(s, (s)->field)
+
 /*
  * Keys of a message: its transaction (Call-ID, CSeq, top Via branch), and
  * the message itself (the transaction's key and the status). Hashed once per
@@ -1203,8 +1206,8 @@ struct det_msg_keys {
 
 static struct det_msg_keys msg_keys(const struct np_det_sip *s)
 {
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text),
-				  s->branch);
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, SIP_STR(s, call_id)), SIP_STR(s, cseq_text)),
+				  SIP_STR(s, branch));
 	uint64_t m = key_hash(h, &s->status, sizeof(s->status));
 
 	return (struct det_msg_keys){ .txn = h ? h : 1, .msg = m ? m : 1 };
@@ -1228,10 +1231,10 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->hdr = a->hdr;
 	n->ref = s->ref;
 	n->status = s->is_request ? 0 : s->status;
-	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : "");
-	det_copy_str(n->call_id, sizeof(n->call_id), s->call_id);
-	det_copy_str(n->cseq, sizeof(n->cseq), s->cseq_text);
-	det_copy_str(n->value, sizeof(n->value), a->value);
+	det_copy_str(n->method, sizeof(n->method), s->is_request ? SIP_STR(s, method_text) : "");
+	det_copy_str(n->call_id, sizeof(n->call_id), SIP_STR(s, call_id));
+	det_copy_str(n->cseq, sizeof(n->cseq), SIP_STR(s, cseq_text));
+	det_copy_str(n->value, sizeof(n->value), np_det_sip_str(s, a->value));
 	xi = xlat_find(c, &ep);
 	if (xi >= 0) {
 		raise_translated_route(c, n, xi, false);
@@ -1286,7 +1289,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 {
 	bool dst_public, single_via = s->n_via <= 1;
 	bool reg = s->is_request && s->method == NP_SIP_M_REGISTER;
-	bool dlg_req = s->is_request && s->to_tag[0] == '\0' && creates_dialog(s->method);
+	bool dlg_req = s->is_request && !s->has_to_tag && creates_dialog(s->method);
 	bool dlg_resp = !s->is_request && s->status > 100 && s->status < 300 &&
 			creates_dialog(s->cseq_method) && !(s->nat_flags & NP_DET_SIP_RECORD_ROUTE);
 
@@ -1351,8 +1354,8 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 			snprintf(why, sizeof(why),
 				 "Contact of %s names the private address %s but it went from %s "
 				 "to %s: %s where they cannot arrive",
-				 msg_name(s->is_request ? s->method_text : "", s->status,
-					  s->cseq_text, nm, sizeof(nm)),
+				 msg_name(s->is_request ? SIP_STR(s, method_text) : "", s->status,
+					  SIP_STR(s, cseq_text), nm, sizeof(nm)),
 				 ab, src, dst,
 				 reg ? "the registrar will send this user's requests"
 				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
@@ -1368,8 +1371,8 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
 		r->has_flow = true;
 		r->flow = s->flow;
-		rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
-			    s->call_id, s->cseq_text, np_det_hdr_name(a->hdr), a->value);
+		rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "", s->is_request ? 0 : s->status,
+			    SIP_STR(s, call_id), SIP_STR(s, cseq_text), np_det_hdr_name(a->hdr), np_det_sip_str(s, a->value));
 		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
 		if (nat_explains(c, &s->flow, &a->addr, &xi)) {
@@ -1380,7 +1383,7 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		} else {
 			det_copy_str(r->detail, sizeof(r->detail), why);
 		}
-		report(c, r, xi, NULL, s->call_id,
+		report(c, r, xi, NULL, SIP_STR(s, call_id),
 		       cause_key(type == NP_DET_SDP_ADDRESS_MISMATCH ? "sdp" : "private", &a->addr,
 				 sizeof(a->addr), &s->flow.src, sizeof(s->flow.src),
 				 np_det_hdr_name(a->hdr)),
@@ -1432,8 +1435,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s,
 		    g->ts_ns < s->ts_ns ? g->ts_ns : s->ts_ns);
 	r->has_flow = true;
 	r->flow = *flow;
-	rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
-		    s->call_id, s->cseq_text, "", "");
+	rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "", s->is_request ? 0 : s->status,
+		    SIP_STR(s, call_id), SIP_STR(s, cseq_text), "", "");
 	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &g->ref);
 	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 	np_endpoint_str(&flow->src, flow->sport, src, sizeof(src));
@@ -1441,9 +1444,9 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s,
 	snprintf(r->detail, sizeof(r->detail),
 		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
 		 "changed; a SIP ALG in the firewall rewrote it",
-		 s->call_id, s->cseq_text, seg_name(c, seg_lo), seg_name(c, seg_hi),
+		 SIP_STR(s, call_id), SIP_STR(s, cseq_text), seg_name(c, seg_lo), seg_name(c, seg_hi),
 		 off ? what : "bytes outside the address headers");
-	report(c, r, -1, NULL, s->call_id,
+	report(c, r, -1, NULL, SIP_STR(s, call_id),
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
 			 seg_name(c, seg_hi)),
 	       key, 0);
@@ -1625,9 +1628,9 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
 		t->segment = (int8_t)s->segment;
 		t->flow = s->flow;
-		det_copy_str(t->method, sizeof(t->method), s->method_text);
-		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
-		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
+		det_copy_str(t->method, sizeof(t->method), SIP_STR(s, method_text));
+		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
+		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
 		return;
 	}
 	{
@@ -1648,9 +1651,9 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		t->flow.sport = s->flow.dport;
 		t->flow.dport = s->flow.sport;
 		t->flow.proto = s->flow.proto;
-		det_copy_str(t->method, sizeof(t->method), cseq_method_text(s->cseq_text));
-		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
-		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
+		det_copy_str(t->method, sizeof(t->method), cseq_method_text(SIP_STR(s, cseq_text)));
+		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
+		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
 	}
 	if (s->status < 200) {
 		t->provisional = true;
@@ -1668,7 +1671,7 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			.ref = s->ref,
 		};
 
-		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
+		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), SIP_STR(s, warning_agent));
 		if (!t->final_seen)
 			t->fin = fin;
 		t->final_seen = true;
