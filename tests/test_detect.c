@@ -1271,16 +1271,15 @@ static int setup(void **state)
  */
 static void test_summary_packs_what_is_used(void **state)
 {
-	static const char text[] =
-		"INVITE sip:bob@203.0.113.20 SIP/2.0\r\n"
-		"Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKpk1\r\n"
-		"From: <sip:alice@example.com>;tag=f1\r\n"
-		"To: <sip:bob@example.com>\r\n"
-		"Call-ID: pack-1@10.1.2.3\r\n"
-		"CSeq: 7 INVITE\r\n"
-		"Contact: <sip:alice@10.1.2.3:5060>\r\n"
-		"Record-Route: <sip:198.51.100.9;lr>\r\n"
-		"Content-Length: 0\r\n\r\n";
+	static const char text[] = "INVITE sip:bob@203.0.113.20 SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKpk1\r\n"
+				   "From: <sip:alice@example.com>;tag=f1\r\n"
+				   "To: <sip:bob@example.com>\r\n"
+				   "Call-ID: pack-1@10.1.2.3\r\n"
+				   "CSeq: 7 INVITE\r\n"
+				   "Contact: <sip:alice@10.1.2.3:5060>\r\n"
+				   "Record-Route: <sip:198.51.100.9;lr>\r\n"
+				   "Content-Length: 0\r\n\r\n";
 	static struct np_det_sip s, back;
 	static uint8_t buf[sizeof(struct np_det_sip)];
 	size_t len;
@@ -1302,7 +1301,8 @@ static void test_summary_packs_what_is_used(void **state)
 	assert_int_equal(back.n_addrs, 3);
 	assert_memory_equal(&back, &s, offsetof(struct np_det_sip, addrs));
 	assert_memory_equal(back.addrs, s.addrs, 3 * sizeof(s.addrs[0]));
-	assert_string_equal(np_det_sip_str(&back, back.addrs[2].value), "<sip:alice@10.1.2.3:5060>");
+	assert_string_equal(np_det_sip_str(&back, back.addrs[2].value),
+			    "<sip:alice@10.1.2.3:5060>");
 	assert_string_equal(np_det_sip_str(&back, back.call_id), "pack-1@10.1.2.3");
 	/* short of its text, a count out of range, the text not terminated: refused */
 	assert_int_equal(np_det_sip_unpack(buf, len - 1, &back), -EINVAL);

@@ -54,7 +54,11 @@
 #define BENCH_TICK_EVERY 1024 /* frames between ticks, as np_offline_run */
 #define BENCH_COPY_GAP_NS (120ull * 1000000000ull)
 
-enum { EV_FLOW, EV_SIP, EV_TICK };
+enum {
+	EV_FLOW,
+	EV_SIP,
+	EV_TICK
+};
 
 struct bench_ev {
 	uint8_t type;
@@ -79,8 +83,8 @@ struct bench {
 	size_t n_flows, cap_flows;
 	struct np_det_sip *sips;
 	size_t n_sips, cap_sips;
-	uint8_t *packed;  /* the summaries as the ring carries them (np_det_sip_pack()) */
-	size_t *pk_off;	  /* ... where each starts */
+	uint8_t *packed;   /* the summaries as the ring carries them (np_det_sip_pack()) */
+	size_t *pk_off;	   /* ... where each starts */
 	uint64_t pk_bytes; /* ... bytes in all */
 	uint64_t records;
 	struct np_det_correlator *corr; /* the recording pass's */
@@ -406,7 +410,8 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...\n");
+	fprintf(stderr,
+		"usage: bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...\n");
 }
 
 static unsigned long parse_count(const char *opt, const char *arg, unsigned long max)
@@ -519,8 +524,8 @@ int main(int argc, char **argv)
 			np_det_control_destroy(&dc);
 			if (r > 0) { /* round 0 warms up */
 				ns[r - 1] = (t1 - t0) * 1e9 / (double)(b.n_flows + b.n_sips);
-				ev_ns[r - 1] = (t1 - t0 - b.tick_s) * 1e9 /
-					       (double)(b.n_flows + b.n_sips);
+				ev_ns[r - 1] =
+					(t1 - t0 - b.tick_s) * 1e9 / (double)(b.n_flows + b.n_sips);
 			}
 		}
 		qsort(ns, rounds, sizeof(ns[0]), cmp_double);

@@ -534,17 +534,19 @@ static void xlat_reindex(struct np_det_correlator *c)
 }
 
 /* Each translation @p i in the chain of index @p which for hash @p h (callers check the key). */
-#define XLAT_EACH(c, which, h, i)                                                      \
-	for (uint32_t i##_l = (c)->xlat_head[which][(h) % DET_XLAT_BUCKETS], i = 0;     \
+#define XLAT_EACH(c, which, h, i)                                                   \
+	for (uint32_t i##_l = (c)->xlat_head[which][(h) % DET_XLAT_BUCKETS], i = 0; \
 	     i##_l != 0 && ((i = i##_l - 1), true); i##_l = (c)->xlat_next[which][i])
 
 static int xlat_find(const struct np_det_correlator *c, const struct det_ep *t)
 {
 	int best = -1;
 
-	XLAT_EACH (c, DET_XI_T, ep_hash(t), i)
+	XLAT_EACH(c, DET_XI_T, ep_hash(t), i)
+	{
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, t) && (best < 0 || (int)i < best))
 			best = (int)i;
+	}
 	return best;
 }
 
@@ -554,9 +556,11 @@ static bool is_server_public(const struct np_det_correlator *c, const struct np_
 	for (unsigned int i = 0; i < c->conf.n_static; i++)
 		if (addr_eq(&c->conf.static_nat[i].pub, a))
 			return true;
-	XLAT_EACH (c, DET_XI_PUB_ADDR, key_hash(KEY_SEED, a, sizeof(*a)), i)
+	XLAT_EACH(c, DET_XI_PUB_ADDR, key_hash(KEY_SEED, a, sizeof(*a)), i)
+	{
 		if (c->xlat[i].used && addr_eq(&c->xlat[i].server_pub.addr, a))
 			return true;
+	}
 	return false;
 }
 
@@ -578,11 +582,13 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 		if (addr_eq(&c->conf.static_nat[i].pub, &f->src) &&
 		    addr_eq(&c->conf.static_nat[i].priv, a))
 			return true;
-	XLAT_EACH (c, DET_XI_T, ep_hash(&from), i)
+	XLAT_EACH(c, DET_XI_T, ep_hash(&from), i)
+	{
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, &from) &&
 		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a)) &&
 		    (*xi < 0 || (int)i < *xi))
 			*xi = (int)i;
+	}
 	if (*xi >= 0)
 		return true;
 	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
@@ -613,9 +619,11 @@ static bool service_known(const struct np_det_correlator *c, const struct det_ep
 	if (det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e))
 		return true;
 	/* What clients dial through a known translation is a service too. */
-	XLAT_EACH (c, DET_XI_PUB, ep_hash(e), i)
+	XLAT_EACH(c, DET_XI_PUB, ep_hash(e), i)
+	{
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].server_pub, e))
 			return true;
+	}
 	return false;
 }
 
@@ -906,9 +914,11 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		 (b->changed & NP_NAT_CHANGED_DST) ? " (destination translated)" : "");
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
-	XLAT_EACH (c, DET_XI_BINDING, np_hash_mix64(b->id), i)
+	XLAT_EACH(c, DET_XI_BINDING, np_hash_mix64(b->id), i)
+	{
 		if (c->xlat[i].used && c->xlat[i].binding_id == b->id)
 			c->xlat[i].binding_rec = r->id;
+	}
 }
 
 /*
@@ -935,11 +945,13 @@ static void flush_bindings(struct np_det_correlator *c, bool all)
 			continue;
 		}
 		/* Withdrawn: forget the translation it announced, and what it alone made. */
-		XLAT_EACH (c, DET_XI_BINDING, np_hash_mix64(p->id), k)
+		XLAT_EACH(c, DET_XI_BINDING, np_hash_mix64(p->id), k)
+		{
 			if (c->xlat[k].used && c->xlat[k].binding_id == p->id) {
 				c->xlat[k].used = false;
 				findings_drop_xlat(c, (int)k);
 			}
+		}
 	}
 	c->n_pending_bindings = kept;
 }
@@ -1206,7 +1218,8 @@ struct det_msg_keys {
 
 static struct det_msg_keys msg_keys(const struct np_det_sip *s)
 {
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, SIP_STR(s, call_id)), SIP_STR(s, cseq_text)),
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, SIP_STR(s, call_id)),
+					       SIP_STR(s, cseq_text)),
 				  SIP_STR(s, branch));
 	uint64_t m = key_hash(h, &s->status, sizeof(s->status));
 
@@ -1371,8 +1384,10 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
 		r->has_flow = true;
 		r->flow = s->flow;
-		rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "", s->is_request ? 0 : s->status,
-			    SIP_STR(s, call_id), SIP_STR(s, cseq_text), np_det_hdr_name(a->hdr), np_det_sip_str(s, a->value));
+		rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "",
+			    s->is_request ? 0 : s->status, SIP_STR(s, call_id),
+			    SIP_STR(s, cseq_text), np_det_hdr_name(a->hdr),
+			    np_det_sip_str(s, a->value));
 		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
 		if (nat_explains(c, &s->flow, &a->addr, &xi)) {
@@ -1444,8 +1459,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s,
 	snprintf(r->detail, sizeof(r->detail),
 		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
 		 "changed; a SIP ALG in the firewall rewrote it",
-		 SIP_STR(s, call_id), SIP_STR(s, cseq_text), seg_name(c, seg_lo), seg_name(c, seg_hi),
-		 off ? what : "bytes outside the address headers");
+		 SIP_STR(s, call_id), SIP_STR(s, cseq_text), seg_name(c, seg_lo),
+		 seg_name(c, seg_hi), off ? what : "bytes outside the address headers");
 	report(c, r, -1, NULL, SIP_STR(s, call_id),
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
 			 seg_name(c, seg_hi)),
@@ -1671,7 +1686,8 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			.ref = s->ref,
 		};
 
-		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), SIP_STR(s, warning_agent));
+		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent),
+			     SIP_STR(s, warning_agent));
 		if (!t->final_seen)
 			t->fin = fin;
 		t->final_seen = true;

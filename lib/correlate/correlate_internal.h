@@ -223,7 +223,13 @@ struct det_incident {
  * walked all of xlat[] for every SIP address (thousands of bindings learned)
  * take one short chain.
  */
-enum { DET_XI_T, DET_XI_PUB, DET_XI_PUB_ADDR, DET_XI_BINDING, DET_XI_MAX };
+enum {
+	DET_XI_T,
+	DET_XI_PUB,
+	DET_XI_PUB_ADDR,
+	DET_XI_BINDING,
+	DET_XI_MAX
+};
 #define DET_XLAT_BUCKETS 8192
 
 struct np_det_correlator {

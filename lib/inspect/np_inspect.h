@@ -97,7 +97,7 @@ struct np_det_tuple {
 };
 
 /** Bytes of np_det_sip::text: every text field at its cut length, with its NUL. */
-#define NP_DET_TEXT_BYTES                                                    \
+#define NP_DET_TEXT_BYTES                                              \
 	(3 * NP_DET_TEXT_LEN + NP_DET_CALLID_LEN + NP_DET_BRANCH_LEN + \
 	 NP_DET_MAX_ADDRS * NP_DET_VALUE_LEN)
 

@@ -91,8 +91,8 @@ int np_det_sip_unpack(const void *buf, size_t len, struct np_det_sip *s)
 	memcpy(s->text, (const uint8_t *)buf + head, s->text_len);
 	/* every string in range and terminated: the text ends with a NUL */
 	if (s->text[s->text_len - 1] != '\0' || s->method_text >= s->text_len ||
-	    s->cseq_text >= s->text_len || s->call_id >= s->text_len ||
-	    s->branch >= s->text_len || s->warning_agent >= s->text_len)
+	    s->cseq_text >= s->text_len || s->call_id >= s->text_len || s->branch >= s->text_len ||
+	    s->warning_agent >= s->text_len)
 		return -EINVAL;
 	for (unsigned int i = 0; i < s->n_addrs; i++)
 		if (s->addrs[i].value >= s->text_len)

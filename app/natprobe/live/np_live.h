@@ -76,7 +76,7 @@ static inline unsigned int np_flow_ring_size(unsigned int event_ring_size)
  */
 #define NP_SIP_SLOT 64
 #define NP_SIP_RING_FACTOR 16
-#define NP_SIP_STAGE_BYTES                                                            \
+#define NP_SIP_STAGE_BYTES \
 	((sizeof(struct np_det_sip) + NP_SIP_SLOT - 1) / NP_SIP_SLOT * NP_SIP_SLOT)
 static inline unsigned int np_sip_ring_size(unsigned int event_ring_size)
 {
