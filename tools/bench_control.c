@@ -15,7 +15,8 @@
  * recorded: flow events, SIP summaries, and the periodic tick (every 1024
  * frames, as analyze). The stream is then repeated COPIES times (default 4),
  * each copy later by the stream's span plus 120 s and with its Call-IDs and
- * branches made distinct, so the tables see COPIES times the dialogs.
+ * branches made distinct, so the tables see COPIES times the dialogs (the
+ * flows are the same ones seen again: no new bindings are learned).
  *
  * Each timed round creates a correlator (not timed) and feeds it the whole
  * stream the way `run`'s control thread drains a worker: each SIP summary
@@ -287,7 +288,7 @@ static void suffix(struct np_det_sip *s, uint16_t *field, size_t size, unsigned 
 /* The stream COPIES times over, each copy later and with its own dialogs. */
 static void expand(struct bench *b, unsigned int copies)
 {
-	size_t n_evs = b->n_evs, n_flows = b->n_flows, n_sips = b->n_sips;
+	size_t n_evs = b->n_evs;
 	uint64_t span = n_evs ? b->evs[n_evs - 1].ts_ns - b->evs[0].ts_ns : 0;
 
 	for (unsigned int k = 1; k < copies; k++) {
@@ -320,8 +321,6 @@ static void expand(struct bench *b, unsigned int copies)
 			b->evs[b->n_evs++] = e;
 		}
 	}
-	(void)n_flows;
-	(void)n_sips;
 }
 
 static double now_s(void)
