@@ -1264,6 +1264,55 @@ static int setup(void **state)
 	return scratch ? 0 : -1;
 }
 
+/*
+ * The packed form the SIP ring carries (np_det_sip_pack()): the bytes in use
+ * only, read back to the same summary; a truncated or corrupted one is
+ * refused, not read out of bounds.
+ */
+static void test_summary_packs_what_is_used(void **state)
+{
+	static const char text[] = "INVITE sip:bob@203.0.113.20 SIP/2.0\r\n"
+				   "Via: SIP/2.0/UDP 10.1.2.3:5060;branch=z9hG4bKpk1\r\n"
+				   "From: <sip:alice@example.com>;tag=f1\r\n"
+				   "To: <sip:bob@example.com>\r\n"
+				   "Call-ID: pack-1@10.1.2.3\r\n"
+				   "CSeq: 7 INVITE\r\n"
+				   "Contact: <sip:alice@10.1.2.3:5060>\r\n"
+				   "Record-Route: <sip:198.51.100.9;lr>\r\n"
+				   "Content-Length: 0\r\n\r\n";
+	static struct np_det_sip s, back;
+	static uint8_t buf[sizeof(struct np_det_sip)];
+	size_t len;
+
+	(void)state;
+	assert_int_equal(np_sip_parse(db, scratch, (const uint8_t *)text, strlen(text), &msg), 0);
+	memset(&s, 0, sizeof(s));
+	np_det_sip_summarise(&msg, (const uint8_t *)text, strlen(text), &s);
+	assert_int_equal(s.n_addrs, 3);
+	assert_string_equal(np_det_sip_str(&s, s.call_id), "pack-1@10.1.2.3");
+	assert_string_equal(np_det_sip_str(&s, s.cseq_text), "7 INVITE");
+	assert_string_equal(np_det_sip_str(&s, s.branch), "z9hG4bKpk1");
+	assert_false(s.has_to_tag);
+	len = np_det_sip_pack(&s, buf);
+	assert_int_equal(len, np_det_sip_packed_len(&s));
+	assert_true(len < 512);
+	memset(&back, 0xa5, sizeof(back));
+	assert_int_equal(np_det_sip_unpack(buf, len, &back), 0);
+	assert_int_equal(back.n_addrs, 3);
+	assert_memory_equal(&back, &s, offsetof(struct np_det_sip, addrs));
+	assert_memory_equal(back.addrs, s.addrs, 3 * sizeof(s.addrs[0]));
+	assert_string_equal(np_det_sip_str(&back, back.addrs[2].value),
+			    "<sip:alice@10.1.2.3:5060>");
+	assert_string_equal(np_det_sip_str(&back, back.call_id), "pack-1@10.1.2.3");
+	/* short of its text, a count out of range, the text not terminated: refused */
+	assert_int_equal(np_det_sip_unpack(buf, len - 1, &back), -EINVAL);
+	buf[offsetof(struct np_det_sip, n_addrs)] = NP_DET_MAX_ADDRS + 1;
+	assert_int_equal(np_det_sip_unpack(buf, sizeof(buf), &back), -EINVAL);
+	np_det_sip_pack(&s, buf);
+	buf[len - 1] = 'x';
+	assert_int_equal(np_det_sip_unpack(buf, len, &back), -EINVAL);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -1306,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(test_static_view_completed_by_binding),
 		cmocka_unit_test(test_timeout_rules),
 		cmocka_unit_test(test_names_are_stable),
+		cmocka_unit_test(test_summary_packs_what_is_used),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -171,10 +171,11 @@ static void dump(struct bench *b)
 		}
 		(void)bench_one(b, bm);
 		printf("%zu: req=%d method=%u/%s status=%u cseq=%" PRIu32 "/%u/%s call_id=%s "
-		       "branch=%s from_tag=%s to_tag=%s ruri=%s warning=%u/%s sdp=%d\n",
-		       i, s->is_request, s->method, s->method_text, s->status, s->cseq,
-		       s->cseq_method, s->cseq_text, s->call_id, s->branch, s->from_tag, s->to_tag,
-		       s->ruri, s->warning_code, s->warning_agent, s->has_sdp);
+		       "branch=%s to_tag=%d warning=%u/%s sdp=%d\n",
+		       i, s->is_request, s->method, np_det_sip_str(s, s->method_text), s->status,
+		       s->cseq, s->cseq_method, np_det_sip_str(s, s->cseq_text),
+		       np_det_sip_str(s, s->call_id), np_det_sip_str(s, s->branch), s->has_to_tag,
+		       s->warning_code, np_det_sip_str(s, s->warning_agent), s->has_sdp);
 		for (unsigned int a = 0; a < s->n_addrs; a++) {
 			const struct np_det_addr *d = &s->addrs[a];
 			char ab[NP_ADDR_STRLEN];
@@ -185,7 +186,7 @@ static void dump(struct bench *b)
 			       d->host_type == NP_SIP_HOST_IPV4 || d->host_type == NP_SIP_HOST_IPV6
 				       ? ab
 				       : "-",
-			       d->port, d->value);
+			       d->port, np_det_sip_str(s, d->value));
 		}
 	}
 }

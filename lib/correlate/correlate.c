@@ -473,57 +473,81 @@ static const char *msg_name(const char *method, uint16_t status, const char *cse
 
 /* ---- translations ------------------------------------------------------ */
 
-/*
- * The index of xlat[] by translated endpoint. Entries are only appended,
- * rewritten with the same t, or marked unused (lookups skip those); the
- * compaction when the table is full moves them, and rebuilds the index.
- * Lookups return the lowest matching index, as a scan in order would.
- */
-static unsigned int xlat_bucket(const struct det_ep *t)
+static uint64_t ep_hash(const struct det_ep *e)
 {
-	uint64_t h = key_hash(KEY_SEED, &t->addr, sizeof(t->addr)); /* fields: no padding */
-
-	h = key_hash(h, &t->port, sizeof(t->port));
-	h = key_hash(h, &t->proto, sizeof(t->proto));
-	return (unsigned int)(h & (DET_XLAT_BUCKETS - 1));
+	return key_hash(KEY_SEED ^ ((uint64_t)e->port << 8 | e->proto), &e->addr, sizeof(e->addr));
 }
 
-static void xlat_index_add(struct np_det_correlator *c, int xi)
+/* The bucket of translation @p x in index @p which. */
+static uint32_t xlat_bucket(const struct det_xlat *x, unsigned int which)
 {
-	unsigned int b = xlat_bucket(&c->xlat[xi].t);
+	uint64_t h;
 
-	c->xlat_next[xi] = c->xlat_head[b];
-	c->xlat_head[b] = (uint16_t)(xi + 1);
+	switch (which) {
+	case DET_XI_T:
+		h = ep_hash(&x->t);
+		break;
+	case DET_XI_PUB:
+		h = ep_hash(&x->server_pub);
+		break;
+	case DET_XI_PUB_ADDR:
+		h = key_hash(KEY_SEED, &x->server_pub.addr, sizeof(x->server_pub.addr));
+		break;
+	default:
+		h = np_hash_mix64(x->binding_id);
+		break;
+	}
+	return (uint32_t)(h % DET_XLAT_BUCKETS);
 }
 
-static void xlat_index_rebuild(struct np_det_correlator *c)
+/* Add xlat[xi] (filled in) to every index. */
+static void xlat_link(struct np_det_correlator *c, unsigned int xi)
+{
+	for (unsigned int w = 0; w < DET_XI_MAX; w++) {
+		uint32_t b = xlat_bucket(&c->xlat[xi], w);
+
+		c->xlat_next[w][xi] = c->xlat_head[w][b];
+		c->xlat_head[w][b] = xi + 1;
+	}
+}
+
+/* Take xlat[xi] (its keys as linked) out of every index. */
+static void xlat_unlink(struct np_det_correlator *c, unsigned int xi)
+{
+	for (unsigned int w = 0; w < DET_XI_MAX; w++) {
+		uint32_t *l = &c->xlat_head[w][xlat_bucket(&c->xlat[xi], w)];
+
+		while (*l != 0 && *l != xi + 1)
+			l = &c->xlat_next[w][*l - 1];
+		if (*l != 0)
+			*l = c->xlat_next[w][xi];
+	}
+}
+
+/* Rebuild the indexes after xlat[] moved. */
+static void xlat_reindex(struct np_det_correlator *c)
 {
 	memset(c->xlat_head, 0, sizeof(c->xlat_head));
 	for (unsigned int i = 0; i < c->n_xlat; i++)
 		if (c->xlat[i].used)
-			xlat_index_add(c, (int)i);
+			xlat_link(c, i);
 }
 
-/* The first translation to @p t whose client address is @p x (NULL: any). */
-static int xlat_find_x(const struct np_det_correlator *c, const struct det_ep *t,
-		       const struct np_addr *x)
-{
-	int best = -1;
-
-	for (unsigned int k = c->xlat_head[xlat_bucket(t)]; k != 0; k = c->xlat_next[k - 1]) {
-		const struct det_xlat *e = &c->xlat[k - 1];
-
-		if (k - 1 < c->n_xlat && e->used && det_ep_eq(&e->t, t) &&
-		    (x == NULL || e->x.port == 0 || addr_eq(&e->x.addr, x)) &&
-		    (best < 0 || (int)(k - 1) < best))
-			best = (int)(k - 1);
-	}
-	return best;
-}
+/* Each translation @p i in the chain of index @p which for hash @p h (callers check the key). */
+#define XLAT_EACH(c, which, h, i)                                                   \
+	for (uint32_t i##_l = (c)->xlat_head[which][(h) % DET_XLAT_BUCKETS], i = 0; \
+	     i##_l != 0 && ((i = i##_l - 1), true); i##_l = (c)->xlat_next[which][i])
 
 static int xlat_find(const struct np_det_correlator *c, const struct det_ep *t)
 {
-	return xlat_find_x(c, t, NULL);
+	int best = -1;
+
+	XLAT_EACH(c, DET_XI_T, ep_hash(t), i)
+	{
+		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, t) && (best < 0 || (int)i < best))
+			best = (int)i;
+	}
+	return best;
 }
 
 /* Is @p a a server's public address (static NAT, or learned destination NAT)? */
@@ -532,9 +556,11 @@ static bool is_server_public(const struct np_det_correlator *c, const struct np_
 	for (unsigned int i = 0; i < c->conf.n_static; i++)
 		if (addr_eq(&c->conf.static_nat[i].pub, a))
 			return true;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH(c, DET_XI_PUB_ADDR, key_hash(KEY_SEED, a, sizeof(*a)), i)
+	{
 		if (c->xlat[i].used && addr_eq(&c->xlat[i].server_pub.addr, a))
 			return true;
+	}
 	return false;
 }
 
@@ -556,7 +582,13 @@ static bool nat_explains(const struct np_det_correlator *c, const struct np_det_
 		if (addr_eq(&c->conf.static_nat[i].pub, &f->src) &&
 		    addr_eq(&c->conf.static_nat[i].priv, a))
 			return true;
-	*xi = xlat_find_x(c, &from, a);
+	XLAT_EACH(c, DET_XI_T, ep_hash(&from), i)
+	{
+		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].t, &from) &&
+		    (c->xlat[i].x.port == 0 || addr_eq(&c->xlat[i].x.addr, a)) &&
+		    (*xi < 0 || (int)i < *xi))
+			*xi = (int)i;
+	}
 	if (*xi >= 0)
 		return true;
 	if (c->conf.xlat != NULL && np_nat_xlat_lookup(c->conf.xlat, &f->src, 0, 0, &e) &&
@@ -587,9 +619,11 @@ static bool service_known(const struct np_det_correlator *c, const struct det_ep
 	if (det_ep_eq(&c->service_ports[h % DET_MAX_SERVICE_PORTS], e))
 		return true;
 	/* What clients dial through a known translation is a service too. */
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH(c, DET_XI_PUB, ep_hash(e), i)
+	{
 		if (c->xlat[i].used && det_ep_eq(&c->xlat[i].server_pub, e))
 			return true;
+	}
 	return false;
 }
 
@@ -816,6 +850,12 @@ static void raise_phantom(struct np_det_correlator *c, struct det_refusal *f, in
 		f->anomaly_seq = a->seq;
 }
 
+/* Slots of refusals[] ever written (the ring fills from 0). */
+static unsigned int refusals_used(const struct np_det_correlator *c)
+{
+	return c->refusal_next < DET_MAX_REFUSALS ? c->refusal_next : DET_MAX_REFUSALS;
+}
+
 static struct det_named *named_find(struct np_det_correlator *c, const struct det_ep *ep)
 {
 	uint64_t h = key_hash(KEY_SEED, ep, sizeof(*ep));
@@ -831,14 +871,12 @@ static void xlat_learned(struct np_det_correlator *c, int xi)
 {
 	struct det_xlat *x = &c->xlat[xi];
 
-	for (unsigned int i = 0; i < DET_MAX_NAMED; i++) {
-		struct det_named *n = &c->named[i];
+	/* named[] keeps one entry per endpoint, in its hash slot: that slot is all there is */
+	struct det_named *n = named_find(c, &x->t);
 
-		if (n->used && det_ep_eq(&n->ep, &x->t) &&
-		    c->now_ns - n->ts_ns <= DET_NAMED_WINDOW_NS)
-			raise_translated_route(c, n, xi, false);
-	}
-	for (unsigned int i = 0; i < DET_MAX_REFUSALS; i++) {
+	if (n != NULL)
+		raise_translated_route(c, n, xi, false);
+	for (unsigned int i = 0; i < refusals_used(c); i++) {
 		struct det_refusal *f = &c->refusals[i];
 		struct det_ep tgt;
 
@@ -876,9 +914,11 @@ static void write_binding(struct np_det_correlator *c, const struct np_nat_bindi
 		 (b->changed & NP_NAT_CHANGED_DST) ? " (destination translated)" : "");
 	det_emit(c, r);
 	c->binding_rec[b->id % DET_MAX_XLAT] = r->id;
-	for (unsigned int i = 0; i < c->n_xlat; i++)
+	XLAT_EACH(c, DET_XI_BINDING, np_hash_mix64(b->id), i)
+	{
 		if (c->xlat[i].used && c->xlat[i].binding_id == b->id)
 			c->xlat[i].binding_rec = r->id;
+	}
 }
 
 /*
@@ -905,11 +945,13 @@ static void flush_bindings(struct np_det_correlator *c, bool all)
 			continue;
 		}
 		/* Withdrawn: forget the translation it announced, and what it alone made. */
-		for (unsigned int k = 0; k < c->n_xlat; k++)
+		XLAT_EACH(c, DET_XI_BINDING, np_hash_mix64(p->id), k)
+		{
 			if (c->xlat[k].used && c->xlat[k].binding_id == p->id) {
 				c->xlat[k].used = false;
 				findings_drop_xlat(c, (int)k);
 			}
+		}
 	}
 	c->n_pending_bindings = kept;
 }
@@ -960,11 +1002,11 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 			memmove(c->xlat, c->xlat + DET_MAX_XLAT / 2,
 				sizeof(c->xlat[0]) * DET_MAX_XLAT / 2);
 			c->n_xlat = DET_MAX_XLAT / 2;
-			xlat_index_rebuild(c);
+			xlat_reindex(c);
 		}
 		xi = (int)c->n_xlat++;
-		c->xlat[xi].t = t;
-		xlat_index_add(c, xi);
+	} else {
+		xlat_unlink(c, (unsigned int)xi); /* refilled below, with other keys */
 	}
 	/* Else the static NAT view of this very connection: the binding completes it. */
 	x = &c->xlat[xi];
@@ -979,6 +1021,7 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	x->binding_id = b->id;
 	x->binding_rec = 0;
 	x->ts_ns = b->first_seen_ns;
+	xlat_link(c, (unsigned int)xi);
 	{
 		const struct np_pkt_ref *fc =
 			first_find(c, seg_cl, b->proto, &cl->src, cl->sport, &cl->dst, cl->dport);
@@ -1027,7 +1070,6 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		memset(x, 0, sizeof(*x));
 		x->used = true;
 		x->t = ep_of(&ev->src, ev->sport, ev->proto);
-		xlat_index_add(c, xi);
 		memset(&x->x, 0, sizeof(x->x)); /* the client is not seen on this segment */
 		x->x.proto = ev->proto;
 		x->server_pub = ep_of(&s->pub, ev->dport, ev->proto);
@@ -1036,6 +1078,7 @@ static void check_static_hairpin(struct np_det_correlator *c, const struct np_fl
 		x->seg_server = ev->segment;
 		x->ts_ns = ev->ts_ns;
 		x->first[1] = ev->ref;
+		xlat_link(c, (unsigned int)xi);
 		f.src = ev->src;
 		f.dst = ev->dst;
 		f.sport = ev->sport;
@@ -1130,13 +1173,17 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 	}
 	case NP_FLOW_EV_TCP_REFUSED:
 	case NP_FLOW_EV_TCP_UNANSWERED: {
-		struct det_refusal *f = &c->refusals[c->refusal_next++ % DET_MAX_REFUSALS];
+		struct det_refusal *f = &c->refusals[c->refusal_next % DET_MAX_REFUSALS];
 		struct det_ep tgt = ep_of(&ev->dst, ev->dport, ev->proto);
 		struct det_named *n = named_find(c, &tgt);
 		int xi = xlat_find(c, &tgt);
 
 		const struct np_pkt_ref *syn = first_find(c, ev->segment, ev->proto, &ev->src,
 							  ev->sport, &ev->dst, ev->dport);
+
+		/* past the first round it stays in [MAX, 2 MAX): refusals_used() sees it full */
+		if (++c->refusal_next == 2 * DET_MAX_REFUSALS)
+			c->refusal_next = DET_MAX_REFUSALS;
 
 		f->used = true;
 		f->reported = false;
@@ -1156,14 +1203,27 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 
 /* ---- SIP --------------------------------------------------------------- */
 
-static uint64_t msg_key(const struct np_det_sip *s, bool with_status)
-{
-	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, s->call_id), s->cseq_text),
-				  s->branch);
+/* A text field of summary @p s. */
+#define SIP_STR(s, field) np_det_sip_str(s, (s)->field)
 
-	if (with_status)
-		h = key_hash(h, &s->status, sizeof(s->status));
-	return h ? h : 1;
+/*
+ * Keys of a message: its transaction (Call-ID, CSeq, top Via branch), and
+ * the message itself (the transaction's key and the status). Hashed once per
+ * message, for the three checks that use them.
+ */
+struct det_msg_keys {
+	uint64_t txn; /* the transaction */
+	uint64_t msg; /* this message of it */
+};
+
+static struct det_msg_keys msg_keys(const struct np_det_sip *s)
+{
+	uint64_t h = key_hash_str(key_hash_str(key_hash_str(KEY_SEED, SIP_STR(s, call_id)),
+					       SIP_STR(s, cseq_text)),
+				  SIP_STR(s, branch));
+	uint64_t m = key_hash(h, &s->status, sizeof(s->status));
+
+	return (struct det_msg_keys){ .txn = h ? h : 1, .msg = m ? m : 1 };
 }
 
 static void remember_named(struct np_det_correlator *c, const struct np_det_sip *s,
@@ -1175,8 +1235,7 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	int xi;
 
 	/* The latest message naming the endpoint is kept (copies on other segments too:
-	 * the findings below merge them). */
-	memset(n, 0, sizeof(*n));
+	 * the findings below merge them). Every field is written: no memset of the slot. */
 	n->used = true;
 	n->ep = ep;
 	n->ts_ns = s->ts_ns;
@@ -1185,10 +1244,10 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->hdr = a->hdr;
 	n->ref = s->ref;
 	n->status = s->is_request ? 0 : s->status;
-	det_copy_str(n->method, sizeof(n->method), s->is_request ? s->method_text : "");
-	det_copy_str(n->call_id, sizeof(n->call_id), s->call_id);
-	det_copy_str(n->cseq, sizeof(n->cseq), s->cseq_text);
-	det_copy_str(n->value, sizeof(n->value), a->value);
+	det_copy_str(n->method, sizeof(n->method), s->is_request ? SIP_STR(s, method_text) : "");
+	det_copy_str(n->call_id, sizeof(n->call_id), SIP_STR(s, call_id));
+	det_copy_str(n->cseq, sizeof(n->cseq), SIP_STR(s, cseq_text));
+	det_copy_str(n->value, sizeof(n->value), np_det_sip_str(s, a->value));
 	xi = xlat_find(c, &ep);
 	if (xi >= 0) {
 		raise_translated_route(c, n, xi, false);
@@ -1238,11 +1297,12 @@ static bool creates_dialog(uint8_t method)
  * A NAT natprobe knows of (static, learned) that explains the sender's
  * address makes the record carry that binding: evidence of it, not news.
  */
-static void check_private(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_private(struct np_det_correlator *c, const struct np_det_sip *s,
+			  const struct det_msg_keys *k)
 {
 	bool dst_public, single_via = s->n_via <= 1;
 	bool reg = s->is_request && s->method == NP_SIP_M_REGISTER;
-	bool dlg_req = s->is_request && s->to_tag[0] == '\0' && creates_dialog(s->method);
+	bool dlg_req = s->is_request && !s->has_to_tag && creates_dialog(s->method);
 	bool dlg_resp = !s->is_request && s->status > 100 && s->status < 300 &&
 			creates_dialog(s->cseq_method) && !(s->nat_flags & NP_DET_SIP_RECORD_ROUTE);
 
@@ -1260,24 +1320,15 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 
 		if (!ipaddr || !np_nat_addr_is_private(&a->addr))
 			continue;
-		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
-		np_endpoint_str(&s->flow.dst, s->flow.dport, dst, sizeof(dst));
-		np_addr_str(&a->addr, ab, sizeof(ab));
+		/* Is it a finding? (The text is written only for one.) */
+		via_port = s->via_port ? s->via_port : 5060;
 		switch (a->hdr) {
 		case NP_DET_H_VIA:
-			via_port = s->via_port ? s->via_port : 5060;
 			if (!s->is_request || a->index != 0 || s->flow.proto != NP_IPPROTO_UDP ||
 			    s->via_transport != NP_DET_T_UDP || (s->nat_flags & NP_DET_SIP_RPORT) ||
 			    via_port == s->flow.sport)
 				continue;
 			type = NP_DET_PRIVATE_VIA_CONTACT;
-			snprintf(why, sizeof(why),
-				 "top Via names the private address %s:%u (UDP, no rport) but the "
-				 "request came from %s: responses go to %s port %u, which the NAT "
-				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
-				 "(RFC 3581)",
-				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
-				 via_port);
 			break;
 		case NP_DET_H_CONTACT:
 			if (!dst_public || (s->nat_flags & NP_DET_SIP_OUTBOUND))
@@ -1290,33 +1341,53 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 				continue;
 			}
 			type = NP_DET_PRIVATE_VIA_CONTACT;
-			snprintf(why, sizeof(why),
-				 "Contact of %s names the private address %s but it went from %s "
-				 "to %s: %s where they cannot arrive",
-				 msg_name(s->is_request ? s->method_text : "", s->status,
-					  s->cseq_text, nm, sizeof(nm)),
-				 ab, src, dst,
-				 reg ? "the registrar will send this user's requests"
-				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
 			break;
 		case NP_DET_H_SDP_C:
 			if (!dst_public || (s->nat_flags & NP_DET_SIP_ICE))
 				continue;
 			type = NP_DET_SDP_ADDRESS_MISMATCH;
+			break;
+		default:
+			continue;
+		}
+		np_endpoint_str(&s->flow.src, s->flow.sport, src, sizeof(src));
+		np_endpoint_str(&s->flow.dst, s->flow.dport, dst, sizeof(dst));
+		np_addr_str(&a->addr, ab, sizeof(ab));
+		switch (a->hdr) {
+		case NP_DET_H_VIA:
+			snprintf(why, sizeof(why),
+				 "top Via names the private address %s:%u (UDP, no rport) but the "
+				 "request came from %s: responses go to %s port %u, which the NAT "
+				 "does not map (RFC 3261 18.2.2); the client should ask for rport "
+				 "(RFC 3581)",
+				 ab, via_port, src, np_addr_str(&s->flow.src, nm, sizeof(nm)),
+				 via_port);
+			break;
+		case NP_DET_H_CONTACT:
+			snprintf(why, sizeof(why),
+				 "Contact of %s names the private address %s but it went from %s "
+				 "to %s: %s where they cannot arrive",
+				 msg_name(s->is_request ? SIP_STR(s, method_text) : "", s->status,
+					  SIP_STR(s, cseq_text), nm, sizeof(nm)),
+				 ab, src, dst,
+				 reg ? "the registrar will send this user's requests"
+				     : "in-dialog requests (ACK, BYE, re-INVITE) will be sent");
+			break;
+		default:
 			snprintf(why, sizeof(why),
 				 "SDP c= is the private address %s but the message went from %s to "
 				 "%s, without ICE candidates: media will be sent where it cannot "
 				 "arrive (one-way or no audio)",
 				 ab, src, dst);
 			break;
-		default:
-			continue;
 		}
 		r = rec_new(c, NP_DET_KIND_ANOMALY, type, NP_DET_SEV_WARNING, s->segment, s->ts_ns);
 		r->has_flow = true;
 		r->flow = s->flow;
-		rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
-			    s->call_id, s->cseq_text, np_det_hdr_name(a->hdr), a->value);
+		rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "",
+			    s->is_request ? 0 : s->status, SIP_STR(s, call_id),
+			    SIP_STR(s, cseq_text), np_det_hdr_name(a->hdr),
+			    np_det_sip_str(s, a->value));
 		det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 		det_copy_str(r->endpoint, sizeof(r->endpoint), ab);
 		if (nat_explains(c, &s->flow, &a->addr, &xi)) {
@@ -1327,20 +1398,21 @@ static void check_private(struct np_det_correlator *c, const struct np_det_sip *
 		} else {
 			det_copy_str(r->detail, sizeof(r->detail), why);
 		}
-		report(c, r, xi, NULL, s->call_id,
+		report(c, r, xi, NULL, SIP_STR(s, call_id),
 		       cause_key(type == NP_DET_SDP_ADDRESS_MISMATCH ? "sdp" : "private", &a->addr,
 				 sizeof(a->addr), &s->flow.src, sizeof(s->flow.src),
 				 np_det_hdr_name(a->hdr)),
-		       msg_key(s, true), s->segment);
+		       k->msg, s->segment);
 	}
 }
 
-static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s,
+		      const struct det_msg_keys *k)
 {
 	/* What an ALG rewrote can only be seen on the wire on both sides. */
 	if (s->from_log)
 		return;
-	uint64_t key = msg_key(s, true);
+	uint64_t key = k->msg;
 	struct det_sighting *g = &c->sightings[key % DET_MAX_SIGHTINGS];
 	const struct np_det_tuple *flow;
 	struct np_det_record *r;
@@ -1350,8 +1422,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	int seg_lo, seg_hi;
 
 	if (!g->used || g->key != key || s->ts_ns - g->ts_ns > DET_NAMED_WINDOW_NS) {
-		memset(g, 0, sizeof(*g));
 		g->used = true;
+		g->reported = false;
 		g->key = key;
 		g->segment = (int8_t)s->segment;
 		g->msg_hash = s->msg_hash;
@@ -1378,8 +1450,8 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 		    g->ts_ns < s->ts_ns ? g->ts_ns : s->ts_ns);
 	r->has_flow = true;
 	r->flow = *flow;
-	rec_set_sip(r, s->is_request ? s->method_text : "", s->is_request ? 0 : s->status,
-		    s->call_id, s->cseq_text, "", "");
+	rec_set_sip(r, s->is_request ? SIP_STR(s, method_text) : "", s->is_request ? 0 : s->status,
+		    SIP_STR(s, call_id), SIP_STR(s, cseq_text), "", "");
 	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &g->ref);
 	det_frames_add(r->frames, &r->n_frames, NP_DET_ANOMALY_FRAMES, &s->ref);
 	np_endpoint_str(&flow->src, flow->sport, src, sizeof(src));
@@ -1387,9 +1459,9 @@ static void check_alg(struct np_det_correlator *c, const struct np_det_sip *s)
 	snprintf(r->detail, sizeof(r->detail),
 		 "the same SIP message (Call-ID %s, CSeq %s) differs between %s and %s: %s "
 		 "changed; a SIP ALG in the firewall rewrote it",
-		 s->call_id, s->cseq_text, seg_name(c, seg_lo), seg_name(c, seg_hi),
-		 off ? what : "bytes outside the address headers");
-	report(c, r, -1, NULL, s->call_id,
+		 SIP_STR(s, call_id), SIP_STR(s, cseq_text), seg_name(c, seg_lo),
+		 seg_name(c, seg_hi), off ? what : "bytes outside the address headers");
+	report(c, r, -1, NULL, SIP_STR(s, call_id),
 	       cause_key("alg", &flow->src, sizeof(flow->src), &changed, sizeof(changed),
 			 seg_name(c, seg_hi)),
 	       key, 0);
@@ -1473,7 +1545,7 @@ static void raise_timeout(struct np_det_correlator *c, struct det_txn *t,
 static bool responder_refused(const struct np_det_correlator *c, const struct det_final *resp,
 			      uint64_t since_ns)
 {
-	for (unsigned int i = 0; i < DET_MAX_REFUSALS; i++) {
+	for (unsigned int i = 0; i < refusals_used(c); i++) {
 		const struct det_refusal *f = &c->refusals[i];
 
 		if (f->used && f->ev.ts_ns >= since_ns && f->ev.ts_ns <= resp->ts_ns &&
@@ -1491,21 +1563,18 @@ static void judge_final(struct np_det_correlator *c, struct det_txn *t, const st
 	bool refused, fast;
 	char why[160];
 
-	/* Only 408 and 503 are judged: every other final costs nothing here. */
 	if (s->status != 408 && s->status != 503)
 		return;
 	/* Judged once; again only while its finding is open (a copy, its request late). */
 	if (t->reported && !still_open(c, t->anomaly_seq))
 		return;
-	refused = responder_refused(c, s, since);
-	if (s->status == 408) {
-		/* A ringing INVITE that times out is a call nobody answered. */
-		if (t->method_id == NP_SIP_M_INVITE && t->ringing)
-			return;
-	} else if (!refused && !w399) {
-		/* A 503 for its own reasons, unless the next hop could not be reached. */
+	/* A ringing INVITE that times out is a call nobody answered. */
+	if (s->status == 408 && t->method_id == NP_SIP_M_INVITE && t->ringing)
 		return;
-	}
+	refused = responder_refused(c, s, since);
+	/* Unavailable for its own reasons, unless the next hop could not be reached. */
+	if (s->status == 503 && !refused && !w399)
+		return;
 	fast = refused || w399 || (t->request_seen && s->ts_ns - t->req_ns < DET_FAST_FAILURE_NS);
 	snprintf(why, sizeof(why), "%s%s%s",
 		 refused ? "the responder's connection to the next hop was refused" : "",
@@ -1531,14 +1600,17 @@ static void txn_take(struct np_det_correlator *c, struct det_txn *t, uint64_t ke
 {
 	if (t->used && !t->final_seen)
 		c->stats.transactions_dropped++;
-	memset(t, 0, sizeof(*t));
+	/* the texts are written by the caller; fin only once final_seen */
+	memset(t, 0, offsetof(struct det_txn, method));
+	t->method[0] = t->call_id[0] = t->cseq[0] = '\0';
 	t->used = true;
 	t->key = key;
 }
 
-static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s)
+static void check_transaction(struct np_det_correlator *c, const struct np_det_sip *s,
+			      const struct det_msg_keys *k)
 {
-	uint64_t key = msg_key(s, false);
+	uint64_t key = k->txn;
 	struct det_txn *t = txn_slot(c, key);
 	bool known = t->used && t->key == key;
 
@@ -1571,9 +1643,9 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
 		t->segment = (int8_t)s->segment;
 		t->flow = s->flow;
-		det_copy_str(t->method, sizeof(t->method), s->method_text);
-		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
-		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
+		det_copy_str(t->method, sizeof(t->method), SIP_STR(s, method_text));
+		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
+		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
 		return;
 	}
 	{
@@ -1594,9 +1666,9 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		t->flow.sport = s->flow.dport;
 		t->flow.dport = s->flow.sport;
 		t->flow.proto = s->flow.proto;
-		det_copy_str(t->method, sizeof(t->method), cseq_method_text(s->cseq_text));
-		det_copy_str(t->call_id, sizeof(t->call_id), s->call_id);
-		det_copy_str(t->cseq, sizeof(t->cseq), s->cseq_text);
+		det_copy_str(t->method, sizeof(t->method), cseq_method_text(SIP_STR(s, cseq_text)));
+		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
+		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
 	}
 	if (s->status < 200) {
 		t->provisional = true;
@@ -1614,7 +1686,8 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			.ref = s->ref,
 		};
 
-		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent), s->warning_agent);
+		det_copy_str(fin.warning_agent, sizeof(fin.warning_agent),
+			     SIP_STR(s, warning_agent));
 		if (!t->final_seen)
 			t->fin = fin;
 		t->final_seen = true;
@@ -1624,6 +1697,8 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 
 void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip *s)
 {
+	const struct det_msg_keys keys = msg_keys(s);
+
 	c->stats.sip_messages++;
 	if (s->ts_ns > c->now_ns)
 		c->now_ns = s->ts_ns;
@@ -1651,9 +1726,9 @@ void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip 
 		if (a->host_type == NP_SIP_HOST_IPV4 || a->host_type == NP_SIP_HOST_IPV6)
 			remember_named(c, s, a);
 	}
-	check_private(c, s);
-	check_alg(c, s);
-	check_transaction(c, s);
+	check_private(c, s, &keys);
+	check_alg(c, s, &keys);
+	check_transaction(c, s, &keys);
 }
 
 /* ---- timers ------------------------------------------------------------ */

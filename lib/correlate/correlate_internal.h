@@ -115,6 +115,7 @@ struct det_txn {
 	struct np_pkt_ref req_ref[4]; /* frames of the request, a copy per segment */
 	uint8_t n_req_ref;
 	struct np_det_tuple flow; /* of the request */
+	/* texts and fin last: a slot taken clears only what is before them */
 	char method[NP_DET_TEXT_LEN];
 	char call_id[NP_DET_CALLID_LEN];
 	char cseq[NP_DET_TEXT_LEN];
@@ -172,8 +173,6 @@ struct det_finding {
 };
 
 #define DET_MAX_XLAT 4096
-/* Buckets of the index of xlat[] by translated endpoint (a power of two). */
-#define DET_XLAT_BUCKETS 8192
 #define DET_MAX_NAMED 4096
 #define DET_MAX_REFUSALS 1024
 #define DET_MAX_TXN 16384
@@ -217,6 +216,22 @@ struct det_incident {
 	uint32_t members[NP_DET_MAX_EVIDENCE]; /* anomaly seqs */
 };
 
+/*
+ * Indexes over xlat[] (chained hash, the chains in index order of insertion,
+ * links are index + 1, 0 ends a chain): by translated endpoint, by the
+ * endpoint and the address clients dial, and by binding id. Lookups that
+ * walked all of xlat[] for every SIP address (thousands of bindings learned)
+ * take one short chain.
+ */
+enum {
+	DET_XI_T,
+	DET_XI_PUB,
+	DET_XI_PUB_ADDR,
+	DET_XI_BINDING,
+	DET_XI_MAX
+};
+#define DET_XLAT_BUCKETS 8192
+
 struct np_det_correlator {
 	struct np_det_correlator_conf conf;
 	struct np_nat_learner *learner;
@@ -227,10 +242,8 @@ struct np_det_correlator {
 	uint64_t settle_ns;
 	struct det_xlat xlat[DET_MAX_XLAT];
 	unsigned int n_xlat;
-	/* xlat[] by translated endpoint t (xlat_find(), per address of every message):
-	 * bucket -> index + 1 of its newest entry, entry -> index + 1 of the next; 0 ends */
-	uint16_t xlat_head[DET_XLAT_BUCKETS];
-	uint16_t xlat_next[DET_MAX_XLAT];
+	uint32_t xlat_head[DET_XI_MAX][DET_XLAT_BUCKETS];
+	uint32_t xlat_next[DET_XI_MAX][DET_MAX_XLAT];
 	struct det_named named[DET_MAX_NAMED];
 	struct det_refusal refusals[DET_MAX_REFUSALS];
 	unsigned int refusal_next;

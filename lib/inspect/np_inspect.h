@@ -36,9 +36,7 @@
 #define NP_DET_VALUE_LEN 112 /**< header value text kept per address (with NUL) */
 #define NP_DET_CALLID_LEN 128
 #define NP_DET_BRANCH_LEN 80
-#define NP_DET_TAG_LEN 64
 #define NP_DET_TEXT_LEN 48 /**< method, CSeq, warning agent */
-#define NP_DET_RURI_LEN 128
 
 /* ------------------------------------------------------------------ */
 /* SIP summaries                                                       */
@@ -57,13 +55,13 @@ enum np_det_hdr {
 
 /** One address a SIP message names. */
 struct np_det_addr {
-	uint8_t hdr;		      /**< enum np_det_hdr */
-	uint8_t index;		      /**< position among that header's values (0 = top) */
-	uint8_t host_type;	      /**< enum np_sip_host_type */
-	uint8_t xlat_kind;	      /**< enum np_nat_xlat_kind the worker found for it; 0 none */
-	uint16_t port;		      /**< 0 when the value names none */
-	struct np_addr addr;	      /**< when host_type is IPV4 / IPV6 */
-	char value[NP_DET_VALUE_LEN]; /**< the value as written (truncated, NUL-terminated) */
+	struct np_addr addr; /**< when host_type is IPV4 / IPV6 */
+	uint16_t port;	     /**< 0 when the value names none */
+	uint16_t value;	     /**< the value as written: offset into np_det_sip::text */
+	uint8_t hdr;	     /**< enum np_det_hdr */
+	uint8_t index;	     /**< position among that header's values (0 = top) */
+	uint8_t host_type;   /**< enum np_sip_host_type */
+	uint8_t xlat_kind;   /**< enum np_nat_xlat_kind the worker found for it; 0 none */
 };
 
 /** Transport of a Via (as written in its sent-protocol). */
@@ -98,8 +96,24 @@ struct np_det_tuple {
 	uint8_t proto; /**< 6 TCP, 17 UDP */
 };
 
-/** Compact, fixed-size summary of one SIP message. */
+/** Bytes of np_det_sip::text: every text field at its cut length, with its NUL. */
+#define NP_DET_TEXT_BYTES                                              \
+	(3 * NP_DET_TEXT_LEN + NP_DET_CALLID_LEN + NP_DET_BRANCH_LEN + \
+	 NP_DET_MAX_ADDRS * NP_DET_VALUE_LEN)
+
+/**
+ * Summary of one SIP message: what the correlator needs of it, pointer-free.
+ * Text fields are NUL-terminated strings in text[], named by their offset
+ * (np_det_sip_str()); each is cut to its NP_DET_*_LEN (with the NUL). The
+ * bytes in use are the head (everything before addrs[]), n_addrs addresses
+ * and text_len bytes of text: np_det_sip_pack() puts only those on the
+ * worker -> control ring (a few hundred bytes for most messages, where the
+ * struct holds room for the largest).
+ */
 struct np_det_sip {
+	/* first, so that the packed length is known from the first bytes of a ring */
+	uint16_t text_len; /**< bytes of text[] in use */
+	uint8_t n_addrs;
 	struct np_det_tuple flow;
 	uint64_t ts_ns;
 	struct np_pkt_ref ref; /**< the frame that completed the message (frame 0: a log) */
@@ -111,26 +125,52 @@ struct np_det_sip {
 	uint8_t segment;
 	uint8_t method;	     /**< enum np_sip_method (requests) */
 	uint8_t cseq_method; /**< enum np_sip_method */
-	uint8_t n_addrs;
 	bool is_request;
 	bool has_sdp;
 	bool from_log;	       /**< read from a diagnostic log, not the wire: msg_hash is
 				*   over the text without white space */
+	bool has_to_tag;       /**< the To header has a tag (in a dialog) */
 	uint8_t flow_flags;    /**< NP_FLOW_MSG_F_* */
 	uint8_t n_via;	       /**< Via values in the message (255: that many or more) */
 	uint8_t via_transport; /**< enum np_det_transport of the top Via */
 	uint8_t nat_flags;     /**< NP_DET_SIP_* */
 	uint16_t via_port;     /**< top Via sent-by port; 0 when absent (5060 applies) */
-	char method_text[NP_DET_TEXT_LEN];
-	char cseq_text[NP_DET_TEXT_LEN]; /**< "4616 SERVICE" */
-	char call_id[NP_DET_CALLID_LEN];
-	char branch[NP_DET_BRANCH_LEN]; /**< top Via branch */
-	char from_tag[NP_DET_TAG_LEN];
-	char to_tag[NP_DET_TAG_LEN];
-	char ruri[NP_DET_RURI_LEN];
-	char warning_agent[NP_DET_TEXT_LEN];
+	/* offsets into text[] */
+	uint16_t method_text;
+	uint16_t cseq_text; /**< "4616 SERVICE" */
+	uint16_t call_id;
+	uint16_t branch; /**< top Via branch */
+	uint16_t warning_agent;
 	struct np_det_addr addrs[NP_DET_MAX_ADDRS];
+	char text[NP_DET_TEXT_BYTES];
 };
+
+/** The text field at offset @p off of @p s (a NUL-terminated string). */
+static inline const char *np_det_sip_str(const struct np_det_sip *s, uint16_t off)
+{
+	return s->text + off;
+}
+
+/** Bytes of the packed form of @p s (np_det_sip_pack()). */
+static inline size_t np_det_sip_packed_len(const struct np_det_sip *s)
+{
+	return offsetof(struct np_det_sip, addrs) + s->n_addrs * sizeof(s->addrs[0]) + s->text_len;
+}
+
+/**
+ * Write the bytes of @p s in use (the head, its n_addrs addresses, text_len
+ * bytes of text) to @p buf, which has room for np_det_sip_packed_len(s).
+ * @return that length.
+ */
+size_t np_det_sip_pack(const struct np_det_sip *s, void *buf);
+
+/**
+ * Read a summary np_det_sip_pack() wrote (@p len bytes, maybe followed by
+ * padding) into @p s.
+ * @return 0, or -EINVAL when the bytes are not one (counts or offsets out of
+ *         range; @p s is then unusable).
+ */
+int np_det_sip_unpack(const void *buf, size_t len, struct np_det_sip *s);
 
 /**
  * Fill @p out from a parsed message. Values longer than the fields are cut

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* np_sip_msg -> struct np_det_sip: what crosses the worker -> control ring. */
 
+#include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <strings.h>
 
@@ -46,15 +48,56 @@ static inline void copy_short(char *dst, const char *src, size_t n)
 	}
 }
 
-/* Copy a view into a fixed field, cut and NUL-terminated. */
-static inline void put(char *dst, size_t size, struct np_sip_view v)
+/*
+ * Append a view to out->text, cut to @p size with its NUL; @return its
+ * offset. The fields' sizes add up to the text's (NP_DET_TEXT_BYTES).
+ */
+static inline uint16_t put(struct np_det_sip *out, size_t size, struct np_sip_view v)
 {
 	size_t n = v.p == NULL ? 0 : v.len;
+	uint16_t off = out->text_len;
+	char *dst = out->text + off;
 
 	if (n >= size)
 		n = size - 1;
 	copy_short(dst, v.p, n);
 	dst[n] = '\0';
+	out->text_len = (uint16_t)(off + n + 1);
+	return off;
+}
+
+size_t np_det_sip_pack(const struct np_det_sip *s, void *buf)
+{
+	size_t head = offsetof(struct np_det_sip, addrs) + s->n_addrs * sizeof(s->addrs[0]);
+
+	memcpy(buf, s, head);
+	memcpy((uint8_t *)buf + head, s->text, s->text_len);
+	return head + s->text_len;
+}
+
+int np_det_sip_unpack(const void *buf, size_t len, struct np_det_sip *s)
+{
+	const size_t fixed = offsetof(struct np_det_sip, addrs);
+	size_t head;
+
+	if (len < fixed)
+		return -EINVAL;
+	memcpy(s, buf, fixed);
+	head = fixed + s->n_addrs * sizeof(s->addrs[0]);
+	if (s->n_addrs > NP_DET_MAX_ADDRS || s->text_len == 0 || s->text_len > sizeof(s->text) ||
+	    head + s->text_len > len)
+		return -EINVAL;
+	memcpy(s->addrs, (const uint8_t *)buf + fixed, head - fixed);
+	memcpy(s->text, (const uint8_t *)buf + head, s->text_len);
+	/* every string in range and terminated: the text ends with a NUL */
+	if (s->text[s->text_len - 1] != '\0' || s->method_text >= s->text_len ||
+	    s->cseq_text >= s->text_len || s->call_id >= s->text_len || s->branch >= s->text_len ||
+	    s->warning_agent >= s->text_len)
+		return -EINVAL;
+	for (unsigned int i = 0; i < s->n_addrs; i++)
+		if (s->addrs[i].value >= s->text_len)
+			return -EINVAL;
+	return 0;
 }
 
 #define HASH_SEED 0xcbf29ce484222325ull
@@ -186,7 +229,7 @@ static void add_addr(struct np_det_sip *out, unsigned int hdr, unsigned int inde
 		d->addr = *a;
 	else
 		memset(&d->addr, 0, sizeof(d->addr));
-	put(d->value, sizeof(d->value), value);
+	d->value = put(out, NP_DET_VALUE_LEN, value);
 }
 
 static void add_values(struct np_det_sip *out, unsigned int hdr, const struct np_sip_values *vals)
@@ -216,17 +259,17 @@ void np_det_sip_summarise(const struct np_sip_msg *m, const uint8_t *raw, size_t
 	out->warning_code = m->n_warning > 0 ? m->warning[0].code : 0;
 	out->has_sdp = m->has_sdp;
 	out->from_log = false;
+	out->has_to_tag = m->to.tag.p != NULL && m->to.tag.len > 0;
 	out->n_addrs = 0;
-	put(out->method_text, sizeof(out->method_text), m->method_text);
-	put(out->cseq_text, sizeof(out->cseq_text), m->cseq_raw);
-	put(out->call_id, sizeof(out->call_id), m->call_id);
-	put(out->branch, sizeof(out->branch),
-	    m->n_via > 0 ? m->via[0].branch : (struct np_sip_view){ NULL, 0 });
-	put(out->from_tag, sizeof(out->from_tag), m->from.tag);
-	put(out->to_tag, sizeof(out->to_tag), m->to.tag);
-	put(out->ruri, sizeof(out->ruri), m->ruri);
-	put(out->warning_agent, sizeof(out->warning_agent),
-	    m->n_warning > 0 ? m->warning[0].agent : (struct np_sip_view){ NULL, 0 });
+	out->text_len = 0;
+	out->method_text = put(out, NP_DET_TEXT_LEN, m->method_text);
+	out->cseq_text = put(out, NP_DET_TEXT_LEN, m->cseq_raw);
+	out->call_id = put(out, NP_DET_CALLID_LEN, m->call_id);
+	out->branch = put(out, NP_DET_BRANCH_LEN,
+			  m->n_via > 0 ? m->via[0].branch : (struct np_sip_view){ NULL, 0 });
+	out->warning_agent =
+		put(out, NP_DET_TEXT_LEN,
+		    m->n_warning > 0 ? m->warning[0].agent : (struct np_sip_view){ NULL, 0 });
 
 	for (unsigned int i = 0; i < m->n_via; i++)
 		add_addr(out, NP_DET_H_VIA, i, m->via[i].raw, m->via[i].host_type, &m->via[i].addr,

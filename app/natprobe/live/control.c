@@ -58,10 +58,46 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
  */
 #define NP_DRAIN_MAX_BURSTS 32
 
+/*
+ * The next summary of a worker's SIP ring into @p s (unpacked), through
+ * @p stage. @return 1, or 0 when the ring is empty.
+ */
+static unsigned int sip_take(struct np_app *app, struct rte_ring *ring, uint8_t *stage,
+			     struct np_det_sip *s)
+{
+	const struct np_det_sip *head = (const struct np_det_sip *)stage;
+	size_t len;
+	unsigned int n;
+
+	if (rte_ring_sc_dequeue_bulk_elem(ring, stage, NP_SIP_SLOT, 1, NULL) != 1)
+		return 0;
+	len = head->n_addrs <= NP_DET_MAX_ADDRS && head->text_len <= sizeof(head->text)
+		      ? np_det_sip_packed_len(head)
+		      : NP_SIP_SLOT;
+	n = (unsigned int)(len + NP_SIP_SLOT - 1) / NP_SIP_SLOT;
+	/* the worker enqueued the message's slots at once: the rest are there */
+	if (n > 1 && rte_ring_sc_dequeue_bulk_elem(ring, stage + NP_SIP_SLOT, NP_SIP_SLOT, n - 1,
+						   NULL) != n - 1)
+		len = 0;
+	if (np_det_sip_unpack(stage, len, s) < 0) {
+		/* the worker packs them: only a bug gets here; said once, not correlated */
+		if (!app->sip_unpack_failed)
+			rte_log(RTE_LOG_ERR, np_logtype,
+				"natprobe: a SIP summary from a worker could not be read "
+				"(%zu bytes); such summaries are left out\n",
+				len);
+		app->sip_unpack_failed = true;
+		return 1;
+	}
+	np_det_correlator_sip(app->det.corr, s);
+	return 1;
+}
+
 /* Drain every worker's rings, at most NP_DRAIN_MAX_BURSTS bursts each. @return events handled. */
 static unsigned int drain(struct np_app *app)
 {
-	static struct np_det_sip sips[NP_DRAIN_BURST / 4];
+	static uint8_t stage[NP_SIP_STAGE_BYTES] __rte_cache_aligned;
+	static struct np_det_sip sip;
 	struct np_event evs[NP_DRAIN_BURST];
 	unsigned int total = 0;
 
@@ -92,12 +128,11 @@ static unsigned int drain(struct np_app *app)
 		unsigned int n, b = 0;
 
 		do {
-			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->sip_events, sips,
-							   sizeof(sips[0]), RTE_DIM(sips), NULL);
-			for (unsigned int i = 0; i < n; i++)
-				np_det_correlator_sip(app->det.corr, &sips[i]);
+			for (n = 0; n < NP_DRAIN_BURST / 4; n++)
+				if (sip_take(app, app->workers[w]->sip_events, stage, &sip) == 0)
+					break;
 			total += n;
-		} while (n == RTE_DIM(sips) && ++b < NP_DRAIN_MAX_BURSTS);
+		} while (n == NP_DRAIN_BURST / 4 && ++b < NP_DRAIN_MAX_BURSTS);
 	}
 	return total;
 }

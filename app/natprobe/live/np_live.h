@@ -65,6 +65,24 @@ static inline unsigned int np_flow_ring_size(unsigned int event_ring_size)
 	return event_ring_size * NP_FLOW_RING_FACTOR;
 }
 
+/*
+ * The SIP ring carries packed summaries (np_det_sip_pack(): the head, the
+ * addresses and the text in use) in NP_SIP_SLOT-byte slots, each message in
+ * as many consecutive slots as it needs, enqueued all at once. Most take
+ * 6-10 slots (a 2,880-byte summary took one 2,880-byte slot before); the
+ * ring has NP_SIP_RING_FACTOR slots per datapath.event_ring_size, so the
+ * default holds as many summaries of ~1 KB as it held whole ones, in a
+ * third of the memory.
+ */
+#define NP_SIP_SLOT 64
+#define NP_SIP_RING_FACTOR 16
+#define NP_SIP_STAGE_BYTES \
+	((sizeof(struct np_det_sip) + NP_SIP_SLOT - 1) / NP_SIP_SLOT * NP_SIP_SLOT)
+static inline unsigned int np_sip_ring_size(unsigned int event_ring_size)
+{
+	return event_ring_size * NP_SIP_RING_FACTOR;
+}
+
 enum np_event_type {
 	NP_EV_BAD_FRAME = 1, /* a frame the parser could not take (class in .bad.cls) */
 	NP_EV_FLOW,	     /* a flow event (lib/flow) */
@@ -179,6 +197,8 @@ struct np_worker {
 	uint8_t linear[NP_LINEAR_MAX]; /* chained frames are copied here to be parsed */
 	uint8_t inner[NP_INNER_MAX];   /* IP packets out of GRE get an Ethernet header here */
 	struct np_stats stats; /* worker: rw, control: ro (counters, torn reads none: u64) */
+	/* a summary packed for the SIP ring (NP_SIP_SLOT-byte slots) */
+	uint8_t sip_stage[NP_SIP_STAGE_BYTES] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* export.records_file (records.c); written by the control thread only. */
@@ -206,6 +226,7 @@ struct np_app {
 	unsigned int n_workers;
 	struct np_worker *workers[NP_MAX_WORKERS];
 	struct np_stats control_stats; /* NIC-level counters; control: rw */
+	bool sip_unpack_failed;	       /* control: a worker's summary could not be read (logged) */
 	/* each worker's counters; worker: rw, control: ro */
 	const struct np_stats *worker_stats[NP_MAX_WORKERS];
 	const struct np_det_inspect_stats *inspect_stats[NP_MAX_WORKERS];

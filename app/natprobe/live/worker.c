@@ -67,8 +67,14 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fe)
 static void on_sip(void *ctx, const struct np_det_sip *s)
 {
 	struct np_worker *w = ctx;
+	unsigned int n =
+		(unsigned int)(np_det_sip_pack(s, w->sip_stage) + NP_SIP_SLOT - 1) / NP_SIP_SLOT;
 
-	push(w, w->sip_events, s, sizeof(*s));
+	/* all the message's slots or none: the control thread reads whole messages */
+	if (rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_SLOT, n, NULL) == n)
+		w->stats.worker[NP_WK_EVENTS]++;
+	else
+		w->stats.worker[NP_WK_EVENT_DROPS]++;
 }
 
 /*
@@ -428,9 +434,9 @@ int np_workers_create(struct np_app *app)
 						 np_flow_ring_size(c->datapath.event_ring_size),
 						 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
-		w->sip_events = rte_ring_create_elem(name, sizeof(struct np_det_sip),
-						     c->datapath.event_ring_size, socket,
-						     RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->sip_events = rte_ring_create_elem(name, NP_SIP_SLOT,
+						     np_sip_ring_size(c->datapath.event_ring_size),
+						     socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->events == NULL || w->sip_events == NULL) {
 			np_err("cannot create the event rings of worker %u: %s (datapath."
 			       "event_ring_size, eal.memory_mb)",
