@@ -980,8 +980,12 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	}
 	if (!(b->changed & NP_NAT_CHANGED_SRC))
 		return;
-	/* The client side is the one whose destination is the public (dialled) address. */
-	if (np_nat_addr_is_private(&b->a.dst) && !np_nat_addr_is_private(&b->b.dst)) {
+	/*
+	 * The client side is the pre-NAT side, as the learner decided it
+	 * (np_nat_binding::seg_orig: addresses first, then which wire saw the
+	 * first payload), not the order the two sides happened to be seen in.
+	 */
+	if (b->seg_orig == b->seg_b && b->seg_a != b->seg_b) {
 		cl = &b->b;
 		sv = &b->a;
 		seg_cl = b->seg_b;
