@@ -808,6 +808,33 @@ static void test_correlator_uses_worker_mark(void **state)
 	np_det_correlator_destroy(c);
 }
 
+/* ... but not where the marked endpoint sent the message itself (a STUN client's own mapping). */
+static void test_worker_mark_owner_is_not_misroute(void **state)
+{
+	static const char reg[] = "REGISTER sip:pbx.example SIP/2.0\n"
+				  "Via: SIP/2.0/UDP 198.51.100.2:57168;rport;branch=z9hG4bKo1\n"
+				  "From: <sip:2001@pbx.example>;tag=a1\n"
+				  "To: <sip:2001@pbx.example>\n"
+				  "Call-ID: owner1@198.51.100.2\n"
+				  "CSeq: 1 REGISTER\n"
+				  "Contact: <sip:2001@198.51.100.2:57168>\n"
+				  "Content-Length: 0\n\n";
+	struct np_det_correlator *c = corr(NULL, 0);
+
+	(void)state;
+	/* from the mapping it advertises: correct NAT traversal */
+	sip_marked(c, 1, "198.51.100.2", 57168, "203.0.113.5", 5060, 17, 57168, reg);
+	np_det_correlator_finish(c, T0);
+	assert_int_equal(count(NP_DET_TRANSLATED_ROUTE), 0);
+	np_det_correlator_destroy(c);
+	/* the same text from somewhere else names a binding it does not own */
+	c = corr(NULL, 0);
+	sip_marked(c, 1, "198.51.100.9", 5060, "203.0.113.5", 5060, 17, 57168, reg);
+	np_det_correlator_finish(c, T0);
+	assert_true(count(NP_DET_TRANSLATED_ROUTE) >= 1);
+	np_det_correlator_destroy(c);
+}
+
 static void test_register_answer_contact_is_echo(void **state)
 {
 	static const char ok[] =
@@ -1343,6 +1370,7 @@ int main(void)
 		cmocka_unit_test(test_clock_skew_widens_window),
 		cmocka_unit_test(test_inspector_marks_translated_source),
 		cmocka_unit_test(test_correlator_uses_worker_mark),
+		cmocka_unit_test(test_worker_mark_owner_is_not_misroute),
 		cmocka_unit_test(test_register_answer_contact_is_echo),
 		cmocka_unit_test(test_response_via_is_the_requesters),
 		cmocka_unit_test(test_private_via_needs_udp_without_rport),

@@ -1260,10 +1260,15 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	/*
 	 * The worker's lookup in the shared translation table found a translated
 	 * source this thread no longer keeps details of (its own table is
-	 * bounded): still a misroute, reported without the binding.
+	 * bounded): still a misroute, reported without the binding, unless the
+	 * message comes from that very endpoint (its owner advertising the
+	 * mapping it learned, as named_by_owner() says for known translations).
 	 */
 	if (a->xlat_kind == NP_NAT_X_SNAT_SOURCE) {
-		raise_translated_route(c, n, -1, false);
+		struct det_ep from = ep_of(&s->flow.src, s->flow.sport, s->flow.proto);
+
+		if (!det_ep_eq(&from, &ep))
+			raise_translated_route(c, n, -1, false);
 		return;
 	}
 	/*
