@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "np_pkt.h"
+#include "np_pkt_plain.h"
 #include "pkt_internal.h"
 
 static const char *const class_names[NP_PKT_CLASS_MAX] = {
@@ -429,106 +430,6 @@ static inline int parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struc
 	return soft ? soft : cls;
 }
 
-/*
- * The plain frame, which is most of the traffic: Ethernet II with at most one
- * 802.1Q tag; IPv4 without options, not a fragment, complete, its checksum
- * verifying (or not computed, NP_PKT_CSUM_IGNORE), or IPv6 whose next header
- * is TCP or UDP; a complete TCP or UDP header whose lengths agree with IP.
- * Everything is checked before anything is written, then *pi (already zero)
- * gets exactly what parse_general() gives such a frame (test_pkt and the
- * fuzzer compare the two on every input). @return the class, or -1 when the
- * frame is anything else: parse_general() takes it, tunnels, options, IPv6
- * extension headers, fragments and every error included.
- */
-static inline __attribute__((always_inline)) int parse_plain(const uint8_t *f, uint32_t len,
-							     struct np_pkt_info *pi,
-							     unsigned int mode)
-{
-	uint32_t off = NP_ETH_HLEN, l4, lim, hl4;
-	uint16_t et = np_rd16(f + 12), tci = 0;
-	const uint8_t *ip, *p;
-	uint8_t proto, ttl;
-	bool tagged = false;
-
-	if (et == NP_ETHERTYPE_VLAN) {
-		tci = np_rd16(f + 14) & 0x0fff;
-		et = np_rd16(f + 16);
-		off += NP_VLAN_HLEN;
-		tagged = true;
-	}
-	ip = f + off;
-	if (NP_LIKELY(et == NP_ETHERTYPE_IPV4)) {
-		uint32_t tot;
-
-		if (NP_UNLIKELY(len - off < NP_IPV4_HLEN || ip[0] != 0x45))
-			return -1;
-		tot = np_rd16(ip + 2);
-		if (NP_UNLIKELY(tot > len - off || tot < NP_IPV4_HLEN || (np_rd16(ip + 6) & 0x3fff)))
-			return -1;
-		if (mode != NP_PKT_CSUM_IGNORE && NP_UNLIKELY(ipv4_csum(ip, NP_IPV4_HLEN) != 0))
-			return -1;
-		proto = ip[9];
-		ttl = ip[8];
-		l4 = off + NP_IPV4_HLEN;
-		lim = tot - NP_IPV4_HLEN;
-	} else if (et == NP_ETHERTYPE_IPV6) {
-		if (NP_UNLIKELY(len - off < NP_IPV6_HLEN || ip[0] >> 4 != 6))
-			return -1;
-		lim = np_rd16(ip + 4);
-		if (NP_UNLIKELY(NP_IPV6_HLEN + lim > len - off))
-			return -1;
-		proto = ip[6];
-		ttl = ip[7];
-		l4 = off + NP_IPV6_HLEN;
-	} else {
-		return -1;
-	}
-	p = f + l4;
-	if (NP_LIKELY(proto == NP_IPPROTO_UDP)) {
-		if (NP_UNLIKELY(lim < NP_UDP_HLEN))
-			return -1;
-		hl4 = np_rd16(p + 4); /* the UDP length: at most the IP payload, padding after */
-		if (NP_UNLIKELY(hl4 < NP_UDP_HLEN || hl4 > lim))
-			return -1;
-		lim = hl4;
-		hl4 = NP_UDP_HLEN;
-	} else if (proto == NP_IPPROTO_TCP) {
-		if (NP_UNLIKELY(lim < NP_TCP_HLEN))
-			return -1;
-		hl4 = (uint32_t)(p[12] >> 4) * 4;
-		if (NP_UNLIKELY(hl4 < NP_TCP_HLEN || hl4 > lim))
-			return -1;
-		pi->tcp_seq = np_rd32(p + 4);
-		pi->tcp_ack = np_rd32(p + 8);
-		pi->tcp_flags = p[NP_TCP_FLAGS_OFF];
-	} else {
-		return -1;
-	}
-	if (tagged) {
-		pi->n_vlans = 1;
-		pi->vlan[0] = tci;
-	}
-	if (off + NP_IPV4_HLEN == l4) {
-		pi->ip_version = 4;
-		addr_from_v4_bytes(&pi->src, ip + 12);
-		addr_from_v4_bytes(&pi->dst, ip + 16);
-	} else {
-		pi->ip_version = 6;
-		memcpy(pi->src.b, ip + 8, 16);
-		memcpy(pi->dst.b, ip + 24, 16);
-	}
-	pi->l4_proto = proto;
-	pi->ttl = ttl;
-	pi->l3_off = (uint16_t)off;
-	pi->l4_off = (uint16_t)l4;
-	pi->sport = np_rd16(p);
-	pi->dport = np_rd16(p + 2);
-	pi->payload_off = (uint16_t)(l4 + hl4);
-	pi->payload_len = (uint16_t)(lim - hl4);
-	pi->cls = proto == NP_IPPROTO_UDP ? NP_PKT_UDP : NP_PKT_TCP;
-	return pi->cls;
-}
-
 static inline __attribute__((always_inline)) int parse_general(const uint8_t *frame, uint32_t len,
 							       struct np_pkt_info *pi,
 							       unsigned int mode)
@@ -583,15 +484,16 @@ static inline __attribute__((always_inline)) int parse_frame(const uint8_t *fram
 							     struct np_pkt_info *pi,
 							     unsigned int mode)
 {
+	struct np_pkt_plain pp;
 	int cls;
 
-	info_clear(pi);
-	/* the shortest plain frame: Ethernet, IPv4, UDP */
-	if (NP_LIKELY(len >= NP_ETH_HLEN + NP_IPV4_HLEN + NP_UDP_HLEN)) {
-		cls = parse_plain(frame, len, pi, mode);
-		if (NP_LIKELY(cls >= 0))
-			return cls;
+	/* the plain frame first (np_pkt_plain.h), the general parser for the rest */
+	cls = np_pkt_plain(frame, len, mode, &pp);
+	if (NP_LIKELY(cls >= 0)) {
+		np_pkt_plain_info(frame, &pp, cls, pi);
+		return cls;
 	}
+	info_clear(pi);
 	return parse_general(frame, len, pi, mode);
 }
 

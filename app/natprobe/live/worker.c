@@ -183,6 +183,19 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	st->segment[r->segment][NP_SEG_BYTES] += len;
 	if (likely(m->nb_segs == 1)) {
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
+		/* a plain frame of a flow with nothing more to inspect: parse, lookup, done */
+		if (likely(len <= r->max_len)) {
+			cls = np_det_inspect_fast(w->ins, r->segment, data, len, w->csum_mode, now_ns,
+						  &pi);
+			if (likely(cls >= 0)) {
+				st->frame_class[r->segment][cls]++;
+				return;
+			}
+			if (cls == NP_DET_FAST_PARSED) {
+				cls = pi.cls;
+				goto parsed;
+			}
+		}
 	} else {
 		avail = RTE_MIN(len, (uint32_t)NP_LINEAR_MAX);
 		data = rte_pktmbuf_read(m, 0, avail, w->linear);
@@ -190,6 +203,7 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 			return;
 	}
 	cls = w->parse(data, avail, &pi);
+parsed:
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
 		emit_bad_frame(w, r, (unsigned int)cls, data, len);
