@@ -179,8 +179,6 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 	struct np_pkt_info pi;
 	int cls;
 
-	st->segment[r->segment][NP_SEG_PACKETS]++;
-	st->segment[r->segment][NP_SEG_BYTES] += len;
 	if (likely(m->nb_segs == 1)) {
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
 		/* a plain frame of a flow with nothing more to inspect: parse, lookup, done */
@@ -303,6 +301,9 @@ static __rte_noinline void inspect_burst(struct np_worker *w, const struct np_rx
 	}
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;
+	/* every frame of the burst came in on this queue's segment */
+	w->stats.segment[r->segment][NP_SEG_PACKETS] += n;
+	w->stats.segment[r->segment][NP_SEG_BYTES] += bytes;
 }
 
 static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst,
