@@ -16,8 +16,11 @@
  * Usage, per worker:
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
- *  - per TCP, UDP or ICMP frame: np_pkt_parse(), then np_flow_process()
- *    (for a burst: np_flow_prefetch() on every frame first, then process);
+ *  - per frame of the wire: np_flow_fast(), which finishes a plain frame of
+ *    a flow with nothing more to inspect; for the others, np_pkt_parse()
+ *    (or the parse np_flow_fast() handed back), then np_flow_process() for
+ *    TCP, UDP and ICMP (for a burst: np_flow_prefetch() on every frame
+ *    first, then process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
