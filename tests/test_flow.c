@@ -1351,8 +1351,9 @@ static void test_fast_path_same_as_process(void **state)
 	static const char stun[] = "\x00\x01\x00\x00\x21\x12\xa4\x42"
 				   "ghijklmnopqr";
 	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
-	static const char sip[] = "OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
-				  "Call-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	static const char sip[] =
+		"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"Call-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 	const char *c = "10.0.30.2", *s = "64.100.0.10", *c6 = "2001:db8::1", *s6 = "2001:db8::2";
 	const struct fs sc[] = {
 		{ false, c, 16384, s, 20000, 0, 0, 0, rtp, sizeof(rtp) - 1 },

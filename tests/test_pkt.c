@@ -1156,7 +1156,8 @@ static void test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
 /* ---- the plain-frame fast path against the general parser ---------------- */
 
 /* The fields of np_pkt_info (trailing padding left out), as both parsers fill them. */
-#define PI_BYTES (offsetof(struct np_pkt_info, icmp_inner) + sizeof(((struct np_pkt_info *)0)->icmp_inner))
+#define PI_BYTES \
+	(offsetof(struct np_pkt_info, icmp_inner) + sizeof(((struct np_pkt_info *)0)->icmp_inner))
 
 /* Every checksum mode: np_pkt_parse_csum() (fast path first) == np_pkt_parse_full(). */
 static unsigned int assert_same_as_full(const uint8_t *b, uint32_t len)
@@ -1187,9 +1188,8 @@ static unsigned int assert_same_as_full(const uint8_t *b, uint32_t len)
  */
 static void test_plain_fast_path_same_as_full(void **state)
 {
-	static const uint8_t vals[] = { 0x00, 0x01, 0x05, 0x06, 0x11, 0x14, 0x20, 0x3f,
-					0x40, 0x45, 0x46, 0x50, 0x60, 0x81, 0x86, 0x88,
-					0xdd, 0xf0, 0xff };
+	static const uint8_t vals[] = { 0x00, 0x01, 0x05, 0x06, 0x11, 0x14, 0x20, 0x3f, 0x40, 0x45,
+					0x46, 0x50, 0x60, 0x81, 0x86, 0x88, 0xdd, 0xf0, 0xff };
 	struct fb frames[12];
 	unsigned int n = 0, plain = 0, checked = 0;
 
@@ -1245,7 +1245,8 @@ static void test_plain_fast_path_same_as_full(void **state)
 
 				m.b[off] = vals[v];
 				assert_same_as_full(m.b, m.len);
-				if (m.ipv == 4 && off > m.l3 + 11) { /* addresses, ports: valid again */
+				if (m.ipv == 4 &&
+				    off > m.l3 + 11) { /* addresses, ports: valid again */
 					fb_fix_csum(&m);
 					plain += assert_same_as_full(m.b, m.len);
 				}

@@ -423,8 +423,9 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	sport = np_pkt_plain_sport(frame, &pp);
 	dport = np_pkt_plain_dport(frame, &pp);
 	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
-	if (FLOW_UNLIKELY(udp ? dport == NP_TUNNEL_VXLAN_PORT
-			      : (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST))))
+	if (FLOW_UNLIKELY(
+		    udp ? dport == NP_TUNNEL_VXLAN_PORT
+			: (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST))))
 		goto whole;
 	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
 	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
@@ -449,8 +450,9 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 			if (sl->hash != hash)
 				continue;
 			q = (const uint8_t *)&t->hot[idx];
-			if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) | (flow_ld64(q + 16) ^ w2) |
-			     (flow_ld64(q + 24) ^ w3) | ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
+			if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) |
+			     (flow_ld64(q + 16) ^ w2) | (flow_ld64(q + 24) ^ w3) |
+			     ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
 				break;
 		}
 	}

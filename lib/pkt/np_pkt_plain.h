@@ -84,8 +84,9 @@ static inline bool np_pkt_plain_csum_ok(const uint8_t *ip)
  * @param pp    filled when the frame is plain; untouched otherwise
  * @return NP_PKT_TCP or NP_PKT_UDP for a plain frame, -1 for any other
  */
-static inline __attribute__((always_inline)) int
-np_pkt_plain(const uint8_t *f, uint32_t len, unsigned int mode, struct np_pkt_plain *pp)
+static inline __attribute__((always_inline)) int np_pkt_plain(const uint8_t *f, uint32_t len,
+							      unsigned int mode,
+							      struct np_pkt_plain *pp)
 {
 	uint32_t off = 14, l4, lim, hl4;
 	const uint8_t *ip, *p;

@@ -497,8 +497,7 @@ static inline __attribute__((always_inline)) int parse_frame(const uint8_t *fram
 	return parse_general(frame, len, pi, mode);
 }
 
-int np_pkt_parse_full(const uint8_t *frame, uint32_t len, unsigned int mode,
-		      struct np_pkt_info *pi)
+int np_pkt_parse_full(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
 {
 	info_clear(pi);
 	switch (mode) {

@@ -73,8 +73,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct np_pkt_info pf;
 
 		check(data, len, &pa, c);
-		/* the plain-frame fast path gives what the general parser gives, field for field */
-		CHECK(np_pkt_parse_full(data, len, m, &pf) == c && memcmp(&pf, &pa, sizeof(pf)) == 0);
+		/* the plain-frame fast path gives what the general parser gives, field for field
+		 * (the struct's trailing padding left out) */
+		CHECK(np_pkt_parse_full(data, len, m, &pf) == c &&
+		      memcmp(&pf, &pa,
+			     offsetof(struct np_pkt_info, icmp_inner) + sizeof(pf.icmp_inner)) ==
+			      0);
 		/* accepting can only turn BAD_CHECKSUM into something else */
 		if (cls != NP_PKT_BAD_CHECKSUM)
 			CHECK(c == cls);

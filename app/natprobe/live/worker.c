@@ -183,8 +183,8 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
 		/* a plain frame of a flow with nothing more to inspect: parse, lookup, done */
 		if (likely(len <= r->max_len)) {
-			cls = np_det_inspect_fast(w->ins, r->segment, data, len, w->csum_mode, now_ns,
-						  &pi);
+			cls = np_det_inspect_fast(w->ins, r->segment, data, len, w->csum_mode,
+						  now_ns, &pi);
 			if (likely(cls >= 0)) {
 				st->frame_class[r->segment][cls]++;
 				return;
