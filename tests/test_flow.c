@@ -1269,6 +1269,146 @@ static void test_ipv6_flow(void **state)
 	np_flow_table_destroy(t);
 }
 
+/* ---- the fast path (np_flow_fast) against np_pkt_parse() + np_flow_process() --------------- */
+
+/* One frame of a script: built by mk_tcp() / mk_udp(). */
+struct fs {
+	bool tcp;
+	const char *src;
+	uint16_t sport;
+	const char *dst;
+	uint16_t dport;
+	uint8_t flags;
+	uint32_t seq, ack;
+	const char *pl;
+	uint32_t n;
+};
+
+/* Everything a table tells: events and messages (as recorded), stats, each flow's state. */
+struct outcome {
+	struct np_flow_event ev[REC_EV];
+	unsigned int n_ev;
+	unsigned int n_msg;
+	uint32_t msg_len[REC_MSG];
+	struct np_flow_stats stats;
+};
+
+static unsigned int run_script(const struct fs *sc, unsigned int n, bool fast, struct outcome *o)
+{
+	struct np_flow_table *t = table_new(64, 8);
+	unsigned int taken = 0;
+	uint64_t now = 1 * SEC;
+
+	for (unsigned int r = 0; r < 3; r++) {
+		for (unsigned int i = 0; i < n; i++) {
+			const struct fs *x = &sc[i];
+			const uint32_t pl = x->n;
+			struct np_pkt_info pi;
+			int rc = NP_FLOW_FAST_NOT_PLAIN;
+
+			if (x->tcp)
+				mk_tcp(&F, x->src, x->sport, x->dst, x->dport, x->flags,
+				       x->seq + r * 1000, x->ack + r * 1000, x->pl, pl);
+			else
+				mk_udp(&F, x->src, x->sport, x->dst, x->dport, x->pl, pl);
+			now += 300 * MS; /* past the UDP list's quantum (1 s) every few frames */
+			if (fast)
+				rc = np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, now, &pi);
+			if (rc >= 0) {
+				taken++;
+				continue;
+			}
+			if (rc == NP_FLOW_FAST_NOT_PLAIN)
+				np_pkt_parse(F.b, F.len, &pi);
+			np_flow_process(t, 0, &pi, F.b, now, &sink);
+		}
+	}
+	/* the ageing that follows sees the same list positions */
+	for (uint64_t later = now + 2 * SEC; later < now + 80 * SEC; later += 3 * SEC)
+		np_flow_expire(t, later, 1000, &sink);
+	memcpy(o->ev, rec.ev, sizeof(rec.ev[0]) * rec.n_ev);
+	o->n_ev = rec.n_ev;
+	o->n_msg = rec.n_msg;
+	for (unsigned int i = 0; i < rec.n_msg; i++)
+		o->msg_len[i] = rec.msg[i].m.len;
+	o->stats = *st(t);
+	np_flow_table_destroy(t);
+	return taken;
+}
+
+/*
+ * A mix of what a wire carries: RTP both ways (each direction judged not SIP
+ * by its first datagram), SIP over UDP on and off the SIP port, STUN, empty
+ * datagrams, UDP to the VXLAN port, a TCP connection that is not SIP and one
+ * that is (set-up, data both ways, pure ACKs, FIN), IPv6. Replayed three
+ * times, through the fast path first and through the whole way only: the
+ * same events, messages, counters and expiries, and the fast path took most
+ * of the frames.
+ */
+static void test_fast_path_same_as_process(void **state)
+{
+	static const char rtp[] = "\x80\x08\x00\x01\x00\x00\x00\xa0\x12\x34\x56\x78payload";
+	static const char stun[] = "\x00\x01\x00\x00\x21\x12\xa4\x42"
+				   "ghijklmnopqr";
+	static const char http[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char sip[] =
+		"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+		"Call-ID: 1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+	const char *c = "10.0.30.2", *s = "64.100.0.10", *c6 = "2001:db8::1", *s6 = "2001:db8::2";
+	const struct fs sc[] = {
+		{ false, c, 16384, s, 20000, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, s, 20000, c, 16384, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c, 16384, s, 20000, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c, 5060, s, 5060, 0, 0, 0, sip, sizeof(sip) - 1 },
+		{ false, c, 5060, s, 5060, 0, 0, 0, stun, sizeof(stun) - 1 },
+		{ false, c, 40000, s, 7003, 0, 0, 0, sip, sizeof(sip) - 1 },
+		{ false, c, 40000, s, 7003, 0, 0, 0, sip, sizeof(sip) - 1 },
+		{ false, c, 40001, s, 7004, 0, 0, 0, stun, sizeof(stun) - 1 },
+		{ false, c, 40001, s, 7004, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c, 40002, s, 7005, 0, 0, 0, NULL, 0 },
+		{ false, c, 40002, s, 7005, 0, 0, 0, NULL, 0 },
+		{ false, c, 40003, s, 4789, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c, 40003, s, 4789, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c6, 16400, s6, 20002, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, s6, 20002, c6, 16400, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ false, c6, 16400, s6, 20002, 0, 0, 0, rtp, sizeof(rtp) - 1 },
+		{ true, c, 33000, s, 80, 0x02, 100, 0, NULL, 0 },
+		{ true, s, 80, c, 33000, 0x12, 500, 101, NULL, 0 },
+		{ true, c, 33000, s, 80, 0x10, 101, 501, NULL, 0 },
+		{ true, c, 33000, s, 80, 0x18, 101, 501, http, sizeof(http) - 1 },
+		{ true, s, 80, c, 33000, 0x10, 501, 130, NULL, 0 },
+		{ true, s, 80, c, 33000, 0x18, 501, 130, http, sizeof(http) - 1 },
+		{ true, c, 33000, s, 80, 0x18, 130, 530, http, sizeof(http) - 1 },
+		{ true, s, 80, c, 33000, 0x18, 530, 159, http, sizeof(http) - 1 },
+		{ true, c, 33000, s, 80, 0x11, 159, 559, NULL, 0 },
+		{ true, c, 33001, s, 5060, 0x02, 100, 0, NULL, 0 },
+		{ true, s, 5060, c, 33001, 0x12, 500, 101, NULL, 0 },
+		{ true, c, 33001, s, 5060, 0x10, 101, 501, NULL, 0 },
+		{ true, c, 33001, s, 5060, 0x18, 101, 501, sip, sizeof(sip) - 1 },
+		{ true, s, 5060, c, 33001, 0x10, 501, 101 + sizeof(sip) - 1, NULL, 0 },
+		{ true, c, 33001, s, 5060, 0x18, 101 + sizeof(sip) - 1, 501, sip, sizeof(sip) - 1 },
+		{ true, c6, 33002, s6, 443, 0x18, 7, 9, http, sizeof(http) - 1 },
+		{ true, s6, 443, c6, 33002, 0x18, 9, 36, http, sizeof(http) - 1 },
+		{ true, c6, 33002, s6, 443, 0x18, 36, 36, http, sizeof(http) - 1 },
+	};
+	const unsigned int n = sizeof(sc) / sizeof(sc[0]);
+	static struct outcome a, b;
+	unsigned int taken;
+
+	(void)state;
+	taken = run_script(sc, n, true, &a);
+	assert_int_equal(run_script(sc, n, false, &b), 0);
+	assert_int_equal(a.n_ev, b.n_ev);
+	for (unsigned int i = 0; i < a.n_ev; i++)
+		assert_memory_equal(&a.ev[i], &b.ev[i], sizeof(a.ev[i]));
+	assert_int_equal(a.n_msg, b.n_msg);
+	assert_memory_equal(a.msg_len, b.msg_len, sizeof(a.msg_len[0]) * a.n_msg);
+	assert_memory_equal(&a.stats, &b.stats, sizeof(a.stats));
+	assert_true(b.n_msg >= 3 && a.stats.flows_expired > 5);
+	/* RTP after each direction's first, empty datagrams, pure ACKs, later HTTP */
+	assert_true(taken >= 3 * 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1310,6 +1450,7 @@ int main(void)
 		cmocka_unit_test(test_fp_hash_stable),
 		cmocka_unit_test(test_same_tuple_two_segments),
 		cmocka_unit_test(test_ipv6_flow),
+		cmocka_unit_test(test_fast_path_same_as_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

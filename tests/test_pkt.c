@@ -1153,6 +1153,111 @@ static void test_truncated_every_prefix_qinq_v6_ext_udp(void **state)
 	assert_prefixes_truncated(&f, NP_PKT_UDP);
 }
 
+/* ---- the plain-frame fast path against the general parser ---------------- */
+
+/* The fields of np_pkt_info (trailing padding left out), as both parsers fill them. */
+#define PI_BYTES \
+	(offsetof(struct np_pkt_info, icmp_inner) + sizeof(((struct np_pkt_info *)0)->icmp_inner))
+
+/* Every checksum mode: np_pkt_parse_csum() (fast path first) == np_pkt_parse_full(). */
+static unsigned int assert_same_as_full(const uint8_t *b, uint32_t len)
+{
+	unsigned int plain = 0;
+
+	for (unsigned int m = 0; m < NP_PKT_CSUM_MODE_MAX; m++) {
+		struct np_pkt_info a, g;
+		int ca, cg;
+
+		memset(&a, 0xa5, sizeof(a));
+		memset(&g, 0x5a, sizeof(g));
+		ca = np_pkt_parse_csum(b, len, m, &a);
+		cg = np_pkt_parse_full(b, len, m, &g);
+		assert_int_equal(ca, cg);
+		assert_memory_equal(&a, &g, PI_BYTES);
+		plain += ca == NP_PKT_TCP || ca == NP_PKT_UDP;
+	}
+	return plain;
+}
+
+/*
+ * Plain frames of each kind the fast path takes (untagged and 802.1Q, IPv4
+ * and IPv6, TCP and UDP, padded) and neighbours it must leave to the general
+ * parser, then every header byte of each changed to several values (which
+ * makes options, fragments, other protocols, QinQ, bad lengths and
+ * checksums, ...), and every prefix: the two parsers agree on all of them.
+ */
+static void test_plain_fast_path_same_as_full(void **state)
+{
+	static const uint8_t vals[] = { 0x00, 0x01, 0x05, 0x06, 0x11, 0x14, 0x20, 0x3f, 0x40, 0x45,
+					0x46, 0x50, 0x60, 0x81, 0x86, 0x88, 0xdd, 0xf0, 0xff };
+	struct fb frames[12];
+	unsigned int n = 0, plain = 0, checked = 0;
+
+	(void)state;
+	for (unsigned int tag = 0; tag < 2; tag++) {
+		for (unsigned int v6 = 0; v6 < 2; v6++) {
+			for (unsigned int tcp = 0; tcp < 2; tcp++) {
+				struct fb *f = &frames[n++];
+
+				fb_eth(f, tag ? 0x8100 : (v6 ? 0x86dd : 0x0800));
+				if (tag)
+					fb_tag(f, 42, v6 ? 0x86dd : 0x0800);
+				if (v6)
+					fb_ipv6(f, tcp ? 6 : 17, "2001:db8::1", "2001:db8::2");
+				else
+					fb_ipv4(f, tcp ? 6 : 17, "192.0.2.1", "198.51.100.2", 0);
+				if (tcp)
+					fb_tcp(f, 5060, 40000, 7, 9, 0x18, tag ? 4 : 0);
+				else
+					fb_udp(f, 5060, 16384);
+				fb_str(f, "INVITE sip:a@b SIP/2.0\r\n");
+				fb_ip_end(f);
+			}
+		}
+	}
+	/* Ethernet padding after a short UDP datagram, and a UDP length below IP's */
+	frames[n] = frames[0];
+	for (unsigned int i = 0; i < 20; i++)
+		put8(&frames[n], 0);
+	n++;
+	frames[n] = frames[0];
+	set16(&frames[n], frames[n].udp + 4, 12);
+	n++;
+	/* IPv4 options and a zero checksum: the general parser's */
+	fb_eth(&frames[n], 0x0800);
+	fb_ipv4(&frames[n], 17, "192.0.2.1", "198.51.100.2", 4);
+	fb_udp(&frames[n], 1, 2);
+	fb_ip_end(&frames[n]);
+	n++;
+	frames[n] = frames[1];
+	set16(&frames[n], frames[n].l3 + 10, 0);
+	n++;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct fb *f = &frames[i];
+		uint32_t hdr = f->len < 90 ? f->len : 90;
+
+		plain += assert_same_as_full(f->b, f->len);
+		for (uint32_t k = 0; k <= f->len; k++, checked++)
+			assert_same_as_full(f->b, k);
+		for (uint32_t off = 12; off < hdr; off++) {
+			for (unsigned int v = 0; v < sizeof(vals); v++, checked++) {
+				struct fb m = *f;
+
+				m.b[off] = vals[v];
+				assert_same_as_full(m.b, m.len);
+				if (m.ipv == 4 &&
+				    off > m.l3 + 11) { /* addresses, ports: valid again */
+					fb_fix_csum(&m);
+					plain += assert_same_as_full(m.b, m.len);
+				}
+			}
+		}
+	}
+	/* the fast path did take frames (4 modes x each plain frame at least) */
+	assert_true(plain >= 4 * 9);
+	assert_true(checked > 10000);
+}
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static void test_addr_v4(void **state)
@@ -1612,6 +1717,7 @@ int main(void)
 		cmocka_unit_test(test_runt),
 		cmocka_unit_test(test_truncated_every_prefix_v4_tcp),
 		cmocka_unit_test(test_truncated_every_prefix_qinq_v6_ext_udp),
+		cmocka_unit_test(test_plain_fast_path_same_as_full),
 		cmocka_unit_test(test_addr_v4),
 		cmocka_unit_test(test_addr_v6),
 		cmocka_unit_test(test_addr_str_small_buffer),

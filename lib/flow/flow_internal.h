@@ -182,6 +182,23 @@ static inline bool flow_key_eq(const struct flow_hot *e, const struct flow_key *
 		((flow_ld64(p + 32) ^ k->w[4]) & mask)) == 0;
 }
 
+/*
+ * flow_hash5() of a key's words in registers: np_hash_words(0x9e3779b9, w, 5)
+ * written out (test_flow checks the two agree).
+ */
+static inline uint32_t flow_hash_w(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4)
+{
+	uint64_t h = 0x9e3779b9u;
+
+	h = np_hash_step(h, w0);
+	h = np_hash_step(h, w1);
+	h = np_hash_step(h, w2);
+	h = np_hash_step(h, w3);
+	h = np_hash_step(h, w4);
+	h = (h ^ (h >> 15)) * 0x2c1b3c6du;
+	return (uint32_t)(h ^ (h >> 12));
+}
+
 static inline uint32_t flow_hash5(const uint64_t w[5])
 {
 	return np_hash_words(0x9e3779b9u, w, 5);
@@ -189,15 +206,14 @@ static inline uint32_t flow_hash5(const uint64_t w[5])
 
 /*
  * Canonical key of a tuple: the two endpoints in a fixed order (any total
- * order does, as long as both directions agree), and its hash.
+ * order does, as long as both directions agree), and its hash. Addresses as
+ * the two 8-byte words of their struct np_addr, in memory order.
  * @return true when the tuple's source is key side 1.
  */
-static inline bool flow_key_make(struct flow_key *k, uint8_t segment, uint8_t proto,
-				 const struct np_addr *src, uint16_t sport,
-				 const struct np_addr *dst, uint16_t dport)
+static inline bool flow_key_make_words(struct flow_key *k, uint8_t segment, uint8_t proto,
+				       uint64_t s0, uint64_t s1, uint16_t sport, uint64_t d0,
+				       uint64_t d1, uint16_t dport)
 {
-	uint64_t s0 = flow_ld64(src->b), s1 = flow_ld64(src->b + 8);
-	uint64_t d0 = flow_ld64(dst->b), d1 = flow_ld64(dst->b + 8);
 	bool swap = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
 
 	k->w[0] = swap ? d0 : s0;
@@ -208,6 +224,15 @@ static inline bool flow_key_make(struct flow_key *k, uint8_t segment, uint8_t pr
 		       : flow_key_tail(sport, dport, proto, segment);
 	k->hash = flow_hash5(k->w);
 	return swap;
+}
+
+/* flow_key_make_words() of two struct np_addr (the words are their two halves). */
+static inline bool flow_key_make(struct flow_key *k, uint8_t segment, uint8_t proto,
+				 const struct np_addr *src, uint16_t sport,
+				 const struct np_addr *dst, uint16_t dport)
+{
+	return flow_key_make_words(k, segment, proto, flow_ld64(src->b), flow_ld64(src->b + 8),
+				   sport, flow_ld64(dst->b), flow_ld64(dst->b + 8), dport);
 }
 
 /* Index of the flow with key @p k, or FLOW_NIL. */

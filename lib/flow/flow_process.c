@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "flow_internal.h"
+#include "np_tunnel.h"
 
 /* Sequence distance below which a SYN counts as old (a retransmission), not a new ISN. */
 #define FLOW_SYN_WINDOW (1u << 30)
@@ -402,6 +403,78 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
 	}
 	tcp_refused(t, idx, pi, NP_FLOW_REFUSED_ICMP, now_ns, sink);
 	return 0;
+}
+
+int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+{
+	const struct flow_hot *e;
+	struct np_pkt_plain pp;
+	uint64_t s0, s1, d0, d1;
+	uint16_t sport, dport;
+	unsigned int dir;
+	uint32_t idx;
+	bool side, udp;
+	int cls = np_pkt_plain(frame, len, mode, &pp);
+
+	if (FLOW_UNLIKELY(cls < 0))
+		return NP_FLOW_FAST_NOT_PLAIN;
+	udp = cls == NP_PKT_UDP;
+	sport = np_pkt_plain_sport(frame, &pp);
+	dport = np_pkt_plain_dport(frame, &pp);
+	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
+	if (FLOW_UNLIKELY(
+		    udp ? dport == NP_TUNNEL_VXLAN_PORT
+			: (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST))))
+		goto whole;
+	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
+	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
+	/* flow_key_make_words() and flow_lookup(), the key kept in registers */
+	side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
+	{
+		const uint8_t proto = udp ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
+		const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
+			       w3 = side ? s1 : d1,
+			       w4 = side ? flow_key_tail(dport, sport, proto, segment)
+					 : flow_key_tail(sport, dport, proto, segment);
+		const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
+		const uint32_t hash = flow_hash_w(w0, w1, w2, w3, w4);
+
+		for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+			const struct flow_slot *sl = &t->slots[i];
+			const uint8_t *q;
+
+			idx = sl->idx;
+			if (idx == FLOW_NIL)
+				break;
+			if (sl->hash != hash)
+				continue;
+			q = (const uint8_t *)&t->hot[idx];
+			if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) |
+			     (flow_ld64(q + 16) ^ w2) | (flow_ld64(q + 24) ^ w3) |
+			     ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
+				break;
+		}
+	}
+	if (FLOW_UNLIKELY(idx == FLOW_NIL))
+		goto whole;
+	e = &t->hot[idx];
+	dir = side != !!(e->flags & FLOW_F_INIT_B);
+	/*
+	 * What process_udp() and process_tcp() would end with after the ageing
+	 * touch: UDP, the direction's "not SIP" verdict or no payload; TCP, no
+	 * payload, or payload of a direction already fingerprinted on a flow
+	 * that is not SIP (tcp_payload() returns at once).
+	 */
+	if (pp.payload_len != 0 &&
+	    (udp ? !(e->dflags[dir] & FLOW_D_NOT_SIP)
+		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP)))
+		goto whole;
+	flow_touch(t, idx, now_ns);
+	return cls;
+whole:
+	np_pkt_plain_info(frame, &pp, cls, pi);
+	return NP_FLOW_FAST_PARSED;
 }
 
 void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)

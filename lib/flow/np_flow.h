@@ -16,8 +16,11 @@
  * Usage, per worker:
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
- *  - per TCP, UDP or ICMP frame: np_pkt_parse(), then np_flow_process()
- *    (for a burst: np_flow_prefetch() on every frame first, then process);
+ *  - per frame of the wire: np_flow_fast(), which finishes a plain frame of
+ *    a flow with nothing more to inspect; for the others, np_pkt_parse()
+ *    (or the parse np_flow_fast() handed back), then np_flow_process() for
+ *    TCP, UDP and ICMP (for a burst: np_flow_prefetch() on every frame
+ *    first, then process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -99,6 +102,7 @@
 
 #include "np_ctr.h"
 #include "np_pkt.h"
+#include "np_pkt_plain.h"
 
 /** Size of one reassembly buffer: holds any header section np_sip_frame() accepts. */
 #define NP_FLOW_REASM_BUF_LEN 16384u
@@ -391,6 +395,34 @@ void np_flow_table_destroy(struct np_flow_table *t);
  */
 int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		    const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink);
+
+/** np_flow_fast(): not a plain frame, nothing parsed (np_pkt_parse(), then np_flow_process()). */
+#define NP_FLOW_FAST_NOT_PLAIN (-2)
+/** np_flow_fast(): a plain frame, parsed into *pi, that np_flow_process() must take. */
+#define NP_FLOW_FAST_PARSED (-1)
+
+/**
+ * The fast path of a frame: a plain frame (np_pkt_plain.h) of a known flow
+ * that needs nothing but its idle clock advanced costs the read of its
+ * headers and a lookup. Such frames are: UDP whose direction carries no SIP
+ * (its first datagram's verdict) or no payload; TCP without SYN, FIN or RST
+ * whose segment carries no payload, or payload on a flow that is not SIP
+ * and whose direction already spoke (its fingerprint taken). For them it
+ * does what np_pkt_parse_csum() and np_flow_process() would do together
+ * (the same ageing update; no events, nothing else). Any other frame (no
+ * flow yet, SIP, a first payload, connection set-up and tear-down, UDP to
+ * the VXLAN port, which the caller may decapsulate) changes nothing in the
+ * table.
+ *
+ * @param mode  enum np_pkt_csum_mode, as for np_pkt_parse_csum()
+ * @param pi    filled when NP_FLOW_FAST_PARSED is returned
+ * @return the class (NP_PKT_TCP or NP_PKT_UDP) when the frame is done with;
+ *         NP_FLOW_FAST_PARSED: a plain frame that needs the whole way, *pi
+ *         holds what np_pkt_parse_csum() gives it; NP_FLOW_FAST_NOT_PLAIN:
+ *         parse it with np_pkt_parse_csum().
+ */
+int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi);
 
 /**
  * Optional: start loading the hash-index line that np_flow_process() will

@@ -452,6 +452,15 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 	return 0;
 }
 
+int np_det_inspect_fast(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			uint32_t len, unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+{
+	_Static_assert(NP_DET_FAST_NOT_PLAIN == NP_FLOW_FAST_NOT_PLAIN &&
+			       NP_DET_FAST_PARSED == NP_FLOW_FAST_PARSED,
+		       "the flow layer's answers are the inspector's");
+	return np_flow_fast(ins->flows, segment, frame, len, mode, now_ns, pi);
+}
+
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {

@@ -281,6 +281,32 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 			     const uint8_t *frame, uint32_t len, const struct np_pkt_info *pi,
 			     uint64_t now_ns);
 
+/** np_det_inspect_fast(): not plain, nothing parsed (parse the frame, then inspect it). */
+#define NP_DET_FAST_NOT_PLAIN (-2)
+/** np_det_inspect_fast(): a plain frame, parsed into *pi, that needs the whole inspection. */
+#define NP_DET_FAST_PARSED (-1)
+
+/**
+ * The fast path for a frame of the wire: a plain frame (np_pkt_plain.h) of
+ * a known flow with nothing more to inspect (np_flow_fast(): a UDP direction
+ * judged not SIP, a TCP segment of a flow that is not SIP, an empty
+ * segment) costs the parse of its headers, a flow lookup and the flow's
+ * ageing update: the same outcome as np_pkt_parse_csum() then
+ * np_det_inspect_frame_ref(), which would cause no event, message or
+ * evidence for such a frame. UDP to the VXLAN port (a tunnel the caller may
+ * open) is never taken.
+ *
+ * @param mode  the caller's enum np_pkt_csum_mode
+ * @param pi    filled when NP_DET_FAST_PARSED is returned
+ * @return the class (NP_PKT_TCP or NP_PKT_UDP) when the frame is done with;
+ *         NP_DET_FAST_PARSED: plain, *pi holds its parse as
+ *         np_pkt_parse_csum() gives it, inspect it with
+ *         np_det_inspect_frame_ref(); NP_DET_FAST_NOT_PLAIN: parse it, then
+ *         inspect it.
+ */
+int np_det_inspect_fast(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
+			uint32_t len, unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi);
+
 /** Age flows and fragments; bounded by @p max_work. @return work done. */
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work);

@@ -250,6 +250,19 @@ int np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
 int np_pkt_parse_csum(const uint8_t *frame, uint32_t len, unsigned int mode,
 		      struct np_pkt_info *pi);
 
+/**
+ * np_pkt_parse_csum() without its fast path for plain frames (Ethernet, at
+ * most one 802.1Q tag, IPv4 without options or IPv6 without extension
+ * headers, TCP or UDP): every frame through the general parser. The result
+ * is the same by contract, field for field; this entry point exists so that
+ * tests and fuzzers can hold the fast path to that.
+ *
+ * @param mode  enum np_pkt_csum_mode; an unknown value is NP_PKT_CSUM_VERIFY
+ * @return the class, as np_pkt_parse().
+ */
+int np_pkt_parse_full(const uint8_t *frame, uint32_t len, unsigned int mode,
+		      struct np_pkt_info *pi);
+
 /** A parser with its checksum mode built in (np_pkt_parser()). */
 typedef int (*np_pkt_parse_fn)(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi);
 

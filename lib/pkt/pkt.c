@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "np_pkt.h"
+#include "np_pkt_plain.h"
 #include "pkt_internal.h"
 
 static const char *const class_names[NP_PKT_CLASS_MAX] = {
@@ -429,19 +430,15 @@ static inline int parse_ipv6(const uint8_t *f, uint32_t len, uint32_t off, struc
 	return soft ? soft : cls;
 }
 
-static inline __attribute__((always_inline)) int parse_frame(const uint8_t *frame, uint32_t len,
-							     struct np_pkt_info *pi,
-							     unsigned int mode)
+static inline __attribute__((always_inline)) int parse_general(const uint8_t *frame, uint32_t len,
+							       struct np_pkt_info *pi,
+							       unsigned int mode)
 {
 	uint32_t off = NP_ETH_HLEN;
 	unsigned int ntags = 0;
 	uint16_t et;
 	int cls;
 
-	/* Two memsets of <= 64 bytes each compile to a few vector stores; one
-	 * of the whole struct becomes `rep stos`, dearer than the parse itself. */
-	memset(pi, 0, offsetof(struct np_pkt_info, icmp_inner));
-	memset(&pi->icmp_inner, 0, sizeof(pi->icmp_inner));
 	if (NP_UNLIKELY(len < NP_ETH_HLEN)) {
 		cls = NP_PKT_RUNT;
 		goto out;
@@ -473,6 +470,46 @@ static inline __attribute__((always_inline)) int parse_frame(const uint8_t *fram
 out:
 	pi->cls = (uint8_t)cls;
 	return cls;
+}
+
+/* Two memsets of <= 64 bytes each compile to a few vector stores; one of the
+ * whole struct becomes `rep stos`, dearer than the parse itself. */
+static inline __attribute__((always_inline)) void info_clear(struct np_pkt_info *pi)
+{
+	memset(pi, 0, offsetof(struct np_pkt_info, icmp_inner));
+	memset(&pi->icmp_inner, 0, sizeof(pi->icmp_inner));
+}
+
+static inline __attribute__((always_inline)) int parse_frame(const uint8_t *frame, uint32_t len,
+							     struct np_pkt_info *pi,
+							     unsigned int mode)
+{
+	struct np_pkt_plain pp;
+	int cls;
+
+	/* the plain frame first (np_pkt_plain.h), the general parser for the rest */
+	cls = np_pkt_plain(frame, len, mode, &pp);
+	if (NP_LIKELY(cls >= 0)) {
+		np_pkt_plain_info(frame, &pp, cls, pi);
+		return cls;
+	}
+	info_clear(pi);
+	return parse_general(frame, len, pi, mode);
+}
+
+int np_pkt_parse_full(const uint8_t *frame, uint32_t len, unsigned int mode, struct np_pkt_info *pi)
+{
+	info_clear(pi);
+	switch (mode) {
+	case NP_PKT_CSUM_ACCEPT_ZERO:
+		return parse_general(frame, len, pi, NP_PKT_CSUM_ACCEPT_ZERO);
+	case NP_PKT_CSUM_ACCEPT:
+		return parse_general(frame, len, pi, NP_PKT_CSUM_ACCEPT);
+	case NP_PKT_CSUM_IGNORE:
+		return parse_general(frame, len, pi, NP_PKT_CSUM_IGNORE);
+	default:
+		return parse_general(frame, len, pi, NP_PKT_CSUM_VERIFY);
+	}
 }
 
 int np_pkt_parse(const uint8_t *frame, uint32_t len, struct np_pkt_info *pi)
