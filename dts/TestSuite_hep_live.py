@@ -168,14 +168,7 @@ def test_broken_hep_counted_live(tmp_path, natprobe_bin):
     cfg, _ = live_config(tmp_path, listen)
     probe = Background(natprobe_bin, cfg, tmp_path, 60)
     try:
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(addr, timeout=0.2).close()
-                break
-            except OSError:
-                assert probe.proc.poll() is None, probe.describe()
-                time.sleep(0.1)
+        probe.wait_listening(addr)
         good = hep3(OPTIONS)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         datagrams = [

@@ -222,18 +222,6 @@ def options(i):
             b"CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % (i, i))
 
 
-def wait_listening(addr, probe):
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(addr, timeout=0.2).close()
-            return
-        except OSError:
-            assert probe.proc.poll() is None, probe.describe()
-            time.sleep(0.1)
-    raise AssertionError("hep.listen never came up\n" + probe.describe())
-
-
 @pytest.mark.parametrize("transport", ["udp", "tcp"])
 def test_own_packets_do_not_loop(tmp_path, natprobe_bin, transport):
     """Steps: natprobe run whose export.hep_collector is its own hep.listen
@@ -248,7 +236,7 @@ def test_own_packets_do_not_loop(tmp_path, natprobe_bin, transport):
     cfg, _ = probe_config(tmp_path, "loop", listen, collector=listen, transport=transport)
     probe = Background(natprobe_bin, cfg, tmp_path, 60)
     try:
-        wait_listening(addr, probe)
+        probe.wait_listening(addr)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         n = 100
         for i in range(n):
@@ -279,7 +267,7 @@ def test_relay_off(tmp_path, natprobe_bin):
     cfg, _ = probe_config(tmp_path, "norelay", listen, collector=listen, relay=False)
     probe = Background(natprobe_bin, cfg, tmp_path, 60)
     try:
-        wait_listening(addr, probe)
+        probe.wait_listening(addr)
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for i in range(20):
             u.sendto(hep3(options(i)), addr)

@@ -451,6 +451,21 @@ class Background:
             self.cfg, self.proc.poll(), self.cfg.read_text(), self.out.read_text()[-3000:],
             self.err.read_text()[-3000:])
 
+    def wait_listening(self, addr, timeout_s=15):
+        """Until a TCP connection to addr (host, port) succeeds: the probe's
+        hep.listen (or any TCP listener it opens) is up. Fails at once if the
+        probe exits, and after timeout_s."""
+        import socket
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(addr, timeout=0.2).close()
+                return
+            except OSError:
+                assert self.proc.poll() is None, self.describe()
+                time.sleep(0.1)
+        raise AssertionError("%s:%d never came up\n%s" % (addr[0], addr[1], self.describe()))
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
