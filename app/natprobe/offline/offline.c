@@ -371,8 +371,48 @@ static bool hep_frame(struct np_offline *o, struct np_offline_input *in, const s
 	return true;
 }
 
-/* One captured frame: window, filter, segment, tunnel, HEP, inspection. */
-static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse)
+/*
+ * Might a plain frame (np_pkt_plain.h) be to or from the HEP port? Reads
+ * its ports where a plain frame has them; true when the frame is too short
+ * to say (such a frame is not plain either). Only for the fast path's
+ * choice: a carrier is never taken there.
+ */
+static inline bool hep_port_maybe(const struct np_offline *o, const uint8_t *d, uint32_t len)
+{
+	uint32_t off = 14;
+	uint16_t et, sp, dp;
+
+	if (o->hep_tcp == NULL)
+		return false;
+	if (len < 18)
+		return true;
+	et = (uint16_t)(d[12] << 8 | d[13]);
+	if (et == 0x8100) {
+		et = (uint16_t)(d[16] << 8 | d[17]);
+		off = 18;
+	}
+	off += et == 0x86dd ? 40 : 20;
+	if (len < off + 4)
+		return true;
+	sp = (uint16_t)(d[off] << 8 | d[off + 1]);
+	dp = (uint16_t)(d[off + 2] << 8 | d[off + 3]);
+	return sp == o->conf.hep.port || dp == o->conf.hep.port;
+}
+
+/*
+ * One captured frame: window, filter, segment, tunnel, HEP, inspection.
+ *
+ * A plain frame (np_pkt_plain.h) of an interface with its segment, on a
+ * segment one file feeds (no two-wire test, which reads the frame's
+ * addresses), that is not to or from the HEP port, first goes the live
+ * worker's fast path (np_det_inspect_fast()): when its flow is known and
+ * has nothing more to inspect, the lookup and the flow's ageing touch are
+ * all it costs, with the same outcome as the whole way (no event, message
+ * or evidence comes of such a frame there either); the frame is counted as
+ * the whole way counts it. Otherwise its parse is kept for the whole way.
+ */
+static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse,
+		  unsigned int mode)
 {
 	struct np_offline_input *in = NULL;
 	const uint8_t *data = f->data;
@@ -395,7 +435,35 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	}
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
+	if (__builtin_expect(f->iface < in->n_iface_seg, 1) && (seg = in->iface_seg[f->iface]) >= 0 &&
+	    !o->seg[seg].multi && !hep_port_maybe(o, data, len)) {
+		/* o->last_ns as seen() leaves it, which the whole way passes on */
+		uint64_t now = f->ts_ns > o->last_ns ? f->ts_ns : o->last_ns;
+
+		cls = np_det_inspect_fast(o->ins, (uint8_t)seg, data, len, mode, now, &pi);
+		if (__builtin_expect(cls >= 0, 1)) {
+			struct np_offline_seg *sg = &o->seg[seg];
+
+			o->frames++;
+			o->bytes += f->wire_len;
+			o->frame_class[cls]++;
+			seen(o, f->ts_ns);
+			/* account() for a segment of one file */
+			if (sg->frames == 0 || f->ts_ns < sg->first)
+				sg->first = f->ts_ns;
+			if (f->ts_ns > sg->last)
+				sg->last = f->ts_ns;
+			sg->frames++;
+			in->seg_frames[seg]++;
+			return;
+		}
+		if (cls == NP_DET_FAST_PARSED) {
+			cls = pi.cls;
+			goto parsed;
+		}
+	}
 	cls = parse(data, len, &pi);
+parsed:
 	if (__builtin_expect(o->hep_tcp != NULL &&
 				     ((pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port) ||
 				      (pi.cls == NP_PKT_TCP && (pi.dport == o->conf.hep.port ||
@@ -469,7 +537,8 @@ inspect:
 
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
 {
-	const np_pkt_parse_fn parse = np_pkt_parser(csum_mode(o));
+	const unsigned int mode = csum_mode(o);
+	const np_pkt_parse_fn parse = np_pkt_parser(mode);
 	struct np_frame f;
 	uint64_t log_events = 0, frames_read = 0;
 	bool have = np_capture_next(&o->cap, &f) == 1;
@@ -495,7 +564,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 			o->after_to++;
 			break;
 		}
-		frame(o, &f, parse);
+		frame(o, &f, parse, mode);
 		if (++frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
 			np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
 			if (tick != NULL)
