@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,27 @@ static void tuple_of(const struct flow_key *k, struct np_nat_tuple *t)
 	t->dst = k->dst;
 	t->sport = k->sport;
 	t->dport = k->dport;
+}
+
+/* The first 36 bytes of a flow key are a tuple's, field for field. */
+_Static_assert(offsetof(struct flow_key, src) == offsetof(struct np_nat_tuple, src) &&
+		       offsetof(struct flow_key, dst) == offsetof(struct np_nat_tuple, dst) &&
+		       offsetof(struct flow_key, sport) == offsetof(struct np_nat_tuple, sport) &&
+		       offsetof(struct flow_key, dport) == offsetof(struct np_nat_tuple, dport) &&
+		       sizeof(struct np_nat_tuple) == 36,
+	       "a flow key starts with a tuple");
+
+/* Do 36 bytes at @p a and @p b agree (a tuple, or a key's tuple part)? Word loads, no call. */
+static inline bool tuple_bytes_eq(const void *a, const void *b)
+{
+	uint64_t x[4], y[4];
+	uint32_t x4, y4;
+
+	memcpy(x, a, 32);
+	memcpy(y, b, 32);
+	memcpy(&x4, (const uint8_t *)a + 32, 4);
+	memcpy(&y4, (const uint8_t *)b + 32, 4);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x4 ^ y4)) == 0;
 }
 
 static uint32_t flow_hash(const struct np_nat_learner *l, const struct flow_key *k)
@@ -268,13 +290,14 @@ static void index_unlink(struct np_nat_learner *l, uint32_t s, unsigned int side
  */
 static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
 {
-	struct flow_key sk;
-
 	node = node == NAT_NIL ? l->bheads[flow_hash(l, k) & l->bmask]
 			       : l->bind[node / 2].nnext[node % 2];
 	for (; node != NAT_NIL; node = l->bind[node / 2].nnext[node % 2]) {
-		side_key(&l->bind[node / 2].b, node % 2, &sk);
-		if (memcmp(&sk, k, sizeof(sk)) == 0)
+		const struct np_nat_binding *b = &l->bind[node / 2].b;
+
+		/* side_key() of the node equal to k, compared field by field */
+		if ((node % 2 ? b->seg_b : b->seg_a) == k->segment && b->proto == k->proto &&
+		    tuple_bytes_eq(node % 2 ? &b->b : &b->a, k))
 			return node;
 	}
 	return NAT_NIL;

@@ -535,17 +535,56 @@ inspect:
 	}
 }
 
+/* The frames of one pcap file, in libpcap's read loop (np_capture_loop()). */
+struct run_loop {
+	struct np_offline *o;
+	np_pkt_parse_fn parse;
+	unsigned int mode;
+	uint64_t frames_read;
+	void (*tick)(void *ctx, uint64_t now_ns);
+	void *ctx;
+};
+
+/* np_offline_run()'s loop body for one frame; nonzero: stop reading. */
+static int run_frame(void *ctx, const struct np_frame *f)
+{
+	struct run_loop *r = ctx;
+	struct np_offline *o = r->o;
+
+	if (o->failed)
+		return 1;
+	if (o->to_ns != 0 && f->ts_ns > o->to_ns) {
+		o->after_to++;
+		return 1;
+	}
+	frame(o, f, r->parse, r->mode);
+	if (++r->frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
+		np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
+		if (r->tick != NULL)
+			r->tick(r->ctx, o->last_ns);
+	}
+	return o->failed;
+}
+
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
 {
 	const unsigned int mode = csum_mode(o);
 	const np_pkt_parse_fn parse = np_pkt_parser(mode);
 	struct np_frame f;
 	uint64_t log_events = 0, frames_read = 0;
-	bool have = np_capture_next(&o->cap, &f) == 1;
+	bool have = false;
 	bool any_log = false;
 
 	for (unsigned int i = 0; i < o->n_inputs; i++)
 		any_log |= o->inputs[i].msg != NULL;
+	/* One pcap file and nothing to merge it with: libpcap's loop calls back */
+	if (!any_log) {
+		struct run_loop r = { o, parse, mode, 0, tick, ctx };
+
+		if (np_capture_loop(&o->cap, run_frame, &r) != 0)
+			goto end;
+	}
+	have = np_capture_next(&o->cap, &f) == 1;
 	while (!o->failed) {
 		uint64_t lts;
 		int li = any_log ? next_log(o, &lts) : -1;
@@ -572,6 +611,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 		}
 		have = np_capture_next(&o->cap, &f) == 1;
 	}
+end:
 	/* End of the inputs: HEP connections still open end here (what they hold is read). */
 	if (o->hep_tcp != NULL)
 		np_hep_tcp_finish(o->hep_tcp, o->last_ns);
