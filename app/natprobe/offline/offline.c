@@ -4,6 +4,7 @@
  * parser, the decapsulator and the inspector; the warnings and the report.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,24 +380,25 @@ static bool hep_frame(struct np_offline *o, struct np_offline_input *in, const s
  */
 static inline bool hep_port_maybe(const struct np_offline *o, const uint8_t *d, uint32_t len)
 {
-	uint32_t off = 14;
-	uint16_t et, sp, dp;
+	const uint16_t port = htons(o->conf.hep.port); /* as the frame has it */
+	uint32_t off = 14 + 20;
+	uint16_t et, p[2];
 
 	if (o->hep_tcp == NULL)
 		return false;
 	if (len < 18)
 		return true;
-	et = (uint16_t)(d[12] << 8 | d[13]);
-	if (et == 0x8100) {
-		et = (uint16_t)(d[16] << 8 | d[17]);
-		off = 18;
+	memcpy(&et, d + 12, 2);
+	if (et == htons(0x8100)) {
+		memcpy(&et, d + 16, 2);
+		off += 4;
 	}
-	off += et == 0x86dd ? 40 : 20;
+	if (et == htons(0x86dd))
+		off += 20;
 	if (len < off + 4)
 		return true;
-	sp = (uint16_t)(d[off] << 8 | d[off + 1]);
-	dp = (uint16_t)(d[off + 2] << 8 | d[off + 3]);
-	return sp == o->conf.hep.port || dp == o->conf.hep.port;
+	memcpy(p, d + off, 4);
+	return p[0] == port || p[1] == port;
 }
 
 /*
