@@ -163,14 +163,20 @@ static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t
 
 /* ---- pending flows ---- */
 
-static uint32_t pend_find(const struct np_nat_learner *l, const struct flow_key *k)
+/* The pending flow of key @p k, whose flow_hash() is @p h; NAT_NIL when none. */
+static uint32_t pend_find_h(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
 {
-	uint32_t i = l->fheads[flow_hash(l, k) & l->fmask];
+	uint32_t i = l->fheads[h & l->fmask];
 
 	for (; i != NAT_NIL; i = l->pend[i].fnext)
 		if (memcmp(&l->pend[i].k, k, sizeof(*k)) == 0)
 			return i;
 	return NAT_NIL;
+}
+
+static uint32_t pend_find(const struct np_nat_learner *l, const struct flow_key *k)
+{
+	return pend_find_h(l, k, flow_hash(l, k));
 }
 
 static void pend_unlink_fp(struct np_nat_learner *l, uint32_t i, unsigned int d)
@@ -225,7 +231,8 @@ static void pend_release(struct np_nat_learner *l, uint32_t i)
 	p->live = false;
 }
 
-static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k)
+/* A pending flow for key @p k, whose flow_hash() is @p h. */
+static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i = l->cursor;
 	struct pend *p = &l->pend[i];
@@ -239,7 +246,7 @@ static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k)
 	memset(p, 0, sizeof(*p));
 	p->k = *k;
 	p->live = true;
-	p->fb = flow_hash(l, k) & l->fmask;
+	p->fb = h & l->fmask;
 	p->fprev = NAT_NIL;
 	p->fnext = l->fheads[p->fb];
 	if (p->fnext != NAT_NIL)
@@ -288,10 +295,8 @@ static void index_unlink(struct np_nat_learner *l, uint32_t s, unsigned int side
  * Next index node after @p node (NAT_NIL: the chain start) whose side key
  * is @p k; returns the node (slot * 2 + side) or NAT_NIL.
  */
-static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
+static uint32_t index_scan(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
 {
-	node = node == NAT_NIL ? l->bheads[flow_hash(l, k) & l->bmask]
-			       : l->bind[node / 2].nnext[node % 2];
 	for (; node != NAT_NIL; node = l->bind[node / 2].nnext[node % 2]) {
 		const struct np_nat_binding *b = &l->bind[node / 2].b;
 
@@ -303,18 +308,37 @@ static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key
 	return NAT_NIL;
 }
 
+/* The first index node of key @p k, whose flow_hash() is @p h, or NAT_NIL. */
+static uint32_t index_first(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
+{
+	return index_scan(l, k, l->bheads[h & l->bmask]);
+}
+
+static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
+{
+	if (node == NAT_NIL)
+		return index_first(l, k, flow_hash(l, k));
+	return index_scan(l, k, l->bind[node / 2].nnext[node % 2]);
+}
+
 /* The learned binding of flow @p k whose other side is on segment @p seg, or NAT_NIL. */
-static uint32_t bound_on(const struct np_nat_learner *l, const struct flow_key *k, uint8_t seg)
+static uint32_t bound_on_h(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h,
+			   uint8_t seg)
 {
 	uint32_t n;
 
-	for (n = index_next(l, k, NAT_NIL); n != NAT_NIL; n = index_next(l, k, n)) {
+	for (n = index_first(l, k, h); n != NAT_NIL; n = index_next(l, k, n)) {
 		const struct np_nat_binding *b = &l->bind[n / 2].b;
 
 		if (!b->is_static && (n % 2 ? b->seg_a : b->seg_b) == seg)
 			return n / 2;
 	}
 	return NAT_NIL;
+}
+
+static uint32_t bound_on(const struct np_nat_learner *l, const struct flow_key *k, uint8_t seg)
+{
+	return bound_on_h(l, k, flow_hash(l, k), seg);
 }
 
 /* Build the translation entries of a binding; returns how many (bit i = entry i). */
@@ -578,10 +602,11 @@ static uint32_t bind_make(struct np_nat_learner *l, uint32_t i, uint32_t j, uint
  * against the bindings the flow already has, fill in what they lacked,
  * withdraw those it contradicts.
  */
-static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, uint64_t ts)
+static void check_bound(struct np_nat_learner *l, uint32_t i, uint32_t h, unsigned int d,
+			uint64_t ts)
 {
 	const struct flow_key *k = &l->pend[i].k;
-	uint32_t n = index_next(l, k, NAT_NIL);
+	uint32_t n = index_first(l, k, h);
 
 	while (n != NAT_NIL) {
 		struct bslot *bs = &l->bind[n / 2];
@@ -599,7 +624,7 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
 		    from_msg(&l->pend[j].fp[d]) == from_msg(&l->pend[i].fp[d]) &&
 		    !same_fp(&l->pend[j].fp[d], &l->pend[i].fp[d])) {
 			bind_remove(l, n / 2, NP_NAT_EV_WITHDRAWN);
-			n = index_next(l, k, NAT_NIL);
+			n = index_first(l, k, h);
 			continue;
 		}
 		if (ts > bs->b.last_seen_ns)
@@ -616,13 +641,13 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
  * flow is bound already (its bindings refreshed), or holds a connection
  * start's fingerprint in that direction within the window.
  */
-static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, unsigned int d,
-			 uint64_t ts)
+static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, uint32_t h,
+			 unsigned int d, uint64_t ts)
 {
-	uint32_t i = pend_find(l, k);
+	uint32_t i = pend_find_h(l, k, h);
 	bool known = false;
 
-	for (uint32_t n = index_next(l, k, NAT_NIL); n != NAT_NIL; n = index_next(l, k, n)) {
+	for (uint32_t n = index_first(l, k, h); n != NAT_NIL; n = index_next(l, k, n)) {
 		struct np_nat_binding *b = &l->bind[n / 2].b;
 
 		if (b->is_static)
@@ -648,7 +673,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	struct np_nat_tuple t;
 	struct fpv v;
 	struct pend *p;
-	uint32_t i, q;
+	uint32_t i, q, kh;
 
 	if (!l || !fp || fp->segment >= NP_MAX_SEGMENTS || fp->proto == 0 || fp->dir > 1)
 		return -EINVAL;
@@ -666,17 +691,18 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	t.sport = fp->sport;
 	t.dport = fp->dport;
 	key_make(&k, fp->segment, fp->proto, &t);
+	kh = flow_hash(l, &k); /* once: the pending table, the index and bound_on() use it */
 
 	/*
 	 * A message's fingerprint (v.len 0) where the connection is known from
 	 * its start, or bound already: a sign of life, not news. One binding is
 	 * learned once, whichever of the two teaches it first.
 	 */
-	if (from_msg(&v) && msg_is_known(l, &k, d, v.ts))
+	if (from_msg(&v) && msg_is_known(l, &k, kh, d, v.ts))
 		return 0;
-	i = pend_find(l, &k);
+	i = pend_find_h(l, &k, kh);
 	if (i == NAT_NIL) {
-		i = pend_alloc(l, &k);
+		i = pend_alloc(l, &k, kh);
 	} else {
 		p = &l->pend[i];
 		if (p->last_ts + l->conf.window_ns < fp->ts_ns)
@@ -697,7 +723,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	if (v.ts > p->last_ts)
 		p->last_ts = v.ts;
 
-	check_bound(l, i, d, v.ts);
+	check_bound(l, i, kh, d, v.ts);
 	if (p->ambiguous)
 		return 0;
 
@@ -765,7 +791,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 			l->st.v[NP_NAT_STAT_AMBIGUOUS]++;
 			continue;
 		}
-		s = bound_on(l, &p->k, seg);
+		s = bound_on_h(l, &p->k, kh, seg);
 		if (s != NAT_NIL && bound_on(l, &l->pend[r].k, p->k.segment) == s)
 			continue; /* joined already */
 		if (s != NAT_NIL || bound_on(l, &l->pend[r].k, p->k.segment) != NAT_NIL) {
