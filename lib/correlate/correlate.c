@@ -970,6 +970,8 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	{
 		struct det_live *lv = &c->live[b->id % DET_MAX_LIVE];
 
+		if (b->id % DET_MAX_LIVE >= c->live_end)
+			c->live_end = b->id % DET_MAX_LIVE + 1;
 		lv->id = b->id;
 		lv->mask = 3;
 		lv->proto = b->proto;
@@ -1125,7 +1127,7 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
 	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
 		return; /* nothing learned: nothing to walk */
-	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
+	for (unsigned int i = 0; i < c->live_end; i++) { /* the slots ever written */
 		const struct det_live *lv = &c->live[i];
 
 		if (lv->id != 0)

@@ -297,6 +297,7 @@ struct np_det_correlator {
 	struct det_first first[DET_MAX_FIRST]; /* key % DET_MAX_FIRST */
 	uint32_t binding_rec[DET_MAX_XLAT];    /* binding id % DET_MAX_XLAT -> record id */
 	struct det_live live[DET_MAX_LIVE];    /* binding id % DET_MAX_LIVE */
+	unsigned int live_end;		       /* live[] slots [0, live_end) were ever written */
 	/* Learned bindings whose record waits out the join window (ambiguity, seq offset). */
 	struct np_nat_binding pending_bindings[DET_MAX_PENDING_BINDINGS];
 	unsigned int n_pending_bindings;

@@ -97,6 +97,7 @@ struct np_nat_learner {
 	struct bslot *bind;
 	uint32_t nbind;
 	uint32_t free_head;
+	uint32_t bind_end; /* slots [0, bind_end) were ever taken (the free list starts at 0) */
 	uint32_t *bheads;
 	uint32_t bmask;
 };
@@ -443,6 +444,8 @@ static uint32_t bind_take(struct np_nat_learner *l)
 		return NAT_NIL;
 	}
 	l->free_head = l->bind[s].free_next;
+	if (s >= l->bind_end)
+		l->bind_end = s + 1;
 	memset(&l->bind[s], 0, sizeof(l->bind[s]));
 	l->bind[s].used = true;
 	l->bind[s].b.id = l->next_id++;
@@ -835,7 +838,8 @@ int np_nat_expire(struct np_nat_learner *l, uint64_t now_ns)
 
 	if (!l)
 		return -EINVAL;
-	for (s = 0; s < l->nbind; s++) {
+	/* once a second on the control thread: only the slots ever taken */
+	for (s = 0; s < l->bind_end; s++) {
 		const struct bslot *bs = &l->bind[s];
 
 		if (!bs->used || bs->b.is_static || now_ns <= bs->b.last_seen_ns ||
