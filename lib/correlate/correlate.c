@@ -1127,7 +1127,8 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
 	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
 		return; /* nothing learned: nothing to walk */
-	for (unsigned int i = 0; i < c->live_end; i++) { /* the slots ever written */
+	/* the slots ever written: live_end, not DET_MAX_LIVE */
+	for (unsigned int i = 0; i < c->live_end; i++) {
 		const struct det_live *lv = &c->live[i];
 
 		if (lv->id != 0)
@@ -1250,7 +1251,8 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->hdr = a->hdr;
 	n->ref = s->ref;
 	n->status = s->is_request ? 0 : s->status;
-	det_copy_text(n->method, sizeof(n->method), s, s->is_request ? SIP_STR(s, method_text) : "");
+	det_copy_text(n->method, sizeof(n->method), s,
+		      s->is_request ? SIP_STR(s, method_text) : "");
 	det_copy_text(n->call_id, sizeof(n->call_id), s, SIP_STR(s, call_id));
 	det_copy_text(n->cseq, sizeof(n->cseq), s, SIP_STR(s, cseq_text));
 	det_copy_text(n->value, sizeof(n->value), s, np_det_sip_str(s, a->value));

@@ -488,7 +488,7 @@ int np_capture_loop(struct np_capture *c, np_capture_frame_fn cb, void *ctx)
 	rc = pcap_loop(in->pcap, -1, loop_packet, (u_char *)&lc);
 	if (rc == PCAP_ERROR)
 		stop_reading(in, np_instream_error(in->st)[0] ? np_instream_error(in->st)
-							       : pcap_geterr(in->pcap));
+							      : pcap_geterr(in->pcap));
 	if (!lc.stopped) {
 		in->eof = true;
 		in->has_next = false;

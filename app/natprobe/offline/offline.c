@@ -437,8 +437,9 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	}
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
-	if (__builtin_expect(f->iface < in->n_iface_seg, 1) && (seg = in->iface_seg[f->iface]) >= 0 &&
-	    !o->seg[seg].multi && !hep_port_maybe(o, data, len)) {
+	if (__builtin_expect(f->iface < in->n_iface_seg, 1) &&
+	    (seg = in->iface_seg[f->iface]) >= 0 && !o->seg[seg].multi &&
+	    !hep_port_maybe(o, data, len)) {
 		/* o->last_ns as seen() leaves it, which the whole way passes on */
 		uint64_t now = f->ts_ns > o->last_ns ? f->ts_ns : o->last_ns;
 
