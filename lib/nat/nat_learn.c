@@ -478,7 +478,8 @@ static void bind_remove(struct np_nat_learner *l, uint32_t s, enum np_nat_event 
 /* Withdraw every learned binding of flow @p k. */
 static void withdraw_flow(struct np_nat_learner *l, const struct flow_key *k)
 {
-	uint32_t n = index_next(l, k, NAT_NIL);
+	const uint32_t h = flow_hash(l, k);
+	uint32_t n = index_first(l, k, h);
 
 	while (n != NAT_NIL) {
 		if (l->bind[n / 2].b.is_static) {
@@ -486,12 +487,19 @@ static void withdraw_flow(struct np_nat_learner *l, const struct flow_key *k)
 			continue;
 		}
 		bind_remove(l, n / 2, NP_NAT_EV_WITHDRAWN);
-		n = index_next(l, k, NAT_NIL);
+		n = index_first(l, k, h);
 	}
 }
 
 static void mark_ambiguous(struct np_nat_learner *l, uint32_t i)
 {
+	/*
+	 * Marked already: its bindings went then, and an ambiguous flow joins
+	 * none (np_nat_fingerprint() skips it on either side) until
+	 * pend_reset() clears the mark, so there is nothing to withdraw.
+	 */
+	if (l->pend[i].ambiguous)
+		return;
 	l->pend[i].ambiguous = true;
 	withdraw_flow(l, &l->pend[i].k);
 }
