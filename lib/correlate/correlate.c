@@ -970,6 +970,8 @@ static void on_binding(struct np_det_correlator *c, const struct np_nat_binding 
 	{
 		struct det_live *lv = &c->live[b->id % DET_MAX_LIVE];
 
+		if (b->id % DET_MAX_LIVE >= c->live_end)
+			c->live_end = b->id % DET_MAX_LIVE + 1;
 		lv->id = b->id;
 		lv->mask = 3;
 		lv->proto = b->proto;
@@ -1125,7 +1127,8 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 	c->next_expire_ns = now_ns + DET_EXPIRE_EVERY_NS;
 	if (np_nat_learner_stats(c->learner)->v[NP_NAT_STAT_BINDINGS_ACTIVE] == 0)
 		return; /* nothing learned: nothing to walk */
-	for (unsigned int i = 0; i < DET_MAX_LIVE; i++) {
+	/* the slots ever written: live_end, not DET_MAX_LIVE */
+	for (unsigned int i = 0; i < c->live_end; i++) {
 		const struct det_live *lv = &c->live[i];
 
 		if (lv->id != 0)
@@ -1248,10 +1251,11 @@ static void remember_named(struct np_det_correlator *c, const struct np_det_sip 
 	n->hdr = a->hdr;
 	n->ref = s->ref;
 	n->status = s->is_request ? 0 : s->status;
-	det_copy_str(n->method, sizeof(n->method), s->is_request ? SIP_STR(s, method_text) : "");
-	det_copy_str(n->call_id, sizeof(n->call_id), SIP_STR(s, call_id));
-	det_copy_str(n->cseq, sizeof(n->cseq), SIP_STR(s, cseq_text));
-	det_copy_str(n->value, sizeof(n->value), np_det_sip_str(s, a->value));
+	det_copy_text(n->method, sizeof(n->method), s,
+		      s->is_request ? SIP_STR(s, method_text) : "");
+	det_copy_text(n->call_id, sizeof(n->call_id), s, SIP_STR(s, call_id));
+	det_copy_text(n->cseq, sizeof(n->cseq), s, SIP_STR(s, cseq_text));
+	det_copy_text(n->value, sizeof(n->value), s, np_det_sip_str(s, a->value));
 	xi = xlat_find(c, &ep);
 	if (xi >= 0) {
 		raise_translated_route(c, n, xi, false);
@@ -1652,9 +1656,9 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 			c->txn_due_ns = t->req_ns + 64 * c->t1_ns;
 		t->segment = (int8_t)s->segment;
 		t->flow = s->flow;
-		det_copy_str(t->method, sizeof(t->method), SIP_STR(s, method_text));
-		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
-		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
+		det_copy_text(t->method, sizeof(t->method), s, SIP_STR(s, method_text));
+		det_copy_text(t->call_id, sizeof(t->call_id), s, SIP_STR(s, call_id));
+		det_copy_text(t->cseq, sizeof(t->cseq), s, SIP_STR(s, cseq_text));
 		return;
 	}
 	{
@@ -1675,9 +1679,10 @@ static void check_transaction(struct np_det_correlator *c, const struct np_det_s
 		t->flow.sport = s->flow.dport;
 		t->flow.dport = s->flow.sport;
 		t->flow.proto = s->flow.proto;
-		det_copy_str(t->method, sizeof(t->method), cseq_method_text(SIP_STR(s, cseq_text)));
-		det_copy_str(t->call_id, sizeof(t->call_id), SIP_STR(s, call_id));
-		det_copy_str(t->cseq, sizeof(t->cseq), SIP_STR(s, cseq_text));
+		det_copy_text(t->method, sizeof(t->method), s,
+			      cseq_method_text(SIP_STR(s, cseq_text)));
+		det_copy_text(t->call_id, sizeof(t->call_id), s, SIP_STR(s, call_id));
+		det_copy_text(t->cseq, sizeof(t->cseq), s, SIP_STR(s, cseq_text));
 	}
 	if (s->status < 200) {
 		t->provisional = true;

@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "np_correlate.h"
 #include "np_hash.h"
@@ -27,6 +30,38 @@ static inline void det_copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 #pragma GCC diagnostic pop
+
+/*
+ * det_copy_str() of @p src, a text of summary @p s (np_det_sip_str()), or any
+ * other string. A text's bytes up to the summary's text_len are all written
+ * (the texts lie one after the other), so it is read 16 bytes at a time
+ * within them: the first block with its NUL ends the copy, no strnlen and
+ * memcpy calls for the short texts of a message (method, CSeq, Call-ID,
+ * header values: several per message on the control thread). The bytes of
+ * @p dst after the NUL are then those of the following texts (dst holds a
+ * string; nothing reads past its NUL). Longer texts, texts at the end of the
+ * area, and strings from elsewhere take det_copy_str().
+ */
+static inline void det_copy_text(char *dst, size_t size, const struct np_det_sip *s,
+				 const char *src)
+{
+#if defined(__SSE2__)
+	if (src >= s->text && src < s->text + s->text_len) {
+		size_t avail = (size_t)(s->text + s->text_len - src);
+
+		for (size_t k = 0; k < 64 && k + 16 <= avail && k + 16 <= size; k += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(src + k));
+			unsigned int m = (unsigned int)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(v, _mm_setzero_si128()));
+
+			_mm_storeu_si128((__m128i *)(void *)(dst + k), v);
+			if (m != 0)
+				return; /* dst[k + ctz(m)] is the NUL, within size */
+		}
+	}
+#endif
+	det_copy_str(dst, size, src);
+}
 
 /* An endpoint: address and port (0 = any port) of one protocol. */
 struct det_ep {
@@ -262,6 +297,7 @@ struct np_det_correlator {
 	struct det_first first[DET_MAX_FIRST]; /* key % DET_MAX_FIRST */
 	uint32_t binding_rec[DET_MAX_XLAT];    /* binding id % DET_MAX_XLAT -> record id */
 	struct det_live live[DET_MAX_LIVE];    /* binding id % DET_MAX_LIVE */
+	unsigned int live_end;		       /* live[] slots [0, live_end) were ever written */
 	/* Learned bindings whose record waits out the join window (ambiguity, seq offset). */
 	struct np_nat_binding pending_bindings[DET_MAX_PENDING_BINDINGS];
 	unsigned int n_pending_bindings;

@@ -3,8 +3,23 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "np_nat.h"
+
+/* np_addr_is_v4() without the call: the IPv4-mapped prefix, as two loads. */
+static inline bool is_v4(const struct np_addr *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint64_t a0, p0;
+	uint32_t a1, p1;
+
+	memcpy(&a0, a->b, 8);
+	memcpy(&a1, a->b + 8, 4);
+	memcpy(&p0, prefix, 8);
+	memcpy(&p1, prefix + 8, 4);
+	return a0 == p0 && a1 == p1;
+}
 
 static uint32_t v4_of(const struct np_addr *a)
 {
@@ -40,7 +55,7 @@ bool np_nat_addr_is_private(const struct np_addr *a)
 {
 	if (!a)
 		return false;
-	if (np_addr_is_v4(a))
+	if (is_v4(a))
 		return v4_private(v4_of(a));
 	return v6_loopback(a) || (a->b[0] & 0xfe) == 0xfc ||	/* fc00::/7 */
 	       (a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80) || /* fe80::/10 */
@@ -53,7 +68,7 @@ bool np_nat_addr_is_public(const struct np_addr *a)
 
 	if (!a)
 		return false;
-	if (!np_addr_is_v4(a))
+	if (!is_v4(a))
 		return (a->b[0] & 0xe0) == 0x20; /* 2000::/3 */
 	v = v4_of(a);
 	return !v4_private(v) && !in4(v, 0, 8) && (v >> 28) != 0xe && (v >> 28) != 0xf;

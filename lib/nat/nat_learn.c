@@ -15,6 +15,7 @@
  */
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,7 @@ struct np_nat_learner {
 	struct bslot *bind;
 	uint32_t nbind;
 	uint32_t free_head;
+	uint32_t bind_end; /* slots [0, bind_end) were ever taken (the free list starts at 0) */
 	uint32_t *bheads;
 	uint32_t bmask;
 };
@@ -124,6 +126,27 @@ static void tuple_of(const struct flow_key *k, struct np_nat_tuple *t)
 	t->dport = k->dport;
 }
 
+/* The first 36 bytes of a flow key are a tuple's, field for field. */
+_Static_assert(offsetof(struct flow_key, src) == offsetof(struct np_nat_tuple, src) &&
+		       offsetof(struct flow_key, dst) == offsetof(struct np_nat_tuple, dst) &&
+		       offsetof(struct flow_key, sport) == offsetof(struct np_nat_tuple, sport) &&
+		       offsetof(struct flow_key, dport) == offsetof(struct np_nat_tuple, dport) &&
+		       sizeof(struct np_nat_tuple) == 36,
+	       "a flow key starts with a tuple");
+
+/* Do 36 bytes at @p a and @p b agree (a tuple, or a key's tuple part)? Word loads, no call. */
+static inline bool tuple_bytes_eq(const void *a, const void *b)
+{
+	uint64_t x[4], y[4];
+	uint32_t x4, y4;
+
+	memcpy(x, a, 32);
+	memcpy(y, b, 32);
+	memcpy(&x4, (const uint8_t *)a + 32, 4);
+	memcpy(&y4, (const uint8_t *)b + 32, 4);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x4 ^ y4)) == 0;
+}
+
 static uint32_t flow_hash(const struct np_nat_learner *l, const struct flow_key *k)
 {
 	return (uint32_t)nat_hash_words(k, sizeof(*k), l->seed);
@@ -141,14 +164,20 @@ static uint32_t fp_bucket(const struct np_nat_learner *l, uint8_t proto, uint8_t
 
 /* ---- pending flows ---- */
 
-static uint32_t pend_find(const struct np_nat_learner *l, const struct flow_key *k)
+/* The pending flow of key @p k, whose flow_hash() is @p h; NAT_NIL when none. */
+static uint32_t pend_find_h(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
 {
-	uint32_t i = l->fheads[flow_hash(l, k) & l->fmask];
+	uint32_t i = l->fheads[h & l->fmask];
 
 	for (; i != NAT_NIL; i = l->pend[i].fnext)
 		if (memcmp(&l->pend[i].k, k, sizeof(*k)) == 0)
 			return i;
 	return NAT_NIL;
+}
+
+static uint32_t pend_find(const struct np_nat_learner *l, const struct flow_key *k)
+{
+	return pend_find_h(l, k, flow_hash(l, k));
 }
 
 static void pend_unlink_fp(struct np_nat_learner *l, uint32_t i, unsigned int d)
@@ -203,7 +232,8 @@ static void pend_release(struct np_nat_learner *l, uint32_t i)
 	p->live = false;
 }
 
-static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k)
+/* A pending flow for key @p k, whose flow_hash() is @p h. */
+static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
 {
 	uint32_t i = l->cursor;
 	struct pend *p = &l->pend[i];
@@ -217,7 +247,7 @@ static uint32_t pend_alloc(struct np_nat_learner *l, const struct flow_key *k)
 	memset(p, 0, sizeof(*p));
 	p->k = *k;
 	p->live = true;
-	p->fb = flow_hash(l, k) & l->fmask;
+	p->fb = h & l->fmask;
 	p->fprev = NAT_NIL;
 	p->fnext = l->fheads[p->fb];
 	if (p->fnext != NAT_NIL)
@@ -266,32 +296,50 @@ static void index_unlink(struct np_nat_learner *l, uint32_t s, unsigned int side
  * Next index node after @p node (NAT_NIL: the chain start) whose side key
  * is @p k; returns the node (slot * 2 + side) or NAT_NIL.
  */
-static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
+static uint32_t index_scan(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
 {
-	struct flow_key sk;
-
-	node = node == NAT_NIL ? l->bheads[flow_hash(l, k) & l->bmask]
-			       : l->bind[node / 2].nnext[node % 2];
 	for (; node != NAT_NIL; node = l->bind[node / 2].nnext[node % 2]) {
-		side_key(&l->bind[node / 2].b, node % 2, &sk);
-		if (memcmp(&sk, k, sizeof(sk)) == 0)
+		const struct np_nat_binding *b = &l->bind[node / 2].b;
+
+		/* side_key() of the node equal to k, compared field by field */
+		if ((node % 2 ? b->seg_b : b->seg_a) == k->segment && b->proto == k->proto &&
+		    tuple_bytes_eq(node % 2 ? &b->b : &b->a, k))
 			return node;
 	}
 	return NAT_NIL;
 }
 
+/* The first index node of key @p k, whose flow_hash() is @p h, or NAT_NIL. */
+static uint32_t index_first(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h)
+{
+	return index_scan(l, k, l->bheads[h & l->bmask]);
+}
+
+static uint32_t index_next(const struct np_nat_learner *l, const struct flow_key *k, uint32_t node)
+{
+	if (node == NAT_NIL)
+		return index_first(l, k, flow_hash(l, k));
+	return index_scan(l, k, l->bind[node / 2].nnext[node % 2]);
+}
+
 /* The learned binding of flow @p k whose other side is on segment @p seg, or NAT_NIL. */
-static uint32_t bound_on(const struct np_nat_learner *l, const struct flow_key *k, uint8_t seg)
+static uint32_t bound_on_h(const struct np_nat_learner *l, const struct flow_key *k, uint32_t h,
+			   uint8_t seg)
 {
 	uint32_t n;
 
-	for (n = index_next(l, k, NAT_NIL); n != NAT_NIL; n = index_next(l, k, n)) {
+	for (n = index_first(l, k, h); n != NAT_NIL; n = index_next(l, k, n)) {
 		const struct np_nat_binding *b = &l->bind[n / 2].b;
 
 		if (!b->is_static && (n % 2 ? b->seg_a : b->seg_b) == seg)
 			return n / 2;
 	}
 	return NAT_NIL;
+}
+
+static uint32_t bound_on(const struct np_nat_learner *l, const struct flow_key *k, uint8_t seg)
+{
+	return bound_on_h(l, k, flow_hash(l, k), seg);
 }
 
 /* Build the translation entries of a binding; returns how many (bit i = entry i). */
@@ -396,6 +444,8 @@ static uint32_t bind_take(struct np_nat_learner *l)
 		return NAT_NIL;
 	}
 	l->free_head = l->bind[s].free_next;
+	if (s >= l->bind_end)
+		l->bind_end = s + 1;
 	memset(&l->bind[s], 0, sizeof(l->bind[s]));
 	l->bind[s].used = true;
 	l->bind[s].b.id = l->next_id++;
@@ -428,7 +478,8 @@ static void bind_remove(struct np_nat_learner *l, uint32_t s, enum np_nat_event 
 /* Withdraw every learned binding of flow @p k. */
 static void withdraw_flow(struct np_nat_learner *l, const struct flow_key *k)
 {
-	uint32_t n = index_next(l, k, NAT_NIL);
+	const uint32_t h = flow_hash(l, k);
+	uint32_t n = index_first(l, k, h);
 
 	while (n != NAT_NIL) {
 		if (l->bind[n / 2].b.is_static) {
@@ -436,12 +487,19 @@ static void withdraw_flow(struct np_nat_learner *l, const struct flow_key *k)
 			continue;
 		}
 		bind_remove(l, n / 2, NP_NAT_EV_WITHDRAWN);
-		n = index_next(l, k, NAT_NIL);
+		n = index_first(l, k, h);
 	}
 }
 
 static void mark_ambiguous(struct np_nat_learner *l, uint32_t i)
 {
+	/*
+	 * Marked already: its bindings went then, and an ambiguous flow joins
+	 * none (np_nat_fingerprint() skips it on either side) until
+	 * pend_reset() clears the mark, so there is nothing to withdraw.
+	 */
+	if (l->pend[i].ambiguous)
+		return;
 	l->pend[i].ambiguous = true;
 	withdraw_flow(l, &l->pend[i].k);
 }
@@ -555,10 +613,11 @@ static uint32_t bind_make(struct np_nat_learner *l, uint32_t i, uint32_t j, uint
  * against the bindings the flow already has, fill in what they lacked,
  * withdraw those it contradicts.
  */
-static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, uint64_t ts)
+static void check_bound(struct np_nat_learner *l, uint32_t i, uint32_t h, unsigned int d,
+			uint64_t ts)
 {
 	const struct flow_key *k = &l->pend[i].k;
-	uint32_t n = index_next(l, k, NAT_NIL);
+	uint32_t n = index_first(l, k, h);
 
 	while (n != NAT_NIL) {
 		struct bslot *bs = &l->bind[n / 2];
@@ -576,7 +635,7 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
 		    from_msg(&l->pend[j].fp[d]) == from_msg(&l->pend[i].fp[d]) &&
 		    !same_fp(&l->pend[j].fp[d], &l->pend[i].fp[d])) {
 			bind_remove(l, n / 2, NP_NAT_EV_WITHDRAWN);
-			n = index_next(l, k, NAT_NIL);
+			n = index_first(l, k, h);
 			continue;
 		}
 		if (ts > bs->b.last_seen_ns)
@@ -593,13 +652,13 @@ static void check_bound(struct np_nat_learner *l, uint32_t i, unsigned int d, ui
  * flow is bound already (its bindings refreshed), or holds a connection
  * start's fingerprint in that direction within the window.
  */
-static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, unsigned int d,
-			 uint64_t ts)
+static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, uint32_t h,
+			 unsigned int d, uint64_t ts)
 {
-	uint32_t i = pend_find(l, k);
+	uint32_t i = pend_find_h(l, k, h);
 	bool known = false;
 
-	for (uint32_t n = index_next(l, k, NAT_NIL); n != NAT_NIL; n = index_next(l, k, n)) {
+	for (uint32_t n = index_first(l, k, h); n != NAT_NIL; n = index_next(l, k, n)) {
 		struct np_nat_binding *b = &l->bind[n / 2].b;
 
 		if (b->is_static)
@@ -625,7 +684,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	struct np_nat_tuple t;
 	struct fpv v;
 	struct pend *p;
-	uint32_t i, q;
+	uint32_t i, q, kh;
 
 	if (!l || !fp || fp->segment >= NP_MAX_SEGMENTS || fp->proto == 0 || fp->dir > 1)
 		return -EINVAL;
@@ -643,17 +702,18 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	t.sport = fp->sport;
 	t.dport = fp->dport;
 	key_make(&k, fp->segment, fp->proto, &t);
+	kh = flow_hash(l, &k); /* once: the pending table, the index and bound_on() use it */
 
 	/*
 	 * A message's fingerprint (v.len 0) where the connection is known from
 	 * its start, or bound already: a sign of life, not news. One binding is
 	 * learned once, whichever of the two teaches it first.
 	 */
-	if (from_msg(&v) && msg_is_known(l, &k, d, v.ts))
+	if (from_msg(&v) && msg_is_known(l, &k, kh, d, v.ts))
 		return 0;
-	i = pend_find(l, &k);
+	i = pend_find_h(l, &k, kh);
 	if (i == NAT_NIL) {
-		i = pend_alloc(l, &k);
+		i = pend_alloc(l, &k, kh);
 	} else {
 		p = &l->pend[i];
 		if (p->last_ts + l->conf.window_ns < fp->ts_ns)
@@ -674,7 +734,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 	if (v.ts > p->last_ts)
 		p->last_ts = v.ts;
 
-	check_bound(l, i, d, v.ts);
+	check_bound(l, i, kh, d, v.ts);
 	if (p->ambiguous)
 		return 0;
 
@@ -742,7 +802,7 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 			l->st.v[NP_NAT_STAT_AMBIGUOUS]++;
 			continue;
 		}
-		s = bound_on(l, &p->k, seg);
+		s = bound_on_h(l, &p->k, kh, seg);
 		if (s != NAT_NIL && bound_on(l, &l->pend[r].k, p->k.segment) == s)
 			continue; /* joined already */
 		if (s != NAT_NIL || bound_on(l, &l->pend[r].k, p->k.segment) != NAT_NIL) {
@@ -786,7 +846,8 @@ int np_nat_expire(struct np_nat_learner *l, uint64_t now_ns)
 
 	if (!l)
 		return -EINVAL;
-	for (s = 0; s < l->nbind; s++) {
+	/* once a second on the control thread: only the slots ever taken */
+	for (s = 0; s < l->bind_end; s++) {
 		const struct bslot *bs = &l->bind[s];
 
 		if (!bs->used || bs->b.is_static || now_ns <= bs->b.last_seen_ns ||

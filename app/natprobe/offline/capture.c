@@ -421,6 +421,82 @@ int np_capture_next(struct np_capture *c, struct np_frame *f)
 	return 1;
 }
 
+struct loop_ctx {
+	struct np_capture_input *in;
+	np_capture_frame_fn cb;
+	void *ctx;
+	bool stopped;
+};
+
+/* Hand out in->next as np_capture_next() would, to the loop's callback. */
+static void loop_hand_out(struct loop_ctx *lc)
+{
+	struct np_capture_input *in = lc->in;
+	struct np_frame f;
+
+	in->started = true;
+	in->frames++;
+	f = in->next;
+	f.input = 0;
+	in->has_next = false;
+	if (lc->cb(lc->ctx, &f) != 0) {
+		lc->stopped = true;
+		if (in->pcap != NULL)
+			pcap_breakloop(in->pcap);
+	}
+}
+
+/* One packet of pcap_loop(): advance()'s work on it, then the callback. */
+static void loop_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *d)
+{
+	struct loop_ctx *lc = (struct loop_ctx *)user;
+	struct np_capture_input *in = lc->in;
+
+	in->frame_no++;
+	in->ifaces[0].frames++;
+	/* pcap: one interface, its link type checked when the reader started */
+	if (!to_ethernet(in, in->ifaces[0].linktype, d, h->caplen)) {
+		in->ifaces[0].skipped++;
+		in->skipped++;
+		return;
+	}
+	in->next.wire_len = h->len;
+	/* nano precision requested: tv_usec holds nanoseconds */
+	in->next.ts_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
+	in->next.iface = 0;
+	in->next.frame_no = in->frame_no;
+	in->has_next = true;
+	loop_hand_out(lc);
+}
+
+int np_capture_loop(struct np_capture *c, np_capture_frame_fn cb, void *ctx)
+{
+	struct loop_ctx lc = { .cb = cb, .ctx = ctx };
+	struct np_capture_input *in;
+	int rc;
+
+	if (c->n != 1 || c->pending != 0 || c->in[0]->fmt == NP_IN_PCAPNG || c->in[0]->started)
+		return 0;
+	in = lc.in = c->in[0];
+	if (!in->has_next)
+		return 1; /* no frame at all: finished when it was added */
+	if (!in->open && resume(in) < 0)
+		return -1;
+	loop_hand_out(&lc); /* the first frame, read when the file was added */
+	if (lc.stopped)
+		return 1;
+	rc = pcap_loop(in->pcap, -1, loop_packet, (u_char *)&lc);
+	if (rc == PCAP_ERROR)
+		stop_reading(in, np_instream_error(in->st)[0] ? np_instream_error(in->st)
+							      : pcap_geterr(in->pcap));
+	if (!lc.stopped) {
+		in->eof = true;
+		in->has_next = false;
+		finish(in);
+	}
+	return 1;
+}
+
 void np_capture_close(struct np_capture *c)
 {
 	for (unsigned int i = 0; i < c->n; i++) {

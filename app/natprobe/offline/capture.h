@@ -96,6 +96,22 @@ int np_capture_add(struct np_capture *c, const char *path, struct np_instream *s
  */
 int np_capture_next(struct np_capture *c, struct np_frame *f);
 
+/* np_capture_loop(): what a frame's callback answers to go on, or to stop reading. */
+typedef int (*np_capture_frame_fn)(void *ctx, const struct np_frame *f);
+
+/*
+ * All the frames of a capture of one classic pcap file, in libpcap's own
+ * read loop (pcap_loop(): no call into libpcap per frame), each handed to
+ * @p cb, its bytes valid during the call. The frames, their numbers, what
+ * is skipped, counted and reported are those np_capture_next() gives.
+ * Instead of np_capture_next(), before its first call.
+ * @return 1 when every frame was read or @p cb returned nonzero (then
+ *         reading stopped there), -1 when the file could not be started
+ *         again (reason in its error), 0 when this capture is not one pcap
+ *         file (nothing read: use np_capture_next()).
+ */
+int np_capture_loop(struct np_capture *c, np_capture_frame_fn cb, void *ctx);
+
 void np_capture_close(struct np_capture *c);
 
 /* "2016-04-19T07:09:13.973Z" into @p buf (at least 32 bytes). */

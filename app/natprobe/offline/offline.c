@@ -4,6 +4,7 @@
  * parser, the decapsulator and the inspector; the warnings and the report.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,8 +372,49 @@ static bool hep_frame(struct np_offline *o, struct np_offline_input *in, const s
 	return true;
 }
 
-/* One captured frame: window, filter, segment, tunnel, HEP, inspection. */
-static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse)
+/*
+ * Might a plain frame (np_pkt_plain.h) be to or from the HEP port? Reads
+ * its ports where a plain frame has them; true when the frame is too short
+ * to say (such a frame is not plain either). Only for the fast path's
+ * choice: a carrier is never taken there.
+ */
+static inline bool hep_port_maybe(const struct np_offline *o, const uint8_t *d, uint32_t len)
+{
+	const uint16_t port = htons(o->conf.hep.port); /* as the frame has it */
+	uint32_t off = 14 + 20;
+	uint16_t et, p[2];
+
+	if (o->hep_tcp == NULL)
+		return false;
+	if (len < 18)
+		return true;
+	memcpy(&et, d + 12, 2);
+	if (et == htons(0x8100)) {
+		memcpy(&et, d + 16, 2);
+		off += 4;
+	}
+	if (et == htons(0x86dd))
+		off += 20;
+	if (len < off + 4)
+		return true;
+	memcpy(p, d + off, 4);
+	return p[0] == port || p[1] == port;
+}
+
+/*
+ * One captured frame: window, filter, segment, tunnel, HEP, inspection.
+ *
+ * A plain frame (np_pkt_plain.h) of an interface with its segment, on a
+ * segment one file feeds (no two-wire test, which reads the frame's
+ * addresses), that is not to or from the HEP port, first goes the live
+ * worker's fast path (np_det_inspect_fast()): when its flow is known and
+ * has nothing more to inspect, the lookup and the flow's ageing touch are
+ * all it costs, with the same outcome as the whole way (no event, message
+ * or evidence comes of such a frame there either); the frame is counted as
+ * the whole way counts it. Otherwise its parse is kept for the whole way.
+ */
+static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_fn parse,
+		  unsigned int mode)
 {
 	struct np_offline_input *in = NULL;
 	const uint8_t *data = f->data;
@@ -395,7 +437,36 @@ static void frame(struct np_offline *o, const struct np_frame *f, np_pkt_parse_f
 	}
 	ii = o->cap_input[f->input];
 	in = &o->inputs[ii];
+	if (__builtin_expect(f->iface < in->n_iface_seg, 1) &&
+	    (seg = in->iface_seg[f->iface]) >= 0 && !o->seg[seg].multi &&
+	    !hep_port_maybe(o, data, len)) {
+		/* o->last_ns as seen() leaves it, which the whole way passes on */
+		uint64_t now = f->ts_ns > o->last_ns ? f->ts_ns : o->last_ns;
+
+		cls = np_det_inspect_fast(o->ins, (uint8_t)seg, data, len, mode, now, &pi);
+		if (__builtin_expect(cls >= 0, 1)) {
+			struct np_offline_seg *sg = &o->seg[seg];
+
+			o->frames++;
+			o->bytes += f->wire_len;
+			o->frame_class[cls]++;
+			seen(o, f->ts_ns);
+			/* account() for a segment of one file */
+			if (sg->frames == 0 || f->ts_ns < sg->first)
+				sg->first = f->ts_ns;
+			if (f->ts_ns > sg->last)
+				sg->last = f->ts_ns;
+			sg->frames++;
+			in->seg_frames[seg]++;
+			return;
+		}
+		if (cls == NP_DET_FAST_PARSED) {
+			cls = pi.cls;
+			goto parsed;
+		}
+	}
 	cls = parse(data, len, &pi);
+parsed:
 	if (__builtin_expect(o->hep_tcp != NULL &&
 				     ((pi.cls == NP_PKT_UDP && pi.dport == o->conf.hep.port) ||
 				      (pi.cls == NP_PKT_TCP && (pi.dport == o->conf.hep.port ||
@@ -467,16 +538,56 @@ inspect:
 	}
 }
 
+/* The frames of one pcap file, in libpcap's read loop (np_capture_loop()). */
+struct run_loop {
+	struct np_offline *o;
+	np_pkt_parse_fn parse;
+	unsigned int mode;
+	uint64_t frames_read;
+	void (*tick)(void *ctx, uint64_t now_ns);
+	void *ctx;
+};
+
+/* np_offline_run()'s loop body for one frame; nonzero: stop reading. */
+static int run_frame(void *ctx, const struct np_frame *f)
+{
+	struct run_loop *r = ctx;
+	struct np_offline *o = r->o;
+
+	if (o->failed)
+		return 1;
+	if (o->to_ns != 0 && f->ts_ns > o->to_ns) {
+		o->after_to++;
+		return 1;
+	}
+	frame(o, f, r->parse, r->mode);
+	if (++r->frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
+		np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
+		if (r->tick != NULL)
+			r->tick(r->ctx, o->last_ns);
+	}
+	return o->failed;
+}
+
 uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t now_ns), void *ctx)
 {
-	const np_pkt_parse_fn parse = np_pkt_parser(csum_mode(o));
+	const unsigned int mode = csum_mode(o);
+	const np_pkt_parse_fn parse = np_pkt_parser(mode);
 	struct np_frame f;
 	uint64_t log_events = 0, frames_read = 0;
-	bool have = np_capture_next(&o->cap, &f) == 1;
+	bool have = false;
 	bool any_log = false;
 
 	for (unsigned int i = 0; i < o->n_inputs; i++)
 		any_log |= o->inputs[i].msg != NULL;
+	/* One pcap file and nothing to merge it with: libpcap's loop calls back */
+	if (!any_log) {
+		struct run_loop r = { o, parse, mode, 0, tick, ctx };
+
+		if (np_capture_loop(&o->cap, run_frame, &r) != 0)
+			goto end;
+	}
+	have = np_capture_next(&o->cap, &f) == 1;
 	while (!o->failed) {
 		uint64_t lts;
 		int li = any_log ? next_log(o, &lts) : -1;
@@ -495,7 +606,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 			o->after_to++;
 			break;
 		}
-		frame(o, &f, parse);
+		frame(o, &f, parse, mode);
 		if (++frames_read % NP_OFFLINE_EXPIRE_EVERY == 0) {
 			np_det_inspect_expire(o->ins, o->last_ns, NP_OFFLINE_EXPIRE_WORK);
 			if (tick != NULL)
@@ -503,6 +614,7 @@ uint64_t np_offline_run(struct np_offline *o, void (*tick)(void *ctx, uint64_t n
 		}
 		have = np_capture_next(&o->cap, &f) == 1;
 	}
+end:
 	/* End of the inputs: HEP connections still open end here (what they hold is read). */
 	if (o->hep_tcp != NULL)
 		np_hep_tcp_finish(o->hep_tcp, o->last_ns);
