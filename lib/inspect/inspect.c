@@ -200,7 +200,11 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 	struct np_det_sip *s = &ins->sum;
 	int rc;
 
-	rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
+	/* the full parse only for a sink that reads it (dump-sip, HEP export) */
+	if (ins->sink.sip_full != NULL)
+		rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
+	else
+		rc = np_sip_parse_inspect(ins->db, ins->scratch, fm->data, fm->len, m);
 	if (!headers_usable(rc, m, fm->flags)) {
 		st->errors[m->err < NP_SIP_E_MAX ? m->err : NP_SIP_E_SCAN]++;
 		if (ins->sink.sip_error != NULL)

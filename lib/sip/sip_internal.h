@@ -63,16 +63,25 @@ struct sip_match {
 
 struct np_sip_db {
 	hs_database_t *hs;
-	uint32_t mask;	     /**< headers recognised: bit per enum sip_hdr */
+	hs_database_t *hs_lazy; /**< np_sip_parse_inspect()'s names: mask_lazy */
+	uint32_t mask;		/**< headers recognised: bit per enum sip_hdr */
+	uint32_t mask_lazy;	/**< mask less the headers np_sip_parse_inspect() leaves out */
 	bool sdp_o;	     /**< SDP o= lines parsed */
 	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
 };
 
+/** Line ends recorded per header section; past them values find theirs with memchr. */
+#define SIP_MAX_LF 512u
+
 struct np_sip_scratch {
-	hs_scratch_t *hs;
-	uint32_t n;    /**< matches recorded */
-	bool overflow; /**< more than NP_SIP_MAX_MATCHES */
+	hs_scratch_t *hs; /**< fits both of the database's Hyperscan databases */
+	uint32_t n;	  /**< matches recorded */
+	bool overflow;	  /**< more than NP_SIP_MAX_MATCHES */
+	bool lf_capped;	  /**< the header section has more than SIP_MAX_LF line ends */
+	uint32_t nlf;	  /**< line ends recorded in lf[] */
+	uint32_t lf_i;	  /**< cursor into lf[] of the value being sliced */
 	struct sip_match m[NP_SIP_MAX_MATCHES];
+	uint32_t lf[SIP_MAX_LF]; /**< offsets of the header section's LFs, in order */
 };
 
 static inline bool sip_is_ws(char c)
@@ -98,26 +107,13 @@ static inline bool sip_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/** RFC 3261 token characters. */
+/** 1 for the RFC 3261 token characters (alphanumerics and -.!%*_+`'~), else 0. */
+extern const uint8_t sip_token_tab[256];
+
+/** RFC 3261 token characters (one table load: these loops run per byte). */
 static inline bool sip_is_token(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_is_digit(c))
-		return true;
-	switch (c) {
-	case '-':
-	case '.':
-	case '!':
-	case '%':
-	case '*':
-	case '_':
-	case '+':
-	case '`':
-	case '\'':
-	case '~':
-		return true;
-	default:
-		return false;
-	}
+	return sip_token_tab[(unsigned char)c] != 0;
 }
 
 static inline struct np_sip_view sip_view(const char *p, size_t len)
@@ -144,10 +140,13 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
 	if (alen != blen)
 		return false;
 	for (size_t i = 0; i < alen; i++)
-		if (sip_lc(a[i]) != sip_lc(b[i]))
+		if (a[i] != b[i] && sip_lc(a[i]) != sip_lc(b[i]))
 			return false;
 	return true;
 }
+
+/** np_sip_view_eq_ci() with a string literal: its length known, no strlen(). */
+#define SIP_VIEW_EQ_LIT(v, lit) sip_eq_ci((v).p, (v).len, lit, sizeof(lit) - 1)
 
 static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -175,8 +174,12 @@ bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
 bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		    struct np_sip_view *val, bool *has_val);
 
-/** Parse one Via value into @p via (raw already set). @return 0 or -1. */
-int sip_via_parse(struct np_sip_via *via);
+/**
+ * Parse one Via value into @p via (raw already set). Without @p params the
+ * parameters (branch, received, rport) are left unread; without
+ * @p received_type the received value is kept as text only. @return 0 or -1.
+ */
+int sip_via_parse(struct np_sip_via *via, bool params, bool received_type);
 
 /** Split @p v at commas outside quotes and <>; call @p fn per trimmed non-empty piece. */
 typedef void (*sip_split_fn)(struct np_sip_view piece, void *arg);

@@ -43,9 +43,9 @@ static uint8_t sdp_addr(struct np_sip_view addrtype, struct np_sip_view text, st
 {
 	if (!text.len)
 		return NP_SIP_HOST_NONE;
-	if (np_sip_view_eq_ci(addrtype, "IP4") && sip_parse_ipv4(text.p, text.len, a))
+	if (SIP_VIEW_EQ_LIT(addrtype, "IP4") && sip_parse_ipv4(text.p, text.len, a))
 		return NP_SIP_HOST_IPV4;
-	if (np_sip_view_eq_ci(addrtype, "IP6") && sip_parse_ipv6(text.p, text.len, a))
+	if (SIP_VIEW_EQ_LIT(addrtype, "IP6") && sip_parse_ipv6(text.p, text.len, a))
 		return NP_SIP_HOST_IPV6;
 	return NP_SIP_HOST_NAME;
 }
@@ -218,7 +218,7 @@ static struct np_sip_view part_ct(const char *p, const char *end, const char **b
 		if (c && !ct.p) {
 			struct np_sip_view name = sip_trim(sip_view(p, (size_t)(c - p)));
 
-			if (np_sip_view_eq_ci(name, "content-type") || np_sip_view_eq_ci(name, "c"))
+			if (SIP_VIEW_EQ_LIT(name, "content-type") || SIP_VIEW_EQ_LIT(name, "c"))
 				ct = sip_trim(sip_view(c + 1, (size_t)(le - c - 1)));
 		}
 		p = nl ? nl + 1 : end;
@@ -261,7 +261,7 @@ unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view 
 			part_end--;
 		ct = part_ct(part, part_end, &pbody);
 		media = sip_ct_media(ct);
-		if (np_sip_view_eq_ci(media, "application/sdp")) {
+		if (SIP_VIEW_EQ_LIT(media, "application/sdp")) {
 			if (sip_sdp_append(pbody, (size_t)(part_end - pbody), sdp, want_o))
 				found++;
 		} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {

@@ -7,6 +7,14 @@
 
 #include "sip_internal.h"
 
+#define T1(c) [c] = 1
+const uint8_t sip_token_tab[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, T1('-'), T1('.'), T1('!'),
+	T1('%'),	   T1('*'),	      T1('_'),		 T1('+'), T1('`'), T1('\''),
+	T1('~'),
+};
+#undef T1
+
 bool np_sip_view_eq_ci(struct np_sip_view v, const char *s)
 {
 	return s && sip_eq_ci(v.p, v.len, s, strlen(s));
@@ -216,8 +224,14 @@ static inline bool in_quote(struct np_sip_view v, uint32_t *i, bool *quote)
 /* Index of the first '<' outside a quoted string, or -1. */
 static long find_langle(struct np_sip_view v)
 {
+	const char *lt = memchr(v.p, '<', v.len);
 	bool quote = false;
 
+	/* no '<' at all, or none but the first with no quote before it: the common cases */
+	if (lt == NULL)
+		return -1;
+	if (memchr(v.p, '"', (size_t)(lt - v.p)) == NULL)
+		return (long)(lt - v.p);
 	for (uint32_t i = 0; i < v.len; i++)
 		if (!in_quote(v, &i, &quote) && v.p[i] == '<')
 			return (long)i;
@@ -287,7 +301,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 	if (q)
 		end = q;
 
-	if (!np_sip_view_eq_ci(u->scheme, "sip") && !np_sip_view_eq_ci(u->scheme, "sips")) {
+	if (!SIP_VIEW_EQ_LIT(u->scheme, "sip") && !SIP_VIEW_EQ_LIT(u->scheme, "sips")) {
 		at = memchr(p, '@', (size_t)(end - p));
 		if (!at) {
 			/* tel:, urn:, ...: no host */
@@ -409,7 +423,7 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 	}
 }
 
-int sip_via_parse(struct np_sip_via *via)
+int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 {
 	const char *p = via->raw.p, *end, *q;
 	struct np_sip_view name, val;
@@ -477,6 +491,8 @@ int sip_via_parse(struct np_sip_via *via)
 		p = q;
 	}
 	via->params = from_semicolon(p, end);
+	if (!params)
+		return 0;
 	/* one pass over the parameters: Vias carry several and this is per message */
 	p = via->params.p;
 	while (sip_param_next(&p, end, &name, &val, &has_val)) {
@@ -486,8 +502,9 @@ int sip_via_parse(struct np_sip_via *via)
 		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
 			if (!via->received.p) {
 				via->received = val;
-				via->received_type =
-					(uint8_t)np_sip_host_parse(val, &via->received_addr);
+				if (received_type)
+					via->received_type = (uint8_t)np_sip_host_parse(
+						val, &via->received_addr);
 			}
 		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
 			via->has_rport = true;
