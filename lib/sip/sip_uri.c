@@ -138,9 +138,12 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 
 	if (!p || p >= end)
 		return false;
-	p = memchr(p, ';', (size_t)(end - p));
-	if (!p)
-		return false;
+	/* the previous parameter left p on the next ';' (a list starts with one) */
+	if (*p != ';') {
+		p = memchr(p, ';', (size_t)(end - p));
+		if (!p)
+			return false;
+	}
 	p++;
 	p = sip_skip_ws(p, end);
 	n0 = p;
