@@ -8,6 +8,10 @@
 
 #include <hs/hs.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "np_sip.h"
 
 /** Hyperscan expression ids: one per recognised header. */
@@ -97,6 +101,67 @@ static inline const char *sip_skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * The first SP or HT in [p, e), or e: 16 bytes at a time where [p, p+16)
+ * lies before @p lim (readable, >= e), then byte by byte.
+ */
+static inline const char *sip_find_ws(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSE2__
+	while (p < e && lim - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+				     _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < e ? p : e;
+		}
+		p += 16;
+	}
+	if (p >= e)
+		return e;
+#else
+	(void)lim;
+#endif
+	while (p < e && !sip_is_ws(*p))
+		p++;
+	return p;
+}
+
+/*
+ * The first of the bytes @p a, @p b, @p c, @p d in [p, e), or e (e.g. the
+ * end of a host: ':', ';', SP, HT); 16 bytes at a time as sip_find_ws().
+ */
+static inline const char *sip_find4(const char *p, const char *e, const char *lim, char a, char b,
+				    char c, char d)
+{
+#ifdef __SSE2__
+	while (p < e && lim - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i ab = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(a)),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8(b)));
+		__m128i cd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(c)),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8(d)));
+		uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_or_si128(ab, cd));
+
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < e ? p : e;
+		}
+		p += 16;
+	}
+	if (p >= e)
+		return e;
+#else
+	(void)lim;
+#endif
+	while (p < e && *p != a && *p != b && *p != c && *p != d)
+		p++;
+	return p;
+}
+
 static inline char sip_lc(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
@@ -123,14 +188,22 @@ static inline struct np_sip_view sip_view(const char *p, size_t len)
 }
 
 /** Trim SP, HT, CR, LF on both ends. */
+static inline bool sip_is_lws(char c)
+{
+	/* SP, HT, CR, LF in one test: bits 9, 10, 13 and 32 of a 64-bit mask */
+	unsigned char u = (unsigned char)c;
+
+	return u <= ' ' && ((1ull << u) & ((1ull << ' ') | (1ull << '\t') | (1ull << '\r') |
+					    (1ull << '\n'))) != 0;
+}
+
 static inline struct np_sip_view sip_trim(struct np_sip_view v)
 {
-	while (v.len && (sip_is_ws(v.p[0]) || v.p[0] == '\r' || v.p[0] == '\n')) {
+	while (v.len && sip_is_lws(v.p[0])) {
 		v.p++;
 		v.len--;
 	}
-	while (v.len &&
-	       (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
+	while (v.len && sip_is_lws(v.p[v.len - 1]))
 		v.len--;
 	return v;
 }

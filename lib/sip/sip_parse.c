@@ -5,9 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "sip_internal.h"
 
@@ -319,7 +316,8 @@ int np_sip_frame(const uint8_t *buf, size_t len, struct np_sip_frame_info *fi)
 
 /* ---- start line --------------------------------------------------------------------------- */
 
-static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg)
+/* The start line [s, e); bytes up to lim (the buffer's end) may be read. */
+static int parse_start_line(const char *s, const char *e, const char *lim, struct np_sip_msg *msg)
 {
 	const char *p, *q;
 
@@ -351,9 +349,7 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 		return -1;
 	msg->method_text = sip_view(s, (size_t)(p - s));
 	p = sip_skip_ws(p, e);
-	q = p;
-	while (q < e && !sip_is_ws(*q))
-		q++;
+	q = sip_find_ws(p, e, lim);
 	if (q == p || q >= e)
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
@@ -747,7 +743,7 @@ static int parse_msg(const struct np_sip_db *db, struct np_sip_scratch *s, const
 		return fail(out, NP_SIP_E_NO_CRLF, -EBADMSG);
 	}
 	nl = m + s->lf[0];
-	if (parse_start_line(m, nl, out) < 0) {
+	if (parse_start_line(m, nl, m + mlen, out) < 0) {
 		msg_reset(out);
 		return fail(out, NP_SIP_E_BAD_START_LINE, -EBADMSG);
 	}

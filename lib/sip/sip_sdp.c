@@ -11,16 +11,14 @@
 /* RFC 2046 limits boundaries to 70 characters; allow some slack. */
 #define SIP_BOUNDARY_MAX 200
 
-/* Next space-separated field of [*p, end); advances *p. */
-static struct np_sip_view next_field(const char **p, const char *end)
+/* Next space-separated field of [*p, end); advances *p. Reads no further than lim. */
+static struct np_sip_view next_field(const char **p, const char *end, const char *lim)
 {
 	const char *s = *p, *e;
 
 	while (s < end && sip_is_ws(*s))
 		s++;
-	e = s;
-	while (e < end && !sip_is_ws(*e))
-		e++;
+	e = sip_find_ws(s, end, lim);
 	*p = e;
 	return sip_view(s, (size_t)(e - s));
 }
@@ -60,8 +58,8 @@ static struct np_sip_view cut_slash(struct np_sip_view v)
 	return v;
 }
 
-static void sdp_line(char type, const char *p, const char *end, struct np_sip_sdp *sdp,
-		     unsigned int *m_seen, bool want_o)
+static void sdp_line(char type, const char *p, const char *end, const char *lim,
+		     struct np_sip_sdp *sdp, unsigned int *m_seen, bool want_o)
 {
 	struct np_sip_view f1, f2, f3;
 
@@ -69,9 +67,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 	case 'c': {
 		struct np_sip_sdp_conn *c;
 
-		(void)next_field(&p, end); /* nettype IN */
-		f2 = next_field(&p, end);
-		f3 = cut_slash(next_field(&p, end));
+		(void)next_field(&p, end, lim); /* nettype IN */
+		f2 = next_field(&p, end, lim);
+		f3 = cut_slash(next_field(&p, end, lim));
 		if (sdp->n_c >= NP_SIP_SDP_MAX_C) {
 			sdp->overflow = true;
 			return;
@@ -91,9 +89,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 
 		if (*m_seen < 255)
 			(*m_seen)++;
-		f1 = next_field(&p, end);
-		port = next_field(&p, end);
-		f3 = next_field(&p, end);
+		f1 = next_field(&p, end, lim);
+		port = next_field(&p, end, lim);
+		f3 = next_field(&p, end, lim);
 		if (sdp->n_m >= NP_SIP_SDP_MAX_M) {
 			sdp->overflow = true;
 			return;
@@ -115,9 +113,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 		if (!want_o || sdp->o_type != NP_SIP_HOST_NONE)
 			return;
 		for (int i = 0; i < 4; i++)
-			(void)next_field(&p, end); /* username sess-id sess-version nettype */
-		f2 = next_field(&p, end);
-		f3 = next_field(&p, end);
+			(void)next_field(&p, end, lim); /* username sess-id sess-version nettype */
+		f2 = next_field(&p, end, lim);
+		f3 = next_field(&p, end, lim);
 		sdp->o_addr_text = f3;
 		sdp->o_type = sdp_addr(f2, f3, &sdp->o_addr);
 		return;
@@ -139,7 +137,7 @@ unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp
 			le--;
 		if (le - p >= 2 && p[1] == '=' && p[0] >= 'a' && p[0] <= 'z') {
 			lines++;
-			sdp_line(p[0], p + 2, le, sdp, &m_seen, want_o);
+			sdp_line(p[0], p + 2, le, end, sdp, &m_seen, want_o);
 		}
 		p = nl ? nl + 1 : end;
 	}

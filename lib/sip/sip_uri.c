@@ -147,14 +147,15 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 	p++;
 	p = sip_skip_ws(p, end);
 	n0 = p;
-	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
-		p++;
+	p = sip_find4(p, end, end, '=', ';', ' ', '\t');
 	n1 = p;
 	p = sip_skip_ws(p, end);
 	if (p < end && *p == '=') {
 		p++;
 		p = sip_skip_ws(p, end);
 		v0 = p;
+		/* up to the next ';' or '"': no quote before it, nothing to skip */
+		p = sip_find4(p, end, end, ';', '"', ';', '"');
 		while (p < end && (quote || *p != ';')) {
 			if (*p == '"')
 				quote = !quote;
@@ -333,9 +334,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		u->host_type = NP_SIP_HOST_IPV6;
 		hp_end = q + 1;
 	} else {
-		q = hp;
-		while (q < end && *q != ':' && *q != ';')
-			q++;
+		q = sip_find4(hp, end, end, ':', ';', ':', ';');
 		u->host = sip_view(hp, (size_t)(q - hp));
 		hp_end = q;
 		if (!u->host.len)
@@ -470,9 +469,7 @@ int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 			return -1;
 		p = q + 1;
 	} else {
-		q = p;
-		while (q < end && *q != ':' && *q != ';' && !sip_is_ws(*q))
-			q++;
+		q = sip_find4(p, end, end, ':', ';', ' ', '\t');
 		if (q == p)
 			return -1;
 		via->host = sip_view(p, (size_t)(q - p));
