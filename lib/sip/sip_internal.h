@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <hs/hs.h>
 
@@ -218,8 +219,17 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
 	return true;
 }
 
-/** np_sip_view_eq_ci() with a string literal: its length known, no strlen(). */
-#define SIP_VIEW_EQ_LIT(v, lit) sip_eq_ci((v).p, (v).len, lit, sizeof(lit) - 1)
+/**
+ * sip_eq_ci() with a string literal: its length known, no strlen(), and the
+ * case it is written in (the usual one) compared by a few whole-word loads.
+ */
+#define SIP_EQ_LIT(p, len, lit)                                   \
+	((len) == sizeof(lit) - 1 &&                              \
+	 (memcmp((p), (lit), sizeof(lit) - 1) == 0 ||             \
+	  sip_eq_ci((p), (len), (lit), sizeof(lit) - 1)))
+
+/** np_sip_view_eq_ci() with a string literal (SIP_EQ_LIT). */
+#define SIP_VIEW_EQ_LIT(v, lit) SIP_EQ_LIT((v).p, (v).len, lit)
 
 static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size_t blen)
 {

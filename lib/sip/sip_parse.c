@@ -179,7 +179,10 @@ static size_t find_hdr_end_lf(const char *p, size_t len, unsigned int *eol_len,
 				s->lf[n++] = (uint32_t)nl;
 			else
 				s->lf_capped = true;
-			if (nl + 1 < lim && p[nl + 1] == '\n') {
+			/* a header line starts with a letter: one test rules out the end */
+			if (nl + 1 >= lim || (unsigned char)p[nl + 1] > '\r')
+				continue;
+			if (p[nl + 1] == '\n') {
 				s->nlf = n;
 				*eol_len = 1;
 				return nl + 2;
@@ -202,10 +205,14 @@ static size_t find_hdr_end_lf(const char *p, size_t len, unsigned int *eol_len,
 static inline const char *next_lf(struct np_sip_scratch *s, const char *base, const char *v,
 				  const char *end)
 {
-	while (s->lf_i < s->nlf && base + s->lf[s->lf_i] < v)
-		s->lf_i++;
-	if (s->lf_i < s->nlf) {
-		const char *nl = base + s->lf[s->lf_i];
+	const uint32_t off = (uint32_t)(v - base), n = s->nlf;
+	uint32_t i = s->lf_i;
+
+	while (i < n && s->lf[i] < off)
+		i++;
+	s->lf_i = i;
+	if (i < n) {
+		const char *nl = base + s->lf[i];
 
 		return nl < end ? nl : NULL;
 	}
@@ -325,7 +332,7 @@ static int parse_start_line(const char *s, const char *e, const char *lim, struc
 		e--;
 	while (e > s && sip_is_ws(e[-1]))
 		e--;
-	if (e - s >= 8 && sip_prefix_ci(s, (size_t)(e - s), "SIP/2.0", 7) && sip_is_ws(s[7])) {
+	if (e - s >= 8 && SIP_EQ_LIT(s, 7, "SIP/2.0") && sip_is_ws(s[7])) {
 		unsigned int code;
 
 		p = s + 7;
@@ -354,7 +361,7 @@ static int parse_start_line(const char *s, const char *e, const char *lim, struc
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
 	q = sip_skip_ws(q, e);
-	if (!sip_eq_ci(q, (size_t)(e - q), "SIP/2.0", 7))
+	if (!SIP_EQ_LIT(q, (size_t)(e - q), "SIP/2.0"))
 		return -1;
 	msg->is_request = true;
 	msg->method = (uint8_t)np_sip_method_from(msg->method_text.p, msg->method_text.len);

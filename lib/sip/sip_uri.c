@@ -496,17 +496,17 @@ int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 	/* one pass over the parameters: Vias carry several and this is per message */
 	p = via->params.p;
 	while (sip_param_next(&p, end, &name, &val, &has_val)) {
-		if (name.len == 6 && sip_eq_ci(name.p, 6, "branch", 6)) {
+		if (SIP_EQ_LIT(name.p, name.len, "branch")) {
 			if (!via->branch.p)
 				via->branch = val;
-		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
+		} else if (SIP_EQ_LIT(name.p, name.len, "received")) {
 			if (!via->received.p) {
 				via->received = val;
 				if (received_type)
 					via->received_type = (uint8_t)np_sip_host_parse(
 						val, &via->received_addr);
 			}
-		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
+		} else if (SIP_EQ_LIT(name.p, name.len, "rport")) {
 			via->has_rport = true;
 			if (!has_val || !parse_port(val.p, val.len, &via->rport))
 				via->rport = 0;
