@@ -436,7 +436,9 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
  *    does not count towards NP_SIP_MAX_MATCHES);
  *  - the Vias below the top one keep their sent-by (raw, transport, host,
  *    addr, port, host_type) and params text, not branch, received or rport;
- *  - received is kept as text (np_sip_via::received_type stays NONE).
+ *  - received is kept as text (np_sip_via::received_type stays NONE);
+ *  - the Content-Type's boundary only for multipart bodies (the SDP in them
+ *    is found as np_sip_parse() finds it).
  * Where leaving From out could change anything else (more header lines than
  * NP_SIP_MAX_MATCHES, or a header section longer than NP_SIP_JOIN_LEN,
  * where folded values compete for the join buffer), From is parsed as

@@ -602,7 +602,10 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		}
 		msg->content_type = v;
 		msg->content_type_media = sip_ct_media(v);
-		msg->boundary = sip_ct_boundary(v);
+		/* the inspection reads the boundary of multipart bodies only */
+		if (!lazy || sip_prefix_ci(msg->content_type_media.p, msg->content_type_media.len,
+					   "multipart/", 10))
+			msg->boundary = sip_ct_boundary(v);
 		return;
 	case SIP_H_CONTENT_ENCODING:
 		set_single(msg, &msg->content_encoding, v);

@@ -436,6 +436,10 @@ int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 		return -1;
 	end = p + via->raw.len;
 	/* sent-protocol: name / version / transport, with optional LWS around '/' */
+	if (via->raw.len > 8 && memcmp(p, "SIP/2.0/", 8) == 0) { /* as written nearly always */
+		p += 8;
+		slashes = 2;
+	}
 	while (p < end && slashes < 2) {
 		if (*p == '/')
 			slashes++;
