@@ -234,7 +234,7 @@ static long find_langle(struct np_sip_view v)
 	/* no '<' at all, or none but the first with no quote before it: the common cases */
 	if (lt == NULL)
 		return -1;
-	if (memchr(v.p, '"', (size_t)(lt - v.p)) == NULL)
+	if (lt == v.p || memchr(v.p, '"', (size_t)(lt - v.p)) == NULL)
 		return (long)(lt - v.p);
 	for (uint32_t i = 0; i < v.len; i++)
 		if (!in_quote(v, &i, &quote) && v.p[i] == '<')
@@ -254,7 +254,8 @@ static struct np_sip_view strip_quotes(struct np_sip_view v)
 
 static struct np_sip_view from_semicolon(const char *p, const char *end)
 {
-	const char *s = memchr(p, ';', (size_t)(end - p));
+	/* nothing after '>' or the port is the common case: no call for it */
+	const char *s = p < end ? memchr(p, ';', (size_t)(end - p)) : NULL;
 
 	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
 }
