@@ -147,11 +147,17 @@ struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, si
 		return NULL;
 	}
 	db->mask = set_mask(set);
-	/* np_sip_parse_inspect(): what the summary reads, From not among it */
-	db->mask_lazy = set_mask(NP_SIP_HDRS_INSPECT) & ~(1u << SIP_H_FROM);
+	/*
+	 * np_sip_parse_inspect()'s names: what the summary reads, From not
+	 * among them. Only for the inspection's set (the second compilation
+	 * costs start-up time, ~25 M instructions): with the other sets it
+	 * scans with the full one and leaves From unparsed.
+	 */
+	db->mask_lazy = set == NP_SIP_HDRS_INSPECT ? db->mask & ~(1u << SIP_H_FROM) : db->mask;
 	db->sdp_o = set != NP_SIP_HDRS_INSPECT;
 	if (compile_names(db->mask, &db->hs, errbuf, errlen) < 0 ||
-	    compile_names(db->mask_lazy, &db->hs_lazy, errbuf, errlen) < 0) {
+	    (set == NP_SIP_HDRS_INSPECT &&
+	     compile_names(db->mask_lazy, &db->hs_lazy, errbuf, errlen) < 0)) {
 		hs_free_database(db->hs);
 		free(db);
 		errno = EINVAL;
@@ -159,7 +165,7 @@ struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, si
 	}
 	/* one scratch serves both databases (hs_alloc_scratch grows it to fit) */
 	if (hs_alloc_scratch(db->hs, &db->proto) != HS_SUCCESS ||
-	    hs_alloc_scratch(db->hs_lazy, &db->proto) != HS_SUCCESS) {
+	    (db->hs_lazy != NULL && hs_alloc_scratch(db->hs_lazy, &db->proto) != HS_SUCCESS)) {
 		if (errbuf && errlen)
 			snprintf(errbuf, errlen, "hs_alloc_scratch failed");
 		hs_free_scratch(db->proto);

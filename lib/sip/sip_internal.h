@@ -68,7 +68,7 @@ struct sip_match {
 
 struct np_sip_db {
 	hs_database_t *hs;
-	hs_database_t *hs_lazy; /**< np_sip_parse_inspect()'s names: mask_lazy */
+	hs_database_t *hs_lazy; /**< np_sip_parse_inspect()'s names (mask_lazy); NULL: hs */
 	uint32_t mask;		/**< headers recognised: bit per enum sip_hdr */
 	uint32_t mask_lazy;	/**< mask less the headers np_sip_parse_inspect() leaves out */
 	bool sdp_o;	     /**< SDP o= lines parsed */

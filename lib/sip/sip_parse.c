@@ -563,6 +563,9 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		la.list = &msg->contact;
 		break;
 	case SIP_H_FROM:
+		if (lazy)
+			return; /* the inspection reads no From */
+		/* fall through */
 	case SIP_H_TO: {
 		struct np_sip_nameaddr *na = id == SIP_H_FROM ? &msg->from : &msg->to;
 
@@ -729,7 +732,7 @@ static int parse_msg(const struct np_sip_db *db, struct np_sip_scratch *s, const
 	const hs_database_t *hs;
 	unsigned int eol = 0;
 	size_t skip = 0, mlen, hdr_end, avail;
-	bool truncated = false;
+	bool truncated = false, lazy_set;
 	uint32_t mask;
 	hs_error_t rc;
 
@@ -775,12 +778,13 @@ static int parse_msg(const struct np_sip_db *db, struct np_sip_scratch *s, const
 	/*
 	 * The lighter set (no From) only where it cannot change what the rest
 	 * reads: few enough lines that neither set runs out of match slots, a
-	 * header section too short to fill the join buffer.
+	 * header section too short to fill the join buffer (a folded From
+	 * takes room in it whether or not it is parsed).
 	 */
-	lazy = lazy && !s->lf_capped && s->nlf <= NP_SIP_MAX_MATCHES &&
-	       (size_t)(rend - m) <= NP_SIP_JOIN_LEN;
-	hs = lazy ? db->hs_lazy : db->hs;
-	mask = lazy ? db->mask_lazy : db->mask;
+	lazy_set = lazy && db->hs_lazy != NULL && !s->lf_capped && s->nlf <= NP_SIP_MAX_MATCHES &&
+		   (size_t)(rend - m) <= NP_SIP_JOIN_LEN;
+	hs = lazy_set ? db->hs_lazy : db->hs;
+	mask = lazy_set ? db->mask_lazy : db->mask;
 	s->n = 0;
 	s->overflow = false;
 	if (rend > region + 1) {
