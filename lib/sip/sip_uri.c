@@ -43,13 +43,62 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 	return 0;
 }
 
+/*
+ * The last IPv4 text this thread parsed and the answer: a message names its
+ * sender's address in the Via, the Contact and the SDP c= alike, and
+ * equal bytes give the same answer.
+ */
+static _Thread_local struct {
+	char text[16];
+	uint8_t len;
+	bool ok;
+	struct np_addr a;
+} v4_last;
+
+/* [p, p+len) (7..15 bytes) equals v4_last's text: two overlapping word compares. */
+static inline bool v4_same(const char *p, size_t len)
+{
+	if (len != v4_last.len)
+		return false;
+	if (len >= 8) {
+		uint64_t x0, x1, y0, y1;
+
+		memcpy(&x0, p, 8);
+		memcpy(&x1, p + len - 8, 8);
+		memcpy(&y0, v4_last.text, 8);
+		memcpy(&y1, v4_last.text + len - 8, 8);
+		return x0 == y0 && x1 == y1;
+	}
+	uint32_t x0, x1, y0, y1;
+
+	memcpy(&x0, p, 4);
+	memcpy(&x1, p + len - 4, 4);
+	memcpy(&y0, v4_last.text, 4);
+	memcpy(&y1, v4_last.text + len - 4, 4);
+	return x0 == y0 && x1 == y1;
+}
+
+static bool parse_ipv4(const char *p, size_t len, struct np_addr *a);
+
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
+{
+	if (len < 7 || len > 15)
+		return false;
+	if (!v4_same(p, len)) {
+		memcpy(v4_last.text, p, len);
+		v4_last.len = (uint8_t)len;
+		v4_last.ok = parse_ipv4(p, len, &v4_last.a);
+	}
+	if (v4_last.ok)
+		*a = v4_last.a;
+	return v4_last.ok;
+}
+
+static bool parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
 	const unsigned char *s = (const unsigned char *)p, *e = s + len;
 	uint32_t ip = 0;
 
-	if (len < 7 || len > 15)
-		return false;
 	/* four parts of 1..3 digits, each <= 255, joined by '.', nothing else */
 	for (unsigned int part = 0;; part++) {
 		unsigned int d = (unsigned int)*s - '0', val;
