@@ -1524,20 +1524,21 @@ static void test_db_inspect_set(void **state)
  */
 static void test_parse_inspect(void **state)
 {
-	static const char m[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
-				"Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1;rport=5070;"
-				"received=198.51.100.7,SIP/2.0/TCP 192.0.2.9:5062;branch=z9hG4bK2;rport\r\n"
-				"From: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
-				"t: <sip:bob@biloxi.example.com>;tag=99\r\n"
-				"i: lazy@192.0.2.4\r\n"
-				"CSeq: 7 INVITE\r\n"
-				"Contact: <sip:alice@192.0.2.4:5062>;expires=0,\r\n"
-				" <sip:alice@192.0.2.5>\r\n"
-				"Record-Route: <sip:p1.example.com;lr>\r\n"
-				"c: application/sdp\r\n"
-				"l: 38\r\n"
-				"\r\n"
-				"v=0\r\nc=IN IP4 192.0.2.4\r\nm=audio 0 R\r\n";
+	static const char m[] =
+		"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1;rport=5070;"
+		"received=198.51.100.7,SIP/2.0/TCP 192.0.2.9:5062;branch=z9hG4bK2;rport\r\n"
+		"From: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
+		"t: <sip:bob@biloxi.example.com>;tag=99\r\n"
+		"i: lazy@192.0.2.4\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Contact: <sip:alice@192.0.2.4:5062>;expires=0,\r\n"
+		" <sip:alice@192.0.2.5>\r\n"
+		"Record-Route: <sip:p1.example.com;lr>\r\n"
+		"c: application/sdp\r\n"
+		"l: 38\r\n"
+		"\r\n"
+		"v=0\r\nc=IN IP4 192.0.2.4\r\nm=audio 0 R\r\n";
 	struct np_sip_db *d = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
 	struct np_sip_msg *x = calloc(1, sizeof(*x)), *full = calloc(1, sizeof(*full));
 	struct np_sip_scratch *sc;

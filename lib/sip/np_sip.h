@@ -445,8 +445,8 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
  * NP_SIP_JOIN_LEN, where folded values compete for the join buffer), the
  * full set scans. dump-sip and HEP export read the full parse.
  */
-int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s,
-			 const uint8_t *buf, size_t len, struct np_sip_msg *out);
+int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+			 size_t len, struct np_sip_msg *out);
 
 /**
  * Parse an address value: a name-addr ("Name" <sip:u@h:p;uparams>;hparams),

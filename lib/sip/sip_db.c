@@ -122,8 +122,7 @@ static int compile_names(uint32_t mask, hs_database_t **out, char *errbuf, size_
 	flags[n] = HS_FLAG_CASELESS;
 	ids[n] = SIP_H_WS_NAME;
 	n++;
-	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out, &cerr) ==
-	    HS_SUCCESS)
+	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out, &cerr) == HS_SUCCESS)
 		return 0;
 	if (errbuf && errlen) {
 		int idx = cerr ? cerr->expression : -1;

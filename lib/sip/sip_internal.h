@@ -71,8 +71,8 @@ struct np_sip_db {
 	hs_database_t *hs_lazy; /**< np_sip_parse_inspect()'s names (mask_lazy); NULL: hs */
 	uint32_t mask;		/**< headers recognised: bit per enum sip_hdr */
 	uint32_t mask_lazy;	/**< mask less the headers np_sip_parse_inspect() leaves out */
-	bool sdp_o;	     /**< SDP o= lines parsed */
-	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
+	bool sdp_o;		/**< SDP o= lines parsed */
+	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
 };
 
 /** Line ends recorded per header section; past them values find theirs with memchr. */
@@ -195,7 +195,7 @@ static inline bool sip_is_lws(char c)
 	unsigned char u = (unsigned char)c;
 
 	return u <= ' ' && ((1ull << u) & ((1ull << ' ') | (1ull << '\t') | (1ull << '\r') |
-					    (1ull << '\n'))) != 0;
+					   (1ull << '\n'))) != 0;
 }
 
 static inline struct np_sip_view sip_trim(struct np_sip_view v)
@@ -223,10 +223,9 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
  * sip_eq_ci() with a string literal: its length known, no strlen(), and the
  * case it is written in (the usual one) compared by a few whole-word loads.
  */
-#define SIP_EQ_LIT(p, len, lit)                                   \
-	((len) == sizeof(lit) - 1 &&                              \
-	 (memcmp((p), (lit), sizeof(lit) - 1) == 0 ||             \
-	  sip_eq_ci((p), (len), (lit), sizeof(lit) - 1)))
+#define SIP_EQ_LIT(p, len, lit)                                                   \
+	((len) == sizeof(lit) - 1 && (memcmp((p), (lit), sizeof(lit) - 1) == 0 || \
+				      sip_eq_ci((p), (len), (lit), sizeof(lit) - 1)))
 
 /** np_sip_view_eq_ci() with a string literal (SIP_EQ_LIT). */
 #define SIP_VIEW_EQ_LIT(v, lit) SIP_EQ_LIT((v).p, (v).len, lit)

@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <string.h>
 
-
 #include "sip_internal.h"
 
 static const char *const sip_err_names[NP_SIP_E_MAX] = {
@@ -164,9 +163,10 @@ static size_t find_hdr_end_lf(const char *p, size_t len, unsigned int *eol_len,
 
 #ifdef __SSE2__
 		if (i + 16 <= lim)
-			bits = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(
-				_mm_loadu_si128((const __m128i *)(const void *)(p + i)),
-				_mm_set1_epi8('\n')));
+			bits = (uint32_t)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_loadu_si128(
+						       (const __m128i *)(const void *)(p + i)),
+					       _mm_set1_epi8('\n')));
 		else
 #endif
 			for (size_t k = 0; k < 16 && i + k < lim; k++)
@@ -565,7 +565,7 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 	case SIP_H_FROM:
 		if (lazy)
 			return; /* the inspection reads no From */
-		/* fall through */
+				/* fall through */
 	case SIP_H_TO: {
 		struct np_sip_nameaddr *na = id == SIP_H_FROM ? &msg->from : &msg->to;
 
@@ -850,8 +850,8 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	return parse_msg(db, s, buf, len, out, false);
 }
 
-int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s,
-			 const uint8_t *buf, size_t len, struct np_sip_msg *out)
+int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+			 size_t len, struct np_sip_msg *out)
 {
 	return parse_msg(db, s, buf, len, out, true);
 }

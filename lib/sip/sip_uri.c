@@ -9,9 +9,9 @@
 
 #define T1(c) [c] = 1
 const uint8_t sip_token_tab[256] = {
-	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, T1('-'), T1('.'), T1('!'),
-	T1('%'),	   T1('*'),	      T1('_'),		 T1('+'), T1('`'), T1('\''),
-	T1('~'),
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, T1('-'), T1('.'),
+	T1('!'),	   T1('%'),	      T1('*'),		 T1('_'), T1('+'),
+	T1('`'),	   T1('\''),	      T1('~'),
 };
 #undef T1
 
@@ -557,8 +557,9 @@ int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 			if (!via->received.p) {
 				via->received = val;
 				if (received_type)
-					via->received_type = (uint8_t)np_sip_host_parse(
-						val, &via->received_addr);
+					via->received_type =
+						(uint8_t)np_sip_host_parse(val,
+									   &via->received_addr);
 			}
 		} else if (SIP_EQ_LIT(name.p, name.len, "rport")) {
 			via->has_rport = true;

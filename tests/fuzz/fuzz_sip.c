@@ -208,9 +208,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      lmsg.msg_len == imsg.msg_len && lmsg.is_request == imsg.is_request &&
 		      lmsg.method == imsg.method && lmsg.status == imsg.status);
 		np_det_sip_summarise(&imsg, data,
-				     imsg.msg_len && imsg.msg_len <= size ? imsg.msg_len : size, &isum);
+				     imsg.msg_len && imsg.msg_len <= size ? imsg.msg_len : size,
+				     &isum);
 		np_det_sip_summarise(&lmsg, data,
-				     lmsg.msg_len && lmsg.msg_len <= size ? lmsg.msg_len : size, &lsum);
+				     lmsg.msg_len && lmsg.msg_len <= size ? lmsg.msg_len : size,
+				     &lsum);
 		ilen = np_det_sip_pack(&isum, ipacked);
 		llen = np_det_sip_pack(&lsum, lpacked);
 		CHECK(ilen == llen && memcmp(ipacked, lpacked, ilen) == 0);
