@@ -229,7 +229,7 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 	int rc;
 
 	/* the full parse only for a sink that reads it (dump-sip, HEP export) */
-	if (ins->sink.sip_full != NULL)
+	if (ins->sink.sip_full != NULL || ins->sink.sip_error != NULL)
 		rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
 	else
 		rc = np_sip_parse_inspect(ins->db, ins->scratch, fm->data, fm->len, m);
