@@ -563,12 +563,11 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		la.list = &msg->contact;
 		break;
 	case SIP_H_FROM:
-		if (lazy)
-			return; /* the inspection reads no From */
-				/* fall through */
 	case SIP_H_TO: {
 		struct np_sip_nameaddr *na = id == SIP_H_FROM ? &msg->from : &msg->to;
 
+		if (lazy && id == SIP_H_FROM)
+			return; /* the inspection reads no From */
 		if (na->raw.p)
 			msg->flags |= NP_SIP_F_DUP_HEADER;
 		else
