@@ -1517,6 +1517,103 @@ static void test_db_inspect_set(void **state)
 	free(x);
 }
 
+/*
+ * np_sip_parse_inspect(): what it leaves out (From, the lower Vias'
+ * parameters, received's type), what it keeps as np_sip_parse() does, and
+ * the long header section where it parses From after all.
+ */
+static void test_parse_inspect(void **state)
+{
+	static const char m[] =
+		"INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.4:5060;branch=z9hG4bK1;rport=5070;"
+		"received=198.51.100.7,SIP/2.0/TCP 192.0.2.9:5062;branch=z9hG4bK2;rport\r\n"
+		"From: Alice <sip:alice@atlanta.example.com>;tag=88\r\n"
+		"t: <sip:bob@biloxi.example.com>;tag=99\r\n"
+		"i: lazy@192.0.2.4\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Contact: <sip:alice@192.0.2.4:5062>;expires=0,\r\n"
+		" <sip:alice@192.0.2.5>\r\n"
+		"Record-Route: <sip:p1.example.com;lr>\r\n"
+		"c: application/sdp\r\n"
+		"l: 38\r\n"
+		"\r\n"
+		"v=0\r\nc=IN IP4 192.0.2.4\r\nm=audio 0 R\r\n";
+	struct np_sip_db *d = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
+	struct np_sip_msg *x = calloc(1, sizeof(*x)), *full = calloc(1, sizeof(*full));
+	struct np_sip_scratch *sc;
+	char *big;
+	size_t n, rl;
+
+	(void)state;
+	assert_non_null(d);
+	assert_non_null(x);
+	assert_non_null(full);
+	sc = np_sip_scratch_clone(d);
+	assert_non_null(sc);
+	assert_int_equal(np_sip_parse(d, sc, (const uint8_t *)m, sizeof(m) - 1, full), 0);
+	assert_int_equal(np_sip_parse_inspect(d, sc, (const uint8_t *)m, sizeof(m) - 1, x), 0);
+	/* left out */
+	assert_null(x->from.raw.p);
+	assert_null(x->from.tag.p);
+	assert_view(full->from.tag, "88");
+	assert_int_equal(x->n_via, 2);
+	assert_null(x->via[1].branch.p);
+	assert_false(x->via[1].has_rport);
+	assert_view(full->via[1].branch, "z9hG4bK2");
+	assert_true(full->via[1].has_rport);
+	assert_view(x->via[0].received, "198.51.100.7");
+	assert_int_equal(x->via[0].received_type, NP_SIP_HOST_NONE);
+	assert_int_equal(full->via[0].received_type, NP_SIP_HOST_IPV4);
+	/* kept: the top Via whole, the lower Vias' sent-by, the rest as the full parse */
+	assert_view(x->via[0].branch, "z9hG4bK1");
+	assert_true(x->via[0].has_rport);
+	assert_int_equal(x->via[0].rport, 5070);
+	assert_view(x->via[0].transport, "UDP");
+	assert_int_equal(x->via[0].port, 5060);
+	assert_view(x->via[1].host, "192.0.2.9");
+	assert_view(x->via[1].transport, "TCP");
+	assert_int_equal(x->via[1].port, 5062);
+	assert_int_equal(x->via[1].host_type, NP_SIP_HOST_IPV4);
+	assert_memory_equal(&x->via[1].addr, &full->via[1].addr, sizeof(x->via[1].addr));
+	assert_view(x->to.tag, "99");
+	assert_view(x->call_id, "lazy@192.0.2.4");
+	assert_int_equal(x->cseq, 7);
+	assert_int_equal(x->cseq_method, NP_SIP_M_INVITE);
+	assert_int_equal(x->contact.n, 2);
+	assert_view(x->contact.v[0], "<sip:alice@192.0.2.4:5062>;expires=0");
+	assert_view(x->contact.v[1], "<sip:alice@192.0.2.5>");
+	assert_int_equal(x->record_route.total, 1);
+	assert_int_equal(x->msg_len, full->msg_len);
+	assert_int_equal(x->body.len, 38);
+	assert_true(x->has_sdp);
+	assert_int_equal(x->sdp.n_c, 1);
+	assert_int_equal(x->sdp.n_m, 1);
+	assert_int_equal(x->sdp.m[0].port, 0);
+	assert_true(x->flags & NP_SIP_F_FOLDED);
+
+	/* a header section longer than the join buffer: the full set scans, the rest the same */
+	n = sizeof(m) - 1 + NP_SIP_JOIN_LEN;
+	big = malloc(n);
+	assert_non_null(big);
+	rl = (size_t)(strchr(m, '\n') + 1 - m); /* the request line, then an X-Pad line */
+	memcpy(big, m, rl);
+	memcpy(big + rl, "X-Pad: ", 7);
+	memset(big + rl + 7, 'p', NP_SIP_JOIN_LEN - 9);
+	memcpy(big + rl + NP_SIP_JOIN_LEN - 2, "\r\n", 2);
+	memcpy(big + rl + NP_SIP_JOIN_LEN, m + rl, sizeof(m) - 1 - rl);
+	assert_int_equal(np_sip_parse_inspect(d, sc, (const uint8_t *)big, n, x), 0);
+	assert_null(x->from.raw.p);
+	assert_null(x->via[1].branch.p);
+	assert_view(x->to.tag, "99");
+	assert_int_equal(x->body.len, 38);
+	free(big);
+	np_sip_scratch_destroy(sc);
+	np_sip_db_destroy(d);
+	free(full);
+	free(x);
+}
+
 static const char *corpus_dir(void)
 {
 	static char dir[1024];
@@ -1627,6 +1724,7 @@ int main(void)
 		cmocka_unit_test(test_method_names_round_trip),
 		cmocka_unit_test(test_db_errbuf),
 		cmocka_unit_test(test_db_inspect_set),
+		cmocka_unit_test(test_parse_inspect),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

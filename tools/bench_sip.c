@@ -18,8 +18,9 @@
  *
  * (instructions per message = the total reported / the messages printed).
  * -d: print each message's summary (hashes excluded), to compare builds.
- * -i: the header subset a worker's inspector matches (NP_SIP_HDRS_INSPECT)
- *     instead of every header dump-sip reads.
+ * -i: the worker's inspection: the header subset its inspector matches
+ *     (NP_SIP_HDRS_INSPECT) and its parse (np_sip_parse_inspect()), instead
+ *     of every header dump-sip reads with np_sip_parse().
  *
  * Captures: tools/bench's make_profile() writes the benchmark's SIP-only
  * traffic ("sip900"); any capture with SIP over UDP works. SIP over TCP (the
@@ -58,6 +59,7 @@ struct bench {
 	struct np_sip_scratch *scratch;
 	struct np_sip_msg *msg;
 	struct np_det_sip *sum;
+	bool inspect; /* -i: np_sip_parse_inspect(), as the worker */
 	uint64_t parse_errors;
 };
 
@@ -130,7 +132,8 @@ static inline uint64_t bench_one(struct bench *b, const struct bench_msg *bm)
 	struct np_sip_msg *m = b->msg;
 	int rc;
 
-	rc = np_sip_parse(b->db, b->scratch, bm->data, bm->len, m);
+	rc = b->inspect ? np_sip_parse_inspect(b->db, b->scratch, bm->data, bm->len, m)
+			: np_sip_parse(b->db, b->scratch, bm->data, bm->len, m);
 	if (rc != 0) {
 		b->parse_errors++;
 		return 0;
@@ -163,7 +166,9 @@ static void dump(struct bench *b)
 	for (size_t i = 0; i < b->n; i++) {
 		const struct bench_msg *bm = &b->msgs[i];
 		const struct np_det_sip *s = b->sum;
-		int rc = np_sip_parse(b->db, b->scratch, bm->data, bm->len, b->msg);
+		int rc = b->inspect ? np_sip_parse_inspect(b->db, b->scratch, bm->data, bm->len,
+							   b->msg)
+				    : np_sip_parse(b->db, b->scratch, bm->data, bm->len, b->msg);
 
 		if (rc != 0) {
 			printf("%zu: error %s\n", i, np_sip_err_name(b->msg->err));
@@ -275,6 +280,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	b.db = db;
+	b.inspect = set == NP_SIP_HDRS_INSPECT;
 	b.scratch = np_sip_scratch_clone(db);
 	b.msg = aligned_alloc(64, (sizeof(*b.msg) + 63) & ~(size_t)63);
 	b.sum = aligned_alloc(64, (sizeof(*b.sum) + 63) & ~(size_t)63);

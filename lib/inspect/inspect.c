@@ -163,18 +163,46 @@ static bool headers_usable(int rc, const struct np_sip_msg *m, uint8_t flow_flag
 	return false;
 }
 
-/* Ask the translation table about every address the message names. */
+/* An earlier address of @p s with the same lookup key as addrs[i] (a Via's sent-by
+ * is often the Contact's host and port), or NULL. */
+static const struct np_det_addr *same_key(const struct np_det_sip *s, unsigned int i)
+{
+	const struct np_det_addr *a = &s->addrs[i];
+	uint16_t port = a->port ? a->port : 5060;
+
+	for (unsigned int j = 0; j < i; j++) {
+		const struct np_det_addr *b = &s->addrs[j];
+
+		if ((b->host_type == NP_SIP_HOST_IPV4 || b->host_type == NP_SIP_HOST_IPV6) &&
+		    (b->port ? b->port : 5060) == port && memcmp(&b->addr, &a->addr, 16) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * Ask the translation table about every address the message names; an
+ * address asked already for this message takes that answer (one lookup per
+ * key: the answers are the same, the hit counters count each address).
+ */
 static void mark_translations(struct np_det_inspect *ins, struct np_det_sip *s)
 {
 	for (unsigned int i = 0; i < s->n_addrs; i++) {
 		struct np_det_addr *a = &s->addrs[i];
+		const struct np_det_addr *b;
 		struct np_nat_xlat_entry e;
 
 		if (a->host_type != NP_SIP_HOST_IPV4 && a->host_type != NP_SIP_HOST_IPV6)
 			continue;
-		if (!np_nat_xlat_lookup(ins->xlat, &a->addr, a->port ? a->port : 5060,
-					s->flow.proto, &e))
+		b = same_key(s, i);
+		if (b != NULL) {
+			if (b->xlat_kind == 0)
+				continue;
+			e.kind = b->xlat_kind;
+		} else if (!np_nat_xlat_lookup(ins->xlat, &a->addr, a->port ? a->port : 5060,
+					       s->flow.proto, &e)) {
 			continue;
+		}
 		a->xlat_kind = e.kind;
 		ins->stats.xlat_sip_hits++;
 		if (e.kind == NP_NAT_X_SNAT_SOURCE)
@@ -200,7 +228,11 @@ int np_det_inspect_sip(struct np_det_inspect *ins, const struct np_flow_msg *fm,
 	struct np_det_sip *s = &ins->sum;
 	int rc;
 
-	rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
+	/* the full parse only for a sink that reads it (dump-sip, HEP export) */
+	if (ins->sink.sip_full != NULL || ins->sink.sip_error != NULL)
+		rc = np_sip_parse(ins->db, ins->scratch, fm->data, fm->len, m);
+	else
+		rc = np_sip_parse_inspect(ins->db, ins->scratch, fm->data, fm->len, m);
 	if (!headers_usable(rc, m, fm->flags)) {
 		st->errors[m->err < NP_SIP_E_MAX ? m->err : NP_SIP_E_SCAN]++;
 		if (ins->sink.sip_error != NULL)

@@ -116,6 +116,9 @@ static uint8_t transport_of(struct np_sip_view t)
 
 	if (t.p == NULL || t.len == 0)
 		return NP_DET_T_NONE;
+	/* the common case, written as RFC 3261 does: no call */
+	if (t.len == 3 && t.p[0] == 'U' && t.p[1] == 'D' && t.p[2] == 'P')
+		return NP_DET_T_UDP;
 	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (t.len == names[i].len && strncasecmp(t.p, names[i].name, t.len) == 0)
 			return names[i].type;
@@ -194,6 +197,12 @@ static uint8_t nat_flags_of(const struct np_sip_msg *m, bool private_sdp)
 	for (unsigned int i = 0; i < m->contact.n; i++) {
 		struct np_sip_view v = m->contact.v[i];
 
+		/* no ';': no parameter, neither an outbound one nor expires */
+		if (v.p == NULL || memchr(v.p, ';', v.len) == NULL) {
+			if (v.p == NULL || !(v.len == 1 && v.p[0] == '*'))
+				unreg = false;
+			continue;
+		}
 		if (has_param(v, "reg-id", NULL) || has_param(v, "+sip.instance", NULL) ||
 		    has_param(v, "ob", NULL))
 			f |= NP_DET_SIP_OUTBOUND;

@@ -429,6 +429,26 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 		 size_t len, struct np_sip_msg *out);
 
 /**
+ * np_sip_parse() for the inspector: the same return value, err, flags that
+ * matter to it and fields, except what a summary (np_det_sip_summarise())
+ * and the inspector's counters never read, which is left out:
+ *  - From is not parsed (np_sip_msg::from stays empty); with a database of
+ *    NP_SIP_HDRS_INSPECT it is not even looked for: a second Hyperscan
+ *    database without it, compiled at np_sip_db_create_set(), scans;
+ *  - the Vias below the top one keep their sent-by (raw, transport, host,
+ *    addr, port, host_type) and params text, not branch, received or rport;
+ *  - received is kept as text (np_sip_via::received_type stays NONE);
+ *  - the Content-Type's boundary only for multipart bodies (the SDP in them
+ *    is found as np_sip_parse() finds it).
+ * Where scanning without From could change anything else (more header
+ * lines than NP_SIP_MAX_MATCHES, or a header section longer than
+ * NP_SIP_JOIN_LEN, where folded values compete for the join buffer), the
+ * full set scans. dump-sip and HEP export read the full parse.
+ */
+int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+			 size_t len, struct np_sip_msg *out);
+
+/**
  * Parse an address value: a name-addr ("Name" <sip:u@h:p;uparams>;hparams),
  * an addr-spec (sip:u@h:p;params), a Request-URI, with or without a display
  * name. IPv4 literals and [IPv6] literals are converted to np_addr.

@@ -5,8 +5,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <hs/hs.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "np_sip.h"
 
@@ -63,16 +68,25 @@ struct sip_match {
 
 struct np_sip_db {
 	hs_database_t *hs;
-	uint32_t mask;	     /**< headers recognised: bit per enum sip_hdr */
-	bool sdp_o;	     /**< SDP o= lines parsed */
-	hs_scratch_t *proto; /**< prototype scratch, cloned per worker */
+	hs_database_t *hs_lazy; /**< np_sip_parse_inspect()'s names (mask_lazy); NULL: hs */
+	uint32_t mask;		/**< headers recognised: bit per enum sip_hdr */
+	uint32_t mask_lazy;	/**< mask less the headers np_sip_parse_inspect() leaves out */
+	bool sdp_o;		/**< SDP o= lines parsed */
+	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
 };
 
+/** Line ends recorded per header section; past them values find theirs with memchr. */
+#define SIP_MAX_LF 512u
+
 struct np_sip_scratch {
-	hs_scratch_t *hs;
-	uint32_t n;    /**< matches recorded */
-	bool overflow; /**< more than NP_SIP_MAX_MATCHES */
+	hs_scratch_t *hs; /**< fits both of the database's Hyperscan databases */
+	uint32_t n;	  /**< matches recorded */
+	bool overflow;	  /**< more than NP_SIP_MAX_MATCHES */
+	bool lf_capped;	  /**< the header section has more than SIP_MAX_LF line ends */
+	uint32_t nlf;	  /**< line ends recorded in lf[] */
+	uint32_t lf_i;	  /**< cursor into lf[] of the value being sliced */
 	struct sip_match m[NP_SIP_MAX_MATCHES];
+	uint32_t lf[SIP_MAX_LF]; /**< offsets of the header section's LFs, in order */
 };
 
 static inline bool sip_is_ws(char c)
@@ -88,6 +102,67 @@ static inline const char *sip_skip_ws(const char *p, const char *end)
 	return p;
 }
 
+/*
+ * The first SP or HT in [p, e), or e: 16 bytes at a time where [p, p+16)
+ * lies before @p lim (readable, >= e), then byte by byte.
+ */
+static inline const char *sip_find_ws(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSE2__
+	while (p < e && lim - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		uint32_t m = (uint32_t)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
+				     _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
+
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < e ? p : e;
+		}
+		p += 16;
+	}
+	if (p >= e)
+		return e;
+#else
+	(void)lim;
+#endif
+	while (p < e && !sip_is_ws(*p))
+		p++;
+	return p;
+}
+
+/*
+ * The first of the bytes @p a, @p b, @p c, @p d in [p, e), or e (e.g. the
+ * end of a host: ':', ';', SP, HT); 16 bytes at a time as sip_find_ws().
+ */
+static inline const char *sip_find4(const char *p, const char *e, const char *lim, char a, char b,
+				    char c, char d)
+{
+#ifdef __SSE2__
+	while (p < e && lim - p >= 16) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i ab = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(a)),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8(b)));
+		__m128i cd = _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(c)),
+					  _mm_cmpeq_epi8(x, _mm_set1_epi8(d)));
+		uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_or_si128(ab, cd));
+
+		if (m) {
+			p += __builtin_ctz(m);
+			return p < e ? p : e;
+		}
+		p += 16;
+	}
+	if (p >= e)
+		return e;
+#else
+	(void)lim;
+#endif
+	while (p < e && *p != a && *p != b && *p != c && *p != d)
+		p++;
+	return p;
+}
+
 static inline char sip_lc(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
@@ -98,26 +173,13 @@ static inline bool sip_is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/** RFC 3261 token characters. */
+/** 1 for the RFC 3261 token characters (alphanumerics and -.!%*_+`'~), else 0. */
+extern const uint8_t sip_token_tab[256];
+
+/** RFC 3261 token characters (one table load: these loops run per byte). */
 static inline bool sip_is_token(char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || sip_is_digit(c))
-		return true;
-	switch (c) {
-	case '-':
-	case '.':
-	case '!':
-	case '%':
-	case '*':
-	case '_':
-	case '+':
-	case '`':
-	case '\'':
-	case '~':
-		return true;
-	default:
-		return false;
-	}
+	return sip_token_tab[(unsigned char)c] != 0;
 }
 
 static inline struct np_sip_view sip_view(const char *p, size_t len)
@@ -127,14 +189,22 @@ static inline struct np_sip_view sip_view(const char *p, size_t len)
 }
 
 /** Trim SP, HT, CR, LF on both ends. */
+static inline bool sip_is_lws(char c)
+{
+	/* SP, HT, CR, LF in one test: bits 9, 10, 13 and 32 of a 64-bit mask */
+	unsigned char u = (unsigned char)c;
+
+	return u <= ' ' && ((1ull << u) & ((1ull << ' ') | (1ull << '\t') | (1ull << '\r') |
+					   (1ull << '\n'))) != 0;
+}
+
 static inline struct np_sip_view sip_trim(struct np_sip_view v)
 {
-	while (v.len && (sip_is_ws(v.p[0]) || v.p[0] == '\r' || v.p[0] == '\n')) {
+	while (v.len && sip_is_lws(v.p[0])) {
 		v.p++;
 		v.len--;
 	}
-	while (v.len &&
-	       (sip_is_ws(v.p[v.len - 1]) || v.p[v.len - 1] == '\r' || v.p[v.len - 1] == '\n'))
+	while (v.len && sip_is_lws(v.p[v.len - 1]))
 		v.len--;
 	return v;
 }
@@ -144,10 +214,21 @@ static inline bool sip_eq_ci(const char *a, size_t alen, const char *b, size_t b
 	if (alen != blen)
 		return false;
 	for (size_t i = 0; i < alen; i++)
-		if (sip_lc(a[i]) != sip_lc(b[i]))
+		if (a[i] != b[i] && sip_lc(a[i]) != sip_lc(b[i]))
 			return false;
 	return true;
 }
+
+/**
+ * sip_eq_ci() with a string literal: its length known, no strlen(), and the
+ * case it is written in (the usual one) compared by a few whole-word loads.
+ */
+#define SIP_EQ_LIT(p, len, lit)                                                   \
+	((len) == sizeof(lit) - 1 && (memcmp((p), (lit), sizeof(lit) - 1) == 0 || \
+				      sip_eq_ci((p), (len), (lit), sizeof(lit) - 1)))
+
+/** np_sip_view_eq_ci() with a string literal (SIP_EQ_LIT). */
+#define SIP_VIEW_EQ_LIT(v, lit) SIP_EQ_LIT((v).p, (v).len, lit)
 
 static inline bool sip_prefix_ci(const char *a, size_t alen, const char *b, size_t blen)
 {
@@ -175,8 +256,12 @@ bool sip_parse_ipv6(const char *p, size_t len, struct np_addr *a);
 bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 		    struct np_sip_view *val, bool *has_val);
 
-/** Parse one Via value into @p via (raw already set). @return 0 or -1. */
-int sip_via_parse(struct np_sip_via *via);
+/**
+ * Parse one Via value into @p via (raw already set). Without @p params the
+ * parameters (branch, received, rport) are left unread; without
+ * @p received_type the received value is kept as text only. @return 0 or -1.
+ */
+int sip_via_parse(struct np_sip_via *via, bool params, bool received_type);
 
 /** Split @p v at commas outside quotes and <>; call @p fn per trimmed non-empty piece. */
 typedef void (*sip_split_fn)(struct np_sip_view piece, void *arg);

@@ -145,6 +145,82 @@ static size_t find_hdr_end(const char *p, size_t len, unsigned int *eol_len)
 	return 0;
 }
 
+/*
+ * find_hdr_end() that also records the offset of every LF before the empty
+ * line's end in s->lf[] (up to SIP_MAX_LF; s->lf_capped past that): one pass
+ * over the header section, from which the values find their line ends.
+ */
+static size_t find_hdr_end_lf(const char *p, size_t len, unsigned int *eol_len,
+			      struct np_sip_scratch *s)
+{
+	size_t lim = len < NP_SIP_MAX_HDR_LEN ? len : NP_SIP_MAX_HDR_LEN;
+	uint32_t n = 0;
+
+	s->lf_capped = false;
+	s->lf_i = 0;
+	for (size_t i = 0; i < lim; i += 16) {
+		uint32_t bits = 0;
+
+#ifdef __SSE2__
+		if (i + 16 <= lim)
+			bits = (uint32_t)_mm_movemask_epi8(
+				_mm_cmpeq_epi8(_mm_loadu_si128(
+						       (const __m128i *)(const void *)(p + i)),
+					       _mm_set1_epi8('\n')));
+		else
+#endif
+			for (size_t k = 0; k < 16 && i + k < lim; k++)
+				bits |= (uint32_t)(p[i + k] == '\n') << k;
+		while (bits) {
+			size_t nl = i + (size_t)__builtin_ctz(bits);
+
+			bits &= bits - 1;
+			if (n < SIP_MAX_LF)
+				s->lf[n++] = (uint32_t)nl;
+			else
+				s->lf_capped = true;
+			/* a header line starts with a letter: one test rules out the end */
+			if (nl + 1 >= lim || (unsigned char)p[nl + 1] > '\r')
+				continue;
+			if (p[nl + 1] == '\n') {
+				s->nlf = n;
+				*eol_len = 1;
+				return nl + 2;
+			}
+			if (nl + 2 < lim && p[nl + 1] == '\r' && p[nl + 2] == '\n') {
+				s->nlf = n;
+				*eol_len = 2;
+				return nl + 3;
+			}
+		}
+	}
+	s->nlf = n;
+	return 0;
+}
+
+/*
+ * The first LF in [v, end), from the line ends find_hdr_end_lf() recorded
+ * (relative to @p base); values come in order, so a cursor walks them.
+ */
+static inline const char *next_lf(struct np_sip_scratch *s, const char *base, const char *v,
+				  const char *end)
+{
+	const uint32_t off = (uint32_t)(v - base), n = s->nlf;
+	uint32_t i = s->lf_i;
+
+	while (i < n && s->lf[i] < off)
+		i++;
+	s->lf_i = i;
+	if (i < n) {
+		const char *nl = base + s->lf[i];
+
+		return nl < end ? nl : NULL;
+	}
+	if (!s->lf_capped || v >= end)
+		return NULL;
+	return memchr(v, '\n', (size_t)(end - v));
+}
+
 /* End of a header value starting at v: the LF ending its last (folded) line, in [v, end). */
 static const char *value_end(const char *v, const char *end)
 {
@@ -247,7 +323,8 @@ int np_sip_frame(const uint8_t *buf, size_t len, struct np_sip_frame_info *fi)
 
 /* ---- start line --------------------------------------------------------------------------- */
 
-static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg)
+/* The start line [s, e); bytes up to lim (the buffer's end) may be read. */
+static int parse_start_line(const char *s, const char *e, const char *lim, struct np_sip_msg *msg)
 {
 	const char *p, *q;
 
@@ -255,7 +332,7 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 		e--;
 	while (e > s && sip_is_ws(e[-1]))
 		e--;
-	if (e - s >= 8 && sip_prefix_ci(s, (size_t)(e - s), "SIP/2.0", 7) && sip_is_ws(s[7])) {
+	if (e - s >= 8 && SIP_EQ_LIT(s, 7, "SIP/2.0") && sip_is_ws(s[7])) {
 		unsigned int code;
 
 		p = s + 7;
@@ -279,14 +356,12 @@ static int parse_start_line(const char *s, const char *e, struct np_sip_msg *msg
 		return -1;
 	msg->method_text = sip_view(s, (size_t)(p - s));
 	p = sip_skip_ws(p, e);
-	q = p;
-	while (q < e && !sip_is_ws(*q))
-		q++;
+	q = sip_find_ws(p, e, lim);
 	if (q == p || q >= e)
 		return -1;
 	msg->ruri = sip_view(p, (size_t)(q - p));
 	q = sip_skip_ws(q, e);
-	if (!sip_eq_ci(q, (size_t)(e - q), "SIP/2.0", 7))
+	if (!SIP_EQ_LIT(q, (size_t)(e - q), "SIP/2.0"))
 		return -1;
 	msg->is_request = true;
 	msg->method = (uint8_t)np_sip_method_from(msg->method_text.p, msg->method_text.len);
@@ -313,9 +388,15 @@ static void add_value(struct np_sip_view v, void *arg)
 	a->list->v[a->list->n++] = v;
 }
 
+struct via_arg {
+	struct np_sip_msg *msg;
+	bool lazy; /* np_sip_parse_inspect(): the parameters of the top Via only */
+};
+
 static void add_via(struct np_sip_view v, void *arg)
 {
-	struct np_sip_msg *msg = arg;
+	struct via_arg *a = arg;
+	struct np_sip_msg *msg = a->msg;
 	struct np_sip_via *via;
 
 	if (msg->via_total < UINT16_MAX)
@@ -327,7 +408,7 @@ static void add_via(struct np_sip_view v, void *arg)
 	via = &msg->via[msg->n_via++];
 	memset(via, 0, sizeof(*via));
 	via->raw = v;
-	if (sip_via_parse(via) < 0)
+	if (sip_via_parse(via, !a->lazy || msg->n_via == 1, !a->lazy) < 0)
 		msg->flags |= NP_SIP_F_BAD_VIA;
 }
 
@@ -400,9 +481,10 @@ static void set_single(struct np_sip_msg *msg, struct np_sip_view *dst, struct n
  * The value of the header whose name ends at v (just past ':'), in [v, end):
  * trimmed; folded lines joined into msg->join with one SP.
  */
-static struct np_sip_view slice_value(struct np_sip_msg *msg, const char *v, const char *end)
+static struct np_sip_view slice_value(struct np_sip_msg *msg, struct np_sip_scratch *s,
+				      const char *base, const char *v, const char *end)
 {
-	const char *nl = memchr(v, '\n', (size_t)(end - v));
+	const char *nl = next_lf(s, base, v, end);
 	const char *q;
 	struct np_sip_view first;
 	uint32_t start;
@@ -452,9 +534,10 @@ struct hdr_state {
 };
 
 static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view v,
-		     struct hdr_state *st)
+		     struct hdr_state *st, bool lazy)
 {
 	struct list_arg la = { msg, NULL };
+	struct via_arg va = { msg, lazy };
 
 	if (id >= SIP_H_COMPACT) {
 		msg->flags |= NP_SIP_F_COMPACT;
@@ -462,7 +545,7 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 	}
 	switch (id) {
 	case SIP_H_VIA:
-		sip_split_commas(v, add_via, msg);
+		sip_split_commas(v, add_via, &va);
 		return;
 	case SIP_H_ROUTE:
 		la.list = &msg->route;
@@ -483,6 +566,8 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 	case SIP_H_TO: {
 		struct np_sip_nameaddr *na = id == SIP_H_FROM ? &msg->from : &msg->to;
 
+		if (lazy && id == SIP_H_FROM)
+			return; /* the inspection reads no From */
 		if (na->raw.p)
 			msg->flags |= NP_SIP_F_DUP_HEADER;
 		else
@@ -519,7 +604,10 @@ static void dispatch(struct np_sip_msg *msg, unsigned int id, struct np_sip_view
 		}
 		msg->content_type = v;
 		msg->content_type_media = sip_ct_media(v);
-		msg->boundary = sip_ct_boundary(v);
+		/* the inspection reads the boundary of multipart bodies only */
+		if (!lazy || sip_prefix_ci(msg->content_type_media.p, msg->content_type_media.len,
+					   "multipart/", 10))
+			msg->boundary = sip_ct_boundary(v);
 		return;
 	case SIP_H_CONTENT_ENCODING:
 		set_single(msg, &msg->content_encoding, v);
@@ -625,7 +713,7 @@ static void parse_body(struct np_sip_msg *msg, bool want_o)
 
 	if (!msg->body.len)
 		return;
-	if (np_sip_view_eq_ci(media, "application/sdp")) {
+	if (SIP_VIEW_EQ_LIT(media, "application/sdp")) {
 		msg->has_sdp = sip_sdp_append(msg->body.p, msg->body.len, &msg->sdp, want_o) > 0;
 	} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {
 		msg->has_sdp = sip_multipart_sdp(msg->body.p, msg->body.len, msg->boundary,
@@ -635,14 +723,16 @@ static void parse_body(struct np_sip_msg *msg, bool want_o)
 		msg->flags |= NP_SIP_F_SDP_OVERFLOW;
 }
 
-int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
-		 size_t len, struct np_sip_msg *out)
+static int parse_msg(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+		     size_t len, struct np_sip_msg *out, bool lazy)
 {
 	const char *p = (const char *)buf, *m, *nl, *region, *rend;
 	struct hdr_state st = { false };
+	const hs_database_t *hs;
 	unsigned int eol = 0;
 	size_t skip = 0, mlen, hdr_end, avail;
-	bool truncated = false;
+	bool truncated = false, lazy_set;
+	uint32_t mask;
 	hs_error_t rc;
 
 	if (!out)
@@ -657,18 +747,19 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	if (!mlen)
 		return fail(out, NP_SIP_E_TRUNCATED, -EAGAIN);
 
-	nl = memchr(m, '\n', mlen < NP_SIP_MAX_HDR_LEN ? mlen : NP_SIP_MAX_HDR_LEN);
-	if (!nl) {
+	/* one pass for every line end; the first ends the start line */
+	hdr_end = find_hdr_end_lf(m, mlen, &eol, s);
+	if (!s->nlf) {
 		if (mlen >= NP_SIP_MAX_HDR_LEN)
 			return fail(out, NP_SIP_E_HEADER_TOO_LONG, -EMSGSIZE);
 		return fail(out, NP_SIP_E_NO_CRLF, -EBADMSG);
 	}
-	if (parse_start_line(m, nl, out) < 0) {
+	nl = m + s->lf[0];
+	if (parse_start_line(m, nl, m + mlen, out) < 0) {
 		msg_reset(out);
 		return fail(out, NP_SIP_E_BAD_START_LINE, -EBADMSG);
 	}
 
-	hdr_end = find_hdr_end(m, mlen, &eol);
 	region = nl; /* the start line's LF: every header line follows an LF */
 	if (hdr_end) {
 		rend = m + hdr_end - eol;
@@ -683,10 +774,20 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	if (rend < region + 1)
 		rend = region + 1; /* start line directly followed by the empty line */
 
+	/*
+	 * The lighter set (no From) only where it cannot change what the rest
+	 * reads: few enough lines that neither set runs out of match slots, a
+	 * header section too short to fill the join buffer (a folded From
+	 * takes room in it whether or not it is parsed).
+	 */
+	lazy_set = lazy && db->hs_lazy != NULL && !s->lf_capped && s->nlf <= NP_SIP_MAX_MATCHES &&
+		   (size_t)(rend - m) <= NP_SIP_JOIN_LEN;
+	hs = lazy_set ? db->hs_lazy : db->hs;
+	mask = lazy_set ? db->mask_lazy : db->mask;
 	s->n = 0;
 	s->overflow = false;
 	if (rend > region + 1) {
-		rc = hs_scan(db->hs, region, (unsigned int)(rend - region), 0, s->hs, on_match, s);
+		rc = hs_scan(hs, region, (unsigned int)(rend - region), 0, s->hs, on_match, s);
 		if (rc != HS_SUCCESS && !(rc == HS_SCAN_TERMINATED && s->overflow))
 			return fail(out, NP_SIP_E_SCAN, -EIO);
 	}
@@ -706,12 +807,12 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 			ns = ne;
 			while (ns > region && ns[-1] != '\n')
 				ns--;
-			hid = sip_hdr_lookup(ns, (size_t)(ne - ns), db->mask);
+			hid = sip_hdr_lookup(ns, (size_t)(ne - ns), mask);
 			if (hid < 0)
 				continue;
 			id = (unsigned int)hid;
 		}
-		dispatch(out, id, slice_value(out, v, rend), &st);
+		dispatch(out, id, slice_value(out, s, m, v, rend), &st, lazy);
 	}
 	if (s->overflow)
 		return fail(out, NP_SIP_E_TOO_MANY_HEADERS, -E2BIG);
@@ -740,4 +841,16 @@ int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uin
 	out->body_complete = true;
 	parse_body(out, db->sdp_o);
 	return 0;
+}
+
+int np_sip_parse(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+		 size_t len, struct np_sip_msg *out)
+{
+	return parse_msg(db, s, buf, len, out, false);
+}
+
+int np_sip_parse_inspect(const struct np_sip_db *db, struct np_sip_scratch *s, const uint8_t *buf,
+			 size_t len, struct np_sip_msg *out)
+{
+	return parse_msg(db, s, buf, len, out, true);
 }

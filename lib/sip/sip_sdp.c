@@ -11,16 +11,14 @@
 /* RFC 2046 limits boundaries to 70 characters; allow some slack. */
 #define SIP_BOUNDARY_MAX 200
 
-/* Next space-separated field of [*p, end); advances *p. */
-static struct np_sip_view next_field(const char **p, const char *end)
+/* Next space-separated field of [*p, end); advances *p. Reads no further than lim. */
+static struct np_sip_view next_field(const char **p, const char *end, const char *lim)
 {
 	const char *s = *p, *e;
 
 	while (s < end && sip_is_ws(*s))
 		s++;
-	e = s;
-	while (e < end && !sip_is_ws(*e))
-		e++;
+	e = sip_find_ws(s, end, lim);
 	*p = e;
 	return sip_view(s, (size_t)(e - s));
 }
@@ -43,9 +41,9 @@ static uint8_t sdp_addr(struct np_sip_view addrtype, struct np_sip_view text, st
 {
 	if (!text.len)
 		return NP_SIP_HOST_NONE;
-	if (np_sip_view_eq_ci(addrtype, "IP4") && sip_parse_ipv4(text.p, text.len, a))
+	if (SIP_VIEW_EQ_LIT(addrtype, "IP4") && sip_parse_ipv4(text.p, text.len, a))
 		return NP_SIP_HOST_IPV4;
-	if (np_sip_view_eq_ci(addrtype, "IP6") && sip_parse_ipv6(text.p, text.len, a))
+	if (SIP_VIEW_EQ_LIT(addrtype, "IP6") && sip_parse_ipv6(text.p, text.len, a))
 		return NP_SIP_HOST_IPV6;
 	return NP_SIP_HOST_NAME;
 }
@@ -60,8 +58,8 @@ static struct np_sip_view cut_slash(struct np_sip_view v)
 	return v;
 }
 
-static void sdp_line(char type, const char *p, const char *end, struct np_sip_sdp *sdp,
-		     unsigned int *m_seen, bool want_o)
+static void sdp_line(char type, const char *p, const char *end, const char *lim,
+		     struct np_sip_sdp *sdp, unsigned int *m_seen, bool want_o)
 {
 	struct np_sip_view f1, f2, f3;
 
@@ -69,9 +67,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 	case 'c': {
 		struct np_sip_sdp_conn *c;
 
-		(void)next_field(&p, end); /* nettype IN */
-		f2 = next_field(&p, end);
-		f3 = cut_slash(next_field(&p, end));
+		(void)next_field(&p, end, lim); /* nettype IN */
+		f2 = next_field(&p, end, lim);
+		f3 = cut_slash(next_field(&p, end, lim));
 		if (sdp->n_c >= NP_SIP_SDP_MAX_C) {
 			sdp->overflow = true;
 			return;
@@ -91,9 +89,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 
 		if (*m_seen < 255)
 			(*m_seen)++;
-		f1 = next_field(&p, end);
-		port = next_field(&p, end);
-		f3 = next_field(&p, end);
+		f1 = next_field(&p, end, lim);
+		port = next_field(&p, end, lim);
+		f3 = next_field(&p, end, lim);
 		if (sdp->n_m >= NP_SIP_SDP_MAX_M) {
 			sdp->overflow = true;
 			return;
@@ -115,9 +113,9 @@ static void sdp_line(char type, const char *p, const char *end, struct np_sip_sd
 		if (!want_o || sdp->o_type != NP_SIP_HOST_NONE)
 			return;
 		for (int i = 0; i < 4; i++)
-			(void)next_field(&p, end); /* username sess-id sess-version nettype */
-		f2 = next_field(&p, end);
-		f3 = next_field(&p, end);
+			(void)next_field(&p, end, lim); /* username sess-id sess-version nettype */
+		f2 = next_field(&p, end, lim);
+		f3 = next_field(&p, end, lim);
 		sdp->o_addr_text = f3;
 		sdp->o_type = sdp_addr(f2, f3, &sdp->o_addr);
 		return;
@@ -139,7 +137,7 @@ unsigned int sip_sdp_append(const char *body, size_t len, struct np_sip_sdp *sdp
 			le--;
 		if (le - p >= 2 && p[1] == '=' && p[0] >= 'a' && p[0] <= 'z') {
 			lines++;
-			sdp_line(p[0], p + 2, le, sdp, &m_seen, want_o);
+			sdp_line(p[0], p + 2, le, end, sdp, &m_seen, want_o);
 		}
 		p = nl ? nl + 1 : end;
 	}
@@ -218,7 +216,7 @@ static struct np_sip_view part_ct(const char *p, const char *end, const char **b
 		if (c && !ct.p) {
 			struct np_sip_view name = sip_trim(sip_view(p, (size_t)(c - p)));
 
-			if (np_sip_view_eq_ci(name, "content-type") || np_sip_view_eq_ci(name, "c"))
+			if (SIP_VIEW_EQ_LIT(name, "content-type") || SIP_VIEW_EQ_LIT(name, "c"))
 				ct = sip_trim(sip_view(c + 1, (size_t)(le - c - 1)));
 		}
 		p = nl ? nl + 1 : end;
@@ -261,7 +259,7 @@ unsigned int sip_multipart_sdp(const char *body, size_t len, struct np_sip_view 
 			part_end--;
 		ct = part_ct(part, part_end, &pbody);
 		media = sip_ct_media(ct);
-		if (np_sip_view_eq_ci(media, "application/sdp")) {
+		if (SIP_VIEW_EQ_LIT(media, "application/sdp")) {
 			if (sip_sdp_append(pbody, (size_t)(part_end - pbody), sdp, want_o))
 				found++;
 		} else if (sip_prefix_ci(media.p, media.len, "multipart/", 10)) {

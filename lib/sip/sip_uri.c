@@ -7,6 +7,14 @@
 
 #include "sip_internal.h"
 
+#define T1(c) [c] = 1
+const uint8_t sip_token_tab[256] = {
+	['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, T1('-'), T1('.'),
+	T1('!'),	   T1('%'),	      T1('*'),		 T1('_'), T1('+'),
+	T1('`'),	   T1('\''),	      T1('~'),
+};
+#undef T1
+
 bool np_sip_view_eq_ci(struct np_sip_view v, const char *s)
 {
 	return s && sip_eq_ci(v.p, v.len, s, strlen(s));
@@ -35,13 +43,62 @@ int sip_parse_clen(const char *p, size_t len, uint32_t *out)
 	return 0;
 }
 
+/*
+ * The last IPv4 text this thread parsed and the answer: a message names its
+ * sender's address in the Via, the Contact and the SDP c= alike, and
+ * equal bytes give the same answer.
+ */
+static _Thread_local struct {
+	char text[16];
+	uint8_t len;
+	bool ok;
+	struct np_addr a;
+} v4_last;
+
+/* [p, p+len) (7..15 bytes) equals v4_last's text: two overlapping word compares. */
+static inline bool v4_same(const char *p, size_t len)
+{
+	if (len != v4_last.len)
+		return false;
+	if (len >= 8) {
+		uint64_t x0, x1, y0, y1;
+
+		memcpy(&x0, p, 8);
+		memcpy(&x1, p + len - 8, 8);
+		memcpy(&y0, v4_last.text, 8);
+		memcpy(&y1, v4_last.text + len - 8, 8);
+		return x0 == y0 && x1 == y1;
+	}
+	uint32_t x0, x1, y0, y1;
+
+	memcpy(&x0, p, 4);
+	memcpy(&x1, p + len - 4, 4);
+	memcpy(&y0, v4_last.text, 4);
+	memcpy(&y1, v4_last.text + len - 4, 4);
+	return x0 == y0 && x1 == y1;
+}
+
+static bool parse_ipv4(const char *p, size_t len, struct np_addr *a);
+
 bool sip_parse_ipv4(const char *p, size_t len, struct np_addr *a)
+{
+	if (len < 7 || len > 15)
+		return false;
+	if (!v4_same(p, len)) {
+		memcpy(v4_last.text, p, len);
+		v4_last.len = (uint8_t)len;
+		v4_last.ok = parse_ipv4(p, len, &v4_last.a);
+	}
+	if (v4_last.ok)
+		*a = v4_last.a;
+	return v4_last.ok;
+}
+
+static bool parse_ipv4(const char *p, size_t len, struct np_addr *a)
 {
 	const unsigned char *s = (const unsigned char *)p, *e = s + len;
 	uint32_t ip = 0;
 
-	if (len < 7 || len > 15)
-		return false;
 	/* four parts of 1..3 digits, each <= 255, joined by '.', nothing else */
 	for (unsigned int part = 0;; part++) {
 		unsigned int d = (unsigned int)*s - '0', val;
@@ -130,20 +187,24 @@ bool sip_param_next(const char **pp, const char *end, struct np_sip_view *name,
 
 	if (!p || p >= end)
 		return false;
-	p = memchr(p, ';', (size_t)(end - p));
-	if (!p)
-		return false;
+	/* the previous parameter left p on the next ';' (a list starts with one) */
+	if (*p != ';') {
+		p = memchr(p, ';', (size_t)(end - p));
+		if (!p)
+			return false;
+	}
 	p++;
 	p = sip_skip_ws(p, end);
 	n0 = p;
-	while (p < end && *p != '=' && *p != ';' && !sip_is_ws(*p))
-		p++;
+	p = sip_find4(p, end, end, '=', ';', ' ', '\t');
 	n1 = p;
 	p = sip_skip_ws(p, end);
 	if (p < end && *p == '=') {
 		p++;
 		p = sip_skip_ws(p, end);
 		v0 = p;
+		/* up to the next ';' or '"': no quote before it, nothing to skip */
+		p = sip_find4(p, end, end, ';', '"', ';', '"');
 		while (p < end && (quote || *p != ';')) {
 			if (*p == '"')
 				quote = !quote;
@@ -216,8 +277,14 @@ static inline bool in_quote(struct np_sip_view v, uint32_t *i, bool *quote)
 /* Index of the first '<' outside a quoted string, or -1. */
 static long find_langle(struct np_sip_view v)
 {
+	const char *lt = memchr(v.p, '<', v.len);
 	bool quote = false;
 
+	/* no '<' at all, or none but the first with no quote before it: the common cases */
+	if (lt == NULL)
+		return -1;
+	if (lt == v.p || memchr(v.p, '"', (size_t)(lt - v.p)) == NULL)
+		return (long)(lt - v.p);
 	for (uint32_t i = 0; i < v.len; i++)
 		if (!in_quote(v, &i, &quote) && v.p[i] == '<')
 			return (long)i;
@@ -236,7 +303,8 @@ static struct np_sip_view strip_quotes(struct np_sip_view v)
 
 static struct np_sip_view from_semicolon(const char *p, const char *end)
 {
-	const char *s = memchr(p, ';', (size_t)(end - p));
+	/* nothing after '>' or the port is the common case: no call for it */
+	const char *s = p < end ? memchr(p, ';', (size_t)(end - p)) : NULL;
 
 	return s ? sip_view(s, (size_t)(end - s)) : sip_view(NULL, 0);
 }
@@ -287,7 +355,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 	if (q)
 		end = q;
 
-	if (!np_sip_view_eq_ci(u->scheme, "sip") && !np_sip_view_eq_ci(u->scheme, "sips")) {
+	if (!SIP_VIEW_EQ_LIT(u->scheme, "sip") && !SIP_VIEW_EQ_LIT(u->scheme, "sips")) {
 		at = memchr(p, '@', (size_t)(end - p));
 		if (!at) {
 			/* tel:, urn:, ...: no host */
@@ -316,9 +384,7 @@ int np_sip_uri_parse(struct np_sip_view v, struct np_sip_uri *u)
 		u->host_type = NP_SIP_HOST_IPV6;
 		hp_end = q + 1;
 	} else {
-		q = hp;
-		while (q < end && *q != ':' && *q != ';')
-			q++;
+		q = sip_find4(hp, end, end, ':', ';', ':', ';');
 		u->host = sip_view(hp, (size_t)(q - hp));
 		hp_end = q;
 		if (!u->host.len)
@@ -409,7 +475,7 @@ void sip_split_commas(struct np_sip_view v, sip_split_fn fn, void *arg)
 	}
 }
 
-int sip_via_parse(struct np_sip_via *via)
+int sip_via_parse(struct np_sip_via *via, bool params, bool received_type)
 {
 	const char *p = via->raw.p, *end, *q;
 	struct np_sip_view name, val;
@@ -420,6 +486,10 @@ int sip_via_parse(struct np_sip_via *via)
 		return -1;
 	end = p + via->raw.len;
 	/* sent-protocol: name / version / transport, with optional LWS around '/' */
+	if (via->raw.len > 8 && memcmp(p, "SIP/2.0/", 8) == 0) { /* as written nearly always */
+		p += 8;
+		slashes = 2;
+	}
 	while (p < end && slashes < 2) {
 		if (*p == '/')
 			slashes++;
@@ -453,9 +523,7 @@ int sip_via_parse(struct np_sip_via *via)
 			return -1;
 		p = q + 1;
 	} else {
-		q = p;
-		while (q < end && *q != ':' && *q != ';' && !sip_is_ws(*q))
-			q++;
+		q = sip_find4(p, end, end, ':', ';', ' ', '\t');
 		if (q == p)
 			return -1;
 		via->host = sip_view(p, (size_t)(q - p));
@@ -477,19 +545,23 @@ int sip_via_parse(struct np_sip_via *via)
 		p = q;
 	}
 	via->params = from_semicolon(p, end);
+	if (!params)
+		return 0;
 	/* one pass over the parameters: Vias carry several and this is per message */
 	p = via->params.p;
 	while (sip_param_next(&p, end, &name, &val, &has_val)) {
-		if (name.len == 6 && sip_eq_ci(name.p, 6, "branch", 6)) {
+		if (SIP_EQ_LIT(name.p, name.len, "branch")) {
 			if (!via->branch.p)
 				via->branch = val;
-		} else if (name.len == 8 && sip_eq_ci(name.p, 8, "received", 8)) {
+		} else if (SIP_EQ_LIT(name.p, name.len, "received")) {
 			if (!via->received.p) {
 				via->received = val;
-				via->received_type =
-					(uint8_t)np_sip_host_parse(val, &via->received_addr);
+				if (received_type)
+					via->received_type =
+						(uint8_t)np_sip_host_parse(val,
+									   &via->received_addr);
 			}
-		} else if (name.len == 5 && sip_eq_ci(name.p, 5, "rport", 5)) {
+		} else if (SIP_EQ_LIT(name.p, name.len, "rport")) {
 			via->has_rport = true;
 			if (!has_val || !parse_port(val.p, val.len, &via->rport))
 				via->rport = 0;

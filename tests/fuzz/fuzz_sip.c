@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "np_inspect.h"
 #include "np_sip.h"
 
 #define CHECK(c)                 \
@@ -29,6 +30,10 @@ static struct np_sip_msg msg;
 static struct np_sip_db *idb;
 static struct np_sip_scratch *iscratch;
 static struct np_sip_msg imsg;
+/* np_sip_parse_inspect() of the same bytes, and the summaries of both */
+static struct np_sip_msg lmsg;
+static struct np_det_sip isum, lsum;
+static uint8_t ipacked[sizeof(struct np_det_sip)], lpacked[sizeof(struct np_det_sip)];
 
 static const uint8_t *g_buf;
 static size_t g_len;
@@ -191,6 +196,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      imsg.sdp.n_m == msg.sdp.n_m);
 			CHECK(imsg.max_forwards.p == NULL && imsg.subject.p == NULL);
 		}
+
+		/*
+		 * The inspector's lighter parse: the same outcome and, whatever
+		 * the bytes, the same summary (every field, hashes included).
+		 */
+		int lrc = np_sip_parse_inspect(idb, iscratch, data, size, &lmsg);
+		size_t ilen, llen;
+
+		CHECK(lrc == irc && lmsg.err == imsg.err && lmsg.hdr_len == imsg.hdr_len &&
+		      lmsg.msg_len == imsg.msg_len && lmsg.is_request == imsg.is_request &&
+		      lmsg.method == imsg.method && lmsg.status == imsg.status);
+		np_det_sip_summarise(&imsg, data,
+				     imsg.msg_len && imsg.msg_len <= size ? imsg.msg_len : size,
+				     &isum);
+		np_det_sip_summarise(&lmsg, data,
+				     lmsg.msg_len && lmsg.msg_len <= size ? lmsg.msg_len : size,
+				     &lsum);
+		ilen = np_det_sip_pack(&isum, ipacked);
+		llen = np_det_sip_pack(&lsum, lpacked);
+		CHECK(ilen == llen && memcmp(ipacked, lpacked, ilen) == 0);
 	}
 
 	/* the same bytes as a bare SDP body */
