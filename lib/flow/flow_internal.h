@@ -107,6 +107,28 @@ struct flow_list {
 	uint32_t tail; /* oldest: next to expire */
 };
 
+/*
+ * The flow np_flow_fast() found for a frame it hands back (NP_FLOW_FAST_PARSED),
+ * kept for the np_flow_process() of that frame so that the whole way does not
+ * look it up again. An index is valid only while the table is as the lookup
+ * found it: np_flow_fast() writes or clears this for every frame,
+ * np_flow_process() takes it only for the frame it was made for and clears it
+ * in any case, np_flow_expire() clears it. Nothing else changes the table
+ * between a frame's np_flow_fast() and its np_flow_process() (one owner
+ * thread; callbacks may not call back into the table), so the index is still
+ * that flow's when it is used. Only a flow found is handed over (a new flow
+ * needs the key, which np_flow_process() makes), and only for frames without
+ * SYN, FIN or RST.
+ */
+struct flow_found {
+	const uint8_t *frame; /* the frame it was made for; NULL: none */
+	uint32_t idx;	      /* the flow */
+	uint8_t segment;
+	uint8_t cls;  /* NP_PKT_TCP or NP_PKT_UDP */
+	uint8_t side; /* flow_key_make_words()'s answer: the source is key side 1 */
+	uint8_t pad;
+};
+
 struct np_flow_table {
 	struct flow_hot *hot;
 	struct flow_cold *cold;
@@ -126,6 +148,7 @@ struct np_flow_table {
 	size_t mem;
 	struct np_flow_conf conf;
 	struct np_flow_stats stats;
+	struct flow_found found; /* np_flow_fast()'s lookup for np_flow_process() */
 	uint64_t sip_port_map[65536 / 64];
 };
 

@@ -241,15 +241,22 @@ static void tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir,
 
 static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
-		       const struct np_flow_sink *sink)
+		       const struct np_flow_sink *sink, const struct flow_found *f)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
-	uint32_t idx = flow_lookup(t, &k);
 	uint8_t fl = pi->tcp_flags;
 	unsigned int dir;
+	uint32_t idx;
+	bool side;
 
+	if (f != NULL) { /* np_flow_fast() found the flow (no SYN, FIN, RST) */
+		idx = f->idx;
+		side = f->side;
+	} else {
+		side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
+				     pi->dport);
+		idx = flow_lookup(t, &k);
+	}
 	if (idx == FLOW_NIL) {
 		if (fl & TCP_RST)
 			return -ENOTSUP;
@@ -313,16 +320,22 @@ static inline bool udp_never_sip(const uint8_t *p, uint32_t n)
 
 static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
-		       const struct np_flow_sink *sink)
+		       const struct np_flow_sink *sink, const struct flow_found *f)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
-	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
-	bool sip, sip_port;
+	uint32_t idx;
+	bool sip, sip_port, side;
 
+	if (f != NULL) { /* np_flow_fast() found the flow */
+		idx = f->idx;
+		side = f->side;
+	} else {
+		side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
+				     pi->dport);
+		idx = flow_lookup(t, &k);
+	}
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
 	else
@@ -417,6 +430,7 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	bool side, udp;
 	int cls = np_pkt_plain(frame, len, mode, &pp);
 
+	t->found.frame = NULL;
 	if (FLOW_UNLIKELY(cls < 0))
 		return NP_FLOW_FAST_NOT_PLAIN;
 	udp = cls == NP_PKT_UDP;
@@ -468,8 +482,15 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	 */
 	if (pp.payload_len != 0 &&
 	    (udp ? !(e->dflags[dir] & FLOW_D_NOT_SIP)
-		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP)))
+		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP))) {
+		/* the flow goes with the frame to np_flow_process() */
+		t->found.frame = frame;
+		t->found.idx = idx;
+		t->found.segment = segment;
+		t->found.cls = (uint8_t)cls;
+		t->found.side = side;
 		goto whole;
+	}
 	flow_touch(t, idx, now_ns);
 	return cls;
 whole:
@@ -493,25 +514,34 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
 {
 	const uint8_t *p;
 
+	const struct flow_found *f = NULL;
+
 	if (!t || !pi)
 		return -EINVAL;
+	/* np_flow_fast()'s lookup of this very frame, if it made one: taken once */
+	if (t->found.frame != NULL) {
+		if (t->found.frame == frame && t->found.segment == segment &&
+		    t->found.cls == pi->cls)
+			f = &t->found;
+		t->found.frame = NULL;
+	}
 	p = frame ? frame + pi->payload_off : NULL;
 	switch (pi->cls) {
 	case NP_PKT_TCP:
 		if (!frame && pi->payload_len)
 			return -EINVAL;
-		return process_tcp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+		return process_tcp(t, segment, pi, p, pi->payload_len, now_ns, sink, f);
 	case NP_PKT_UDP:
 		if (!frame && pi->payload_len)
 			return -EINVAL;
-		return process_udp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+		return process_udp(t, segment, pi, p, pi->payload_len, now_ns, sink, f);
 	case NP_PKT_ICMP:
 		return process_icmp(t, segment, pi, now_ns, sink);
 	case NP_PKT_TRUNCATED:
 		/* snaplen-cut capture: the TCP header is there, the payload is not all there */
 		if (pi->l4_proto == NP_IPPROTO_TCP && pi->l4_off &&
 		    pi->payload_off >= pi->l4_off + 20u)
-			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink);
+			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink, NULL);
 		return -ENOTSUP;
 	default:
 		return -ENOTSUP;
