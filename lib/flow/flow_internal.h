@@ -181,17 +181,18 @@ static inline uint16_t flow_ld16(const void *p)
 /* Word 4 of a key: ports, protocol, segment, in flow_hot's memory order. */
 static inline uint64_t flow_key_tail(uint16_t port0, uint16_t port1, uint8_t proto, uint8_t segment)
 {
-	struct {
-		uint16_t port[2];
-		uint8_t proto;
-		uint8_t segment;
-		uint16_t pad;
-	} t = { { port0, port1 }, proto, segment, 0 };
-	uint64_t v;
-
-	_Static_assert(sizeof(t) == 8, "key tail is one word");
-	memcpy(&v, &t, sizeof(v));
-	return v;
+	_Static_assert(offsetof(struct flow_hot, port) == 32 &&
+			       offsetof(struct flow_hot, proto) == 36 &&
+			       offsetof(struct flow_hot, segment) == 37,
+		       "key tail: port[0], port[1], proto, segment, two bytes not in the key");
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* shifts, not a struct: the compiler builds a struct byte by byte */
+	return (uint64_t)port0 | (uint64_t)port1 << 16 | (uint64_t)proto << 32 |
+	       (uint64_t)segment << 40;
+#else
+	return (uint64_t)port0 << 48 | (uint64_t)port1 << 32 | (uint64_t)proto << 24 |
+	       (uint64_t)segment << 16;
+#endif
 }
 
 /* Does entry @p e hold key @p k? (Bytes 38-39 of word 4 are state and flags: masked.) */

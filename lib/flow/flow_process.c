@@ -418,60 +418,48 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
 	return 0;
 }
 
-int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
-		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+/*
+ * np_flow_fast() once the frame is known plain and without SYN, FIN or RST:
+ * its key, made of the address words (the IPv4 case inlines the zero words
+ * as constants), looked up; the verdict.
+ */
+static inline __attribute__((always_inline)) int
+flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	       const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	       uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
 {
+	const bool udp = cls == NP_PKT_UDP;
 	const struct flow_hot *e;
-	struct np_pkt_plain pp;
-	uint64_t s0, s1, d0, d1;
-	uint16_t sport, dport;
 	unsigned int dir;
 	uint32_t idx;
-	bool side, udp;
-	int cls = np_pkt_plain(frame, len, mode, &pp);
-
-	t->found.frame = NULL;
-	if (FLOW_UNLIKELY(cls < 0))
-		return NP_FLOW_FAST_NOT_PLAIN;
-	udp = cls == NP_PKT_UDP;
-	sport = np_pkt_plain_sport(frame, &pp);
-	dport = np_pkt_plain_dport(frame, &pp);
-	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
-	if (FLOW_UNLIKELY(
-		    udp ? dport == NP_TUNNEL_VXLAN_PORT
-			: (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST))))
-		goto whole;
-	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
-	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
 	/* flow_key_make_words() and flow_lookup(), the key kept in registers */
-	side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
-	{
-		const uint8_t proto = udp ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
-		const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
-			       w3 = side ? s1 : d1,
-			       w4 = side ? flow_key_tail(dport, sport, proto, segment)
-					 : flow_key_tail(sport, dport, proto, segment);
-		const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
-		const uint32_t hash = flow_hash_w(w0, w1, w2, w3, w4);
+	const bool side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
+	const uint8_t proto = udp ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
+	const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
+		       w3 = side ? s1 : d1,
+		       w4 = side ? flow_key_tail(dport, sport, proto, segment)
+				 : flow_key_tail(sport, dport, proto, segment);
+	const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
+	const uint32_t hash = flow_hash_w(w0, w1, w2, w3, w4);
 
-		for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-			const struct flow_slot *sl = &t->slots[i];
-			const uint8_t *q;
+	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		const struct flow_slot *sl = &t->slots[i];
+		const uint8_t *q;
 
-			idx = sl->idx;
-			if (idx == FLOW_NIL)
-				break;
-			if (sl->hash != hash)
-				continue;
-			q = (const uint8_t *)&t->hot[idx];
-			if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) |
-			     (flow_ld64(q + 16) ^ w2) | (flow_ld64(q + 24) ^ w3) |
-			     ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
-				break;
-		}
+		idx = sl->idx;
+		if (idx == FLOW_NIL)
+			break;
+		if (sl->hash != hash)
+			continue;
+		q = (const uint8_t *)&t->hot[idx];
+		if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) | (flow_ld64(q + 16) ^ w2) |
+		     (flow_ld64(q + 24) ^ w3) | ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
+			break;
 	}
-	if (FLOW_UNLIKELY(idx == FLOW_NIL))
+	if (FLOW_UNLIKELY(idx == FLOW_NIL)) {
+		t->found.frame = NULL;
 		goto whole;
+	}
 	e = &t->hot[idx];
 	dir = side != !!(e->flags & FLOW_F_INIT_B);
 	/*
@@ -480,7 +468,7 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	 * payload, or payload of a direction already fingerprinted on a flow
 	 * that is not SIP (tcp_payload() returns at once).
 	 */
-	if (pp.payload_len != 0 &&
+	if (pp->payload_len != 0 &&
 	    (udp ? !(e->dflags[dir] & FLOW_D_NOT_SIP)
 		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP))) {
 		/* the flow goes with the frame to np_flow_process() */
@@ -494,8 +482,88 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	flow_touch(t, idx, now_ns);
 	return cls;
 whole:
-	np_pkt_plain_info(frame, &pp, cls, pi);
+	np_pkt_plain_info(frame, pp, cls, pi);
 	return NP_FLOW_FAST_PARSED;
+}
+
+/* np_flow_fast() of one frame; inlined where the mode is a constant. */
+static inline __attribute__((always_inline)) int
+flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+	  unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+{
+	struct np_pkt_plain pp;
+	uint64_t s0, s1, d0, d1;
+	uint16_t sport, dport;
+	int cls = np_pkt_plain(frame, len, mode, &pp);
+
+	if (FLOW_UNLIKELY(cls < 0)) {
+		t->found.frame = NULL;
+		return NP_FLOW_FAST_NOT_PLAIN;
+	}
+	sport = np_pkt_plain_sport(frame, &pp);
+	dport = np_pkt_plain_dport(frame, &pp);
+	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
+	if (FLOW_UNLIKELY(
+		    cls == NP_PKT_UDP
+			    ? dport == NP_TUNNEL_VXLAN_PORT
+			    : (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST)))) {
+		t->found.frame = NULL;
+		np_pkt_plain_info(frame, &pp, cls, pi);
+		return NP_FLOW_FAST_PARSED;
+	}
+	if (FLOW_LIKELY(pp.ip_version == 4)) {
+		np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
+		np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
+		return flow_fast_find(t, segment, frame, &pp, cls, now_ns, pi, 0, s1, 0, d1, sport,
+				      dport);
+	}
+	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
+	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
+	return flow_fast_find(t, segment, frame, &pp, cls, now_ns, pi, s0, s1, d0, d1, sport,
+			      dport);
+}
+
+int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+{
+	return flow_fast(t, segment, frame, len, mode, now_ns, pi);
+}
+
+/* np_flow_fast_burst() for one mode: one copy of the loop per mode, the mode a constant in each. */
+static inline __attribute__((always_inline)) unsigned int
+flow_fast_burst(struct np_flow_table *t, uint8_t segment, const uint8_t *const *frames,
+		const uint32_t *lens, unsigned int n, unsigned int mode, uint64_t now_ns,
+		uint64_t *ctr, struct np_pkt_info *pi, int *rc)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *f = frames[i];
+		int c;
+
+		if (FLOW_UNLIKELY(f == NULL)) {
+			t->found.frame = NULL;
+			*rc = NP_FLOW_FAST_NOT_PLAIN;
+			return i;
+		}
+		c = flow_fast(t, segment, f, lens[i], mode, now_ns, pi);
+		if (FLOW_UNLIKELY(c < 0)) {
+			*rc = c;
+			return i;
+		}
+		ctr[c]++;
+	}
+	return n;
+}
+
+unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
+				const uint8_t *const *frames, const uint32_t *lens, unsigned int n,
+				unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+				struct np_pkt_info *pi, int *rc)
+{
+	if (mode == NP_PKT_CSUM_IGNORE)
+		return flow_fast_burst(t, segment, frames, lens, n, NP_PKT_CSUM_IGNORE, now_ns, ctr,
+				       pi, rc);
+	return flow_fast_burst(t, segment, frames, lens, n, NP_PKT_CSUM_VERIFY, now_ns, ctr, pi,
+			       rc);
 }
 
 void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)

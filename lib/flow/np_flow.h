@@ -425,6 +425,30 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi);
 
 /**
+ * np_flow_fast() over the frames of a burst, in order, up to the first frame
+ * it does not finish: for a burst of frames of known flows, one call instead
+ * of one per frame. The caller takes that frame the whole way (as
+ * np_flow_fast()'s answer @p *rc says), then calls again for the rest.
+ *
+ * @param frames  the frames; NULL for a frame the caller takes the whole way
+ *                in any case (not in one buffer, over the MTU): answered
+ *                NP_FLOW_FAST_NOT_PLAIN
+ * @param lens    their lengths
+ * @param n       frames in the burst
+ * @param mode    enum np_pkt_csum_mode, as for np_flow_fast()
+ * @param ctr     per-class counters: ctr[cls]++ for each frame finished
+ *                (NP_PKT_TCP or NP_PKT_UDP)
+ * @param pi      filled when *rc is NP_FLOW_FAST_PARSED
+ * @param rc      when the return value is below @p n: np_flow_fast()'s answer
+ *                for that frame (NP_FLOW_FAST_PARSED or NP_FLOW_FAST_NOT_PLAIN)
+ * @return the frames finished, from the first: @p n when all were
+ */
+unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
+				const uint8_t *const *frames, const uint32_t *lens, unsigned int n,
+				unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+				struct np_pkt_info *pi, int *rc);
+
+/**
  * Optional: start loading the hash-index line that np_flow_process() will
  * read for this frame. A worker that calls it for every frame of a burst
  * before processing the burst overlaps the cache misses of a table larger
