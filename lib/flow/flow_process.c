@@ -419,28 +419,20 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
 }
 
 /*
- * np_flow_fast() once the frame is known plain and without SYN, FIN or RST:
- * its key, made of the address words (the IPv4 case inlines the zero words
- * as constants), looked up; the verdict.
+ * np_flow_fast() once the key of a plain frame without SYN, FIN or RST is
+ * made: the lookup, the verdict.
  */
 static inline __attribute__((always_inline)) int
-flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
-	       const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
-	       uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
+flow_fast_probe(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+		const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+		uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4, uint32_t hash,
+		bool side)
 {
 	const bool udp = cls == NP_PKT_UDP;
+	const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
 	const struct flow_hot *e;
 	unsigned int dir;
 	uint32_t idx;
-	/* flow_key_make_words() and flow_lookup(), the key kept in registers */
-	const bool side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
-	const uint8_t proto = udp ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
-	const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
-		       w3 = side ? s1 : d1,
-		       w4 = side ? flow_key_tail(dport, sport, proto, segment)
-				 : flow_key_tail(sport, dport, proto, segment);
-	const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
-	const uint32_t hash = flow_hash_w(w0, w1, w2, w3, w4);
 
 	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
 		const struct flow_slot *sl = &t->slots[i];
@@ -484,6 +476,24 @@ flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 whole:
 	np_pkt_plain_info(frame, pp, cls, pi);
 	return NP_FLOW_FAST_PARSED;
+}
+
+/* The key of a plain frame from its address words (IPv4: the zero words as constants), then the probe. */
+static inline __attribute__((always_inline)) int
+flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	       const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	       uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
+{
+	/* flow_key_make_words(), the key kept in registers */
+	const bool side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
+	const uint8_t proto = cls == NP_PKT_UDP ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
+	const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
+		       w3 = side ? s1 : d1,
+		       w4 = side ? flow_key_tail(dport, sport, proto, segment)
+				 : flow_key_tail(sport, dport, proto, segment);
+
+	return flow_fast_probe(t, segment, frame, pp, cls, now_ns, pi, w0, w1, w2, w3, w4,
+			       flow_hash_w(w0, w1, w2, w3, w4), side);
 }
 
 /* np_flow_fast() of one frame; inlined where the mode is a constant. */
