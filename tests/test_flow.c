@@ -1323,7 +1323,8 @@ static unsigned int run_script(const struct fs *sc, unsigned int n, enum run_mod
 
 			if (m > n - i)
 				m = n - i;
-			now += 300 * MS * m; /* past the UDP list's quantum (1 s) every few groups */
+			now += 300 * MS *
+			       m; /* past the UDP list's quantum (1 s) every few groups */
 			for (unsigned int j = 0; j < m; j++) {
 				const struct fs *x = &sc[i + j];
 				struct fb *f = &burst_fb[j];
@@ -1344,9 +1345,9 @@ static unsigned int run_script(const struct fs *sc, unsigned int n, enum run_mod
 
 				if (mode == RUN_BURST) {
 					unsigned int done =
-						np_flow_fast_burst(t, 0, frames + j, lens + j, m - j,
-								   NP_PKT_CSUM_VERIFY, now, ctr, &pi,
-								   &rc);
+						np_flow_fast_burst(t, 0, frames + j, lens + j,
+								   m - j, NP_PKT_CSUM_VERIFY, now,
+								   ctr, &pi, &rc);
 
 					taken += done;
 					j += done;
@@ -1354,8 +1355,8 @@ static unsigned int run_script(const struct fs *sc, unsigned int n, enum run_mod
 						break;
 					f = &burst_fb[j];
 				} else if (mode == RUN_FAST) {
-					rc = np_flow_fast(t, 0, f->b, f->len, NP_PKT_CSUM_VERIFY, now,
-							  &pi);
+					rc = np_flow_fast(t, 0, f->b, f->len, NP_PKT_CSUM_VERIFY,
+							  now, &pi);
 					if (rc >= 0) {
 						taken++;
 						continue;

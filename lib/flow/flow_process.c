@@ -422,11 +422,10 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
  * np_flow_fast() once the key of a plain frame without SYN, FIN or RST is
  * made: the lookup, the verdict.
  */
-static inline __attribute__((always_inline)) int
-flow_fast_probe(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
-		const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
-		uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4, uint32_t hash,
-		bool side)
+static inline __attribute__((always_inline)) int flow_fast_probe(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4, uint32_t hash, bool side)
 {
 	const bool udp = cls == NP_PKT_UDP;
 	const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
@@ -478,11 +477,11 @@ whole:
 	return NP_FLOW_FAST_PARSED;
 }
 
-/* The key of a plain frame from its address words (IPv4: the zero words as constants), then the probe. */
-static inline __attribute__((always_inline)) int
-flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
-	       const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
-	       uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
+/* The key of a plain frame from its address words (IPv4: zero words as constants), the probe. */
+static inline __attribute__((always_inline)) int flow_fast_find(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
 {
 	/* flow_key_make_words(), the key kept in registers */
 	const bool side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
@@ -497,9 +496,10 @@ flow_fast_find(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 }
 
 /* np_flow_fast() of one frame; inlined where the mode is a constant. */
-static inline __attribute__((always_inline)) int
-flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
-	  unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+static inline __attribute__((always_inline)) int flow_fast(struct np_flow_table *t, uint8_t segment,
+							   const uint8_t *frame, uint32_t len,
+							   unsigned int mode, uint64_t now_ns,
+							   struct np_pkt_info *pi)
 {
 	struct np_pkt_plain pp;
 	uint64_t s0, s1, d0, d1;
@@ -513,10 +513,9 @@ flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32
 	sport = np_pkt_plain_sport(frame, &pp);
 	dport = np_pkt_plain_dport(frame, &pp);
 	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
-	if (FLOW_UNLIKELY(
-		    cls == NP_PKT_UDP
-			    ? dport == NP_TUNNEL_VXLAN_PORT
-			    : (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST)))) {
+	if (FLOW_UNLIKELY(cls == NP_PKT_UDP ? dport == NP_TUNNEL_VXLAN_PORT
+					    : (np_pkt_plain_tcp_flags(frame, &pp) &
+					       (TCP_SYN | TCP_FIN | TCP_RST)))) {
 		t->found.frame = NULL;
 		np_pkt_plain_info(frame, &pp, cls, pi);
 		return NP_FLOW_FAST_PARSED;
@@ -540,10 +539,10 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 }
 
 /* np_flow_fast_burst() for one mode: one copy of the loop per mode, the mode a constant in each. */
-static inline __attribute__((always_inline)) unsigned int
-flow_fast_burst(struct np_flow_table *t, uint8_t segment, const uint8_t *const *frames,
-		const uint32_t *lens, unsigned int n, unsigned int mode, uint64_t now_ns,
-		uint64_t *ctr, struct np_pkt_info *pi, int *rc)
+static inline __attribute__((always_inline)) unsigned int flow_fast_burst(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *const *frames,
+	const uint32_t *lens, unsigned int n, unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+	struct np_pkt_info *pi, int *rc)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		const uint8_t *f = frames[i];

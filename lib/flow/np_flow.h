@@ -16,11 +16,12 @@
  * Usage, per worker:
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
- *  - per frame of the wire: np_flow_fast(), which finishes a plain frame of
- *    a flow with nothing more to inspect; for the others, np_pkt_parse()
- *    (or the parse np_flow_fast() handed back), then np_flow_process() for
- *    TCP, UDP and ICMP (for a burst: np_flow_prefetch() on every frame
- *    first, then process);
+ *  - per frame of the wire: np_flow_fast() (or np_flow_fast_burst() for the
+ *    frames of a burst), which finishes a plain frame of a flow with nothing
+ *    more to inspect; for the others, np_pkt_parse() (or the parse
+ *    np_flow_fast() handed back), then np_flow_process() for TCP, UDP and
+ *    ICMP (for a burst: np_flow_prefetch() on every frame first, then
+ *    process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -413,6 +414,15 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
  * flow yet, SIP, a first payload, connection set-up and tear-down, UDP to
  * the VXLAN port, which the caller may decapsulate) changes nothing in the
  * table.
+ *
+ * A frame handed back (NP_FLOW_FAST_PARSED) whose flow was found takes its
+ * flow to the np_flow_process() of the same frame, which then does not look
+ * it up again. That index is good only while the table is unchanged: the
+ * caller gives the frame (the same buffer, segment and *pi) to
+ * np_flow_process() before any other call on the table, as the worker and
+ * the whole way do. np_flow_process() uses it only for that frame and drops
+ * it in any case, and np_flow_fast() and np_flow_expire() drop it, so a
+ * caller that skips the frame loses the shortcut, not correctness.
  *
  * @param mode  enum np_pkt_csum_mode, as for np_pkt_parse_csum()
  * @param pi    filled when NP_FLOW_FAST_PARSED is returned
