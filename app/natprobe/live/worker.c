@@ -248,9 +248,12 @@ static __rte_noinline uint16_t tx_retry(struct np_worker *w, const struct np_rxq
 	return sent;
 }
 
-/* @p gate NP_RXQ_NO_TX: the egress link is down; the frames are counted as dropped. */
+/*
+ * @p gate NP_RXQ_NO_TX: the egress link is down; the frames are counted as
+ * dropped. @p bytes: the sum of @p lens (all sent: the bytes sent).
+ */
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
-			   uint16_t n, const uint32_t *lens, uint8_t gate)
+			   uint16_t n, const uint32_t *lens, uint64_t bytes, uint8_t gate)
 {
 	uint64_t *out = w->stats.port[r->out_port];
 	uint16_t sent = 0;
@@ -260,10 +263,12 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 		if (unlikely(sent < n) && w->tx_retries > 0)
 			sent += tx_retry(w, r, pkts + sent, n - sent);
 	}
-	for (uint16_t i = 0; i < sent; i++)
-		out[NP_PORT_TX_BYTES] += lens[i];
 	out[NP_PORT_TX_PACKETS] += sent;
-	if (unlikely(sent < n)) {
+	if (likely(sent == n)) {
+		out[NP_PORT_TX_BYTES] += bytes;
+	} else {
+		for (uint16_t i = 0; i < sent; i++)
+			out[NP_PORT_TX_BYTES] += lens[i];
 		for (uint16_t i = sent; i < n; i++)
 			out[NP_PORT_DROPPED_BYTES] += lens[i];
 		out[NP_PORT_DROPPED_PACKETS] += n - sent;
@@ -273,7 +278,7 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 
 /*
  * Count and inspect a received burst; @p lens gets each frame's length for
- * the tx counters. Not inlined: the per-frame work of the worker, between
+ * the tx counters, the return value their sum. Not inlined: the per-frame work of the worker, between
  * the rx and tx bursts, is this one function (what `tools/bench --callgrind
  * --worker` counts).
  *
@@ -283,9 +288,9 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
  * the whole way (inspect()), then the fast path goes on after it. Frames
  * stay in their order.
  */
-static __rte_noinline void inspect_burst(struct np_worker *w, const struct np_rxq *r,
-					 struct rte_mbuf **pkts, uint16_t n, uint32_t *lens,
-					 uint64_t tsc)
+static __rte_noinline uint64_t inspect_burst(struct np_worker *w, const struct np_rxq *r,
+					     struct rte_mbuf **pkts, uint16_t n, uint32_t *lens,
+					     uint64_t tsc)
 {
 	uint64_t *in = w->stats.port[r->port];
 	uint64_t *ctr = w->stats.frame_class[r->segment];
@@ -328,6 +333,7 @@ static __rte_noinline void inspect_burst(struct np_worker *w, const struct np_rx
 	/* every frame of the burst came in on this queue's segment */
 	w->stats.segment[r->segment][NP_SEG_PACKETS] += n;
 	w->stats.segment[r->segment][NP_SEG_BYTES] += bytes;
+	return bytes;
 }
 
 static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst,
@@ -335,7 +341,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 {
 	struct rte_mbuf *pkts[NP_MAX_BURST];
 	uint32_t lens[NP_MAX_BURST];
-	uint64_t t0;
+	uint64_t t0, bytes;
 	uint16_t n;
 
 	w->stats.worker[NP_WK_POLLS]++;
@@ -343,11 +349,11 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	if (n == 0)
 		return;
 	t0 = rte_rdtsc();
-	inspect_burst(w, r, pkts, n, lens, t0);
+	bytes = inspect_burst(w, r, pkts, n, lens, t0);
 	w->stats.worker[NP_WK_PACKETS] += n;
 	w->stats.worker[NP_WK_BURSTS]++;
 	if (r->out_port_id != NP_NO_PORT)
-		forward(w, r, pkts, n, lens, gate);
+		forward(w, r, pkts, n, lens, bytes, gate);
 	else
 		rte_pktmbuf_free_bulk(pkts, n);
 	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
