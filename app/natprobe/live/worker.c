@@ -278,9 +278,9 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 
 /*
  * Count and inspect a received burst; @p lens gets each frame's length for
- * the tx counters, the return value their sum. Not inlined: the per-frame work of the worker, between
- * the rx and tx bursts, is this one function (what `tools/bench --callgrind
- * --worker` counts).
+ * the tx counters, the return value their sum. Not inlined: the per-frame
+ * work of the worker, between the rx and tx bursts, is this one function
+ * (what `tools/bench --callgrind --worker` counts).
  *
  * The frames of known flows with nothing more to inspect go through the
  * fast path a burst at a time (np_det_inspect_fast_burst(): one call for
