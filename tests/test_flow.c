@@ -1293,36 +1293,84 @@ struct outcome {
 	struct np_flow_stats stats;
 };
 
-static unsigned int run_script(const struct fs *sc, unsigned int n, bool fast, struct outcome *o)
+/* How run_script() takes the frames. */
+enum run_mode {
+	RUN_WHOLE, /* np_pkt_parse() and np_flow_process() */
+	RUN_FAST,  /* np_flow_fast() first */
+	RUN_BURST, /* np_flow_fast_burst() over groups of frames, some of them NULL */
+};
+
+static struct fb burst_fb[8];
+
+/*
+ * The script three times over; frames go in groups of 1 to 5 (the group
+ * sharing a time, as a burst does), whatever the mode. @return frames the
+ * fast path finished.
+ */
+static unsigned int run_script(const struct fs *sc, unsigned int n, enum run_mode mode,
+			       struct outcome *o)
 {
 	struct np_flow_table *t = table_new(64, 8);
-	unsigned int taken = 0;
+	unsigned int taken = 0, g = 0, k = 0;
 	uint64_t now = 1 * SEC;
+	uint64_t ctr[NP_PKT_CLASS_MAX] = { 0 };
 
 	for (unsigned int r = 0; r < 3; r++) {
-		for (unsigned int i = 0; i < n; i++) {
-			const struct fs *x = &sc[i];
-			const uint32_t pl = x->n;
-			struct np_pkt_info pi;
-			int rc = NP_FLOW_FAST_NOT_PLAIN;
+		for (unsigned int i = 0; i < n;) {
+			unsigned int m = 1 + g++ % 5;
+			const uint8_t *frames[8];
+			uint32_t lens[8];
 
-			if (x->tcp)
-				mk_tcp(&F, x->src, x->sport, x->dst, x->dport, x->flags,
-				       x->seq + r * 1000, x->ack + r * 1000, x->pl, pl);
-			else
-				mk_udp(&F, x->src, x->sport, x->dst, x->dport, x->pl, pl);
-			now += 300 * MS; /* past the UDP list's quantum (1 s) every few frames */
-			if (fast)
-				rc = np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, now, &pi);
-			if (rc >= 0) {
-				taken++;
-				continue;
+			if (m > n - i)
+				m = n - i;
+			now += 300 * MS *
+			       m; /* past the UDP list's quantum (1 s) every few groups */
+			for (unsigned int j = 0; j < m; j++) {
+				const struct fs *x = &sc[i + j];
+				struct fb *f = &burst_fb[j];
+
+				if (x->tcp)
+					mk_tcp(f, x->src, x->sport, x->dst, x->dport, x->flags,
+					       x->seq + r * 1000, x->ack + r * 1000, x->pl, x->n);
+				else
+					mk_udp(f, x->src, x->sport, x->dst, x->dport, x->pl, x->n);
+				/* now and then a frame the caller keeps from the fast path */
+				frames[j] = ++k % 7 == 0 ? NULL : f->b;
+				lens[j] = f->len;
 			}
-			if (rc == NP_FLOW_FAST_NOT_PLAIN)
-				np_pkt_parse(F.b, F.len, &pi);
-			np_flow_process(t, 0, &pi, F.b, now, &sink);
+			for (unsigned int j = 0; j < m; j++) {
+				const struct fb *f = &burst_fb[j];
+				struct np_pkt_info pi;
+				int rc = NP_FLOW_FAST_NOT_PLAIN;
+
+				if (mode == RUN_BURST) {
+					unsigned int done =
+						np_flow_fast_burst(t, 0, frames + j, lens + j,
+								   m - j, NP_PKT_CSUM_VERIFY, now,
+								   ctr, &pi, &rc);
+
+					taken += done;
+					j += done;
+					if (j >= m)
+						break;
+					f = &burst_fb[j];
+				} else if (mode == RUN_FAST) {
+					rc = np_flow_fast(t, 0, f->b, f->len, NP_PKT_CSUM_VERIFY,
+							  now, &pi);
+					if (rc >= 0) {
+						taken++;
+						continue;
+					}
+				}
+				if (rc == NP_FLOW_FAST_NOT_PLAIN)
+					np_pkt_parse(f->b, f->len, &pi);
+				np_flow_process(t, 0, &pi, f->b, now, &sink);
+			}
+			i += m;
 		}
 	}
+	if (mode == RUN_BURST)
+		assert_int_equal(ctr[NP_PKT_TCP] + ctr[NP_PKT_UDP], taken);
 	/* the ageing that follows sees the same list positions */
 	for (uint64_t later = now + 2 * SEC; later < now + 80 * SEC; later += 3 * SEC)
 		np_flow_expire(t, later, 1000, &sink);
@@ -1334,6 +1382,16 @@ static unsigned int run_script(const struct fs *sc, unsigned int n, bool fast, s
 	o->stats = *st(t);
 	np_flow_table_destroy(t);
 	return taken;
+}
+
+static void assert_same_outcome(const struct outcome *a, const struct outcome *b)
+{
+	assert_int_equal(a->n_ev, b->n_ev);
+	for (unsigned int i = 0; i < a->n_ev; i++)
+		assert_memory_equal(&a->ev[i], &b->ev[i], sizeof(a->ev[i]));
+	assert_int_equal(a->n_msg, b->n_msg);
+	assert_memory_equal(a->msg_len, b->msg_len, sizeof(a->msg_len[0]) * a->n_msg);
+	assert_memory_equal(&a->stats, &b->stats, sizeof(a->stats));
 }
 
 /*
@@ -1392,21 +1450,68 @@ static void test_fast_path_same_as_process(void **state)
 		{ true, c6, 33002, s6, 443, 0x18, 36, 36, http, sizeof(http) - 1 },
 	};
 	const unsigned int n = sizeof(sc) / sizeof(sc[0]);
-	static struct outcome a, b;
+	static struct outcome a, b, bu;
 	unsigned int taken;
 
 	(void)state;
-	taken = run_script(sc, n, true, &a);
-	assert_int_equal(run_script(sc, n, false, &b), 0);
-	assert_int_equal(a.n_ev, b.n_ev);
-	for (unsigned int i = 0; i < a.n_ev; i++)
-		assert_memory_equal(&a.ev[i], &b.ev[i], sizeof(a.ev[i]));
-	assert_int_equal(a.n_msg, b.n_msg);
-	assert_memory_equal(a.msg_len, b.msg_len, sizeof(a.msg_len[0]) * a.n_msg);
-	assert_memory_equal(&a.stats, &b.stats, sizeof(a.stats));
+	taken = run_script(sc, n, RUN_FAST, &a);
+	assert_int_equal(run_script(sc, n, RUN_WHOLE, &b), 0);
+	assert_same_outcome(&a, &b);
 	assert_true(b.n_msg >= 3 && a.stats.flows_expired > 5);
 	/* RTP after each direction's first, empty datagrams, pure ACKs, later HTTP */
 	assert_true(taken >= 3 * 10);
+	/* a burst at a time, some frames kept from the fast path: the same again */
+	assert_true(run_script(sc, n, RUN_BURST, &bu) >= 3 * 8);
+	assert_same_outcome(&bu, &b);
+}
+
+/*
+ * The flow np_flow_fast() found for a frame it hands back goes with the
+ * frame to np_flow_process(), and only while the table is unchanged: after
+ * an expiry removed that flow, the frame makes a new one (NEW), it does not
+ * land on the freed entry.
+ */
+static void test_fast_found_flow_not_used_after_change(void **state)
+{
+	static const char sip[] = "OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\nCSeq: 1 OPTIONS\r\n"
+				  "Content-Length: 0\r\n\r\n";
+	struct np_flow_table *t = table_new(64, 8);
+	struct np_pkt_info pi;
+
+	(void)state;
+	rec_reset();
+	mk_udp(&F, "10.0.30.2", 5060, "64.100.0.10", 5060, sip, sizeof(sip) - 1);
+	assert_int_equal(np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, 1 * SEC, &pi),
+			 NP_FLOW_FAST_PARSED);
+	assert_int_equal(np_flow_process(t, 0, &pi, F.b, 1 * SEC, &sink), 0);
+	assert_int_equal(n_events(NP_FLOW_EV_NEW), 1);
+	assert_int_equal(rec.n_msg, 1);
+	/* found and handed over: the second message on the flow, no new flow */
+	assert_int_equal(np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, 2 * SEC, &pi),
+			 NP_FLOW_FAST_PARSED);
+	assert_int_equal(np_flow_process(t, 0, &pi, F.b, 2 * SEC, &sink), 0);
+	assert_int_equal(n_events(NP_FLOW_EV_NEW), 1);
+	assert_int_equal(rec.n_msg, 2);
+	/* found, then the flow expires before the frame is processed */
+	assert_int_equal(np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, 3 * SEC, &pi),
+			 NP_FLOW_FAST_PARSED);
+	assert_int_equal(np_flow_expire(t, 100 * SEC, 100, &sink), 1);
+	assert_int_equal(n_events(NP_FLOW_EV_EXPIRED), 1);
+	assert_int_equal(st(t)->flows_active, 0);
+	assert_int_equal(np_flow_process(t, 0, &pi, F.b, 100 * SEC, &sink), 0);
+	assert_int_equal(n_events(NP_FLOW_EV_NEW), 2);
+	assert_int_equal(st(t)->flows_active, 1);
+	assert_int_equal(rec.n_msg, 3);
+	/* handed over for one frame, not for another frame in the same buffer */
+	assert_int_equal(np_flow_fast(t, 0, F.b, F.len, NP_PKT_CSUM_VERIFY, 101 * SEC, &pi),
+			 NP_FLOW_FAST_PARSED);
+	mk_udp(&F, "10.0.30.3", 5060, "64.100.0.10", 5060, sip, sizeof(sip) - 1);
+	assert_int_equal(np_pkt_parse(F.b, F.len, &pi), NP_PKT_UDP);
+	/* a parse the caller made itself: not the frame the lookup was for (the segment differs) */
+	assert_int_equal(np_flow_process(t, 1, &pi, F.b, 101 * SEC, &sink), 0);
+	assert_int_equal(n_events(NP_FLOW_EV_NEW), 3);
+	assert_int_equal(st(t)->flows_active, 2);
+	np_flow_table_destroy(t);
 }
 
 int main(void)
@@ -1451,6 +1556,7 @@ int main(void)
 		cmocka_unit_test(test_same_tuple_two_segments),
 		cmocka_unit_test(test_ipv6_flow),
 		cmocka_unit_test(test_fast_path_same_as_process),
+		cmocka_unit_test(test_fast_found_flow_not_used_after_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,28 @@ struct flow_list {
 	uint32_t tail; /* oldest: next to expire */
 };
 
+/*
+ * The flow np_flow_fast() found for a frame it hands back (NP_FLOW_FAST_PARSED),
+ * kept for the np_flow_process() of that frame so that the whole way does not
+ * look it up again. An index is valid only while the table is as the lookup
+ * found it: np_flow_fast() writes or clears this for every frame,
+ * np_flow_process() takes it only for the frame it was made for and clears it
+ * in any case, np_flow_expire() clears it. Nothing else changes the table
+ * between a frame's np_flow_fast() and its np_flow_process() (one owner
+ * thread; callbacks may not call back into the table), so the index is still
+ * that flow's when it is used. Only a flow found is handed over (a new flow
+ * needs the key, which np_flow_process() makes), and only for frames without
+ * SYN, FIN or RST.
+ */
+struct flow_found {
+	const uint8_t *frame; /* the frame it was made for; NULL: none */
+	uint32_t idx;	      /* the flow */
+	uint8_t segment;
+	uint8_t cls;  /* NP_PKT_TCP or NP_PKT_UDP */
+	uint8_t side; /* flow_key_make_words()'s answer: the source is key side 1 */
+	uint8_t pad;
+};
+
 struct np_flow_table {
 	struct flow_hot *hot;
 	struct flow_cold *cold;
@@ -126,6 +148,7 @@ struct np_flow_table {
 	size_t mem;
 	struct np_flow_conf conf;
 	struct np_flow_stats stats;
+	struct flow_found found; /* np_flow_fast()'s lookup for np_flow_process() */
 	uint64_t sip_port_map[65536 / 64];
 };
 
@@ -158,17 +181,18 @@ static inline uint16_t flow_ld16(const void *p)
 /* Word 4 of a key: ports, protocol, segment, in flow_hot's memory order. */
 static inline uint64_t flow_key_tail(uint16_t port0, uint16_t port1, uint8_t proto, uint8_t segment)
 {
-	struct {
-		uint16_t port[2];
-		uint8_t proto;
-		uint8_t segment;
-		uint16_t pad;
-	} t = { { port0, port1 }, proto, segment, 0 };
-	uint64_t v;
-
-	_Static_assert(sizeof(t) == 8, "key tail is one word");
-	memcpy(&v, &t, sizeof(v));
-	return v;
+	_Static_assert(offsetof(struct flow_hot, port) == 32 &&
+			       offsetof(struct flow_hot, proto) == 36 &&
+			       offsetof(struct flow_hot, segment) == 37,
+		       "key tail: port[0], port[1], proto, segment, two bytes not in the key");
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* shifts, not a struct: the compiler builds a struct byte by byte */
+	return (uint64_t)port0 | (uint64_t)port1 << 16 | (uint64_t)proto << 32 |
+	       (uint64_t)segment << 40;
+#else
+	return (uint64_t)port0 << 48 | (uint64_t)port1 << 32 | (uint64_t)proto << 24 |
+	       (uint64_t)segment << 16;
+#endif
 }
 
 /* Does entry @p e hold key @p k? (Bytes 38-39 of word 4 are state and flags: masked.) */

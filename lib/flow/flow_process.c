@@ -241,15 +241,22 @@ static void tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir,
 
 static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
-		       const struct np_flow_sink *sink)
+		       const struct np_flow_sink *sink, const struct flow_found *f)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
-	uint32_t idx = flow_lookup(t, &k);
 	uint8_t fl = pi->tcp_flags;
 	unsigned int dir;
+	uint32_t idx;
+	bool side;
 
+	if (f != NULL) { /* np_flow_fast() found the flow (no SYN, FIN, RST) */
+		idx = f->idx;
+		side = f->side;
+	} else {
+		side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
+				     pi->dport);
+		idx = flow_lookup(t, &k);
+	}
 	if (idx == FLOW_NIL) {
 		if (fl & TCP_RST)
 			return -ENOTSUP;
@@ -313,16 +320,22 @@ static inline bool udp_never_sip(const uint8_t *p, uint32_t n)
 
 static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
-		       const struct np_flow_sink *sink)
+		       const struct np_flow_sink *sink, const struct flow_found *f)
 {
 	struct flow_key k;
-	bool side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
-				  pi->dport);
-	uint32_t idx = flow_lookup(t, &k);
 	struct flow_hot *e;
 	unsigned int dir;
-	bool sip, sip_port;
+	uint32_t idx;
+	bool sip, sip_port, side;
 
+	if (f != NULL) { /* np_flow_fast() found the flow */
+		idx = f->idx;
+		side = f->side;
+	} else {
+		side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
+				     pi->dport);
+		idx = flow_lookup(t, &k);
+	}
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
 	else
@@ -405,59 +418,39 @@ static int process_icmp(struct np_flow_table *t, uint8_t segment, const struct n
 	return 0;
 }
 
-int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
-		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+/*
+ * np_flow_fast() once the key of a plain frame without SYN, FIN or RST is
+ * made: the lookup, the verdict.
+ */
+static inline __attribute__((always_inline)) int flow_fast_probe(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3, uint64_t w4, uint32_t hash, bool side)
 {
+	const bool udp = cls == NP_PKT_UDP;
+	const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
 	const struct flow_hot *e;
-	struct np_pkt_plain pp;
-	uint64_t s0, s1, d0, d1;
-	uint16_t sport, dport;
 	unsigned int dir;
 	uint32_t idx;
-	bool side, udp;
-	int cls = np_pkt_plain(frame, len, mode, &pp);
 
-	if (FLOW_UNLIKELY(cls < 0))
-		return NP_FLOW_FAST_NOT_PLAIN;
-	udp = cls == NP_PKT_UDP;
-	sport = np_pkt_plain_sport(frame, &pp);
-	dport = np_pkt_plain_dport(frame, &pp);
-	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
-	if (FLOW_UNLIKELY(
-		    udp ? dport == NP_TUNNEL_VXLAN_PORT
-			: (np_pkt_plain_tcp_flags(frame, &pp) & (TCP_SYN | TCP_FIN | TCP_RST))))
-		goto whole;
-	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
-	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
-	/* flow_key_make_words() and flow_lookup(), the key kept in registers */
-	side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
-	{
-		const uint8_t proto = udp ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
-		const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
-			       w3 = side ? s1 : d1,
-			       w4 = side ? flow_key_tail(dport, sport, proto, segment)
-					 : flow_key_tail(sport, dport, proto, segment);
-		const uint64_t tmask = flow_key_tail(0xffff, 0xffff, 0xff, 0xff);
-		const uint32_t hash = flow_hash_w(w0, w1, w2, w3, w4);
+	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
+		const struct flow_slot *sl = &t->slots[i];
+		const uint8_t *q;
 
-		for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-			const struct flow_slot *sl = &t->slots[i];
-			const uint8_t *q;
-
-			idx = sl->idx;
-			if (idx == FLOW_NIL)
-				break;
-			if (sl->hash != hash)
-				continue;
-			q = (const uint8_t *)&t->hot[idx];
-			if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) |
-			     (flow_ld64(q + 16) ^ w2) | (flow_ld64(q + 24) ^ w3) |
-			     ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
-				break;
-		}
+		idx = sl->idx;
+		if (idx == FLOW_NIL)
+			break;
+		if (sl->hash != hash)
+			continue;
+		q = (const uint8_t *)&t->hot[idx];
+		if (((flow_ld64(q) ^ w0) | (flow_ld64(q + 8) ^ w1) | (flow_ld64(q + 16) ^ w2) |
+		     (flow_ld64(q + 24) ^ w3) | ((flow_ld64(q + 32) ^ w4) & tmask)) == 0)
+			break;
 	}
-	if (FLOW_UNLIKELY(idx == FLOW_NIL))
+	if (FLOW_UNLIKELY(idx == FLOW_NIL)) {
+		t->found.frame = NULL;
 		goto whole;
+	}
 	e = &t->hot[idx];
 	dir = side != !!(e->flags & FLOW_F_INIT_B);
 	/*
@@ -466,15 +459,120 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	 * payload, or payload of a direction already fingerprinted on a flow
 	 * that is not SIP (tcp_payload() returns at once).
 	 */
-	if (pp.payload_len != 0 &&
+	if (pp->payload_len != 0 &&
 	    (udp ? !(e->dflags[dir] & FLOW_D_NOT_SIP)
-		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP)))
+		 : !(e->dflags[dir] & FLOW_D_STARTED) || (e->flags & FLOW_F_SIP))) {
+		/* the flow goes with the frame to np_flow_process() */
+		t->found.frame = frame;
+		t->found.idx = idx;
+		t->found.segment = segment;
+		t->found.cls = (uint8_t)cls;
+		t->found.side = side;
 		goto whole;
+	}
 	flow_touch(t, idx, now_ns);
 	return cls;
 whole:
-	np_pkt_plain_info(frame, &pp, cls, pi);
+	np_pkt_plain_info(frame, pp, cls, pi);
 	return NP_FLOW_FAST_PARSED;
+}
+
+/* The key of a plain frame from its address words (IPv4: zero words as constants), the probe. */
+static inline __attribute__((always_inline)) int flow_fast_find(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
+	const struct np_pkt_plain *pp, int cls, uint64_t now_ns, struct np_pkt_info *pi,
+	uint64_t s0, uint64_t s1, uint64_t d0, uint64_t d1, uint16_t sport, uint16_t dport)
+{
+	/* flow_key_make_words(), the key kept in registers */
+	const bool side = s1 != d1 ? s1 > d1 : s0 != d0 ? s0 > d0 : sport > dport;
+	const uint8_t proto = cls == NP_PKT_UDP ? NP_IPPROTO_UDP : NP_IPPROTO_TCP;
+	const uint64_t w0 = side ? d0 : s0, w1 = side ? d1 : s1, w2 = side ? s0 : d0,
+		       w3 = side ? s1 : d1,
+		       w4 = side ? flow_key_tail(dport, sport, proto, segment)
+				 : flow_key_tail(sport, dport, proto, segment);
+
+	return flow_fast_probe(t, segment, frame, pp, cls, now_ns, pi, w0, w1, w2, w3, w4,
+			       flow_hash_w(w0, w1, w2, w3, w4), side);
+}
+
+/* np_flow_fast() of one frame; inlined where the mode is a constant. */
+static inline __attribute__((always_inline)) int flow_fast(struct np_flow_table *t, uint8_t segment,
+							   const uint8_t *frame, uint32_t len,
+							   unsigned int mode, uint64_t now_ns,
+							   struct np_pkt_info *pi)
+{
+	struct np_pkt_plain pp;
+	uint64_t s0, s1, d0, d1;
+	uint16_t sport, dport;
+	int cls = np_pkt_plain(frame, len, mode, &pp);
+
+	if (FLOW_UNLIKELY(cls < 0)) {
+		t->found.frame = NULL;
+		return NP_FLOW_FAST_NOT_PLAIN;
+	}
+	sport = np_pkt_plain_sport(frame, &pp);
+	dport = np_pkt_plain_dport(frame, &pp);
+	/* a tunnel the caller may open; TCP set-up and tear-down: the whole way */
+	if (FLOW_UNLIKELY(cls == NP_PKT_UDP ? dport == NP_TUNNEL_VXLAN_PORT
+					    : (np_pkt_plain_tcp_flags(frame, &pp) &
+					       (TCP_SYN | TCP_FIN | TCP_RST)))) {
+		t->found.frame = NULL;
+		np_pkt_plain_info(frame, &pp, cls, pi);
+		return NP_FLOW_FAST_PARSED;
+	}
+	if (FLOW_LIKELY(pp.ip_version == 4)) {
+		np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
+		np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
+		return flow_fast_find(t, segment, frame, &pp, cls, now_ns, pi, 0, s1, 0, d1, sport,
+				      dport);
+	}
+	np_pkt_plain_addr_words(frame, &pp, false, &s0, &s1);
+	np_pkt_plain_addr_words(frame, &pp, true, &d0, &d1);
+	return flow_fast_find(t, segment, frame, &pp, cls, now_ns, pi, s0, s1, d0, d1, sport,
+			      dport);
+}
+
+int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
+		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi)
+{
+	return flow_fast(t, segment, frame, len, mode, now_ns, pi);
+}
+
+/* np_flow_fast_burst() for one mode: one copy of the loop per mode, the mode a constant in each. */
+static inline __attribute__((always_inline)) unsigned int flow_fast_burst(
+	struct np_flow_table *t, uint8_t segment, const uint8_t *const *frames,
+	const uint32_t *lens, unsigned int n, unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+	struct np_pkt_info *pi, int *rc)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const uint8_t *f = frames[i];
+		int c;
+
+		if (FLOW_UNLIKELY(f == NULL)) {
+			t->found.frame = NULL;
+			*rc = NP_FLOW_FAST_NOT_PLAIN;
+			return i;
+		}
+		c = flow_fast(t, segment, f, lens[i], mode, now_ns, pi);
+		if (FLOW_UNLIKELY(c < 0)) {
+			*rc = c;
+			return i;
+		}
+		ctr[c]++;
+	}
+	return n;
+}
+
+unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
+				const uint8_t *const *frames, const uint32_t *lens, unsigned int n,
+				unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+				struct np_pkt_info *pi, int *rc)
+{
+	if (mode == NP_PKT_CSUM_IGNORE)
+		return flow_fast_burst(t, segment, frames, lens, n, NP_PKT_CSUM_IGNORE, now_ns, ctr,
+				       pi, rc);
+	return flow_fast_burst(t, segment, frames, lens, n, NP_PKT_CSUM_VERIFY, now_ns, ctr, pi,
+			       rc);
 }
 
 void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)
@@ -493,25 +591,34 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
 {
 	const uint8_t *p;
 
+	const struct flow_found *f = NULL;
+
 	if (!t || !pi)
 		return -EINVAL;
+	/* np_flow_fast()'s lookup of this very frame, if it made one: taken once */
+	if (t->found.frame != NULL) {
+		if (t->found.frame == frame && t->found.segment == segment &&
+		    t->found.cls == pi->cls)
+			f = &t->found;
+		t->found.frame = NULL;
+	}
 	p = frame ? frame + pi->payload_off : NULL;
 	switch (pi->cls) {
 	case NP_PKT_TCP:
 		if (!frame && pi->payload_len)
 			return -EINVAL;
-		return process_tcp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+		return process_tcp(t, segment, pi, p, pi->payload_len, now_ns, sink, f);
 	case NP_PKT_UDP:
 		if (!frame && pi->payload_len)
 			return -EINVAL;
-		return process_udp(t, segment, pi, p, pi->payload_len, now_ns, sink);
+		return process_udp(t, segment, pi, p, pi->payload_len, now_ns, sink, f);
 	case NP_PKT_ICMP:
 		return process_icmp(t, segment, pi, now_ns, sink);
 	case NP_PKT_TRUNCATED:
 		/* snaplen-cut capture: the TCP header is there, the payload is not all there */
 		if (pi->l4_proto == NP_IPPROTO_TCP && pi->l4_off &&
 		    pi->payload_off >= pi->l4_off + 20u)
-			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink);
+			return process_tcp(t, segment, pi, NULL, 0, now_ns, sink, NULL);
 		return -ENOTSUP;
 	default:
 		return -ENOTSUP;

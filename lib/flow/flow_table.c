@@ -417,6 +417,7 @@ unsigned int np_flow_expire(struct np_flow_table *t, uint64_t now_ns, unsigned i
 
 	if (!t)
 		return 0;
+	t->found.frame = NULL; /* np_flow_fast()'s lookup is void once the table changes */
 	/* start with a different list each call so that none starves the others */
 	for (unsigned int n = 0; n < FLOW_LST_N && work < max_work; n++) {
 		unsigned int l = (t->expire_rr + n) % FLOW_LST_N;

@@ -16,11 +16,12 @@
  * Usage, per worker:
  *  - at init: np_flow_table_create() (the app passes an rte_zmalloc_socket
  *    allocator, the offline driver and tests the default);
- *  - per frame of the wire: np_flow_fast(), which finishes a plain frame of
- *    a flow with nothing more to inspect; for the others, np_pkt_parse()
- *    (or the parse np_flow_fast() handed back), then np_flow_process() for
- *    TCP, UDP and ICMP (for a burst: np_flow_prefetch() on every frame
- *    first, then process);
+ *  - per frame of the wire: np_flow_fast() (or np_flow_fast_burst() for the
+ *    frames of a burst), which finishes a plain frame of a flow with nothing
+ *    more to inspect; for the others, np_pkt_parse() (or the parse
+ *    np_flow_fast() handed back), then np_flow_process() for TCP, UDP and
+ *    ICMP (for a burst: np_flow_prefetch() on every frame first, then
+ *    process);
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -414,6 +415,15 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
  * the VXLAN port, which the caller may decapsulate) changes nothing in the
  * table.
  *
+ * A frame handed back (NP_FLOW_FAST_PARSED) whose flow was found takes its
+ * flow to the np_flow_process() of the same frame, which then does not look
+ * it up again. That index is good only while the table is unchanged: the
+ * caller gives the frame (the same buffer, segment and *pi) to
+ * np_flow_process() before any other call on the table, as the worker and
+ * the whole way do. np_flow_process() uses it only for that frame and drops
+ * it in any case, and np_flow_fast() and np_flow_expire() drop it, so a
+ * caller that skips the frame loses the shortcut, not correctness.
+ *
  * @param mode  enum np_pkt_csum_mode, as for np_pkt_parse_csum()
  * @param pi    filled when NP_FLOW_FAST_PARSED is returned
  * @return the class (NP_PKT_TCP or NP_PKT_UDP) when the frame is done with;
@@ -423,6 +433,30 @@ int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pk
  */
 int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame, uint32_t len,
 		 unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi);
+
+/**
+ * np_flow_fast() over the frames of a burst, in order, up to the first frame
+ * it does not finish: for a burst of frames of known flows, one call instead
+ * of one per frame. The caller takes that frame the whole way (as
+ * np_flow_fast()'s answer @p *rc says), then calls again for the rest.
+ *
+ * @param frames  the frames; NULL for a frame the caller takes the whole way
+ *                in any case (not in one buffer, over the MTU): answered
+ *                NP_FLOW_FAST_NOT_PLAIN
+ * @param lens    their lengths
+ * @param n       frames in the burst
+ * @param mode    enum np_pkt_csum_mode, as for np_flow_fast()
+ * @param ctr     per-class counters: ctr[cls]++ for each frame finished
+ *                (NP_PKT_TCP or NP_PKT_UDP)
+ * @param pi      filled when *rc is NP_FLOW_FAST_PARSED
+ * @param rc      when the return value is below @p n: np_flow_fast()'s answer
+ *                for that frame (NP_FLOW_FAST_PARSED or NP_FLOW_FAST_NOT_PLAIN)
+ * @return the frames finished, from the first: @p n when all were
+ */
+unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
+				const uint8_t *const *frames, const uint32_t *lens, unsigned int n,
+				unsigned int mode, uint64_t now_ns, uint64_t *ctr,
+				struct np_pkt_info *pi, int *rc);
 
 /**
  * Optional: start loading the hash-index line that np_flow_process() will

@@ -493,6 +493,14 @@ int np_det_inspect_fast(struct np_det_inspect *ins, uint8_t segment, const uint8
 	return np_flow_fast(ins->flows, segment, frame, len, mode, now_ns, pi);
 }
 
+unsigned int np_det_inspect_fast_burst(struct np_det_inspect *ins, uint8_t segment,
+				       const uint8_t *const *frames, const uint32_t *lens,
+				       unsigned int n, unsigned int mode, uint64_t now_ns,
+				       uint64_t *ctr, struct np_pkt_info *pi, int *rc)
+{
+	return np_flow_fast_burst(ins->flows, segment, frames, lens, n, mode, now_ns, ctr, pi, rc);
+}
+
 int np_det_inspect_frame(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			 uint32_t len, const struct np_pkt_info *pi, uint64_t now_ns)
 {

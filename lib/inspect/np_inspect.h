@@ -307,6 +307,19 @@ int np_det_inspect_frame_ref(struct np_det_inspect *ins, const struct np_pkt_ref
 int np_det_inspect_fast(struct np_det_inspect *ins, uint8_t segment, const uint8_t *frame,
 			uint32_t len, unsigned int mode, uint64_t now_ns, struct np_pkt_info *pi);
 
+/**
+ * np_det_inspect_fast() over a burst (np_flow_fast_burst()): the frames, in
+ * order, up to the first one that needs more; its answer goes to @p *rc
+ * (NP_DET_FAST_PARSED with @p *pi filled, or NP_DET_FAST_NOT_PLAIN). A NULL
+ * frame is answered NP_DET_FAST_NOT_PLAIN. Each frame finished is counted in
+ * ctr[cls].
+ * @return frames finished, from the first (@p n: all)
+ */
+unsigned int np_det_inspect_fast_burst(struct np_det_inspect *ins, uint8_t segment,
+				       const uint8_t *const *frames, const uint32_t *lens,
+				       unsigned int n, unsigned int mode, uint64_t now_ns,
+				       uint64_t *ctr, struct np_pkt_info *pi, int *rc);
+
 /** Age flows and fragments; bounded by @p max_work. @return work done. */
 unsigned int np_det_inspect_expire(struct np_det_inspect *ins, uint64_t now_ns,
 				   unsigned int max_work);

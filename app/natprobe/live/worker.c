@@ -174,31 +174,26 @@ static __rte_noinline void inspect_tunnel(struct np_worker *w, const struct np_r
 	np_det_inspect_frame_ref(w->ins, &inner_ref, inner, ilen, &ipi, now_ns);
 }
 
-/* Look at one frame. Never changes it. */
+/*
+ * Look at one frame the fast path did not finish (@p rc: NP_DET_FAST_PARSED
+ * with @p pi filled, or NP_DET_FAST_NOT_PLAIN). Never changes it.
+ */
 static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf *m,
-			   uint64_t now_ns, const struct np_pkt_ref *ref)
+			   uint64_t now_ns, const struct np_pkt_ref *ref, int rc,
+			   struct np_pkt_info *pi)
 {
 	struct np_stats *st = &w->stats;
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	uint32_t avail = len;
 	const uint8_t *data;
-	struct np_pkt_info pi;
 	int cls;
 
 	if (likely(m->nb_segs == 1)) {
 		data = rte_pktmbuf_mtod(m, const uint8_t *);
-		/* a plain frame of a flow with nothing more to inspect: parse, lookup, done */
-		if (likely(len <= r->max_len)) {
-			cls = np_det_inspect_fast(w->ins, r->segment, data, len, w->csum_mode,
-						  now_ns, &pi);
-			if (likely(cls >= 0)) {
-				st->frame_class[r->segment][cls]++;
-				return;
-			}
-			if (cls == NP_DET_FAST_PARSED) {
-				cls = pi.cls;
-				goto parsed;
-			}
+		/* a plain frame: parsed already */
+		if (rc == NP_DET_FAST_PARSED) {
+			cls = pi->cls;
+			goto parsed;
 		}
 	} else {
 		avail = RTE_MIN(len, (uint32_t)NP_LINEAR_MAX);
@@ -206,7 +201,7 @@ static inline void inspect(struct np_worker *w, const struct np_rxq *r, struct r
 		if (unlikely(data == NULL))
 			return;
 	}
-	cls = w->parse(data, avail, &pi);
+	cls = w->parse(data, avail, pi);
 parsed:
 	st->frame_class[r->segment][cls]++;
 	if (unlikely(cls >= NP_PKT_RUNT))
@@ -216,14 +211,14 @@ parsed:
 		st->segment[r->segment][NP_SEG_OVERSIZE]++;
 		return;
 	}
-	if (unlikely(pi.ip_csum == NP_PKT_IP_CSUM_ZERO) && cls != NP_PKT_BAD_CHECKSUM)
+	if (unlikely(pi->ip_csum == NP_PKT_IP_CSUM_ZERO) && cls != NP_PKT_BAD_CHECKSUM)
 		st->segment[r->segment][NP_SEG_IPV4_CSUM_ZERO]++;
 	/* Tunnels only once the plain cases miss: GRE, or UDP to VXLAN's port. */
-	if (unlikely(np_pkt_may_be_tunnel(&pi))) {
-		inspect_tunnel(w, r, data, avail, &pi, now_ns, ref);
+	if (unlikely(np_pkt_may_be_tunnel(pi))) {
+		inspect_tunnel(w, r, data, avail, pi, now_ns, ref);
 		return;
 	}
-	np_det_inspect_frame_ref(w->ins, ref, data, avail, &pi, now_ns);
+	np_det_inspect_frame_ref(w->ins, ref, data, avail, pi, now_ns);
 }
 
 /*
@@ -253,9 +248,12 @@ static __rte_noinline uint16_t tx_retry(struct np_worker *w, const struct np_rxq
 	return sent;
 }
 
-/* @p gate NP_RXQ_NO_TX: the egress link is down; the frames are counted as dropped. */
+/*
+ * @p gate NP_RXQ_NO_TX: the egress link is down; the frames are counted as
+ * dropped. @p bytes: the sum of @p lens (all sent: the bytes sent).
+ */
 static inline void forward(struct np_worker *w, const struct np_rxq *r, struct rte_mbuf **pkts,
-			   uint16_t n, const uint32_t *lens, uint8_t gate)
+			   uint16_t n, const uint32_t *lens, uint64_t bytes, uint8_t gate)
 {
 	uint64_t *out = w->stats.port[r->out_port];
 	uint16_t sent = 0;
@@ -265,10 +263,12 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 		if (unlikely(sent < n) && w->tx_retries > 0)
 			sent += tx_retry(w, r, pkts + sent, n - sent);
 	}
-	for (uint16_t i = 0; i < sent; i++)
-		out[NP_PORT_TX_BYTES] += lens[i];
 	out[NP_PORT_TX_PACKETS] += sent;
-	if (unlikely(sent < n)) {
+	if (likely(sent == n)) {
+		out[NP_PORT_TX_BYTES] += bytes;
+	} else {
+		for (uint16_t i = 0; i < sent; i++)
+			out[NP_PORT_TX_BYTES] += lens[i];
 		for (uint16_t i = sent; i < n; i++)
 			out[NP_PORT_DROPPED_BYTES] += lens[i];
 		out[NP_PORT_DROPPED_PACKETS] += n - sent;
@@ -278,38 +278,62 @@ static inline void forward(struct np_worker *w, const struct np_rxq *r, struct r
 
 /*
  * Count and inspect a received burst; @p lens gets each frame's length for
- * the tx counters. Not inlined: the per-frame work of the worker, between
- * the rx and tx bursts, is this one function (what `tools/bench --callgrind
- * --worker` counts).
+ * the tx counters, the return value their sum. Not inlined: the per-frame
+ * work of the worker, between the rx and tx bursts, is this one function
+ * (what `tools/bench --callgrind --worker` counts).
+ *
+ * The frames of known flows with nothing more to inspect go through the
+ * fast path a burst at a time (np_det_inspect_fast_burst(): one call for
+ * the run of frames up to the first one it does not finish); that one goes
+ * the whole way (inspect()), then the fast path goes on after it. Frames
+ * stay in their order.
  */
-static __rte_noinline void inspect_burst(struct np_worker *w, const struct np_rxq *r,
-					 struct rte_mbuf **pkts, uint16_t n, uint32_t *lens,
-					 uint64_t tsc)
+static __rte_noinline uint64_t inspect_burst(struct np_worker *w, const struct np_rxq *r,
+					     struct rte_mbuf **pkts, uint16_t n, uint32_t *lens,
+					     uint64_t tsc)
 {
 	uint64_t *in = w->stats.port[r->port];
+	uint64_t *ctr = w->stats.frame_class[r->segment];
+	const uint8_t *data[NP_MAX_BURST];
+	const uint32_t max_len = r->max_len;
 	uint64_t now_ns, bytes = 0;
+	struct np_pkt_info pi;
 	/*
 	 * Frames are numbered per rx queue, from 1: what records and evidence
 	 * captures cite. This worker's count of the port is its queue's count
 	 * (a worker polls one queue of a port).
 	 */
 	struct np_pkt_ref ref = { .input = r->input, .segment = r->segment };
+	const uint64_t first = in[NP_PORT_RX_PACKETS] + 1;
 
 	now_ns = w->ns_base + (uint64_t)((double)(tsc - w->tsc_base) * w->ns_per_tsc);
-	ref.frame = in[NP_PORT_RX_PACKETS];
+	/* lengths, and where each frame lies when the fast path may take it (one buffer) */
 	for (uint16_t i = 0; i < n; i++) {
-		if (i + 1 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-		lens[i] = rte_pktmbuf_pkt_len(pkts[i]);
-		bytes += lens[i];
-		ref.frame++;
-		inspect(w, r, pkts[i], now_ns, &ref);
+		const struct rte_mbuf *m = pkts[i];
+		const uint32_t len = rte_pktmbuf_pkt_len(m);
+		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
+
+		rte_prefetch0(d);
+		lens[i] = len;
+		bytes += len;
+		data[i] = likely(m->nb_segs == 1 && len <= max_len) ? d : NULL;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		int rc;
+
+		i += np_det_inspect_fast_burst(w->ins, r->segment, data + i, lens + i, n - i,
+					       w->csum_mode, now_ns, ctr, &pi, &rc);
+		if (i >= n)
+			break;
+		ref.frame = first + i;
+		inspect(w, r, pkts[i], now_ns, &ref, rc, &pi);
 	}
 	in[NP_PORT_RX_PACKETS] += n;
 	in[NP_PORT_RX_BYTES] += bytes;
 	/* every frame of the burst came in on this queue's segment */
 	w->stats.segment[r->segment][NP_SEG_PACKETS] += n;
 	w->stats.segment[r->segment][NP_SEG_BYTES] += bytes;
+	return bytes;
 }
 
 static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsigned int burst,
@@ -317,7 +341,7 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 {
 	struct rte_mbuf *pkts[NP_MAX_BURST];
 	uint32_t lens[NP_MAX_BURST];
-	uint64_t t0;
+	uint64_t t0, bytes;
 	uint16_t n;
 
 	w->stats.worker[NP_WK_POLLS]++;
@@ -325,11 +349,11 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 	if (n == 0)
 		return;
 	t0 = rte_rdtsc();
-	inspect_burst(w, r, pkts, n, lens, t0);
+	bytes = inspect_burst(w, r, pkts, n, lens, t0);
 	w->stats.worker[NP_WK_PACKETS] += n;
 	w->stats.worker[NP_WK_BURSTS]++;
 	if (r->out_port_id != NP_NO_PORT)
-		forward(w, r, pkts, n, lens, gate);
+		forward(w, r, pkts, n, lens, bytes, gate);
 	else
 		rte_pktmbuf_free_bulk(pkts, n);
 	w->stats.worker[NP_WK_BUSY_CYCLES] += rte_rdtsc() - t0;
