@@ -387,9 +387,6 @@ static void test_bad_args(void **state)
 	assert_int_equal(np_flow_process(t, 0, &pi, F.b, 0, NULL), 0);
 	assert_int_equal(st(t)->flows_active, 1);
 	assert_int_equal(np_flow_expire(NULL, 0, 10, NULL), 0);
-	np_flow_prefetch(NULL, 0, &pi);
-	np_flow_prefetch(t, 0, NULL);
-	np_flow_prefetch(t, 0, &pi);
 	np_flow_table_destroy(t);
 }
 

@@ -575,17 +575,6 @@ unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
 			       rc);
 }
 
-void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi)
-{
-	struct flow_key k;
-
-	if (!t || !pi || (pi->cls != NP_PKT_TCP && pi->cls != NP_PKT_UDP))
-		return;
-	flow_key_make(&k, segment, pi->cls == NP_PKT_TCP ? NP_IPPROTO_TCP : NP_IPPROTO_UDP,
-		      &pi->src, pi->sport, &pi->dst, pi->dport);
-	__builtin_prefetch(&t->slots[k.hash & t->mask]);
-}
-
 int np_flow_process(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		    const uint8_t *frame, uint64_t now_ns, const struct np_flow_sink *sink)
 {

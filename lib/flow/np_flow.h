@@ -20,8 +20,7 @@
  *    frames of a burst), which finishes a plain frame of a flow with nothing
  *    more to inspect; for the others, np_pkt_parse() (or the parse
  *    np_flow_fast() handed back), then np_flow_process() for TCP, UDP and
- *    ICMP (for a burst: np_flow_prefetch() on every frame first, then
- *    process);
+ *    ICMP;
  *  - every few bursts: np_flow_expire() with a small work bound;
  *  - at scrape time: read np_flow_stats() (plain counters, owner writes).
  *
@@ -457,15 +456,6 @@ unsigned int np_flow_fast_burst(struct np_flow_table *t, uint8_t segment,
 				const uint8_t *const *frames, const uint32_t *lens, unsigned int n,
 				unsigned int mode, uint64_t now_ns, uint64_t *ctr,
 				struct np_pkt_info *pi, int *rc);
-
-/**
- * Optional: start loading the hash-index line that np_flow_process() will
- * read for this frame. A worker that calls it for every frame of a burst
- * before processing the burst overlaps the cache misses of a table larger
- * than the cache. Reads nothing but @p pi; ignores classes other than
- * NP_PKT_TCP / NP_PKT_UDP and NULL arguments.
- */
-void np_flow_prefetch(const struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi);
 
 /**
  * Age the table: report SYNs unanswered for syn_timeout_ns
