@@ -958,6 +958,62 @@ static void test_xlat_full_and_reuse(void **state)
 	np_nat_xlat_free(x);
 }
 
+/*
+ * The address counters in front of the slots: 300 entries of one address
+ * (one port each) share its counter, which stops at 255 and stays there;
+ * every entry is found while it lives, none after it goes, and the address
+ * is found again when it comes back.
+ */
+static void test_xlat_address_counter_saturates(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(512, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e, o;
+	struct np_addr a = A("64.100.0.10"), b = A("64.100.0.11");
+	uint8_t *ca;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(x);
+	ca = &x->present[np_nat__xlat_hash(x, &a, 0, 0) & x->present_mask];
+	assert_int_equal(*ca, 0);
+	for (i = 1; i <= 300; i++) {
+		e = XE("64.100.0.10", (uint16_t)i, UDP, NP_NAT_X_SNAT_SOURCE, "10.0.0.1",
+		       (uint16_t)i, 0);
+		assert_int_equal(np_nat_xlat_add(x, &e), 0);
+		assert_int_equal(*ca, i < 255 ? i : 255);
+	}
+	for (i = 1; i <= 300; i++)
+		assert_true(np_nat_xlat_lookup(x, &a, (uint16_t)i, UDP, &o));
+	assert_false(np_nat_xlat_lookup(x, &a, 301, UDP, &o));
+	assert_false(np_nat_xlat_lookup(x, &b, 1, UDP, &o));
+	for (i = 1; i <= 300; i++) {
+		e = XE("64.100.0.10", (uint16_t)i, UDP, NP_NAT_X_SNAT_SOURCE, "10.0.0.1",
+		       (uint16_t)i, 0);
+		assert_int_equal(np_nat_xlat_del(x, &e), 0);
+		assert_false(np_nat_xlat_lookup(x, &a, (uint16_t)i, UDP, &o));
+		if (i < 300)
+			assert_true(np_nat_xlat_lookup(x, &a, 300, UDP, &o));
+	}
+	assert_int_equal(*ca, 255); /* stuck: it could no longer count down to a true 0 */
+	assert_int_equal(np_nat_xlat_count(x), 0);
+	e = XE("64.100.0.10", 0, 0, NP_NAT_X_DNAT_PUBLIC, "10.0.0.2", 0, 1);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	assert_true(np_nat_xlat_lookup(x, &a, 5060, UDP, &o));
+	assert_int_equal(o.kind, NP_NAT_X_DNAT_PUBLIC);
+	/* a counter below 255 goes back to 0 with its last entry */
+	e = XE("64.100.0.11", 5060, UDP, NP_NAT_X_SNAT_SOURCE, "10.0.0.3", 5060, 0);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	assert_int_equal(np_nat_xlat_add(x, &e), 0); /* a second reference: no second count */
+	assert_true(x->present[np_nat__xlat_hash(x, &b, 0, 0) & x->present_mask] >= 1);
+	assert_int_equal(np_nat_xlat_del(x, &e), 0);
+	assert_true(np_nat_xlat_lookup(x, &b, 5060, UDP, &o));
+	assert_int_equal(np_nat_xlat_del(x, &e), 0);
+	assert_false(np_nat_xlat_lookup(x, &b, 5060, UDP, &o));
+	if (ca != &x->present[np_nat__xlat_hash(x, &b, 0, 0) & x->present_mask])
+		assert_int_equal(x->present[np_nat__xlat_hash(x, &b, 0, 0) & x->present_mask], 0);
+	np_nat_xlat_free(x);
+}
+
 /* Entry for churn key @p k, version @p v: every field derived from (k, v). */
 static struct np_nat_xlat_entry conc_entry(uint32_t k, uint16_t v)
 {
@@ -1174,6 +1230,7 @@ int main(void)
 		cmocka_unit_test(test_xlat_kinds_and_fallback),
 		cmocka_unit_test(test_xlat_refs_and_replace),
 		cmocka_unit_test(test_xlat_full_and_reuse),
+		cmocka_unit_test(test_xlat_address_counter_saturates),
 		cmocka_unit_test(test_xlat_concurrent),
 		cmocka_unit_test(test_addr_classes),
 	};

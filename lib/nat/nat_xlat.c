@@ -6,7 +6,8 @@
  * inside a slot's odd sequence number by slot_write().
  *
  * One block: the struct, the slots (48 bytes), a reference count per slot
- * (writer only, kept apart so readers' cache lines hold only entries).
+ * (writer only, kept apart so readers' cache lines hold only entries), the
+ * address counters (a byte each, a quarter as many as slots).
  */
 
 #include <errno.h>
@@ -24,6 +25,8 @@ _Static_assert(sizeof(struct np_nat_xlat_slot) == 48, "slot is seq + entry");
 
 #define XLAT_MIN_SLOTS 16
 #define LINE 64
+#define PRESENT_PER_SLOT 4 /* slots per address counter */
+#define PRESENT_STUCK 255  /* a counter that reached this stays */
 
 uint64_t nat_seed(void)
 {
@@ -89,7 +92,7 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 {
 	struct np_nat_xlat *x;
 	size_t head, size;
-	uint32_t n;
+	uint32_t n, np;
 	uint8_t *p;
 
 	if (capacity == 0 || capacity > NP_NAT_XLAT_MAX_CAPACITY || (!alloc) != (!free_fn)) {
@@ -103,8 +106,10 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 	n = nat_pow2(2 * capacity);
 	if (n < XLAT_MIN_SLOTS)
 		n = XLAT_MIN_SLOTS;
+	np = n / PRESENT_PER_SLOT;
 	head = (sizeof(*x) + LINE - 1) & ~(size_t)(LINE - 1);
-	size = head + (size_t)n * sizeof(struct np_nat_xlat_slot) + (size_t)n * sizeof(uint32_t);
+	size = head + (size_t)n * sizeof(struct np_nat_xlat_slot) + (size_t)n * sizeof(uint32_t) +
+	       np;
 	p = alloc(ctx, size);
 	if (!p) {
 		errno = ENOMEM;
@@ -115,6 +120,8 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 	x = (struct np_nat_xlat *)p;
 	x->slots = (struct np_nat_xlat_slot *)(p + head);
 	x->refs = (uint32_t *)(p + head + (size_t)n * sizeof(struct np_nat_xlat_slot));
+	x->present = (uint8_t *)(x->refs + n);
+	x->present_mask = np - 1;
 	x->mask = n - 1;
 	x->seed = nat_seed();
 	x->capacity = capacity;
@@ -166,6 +173,32 @@ static uint32_t find_slot(const struct np_nat_xlat *x, const struct np_nat_xlat_
 	return NAT_NIL;
 }
 
+/* The counter of @p a's address (np_nat_xlat_lookup() reads it). */
+static uint8_t *present_of(const struct np_nat_xlat *x, const struct np_addr *a)
+{
+	return &x->present[np_nat__xlat_hash(x, a, 0, 0) & x->present_mask];
+}
+
+/* One more live entry with @p a's address: before its slot is written. */
+static void present_up(struct np_nat_xlat *x, const struct np_addr *a)
+{
+	uint8_t *c = present_of(x, a);
+	const uint8_t v = __atomic_load_n(c, __ATOMIC_RELAXED); /* only this writer stores */
+
+	if (v < PRESENT_STUCK)
+		__atomic_store_n(c, (uint8_t)(v + 1), __ATOMIC_RELEASE);
+}
+
+/* One live entry fewer with @p a's address: after its tombstone is written. */
+static void present_down(struct np_nat_xlat *x, const struct np_addr *a)
+{
+	uint8_t *c = present_of(x, a);
+	const uint8_t v = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	if (v > 0 && v < PRESENT_STUCK)
+		__atomic_store_n(c, (uint8_t)(v - 1), __ATOMIC_RELEASE);
+}
+
 static int check_entry(const struct np_nat_xlat *x, const struct np_nat_xlat_entry *e)
 {
 	if (!x || !e)
@@ -211,6 +244,8 @@ int np_nat_xlat_add(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e)
 	/* Readers must probe far enough before they can meet the entry there. */
 	if (dist > x->max_dist)
 		__atomic_store_n(&x->max_dist, dist, __ATOMIC_RELEASE);
+	/* ... and must not stop at the address's counter once they can. */
+	present_up(x, &ne.addr);
 	slot_write(&x->slots[fr], &ne);
 	x->refs[fr] = 1;
 	x->live++;
@@ -234,6 +269,7 @@ int np_nat_xlat_del(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e)
 	if (--x->refs[i] > 0)
 		return 0;
 	slot_set_state(&x->slots[i], NP_NAT_X__TOMB);
+	present_down(x, &cur.addr);
 	x->live--;
 	x->tombs++;
 	/*

@@ -178,12 +178,24 @@ struct np_nat_xlat_slot {
  * - Probes stop at an empty slot or after the longest probe distance any
  *   insert has used (published before the entry), so a miss costs a bounded
  *   number of slots even when tombstones accumulate.
+ * - In front of the slots, a byte per address hash counts the live entries
+ *   whose address hashes there (@c present: a quarter as many counters as
+ *   slots, 64 KB for the default 65,536 bindings, so it stays in cache where
+ *   the slots do not). The writer counts an entry up before its slot is
+ *   written and down after its tombstone is, with release stores; a reader
+ *   that loads 0 (acquire) stops there: no entry with that address lived
+ *   throughout its lookup. Most addresses a probe asks about have no entry,
+ *   and those lookups touch no slot. A counter that reaches 255 stays there
+ *   (it can no longer count down safely); it only costs the probe that a
+ *   zero would have spared.
  */
 struct np_nat_xlat {
 	struct np_nat_xlat_slot *slots; /**< 2^n slots */
 	uint32_t mask;			/**< slots - 1 */
 	uint32_t max_dist;		/**< atomic: longest probe distance used */
 	uint64_t seed;			/**< hash seed */
+	uint8_t *present;		/**< atomic: live entries per address hash */
+	uint32_t present_mask;		/**< counters - 1 */
 	/* Writer only. */
 	uint32_t *refs; /**< references per slot */
 	uint32_t capacity;
@@ -253,23 +265,39 @@ int np_nat_xlat_del(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e);
 /** Live entries in the table (writer side). 0 for NULL. */
 uint32_t np_nat_xlat_count(const struct np_nat_xlat *x);
 
-/** Hash of a key; the same function places entries (private, used inline). */
-static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const struct np_addr *a,
-					 uint16_t port, uint8_t proto)
+/*
+ * Keys hash in two steps (private, used inline): the address alone
+ * (np_nat__xlat_addr_mix()), then with the port and protocol
+ * (np_nat__xlat_key_hash()). A whole-address key (port 0, protocol 0)
+ * hashes to np_hash_mix64() of the address's mix, which also picks its
+ * counter in @c present.
+ */
+static inline uint64_t np_nat__xlat_addr_mix(const struct np_nat_xlat *x, const struct np_addr *a)
 {
 	uint64_t lo, hi;
 
 	memcpy(&lo, a->b, 8);
 	memcpy(&hi, a->b + 8, 8);
-	return (uint32_t)np_hash_mix64(np_hash_mix64(x->seed ^ lo) ^ hi ^
-				       ((uint64_t)port << 8 | proto));
+	return np_hash_mix64(x->seed ^ lo) ^ hi;
 }
 
-/** One exact-key probe (private, used inline by np_nat_xlat_lookup()). */
-static inline bool np_nat__xlat_find(const struct np_nat_xlat *x, const struct np_addr *a,
-				     uint16_t port, uint8_t proto, struct np_nat_xlat_entry *out)
+static inline uint32_t np_nat__xlat_key_hash(uint64_t amix, uint16_t port, uint8_t proto)
 {
-	uint32_t i = np_nat__xlat_hash(x, a, port, proto);
+	return (uint32_t)np_hash_mix64(amix ^ ((uint64_t)port << 8 | proto));
+}
+
+/** Hash of a key; the same function places entries (private, used inline). */
+static inline uint32_t np_nat__xlat_hash(const struct np_nat_xlat *x, const struct np_addr *a,
+					 uint16_t port, uint8_t proto)
+{
+	return np_nat__xlat_key_hash(np_nat__xlat_addr_mix(x, a), port, proto);
+}
+
+/** One exact-key probe from slot @p i on (private, used inline). */
+static inline bool np_nat__xlat_find_at(const struct np_nat_xlat *x, uint32_t i,
+					const struct np_addr *a, uint16_t port, uint8_t proto,
+					struct np_nat_xlat_entry *out)
+{
 	uint32_t maxd = __atomic_load_n(&x->max_dist, __ATOMIC_ACQUIRE);
 	uint32_t d;
 
@@ -304,10 +332,18 @@ static inline bool np_nat__xlat_find(const struct np_nat_xlat *x, const struct n
 	return false;
 }
 
+/** One exact-key probe (private, used inline), the address counter not asked. */
+static inline bool np_nat__xlat_find(const struct np_nat_xlat *x, const struct np_addr *a,
+				     uint16_t port, uint8_t proto, struct np_nat_xlat_entry *out)
+{
+	return np_nat__xlat_find_at(x, np_nat__xlat_hash(x, a, port, proto), a, port, proto, out);
+}
+
 /**
  * Look an endpoint up (reader side, any thread, lock-free; see struct
  * np_nat_xlat for the guarantees). Tries (addr, port, proto), then the
- * whole address (addr, 0, 0). Reads only the table and writes only *out.
+ * whole address (addr, 0, 0); neither when the address's counter is 0.
+ * Reads only the table and writes only *out.
  *
  * @param x      the table
  * @param a      the address
@@ -320,9 +356,15 @@ static inline bool np_nat__xlat_find(const struct np_nat_xlat *x, const struct n
 static inline bool np_nat_xlat_lookup(const struct np_nat_xlat *x, const struct np_addr *a,
 				      uint16_t port, uint8_t proto, struct np_nat_xlat_entry *out)
 {
-	if (port != 0 && np_nat__xlat_find(x, a, port, proto, out))
+	const uint64_t amix = np_nat__xlat_addr_mix(x, a);
+	const uint32_t whole = np_nat__xlat_key_hash(amix, 0, 0);
+
+	if (__atomic_load_n(&x->present[whole & x->present_mask], __ATOMIC_ACQUIRE) == 0)
+		return false;
+	if (port != 0 &&
+	    np_nat__xlat_find_at(x, np_nat__xlat_key_hash(amix, port, proto), a, port, proto, out))
 		return true;
-	return np_nat__xlat_find(x, a, 0, 0, out);
+	return np_nat__xlat_find_at(x, whole, a, 0, 0, out);
 }
 
 /* ------------------------------------------------------------------------ */
