@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "correlate_internal.h"
+#include "np_mem.h"
 #include "np_time.h"
 
 #define DET_NAMED_WINDOW_NS (64ull * 500 * NP_NS_PER_MS) /* 64 x T1: a SIP transaction's life */
@@ -1818,12 +1819,15 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	if (c == NULL)
 		return NULL;
 	/*
-	 * Touch every page now (calloc's are untouched zero pages): the tables
-	 * are resident from the start, so the process does not grow while they
-	 * fill, and a machine short of memory fails here, not hours later.
+	 * Make every page resident now (calloc's are untouched zero pages): the
+	 * process does not grow while the tables fill, and a machine short of
+	 * memory fails here, not hours later.
 	 */
-	for (size_t off = 0; off < sizeof(*c); off += 4096)
-		((volatile uint8_t *)c)[off] = 0;
+	if (np_mem_prefault_zeroed(c, sizeof(*c)) != 0) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
 	c->conf = *conf;
 	c->t1_ns = conf->t1_ns ? conf->t1_ns : 500 * NP_NS_PER_MS;
 	c->settle_ns = conf->incident_settle_ns ? conf->incident_settle_ns : 2 * NP_NS_PER_S;

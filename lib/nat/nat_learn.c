@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "nat_internal.h"
+#include "np_mem.h"
 #include "np_nat.h"
 
 /* The config's limits are this library's (lib/conf cannot include np_nat.h). */
@@ -1003,6 +1004,13 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	}
 	if (c.alloc != nat_default_alloc)
 		memset(m, 0, size); /* calloc's pages arrive zeroed, untouched */
+	else if (np_mem_prefault_zeroed(m + off_fh, size - off_fh) != 0) {
+		/* the heads and binding slots are written below anyway; the pending
+		 * flows (before them) become resident as they are used */
+		c.free(c.alloc_ctx, m);
+		errno = ENOMEM;
+		return NULL;
+	}
 	l = (struct np_nat_learner *)m;
 	l->conf = c;
 	l->seed = c.hash_seed ? c.hash_seed : nat_seed();

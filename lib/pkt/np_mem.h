@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memory made resident up front: large tables of the control side and of
+ * the analysis are faulted in when they are made, so the process does not
+ * grow while they fill and a machine short of memory fails at start.
+ */
+
+#ifndef NP_MEM_H
+#define NP_MEM_H
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sys/mman.h>
+
+/**
+ * Fault in the @p size bytes of a zeroed block at @p p for writing (a
+ * calloc() block: its pages may be untouched, mapped to the zero page).
+ * The whole pages inside it are populated by the kernel in one call
+ * (MADV_POPULATE_WRITE, Linux 5.14); where the kernel does not have that,
+ * every page is touched, a page fault each. The bytes stay zero.
+ *
+ * @return 0; -1 with errno ENOMEM when the kernel cannot back the pages.
+ */
+static inline int np_mem_prefault_zeroed(void *p, size_t size)
+{
+	const uintptr_t page = 4096;
+	volatile uint8_t *b = p;
+	const uintptr_t lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	const uintptr_t hi = ((uintptr_t)p + size) & ~(page - 1);
+
+	if (size == 0)
+		return 0;
+#ifdef MADV_POPULATE_WRITE
+	if (hi > lo) {
+		int saved = errno;
+
+		if (madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE) == 0) {
+			b[0] = 0; /* the partial pages at both ends */
+			b[size - 1] = 0;
+			return 0;
+		}
+		if (errno == ENOMEM) /* EINVAL: an older kernel; the loop below */
+			return -1;
+		errno = saved;
+	}
+#endif
+	for (size_t off = 0; off < size; off += page)
+		b[off] = 0;
+	b[size - 1] = 0;
+	return 0;
+}
+
+#endif /* NP_MEM_H */
