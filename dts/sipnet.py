@@ -26,6 +26,7 @@ from conftest import require_program
 
 KAMAILIO_MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 BARESIP_MODULES = Path("/usr/lib/baresip/modules")
+BARESIP_CONSOLE = 5555   # baresip's UDP console (module cons), on the phone's address
 
 _ids = itertools.count()
 
@@ -564,10 +565,16 @@ class PhoneNat:
         rc, out = self.lab.run(self.phone, name, args + [target], timeout=40)
         assert rc == 0, "sipp %s failed (rc %d):\n%s" % (name, rc, out[-3000:])
 
-    def baresip(self, name, account, commands=(), seconds=5):
-        """baresip on the phone for a few seconds, running menu commands."""
+    def baresip(self, name, account, commands=(), seconds=5, after_register=False):
+        """baresip on the phone for a few seconds, running menu commands: at
+        start (-e), or with after_register once its registration has been
+        answered 200 OK, sent to its UDP console (baresip runs -e commands as
+        soon as it is ready, and a /dial then races the REGISTER: with SIP
+        outbound the INVITE carries the GRUU only if the 200 OK came first)."""
         d = self.lab.dir / name
         d.mkdir(exist_ok=True)
+        console = "module cons.so\ncons_listen %s:%d\n" % (PHONE_ADDR, BARESIP_CONSOLE) \
+            if after_register else ""
         (d / "config").write_text("""module_path %s
 sip_listen %s:5060
 audio_player aufile,%s
@@ -581,13 +588,35 @@ module stun.so
 module uuid.so
 module account.so
 module menu.so
-""" % (BARESIP_MODULES, PHONE_ADDR, d / "heard.wav"))
+%s""" % (BARESIP_MODULES, PHONE_ADDR, d / "heard.wav", console))
         (d / "accounts").write_text(account + "\n")
         args = ["baresip", "-f", d, "-t", str(seconds)]
+        if not after_register:
+            for cmd in commands:
+                args += ["-e", cmd]
+            rc, out = self.lab.run(self.phone, name, args, timeout=seconds + 20)
+            assert rc == 0, "baresip %s failed (rc %d):\n%s" % (name, rc, out[-3000:])
+            return out
+        p = self.lab.spawn(self.phone, name, args)
+        deadline = time.monotonic() + seconds
+        while " 200 OK " not in self.lab.log(name) and p.poll() is None:
+            assert time.monotonic() < deadline, \
+                "baresip %s: no registration within %d s\n%s" % (name, seconds,
+                                                                  self.lab.log(name)[-3000:])
+            time.sleep(0.02)
         for cmd in commands:
-            args += ["-e", cmd]
-        rc, out = self.lab.run(self.phone, name, args, timeout=seconds + 20)
-        assert rc == 0, "baresip %s failed (rc %d):\n%s" % (name, rc, out[-3000:])
+            self.lab.sh("/usr/bin/python3", "-c",
+                        "import socket, sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"
+                        ".sendto(sys.argv[1].encode() + b'\\n', (sys.argv[2], int(sys.argv[3])))",
+                        cmd, PHONE_ADDR, str(BARESIP_CONSOLE), ns=self.phone)
+        try:
+            p.wait(timeout=seconds + 20)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+        out = self.lab.log(name)
+        assert p.returncode == 0, "baresip %s failed (rc %d):\n%s" % (name, p.returncode,
+                                                                       out[-3000:])
         return out
 
 
