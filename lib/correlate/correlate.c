@@ -1823,7 +1823,7 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	 * process does not grow while the tables fill, and a machine short of
 	 * memory fails here, not hours later.
 	 */
-	if (np_mem_prefault_zeroed(c, sizeof(*c)) != 0) {
+	if (np_mem_prefault(c, sizeof(*c)) != 0) {
 		free(c);
 		errno = ENOMEM;
 		return NULL;

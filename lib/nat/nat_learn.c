@@ -1004,7 +1004,7 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	}
 	if (c.alloc != nat_default_alloc)
 		memset(m, 0, size); /* calloc's pages arrive zeroed, untouched */
-	else if (np_mem_prefault_zeroed(m + off_fh, size - off_fh) != 0) {
+	else if (np_mem_prefault(m + off_fh, size - off_fh) != 0) {
 		/* the heads and binding slots are written below anyway; the pending
 		 * flows (before them) become resident as they are used */
 		c.free(c.alloc_ctx, m);

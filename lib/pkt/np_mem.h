@@ -15,18 +15,19 @@
 #include <sys/mman.h>
 
 /**
- * Fault in the @p size bytes of a zeroed block at @p p for writing (a
- * calloc() block: its pages may be untouched, mapped to the zero page).
- * The kernel populates the whole pages inside it in one call
- * (MADV_POPULATE_WRITE, Linux 5.14) instead of a page fault per 4 KB; then
- * every page is written once, which costs little once populated (inside
- * some virtual machines the first write to a page still costs a trap of
- * its own, and this keeps it out of the run). Without that call every
- * page is touched, a page fault each. The bytes stay zero.
+ * Fault in the @p size bytes at @p p for writing: a block just allocated,
+ * whose pages may be untouched (or mapped to the zero page by calloc()),
+ * zeroed or about to be initialised: the first byte of every page and the
+ * last byte are written 0. The kernel populates the whole pages inside it
+ * in one call (MADV_POPULATE_WRITE, Linux 5.14) instead of a page fault
+ * per 4 KB; then every page is written once, which costs little once
+ * populated (inside some virtual machines the first write to a page still
+ * costs a trap of its own, and this keeps it out of the run). Without that
+ * call every page is touched, a page fault each. A zeroed block stays zero.
  *
  * @return 0; -1 with errno ENOMEM when the kernel cannot back the pages.
  */
-static inline int np_mem_prefault_zeroed(void *p, size_t size)
+static inline int np_mem_prefault(void *p, size_t size)
 {
 	const uintptr_t page = 4096;
 	volatile uint8_t *b = p;
