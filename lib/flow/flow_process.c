@@ -239,6 +239,23 @@ static void tcp_payload(struct np_flow_table *t, uint32_t idx, unsigned int dir,
 	flow_reasm_data(t, idx, seq, p, n, &pk);
 }
 
+/*
+ * The flow of the frame @p pi: the one np_flow_fast() found for it (@p f),
+ * else looked up by the key written to @p k (FLOW_NIL: none; @p k then makes
+ * it). *side: the source is key side 1.
+ */
+static inline uint32_t frame_flow(struct np_flow_table *t, uint8_t segment, uint8_t proto,
+				  const struct np_pkt_info *pi, const struct flow_found *f,
+				  struct flow_key *k, bool *side)
+{
+	if (f != NULL) {
+		*side = f->side;
+		return f->idx;
+	}
+	*side = flow_key_make(k, segment, proto, &pi->src, pi->sport, &pi->dst, pi->dport);
+	return flow_lookup(t, k);
+}
+
 static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np_pkt_info *pi,
 		       const uint8_t *p, uint32_t n, uint64_t now_ns,
 		       const struct np_flow_sink *sink, const struct flow_found *f)
@@ -249,14 +266,8 @@ static int process_tcp(struct np_flow_table *t, uint8_t segment, const struct np
 	uint32_t idx;
 	bool side;
 
-	if (f != NULL) { /* np_flow_fast() found the flow (no SYN, FIN, RST) */
-		idx = f->idx;
-		side = f->side;
-	} else {
-		side = flow_key_make(&k, segment, NP_IPPROTO_TCP, &pi->src, pi->sport, &pi->dst,
-				     pi->dport);
-		idx = flow_lookup(t, &k);
-	}
+	/* f: np_flow_fast() found the flow (no SYN, FIN, RST) */
+	idx = frame_flow(t, segment, NP_IPPROTO_TCP, pi, f, &k, &side);
 	if (idx == FLOW_NIL) {
 		if (fl & TCP_RST)
 			return -ENOTSUP;
@@ -328,14 +339,7 @@ static int process_udp(struct np_flow_table *t, uint8_t segment, const struct np
 	uint32_t idx;
 	bool sip, sip_port, side;
 
-	if (f != NULL) { /* np_flow_fast() found the flow */
-		idx = f->idx;
-		side = f->side;
-	} else {
-		side = flow_key_make(&k, segment, NP_IPPROTO_UDP, &pi->src, pi->sport, &pi->dst,
-				     pi->dport);
-		idx = flow_lookup(t, &k);
-	}
+	idx = frame_flow(t, segment, NP_IPPROTO_UDP, pi, f, &k, &side);
 	if (idx == FLOW_NIL)
 		idx = flow_create(t, &k, side, FLOW_LST_UDP, now_ns, sink);
 	else

@@ -103,37 +103,9 @@ static inline const char *sip_skip_ws(const char *p, const char *end)
 }
 
 /*
- * The first SP or HT in [p, e), or e: 16 bytes at a time where [p, p+16)
- * lies before @p lim (readable, >= e), then byte by byte.
- */
-static inline const char *sip_find_ws(const char *p, const char *e, const char *lim)
-{
-#ifdef __SSE2__
-	while (p < e && lim - p >= 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		uint32_t m = (uint32_t)_mm_movemask_epi8(
-			_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(' ')),
-				     _mm_cmpeq_epi8(x, _mm_set1_epi8('\t'))));
-
-		if (m) {
-			p += __builtin_ctz(m);
-			return p < e ? p : e;
-		}
-		p += 16;
-	}
-	if (p >= e)
-		return e;
-#else
-	(void)lim;
-#endif
-	while (p < e && !sip_is_ws(*p))
-		p++;
-	return p;
-}
-
-/*
  * The first of the bytes @p a, @p b, @p c, @p d in [p, e), or e (e.g. the
- * end of a host: ':', ';', SP, HT); 16 bytes at a time as sip_find_ws().
+ * end of a host: ':', ';', SP, HT): 16 bytes at a time where [p, p+16) lies
+ * before @p lim (readable, >= e), then byte by byte.
  */
 static inline const char *sip_find4(const char *p, const char *e, const char *lim, char a, char b,
 				    char c, char d)
@@ -161,6 +133,15 @@ static inline const char *sip_find4(const char *p, const char *e, const char *li
 	while (p < e && *p != a && *p != b && *p != c && *p != d)
 		p++;
 	return p;
+}
+
+/*
+ * The first SP or HT in [p, e), or e: 16 bytes at a time where [p, p+16)
+ * lies before @p lim (readable, >= e), then byte by byte.
+ */
+static inline const char *sip_find_ws(const char *p, const char *e, const char *lim)
+{
+	return sip_find4(p, e, lim, ' ', '\t', ' ', '\t');
 }
 
 static inline char sip_lc(char c)

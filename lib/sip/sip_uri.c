@@ -55,27 +55,24 @@ static _Thread_local struct {
 	struct np_addr a;
 } v4_last;
 
+/* [p, p+len) equals [q, q+len), w <= len <= 2w: its first and last w bytes compared. */
+static inline bool ends_equal(const char *p, const char *q, size_t len, size_t w)
+{
+	uint64_t x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+
+	memcpy(&x0, p, w);
+	memcpy(&x1, p + len - w, w);
+	memcpy(&y0, q, w);
+	memcpy(&y1, q + len - w, w);
+	return x0 == y0 && x1 == y1;
+}
+
 /* [p, p+len) (7..15 bytes) equals v4_last's text: two overlapping word compares. */
 static inline bool v4_same(const char *p, size_t len)
 {
 	if (len != v4_last.len)
 		return false;
-	if (len >= 8) {
-		uint64_t x0, x1, y0, y1;
-
-		memcpy(&x0, p, 8);
-		memcpy(&x1, p + len - 8, 8);
-		memcpy(&y0, v4_last.text, 8);
-		memcpy(&y1, v4_last.text + len - 8, 8);
-		return x0 == y0 && x1 == y1;
-	}
-	uint32_t x0, x1, y0, y1;
-
-	memcpy(&x0, p, 4);
-	memcpy(&x1, p + len - 4, 4);
-	memcpy(&y0, v4_last.text, 4);
-	memcpy(&y1, v4_last.text + len - 4, 4);
-	return x0 == y0 && x1 == y1;
+	return len >= 8 ? ends_equal(p, v4_last.text, len, 8) : ends_equal(p, v4_last.text, len, 4);
 }
 
 static bool parse_ipv4(const char *p, size_t len, struct np_addr *a);
