@@ -542,64 +542,16 @@ int np_flow_fast(struct np_flow_table *t, uint8_t segment, const uint8_t *frame,
 	return flow_fast(t, segment, frame, len, mode, now_ns, pi);
 }
 
-/*
- * A hint, not a lookup: the index slot of the flow of @p f, guessed for the
- * likeliest layout (untagged IPv4 without options, TCP or UDP) and
- * prefetched; any other frame gets no hint. The lookup computes the key and
- * hash again from what np_pkt_plain() finds (a wrong guess costs a prefetch).
- */
-static inline __attribute__((always_inline)) void flow_fast_prefetch(const struct np_flow_table *t,
-								     uint8_t segment,
-								     const uint8_t *f, uint32_t len)
-{
-	static const struct np_pkt_plain pp = { .l3_off = 14, .l4_off = 34, .ip_version = 4 };
-	uint64_t s0, s1, d0, d1;
-	uint16_t sport, dport;
-	uint8_t proto;
-	bool side;
-
-	if (f == NULL || len < 14 + 20 + 8 || np_pkt_plain_rd16(f + 12) != 0x0800 || f[14] != 0x45)
-		return;
-	proto = f[23];
-	if (proto != NP_IPPROTO_UDP && proto != NP_IPPROTO_TCP)
-		return;
-	np_pkt_plain_addr_words(f, &pp, false, &s0, &s1);
-	np_pkt_plain_addr_words(f, &pp, true, &d0, &d1);
-	sport = np_pkt_plain_sport(f, &pp);
-	dport = np_pkt_plain_dport(f, &pp);
-	side = s1 != d1 ? s1 > d1 : sport > dport;
-	__builtin_prefetch(
-		&t->slots[flow_hash_w(0, side ? d1 : s1, 0, side ? s1 : d1,
-				      side ? flow_key_tail(dport, sport, proto, segment)
-					   : flow_key_tail(sport, dport, proto, segment)) &
-			  t->mask]);
-}
-
-#define FLOW_FAST_AHEAD 2 /* frames between an index slot's prefetch and its lookup */
-/*
- * Flows from which on the hint is given: a flow's index line and entry are
- * two cache lines, and below this many they stay in a core's L2 (256 KB),
- * where the hint would only add its instructions.
- */
-#define FLOW_FAST_HINT_FLOWS 2048
-
 /* np_flow_fast_burst() for one mode: one copy of the loop per mode, the mode a constant in each. */
 static inline __attribute__((always_inline)) unsigned int flow_fast_burst(
 	struct np_flow_table *t, uint8_t segment, const uint8_t *const *frames,
 	const uint32_t *lens, unsigned int n, unsigned int mode, uint64_t now_ns, uint64_t *ctr,
 	struct np_pkt_info *pi, int *rc)
 {
-	const bool hint = t->stats.flows_active >= FLOW_FAST_HINT_FLOWS;
-
-	for (unsigned int i = 0; hint && i < n && i < FLOW_FAST_AHEAD; i++)
-		flow_fast_prefetch(t, segment, frames[i], lens[i]);
 	for (unsigned int i = 0; i < n; i++) {
 		const uint8_t *f = frames[i];
 		int c;
 
-		if (hint && i + FLOW_FAST_AHEAD < n)
-			flow_fast_prefetch(t, segment, frames[i + FLOW_FAST_AHEAD],
-					   lens[i + FLOW_FAST_AHEAD]);
 		if (FLOW_UNLIKELY(f == NULL)) {
 			t->found.frame = NULL;
 			*rc = NP_FLOW_FAST_NOT_PLAIN;
