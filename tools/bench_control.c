@@ -4,7 +4,7 @@
  * events) one control thread's correlator absorbs per second, without the
  * workers, the rings' other side or the NIC.
  *
- *   bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...
+ *   bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-1] [-p] [SEG=]CAPTURE.pcap...
  *
  * The captures (one segment each, named SEG or after the file; Ethernet
  * pcaps, e.g. the two sides of a tools/gen_scale.py scenario or of the
@@ -21,8 +21,12 @@
  * Each timed round creates a correlator (not timed) and feeds it the whole
  * stream the way `run`'s control thread drains a worker: each SIP summary
  * packed as the worker puts it on its ring (np_det_sip_pack(), 64-byte
- * slots), its slots copied out (the dequeue), unpacked, then correlated;
- * flow events straight. Prints events/s (all, and SIP
+ * slots), enqueued on an rte_ring of the worker's kind before the round
+ * (not timed), and in the round dequeued as the control thread does (the
+ * first slot, then the rest its head asks for), unpacked, then correlated;
+ * flow events straight. -e BYTES: the ring's element size (16, as `run`
+ * creates it, by default; 64 was the element before, which rte_ring copies
+ * a 32-bit word at a time). Prints events/s (all, and SIP
  * summaries) of the median and best of ROUNDS (5) rounds, and the records
  * written per round (the same in every round, and the same as the recording
  * pass for COPIES 1: the replay is the analysis). Times are the thread's CPU
@@ -44,6 +48,8 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "np_conf.h"
 #include "np_correlate.h"
@@ -54,6 +60,7 @@
 #define BENCH_MAX_ROUNDS 101u
 #define BENCH_TICK_EVERY 1024 /* frames between ticks, as np_offline_run */
 #define BENCH_COPY_GAP_NS (120ull * 1000000000ull)
+#define BENCH_SLOT 64 /* bytes of a packed summary's slot, as natprobe run (NP_SIP_SLOT) */
 
 enum {
 	EV_FLOW,
@@ -92,6 +99,8 @@ struct bench {
 	bool time_ticks;		/* time the ticks apart (bench_round) */
 	bool in_place;			/* -p: correlate summaries where they lie, no copy */
 	uint8_t *stage;			/* the control thread's copy of a summary's slots */
+	struct rte_ring *ring;		/* the summaries' ring, filled before each round */
+	unsigned int esize;		/* -e: its element size */
 	double tick_s;			/* ... seconds spent in them this round */
 	const char *names[NP_DET_MAX_SEGMENTS];
 };
@@ -352,6 +361,50 @@ static void pack_all(struct bench *b)
 	}
 }
 
+/* The ring, large enough for every summary of a round: filled by ring_fill(). */
+static void ring_new(struct bench *b)
+{
+	uint64_t elems = 1;
+	ssize_t size;
+
+	for (size_t i = 0; i < b->n_sips; i++)
+		elems += (np_det_sip_packed_len(
+				  (const struct np_det_sip *)(b->packed + b->pk_off[i])) +
+			  BENCH_SLOT - 1) /
+			 BENCH_SLOT * (BENCH_SLOT / b->esize);
+	elems = rte_align64pow2(elems);
+	size = rte_ring_get_memsize_elem(b->esize, (unsigned int)elems);
+	b->ring = size > 0 ? aligned_alloc(64, ((size_t)size + 63) & ~(size_t)63) : NULL;
+	if (elems > RTE_RING_SZ_MASK || b->ring == NULL ||
+	    rte_ring_init(b->ring, "bench_control", (unsigned int)elems,
+			  RING_F_SP_ENQ | RING_F_SC_DEQ) != 0) {
+		fprintf(stderr, "bench_control: cannot make a ring of %" PRIu64 " elements\n",
+			elems);
+		exit(1);
+	}
+}
+
+/* Every summary of the stream onto the ring, in the stream's order, as a worker enqueues it. */
+static void ring_fill(struct bench *b)
+{
+	rte_ring_reset(b->ring);
+	for (size_t i = 0; i < b->n_evs; i++) {
+		const uint8_t *pk;
+		unsigned int n;
+
+		if (b->evs[i].type != EV_SIP)
+			continue;
+		pk = b->packed + b->pk_off[b->evs[i].idx];
+		n = (unsigned int)((np_det_sip_packed_len((const struct np_det_sip *)pk) +
+				    BENCH_SLOT - 1) /
+				   BENCH_SLOT * (BENCH_SLOT / b->esize));
+		if (rte_ring_sp_enqueue_bulk_elem(b->ring, pk, b->esize, n, NULL) != n) {
+			fprintf(stderr, "bench_control: the ring is full\n");
+			exit(1);
+		}
+	}
+}
+
 /* One pass of the whole stream through @p c, as the control thread drains a worker. */
 __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_correlator *c,
 					       struct np_det_sip *burst);
@@ -384,13 +437,24 @@ __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_co
 			i++;
 			continue;
 		}
-		/* as the control thread takes it off the ring: its slots copied out, unpacked */
+		/* as the control thread takes it off the ring: its first slot, the rest, unpacked
+		 */
 		{
-			const uint8_t *pk = b->packed + b->pk_off[e->idx];
-			const struct np_det_sip *head = (const struct np_det_sip *)pk;
-			size_t len = np_det_sip_packed_len(head);
+			const unsigned int per = BENCH_SLOT / b->esize;
+			const struct np_det_sip *head = (const struct np_det_sip *)b->stage;
+			size_t len = 0;
+			unsigned int n;
 
-			memcpy(b->stage, pk, (len + 63) & ~(size_t)63);
+			if (rte_ring_sc_dequeue_bulk_elem(b->ring, b->stage, b->esize, per, NULL) ==
+			    per) {
+				len = np_det_sip_packed_len(head);
+				n = (unsigned int)(len + BENCH_SLOT - 1) / BENCH_SLOT;
+				if (n > 1 &&
+				    rte_ring_sc_dequeue_bulk_elem(b->ring, b->stage + BENCH_SLOT,
+								  b->esize, (n - 1) * per,
+								  NULL) != (n - 1) * per)
+					len = 0;
+			}
 			if (np_det_sip_unpack(b->stage, len, burst) == 0)
 				np_det_correlator_sip(c, burst);
 		}
@@ -409,8 +473,8 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: bench_control [-k COPIES] [-r ROUNDS] [-1] [-p] [SEG=]CAPTURE.pcap...\n");
+	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-1] [-p] "
+			"[SEG=]CAPTURE.pcap...\n");
 }
 
 static unsigned long parse_count(const char *opt, const char *arg, unsigned long max)
@@ -439,8 +503,16 @@ int main(int argc, char **argv)
 	unsigned int n_in;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "k:r:1ph")) != -1) {
+	b.esize = 16;
+	while ((opt = getopt(argc, argv, "k:r:e:1ph")) != -1) {
 		switch (opt) {
+		case 'e':
+			b.esize = (unsigned int)parse_count("-e", optarg, BENCH_SLOT);
+			if (b.esize != 16 && b.esize != 64) {
+				fprintf(stderr, "bench_control: -e: 16 or 64, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'p':
 			b.in_place = true;
 			break;
@@ -497,11 +569,15 @@ int main(int argc, char **argv)
 	b.stage = aligned_alloc(64, (sizeof(*burst) + 63) & ~(size_t)63);
 	if (burst == NULL || b.stage == NULL)
 		return 1;
+	if (!b.in_place)
+		ring_new(&b);
 	if (once) {
 		struct np_det_control dc;
 		uint64_t recs = 0;
 
 		control_new(&dc, &conf, n_in, b.names, &recs);
+		if (!b.in_place)
+			ring_fill(&b);
 		bench_round(&b, dc.corr, burst);
 		np_det_control_destroy(&dc);
 		printf("one round: %" PRIu64 " records\n", recs);
@@ -516,6 +592,8 @@ int main(int argc, char **argv)
 
 			recs = 0;
 			control_new(&dc, &conf, n_in, b.names, &recs);
+			if (!b.in_place)
+				ring_fill(&b);
 			b.tick_s = 0;
 			t0 = now_s();
 			bench_round(&b, dc.corr, burst);
@@ -540,6 +618,7 @@ int main(int argc, char **argv)
 	}
 	free(burst);
 	free(b.stage);
+	free(b.ring);
 	free(b.packed);
 	free(b.pk_off);
 	np_conf_free(&conf);

@@ -69,15 +69,17 @@ static unsigned int sip_take(struct np_app *app, struct rte_ring *ring, uint8_t 
 	size_t len;
 	unsigned int n;
 
-	if (rte_ring_sc_dequeue_bulk_elem(ring, stage, NP_SIP_SLOT, 1, NULL) != 1)
+	if (rte_ring_sc_dequeue_bulk_elem(ring, stage, NP_SIP_ELEM, NP_SIP_ELEMS_PER_SLOT, NULL) !=
+	    NP_SIP_ELEMS_PER_SLOT)
 		return 0;
 	len = head->n_addrs <= NP_DET_MAX_ADDRS && head->text_len <= sizeof(head->text)
 		      ? np_det_sip_packed_len(head)
 		      : NP_SIP_SLOT;
 	n = (unsigned int)(len + NP_SIP_SLOT - 1) / NP_SIP_SLOT;
 	/* the worker enqueued the message's slots at once: the rest are there */
-	if (n > 1 && rte_ring_sc_dequeue_bulk_elem(ring, stage + NP_SIP_SLOT, NP_SIP_SLOT, n - 1,
-						   NULL) != n - 1)
+	if (n > 1 && rte_ring_sc_dequeue_bulk_elem(ring, stage + NP_SIP_SLOT, NP_SIP_ELEM,
+						   (n - 1) * NP_SIP_ELEMS_PER_SLOT,
+						   NULL) != (n - 1) * NP_SIP_ELEMS_PER_SLOT)
 		len = 0;
 	if (np_det_sip_unpack(stage, len, s) < 0) {
 		/* the worker packs them: only a bug gets here; said once, not correlated */

@@ -68,10 +68,11 @@ static void on_sip(void *ctx, const struct np_det_sip *s)
 {
 	struct np_worker *w = ctx;
 	unsigned int n =
-		(unsigned int)(np_det_sip_pack(s, w->sip_stage) + NP_SIP_SLOT - 1) / NP_SIP_SLOT;
+		NP_SIP_ELEMS_PER_SLOT *
+		(unsigned int)((np_det_sip_pack(s, w->sip_stage) + NP_SIP_SLOT - 1) / NP_SIP_SLOT);
 
 	/* all the message's slots or none: the control thread reads whole messages */
-	if (rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_SLOT, n, NULL) == n)
+	if (rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_ELEM, n, NULL) == n)
 		w->stats.worker[NP_WK_EVENTS]++;
 	else
 		w->stats.worker[NP_WK_EVENT_DROPS]++;
@@ -488,7 +489,7 @@ int np_workers_create(struct np_app *app)
 						 np_flow_ring_size(c->datapath.event_ring_size),
 						 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
-		w->sip_events = rte_ring_create_elem(name, NP_SIP_SLOT,
+		w->sip_events = rte_ring_create_elem(name, NP_SIP_ELEM,
 						     np_sip_ring_size(c->datapath.event_ring_size),
 						     socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (w->events == NULL || w->sip_events == NULL) {
