@@ -11,6 +11,7 @@
  *   bench_ring [ESIZE [MSG [ITERATIONS]]]     (defaults: 16 448 5000000)
  *
  * Side by side:  for e in 64 16 64 16; do build/tools/bench_ring $e 448; done
+ * (the flow-event ring: for e in 96 16 96 16; do build/tools/bench_ring $e 96; done)
  */
 
 #include <stdio.h>
@@ -51,7 +52,7 @@ int main(int argc, char **argv)
 {
 	static uint8_t src[BENCH_RING_MAX_MSG] __attribute__((aligned(64)));
 	static uint8_t dst[BENCH_RING_MAX_MSG] __attribute__((aligned(64)));
-	const unsigned int esize = (unsigned int)arg(argc, argv, 1, 16, 64);
+	const unsigned int esize = (unsigned int)arg(argc, argv, 1, 16, BENCH_RING_MAX_MSG);
 	const unsigned int msg = (unsigned int)arg(argc, argv, 2, 448, BENCH_RING_MAX_MSG);
 	const unsigned long iters = arg(argc, argv, 3, 5000000, 1000000000);
 	const unsigned int n = msg / esize, count = 4096;

@@ -115,8 +115,11 @@ static unsigned int drain(struct np_app *app)
 		unsigned int n, b = 0;
 
 		do {
+			/* whole events: the worker enqueues an event's elements at once */
 			n = rte_ring_sc_dequeue_burst_elem(app->workers[w]->events, evs,
-							   sizeof(evs[0]), NP_DRAIN_BURST, NULL);
+							   NP_EVENT_ELEM,
+							   NP_DRAIN_BURST * NP_EVENT_ELEMS, NULL) /
+			    NP_EVENT_ELEMS;
 			for (unsigned int i = 0; i < n; i++)
 				handle_event(app, &evs[i]);
 			total += n;

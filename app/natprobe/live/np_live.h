@@ -55,9 +55,10 @@ struct np_evidence;
  * (the SIP ring's slots). A burst of new flows brings two flow events each
  * (new, fingerprint) faster than the control thread correlates them: 4,096
  * new flows in half a millisecond at 16 Mpps are 8,192 events, and the
- * control thread takes about 2 us per new flow (the learner). An 80-byte
- * slot is 1/36 of a SIP summary's, so this ring holds NP_FLOW_RING_FACTOR
- * times as many events for a ninth of the SIP ring's memory.
+ * control thread takes about 2 us per new flow (the learner). A 96-byte
+ * event is a fifth of a typical packed SIP summary, so this ring holds
+ * NP_FLOW_RING_FACTOR times as many events for about a fourth of the SIP
+ * ring's memory.
  */
 #define NP_FLOW_RING_FACTOR 4
 static inline unsigned int np_flow_ring_size(unsigned int event_ring_size)
@@ -111,6 +112,17 @@ struct np_event {
 		struct np_flow_event flow;
 	};
 };
+
+/*
+ * The small-event ring's elements are NP_EVENT_ELEM bytes, NP_EVENT_ELEMS to
+ * an event, enqueued together: rte_ring copies 16-byte elements with vector
+ * moves, those of other sizes (but 8) a 32-bit word at a time. The ring
+ * holds exactly np_flow_ring_size() events (RING_F_EXACT_SZ).
+ */
+#define NP_EVENT_ELEM 16
+#define NP_EVENT_ELEMS (sizeof(struct np_event) / NP_EVENT_ELEM)
+_Static_assert(sizeof(struct np_event) % NP_EVENT_ELEM == 0,
+	       "an event is a whole number of the ring's elements");
 
 /*
  * Worker -> control, HEP export only (export.hep_collector set): each SIP

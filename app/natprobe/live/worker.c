@@ -26,10 +26,11 @@
 
 #include "np_live.h"
 
-static inline void push(struct np_worker *w, struct rte_ring *ring, const void *ev,
-			unsigned int size)
+/* An event onto the worker's small-event ring: all its elements or none. */
+static inline void push(struct np_worker *w, const struct np_event *ev)
 {
-	if (rte_ring_sp_enqueue_elem(ring, (void *)(uintptr_t)ev, size) == 0)
+	if (rte_ring_sp_enqueue_bulk_elem(w->events, ev, NP_EVENT_ELEM, NP_EVENT_ELEMS, NULL) ==
+	    NP_EVENT_ELEMS)
 		w->stats.worker[NP_WK_EVENTS]++;
 	else
 		w->stats.worker[NP_WK_EVENT_DROPS]++;
@@ -48,7 +49,7 @@ static inline void emit_bad_frame(struct np_worker *w, const struct np_rxq *r, u
 	ev.bad.port = r->port;
 	ev.bad.len = (uint16_t)(len > UINT16_MAX ? UINT16_MAX : len);
 	rte_memcpy(ev.bad.head, data, n);
-	push(w, w->events, &ev, sizeof(ev));
+	push(w, &ev);
 }
 
 /* Inspector sink: flow events and SIP summaries go to the control thread. */
@@ -61,7 +62,7 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fe)
 	ev.pad = 0;
 	ev.pad2 = 0;
 	ev.flow = *fe;
-	push(w, w->events, &ev, sizeof(ev));
+	push(w, &ev);
 }
 
 static void on_sip(void *ctx, const struct np_det_sip *s)
@@ -485,9 +486,11 @@ int np_workers_create(struct np_app *app)
 		w->n_tunnels = (uint8_t)c->n_tunnels;
 		memcpy(w->tunnels, c->tunnels, sizeof(c->tunnels[0]) * c->n_tunnels);
 		snprintf(name, sizeof(name), "np_events_%u", i);
-		w->events = rte_ring_create_elem(name, sizeof(struct np_event),
-						 np_flow_ring_size(c->datapath.event_ring_size),
-						 socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		w->events = rte_ring_create_elem(name, NP_EVENT_ELEM,
+						 np_flow_ring_size(c->datapath.event_ring_size) *
+							 NP_EVENT_ELEMS,
+						 socket,
+						 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
 		snprintf(name, sizeof(name), "np_sip_%u", i);
 		w->sip_events = rte_ring_create_elem(name, NP_SIP_ELEM,
 						     np_sip_ring_size(c->datapath.event_ring_size),
