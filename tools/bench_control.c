@@ -4,7 +4,7 @@
  * events) one control thread's correlator absorbs per second, without the
  * workers, the rings' other side or the NIC.
  *
- *   bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-1] [-p] [SEG=]CAPTURE.pcap...
+ *   bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-n] [-1] [-p] [SEG=]CAPTURE.pcap...
  *
  * The captures (one segment each, named SEG or after the file; Ethernet
  * pcaps, e.g. the two sides of a tools/gen_scale.py scenario or of the
@@ -24,7 +24,9 @@
  * slots), enqueued on an rte_ring of the worker's kind before the round
  * (not timed), and in the round dequeued as the control thread does (the
  * first slot, then the rest its head asks for), unpacked, then correlated;
- * flow events straight. -e BYTES: the ring's element size (16, as `run`
+ * flow events straight, each with the next one hinted first when that is a
+ * flow event too (np_det_correlator_flow_prefetch(), as control.c does
+ * within a burst; -n: no hint). -e BYTES: the ring's element size (16, as `run`
  * creates it, by default; 64 was the element before, which rte_ring copies
  * a 32-bit word at a time). Prints events/s (all, and SIP
  * summaries) of the median and best of ROUNDS (5) rounds, and the records
@@ -101,6 +103,7 @@ struct bench {
 	uint8_t *stage;			/* the control thread's copy of a summary's slots */
 	struct rte_ring *ring;		/* the summaries' ring, filled before each round */
 	unsigned int esize;		/* -e: its element size */
+	bool hint;			/* not -n: the next flow event's lines prefetched */
 	double tick_s;			/* ... seconds spent in them this round */
 	const char *names[NP_DET_MAX_SEGMENTS];
 };
@@ -418,6 +421,9 @@ __attribute__((noinline)) uint64_t bench_round(struct bench *b, struct np_det_co
 		const struct bench_ev *e = &b->evs[i];
 
 		if (e->type == EV_FLOW) {
+			/* as control.c drains a burst: the next event hinted first */
+			if (b->hint && i + 1 < b->n_evs && b->evs[i + 1].type == EV_FLOW)
+				np_det_correlator_flow_prefetch(c, &b->flows[b->evs[i + 1].idx]);
 			np_det_correlator_flow(c, &b->flows[e->idx]);
 			i++;
 			continue;
@@ -473,7 +479,7 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-1] [-p] "
+	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-n] [-1] [-p] "
 			"[SEG=]CAPTURE.pcap...\n");
 }
 
@@ -504,8 +510,12 @@ int main(int argc, char **argv)
 	int opt;
 
 	b.esize = 16;
-	while ((opt = getopt(argc, argv, "k:r:e:1ph")) != -1) {
+	b.hint = true;
+	while ((opt = getopt(argc, argv, "k:r:e:n1ph")) != -1) {
 		switch (opt) {
+		case 'n':
+			b.hint = false;
+			break;
 		case 'e':
 			b.esize = (unsigned int)parse_count("-e", optarg, BENCH_SLOT);
 			if (b.esize != 16 && b.esize != 64) {

@@ -1139,6 +1139,38 @@ static void expire_bindings(struct np_det_correlator *c, uint64_t now_ns)
 	np_nat_expire(c->learner, now_ns);
 }
 
+/* The learner's view of a fingerprint event. */
+static struct np_nat_fp fp_of(const struct np_flow_event *ev)
+{
+	return (struct np_nat_fp){
+		.segment = ev->segment,
+		.proto = ev->proto,
+		.dir = ev->dir,
+		.src = ev->src,
+		.dst = ev->dst,
+		.sport = ev->sport,
+		.dport = ev->dport,
+		.hash = ev->fp.hash,
+		.len = ev->fp.len,
+		.tcp_seq = ev->fp.seq,
+		.ts_ns = ev->ts_ns,
+	};
+}
+
+void np_det_correlator_flow_prefetch(const struct np_det_correlator *c,
+				     const struct np_flow_event *ev)
+{
+	if (ev->type == NP_FLOW_EV_FINGERPRINT) {
+		const struct np_nat_fp fp = fp_of(ev);
+
+		np_nat_fingerprint_prefetch(c->learner, &fp);
+	} else if (ev->type == NP_FLOW_EV_NEW && ev->ref.frame != 0) {
+		__builtin_prefetch(&c->first[first_key(ev->segment, ev->proto, &ev->src, ev->sport,
+						       &ev->dst, ev->dport) %
+					     DET_MAX_FIRST]);
+	}
+}
+
 void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_event *ev)
 {
 	struct np_nat_binding b;
@@ -1152,19 +1184,7 @@ void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_ev
 		check_static_hairpin(c, ev);
 		break;
 	case NP_FLOW_EV_FINGERPRINT: {
-		struct np_nat_fp fp = {
-			.segment = ev->segment,
-			.proto = ev->proto,
-			.dir = ev->dir,
-			.src = ev->src,
-			.dst = ev->dst,
-			.sport = ev->sport,
-			.dport = ev->dport,
-			.hash = ev->fp.hash,
-			.len = ev->fp.len,
-			.tcp_seq = ev->fp.seq,
-			.ts_ns = ev->ts_ns,
-		};
+		const struct np_nat_fp fp = fp_of(ev);
 
 		if (np_nat_fingerprint(c->learner, &fp, &b) == 1)
 			on_binding(c, &b);

@@ -225,6 +225,14 @@ void np_det_correlator_destroy(struct np_det_correlator *c);
 /** Feed one flow event (from any worker). */
 void np_det_correlator_flow(struct np_det_correlator *c, const struct np_flow_event *ev);
 
+/**
+ * A hint: the table lines np_det_correlator_flow() of @p ev will read
+ * first are prefetched. For a caller holding a burst of events: hint the
+ * next while it feeds this one. Changes nothing.
+ */
+void np_det_correlator_flow_prefetch(const struct np_det_correlator *c,
+				     const struct np_flow_event *ev);
+
 /** Feed one SIP summary (from any worker). */
 void np_det_correlator_sip(struct np_det_correlator *c, const struct np_det_sip *s);
 

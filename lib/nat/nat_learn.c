@@ -674,6 +674,23 @@ static bool msg_is_known(struct np_nat_learner *l, const struct flow_key *k, uin
 	return known;
 }
 
+void np_nat_fingerprint_prefetch(const struct np_nat_learner *l, const struct np_nat_fp *fp)
+{
+	const struct np_nat_tuple t = {
+		.src = fp->src, .dst = fp->dst, .sport = fp->sport, .dport = fp->dport
+	};
+	struct flow_key k;
+	uint32_t h;
+
+	if (fp->dir > 1)
+		return;
+	key_make(&k, fp->segment, fp->proto, &t);
+	h = flow_hash(l, &k);
+	__builtin_prefetch(&l->fheads[h & l->fmask]);
+	__builtin_prefetch(&l->bheads[h & l->bmask]);
+	__builtin_prefetch(&l->kheads[fp_bucket(l, fp->proto, fp->dir, fp->hash, fp->len)]);
+}
+
 int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 		       struct np_nat_binding *out)
 {

@@ -604,6 +604,15 @@ int np_nat_fingerprint(struct np_nat_learner *l, const struct np_nat_fp *fp,
 		       struct np_nat_binding *out);
 
 /**
+ * A hint for a np_nat_fingerprint() of @p fp soon after: the heads of the
+ * chains it starts from (the flow's pending entry, its bindings, its
+ * fingerprint's bucket) are prefetched. Reads the learner, changes nothing;
+ * a caller that holds the next event while it handles one gives its table
+ * lines time to arrive.
+ */
+void np_nat_fingerprint_prefetch(const struct np_nat_learner *l, const struct np_nat_fp *fp);
+
+/**
  * Keep the bindings of a flow alive: sets their last_seen_ns to @p ts_ns
  * (when later).
  * @param l        the learner

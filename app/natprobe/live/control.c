@@ -120,8 +120,13 @@ static unsigned int drain(struct np_app *app)
 							   NP_EVENT_ELEM,
 							   NP_DRAIN_BURST * NP_EVENT_ELEMS, NULL) /
 			    NP_EVENT_ELEMS;
-			for (unsigned int i = 0; i < n; i++)
+			for (unsigned int i = 0; i < n; i++) {
+				/* the next event's table lines on their way meanwhile */
+				if (i + 1 < n && evs[i + 1].type == NP_EV_FLOW)
+					np_det_correlator_flow_prefetch(app->det.corr,
+									&evs[i + 1].flow);
 				handle_event(app, &evs[i]);
+			}
 			total += n;
 		} while (n == NP_DRAIN_BURST && ++b < NP_DRAIN_MAX_BURSTS);
 	}
