@@ -67,6 +67,10 @@ uint64_t np_flow_fp_hash(const uint8_t *p, size_t len)
 static void *default_alloc(size_t size, size_t align, void *ctx)
 {
 	(void)ctx;
+	/* a table of 2 MB or more starts on a 2 MB boundary, so that all of it
+	 * can be given 2 MB pages (np_mem_prefault()) */
+	if (size >= NP_MEM_HUGE && align < NP_MEM_HUGE)
+		align = NP_MEM_HUGE;
 	return aligned_alloc(align, (size + align - 1) & ~(align - 1));
 }
 

@@ -1019,14 +1019,18 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (c.alloc != nat_default_alloc)
+	if (c.alloc != nat_default_alloc) {
 		memset(m, 0, size); /* calloc's pages arrive zeroed, untouched */
-	else if (np_mem_prefault(m + off_fh, size - off_fh) != 0) {
-		/* the heads and binding slots are written below anyway; the pending
-		 * flows (before them) become resident as they are used */
-		c.free(c.alloc_ctx, m);
-		errno = ENOMEM;
-		return NULL;
+	} else {
+		/* 2 MB pages for all of it: the pending flows too, which become
+		 * resident as they are used and are looked up at random */
+		np_mem_advise_huge(m, size);
+		if (np_mem_prefault(m + off_fh, size - off_fh) != 0) {
+			/* the heads and binding slots are written below anyway */
+			c.free(c.alloc_ctx, m);
+			errno = ENOMEM;
+			return NULL;
+		}
 	}
 	l = (struct np_nat_learner *)m;
 	l->conf = c;
