@@ -18,7 +18,10 @@
  * branches made distinct, so the tables see COPIES times the dialogs (the
  * flows are the same ones seen again: no new bindings are learned).
  *
- * Each timed round creates a correlator (not timed) and feeds it the whole
+ * Each timed round creates a correlator (not timed), its translation table
+ * made resident as `run` makes it (-z: left to fault in as it fills, as
+ * `analyze` leaves it; every large table a fresh mapping, as at a probe's
+ * start), and feeds it the whole
  * stream the way `run`'s control thread drains a worker: each SIP summary
  * packed as the worker puts it on its ring (np_det_sip_pack(), 64-byte
  * slots), enqueued on an rte_ring of the worker's kind before the round
@@ -43,6 +46,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +209,9 @@ static int cmp_frame(const void *x, const void *y)
 	return a->no < b->no ? -1 : a->no > b->no;
 }
 
+/* -z: the translation table left to fault in as it fills, as analyze does */
+static bool xlat_lazy;
+
 static struct np_det_correlator *control_new(struct np_det_control *dc, const struct np_conf *conf,
 					     unsigned int n_seg, const char *const *names,
 					     uint64_t *records)
@@ -214,6 +221,10 @@ static struct np_det_correlator *control_new(struct np_det_control *dc, const st
 	if (np_det_control_create(dc, conf, n_seg, names, on_record, records, err, sizeof(err)) <
 	    0) {
 		fprintf(stderr, "bench_control: %s\n", err);
+		exit(1);
+	}
+	if (!xlat_lazy && np_nat_xlat_make_resident(dc->xlat) < 0) {
+		fprintf(stderr, "bench_control: translation table: %s\n", strerror(errno));
 		exit(1);
 	}
 	return dc->corr;
@@ -479,8 +490,9 @@ static int cmp_double(const void *a, const void *b)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-n] [-1] [-p] "
-			"[SEG=]CAPTURE.pcap...\n");
+	fprintf(stderr,
+		"usage: bench_control [-k COPIES] [-r ROUNDS] [-e 16|64] [-n] [-z] [-1] [-p] "
+		"[SEG=]CAPTURE.pcap...\n");
 }
 
 static unsigned long parse_count(const char *opt, const char *arg, unsigned long max)
@@ -511,10 +523,17 @@ int main(int argc, char **argv)
 
 	b.esize = 16;
 	b.hint = true;
-	while ((opt = getopt(argc, argv, "k:r:e:n1ph")) != -1) {
+	/* every large block a fresh mapping, as when the probe starts: glibc
+	 * would otherwise raise its threshold once the first round's tables
+	 * are freed and give the later rounds reused heap memory */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+	while ((opt = getopt(argc, argv, "k:r:e:nz1ph")) != -1) {
 		switch (opt) {
 		case 'n':
 			b.hint = false;
+			break;
+		case 'z':
+			xlat_lazy = true;
 			break;
 		case 'e':
 			b.esize = (unsigned int)parse_count("-e", optarg, BENCH_SLOT);

@@ -1835,16 +1835,16 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 		errno = EINVAL;
 		return NULL;
 	}
-	c = calloc(1, sizeof(*c));
+	c = np_mem_table_alloc(sizeof(*c));
 	if (c == NULL)
 		return NULL;
 	/*
-	 * Make every page resident now (calloc's are untouched zero pages): the
+	 * Make every page resident now (they are untouched zero pages): the
 	 * process does not grow while the tables fill, and a machine short of
 	 * memory fails here, not hours later.
 	 */
 	if (np_mem_prefault(c, sizeof(*c)) != 0) {
-		free(c);
+		np_mem_table_free(c, sizeof(*c));
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -1863,7 +1863,7 @@ struct np_det_correlator *np_det_correlator_create(const struct np_det_correlato
 	if (c->learner == NULL) {
 		int err = errno;
 
-		free(c);
+		np_mem_table_free(c, sizeof(*c));
 		errno = err;
 		return NULL;
 	}
@@ -1879,7 +1879,7 @@ void np_det_correlator_destroy(struct np_det_correlator *c)
 	if (c == NULL)
 		return;
 	np_nat_learner_free(c->learner);
-	free(c);
+	np_mem_table_free(c, sizeof(*c));
 }
 
 const struct np_det_correlator_stats *np_det_correlator_stats(const struct np_det_correlator *c)

@@ -98,6 +98,7 @@ struct np_nat_learner {
 	struct bslot *bind;
 	uint32_t nbind;
 	uint32_t free_head;
+	size_t mem_size;   /* the block's size where np_mem_table_alloc() gave it, else 0 */
 	uint32_t bind_end; /* slots [0, bind_end) were ever taken (the free list starts at 0) */
 	uint32_t *bheads;
 	uint32_t bmask;
@@ -1001,10 +1002,6 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 		c.window_ns = NP_NAT_DEFAULT_WINDOW_NS;
 	if (!c.grace_ns)
 		c.grace_ns = NP_NAT_DEFAULT_GRACE_NS;
-	if (!c.alloc) {
-		c.alloc = nat_default_alloc;
-		c.free = nat_default_free;
-	}
 	fn = nat_pow2(c.max_pending);
 	kn = nat_pow2(c.max_pending);
 	bn = nat_pow2(2 * c.max_bindings);
@@ -1014,26 +1011,28 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 	off_bind = ALIGN8(off_kh + 2 * (size_t)kn * sizeof(uint32_t));
 	off_bh = ALIGN8(off_bind + (size_t)c.max_bindings * sizeof(struct bslot));
 	size = off_bh + (size_t)bn * sizeof(uint32_t);
-	m = c.alloc(c.alloc_ctx, size);
+	m = c.alloc ? c.alloc(c.alloc_ctx, size) : np_mem_table_alloc(size);
 	if (!m) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (c.alloc != nat_default_alloc) {
-		memset(m, 0, size); /* calloc's pages arrive zeroed, untouched */
+	if (c.alloc) {
+		memset(m, 0, size);
 	} else {
-		/* 2 MB pages for all of it: the pending flows too, which become
-		 * resident as they are used and are looked up at random */
+		/* zero pages, untouched: 2 MB pages for all of it, the pending flows
+		 * too, which become resident as they are used and are looked up at
+		 * random */
 		np_mem_advise_huge(m, size);
 		if (np_mem_prefault(m + off_fh, size - off_fh) != 0) {
 			/* the heads and binding slots are written below anyway */
-			c.free(c.alloc_ctx, m);
+			np_mem_table_free(m, size);
 			errno = ENOMEM;
 			return NULL;
 		}
 	}
 	l = (struct np_nat_learner *)m;
 	l->conf = c;
+	l->mem_size = c.alloc ? 0 : size;
 	l->seed = c.hash_seed ? c.hash_seed : nat_seed();
 	l->next_id = 1;
 	l->pend = (struct pend *)(m + off_pend);
@@ -1057,6 +1056,8 @@ struct np_nat_learner *np_nat_learner_create(const struct np_nat_learner_conf *c
 
 void np_nat_learner_free(struct np_nat_learner *l)
 {
-	if (l)
+	if (l && l->mem_size)
+		np_mem_table_free(l, l->mem_size);
+	else if (l)
 		l->conf.free(l->conf.alloc_ctx, l);
 }

@@ -18,6 +18,7 @@
 #include <sys/random.h>
 
 #include "nat_internal.h"
+#include "np_mem.h"
 #include "np_nat.h"
 
 _Static_assert(sizeof(struct np_nat_xlat_entry) == 44, "entry is copied as 11 words");
@@ -125,6 +126,7 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
 	x->mask = n - 1;
 	x->seed = nat_seed();
 	x->capacity = capacity;
+	x->mem_size = size;
 	x->alloc = alloc;
 	x->free = free_fn;
 	x->alloc_ctx = ctx;
@@ -135,6 +137,15 @@ void np_nat_xlat_free(struct np_nat_xlat *x)
 {
 	if (x)
 		x->free(x->alloc_ctx, x);
+}
+
+int np_nat_xlat_make_resident(struct np_nat_xlat *x)
+{
+	if (!x) {
+		errno = EINVAL;
+		return -1;
+	}
+	return np_mem_make_resident(x, x->mem_size);
 }
 
 /*

@@ -201,6 +201,7 @@ struct np_nat_xlat {
 	uint32_t capacity;
 	uint32_t live;
 	uint32_t tombs;
+	size_t mem_size; /**< bytes of the table's one block */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *p);
 	void *alloc_ctx;
@@ -229,6 +230,20 @@ struct np_nat_xlat *np_nat_xlat_create(uint32_t capacity, void *(*alloc)(void *c
  * first. NULL is a no-op.
  */
 void np_nat_xlat_free(struct np_nat_xlat *x);
+
+/**
+ * Make the whole table resident now, in 2 MB pages where the kernel offers
+ * them. A table of np_nat_xlat_create()'s calloc() starts as zero pages and
+ * becomes resident a page fault at a time as entries land at random; the
+ * live probe calls this at start so that neither its control thread (the
+ * writer) nor its workers fault on it under load, and a machine short of
+ * memory fails at start. `analyze` leaves it lazy: a capture with few
+ * translations touches little of it. The writer's thread calls it (the
+ * contents stay; concurrent readers see no change).
+ *
+ * @return 0, or -1 with errno ENOMEM.
+ */
+int np_nat_xlat_make_resident(struct np_nat_xlat *x);
 
 /**
  * Add an entry, or take one more reference to it (writer side).
@@ -522,7 +537,8 @@ struct np_nat_learner_conf {
 	 * reproduce a run.
 	 */
 	uint64_t hash_seed;
-	/** Allocator (see np_nat_xlat_create()), or NULL for calloc(). */
+	/** Allocator (see np_nat_xlat_create()), or NULL for zero pages on a 2 MB boundary
+	 * (np_mem_table_alloc()). */
 	void *(*alloc)(void *ctx, size_t size);
 	/** Releases what alloc returned; NULL exactly when alloc is NULL. */
 	void (*free)(void *ctx, void *p);

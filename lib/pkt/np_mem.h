@@ -9,6 +9,7 @@
 #define NP_MEM_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,21 +43,53 @@ static inline void np_mem_advise_huge(void *p, size_t size)
 #endif
 }
 
+/** @p size rounded up to whole 4 KB pages. */
+static inline size_t np_mem_pages(size_t size)
+{
+	return (size + 4095) & ~(size_t)4095;
+}
+
 /**
- * Fault in the @p size bytes at @p p for writing: a block just allocated,
- * whose pages may be untouched (or mapped to the zero page by calloc()),
- * zeroed or about to be initialised: the first byte of every page and the
- * last byte are written 0. The kernel populates the whole pages inside it
- * in one call (MADV_POPULATE_WRITE, Linux 5.14) instead of a page fault
- * per 4 KB, with 2 MB pages where it can (np_mem_advise_huge()); then
- * every page is written once, which costs little once populated (inside
- * some virtual machines the first write to a page still costs a trap of
- * its own, and this keeps it out of the run). Without that call every
- * page is touched, a page fault each. A zeroed block stays zero.
+ * A block for a large table: @p size bytes of zero pages, not yet resident,
+ * starting on a 2 MB boundary so that every 2 MB of it can be a huge page
+ * (np_mem_advise_huge(), np_mem_prefault()). A block from malloc() starts
+ * a few bytes past a page, and its first and last 2 MB would stay in 4 KB
+ * pages. Release it with np_mem_table_free() and the same @p size.
  *
- * @return 0; -1 with errno ENOMEM when the kernel cannot back the pages.
+ * @return the block; NULL with errno ENOMEM.
  */
-static inline int np_mem_prefault(void *p, size_t size)
+static inline void *np_mem_table_alloc(size_t size)
+{
+	const size_t len = np_mem_pages(size), span = len + NP_MEM_HUGE;
+	uint8_t *a, *p;
+
+	if (size == 0 || len < size || span < len) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	a = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a == MAP_FAILED) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = (uint8_t *)(((uintptr_t)a + NP_MEM_HUGE - 1) & ~(uintptr_t)(NP_MEM_HUGE - 1));
+	/* the unused head and tail of the span go back */
+	if (p > a)
+		(void)munmap(a, (size_t)(p - a));
+	if (a + span > p + len)
+		(void)munmap(p + len, (size_t)(a + span - (p + len)));
+	return p;
+}
+
+/** Release a block of np_mem_table_alloc(): @p size as it was asked for; NULL does nothing. */
+static inline void np_mem_table_free(void *p, size_t size)
+{
+	if (p)
+		(void)munmap(p, np_mem_pages(size));
+}
+
+/* np_mem_prefault(), np_mem_make_resident(): @p keep writes each page the byte it holds. */
+static inline int np_mem_fault_in(void *p, size_t size, bool keep)
 {
 	const uintptr_t page = 4096;
 	volatile uint8_t *b = p;
@@ -78,9 +111,40 @@ static inline int np_mem_prefault(void *p, size_t size)
 	}
 #endif
 	for (size_t off = 0; off < size; off += page)
-		b[off] = 0;
-	b[size - 1] = 0;
+		b[off] = keep ? b[off] : 0;
+	b[size - 1] = keep ? b[size - 1] : 0;
 	return 0;
+}
+
+/**
+ * Fault in the @p size bytes at @p p for writing: a block just allocated,
+ * whose pages may be untouched (or mapped to the zero page by calloc()),
+ * zeroed or about to be initialised: the first byte of every page and the
+ * last byte are written 0. The kernel populates the whole pages inside it
+ * in one call (MADV_POPULATE_WRITE, Linux 5.14) instead of a page fault
+ * per 4 KB, with 2 MB pages where it can (np_mem_advise_huge()); then
+ * every page is written once, which costs little once populated (inside
+ * some virtual machines the first write to a page still costs a trap of
+ * its own, and this keeps it out of the run). Without that call every
+ * page is touched, a page fault each. A zeroed block stays zero.
+ *
+ * @return 0; -1 with errno ENOMEM when the kernel cannot back the pages.
+ */
+static inline int np_mem_prefault(void *p, size_t size)
+{
+	return np_mem_fault_in(p, size, false);
+}
+
+/**
+ * np_mem_prefault() for a block already in use: each page is written the
+ * byte it holds, so the contents stay. Only its one writer may call it;
+ * concurrent readers see no change.
+ *
+ * @return 0; -1 with errno ENOMEM when the kernel cannot back the pages.
+ */
+static inline int np_mem_make_resident(void *p, size_t size)
+{
+	return np_mem_fault_in(p, size, true);
 }
 
 #endif /* NP_MEM_H */

@@ -208,6 +208,11 @@ int np_control_init(struct np_app *app)
 		np_err("%s", err);
 		return -ENOMEM;
 	}
+	/* the translation table resident before the workers read it */
+	if (np_nat_xlat_make_resident(app->det.xlat) < 0) {
+		np_err("translation table: %s", strerror(errno));
+		return -ENOMEM;
+	}
 	/* this process's HEP origin: what it sends carries it, what comes back with it is a loop */
 	while (app->hep_origin == 0)
 		if (getrandom(&app->hep_origin, sizeof(app->hep_origin), 0) !=
