@@ -58,12 +58,8 @@ static void handle_event(struct np_app *app, const struct np_event *ev)
  */
 #define NP_DRAIN_MAX_BURSTS 32
 
-/*
- * The next summary of a worker's SIP ring into @p s (unpacked), through
- * @p stage. @return 1, or 0 when the ring is empty.
- */
-static unsigned int sip_take(struct np_app *app, struct rte_ring *ring, uint8_t *stage,
-			     struct np_det_sip *s)
+unsigned int np_sip_take(struct np_app *app, struct rte_ring *ring, uint8_t *stage,
+			 struct np_det_sip *s)
 {
 	const struct np_det_sip *head = (const struct np_det_sip *)stage;
 	size_t len;
@@ -82,10 +78,10 @@ static unsigned int sip_take(struct np_app *app, struct rte_ring *ring, uint8_t 
 						   NULL) != (n - 1) * NP_SIP_ELEMS_PER_SLOT)
 		len = 0;
 	if (np_det_sip_unpack(stage, len, s) < 0) {
-		/* the worker packs them: only a bug gets here; said once, not correlated */
+		/* the producer packs them: only a bug gets here; said once, not correlated */
 		if (!app->sip_unpack_failed)
 			rte_log(RTE_LOG_ERR, np_logtype,
-				"natprobe: a SIP summary from a worker could not be read "
+				"natprobe: a SIP summary from a worker or hep.listen could not be read "
 				"(%zu bytes); such summaries are left out\n",
 				len);
 		app->sip_unpack_failed = true;
@@ -104,7 +100,7 @@ static unsigned int drain(struct np_app *app)
 	unsigned int total = 0;
 
 	/* HEP received (hep.listen): beside the workers' events, like another worker's */
-	total += np_hep_listen_drain(app, NP_DRAIN_MAX_BURSTS);
+	total += np_hep_listen_drain(app, NP_DRAIN_MAX_BURSTS, stage, &sip);
 	/*
 	 * Flow events first: a packet's flow events (a connection start, its
 	 * fingerprint) are forwarded over HEP (export.hep_flow_events) before the
@@ -139,7 +135,7 @@ static unsigned int drain(struct np_app *app)
 
 		do {
 			for (n = 0; n < NP_DRAIN_BURST / 4; n++)
-				if (sip_take(app, app->workers[w]->sip_events, stage, &sip) == 0)
+				if (np_sip_take(app, app->workers[w]->sip_events, stage, &sip) == 0)
 					break;
 			total += n;
 		} while (n == NP_DRAIN_BURST / 4 && ++b < NP_DRAIN_MAX_BURSTS);

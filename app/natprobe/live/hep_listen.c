@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
@@ -62,7 +63,9 @@ struct np_hep_listen {
 	bool running;
 	volatile bool stop;
 	struct rte_ring *events;     /* HEP thread: enqueues; control: dequeues */
-	struct rte_ring *sip_events; /* HEP thread: enqueues; control: dequeues */
+	struct rte_ring *sip_events; /* HEP thread: enqueues; control: dequeues (packed, as a
+				      * worker's) */
+	uint8_t *sip_stage;	     /* HEP thread: NP_SIP_STAGE_BYTES to pack a summary in */
 	struct np_det_inspect *ins;
 	unsigned int n_segments; /* conf segments, then the agents' own (hep_segment_name) */
 	/* recvmmsg(): NP_HEP_LISTEN_MMSG datagrams per call, each buffer NP_HEP_LISTEN_BUF */
@@ -102,7 +105,10 @@ static void on_sip(void *ctx, const struct np_det_sip *s)
 {
 	struct np_hep_listen *h = ctx;
 
-	push(h, h->sip_events, s, sizeof(*s));
+	if (np_sip_put(h->sip_events, s, h->sip_stage))
+		h->stats.events++;
+	else
+		h->stats.event_drops++;
 }
 
 /* The agent's segment: configured, or one of its own (named here, before its first event). */
@@ -507,6 +513,7 @@ void np_hep_listen_close(struct np_app *app)
 	free(h->relay_slab);
 	rte_ring_free(h->events);
 	rte_ring_free(h->sip_events);
+	rte_free(h->sip_stage);
 	free(h);
 	app->hep_listen = NULL;
 }
@@ -548,10 +555,11 @@ int np_hep_listen_open(struct np_app *app)
 	h->events = rte_ring_create_elem("np_hep_events", sizeof(struct np_event),
 					 c->datapath.event_ring_size, SOCKET_ID_ANY,
 					 RING_F_SP_ENQ | RING_F_SC_DEQ);
-	h->sip_events = rte_ring_create_elem("np_hep_sip", sizeof(struct np_det_sip),
-					     c->datapath.event_ring_size, SOCKET_ID_ANY,
-					     RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (h->events == NULL || h->sip_events == NULL) {
+	h->sip_events = rte_ring_create_elem("np_hep_sip", NP_SIP_ELEM,
+					     np_sip_ring_size(c->datapath.event_ring_size),
+					     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	h->sip_stage = rte_malloc("np_hep_sip_stage", NP_SIP_STAGE_BYTES, RTE_CACHE_LINE_SIZE);
+	if (h->events == NULL || h->sip_events == NULL || h->sip_stage == NULL) {
 		np_err("hep.listen: cannot create its event rings: %s (datapath.event_ring_size, "
 		       "eal.memory_mb)",
 		       rte_strerror(rte_errno));
@@ -610,10 +618,10 @@ void np_hep_listen_stop(struct np_app *app)
 	h->running = false;
 }
 
-unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts)
+unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts, uint8_t *stage,
+				 struct np_det_sip *sip)
 {
 	struct np_hep_listen *h = app->hep_listen;
-	struct np_det_sip sips[16];
 	struct np_event evs[64];
 	unsigned int n, b = 0, total = 0;
 
@@ -627,15 +635,10 @@ unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts)
 				np_det_correlator_flow(app->det.corr, &evs[i].flow);
 		total += n;
 	} while (n == RTE_DIM(evs) && ++b < max_bursts);
-	b = 0;
-	do {
-		n = rte_ring_sc_dequeue_burst_elem(h->sip_events, sips, sizeof(sips[0]),
-						   RTE_DIM(sips), NULL);
-		for (unsigned int i = 0; i < n; i++)
-			np_det_correlator_sip(app->det.corr, &sips[i]);
-		total += n;
-	} while (n == RTE_DIM(sips) && ++b < max_bursts);
-	return total;
+	/* as many summaries as max_bursts bursts of 16 held before */
+	for (n = 0; n < 16 * max_bursts && np_sip_take(app, h->sip_events, stage, sip); n++)
+		;
+	return total + n;
 }
 
 void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src)

@@ -21,6 +21,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_ring_elem.h>
 
 #include "np_cli.h"
 #include "np_conf.h"
@@ -91,6 +92,29 @@ static inline unsigned int np_sip_ring_size(unsigned int event_ring_size)
 {
 	return event_ring_size * NP_SIP_RING_FACTOR * NP_SIP_ELEMS_PER_SLOT;
 }
+
+/*
+ * Put @p s on a SIP ring (one producer: a worker, or hep.listen's thread),
+ * packed through @p stage (NP_SIP_STAGE_BYTES): all its slots or none, so
+ * the control thread reads whole messages. @return true when it went.
+ */
+static inline bool np_sip_put(struct rte_ring *ring, const struct np_det_sip *s, uint8_t *stage)
+{
+	const unsigned int n =
+		NP_SIP_ELEMS_PER_SLOT *
+		(unsigned int)((np_det_sip_pack(s, stage) + NP_SIP_SLOT - 1) / NP_SIP_SLOT);
+
+	return rte_ring_sp_enqueue_bulk_elem(ring, stage, NP_SIP_ELEM, n, NULL) == n;
+}
+
+struct np_app;
+/*
+ * The next summary of a SIP ring (a worker's, hep.listen's) into @p s,
+ * unpacked through @p stage (NP_SIP_STAGE_BYTES), and correlated (control
+ * thread). @return 1, or 0 when the ring is empty.
+ */
+unsigned int np_sip_take(struct np_app *app, struct rte_ring *ring, uint8_t *stage,
+			 struct np_det_sip *s);
 
 enum np_event_type {
 	NP_EV_BAD_FRAME = 1, /* a frame the parser could not take (class in .bad.cls) */
@@ -364,12 +388,14 @@ int np_worker_main(void *arg);
  * privileges are dropped; 0 when off, or -errno, printed); start runs the
  * thread (after the drop); stop asks it to end and joins it; drain hands at
  * most @p max_bursts bursts of each of its rings to the correlator (@return
- * events); stats_src adds its counters to @p src; close undoes open.
+ * events; its SIP ring carries packed summaries like a worker's, taken
+ * through @p stage into @p sip); stats_src adds its counters to @p src; close undoes open.
  */
 int np_hep_listen_open(struct np_app *app);
 int np_hep_listen_start(struct np_app *app);
 void np_hep_listen_stop(struct np_app *app);
-unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts);
+unsigned int np_hep_listen_drain(struct np_app *app, unsigned int max_bursts, uint8_t *stage,
+				 struct np_det_sip *sip);
 void np_hep_listen_stats_src(struct np_app *app, struct np_stats_src *src);
 void np_hep_listen_close(struct np_app *app);
 

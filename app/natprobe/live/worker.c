@@ -68,12 +68,8 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fe)
 static void on_sip(void *ctx, const struct np_det_sip *s)
 {
 	struct np_worker *w = ctx;
-	unsigned int n =
-		NP_SIP_ELEMS_PER_SLOT *
-		(unsigned int)((np_det_sip_pack(s, w->sip_stage) + NP_SIP_SLOT - 1) / NP_SIP_SLOT);
 
-	/* all the message's slots or none: the control thread reads whole messages */
-	if (rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_ELEM, n, NULL) == n)
+	if (np_sip_put(w->sip_events, s, w->sip_stage))
 		w->stats.worker[NP_WK_EVENTS]++;
 	else
 		w->stats.worker[NP_WK_EVENT_DROPS]++;
