@@ -13,9 +13,12 @@
 #include <time.h>
 
 #include <arpa/inet.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "np_mem.h"
 #include "np_nat.h"
 
 #define MS 1000000ull
@@ -1200,6 +1203,148 @@ static void test_addr_classes(void **state)
 	assert_false(np_nat_addr_is_public(NULL));
 }
 
+/* ---- the tables' memory (lib/pkt/np_mem.h) ---- */
+
+/* Resident pages of those that hold [p, p + len) (mincore). */
+static size_t resident_pages(const void *p, size_t len)
+{
+	const uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+	const size_t span = (uintptr_t)p + len - lo, n = (span + 4095) / 4096;
+	unsigned char *v = calloc(n, 1);
+	size_t r = 0;
+
+	assert_non_null(v);
+	assert_int_equal(mincore((void *)lo, span, v), 0);
+	for (size_t i = 0; i < n; i++)
+		r += v[i] & 1;
+	free(v);
+	return r;
+}
+
+/* Pages that hold [p, p + len). */
+static size_t pages_of(const void *p, size_t len)
+{
+	const uintptr_t lo = (uintptr_t)p & ~(uintptr_t)4095;
+
+	return ((uintptr_t)p + len - lo + 4095) / 4096;
+}
+
+/* The VmFlags line of the mapping that holds @p p (/proc/self/smaps) lists @p flag. */
+static bool vm_flag(const void *p, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512], perms[8], want[8];
+	bool in = false, found = false;
+
+	assert_non_null(f);
+	snprintf(want, sizeof(want), " %s", flag);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			found = strstr(line, want) != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void test_mem_table_block(void **state)
+{
+	const size_t size = 5 * NP_MEM_HUGE + 123;
+	uint8_t *p;
+
+	(void)state;
+	p = np_mem_table_alloc(size);
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p & (NP_MEM_HUGE - 1), 0);
+	assert_int_equal(resident_pages(p, size), 0); /* zero pages, not yet resident */
+	assert_int_equal(np_mem_prefault(p, size), 0);
+	assert_int_equal(resident_pages(p, size), pages_of(p, size));
+	for (size_t off = 0; off < size; off += 1021)
+		assert_int_equal(p[off], 0);
+	assert_int_equal(p[size - 1], 0);
+	/* asked for 2 MB pages, where the kernel has them */
+	if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0)
+		assert_true(vm_flag(p, "hg"));
+	np_mem_table_free(p, size);
+	/* unmapped, all of it */
+	assert_int_equal(msync(p, np_mem_pages(size), MS_ASYNC), -1);
+	assert_int_equal(errno, ENOMEM);
+	errno = 0;
+	assert_null(np_mem_table_alloc(0));
+	assert_int_equal(errno, ENOMEM);
+	assert_null(np_mem_table_alloc(SIZE_MAX - 100));
+	assert_int_equal(errno, ENOMEM);
+}
+
+static void test_mem_make_resident_keeps_contents(void **state)
+{
+	const size_t size = 3 * NP_MEM_HUGE + 4096 * 3 + 17;
+	uint8_t *p = np_mem_table_alloc(size);
+
+	(void)state;
+	assert_non_null(p);
+	/* some pages written, first bytes included; the rest untouched */
+	for (size_t off = 0; off < size; off += 3 * 4096 + 1)
+		p[off] = (uint8_t)(off % 251 + 1);
+	p[size - 1] = 0xa5;
+	assert_true(resident_pages(p, size) < pages_of(p, size));
+	assert_int_equal(np_mem_make_resident(p, size), 0);
+	assert_int_equal(resident_pages(p, size), pages_of(p, size));
+	for (size_t off = 0; off + 1 < size; off++)
+		if (off % (3 * 4096 + 1) == 0)
+			assert_int_equal(p[off], (uint8_t)(off % 251 + 1));
+		else
+			assert_int_equal(p[off], 0);
+	assert_int_equal(p[size - 1], 0xa5);
+	np_mem_table_free(p, size);
+}
+
+/* The live probe's translation table made resident after entries went in: they all stay. */
+static void test_xlat_make_resident(void **state)
+{
+	struct np_nat_xlat *x = np_nat_xlat_create(32768, NULL, NULL, NULL);
+	struct np_nat_xlat_entry e;
+
+	(void)state;
+	assert_non_null(x);
+	for (unsigned int i = 0; i < 3000; i++) {
+		char a[32];
+
+		memset(&e, 0, sizeof(e));
+		snprintf(a, sizeof(a), "198.51.100.%u", i % 250 + 1);
+		e.addr = A(a);
+		e.port = (uint16_t)(1024 + i);
+		e.proto = TCP;
+		e.kind = NP_NAT_X_SNAT_SOURCE;
+		snprintf(a, sizeof(a), "10.2.%u.%u", i >> 8, i & 255);
+		e.orig = A(a);
+		e.orig_port = 5060;
+		assert_int_equal(np_nat_xlat_add(x, &e), 0);
+	}
+	assert_int_equal(np_nat_xlat_make_resident(x), 0);
+	assert_int_equal(resident_pages(x, x->mem_size), pages_of(x, x->mem_size));
+	assert_int_equal(np_nat_xlat_count(x), 3000);
+	for (unsigned int i = 0; i < 3000; i++) {
+		char a[32], want[32];
+		struct np_addr s;
+
+		snprintf(a, sizeof(a), "198.51.100.%u", i % 250 + 1);
+		s = A(a);
+		snprintf(want, sizeof(want), "10.2.%u.%u", i >> 8, i & 255);
+		assert_true(np_nat_xlat_lookup(x, &s, (uint16_t)(1024 + i), TCP, &e));
+		assert_true(addr_eq(&e.orig, want));
+	}
+	errno = 0;
+	assert_int_equal(np_nat_xlat_make_resident(NULL), -1);
+	assert_int_equal(errno, EINVAL);
+	np_nat_xlat_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1233,6 +1378,9 @@ int main(void)
 		cmocka_unit_test(test_xlat_address_counter_saturates),
 		cmocka_unit_test(test_xlat_concurrent),
 		cmocka_unit_test(test_addr_classes),
+		cmocka_unit_test(test_mem_table_block),
+		cmocka_unit_test(test_mem_make_resident_keeps_contents),
+		cmocka_unit_test(test_xlat_make_resident),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
