@@ -1304,7 +1304,8 @@ static void test_mem_make_resident_keeps_contents(void **state)
 	np_mem_table_free(p, size);
 }
 
-/* The live probe's translation table made resident after entries went in: they all stay. */
+/* The translation table resident from its first entry on, and made resident again after
+ * entries went in (as the live probe does at start): they all stay. */
 static void test_xlat_make_resident(void **state)
 {
 	struct np_nat_xlat *x = np_nat_xlat_create(32768, NULL, NULL, NULL);
@@ -1325,6 +1326,9 @@ static void test_xlat_make_resident(void **state)
 		e.orig = A(a);
 		e.orig_port = 5060;
 		assert_int_equal(np_nat_xlat_add(x, &e), 0);
+		/* the first entry made all of it resident, not just the pages it landed on */
+		if (i == 0)
+			assert_int_equal(resident_pages(x, x->mem_size), pages_of(x, x->mem_size));
 	}
 	assert_int_equal(np_nat_xlat_make_resident(x), 0);
 	assert_int_equal(resident_pages(x, x->mem_size), pages_of(x, x->mem_size));

@@ -19,8 +19,8 @@
  * flows are the same ones seen again: no new bindings are learned).
  *
  * Each timed round creates a correlator (not timed), its translation table
- * made resident as `run` makes it (-z: left to fault in as it fills, as
- * `analyze` leaves it; every large table a fresh mapping, as at a probe's
+ * made resident as `run` makes it (-z: as `analyze` leaves it, to become
+ * resident at its first entry; every large table a fresh mapping, as at a probe's
  * start), and feeds it the whole
  * stream the way `run`'s control thread drains a worker: each SIP summary
  * packed as the worker puts it on its ring (np_det_sip_pack(), 64-byte
@@ -209,7 +209,7 @@ static int cmp_frame(const void *x, const void *y)
 	return a->no < b->no ? -1 : a->no > b->no;
 }
 
-/* -z: the translation table left to fault in as it fills, as analyze does */
+/* -z: the translation table left as analyze leaves it (resident from its first entry) */
 static bool xlat_lazy;
 
 static struct np_det_correlator *control_new(struct np_det_control *dc, const struct np_conf *conf,

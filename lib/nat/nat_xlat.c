@@ -145,6 +145,7 @@ int np_nat_xlat_make_resident(struct np_nat_xlat *x)
 		errno = EINVAL;
 		return -1;
 	}
+	x->populated = true;
 	return np_mem_make_resident(x, x->mem_size);
 }
 
@@ -229,6 +230,10 @@ int np_nat_xlat_add(struct np_nat_xlat *x, const struct np_nat_xlat_entry *e)
 
 	if (rc)
 		return rc;
+	/* the first entry: the whole table at once rather than a fault per page it lands on
+	 * (ENOMEM: they fault in as they come) */
+	if (!x->populated)
+		(void)np_nat_xlat_make_resident(x);
 	ne = *e;
 	ne.pad = 0;
 	i = find_slot(x, &ne, &fr, &dist);

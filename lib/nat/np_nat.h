@@ -202,6 +202,7 @@ struct np_nat_xlat {
 	uint32_t live;
 	uint32_t tombs;
 	size_t mem_size; /**< bytes of the table's one block */
+	bool populated;	 /**< np_nat_xlat_make_resident() was called (or the first add) */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *p);
 	void *alloc_ctx;
@@ -233,13 +234,15 @@ void np_nat_xlat_free(struct np_nat_xlat *x);
 
 /**
  * Make the whole table resident now, in 2 MB pages where the kernel offers
- * them. A table of np_nat_xlat_create()'s calloc() starts as zero pages and
- * becomes resident a page fault at a time as entries land at random; the
- * live probe calls this at start so that neither its control thread (the
- * writer) nor its workers fault on it under load, and a machine short of
- * memory fails at start. `analyze` leaves it lazy: a capture with few
- * translations touches little of it. The writer's thread calls it (the
- * contents stay; concurrent readers see no change).
+ * them. A table of np_nat_xlat_create()'s calloc() starts as zero pages,
+ * which entries landing at random would make resident a page fault (two)
+ * at a time: the live probe calls this at start, so that neither its
+ * control thread (the writer) nor its workers fault on it under load and a
+ * machine short of memory fails at start; otherwise the table's first
+ * np_nat_xlat_add() calls it (`analyze`: a capture without translations
+ * leaves the table untouched, one with them gets it whole at once). The
+ * writer's thread calls it (the contents stay; concurrent readers see no
+ * change).
  *
  * @return 0, or -1 with errno ENOMEM.
  */
