@@ -87,6 +87,14 @@ static inline unsigned int np_flow_ring_size(unsigned int event_ring_size)
 #define NP_SIP_RING_FACTOR 16
 #define NP_SIP_STAGE_BYTES \
 	((sizeof(struct np_det_sip) + NP_SIP_SLOT - 1) / NP_SIP_SLOT * NP_SIP_SLOT)
+/*
+ * A worker's batch of packed summaries (struct np_worker sip_stage): up to
+ * NP_SIP_BATCH of them; room for a summary of the largest size is left
+ * past NP_SIP_BATCH_FILL bytes (typical summaries are 300-1,000 bytes).
+ */
+#define NP_SIP_BATCH 32
+#define NP_SIP_BATCH_FILL (16 * 1024)
+#define NP_SIP_BATCH_BYTES (NP_SIP_BATCH_FILL + NP_SIP_STAGE_BYTES)
 /* Elements of the SIP ring for datapath.event_ring_size. */
 static inline unsigned int np_sip_ring_size(unsigned int event_ring_size)
 {
@@ -241,8 +249,16 @@ struct np_worker {
 	uint8_t linear[NP_LINEAR_MAX]; /* chained frames are copied here to be parsed */
 	uint8_t inner[NP_INNER_MAX];   /* IP packets out of GRE get an Ethernet header here */
 	struct np_stats stats; /* worker: rw, control: ro (counters, torn reads none: u64) */
-	/* a summary packed for the SIP ring (NP_SIP_SLOT-byte slots) */
-	uint8_t sip_stage[NP_SIP_STAGE_BYTES] __rte_cache_aligned;
+	/*
+	 * The SIP summaries of a burst, packed for the SIP ring one after the
+	 * other, enqueued together once the burst is inspected (worker.c
+	 * sip_flush()): the ring's head and the control thread's tail are read
+	 * once a burst instead of once a message.
+	 */
+	uint16_t sip_n;				/* summaries in sip_stage */
+	uint32_t sip_off;			/* bytes of sip_stage in use */
+	uint16_t sip_elems[NP_SIP_BATCH];	/* ring elements of each */
+	uint8_t sip_stage[NP_SIP_BATCH_BYTES] __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* export.records_file (records.c); written by the control thread only. */

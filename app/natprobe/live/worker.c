@@ -65,14 +65,39 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fe)
 	push(w, &ev);
 }
 
+/*
+ * The batch of summaries onto the SIP ring: the longest run from its start
+ * whose slots all fit (one enqueue; the ring only gains room meanwhile, its
+ * one producer being this worker); the rest are dropped and counted.
+ */
+static void sip_flush(struct np_worker *w)
+{
+	const unsigned int room = rte_ring_free_count(w->sip_events);
+	unsigned int k = 0, elems = 0;
+
+	while (k < w->sip_n && elems + w->sip_elems[k] <= room)
+		elems += w->sip_elems[k++];
+	if (elems > 0 && rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_ELEM,
+						       elems, NULL) != elems)
+		k = 0;
+	w->stats.worker[NP_WK_EVENTS] += k;
+	w->stats.worker[NP_WK_EVENT_DROPS] += w->sip_n - k;
+	w->sip_n = 0;
+	w->sip_off = 0;
+}
+
+/* A summary packed at the end of the worker's batch (sent by sip_flush()). */
 static void on_sip(void *ctx, const struct np_det_sip *s)
 {
 	struct np_worker *w = ctx;
+	size_t len;
 
-	if (np_sip_put(w->sip_events, s, w->sip_stage))
-		w->stats.worker[NP_WK_EVENTS]++;
-	else
-		w->stats.worker[NP_WK_EVENT_DROPS]++;
+	if (w->sip_n == NP_SIP_BATCH || w->sip_off > NP_SIP_BATCH_FILL)
+		sip_flush(w);
+	len = np_det_sip_pack(s, w->sip_stage + w->sip_off);
+	len = (len + NP_SIP_SLOT - 1) / NP_SIP_SLOT * NP_SIP_SLOT;
+	w->sip_elems[w->sip_n++] = (uint16_t)(len / NP_SIP_ELEM);
+	w->sip_off += (uint32_t)len;
 }
 
 /*
@@ -348,6 +373,8 @@ static inline void poll_queue(struct np_worker *w, const struct np_rxq *r, unsig
 		return;
 	t0 = rte_rdtsc();
 	bytes = inspect_burst(w, r, pkts, n, lens, t0);
+	if (w->sip_n > 0)
+		sip_flush(w);
 	w->stats.worker[NP_WK_PACKETS] += n;
 	w->stats.worker[NP_WK_BURSTS]++;
 	if (r->out_port_id != NP_NO_PORT)
