@@ -255,9 +255,9 @@ struct np_worker {
 	 * sip_flush()): the ring's head and the control thread's tail are read
 	 * once a burst instead of once a message.
 	 */
-	uint16_t sip_n;				/* summaries in sip_stage */
-	uint32_t sip_off;			/* bytes of sip_stage in use */
-	uint16_t sip_elems[NP_SIP_BATCH];	/* ring elements of each */
+	uint16_t sip_n;			  /* summaries in sip_stage */
+	uint32_t sip_off;		  /* bytes of sip_stage in use */
+	uint16_t sip_elems[NP_SIP_BATCH]; /* ring elements of each */
 	uint8_t sip_stage[NP_SIP_BATCH_BYTES] __rte_cache_aligned;
 } __rte_cache_aligned;
 
