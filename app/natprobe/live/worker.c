@@ -26,9 +26,38 @@
 
 #include "np_live.h"
 
-/* An event onto the worker's small-event ring: all its elements or none. */
+/*
+ * The batch of summaries onto the SIP ring: the longest run from its start
+ * whose slots all fit (one enqueue; the ring only gains room meanwhile, its
+ * one producer being this worker); the rest are dropped and counted.
+ */
+static void sip_flush(struct np_worker *w)
+{
+	const unsigned int room = rte_ring_free_count(w->sip_events);
+	unsigned int k = 0, elems = 0;
+
+	while (k < w->sip_n && elems + w->sip_elems[k] <= room)
+		elems += w->sip_elems[k++];
+	if (elems > 0 && rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_ELEM,
+						       elems, NULL) != elems)
+		k = 0;
+	w->stats.worker[NP_WK_EVENTS] += k;
+	w->stats.worker[NP_WK_EVENT_DROPS] += w->sip_n - k;
+	w->sip_n = 0;
+	w->sip_off = 0;
+}
+
+/*
+ * An event onto the worker's small-event ring: all its elements or none.
+ * The summaries batched so far go first: the control thread then sees
+ * summaries and events in the order the frames made them, exactly as when
+ * each summary was enqueued at once (holding summaries back only until the
+ * next event or the burst's end yields no order it could not see before).
+ */
 static inline void push(struct np_worker *w, const struct np_event *ev)
 {
+	if (unlikely(w->sip_n > 0))
+		sip_flush(w);
 	if (rte_ring_sp_enqueue_bulk_elem(w->events, ev, NP_EVENT_ELEM, NP_EVENT_ELEMS, NULL) ==
 	    NP_EVENT_ELEMS)
 		w->stats.worker[NP_WK_EVENTS]++;
@@ -63,27 +92,6 @@ static void on_flow_event(void *ctx, const struct np_flow_event *fe)
 	ev.pad2 = 0;
 	ev.flow = *fe;
 	push(w, &ev);
-}
-
-/*
- * The batch of summaries onto the SIP ring: the longest run from its start
- * whose slots all fit (one enqueue; the ring only gains room meanwhile, its
- * one producer being this worker); the rest are dropped and counted.
- */
-static void sip_flush(struct np_worker *w)
-{
-	const unsigned int room = rte_ring_free_count(w->sip_events);
-	unsigned int k = 0, elems = 0;
-
-	while (k < w->sip_n && elems + w->sip_elems[k] <= room)
-		elems += w->sip_elems[k++];
-	if (elems > 0 && rte_ring_sp_enqueue_bulk_elem(w->sip_events, w->sip_stage, NP_SIP_ELEM,
-						       elems, NULL) != elems)
-		k = 0;
-	w->stats.worker[NP_WK_EVENTS] += k;
-	w->stats.worker[NP_WK_EVENT_DROPS] += w->sip_n - k;
-	w->sip_n = 0;
-	w->sip_off = 0;
 }
 
 /* A summary packed at the end of the worker's batch (sent by sip_flush()). */
