@@ -102,9 +102,11 @@ static inline unsigned int np_sip_ring_size(unsigned int event_ring_size)
 }
 
 /*
- * Put @p s on a SIP ring (one producer: a worker, or hep.listen's thread),
- * packed through @p stage (NP_SIP_STAGE_BYTES): all its slots or none, so
- * the control thread reads whole messages. @return true when it went.
+ * Put @p s on a SIP ring (one producer: hep.listen's thread; a worker
+ * batches its summaries instead, worker.c sip_flush(), in the same packed
+ * form), packed through @p stage (NP_SIP_STAGE_BYTES): all its slots or
+ * none, so the control thread reads whole messages. @return true when it
+ * went.
  */
 static inline bool np_sip_put(struct rte_ring *ring, const struct np_det_sip *s, uint8_t *stage)
 {
@@ -251,9 +253,10 @@ struct np_worker {
 	struct np_stats stats; /* worker: rw, control: ro (counters, torn reads none: u64) */
 	/*
 	 * The SIP summaries of a burst, packed for the SIP ring one after the
-	 * other, enqueued together once the burst is inspected (worker.c
-	 * sip_flush()): the ring's head and the control thread's tail are read
-	 * once a burst instead of once a message.
+	 * other, enqueued together once the burst is inspected or before the
+	 * worker's next event (worker.c sip_flush(), push()): the ring's head
+	 * and the control thread's tail are read once a burst instead of once
+	 * a message, in the order the frames made summaries and events.
 	 */
 	uint16_t sip_n;			  /* summaries in sip_stage */
 	uint32_t sip_off;		  /* bytes of sip_stage in use */
