@@ -19,6 +19,7 @@
 
 #include "np_pkt.h"
 #include "np_sip.h"
+#include "sip_internal.h"
 
 static struct np_sip_db *db;
 static struct np_sip_scratch *scr;
@@ -1453,6 +1454,73 @@ static void test_db_errbuf(void **state)
  * set, the five it does not read are not recognised, in any form ("Name :",
  * compact), and their lines do not count as recognised headers.
  */
+/*
+ * The databases compiled at build time (sip_db_blob.c): loaded rather than
+ * compiled by every set, byte for byte what compiling their expressions
+ * gives today, and refused (so compiled instead) when damaged or when their
+ * key names another expression list.
+ */
+static void test_db_prebuilt(void **state)
+{
+	struct np_sip_db *all = np_sip_db_create_set(NP_SIP_HDRS_ALL, NULL, 0);
+	struct np_sip_db *ins = np_sip_db_create_set(NP_SIP_HDRS_INSPECT, NULL, 0);
+	const uint32_t masks[3] = { sip_db_set_mask(NP_SIP_HDRS_ALL),
+				    sip_db_set_mask(NP_SIP_HDRS_INSPECT),
+				    sip_db_lazy_mask(NP_SIP_HDRS_INSPECT) };
+	hs_database_t *db = NULL;
+
+	(void)state;
+	assert_non_null(all);
+	assert_non_null(ins);
+	/* a native build has all three; only a cross build has none */
+	assert_int_equal(sip_n_db_blobs, 3);
+	assert_int_equal(np_sip_db_prebuilt(all), 1);
+	assert_int_equal(np_sip_db_prebuilt(ins), 2);
+	assert_int_equal(np_sip_db_prebuilt(NULL), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		const struct sip_db_blob *b = NULL;
+		struct sip_db_blob bad;
+		unsigned char *copy;
+		char *bytes = NULL;
+		size_t len = 0;
+		uint64_t key = 0;
+
+		for (unsigned int j = 0; j < sip_n_db_blobs; j++)
+			if (sip_db_blobs[j].mask == masks[i])
+				b = &sip_db_blobs[j];
+		assert_non_null(b);
+		assert_int_equal(sip_db_compile(masks[i], &db, &key, NULL, 0), 0);
+		assert_true(key == b->key);
+		assert_int_equal(hs_serialize_database(db, &bytes, &len), HS_SUCCESS);
+		hs_free_database(db);
+		assert_int_equal(len, b->len);
+		assert_memory_equal(bytes, b->bytes, len);
+		free(bytes);
+
+		assert_int_equal(sip_db_load(b, 1, masks[i], &db), 0);
+		hs_free_database(db);
+		/* another expression list (its key), another mask: not this blob */
+		bad = *b;
+		bad.key ^= 1;
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
+		assert_int_equal(sip_db_load(b, 1, masks[i] & ~1u, &db), -1);
+		/* truncated; the header's magic changed (Hyperscan checks no sum of the rest) */
+		copy = malloc(b->len);
+		assert_non_null(copy);
+		memcpy(copy, b->bytes, b->len);
+		bad = *b;
+		bad.bytes = copy;
+		bad.len = b->len / 2;
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
+		bad.len = b->len;
+		copy[0] ^= 0x5a;
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
+		free(copy);
+	}
+	np_sip_db_destroy(all);
+	np_sip_db_destroy(ins);
+}
+
 static void test_db_inspect_set(void **state)
 {
 	static const char m[] = "INVITE sip:bob@biloxi.example.com SIP/2.0\r\n"
@@ -1723,6 +1791,7 @@ int main(void)
 		cmocka_unit_test(test_multipart_delimiters),
 		cmocka_unit_test(test_method_names_round_trip),
 		cmocka_unit_test(test_db_errbuf),
+		cmocka_unit_test(test_db_prebuilt),
 		cmocka_unit_test(test_db_inspect_set),
 		cmocka_unit_test(test_parse_inspect),
 	};

@@ -12,8 +12,9 @@
  * [buf, buf+len), and no function needs the buffer to be NUL-terminated.
  *
  * Usage:
- *  - control side, once at start: np_sip_db_create() compiles the Hyperscan
- *    database and a prototype scratch;
+ *  - control side, once at start: np_sip_db_create() loads the Hyperscan
+ *    database compiled when natprobe was built (or compiles it, where this
+ *    CPU or Hyperscan refuses that one) and makes a prototype scratch;
  *  - each worker at thread init: np_sip_scratch_clone();
  *  - per message: np_sip_looks_like_sip() (signature), np_sip_frame() (TCP
  *    streams), np_sip_parse(); then np_sip_uri_parse() on the values of
@@ -313,6 +314,15 @@ enum np_sip_hdr_set {
  * NP_SIP_MAX_MATCHES).
  */
 struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, size_t errlen);
+
+/**
+ * How many of @p db's Hyperscan databases (one, or two for
+ * NP_SIP_HDRS_INSPECT) were loaded as compiled when natprobe was built
+ * rather than compiled at np_sip_db_create_set(): the build serialises them
+ * for its own CPU and Hyperscan; another CPU or library version compiles.
+ * Either way the same expressions match. 0 for NULL.
+ */
+unsigned int np_sip_db_prebuilt(const struct np_sip_db *db);
 
 /** Free a database and its prototype scratch. NULL is a no-op. */
 void np_sip_db_destroy(struct np_sip_db *db);

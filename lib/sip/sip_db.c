@@ -68,8 +68,7 @@ int sip_hdr_lookup(const char *p, size_t len, uint32_t mask)
 	return -1;
 }
 
-/* Headers of each np_sip_hdr_set. */
-static uint32_t set_mask(enum np_sip_hdr_set set)
+uint32_t sip_db_set_mask(enum np_sip_hdr_set set)
 {
 	const uint32_t all = (1u << SIP_H_MAX) - 1;
 
@@ -78,6 +77,18 @@ static uint32_t set_mask(enum np_sip_hdr_set set)
 		       ~((1u << SIP_H_SUPPORTED) | (1u << SIP_H_SUBJECT) | (1u << SIP_H_EVENT) |
 			 (1u << SIP_H_MAX_FORWARDS) | (1u << SIP_H_CONTENT_ENCODING));
 	return all;
+}
+
+uint32_t sip_db_lazy_mask(enum np_sip_hdr_set set)
+{
+	/*
+	 * np_sip_parse_inspect()'s names: what the summary reads, From not
+	 * among them. Only for the inspection's set (a second database costs
+	 * start-up time where it is compiled, ~25 M instructions): with the
+	 * other sets it scans with the full one and leaves From unparsed.
+	 */
+	return set == NP_SIP_HDRS_INSPECT ? sip_db_set_mask(set) & ~(1u << SIP_H_FROM)
+					  : sip_db_set_mask(set);
 }
 
 /*
@@ -91,22 +102,17 @@ static uint32_t set_mask(enum np_sip_hdr_set set)
  */
 static const char sip_ws_name_expr[] = "\\n[a-z-]{1,32}[ \\t]+:";
 
-struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
-{
-	return np_sip_db_create_set(NP_SIP_HDRS_ALL, errbuf, errlen);
-}
-
 /*
- * Compile the expressions of the headers in @p mask (the name literals and
- * the "name :" expression) into *out. @return 0, or -1 with errbuf set.
+ * The expressions of the headers in @p mask (the name literals, then the
+ * "name :" expression), their flags and ids; *key gets their FNV-1a 64 hash
+ * (each expression with its NUL, flags and id), which names the list a
+ * prebuilt database was compiled from. @return how many.
  */
-static int compile_names(uint32_t mask, hs_database_t **out, char *errbuf, size_t errlen)
+static unsigned int names_exprs(uint32_t mask, char bufs[SIP_N_EXPR][SIP_EXPR_LEN],
+				const char *exprs[SIP_N_EXPR], unsigned int flags[SIP_N_EXPR],
+				unsigned int ids[SIP_N_EXPR], uint64_t *key)
 {
-	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
-	const char *exprs[SIP_N_EXPR];
-	unsigned int flags[SIP_N_EXPR];
-	unsigned int ids[SIP_N_EXPR];
-	hs_compile_error_t *cerr = NULL;
+	uint64_t h = 0xcbf29ce484222325ull;
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < sip_n_hdr_names; i++) {
@@ -122,6 +128,29 @@ static int compile_names(uint32_t mask, hs_database_t **out, char *errbuf, size_
 	flags[n] = HS_FLAG_CASELESS;
 	ids[n] = SIP_H_WS_NAME;
 	n++;
+	for (unsigned int i = 0; i < n; i++) {
+		const unsigned char *p = (const unsigned char *)exprs[i];
+		const uint32_t tail[2] = { flags[i], ids[i] };
+
+		do
+			h = (h ^ *p) * 0x100000001b3ull;
+		while (*p++ != '\0');
+		for (unsigned int j = 0; j < sizeof(tail); j++)
+			h = (h ^ ((const unsigned char *)tail)[j]) * 0x100000001b3ull;
+	}
+	*key = h;
+	return n;
+}
+
+int sip_db_compile(uint32_t mask, hs_database_t **out, uint64_t *key, char *errbuf, size_t errlen)
+{
+	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
+	const char *exprs[SIP_N_EXPR];
+	unsigned int flags[SIP_N_EXPR];
+	unsigned int ids[SIP_N_EXPR];
+	hs_compile_error_t *cerr = NULL;
+	unsigned int n = names_exprs(mask, bufs, exprs, flags, ids, key);
+
 	if (hs_compile_multi(exprs, flags, ids, n, HS_MODE_BLOCK, NULL, out, &cerr) == HS_SUCCESS)
 		return 0;
 	if (errbuf && errlen) {
@@ -132,6 +161,53 @@ static int compile_names(uint32_t mask, hs_database_t **out, char *errbuf, size_
 	}
 	hs_free_compile_error(cerr);
 	return -1;
+}
+
+#ifndef NP_SIP_DB_GEN
+struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
+{
+	return np_sip_db_create_set(NP_SIP_HDRS_ALL, errbuf, errlen);
+}
+
+int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t mask,
+		hs_database_t **out)
+{
+	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
+	const char *exprs[SIP_N_EXPR];
+	unsigned int flags[SIP_N_EXPR];
+	unsigned int ids[SIP_N_EXPR];
+	uint64_t key;
+
+	(void)names_exprs(mask, bufs, exprs, flags, ids, &key);
+	for (unsigned int i = 0; i < n_blobs; i++) {
+		const struct sip_db_blob *b = &blobs[i];
+
+		/* refused where the library's version or the CPU differs from the build's */
+		if (b->mask == mask && b->key == key)
+			return hs_deserialize_database((const char *)b->bytes, b->len, out) ==
+					       HS_SUCCESS
+				       ? 0
+				       : -1;
+	}
+	return -1;
+}
+
+/*
+ * The database of the headers in @p mask into *out: the one compiled when
+ * natprobe was built (sip_db_blob.c) where this library and CPU can load
+ * it, else compiled now. *prebuilt counts the loaded ones.
+ * @return 0, or -1 with errbuf set.
+ */
+static int compile_names(uint32_t mask, hs_database_t **out, unsigned int *prebuilt, char *errbuf,
+			 size_t errlen)
+{
+	uint64_t key;
+
+	if (sip_db_load(sip_db_blobs, sip_n_db_blobs, mask, out) == 0) {
+		(*prebuilt)++;
+		return 0;
+	}
+	return sip_db_compile(mask, out, &key, errbuf, errlen);
 }
 
 struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, size_t errlen)
@@ -145,18 +221,12 @@ struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, si
 		errno = ENOMEM;
 		return NULL;
 	}
-	db->mask = set_mask(set);
-	/*
-	 * np_sip_parse_inspect()'s names: what the summary reads, From not
-	 * among them. Only for the inspection's set (the second compilation
-	 * costs start-up time, ~25 M instructions): with the other sets it
-	 * scans with the full one and leaves From unparsed.
-	 */
-	db->mask_lazy = set == NP_SIP_HDRS_INSPECT ? db->mask & ~(1u << SIP_H_FROM) : db->mask;
+	db->mask = sip_db_set_mask(set);
+	db->mask_lazy = sip_db_lazy_mask(set);
 	db->sdp_o = set != NP_SIP_HDRS_INSPECT;
-	if (compile_names(db->mask, &db->hs, errbuf, errlen) < 0 ||
-	    (set == NP_SIP_HDRS_INSPECT &&
-	     compile_names(db->mask_lazy, &db->hs_lazy, errbuf, errlen) < 0)) {
+	if (compile_names(db->mask, &db->hs, &db->prebuilt, errbuf, errlen) < 0 ||
+	    (db->mask_lazy != db->mask &&
+	     compile_names(db->mask_lazy, &db->hs_lazy, &db->prebuilt, errbuf, errlen) < 0)) {
 		hs_free_database(db->hs);
 		free(db);
 		errno = EINVAL;
@@ -175,6 +245,11 @@ struct np_sip_db *np_sip_db_create_set(enum np_sip_hdr_set set, char *errbuf, si
 		return NULL;
 	}
 	return db;
+}
+
+unsigned int np_sip_db_prebuilt(const struct np_sip_db *db)
+{
+	return db ? db->prebuilt : 0;
 }
 
 void np_sip_db_destroy(struct np_sip_db *db)
@@ -215,3 +290,4 @@ void np_sip_scratch_destroy(struct np_sip_scratch *s)
 	hs_free_scratch(s->hs);
 	free(s);
 }
+#endif /* NP_SIP_DB_GEN */

@@ -73,7 +73,46 @@ struct np_sip_db {
 	uint32_t mask_lazy;	/**< mask less the headers np_sip_parse_inspect() leaves out */
 	bool sdp_o;		/**< SDP o= lines parsed */
 	hs_scratch_t *proto;	/**< prototype scratch, cloned per worker */
+	unsigned int prebuilt;	/**< databases loaded from sip_db_blobs, not compiled */
 };
+
+/** The headers of a set (np_sip_db_create_set()): bit per enum sip_hdr. */
+uint32_t sip_db_set_mask(enum np_sip_hdr_set set);
+
+/** np_sip_parse_inspect()'s headers of a set (its mask where it has no second database). */
+uint32_t sip_db_lazy_mask(enum np_sip_hdr_set set);
+
+/**
+ * A database compiled when natprobe was built (sip_db_gen writes them,
+ * serialised, into sip_db_blob.c): the headers it recognises and the hash
+ * of the expression list it was compiled from.
+ */
+struct sip_db_blob {
+	uint32_t mask;
+	uint64_t key;
+	size_t len;
+	const unsigned char *bytes;
+};
+
+/** The build's databases (none where the build could not run its generator). */
+extern const struct sip_db_blob sip_db_blobs[];
+extern const unsigned int sip_n_db_blobs;
+
+/**
+ * Compile the expressions of the headers in @p mask; *key gets the hash
+ * that names the list (struct sip_db_blob::key).
+ * @return 0, or -1 with errbuf set.
+ */
+int sip_db_compile(uint32_t mask, hs_database_t **out, uint64_t *key, char *errbuf, size_t errlen);
+
+/**
+ * The database of @p mask from @p blobs: the one with this mask and the key
+ * of today's expression list, deserialised (Hyperscan refuses one written by
+ * another version of itself or for a CPU with features this one lacks).
+ * @return 0, or -1: none, or refused.
+ */
+int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t mask,
+		hs_database_t **out);
 
 /** Line ends recorded per header section; past them values find theirs with memchr. */
 #define SIP_MAX_LF 512u
