@@ -1457,8 +1457,8 @@ static void test_db_errbuf(void **state)
 /*
  * The databases compiled at build time (sip_db_blob.c): loaded rather than
  * compiled by every set, byte for byte what compiling their expressions
- * gives today, and refused (so compiled instead) when damaged or when their
- * key names another expression list.
+ * gives today, and refused (so compiled instead) when damaged, when their
+ * key names another expression list or when the platform differs.
  */
 static void test_db_prebuilt(void **state)
 {
@@ -1468,10 +1468,12 @@ static void test_db_prebuilt(void **state)
 				    sip_db_set_mask(NP_SIP_HDRS_INSPECT),
 				    sip_db_lazy_mask(NP_SIP_HDRS_INSPECT) };
 	hs_database_t *db = NULL;
+	hs_platform_info_t plat, other;
 
 	(void)state;
 	assert_non_null(all);
 	assert_non_null(ins);
+	assert_int_equal(hs_populate_platform(&plat), HS_SUCCESS);
 	/* a native build has all three; only a cross build has none */
 	assert_int_equal(sip_n_db_blobs, 3);
 	assert_int_equal(np_sip_db_prebuilt(all), 1);
@@ -1497,13 +1499,24 @@ static void test_db_prebuilt(void **state)
 		assert_memory_equal(bytes, b->bytes, len);
 		free(bytes);
 
-		assert_int_equal(sip_db_load(b, 1, masks[i], &db), 0);
+		/* built here: this machine's platform */
+		assert_int_equal(b->tune, plat.tune);
+		assert_true(b->cpu_features == plat.cpu_features);
+		assert_int_equal(sip_db_load(b, 1, masks[i], &plat, &db), 0);
 		hs_free_database(db);
 		/* another expression list (its key), another mask: not this blob */
 		bad = *b;
 		bad.key ^= 1;
-		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
-		assert_int_equal(sip_db_load(b, 1, masks[i] & ~1u, &db), -1);
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &plat, &db), -1);
+		assert_int_equal(sip_db_load(b, 1, masks[i] & ~1u, &plat, &db), -1);
+		/* another CPU: fewer features (AVX2 off or on), another tuning */
+		other = plat;
+		other.cpu_features ^= HS_CPU_FEATURES_AVX2;
+		assert_int_equal(sip_db_load(b, 1, masks[i], &other, &db), -1);
+		other = plat;
+		other.tune = plat.tune == HS_TUNE_FAMILY_GENERIC ? HS_TUNE_FAMILY_ICX
+								 : HS_TUNE_FAMILY_GENERIC;
+		assert_int_equal(sip_db_load(b, 1, masks[i], &other, &db), -1);
 		/* truncated; the header's magic changed (Hyperscan checks no sum of the rest) */
 		copy = malloc(b->len);
 		assert_non_null(copy);
@@ -1511,10 +1524,10 @@ static void test_db_prebuilt(void **state)
 		bad = *b;
 		bad.bytes = copy;
 		bad.len = b->len / 2;
-		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &plat, &db), -1);
 		bad.len = b->len;
 		copy[0] ^= 0x5a;
-		assert_int_equal(sip_db_load(&bad, 1, masks[i], &db), -1);
+		assert_int_equal(sip_db_load(&bad, 1, masks[i], &plat, &db), -1);
 		free(copy);
 	}
 	np_sip_db_destroy(all);

@@ -170,7 +170,7 @@ struct np_sip_db *np_sip_db_create(char *errbuf, size_t errlen)
 }
 
 int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t mask,
-		hs_database_t **out)
+		const hs_platform_info_t *plat, hs_database_t **out)
 {
 	char bufs[SIP_N_EXPR][SIP_EXPR_LEN];
 	const char *exprs[SIP_N_EXPR];
@@ -182,8 +182,9 @@ int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t 
 	for (unsigned int i = 0; i < n_blobs; i++) {
 		const struct sip_db_blob *b = &blobs[i];
 
-		/* refused where the library's version or the CPU differs from the build's */
-		if (b->mask == mask && b->key == key)
+		/* another CPU: compiling here targets its features, as natprobe did before */
+		if (b->mask == mask && b->key == key && b->tune == plat->tune &&
+		    b->cpu_features == plat->cpu_features)
 			return hs_deserialize_database((const char *)b->bytes, b->len, out) ==
 					       HS_SUCCESS
 				       ? 0
@@ -194,16 +195,19 @@ int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t 
 
 /*
  * The database of the headers in @p mask into *out: the one compiled when
- * natprobe was built (sip_db_blob.c) where this library and CPU can load
- * it, else compiled now. *prebuilt counts the loaded ones.
+ * natprobe was built (sip_db_blob.c) where it is what compiling here would
+ * give (same expressions, CPU features and tuning, a Hyperscan that loads
+ * it), else compiled now. *prebuilt counts the loaded ones.
  * @return 0, or -1 with errbuf set.
  */
 static int compile_names(uint32_t mask, hs_database_t **out, unsigned int *prebuilt, char *errbuf,
 			 size_t errlen)
 {
+	hs_platform_info_t plat;
 	uint64_t key;
 
-	if (sip_db_load(sip_db_blobs, sip_n_db_blobs, mask, out) == 0) {
+	if (hs_populate_platform(&plat) == HS_SUCCESS &&
+	    sip_db_load(sip_db_blobs, sip_n_db_blobs, mask, &plat, out) == 0) {
 		(*prebuilt)++;
 		return 0;
 	}

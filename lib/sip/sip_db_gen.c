@@ -4,7 +4,8 @@
  * compiled once at build time and written out serialised, as C arrays
  * (struct sip_db_blob), for np_sip_db_create_set() to load instead
  * (sip_db_load()). Compiled from the same sip_db.c, so the expressions are
- * the library's own; each database carries their hash.
+ * the library's own; each database carries their hash and the platform
+ * (CPU features, tuning) it was compiled for, this machine's.
  */
 
 #include <errno.h>
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
 	uint64_t keys[4];
 	unsigned int n = 0;
 	const char *out = argv[1];
+	hs_platform_info_t plat;
 	char err[256];
 	FILE *f;
 
@@ -49,6 +51,11 @@ int main(int argc, char **argv)
 			if (!seen)
 				masks[n++] = m[k];
 		}
+	}
+	/* what hs_compile_multi() targets with no platform given: this machine */
+	if (hs_populate_platform(&plat) != HS_SUCCESS) {
+		fprintf(stderr, "sip_db_gen: hs_populate_platform failed\n");
+		return 1;
 	}
 	f = fopen(out, "w");
 	if (!f) {
@@ -81,8 +88,8 @@ int main(int argc, char **argv)
 	}
 	fputs("const struct sip_db_blob sip_db_blobs[] = {\n", f);
 	for (unsigned int i = 0; i < n; i++)
-		fprintf(f, "\t{ %#x, %#llxull, sizeof(blob%u), blob%u },\n", masks[i],
-			(unsigned long long)keys[i], i, i);
+		fprintf(f, "\t{ %#x, %#llxull, %u, %#llxull, sizeof(blob%u), blob%u },\n", masks[i],
+			(unsigned long long)keys[i], plat.tune, plat.cpu_features, i, i);
 	fprintf(f, "};\n\nconst unsigned int sip_n_db_blobs = %u;\n", n);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "sip_db_gen: %s: %s\n", out, strerror(errno));

@@ -84,12 +84,16 @@ uint32_t sip_db_lazy_mask(enum np_sip_hdr_set set);
 
 /**
  * A database compiled when natprobe was built (sip_db_gen writes them,
- * serialised, into sip_db_blob.c): the headers it recognises and the hash
- * of the expression list it was compiled from.
+ * serialised, into sip_db_blob.c): the headers it recognises, the hash of
+ * the expression list it was compiled from, and the build machine's
+ * platform as Hyperscan's compiler saw it (hs_populate_platform()), for
+ * which it was compiled.
  */
 struct sip_db_blob {
 	uint32_t mask;
 	uint64_t key;
+	unsigned int tune;
+	unsigned long long cpu_features;
 	size_t len;
 	const unsigned char *bytes;
 };
@@ -106,13 +110,15 @@ extern const unsigned int sip_n_db_blobs;
 int sip_db_compile(uint32_t mask, hs_database_t **out, uint64_t *key, char *errbuf, size_t errlen);
 
 /**
- * The database of @p mask from @p blobs: the one with this mask and the key
- * of today's expression list, deserialised (Hyperscan refuses one written by
- * another version of itself or for a CPU with features this one lacks).
+ * The database of @p mask from @p blobs: the one with this mask, the key of
+ * today's expression list and this machine's platform (@p plat, from
+ * hs_populate_platform(): what compiling it here would target), so that it
+ * is the database compiling would give; deserialised (Hyperscan refuses one
+ * written by another version of itself).
  * @return 0, or -1: none, or refused.
  */
 int sip_db_load(const struct sip_db_blob *blobs, unsigned int n_blobs, uint32_t mask,
-		hs_database_t **out);
+		const hs_platform_info_t *plat, hs_database_t **out);
 
 /** Line ends recorded per header section; past them values find theirs with memchr. */
 #define SIP_MAX_LF 512u
