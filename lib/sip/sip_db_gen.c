@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 		if (sip_db_compile(masks[i], &db, &keys[i], err, sizeof(err)) < 0) {
 			fprintf(stderr, "sip_db_gen: %s\n", err);
 			fclose(f);
+			remove(out); /* no half-written file for the next build to take */
 			return 1;
 		}
 		if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS ||
@@ -81,6 +82,7 @@ int main(int argc, char **argv)
 			free(bytes);
 			hs_free_database(db);
 			fclose(f);
+			remove(out);
 			return 1;
 		}
 		free(bytes);
@@ -91,8 +93,9 @@ int main(int argc, char **argv)
 		fprintf(f, "\t{ %#x, %#llxull, %u, %#llxull, sizeof(blob%u), blob%u },\n", masks[i],
 			(unsigned long long)keys[i], plat.tune, plat.cpu_features, i, i);
 	fprintf(f, "};\n\nconst unsigned int sip_n_db_blobs = %u;\n", n);
-	if (fclose(f) != 0) {
+	if (ferror(f) | fclose(f)) {
 		fprintf(stderr, "sip_db_gen: %s: %s\n", out, strerror(errno));
+		remove(out);
 		return 1;
 	}
 	return 0;
