@@ -425,6 +425,66 @@ def test_live_gso_service_whole(lab_factory, tmp_path):
     assert "nat_reflection_misroute" in types_of(recs), json.dumps(recs, indent=1)
 
 
+# Holds AF_PACKET fanout group argv[2] on interface argv[1] until killed.
+FANOUT_HOLDER = """
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 0))
+s.setsockopt(263, 18, int(sys.argv[2]))   # SOL_PACKET, PACKET_FANOUT, type hash
+print("held", flush=True)
+time.sleep(60)
+"""
+
+
+def test_af_packet_fanout_group_taken(tmp_path):
+    """Steps: two veth pairs in a namespace; another process holds AF_PACKET
+    fanout group (1 ^ ifindex of A) on interface C; natprobe run, passive
+    net_af_packet on A, as PID 1 of a PID namespace of its own (unshare), so
+    that the group DPDK's af_packet driver derives for A, PID ^ ifindex, is
+    that one; then the same with the holder gone.
+    Verifies: with the group held, natprobe exits 1 (a failure another start
+    may not meet: systemd's unit restarts on 1, not on 2) before starting
+    DPDK, with one line naming the port, the group's number and what to do
+    (not EAL's "did not start"); without it, the same start runs and exits 0."""
+    from capture_tools import Netns
+    binary = require_binary(natprobe_path())
+    unshare = require_program("unshare")
+    lab = Netns()
+    try:
+        ns = lab.ns("g")
+        a, b, c, d = (lab.ifname(x) for x in ("ga", "gb", "gc", "gd"))
+        lab.veth(ns, a, ns, b)
+        lab.veth(ns, c, ns, d)
+        for i in (a, b, c, d):
+            lab.sh(ns, "ip", "link", "set", i, "up")
+        index = int(lab.sh(ns, "cat", "/sys/class/net/%s/ifindex" % a).stdout)
+        group = (1 ^ index) & 0xffff
+        cfg = tmp_path / "fanout.yaml"
+        cfg.write_text(
+            "eal:\n  main_lcore: 0\n  worker_lcores: [1]\n  no_huge: true\n"
+            "  memory_mb: 256\n  file_prefix: fo%d\n"
+            "ports:\n  - name: wire\n    device: \"net_af_packet0,iface=%s\"\n"
+            "segments:\n  - name: s\n    mode: passive\n    ports: [wire]\n"
+            "datapath:\n  mbufs: 4095\nexport:\n  metrics_listen: \"\"\n" % (os.getpid(), a))
+        run = [unshare, "--pid", "--fork", "--mount-proc", str(binary), "run", "-c", cfg,
+               "--duration", "1"]
+        holder = lab.spawn(ns, ["/usr/bin/python3", "-c", FANOUT_HOLDER, c, group])
+        assert holder.stdout.readline().strip() == "held", holder.stderr.read()
+        r = lab.sh(ns, *run, check=False, timeout=30)
+        assert r.returncode == 1, (r.stdout[-2000:], r.stderr)
+        lines = [x for x in r.stderr.splitlines() if "fanout" in x]
+        assert len(lines) == 1, r.stderr
+        assert "port 'wire'" in lines[0] and "fanout group %d " % group in lines[0], lines[0]
+        assert "start natprobe again" in lines[0] and "did not start" not in r.stderr, r.stderr
+        holder.kill()
+        holder.wait()
+        r = lab.sh(ns, *run, check=False, timeout=30)
+        assert r.returncode == 0, (r.stdout[-2000:], r.stderr)
+        assert "fanout" not in r.stderr, r.stderr
+    finally:
+        lab.down()
+
+
 def test_af_packet_framesz_sizes_the_mbufs(tmp_path):
     """Steps: a veth pair in a namespace; natprobe run, passive net_af_packet
     on one end, for 1 s: with framesz=9216,blocksz=36864 in the device string

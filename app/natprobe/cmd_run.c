@@ -245,9 +245,12 @@ int np_cmd_run(int argc, char **argv)
 		np_conf_free(&app.conf);
 		return NP_EXIT_USAGE;
 	}
-	if (np_force_quit || np_privs_prepare(&app) < 0 || np_eal_init(&app, n_eal, eal_args) < 0) {
+	if (np_force_quit || np_privs_prepare(&app) < 0 ||
+	    (ret = np_eal_init(&app, n_eal, eal_args)) < 0) {
 		np_conf_free(&app.conf);
-		return np_force_quit ? NP_EXIT_OK : NP_EXIT_USAGE;
+		/* -EAGAIN: a start failure that another start may not meet (systemd restarts on 1)
+		 */
+		return np_force_quit ? NP_EXIT_OK : ret == -EAGAIN ? NP_EXIT_FAIL : NP_EXIT_USAGE;
 	}
 	/* the observers start in this order, and stop in the reverse */
 	if (np_observer_add(&app, &np_hep_observer) < 0 ||

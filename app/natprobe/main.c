@@ -32,7 +32,8 @@ static const char usage_head[] =
 static const char usage_tail[] =
 	"Exit status:\n"
 	"  0  success (analyze: the analysis ran, with or without findings)\n"
-	"  1  runtime failure after start\n"
+	"  1  runtime failure after start, or a start-up failure that another start\n"
+	"     may not meet (an af_packet port's fanout group held by another process)\n"
 	"  2  bad command line, config, input or start-up error (one line on stderr\n"
 	"     says which)\n"
 	"  3  analyze --fail-on found what it was asked to fail on\n"

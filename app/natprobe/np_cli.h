@@ -25,7 +25,7 @@
 
 /* Exit codes of every subcommand. */
 #define NP_EXIT_OK 0
-#define NP_EXIT_FAIL 1	   /* stopped by a runtime failure after start */
+#define NP_EXIT_FAIL 1	   /* a runtime failure after start, or one another start may not meet */
 #define NP_EXIT_USAGE 2	   /* bad command line, config, input or startup */
 #define NP_EXIT_FINDINGS 3 /* analyze --fail-on: the analysis ran and found what was asked */
 

@@ -15,6 +15,14 @@
  * framesz is given, its frames are honoured and the mbufs sized to fit them
  * (the PMD refuses a ring frame larger than the mbuf: an obscure start-up
  * failure otherwise). docs/deploy.md ("GRO, GSO and TSO on net_af_packet").
+ *
+ * The PMD also puts each port's sockets in a PACKET_FANOUT group whose id it
+ * derives from the process and the interface, (getpid() ^ ifindex) & 0xffff;
+ * ids are shared by the whole network namespace, and the kernel refuses to
+ * join a group another process holds on another interface. Before EAL
+ * starts, natprobe joins that group once itself and leaves it: when the
+ * kernel refuses, the port could not start, and natprobe says why (another
+ * start gets another PID) instead of EAL's "did not start".
  */
 
 #include <errno.h>
@@ -26,7 +34,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <linux/ethtool.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
 
 #include <rte_mbuf.h>
@@ -110,6 +121,46 @@ static void offloads(const char *ifname, char *buf, size_t len)
 	close(fd);
 }
 
+/* DPDK 22.11's net_af_packet: the fanout its queues' sockets join (rte_eth_af_packet.c). */
+#define AFP_FANOUT_FLAGS \
+	(PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG | PACKET_FANOUT_FLAG_ROLLOVER)
+
+/*
+ * The fanout group the PMD will join for @p ifname: its id into *id; true
+ * when the kernel refuses to let this process join it (another process in
+ * this namespace holds that id on another interface or with other flags).
+ * False whenever it cannot tell (no such interface, interface down, no
+ * CAP_NET_RAW): the PMD's own start then decides, as before.
+ */
+static bool fanout_taken(const char *ifname, unsigned int *id)
+{
+	unsigned int ifindex = if_nametoindex(ifname);
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	struct ifreq ifr;
+	uint32_t arg;
+	bool taken = false;
+	int fd;
+
+	*id = (unsigned int)(((unsigned int)getpid() ^ ifindex) & 0xffff);
+	if (ifindex == 0)
+		return false;
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	if (fd < 0)
+		return false;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	sll.sll_ifindex = (int)ifindex;
+	/* a socket on an interface that is down cannot join any group: nothing to learn */
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) &&
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == 0) {
+		arg = *id | (uint32_t)AFP_FANOUT_FLAGS << 16;
+		taken = setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0 &&
+			errno == EINVAL;
+	}
+	close(fd); /* leaves the group; the last member's leaving removes it */
+	return taken;
+}
+
 int np_afp_plan(struct np_app *app)
 {
 	const struct np_conf *c = &app->conf;
@@ -128,6 +179,20 @@ int np_afp_plan(struct np_app *app)
 			continue;
 		a->is_afp = true;
 		kv(dev, "iface", ifname, sizeof(ifname));
+		{
+			unsigned int id;
+
+			if (fanout_taken(ifname, &id)) {
+				np_err("port '%s' (af_packet on %s): another process in this network "
+				       "namespace holds AF_PACKET fanout group %u on another "
+				       "interface, the group DPDK's af_packet driver derives from "
+				       "natprobe's PID and the interface's index (PID ^ index), so "
+				       "the port cannot start; start natprobe again (another PID), "
+				       "or run the other capture in a namespace of its own",
+				       c->ports[p].name, ifname, id);
+				return -EAGAIN;
+			}
+		}
 		if (kv(dev, "framesz", v, sizeof(v))) {
 			framesz = strtoul(v, NULL, 10);
 			if (framesz > AFP_MAX_FRAMESZ) {

@@ -108,8 +108,9 @@ int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args)
 	int ret;
 
 	memset(&a, 0, sizeof(a));
-	if (np_afp_plan(app) < 0)
-		return -EINVAL;
+	ret = np_afp_plan(app);
+	if (ret < 0)
+		return ret;
 	if (build_args(app, &a, n_cli_args, cli_args) < 0) {
 		np_err("too many EAL arguments");
 		return -E2BIG;

@@ -359,7 +359,7 @@ struct np_observer {
 /* Add @p o to the live probe; before np_control_init(). 0, or -ENOSPC (printed). */
 int np_observer_add(struct np_app *app, const struct np_observer *o);
 
-/* eal_setup.c */
+/* eal_setup.c: 0, or -errno with the error printed (-EAGAIN: another start may succeed) */
 int np_eal_init(struct np_app *app, int n_cli_args, char **cli_args);
 /* eal_prefix.c: another primary holds @p prefix? 0, or -EBUSY with one line printed */
 int np_eal_prefix_check(const char *prefix, int argc, char **argv);
@@ -368,7 +368,11 @@ int np_eal_prefix_check(const char *prefix, int argc, char **argv);
 int np_privs_prepare(struct np_app *app); /* before EAL init; 0 or -errno, error printed */
 int np_privs_drop(struct np_app *app);	  /* after start-up, before the workers run */
 
-/* afpacket.c: before EAL init, size net_af_packet rings; 0 or -EINVAL, error printed */
+/*
+ * afpacket.c: before EAL init, size net_af_packet rings; 0, or -EINVAL (the
+ * device string), or -EAGAIN (a port's fanout group is another process's:
+ * another start, another PID, may succeed), error printed
+ */
 int np_afp_plan(struct np_app *app);
 
 /* ports.c */
