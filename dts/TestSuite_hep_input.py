@@ -232,8 +232,9 @@ def test_healthy_from_hep_over_tcp(healthy_hep_tcp):
 
 
 def test_hep_over_tcp_reordered_and_retransmitted(seed_hep_tcp, tmp_path):
-    """Steps: the TCP capture rewritten as a bad capture would hold it: every
-    third data segment to the HEP port swapped with the one after it, and
+    """Steps: the TCP capture rewritten as a bad capture would hold it: data
+    segments to the HEP port swapped with the next of the same connection (a
+    pair, then at least one segment left alone, throughout), and
     every fourth repeated right after itself (a retransmission). Verifies:
     analyze counts the segments it put back in order and the retransmissions,
     finds no gap, reads as many HEP packets as from the clean capture and
@@ -241,11 +242,17 @@ def test_hep_over_tcp_reordered_and_retransmitted(seed_hep_tcp, tmp_path):
     frames, data = hep_tcp_frames(seed_hep_tcp["hep"])
     order = list(range(len(frames)))
     swapped = 0
-    for k in range(0, len(data) - 1, 3):
+    k = 0
+    # pairs of consecutive data segments of one connection, two apart at least: how the
+    # live capture interleaves the two connections' segments differs run to run
+    while k < len(data) - 1:
         a, b = data[k], data[k + 1]
         if frames[a][IP].src == frames[b][IP].src and frames[a][TCP].sport == frames[b][TCP].sport:
             order[a], order[b] = order[b], order[a]
             swapped += 1
+            k += 3
+        else:
+            k += 1
     out = []
     repeated = 0
     for i in order:
